@@ -55,6 +55,17 @@ def _one_of(name: str, value: Any, allowed: tuple) -> None:
         raise ConfigError(f"{name} must be one of {options} (got {value!r})")
 
 
+def _check_numbers(obj: Any, ints: tuple[str, ...], floats: tuple[str, ...]) -> None:
+    for name in ints:
+        value = getattr(obj, name)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ConfigError(f"{name} must be a whole number (got {value!r})")
+    for name in floats:
+        value = getattr(obj, name)
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value != value:
+            raise ConfigError(f"{name} must be a number (got {value!r})")
+
+
 def _depth_series(step: int, start: int = 1, count: int = 5) -> str:
     return ", ".join(str(step * n + 2) for n in range(start, start + count)) + ", ..."
 
@@ -88,7 +99,15 @@ class ModelConfig:
         _one_of("init", self.init, INITS)
         _one_of("head", self.head, HEADS)
         _one_of("stride_at", self.stride_at, STRIDE_AT)
-        object.__setattr__(self, "stages", tuple(int(s) for s in self.stages))
+        try:
+            stages = tuple(int(s) for s in (self.stages or ()))
+        except (TypeError, ValueError):
+            raise ConfigError(f"stages must be whole numbers of blocks, e.g. (2, 2, 2) (got {self.stages!r})") from None
+        object.__setattr__(self, "stages", stages)
+        if not isinstance(self.residual, bool) or not isinstance(self.zero_init_residual, bool):
+            raise ConfigError("residual and zero_init_residual must be true or false")
+        if not isinstance(self.width_mult, (int, float)) or isinstance(self.width_mult, bool):
+            raise ConfigError(f"width_mult must be a number (got {self.width_mult!r})")
         for name in ("depth", "base_width", "in_channels", "input_size", "num_classes"):
             if not isinstance(getattr(self, name), int) or isinstance(getattr(self, name), bool):
                 raise ConfigError(f"{name} must be a whole number (got {getattr(self, name)!r})")
@@ -179,12 +198,12 @@ class ModelConfig:
     @property
     def final_channels(self) -> int:
         if self.family == "vgg":
-            return 512
+            return max(1, int(round(512 * self.width_mult)))   # as the VGG builder scales its widths
         return self.width(len(self.blocks_per_stage) - 1) * self.expansion
 
     @property
     def name(self) -> str:
-        """Short readable name: resnet20, plain56, resnet50 (v1.5), vgg19, custom-2x2x2."""
+        """Short readable name: resnet20, plain56, preact-resnet20, vgg19, resnet-custom-2x2x2."""
         if self.family == "vgg":
             return f"vgg{self.depth}"
         kind = "resnet" if self.residual else "plain"
@@ -230,6 +249,9 @@ class TrainConfig:
     compile: bool = False            # torch.compile on a GPU (slow first step, faster after)
 
     def __post_init__(self) -> None:
+        _check_numbers(self, ints=("steps", "epochs", "batch_size", "warmup_steps", "max_samples",
+                                   "eval_every", "stats_every", "seed"),
+                       floats=("lr", "momentum", "weight_decay", "holdout_fraction"))
         _one_of("dataset", self.dataset, DATASETS)
         _one_of("optimizer", self.optimizer, OPTIMIZERS)
         _one_of("schedule", self.schedule, SCHEDULES)

@@ -1,0 +1,160 @@
+"""The command line: `python -m resnet_core <command> ... [--json]`.
+
+summary ARCH      parameters and multiply-adds, layer by layer
+bottleneck        the 1x1-reduction calculator (28x28x192 -> 5x5x32, through 16 channels)
+gapfc             flatten + FC against global average pooling + FC
+train, experiment live training (registered by cli_train)
+
+With --json each command prints one JSON object. A bad argument exits with status 2 and one
+line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+
+from . import cli_train
+from .config import SHORTCUTS, STRIDE_AT, ConfigError
+from .flops import UNIT, bottleneck_calc, count, gap_fc_params, named_config
+
+LAYOUTS = {"v1": "v1: stride on the first 1x1 of each bottleneck (the paper)",
+           "v1.5": "v1.5: stride on the 3x3 of each bottleneck (torchvision)"}
+
+
+class UsageError(Exception):
+    """A command line argparse rejected; printed as one line."""
+
+
+class Parser(argparse.ArgumentParser):
+    # argparse prints the usage block and exits; one line is easier to read and to test.
+    def error(self, message: str):
+        raise UsageError(f"{self.prog}: {message} (see --help)")
+
+
+def table(headers: list[str], rows: list[list], right: set[int]) -> str:
+    """Aligned text columns; columns in `right` (numbers) are right-aligned."""
+    cells = [headers] + [[f"{c:,}" if isinstance(c, int) else str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths)))
+             for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def emit(args: argparse.Namespace, data: dict, text: str) -> None:
+    print(json.dumps(data) if args.json else text)
+
+
+def run_summary(args: argparse.Namespace) -> None:
+    cfg = named_config(args.arch, plain=args.plain, shortcut=args.shortcut, stride_at=args.stride_at,
+                       input_size=args.input, num_classes=args.classes)
+    result = count(cfg)
+    # The stride position only matters where there are bottleneck blocks.
+    layout = cfg.stride_at if cfg.block == "bottleneck" and cfg.family != "vgg" else None
+    kind = "vgg" if cfg.family == "vgg" else ("residual" if cfg.residual else "plain")
+    data = {"arch": cfg.name, "kind": kind, "shortcut": cfg.shortcut if cfg.residual and kind != "vgg" else None,
+            "layout": layout, "input_size": cfg.input_size, "num_classes": cfg.num_classes,
+            "params": result.params, "macs": result.macs, "unit": result.unit,
+            "layers": [row.to_dict() for row in result.rows]}
+    rows = [[r.name, r.type, "x".join(map(str, r.output_shape)), r.params, r.macs] for r in result.rows]
+    rows.append(["total", "", "", result.params, result.macs])
+    head = [f"{cfg.name}: {kind}, {cfg.input_size}x{cfg.input_size} input, {cfg.num_classes} classes"
+            + (f", shortcut {data['shortcut']}" if data["shortcut"] else "")]
+    if layout:
+        head.append(f"layout {LAYOUTS[layout]}")
+    head.append(f"params {result.params:,}   {UNIT}: {result.macs:,} ({result.macs / 1e9:.3f} G)")
+    emit(args, data, "\n".join(head) + "\n\n" + table(["layer", "type", "output", "params", "MACs"], rows, {3, 4}))
+
+
+def run_bottleneck(args: argparse.Namespace) -> None:
+    calc = bottleneck_calc(args.size, args.cin, args.cout, args.k, args.mid)
+    data = {**dataclasses.asdict(calc), "unit": UNIT}
+    s, k = args.size, args.k
+    rows = [[f"{k}x{k} conv {args.cin}->{args.cout} on {s}x{s}", calc.direct_macs, calc.direct_params],
+            [f"1x1 conv {args.cin}->{args.mid}", calc.reduce_macs, args.cin * args.mid],
+            [f"{k}x{k} conv {args.mid}->{args.cout}", calc.conv_macs, k * k * args.mid * args.cout],
+            ["with the 1x1 reduction", calc.bottleneck_macs, calc.bottleneck_params]]
+    text = table(["", "MACs", "weights"], rows, {1, 2}) + f"\n\n{calc.ratio:.2f}x fewer multiply-adds"
+    emit(args, data, text)
+
+
+def run_gapfc(args: argparse.Namespace) -> None:
+    fc, gap = gap_fc_params(args.channels, args.spatial, args.classes)
+    data = {"fc_params": fc, "gap_params": gap, "ratio": fc / gap}
+    c, s = args.channels, args.spatial
+    rows = [[f"flatten {s}x{s}x{c} + FC to {args.classes}", fc],
+            [f"global average pool + FC {c} to {args.classes}", gap]]
+    emit(args, data, table(["head", "params"], rows, {1}) + f"\n\n{fc / gap:.1f}x fewer parameters with GAP")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="python -m resnet_core", description="Costs and training of plain and residual nets "
+                    "(He et al. 2015). Every count is multiply-adds (MACs) for one image.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="command", parser_class=Parser)
+
+    p = commands.add_parser("summary", help="parameters and multiply-adds, layer by layer")
+    p.add_argument("arch", help="resnet20|32|44|56|110|1202 (CIFAR), resnet18|34|50|101|152 (ImageNet), "
+                   "vgg19; plainNN for a plain twin")
+    p.add_argument("--plain", action="store_true", help="the plain twin: shortcuts removed")
+    p.add_argument("--shortcut", choices=SHORTCUTS, help="A zero-pad, B project when the shape changes, "
+                   "C project always (defaults: A on CIFAR, B on ImageNet)")
+    p.add_argument("--stride-at", choices=STRIDE_AT, help="bottleneck downsampling: v1 first 1x1 (paper), "
+                   "v1.5 the 3x3 (torchvision; the default)")
+    p.add_argument("--input", type=int, metavar="N", help="input side in pixels (defaults: 32 CIFAR, 224 ImageNet)")
+    p.add_argument("--classes", type=int, metavar="K", help="outputs of the last layer (defaults: 10 CIFAR, 1000 ImageNet)")
+    p.set_defaults(func=run_summary)
+
+    p = commands.add_parser("bottleneck", help="a 1x1 reduction before a k x k conv")
+    p.add_argument("--size", type=int, default=28, help="feature map side (default 28)")
+    p.add_argument("--cin", type=int, default=192, help="input channels (default 192)")
+    p.add_argument("--cout", type=int, default=32, help="output channels (default 32)")
+    p.add_argument("--k", type=int, default=5, help="kernel side (default 5)")
+    p.add_argument("--mid", type=int, default=16, help="channels after the 1x1 reduction (default 16)")
+    p.set_defaults(func=run_bottleneck)
+
+    p = commands.add_parser("gapfc", help="flatten + FC against global average pooling + FC")
+    p.add_argument("--channels", type=int, default=512, help="channels of the last map (default 512)")
+    p.add_argument("--spatial", type=int, default=7, help="side of the last map (default 7)")
+    p.add_argument("--classes", type=int, default=1000, help="classes (default 1000)")
+    p.set_defaults(func=run_gapfc)
+
+    for name in ("summary", "bottleneck", "gapfc"):
+        commands.choices[name].add_argument("--json", action="store_true", help="print one JSON object")
+    cli_train.register(commands)
+    return parser
+
+
+def one_line(err: BaseException) -> str:
+    text = " ".join(str(err).split())
+    return text or type(err).__name__
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as err:
+        print(f"error: {one_line(err)}", file=sys.stderr)
+        return 2
+    try:
+        code = args.func(args)
+    except (ConfigError, ValueError) as err:
+        print(f"error: {one_line(err)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("stopped", file=sys.stderr)
+        return 130
+    except BrokenPipeError:   # e.g. `... | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # no second error at exit
+        return 0
+    except Exception as err:  # never a traceback for a user; the message names what failed
+        print(f"error: {type(err).__name__}: {one_line(err)}", file=sys.stderr)
+        return 1
+    return code if isinstance(code, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

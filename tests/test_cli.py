@@ -1,0 +1,143 @@
+"""Foundation: the CLI's JSON against the library and the paper; bad arguments are one line, status 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+import torchvision
+
+from resnet_core.__main__ import main
+from resnet_core.flops import count, named_config
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_json(capsys, *argv: str) -> dict:
+    assert main([*argv, "--json"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1   # one JSON object on one line
+    return json.loads(out)
+
+
+def test_summary_json_cifar(capsys):
+    data = run_json(capsys, "summary", "resnet20")
+    assert {"params", "macs", "layers", "unit", "layout"} <= set(data)
+    assert round(data["params"] / 1e6, 2) == 0.27                 # paper, section 4.2
+    assert data["unit"] == "MACs (multiply-adds)"
+    assert data["shortcut"] == "A" and data["layout"] is None     # basic blocks: no stride choice
+    assert data["macs"] == sum(layer["macs"] for layer in data["layers"])
+    assert data["params"] == sum(layer["params"] for layer in data["layers"])
+    first = data["layers"][0]
+    assert set(first) == {"name", "type", "output_shape", "params", "macs"}
+    assert first == {"name": "stem.conv", "type": "Conv2d", "output_shape": [16, 32, 32],
+                     "params": 3 * 16 * 9, "macs": 32 * 32 * 16 * 3 * 9}
+    assert "stage2.block0.conv1" in {layer["name"] for layer in data["layers"]}
+
+
+def test_summary_json_resnet50_defaults_to_torchvision_layout(capsys):
+    data = run_json(capsys, "summary", "resnet50")
+    with torch.device("meta"):
+        theirs = torchvision.models.resnet50(weights=None)
+    assert data["layout"] == "v1.5"
+    assert data["params"] == sum(p.numel() for p in theirs.parameters())
+    paper = run_json(capsys, "summary", "resnet50", "--stride-at", "v1")
+    assert paper["layout"] == "v1" and abs(paper["macs"] / 1e9 - 3.8) < 0.1   # Table 1
+    assert paper["params"] == data["params"]
+
+
+def test_summary_options_reach_the_config(capsys):
+    data = run_json(capsys, "summary", "resnet34", "--shortcut", "C", "--input", "64", "--classes", "7")
+    cfg = named_config("resnet34", shortcut="C", input_size=64, num_classes=7)
+    assert (data["params"], data["macs"]) == (count(cfg).params, count(cfg).macs)
+    assert data["layers"][-1]["output_shape"] == [7]
+    assert data["input_size"] == 64 and data["shortcut"] == "C"
+    plain = run_json(capsys, "summary", "resnet56", "--plain")
+    assert plain["params"] == run_json(capsys, "summary", "resnet56")["params"]   # option A twins
+    assert plain["kind"] == "plain" and not any("shortcut" in layer["name"] for layer in plain["layers"])
+    assert run_json(capsys, "summary", "plain56") == plain
+
+
+def test_bottleneck_json(capsys):
+    data = run_json(capsys, "bottleneck", "--size", "28", "--cin", "192", "--cout", "32", "--k", "5", "--mid", "16")
+    assert data["direct_macs"] == 28 * 28 * 32 * 5 * 5 * 192 == 120_422_400
+    assert data["bottleneck_macs"] == 28 * 28 * 16 * 192 + 28 * 28 * 32 * 5 * 5 * 16 == 12_443_648
+    assert data["ratio"] == pytest.approx(120_422_400 / 12_443_648)
+
+
+def test_gapfc_json(capsys):
+    data = run_json(capsys, "gapfc", "--channels", "512", "--spatial", "7", "--classes", "1000")
+    assert (data["fc_params"], data["gap_params"]) == (7 * 7 * 512 * 1000 + 1000, 512 * 1000 + 1000)
+
+
+@pytest.mark.parametrize("argv,expected", [
+    (["summary", "resnet20"], ["stage2.block0.conv1", "MACs (multiply-adds)", "269,722"]),
+    (["summary", "resnet101", "--stride-at", "v1"], ["layout v1", "first 1x1"]),
+    (["bottleneck"], ["120,422,400", "12,443,648"]),
+    (["gapfc"], ["25,089,000", "513,000"]),
+])
+def test_human_tables(capsys, argv, expected):
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    for text in expected:
+        assert text in out
+    assert not out.lstrip().startswith("{")
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["summary", "resnet21"], "6n+2"),
+    (["summary", "densenet"], "unknown architecture"),
+    (["summary", "resnet20", "--input", "-4"], "input_size"),
+    (["summary", "resnet50", "--input", "16"], "input_size"),
+    (["summary", "resnet20", "--shortcut", "D"], "invalid choice"),
+    (["summary", "resnet20", "--classes", "1"], "num_classes"),
+    (["summary", "resnet20", "--input", "big"], "invalid int value"),
+    (["bottleneck", "--size", "-28"], "size must be a positive"),
+    (["bottleneck", "--mid", "0"], "mid must be a positive"),
+    (["gapfc", "--spatial", "0"], "spatial must be a positive"),
+    (["gapfc", "--colour"], "unrecognized arguments"),
+    (["frobnicate"], "invalid choice"),
+    ([], "required"),
+])
+def test_bad_arguments_exit_2_with_one_line(capsys, argv, message):
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1 and message in captured.err
+    assert "Traceback" not in captured.err
+
+
+def test_errors_inside_any_command_are_one_line(capsys, monkeypatch):
+    """Commands registered by other modules are dispatched through `func` and get the same treatment."""
+    from resnet_core import ConfigError, cli_train
+
+    def register(commands):
+        for name, error in [("fails-config", ConfigError("depth must be 6n+2")),
+                            ("fails-value", ValueError("steps must be positive")),
+                            ("fails-runtime", RuntimeError("CUDA is not available\nsecond line"))]:
+            parser = commands.add_parser(name)
+            parser.set_defaults(func=lambda args, error=error: (_ for _ in ()).throw(error))
+        commands.add_parser("works").set_defaults(func=lambda args: print("ran"))
+
+    monkeypatch.setattr(cli_train, "register", register)
+    for name, code in [("fails-config", 2), ("fails-value", 2), ("fails-runtime", 1)]:
+        assert main([name]) == code
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "Traceback" not in err
+    assert main(["works"]) == 0 and capsys.readouterr().out == "ran\n"
+
+
+def test_subprocess_smoke():
+    """The real entry point: `python -m resnet_core`, JSON on stdout, a bad call exits 2 in one line."""
+    ok = subprocess.run([sys.executable, "-m", "resnet_core", "gapfc", "--json"], cwd=ROOT,
+                        capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["gap_params"] == 513_000
+    bad = subprocess.run([sys.executable, "-m", "resnet_core", "summary", "resnet21", "--json"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert bad.stderr.count("\n") == 1 and "6n+2" in bad.stderr and "Traceback" not in bad.stderr
