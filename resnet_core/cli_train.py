@@ -1,5 +1,183 @@
-"""CLI commands that train: `train` and `experiment` (registered by __main__)."""
+"""CLI commands that train: `train` and `experiment` (registered by __main__).
+
+    python -m resnet_core train resnet20 --dataset digits --steps 300 [--json]
+    python -m resnet_core experiment degradation [--dataset digits] [--device cpu] [--json]
+
+Runs are recorded in the run store (--db, default: the per-user one) so the app can show them;
+--no-store trains without recording.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+
+from .config import DATASETS, DEVICES, OPTIMIZERS, SCHEDULES, SHORTCUTS, TrainConfig, arch_config
+
+EXPERIMENT_NAMES = ("degradation", "shortcuts", "bn")
 
 
 def register(subparsers) -> None:
     """Add the training subcommands to the CLI's argparse subparsers."""
+    p = subparsers.add_parser("train", help="train one net on a dataset and report its losses")
+    p.add_argument("arch", help="resnet20|32|44|56|110 (CIFAR family), resnet18|34|50|101|152, vgg19; "
+                   "plainNN for a plain twin")
+    p.add_argument("--plain", action="store_true", help="the plain twin: shortcuts removed")
+    p.add_argument("--shortcut", choices=SHORTCUTS, help="A zero-pad, B project when needed, C always")
+    p.add_argument("--no-bn", action="store_true", help="no BatchNorm (to see gradients vanish)")
+    p.add_argument("--width", type=int, metavar="N", help="channels of the first stage (paper: 16 on CIFAR)")
+    p.add_argument("--input", type=int, metavar="N", help="input side in pixels (default: the dataset's own)")
+    p.add_argument("--dataset", choices=DATASETS, default="digits", help="default: digits (built in)")
+    p.add_argument("--data-dir", default="", help="folder of real datasets (default: the per-user one)")
+    p.add_argument("--steps", type=int, default=300, help="optimiser steps (default 300)")
+    p.add_argument("--epochs", type=int, default=0, help="passes over the data instead of --steps")
+    p.add_argument("--batch-size", type=int, default=128, help="default 128 (the paper's)")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd")
+    p.add_argument("--lr", type=float, default=0.1, help="default 0.1 (the paper's)")
+    p.add_argument("--schedule", choices=SCHEDULES, default="step",
+                   help="step: /10 at 50%% and 75%% (the paper's); cosine; constant")
+    p.add_argument("--warmup", type=int, default=0, metavar="STEPS", help="linear warm-up steps")
+    p.add_argument("--no-augment", action="store_true", help="no pad-crop-flip augmentation")
+    p.add_argument("--max-samples", type=int, default=0, help="use at most this many images")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--compile", action="store_true", help="torch.compile on a GPU")
+    _common(p)
+    p.set_defaults(func=run_train)
+
+    p = subparsers.add_parser("experiment", help="the paper's experiments, shrunk to run live")
+    p.add_argument("name", choices=EXPERIMENT_NAMES,
+                   help="degradation: plain-20/56 vs ResNet-20/56; shortcuts: A/B/C; bn: with and without BN")
+    p.add_argument("--dataset", choices=DATASETS, default="digits", help="default: digits (built in)")
+    p.add_argument("--data-dir", default="", help="folder of real datasets (default: the per-user one)")
+    p.add_argument("--steps", type=int, default=200, help="steps per net (default 200)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--width", type=int, default=8, help="channels of the first stage (default 8)")
+    _common(p)
+    p.set_defaults(func=run_experiment_cmd)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--device", choices=DEVICES, default="auto", help="auto: CUDA when present")
+    p.add_argument("--db", default="", help="run store to record in (default: the per-user one)")
+    p.add_argument("--no-store", action="store_true", help="do not record the run")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _store(args):
+    if args.no_store:
+        return None
+    from .store import RunStore
+
+    return RunStore(args.db or None)
+
+
+def _num(value):
+    """JSON has no NaN: a missing number is null."""
+    return None if value is None or (isinstance(value, float) and not math.isfinite(value)) else value
+
+
+def _fmt(value, spec: str) -> str:
+    return "-" if _num(value) is None else format(value, spec)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from .data import dataset_info
+    from .engine import train
+
+    info = dataset_info(args.dataset)
+    overrides = {"in_channels": info.native_channels, "num_classes": max(10, info.num_classes)}
+    if args.shortcut:
+        overrides["shortcut"] = args.shortcut
+    if args.no_bn:
+        overrides["norm"] = "none"
+    if args.width:
+        overrides["base_width"] = args.width
+    model_cfg = arch_config(args.arch, plain=args.plain, **overrides)
+    size = args.input or max(info.native_size, model_cfg.min_input_size)
+    model_cfg = model_cfg.replace(input_size=size)
+    train_cfg = TrainConfig(
+        dataset=args.dataset, data_dir=args.data_dir, steps=args.steps, epochs=args.epochs,
+        batch_size=args.batch_size, optimizer=args.optimizer, lr=args.lr, schedule=args.schedule,
+        warmup_steps=args.warmup, augment=not args.no_augment, max_samples=args.max_samples,
+        seed=args.seed, device=args.device, compile=args.compile)
+    store = _store(args)
+    run_id = store.create_run(model_cfg, train_cfg, label=model_cfg.name, status="running") if store else None
+
+    def progress(rec) -> None:
+        if not args.json and (rec.step % max(1, rec.total_steps // 10) == 0 or rec.step == rec.total_steps):
+            print(f"step {rec.step:>6}/{rec.total_steps}  loss {rec.loss:.4f}  acc {rec.acc:.3f}  lr {rec.lr:.4g}",
+                  flush=True)
+
+    result = _guarded(store, run_id, lambda: train(model_cfg, train_cfg, on_step=progress, store=store,
+                                                   run_id=run_id))
+    data = {"run_id": run_id, "name": model_cfg.name, "dataset": args.dataset, "status": result.status,
+            "final_train_loss": _num(result.final_train_loss), "final_train_acc": _num(result.final_train_acc),
+            "test_acc": _num(result.test_acc), "steps": result.steps_done, "seconds": result.seconds,
+            "device": result.device, "error": result.error}
+    if args.json:
+        print(json.dumps(data))
+    else:
+        print(f"{model_cfg.name} on {args.dataset}: {result.status} after {result.steps_done} steps in "
+              f"{result.seconds:.1f} s on {result.device}" + (f" ({result.error})" if result.error else ""))
+        print(f"final train loss {_fmt(result.final_train_loss, '.4f')} (mean of the last 10% of steps), "
+              f"train acc {_fmt(result.final_train_acc, '.3f')}, held-out acc {_fmt(result.test_acc, '.3f')}"
+              + (f"; run {run_id} in {store.path}" if store else ""))
+    return 0
+
+
+def _guarded(store, run_id, fn):
+    """Run `fn`; if it fails or is interrupted, the stored run says so instead of 'running'."""
+    try:
+        return fn()
+    except KeyboardInterrupt:
+        if store:
+            store.set_status(run_id, "cancelled", "stopped from the keyboard")
+        raise
+    except Exception as err:
+        if store:
+            store.set_status(run_id, "failed", f"{type(err).__name__}: {err}")
+        raise
+
+
+def run_experiment_cmd(args: argparse.Namespace) -> int:
+    from .experiments import EXPERIMENTS, ExperimentRow, degradation_verdict, run_experiment
+
+    runs = EXPERIMENTS[args.name](args.dataset, steps=args.steps, seed=args.seed, device=args.device,
+                                  data_dir=args.data_dir, width=args.width)
+    store = _store(args)
+    group = f"{args.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    started = time.perf_counter()
+    if not args.json:
+        print(f"{args.name} on {args.dataset}: {len(runs)} nets, {args.steps} steps each, seed {args.seed}",
+              flush=True)
+
+    def show(row: ExperimentRow) -> None:
+        if not args.json:
+            print(f"  {row.name:<16} {row.status:<9} loss {_fmt(row.final_train_loss, '.4f')}  "
+                  f"{row.seconds:5.1f} s", flush=True)
+
+    rows = run_experiment(runs, store=store, group=group, on_run=show)
+    data = {"experiment": args.name, "dataset": args.dataset, "group": group if store else None,
+            "seconds": time.perf_counter() - started,
+            "runs": [{"name": r.name, "run_id": r.run_id, "status": r.status,
+                      "final_train_loss": _num(r.final_train_loss), "final_train_acc": _num(r.final_train_acc),
+                      "test_acc": _num(r.test_acc), "steps": r.steps, "seconds": r.seconds} for r in rows]}
+    verdict = degradation_verdict(rows) if args.name == "degradation" else None
+    if verdict is not None:
+        data["ordering"] = verdict
+    if args.json:
+        print(json.dumps(data))
+        return 0
+    print()
+    print(f"{'net':<16} {'train loss':>10} {'train acc':>9} {'held-out acc':>12} {'seconds':>7}")
+    for r in rows:
+        print(f"{r.name:<16} {_fmt(r.final_train_loss, '.4f'):>10} {_fmt(r.final_train_acc, '.3f'):>9} "
+              f"{_fmt(r.test_acc, '.3f'):>12} {r.seconds:7.1f}")
+    print(f"\ntrain loss: mean of the last 10% of steps; total {data['seconds']:.1f} s"
+          + (f"; group {group} in {store.path}" if store else ""))
+    if verdict is not None:
+        print(verdict["summary"])
+    return 0
+

@@ -1,0 +1,35 @@
+"""ResNet Explorer: the router. Page config, language, navigation; each page lives in pages/.
+
+To add a page: append one line to its section below (see docs/pages.md).
+"""
+
+import streamlit as st
+
+from ui import nav, t
+from ui.i18n import init_lang, language_toggle
+
+st.set_page_config(page_title="ResNet Explorer", page_icon=":material/hub:", layout="wide")
+init_lang()
+
+HOME = [
+    nav.page("pages/home.py", "home", default=True),
+]
+EXPLORE_LIVE = [
+    nav.page("pages/build.py", "build"),
+    nav.page("pages/degradation.py", "degradation"),
+    nav.page("pages/gradients.py", "gradients"),
+]
+CONCEPTS = [
+    nav.page("pages/features.py", "features"),
+    nav.page("pages/bottleneck.py", "bottleneck"),
+    nav.page("pages/gap_fc.py", "gap-fc"),
+    nav.page("pages/shortcuts.py", "shortcuts"),
+    nav.page("pages/batchnorm.py", "batchnorm"),
+    nav.page("pages/attribution.py", "attribution"),
+    nav.page("pages/augmentation.py", "augmentation"),
+]
+
+sections = {"": HOME, t("nav.explore"): EXPLORE_LIVE, t("nav.concepts"): CONCEPTS}
+pg = st.navigation({name: pages for name, pages in sections.items() if pages})
+language_toggle()
+pg.run()

@@ -1,0 +1,142 @@
+"""Augmentation: the paper's pad-and-crop and flip, and AlexNet's PCA colour augmentation, applied
+to sample images with the parameters on sliders; plus the colour components the last one uses."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.subplots import make_subplots
+
+from resnet_core import inspect_models as im
+from ui import guard, keep, label_of, presets, style, t
+
+presets.apply("augmentation")
+st.title(t("page.augmentation.title"))
+st.markdown(t("augmentation.lead"))
+st.info(t("augmentation.look"), icon=":material/visibility:")
+
+DATASETS = ["shapes", "digits"]
+SIZE = 32            # the paper's CIFAR size; digits are enlarged to it
+POOL = 24            # sample images to pick from
+COLUMNS = 6
+SEED_KEY = "augmentation_seed"   # plain session key: the reseed button moves it on
+PLOT_CONFIG = {"displayModeBar": False}
+CHANNEL_COLOURS = ("#D62728", "#2CA02C", "#1F77B4")   # R, G, B loadings in their own colours
+
+
+@st.cache_data(show_spinner=False)
+def pool(dataset: str) -> tuple[np.ndarray, list[int]]:
+    images, labels = im.pictures(dataset, POOL, SIZE)
+    return images.numpy(), labels
+
+
+@st.cache_data(show_spinner=False)
+def components(dataset: str) -> im.ColourPCA:
+    return im.colour_pca(dataset, SIZE)
+
+
+def reseed() -> None:
+    st.session_state[SEED_KEY] = st.session_state.get(SEED_KEY, 0) + 1
+
+
+def rgb(image: np.ndarray) -> np.ndarray:
+    """(H, W, C) in [0, 1] -> (H, W, 3) uint8; grey repeated to three channels."""
+    if image.shape[-1] == 1:
+        image = np.repeat(image, 3, axis=-1)
+    return (image * 255).round().astype(np.uint8)
+
+
+def copies_figure(original: np.ndarray, copies: np.ndarray) -> go.Figure:
+    panels = [original, *copies]
+    cols = min(COLUMNS, len(panels))
+    rows = -(-len(panels) // cols)
+    titles = [t("augmentation.original")] + [t("augmentation.copy", n=i + 1) for i in range(len(copies))]
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.02,
+                        vertical_spacing=0.1 / rows)
+    for i, image in enumerate(panels):
+        row, col = divmod(i, cols)
+        fig.add_trace(go.Image(z=rgb(image), name=titles[i], hoverinfo="skip"), row=row + 1, col=col + 1)
+        suffix = "" if i == 0 else str(i + 1)
+        fig.layout[f"yaxis{suffix}"].scaleanchor = f"x{suffix}"
+    fig.update_xaxes(visible=False, constrain="domain")
+    fig.update_yaxes(visible=False, constrain="domain")
+    return style.layout(fig, height=200 * rows + 30)
+
+
+def eigen_figure(pca: im.ColourPCA) -> go.Figure:
+    k = len(pca.eigvals)
+    names = [f"PC{i + 1}" for i in range(k)]
+    share = pca.eigvals / max(float(pca.eigvals.sum()), 1e-12)
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.2,
+                        subplot_titles=[t("augmentation.pca.values"), t("augmentation.pca.vectors")])
+    fig.add_trace(go.Bar(x=names, y=pca.eigvals, marker_color=style.NEUTRAL, showlegend=False,
+                         text=[f"{s:.0%}" for s in share], textposition="outside",
+                         hovertemplate="%{x}: %{y:.4f}<extra></extra>"), row=1, col=1)
+    channel_names = ["R", "G", "B"] if k == 3 else [t("augmentation.pca.grey")]
+    for c, channel in enumerate(channel_names):
+        fig.add_trace(go.Bar(x=names, y=pca.eigvecs[c], name=channel,
+                             marker_color=CHANNEL_COLOURS[c] if k == 3 else style.NEUTRAL,
+                             hovertemplate=channel + " %{y:.3f}<extra>%{x}</extra>"), row=1, col=2)
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(title_text=t("augmentation.pca.variance"), row=1, col=1)
+    fig.update_yaxes(title_text=t("augmentation.pca.loading"), range=[-1.05, 1.05], row=1, col=2)
+    fig = style.layout(fig, x=t("augmentation.pca.component"), height=400)
+    fig.update_layout(margin=dict(t=90), legend=dict(y=1.16, x=0.6))   # legend above the right-hand title
+    return fig
+
+
+def steps_figure(pca: im.ColourPCA) -> go.Figure:
+    """Each component as a strip: the mean colour moved from -3 to +3 standard deviations."""
+    strips = np.stack([im.colour_steps(pca, i) for i in range(len(pca.eigvals))])   # (K, 7, C)
+    fig = go.Figure(go.Image(z=rgb(strips), hoverinfo="skip"))
+    fig.update_xaxes(tickvals=list(range(7)), ticktext=[f"{v:+d}σ" for v in range(-3, 4)],
+                     title_text=t("augmentation.pca.shift"))
+    fig.update_yaxes(tickvals=list(range(len(pca.eigvals))),
+                     ticktext=[f"PC{i + 1}" for i in range(len(pca.eigvals))])
+    return style.layout(fig, height=90 + 60 * len(pca.eigvals))
+
+
+def copies_section() -> None:
+    c1, c2, c3 = st.columns(3)
+    dataset = c1.segmented_control(t("augmentation.dataset"), DATASETS, default="shapes", required=True,
+                                   format_func=label_of("augmentation.dataset"), **keep("augmentation_dataset"))
+    index = c2.slider(t("augmentation.index"), 0, POOL - 1, 0, **keep("augmentation_index"))
+    count = c3.slider(t("augmentation.copies"), 1, 16, 8, **keep("augmentation_copies"))
+    s1, s2, s3, s4 = st.columns([2, 2, 2, 1], vertical_alignment="bottom")
+    pad = s1.slider(t("augmentation.pad"), 0, 8, 4, help=t("augmentation.pad_help"), **keep("augmentation_pad"))
+    flip_p = s2.slider(t("augmentation.flip"), 0.0, 1.0, 0.5, 0.05, help=t("augmentation.flip_help"),
+                       **keep("augmentation_flip"))
+    alpha = s3.slider(t("augmentation.alpha"), 0.0, 2.0, 0.1, 0.05, help=t("augmentation.alpha_help"),
+                      **keep("augmentation_alpha"))
+    s4.button(t("augmentation.reseed"), icon=":material/casino:", on_click=reseed, key="augmentation_reseed",
+              width="stretch")
+
+    images, labels = pool(dataset)
+    pca = components(dataset)
+    seed = st.session_state.get(SEED_KEY, 0)
+    copies = im.augmented_copies(images[index], count, pad=pad, flip_p=flip_p, alphastd=alpha,
+                                 pca=pca, seed=seed)
+    st.caption(t("augmentation.caption", seed=seed, pad=pad, size=SIZE, padded=SIZE + 2 * pad,
+                 flip=f"{flip_p:.0%}", alpha=f"{alpha:g}"))
+    if dataset == "digits" and flip_p > 0:
+        st.caption(t("augmentation.digits_flip"))
+    st.plotly_chart(copies_figure(images[index].transpose(1, 2, 0), copies), config=PLOT_CONFIG,
+                    key="augmentation_copies_chart")
+    pca_section(dataset, pca)
+
+
+def pca_section(dataset: str, pca: im.ColourPCA) -> None:
+    st.header(t("augmentation.pca.title"))
+    st.markdown(t("augmentation.pca.intro"))
+    if len(pca.eigvals) == 1:
+        st.caption(t("augmentation.pca.grey_note"))
+    left, right = st.columns([3, 2])
+    left.plotly_chart(eigen_figure(pca), config=PLOT_CONFIG, key="augmentation_eigen_chart")
+    with right:
+        st.plotly_chart(steps_figure(pca), config=PLOT_CONFIG, key="augmentation_steps_chart")
+        st.caption(t("augmentation.pca.steps_note"))
+
+
+with guard():
+    copies_section()

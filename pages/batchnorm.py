@@ -1,0 +1,294 @@
+"""BatchNorm: what one BN layer computes (with numbers, train vs eval mode), how a whole net's
+activations look with and without BN, at initialisation and after training, and the two trained
+side by side."""
+
+import time
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.subplots import make_subplots
+
+from resnet_core import ModelConfig, bn_demo, experiments
+from ui import charts, guard, keep, label_of, presets, runs, style, t
+
+presets.apply("batchnorm")
+st.title(t("page.batchnorm.title"))
+st.markdown(t("batchnorm.lead"))
+
+NO_BAR = {"displayModeBar": False}
+NORMS = ("batch", "none")
+DATASET = "digits"      # embedded: no download, 1,797 real images
+INIT_DEPTHS = [8, 20, 56]
+PROFILE_IMAGES = 256    # real images each activation profile is measured on
+
+
+def norm_colour(kind: str, norm: str) -> str:
+    """The net's kind gives the hue (plain warm, residual cool); BN on is the full shade, BN off
+    the light one (as the live curves draw them)."""
+    return charts.colour(kind, 1 if norm == "batch" else 0)
+
+
+# 1. One BN layer, with numbers
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def example(batch: int, warm: int, gamma: float, beta: float) -> tuple[bn_demo.BNExample, float]:
+    ex = bn_demo.bn_example(batch, 2, 2, gamma=gamma, beta=beta, warm_batches=warm)
+    return ex, bn_demo.max_difference(ex)
+
+
+def _f(v: float) -> str:
+    return f"{v:.3f}"
+
+
+def one_layer() -> None:
+    st.header(t("batchnorm.layer.title"))
+    st.markdown(t("batchnorm.layer.intro"))
+    st.markdown(t("batchnorm.layer.train_formula"))
+    st.latex(r"\mu_B = \tfrac{1}{m}\textstyle\sum_i x_i,\quad "
+             r"\sigma_B^2 = \tfrac{1}{m}\textstyle\sum_i (x_i-\mu_B)^2,\quad "
+             r"\hat x_i = \dfrac{x_i-\mu_B}{\sqrt{\sigma_B^2+\epsilon}},\quad y_i = \gamma\,\hat x_i + \beta")
+    st.latex(r"\mu_{run} \leftarrow 0.9\,\mu_{run} + 0.1\,\mu_B,\qquad "
+             r"\sigma_{run}^2 \leftarrow 0.9\,\sigma_{run}^2 + 0.1\,\tfrac{m}{m-1}\,\sigma_B^2")
+    st.markdown(t("batchnorm.layer.eval_formula"))
+    st.latex(r"y_i = \gamma\,\dfrac{x_i-\mu_{run}}{\sqrt{\sigma_{run}^2+\epsilon}} + \beta")
+    c1, c2, c3, c4 = st.columns(4)
+    batch = c1.slider(t("batchnorm.layer.batch"), 2, 16, 4, **keep("batchnorm_batch"))
+    warm = c2.select_slider(t("batchnorm.layer.warm"), [0, 1, 2, 5, 10, 20, 50, 100, 200], 0,
+                            **keep("batchnorm_warm"))
+    gamma = c3.slider(t("batchnorm.layer.gamma"), 0.0, 3.0, 1.5, 0.1, **keep("batchnorm_gamma"))
+    beta = c4.slider(t("batchnorm.layer.beta"), -2.0, 2.0, 0.5, 0.1, **keep("batchnorm_beta"))
+    ex, gap = example(batch, warm, gamma, beta)
+    st.markdown(t("batchnorm.layer.data", batch=batch, m=ex.per_channel))
+
+    st.subheader(t("batchnorm.layer.stats"))
+    st.dataframe([{t("batchnorm.col.channel"): c,
+                   t("batchnorm.col.batch_mean"): _f(ex.batch_mean[c]),
+                   t("batchnorm.col.batch_var"): _f(ex.batch_var[c]),
+                   t("batchnorm.col.run_before"): f"{_f(ex.running_mean_before[c])} / {_f(ex.running_var_before[c])}",
+                   t("batchnorm.col.run_after"): f"{_f(ex.running_mean[c])} / {_f(ex.running_var[c])}"}
+                  for c in range(ex.x.shape[1])], hide_index=True)
+
+    st.subheader(t("batchnorm.layer.values"))
+    x0 = ex.x[:, 0].reshape(-1)
+    rows = zip(x0, ex.centred[:, 0].reshape(-1), ex.x_hat[:, 0].reshape(-1), ex.train_out[:, 0].reshape(-1),
+               ex.eval_out[:, 0].reshape(-1))
+    shown = list(rows)[:8]
+    st.dataframe([{"x": _f(x), "x − μ_B": _f(d), "x̂": _f(h), t("batchnorm.col.train_out"): _f(y),
+                   t("batchnorm.col.eval_out"): _f(e)} for x, d, h, y, e in shown], hide_index=True)
+    if ex.per_channel > len(shown):
+        st.caption(t("batchnorm.layer.first_rows", n=len(shown), m=ex.per_channel))
+    m1, m2, m3 = st.columns(3)
+    m1.metric(t("batchnorm.layer.train_mean_std"), f"{ex.train_out[:, 0].mean():.3f} / {ex.train_out[:, 0].std():.3f}")
+    m2.metric(t("batchnorm.layer.eval_mean_std"), f"{ex.eval_out[:, 0].mean():.3f} / {ex.eval_out[:, 0].std():.3f}")
+    m3.metric(t("batchnorm.layer.torch_gap"), f"{gap:.1e}")
+    stage = "fresh" if ex.caught_up < 0.5 else "partway" if ex.caught_up < 0.95 else "warm_text"
+    st.markdown(t(f"batchnorm.layer.{stage}", gamma=f"{gamma:.1f}", beta=f"{beta:.1f}", k=warm + 1,
+                  pct=f"{100 * ex.caught_up:.0f}"))
+
+
+# 2. A whole net's activations, with and without BN
+
+Entry = tuple[str, str, str, bn_demo.LayerProfile]   # (title, kind, norm, profile)
+
+
+def std_chart(entries: list[Entry], y_title: str) -> go.Figure:
+    fig = go.Figure()
+    for title, kind, norm, prof in entries:
+        fig.add_scatter(x=list(range(1, len(prof.std) + 1)), y=prof.std, mode="lines+markers", name=title,
+                        line=dict(color=norm_colour(kind, norm), width=3, dash="solid" if norm == "batch" else "dash"),
+                        customdata=prof.names, hovertemplate=title + "<br>%{customdata}: %{y:.3g}<extra></extra>")
+    fig.update_yaxes(type="log", exponentformat="power")
+    return style.layout(fig, x=t("batchnorm.axis.layer"), y=y_title, height=380)
+
+
+def hist_chart(entries: list[Entry], layer: int) -> go.Figure:
+    """One layer's histogram per net, side by side (their value ranges differ by decades)."""
+    fig = make_subplots(rows=1, cols=len(entries), horizontal_spacing=0.06,
+                        subplot_titles=[title for title, *_ in entries])
+    for col, (title, kind, norm, prof) in enumerate(entries, start=1):
+        counts, edges = prof.hists[layer]
+        share = 100 * counts / max(counts.sum(), 1)
+        fig.add_bar(x=(edges[:-1] + edges[1:]) / 2, y=share, width=np.diff(edges), showlegend=False,
+                    marker_color=norm_colour(kind, norm), marker_line_width=0, row=1, col=col,
+                    hovertemplate="%{x:.3g}: %{y:.2f}%<extra></extra>")
+        fig.update_xaxes(title_text=t("batchnorm.axis.value"), row=1, col=col)
+        fig.update_yaxes(type="log", exponentformat="power", row=1, col=col)
+    fig.update_yaxes(title_text=t("batchnorm.axis.share"), row=1, col=1)
+    return style.layout(fig, height=360)
+
+
+def layer_picker(names: list[str], key: str) -> int:
+    if st.session_state.get(key, 0) >= len(names):   # a shallower net was picked
+        st.session_state[key] = len(names) - 1
+    return st.select_slider(t("batchnorm.layer_pick"), list(range(len(names))), len(names) - 1,
+                            format_func=lambda i: f"{i + 1}: {names[i]}", **keep(key))
+
+
+def layer_details(entries: list[Entry], key: str) -> None:
+    """A layer slider, each net's std and share of zeros at that layer, and its histograms."""
+    layer = layer_picker(entries[0][3].names, key)
+    for column, (title, kind, norm, prof) in zip(st.columns(len(entries)), entries):
+        column.metric(title, f"σ = {prof.std[layer]:.3g}")
+        column.caption(t("batchnorm.metric.zero", pct=f"{100 * prof.zero_frac[layer]:.0f}"))
+    st.plotly_chart(hist_chart(entries, layer), config=NO_BAR, key=f"{key}_hist")
+
+
+def net_config(kind: str, depth: int, norm: str) -> ModelConfig:
+    """The nets the training section trains (experiments.bn_configs), fresh."""
+    for _, model_cfg, _ in experiments.bn_configs(DATASET, depth=depth):
+        if model_cfg.residual == (kind == "residual") and model_cfg.norm == norm:
+            return model_cfg
+    raise KeyError((kind, depth, norm))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def init_profile(kind: str, depth: int, norm: str) -> bn_demo.LayerProfile:
+    return bn_demo.init_profile(net_config(kind, depth, norm), DATASET, n=PROFILE_IMAGES)
+
+
+def at_init() -> None:
+    st.header(t("batchnorm.init.title"))
+    cfg = net_config("plain", 20, "batch")
+    st.markdown(t("batchnorm.init.intro", n=PROFILE_IMAGES, size=cfg.input_size, width=cfg.base_width))
+    c1, c2 = st.columns(2)
+    kind = c1.segmented_control(t("batchnorm.init.kind"), ["plain", "residual"], default="plain", required=True,
+                                format_func=label_of("kind"), **keep("batchnorm_init_kind")) or "plain"
+    depth = c2.select_slider(t("batchnorm.init.depth"), INIT_DEPTHS, 20, **keep("batchnorm_init_depth"))
+    entries = [(t(f"batchnorm.norm.{norm}"), kind, norm, init_profile(kind, depth, norm)) for norm in NORMS]
+    st.plotly_chart(std_chart(entries, t("batchnorm.axis.std")), config=NO_BAR, key="batchnorm_init_std")
+    layer_details(entries, "batchnorm_init_layer")
+    st.markdown(t(f"batchnorm.init.reading.{kind}"))
+
+
+# 3. Trained with and without BN (background runs), and their activations afterwards
+
+TRAIN_DEPTHS = [8, 14, 20, 32, 56]
+TRAIN_STEPS = [50, 100, 200, 300, 600]
+GROUP = "batchnorm"
+RUN_IDS = "batchnorm_run_ids"    # session key (not a widget): this user's latest experiment
+
+
+def kind_norm(info) -> tuple[str, str]:
+    return ("residual" if info.model_cfg.residual else "plain"), info.model_cfg.norm
+
+
+def latest_experiment() -> list[int]:
+    """This user's latest BN experiment: from this session, else from the store (a reload)."""
+    if st.session_state.get(RUN_IDS):
+        return st.session_state[RUN_IDS]
+    mine = [r for r in runs.recent(limit=40) if r.group.startswith(GROUP + "-")]
+    if not mine:
+        return []
+    ids = sorted(r.id for r in mine if r.group == mine[0].group)
+    st.session_state[RUN_IDS] = ids
+    return ids
+
+
+def curves_of(views, metric: str) -> list:
+    out = []
+    for v in views:
+        kind, norm = kind_norm(v.info)
+        x, y = (v.steps.step, v.steps.loss) if metric == "loss" else (v.evals.step, v.evals.test_acc)
+        out.append(charts.Curve(v.info.label, kind, x, y, shade=1 if norm == "batch" else 0,
+                                dash="solid" if norm == "batch" else "dash", markers=metric != "loss"))
+    return out
+
+
+def recorded_stats(views) -> tuple[list[Entry], int]:
+    """Each run's latest per-layer activation std recorded during training (batch statistics),
+    as profiles without histograms; and the oldest of those steps."""
+    entries, steps = [], []
+    for v in views:
+        cols = runs.store().stats(v.id)
+        if not cols.step:
+            continue
+        kind, norm = kind_norm(v.info)
+        prof = bn_demo.LayerProfile(cols.names, cols.mean[-1], cols.std[-1], cols.zero_frac[-1], [])
+        entries.append((v.info.label, kind, norm, prof))
+        steps.append(cols.step[-1])
+    return entries, min(steps) if steps else 0
+
+
+def draw_runs(views) -> None:
+    runs.progress_rows(views, "batchnorm")
+    left, right = st.columns(2)
+    left.plotly_chart(charts.curves(curves_of(views, "loss"), y_title=t("batchnorm.train.loss_axis"), log_y=True,
+                                    revision="batchnorm_loss"), config=NO_BAR, key="batchnorm_loss_chart")
+    right.plotly_chart(charts.curves(curves_of(views, "acc"), y_title=t("batchnorm.train.acc_axis"),
+                                     y_range=(0, 1.02), revision="batchnorm_acc"), config=NO_BAR,
+                       key="batchnorm_acc_chart")
+    entries, step = recorded_stats(views)
+    if entries:
+        st.markdown(t("batchnorm.train.stats", step=step))
+        st.plotly_chart(std_chart(entries, t("batchnorm.axis.std")), config=NO_BAR, key="batchnorm_stats_chart")
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def trained_profile(run_id: int, db: str) -> bn_demo.LayerProfile:
+    info = runs.store().get_run(run_id)
+    model = runs.store().load_model(run_id)
+    return bn_demo.trained_profile(model, info.train_cfg.dataset, n=PROFILE_IMAGES, seed=info.train_cfg.seed)
+
+
+def after_training(views) -> None:
+    done = [v for v in views if v.info.has_checkpoint]
+    if not done:
+        return
+    st.subheader(t("batchnorm.after.title"))
+    st.markdown(t("batchnorm.after.intro", n=PROFILE_IMAGES))
+    db = str(runs.store().path)
+    entries = [(v.info.label, *kind_norm(v.info), trained_profile(v.id, db)) for v in done]
+    st.plotly_chart(std_chart(entries, t("batchnorm.axis.std")), config=NO_BAR, key="batchnorm_after_std")
+    layer_details(entries, "batchnorm_after_layer")
+    missing = [v.info.label for v in views if not v.info.has_checkpoint]
+    if missing:
+        st.caption(t("batchnorm.after.missing", runs=", ".join(missing)))
+
+
+def guarded(draw):
+    """The live part reruns on its own, outside the page's guard(): give it its own."""
+    def run(views) -> None:
+        with guard():
+            draw(views)
+    return run
+
+
+def training() -> None:
+    st.header(t("batchnorm.train.title"))
+    lr = experiments.bn_configs(DATASET)[0][2].lr
+    st.markdown(t("batchnorm.train.intro", lr=lr))
+    c1, c2, c3 = st.columns(3)
+    kinds = c1.segmented_control(t("batchnorm.train.kinds"), ["plain", "residual"], selection_mode="multi",
+                                 default=["plain", "residual"], format_func=label_of("kind"),
+                                 **keep("batchnorm_train_kinds"))
+    depth = c2.select_slider(t("batchnorm.train.depth"), TRAIN_DEPTHS, 20, **keep("batchnorm_train_depth"))
+    steps = c3.select_slider(t("batchnorm.train.steps"), TRAIN_STEPS, 300, **keep("batchnorm_train_steps"))
+    ids = latest_experiment()
+    # One experiment per user at a time: a classroom shares one trainer.
+    busy = runs.any_active(ids)
+    if st.button(t("batchnorm.train.start"), key="batchnorm_train", type="primary", icon=":material/play_arrow:",
+                 disabled=busy, help=t("batchnorm.train.busy") if busy else None):
+        planned = [run for run in experiments.bn_configs(DATASET, depth=depth, steps=steps)
+                   if ("residual" if run[1].residual else "plain") in (kinds or [])]
+        if not planned:
+            st.warning(t("batchnorm.train.pick_kind"), icon=":material/tune:")
+        else:
+            new = runs.submit(planned, group=f"{GROUP}-{time.strftime('%Y%m%d-%H%M%S')}-{runs.owner()}")
+            if new:
+                st.session_state[RUN_IDS] = new
+                st.rerun()   # redraw the button as busy
+    if not ids:
+        st.caption(t("batchnorm.train.none_yet"))
+        return
+    runs.live_runs(ids, guarded(draw_runs))
+    if not busy:
+        views = runs.read(ids)
+        st.markdown(t("batchnorm.train.reading"))
+        after_training(views)
+
+
+with guard():
+    one_layer()
+    at_init()
+    training()

@@ -1,0 +1,172 @@
+"""Degradation: plain-20, plain-56, ResNet-20 and ResNet-56 trained side by side with one recipe
+(He et al. 2015, Figure 6). The deeper plain net ends up worse, even on its training data; the
+deeper residual net does not. The final table sits beside the paper's numbers, and the ordering
+is checked from the measured values, not assumed.
+"""
+
+import streamlit as st
+
+from resnet_core import experiments
+from resnet_core.diagram import describe
+from ui import charts, guard, keep, label_of, nav, presets, runs, style, t
+
+presets.apply("degradation")
+st.title(t("page.degradation.title"))
+st.markdown(t("degradation.lead"))
+
+DATASETS = ["digits", "shapes", "cifar10"]
+STEPS = [150, 300, 600, 1200]
+GROUP = "degradation"
+NETS = ("plain-20", "plain-56", "ResNet-20", "ResNet-56")
+# He et al. 2015, Table 6 (CIFAR-10 test error, %); the plain nets' curves are in Figure 6 only.
+PAPER_ERROR = {"ResNet-20": 8.75, "ResNet-56": 6.97}
+
+
+def controls() -> tuple[str, int, int]:
+    present = {d: runs.dataset_present(d) for d in DATASETS}
+    if "degradation_dataset" not in st.session_state and present["cifar10"] and runs.cuda_available():
+        st.session_state["degradation_dataset"] = "cifar10"   # the paper's own data, when a GPU makes it quick
+    c1, c2, c3 = st.columns([2, 2, 1])
+    dataset = c1.selectbox(t("degradation.dataset"), DATASETS, format_func=label_of("degradation.datasets"),
+                           **keep("degradation_dataset"))
+    steps = c2.select_slider(t("degradation.steps"), STEPS, 300, **keep("degradation_steps"))
+    seed = int(c3.number_input(t("degradation.seed"), 0, 9999, 0, **keep("degradation_seed")))
+    if not present[dataset]:
+        st.info(t("degradation.absent"), icon=":material/folder_off:")
+    elif dataset == "cifar10" and not runs.cuda_available():
+        st.caption(t("degradation.cifar_cpu"))
+    return dataset, int(steps), seed
+
+
+def net_name(label: str) -> str:
+    """The run's label without the display name a user may have added ("plain-20 · Minji")."""
+    return label.split(" · ")[0]
+
+
+def experiment_sets(infos: list) -> list[list]:
+    """Runs grouped into experiments: consecutive ids of one owner (submitted together)."""
+    sets: list[list] = []
+    for info in sorted(infos, key=lambda i: i.id):
+        last = sets[-1] if sets else None
+        if last and last[-1].owner == info.owner and info.id == last[-1].id + 1 and len(last) < len(NETS):
+            last.append(info)
+        else:
+            sets.append([info])
+    return [s for s in reversed(sets)]
+
+
+def pick_experiment() -> list[int]:
+    show_class = runs.scope_toggle("degradation")
+    infos = runs.recent(mine=not show_class, group=GROUP, limit=200)
+    sets = experiment_sets(infos)
+    if not sets:
+        return []
+    latest = st.session_state.get("_degradation_latest")
+    labels = {tuple(i.id for i in s): set_label(s) for s in sets}
+    options = list(labels)
+    key = "degradation_pick"
+    if latest and tuple(latest) in labels and st.session_state.get("_degradation_shown") != latest:
+        st.session_state[key] = tuple(latest)
+        st.session_state["_degradation_shown"] = latest
+    if st.session_state.get(key) not in labels:
+        st.session_state[key] = options[0]
+    chosen = st.selectbox(t("degradation.pick"), options, format_func=labels.get, key=key)
+    return list(chosen)
+
+
+def set_label(infos: list) -> str:
+    first = infos[0]
+    who = first.label.split(" · ")[1] if " · " in first.label else first.owner
+    return t("degradation.set_label", first=infos[0].id, last=infos[-1].id, who=who,
+             dataset=t(f"degradation.datasets.{first.train_cfg.dataset}"), steps=first.train_cfg.steps)
+
+
+def kind_of(info) -> str:
+    return "residual" if info.model_cfg.residual else "plain"
+
+
+def draw(views: list) -> None:
+    runs.progress_rows(views, "degradation")
+    shades = charts.assign_shades([(kind_of(v.info), v.info.model_cfg.depth) for v in views])
+    loss, err = [], []
+    for v, shade in zip(views, shades):
+        name, kind = net_name(v.info.label), kind_of(v.info)
+        width = 3.5 if v.info.model_cfg.depth >= 56 else 2.2
+        loss.append(charts.Curve(name, kind, v.steps.step, v.steps.loss, shade=shade, width=width))
+        err.append(charts.Curve(name, kind, v.steps.step, [100 * (1 - a) for a in v.steps.acc], shade=shade,
+                                width=width, group=name))
+    left, right = st.columns(2)
+    left.plotly_chart(charts.curves(loss, y_title=t("degradation.loss_axis"), log_y=True, revision="deg-loss"),
+                      config=runs.png_config("degradation-training-loss"), key="degradation_loss")
+    right.plotly_chart(charts.curves(err, y_title=t("degradation.err_axis"), y_range=(0, 100), revision="deg-err"),
+                       config=runs.png_config("degradation-training-error"), key="degradation_err")
+    if all(v.info.status == "finished" for v in views) and len(views) == len(NETS):
+        final_table(views)
+    elif not any(v.active for v in views):
+        st.warning(t("degradation.incomplete"), icon=":material/warning:")
+
+
+def final_table(views: list) -> None:
+    by_net = {net_name(v.info.label): v.info for v in views}
+    st.subheader(t("degradation.final_title"))
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        rows = []
+        for net in NETS:
+            i = by_net.get(net)
+            if i is None:
+                continue
+            paper = (t("degradation.paper_res", err=PAPER_ERROR[net]) if net in PAPER_ERROR
+                     else t("degradation.paper_plain"))
+            rows.append({t("degradation.col.net"): net,
+                         t("unit.params"): style.fmt_int(describe(i.model_cfg).params),
+                         t("degradation.col.loss"): f"{i.final_train_loss:.3f}",
+                         t("degradation.col.train_err"): f"{100 * (1 - i.final_train_acc):.1f}%",
+                         t("degradation.col.test_err"): "–" if i.test_acc is None else f"{100 * (1 - i.test_acc):.1f}%",
+                         t("degradation.col.seconds"): f"{i.seconds or 0:.1f}",
+                         t("degradation.col.paper"): paper})
+        st.dataframe(rows, hide_index=True)
+        st.caption(t("degradation.table_note"))
+    with right:
+        for text in ordering(by_net):
+            st.markdown(text)
+
+
+def ordering(by_net: dict) -> list[str]:
+    """The paper's three claims, each checked on the final training losses measured here, with
+    the library's own verdict (the same one the CLI prints)."""
+    rows = [experiments.ExperimentRow(net, i.id, i.status, i.final_train_loss, i.final_train_acc,
+                                      i.test_acc, i.steps_done, i.seconds or 0.0) for net, i in by_net.items()]
+    verdict = experiments.degradation_verdict(rows)
+    if verdict is None:
+        return []
+    loss = {net: by_net[net].final_train_loss for net in NETS}
+    pairs = [("plain_deeper_worse", "plain-56", "plain-20"),
+             ("residual_deeper_not_worse", "ResNet-56", "ResNet-20"),
+             ("residual_beats_plain", "ResNet-56", "plain-56")]
+    return [("✅ " if verdict[code] else "❌ ")
+            + t(f"degradation.check.{code}.{'yes' if verdict[code] else 'no'}", a=f"{loss[a]:.3f}", b=f"{loss[b]:.3f}")
+            for code, a, b in pairs]
+
+
+def explanation() -> None:
+    with st.expander(t("degradation.why_title"), expanded=True):
+        st.markdown(t("degradation.why"))
+        if nav.exists("gradients"):
+            st.page_link(nav.file_of("gradients"), label=t("degradation.to_gradients"),
+                         icon=nav.CATALOGUE["gradients"])
+
+
+with guard():
+    runs.identity_box("degradation")
+    dataset, steps, seed = controls()
+    if st.button(t("degradation.start"), type="primary", icon=":material/play_arrow:", key="degradation_start"):
+        ids = runs.submit(experiments.degradation_configs(dataset, steps=steps, seed=seed), group=GROUP)
+        if ids:
+            st.session_state["_degradation_latest"] = ids
+    ids = pick_experiment()
+    if ids:
+        runs.live_runs(ids, draw)
+    else:
+        st.info(t("degradation.none"))
+    explanation()

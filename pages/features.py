@@ -1,0 +1,277 @@
+"""Feature maps: what each channel of a layer responds to, for a plain net and its residual twin
+on the same image, and how the activations are spread across the depth."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.subplots import make_subplots
+
+from resnet_core import inspect_models as im
+from resnet_core.data import DatasetMissing
+from resnet_core.images import ImageRejected
+from ui import guard, keep, label_of, presets, runs, style, t
+
+presets.apply("features")
+st.title(t("page.features.title"))
+st.markdown(t("features.lead"))
+st.info(t("features.look"), icon=":material/visibility:")
+
+SOURCES = ["trained", "fresh", "run"]
+CHANNEL_COUNTS = [4, 8, 16, 32]
+HEAT_SCALE = "Viridis"
+PLOT_CONFIG = {"displayModeBar": False}
+
+
+@dataclass(frozen=True)
+class Member:
+    """One net on the page: where it comes from (plain values, so results can be cached)."""
+    kind: str                       # plain or residual: the colour
+    name: str                       # e.g. ResNet-20, or a run's label
+    spec: im.TwinSpec | None        # a twin member trained or built here...
+    run_id: int = 0                 # ...or a stored run
+    data: im.DataSpec | None = None
+
+    def trained(self) -> im.Trained:
+        if self.spec is not None:
+            return im.twin_member(self.spec, self.kind == "residual")
+        return im.stored_model(runs.store(), self.run_id)
+
+
+def valid_or_reset(key: str, allowed) -> None:
+    """Forget a kept value that the current options no longer offer (the widget's default wins)."""
+    if key in st.session_state and st.session_state[key] not in allowed:
+        del st.session_state[key]
+
+
+def twin_members(prefix: str, source: str) -> list[Member]:
+    c1, c2, c3, c4 = st.columns(4)
+    dataset = c1.segmented_control(t("inspect.dataset"), list(im.INPUT_SIZE), default="digits", required=True,
+                                   format_func=label_of("inspect.dataset"), help=t("inspect.dataset_help"),
+                                   **keep(f"{prefix}_dataset"))
+    depth = c2.select_slider(t("inspect.depth"), im.DEPTHS, 20, **keep(f"{prefix}_depth"))
+    width = c3.select_slider(t("inspect.width"), im.WIDTHS, 16, **keep(f"{prefix}_width"))
+    steps = 0
+    if source == "trained":
+        steps = c4.slider(t("inspect.steps"), 20, im.MAX_STEPS, 150, step=10, **keep(f"{prefix}_steps"))
+    spec = im.TwinSpec(dataset, depth, width, steps)
+    members = [Member(kind, style.arch_name(spec.model_config(kind == "residual").name), spec, data=spec.data)
+               for kind in ("plain", "residual")]
+    if steps:
+        with st.spinner(t("inspect.training", depth=depth, steps=steps,
+                          dataset=t(f"inspect.dataset.{dataset}")), show_time=True):
+            accs = [m.trained().test_acc for m in members]
+        st.caption(t("inspect.trained_note", steps=steps, plain=f"{accs[0]:.1%}", residual=f"{accs[1]:.1%}"))
+    else:
+        st.caption(t("inspect.fresh_note"))
+    return members
+
+
+def run_label(info) -> str:
+    acc = "–" if info.test_acc is None else f"{info.test_acc:.1%}"
+    return t("inspect.run_option", id=info.id, name=info.label or style.arch_name(info.model_cfg.name),
+             dataset=info.train_cfg.dataset, acc=acc)
+
+
+def run_members(prefix: str) -> list[Member]:
+    found = im.runs_with_checkpoints(runs.store())
+    if not found:
+        st.info(t("inspect.no_runs"), icon=":material/inventory_2:")
+        return []
+    infos = {r.id: r for r in found}
+    ids = list(infos)
+    plain_first = [r.id for r in found if not r.model_cfg.residual] + [r.id for r in found if r.model_cfg.residual]
+    valid_or_reset(f"{prefix}_run_left", ids)
+    valid_or_reset(f"{prefix}_run_right", [0, *ids])
+    c1, c2 = st.columns(2)
+    left = c1.selectbox(t("inspect.run_left"), ids, index=ids.index(plain_first[0]),
+                        format_func=lambda r: run_label(infos[r]), **keep(f"{prefix}_run_left"))
+    others = [0, *ids]
+    residual = next((r.id for r in found if r.model_cfg.residual and r.id != left), 0)
+    right = c2.selectbox(t("inspect.run_right"), others, index=others.index(residual),
+                         format_func=lambda r: t("inspect.run_none") if r == 0 else run_label(infos[r]),
+                         **keep(f"{prefix}_run_right"))
+    chosen = [left] + ([right] if right and right != left else [])
+    return [Member("residual" if infos[r].model_cfg.residual else "plain",
+                   f"#{r} {infos[r].label or style.arch_name(infos[r].model_cfg.name)}", None, r,
+                   im.DataSpec.of_run(infos[r].model_cfg, infos[r].train_cfg)) for r in chosen]
+
+
+def members_ui(prefix: str, sources: list[str]) -> list[Member]:
+    source = st.segmented_control(t("inspect.source"), sources, default=sources[0], required=True,
+                                  format_func=label_of("inspect.source"), **keep(f"{prefix}_source"))
+    return run_members(prefix) if source == "run" else twin_members(prefix, source)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def decode(data: bytes):
+    return im.read_upload(data)
+
+
+def upload_message(exc: ImageRejected) -> str:
+    return t(f"inspect.rejected.{exc.code}", mb=im.UPLOAD_MAX_BYTES // 1_000_000,
+             px=style.fmt_int(im.UPLOAD_MAX_PIXELS))
+
+
+def pictures_ui(prefix: str, members: list[Member]) -> tuple[dict[Member, im.Picture], tuple] | None:
+    """The same image for every member, prepared as each one's training data were, and a key
+    naming it (for the cache)."""
+    source = st.segmented_control(t("inspect.image_source"), ["sample", "upload"], default="sample", required=True,
+                                  format_func=label_of("inspect.image_source"), **keep(f"{prefix}_image_source"))
+    first = members[0].data
+    if source == "sample":
+        last = im.held_out_count(first) - 1
+        if st.session_state.get(f"{prefix}_index", 0) > last:
+            del st.session_state[f"{prefix}_index"]
+        index = int(st.number_input(t("inspect.index", last=last), 0, last, 0, **keep(f"{prefix}_index")))
+        if any(m.data.dataset != first.dataset for m in members):
+            st.caption(t("inspect.other_datasets"))
+        return {m: im.held_out(m.data, index) for m in members}, ("sample", index)
+    file = st.file_uploader(t("inspect.upload"), type=["png", "jpg", "jpeg"], key=f"{prefix}_upload",
+                            help=t("inspect.upload_help", mb=im.UPLOAD_MAX_BYTES // 1_000_000,
+                                   px=style.fmt_int(im.UPLOAD_MAX_PIXELS)))
+    if file is None:
+        st.caption(t("inspect.upload_prompt"))
+        return None
+    data = file.getvalue()
+    try:
+        img = decode(data)
+    except ImageRejected as exc:
+        st.warning(upload_message(exc), icon=":material/image_not_supported:")
+        return None
+    return {m: im.uploaded(img, m.data) for m in members}, ("upload", hashlib.sha256(data).hexdigest())
+
+
+def image_figure(display: np.ndarray, height: int = 220) -> go.Figure:
+    fig = go.Figure(go.Image(z=(display * 255).round().astype(np.uint8), hoverinfo="skip"))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor="x")
+    return style.layout(fig, height=height)
+
+
+# --- this page -------------------------------------------------------------------------------
+
+def layer_label(choice) -> str:
+    c, h, w = (choice.shape + (1, 1))[:3]
+    return t("features.layer_option", name=choice.name, kind=t(f"features.kind.{choice.kind}"), c=c, h=h, w=w)
+
+
+def grid_figure(grid: im.ChannelGrid, per_channel: bool) -> go.Figure:
+    n = len(grid.channels)
+    columns = {4: 2, 8: 4, 16: 4}.get(n, 8) if n <= 16 else 8
+    rows = -(-n // columns)
+    z = im.tile(grid.maps, columns, per_channel)
+    index = im.tile(np.broadcast_to(np.array(grid.channels, np.float32)[:, None, None], grid.maps.shape).copy(),
+                    columns)
+    fig = go.Figure(go.Heatmap(
+        z=z, customdata=index, colorscale=HEAT_SCALE, hoverongaps=False,
+        zmin=0 if per_channel else None, zmax=1 if per_channel else None,
+        colorbar=dict(title=dict(text=t("features.colorbar.scaled" if per_channel else "features.colorbar.raw"),
+                                 side="right"), thickness=12),
+        hovertemplate=t("features.hover") + "<extra></extra>"))
+    fig.update_xaxes(visible=False, constrain="domain")
+    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", constrain="domain")
+    # About 400 pixels of plot width in a half-page column: make the height fit the tiles' shape.
+    height = int(400 * z.shape[0] / z.shape[1]) + 30
+    return style.layout(fig, height=min(max(height, 180), 560))
+
+
+def stats_figure(rows: list[tuple[Member, dict]]) -> go.Figure:
+    fig = make_subplots(rows=1, cols=3, horizontal_spacing=0.08,
+                        subplot_titles=[t("features.stats.mean"), t("features.stats.std"), t("features.stats.zero")])
+    dashes = {}
+    for member, stats in rows:
+        dash = "dash" if member.kind in dashes else "solid"
+        dashes[member.kind] = True
+        x = list(range(1, len(stats["name"]) + 1))
+        for col, key in enumerate(("mean", "std", "zero_frac"), start=1):
+            fig.add_trace(go.Scatter(
+                x=x, y=stats[key], mode="lines+markers", name=member.name, legendgroup=member.name,
+                showlegend=col == 1, line=dict(color=style.KIND_COLOURS[member.kind], dash=dash),
+                customdata=stats["name"], hovertemplate="%{customdata}: %{y:.3f}<extra>" + member.name + "</extra>"),
+                row=1, col=col)
+    fig.update_yaxes(title_text=t("features.stats.unit"), row=1, col=1)
+    fig.update_yaxes(title_text=t("features.stats.unit"), row=1, col=2)
+    fig.update_yaxes(title_text=t("features.stats.share"), range=[0, 1], tickformat=".0%", row=1, col=3)
+    fig = style.layout(fig, x=t("features.stats.x"), height=430)
+    fig.update_layout(margin=dict(t=90), legend=dict(y=1.14))   # the legend above the subplot titles
+    return fig
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def layer_choices(member: Member) -> list:
+    return im.layer_options(member.trained().model)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def activation_stats(member: Member) -> dict:
+    return im.layer_stats(member.trained().model, im.held_out_batch(member.data))
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def looked_at(member: Member, picture_key: tuple, _x, layer: str | None, count: int):
+    """The prediction and, when the net has the layer, the channel grid for one image (the image
+    is named by its key, so the tensor itself is not hashed)."""
+    model = member.trained().model
+    grid = im.channel_grid(model, _x, layer, count) if layer else None
+    return im.predict(model, _x), grid
+
+
+def maps_section(members: list[Member], pictures: dict[Member, im.Picture], picture_key: tuple) -> None:
+    choices = layer_choices(members[0])
+    names = [c.name for c in choices]
+    by_name = {c.name: c for c in choices}
+    valid_or_reset("features_layer", names)
+    c1, c2, c3 = st.columns([3, 2, 2])
+    layer = c1.selectbox(t("features.layer"), names, index=names.index(im.default_layer(choices)),
+                         format_func=lambda n: layer_label(by_name[n]), **keep("features_layer"))
+    count = c2.select_slider(t("features.channels"), CHANNEL_COUNTS, 16, **keep("features_channels"))
+    per_channel = c3.toggle(t("features.per_channel"), help=t("features.per_channel_help"),
+                            **keep("features_per_channel"))
+
+    for column, member in zip(st.columns(len(members)), members):
+        with column.container(border=True):
+            st.subheader(member.name)
+            picture = pictures[member]
+            has_layer = layer in {c.name for c in layer_choices(member)}
+            (top, prob), grid = looked_at(member, picture_key, picture.x, layer if has_layer else None, count)
+            names_of = im.class_names(member.data)
+            left, right = st.columns([1, 2])
+            with left:
+                st.plotly_chart(image_figure(picture.display, 160), config=PLOT_CONFIG,
+                                key=f"features_image_{member.kind}_{member.run_id}")
+            with right:
+                st.metric(t("inspect.prediction"), names_of[top] if top < len(names_of) else str(top),
+                          t("inspect.probability", prob=f"{prob:.1%}"), delta_color="off", delta_arrow="off")
+                if picture.label is not None:
+                    st.caption(t("inspect.label", name=names_of[picture.label]))
+            if grid is None:
+                st.info(t("features.missing_layer", layer=layer))
+                continue
+            c, h, w = grid.shape
+            st.caption(t("features.grid_caption", shown=len(grid.channels), total=c, h=h, w=w))
+            st.plotly_chart(grid_figure(grid, per_channel), config=PLOT_CONFIG,
+                            key=f"features_grid_{member.kind}_{member.run_id}")
+
+
+def stats_section(members: list[Member]) -> None:
+    st.header(t("features.stats.title"))
+    st.markdown(t("features.stats.intro"))
+    rows = [(m, activation_stats(m)) for m in members]
+    st.plotly_chart(stats_figure(rows), config=PLOT_CONFIG, key="features_stats_chart")
+
+
+with guard():
+    members = members_ui("features", SOURCES)
+    if members:
+        try:
+            chosen = pictures_ui("features", members)
+            if chosen:
+                maps_section(members, *chosen)
+            stats_section(members)
+        except DatasetMissing as exc:
+            st.warning(t("inspect.dataset_missing", msg=str(exc)), icon=":material/folder_off:")

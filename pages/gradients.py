@@ -1,0 +1,243 @@
+"""Gradient flow: per-layer gradient norms, plain against residual.
+
+At initialisation (one forward and backward pass, instant) for any depth up to 110, BN on or off,
+any activation and init; and during training, from live runs, as a layer x step heatmap and a
+norm-vs-depth profile. Beside them, the 1 + dF/dx argument with measured per-block gains.
+What the numbers say is decided from the numbers, not from the settings.
+"""
+
+import numpy as np
+import streamlit as st
+
+from resnet_core import ModelConfig, TrainConfig, arch_config, experiments
+from resnet_core.config import ACTIVATIONS, INITS
+from resnet_core.probes import block_gradient_gains, grad_norms_at_init
+from ui import charts, guard, keep, label_of, presets, runs, t
+
+presets.apply("gradients")
+st.title(t("page.gradients.title"))
+st.markdown(t("gradients.lead"))
+
+DEPTHS = [8, 11, 14, 20, 29, 32, 44, 56, 110]   # 6n+2 for basic/pre-act, 9n+2 for bottleneck
+BLOCKS = ["basic", "preact", "bottleneck"]
+PROBE_SIZE, PROBE_BATCH = 16, 16   # random 16x16 images: the same picture as 32x32, four times faster
+VANISH, GROW = 1e-3, 1e3           # input-side / output-side ratios we call vanishing or growing
+GROUP = "gradients"
+# One click to each setting worth seeing (bench/bench_probes.py measured all three).
+SCENARIOS = {
+    "vanish": dict(activation="sigmoid", norm=False, init="he", block="preact", depth=56),
+    "paper": dict(activation="relu", norm=True, init="he", block="basic", depth=56),
+    "relu_no_bn": dict(activation="relu", norm=False, init="he", block="basic", depth=56),
+}
+
+
+# --- at initialisation ----------------------------------------------------------------------
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def probe(cfg: ModelConfig, seed: int) -> dict:
+    """Both measurements for one net; cached, so every student with the same settings shares it."""
+    names, norms = grad_norms_at_init(cfg, batch=PROBE_BATCH, seed=seed)
+    gains = block_gradient_gains(cfg, batch=PROBE_BATCH, seed=seed)
+    return dict(names=names, norms=norms, blocks=gains.names, gains=gains.gains, end_to_end=gains.end_to_end)
+
+
+def input_output_ratio(names: list[str], norms: np.ndarray) -> float:
+    """Geometric mean of the first three main-path layers' norms over the last three convs'
+    (the FC head left out): below 1e-3 the gradient has all but vanished at the input."""
+    convs = np.array([n for name, n in zip(names, norms) if ".shortcut" not in name and not name.startswith("head")])
+    logs = np.log(np.maximum(convs, np.finfo(np.float64).tiny))
+    return float(np.exp(logs[:3].mean() - logs[-3:].mean()))
+
+
+def verdict(ratio: float, zeros: int) -> str:
+    if zeros:
+        return t("gradients.verdict.zero", n=zeros)
+    if ratio < VANISH:
+        return t("gradients.verdict.vanish")
+    if ratio > GROW:
+        return t("gradients.verdict.grow")
+    return t("gradients.verdict.healthy")
+
+
+def use_scenario(code: str) -> None:
+    s = SCENARIOS[code]
+    st.session_state.update(gradients_activation=s["activation"], gradients_norm=s["norm"],
+                            gradients_init=s["init"], gradients_block=s["block"], gradients_depth=s["depth"])
+
+
+def init_controls() -> tuple[ModelConfig, int]:
+    st.caption(t("gradients.scenarios"))
+    cols = st.columns(len(SCENARIOS))
+    for col, code in zip(cols, SCENARIOS):
+        col.button(t(f"gradients.scenario.{code}"), key=f"gradients_try_{code}", on_click=use_scenario,
+                   args=(code,), width="stretch")
+    c1, c2, c4, c5, c6, c3 = st.columns([1, 1.4, 1.2, 1.2, 0.8, 1.2])
+    depth = c1.selectbox(t("gradients.depth"), DEPTHS, index=DEPTHS.index(56), **keep("gradients_depth"))
+    block = c2.selectbox(t("gradients.block"), BLOCKS, index=1, format_func=label_of("gradients.blocks"),
+                         **keep("gradients_block"))
+    c3.write("")
+    norm = c3.toggle(t("gradients.bn"), value=False, **keep("gradients_norm"))
+    activation = c4.selectbox(t("gradients.activation"), list(ACTIVATIONS), index=ACTIVATIONS.index("sigmoid"),
+                              format_func=label_of("gradients.act"), **keep("gradients_activation"))
+    init = c5.selectbox(t("gradients.init"), list(INITS), format_func=label_of("gradients.inits"),
+                        **keep("gradients_init"))
+    seed = c6.number_input(t("gradients.seed"), 0, 9999, 0, **keep("gradients_seed"))
+    cfg = arch_config(f"resnet{depth}", block=block, norm="batch" if norm else "none", activation=activation,
+                      init=init, input_size=PROBE_SIZE)
+    return cfg, int(seed)
+
+
+def at_init() -> None:
+    cfg, seed = init_controls()
+    twins = {"plain": cfg.replace(residual=False), "residual": cfg}
+    with st.spinner(t("gradients.measuring")):
+        results = {kind: probe(c, seed) for kind, c in twins.items()}
+    ratios = {k: input_output_ratio(r["names"], r["norms"]) for k, r in results.items()}
+    zeros = {k: int((np.asarray(r["norms"]) == 0).sum()) for k, r in results.items()}
+
+    cols = st.columns(2)
+    for col, kind in zip(cols, twins):
+        name = charts_name(twins[kind])
+        shown = t("gradients.ratio_zero") if ratios[kind] < 1e-30 else f"{ratios[kind]:.2g}×"
+        col.metric(t("gradients.ratio_label", name=name), shown,
+                   help=t("gradients.ratio_help"))
+        col.markdown(verdict(ratios[kind], zeros[kind]))
+    profiles = []
+    for kind, r in results.items():
+        keep_ix = charts.main_path(r["names"])
+        profiles.append(charts.Profile(charts_name(twins[kind]), kind, [r["names"][i] for i in keep_ix],
+                                       np.asarray(r["norms"])[keep_ix]))
+    st.markdown(f"**{t('gradients.profile_title')}**")
+    st.plotly_chart(charts.depth_profile(profiles),
+                    config=runs.png_config(f"gradients-at-init-{cfg.name}"), key="gradients_init_profile")
+    st.caption(t("gradients.init_note", size=PROBE_SIZE, batch=PROBE_BATCH))
+    explain(cfg, ratios)
+    one_plus(results, twins)
+
+
+def charts_name(cfg: ModelConfig) -> str:
+    kind = t("kind.residual") if cfg.residual else t("kind.plain")
+    return f"{kind}-{cfg.depth}"
+
+
+def explain(cfg: ModelConfig, ratios: dict) -> None:
+    """The honest reading, from the measured ratios; the paper's setting gets its own note."""
+    if cfg.norm == "batch":
+        st.info(t("gradients.explain.bn"), icon=":material/info:")
+    elif ratios["plain"] < VANISH <= ratios["residual"]:
+        st.success(t("gradients.explain.vanish"), icon=":material/check_circle:")
+    elif cfg.activation in ("relu", "leaky_relu", "gelu") and cfg.init == "he":
+        st.info(t("gradients.explain.he"), icon=":material/info:")
+    else:
+        st.info(t("gradients.explain.other"), icon=":material/info:")
+
+
+def one_plus(results: dict, twins: dict) -> None:
+    st.subheader(t("gradients.one_plus.title"))
+    st.latex(r"x_{out} = x_{in} + F(x_{in}) \quad\Rightarrow\quad "
+             r"\frac{\partial L}{\partial x_{in}} = \frac{\partial L}{\partial x_{out}}"
+             r"\left(1 + \frac{\partial F}{\partial x_{in}}\right)")
+    left, right = st.columns([2, 3], gap="large")
+    with left:
+        st.markdown(t("gradients.one_plus.text"))
+        rows = []
+        for kind, r in results.items():
+            gains = np.asarray(r["gains"])
+            rows.append({t("gradients.one_plus.net"): charts_name(twins[kind]),
+                         t("gradients.one_plus.median"): f"{np.median(gains):.3g}",
+                         t("gradients.one_plus.range"): f"{gains.min():.2g} – {gains.max():.2g}",
+                         t("gradients.one_plus.end"): f"{r['end_to_end']:.3g}"})
+        st.dataframe(rows, hide_index=True)
+        st.caption(t("gradients.one_plus.caption"))
+    with right:
+        series = [charts.GainSeries(charts_name(twins[k]), k, r["blocks"], r["gains"]) for k, r in results.items()]
+        st.plotly_chart(charts.block_gains(series), config=runs.png_config("gradients-block-gains"),
+                        key="gradients_gains")
+
+
+# --- during training ------------------------------------------------------------------------
+
+def pair_configs(depth: int, bn: bool, activation: str, steps: int) -> list[tuple[str, ModelConfig, TrainConfig]]:
+    """A plain net and its residual twin on the digits, with the degradation experiment's recipe."""
+    base = arch_config(f"resnet{depth}", in_channels=1, input_size=experiments.RECIPE_SIZE["digits"],
+                       base_width=8, norm="batch" if bn else "none", activation=activation,
+                       block="preact" if activation == "sigmoid" else "basic")
+    # Without BN the paper's lr of 0.1 blows a deep net up; one gentler lr for both keeps it fair.
+    train = experiments.recipe("digits", steps=steps).replace(lr=0.1 if bn else 0.01)
+    return [(charts_name(base.replace(residual=r)), base.replace(residual=r), train) for r in (False, True)]
+
+
+def live() -> None:
+    with st.form("gradients_train_form", border=True):
+        st.markdown(t("gradients.live.form"))
+        c1, c2, c3, c4 = st.columns(4)
+        depth = c1.selectbox(t("gradients.depth"), [20, 32, 56], **keep("gradients_live_depth"))
+        bn = c2.toggle(t("gradients.bn"), value=True, **keep("gradients_live_bn"))
+        activation = c3.selectbox(t("gradients.activation"), ["relu", "sigmoid"], format_func=label_of("gradients.act"),
+                                  **keep("gradients_live_activation"))
+        steps = c4.select_slider(t("gradients.live.steps"), [50, 100, 200, 400], 200, **keep("gradients_live_steps"))
+        go = st.form_submit_button(t("gradients.live.train"), icon=":material/play_arrow:", type="primary")
+    if go:
+        ids = runs.submit(pair_configs(depth, bn, activation, steps), group=GROUP)
+        if ids:
+            st.session_state["_gradients_pair"] = ids
+
+    mine = not runs.scope_toggle("gradients")
+    known = runs.recent(mine=mine, limit=40)
+    if not known:
+        st.info(t("gradients.live.none"))
+        return
+    by_id = {r.id: r for r in known}
+    plain_ids = [r.id for r in known if not r.model_cfg.residual]
+    res_ids = [r.id for r in known if r.model_cfg.residual]
+    pair = [i for i in st.session_state.get("_gradients_pair", []) if i in by_id]
+    label = lambda i: runs.run_label(by_id[i])  # noqa: E731
+    c1, c2 = st.columns(2)
+    picked = []
+    for col, ids, kind in ((c1, plain_ids, "plain"), (c2, res_ids, "residual")):
+        default = next((i for i in pair if i in ids), ids[0] if ids else None)
+        key = f"gradients_pick_{kind}"
+        if st.session_state.get(key) not in ids:
+            st.session_state[key] = default
+        picked.append(col.selectbox(t(f"gradients.live.pick_{kind}"), ids, format_func=label, key=key))
+    chosen = [i for i in picked if i is not None]
+    if not chosen:
+        return
+    total = max(by_id[i].total_steps or by_id[i].train_cfg.steps for i in chosen)
+    at_step = st.slider(t("gradients.live.at_step"), 1, max(2, total), max(2, total), key="gradients_at_step")
+    runs.live_runs(chosen, lambda views: draw_live(views, at_step))
+
+
+def draw_live(views: list, at_step: int) -> None:
+    runs.progress_rows(views, "gradients")
+    data = []
+    for v in views:
+        steps, names, matrix = runs.grads(v.id)
+        data.append((v, steps, names, matrix))
+    zrange = charts.log_range(*[m for *_, m in data])
+    cols = st.columns(len(data))
+    profiles = []
+    for col, (v, steps, names, matrix) in zip(cols, data):
+        kind = "residual" if v.info.model_cfg.residual else "plain"
+        col.plotly_chart(charts.grad_heatmap(steps, names, matrix, title=v.info.label, zrange=zrange,
+                                             revision=f"heat-{v.id}"),
+                         config=runs.png_config(f"gradients-heatmap-run{v.id}"), key=f"gradients_heat_{v.id}")
+        step, norms = runs.grads_at(v.id, at_step)
+        if norms is not None:
+            ix = charts.main_path(names)
+            profiles.append(charts.Profile(f"{v.info.label} · {t('charts.step')} {step}", kind,
+                                           [names[i] for i in ix], np.asarray(norms)[ix]))
+    st.markdown(f"**{t('gradients.live.profile_title')}**")
+    st.plotly_chart(charts.depth_profile(profiles, revision="live-profile"),
+                    config=runs.png_config("gradients-profile"), key="gradients_live_profile")
+    st.caption(t("gradients.live.caption"))
+
+
+with guard():
+    runs.identity_box("gradients")
+    mode = st.segmented_control(t("gradients.mode"), ["init", "live"], default="init", required=True,
+                                format_func=label_of("gradients.modes"), **keep("gradients_mode"))
+    if (mode or "init") == "init":
+        at_init()
+    else:
+        live()

@@ -1,0 +1,51 @@
+"""Home: residual learning in one screen, where to go next, and one-click classroom presets."""
+
+import streamlit as st
+
+from ui import guard, keep, label_of, nav, presets, t
+from ui.diagrams import block_diagram
+
+presets.apply("home")
+st.title(t("home.title"))
+st.markdown(t("home.lead"))
+
+with guard():
+    controls = st.container(horizontal=True, vertical_alignment="bottom", gap="large")
+    view = controls.segmented_control(t("home.view"), ["both", "plain", "residual"], default="both",
+                                      required=True, format_func=label_of("home.view"), **keep("home_view"))
+    show_grad = controls.toggle(t("home.show_grad"), **keep("home_show_grad"))
+    # Full width: the two blocks need about 650 pixels side by side, even on a 1024-wide projector.
+    st.plotly_chart(block_diagram(view or "both", show_grad), config={"displayModeBar": False})
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.latex(r"H(x) = F(x) + x")
+        st.markdown(t("home.identity"))
+        if show_grad:
+            st.latex(r"\frac{\partial L}{\partial x} = \frac{\partial L}{\partial H}"
+                     r"\left(1 + \frac{\partial F}{\partial x}\right)")
+            st.markdown(t("home.grad.text"))
+    with right:
+        st.subheader(t("home.degradation.title"))
+        st.markdown(t("home.degradation.text"))
+
+    ready = presets.available()
+    if ready:
+        st.header(t("home.presets.title"))
+        st.caption(t("home.presets.help"))
+        columns = st.columns(len(ready))
+        for column, preset in zip(columns, ready):
+            if column.button(t(f"preset.{preset.code}"), key=f"home_preset_{preset.code}",
+                             icon=nav.CATALOGUE[preset.page], width="stretch"):
+                presets.launch(preset.code)
+
+    st.header(t("home.pages.title"))
+    others = [code for code in nav.CATALOGUE if code != "home"]
+    for start in range(0, len(others), 3):
+        for column, code in zip(st.columns(3), others[start:start + 3]):
+            with column.container(border=True, height="stretch"):
+                st.markdown(f"**{t(f'page.{code}.title')}**")
+                st.markdown(t(f"page.{code}.blurb"))
+                if nav.exists(code):
+                    st.page_link(nav.file_of(code), label=t("common.open"), icon=nav.CATALOGUE[code])
+                else:
+                    st.caption(t("common.soon"))

@@ -1,0 +1,86 @@
+"""What the engine measures inside a training step, without stalling it.
+
+GradNormRecorder: the gradient norm of every conv and linear weight, every step, as one tensor
+(torch._foreach_norm over all the grads: one kernel launch per group, not per layer, and no host
+sync; the engine copies the vector to the host once, together with the loss).
+
+ActivationRecorder: per activation module, the mean, std and fraction of exact zeros of its
+output (after a ReLU, the share of dead units) -- captured by hooks during the step's own forward
+pass, so it costs no extra forward, and the hooks always remove themselves.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+import torch
+from torch import nn
+
+from .models import weight_layers
+
+ACTIVATIONS = (nn.ReLU, nn.LeakyReLU, nn.Tanh, nn.Sigmoid, nn.GELU)
+
+
+class GradNormRecorder:
+    """L2 norm of each weight layer's gradient, in `weight_layers(model)` order."""
+
+    def __init__(self, model: nn.Module):
+        layers = weight_layers(model)
+        self.names = [name for name, _ in layers]
+        self.weights = [m.weight for _, m in layers]
+
+    def record(self) -> torch.Tensor:
+        """A (layers,) float32 tensor on the model's device; a layer with no gradient reads 0."""
+        grads = [w.grad for w in self.weights]
+        if any(g is None for g in grads):
+            grads = [torch.zeros_like(w) if g is None else g for w, g in zip(self.weights, grads)]
+        return torch.stack(torch._foreach_norm(grads)).float()
+
+
+def activation_modules(model: nn.Module) -> list[tuple[str, nn.Module]]:
+    """Every nonlinearity module in forward order, named as in the model (`stage1.block0.act1`)."""
+    return [(name, m) for name, m in model.named_modules() if isinstance(m, ACTIVATIONS)]
+
+
+class ActivationRecorder:
+    """Use `with rec.capture() as out:` around a forward pass; afterwards `out.stats` is a
+    (layers, 3) tensor of mean, std and zero fraction, or None if no layer ran."""
+
+    FIELDS = ("mean", "std", "zero_frac")
+
+    def __init__(self, model: nn.Module):
+        self.modules = activation_modules(model)
+        self.names = [name for name, _ in self.modules]
+
+    class Capture:
+        stats: torch.Tensor | None = None
+
+    @contextmanager
+    def capture(self) -> Iterator["ActivationRecorder.Capture"]:
+        captured: dict[int, torch.Tensor] = {}
+        out = self.Capture()
+
+        def hook(index: int):
+            def measure(module, inputs, output):
+                y = output.detach().float()
+                captured[index] = torch.stack([y.mean(), y.std(), (y == 0).float().mean()])
+            return measure
+
+        handles = [m.register_forward_hook(hook(i)) for i, (_, m) in enumerate(self.modules)]
+        try:
+            yield out
+        finally:
+            for h in handles:
+                h.remove()
+        if captured:
+            nan = None
+            rows = []
+            for i in range(len(self.modules)):
+                if i in captured:
+                    rows.append(captured[i])
+                else:   # a module skipped in this forward pass
+                    nan = nan if nan is not None else torch.full((3,), float("nan"),
+                                                                  device=next(iter(captured.values())).device)
+                    rows.append(nan)
+            out.stats = torch.stack(rows)

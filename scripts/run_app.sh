@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Set up .venv if needed, then start the explorer: bash scripts/run_app.sh [streamlit options]
+# e.g. bash scripts/run_app.sh --server.port 8501 --server.address 0.0.0.0   (for a classroom)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup_env.sh requirements.txt
+exec .venv/bin/streamlit run app.py "$@"

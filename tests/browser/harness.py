@@ -1,0 +1,150 @@
+"""Drive the real app in Chromium: start the server, open a page, check it shows no error.
+
+Used by the browser tests (through conftest.py's fixtures) and by scripts/screenshots.py, so a
+screenshot and a test see the app started the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-quic"]
+VIEWPORT = {"width": 1440, "height": 1000}
+START_TIMEOUT_S = 90      # a cold start imports torch; two slow CPU cores take a while
+RUN_TIMEOUT_MS = 90_000   # a page's script run, first run of a page included
+
+
+@dataclass
+class AppServer:
+    url: str
+    process: subprocess.Popen
+    log_path: Path
+
+    def log_tail(self, chars: int = 4000) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-chars:]
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=15)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(workdir: Path) -> AppServer:
+    """`streamlit run app.py` on a free port, with the run store and data folders in `workdir`;
+    returns once /_stcore/health answers."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "data").mkdir(exist_ok=True)
+    port = free_port()
+    env = dict(os.environ,
+               RESNET_EXPLORER_DB=str(workdir / "runs.sqlite"),
+               RESNET_EXPLORER_DATA=str(workdir / "data"),
+               PYTHONUNBUFFERED="1")
+    log_path = workdir / "streamlit.log"
+    log = log_path.open("w")
+    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+           "--server.port", str(port), "--server.address", "127.0.0.1",
+           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = AppServer(f"http://127.0.0.1:{port}", process, log_path)
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {process.returncode}:\n{server.log_tail()}")
+        try:
+            with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return server
+        except OSError:
+            time.sleep(0.3)
+    server.stop()
+    raise RuntimeError(f"streamlit did not answer within {START_TIMEOUT_S} s:\n{server.log_tail()}")
+
+
+def launch_browser(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+QUIET_MS = 400   # no DOM change for this long after a run: lazily loaded elements have drawn
+
+_WATCH_DOM = """() => {
+    if (!window.__explorerLastChange) {
+        window.__explorerLastChange = performance.now();
+        new MutationObserver(() => { window.__explorerLastChange = performance.now(); })
+            .observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+    }
+}"""
+
+
+def wait_for_app(page, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
+    """Wait until the app is connected, its script has finished, nothing is stale, and the page
+    has stopped changing (Streamlit loads some element types lazily, after the run ends)."""
+    page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]',
+                           timeout=timeout_ms)
+    page.evaluate(_WATCH_DOM)
+    # A click schedules a rerun a moment later; give it time to start before waiting for its end.
+    page.wait_for_timeout(300)
+    page.wait_for_function(
+        """(quietMs) => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            return app && app.getAttribute('data-test-script-state') === 'notRunning'
+                && !document.querySelector('[data-testid="stStatusWidgetRunningIcon"]')
+                && !document.querySelector('[data-stale="true"]')
+                && document.querySelector('[data-testid="stMainBlockContainer"]')
+                && performance.now() - window.__explorerLastChange > quietMs;
+        }""",
+        arg=QUIET_MS, timeout=timeout_ms, polling=100)
+
+
+def wait_for_charts(page, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
+    """Plotly loads lazily: wait until every chart on the page has drawn its SVG."""
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+                   .every(chart => chart.querySelector('.main-svg'))""",
+        timeout=timeout_ms)
+
+
+def page_url(base: str, url_path: str, lang: str | None) -> str:
+    # Home is the default page: Streamlit serves it at the root, and /home would be "not found".
+    path = "" if url_path in ("", "home") else url_path
+    query = f"?lang={lang}" if lang else ""
+    return f"{base}/{path}{query}"
+
+
+def open_page(page, base: str, url_path: str, lang: str | None = "en"):
+    page.goto(page_url(base, url_path, lang))
+    wait_for_app(page)
+    return page
+
+
+def assert_no_error(page, allow_error_alerts: int = 0) -> None:
+    """No Streamlit exception box, no error alert (unless a test expects some), no traceback."""
+    exceptions = page.locator('[data-testid="stException"]')
+    assert exceptions.count() == 0, f"exception on the page: {exceptions.first.inner_text()}"
+    errors = page.locator('[data-testid="stAlertContentError"]')
+    assert errors.count() <= allow_error_alerts, \
+        "error message on the page: " + " | ".join(errors.all_inner_texts())
+    body = page.inner_text("body")
+    assert "Traceback" not in body, "a traceback is visible on the page"

@@ -1,0 +1,125 @@
+"""Feature maps, Attribution and Augmentation in a real browser: both languages without an error,
+and uploads that must be refused (too large, not an image, truncated, a pixel bomb) get a clear
+message while the server keeps serving everyone else."""
+
+import io
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import harness
+
+# The first visit trains the default plain/residual twin on the server (once; cached after), which
+# on two busy CPU cores can take longer than an ordinary page run.
+FIRST_RUN_MS = 300_000
+TITLES = {
+    ("features", "en"): "Feature maps", ("features", "ko"): "특징 맵",
+    ("attribution", "en"): "Attribution", ("attribution", "ko"): "입력 기여도",
+    ("augmentation", "en"): "Augmentation", ("augmentation", "ko"): "데이터 증강",
+}
+
+
+def open_slow(page, app_server, url_path: str, lang: str):
+    page.goto(harness.page_url(app_server.url, url_path, lang))
+    harness.wait_for_app(page, FIRST_RUN_MS)
+    harness.wait_for_charts(page, FIRST_RUN_MS)
+
+
+def title(page) -> str:
+    return page.locator("h1").first.inner_text()
+
+
+@pytest.mark.parametrize("url_path, lang", list(TITLES), ids=[f"{p}-{lang}" for p, lang in TITLES])
+def test_page_opens_without_error(page, app_server, assert_no_error, url_path, lang):
+    open_slow(page, app_server, url_path, lang)
+    assert_no_error(page)
+    assert title(page) == TITLES[url_path, lang]
+    charts = page.locator('[data-testid="stPlotlyChart"]')
+    assert charts.count() >= {"features": 5, "attribution": 1, "augmentation": 3}[url_path]
+    body = page.inner_text("body")
+    if lang == "ko":
+        assert "What to look for" not in body and "눈여겨볼 점" in body
+    else:
+        assert "What to look for" in body
+
+
+# --- uploads ---------------------------------------------------------------------------------
+
+def png_bytes(img: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def png_declaring(width: int, height: int) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+            + chunk(b"IEND", b""))
+
+
+def noise(side: int, seed: int = 0) -> Image.Image:
+    return Image.fromarray(np.random.default_rng(seed).integers(0, 256, (side, side, 3), dtype=np.uint8), "RGB")
+
+
+GOOD = png_bytes(noise(64))
+# A real photograph-sized PNG of noise: about 6 MB, over the 5 MB limit but under the server's 10 MB.
+OVERSIZED = png_bytes(noise(1420, seed=1))
+REFUSED = [
+    ("oversized", "big.png", OVERSIZED, "The file is too large", "파일이 너무 큽니다"),
+    ("pixel-bomb", "bomb.png", png_declaring(30_000, 30_000), "too many pixels", "픽셀 수가 너무 많습니다"),
+    ("not-an-image", "notes.png", b"Homework notes, definitely not a picture.\n" * 50,
+     "This file is not an image", "이미지가 아닙니다"),
+    ("truncated", "cut.png", GOOD[: len(GOOD) // 2], "incomplete or damaged", "손상되어"),
+]
+
+
+WARNING = '[data-testid="stAlertContentWarning"]'
+
+
+def choose_file(page, name: str, data: bytes, expect: str | None) -> None:
+    """Upload a file, then wait for the run it starts: until the expected warning shows, or
+    (expect None) until no warning is left."""
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        files=[{"name": name, "mimeType": "image/png", "buffer": data}])
+    if expect is None:
+        page.locator(WARNING).first.wait_for(state="detached", timeout=FIRST_RUN_MS)
+    else:
+        page.locator(WARNING, has_text=expect).wait_for(timeout=FIRST_RUN_MS)
+    harness.wait_for_app(page, FIRST_RUN_MS)
+
+
+def warnings(page) -> list[str]:
+    return page.locator(WARNING).all_inner_texts()
+
+
+@pytest.mark.parametrize("url_path, lang", [("features", "en"), ("attribution", "ko")])
+def test_refused_uploads_get_a_clear_message_and_the_server_keeps_serving(
+        page, new_page, app_server, assert_no_error, url_path, lang):
+    assert len(OVERSIZED) > 5_000_000
+    open_slow(page, app_server, url_path, lang)
+    page.get_by_role("radio", name={"en": "Upload my own", "ko": "직접 올리기"}[lang]).click()
+    harness.wait_for_app(page)
+    for case, name, data, en, ko in REFUSED:
+        expected = en if lang == "en" else ko
+        choose_file(page, name, data, expected)
+        assert_no_error(page)
+        shown = warnings(page)
+        assert len(shown) == 1 and expected in shown[0], (case, shown)
+
+    # Someone else, in another browser, is served as usual meanwhile.
+    other = new_page()
+    harness.open_page(other, app_server.url, "augmentation", "en")
+    harness.wait_for_charts(other)
+    assert_no_error(other)
+    assert title(other) == "Augmentation"
+
+    # And this user can go on with a good picture.
+    choose_file(page, "photo.png", GOOD, None)
+    harness.wait_for_charts(page)
+    assert_no_error(page)
+    assert not warnings(page)

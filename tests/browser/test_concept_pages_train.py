@@ -1,0 +1,56 @@
+"""Shortcuts A/B/C and BatchNorm in a real browser: both pages in both languages without an
+error, and a tiny training experiment that runs in the background and ends on the page."""
+
+import pytest
+
+PAGES = {
+    # (Tables draw on a canvas, so their numbers are not page text; the sentences under them are.)
+    ("shortcuts", "en"): ("Shortcuts A/B/C", ["B − A = 173,824 parameters", "C − A = 1,092,992 parameters",
+                                              "10-crop"]),
+    ("shortcuts", "ko"): ("숏컷 A/B/C", ["B − A = 파라미터 173,824개", "제로 패딩 항등 연결", "10-crop"]),
+    ("batchnorm", "en"): ("BatchNorm", ["What one BN layer computes", "0.500 / 1.500",
+                                        "Activations at initialisation"]),
+    ("batchnorm", "ko"): ("배치 정규화 (BN)", ["BN 층 하나가 하는 계산", "0.500 / 1.500", "초기화 직후의 활성값"]),
+}
+
+
+@pytest.mark.parametrize("url_path, lang", list(PAGES))
+def test_page_opens_without_error(page, open_page, assert_no_error, wait_for_charts, url_path, lang):
+    title, texts = PAGES[(url_path, lang)]
+    open_page(page, url_path, lang)
+    # Each page draws at least two charts; on a busy server the activation profiles take a while.
+    page.locator('[data-testid="stPlotlyChart"]').nth(1).wait_for()
+    wait_for_charts(page)
+    assert_no_error(page)
+    assert page.locator("h1").first.inner_text() == title
+    body = page.inner_text("body")
+    for text in texts:
+        assert text in body, text
+    assert page.locator('[data-testid="stPlotlyChart"]').count() >= 2
+
+
+def to_lowest(page, label: str, wait_for_app) -> None:
+    """Move the page's last (select) slider called `label` to its first option with the
+    keyboard, as a user could."""
+    slider = page.locator('[data-testid="stSlider"]').filter(has_text=label).get_by_role("slider").last
+    slider.focus()
+    slider.press("Home")
+    wait_for_app(page)
+
+
+def test_bn_experiment_trains_in_the_background(page, open_page, assert_no_error, wait_for_app, wait_for_charts):
+    open_page(page, "batchnorm", "en")
+    to_lowest(page, "Depth (layers)", wait_for_app)            # the training section's (the last): 8
+    to_lowest(page, "Training steps per net", wait_for_app)    # 50 steps
+    page.get_by_role("button", name="Train with and without BN").click()
+    # Four tiny nets train one after another while the page polls; when the last one ends the
+    # page redraws with their activations measured from the checkpoints.
+    page.get_by_role("heading", name="Activations after training").wait_for(timeout=180_000)
+    wait_for_app(page)
+    wait_for_charts(page)
+    assert_no_error(page)
+    body = page.inner_text("body")
+    for net in ("plain-8 BN", "plain-8 no BN", "ResNet-8 BN", "ResNet-8 no BN"):
+        assert f"{net} — finished" in body, net
+        assert page.locator('[data-testid="stMetric"]').filter(has_text=net).count() >= 1, net
+    assert "Standard deviation of every ReLU's output, recorded during training" in body

@@ -1,0 +1,15 @@
+"""GAP vs FC in a real browser, both languages: the flatten head's failure is an explanation."""
+
+import pytest
+
+
+@pytest.mark.parametrize("lang, works", [("en", "Works: a 48×48 image gives 10 class scores."),
+                                         ("ko", "작동합니다: 48×48 이미지에서 클래스 점수 10개가 나옵니다.")])
+def test_gap_fc_page(page, open_page, assert_no_error, wait_for_charts, lang, works):
+    open_page(page, "gap-fc", lang)
+    wait_for_charts(page)
+    assert_no_error(page)
+    body = page.inner_text("body")
+    assert "25,089,000" in body and "513,000" in body
+    assert works in body
+    assert page.locator('[data-testid="stAlertContentWarning"]').count() == 1

@@ -1,0 +1,71 @@
+"""Home in a real browser: both languages, the language toggle, no error."""
+
+
+def _title(page) -> str:
+    return page.locator("h1").first.inner_text()
+
+
+def test_home_english(page, open_page, assert_no_error):
+    open_page(page, "home", "en")
+    assert_no_error(page)
+    assert _title(page) == "Why residual networks work"
+    page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg')   # the diagram drew
+    body = page.inner_text("body")
+    assert "The degradation problem" in body
+    assert "GAP vs FC" in body and "Feature maps" in body   # the page cards
+
+
+def test_home_korean(page, open_page, assert_no_error):
+    open_page(page, "home", "ko")
+    assert_no_error(page)
+    assert _title(page) == "잔차 네트워크는 왜 잘 작동할까"
+    body = page.inner_text("body")
+    assert "성능 저하(degradation) 문제" in body
+    assert "Why residual networks work" not in body
+
+
+def test_browser_locale_picks_korean(new_page, open_page, assert_no_error):
+    page = new_page(locale="ko-KR")
+    open_page(page, "home", lang=None)
+    assert_no_error(page)
+    assert _title(page) == "잔차 네트워크는 왜 잘 작동할까"
+
+
+def test_toggle_switches_language_and_keeps_settings(page, open_page, assert_no_error, wait_for_app):
+    open_page(page, "home", "en")
+    main = page.locator('[data-testid="stMain"]')
+    main.locator('[data-testid="stCheckbox"] label').filter(
+        has_text="Show the backward pass (gradients)").click()
+    wait_for_app(page)
+    assert page.get_by_role("switch", name="Show the backward pass (gradients)").is_checked()
+    main.get_by_role("radio", name="Residual block", exact=True).click()
+    wait_for_app(page)
+
+    page.locator('[data-testid="stSidebar"]').get_by_role("radio", name="한국어").click()
+    wait_for_app(page)
+    assert_no_error(page)
+    assert _title(page) == "잔차 네트워크는 왜 잘 작동할까"
+    assert page.get_by_role("switch", name="역전파(그래디언트) 경로 보기").is_checked()
+    # The gradient explanation only shows while the switch is on, and now speaks Korean.
+    assert "역전파 때 숏컷은" in page.inner_text("body")
+    assert main.get_by_role("radio", name="잔차 블록", exact=True).is_checked()
+
+
+def test_a_deep_link_right_after_start_goes_through_the_router(tmp_path, new_page):
+    # Fresh server: the first visit asks for a page, not the root. Streamlit would run the page
+    # file on its own (the pages/ folder mode); the page must still get the router's sidebar.
+    import harness
+
+    server = harness.start_app(tmp_path)
+    try:
+        page = new_page()
+        harness.open_page(page, server.url, "bottleneck", "ko")
+        harness.wait_for_charts(page)
+        harness.assert_no_error(page)
+        assert page.locator("h1").first.inner_text() == "병목 블록과 FLOPs"
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        assert sidebar.get_by_role("radio", name="한국어").is_checked()
+        assert "GAP vs FC" in sidebar.inner_text() and "홈" in sidebar.inner_text()
+        assert "120,422,400" in page.inner_text("body")
+    finally:
+        server.stop()

@@ -1,0 +1,96 @@
+"""The live pages in a real browser: Build & Train, Degradation and Gradient flow open in both
+languages without an error; a run started on Build & Train grows its curve while the page stays
+usable, another browser does not see it unless it asks for the class's runs; the Degradation
+experiment runs to the end on the CPU and its final table shows the paper's ordering."""
+
+import time
+
+import pytest
+
+PAGES = {"build": ("Build & Train", "만들고 학습하기"),
+         "degradation": ("Degradation", "성능 저하 문제"),
+         "gradients": ("Gradient flow", "그래디언트 흐름")}
+
+# The points each chart on the page draws, by the chart's y-axis title (plotly keeps its data on
+# the chart's div).
+POINTS_JS = """(title) => {
+    for (const div of document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')) {
+        const axis = div.layout && div.layout.yaxis && div.layout.yaxis.title;
+        if (axis && axis.text && axis.text.startsWith(title)) {
+            return (div.data || []).map(trace => (trace.x || []).length);
+        }
+    }
+    return null;
+}"""
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("url_path", list(PAGES))
+def test_page_opens_without_error(page, open_page, assert_no_error, wait_for_charts, url_path, lang):
+    open_page(page, url_path, lang)
+    wait_for_charts(page)
+    assert_no_error(page)
+    title = PAGES[url_path][0 if lang == "en" else 1]
+    assert page.locator("h1").first.inner_text() == title
+    body = page.inner_text("body")
+    assert ("Your name (optional)" if lang == "en" else "이름 (선택)") in body
+
+
+def _points(page, title: str) -> list[int] | None:
+    return page.evaluate(POINTS_JS, title)
+
+
+def _set_number(page, label: str, value: int, wait_for_app) -> None:
+    box = page.get_by_label(label, exact=True)
+    box.fill(str(value))
+    box.press("Enter")
+    wait_for_app(page)
+
+
+def test_build_trains_live_and_each_browser_sees_its_own_runs(new_page, open_page, assert_no_error,
+                                                               wait_for_app, wait_for_charts):
+    page = new_page()
+    open_page(page, "build", "en")
+    _set_number(page, "Training steps", 3000, wait_for_app)
+    page.get_by_role("button", name="Start training").click()
+    # The curve appears and grows while the run trains; the page is not blocked meanwhile.
+    page.wait_for_function(f"() => {{ const p = ({POINTS_JS})('training loss'); return p && p[0] > 5; }}",
+                           timeout=120_000)
+    first = _points(page, "training loss")[0]
+    page.wait_for_function(
+        f"() => {{ const p = ({POINTS_JS})('training loss'); return p && p[0] > {first}; }}", timeout=30_000)
+    assert "training: step" in page.inner_text("body")
+    assert_no_error(page)
+
+    other = new_page()
+    open_page(other, "build", "en")
+    assert "No runs yet" in other.inner_text("body")
+    other.get_by_text("Show the whole class's runs").click()
+    wait_for_app(other)
+    other.wait_for_function(f"() => ({POINTS_JS})('training loss') !== null", timeout=30_000)
+    assert_no_error(other)
+
+    page.get_by_role("button", name="Stop").first.click()
+    page.wait_for_function("() => document.body.innerText.includes('stopped')", timeout=60_000)
+    wait_for_app(page)
+    assert_no_error(page)
+    # Polling has stopped: the chart no longer changes.
+    settled = _points(page, "training loss")
+    time.sleep(2)
+    assert _points(page, "training loss") == settled
+
+
+def test_degradation_runs_to_the_end_and_shows_the_papers_ordering(page, open_page, assert_no_error,
+                                                                   wait_for_charts):
+    open_page(page, "degradation", "en")
+    page.get_by_role("button", name="Train all four").click()
+    page.wait_for_function("() => document.body.innerText.includes('Final results beside the paper')",
+                           timeout=300_000)
+    wait_for_charts(page)
+    assert_no_error(page)
+    body = page.inner_text("body")
+    assert body.count("✅") == 3, body[-1500:]
+    assert "plain-56 ends with a much higher training loss than plain-20" in body
+    assert "6.97% test error (Table 6)" in body
+    for net in ("plain-20", "plain-56", "ResNet-20", "ResNet-56"):
+        assert net in body

@@ -1,0 +1,122 @@
+"""The Augmentation page under AppTest: sliders -> augmented copies as drawn, the reseed button,
+and the colour components beside numpy's."""
+
+import base64
+import json
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from resnet_core import inspect_models as im
+from ui import nav
+
+APP = "../app.py"
+TIMEOUT = 120
+PLAIN = {"augmentation_pad": 0, "augmentation_flip": 0.0, "augmentation_alpha": 0.0}
+
+
+def open_augmentation(lang: str = "en", **state) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["lang"] = lang
+    at.run()
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.switch_page(nav.file_of("augmentation")).run()
+    assert_clean(at)
+    return at
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def array(value) -> np.ndarray:
+    if isinstance(value, dict) and "bdata" in value:
+        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        shape = [int(s) for s in str(value.get("shape", flat.size)).split(",")]
+        return flat.reshape(shape)
+    return np.array(value, dtype=float)
+
+
+def figures(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def panels(at: AppTest) -> tuple[np.ndarray, list[np.ndarray]]:
+    """(original, copies) as drawn: (H, W, 3) uint8 each."""
+    images = [array(d["z"]) for d in figures(at)[0]["data"]]
+    return images[0], images[1:]
+
+
+def test_page_opens_in_both_languages_with_the_papers_defaults():
+    at = open_augmentation("en")
+    assert at.title[0].value == "Augmentation"
+    assert at.slider(key="augmentation_pad").value == 4
+    assert at.slider(key="augmentation_flip").value == 0.5
+    original, copies = panels(at)
+    assert original.shape == (32, 32, 3) and len(copies) == 8
+    assert at.caption[0].value.startswith("Draw 0: pad to 40×40, random 32×32 crop")
+    ko = open_augmentation("ko")
+    assert ko.title[0].value == "데이터 증강"
+    assert ko.button(key="augmentation_reseed").label == "다시 뽑기"
+
+
+def test_flip_probability_one_flips_every_copy():
+    at = open_augmentation(**{**PLAIN, "augmentation_flip": 1.0})
+    original, copies = panels(at)
+    for copy in copies:
+        np.testing.assert_array_equal(copy, original[:, ::-1])
+    at.slider(key="augmentation_flip").set_value(0.0).run()
+    original, copies = panels(at)
+    for copy in copies:
+        np.testing.assert_array_equal(copy, original)
+
+
+def test_padding_shifts_the_image_and_reseeding_draws_again():
+    at = open_augmentation(**{**PLAIN, "augmentation_pad": 4, "augmentation_copies": 6})
+    original, first = panels(at)
+    assert len(first) == 6
+    assert any(not np.array_equal(c, original) for c in first)
+    at.button(key="augmentation_reseed").click().run()
+    assert_clean(at)
+    assert at.caption[0].value.startswith("Draw 1:")
+    _, second = panels(at)
+    assert any(not np.array_equal(a, b) for a, b in zip(first, second))
+    at.run()                                                   # a plain rerun keeps the draw
+    _, again = panels(at)
+    assert all(np.array_equal(a, b) for a, b in zip(second, again))
+
+
+def test_pca_colour_shifts_a_whole_copy_by_one_colour():
+    at = open_augmentation(**{**PLAIN, "augmentation_alpha": 1.0, "augmentation_index": 2})
+    original, copies = panels(at)
+    for copy in copies:
+        inside = ((copy > 0) & (copy < 255)).all(-1)                   # pixels the display did not clip
+        shift = copy.astype(int)[inside] - original.astype(int)[inside]
+        assert (shift.max(0) - shift.min(0) <= 2).all()               # one offset (+- rounding)
+    assert any(np.abs(c.astype(int) - original).max() > 3 for c in copies)
+
+
+def test_components_are_drawn_as_computed():
+    at = open_augmentation()
+    eigen = figures(at)[1]
+    pca = im.colour_pca("shapes", 32)
+    values = eigen["data"][0]
+    np.testing.assert_allclose(array(values["y"]), pca.eigvals, rtol=1e-5)
+    vectors = {d["name"]: array(d["y"]) for d in eigen["data"][1:]}
+    assert list(vectors) == ["R", "G", "B"]
+    np.testing.assert_allclose(np.stack(list(vectors.values())), pca.eigvecs, rtol=1e-5)
+    assert "Eigenvalues" in eigen["layout"]["annotations"][0]["text"]
+
+
+def test_grey_digits_have_one_component_and_are_not_flipped_in_training():
+    at = open_augmentation(augmentation_dataset="digits")
+    notes = [c.value for c in at.caption]
+    assert any("never flips digits" in n for n in notes)
+    assert any("one component" in n for n in notes)
+    eigen = figures(at)[1]
+    assert len(array(eigen["data"][0]["y"])) == 1
+    original, copies = panels(at)
+    assert (original[..., 0] == original[..., 1]).all()              # grey drawn as equal R, G, B

@@ -1,0 +1,180 @@
+"""The BatchNorm page under AppTest: the one-layer example shows what torch.nn.BatchNorm2d
+computes, in training and in eval mode; the activation profiles with and without BN; both
+languages; and the nets trained with and without BN, measured again after training."""
+
+import os
+import re
+
+import numpy as np
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+from torch import nn
+
+from resnet_core import bn_demo
+from ui import nav
+
+APP = "../app.py"
+RAW_KEY = re.compile(r"^[a-z_]+(\.[a-z0-9_\-]+)+$")   # what t() shows for a missing key
+
+
+@pytest.fixture(scope="module", autouse=True)
+def runner(tmp_path_factory):
+    """A job runner on a throw-away store of our own, which every page here picks up; the previous
+    runner and environment come back afterwards."""
+    import streamlit as st
+
+    from resnet_core import jobs
+    from ui import runs
+
+    db = tmp_path_factory.mktemp("batchnorm") / "runs.sqlite"
+    old_env, old_runner = os.environ.get("RESNET_EXPLORER_DB"), jobs._RUNNER
+    os.environ["RESNET_EXPLORER_DB"] = str(db)
+    jobs._RUNNER = None
+    runs.runner.clear()
+    st.cache_data.clear()
+    yield jobs.get_runner()
+    if jobs._RUNNER is not None:
+        jobs._RUNNER.shutdown(wait=True, timeout=30)
+    jobs._RUNNER = old_runner
+    runs.runner.clear()
+    st.cache_data.clear()
+    if old_env is None:
+        os.environ.pop("RESNET_EXPLORER_DB", None)
+    else:
+        os.environ["RESNET_EXPLORER_DB"] = old_env
+
+
+def open_batchnorm(lang: str = "en") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["lang"] = lang
+    at.run()
+    at.switch_page(nav.file_of("batchnorm")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def torch_outputs(batch: int, warm: int, gamma: float, beta: float) -> tuple[np.ndarray, np.ndarray]:
+    """Channel 0 of the page's batch through nn.BatchNorm2d after the same warm-up batches:
+    the training-mode output, then the eval-mode output."""
+    ex = bn_demo.bn_example(batch, 2, 2, gamma=gamma, beta=beta, warm_batches=warm)
+    rng = np.random.default_rng(0)                   # bn_example's default seed, same draws
+    offset = (3.0 + np.arange(2)).reshape(1, -1, 1, 1)
+    bn = nn.BatchNorm2d(2)
+    with torch.no_grad():
+        bn.weight.fill_(gamma)
+        bn.bias.fill_(beta)
+        for _ in range(warm):
+            bn(torch.from_numpy((offset + 2.0 * rng.standard_normal((batch, 2, 2, 2))).astype(np.float32)))
+        x = torch.from_numpy(ex.x).float()
+        assert torch.equal(x, torch.from_numpy((offset + 2.0 * rng.standard_normal((batch, 2, 2, 2)))
+                                               .astype(np.float32)))
+        train = bn(x)[:, 0].reshape(-1).double().numpy()
+        evaluated = bn.eval()(x)[:, 0].reshape(-1).double().numpy()
+    return train, evaluated
+
+
+def shown_values(at: AppTest) -> tuple[np.ndarray, np.ndarray]:
+    table = at.dataframe[1].value
+    return (table["train output γx̂ + β"].astype(float).to_numpy(),
+            table["eval output (running stats)"].astype(float).to_numpy())
+
+
+def test_one_layer_matches_torch_batchnorm2d():
+    at = open_batchnorm()
+    assert at.title[0].value == "BatchNorm"
+    train, evaluated = torch_outputs(4, 0, 1.5, 0.5)
+    shown_train, shown_eval = shown_values(at)
+    np.testing.assert_allclose(shown_train, train[:8], atol=6e-4)     # shown to 3 decimals
+    np.testing.assert_allclose(shown_eval, evaluated[:8], atol=6e-4)
+    m = metrics(at)
+    assert m["Train mode, channel 0: mean / std"] == "0.500 / 1.500"  # beta and gamma, exactly
+    assert float(m["Largest gap to torch.nn.BatchNorm2d"]) < 1e-5
+    # A fresh layer's running statistics barely normalise: eval keeps the input's offset of ~3.
+    assert float(m["Eval mode, channel 0: mean / std"].split(" / ")[0]) > 2.0
+    stats = at.dataframe[0].value
+    assert list(stats["running mean / var before"]) == ["0.000 / 1.000", "0.000 / 1.000"]
+
+
+def test_warm_running_statistics_make_eval_agree_with_train():
+    at = open_batchnorm()
+    at.slider(key="batchnorm_batch").set_value(16)
+    at.select_slider(key="batchnorm_warm").set_value(200)
+    at.slider(key="batchnorm_gamma").set_value(2.0)
+    at.slider(key="batchnorm_beta").set_value(-1.0).run()
+    assert not at.exception
+    train, evaluated = torch_outputs(16, 200, 2.0, -1.0)
+    shown_train, shown_eval = shown_values(at)
+    np.testing.assert_allclose(shown_train, train[:8], atol=6e-4)
+    np.testing.assert_allclose(shown_eval, evaluated[:8], atol=6e-4)
+    mean, std = (float(v) for v in metrics(at)["Eval mode, channel 0: mean / std"].split(" / "))
+    assert abs(mean - (-1.0)) < 0.5 and abs(std - 2.0) < 0.6
+    assert any("close to the data's true mean" in m.value for m in at.markdown)
+    assert "The first 8 of the channel's 64 values." in [c.value for c in at.caption]
+
+
+def test_activation_profiles_at_initialisation():
+    at = open_batchnorm()
+    m = metrics(at)
+    with_bn, without = (float(m[net].removeprefix("σ = ")) for net in ("with BN", "without BN"))
+    # Plain-20 at its last layer: BN keeps the scale, without BN the signal has faded.
+    assert 0.3 < with_bn < 1.0 and without < 0.1 * with_bn
+    at.segmented_control(key="batchnorm_init_kind").set_value("residual").run()
+    assert not at.exception
+    assert any(x.value.startswith("**Residual net.**") for x in at.markdown)
+    # A deep net's last layer picked, then a shallow net: the layer slider follows, no error.
+    at.select_slider(key="batchnorm_init_depth").set_value(56).run()
+    at.select_slider(key="batchnorm_init_layer").set_value(54).run()
+    at.select_slider(key="batchnorm_init_depth").set_value(8).run()
+    assert not at.exception and not at.error
+    assert at.select_slider(key="batchnorm_init_layer").value == 6   # the last of 7 ReLUs
+
+
+def test_korean_has_no_missing_text():
+    at = open_batchnorm("ko")
+    assert at.title[0].value == "배치 정규화 (BN)"
+    texts = ([m.value for m in at.markdown] + [c.value for c in at.caption] + [h.value for h in at.header]
+             + [m.label for m in at.metric] + list(at.dataframe[0].value.columns))
+    assert not [x for x in texts if RAW_KEY.match(x)], "a key without a translation is showing"
+    assert {"BN 있음", "BN 없음"} <= set(metrics(at))
+
+
+def test_trained_with_and_without_bn_then_measured_again(runner):
+    at = open_batchnorm()
+    at.select_slider(key="batchnorm_train_depth").set_value(8)
+    at.select_slider(key="batchnorm_train_steps").set_value(50)
+    at.button(key="batchnorm_train").click().run()
+    assert not at.exception and not at.warning, [w.value for w in at.warning]
+    ids = at.session_state["batchnorm_run_ids"]
+    assert len(ids) == 4
+    assert [runner.wait(i, timeout=300) for i in ids] == ["finished"] * 4
+    at.run()
+    assert not at.exception and not at.error
+    assert "Activations after training" in [s.value for s in at.subheader]
+    m = metrics(at)
+    for net in ("plain-8 BN", "plain-8 no BN", "ResNet-8 BN", "ResNet-8 no BN"):
+        assert m[net].startswith("σ = ")
+    # Measured in eval mode from the checkpoints: BN keeps the plain net's last layer at scale.
+    assert float(m["plain-8 BN"].removeprefix("σ = ")) > 3 * float(m["plain-8 no BN"].removeprefix("σ = "))
+    assert any(x.value.startswith("Standard deviation of every ReLU's output, recorded during training")
+               for x in at.markdown)
+
+
+def test_only_residual_nets_and_none_at_all(runner):
+    at = open_batchnorm()
+    at.select_slider(key="batchnorm_train_depth").set_value(8)
+    at.select_slider(key="batchnorm_train_steps").set_value(50)
+    at.segmented_control(key="batchnorm_train_kinds").set_value([]).run()
+    at.button(key="batchnorm_train").click().run()
+    assert [w.value for w in at.warning] == ["Pick at least one network (plain or residual) to train."]
+    at.segmented_control(key="batchnorm_train_kinds").set_value(["residual"]).run()
+    at.button(key="batchnorm_train").click().run()
+    ids = at.session_state["batchnorm_run_ids"]
+    assert len(ids) == 2
+    assert [runner.wait(i, timeout=300) for i in ids] == ["finished"] * 2
+    assert [runner.store.get_run(i).label for i in ids] == ["ResNet-8 BN", "ResNet-8 no BN"]

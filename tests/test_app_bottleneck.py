@@ -1,0 +1,109 @@
+"""The Bottleneck & FLOPs page under AppTest: the calculator's defaults are the textbook numbers,
+every section runs in both languages, and Home's preset opens it configured."""
+
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ui import nav
+
+APP = "../app.py"
+RAW_KEY = re.compile(r"^[a-z_]+(\.[a-z0-9_\-]+)+$")   # what t() shows for a missing key
+
+
+def open_bottleneck(lang: str = "en") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["lang"] = lang
+    at.run()
+    at.switch_page(nav.file_of("bottleneck")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def show(at: AppTest, section: str) -> AppTest:
+    at.segmented_control(key="bottleneck_section").set_value(section).run()
+    assert not at.exception and not at.error, [e.value for e in at.exception] + [e.value for e in at.error]
+    return at
+
+
+def test_calculator_defaults_are_the_textbook_example():
+    at = open_bottleneck()
+    assert at.title[0].value == "Bottleneck & FLOPs"
+    assert metrics(at) == {"Direct k×k conv": "120,422,400 MACs", "1x1 first, then k×k": "12,443,648 MACs",
+                           "Saving": "9.68× fewer"}
+    formula = next(m.value for m in at.markdown if m.value.startswith("Direct:"))
+    assert "28×28×32×5×5×192 = 120,422,400" in formula
+    assert "2,408,448 (1x1) + 28×28×32×5×5×16 = 10,035,200" in formula
+
+
+def test_calculator_follows_the_sliders():
+    at = open_bottleneck()
+    at.slider(key="bottleneck_mid").set_value(64).run()
+    # 28*28*64*192 + 28*28*32*25*64 = 9,633,792 + 40,140,800
+    assert metrics(at)["1x1 first, then k×k"] == "49,774,592 MACs"
+    at.slider(key="bottleneck_mid").set_value(1024).run()
+    assert at.info, "a reduction that widens the map should say it does not pay off"
+
+
+def test_basic_and_bottleneck_blocks_match_the_paper():
+    at = show(open_bottleneck(), "block")
+    assert metrics(at) == {"Basic block, 64 channels": "73,728 weights",
+                           "Bottleneck block, 256 channels": "69,632 weights"}
+
+
+def test_table_sets_our_counts_beside_table_1():
+    at = show(open_bottleneck(), "table")
+    table = at.dataframe[0].value
+    row = table.set_index("Network").loc["ResNet-50"]
+    assert row["Ours, v1 (paper layout)"] == "3.86 G MACs"
+    assert row["Ours, v1.5 (torchvision)"] == "4.09 G MACs"
+    assert row["Paper, Table 1"] == "3.8 G MACs"
+    assert list(table["Network"]) == ["ResNet-18", "ResNet-34", "ResNet-50", "ResNet-101", "ResNet-152", "VGG-19"]
+    assert "18.7%" in at.caption[0].value
+
+
+def test_per_layer_costs_for_any_model():
+    at = show(open_bottleneck(), "layers")
+    assert metrics(at)["Parameters"] == "21,797,672"            # torchvision's ResNet-34
+    assert metrics(at)["Multiply-adds for one image"] == "3.66 G MACs"
+    at.selectbox(key="bottleneck_arch").set_value("resnet50").run()
+    assert metrics(at)["Multiply-adds for one image"] == "4.09 G MACs"
+    at.radio(key="bottleneck_layout").set_value("v1").run()
+    assert metrics(at)["Multiply-adds for one image"] == "3.86 G MACs"
+    assert "v1, the paper's layout" in at.caption[0].value
+    at.selectbox(key="bottleneck_arch").set_value("vgg19").run()
+    assert at.toggle(key="bottleneck_plain").disabled
+    assert metrics(at)["Parameters"] == "143,667,240"
+
+
+@pytest.mark.parametrize("section", ["calc", "block", "table", "layers"])
+def test_every_section_speaks_korean(section):
+    at = show(open_bottleneck("ko"), section)
+    assert at.title[0].value == "병목 블록과 FLOPs"
+    texts = [m.value for m in at.markdown] + [m.label for m in at.metric] + [c.value for c in at.caption]
+    assert not [x for x in texts if RAW_KEY.match(x)], "a key without a translation is showing"
+
+
+def test_settings_survive_a_visit_to_another_page():
+    at = open_bottleneck()
+    at.slider(key="bottleneck_cin").set_value(256).run()
+    at.switch_page(nav.file_of("home")).run()
+    at.switch_page(nav.file_of("bottleneck")).run()
+    assert at.slider(key="bottleneck_cin").value == 256
+
+
+def test_home_preset_opens_the_calculator_with_the_textbook_numbers():
+    at = open_bottleneck()
+    show(at, "block")
+    at.slider  # the calculator's sliders are not drawn now; the preset must still set them
+    at.switch_page(nav.file_of("home")).run()
+    at.button(key="home_preset_bottleneck_savings").click().run()
+    assert not at.exception
+    assert at.title[0].value == "Bottleneck & FLOPs"
+    assert at.segmented_control(key="bottleneck_section").value == "calc"
+    assert metrics(at)["Direct k×k conv"] == "120,422,400 MACs"

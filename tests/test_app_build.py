@@ -1,0 +1,189 @@
+"""The Build & Train page under AppTest: widgets -> configs -> outline and counts; bad settings
+explained; a short real training run queued, polled and compared; each browser sees its own runs
+unless it asks for the class's."""
+
+import os
+import re
+import time
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from resnet_core import arch_config, jobs
+from resnet_core.flops import count
+from resnet_core.store import RunStore
+from ui import nav, runs
+
+APP = "../app.py"
+RAW_KEY = re.compile(r"^[a-z_]+(\.[a-z0-9_\-]+)+$")
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    db = tmp_path_factory.mktemp("build") / "runs.sqlite"
+    old_env, old_runner = os.environ.get("RESNET_EXPLORER_DB"), jobs._RUNNER
+    os.environ["RESNET_EXPLORER_DB"] = str(db)
+    jobs._RUNNER = None
+    runs.runner.clear()
+    st.cache_data.clear()
+    yield RunStore(db)
+    if jobs._RUNNER is not None:
+        jobs._RUNNER.shutdown(wait=True, timeout=30)
+    jobs._RUNNER = old_runner
+    runs.runner.clear()
+    st.cache_data.clear()
+    if old_env is None:
+        os.environ.pop("RESNET_EXPLORER_DB", None)
+    else:
+        os.environ["RESNET_EXPLORER_DB"] = old_env
+
+
+def open_build(owner: str = "build0me", lang: str = "en") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["lang"] = lang
+    at.query_params["u"] = owner
+    at.run()
+    at.switch_page(nav.file_of("build")).run()
+    ok(at)
+    return at
+
+
+def ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_defaults_build_resnet20_for_the_digits(store):
+    at = open_build()
+    # The digits are 8x8 greyscale, 10 classes: ResNet-20 with one input channel.
+    expected = count(arch_config("resnet20", in_channels=1, input_size=8))
+    m = metrics(at)
+    assert m["Network"] == "ResNet-20" and m["Weighted layers"] == "20"
+    assert m["parameters"] == f"{expected.params:,}"
+    assert m["Multiply-adds per image"].endswith("MACs")
+    assert len(at.get("plotly_chart")) == 1          # the outline
+    assert any("No runs yet" in i.value for i in at.info)
+    blocks = at.dataframe[0].value                   # every block's shapes and shortcut
+    assert list(blocks["shortcut"])[:2] == ["none (plain)", "identity"]
+    assert "identity with zero-padded channels (option A)" in list(blocks["shortcut"])
+
+
+def test_plain_twin_with_option_a_has_the_same_parameters_and_projections_add_some(store):
+    at = open_build()
+    residual = metrics(at)["parameters"]
+    at.segmented_control(key="build_kind").set_value("plain").run()
+    ok(at)
+    assert metrics(at)["Network"] == "plain-20" and metrics(at)["parameters"] == residual
+    at.segmented_control(key="build_kind").set_value("residual").run()
+    at.selectbox(key="build_shortcut").set_value("C").run()
+    assert int(metrics(at)["parameters"].replace(",", "")) > int(residual.replace(",", ""))
+
+
+def test_other_families(store):
+    at = open_build()
+    at.selectbox(key="build_family").set_value("imagenet").run()
+    ok(at)
+    at.selectbox(key="build_depth_imagenet").set_value(50).run()
+    assert "18 and 34 use basic blocks" in at.warning[0].value      # a bad pairing, explained
+    at.selectbox(key="build_block").set_value("bottleneck").run()
+    ok(at)
+    assert metrics(at)["Network"] == "ResNet-50" and not at.warning
+    at.selectbox(key="build_family").set_value("custom").run()
+    at.text_input(key="build_stages").input("3, 3").run()
+    assert metrics(at)["Weighted layers"] == str(2 + 3 * 2 * 3)
+    at.text_input(key="build_stages").input("2, x").run()
+    ok(at)
+    assert "whole numbers separated by commas" in at.warning[0].value
+    at.selectbox(key="build_family").set_value("vgg").run()
+    ok(at)
+    assert metrics(at)["Network"] == "VGG-19"
+
+
+def test_bad_depth_is_explained_and_nothing_can_start(store):
+    at = open_build()
+    at.number_input(key="build_depth").set_value(21).run()
+    ok(at)
+    assert "6n+2" in at.warning[0].value
+    assert not [b for b in at.button if b.key == "build_start"]
+
+
+def test_cuda_without_a_gpu_is_explained(store):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    at = open_build()
+    at.segmented_control(key="build_device").set_value("cuda").run()
+    ok(at)
+    assert any("no CUDA GPU" in w.value for w in at.warning)
+    assert at.button(key="build_start").disabled
+
+
+def _wait_finished(at: AppTest, store: RunStore, run_id: int, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while store.get_run(run_id).status in ("queued", "running"):
+        assert time.monotonic() < deadline, "the run did not finish in time"
+        time.sleep(0.5)
+    at.run()
+    ok(at)
+
+
+def test_a_short_run_trains_live_and_is_compared_and_exported(store):
+    at = open_build(owner="build1run")
+    at.number_input(key="build_steps").set_value(20).run()
+    at.button(key="build_start").click().run()
+    ok(at)
+    assert not at.warning, [w.value for w in at.warning]
+    (info,) = store.list_runs(owner="build1run")
+    assert info.label == "ResNet-20" and info.group == "build" and info.train_cfg.steps == 20
+    assert at.multiselect(key="build_overlay").value == [info.id]
+    _wait_finished(at, store, info.id)
+    assert [p.proto.text for p in at.get("progress")] == ["**ResNet-20** — finished"]
+    table = at.dataframe[-1].value
+    assert list(table["status"]) == ["finished"] and list(table["steps"]) == ["20/20"]
+    loss, acc = at.get("plotly_chart")[1:3]
+    import json
+    assert json.loads(loss.proto.spec)["layout"]["yaxis"]["type"] == "log"
+    assert len(json.loads(loss.proto.spec)["data"][0]["x"]) == 20
+    assert json.loads(acc.proto.spec)["layout"]["yaxis"]["title"]["text"] == "accuracy (%)"
+    csv = runs.metrics_csv(info.id).splitlines()
+    assert csv[0] == "step,train_loss,train_acc,lr,seconds,test_loss,test_acc" and len(csv) == 21
+    assert csv[-1].split(",")[-1] != ""              # the final held-out evaluation
+
+
+def test_runs_survive_a_reload_and_two_browsers_see_their_own(store):
+    # The run trained above belongs to build1run: a new session with that id in its URL (a
+    # reload) finds it; another browser does not, until it asks for the class's runs.
+    again = open_build(owner="build1run")
+    assert again.multiselect(key="build_overlay").value
+    other = open_build(owner="build2else")
+    assert any("No runs yet" in i.value for i in other.info)
+    other.toggle(key="build_show_class").set_value(True).run()
+    ok(other)
+    assert other.multiselect(key="build_overlay").value
+
+
+def test_a_display_name_goes_into_the_url_and_the_run_label(store):
+    at = open_build(owner="build3name")
+    at.sidebar.text_input(key="build_display_name").input("Minji").run()
+    ok(at)
+    assert at.query_params["n"] == "Minji"
+    at.number_input(key="build_steps").set_value(5).run()
+    at.button(key="build_start").click().run()
+    (info,) = store.list_runs(owner="build3name")
+    assert info.label == "ResNet-20 · Minji"
+    _wait_finished(at, store, info.id)
+
+
+def test_korean_page_has_no_missing_text(store):
+    at = open_build(lang="ko")
+    assert at.title[0].value == "만들고 학습하기"
+    texts = [m.value for m in at.markdown] + [m.label for m in at.metric] + [i.value for i in at.info]
+    texts += [w.label for w in at.selectbox] + [w.label for w in at.number_input]
+    assert not [x for x in texts if RAW_KEY.match(x)]
+    assert metrics(at)["네트워크"] == "ResNet-20"

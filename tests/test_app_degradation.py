@@ -1,0 +1,158 @@
+"""The Degradation page under AppTest: one button queues the four nets of Figure 6, the final
+table sits beside the paper's numbers, and the ordering is read from the measured losses.
+Finished experiments are written straight into a temporary run store, so no test waits for
+training here (tests/browser/test_live_pages.py trains the real thing)."""
+
+import os
+import re
+import time
+from types import SimpleNamespace
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from resnet_core import experiments, jobs
+from resnet_core.store import RunStore
+from ui import nav, runs
+
+APP = "../app.py"
+RAW_KEY = re.compile(r"^[a-z_]+(\.[a-z0-9_\-]+)+$")
+ME, CLASSMATE = "deg0test", "deg1mate"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    """A run store of our own, and a runner on it that the pages will pick up."""
+    db = tmp_path_factory.mktemp("degradation") / "runs.sqlite"
+    old_env, old_runner = os.environ.get("RESNET_EXPLORER_DB"), jobs._RUNNER
+    os.environ["RESNET_EXPLORER_DB"] = str(db)
+    jobs._RUNNER = None
+    runs.runner.clear()
+    st.cache_data.clear()
+    yield RunStore(db)
+    if jobs._RUNNER is not None:
+        jobs._RUNNER.shutdown(wait=True, timeout=30)
+    jobs._RUNNER = old_runner
+    runs.runner.clear()
+    st.cache_data.clear()
+    if old_env is None:
+        os.environ.pop("RESNET_EXPLORER_DB", None)
+    else:
+        os.environ["RESNET_EXPLORER_DB"] = old_env
+
+
+def finished_experiment(store: RunStore, owner: str, losses: dict[str, float]) -> list[int]:
+    """The four degradation runs, finished with the given final training losses."""
+    ids = []
+    for label, model_cfg, train_cfg in experiments.degradation_configs("digits", steps=20):
+        rid = store.create_run(model_cfg, train_cfg, owner=owner, label=label, group="degradation")
+        store.start_run(rid, device="cpu", layer_names=["stem.conv", "head.fc"], stat_names=[], total_steps=20)
+        loss = losses[label]
+        acc = max(0.0, min(1.0, 1 - loss / 2.5))
+        steps = [SimpleNamespace(step=s, loss=2.3 - (2.3 - loss) * s / 20, acc=acc * s / 20, lr=0.1,
+                                 seconds=0.1 * s, grad_norms=[1.0, 0.5]) for s in range(1, 21)]
+        store.write_batch(rid, steps=steps, evals=[(20, loss, acc)])
+        store.finish_run(rid, status="finished", seconds=2.0, steps_done=20, final_train_loss=loss,
+                         final_train_acc=acc, test_acc=acc)
+        ids.append(rid)
+    return ids
+
+
+PAPER_LIKE = {"plain-20": 0.05, "plain-56": 1.56, "ResNet-20": 0.004, "ResNet-56": 0.014}
+
+
+def open_degradation(owner: str = ME, lang: str = "en") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params["lang"] = lang
+    at.query_params["u"] = owner
+    at.run()
+    at.switch_page(nav.file_of("degradation")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def checks(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown if m.value.startswith(("✅", "❌"))]
+
+
+def test_empty_page_explains_and_links_to_gradient_flow(store):
+    at = open_degradation(owner="deg9none")
+    assert at.title[0].value == "Degradation"
+    assert any("No experiment yet" in i.value for i in at.info)
+    assert any("not vanishing gradients" in m.value for m in at.markdown)   # section 4.1
+    assert [link.label for link in at.get("page_link")][-1].startswith("See the gradients")
+    assert at.query_params["u"] == "deg9none"
+
+
+def test_final_table_sits_beside_the_paper_and_checks_the_ordering(store):
+    finished_experiment(store, ME, PAPER_LIKE)
+    at = open_degradation()
+    table = at.dataframe[0].value
+    assert list(table["network"]) == ["plain-20", "plain-56", "ResNet-20", "ResNet-56"]
+    assert list(table["paper (CIFAR-10)"])[2:] == ["8.75% test error (Table 6)", "6.97% test error (Table 6)"]
+    assert list(table["final training loss"]) == ["0.050", "1.560", "0.004", "0.014"]
+    # Option A: plain and residual twins have identical parameter counts (section 4.2).
+    params = list(table["parameters"])
+    assert params[0] == params[2] and params[1] == params[3]
+    found = checks(at)
+    assert len(found) == 3 and all(c.startswith("✅") for c in found), found
+    assert "plain-56 ends with a much higher training loss than plain-20 (1.560 vs 0.050)" in found[0]
+    assert len(at.get("plotly_chart")) == 2   # training loss and training error, both live
+
+
+def test_an_ordering_that_did_not_appear_is_reported_as_such(store):
+    finished_experiment(store, "deg2flat", {"plain-20": 0.05, "plain-56": 0.06, "ResNet-20": 0.004, "ResNet-56": 0.01})
+    found = checks(open_degradation(owner="deg2flat"))
+    assert found[0].startswith("❌") and "did not end clearly worse" in found[0]
+    assert found[1].startswith("✅") and found[2].startswith("✅")
+
+
+def test_each_student_sees_their_own_experiment_unless_they_ask_for_the_class(store):
+    finished_experiment(store, CLASSMATE, PAPER_LIKE)
+    at = open_degradation(owner="deg3solo")
+    assert any("No experiment yet" in i.value for i in at.info)
+    at.toggle(key="degradation_show_class").set_value(True).run()
+    assert not at.exception
+    options = at.selectbox(key="degradation_pick").options
+    assert any(CLASSMATE in o for o in options) and any(ME in o for o in options)
+
+
+def test_train_all_four_queues_the_experiment_and_shows_progress(store):
+    at = open_degradation(owner="deg4live")
+    at.button(key="degradation_start").click().run()
+    assert not at.exception and not at.warning, [w.value for w in at.warning]
+    mine = store.list_runs(owner="deg4live")
+    assert sorted(r.label for r in mine) == ["ResNet-20", "ResNet-56", "plain-20", "plain-56"]
+    assert {r.train_cfg.steps for r in mine} == {300} and {r.group for r in mine} == {"degradation"}
+    bars = [p.proto.text for p in at.get("progress")]
+    assert len(bars) == 4 and any("waiting in the queue" in b for b in bars)
+    assert len(at.button(key=f"degradation_stop_{mine[0].id}").proto.label) > 0
+    for r in mine:
+        runs.cancel(r.id)
+    deadline = time.monotonic() + 60
+    while any(store.get_run(r.id).status in ("queued", "running") for r in mine):
+        assert time.monotonic() < deadline, "cancelled runs did not stop"
+        time.sleep(0.2)
+    at.run()
+    assert any("Not all four runs finished" in w.value for w in at.warning)
+
+
+def test_home_preset_opens_the_page_configured(store):
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params["lang"] = "en"
+    at.run()
+    at.button(key="home_preset_degradation_20_56").click().run()
+    assert not at.exception
+    assert at.title[0].value == "Degradation"
+    assert at.selectbox(key="degradation_dataset").value == "digits"
+    assert at.select_slider(key="degradation_steps").value == 300
+
+
+def test_korean_page_has_no_missing_text(store):
+    at = open_degradation(lang="ko")
+    assert at.title[0].value == "성능 저하 문제"
+    texts = [m.value for m in at.markdown] + [b.label for b in at.button] + [i.value for i in at.info]
+    assert not [x for x in texts if RAW_KEY.match(x)]
+    assert any(c.startswith("✅ **성능 저하:**") for c in checks(at))

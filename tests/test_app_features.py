@@ -1,0 +1,226 @@
+"""The Feature maps page under AppTest: widgets -> twin spec -> channel grids and statistics, stored
+runs, and every kind of rejected upload turned into a translated message."""
+
+import base64
+import io
+import json
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from resnet_core import TrainConfig
+from resnet_core import inspect_models as im
+from ui import nav
+
+APP = "../app.py"
+TIMEOUT = 300                       # the first run trains two small nets
+SMALL = {"features_depth": 8, "features_width": 8, "features_steps": 80}
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+
+def open_features(lang: str = "en", **state) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["lang"] = lang
+    at.run()
+    for key, value in {**SMALL, **state}.items():
+        at.session_state[key] = value
+    at.switch_page(nav.file_of("features")).run()
+    assert_clean(at)
+    return at
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def figures(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def array(value) -> np.ndarray:
+    """A plotly array as sent to the browser: a list, or {dtype, bdata, shape}."""
+    if isinstance(value, dict) and "bdata" in value:
+        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        shape = [int(s) for s in str(value.get("shape", flat.size)).split(",")]
+        return flat.reshape(shape)
+    return np.array(value, dtype=float)
+
+
+def grids(at: AppTest) -> list[dict]:
+    return [f["data"][0] for f in figures(at) if f["data"][0]["type"] == "heatmap"]
+
+
+def shown_channels(grid: dict) -> set[int]:
+    index = array(grid["customdata"])
+    return {int(v) for v in index[np.isfinite(index)]}
+
+
+def captions(at: AppTest) -> list[str]:
+    return [c.value for c in at.caption]
+
+
+def test_page_shows_both_twins_in_english_and_korean():
+    at = open_features("en")
+    assert at.title[0].value == "Feature maps"
+    assert [h.value for h in at.subheader] == ["plain-8", "ResNet-8"]
+    assert len(grids(at)) == 2
+    assert "16 of 16 channels, each 8×8 pixels" in captions(at)   # stage2.block0 at width 8
+    stats = figures(at)[-1]
+    assert len(stats["data"]) == 6                                   # 2 nets x mean, std, zeros
+    assert stats["layout"]["xaxis"]["title"]["text"] == "activation layer (input → output)"
+    ko = open_features("ko")
+    assert ko.title[0].value == "특징 맵"
+    assert "채널 16개 중 16개, 각 8×8픽셀" in captions(ko)
+    assert ko.selectbox(key="features_layer").label == "층"
+
+
+def test_changing_the_layer_changes_the_grids_channel_count():
+    at = open_features(features_channels=32)
+    seen = {}
+    for layer, channels, side in [("stage1.block0", 8, 16), ("stage3.block0", 32, 4), ("stage2.block0.conv1", 16, 8)]:
+        at.selectbox(key="features_layer").set_value(layer).run()
+        assert_clean(at)
+        assert f"{channels} of {channels} channels, each {side}×{side} pixels" in captions(at)
+        for grid in grids(at):
+            assert shown_channels(grid) == set(range(channels))
+            z = array(grid["z"])
+            columns = 4 if channels <= 16 else 8
+            assert z.shape == (-(-channels // columns) * (side + 1) - 1, columns * (side + 1) - 1)
+        seen[layer] = z.shape
+    assert len(set(seen.values())) == 3
+    at.select_slider(key="features_channels").set_value(4).run()
+    assert "4 of 16 channels, each 8×8 pixels" in captions(at)
+    assert all(shown_channels(g) == {0, 1, 2, 3} for g in grids(at))
+
+
+def test_scaling_each_channel_on_its_own_puts_every_map_in_0_to_1():
+    at = open_features()
+    at.toggle(key="features_per_channel").set_value(True).run()
+    assert_clean(at)
+    for grid in grids(at):
+        z = array(grid["z"])
+        assert np.nanmin(z) >= 0 and np.nanmax(z) == pytest.approx(1.0)
+        assert grid["colorbar"]["title"]["text"] == "scaled 0–1"
+
+
+def test_a_fresh_twin_needs_no_training_and_the_image_number_is_kept():
+    at = open_features(features_source="fresh", features_index=7)
+    assert any(c.startswith("Freshly initialised") for c in captions(at))
+    label = im.held_out(im.TwinSpec("digits", 8, 8, 0).data, 7).label
+    assert f"True class: {label}" in captions(at)
+    at.number_input(key="features_index").set_value(8).run()
+    assert_clean(at)
+
+
+@pytest.fixture
+def run_store(tmp_path, monkeypatch):
+    """The store the page reads (the app's job runner's), holding one finished run per kind."""
+    from resnet_core import jobs
+
+    if jobs._RUNNER is None:
+        monkeypatch.setenv("RESNET_EXPLORER_DB", str(tmp_path / "runs.sqlite"))
+    store = jobs.get_runner().store
+    made = []
+    for residual in (False, True):
+        spec = im.TwinSpec("digits", 8, 8, 0)
+        run = store.create_run(spec.model_config(residual), TrainConfig(dataset="digits", steps=1),
+                               label=f"test-{'res' if residual else 'plain'}")
+        store.save_checkpoint(run, im.twin_member(spec, residual).model)
+        store.finish_run(run, status="finished", seconds=1.0, steps_done=1, final_train_loss=2.0,
+                         final_train_acc=0.1, test_acc=0.1)
+        made.append(run)
+    yield store, made
+    for run in made:
+        store.delete_run(run)
+
+
+def test_stored_runs_are_offered_plain_first_and_drawn_side_by_side(run_store):
+    store, (plain, residual) = run_store
+    at = open_features(features_source="run")
+    assert at.selectbox(key="features_run_left").value == plain
+    assert at.selectbox(key="features_run_right").value == residual
+    assert [h.value for h in at.subheader] == [f"#{plain} test-plain", f"#{residual} test-res"]
+    assert len(grids(at)) == 2
+    at.selectbox(key="features_run_right").set_value(0).run()
+    assert_clean(at)
+    assert len(grids(at)) == 1
+
+
+def test_no_stored_run_gives_a_note(monkeypatch):
+    monkeypatch.setattr(im, "runs_with_checkpoints", lambda store, limit=100: [])
+    at = open_features(features_source="run")
+    assert any("No finished run" in i.value for i in at.info)
+    assert not grids(at)
+
+
+# --- uploads ---------------------------------------------------------------------------------
+
+def encode(img: Image.Image, fmt: str) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, fmt)
+    return buf.getvalue()
+
+
+def png_declaring(width: int, height: int) -> bytes:
+    """A tiny PNG whose header claims width x height pixels."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+            + chunk(b"IEND", b""))
+
+
+def photo(width: int = 120, height: int = 90) -> Image.Image:
+    pixels = np.random.default_rng(0).integers(0, 256, (height, width, 3), dtype=np.uint8)
+    return Image.fromarray(pixels, "RGB")
+
+
+GOOD = encode(photo(), "PNG")
+BAD_UPLOADS = {
+    "empty": ("empty.png", b""),
+    "too_large_bytes": ("big.png", b"\x89PNG\r\n\x1a\n" + bytes(im.UPLOAD_MAX_BYTES)),
+    "too_many_pixels": ("huge.png", png_declaring(20_000, 20_000)),
+    "not_image": ("notes.png", b"These are my notes, not a picture.\n" * 20),
+    "unsupported_format": ("anim.png", encode(photo(), "GIF")),
+    "truncated": ("cut.png", GOOD[: len(GOOD) // 2]),
+}
+MESSAGES = {
+    "empty": ("The file is empty", "빈 파일입니다"),
+    "too_large_bytes": ("The file is too large: the limit is 5 MB", "파일이 너무 큽니다"),
+    "too_many_pixels": ("too many pixels: the limit is 16,777,216 pixels", "픽셀 수가 너무 많습니다"),
+    "not_image": ("This file is not an image", "이미지가 아닙니다"),
+    "unsupported_format": ("Only PNG and JPEG images are accepted", "PNG와 JPEG 이미지만"),
+    "truncated": ("incomplete or damaged", "손상되어"),
+}
+
+
+def upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.file_uploader(key="features_upload").set_value((name, data, "image/png")).run()
+    assert_clean(at)
+    return at
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_every_rejected_upload_gets_its_translated_message(lang):
+    at = open_features(lang, features_image_source="upload")
+    for code, (name, data) in BAD_UPLOADS.items():
+        upload(at, name, data)
+        expected = MESSAGES[code][0 if lang == "en" else 1]
+        assert any(expected in w.value for w in at.warning), (code, [w.value for w in at.warning])
+        assert not grids(at)
+    upload(at, "photo.png", GOOD)                     # a good file afterwards works at once
+    assert not at.warning and len(grids(at)) == 2
+
+
+def test_an_uploaded_photo_is_shown_as_the_net_sees_it():
+    at = open_features(features_image_source="upload")
+    assert any("Choose an image" in c for c in captions(at))
+    upload(at, "photo.jpg", encode(photo(), "JPEG"))
+    images = [f["data"][0] for f in figures(at) if f["data"][0]["type"] == "image"]
+    assert [array(i["z"]).shape for i in images] == [(16, 16, 3)] * 2      # digits nets: 16x16 grey
+    assert not any(c.startswith("True class") for c in captions(at))

@@ -1,0 +1,80 @@
+"""The GAP vs FC page under AppTest: the head counts of ResNet-34 and VGG-19, and the live
+input-size demonstration explained in words, never as a traceback."""
+
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ui import nav
+
+APP = "../app.py"
+RAW_KEY = re.compile(r"^[a-z_]+(\.[a-z0-9_\-]+)+$")
+
+
+def open_gap_fc(lang: str = "en") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["lang"] = lang
+    at.run()
+    at.switch_page(nav.file_of("gap-fc")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_defaults_are_resnet34s_head():
+    at = open_gap_fc()
+    assert metrics(at) == {"Flatten + FC": "25,089,000", "GAP + FC": "513,000", "GAP needs": "48.9× fewer"}
+    assert any("7×7×512×1000 + 1000 = 25,089,000" in m.value for m in at.markdown)
+
+
+def test_counts_follow_the_widgets():
+    at = open_gap_fc()
+    at.slider(key="gap_fc_spatial").set_value(1).run()
+    assert metrics(at)["Flatten + FC"] == metrics(at)["GAP + FC"] == "513,000"
+    at.number_input(key="gap_fc_classes").set_value(10).run()
+    assert metrics(at)["GAP + FC"] == "5,130"
+
+
+def test_vgg19_fc_layers_hold_most_parameters():
+    at = open_gap_fc()
+    vgg = next(m.value for m in at.markdown if m.value.startswith("VGG-19 flattens"))
+    assert "**123,642,856** of its **143,667,240** parameters (86%)" in vgg
+
+
+def test_other_input_size_gap_runs_flatten_is_explained():
+    at = open_gap_fc()   # default: 48x48 into nets built for 32x32
+    assert [s.value for s in at.success] == ["Works: a 48×48 image gives 10 class scores."]
+    assert len(at.warning) == 1
+    warning = at.warning[0].value
+    assert "flattening gives 4,608 numbers" in warning and "exactly 2,048 columns" in warning
+    assert at.code[0].value == "mat1 and mat2 shapes cannot be multiplied (1x4608 and 2048x10)"
+    at.slider(key="gap_fc_test_size").set_value(32).run()
+    assert len(at.success) == 2 and not at.warning   # at the size they were built for, both run
+
+
+def test_korean():
+    at = open_gap_fc("ko")
+    assert at.title[0].value == "GAP vs FC"
+    assert at.success[0].value == "작동합니다: 48×48 이미지에서 클래스 점수 10개가 나옵니다."
+    assert at.warning[0].value.startswith("48×48 이미지로는 실행할 수 없습니다")
+    texts = [m.value for m in at.markdown] + [m.label for m in at.metric] + [h.value for h in at.header]
+    assert not [x for x in texts if RAW_KEY.match(x)]
+
+
+@pytest.mark.parametrize("lang, label", [("en", "GAP vs FC: a 64×64 image into nets built for 32×32"),
+                                         ("ko", "GAP vs FC: 32×32용 네트워크에 64×64 이미지 넣기")])
+def test_home_preset_feeds_a_64_pixel_image(lang, label):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["lang"] = lang
+    at.run()
+    button = at.button(key="home_preset_gap_fc_any_size")
+    assert button.label == label
+    button.click().run()
+    assert not at.exception
+    assert at.slider(key="gap_fc_test_size").value == 64
+    assert "64" in at.success[0].value

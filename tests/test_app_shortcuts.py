@@ -1,0 +1,182 @@
+"""The Shortcuts A/B/C page under AppTest: the costs it shows are flops.shortcut_costs' to the
+unit, the paper's Table 3 stands beside them, both languages render, and A, B and C (with their
+plain twin) train in the background and end in a results table."""
+
+import os
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from resnet_core import flops
+from resnet_core.jobs import JobRunner, QueueFull
+from ui import nav
+
+APP = "../app.py"
+RAW_KEY = re.compile(r"^[a-z_]+(\.[a-z0-9_\-]+)+$")   # what t() shows for a missing key
+
+
+@pytest.fixture(scope="module", autouse=True)
+def runner(tmp_path_factory):
+    """A job runner on a throw-away store of our own, which every page here picks up; the previous
+    runner and environment come back afterwards."""
+    import streamlit as st
+
+    from resnet_core import jobs
+    from ui import runs
+
+    db = tmp_path_factory.mktemp("shortcuts") / "runs.sqlite"
+    old_env, old_runner = os.environ.get("RESNET_EXPLORER_DB"), jobs._RUNNER
+    os.environ["RESNET_EXPLORER_DB"] = str(db)
+    jobs._RUNNER = None
+    runs.runner.clear()
+    st.cache_data.clear()
+    yield jobs.get_runner()
+    if jobs._RUNNER is not None:
+        jobs._RUNNER.shutdown(wait=True, timeout=30)
+    jobs._RUNNER = old_runner
+    runs.runner.clear()
+    st.cache_data.clear()
+    if old_env is None:
+        os.environ.pop("RESNET_EXPLORER_DB", None)
+    else:
+        os.environ["RESNET_EXPLORER_DB"] = old_env
+
+
+def open_shortcuts(lang: str = "en") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["lang"] = lang
+    at.run()
+    at.switch_page(nav.file_of("shortcuts")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def cost_rows(at: AppTest) -> list[dict]:
+    return at.dataframe[0].value.to_dict("records")
+
+
+def expected_rows(arch: str, layout: str) -> list[dict]:
+    costs = flops.shortcut_costs(arch, stride_at=layout)
+    a = costs[0]
+    return [{"1×1 projections": c.projections, "parameters": f"{c.params:,}",
+             "parameters vs A": f"{c.params - a.params:+,}", "multiply-adds (MACs)": f"{c.macs:,}",
+             "MACs vs A": f"{c.macs - a.macs:+,}"} for c in costs]
+
+
+def test_default_costs_are_resnet34s_and_match_the_counter(runner):
+    at = open_shortcuts()
+    assert at.title[0].value == "Shortcuts A/B/C"
+    rows = cost_rows(at)
+    assert [r["Option"] for r in rows] == ["A: zero-padding identity", "B: projection where dimensions grow",
+                                           "C: projection on every shortcut"]
+    assert [{k: v for k, v in r.items() if k != "Option"} for r in rows] == expected_rows("resnet34", "v1")
+    # torchvision's ResNet-34 is option B: 21,797,672 parameters.
+    assert rows[1]["parameters"] == "21,797,672"
+    diffs = [m.value for m in at.markdown if m.value.startswith(("**B − A**", "**C − A**"))]
+    assert diffs == [
+        "**B − A** = **173,824** parameters (+0.80%) and **19,267,584** multiply-adds (+0.53%): "
+        "3 projection shortcuts.",
+        "**C − A** = **1,092,992** parameters (+5.05%) and **186,253,312** multiply-adds (+5.11%): "
+        "16 projection shortcuts."]
+
+
+@pytest.mark.parametrize("arch, layout", [("resnet20", "v1"), ("resnet56", "v1"), ("resnet18", "v1"),
+                                          ("resnet50", "v1"), ("resnet50", "v1.5")])
+def test_costs_follow_the_chosen_net(runner, arch, layout):
+    at = open_shortcuts()
+    at.selectbox(key="shortcuts_arch").set_value(arch).run()
+    radio = at.radio(key="shortcuts_layout")
+    assert radio.disabled == (arch != "resnet50")   # the stride's place matters for bottlenecks only
+    if arch == "resnet50":
+        radio.set_value(layout).run()
+    assert not at.exception
+    assert [{k: v for k, v in r.items() if k != "Option"} for r in cost_rows(at)] == expected_rows(arch, layout)
+    if arch == "resnet20":
+        # Option A adds nothing: the paper's CIFAR net keeps 0.27M parameters, like its plain twin.
+        assert cost_rows(at)[0]["parameters"] == f"{flops.count(flops.named_config('plain20')).params:,}"
+    caption = "bottleneck" if arch == "resnet50" else "basic blocks"
+    assert any(caption in c.value for c in at.caption)
+
+
+def test_the_papers_table_3_stands_beside(runner):
+    at = open_shortcuts()
+    table = at.dataframe[1].value
+    assert table.to_dict("list") == {"Network": ["plain-34", "ResNet-34 A", "ResNet-34 B", "ResNet-34 C"],
+                                     "top-1 error (%)": ["28.54", "25.03", "24.52", "24.19"],
+                                     "top-5 error (%)": ["10.02", "7.76", "7.46", "7.40"]}
+    assert any("10-crop" in c.value for c in at.caption)
+
+
+def test_korean_has_no_missing_text(runner):
+    at = open_shortcuts("ko")
+    assert at.title[0].value == "숏컷 A/B/C"
+    texts = ([m.value for m in at.markdown] + [c.value for c in at.caption] + [h.value for h in at.header]
+             + list(at.dataframe[0].value.columns))
+    assert not [x for x in texts if RAW_KEY.match(x)], "a key without a translation is showing"
+    assert "사영" in at.dataframe[0].value.iloc[1, 0]
+
+
+def test_a_b_c_train_side_by_side(runner):
+    at = open_shortcuts()
+    assert any("No runs yet" in c.value for c in at.caption)
+    at.select_slider(key="shortcuts_train_depth").set_value(8)
+    at.select_slider(key="shortcuts_train_steps").set_value(50)
+    at.button(key="shortcuts_train").click().run()
+    assert not at.exception and not at.warning, [w.value for w in at.warning]
+    ids = at.session_state["shortcuts_run_ids"]
+    assert len(ids) == 4
+    assert [runner.wait(i, timeout=300) for i in ids] == ["finished"] * 4
+    at.run()
+    assert not at.exception and not at.error
+    results = at.dataframe[2].value
+    assert list(results["Network"]) == ["plain-8", "ResNet-8 A", "ResNet-8 B", "ResNet-8 C"]
+    # Option A has exactly its plain twin's parameters; B and C add projections.
+    params = [int(p.replace(",", "")) for p in results["parameters"]]
+    assert params[0] == params[1] < params[2] < params[3]
+    assert all(acc.endswith("%") for acc in results["held-out accuracy"])
+    honest = [i.value for i in at.info if "half a percentage point" in i.value and "360" in i.value]
+    assert honest, "the honest note: tiny data cannot show Table 3's half-point gaps"
+    # A reload in a new session finds the user's experiment again (the owner id is in the URL).
+    again = AppTest.from_file(APP, default_timeout=120)
+    again.query_params.update({"lang": "en", "u": at.query_params["u"]})
+    again.run()
+    again.switch_page(nav.file_of("shortcuts")).run()
+    assert list(again.dataframe[2].value["Network"]) == ["plain-8", "ResNet-8 A", "ResNet-8 B", "ResNet-8 C"]
+
+
+def test_a_full_queue_is_a_translated_message(runner, monkeypatch):
+    def full(self, runs, **kwargs):
+        raise QueueFull("the training queue is full")
+
+    monkeypatch.setattr(JobRunner, "submit_many", full)
+    # (English: AppTest formats option labels outside the app's session, so in Korean it cannot
+    # click on a page whose radio labels are translated; the Korean text is checked in test_i18n.)
+    at = open_shortcuts()
+    at.button(key="shortcuts_train").click().run()
+    assert not at.exception and not at.error
+    assert len(at.warning) == 1
+    assert at.warning[0].value.startswith("The training queue is full (") and "Try again" in at.warning[0].value
+    assert "shortcuts_run_ids" not in at.session_state
+
+
+def test_one_experiment_at_a_time(runner, monkeypatch):
+    def queue_only(self, runs, *, owner="", group=""):
+        # Recorded as queued, never trained: the page sees an experiment still going.
+        return [self.store.create_run(m, tc, owner=owner, label=label, group=group) for label, m, tc in runs]
+
+    monkeypatch.setattr(JobRunner, "submit_many", queue_only)
+    at = open_shortcuts()
+    assert not at.button(key="shortcuts_train").disabled
+    at.button(key="shortcuts_train").click().run()
+    ids = at.session_state["shortcuts_run_ids"]
+    try:
+        assert not at.exception
+        assert at.button(key="shortcuts_train").disabled, "a second click would queue a second experiment"
+        assert [p.value for p in at.get("progress")] == [0.0] * 4
+    finally:
+        for run_id in ids:
+            runner.store.set_status(run_id, "cancelled")
+    at.run()
+    assert not at.button(key="shortcuts_train").disabled

@@ -1,0 +1,114 @@
+"""The chart builders: plain data in, figures with labelled axes, log scales, bounded point
+counts, and the plain (warm) / residual (cool) colours out. Zeros are shown, never dropped."""
+
+import numpy as np
+import pytest
+
+from resnet_core import arch_config
+from resnet_core.diagram import describe
+from ui import charts, style
+
+
+def _log(fig, axis="yaxis") -> bool:
+    return fig.layout[axis].type == "log"
+
+
+def test_decimate_keeps_short_series_and_caps_long_ones():
+    x, y = list(range(1, 101)), [float(v) for v in range(100)]
+    assert charts.decimate(x, y, 300) == (x, y)
+    xs, ys = charts.decimate(list(range(1, 10_001)), [1.0] * 10_000, 300)
+    assert len(xs) <= 300 and xs[-1] == 10_000 and set(ys) == {1.0}
+    # Bucket means: 0..9 then 10..19 -> 4.5, 14.5
+    assert charts.decimate(list(range(20)), list(range(20)), 2)[1] == [4.5, 14.5]
+
+
+def test_shades_go_darker_with_depth_within_a_kind():
+    shades = charts.assign_shades([("plain", 20), ("plain", 56), ("residual", 20), ("residual", 56)])
+    assert shades == [0, 1, 0, 1]
+    assert charts.colour("plain", 1) == style.PLAIN and charts.colour("residual", 1) == style.RESIDUAL
+    assert charts.colour("plain", 0) == style.PLAIN_LIGHT
+    assert charts.assign_shades([("plain", 56)]) == [1]     # one run of a kind: its main colour
+
+
+def test_curves_use_kind_colours_and_stay_bounded():
+    long = list(range(1, 5001))
+    fig = charts.curves([charts.Curve("plain-56", "plain", long, [1.0] * 5000),
+                         charts.Curve("ResNet-56", "residual", long, [0.5] * 5000)],
+                        y_title="training loss", log_y=True)
+    assert [tr.line.color for tr in fig.data] == [style.PLAIN, style.RESIDUAL]
+    assert all(len(tr.x) <= charts.MAX_POINTS for tr in fig.data)
+    assert _log(fig) and fig.layout.yaxis.title.text == "training loss"
+    assert fig.layout.xaxis.title.text == "training step"
+    assert fig.layout.uirevision   # keeps the user's zoom across live refreshes
+
+
+def test_empty_chart_says_so():
+    fig = charts.curves([], y_title="loss")
+    assert fig.layout.annotations[0].text == "No data yet"
+
+
+def test_heatmap_is_log_coloured_with_zeros_blank_and_stage_ticks():
+    names = ["stem.conv", "stage1.block0.conv1", "stage1.block0.conv2", "stage2.block0.conv1", "head.fc"]
+    matrix = np.array([[1e-6, 1e-3, 1e-2, 0.0, 1.0], [1e-5, 1e-3, 1e-2, 1e-1, 1.0]])
+    fig = charts.grad_heatmap([1, 2], names, matrix, title="plain-20", zrange=(-6, 0))
+    heat = fig.data[0]
+    z = np.array(heat.z, dtype=float)
+    assert z.shape == (5, 2)                               # layers x steps
+    assert z[0, 0] == pytest.approx(-6) and np.isnan(z[3, 0])
+    assert (heat.zmin, heat.zmax) == (-6, 0)
+    assert list(fig.layout.yaxis.ticktext) == ["stem", "stage1", "stage2", "head"]
+    assert fig.layout.yaxis.autorange == "reversed"        # the input layer on top
+    assert "1e-6" in heat.colorbar.ticktext
+
+
+def test_log_range_is_shared_and_ignores_zeros():
+    lo, hi = charts.log_range(np.array([[0.0, 1e-4, 1.0]]), np.array([[1e2]]))
+    assert hi == pytest.approx(2.0) and lo <= -3.9
+
+
+def test_profile_puts_exact_zeros_on_the_floor_with_their_own_legend():
+    names = [f"l{i}" for i in range(5)]
+    fig = charts.depth_profile([
+        charts.Profile("plain-56", "plain", names, [0.0, 0.0, 1e-8, 1e-3, 1e-1]),
+        charts.Profile("ResNet-56", "residual", names, [1e-2, 2e-2, 3e-2, 5e-2, 1e-1]),
+    ])
+    assert _log(fig)
+    line, zeros, res = fig.data
+    assert np.isnan(line.y[0]) and line.y[2] == pytest.approx(1e-8)
+    assert list(zeros.x) == [1, 2] and zeros.marker.symbol == "x"
+    assert zeros.y[0] < 1e-8 and "exactly 0" in zeros.name
+    assert line.line.color == style.PLAIN and res.line.color == style.RESIDUAL
+    assert fig.layout.xaxis.title.text.startswith("layer depth")
+
+
+def test_block_gains_draw_the_gain_one_line():
+    fig = charts.block_gains([charts.GainSeries("plain", "plain", ["b0", "b1"], [0.0, 0.1]),
+                              charts.GainSeries("res", "residual", ["b0", "b1"], [1.0, 1.0])])
+    assert _log(fig)
+    assert any(shape.y0 == 1.0 for shape in fig.layout.shapes)
+    assert any(getattr(tr.marker, "symbol", None) == "x" for tr in fig.data)   # the zero gain
+
+
+def test_main_path_leaves_out_projections():
+    names = ["stem.conv", "stage2.block0.conv1", "stage2.block0.shortcut.conv", "head.fc"]
+    assert charts.main_path(names) == [0, 1, 3]
+
+
+@pytest.mark.parametrize("arch, arcs", [("resnet20", 9), ("plain20", 0), ("resnet110", 9)])
+def test_architecture_draws_a_box_per_shown_block_and_an_arc_per_shortcut(arch, arcs):
+    d = describe(arch_config(arch))
+    fig = charts.architecture(d, block_word="basic")
+    paths = [s for s in fig.layout.shapes if s.type == "path"]
+    assert len(paths) == arcs            # ResNet-110: 2 blocks, "...", 1 block per stage
+    texts = [a.text for a in fig.layout.annotations]
+    assert "16×32×32" in texts and any("stage 1" in t for t in texts)
+    boxes = [s for s in fig.layout.shapes if s.type == "rect" and s.line.color in (style.PLAIN, style.RESIDUAL)]
+    assert {b.line.color for b in boxes} == {style.PLAIN if arch.startswith("plain") else style.RESIDUAL}
+    if arch == "resnet110":
+        assert "⋯ ×15" in texts
+
+
+def test_projection_shortcuts_are_marked():
+    fig = charts.architecture(describe(arch_config("resnet20", shortcut="B")), block_word="basic")
+    dashed = [s for s in fig.layout.shapes if s.type == "path" and s.line.dash == "dash"]
+    assert len(dashed) == 2 and sum(a.text == "1×1" for a in fig.layout.annotations) == 2

@@ -1,0 +1,186 @@
+"""The training loop: recorders against naive loops, schedules against torch's schedulers,
+determinism, divergence, stopping, held-out accuracy against a manual count."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from resnet_core import arch_config
+from resnet_core.config import ConfigError, TrainConfig
+from resnet_core.data import load_dataset
+from resnet_core.engine import build_seeded, evaluate, lr_at, planned_steps, resolve_device, train
+from resnet_core.models import build_model, weight_layers
+from resnet_core.recorders import ActivationRecorder, GradNormRecorder
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+TINY = arch_config("resnet20", base_width=4, input_size=8, in_channels=1)
+
+
+def tiny_train(**changes):
+    base = dict(dataset="digits", steps=12, batch_size=32, augment=True, device="cpu", eval_every=5,
+                stats_every=5, seed=0)
+    return TrainConfig(**{**base, **changes})
+
+
+@pytest.mark.parametrize("arch,norm", [("resnet20", "batch"), ("plain20", "none"), ("resnet18", "batch")])
+def test_grad_norms_match_a_naive_loop(arch, norm):
+    cfg = arch_config(arch, base_width=4, input_size=32, num_classes=5, norm=norm)
+    model = build_model(cfg)
+    loss = F.cross_entropy(model(torch.randn(3, 3, 32, 32)), torch.tensor([0, 1, 4]))
+    loss.backward()
+    rec = GradNormRecorder(model)
+    naive = [m.weight.grad.norm().item() for _, m in weight_layers(model)]
+    assert rec.names == [name for name, _ in weight_layers(model)]
+    assert np.allclose(rec.record().tolist(), naive, rtol=1e-5, atol=1e-8)
+
+
+def test_grad_norm_of_a_layer_without_gradient_is_zero():
+    model = build_model(TINY)
+    model(torch.randn(2, 1, 8, 8)).sum().backward()
+    model.head.fc.weight.grad = None
+    norms = GradNormRecorder(model).record()
+    assert norms[-1].item() == 0.0 and norms[0].item() > 0.0
+
+
+def test_activation_stats_match_a_naive_hook():
+    model = build_model(TINY)
+    x = torch.randn(4, 1, 8, 8)
+    rec = ActivationRecorder(model)
+    outputs = {}
+    handles = [m.register_forward_hook(lambda mod, i, o, n=name: outputs.__setitem__(n, o.detach().numpy()))
+               for name, m in rec.modules]
+    with rec.capture() as cap:
+        model(x)
+    for h in handles:
+        h.remove()
+    expected = [[o.mean(), o.std(ddof=1), (o == 0).mean()] for o in (outputs[n] for n in rec.names)]
+    assert np.allclose(cap.stats.numpy(), expected, rtol=1e-4, atol=1e-6)
+    assert all(len(m._forward_hooks) == 0 for _, m in rec.modules)   # ours removed themselves
+
+
+@pytest.mark.parametrize("total,warmup", [(200, 0), (64, 10), (7, 0)])
+def test_step_schedule_matches_multisteplr(total, warmup):
+    cfg = TrainConfig(lr=0.1, schedule="step", steps=total, warmup_steps=warmup)
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    sched = torch.optim.lr_scheduler.MultiStepLR(opt, [math.ceil(total / 2), math.ceil(3 * total / 4)], 0.1)
+    for step in range(total):
+        if step >= warmup:
+            assert lr_at(step, cfg, total) == pytest.approx(opt.param_groups[0]["lr"], rel=1e-9)
+        else:   # linear warm-up from lr/10
+            assert lr_at(step, cfg, total) == pytest.approx(0.01 + 0.09 * step / warmup)
+        opt.step()
+        sched.step()
+
+
+def test_cosine_schedule_matches_cosineannealing():
+    total, warmup = 50, 5
+    cfg = TrainConfig(lr=0.2, schedule="cosine", steps=total, warmup_steps=warmup)
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.2)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total - warmup)
+    for step in range(warmup, total):
+        assert lr_at(step, cfg, total) == pytest.approx(opt.param_groups[0]["lr"], rel=1e-9, abs=1e-12)
+        opt.step()
+        sched.step()
+    assert lr_at(30, cfg.replace(schedule="constant"), total) == 0.2
+
+
+def test_same_seed_same_losses_on_the_cpu():
+    a = train(TINY, tiny_train())
+    b = train(TINY, tiny_train())
+    assert a.status == b.status == "finished" and a.steps_done == 12
+    assert [r.loss for r in a.history] == [r.loss for r in b.history]
+    assert [r.grad_norms for r in a.history] == [r.grad_norms for r in b.history]
+    c = train(TINY, tiny_train(seed=1))
+    assert [r.loss for r in c.history] != [r.loss for r in a.history]
+
+
+def test_records_per_step():
+    result = train(TINY, tiny_train())
+    layers = [name for name, _ in weight_layers(build_model(TINY))]
+    assert result.layer_names == layers
+    assert [r.step for r in result.history] == list(range(1, 13))
+    assert all(len(r.grad_norms) == len(layers) and all(g >= 0 for g in r.grad_norms) for r in result.history)
+    assert [e.step for e in result.evals] == [5, 10, 12]   # every eval_every steps and at the end
+    assert [s.step for s in result.stats] == [1, 5, 10, 12]
+    assert all(len(s.values) == len(result.stat_names) for s in result.stats)
+    # The final train loss is the mean of the last 10% of steps (here 2 of 12).
+    assert result.final_train_loss == pytest.approx(np.mean([r.loss for r in result.history[-2:]]))
+    assert result.history[0].lr == pytest.approx(0.1) and result.history[-1].lr == pytest.approx(0.001)
+
+
+def test_test_accuracy_is_a_plain_count():
+    result = train(TINY, tiny_train(steps=40, augment=False))
+    ds = load_dataset("digits", size=8, in_channels=1, seed=0)
+    with torch.no_grad():
+        predictions = torch.cat([result.model(x).argmax(1) for x in ds.x_test.split(50)])
+    assert result.test_acc == pytest.approx((predictions == ds.y_test).float().mean().item())
+    assert result.test_acc > 0.3   # ten classes: chance is 0.1
+
+
+def test_a_huge_lr_diverges_and_keeps_what_it_recorded():
+    # Without BN nothing rescales the residual sum: at lr 100 it overflows within a few steps.
+    no_bn = arch_config("resnet20", base_width=4, input_size=8, in_channels=1, norm="none")
+    result = train(no_bn, tiny_train(lr=100.0, steps=50, warmup_steps=0, schedule="constant"))
+    assert result.status == "diverged"
+    assert 1 <= result.steps_done < 50 and len(result.history) == result.steps_done
+    assert all(math.isfinite(r.loss) for r in result.history)
+    assert f"step {result.steps_done + 1}" in result.error and math.isnan(result.test_acc)
+
+
+def test_stop_request_ends_the_run_within_a_step():
+    calls = []
+
+    def stop_after_five():
+        calls.append(1)
+        return len(calls) > 5
+
+    result = train(TINY, tiny_train(steps=100), should_stop=stop_after_five)
+    assert result.status == "cancelled" and result.steps_done == 5 and len(result.history) == 5
+    assert 0.0 <= result.test_acc <= 1.0
+
+
+def test_on_step_sees_every_record():
+    seen = []
+    result = train(TINY, tiny_train(steps=6), on_step=seen.append)
+    assert [r.step for r in seen] == [1, 2, 3, 4, 5, 6] and seen == result.history
+    assert all(r.total_steps == 6 for r in seen)
+
+
+def test_epochs_set_the_number_of_steps():
+    cfg = tiny_train(epochs=2, batch_size=500)
+    n_train = len(load_dataset("digits", size=8, in_channels=1).y_train)
+    assert planned_steps(cfg, n_train) == 2 * (n_train // 500)
+    assert train(TINY, cfg).steps_done == 2 * (n_train // 500)
+
+
+def test_the_data_follows_the_model_config():
+    rgb16 = arch_config("resnet20", base_width=4, input_size=16, in_channels=3)
+    assert train(rgb16, tiny_train(steps=2)).status == "finished"
+    with pytest.raises(ConfigError, match="10 classes"):
+        train(rgb16.replace(num_classes=5), tiny_train(steps=2))
+
+
+def test_seeded_build_ignores_the_global_rng():
+    torch.manual_seed(123)
+    a = build_seeded(TINY, 4)
+    torch.randn(1000)
+    b = build_seeded(TINY, 4)
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+
+
+def test_devices():
+    assert resolve_device("cpu").type == "cpu"
+    assert resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ConfigError, match="no CUDA GPU"):
+            resolve_device("cuda")
+
+
+def test_evaluate_restores_training_mode():
+    model = build_model(TINY).train()
+    loss, acc = evaluate(model, torch.randn(10, 1, 8, 8), torch.arange(10))
+    assert model.training and loss > 0 and 0 <= acc <= 1

@@ -1,0 +1,121 @@
+"""The translation table: complete in both languages, no key defined twice, every key the code
+uses exists."""
+
+import ast
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from ui import i18n, nav, presets
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "ui").glob("*.py"))]
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+PLACEHOLDER = re.compile(r"{(\w*)}")
+ENGLISH_PHRASE = re.compile(r"\b[a-z]{2,} [a-z]{2,}\b")
+
+
+def _pairs_no_duplicates(path):
+    def hook(pairs):
+        keys = [k for k, _ in pairs]
+        duplicates = sorted({k for k in keys if keys.count(k) > 1})
+        assert not duplicates, f"{path.name} defines {duplicates} more than once"
+        return dict(pairs)
+    return hook
+
+
+def _files() -> dict[str, dict]:
+    out = {}
+    for path in sorted(i18n.I18N_DIR.glob("*.json")):
+        with path.open(encoding="utf-8") as f:
+            out[path.name] = json.load(f, object_pairs_hook=_pairs_no_duplicates(path))
+    return out
+
+
+def _literal_calls(function: str) -> set[tuple[str, str]]:
+    """(file, first argument) of every call `function("literal", ...)` in the app's code.
+    Parsing (rather than grepping) skips examples in docstrings; f-strings are not literals."""
+    found = set()
+    for path in SOURCES:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and node.args
+                    and getattr(node.func, "id", getattr(node.func, "attr", None)) == function
+                    and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+                found.add((path.relative_to(ROOT).as_posix(), node.args[0].value))
+    return found
+
+
+def test_files_exist_and_parse():
+    files = _files()
+    assert {"common.json", "home.json"} <= set(files)
+
+
+def test_every_entry_has_english_and_korean():
+    for name, entries in _files().items():
+        for key, entry in entries.items():
+            assert set(entry) == {"en", "ko"}, f"{name}: {key} must have exactly en and ko"
+            for code in ("en", "ko"):
+                assert isinstance(entry[code], str) and entry[code].strip(), f"{name}: {key} lacks {code}"
+
+
+def test_korean_is_korean():
+    # Korean text without Hangul is fine for names ("GAP vs FC", "ImageNet (ResNet-18~152)"), but
+    # an English phrase there ("weight layer") is a translation someone forgot.
+    for name, entries in _files().items():
+        for key, entry in entries.items():
+            ko = re.sub(r"{\w*}|<[^>]*>", " ", entry["ko"])   # placeholders and markup are not words
+            assert HANGUL.search(ko) or not ENGLISH_PHRASE.search(ko), \
+                f"{name}: {key}'s Korean text looks untranslated: {entry['ko']!r}"
+
+
+def test_placeholders_match_between_languages():
+    for name, entries in _files().items():
+        for key, entry in entries.items():
+            en, ko = (sorted(PLACEHOLDER.findall(entry[c])) for c in ("en", "ko"))
+            assert en == ko, f"{name}: {key} has placeholders {en} in English but {ko} in Korean"
+
+
+def test_no_key_is_defined_in_two_files():
+    seen: dict[str, str] = {}
+    for name, entries in _files().items():
+        for key in entries:
+            assert key not in seen, f"{key} is defined in both {seen[key]} and {name}"
+            seen[key] = name
+
+
+def test_every_literal_key_used_in_the_code_exists():
+    table = i18n.table()
+    used = _literal_calls("t")
+    assert len(used) > 10, "the scan found too few t(...) calls; is the regex still right?"
+    missing = sorted(f"{file}: {key}" for file, key in used if key not in table)
+    assert not missing, "keys used but not in assets/i18n:\n" + "\n".join(missing)
+
+
+def test_every_option_prefix_has_labels():
+    table = i18n.table()
+    for file, prefix in _literal_calls("label_of"):
+        assert any(k.startswith(prefix + ".") for k in table), f"{file}: no {prefix}.* labels"
+
+
+def test_every_page_and_preset_has_its_text():
+    table = i18n.table()
+    for code in nav.CATALOGUE:
+        assert f"page.{code}.title" in table and f"page.{code}.blurb" in table, code
+    for preset in presets.PRESETS:
+        assert f"preset.{preset.code}" in table, preset.code
+
+
+def test_t_outside_a_running_app_speaks_english_and_formats():
+    assert i18n.lang() == "en"
+    assert i18n.t("home.title") == "Why residual networks work"
+    assert i18n.t("error.config", msg="depth must be 6n+2") == \
+        "This setting cannot be built: depth must be 6n+2"
+    assert i18n.t("no.such.key") == "no.such.key"     # a gap shows its key, never crashes
+    assert i18n.label_of("kind")("residual") == "Residual"
+
+
+def test_set_lang_rejects_unknown_codes():
+    with pytest.raises(ValueError, match="ko, en"):
+        i18n.set_lang("fr")

@@ -1,0 +1,208 @@
+"""The job runner: background training, cancel, a bounded all-or-nothing queue, crashes that
+leave the runner serving, start-up recovery, and no Streamlit anywhere in the engine."""
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from resnet_core import arch_config, data_files, jobs
+from resnet_core.config import ConfigError, TrainConfig
+from resnet_core.jobs import JobRunner, QueueFull
+from resnet_core.store import RunStore
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+MODEL = arch_config("resnet20", base_width=4, input_size=8, in_channels=1)
+TRAIN = TrainConfig(dataset="digits", steps=8, batch_size=32, device="cpu")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def store(tmp_path):
+    return RunStore(tmp_path / "runs.db")
+
+
+@pytest.fixture
+def runner(store):
+    r = JobRunner(store, max_queue=4)
+    yield r
+    r.shutdown(timeout=60)
+
+
+def wait_for(predicate, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+class Gate:
+    """A stand-in for the engine that holds each job until released (or stopped)."""
+
+    def __init__(self, crash_on=()):
+        self.release = threading.Event()
+        self.started = []
+        self.crash_on = crash_on
+
+    def __call__(self, model_cfg, train_cfg, *, on_step, should_stop, store, run_id):
+        self.started.append(run_id)
+        if len(self.started) in self.crash_on:
+            raise RuntimeError("the worker fell over")
+        while not self.release.wait(0.005):
+            if should_stop():
+                return SimpleNamespace(status="cancelled", error="")
+        return SimpleNamespace(status="finished", error="")
+
+
+def test_a_job_trains_in_the_background(runner, store):
+    job = runner.submit(MODEL, TRAIN, owner="ana", label="first")
+    assert runner.wait(job, timeout=120) == "finished"
+    assert runner.progress(job) == (8, 8)
+    info = store.get_run(job)
+    assert info.status == "finished" and info.owner == "ana" and info.has_checkpoint
+    assert len(store.steps(job).step) == 8 and store.grad_norms(job)[2].shape == (8, 20)
+    assert [j.job_id for j in runner.list(owner="ana")] == [job] and runner.list(owner="bob") == []
+
+
+def test_cancel_stops_a_running_job_within_a_step(runner, store):
+    job = runner.submit(MODEL, TRAIN.replace(steps=100_000))
+    wait_for(lambda: runner.progress(job)[0] >= 3)
+    assert runner.cancel(job)
+    seen = runner.progress(job)[0]
+    assert runner.wait(job, timeout=60) == "cancelled"
+    done = runner.progress(job)[0]
+    assert done - seen <= 1
+    assert store.get_run(job).status == "cancelled" and store.get_run(job).steps_done == done
+    assert not runner.cancel(job)   # already over
+
+
+def test_cancel_takes_a_waiting_job_off_the_queue(store):
+    gate = Gate()
+    runner = JobRunner(store, max_queue=4, train_fn=gate)
+    try:
+        first, second = runner.submit(MODEL, TRAIN), runner.submit(MODEL, TRAIN)
+        wait_for(lambda: runner.status(first) == "running")
+        assert runner.job(second).position == 1
+        assert runner.cancel(second) and runner.status(second) == "cancelled"
+        assert store.get_run(second).status == "cancelled"
+        gate.release.set()
+        assert runner.wait(first, timeout=10) == "finished"
+        assert gate.started == [first]   # the cancelled job never ran
+    finally:
+        runner.shutdown()
+
+
+def test_a_full_queue_refuses_clearly_and_all_or_nothing(store):
+    gate = Gate()
+    runner = JobRunner(store, max_queue=2, train_fn=gate)
+    try:
+        running = runner.submit(MODEL, TRAIN)
+        wait_for(lambda: runner.status(running) == "running")
+        runner.submit(MODEL, TRAIN)
+        before = len(store.list_runs())
+        group = [(f"net{i}", MODEL, TRAIN) for i in range(2)]
+        with pytest.raises(QueueFull, match="queue is full") as err:
+            runner.submit_many(group, group="degradation")
+        assert "1 of 2" in str(err.value) and len(store.list_runs()) == before
+        assert runner.queue_length() == 1
+        (third,) = runner.submit_many(group[:1])   # one place is still free
+        with pytest.raises(QueueFull):
+            runner.submit(MODEL, TRAIN)
+        gate.release.set()
+        assert runner.wait(third, timeout=10) == "finished"
+    finally:
+        gate.release.set()
+        runner.shutdown()
+
+
+def test_a_crashing_job_is_failed_and_the_runner_keeps_serving(store):
+    gate = Gate(crash_on=(1,))
+    gate.release.set()
+    runner = JobRunner(store, train_fn=gate)
+    try:
+        bad = runner.submit(MODEL, TRAIN)
+        good = runner.submit(MODEL, TRAIN)
+        assert runner.wait(bad, timeout=10) == "failed"
+        assert runner.wait(good, timeout=10) == "finished"
+        info = store.get_run(bad)
+        assert info.status == "failed" and "the worker fell over" in info.error
+        assert runner.job(bad).error == info.error
+    finally:
+        runner.shutdown()
+
+
+def test_a_dead_worker_thread_is_replaced(store):
+    gate = Gate()
+    gate.release.set()
+    runner = JobRunner(store, train_fn=gate)
+    try:
+        first = runner.submit(MODEL, TRAIN)
+        assert runner.wait(first, timeout=10) == "finished"
+        runner._worker = threading.Thread(target=lambda: None)   # as if it had died
+        second = runner.submit(MODEL, TRAIN)
+        assert runner.wait(second, timeout=10) == "finished"
+    finally:
+        runner.shutdown()
+
+
+def test_a_real_crash_inside_the_engine_is_reported(runner, store, monkeypatch):
+    monkeypatch.setattr(data_files, "_online", lambda host, timeout=3.0: False)   # never download here
+    missing = TRAIN.replace(dataset="mnist", data_dir=str(store.path.parent / "nowhere"))
+    job = runner.submit(MODEL, missing)
+    assert runner.wait(job, timeout=60) == "failed"
+    assert "MNIST" in store.get_run(job).error
+    after = runner.submit(MODEL, TRAIN)
+    assert runner.wait(after, timeout=120) == "finished"
+
+
+def test_bad_pairs_are_refused_at_submit(runner, store):
+    with pytest.raises(ConfigError, match="classes"):
+        runner.submit(MODEL.replace(num_classes=3), TRAIN)
+    assert store.list_runs() == []
+
+
+def test_runs_left_by_a_dead_process_are_interrupted_at_start_up(store):
+    run_id = store.create_run(MODEL, TRAIN)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()
+    store._write([("UPDATE runs SET status='running', pid=? WHERE id=?", (int(dead), run_id))])
+    runner = JobRunner(store, train_fn=Gate())
+    try:
+        assert runner.interrupted == [run_id] and store.get_run(run_id).status == "interrupted"
+    finally:
+        runner.shutdown()
+
+
+def test_shutdown_cancels_waiting_jobs(store):
+    gate = Gate()
+    runner = JobRunner(store, train_fn=gate)
+    first, second = runner.submit(MODEL, TRAIN), runner.submit(MODEL, TRAIN)
+    wait_for(lambda: runner.status(first) == "running")
+    runner.shutdown(timeout=10)
+    assert runner.status(first) == "cancelled" and runner.status(second) == "cancelled"
+    with pytest.raises(RuntimeError, match="shut down"):
+        runner.submit(MODEL, TRAIN)
+
+
+def test_get_runner_is_one_per_process(tmp_path, monkeypatch):
+    monkeypatch.setenv("RESNET_EXPLORER_DB", str(tmp_path / "shared.db"))
+    monkeypatch.setattr(jobs, "_RUNNER", None)
+    try:
+        assert jobs.get_runner() is jobs.get_runner()
+        assert jobs.get_runner().store.path == tmp_path / "shared.db"
+    finally:
+        jobs.get_runner().shutdown()
+
+
+def test_the_engine_side_imports_no_streamlit():
+    code = ("import sys, resnet_core.jobs, resnet_core.engine, resnet_core.store, resnet_core.experiments, "
+            "resnet_core.cli_train; assert 'streamlit' not in sys.modules, 'streamlit imported'")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    assert proc.returncode == 0, proc.stderr

@@ -1,0 +1,46 @@
+"""Never a traceback for a user: every page draws its body inside ``guard()``.
+
+    with guard():
+        ...the page...
+
+A ``ConfigError`` (a setting that cannot be built) becomes a warning with its message, which
+already says what is allowed. Anything else becomes a translated error with the short reason in
+an expander; the full traceback goes to the server log, where a teacher can find it.
+Streamlit's own control flow (st.stop, st.rerun, st.switch_page) passes through untouched: it
+is raised as BaseException, which ``except Exception`` does not catch.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from typing import Iterator
+
+import streamlit as st
+
+from resnet_core import ConfigError
+
+from .i18n import t
+
+log = logging.getLogger("resnet_explorer")
+
+
+def short_reason(exc: BaseException, limit: int = 300) -> str:
+    """One line: the exception's type and the start of its message."""
+    text = " ".join(str(exc).split())
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+@contextmanager
+def guard() -> Iterator[None]:
+    try:
+        yield
+    except ConfigError as exc:
+        st.warning(t("error.config", msg=str(exc)), icon=":material/tune:")
+    except Exception as exc:
+        log.exception("page failed")
+        st.error(t("error.unexpected"), icon=":material/error:")
+        with st.expander(t("error.details")):
+            st.code(short_reason(exc), language=None, wrap_lines=True)

@@ -1,0 +1,322 @@
+"""Live training runs for every page that trains: the shared runner, who the user is, submitting,
+and a fragment that polls the run store while runs are going.
+
+    from ui import runs
+
+    ids = runs.submit([(label, model_cfg, train_cfg)], group="build")   # None: a message was shown
+    runs.live_runs(ids, draw, key="build_live")     # draw(views) redraws ~1x a second while running
+
+The page never waits for training: one background worker (resnet_core.jobs) trains queued runs
+in order and writes their metrics to the store; the page only reads. Each reader asks for at most
+``MAX_POINTS`` points per run, so a long run costs a refresh no more than a short one.
+
+Who is who: each browser gets a short owner id kept in the URL (``?u=3f9a1c2e``), so a reload
+or a bookmark keeps the user's runs; an optional display name (``?n=``) is shown beside them in
+the class view. There are no accounts: this separates students' runs, it does not secure them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+import streamlit as st
+
+from resnet_core import ConfigError, ModelConfig, TrainConfig
+from resnet_core.data import DatasetMissing
+from resnet_core.jobs import JobRunner, QueueFull, get_runner
+from resnet_core.store import EvalColumns, RunInfo, RunNotFound, RunStore, StepColumns
+
+from .i18n import t
+
+POLL_SECONDS = 0.75     # live charts refresh at least once a second
+MAX_POINTS = 300        # per run and chart: a chart needs no more than its width in pixels
+ACTIVE = ("queued", "running")
+_OWNER_KEY = "_runs_owner"
+_NAME_KEY = "_runs_name"
+_OWNER_RE = re.compile(r"^[a-z0-9]{4,16}$")
+NAME_MAX = 24
+
+
+# --- the runner and the store ---------------------------------------------------------------
+
+@st.cache_resource(show_spinner=False)
+def runner() -> JobRunner:
+    """The one background trainer of this server process. Creating it marks runs that a
+    stopped server left queued or running as interrupted (their metrics stay readable)."""
+    return get_runner()
+
+
+def store() -> RunStore:
+    return runner().store
+
+
+# --- who the user is ------------------------------------------------------------------------
+
+def owner() -> str:
+    """This browser's owner id: from the URL when it has one (a reload, a bookmark), else made
+    once per session; written back to the URL so the next reload keeps it."""
+    from_url = st.query_params.get("u", "")
+    uid = from_url if _OWNER_RE.match(from_url or "") else st.session_state.get(_OWNER_KEY)
+    if not uid:
+        uid = secrets.token_hex(4)
+    st.session_state[_OWNER_KEY] = uid
+    if from_url != uid:
+        st.query_params["u"] = uid
+    name = st.query_params.get("n")
+    if name is not None and _NAME_KEY not in st.session_state:
+        st.session_state[_NAME_KEY] = clean_name(name)
+    return uid
+
+
+def clean_name(text: str) -> str:
+    """A display name: printable, one line, at most NAME_MAX characters."""
+    text = " ".join("".join(ch for ch in str(text) if ch.isprintable()).split())
+    return text[:NAME_MAX]
+
+
+def display_name() -> str:
+    return st.session_state.get(_NAME_KEY, "")
+
+
+def identity_box(prefix: str) -> str:
+    """The sidebar's "your name" field (optional) and the owner id; returns the owner id.
+    `prefix` is the page's widget prefix."""
+    uid = owner()
+    key = f"{prefix}_display_name"
+    if key not in st.session_state:
+        st.session_state[key] = display_name()
+
+    def changed() -> None:
+        name = clean_name(st.session_state.get(key, ""))
+        st.session_state[_NAME_KEY] = name
+        if name:
+            st.query_params["n"] = name
+        elif "n" in st.query_params:
+            del st.query_params["n"]
+
+    st.sidebar.text_input(t("runs.name"), max_chars=NAME_MAX, key=key, on_change=changed,
+                          placeholder=t("runs.name_placeholder"), help=t("runs.name_help"))
+    st.sidebar.caption(t("runs.owner_id", uid=uid))
+    return uid
+
+
+def scope_toggle(prefix: str) -> bool:
+    """"Show the class's runs too"; False: only this browser's runs."""
+    return st.toggle(t("runs.show_class"), key=f"{prefix}_show_class", help=t("runs.show_class_help"))
+
+
+# --- submitting -----------------------------------------------------------------------------
+
+def _label(label: str) -> str:
+    name = display_name()
+    return f"{label} · {name}" if name else label
+
+
+def submit(runs: Sequence[tuple[str, ModelConfig, TrainConfig]], *, group: str) -> list[int] | None:
+    """Queue runs (label, model config, train config) for this user, all or none. Returns their
+    ids, or None after showing why not (a full queue, a setting that cannot train)."""
+    uid = owner()
+    try:
+        return runner().submit_many([(_label(label), m, tc) for label, m, tc in runs],
+                                    owner=uid, group=group)
+    except QueueFull:
+        r = runner()
+        st.warning(t("runs.queue_full", waiting=r.queue_length(), places=r.max_queue, asked=len(runs)),
+                   icon=":material/hourglass_top:")
+    except DatasetMissing as exc:
+        st.warning(t("runs.dataset_missing", msg=str(exc)), icon=":material/folder_off:")
+    except ConfigError as exc:
+        st.warning(t("error.config", msg=str(exc)), icon=":material/tune:")
+    return None
+
+
+def dataset_present(name: str, data_dir: str = "") -> bool:
+    """Whether a dataset can load without a download: the embedded ones always; the others when
+    their files are in the data folder (torchvision's layout). Looks at file names only."""
+    from pathlib import Path
+
+    from resnet_core.data import EMBEDDED, default_data_dir
+    from resnet_core.data_files import LAYOUT
+
+    if name in EMBEDDED:
+        return True
+    if name not in LAYOUT:
+        return False
+    root = Path(data_dir).expanduser() if data_dir else default_data_dir()
+    folder, files, _ = LAYOUT[name]
+    if name == "cifar10":
+        return (root / folder / files[-1]).is_file() or (root / "cifar-10-batches-bin").is_dir()
+    return any((root / folder / (f + ext)).is_file() for f in files for ext in ("", ".gz"))
+
+
+@st.cache_resource(show_spinner=False)
+def cuda_available() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def cancel(run_id: int) -> bool:
+    return runner().cancel(run_id)
+
+
+# --- reading --------------------------------------------------------------------------------
+
+@dataclass
+class RunView:
+    info: RunInfo
+    steps: StepColumns     # decimated to at most MAX_POINTS
+    evals: EvalColumns
+    position: int = 0      # place in the queue (1 = next), 0 when not waiting
+
+    @property
+    def id(self) -> int:
+        return self.info.id
+
+    @property
+    def active(self) -> bool:
+        return self.info.status in ACTIVE
+
+    @property
+    def progress(self) -> float:
+        total = self.info.total_steps or self.info.train_cfg.steps
+        return min(1.0, self.info.steps_done / total) if total else 0.0
+
+
+def _read(run_ids: tuple[int, ...], max_points: int) -> list[RunView]:
+    s, r = store(), runner()
+    views = []
+    for rid in run_ids:
+        try:
+            info = s.get_run(rid)
+        except RunNotFound:
+            continue
+        position = r.job(rid).position if info.status == "queued" else 0
+        views.append(RunView(info, s.steps(rid, max_points=max_points), s.evals(rid), position))
+    return views
+
+
+@st.cache_data(ttl=0.5, max_entries=1024, show_spinner=False)
+def _read_shared(run_ids: tuple[int, ...], max_points: int) -> list[RunView]:
+    # Cached for half a second: a classroom watching the same runs shares one read a tick.
+    return _read(run_ids, max_points)
+
+
+def read(run_ids: Sequence[int], max_points: int = MAX_POINTS, *, fresh: bool = True) -> list[RunView]:
+    """The runs (unknown ids are skipped), metrics decimated to `max_points`; `fresh=False`
+    accepts a read up to half a second old, shared with other viewers."""
+    ids = tuple(int(i) for i in run_ids)
+    return _read(ids, max_points) if fresh else _read_shared(ids, max_points)
+
+
+@st.cache_data(ttl=0.5, max_entries=256, show_spinner=False)
+def grads(run_id: int, max_steps: int = 150) -> tuple[list[int], list[str], "np.ndarray"]:
+    """A run's per-layer gradient norms (steps, layer names, steps x layers), every k-th step so
+    at most `max_steps` rows."""
+    return store().grad_norms(run_id, max_steps=max_steps)
+
+
+@st.cache_data(ttl=0.5, max_entries=256, show_spinner=False)
+def grads_at(run_id: int, step: int) -> tuple[int, list[float] | None]:
+    """The gradient norms at `step`, or at the run's latest step if it has not got that far,
+    as (that step, norms); (0, None) before any step is recorded."""
+    s = store()
+    target = min(step, s.get_run(run_id).steps_done)
+    if target < 1:
+        return 0, None
+    # The store writes a step's norms in the same transaction as its progress: `target` exists.
+    steps, _, matrix = s.grad_norms(run_id, since_step=target - 1)
+    if not steps:
+        return 0, None
+    return steps[0], matrix[0].tolist()
+
+
+def run_label(info: RunInfo) -> str:
+    """"#12 ResNet-20 (finished)" for pickers."""
+    return f"#{info.id} {info.label} ({t(f'runs.status.{info.status}')})"
+
+
+def recent(*, mine: bool = True, group: str | None = None, limit: int = 20) -> list[RunInfo]:
+    """The newest runs of this user (or of everyone), optionally of one page's group."""
+    return store().list_runs(owner=owner() if mine else None, group=group, limit=limit)
+
+
+def any_active(run_ids: Sequence[int]) -> bool:
+    s = store()
+    for rid in run_ids:
+        try:
+            if s.get_run(rid).status in ACTIVE:
+                return True
+        except RunNotFound:
+            continue
+    return False
+
+
+def live_runs(run_ids: Sequence[int], draw: Callable[[list[RunView]], None], *,
+              interval: float = POLL_SECONDS, max_points: int = MAX_POINTS) -> None:
+    """Draw `draw(views)` now and, while any of the runs is queued or running, again every
+    `interval` seconds in an ``st.fragment``: only this part of the page reruns, so the
+    controls stay responsive. When the last run ends, one full rerun draws the final state and
+    the polling stops (a page with no live run polls nothing)."""
+    ids = tuple(int(i) for i in run_ids)
+    polling = any_active(ids)
+
+    def body() -> None:
+        # While polling, a half-second-old shared read is fine; the final draw reads afresh.
+        views = read(ids, max_points, fresh=not polling)
+        draw(views)
+        if polling and not any(v.active for v in views):
+            st.rerun()
+
+    st.fragment(body, run_every=interval if polling else None)()
+
+
+# --- drawing helpers shared by the pages --------------------------------------------------
+
+def status_text(view: RunView) -> str:
+    info = view.info
+    if info.status == "queued":
+        return t("runs.status.queued_at", n=view.position) if view.position else t("runs.status.queued")
+    if info.status == "running":
+        return t("runs.status.running_at", done=info.steps_done, total=info.total_steps or info.train_cfg.steps)
+    return t(f"runs.status.{info.status}")
+
+
+def progress_rows(views: Sequence[RunView], prefix: str, *, stop: bool = True) -> None:
+    """One progress bar per run, with a Stop button while it is queued or running."""
+    for view in views:
+        cols = st.columns([5, 1]) if stop else [st.container()]
+        cols[0].progress(view.progress, text=f"**{view.info.label}** — {status_text(view)}")
+        if stop and view.active:
+            if cols[1].button(t("runs.stop"), key=f"{prefix}_stop_{view.id}", icon=":material/stop:"):
+                cancel(view.id)
+                st.toast(t("runs.stopping", label=view.info.label))
+        if view.info.status in ("failed", "diverged") and view.info.error:
+            st.caption(t(f"runs.why.{view.info.status}", msg=view.info.error))
+
+
+def metrics_csv(run_id: int) -> str:
+    """Every recorded step of a run (not decimated), with held-out results where measured."""
+    s = store()
+    steps, evals = s.steps(run_id), s.evals(run_id)
+    held = {step: (loss, acc) for step, loss, acc in zip(evals.step, evals.test_loss, evals.test_acc)}
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["step", "train_loss", "train_acc", "lr", "seconds", "test_loss", "test_acc"])
+    for row in zip(steps.step, steps.loss, steps.acc, steps.lr, steps.seconds):
+        test = held.get(row[0], ("", ""))
+        writer.writerow([*row, *test])
+    return out.getvalue()
+
+
+def png_config(filename: str) -> dict:
+    """Plotly's camera button saves the chart as a PNG named `filename`."""
+    return {"displaylogo": False,
+            "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
+            "modeBarButtonsToRemove": ["lasso2d", "select2d"]}

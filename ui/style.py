@@ -1,0 +1,83 @@
+"""One look for every page: the plain/residual colours, plotly layout, number formats.
+
+Plain nets are always warm (orange) and residual nets always cool (blue), on every page and
+every chart, so a student who learns the colours once can read any figure from across a room.
+"""
+
+from __future__ import annotations
+
+import math
+
+import plotly.graph_objects as go
+
+PLAIN = "#D9662B"       # warm: plain nets (no shortcuts)
+RESIDUAL = "#1F6FB2"    # cool: residual nets (with shortcuts)
+NEUTRAL = "#6B7280"     # reference values, e.g. the paper's numbers
+HIGHLIGHT = "#2E9E6A"   # a saving or a good outcome
+KIND_COLOURS = {"plain": PLAIN, "residual": RESIDUAL}
+# Plain and residual at a lighter shade, for a second series of the same kind.
+PLAIN_LIGHT = "#F0A77E"
+RESIDUAL_LIGHT = "#7FB3E0"
+
+# Korean needs a CJK font; Noto Sans CJK KR is what Debian's fonts-noto-cjk installs.
+FONT_FAMILY = ("Source Sans Pro, Noto Sans KR, Noto Sans CJK KR, Apple SD Gothic Neo, "
+               "Malgun Gothic, sans-serif")
+FONT_SIZE = 16          # readable on a projector from the back row
+
+
+def layout(fig: go.Figure, *, x: str | None = None, y: str | None = None,
+           title: str | None = None, height: int = 420) -> go.Figure:
+    """Apply the shared look. `x` and `y` are axis titles and should name the unit, e.g.
+    "multiply-adds (MACs)" or "layer (input → output)". Returns the figure for chaining."""
+    fig.update_layout(
+        font=dict(family=FONT_FAMILY, size=FONT_SIZE),
+        title=dict(text=title, font=dict(size=FONT_SIZE + 4)) if title else None,
+        height=height,
+        margin=dict(l=10, r=10, t=60 if title else 20, b=10),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
+        hoverlabel=dict(font=dict(family=FONT_FAMILY, size=FONT_SIZE - 2)),
+    )
+    if x is not None:
+        fig.update_xaxes(title_text=x)
+    if y is not None:
+        fig.update_yaxes(title_text=y)
+    fig.update_xaxes(title_font=dict(size=FONT_SIZE), tickfont=dict(size=FONT_SIZE - 2))
+    fig.update_yaxes(title_font=dict(size=FONT_SIZE), tickfont=dict(size=FONT_SIZE - 2))
+    return fig
+
+
+def fmt_int(n: float) -> str:
+    """1234567 -> "1,234,567"."""
+    return f"{int(round(n)):,}"
+
+
+_PREFIXES = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
+
+
+def fmt_si(x: float) -> str:
+    """A short count: 1234567 -> "1.23 M", 3.664e9 -> "3.66 G", 120422400 -> "120.4 M", 512 -> "512"."""
+    if x is None or not math.isfinite(x):
+        return "–"
+    for scale, prefix in _PREFIXES:
+        if abs(x) >= scale:
+            v = x / scale
+            return f"{v:.3g} {prefix}" if abs(v) < 100 else f"{v:.4g} {prefix}"
+    return f"{x:.3g}" if x != int(x) else f"{int(x)}"
+
+
+def fmt_macs(x: float) -> str:
+    """3.664e9 -> "3.66 G MACs" (multiply-adds, the paper's "FLOPs")."""
+    return f"{fmt_si(x)} MACs"
+
+
+def fmt_ratio(x: float) -> str:
+    """10.04 -> "10.0×"."""
+    return f"{x:.3g}×" if x < 100 else f"{x:,.0f}×"
+
+
+def arch_name(code: str) -> str:
+    """"resnet50" -> "ResNet-50", "plain56" -> "plain-56", "vgg19" -> "VGG-19"."""
+    for prefix, name in (("resnet", "ResNet"), ("plain", "plain"), ("vgg", "VGG")):
+        if code.startswith(prefix) and code[len(prefix):].isdigit():
+            return f"{name}-{code[len(prefix):]}"
+    return code
