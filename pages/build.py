@@ -176,11 +176,14 @@ def draw(views: list) -> None:
             acc.append(charts.Curve(f"{name} · {t('build.held_out')}", kind, v.evals.step,
                                     [100 * a for a in v.evals.test_acc], shade=shade, dash="dot", markers=True,
                                     group=name))
+    key = runs.views_key(views)
+    loss_fig = runs.cached_figure(("build-loss",) + key, lambda: charts.curves(
+        loss, y_title=t("build.loss_axis"), log_y=True, revision="build-loss"))
+    acc_fig = runs.cached_figure(("build-acc",) + key, lambda: charts.curves(
+        acc, y_title=t("build.acc_axis"), y_range=(0, 100), revision="build-acc"))
     left, right = st.columns(2)
-    left.plotly_chart(charts.curves(loss, y_title=t("build.loss_axis"), log_y=True, revision="build-loss"),
-                      config=runs.png_config("training-loss"), key="build_loss_chart")
-    right.plotly_chart(charts.curves(acc, y_title=t("build.acc_axis"), y_range=(0, 100), revision="build-acc"),
-                       config=runs.png_config("training-accuracy"), key="build_acc_chart")
+    left.plotly_chart(loss_fig, config=runs.png_config("training-loss"), key="build_loss_chart")
+    right.plotly_chart(acc_fig, config=runs.png_config("training-accuracy"), key="build_acc_chart")
     st.dataframe(comparison(views), hide_index=True)
 
 

@@ -95,11 +95,14 @@ def draw(views: list) -> None:
         loss.append(charts.Curve(name, kind, v.steps.step, v.steps.loss, shade=shade, width=width))
         err.append(charts.Curve(name, kind, v.steps.step, [100 * (1 - a) for a in v.steps.acc], shade=shade,
                                 width=width, group=name))
+    key = runs.views_key(views)
+    loss_fig = runs.cached_figure(("degradation-loss",) + key, lambda: charts.curves(
+        loss, y_title=t("degradation.loss_axis"), log_y=True, revision="deg-loss"))
+    err_fig = runs.cached_figure(("degradation-err",) + key, lambda: charts.curves(
+        err, y_title=t("degradation.err_axis"), y_range=(0, 100), revision="deg-err"))
     left, right = st.columns(2)
-    left.plotly_chart(charts.curves(loss, y_title=t("degradation.loss_axis"), log_y=True, revision="deg-loss"),
-                      config=runs.png_config("degradation-training-loss"), key="degradation_loss")
-    right.plotly_chart(charts.curves(err, y_title=t("degradation.err_axis"), y_range=(0, 100), revision="deg-err"),
-                       config=runs.png_config("degradation-training-error"), key="degradation_err")
+    left.plotly_chart(loss_fig, config=runs.png_config("degradation-training-loss"), key="degradation_loss")
+    right.plotly_chart(err_fig, config=runs.png_config("degradation-training-error"), key="degradation_err")
     if all(v.info.status == "finished" for v in views) and len(views) == len(NETS):
         final_table(views)
     elif not any(v.active for v in views):

@@ -162,8 +162,7 @@ def layer_label(choice) -> str:
 
 def grid_figure(grid: im.ChannelGrid, per_channel: bool) -> go.Figure:
     n = len(grid.channels)
-    columns = {4: 2, 8: 4, 16: 4}.get(n, 8) if n <= 16 else 8
-    rows = -(-n // columns)
+    columns = 2 if n <= 4 else 4 if n <= 16 else 8
     z = im.tile(grid.maps, columns, per_channel)
     index = im.tile(np.broadcast_to(np.array(grid.channels, np.float32)[:, None, None], grid.maps.shape).copy(),
                     columns)

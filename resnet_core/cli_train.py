@@ -14,7 +14,8 @@ import json
 import math
 import time
 
-from .config import DATASETS, DEVICES, OPTIMIZERS, SCHEDULES, SHORTCUTS, TrainConfig, arch_config
+from .config import (DATASETS, DEVICES, OPTIMIZERS, SCHEDULES, SHORTCUTS, ConfigError, TrainConfig,
+                     arch_config)
 
 EXPERIMENT_NAMES = ("degradation", "shortcuts", "bn")
 
@@ -128,7 +129,10 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def _guarded(store, run_id, fn):
-    """Run `fn`; if it fails or is interrupted, the stored run says so instead of 'running'."""
+    """Run `fn`; if it fails or is interrupted, the stored run says so instead of 'running'.
+    A dataset that is not there is the user's argument to fix: exit 2 with the message."""
+    from .data import DatasetMissing
+
     try:
         return fn()
     except KeyboardInterrupt:
@@ -138,6 +142,8 @@ def _guarded(store, run_id, fn):
     except Exception as err:
         if store:
             store.set_status(run_id, "failed", f"{type(err).__name__}: {err}")
+        if isinstance(err, DatasetMissing):
+            raise ConfigError(str(err)) from err
         raise
 
 
@@ -158,7 +164,7 @@ def run_experiment_cmd(args: argparse.Namespace) -> int:
             print(f"  {row.name:<16} {row.status:<9} loss {_fmt(row.final_train_loss, '.4f')}  "
                   f"{row.seconds:5.1f} s", flush=True)
 
-    rows = run_experiment(runs, store=store, group=group, on_run=show)
+    rows = _guarded(None, None, lambda: run_experiment(runs, store=store, group=group, on_run=show))
     data = {"experiment": args.name, "dataset": args.dataset, "group": group if store else None,
             "seconds": time.perf_counter() - started,
             "runs": [{"name": r.name, "run_id": r.run_id, "status": r.status,

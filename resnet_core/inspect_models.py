@@ -3,7 +3,8 @@
 A *twin* is a plain net and its residual twin (the same config but for the shortcuts), trained
 with the same recipe and seed for a few seconds on an embedded dataset, or left freshly
 initialised; a stored run's checkpoint works too. Images come from the part of the dataset the
-nets never trained on, or from an upload, prepared exactly as the training data were.
+nets never trained on, or from an upload, prepared exactly as the training data were. The last
+section draws augmented copies of an image and the colour components AlexNet's augmentation uses.
 
 Models are cached per process (a classroom shares a handful of settings) and are never handed
 to a probe directly: probes and captum add hooks and switch train/eval flags, so each call works
@@ -55,9 +56,11 @@ class DataSpec:
                    train_cfg.seed, train_cfg.holdout_fraction, train_cfg.max_samples)
 
     def load(self):
+        # Never a download from a page view: a stored run's images are already here, or the
+        # caller says they are missing (DatasetMissing names the folder and files).
         return load_dataset(self.dataset, size=self.size, in_channels=self.in_channels,
-                            data_dir=self.data_dir, seed=self.seed,
-                            holdout_fraction=self.holdout_fraction, max_samples=self.max_samples)
+                            data_dir=self.data_dir, seed=self.seed, holdout_fraction=self.holdout_fraction,
+                            max_samples=self.max_samples, download=False)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ loss never touches the vectors. WAL lets pages read while the worker writes.
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import platform
@@ -40,15 +41,20 @@ def default_db_path() -> Path:
 
 
 def library_versions() -> dict:
-    import torchvision
-
     out = {"python": platform.python_version(), "torch": torch.__version__,
-           "torchvision": torchvision.__version__, "numpy": np.__version__,
+           "torchvision": _installed("torchvision"), "numpy": np.__version__,
            "platform": platform.platform(), "cpus": os.cpu_count(), "threads": torch.get_num_threads()}
     if torch.cuda.is_available():
         out["cuda"] = torch.version.cuda
         out["gpu"] = torch.cuda.get_device_name()
     return out
+
+
+def _installed(package: str) -> str:
+    try:   # the installed version without importing the package (torchvision takes a second)
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return ""
 
 
 def _pid_alive(pid: int) -> bool:

@@ -5,7 +5,6 @@ import base64
 import json
 
 import numpy as np
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from resnet_core import inspect_models as im
@@ -57,7 +56,7 @@ def test_page_opens_in_both_languages_with_the_papers_defaults():
     assert at.slider(key="augmentation_flip").value == 0.5
     original, copies = panels(at)
     assert original.shape == (32, 32, 3) and len(copies) == 8
-    assert at.caption[0].value.startswith("Draw 0: pad to 40×40, random 32×32 crop")
+    assert at.caption[0].value.startswith("Draw #0: pad to 40×40, random 32×32 crop")
     ko = open_augmentation("ko")
     assert ko.title[0].value == "데이터 증강"
     assert ko.button(key="augmentation_reseed").label == "다시 뽑기"
@@ -81,7 +80,7 @@ def test_padding_shifts_the_image_and_reseeding_draws_again():
     assert any(not np.array_equal(c, original) for c in first)
     at.button(key="augmentation_reseed").click().run()
     assert_clean(at)
-    assert at.caption[0].value.startswith("Draw 1:")
+    assert at.caption[0].value.startswith("Draw #1:")
     _, second = panels(at)
     assert any(not np.array_equal(a, b) for a, b in zip(first, second))
     at.run()                                                   # a plain rerun keeps the draw

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from resnet_core import TrainConfig
+from resnet_core import TrainConfig, build_model
 from resnet_core import inspect_models as im
 from ui import nav
 
@@ -149,6 +149,41 @@ def test_stored_runs_are_offered_plain_first_and_drawn_side_by_side(run_store):
     at.selectbox(key="features_run_right").set_value(0).run()
     assert_clean(at)
     assert len(grids(at)) == 1
+
+
+def add_run(store, model_cfg, train_cfg, label):
+    run = store.create_run(model_cfg, train_cfg, label=label)
+    store.save_checkpoint(run, build_model(model_cfg))
+    store.finish_run(run, status="finished", seconds=1.0, steps_done=1, final_train_loss=2.0,
+                     final_train_acc=0.1, test_acc=None)
+    return run
+
+
+def test_a_layer_only_one_run_has_gets_a_note(run_store):
+    store, (plain, _) = run_store
+    deeper = add_run(store, im.TwinSpec("digits", 14, 8, 0).model_config(True),
+                     TrainConfig(dataset="digits", steps=1), "deeper")
+    try:
+        at = open_features(features_source="run", features_run_left=deeper, features_run_right=plain,
+                           features_layer="stage1.block1")
+        assert at.selectbox(key="features_layer").value == "stage1.block1"
+        assert [i.value for i in at.info if "no layer" in i.value] == ["This net has no layer named stage1.block1."]
+        assert len(grids(at)) == 1
+        assert "held-out accuracy –" in at.selectbox(key="features_run_left").format_func(deeper)
+    finally:
+        store.delete_run(deeper)
+
+
+def test_a_run_whose_images_are_missing_says_so(run_store, tmp_path):
+    store, _ = run_store
+    cfg = im.TwinSpec("digits", 8, 8, 0).model_config(True).replace(input_size=28)
+    lost = add_run(store, cfg, TrainConfig(dataset="mnist", data_dir=str(tmp_path / "nowhere"), steps=1), "lost")
+    try:
+        at = open_features(features_source="run", features_run_left=lost, features_run_right=0)
+        assert any("not available here" in w.value and "nowhere" in w.value for w in at.warning)
+        assert not grids(at)
+    finally:
+        store.delete_run(lost)
 
 
 def test_no_stored_run_gives_a_note(monkeypatch):

@@ -9,7 +9,7 @@ import pytest
 import torch
 from PIL import Image
 
-from resnet_core import ConfigError, ModelConfig, TrainConfig, build_model
+from resnet_core import ConfigError, TrainConfig, build_model
 from resnet_core import inspect_models as im
 from resnet_core import probes
 from resnet_core.attribution import METHODS, attribute
@@ -101,6 +101,15 @@ def test_stored_runs_with_checkpoints_are_listed_and_load_the_same_weights(tmp_p
         torch.testing.assert_close(loaded.model.state_dict()[name], tensor)
     info = store.get_run(done)
     assert im.DataSpec.of_run(info.model_cfg, info.train_cfg) == im.DataSpec("digits", 16, 1)
+
+
+def test_a_runs_missing_dataset_is_reported_not_downloaded(tmp_path):
+    from resnet_core.data import DatasetMissing
+
+    spec = im.DataSpec("mnist", 28, 1, data_dir=str(tmp_path))
+    with pytest.raises(DatasetMissing, match="mnist|MNIST"):
+        spec.load()
+    assert list(tmp_path.iterdir()) == []                      # nothing fetched into the folder
 
 
 # --- images ------------------------------------------------------------------------------

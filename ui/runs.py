@@ -4,7 +4,7 @@ and a fragment that polls the run store while runs are going.
     from ui import runs
 
     ids = runs.submit([(label, model_cfg, train_cfg)], group="build")   # None: a message was shown
-    runs.live_runs(ids, draw, key="build_live")     # draw(views) redraws ~1x a second while running
+    runs.live_runs(ids, draw)     # draw(views) redraws ~1x a second while a run trains
 
 The page never waits for training: one background worker (resnet_core.jobs) trains queued runs
 in order and writes their metrics to the store; the page only reads. Each reader asks for at most
@@ -21,6 +21,8 @@ import csv
 import io
 import re
 import secrets
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -32,9 +34,10 @@ from resnet_core.data import DatasetMissing
 from resnet_core.jobs import JobRunner, QueueFull, get_runner
 from resnet_core.store import EvalColumns, RunInfo, RunNotFound, RunStore, StepColumns
 
-from .i18n import t
+from .i18n import lang, t
 
-POLL_SECONDS = 0.75     # live charts refresh at least once a second
+POLL_SECONDS = 0.75     # live charts refresh at least once a second while a run trains
+QUEUED_POLL_SECONDS = 3.0   # runs only waiting in the queue: nothing to redraw, look less often
 MAX_POINTS = 300        # per run and chart: a chart needs no more than its width in pixels
 ACTIVE = ("queued", "running")
 _OWNER_KEY = "_runs_owner"
@@ -247,34 +250,77 @@ def recent(*, mine: bool = True, group: str | None = None, limit: int = 20) -> l
     return store().list_runs(owner=owner() if mine else None, group=group, limit=limit)
 
 
+def _phase(statuses) -> str | None:
+    """"running" if any run trains, "queued" if some only wait, None when all have ended."""
+    statuses = set(statuses)
+    if "running" in statuses:
+        return "running"
+    return "queued" if "queued" in statuses else None
+
+
 def any_active(run_ids: Sequence[int]) -> bool:
-    s = store()
+    return _phase_of(run_ids) is not None
+
+
+def _phase_of(run_ids: Sequence[int]) -> str | None:
+    s, statuses = store(), []
     for rid in run_ids:
         try:
-            if s.get_run(rid).status in ACTIVE:
-                return True
+            statuses.append(s.get_run(rid).status)
         except RunNotFound:
             continue
-    return False
+    return _phase(statuses)
 
 
 def live_runs(run_ids: Sequence[int], draw: Callable[[list[RunView]], None], *,
               interval: float = POLL_SECONDS, max_points: int = MAX_POINTS) -> None:
-    """Draw `draw(views)` now and, while any of the runs is queued or running, again every
-    `interval` seconds in an ``st.fragment``: only this part of the page reruns, so the
-    controls stay responsive. When the last run ends, one full rerun draws the final state and
-    the polling stops (a page with no live run polls nothing)."""
+    """Draw `draw(views)` now and, while any of the runs trains, again every `interval` seconds
+    in an ``st.fragment``: only this part of the page reruns, so the controls stay responsive.
+    Runs that only wait in the queue are looked at every few seconds. When the phase changes (a
+    queued run starts, the last run ends), one full rerun redraws the page and picks the new
+    pace; with no live run left, nothing polls."""
     ids = tuple(int(i) for i in run_ids)
-    polling = any_active(ids)
+    phase = _phase_of(ids)
+    every = {"running": interval, "queued": max(interval, QUEUED_POLL_SECONDS)}.get(phase)
 
     def body() -> None:
         # While polling, a half-second-old shared read is fine; the final draw reads afresh.
-        views = read(ids, max_points, fresh=not polling)
+        views = read(ids, max_points, fresh=phase is None)
         draw(views)
-        if polling and not any(v.active for v in views):
+        if phase is not None and _phase(v.info.status for v in views) != phase:
             st.rerun()
 
-    st.fragment(body, run_every=interval if polling else None)()
+    st.fragment(body, run_every=every)()
+
+
+# --- figures shared between viewers --------------------------------------------------------
+
+_FIGURES: OrderedDict = OrderedDict()
+_FIGURES_LOCK = threading.Lock()
+_FIGURES_KEPT = 256
+
+
+def views_key(views: Sequence[RunView]) -> tuple:
+    """What a chart of these runs depends on: ids, statuses, steps and evaluations so far, and
+    the language. Equal keys mean equal charts."""
+    return tuple((v.id, v.info.status, v.info.steps_done, len(v.steps.step), len(v.evals.step),
+                  v.info.label) for v in views) + (lang(),)
+
+
+def cached_figure(key: tuple, build: Callable[[], "object"]):
+    """`build()` once per key for the whole server: a class watching the same runs, or a page
+    polling runs that have not moved, reuses the figure instead of rebuilding it every tick.
+    The figure is shared: draw it, never change it."""
+    with _FIGURES_LOCK:
+        if key in _FIGURES:
+            _FIGURES.move_to_end(key)
+            return _FIGURES[key]
+    fig = build()
+    with _FIGURES_LOCK:
+        _FIGURES[key] = fig
+        while len(_FIGURES) > _FIGURES_KEPT:
+            _FIGURES.popitem(last=False)
+    return fig
 
 
 # --- drawing helpers shared by the pages --------------------------------------------------

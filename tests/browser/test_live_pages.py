@@ -85,7 +85,7 @@ def test_degradation_runs_to_the_end_and_shows_the_papers_ordering(page, open_pa
     open_page(page, "degradation", "en")
     page.get_by_role("button", name="Train all four").click()
     page.wait_for_function("() => document.body.innerText.includes('Final results beside the paper')",
-                           timeout=300_000)
+                           timeout=600_000)
     wait_for_charts(page)
     assert_no_error(page)
     body = page.inner_text("body")

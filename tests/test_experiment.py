@@ -1,0 +1,82 @@
+"""The paper's experiments as configs, the CLI that runs them, and the degradation ordering of
+He et al. 2015 (Figure 6) reproduced on the built-in digits."""
+
+import json
+
+import pytest
+
+from resnet_core.__main__ import main
+from resnet_core.experiments import (ExperimentRow, bn_configs, degradation_configs, degradation_verdict,
+                                     shortcut_configs)
+from resnet_core.flops import count
+from resnet_core.store import RunStore
+
+
+def test_degradation_nets_differ_only_in_depth_and_shortcuts():
+    runs = degradation_configs()
+    assert [label for label, _, _ in runs] == ["plain-20", "plain-56", "ResNet-20", "ResNet-56"]
+    assert len({t for _, _, t in runs}) == 1   # one recipe and one seed for all four
+    (_, p20, _), (_, p56, _), (_, r20, _), (_, r56, _) = runs
+    assert (p20.depth, p56.depth, r20.depth, r56.depth) == (20, 56, 20, 56)
+    assert not p20.residual and r20.residual and p20.replace(residual=True) == r20
+    assert p56.replace(residual=True) == r56
+    # Option A shortcuts add no parameters: the twins have equal counts (paper section 4.2).
+    assert count(p56).params == count(r56).params
+    train_cfg = runs[0][2]
+    assert (train_cfg.optimizer, train_cfg.lr, train_cfg.momentum, train_cfg.weight_decay) == ("sgd", 0.1, 0.9, 1e-4)
+
+
+def test_shortcut_and_bn_experiments():
+    runs = shortcut_configs(depth=20)
+    assert [m.shortcut for _, m, _ in runs[1:]] == ["A", "B", "C"] and not runs[0][1].residual
+    assert count(runs[1][1]).params < count(runs[2][1]).params < count(runs[3][1]).params   # Table 3's order
+    bn = bn_configs()
+    assert [(m.residual, m.norm) for _, m, _ in bn] == [(False, "batch"), (False, "none"),
+                                                         (True, "batch"), (True, "none")]
+    assert len({t for _, _, t in bn}) == 1
+
+
+def row(name, loss, status="finished"):
+    return ExperimentRow(name, None, status, loss, 1.0, 1.0, 10, 1.0)
+
+
+def test_verdict_follows_the_stated_rule():
+    good = [row("plain-20", 0.1), row("plain-56", 1.5), row("ResNet-20", 0.01), row("ResNet-56", 0.03)]
+    assert degradation_verdict(good)["shown"]
+    flat = [row("plain-20", 0.1), row("plain-56", 0.15), row("ResNet-20", 0.01), row("ResNet-56", 0.03)]
+    assert degradation_verdict(flat) == {**degradation_verdict(flat), "plain_deeper_worse": False, "shown": False}
+    worse = [row("plain-20", 0.1), row("plain-56", 1.5), row("ResNet-20", 0.01), row("ResNet-56", 0.2)]
+    assert not degradation_verdict(worse)["residual_deeper_not_worse"]
+    assert degradation_verdict(good[:3] + [row("ResNet-56", 0.0, "diverged")]) is None
+
+
+def test_train_command_prints_the_design_keys(capsys, tmp_path):
+    db = tmp_path / "runs.db"
+    code = main(["train", "resnet20", "--dataset", "digits", "--steps", "6", "--width", "4",
+                 "--device", "cpu", "--db", str(db), "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert {"final_train_loss", "final_train_acc", "test_acc", "seconds", "run_id"} <= out.keys()
+    info = RunStore(db).get_run(out["run_id"])
+    assert info.status == "finished" and info.steps_done == 6 and info.model_cfg.in_channels == 1
+
+
+@pytest.mark.parametrize("argv", [["train", "resnet21"], ["train", "resnet20", "--steps", "0"],
+                                  ["experiment", "nothing"]])
+def test_bad_arguments_exit_2_with_one_line(argv, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1
+
+
+def test_degradation_ordering_on_digits(capsys):
+    """The acceptance run: four nets, one recipe, the paper's ordering. About 15 s of one core."""
+    code = main(["experiment", "degradation", "--device", "cpu", "--no-store", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and [r["name"] for r in out["runs"]] == ["plain-20", "plain-56", "ResNet-20", "ResNet-56"]
+    loss = {r["name"]: r["final_train_loss"] for r in out["runs"]}
+    assert loss["plain-56"] >= 2 * loss["plain-20"]            # the deeper plain net is worse
+    assert loss["ResNet-56"] <= loss["ResNet-20"] + 0.05        # the deeper residual net is not
+    assert loss["ResNet-56"] < loss["plain-56"] / 3
+    assert out["ordering"]["shown"]
+    print(f"degradation experiment: {out['seconds']:.1f} s")
