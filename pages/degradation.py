@@ -128,7 +128,7 @@ def final_table(views: list) -> None:
                          t("degradation.col.test_err"): "–" if i.test_acc is None else f"{100 * (1 - i.test_acc):.1f}%",
                          t("degradation.col.seconds"): f"{i.seconds or 0:.1f}",
                          t("degradation.col.paper"): paper})
-        st.dataframe(rows, hide_index=True)
+        st.table(rows, hide_index=True)   # a static table: readable on a projector, four rows
         st.caption(t("degradation.table_note"))
     with right:
         for text in ordering(by_net):

@@ -28,10 +28,9 @@ from .models import build_model
 from .recorders import ActivationRecorder, GradNormRecorder
 
 EVAL_SUBSET = 4096   # held-out images used for the evaluations during training; the last uses all
-# Intra-op threads on the CPU. One is fastest for these small nets on two cores: a second OpenMP
-# thread saves little when the machine is idle, and when anything else runs (a page, a test, a
-# second student) its spin-waits made steps 5 to 50 times slower in bench/bench_train.py.
-# One thread also leaves a core to the threads that serve pages.
+# Intra-op threads on the CPU. One is fastest for these small nets on two cores: whenever anything
+# else runs (a page, a test, a second student), OpenMP's spin-waiting second thread made steps
+# 1.4 to 10 times slower in bench/bench_train.py. One thread also leaves a core to the page threads.
 CPU_THREADS = int(os.environ.get("RESNET_EXPLORER_CPU_THREADS", "1"))
 _BUILD_LOCK = threading.Lock()
 

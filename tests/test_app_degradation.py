@@ -89,7 +89,7 @@ def test_empty_page_explains_and_links_to_gradient_flow(store):
 def test_final_table_sits_beside_the_paper_and_checks_the_ordering(store):
     finished_experiment(store, ME, PAPER_LIKE)
     at = open_degradation()
-    table = at.dataframe[0].value
+    table = at.table[0].value
     assert list(table["network"]) == ["plain-20", "plain-56", "ResNet-20", "ResNet-56"]
     assert list(table["paper (CIFAR-10)"])[2:] == ["8.75% test error (Table 6)", "6.97% test error (Table 6)"]
     assert list(table["final training loss"]) == ["0.050", "1.560", "0.004", "0.014"]
