@@ -12,7 +12,6 @@ from resnet_core.config import (ACTIVATIONS, BLOCKS, DATASETS, IMAGENET_STAGES, 
                                 SHORTCUTS, VGG_LAYOUTS)
 from resnet_core.data import dataset_info
 from resnet_core.diagram import describe, shape_text
-from resnet_core.engine import resolve_device
 from ui import charts, guard, keep, label_of, presets, runs, style, t
 
 presets.apply("build")

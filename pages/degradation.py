@@ -112,30 +112,28 @@ def draw(views: list) -> None:
 def final_table(views: list) -> None:
     by_net = {net_name(v.info.label): v.info for v in views}
     st.subheader(t("degradation.final_title"))
-    left, right = st.columns([3, 2], gap="large")
-    with left:
-        rows = []
-        for net in NETS:
-            i = by_net.get(net)
-            if i is None:
-                continue
-            paper = (t("degradation.paper_res", err=PAPER_ERROR[net]) if net in PAPER_ERROR
-                     else t("degradation.paper_plain"))
-            rows.append({t("degradation.col.net"): net,
-                         t("unit.params"): style.fmt_int(describe(i.model_cfg).params),
-                         t("degradation.col.loss"): f"{i.final_train_loss:.3f}",
-                         t("degradation.col.train_err"): f"{100 * (1 - i.final_train_acc):.1f}%",
-                         t("degradation.col.test_err"): "–" if i.test_acc is None else f"{100 * (1 - i.test_acc):.1f}%",
-                         t("degradation.col.seconds"): f"{i.seconds or 0:.1f}",
-                         t("degradation.col.paper"): paper})
-        st.table(rows, hide_index=True)   # a static table: readable on a projector, four rows
-        st.caption(t("degradation.table_note"))
-    with right:
-        for text in ordering(by_net):
-            st.markdown(text)
+    for ok, text in ordering(by_net):
+        # A check that failed is a finding, not an error: a warning, never a red alert.
+        (st.success if ok else st.warning)(text, icon=":material/check_circle:" if ok else ":material/help:")
+    rows = []
+    for net in NETS:
+        i = by_net.get(net)
+        if i is None:
+            continue
+        paper = (t("degradation.paper_res", err=PAPER_ERROR[net]) if net in PAPER_ERROR
+                 else t("degradation.paper_plain"))
+        rows.append({t("degradation.col.net"): net,
+                     t("unit.params"): style.fmt_int(describe(i.model_cfg).params),
+                     t("degradation.col.loss"): f"{i.final_train_loss:.3f}",
+                     t("degradation.col.train_err"): f"{100 * (1 - i.final_train_acc):.1f}%",
+                     t("degradation.col.test_err"): "–" if i.test_acc is None else f"{100 * (1 - i.test_acc):.1f}%",
+                     t("degradation.col.seconds"): f"{i.seconds or 0:.1f}",
+                     t("degradation.col.paper"): paper})
+    st.table(rows, hide_index=True)   # a static table: readable on a projector, four rows
+    st.caption(t("degradation.table_note"))
 
 
-def ordering(by_net: dict) -> list[str]:
+def ordering(by_net: dict) -> list[tuple[bool, str]]:
     """The paper's three claims, each checked on the final training losses measured here, with
     the library's own verdict (the same one the CLI prints)."""
     rows = [experiments.ExperimentRow(net, i.id, i.status, i.final_train_loss, i.final_train_acc,
@@ -147,8 +145,8 @@ def ordering(by_net: dict) -> list[str]:
     pairs = [("plain_deeper_worse", "plain-56", "plain-20"),
              ("residual_deeper_not_worse", "ResNet-56", "ResNet-20"),
              ("residual_beats_plain", "ResNet-56", "plain-56")]
-    return [("✅ " if verdict[code] else "❌ ")
-            + t(f"degradation.check.{code}.{'yes' if verdict[code] else 'no'}", a=f"{loss[a]:.3f}", b=f"{loss[b]:.3f}")
+    return [(verdict[code], t(f"degradation.check.{code}.{'yes' if verdict[code] else 'no'}",
+                              a=f"{loss[a]:.3f}", b=f"{loss[b]:.3f}"))
             for code, a, b in pairs]
 
 

@@ -12,7 +12,7 @@ import streamlit as st
 from resnet_core import ModelConfig, TrainConfig, arch_config, experiments
 from resnet_core.config import ACTIVATIONS, INITS
 from resnet_core.probes import block_gradient_gains, grad_norms_at_init
-from ui import charts, guard, keep, label_of, presets, runs, t
+from ui import charts, guard, keep, label_of, presets, runs, style, t
 
 presets.apply("gradients")
 st.title(t("page.gradients.title"))
@@ -98,7 +98,7 @@ def at_init() -> None:
     cols = st.columns(2)
     for col, kind in zip(cols, twins):
         name = charts_name(twins[kind])
-        shown = t("gradients.ratio_zero") if ratios[kind] < 1e-30 else f"{ratios[kind]:.2g}×"
+        shown = t("gradients.ratio_zero") if ratios[kind] < 1e-30 else style.fmt_ratio(ratios[kind])
         col.metric(t("gradients.ratio_label", name=name), shown,
                    help=t("gradients.ratio_help"))
         col.markdown(verdict(ratios[kind], zeros[kind]))

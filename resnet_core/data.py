@@ -1,6 +1,6 @@
 """Datasets held as tensors on the training device, and the paper's augmentation on whole batches.
 
-Every dataset arrives here as uint8-like images in [0, 1], is resized and converted to the
+Every dataset arrives here as 8-bit images, is scaled to [0, 1], resized and converted to the
 channels the model wants, split (seeded) into training and held-out parts, normalised with the
 training part's per-channel mean and std, and moved to the device once. The training loop then
 only indexes tensors: no per-sample DataLoader in the hot loop.
@@ -23,9 +23,9 @@ from .data_files import DatasetMissing, RawImages, load_folder
 from .shapes import SHAPE_NAMES, make_shapes
 
 __all__ = ["Dataset", "DatasetMissing", "load_dataset", "augment_batch", "sample_images",
-           "default_data_dir", "dataset_info", "check_compatible", "clear_cache"]
+           "default_data_dir", "dataset_info", "check_compatible", "clear_cache", "EMBEDDED"]
 
-EMBEDDED = ("digits", "shapes")
+EMBEDDED = ("digits", "shapes")   # need no files and no network
 
 
 @dataclass(frozen=True)

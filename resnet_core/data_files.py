@@ -158,11 +158,13 @@ def read_folder(name: str, root: Path) -> RawImages | None:
 
 def _online(host: str, timeout: float = 3.0) -> bool:
     # A quick connect first: offline, torchvision's downloader can wait far longer than a page may.
-    try:
-        with socket.create_connection((host, 443), timeout=timeout):
-            return True
-    except OSError:
-        return False
+    for port in (443, 80):   # the Fashion-MNIST mirror serves plain http only
+        try:
+            with socket.create_connection((host, port), timeout=timeout):
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def download(name: str, root: Path) -> None:

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .config import ModelConfig, TrainConfig, arch_config
+from .data import dataset_info
 
 # Input side per dataset. Digits stay at their native 8x8 (upsampling adds pixels, not
 # information); with width 8 and batch 64 a ResNet-56 step costs about 18 ms of one CPU core,
 # and the four degradation nets take about 15 s of CPU in all (bench/bench_train.py).
 RECIPE_SIZE = {"digits": 8, "shapes": 16, "mnist": 14, "fashion_mnist": 14, "cifar10": 32}
-NATIVE_CHANNELS = {"digits": 1, "shapes": 3, "mnist": 1, "fashion_mnist": 1, "cifar10": 3}
 
 
 def recipe(dataset: str = "digits", *, steps: int = 200, seed: int = 0, device: str = "auto",
@@ -40,8 +40,9 @@ def recipe(dataset: str = "digits", *, steps: int = 200, seed: int = 0, device: 
 
 
 def _net(arch: str, dataset: str, width: int, **changes) -> ModelConfig:
+    info = dataset_info(dataset)
     return arch_config(arch, base_width=width, input_size=RECIPE_SIZE[dataset],
-                       in_channels=NATIVE_CHANNELS[dataset], num_classes=10, **changes)
+                       in_channels=info.native_channels, num_classes=info.num_classes, **changes)
 
 
 def degradation_configs(dataset: str = "digits", *, steps: int = 200, seed: int = 0, device: str = "auto",

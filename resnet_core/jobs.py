@@ -5,6 +5,9 @@ one job at a time and writes metrics to the store, which the page polls. A full 
 with a clear message, a group of runs is accepted or refused as a whole, a cancelled job stops
 within one step, and a job that crashes is marked failed while the worker moves on. Threads
 only, no Streamlit: the same runner serves `streamlit run` and the CLI.
+
+The worker never starves the page threads: on the CPU the engine trains with one intra-op
+thread (the other core serves pages), and the worker yields the interpreter after every step.
 """
 
 from __future__ import annotations
@@ -109,8 +112,8 @@ class JobRunner:
                 if train_cfg.device == "auto" and self.device != "auto":
                     train_cfg = train_cfg.replace(device=self.device)
                 job_id = self.store.create_run(model_cfg, train_cfg, owner=owner, label=label, group=group)
-                entry = _Entry(job_id, model_cfg, train_cfg, owner, label, group, total_steps=train_cfg.steps
-                               if not train_cfg.epochs else 0)
+                planned = 0 if train_cfg.epochs else train_cfg.steps   # epochs: known once data loads
+                entry = _Entry(job_id, model_cfg, train_cfg, owner, label, group, total_steps=planned)
                 self._jobs[job_id] = entry
                 self._queue.append(entry)
                 ids.append(job_id)
@@ -177,6 +180,7 @@ class JobRunner:
                 self._queue.remove(entry)
                 entry.status = "cancelled"
                 self.store.set_status(job_id, "cancelled", "cancelled before it started")
+                self._lock.notify_all()
             return True
 
     def wait(self, job_id: int, timeout: float | None = None) -> str:
@@ -225,6 +229,11 @@ class JobRunner:
                 self._lock.notify_all()
 
     def _run(self, entry: _Entry) -> None:
+        try:   # pages show it as running from now on, while its data loads
+            self.store.set_status(entry.job_id, "running")
+        except Exception:
+            log.exception("could not mark run %s running", entry.job_id)
+
         def on_step(record) -> None:
             entry.steps_done, entry.total_steps = record.step, record.total_steps
             time.sleep(0)   # hand the interpreter to a page's thread between steps
@@ -246,8 +255,8 @@ class JobRunner:
 
     def _forget_old(self) -> None:
         # A server runs for days: keep the newest ended jobs in memory, the rest only in the store.
-        ended = [i for i, e in self._jobs.items() if e.status not in ("queued", "running")]
-        for job_id in sorted(ended)[:-KEEP_ENDED] if len(ended) > KEEP_ENDED else []:
+        ended = sorted(i for i, e in self._jobs.items() if e.status not in ("queued", "running"))
+        for job_id in ended[:max(0, len(ended) - KEEP_ENDED)]:
             del self._jobs[job_id]
 
 

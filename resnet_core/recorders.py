@@ -74,13 +74,6 @@ class ActivationRecorder:
             for h in handles:
                 h.remove()
         if captured:
-            nan = None
-            rows = []
-            for i in range(len(self.modules)):
-                if i in captured:
-                    rows.append(captured[i])
-                else:   # a module skipped in this forward pass
-                    nan = nan if nan is not None else torch.full((3,), float("nan"),
-                                                                  device=next(iter(captured.values())).device)
-                    rows.append(nan)
-            out.stats = torch.stack(rows)
+            device = next(iter(captured.values())).device
+            skipped = torch.full((3,), float("nan"), device=device)   # a module this pass did not run
+            out.stats = torch.stack([captured.get(i, skipped) for i in range(len(self.modules))])

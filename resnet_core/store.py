@@ -222,17 +222,12 @@ class RunStore:
     def steps(self, run_id: int, since_step: int = 0, max_points: int | None = None) -> StepColumns:
         """Steps after `since_step`; with `max_points`, averaged in equal buckets of steps down
         to at most that many points (a chart needs no more than its width in pixels)."""
-        base = "FROM steps WHERE run_id=? AND step>?"
-        k = 1
-        if max_points:
-            (count,), = self._query("SELECT COUNT(*) " + base, (run_id, since_step))
-            k = -(-count // max_points) if count > max_points else 1
+        base, params, k = self._window("steps", run_id, since_step, max_points)
         if k == 1:
-            rows = self._query("SELECT step, loss, acc, lr, seconds " + base + " ORDER BY step",
-                               (run_id, since_step))
+            rows = self._query("SELECT step, loss, acc, lr, seconds " + base + " ORDER BY step", params)
         else:
             rows = self._query("SELECT MAX(step), AVG(loss), AVG(acc), AVG(lr), MAX(seconds) " + base
-                               + " GROUP BY (step - ? - 1) / ? ORDER BY 1", (run_id, since_step, since_step, k))
+                               + " GROUP BY (step - ? - 1) / ? ORDER BY 1", (*params, since_step, k))
         cols = list(zip(*rows)) if rows else [(), (), (), (), ()]
         return StepColumns(*(list(c) for c in cols))
 
@@ -240,17 +235,23 @@ class RunStore:
                    since_step: int = 0) -> tuple[list[int], list[str], np.ndarray]:
         """(steps, layer names, (steps, layers) matrix); with `max_steps`, every k-th step."""
         names = self.get_run(run_id).layer_names
-        base = "FROM grads WHERE run_id=? AND step>?"
-        params: tuple = (run_id, since_step)
-        if max_steps:
-            (count,), = self._query("SELECT COUNT(*) " + base, params)
-            if count > max_steps:
-                base += " AND step % ? = 0"
-                params += (-(-count // max_steps),)
+        base, params, k = self._window("grads", run_id, since_step, max_steps)
+        if k > 1:
+            base, params = base + " AND step % ? = 0", (*params, k)
         rows = self._query("SELECT step, norms " + base + " ORDER BY step", params)
         matrix = np.stack([np.frombuffer(b, np.float32) for _, b in rows]) if rows else \
             np.zeros((0, len(names)), np.float32)
         return [s for s, _ in rows], names, matrix
+
+    def _window(self, table: str, run_id: int, since_step: int, max_points: int | None):
+        """The WHERE clause for a run's rows after `since_step`, and the bucket size k that keeps
+        them to `max_points`. The rows are capped at the last step counted, so a worker writing
+        meanwhile cannot push the answer past `max_points`."""
+        base, params = f"FROM {table} WHERE run_id=? AND step>?", (run_id, since_step)
+        if not max_points:
+            return base, params, 1
+        (count, last), = self._query("SELECT COUNT(*), MAX(step) " + base, params)
+        return base + " AND step<=?", (*params, last or since_step), max(1, -(-count // max_points))
 
     def evals(self, run_id: int) -> EvalColumns:
         rows = self._query("SELECT step, test_loss, test_acc FROM evals WHERE run_id=? ORDER BY step", (run_id,))

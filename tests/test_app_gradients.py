@@ -55,6 +55,11 @@ def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
+def ratio(text: str) -> float:
+    """"3,600×" -> 3600.0"""
+    return float(text.rstrip("×").replace(",", ""))
+
+
 def gain_table(at: AppTest) -> dict[str, float]:
     table = at.dataframe[0].value
     return dict(zip(table["net"], table["median gain per block"].astype(float)))
@@ -66,7 +71,7 @@ def test_default_shows_real_vanishing_in_the_plain_net_only(store):
     assert at.toggle(key="gradients_norm").value is False
     m = metrics(at)
     assert m["Plain-56: input side ÷ output side"] == "0 (nothing arrives)"
-    residual = float(m["Residual-56: input side ÷ output side"].rstrip("×"))
+    residual = ratio(m["Residual-56: input side ÷ output side"])
     assert 1e-3 < residual < 10
     verdicts = [x.value for x in at.markdown if x.value.startswith("**")]
     assert verdicts[0].startswith("**Vanished:**") and verdicts[1].startswith("**Healthy:**")
@@ -82,7 +87,7 @@ def test_the_papers_setting_does_not_vanish_and_says_so(store):
     assert not at.exception
     assert at.toggle(key="gradients_norm").value is True
     assert at.selectbox(key="gradients_activation").value == "relu"
-    plain = float(metrics(at)["Plain-56: input side ÷ output side"].rstrip("×"))
+    plain = ratio(metrics(at)["Plain-56: input side ÷ output side"])
     assert plain > 1e3                       # larger gradients at the input, not smaller
     assert any(x.value.startswith("**Growing towards the input:**") for x in at.markdown)
     assert any("With BN (the paper's setting), a plain net's gradients do not vanish" in i.value for i in at.info)

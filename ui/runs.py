@@ -241,8 +241,9 @@ def grads_at(run_id: int, step: int) -> tuple[int, list[float] | None]:
 
 
 def run_label(info: RunInfo) -> str:
-    """"#12 ResNet-20 (finished)" for pickers."""
-    return f"#{info.id} {info.label} ({t(f'runs.status.{info.status}')})"
+    """"#12 ResNet-20" for pickers (the live progress rows say how each run is doing; a
+    picker's label would only be as fresh as the page's last full run)."""
+    return f"#{info.id} {info.label}"
 
 
 def recent(*, mine: bool = True, group: str | None = None, limit: int = 20) -> list[RunInfo]:

@@ -85,13 +85,14 @@ def test_degradation_runs_to_the_end_and_shows_the_papers_ordering(page, open_pa
     open_page(page, "degradation", "en")
     page.get_by_role("button", name="Train all four").click()
     # About a minute on two idle CPU cores; far longer when the machine is shared.
-    page.wait_for_function("() => document.body.innerText.split('✅').length - 1"
-                           " + document.body.innerText.split('❌').length - 1 === 3", timeout=600_000)
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=\"stAlertContentSuccess\"],"
+                           " [data-testid=\"stAlertContentWarning\"]').length === 3", timeout=600_000)
     wait_for_app(page)
     wait_for_charts(page)
     assert_no_error(page)
     body = page.inner_text("body")
-    assert body.count("✅") == 3, body[-1500:]
+    passed = page.locator('[data-testid="stAlertContentSuccess"]').all_inner_texts()
+    assert len(passed) == 3, body[-1500:]
     assert "plain-56 ends with a much higher training loss than plain-20" in body
     assert "6.97% test error (Table 6)" in body
     for net in ("plain-20", "plain-56", "ResNet-20", "ResNet-56"):
