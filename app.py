@@ -5,11 +5,12 @@ To add a page: append one line to its section below (see docs/pages.md).
 
 import streamlit as st
 
-from ui import nav, t
+from ui import nav, runs, t
 from ui.i18n import init_lang, language_toggle
 
 st.set_page_config(page_title="ResNet Explorer", page_icon=":material/hub:", layout="wide")
 init_lang()
+runs.owner()   # keeps ?u= in the URL on every page, so a reload anywhere finds the user's runs
 
 HOME = [
     nav.page("pages/home.py", "home", default=True),
