@@ -60,7 +60,8 @@ def rgb_pca(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     pixels = images.transpose(0, 1).reshape(images.shape[1], -1).double()   # (C, N*H*W)
     if pixels.shape[1] < 2:
         raise ConfigError("colour PCA needs at least two pixels")
-    eigvals, eigvecs = torch.linalg.eigh(torch.cov(pixels))                  # ascending order
+    cov = torch.cov(pixels).reshape(pixels.shape[0], pixels.shape[0])       # 0-d for one channel
+    eigvals, eigvecs = torch.linalg.eigh(cov)                                # ascending order
     return eigvals.flip(0).to(images.dtype), eigvecs.flip(1).to(images.dtype)
 
 

@@ -129,3 +129,12 @@ def test_batches_stay_on_their_device_with_a_cpu_generator(batch):
     for out in (pad_crop(x, 2, gen(0)), hflip(x, 0.5, gen(0)), pca_colour(x, 0.1, eigvals, eigvecs, gen(0))):
         assert out.is_cuda
     torch.testing.assert_close(pad_crop(x, 2, gen(0)).cpu(), pad_crop(batch, 2, gen(0)))
+
+
+def test_rgb_pca_on_grey_images_is_the_pixel_variance():
+    # One channel: the "covariance" is the variance and the only eigenvector is [1].
+    images = torch.rand(4, 1, 6, 6, generator=torch.Generator().manual_seed(3))
+    eigvals, eigvecs = rgb_pca(images)
+    assert eigvals.shape == (1,) and eigvecs.shape == (1, 1)
+    assert torch.allclose(eigvals, images.flatten().var(unbiased=True).reshape(1), atol=1e-6)
+    assert torch.allclose(eigvecs.abs(), torch.ones(1, 1))
