@@ -10,7 +10,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from resnet_core import ModelConfig, bn_demo, experiments
-from ui import charts, guard, keep, label_of, presets, runs, style, t
+from ui import charts, guard, guarded, keep, label_of, presets, runs, style, t
 
 presets.apply("batchnorm")
 st.title(t("page.batchnorm.title"))
@@ -173,18 +173,6 @@ def kind_norm(info) -> tuple[str, str]:
     return ("residual" if info.model_cfg.residual else "plain"), info.model_cfg.norm
 
 
-def latest_experiment() -> list[int]:
-    """This user's latest BN experiment: from this session, else from the store (a reload)."""
-    if st.session_state.get(RUN_IDS):
-        return st.session_state[RUN_IDS]
-    mine = [r for r in runs.recent(limit=40) if r.group.startswith(GROUP + "-")]
-    if not mine:
-        return []
-    ids = sorted(r.id for r in mine if r.group == mine[0].group)
-    st.session_state[RUN_IDS] = ids
-    return ids
-
-
 def curves_of(views, metric: str) -> list:
     out = []
     for v in views:
@@ -246,14 +234,6 @@ def after_training(views) -> None:
         st.caption(t("batchnorm.after.missing", runs=", ".join(missing)))
 
 
-def guarded(draw):
-    """The live part reruns on its own, outside the page's guard(): give it its own."""
-    def run(views) -> None:
-        with guard():
-            draw(views)
-    return run
-
-
 def training() -> None:
     st.header(t("batchnorm.train.title"))
     lr = experiments.bn_configs(DATASET)[0][2].lr
@@ -264,7 +244,7 @@ def training() -> None:
                                  **keep("batchnorm_train_kinds"))
     depth = c2.select_slider(t("batchnorm.train.depth"), TRAIN_DEPTHS, 20, **keep("batchnorm_train_depth"))
     steps = c3.select_slider(t("batchnorm.train.steps"), TRAIN_STEPS, 300, **keep("batchnorm_train_steps"))
-    ids = latest_experiment()
+    ids = runs.latest_experiment(GROUP, RUN_IDS)
     # One experiment per user at a time: a classroom shares one trainer.
     busy = runs.any_active(ids)
     if st.button(t("batchnorm.train.start"), key="batchnorm_train", type="primary", icon=":material/play_arrow:",

@@ -9,7 +9,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from resnet_core import experiments, flops
-from ui import charts, guard, keep, label_of, presets, runs, style, t
+from ui import charts, guard, guarded, keep, label_of, presets, runs, style, t
 
 presets.apply("shortcuts")
 st.title(t("page.shortcuts.title"))
@@ -191,18 +191,6 @@ def option_of(label: str) -> str:
     return last if last in OPTIONS else "plain"
 
 
-def latest_experiment() -> list[int]:
-    """This user's latest A/B/C experiment: from this session, else from the store (a reload)."""
-    if st.session_state.get(RUN_IDS):
-        return st.session_state[RUN_IDS]
-    mine = [r for r in runs.recent(limit=40) if r.group.startswith(GROUP + "-")]
-    if not mine:
-        return []
-    ids = sorted(r.id for r in mine if r.group == mine[0].group)
-    st.session_state[RUN_IDS] = ids
-    return ids
-
-
 def curves_of(views, metric: str) -> list:
     out = []
     for v in views:
@@ -244,21 +232,13 @@ def draw_runs(views) -> None:
         st.info(t("shortcuts.train.honest"), icon=":material/info:")
 
 
-def guarded(draw):
-    """The live part reruns on its own, outside the page's guard(): give it its own."""
-    def run(views) -> None:
-        with guard():
-            draw(views)
-    return run
-
-
 def training() -> None:
     st.header(t("shortcuts.train.title"))
     st.markdown(t("shortcuts.train.intro"))
     c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
     depth = c1.select_slider(t("shortcuts.train.depth"), TRAIN_DEPTHS, 20, **keep("shortcuts_train_depth"))
     steps = c2.select_slider(t("shortcuts.train.steps"), TRAIN_STEPS, 300, **keep("shortcuts_train_steps"))
-    ids = latest_experiment()
+    ids = runs.latest_experiment(GROUP, RUN_IDS)
     # One experiment per user at a time: a classroom shares one trainer.
     busy = runs.any_active(ids)
     if c3.button(t("shortcuts.train.start"), key="shortcuts_train", type="primary", icon=":material/play_arrow:",

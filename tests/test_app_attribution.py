@@ -1,7 +1,6 @@
 """The Attribution page under AppTest: a map for every method and both nets, the settings reach
 the methods, another class can be explained, stored runs and uploads work."""
 
-import base64
 import io
 import json
 
@@ -13,36 +12,16 @@ from streamlit.testing.v1 import AppTest
 from resnet_core import TrainConfig
 from resnet_core import inspect_models as im
 from resnet_core.attribution import METHODS
-from ui import nav
 
-APP = "../app.py"
+from apptest_helpers import array, assert_clean, open_page
+
 TIMEOUT = 300
 SMALL = {"attribution_depth": 8, "attribution_width": 8, "attribution_steps": 80}
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def open_attribution(lang: str = "en", **state) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params["lang"] = lang
-    at.run()
-    for key, value in {**SMALL, **state}.items():
-        at.session_state[key] = value
-    at.switch_page(nav.file_of("attribution")).run()
-    assert_clean(at)
-    return at
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-
-
-def array(value) -> np.ndarray:
-    if isinstance(value, dict) and "bdata" in value:
-        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        shape = [int(s) for s in str(value.get("shape", flat.size)).split(",")]
-        return flat.reshape(shape)
-    return np.array(value, dtype=float)
+    return open_page("attribution", lang, state={**SMALL, **state}, timeout=TIMEOUT)
 
 
 def maps_figure(at: AppTest) -> dict:

@@ -1,46 +1,19 @@
 """The Augmentation page under AppTest: sliders -> augmented copies as drawn, the reseed button,
 and the colour components beside numpy's."""
 
-import base64
-import json
-
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from resnet_core import inspect_models as im
-from ui import nav
 
-APP = "../app.py"
+from apptest_helpers import array, assert_clean, figures, open_page
+
 TIMEOUT = 120
 PLAIN = {"augmentation_pad": 0, "augmentation_flip": 0.0, "augmentation_alpha": 0.0}
 
 
 def open_augmentation(lang: str = "en", **state) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params["lang"] = lang
-    at.run()
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.switch_page(nav.file_of("augmentation")).run()
-    assert_clean(at)
-    return at
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-
-
-def array(value) -> np.ndarray:
-    if isinstance(value, dict) and "bdata" in value:
-        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        shape = [int(s) for s in str(value.get("shape", flat.size)).split(",")]
-        return flat.reshape(shape)
-    return np.array(value, dtype=float)
-
-
-def figures(at: AppTest) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    return open_page("augmentation", lang, state=state, timeout=TIMEOUT)
 
 
 def panels(at: AppTest) -> tuple[np.ndarray, list[np.ndarray]]:

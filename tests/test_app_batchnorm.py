@@ -2,61 +2,27 @@
 computes, in training and in eval mode; the activation profiles with and without BN; both
 languages; and the nets trained with and without BN, measured again after training."""
 
-import os
-import re
-
 import numpy as np
 import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 from torch import nn
 
-from resnet_core import bn_demo
-from ui import nav
+from resnet_core import bn_demo, jobs
 
-APP = "../app.py"
-RAW_KEY = re.compile(r"^[a-z_]+(\.[a-z0-9_\-]+)+$")   # what t() shows for a missing key
+from apptest_helpers import RAW_KEY, metrics, open_page, own_store
 
 
 @pytest.fixture(scope="module", autouse=True)
 def runner(tmp_path_factory):
     """A job runner on a throw-away store of our own, which every page here picks up; the previous
     runner and environment come back afterwards."""
-    import streamlit as st
-
-    from resnet_core import jobs
-    from ui import runs
-
-    db = tmp_path_factory.mktemp("batchnorm") / "runs.sqlite"
-    old_env, old_runner = os.environ.get("RESNET_EXPLORER_DB"), jobs._RUNNER
-    os.environ["RESNET_EXPLORER_DB"] = str(db)
-    jobs._RUNNER = None
-    runs.runner.clear()
-    st.cache_data.clear()
-    yield jobs.get_runner()
-    if jobs._RUNNER is not None:
-        jobs._RUNNER.shutdown(wait=True, timeout=30)
-    jobs._RUNNER = old_runner
-    runs.runner.clear()
-    st.cache_data.clear()
-    if old_env is None:
-        os.environ.pop("RESNET_EXPLORER_DB", None)
-    else:
-        os.environ["RESNET_EXPLORER_DB"] = old_env
+    with own_store(tmp_path_factory, "batchnorm"):
+        yield jobs.get_runner()
 
 
 def open_batchnorm(lang: str = "en") -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params["lang"] = lang
-    at.run()
-    at.switch_page(nav.file_of("batchnorm")).run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-    return at
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+    return open_page("batchnorm", lang)
 
 
 def torch_outputs(batch: int, warm: int, gamma: float, beta: float) -> tuple[np.ndarray, np.ndarray]:

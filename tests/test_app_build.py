@@ -2,60 +2,27 @@
 explained; a short real training run queued, polled and compared; each browser sees its own runs
 unless it asks for the class's."""
 
-import os
-import re
 import time
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from resnet_core import arch_config, jobs
+from resnet_core import arch_config
 from resnet_core.flops import count
 from resnet_core.store import RunStore
-from ui import nav, runs
+from ui import runs
 
-APP = "../app.py"
-RAW_KEY = re.compile(r"^[a-z_]+(\.[a-z0-9_\-]+)+$")
+from apptest_helpers import RAW_KEY, assert_clean, metrics, open_page, own_store
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
-    db = tmp_path_factory.mktemp("build") / "runs.sqlite"
-    old_env, old_runner = os.environ.get("RESNET_EXPLORER_DB"), jobs._RUNNER
-    os.environ["RESNET_EXPLORER_DB"] = str(db)
-    jobs._RUNNER = None
-    runs.runner.clear()
-    st.cache_data.clear()
-    yield RunStore(db)
-    if jobs._RUNNER is not None:
-        jobs._RUNNER.shutdown(wait=True, timeout=30)
-    jobs._RUNNER = old_runner
-    runs.runner.clear()
-    st.cache_data.clear()
-    if old_env is None:
-        os.environ.pop("RESNET_EXPLORER_DB", None)
-    else:
-        os.environ["RESNET_EXPLORER_DB"] = old_env
+    with own_store(tmp_path_factory, "build") as db:
+        yield RunStore(db)
 
 
 def open_build(owner: str = "build0me", lang: str = "en") -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params["lang"] = lang
-    at.query_params["u"] = owner
-    at.run()
-    at.switch_page(nav.file_of("build")).run()
-    ok(at)
-    return at
-
-
-def ok(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+    return open_page("build", lang, owner=owner)
 
 
 def test_defaults_build_resnet20_for_the_digits(store):
@@ -77,7 +44,7 @@ def test_plain_twin_with_option_a_has_the_same_parameters_and_projections_add_so
     at = open_build()
     residual = metrics(at)["parameters"]
     at.segmented_control(key="build_kind").set_value("plain").run()
-    ok(at)
+    assert_clean(at)
     assert metrics(at)["Network"] == "plain-20" and metrics(at)["parameters"] == residual
     at.segmented_control(key="build_kind").set_value("residual").run()
     at.selectbox(key="build_shortcut").set_value("C").run()
@@ -87,27 +54,27 @@ def test_plain_twin_with_option_a_has_the_same_parameters_and_projections_add_so
 def test_other_families(store):
     at = open_build()
     at.selectbox(key="build_family").set_value("imagenet").run()
-    ok(at)
+    assert_clean(at)
     at.selectbox(key="build_depth_imagenet").set_value(50).run()
     assert "18 and 34 use basic blocks" in at.warning[0].value      # a bad pairing, explained
     at.selectbox(key="build_block").set_value("bottleneck").run()
-    ok(at)
+    assert_clean(at)
     assert metrics(at)["Network"] == "ResNet-50" and not at.warning
     at.selectbox(key="build_family").set_value("custom").run()
     at.text_input(key="build_stages").input("3, 3").run()
     assert metrics(at)["Weighted layers"] == str(2 + 3 * 2 * 3)
     at.text_input(key="build_stages").input("2, x").run()
-    ok(at)
+    assert_clean(at)
     assert "whole numbers separated by commas" in at.warning[0].value
     at.selectbox(key="build_family").set_value("vgg").run()
-    ok(at)
+    assert_clean(at)
     assert metrics(at)["Network"] == "VGG-19"
 
 
 def test_bad_depth_is_explained_and_nothing_can_start(store):
     at = open_build()
     at.number_input(key="build_depth").set_value(21).run()
-    ok(at)
+    assert_clean(at)
     assert "6n+2" in at.warning[0].value
     assert not [b for b in at.button if b.key == "build_start"]
 
@@ -119,7 +86,7 @@ def test_cuda_without_a_gpu_is_explained(store):
         pytest.skip("a GPU is present")
     at = open_build()
     at.segmented_control(key="build_device").set_value("cuda").run()
-    ok(at)
+    assert_clean(at)
     assert any("no CUDA GPU" in w.value for w in at.warning)
     assert at.button(key="build_start").disabled
 
@@ -130,14 +97,14 @@ def _wait_finished(at: AppTest, store: RunStore, run_id: int, timeout: float = 1
         assert time.monotonic() < deadline, "the run did not finish in time"
         time.sleep(0.5)
     at.run()
-    ok(at)
+    assert_clean(at)
 
 
 def test_a_short_run_trains_live_and_is_compared_and_exported(store):
     at = open_build(owner="build1run")
     at.number_input(key="build_steps").set_value(20).run()
     at.button(key="build_start").click().run()
-    ok(at)
+    assert_clean(at)
     assert not at.warning, [w.value for w in at.warning]
     (info,) = store.list_runs(owner="build1run")
     assert info.label == "ResNet-20" and info.group == "build" and info.train_cfg.steps == 20
@@ -164,14 +131,14 @@ def test_runs_survive_a_reload_and_two_browsers_see_their_own(store):
     other = open_build(owner="build2else")
     assert any("No runs yet" in i.value for i in other.info)
     other.toggle(key="build_show_class").set_value(True).run()
-    ok(other)
+    assert_clean(other)
     assert other.multiselect(key="build_overlay").value
 
 
 def test_a_display_name_goes_into_the_url_and_the_run_label(store):
     at = open_build(owner="build3name")
     at.sidebar.text_input(key="build_display_name").input("Minji").run()
-    ok(at)
+    assert_clean(at)
     assert at.query_params["n"] == "Minji"
     at.number_input(key="build_steps").set_value(5).run()
     at.button(key="build_start").click().run()

@@ -3,43 +3,26 @@ table sits beside the paper's numbers, and the ordering is read from the measure
 Finished experiments are written straight into a temporary run store, so no test waits for
 training here (tests/browser/test_live_pages.py trains the real thing)."""
 
-import os
-import re
 import time
 from types import SimpleNamespace
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from resnet_core import experiments, jobs
+from resnet_core import experiments
 from resnet_core.store import RunStore
-from ui import nav, runs
+from ui import runs
 
-APP = "../app.py"
-RAW_KEY = re.compile(r"^[a-z_]+(\.[a-z0-9_\-]+)+$")
+from apptest_helpers import APP, RAW_KEY, open_page, own_store
+
 ME, CLASSMATE = "deg0test", "deg1mate"
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     """A run store of our own, and a runner on it that the pages will pick up."""
-    db = tmp_path_factory.mktemp("degradation") / "runs.sqlite"
-    old_env, old_runner = os.environ.get("RESNET_EXPLORER_DB"), jobs._RUNNER
-    os.environ["RESNET_EXPLORER_DB"] = str(db)
-    jobs._RUNNER = None
-    runs.runner.clear()
-    st.cache_data.clear()
-    yield RunStore(db)
-    if jobs._RUNNER is not None:
-        jobs._RUNNER.shutdown(wait=True, timeout=30)
-    jobs._RUNNER = old_runner
-    runs.runner.clear()
-    st.cache_data.clear()
-    if old_env is None:
-        os.environ.pop("RESNET_EXPLORER_DB", None)
-    else:
-        os.environ["RESNET_EXPLORER_DB"] = old_env
+    with own_store(tmp_path_factory, "degradation") as db:
+        yield RunStore(db)
 
 
 def finished_experiment(store: RunStore, owner: str, losses: dict[str, float]) -> list[int]:
@@ -63,14 +46,7 @@ PAPER_LIKE = {"plain-20": 0.05, "plain-56": 1.56, "ResNet-20": 0.004, "ResNet-56
 
 
 def open_degradation(owner: str = ME, lang: str = "en") -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.query_params["lang"] = lang
-    at.query_params["u"] = owner
-    at.run()
-    at.switch_page(nav.file_of("degradation")).run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-    return at
+    return open_page("degradation", lang, owner=owner, timeout=90)
 
 
 def _walk(node):

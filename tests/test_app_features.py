@@ -1,9 +1,7 @@
 """The Feature maps page under AppTest: widgets -> twin spec -> channel grids and statistics, stored
 runs, and every kind of rejected upload turned into a translated message."""
 
-import base64
 import io
-import json
 import struct
 import zlib
 
@@ -14,41 +12,16 @@ from streamlit.testing.v1 import AppTest
 
 from resnet_core import TrainConfig, build_model
 from resnet_core import inspect_models as im
-from ui import nav
 
-APP = "../app.py"
+from apptest_helpers import array, assert_clean, figures, open_page
+
 TIMEOUT = 300                       # the first run trains two small nets
 SMALL = {"features_depth": 8, "features_width": 8, "features_steps": 80}
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def open_features(lang: str = "en", **state) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params["lang"] = lang
-    at.run()
-    for key, value in {**SMALL, **state}.items():
-        at.session_state[key] = value
-    at.switch_page(nav.file_of("features")).run()
-    assert_clean(at)
-    return at
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-
-
-def figures(at: AppTest) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
-
-
-def array(value) -> np.ndarray:
-    """A plotly array as sent to the browser: a list, or {dtype, bdata, shape}."""
-    if isinstance(value, dict) and "bdata" in value:
-        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        shape = [int(s) for s in str(value.get("shape", flat.size)).split(",")]
-        return flat.reshape(shape)
-    return np.array(value, dtype=float)
+    return open_page("features", lang, state={**SMALL, **state}, timeout=TIMEOUT)
 
 
 def grids(at: AppTest) -> list[dict]:

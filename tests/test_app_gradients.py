@@ -3,56 +3,27 @@ sigmoid without BN vanishes in the plain net and not in the pre-activation resid
 ReLU + BN (the paper's setting) the plain net does not vanish at all. The live mode draws the
 heatmaps and the profile of runs from the store (written here directly, no training)."""
 
-import os
-import re
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from resnet_core import arch_config, experiments, jobs
+from resnet_core import arch_config, experiments
 from resnet_core.store import RunStore
-from ui import nav, runs
+from ui import runs
 
-APP = "../app.py"
-RAW_KEY = re.compile(r"^[a-z_]+(\.[a-z0-9_\-]+)+$")
+from apptest_helpers import APP, RAW_KEY, metrics, open_page, own_store
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
-    db = tmp_path_factory.mktemp("gradients") / "runs.sqlite"
-    old_env, old_runner = os.environ.get("RESNET_EXPLORER_DB"), jobs._RUNNER
-    os.environ["RESNET_EXPLORER_DB"] = str(db)
-    jobs._RUNNER = None
-    runs.runner.clear()
-    st.cache_data.clear()
-    yield RunStore(db)
-    if jobs._RUNNER is not None:
-        jobs._RUNNER.shutdown(wait=True, timeout=30)
-    jobs._RUNNER = old_runner
-    runs.runner.clear()
-    st.cache_data.clear()
-    if old_env is None:
-        os.environ.pop("RESNET_EXPLORER_DB", None)
-    else:
-        os.environ["RESNET_EXPLORER_DB"] = old_env
+    with own_store(tmp_path_factory, "gradients") as db:
+        yield RunStore(db)
 
 
 def open_gradients(lang: str = "en", owner: str = "grad0me") -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params["lang"] = lang
-    at.query_params["u"] = owner
-    at.run()
-    at.switch_page(nav.file_of("gradients")).run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-    return at
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+    return open_page("gradients", lang, owner=owner)
 
 
 def ratio(text: str) -> float:

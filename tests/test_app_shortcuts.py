@@ -2,55 +2,26 @@
 unit, the paper's Table 3 stands beside them, both languages render, and A, B and C (with their
 plain twin) train in the background and end in a results table."""
 
-import os
-import re
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from resnet_core import flops
+from resnet_core import flops, jobs
 from resnet_core.jobs import JobRunner, QueueFull
 from ui import nav
 
-APP = "../app.py"
-RAW_KEY = re.compile(r"^[a-z_]+(\.[a-z0-9_\-]+)+$")   # what t() shows for a missing key
+from apptest_helpers import APP, RAW_KEY, open_page, own_store
 
 
 @pytest.fixture(scope="module", autouse=True)
 def runner(tmp_path_factory):
     """A job runner on a throw-away store of our own, which every page here picks up; the previous
     runner and environment come back afterwards."""
-    import streamlit as st
-
-    from resnet_core import jobs
-    from ui import runs
-
-    db = tmp_path_factory.mktemp("shortcuts") / "runs.sqlite"
-    old_env, old_runner = os.environ.get("RESNET_EXPLORER_DB"), jobs._RUNNER
-    os.environ["RESNET_EXPLORER_DB"] = str(db)
-    jobs._RUNNER = None
-    runs.runner.clear()
-    st.cache_data.clear()
-    yield jobs.get_runner()
-    if jobs._RUNNER is not None:
-        jobs._RUNNER.shutdown(wait=True, timeout=30)
-    jobs._RUNNER = old_runner
-    runs.runner.clear()
-    st.cache_data.clear()
-    if old_env is None:
-        os.environ.pop("RESNET_EXPLORER_DB", None)
-    else:
-        os.environ["RESNET_EXPLORER_DB"] = old_env
+    with own_store(tmp_path_factory, "shortcuts"):
+        yield jobs.get_runner()
 
 
 def open_shortcuts(lang: str = "en") -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params["lang"] = lang
-    at.run()
-    at.switch_page(nav.file_of("shortcuts")).run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-    return at
+    return open_page("shortcuts", lang)
 
 
 def cost_rows(at: AppTest) -> list[dict]:

@@ -13,8 +13,8 @@ A page file starts like this (see docs/pages.md):
 """
 
 from . import nav, presets, style
-from .errors import guard
+from .errors import guard, guarded
 from .i18n import label_of, lang, set_lang, t
 from .state import keep
 
-__all__ = ["guard", "keep", "label_of", "lang", "nav", "presets", "set_lang", "style", "t"]
+__all__ = ["guard", "guarded", "keep", "label_of", "lang", "nav", "presets", "set_lang", "style", "t"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 
 import streamlit as st
 
@@ -44,3 +44,12 @@ def guard() -> Iterator[None]:
         st.error(t("error.unexpected"), icon=":material/error:")
         with st.expander(t("error.details")):
             st.code(short_reason(exc), language=None, wrap_lines=True)
+
+
+def guarded(draw: Callable) -> Callable:
+    """``draw`` with its own guard(): a live part (a fragment) reruns on its own, outside the
+    page's guard()."""
+    def run(*args, **kwargs) -> None:
+        with guard():
+            draw(*args, **kwargs)
+    return run

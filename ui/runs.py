@@ -251,6 +251,19 @@ def recent(*, mine: bool = True, group: str | None = None, limit: int = 20) -> l
     return store().list_runs(owner=owner() if mine else None, group=group, limit=limit)
 
 
+def latest_experiment(group: str, session_key: str) -> list[int]:
+    """This user's latest experiment of a page (its runs' groups are ``f"{group}-..."``): the ids
+    kept in ``st.session_state[session_key]`` by this session, else found in the store (a reload)."""
+    if st.session_state.get(session_key):
+        return st.session_state[session_key]
+    mine = [r for r in recent(limit=40) if r.group.startswith(group + "-")]
+    if not mine:
+        return []
+    ids = sorted(r.id for r in mine if r.group == mine[0].group)
+    st.session_state[session_key] = ids
+    return ids
+
+
 def _phase(statuses) -> str | None:
     """"running" if any run trains, "queued" if some only wait, None when all have ended."""
     statuses = set(statuses)

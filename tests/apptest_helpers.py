@@ -1,0 +1,89 @@
+"""What the AppTest files share: a throw-away run store with its own runner, opening a page the
+way a browser does (through app.py), and reading what a page drew.
+
+    from apptest_helpers import assert_clean, open_page, own_store
+
+    @pytest.fixture(scope="module")
+    def store(tmp_path_factory):
+        with own_store(tmp_path_factory, "build") as db:
+            yield RunStore(db)
+
+    at = open_page("build", owner="build0me", state={"build_depth": 32})
+"""
+
+import base64
+import json
+import os
+import re
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from resnet_core import jobs
+from ui import nav, runs
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+RAW_KEY = re.compile(r"^[a-z_]+(\.[a-z0-9_\-]+)+$")   # what t() shows for a missing key
+
+
+@contextmanager
+def own_store(tmp_path_factory, name: str):
+    """A run store of our own (its path is yielded) and a fresh runner on it, which every page picks
+    up; the previous runner, caches and environment come back afterwards."""
+    db = tmp_path_factory.mktemp(name) / "runs.sqlite"
+    old_env, old_runner = os.environ.get("RESNET_EXPLORER_DB"), jobs._RUNNER
+    os.environ["RESNET_EXPLORER_DB"] = str(db)
+    jobs._RUNNER = None
+    runs.runner.clear()
+    st.cache_data.clear()
+    yield db
+    if jobs._RUNNER is not None:
+        jobs._RUNNER.shutdown(wait=True, timeout=30)
+    jobs._RUNNER = old_runner
+    runs.runner.clear()
+    st.cache_data.clear()
+    if old_env is None:
+        os.environ.pop("RESNET_EXPLORER_DB", None)
+    else:
+        os.environ["RESNET_EXPLORER_DB"] = old_env
+
+
+def open_page(url_path: str, lang: str = "en", *, owner: str | None = None, state: dict | None = None,
+              timeout: float = 120) -> AppTest:
+    """The app in ``lang`` (as browser ``owner`` when given), ``state`` written into the session,
+    then switched to the page; no exception and no error on it."""
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    at.query_params["lang"] = lang
+    if owner is not None:
+        at.query_params["u"] = owner
+    at.run()
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
+    at.switch_page(nav.file_of(url_path)).run()
+    assert_clean(at)
+    return at
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def figures(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def array(value) -> np.ndarray:
+    """A plotly array as sent to the browser: a list, or {dtype, bdata, shape}."""
+    if isinstance(value, dict) and "bdata" in value:
+        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        shape = [int(s) for s in str(value.get("shape", flat.size)).split(",")]
+        return flat.reshape(shape)
+    return np.array(value, dtype=float)

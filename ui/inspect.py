@@ -1,0 +1,147 @@
+"""The model and image pickers of the inspection pages (Feature maps, Attribution): a plain net and
+its residual twin trained (or only built) here, or two stored runs, and one image for both.
+
+    from ui import inspect
+
+    members = inspect.members_ui("features", ["trained", "fresh", "run"])   # [] when there is nothing
+    chosen = inspect.pictures_ui("features", members)      # None until there is an image
+    if chosen:
+        pictures, picture_key = chosen
+
+Every widget key starts with the page's prefix, so each page keeps its own choices.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import streamlit as st
+
+from resnet_core import inspect_models as im
+from resnet_core.images import ImageRejected
+
+from . import runs, style
+from .i18n import label_of, t
+from .state import keep
+
+
+@dataclass(frozen=True)
+class Member:
+    """One net on the page: where it comes from (plain values, so results can be cached)."""
+    kind: str                       # plain or residual: the colour
+    name: str                       # e.g. ResNet-20, or a run's label
+    spec: im.TwinSpec | None        # a twin member trained or built here...
+    run_id: int = 0                 # ...or a stored run
+    data: im.DataSpec | None = None
+
+    def trained(self) -> im.Trained:
+        if self.spec is not None:
+            return im.twin_member(self.spec, self.kind == "residual")
+        return im.stored_model(runs.store(), self.run_id)
+
+
+def valid_or_reset(key: str, allowed) -> None:
+    """Forget a kept value that the current options no longer offer (the widget's default wins)."""
+    if key in st.session_state and st.session_state[key] not in allowed:
+        del st.session_state[key]
+
+
+def twin_members(prefix: str, source: str) -> list[Member]:
+    """A plain net and its residual twin: trained here (``source == "trained"``) or only built."""
+    c1, c2, c3, c4 = st.columns(4)
+    dataset = c1.segmented_control(t("inspect.dataset"), list(im.INPUT_SIZE), default="digits", required=True,
+                                   format_func=label_of("inspect.dataset"), help=t("inspect.dataset_help"),
+                                   **keep(f"{prefix}_dataset"))
+    depth = c2.select_slider(t("inspect.depth"), im.DEPTHS, 20, **keep(f"{prefix}_depth"))
+    width = c3.select_slider(t("inspect.width"), im.WIDTHS, 16, **keep(f"{prefix}_width"))
+    steps = 0
+    if source == "trained":
+        steps = c4.slider(t("inspect.steps"), 20, im.MAX_STEPS, 150, step=10, **keep(f"{prefix}_steps"))
+    spec = im.TwinSpec(dataset, depth, width, steps)
+    members = [Member(kind, style.arch_name(spec.model_config(kind == "residual").name), spec, data=spec.data)
+               for kind in ("plain", "residual")]
+    if steps:
+        with st.spinner(t("inspect.training", depth=depth, steps=steps,
+                          dataset=t(f"inspect.dataset.{dataset}")), show_time=True):
+            accs = [m.trained().test_acc for m in members]
+        st.caption(t("inspect.trained_note", steps=steps, plain=f"{accs[0]:.1%}", residual=f"{accs[1]:.1%}"))
+    else:
+        st.caption(t("inspect.fresh_note"))
+    return members
+
+
+def run_label(info) -> str:
+    acc = "–" if info.test_acc is None else f"{info.test_acc:.1%}"
+    return t("inspect.run_option", id=info.id, name=info.label or style.arch_name(info.model_cfg.name),
+             dataset=info.train_cfg.dataset, acc=acc)
+
+
+def run_members(prefix: str) -> list[Member]:
+    found = im.runs_with_checkpoints(runs.store())
+    if not found:
+        st.info(t("inspect.no_runs"), icon=":material/inventory_2:")
+        return []
+    infos = {r.id: r for r in found}
+    ids = list(infos)
+    plain_first = [r.id for r in found if not r.model_cfg.residual] + [r.id for r in found if r.model_cfg.residual]
+    valid_or_reset(f"{prefix}_run_left", ids)
+    valid_or_reset(f"{prefix}_run_right", [0, *ids])
+    c1, c2 = st.columns(2)
+    left = c1.selectbox(t("inspect.run_left"), ids, index=ids.index(plain_first[0]),
+                        format_func=lambda r: run_label(infos[r]), **keep(f"{prefix}_run_left"))
+    others = [0, *ids]
+    residual = next((r.id for r in found if r.model_cfg.residual and r.id != left), 0)
+    right = c2.selectbox(t("inspect.run_right"), others, index=others.index(residual),
+                         format_func=lambda r: t("inspect.run_none") if r == 0 else run_label(infos[r]),
+                         **keep(f"{prefix}_run_right"))
+    chosen = [left] + ([right] if right and right != left else [])
+    return [Member("residual" if infos[r].model_cfg.residual else "plain",
+                   f"#{r} {infos[r].label or style.arch_name(infos[r].model_cfg.name)}", None, r,
+                   im.DataSpec.of_run(infos[r].model_cfg, infos[r].train_cfg)) for r in chosen]
+
+
+def members_ui(prefix: str, sources: list[str]) -> list[Member]:
+    """The source picker ("trained", "fresh", "run": the page offers some) and the nets it gives."""
+    source = st.segmented_control(t("inspect.source"), sources, default=sources[0], required=True,
+                                  format_func=label_of("inspect.source"), **keep(f"{prefix}_source"))
+    return run_members(prefix) if source == "run" else twin_members(prefix, source)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def decode(data: bytes):
+    return im.read_upload(data)
+
+
+def upload_message(exc: ImageRejected) -> str:
+    return t(f"inspect.rejected.{exc.code}", mb=im.UPLOAD_MAX_BYTES // 1_000_000,
+             px=style.fmt_int(im.UPLOAD_MAX_PIXELS))
+
+
+def pictures_ui(prefix: str, members: list[Member]) -> tuple[dict[Member, im.Picture], tuple] | None:
+    """The same image for every member, prepared as each one's training data were, and a key
+    naming it (for the cache)."""
+    source = st.segmented_control(t("inspect.image_source"), ["sample", "upload"], default="sample", required=True,
+                                  format_func=label_of("inspect.image_source"), **keep(f"{prefix}_image_source"))
+    first = members[0].data
+    if source == "sample":
+        last = im.held_out_count(first) - 1
+        if st.session_state.get(f"{prefix}_index", 0) > last:
+            del st.session_state[f"{prefix}_index"]
+        index = int(st.number_input(t("inspect.index", last=last), 0, last, 0, **keep(f"{prefix}_index")))
+        if any(m.data.dataset != first.dataset for m in members):
+            st.caption(t("inspect.other_datasets"))
+        return {m: im.held_out(m.data, index) for m in members}, ("sample", index)
+    file = st.file_uploader(t("inspect.upload"), type=["png", "jpg", "jpeg"], key=f"{prefix}_upload",
+                            help=t("inspect.upload_help", mb=im.UPLOAD_MAX_BYTES // 1_000_000,
+                                   px=style.fmt_int(im.UPLOAD_MAX_PIXELS)))
+    if file is None:
+        st.caption(t("inspect.upload_prompt"))
+        return None
+    data = file.getvalue()
+    try:
+        img = decode(data)
+    except ImageRejected as exc:
+        st.warning(upload_message(exc), icon=":material/image_not_supported:")
+        return None
+    return {m: im.uploaded(img, m.data) for m in members}, ("upload", hashlib.sha256(data).hexdigest())
