@@ -32,11 +32,12 @@ with guard():
     if ready:
         st.header(t("home.presets.title"))
         st.caption(t("home.presets.help"))
-        columns = st.columns(len(ready))
-        for column, preset in zip(columns, ready):
-            if column.button(t(f"preset.{preset.code}"), key=f"home_preset_{preset.code}",
-                             icon=nav.CATALOGUE[preset.page], width="stretch"):
-                presets.launch(preset.code)
+        # Two per row: a preset's title is a sentence, and four in a row cut it short.
+        for start in range(0, len(ready), 2):
+            for column, preset in zip(st.columns(2), ready[start:start + 2]):
+                if column.button(t(f"preset.{preset.code}"), key=f"home_preset_{preset.code}",
+                                 icon=nav.CATALOGUE[preset.page], width="stretch"):
+                    presets.launch(preset.code)
 
     st.header(t("home.pages.title"))
     others = [code for code in nav.CATALOGUE if code != "home"]
