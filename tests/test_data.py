@@ -199,3 +199,19 @@ def test_bad_arguments_are_config_errors():
         load_dataset("imagenet", size=8)
     with pytest.raises(ConfigError, match="no training images"):
         load_dataset("digits", size=8, max_samples=1)
+
+
+def test_a_small_resnet_learns_real_mnist_digits():
+    # Real data end to end: train on part of the shared MNIST test split, score on the held-out
+    # rest. Ten classes, so chance is 10%; a few hundred steps of a tiny ResNet reach far above it.
+    needs_mnist()
+    from resnet_core.config import ModelConfig, TrainConfig
+    from resnet_core.engine import train
+
+    model_cfg = ModelConfig(depth=8, base_width=8, in_channels=1, input_size=14, num_classes=10)
+    train_cfg = TrainConfig(dataset="mnist", data_dir=str(SHARED), steps=200, batch_size=64,
+                            lr=0.05, max_samples=3000, augment=False, seed=0, device="cpu",
+                            eval_every=200, stats_every=200)
+    result = train(model_cfg, train_cfg)
+    assert result.status == "finished"
+    assert result.test_acc > 0.7
