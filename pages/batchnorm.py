@@ -201,11 +201,13 @@ def recorded_stats(views) -> tuple[list[Entry], int]:
 def draw_runs(views) -> None:
     runs.progress_rows(views, "batchnorm")
     left, right = st.columns(2)
-    left.plotly_chart(charts.curves(curves_of(views, "loss"), y_title=t("batchnorm.train.loss_axis"), log_y=True,
-                                    revision="batchnorm_loss"), config=NO_BAR, key="batchnorm_loss_chart")
-    right.plotly_chart(charts.curves(curves_of(views, "acc"), y_title=t("batchnorm.train.acc_axis"),
-                                     y_range=(0, 1.02), revision="batchnorm_acc"), config=NO_BAR,
-                       key="batchnorm_acc_chart")
+    key = runs.views_key(views)   # unchanged runs: reuse the figures instead of rebuilding each tick
+    loss_fig = runs.cached_figure(("batchnorm-loss",) + key, lambda: charts.curves(
+        curves_of(views, "loss"), y_title=t("batchnorm.train.loss_axis"), log_y=True, revision="batchnorm_loss"))
+    acc_fig = runs.cached_figure(("batchnorm-acc",) + key, lambda: charts.curves(
+        curves_of(views, "acc"), y_title=t("batchnorm.train.acc_axis"), y_range=(0, 1.02), revision="batchnorm_acc"))
+    left.plotly_chart(loss_fig, config=NO_BAR, key="batchnorm_loss_chart")
+    right.plotly_chart(acc_fig, config=NO_BAR, key="batchnorm_acc_chart")
     entries, step = recorded_stats(views)
     if entries:
         st.markdown(t("batchnorm.train.stats", step=step))

@@ -222,11 +222,13 @@ def results_table(views) -> None:
 def draw_runs(views) -> None:
     runs.progress_rows(views, "shortcuts")
     left, right = st.columns(2)
-    left.plotly_chart(charts.curves(curves_of(views, "loss"), y_title=t("shortcuts.train.loss_axis"), log_y=True,
-                                    revision="shortcuts_loss"), config=NO_BAR, key="shortcuts_loss_chart")
-    right.plotly_chart(charts.curves(curves_of(views, "acc"), y_title=t("shortcuts.train.acc_axis"),
-                                     y_range=(0, 1.02), revision="shortcuts_acc"), config=NO_BAR,
-                       key="shortcuts_acc_chart")
+    key = runs.views_key(views)   # unchanged runs: reuse the figures instead of rebuilding each tick
+    loss_fig = runs.cached_figure(("shortcuts-loss",) + key, lambda: charts.curves(
+        curves_of(views, "loss"), y_title=t("shortcuts.train.loss_axis"), log_y=True, revision="shortcuts_loss"))
+    acc_fig = runs.cached_figure(("shortcuts-acc",) + key, lambda: charts.curves(
+        curves_of(views, "acc"), y_title=t("shortcuts.train.acc_axis"), y_range=(0, 1.02), revision="shortcuts_acc"))
+    left.plotly_chart(loss_fig, config=NO_BAR, key="shortcuts_loss_chart")
+    right.plotly_chart(acc_fig, config=NO_BAR, key="shortcuts_acc_chart")
     if views and not any(v.active for v in views):
         results_table(views)
         st.info(t("shortcuts.train.honest"), icon=":material/info:")
