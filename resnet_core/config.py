@@ -11,6 +11,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import messages
+
 FAMILIES = ("cifar", "imagenet", "custom", "vgg")
 BLOCKS = ("basic", "bottleneck", "preact")
 SHORTCUTS = ("A", "B", "C")
@@ -46,7 +48,23 @@ DEVICES = ("auto", "cpu", "cuda")
 
 
 class ConfigError(ValueError):
-    """A configuration that cannot be built; the message says what is allowed."""
+    """A configuration that cannot be built; the message says what is allowed.
+
+    ``str(err)`` is English (the CLI prints it). ``err.code`` and ``err.params`` name the reason
+    and its values (resnet_core.messages), so the app can say it in the reader's language:
+    ``ConfigError(code="range", name="steps", low=1, high=10, value=0)``, or a finished
+    sentence written from one of the templates, whose code is then read back from it.
+    """
+
+    def __init__(self, message: str = "", *, code: str | None = None, **params: Any) -> None:
+        if code is not None:
+            message = messages.message(code, **params)
+            params = {k: str(v) for k, v in params.items()}
+        else:
+            code, params = messages.identify(message) or ("", {})
+        super().__init__(message)
+        self.code = code          # "" when the sentence matches no template
+        self.params = params
 
 
 def _one_of(name: str, value: Any, allowed: tuple) -> None:

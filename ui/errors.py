@@ -19,8 +19,9 @@ from typing import Callable, Iterator
 import streamlit as st
 
 from resnet_core import ConfigError
+from resnet_core.messages import identify
 
-from .i18n import t
+from .i18n import t, table
 
 log = logging.getLogger("resnet_explorer")
 
@@ -33,12 +34,40 @@ def short_reason(exc: BaseException, limit: int = 300) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+def translated(code: str, params: dict, english: str) -> str:
+    """A reason in the reader's language: its ``err.<code>`` text with the same values, each
+    value that is a word the app knows (a field name, a block kind) translated too. Without a
+    code (a sentence no template matches) the English is all there is."""
+    if not code or f"err.{code}" not in table():
+        return english
+    words = {k: (t(f"errword.{v}") if f"errword.{v}" in table() else v) for k, v in params.items()}
+    return t(f"err.{code}", **words)
+
+
+def config_text(exc: ConfigError) -> str:
+    """Why a setting cannot be built, in the reader's language."""
+    return translated(getattr(exc, "code", ""), getattr(exc, "params", {}), str(exc))
+
+
+def reason_text(english: str) -> str:
+    """A stored reason (why a run failed or stopped), in the reader's language. Reasons the
+    library words from a template translate; any other exception is named in a translated
+    sentence, so Korean mode shows no English prose."""
+    found = identify(english)
+    if found:
+        return translated(*found, english)
+    kind = english.split(":", 1)[0].strip()
+    if kind.isidentifier() and kind != english.strip():
+        return t("err.exception", kind=kind)
+    return english
+
+
 @contextmanager
 def guard() -> Iterator[None]:
     try:
         yield
     except ConfigError as exc:
-        st.warning(t("error.config", msg=str(exc)), icon=":material/tune:")
+        st.warning(t("error.config", msg=config_text(exc)), icon=":material/tune:")
     except Exception as exc:
         log.exception("page failed")
         st.error(t("error.unexpected"), icon=":material/error:")

@@ -1,0 +1,129 @@
+"""Why a setting cannot be built or a run stopped: one English template per code.
+
+The library speaks English (the CLI prints ``str(err)``); the app shows the same reason in the
+reader's language by looking the code up in ``assets/i18n/errors.json`` (``err.<code>``) and
+filling in the same values. A ``ConfigError`` raised with a code carries it; one raised with a
+finished English sentence gets its code and values back from ``identify``, which reads the
+sentence against these templates. A stored run keeps only its English reason, so the pages
+translate it the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+# code -> English template. Values are already formatted for display (quotes, lists).
+MESSAGES: dict[str, str] = {
+    # values in general
+    "one_of": "{name} must be one of {options} (got {value})",
+    "whole": "{name} must be a whole number (got {value})",
+    "number": "{name} must be a number (got {value})",
+    "positive_whole": "{name} must be a positive whole number (got {value})",
+    "whole_range": "{name} must be a whole number from {low} to {high} (got {value})",
+    "range": "{name} must be {low} to {high} (got {value})",
+    "range_pixels": "{name} must be {low} to {high} pixels (got {value})",
+    "range_channels": "{name} must be {low} to {high} channels (got {value})",
+    "range_images": "{name} must be {low} to {high} images (got {value})",
+    "above_zero": "{name} must be above 0 (got {value})",
+    "above_zero_at_most": "{name} must be above 0 and at most {high} (got {value})",
+    "above_zero_below": "{name} must be above 0 and below {high} (got {value})",
+    "zero_below": "{name} must be 0 or more and below {high} (got {value})",
+    "between": "{name} must be between {low} and {high} (got {value})",
+    "not_negative": "{name} cannot be negative (got {value})",
+    "at_least": "{name} must be at least {low} (got {value})",
+    "std_positive": "std must be above 0",
+    "bool": "residual and zero_init_residual must be true or false",
+    "every_at_least_one": "eval_every and stats_every must be at least 1",
+    # network shapes
+    "stages_numbers": "stages must be whole numbers of blocks, e.g. (2, 2, 2) (got {value})",
+    "no_channels": "base_width x width_mult leaves the first stage with no channels",
+    "input_size": "input_size must be {low} to 1024 pixels for this network "
+                  "(it halves the image {steps} times; got {value})",
+    "depth_cifar": "depth must be {step}n+2 for the CIFAR family with {kind} blocks: "
+                   "{series} up to {high} (got {value})",
+    "depth_imagenet": "depth must be one of {options} for the ImageNet family with {block} blocks "
+                      "(got {value}); 18 and 34 use basic blocks, 50, 101 and 152 bottlenecks",
+    "depth_vgg": "VGG depth must be one of 11, 13, 16, 19 (got {value})",
+    "custom_stages": "a custom stack needs 1 to 6 stages, each with 1 to 200 blocks, e.g. (2, 2, 2) (got {value})",
+    "unknown_arch": "unknown architecture {value}: use resnet20, 32, 44, 56, 110, 1202 (CIFAR), "
+                    "resnet18, 34, 50, 101, 152 (ImageNet) or vgg19",
+    "input_too_small": "input size must be at least 1 pixel (got {value})",
+    "cannot_take_input": "this network cannot take a {shape} input: {reason}",
+    "bottleneck_width": "a bottleneck block's width must be a multiple of 4 (got {value})",
+    "block_kind": "block kind must be basic or bottleneck (got {value})",
+    "no_shortcuts": "{arch} has no shortcuts; pick a ResNet such as resnet34",
+    "no_activations": "this network has no activation layers to measure",
+    "no_blocks": "this network has no blocks to measure (VGG is a plain stack of layers)",
+    "no_layer": "this network has no layer named {value} (names look like stem, stage2.block0, stage2.block0.conv1)",
+    "no_cfg": "this model carries no configuration; build it with resnet_core.build_model",
+    "not_feature_maps": "layer {value} gives {shape}, not feature maps; pick a conv, block or stem layer",
+    "one_image": "expected one image shaped (C, H, W); got shape {shape}",
+    "batch_shape": "the batch must be shaped (N, {channels}, H, W); got {shape}",
+    "aug_shape": "augmentation works on batches shaped (N, C, H, W); got {shape}",
+    "pca_two_pixels": "colour PCA needs at least two pixels",
+    "pca_match": "the colour PCA must match the images' {channels} channels (got {shape} and {shape2})",
+    "per_channel": "{name} needs 1 or {channels} values (got {value})",
+    "upload_channels": "uploads can feed greyscale (1) or colour (3) models (got {value} channels)",
+    # data and training
+    "classes": "{dataset} has {have} classes but the model has only {value} outputs: "
+               "set num_classes to {have} or more",
+    "channels": "{dataset} images have {have} channel(s); a model with {value} input channels "
+                "cannot take them (use 1 for grey or 3 for colour)",
+    "max_samples": "max_samples={value} leaves no training images; use at least 2",
+    "no_cuda": "device cuda was asked for but no CUDA GPU is available here: use auto or cpu",
+    "device": "device must be auto, cpu or cuda (got {value})",
+    "ended_as": "training ended as {status}",
+    # attribution
+    "gradcam_convs": "Grad-CAM needs a network with convolutional layers",
+    "gradcam_layer": "Grad-CAM needs a layer with feature maps; {value} has none",
+    "method_option": "{method} takes no option {options} (options: {allowed})",
+    "target": "target must be a class from 0 to {high} (got {value})",
+    "occlusion": "occlusion window must be 1 to {high} pixels and the stride 1 to the window (got {value} and {stride})",
+    "image_number": "image number must be 0 to {high} (got {value})",
+    # why a run stopped (stored with the run)
+    "diverged": "the loss became {value} at step {step}: the learning rate is too high for this net",
+    "process_stopped": "the process running it stopped",
+}
+
+
+def message(code: str, **params) -> str:
+    """The English sentence for `code` with `params` filled in."""
+    return MESSAGES[code].format(**params)
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> list[tuple[str, re.Pattern]]:
+    # The most specific template first (most fixed text), so "must be 1 to 1024 pixels" is not
+    # read as the generic "must be {low} to {high}" with "1024 pixels" as its upper end.
+    def literal_length(template: str) -> int:
+        return len(re.sub(r"{\w+}", "", template))
+
+    out = []
+    for code, template in sorted(MESSAGES.items(), key=lambda kv: -literal_length(kv[1])):
+        parts = re.split(r"({\w+})", template)
+        seen: set[str] = set()
+        regex = ""
+        for part in parts:
+            name = part[1:-1] if part.startswith("{") and part.endswith("}") else None
+            if name is None:
+                regex += re.escape(part)
+            elif name in seen:
+                regex += f"(?P={name})"
+            else:
+                seen.add(name)
+                regex += f"(?P<{name}>.+?)"
+        out.append((code, re.compile(f"^{regex}$", re.S)))
+    return out
+
+
+def identify(text: str) -> tuple[str, dict[str, str]] | None:
+    """(code, values) of an English reason written from one of the templates, else None.
+    A leading exception name ("ConfigError: ...") is ignored."""
+    text = " ".join(str(text).split())
+    text = re.sub(r"^(ConfigError|ValueError): ", "", text)
+    for code, pattern in _patterns():
+        match = pattern.match(text)
+        if match:
+            return code, match.groupdict()
+    return None

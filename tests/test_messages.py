@@ -1,0 +1,78 @@
+"""Reasons a setting cannot be built carry a code and values, and read the same in Korean.
+
+The library's sentences stay English (the CLI prints them); the app looks the code up in
+assets/i18n/errors.json. These tests raise real errors from the library, so a sentence someone
+rewords without its template shows up here as a code that is missing."""
+
+import re
+
+import pytest
+
+from resnet_core import ConfigError, ModelConfig, TrainConfig, arch_config, flops, messages
+from resnet_core.augment import pad_crop
+from ui import errors, i18n
+
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+ENGLISH_WORDS = re.compile(r"\b(must|be|got|the|and|or|of|for|with|this|cannot|needs?|has|no)\b")
+
+BAD = [
+    lambda: ModelConfig(depth=21),
+    lambda: ModelConfig(block="wide"),
+    lambda: ModelConfig(family="imagenet", depth=19, base_width=64, input_size=224),
+    lambda: ModelConfig(input_size=2),
+    lambda: ModelConfig(base_width=0),
+    lambda: ModelConfig(width_mult=9.0),
+    lambda: ModelConfig(num_classes=1),
+    lambda: ModelConfig(family="custom", stages=()),
+    lambda: ModelConfig(family="vgg", depth=12),
+    lambda: arch_config("resnet7x"),
+    lambda: TrainConfig(steps=0),
+    lambda: TrainConfig(lr=0.0),
+    lambda: TrainConfig(momentum=1.0),
+    lambda: TrainConfig(holdout_fraction=0.95),
+    lambda: TrainConfig(warmup_steps=-1),
+    lambda: TrainConfig(dataset="imagenet"),
+    lambda: TrainConfig(eval_every=0),
+    lambda: flops.bottleneck_calc(28, 192, 32, 5, 0),
+    lambda: flops.shortcut_costs("vgg19"),
+    lambda: pad_crop(__import__("torch").zeros(2, 1, 4, 4), pad=-1),
+]
+
+
+@pytest.mark.parametrize("make", BAD, ids=range(len(BAD)))
+def test_library_errors_carry_a_code_and_translate(make):
+    with pytest.raises(ConfigError) as info:
+        make()
+    err = info.value
+    assert err.code in messages.MESSAGES, f"no template matches: {err}"
+    assert messages.message(err.code, **err.params) == str(err)   # the CLI's English is unchanged
+    korean = errors.translated(err.code, err.params, str(err))
+    i18n_entry = i18n.table()[f"err.{err.code}"]
+    assert i18n_entry["en"] == messages.MESSAGES[err.code]
+    text = i18n_entry["ko"].format(**{k: (i18n.table().get(f"errword.{v}", {}).get("ko", v))
+                                      for k, v in err.params.items()})
+    assert HANGUL.search(text) and not ENGLISH_WORDS.search(text), text
+    assert korean == str(err) or korean   # outside a page the app speaks English
+
+
+def test_a_code_builds_the_sentence():
+    err = ConfigError(code="range", name="steps", low=1, high=10, value=0)
+    assert str(err) == "steps must be 1 to 10 (got 0)"
+    assert (err.code, err.params) == ("range", {"name": "steps", "low": "1", "high": "10", "value": "0"})
+
+
+def test_every_template_has_korean_with_the_same_values():
+    table = i18n.table()
+    for code, template in messages.MESSAGES.items():
+        entry = table[f"err.{code}"]
+        assert entry["en"] == template
+        assert set(re.findall(r"{(\w+)}", entry["ko"])) == set(re.findall(r"{(\w+)}", template)), code
+
+
+def test_stored_run_reasons_translate():
+    assert messages.identify("the loss became nan at step 12: the learning rate is too high for this net") \
+        == ("diverged", {"value": "nan", "step": "12"})
+    assert messages.identify("ConfigError: steps must be 1 to 1,000,000 (got 0)")[0] == "range"
+    assert messages.identify("something nobody templated") is None
+    assert errors.reason_text("RuntimeError: CUDA out of memory") == \
+        "training stopped with an unexpected RuntimeError (the server log has the details)"
