@@ -1,13 +1,13 @@
-"""Background training: a bounded queue in front of one worker that owns the device.
+"""Background training: a bounded, fair queue in front of an executor that runs the jobs.
 
-A page submits configs and gets a job id (the run's id in the store) at once; the worker trains
-one job at a time and writes metrics to the store, which the page polls. A full queue refuses
-with a clear message, a group of runs is accepted or refused as a whole, a cancelled job stops
-within one step, and a job that crashes is marked failed while the worker moves on. Threads
-only, no Streamlit: the same runner serves `streamlit run` and the CLI.
-
-The worker never starves the page threads: on the CPU the engine trains with one intra-op
-thread (the other core serves pages), and the worker yields the interpreter after every step.
+A page submits configs and gets a job id (the run's id in the store) at once; the executor's
+workers (by default worker processes, resnet_core.executors) train the jobs and write metrics to
+the store, which the page polls. The queue serves owners in turn: a student's first run never
+waits behind another student's tenth. A full queue, or an owner with too many runs waiting, is
+refused with a clear message; a group of runs is accepted or refused as a whole; a cancelled job
+stops within one step, and only its owner (or the teacher) may cancel it; a job that crashes,
+or whose worker dies, is marked failed while the queue moves on. No Streamlit: the same runner
+serves `streamlit run` and the CLI.
 """
 
 from __future__ import annotations
@@ -18,22 +18,32 @@ import os
 import threading
 import time
 import traceback
-from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from .config import ModelConfig, TrainConfig
 from .data import check_compatible
+from .executors import Control, InProcess, default_executor
 from .store import RunStore
+from .worker import JobSpec
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_QUEUE = 32   # a classroom of 30 each queueing a run, or several 4-net experiments
-KEEP_ENDED = 500         # ended jobs kept in memory for list(); older ones are read from the store
+DEFAULT_PER_OWNER = 8    # runs one owner may have waiting: two 4-net experiments
+KEEP_ENDED = 500         # ended jobs kept in memory; older ones are read from the store
 
 
 class QueueFull(RuntimeError):
     """The queue cannot take the submitted runs; nothing was queued."""
+
+
+class OwnerLimit(QueueFull):
+    """This owner already has as many runs waiting as one owner may; nothing was queued."""
+
+
+class NotOwner(PermissionError):
+    """Someone other than a run's owner asked to stop it."""
 
 
 @dataclass
@@ -52,41 +62,40 @@ class Job:
 @dataclass
 class _Entry:
     job_id: int
-    model_cfg: ModelConfig
-    train_cfg: TrainConfig
+    spec: JobSpec
     owner: str
     label: str
     group: str
     status: str = "queued"
-    steps_done: int = 0
-    total_steps: int = 0
     error: str = ""
-    stop: bool = False
+    control: Control = field(default_factory=Control)
 
 
 class JobRunner:
-    """`submit` / `submit_many` queue runs; one daemon thread trains them in order.
+    """`submit` / `submit_many` / `submit_task` queue jobs; `executor.slots` dispatcher threads
+    hand them to the executor, owners in turn.
 
-    `train_fn` is the engine's `train` unless a caller substitutes its own (another backend,
-    or a test that must crash on purpose).
+    `train_fn` replaces the engine's `train` and runs jobs in this process (a test that must
+    crash on purpose); `executor` chooses where jobs run (default: worker processes).
     """
 
     def __init__(self, store: RunStore, max_queue: int = DEFAULT_MAX_QUEUE, device: str = "auto",
-                 train_fn: Callable | None = None):
-        if max_queue < 1:
-            raise ValueError(f"max_queue must be at least 1 (got {max_queue})")
-        self.store, self.max_queue, self.device = store, max_queue, device
-        if train_fn is None:
-            from .engine import train as train_fn
-        self._train = train_fn
-        self._lock = threading.Condition()
-        self._queue: deque[_Entry] = deque()
-        self._jobs: dict[int, _Entry] = {}
-        self._current: _Entry | None = None
-        self._closed = False
-        self._worker: threading.Thread | None = None
+                 train_fn: Callable | None = None, executor=None, per_owner: int = DEFAULT_PER_OWNER):
+        if max_queue < 1 or per_owner < 1:
+            raise ValueError(f"max_queue and per_owner must be at least 1 (got {max_queue}, {per_owner})")
+        self.store, self.max_queue, self.per_owner, self.device = store, max_queue, per_owner, device
         # Runs a previous process left queued or running will never finish: say so.
         self.interrupted = store.mark_interrupted()
+        if executor is None:
+            executor = InProcess(train_fn=train_fn) if train_fn is not None else default_executor(device)
+        self.executor = executor
+        self._lock = threading.Condition()
+        self._queue: list[_Entry] = []               # waiting, in submission order
+        self._jobs: dict[int, _Entry] = {}
+        self._served: dict[str, int] = {}            # owner -> turn number of their last start
+        self._turn = 0
+        self._closed = False
+        self._threads: list[threading.Thread] = []
 
     # --- submitting ---------------------------------------------------------------------
 
@@ -98,90 +107,137 @@ class JobRunner:
                     group: str = "") -> list[int]:
         """Queue several runs (label, model config, train config) together, or none of them."""
         for _, model_cfg, train_cfg in runs:
-            check_compatible(model_cfg, train_cfg)   # a bad pairing fails here, not in the worker
+            check_compatible(model_cfg, train_cfg)   # a bad pairing fails here, not in a worker
+        runs = [(label, m, self._on_device(tc)) for label, m, tc in runs]
+        return self._enqueue(len(runs), owner, lambda: [
+            (self.store.create_run(m, tc, owner=owner, label=label, group=group), label, m, tc, "train", {})
+            for label, m, tc in runs], group)
+
+    def submit_task(self, name: str, params: dict, *, owner: str = "", label: str = "", group: str = "",
+                    model_cfg: ModelConfig | None = None, train_cfg: TrainConfig | None = None) -> int:
+        """Queue an analysis task (resnet_core.tasks.TASKS[name]); its result is read with
+        `store.result(id)` once it has finished."""
+        from .tasks import TASKS
+
+        if name not in TASKS:
+            raise ValueError(f"unknown task {name!r} (known: {', '.join(sorted(TASKS))})")
+        m, tc = model_cfg or ModelConfig(), self._on_device(train_cfg or TrainConfig())
+        return self._enqueue(1, owner, lambda: [
+            (self.store.create_task(name, params, m, tc, owner=owner, label=label, group=group),
+             label, m, tc, name, params)], group)[0]
+
+    def _on_device(self, train_cfg: TrainConfig) -> TrainConfig:
+        if train_cfg.device == "auto" and self.device != "auto":
+            return train_cfg.replace(device=self.device)
+        return train_cfg
+
+    def _enqueue(self, count: int, owner: str, create: Callable[[], list], group: str) -> list[int]:
         with self._lock:
             if self._closed:
                 raise RuntimeError("the job runner has been shut down")
             waiting = len(self._queue)
-            if waiting + len(runs) > self.max_queue:
+            if waiting + count > self.max_queue:
                 raise QueueFull(
                     f"the training queue is full ({waiting} of {self.max_queue} places taken, "
-                    f"{len(runs)} asked for): try again when a run has finished")
+                    f"{count} asked for): try again when a run has finished")
+            mine = sum(1 for e in self._queue if e.owner == owner)
+            if owner and mine + count > self.per_owner:
+                raise OwnerLimit(
+                    f"you already have {mine} runs waiting and may have {self.per_owner} at most: "
+                    f"wait for one to start, or stop one")
             ids = []
-            for label, model_cfg, train_cfg in runs:
-                if train_cfg.device == "auto" and self.device != "auto":
-                    train_cfg = train_cfg.replace(device=self.device)
-                job_id = self.store.create_run(model_cfg, train_cfg, owner=owner, label=label, group=group)
-                planned = 0 if train_cfg.epochs else train_cfg.steps   # epochs: known once data loads
-                entry = _Entry(job_id, model_cfg, train_cfg, owner, label, group, total_steps=planned)
-                self._jobs[job_id] = entry
+            for run_id, label, m, tc, kind, params in create():
+                spec = JobSpec(run_id, str(self.store.path), m, tc, kind, params)
+                entry = _Entry(run_id, spec, owner, label, group)
+                self._jobs[run_id] = entry
                 self._queue.append(entry)
-                ids.append(job_id)
-            self._ensure_worker()
+                ids.append(run_id)
+            self._ensure_threads()
             self._lock.notify_all()
         return ids
 
-    def _ensure_worker(self) -> None:
-        # Also restarts a worker that died of something the per-job guard did not catch.
-        if self._worker is None or not self._worker.is_alive():
-            self._worker = threading.Thread(target=self._work, name="resnet-explorer-trainer", daemon=True)
-            self._worker.start()
+    def _ensure_threads(self) -> None:
+        # Also restarts a dispatcher that died of something the per-job guard did not catch.
+        self._threads = [t for t in self._threads if t.is_alive()]
+        while len(self._threads) < self.executor.slots:
+            thread = threading.Thread(target=self._dispatch, daemon=True,
+                                      name=f"resnet-explorer-dispatch-{len(self._threads)}")
+            self._threads.append(thread)
+            thread.start()
+
+    # --- fair turns ---------------------------------------------------------------------
+
+    def _order(self) -> list[_Entry]:
+        """The waiting jobs in the order they will start: the owner served longest ago goes
+        first (new owners before anyone served), each owner's own jobs in submission order."""
+        served, pending, order = dict(self._served), list(self._queue), []
+        turn = self._turn
+        while pending:
+            nxt = min(pending, key=lambda e: (served.get(e.owner, -1), e.job_id))
+            pending.remove(nxt)
+            order.append(nxt)
+            turn += 1
+            served[nxt.owner] = turn
+        return order
+
+    def _take_next(self) -> _Entry:
+        entry = self._order()[0]
+        self._queue.remove(entry)
+        self._turn += 1
+        self._served[entry.owner] = self._turn
+        entry.status = "running"
+        return entry
 
     # --- reading ------------------------------------------------------------------------
 
-    def status(self, job_id: int) -> str:
+    def job(self, job_id: int) -> Job:
         with self._lock:
-            if job_id in self._jobs:
-                return self._jobs[job_id].status
-        return self.store.get_run(job_id).status
+            entry = self._jobs.get(job_id)
+            if entry is not None and entry.status == "queued":
+                position = next(i + 1 for i, e in enumerate(self._order()) if e is entry)
+                return Job(job_id, "queued", 0, entry.spec.train_cfg.steps, entry.owner, entry.label,
+                           entry.group, position)
+        info = self.store.get_run(job_id)   # running or ended: the worker writes progress there
+        status, error = (entry.status, entry.error or info.error) if entry is not None else (info.status, info.error)
+        return Job(info.id, status, info.steps_done, info.total_steps, info.owner, info.label,
+                   info.group, 0, error)
+
+    def status(self, job_id: int) -> str:
+        return self.job(job_id).status
 
     def progress(self, job_id: int) -> tuple[int, int]:
         """(steps done, steps planned); planned is 0 until an epoch-based run knows its data."""
-        with self._lock:
-            if job_id in self._jobs:
-                entry = self._jobs[job_id]
-                return entry.steps_done, entry.total_steps
-        info = self.store.get_run(job_id)
-        return info.steps_done, info.total_steps
-
-    def job(self, job_id: int) -> Job:
-        with self._lock:
-            if job_id in self._jobs:
-                return self._as_job(self._jobs[job_id])
-        info = self.store.get_run(job_id)
-        return Job(info.id, info.status, info.steps_done, info.total_steps, info.owner, info.label,
-                   info.group, 0, info.error)
-
-    def list(self, owner: str | None = None) -> list[Job]:
-        """This runner's jobs (waiting, running and done), newest first."""
-        with self._lock:
-            return [self._as_job(e) for e in sorted(self._jobs.values(), key=lambda e: -e.job_id)
-                    if owner is None or e.owner == owner]
+        job = self.job(job_id)
+        return job.steps_done, job.total_steps
 
     def queue_length(self) -> int:
         with self._lock:
             return len(self._queue)
 
-    def _as_job(self, e: _Entry) -> Job:
-        position = next((i + 1 for i, q in enumerate(self._queue) if q is e), 0)
-        return Job(e.job_id, e.status, e.steps_done, e.total_steps, e.owner, e.label, e.group, position, e.error)
+    def waiting_for(self, owner: str) -> int:
+        with self._lock:
+            return sum(1 for e in self._queue if e.owner == owner)
 
     # --- control ------------------------------------------------------------------------
 
-    def cancel(self, job_id: int) -> bool:
-        """Take a waiting job off the queue, or stop a running one within a step. False when the
-        job has already ended (or is unknown to this runner)."""
+    def cancel(self, job_id: int, *, owner: str | None = None) -> bool:
+        """Take a waiting job off the queue, or stop a running one within a step. With `owner`,
+        only that owner's job is stopped (NotOwner otherwise); None is the teacher, who may stop
+        any. False when the job has already ended (or is unknown to this runner)."""
         with self._lock:
             entry = self._jobs.get(job_id)
             if entry is None or entry.status not in ("queued", "running"):
                 return False
-            entry.stop = True
+            if owner is not None and entry.owner != owner:
+                raise NotOwner(f"run {job_id} is not yours to stop")
             if entry.status == "queued":
                 self._queue.remove(entry)
                 entry.status = "cancelled"
                 self.store.set_status(job_id, "cancelled", "cancelled before it started")
                 self._lock.notify_all()
-            return True
+                return True
+        entry.control.stop()
+        return True
 
     def wait(self, job_id: int, timeout: float | None = None) -> str:
         """Block until the job has ended (or `timeout` seconds pass); returns its status."""
@@ -197,61 +253,56 @@ class JobRunner:
             return self._jobs[job_id].status
 
     def shutdown(self, wait: bool = True, timeout: float | None = 30.0) -> None:
-        """Refuse new jobs, cancel the waiting ones, stop the running one."""
+        """Refuse new jobs, cancel the waiting ones, stop the running ones, end the workers."""
         with self._lock:
             self._closed = True
-            for entry in list(self._queue):
+            for entry in self._queue:
                 entry.status = "cancelled"
                 self.store.set_status(entry.job_id, "cancelled", "the server stopped before it started")
             self._queue.clear()
-            if self._current is not None:
-                self._current.stop = True
+            running = [e for e in self._jobs.values() if e.status == "running"]
             self._lock.notify_all()
-            worker = self._worker
-        if wait and worker is not None and worker is not threading.current_thread():
-            worker.join(timeout)
+            threads = list(self._threads)
+        for entry in running:
+            entry.control.stop()
+        if wait:
+            deadline = None if timeout is None else time.monotonic() + timeout
+            for thread in threads:
+                if thread is not threading.current_thread():
+                    thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        self.executor.shutdown()
 
-    # --- the worker ---------------------------------------------------------------------
+    # --- the dispatchers ----------------------------------------------------------------
 
-    def _work(self) -> None:
+    def _dispatch(self) -> None:
         while True:
             with self._lock:
                 while not self._queue and not self._closed:
                     self._lock.wait()
-                if self._closed and not self._queue:
+                if self._closed:
                     return
-                entry = self._queue.popleft()
-                entry.status = "running"
-                self._current = entry
+                entry = self._take_next()
             self._run(entry)
-            with self._lock:
-                self._current = None
-                self._lock.notify_all()
 
     def _run(self, entry: _Entry) -> None:
-        try:   # pages show it as running from now on, while its data loads
+        try:   # pages show it as running from now on, while a worker loads its data
             self.store.set_status(entry.job_id, "running")
         except Exception:
             log.exception("could not mark run %s running", entry.job_id)
-
-        def on_step(record) -> None:
-            entry.steps_done, entry.total_steps = record.step, record.total_steps
-            time.sleep(0)   # hand the interpreter to a page's thread between steps
-
         try:
-            result = self._train(entry.model_cfg, entry.train_cfg, on_step=on_step,
-                                 should_stop=lambda: entry.stop, store=self.store, run_id=entry.job_id)
-            status, error = result.status, result.error
+            status, error = self.executor.run(entry.spec, entry.control)
         except BaseException as err:   # a crash ends this job, never the runner
             log.error("run %s failed:\n%s", entry.job_id, traceback.format_exc())
             status, error = "failed", f"{type(err).__name__}: {err}"
-            try:
+        if status == "failed":
+            try:   # a worker that died could not say so itself
                 self.store.set_status(entry.job_id, "failed", error)
             except Exception:
                 log.exception("could not record the failure of run %s", entry.job_id)
         with self._lock:
             entry.status, entry.error = status, error
             self._forget_old()
+            self._lock.notify_all()
 
     def _forget_old(self) -> None:
         # A server runs for days: keep the newest ended jobs in memory, the rest only in the store.
@@ -269,8 +320,9 @@ def get_runner() -> JobRunner:
     global _RUNNER
     with _RUNNER_LOCK:
         if _RUNNER is None:
-            max_queue = int(os.environ.get("RESNET_EXPLORER_MAX_QUEUE", DEFAULT_MAX_QUEUE))
-            _RUNNER = JobRunner(RunStore(), max_queue=max_queue,
-                                device=os.environ.get("RESNET_EXPLORER_DEVICE", "auto"))
+            env = os.environ
+            _RUNNER = JobRunner(RunStore(), max_queue=int(env.get("RESNET_EXPLORER_MAX_QUEUE", DEFAULT_MAX_QUEUE)),
+                                per_owner=int(env.get("RESNET_EXPLORER_MAX_PER_OWNER", DEFAULT_PER_OWNER)),
+                                device=env.get("RESNET_EXPLORER_DEVICE", "auto"))
             atexit.register(_RUNNER.shutdown, True, 5.0)
         return _RUNNER

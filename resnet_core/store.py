@@ -151,6 +151,27 @@ class RunStore:
             (status, time.time(), seconds, steps_done, final_train_loss, final_train_acc, test_acc,
              error, run_id))])
 
+    def set_progress(self, run_id: int, done: int, total: int) -> None:
+        """Progress of a run whose steps are not training steps (an analysis task)."""
+        self._write([("UPDATE runs SET steps_done=?, total_steps=? WHERE id=?", (done, total, run_id))])
+
+    # --- analysis tasks: a run row for progress and status, and a JSON result -------------------
+
+    def create_task(self, name: str, params: dict, model_cfg: ModelConfig, train_cfg: TrainConfig, *,
+                    owner: str = "", label: str = "", group: str = "") -> int:
+        run_id = self.create_run(model_cfg, train_cfg, owner=owner, label=label, group=group)
+        self._write([("INSERT INTO tasks (run_id, name, params) VALUES (?, ?, ?)",
+                      (run_id, name, json.dumps(params)))])
+        return run_id
+
+    def save_result(self, run_id: int, result: dict) -> None:
+        self._write([("UPDATE tasks SET result=? WHERE run_id=?", (json.dumps(result), run_id))])
+
+    def result(self, run_id: int) -> dict | None:
+        """A task's result, None while it has none (still running, failed, or not a task)."""
+        rows = self._query("SELECT result FROM tasks WHERE run_id=?", (run_id,))
+        return json.loads(rows[0][0]) if rows and rows[0][0] is not None else None
+
     def get_run(self, run_id: int) -> RunInfo:
         rows = self._query(f"SELECT {RUN_COLUMNS} FROM runs WHERE id=?", (run_id,))
         if not rows:

@@ -38,6 +38,9 @@ CREATE TABLE IF NOT EXISTS evals (
 CREATE TABLE IF NOT EXISTS stats (
     run_id INTEGER NOT NULL, step INTEGER NOT NULL, data BLOB NOT NULL);
 CREATE UNIQUE INDEX IF NOT EXISTS stats_by_step ON stats(run_id, step);
+CREATE TABLE IF NOT EXISTS tasks (
+    run_id INTEGER PRIMARY KEY, name TEXT NOT NULL, params TEXT NOT NULL DEFAULT '{}',
+    result TEXT);
 """
 
 

@@ -31,7 +31,7 @@ import streamlit as st
 
 from resnet_core import ConfigError, ModelConfig, TrainConfig
 from resnet_core.data import DatasetMissing
-from resnet_core.jobs import JobRunner, QueueFull, get_runner
+from resnet_core.jobs import JobRunner, NotOwner, OwnerLimit, QueueFull, get_runner
 from resnet_core.store import EvalColumns, RunInfo, RunNotFound, RunStore, StepColumns
 
 from .i18n import lang, t
@@ -128,6 +128,9 @@ def submit(runs: Sequence[tuple[str, ModelConfig, TrainConfig]], *, group: str) 
     try:
         return runner().submit_many([(_label(label), m, tc) for label, m, tc in runs],
                                     owner=uid, group=group)
+    except OwnerLimit:
+        st.warning(t("runs.owner_limit", waiting=runner().waiting_for(uid), limit=runner().per_owner),
+                   icon=":material/hourglass_top:")
     except QueueFull:
         r = runner()
         st.warning(t("runs.queue_full", waiting=r.queue_length(), places=r.max_queue, asked=len(runs)),
@@ -166,7 +169,30 @@ def cuda_available() -> bool:
 
 
 def cancel(run_id: int) -> bool:
-    return runner().cancel(run_id)
+    """Stop one of this user's runs; the runner refuses anyone else's."""
+    try:
+        return runner().cancel(run_id, owner=owner())
+    except NotOwner:
+        st.warning(t("runs.not_yours"), icon=":material/block:")
+        return False
+
+
+def submit_task(name: str, params: dict, *, label: str, group: str, model_cfg: ModelConfig | None = None,
+                train_cfg: TrainConfig | None = None) -> list[int] | None:
+    """Queue an analysis task (resnet_core.tasks) for this user; its progress shows like a
+    run's, its result is ``store().result(id)`` once finished. None after showing why not."""
+    uid = owner()
+    try:
+        return [runner().submit_task(name, params, owner=uid, label=_label(label), group=group,
+                                     model_cfg=model_cfg, train_cfg=train_cfg)]
+    except OwnerLimit:
+        st.warning(t("runs.owner_limit", waiting=runner().waiting_for(uid), limit=runner().per_owner),
+                   icon=":material/hourglass_top:")
+    except QueueFull:
+        r = runner()
+        st.warning(t("runs.queue_full", waiting=r.queue_length(), places=r.max_queue, asked=1),
+                   icon=":material/hourglass_top:")
+    return None
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -353,7 +379,7 @@ def progress_rows(views: Sequence[RunView], prefix: str, *, stop: bool = True) -
     for view in views:
         cols = st.columns([5, 1]) if stop else [st.container()]
         cols[0].progress(view.progress, text=f"**{view.info.label}** — {status_text(view)}")
-        if stop and view.active:
+        if stop and view.active and view.info.owner == owner():   # only the owner stops a run
             if cols[1].button(t("runs.stop"), key=f"{prefix}_stop_{view.id}", icon=":material/stop:"):
                 cancel(view.id)
                 st.toast(t("runs.stopping", label=view.info.label))
