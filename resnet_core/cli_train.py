@@ -14,10 +14,11 @@ import json
 import math
 import time
 
+from . import cli_analysis
 from .config import (DATASETS, DEVICES, OPTIMIZERS, SCHEDULES, SHORTCUTS, ConfigError, TrainConfig,
                      arch_config)
 
-EXPERIMENT_NAMES = ("degradation", "shortcuts", "bn")
+EXPERIMENT_NAMES = ("degradation", "shortcuts", "bn") + cli_analysis.ANALYSES
 
 
 def register(subparsers) -> None:
@@ -49,12 +50,14 @@ def register(subparsers) -> None:
 
     p = subparsers.add_parser("experiment", help="the paper's experiments, shrunk to run live")
     p.add_argument("name", choices=EXPERIMENT_NAMES,
-                   help="degradation: plain-20/56 vs ResNet-20/56; shortcuts: A/B/C; bn: with and without BN")
+                   help="degradation: plain-20/56 vs ResNet-20/56; shortcuts: A/B/C; bn: with and without BN; "
+                        "lesion: blocks deleted at test time; landscape: loss slices")
     p.add_argument("--dataset", choices=DATASETS, default="digits", help="default: digits (built in)")
     p.add_argument("--data-dir", default="", help="folder of real datasets (default: the per-user one)")
     p.add_argument("--steps", type=int, default=200, help="steps per net (default 200)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--width", type=int, default=8, help="channels of the first stage (default 8)")
+    cli_analysis.add_arguments(p)
     _common(p)
     p.set_defaults(func=run_experiment_cmd)
 
@@ -148,6 +151,8 @@ def _guarded(store, run_id, fn):
 
 
 def run_experiment_cmd(args: argparse.Namespace) -> int:
+    if args.name in cli_analysis.ANALYSES:
+        return cli_analysis.run(args, _store, _guarded)
     from .experiments import EXPERIMENTS, ExperimentRow, degradation_verdict, run_experiment
 
     runs = EXPERIMENTS[args.name](args.dataset, steps=args.steps, seed=args.seed, device=args.device,
