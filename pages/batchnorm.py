@@ -9,8 +9,8 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from resnet_core import ModelConfig, bn_demo, experiments
-from ui import charts, guard, guarded, keep, label_of, presets, runs, style, t
+from resnet_core import ModelConfig, analysis, bn_demo, experiments
+from ui import charts, guard, guarded, keep, label_of, presets, runs, style, t, terms
 
 presets.apply("batchnorm")
 st.title(t("page.batchnorm.title"))
@@ -158,7 +158,28 @@ def at_init() -> None:
     entries = [(t(f"batchnorm.norm.{norm}"), kind, norm, init_profile(kind, depth, norm)) for norm in NORMS]
     st.plotly_chart(std_chart(entries, t("batchnorm.axis.std")), config=NO_BAR, key="batchnorm_init_std")
     layer_details(entries, "batchnorm_init_layer")
-    st.markdown(t(f"batchnorm.init.reading.{kind}"))
+    if kind == "plain":
+        st.markdown(shrink_reading(depth))
+    else:
+        st.markdown(t("batchnorm.init.reading.residual"))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def signal_steps(depth: int, norm: str) -> analysis.SignalSteps:
+    cfg = net_config("plain", depth, norm)
+    return analysis.signal_steps(bn_demo.fresh_model(cfg), bn_demo.real_batch(cfg, DATASET, PROFILE_IMAGES))
+
+
+PLACES = ("map8", "grow", "map4", "map2")
+
+
+def shrink_reading(depth: int) -> str:
+    """Where the plain net's signal shrinks without BN, as measured (not assumed)."""
+    off, on = signal_steps(depth, "none"), signal_steps(depth, "batch")
+    steps = [t(f"batchnorm.place.{place}", ratio=f"{off.by_place[place][0]:.2f}", n=off.by_place[place][1])
+             for place in PLACES if place in off.by_place]
+    return t("batchnorm.init.reading.plain", overall=f"{off.overall:.2g}", steps="; ".join(steps),
+             bn_overall=f"{on.overall:.2g}")
 
 
 # 3. Trained with and without BN (background runs), and their activations afterwards
@@ -178,7 +199,7 @@ def curves_of(views, metric: str) -> list:
     for v in views:
         kind, norm = kind_norm(v.info)
         x, y = (v.steps.step, v.steps.loss) if metric == "loss" else (v.evals.step, v.evals.test_acc)
-        out.append(charts.Curve(v.info.label, kind, x, y, shade=1 if norm == "batch" else 0,
+        out.append(charts.Curve(terms.net_label(v.info.label), kind, x, y, shade=1 if norm == "batch" else 0,
                                 dash="solid" if norm == "batch" else "dash", markers=metric != "loss"))
     return out
 
@@ -193,7 +214,7 @@ def recorded_stats(views) -> tuple[list[Entry], int]:
             continue
         kind, norm = kind_norm(v.info)
         prof = bn_demo.LayerProfile(cols.names, cols.mean[-1], cols.std[-1], cols.zero_frac[-1], [])
-        entries.append((v.info.label, kind, norm, prof))
+        entries.append((terms.net_label(v.info.label), kind, norm, prof))
         steps.append(cols.step[-1])
     return entries, min(steps) if steps else 0
 
@@ -206,12 +227,13 @@ def draw_runs(views) -> None:
         curves_of(views, "loss"), y_title=t("batchnorm.train.loss_axis"), log_y=True, revision="batchnorm_loss"))
     acc_fig = runs.cached_figure(("batchnorm-acc",) + key, lambda: charts.curves(
         curves_of(views, "acc"), y_title=t("batchnorm.train.acc_axis"), y_range=(0, 1.02), revision="batchnorm_acc"))
-    left.plotly_chart(loss_fig, config=NO_BAR, key="batchnorm_loss_chart")
-    right.plotly_chart(acc_fig, config=NO_BAR, key="batchnorm_acc_chart")
+    runs.show_figure(left, loss_fig, config=NO_BAR, key="batchnorm_loss_chart")
+    runs.show_figure(right, acc_fig, config=NO_BAR, key="batchnorm_acc_chart")
     entries, step = recorded_stats(views)
     if entries:
         st.markdown(t("batchnorm.train.stats", step=step))
-        st.plotly_chart(std_chart(entries, t("batchnorm.axis.std")), config=NO_BAR, key="batchnorm_stats_chart")
+        stats = runs.cached_figure(("batchnorm-stats", step) + key, lambda: std_chart(entries, t("batchnorm.axis.std")))
+        runs.show_figure(st, stats, config=NO_BAR, key="batchnorm_stats_chart")
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -228,10 +250,10 @@ def after_training(views) -> None:
     st.subheader(t("batchnorm.after.title"))
     st.markdown(t("batchnorm.after.intro", n=PROFILE_IMAGES))
     db = str(runs.store().path)
-    entries = [(v.info.label, *kind_norm(v.info), trained_profile(v.id, db)) for v in done]
+    entries = [(terms.net_label(v.info.label), *kind_norm(v.info), trained_profile(v.id, db)) for v in done]
     st.plotly_chart(std_chart(entries, t("batchnorm.axis.std")), config=NO_BAR, key="batchnorm_after_std")
     layer_details(entries, "batchnorm_after_layer")
-    missing = [v.info.label for v in views if not v.info.has_checkpoint]
+    missing = [terms.net_label(v.info.label) for v in views if not v.info.has_checkpoint]
     if missing:
         st.caption(t("batchnorm.after.missing", runs=", ".join(missing)))
 
@@ -266,8 +288,25 @@ def training() -> None:
     runs.live_runs(ids, guarded(draw_runs))
     if not busy:
         views = runs.read(ids)
-        st.markdown(t("batchnorm.train.reading"))
+        measured_reading(views)
         after_training(views)
+
+
+def measured_reading(views) -> None:
+    """What these runs showed, net by net, and only the readings they support."""
+    ends, lines = {}, []
+    for v in views:
+        i = v.info
+        end = analysis.outcome(i.status, i.final_train_loss if i.final_train_loss is not None else float("nan"),
+                               i.model_cfg.num_classes)
+        ends[kind_norm(i)] = (end, i.final_train_loss)
+        loss = "–" if i.final_train_loss is None else f"{i.final_train_loss:.3f}"
+        lines.append(t("batchnorm.train.row", net=terms.net_label(i.label), loss=loss,
+                       outcome=t(f"batchnorm.outcome.{end}")))
+    st.markdown(t("batchnorm.train.measured") + "\n\n" + "\n".join(f"- {line}" for line in lines))
+    for code in analysis.bn_findings(ends):
+        st.markdown(t(f"batchnorm.finding.{code}"))
+    st.caption(t("batchnorm.train.try_56"))
 
 
 with guard():

@@ -181,8 +181,8 @@ def draw(views: list) -> None:
     acc_fig = runs.cached_figure(("build-acc",) + key, lambda: charts.curves(
         acc, y_title=t("build.acc_axis"), y_range=(0, 100), revision="build-acc"))
     left, right = st.columns(2)
-    left.plotly_chart(loss_fig, config=runs.png_config("training-loss"), key="build_loss_chart")
-    right.plotly_chart(acc_fig, config=runs.png_config("training-accuracy"), key="build_acc_chart")
+    runs.show_figure(left, loss_fig, config=runs.png_config("training-loss"), key="build_loss_chart")
+    runs.show_figure(right, acc_fig, config=runs.png_config("training-accuracy"), key="build_acc_chart")
     st.dataframe(comparison(views), hide_index=True)
 
 

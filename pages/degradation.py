@@ -8,7 +8,7 @@ import streamlit as st
 
 from resnet_core import experiments
 from resnet_core.diagram import describe
-from ui import charts, guard, keep, label_of, nav, presets, runs, style, t
+from ui import charts, guard, keep, label_of, nav, presets, runs, style, t, terms
 
 presets.apply("degradation")
 st.title(t("page.degradation.title"))
@@ -90,7 +90,7 @@ def draw(views: list) -> None:
     shades = charts.assign_shades([(kind_of(v.info), v.info.model_cfg.depth) for v in views])
     loss, err = [], []
     for v, shade in zip(views, shades):
-        name, kind = net_name(v.info.label), kind_of(v.info)
+        name, kind = terms.net_label(net_name(v.info.label)), kind_of(v.info)
         width = 3.5 if v.info.model_cfg.depth >= 56 else 2.2
         loss.append(charts.Curve(name, kind, v.steps.step, v.steps.loss, shade=shade, width=width))
         err.append(charts.Curve(name, kind, v.steps.step, [100 * (1 - a) for a in v.steps.acc], shade=shade,
@@ -101,8 +101,8 @@ def draw(views: list) -> None:
     err_fig = runs.cached_figure(("degradation-err",) + key, lambda: charts.curves(
         err, y_title=t("degradation.err_axis"), y_range=(0, 100), revision="deg-err"))
     left, right = st.columns(2)
-    left.plotly_chart(loss_fig, config=runs.png_config("degradation-training-loss"), key="degradation_loss")
-    right.plotly_chart(err_fig, config=runs.png_config("degradation-training-error"), key="degradation_err")
+    runs.show_figure(left, loss_fig, config=runs.png_config("degradation-training-loss"), key="degradation_loss")
+    runs.show_figure(right, err_fig, config=runs.png_config("degradation-training-error"), key="degradation_err")
     if all(v.info.status == "finished" for v in views) and len(views) == len(NETS):
         final_table(views)
     elif not any(v.active for v in views):
@@ -122,7 +122,7 @@ def final_table(views: list) -> None:
             continue
         paper = (t("degradation.paper_res", err=PAPER_ERROR[net]) if net in PAPER_ERROR
                  else t("degradation.paper_plain"))
-        rows.append({t("degradation.col.net"): net,
+        rows.append({t("degradation.col.net"): terms.net_label(net),
                      t("unit.params"): style.fmt_int(describe(i.model_cfg).params),
                      t("degradation.col.loss"): f"{i.final_train_loss:.3f}",
                      t("degradation.col.train_err"): f"{100 * (1 - i.final_train_acc):.1f}%",

@@ -2,17 +2,17 @@
 
 At initialisation (one forward and backward pass, instant) for any depth up to 110, BN on or off,
 any activation and init; and during training, from live runs, as a layer x step heatmap and a
-norm-vs-depth profile. Beside them, the 1 + dF/dx argument with measured per-block gains.
-What the numbers say is decided from the numbers, not from the settings.
+norm-vs-depth profile. Beside them, the 1 + dF/dx argument (He et al. 2016; exact only for pre-activation blocks) with
+measured per-block gains. What the numbers say is decided from the numbers, not from the settings.
 """
 
 import numpy as np
 import streamlit as st
 
-from resnet_core import ModelConfig, TrainConfig, arch_config, experiments
+from resnet_core import ModelConfig, TrainConfig, analysis, arch_config, experiments
 from resnet_core.config import ACTIVATIONS, INITS
 from resnet_core.probes import block_gradient_gains, grad_norms_at_init
-from ui import charts, guard, keep, label_of, presets, runs, style, t
+from ui import charts, guard, keep, label_of, lang, presets, runs, style, t, terms
 
 presets.apply("gradients")
 st.title(t("page.gradients.title"))
@@ -21,7 +21,7 @@ st.markdown(t("gradients.lead"))
 DEPTHS = [8, 11, 14, 20, 29, 32, 44, 56, 110]   # 6n+2 for basic/pre-act, 9n+2 for bottleneck
 BLOCKS = ["basic", "preact", "bottleneck"]
 PROBE_SIZE, PROBE_BATCH = 16, 16   # random 16x16 images: the same picture as 32x32, four times faster
-VANISH, GROW = 1e-3, 1e3           # input-side / output-side ratios we call vanishing or growing
+VANISH, GROW = analysis.VANISH, analysis.GROW   # input-side / output-side ratios: vanishing, growing
 GROUP = "gradients"
 # One click to each setting worth seeing (bench/bench_probes.py measured all three).
 SCENARIOS = {
@@ -53,10 +53,10 @@ def verdict(ratio: float, zeros: int) -> str:
     if zeros:
         return t("gradients.verdict.zero", n=zeros)
     if ratio < VANISH:
-        return t("gradients.verdict.vanish")
+        return t("gradients.verdict.vanish", ratio=style.fmt_ratio(ratio))
     if ratio > GROW:
-        return t("gradients.verdict.grow")
-    return t("gradients.verdict.healthy")
+        return t("gradients.verdict.grow", ratio=style.fmt_ratio(ratio))
+    return t("gradients.verdict.within", ratio=style.fmt_ratio(ratio))
 
 
 def use_scenario(code: str) -> None:
@@ -82,6 +82,8 @@ def init_controls() -> tuple[ModelConfig, int]:
     init = c5.selectbox(t("gradients.init"), list(INITS), format_func=label_of("gradients.inits"),
                         **keep("gradients_init"))
     seed = c6.number_input(t("gradients.seed"), 0, 9999, 0, **keep("gradients_seed"))
+    if block == "preact":
+        st.caption(t("gradients.preact_note"))
     cfg = arch_config(f"resnet{depth}", block=block, norm="batch" if norm else "none", activation=activation,
                       init=init, input_size=PROBE_SIZE)
     return cfg, int(seed)
@@ -120,26 +122,30 @@ def charts_name(cfg: ModelConfig) -> str:
     return f"{kind}-{cfg.depth}"
 
 
+def reading(cfg: ModelConfig, ratios: dict) -> tuple[str, dict]:
+    """The explanation the measured ratios support (analysis.gradient_reading), with its values."""
+    plain, res = ratios["plain"], ratios["residual"]
+    values = dict(plain=style.fmt_ratio(plain), residual=style.fmt_ratio(res), depth=cfg.depth)
+    return f"gradients.explain.{analysis.gradient_reading(cfg, plain, res)}", values
+
+
 def explain(cfg: ModelConfig, ratios: dict) -> None:
-    """The honest reading, from the measured ratios; the paper's setting gets its own note."""
-    if cfg.norm == "batch":
-        st.info(t("gradients.explain.bn"), icon=":material/info:")
-    elif ratios["plain"] < VANISH <= ratios["residual"]:
-        st.success(t("gradients.explain.vanish"), icon=":material/check_circle:")
-    elif cfg.activation in ("relu", "leaky_relu", "gelu") and cfg.init == "he":
-        st.info(t("gradients.explain.he"), icon=":material/info:")
-    else:
-        st.info(t("gradients.explain.other"), icon=":material/info:")
+    key, values = reading(cfg, ratios)
+    st.info(t(key, **values), icon=":material/info:")
+    if cfg.activation == "sigmoid":
+        st.caption(t("gradients.sigmoid_note"))
 
 
 def one_plus(results: dict, twins: dict) -> None:
     st.subheader(t("gradients.one_plus.title"))
+    block = twins["residual"].block
     st.latex(r"x_{out} = x_{in} + F(x_{in}) \quad\Rightarrow\quad "
              r"\frac{\partial L}{\partial x_{in}} = \frac{\partial L}{\partial x_{out}}"
              r"\left(1 + \frac{\partial F}{\partial x_{in}}\right)")
     left, right = st.columns([2, 3], gap="large")
     with left:
         st.markdown(t("gradients.one_plus.text"))
+        st.markdown(t("gradients.one_plus.exact" if block == "preact" else "gradients.one_plus.approx"))
         rows = []
         for kind, r in results.items():
             gains = np.asarray(r["gains"])
@@ -164,7 +170,8 @@ def pair_configs(depth: int, bn: bool, activation: str, steps: int) -> list[tupl
                        block="preact" if activation == "sigmoid" else "basic")
     # Without BN the paper's lr of 0.1 blows a deep net up; one gentler lr for both keeps it fair.
     train = experiments.recipe("digits", steps=steps).replace(lr=0.1 if bn else 0.01)
-    return [(charts_name(base.replace(residual=r)), base.replace(residual=r), train) for r in (False, True)]
+    # Stored labels are English ("plain-20"); terms.net_label translates them where shown.
+    return [(f"{'ResNet' if r else 'plain'}-{depth}", base.replace(residual=r), train) for r in (False, True)]
 
 
 def live() -> None:
@@ -191,7 +198,7 @@ def live() -> None:
     plain_ids = [r.id for r in known if not r.model_cfg.residual]
     res_ids = [r.id for r in known if r.model_cfg.residual]
     pair = [i for i in st.session_state.get("_gradients_pair", []) if i in by_id]
-    label = lambda i: runs.run_label(by_id[i])  # noqa: E731
+    label = lambda i: terms.net_label(runs.run_label(by_id[i]))  # noqa: E731
     c1, c2 = st.columns(2)
     picked = []
     for col, ids, kind in ((c1, plain_ids, "plain"), (c2, res_ids, "residual")):
@@ -216,20 +223,25 @@ def draw_live(views: list, at_step: int) -> None:
         data.append((v, steps, names, matrix))
     zrange = charts.log_range(*[m for *_, m in data])
     cols = st.columns(len(data))
-    profiles = []
+    profiles, shown = [], []
     for col, (v, steps, names, matrix) in zip(cols, data):
         kind = "residual" if v.info.model_cfg.residual else "plain"
-        col.plotly_chart(charts.grad_heatmap(steps, names, matrix, title=v.info.label, zrange=zrange,
-                                             revision=f"heat-{v.id}"),
-                         config=runs.png_config(f"gradients-heatmap-run{v.id}"), key=f"gradients_heat_{v.id}")
+        # One heatmap per change of the run for the whole class, not one per viewer and tick.
+        heat = runs.cached_figure(
+            ("gradients-heat", v.id, v.info.status, steps[-1] if steps else 0, zrange, v.info.label, lang()),
+            lambda v=v, steps=steps, names=names, matrix=matrix: charts.grad_heatmap(
+                steps, names, matrix, title=terms.net_label(v.info.label), zrange=zrange, revision=f"heat-{v.id}"))
+        runs.show_figure(col, heat, config=runs.png_config(f"gradients-heatmap-run{v.id}"), key=f"gradients_heat_{v.id}")
         step, norms = runs.grads_at(v.id, at_step)
         if norms is not None:
             ix = charts.main_path(names)
-            profiles.append(charts.Profile(f"{v.info.label} · {t('charts.step')} {step}", kind,
+            profiles.append(charts.Profile(f"{terms.net_label(v.info.label)} · {t('charts.step')} {step}", kind,
                                            [names[i] for i in ix], np.asarray(norms)[ix]))
+            shown.append((v.id, step))
     st.markdown(f"**{t('gradients.live.profile_title')}**")
-    st.plotly_chart(charts.depth_profile(profiles, revision="live-profile"),
-                    config=runs.png_config("gradients-profile"), key="gradients_live_profile")
+    profile = runs.cached_figure(("gradients-profile", tuple(shown), lang()),
+                                 lambda: charts.depth_profile(profiles, revision="live-profile"))
+    runs.show_figure(st, profile, config=runs.png_config("gradients-profile"), key="gradients_live_profile")
     st.caption(t("gradients.live.caption"))
 
 

@@ -227,8 +227,8 @@ def draw_runs(views) -> None:
         curves_of(views, "loss"), y_title=t("shortcuts.train.loss_axis"), log_y=True, revision="shortcuts_loss"))
     acc_fig = runs.cached_figure(("shortcuts-acc",) + key, lambda: charts.curves(
         curves_of(views, "acc"), y_title=t("shortcuts.train.acc_axis"), y_range=(0, 1.02), revision="shortcuts_acc"))
-    left.plotly_chart(loss_fig, config=NO_BAR, key="shortcuts_loss_chart")
-    right.plotly_chart(acc_fig, config=NO_BAR, key="shortcuts_acc_chart")
+    runs.show_figure(left, loss_fig, config=NO_BAR, key="shortcuts_loss_chart")
+    runs.show_figure(right, acc_fig, config=NO_BAR, key="shortcuts_acc_chart")
     if views and not any(v.active for v in views):
         results_table(views)
         st.info(t("shortcuts.train.honest"), icon=":material/info:")

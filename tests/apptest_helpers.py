@@ -87,3 +87,17 @@ def array(value) -> np.ndarray:
         shape = [int(s) for s in str(value.get("shape", flat.size)).split(",")]
         return flat.reshape(shape)
     return np.array(value, dtype=float)
+
+
+def progress_bars(at) -> list[tuple[str, str, float]]:
+    """The live progress rows on the page (ui.runs.progress_rows): (label, status, percent done)."""
+    import html
+    import re
+
+    row = re.compile(r'aria-valuenow="([\d.]+)".*?<b>(.*?)</b> — (.*?)</div>', re.S)
+    found = []
+    for md in at.markdown:
+        if 'class="rx-run"' in md.value:
+            found += [(html.unescape(label), html.unescape(status), float(pct))
+                      for pct, label, status in row.findall(md.value)]
+    return found

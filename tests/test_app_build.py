@@ -12,7 +12,7 @@ from resnet_core.flops import count
 from resnet_core.store import RunStore
 from ui import runs
 
-from apptest_helpers import RAW_KEY, assert_clean, metrics, open_page, own_store
+from apptest_helpers import RAW_KEY, assert_clean, metrics, open_page, own_store, progress_bars
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +110,7 @@ def test_a_short_run_trains_live_and_is_compared_and_exported(store):
     assert info.label == "ResNet-20" and info.group == "build" and info.train_cfg.steps == 20
     assert at.multiselect(key="build_overlay").value == [info.id]
     _wait_finished(at, store, info.id)
-    assert [p.proto.text for p in at.get("progress")] == ["**ResNet-20** — finished"]
+    assert progress_bars(at) == [("ResNet-20", "finished", 100.0)]
     table = at.dataframe[-1].value
     assert list(table["status"]) == ["finished"] and list(table["steps"]) == ["20/20"]
     loss, acc = at.get("plotly_chart")[1:3]

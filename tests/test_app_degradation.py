@@ -9,11 +9,11 @@ from types import SimpleNamespace
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from resnet_core import experiments
+from resnet_core import experiments, jobs
 from resnet_core.store import RunStore
 from ui import runs
 
-from apptest_helpers import APP, RAW_KEY, open_page, own_store
+from apptest_helpers import APP, RAW_KEY, open_page, own_store, progress_bars
 
 ME, CLASSMATE = "deg0test", "deg1mate"
 
@@ -111,11 +111,12 @@ def test_train_all_four_queues_the_experiment_and_shows_progress(store):
     mine = store.list_runs(owner="deg4live")
     assert sorted(r.label for r in mine) == ["ResNet-20", "ResNet-56", "plain-20", "plain-56"]
     assert {r.train_cfg.steps for r in mine} == {300} and {r.group for r in mine} == {"degradation"}
-    bars = [p.proto.text for p in at.get("progress")]
-    assert len(bars) == 4 and any("waiting in the queue" in b for b in bars)
+    bars = progress_bars(at)
+    assert sorted(b[0] for b in bars) == sorted(r.label for r in mine)
+    assert any("waiting in the queue" in status for _, status, _ in bars)
     assert len(at.button(key=f"degradation_stop_{mine[0].id}").proto.label) > 0
     for r in mine:
-        runs.cancel(r.id)
+        jobs.get_runner().cancel(r.id)
     deadline = time.monotonic() + 60
     while any(store.get_run(r.id).status in ("queued", "running") for r in mine):
         assert time.monotonic() < deadline, "cancelled runs did not stop"

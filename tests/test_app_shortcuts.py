@@ -9,7 +9,7 @@ from resnet_core import flops, jobs
 from resnet_core.jobs import JobRunner, QueueFull
 from ui import nav
 
-from apptest_helpers import APP, RAW_KEY, open_page, own_store
+from apptest_helpers import APP, RAW_KEY, open_page, own_store, progress_bars
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -145,7 +145,7 @@ def test_one_experiment_at_a_time(runner, monkeypatch):
     try:
         assert not at.exception
         assert at.button(key="shortcuts_train").disabled, "a second click would queue a second experiment"
-        assert [p.value for p in at.get("progress")] == [0.0] * 4
+        assert [pct for *_, pct in progress_bars(at)] == [0.0] * 4
     finally:
         for run_id in ids:
             runner.store.set_status(run_id, "cancelled")

@@ -21,8 +21,6 @@ import csv
 import io
 import re
 import secrets
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -34,6 +32,7 @@ from resnet_core.data import DatasetMissing
 from resnet_core.jobs import JobRunner, NotOwner, OwnerLimit, QueueFull, get_runner
 from resnet_core.store import EvalColumns, RunInfo, RunNotFound, RunStore, StepColumns
 
+from . import live_charts
 from .i18n import lang, t
 
 POLL_SECONDS = 0.75     # live charts refresh at least once a second while a run trains
@@ -335,11 +334,6 @@ def live_runs(run_ids: Sequence[int], draw: Callable[[list[RunView]], None], *,
 
 # --- figures shared between viewers --------------------------------------------------------
 
-_FIGURES: OrderedDict = OrderedDict()
-_FIGURES_LOCK = threading.Lock()
-_FIGURES_KEPT = 256
-
-
 def views_key(views: Sequence[RunView]) -> tuple:
     """What a chart of these runs depends on: ids, statuses, steps and evaluations so far, and
     the language. Equal keys mean equal charts."""
@@ -347,20 +341,8 @@ def views_key(views: Sequence[RunView]) -> tuple:
                   v.info.label) for v in views) + (lang(),)
 
 
-def cached_figure(key: tuple, build: Callable[[], "object"]):
-    """`build()` once per key for the whole server: a class watching the same runs, or a page
-    polling runs that have not moved, reuses the figure instead of rebuilding it every tick.
-    The figure is shared: draw it, never change it."""
-    with _FIGURES_LOCK:
-        if key in _FIGURES:
-            _FIGURES.move_to_end(key)
-            return _FIGURES[key]
-    fig = build()
-    with _FIGURES_LOCK:
-        _FIGURES[key] = fig
-        while len(_FIGURES) > _FIGURES_KEPT:
-            _FIGURES.popitem(last=False)
-    return fig
+cached_figure = live_charts.figure   # build once per key for the whole server (ui/live_charts.py)
+show_figure = live_charts.show       # draw it, sending the message made for the first viewer
 
 
 # --- drawing helpers shared by the pages --------------------------------------------------
@@ -375,16 +357,39 @@ def status_text(view: RunView) -> str:
 
 
 def progress_rows(views: Sequence[RunView], prefix: str, *, stop: bool = True) -> None:
-    """One progress bar per run, with a Stop button while it is queued or running."""
-    for view in views:
-        cols = st.columns([5, 1]) if stop else [st.container()]
-        cols[0].progress(view.progress, text=f"**{view.info.label}** — {status_text(view)}")
-        if stop and view.active and view.info.owner == owner():   # only the owner stops a run
-            if cols[1].button(t("runs.stop"), key=f"{prefix}_stop_{view.id}", icon=":material/stop:"):
+    """Every run's progress in one element, then a Stop button for each of this user's runs
+    that is queued or running (other people's runs have none). A class re-sends this every tick:
+    one message for all runs, not a row of four elements per run."""
+    st.markdown(progress_html(views), unsafe_allow_html=True)
+    me = owner()
+    mine = [v for v in views if stop and v.active and v.info.owner == me]   # only the owner stops a run
+    if mine:
+        cols = st.columns(min(len(mine), 4))
+        for i, view in enumerate(mine):
+            if cols[i % len(cols)].button(f"{t('runs.stop')} · {view.info.label}", key=f"{prefix}_stop_{view.id}",
+                                          icon=":material/stop:"):
                 cancel(view.id)
                 st.toast(t("runs.stopping", label=view.info.label))
+    for view in views:
         if view.info.status in ("failed", "diverged") and view.info.error:
             st.caption(t(f"runs.why.{view.info.status}", msg=view.info.error))
+
+
+_BAR = ('<div class="rx-run" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow="{pct:.0f}" '
+        'aria-label="{label}" style="margin:0 0 .55rem 0">'
+        '<div style="font-size:.92rem;margin-bottom:.15rem"><b>{label}</b> — {status}</div>'
+        '<div style="background:#E3E8EF;border-radius:5px;height:8px;overflow:hidden">'
+        '<div style="width:{pct:.1f}%;background:{color};height:8px"></div></div></div>')
+
+
+def progress_html(views: Sequence[RunView]) -> str:
+    """One progress bar per run (label, status, share done), as HTML; labels are escaped."""
+    from html import escape
+
+    from .style import PLAIN, RESIDUAL
+
+    return "".join(_BAR.format(pct=100 * v.progress, label=escape(v.info.label), status=escape(status_text(v)),
+                               color=RESIDUAL if v.info.model_cfg.residual else PLAIN) for v in views)
 
 
 def metrics_csv(run_id: int) -> str:

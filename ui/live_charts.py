@@ -1,0 +1,96 @@
+"""Live charts built once per change of the runs, and sent to every viewer without rebuilding.
+
+A class of 60 watches the same runs, and each watching browser reruns its live fragment about
+once a second. ``st.plotly_chart`` would copy the figure, turn it into JSON and hash it again in
+every one of those reruns (about two thirds of a live page's rerun on a busy server). Here the
+chart's figure is built once per key and its message made once, the first time any session asks
+for them, and every session then sends that same message:
+
+    fig = live_charts.figure(("degradation-loss",) + runs.views_key(views), lambda: charts.curves(...))
+    live_charts.show(left, fig, config=..., key="degradation_loss")
+
+The message is what ``st.plotly_chart(fig, config=config, key=key)`` sends (tests/test_live_charts.py
+checks that field by field), so the browser cannot tell the two apart; an unchanged chart is also
+the same message, which the browser already holds in its message cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from typing import Any, Callable
+
+import plotly.io
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+from streamlit.elements.lib.layout_utils import LayoutConfig
+from streamlit.proto.PlotlyChart_pb2 import PlotlyChart as PlotlyChartProto
+
+KEPT = 256          # figures kept: a class's worth of distinct live charts, and then some
+
+_FIGURES: OrderedDict[tuple, Any] = OrderedDict()     # key -> shared figure
+_KEY_OF: dict[int, tuple] = {}                          # id(shared figure) -> its key
+_MESSAGES: dict[tuple, tuple[PlotlyChartProto, int]] = {}   # (key, config, element key) -> message
+_LOCK = threading.Lock()
+
+
+def figure(key: tuple, build: Callable[[], Any]):
+    """`build()` once per key for the whole server; the figure is shared: draw it, never change it."""
+    with _LOCK:
+        fig = _FIGURES.get(key)
+        if fig is not None:
+            _FIGURES.move_to_end(key)
+            return fig
+    fig = build()
+    with _LOCK:
+        if key in _FIGURES:             # another session built it meanwhile: share theirs
+            return _FIGURES[key]
+        _FIGURES[key], _KEY_OF[id(fig)] = fig, key
+        while len(_FIGURES) > KEPT:
+            old_key, old = _FIGURES.popitem(last=False)
+            del _KEY_OF[id(old)]
+            for k in [k for k in _MESSAGES if k[0] == old_key]:
+                del _MESSAGES[k]
+    return fig
+
+
+def show(container, fig, *, config: dict | None = None, key: str = "") -> None:
+    """``container.plotly_chart(fig, config=config, key=key)``; for a shared figure, the message
+    made for the first viewer is sent again instead of being made anew."""
+    config = config or {}
+    if container is st:                 # st.plotly_chart draws on the main delta generator
+        container = st._main
+    with _LOCK:
+        fig_key = _KEY_OF.get(id(fig))
+        msg_key = (fig_key, json.dumps(config, sort_keys=True), key)
+        made = _MESSAGES.get(msg_key) if fig_key is not None else None
+    if fig_key is None:                 # not a shared figure: Streamlit's own way
+        container.plotly_chart(fig, config=config, key=key or None)
+        return
+    if made is None:
+        made = (_proto(fig, config, key), _height(fig))
+        with _LOCK:
+            if fig_key in _FIGURES:
+                _MESSAGES[msg_key] = made
+    proto, height = made
+    container._enqueue("plotly_chart", proto, layout_config=LayoutConfig(width="stretch", height=height))
+
+
+def _proto(fig, config: dict, element_key: str) -> PlotlyChartProto:
+    # The fields st.plotly_chart fills for a chart outside a form, with the default theme and
+    # selections off: the same JSON (plotly.io.to_json without validation) and config.
+    proto = PlotlyChartProto()
+    proto.theme = "streamlit"
+    proto.spec = plotly.io.to_json(fig, validate=False)
+    proto.config = json.dumps(config)
+    digest = hashlib.md5((proto.spec + proto.config + element_key).encode(), usedforsecurity=False).hexdigest()
+    proto.id = f"$$ID-{digest}-{element_key or 'None'}"
+    return proto
+
+
+def _height(fig) -> int:
+    # st.plotly_chart's "content" height: the figure's own, else plotly.js's default of 450.
+    height = getattr(getattr(fig, "layout", None), "height", None)
+    return int(height) if isinstance(height, (int, float)) and height > 0 else 450
