@@ -28,6 +28,7 @@ CONCEPTS = [
     nav.page("pages/batchnorm.py", "batchnorm"),
     nav.page("pages/attribution.py", "attribution"),
     nav.page("pages/augmentation.py", "augmentation"),
+    nav.page("pages/evidence.py", "evidence"),
 ]
 
 sections = {"": HOME, t("nav.explore"): EXPLORE_LIVE, t("nav.concepts"): CONCEPTS}

@@ -56,7 +56,7 @@ def degradation_configs(dataset: str = "digits", *, steps: int = 200, seed: int 
 def shortcut_configs(dataset: str = "digits", *, depth: int = 20, steps: int = 200, seed: int = 0,
                      device: str = "auto", data_dir: str = "", width: int = 8
                      ) -> list[tuple[str, ModelConfig, TrainConfig]]:
-    """One CIFAR-style ResNet with shortcut options A, B and C (paper section 3.3, Table 3),
+    """One CIFAR-style ResNet with shortcut options A, B and C (paper sections 3.3 and 4.1, Table 3),
     beside its plain twin, the paper's baseline."""
     train_cfg = recipe(dataset, steps=steps, seed=seed, device=device, data_dir=data_dir)
     runs = [(f"plain-{depth}", _net(f"plain{depth}", dataset, width), train_cfg)]

@@ -234,8 +234,10 @@ class BottleneckCalc:
 
 
 def bottleneck_calc(size: int, cin: int, cout: int, k: int, mid: int) -> BottleneckCalc:
-    """A 1x1 reduction to `mid` channels before a k x k conv (Lin et al. 2013; He et al. 2015, 3.3).
-    28x28x192 -> 5x5 conv to 32: 120,422,400 multiply-adds; through 16 channels: 12,443,648."""
+    """A 1x1 reduction to `mid` channels before a k x k conv (Lin et al. 2013; the bottleneck of
+    He et al. 2015, section 4.1). The default example is GoogLeNet's Inception 5x5 branch
+    (Szegedy et al. 2014): 28x28x192 -> 5x5 conv to 32: 120,422,400 multiply-adds; through 16
+    channels: 12,443,648."""
     _positive(mid=mid)
     direct = conv_macs(size, cin, cout, k)
     reduce, conv = conv_macs(size, cin, mid, 1), conv_macs(size, mid, cout, k)
@@ -260,7 +262,7 @@ def block_weights(kind: str, channels: int) -> int:
 
 def gap_fc_params(channels: int, spatial: int, classes: int) -> tuple[int, int]:
     """(flatten + FC, global average pooling + FC) parameters on a spatial x spatial x channels map.
-    ResNet-34's 7x7x512 to 1000 classes: 25,089,000 vs 513,000 (paper section 3.4)."""
+    ResNet-34's 7x7x512 to 1000 classes: 25,089,000 vs 513,000 (paper section 3.3)."""
     _positive(channels=channels, spatial=spatial, classes=classes)
     fc = channels * spatial * spatial * classes + classes
     gap = channels * classes + classes
@@ -299,7 +301,8 @@ class ShortcutCost:
 
 
 def shortcut_costs(arch: str, stride_at: str | None = None) -> list[ShortcutCost]:
-    """The same residual net with shortcut options A, B and C (paper section 3.3, Table 3)."""
+    """The same residual net with shortcut options A, B and C (A and B: paper section 3.3;
+    C and the comparison, Table 3: section 4.1)."""
     if named_config(arch).family == "vgg":
         raise ConfigError(f"{arch} has no shortcuts; pick a ResNet such as resnet34")
     costs = []

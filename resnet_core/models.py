@@ -215,7 +215,7 @@ class ResNet(nn.Module):
 
 def make_head(cfg: ModelConfig, channels: int) -> nn.Sequential:
     if cfg.head == "gap":
-        # Global average pooling: one number per channel, whatever the input size (paper 3.4).
+        # Global average pooling: one number per channel, whatever the input size (paper 3.3).
         return nn.Sequential(OrderedDict(pool=nn.AdaptiveAvgPool2d(1), flatten=nn.Flatten(),
                                   fc=nn.Linear(channels, cfg.num_classes)))
     side = cfg.final_spatial

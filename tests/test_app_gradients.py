@@ -45,8 +45,11 @@ def test_default_shows_real_vanishing_in_the_plain_net_only(store):
     residual = ratio(m["Residual-56: input side ÷ output side"])
     assert 1e-3 < residual < 10
     verdicts = [x.value for x in at.markdown if x.value.startswith("**")]
-    assert verdicts[0].startswith("**Vanished:**") and verdicts[1].startswith("**Healthy:**")
-    assert any("This is real vanishing" in s.value for s in at.success)
+    assert verdicts[0].startswith("**Vanished:**") and verdicts[1].startswith("**Within a factor of a thousand:**")
+    reading = " ".join(i.value for i in at.info)
+    assert "This is real vanishing" in reading and "pre-activation blocks" in reading
+    assert any("Pre-activation blocks (He et al. 2016)" in c.value for c in at.caption)   # the preset's switch, said
+    assert any("exact here" in m.value for m in at.markdown)        # 1 + dF/dx is exact for pre-activation
     gains = gain_table(at)                   # the 1 + dF/dx argument, measured
     assert gains["Residual-56"] == pytest.approx(1.0, abs=0.05) and gains["Plain-56"] < 0.2
     assert len(at.get("plotly_chart")) == 2  # the depth profile and the per-block gains
@@ -61,13 +64,17 @@ def test_the_papers_setting_does_not_vanish_and_says_so(store):
     plain = ratio(metrics(at)["Plain-56: input side ÷ output side"])
     assert plain > 1e3                       # larger gradients at the input, not smaller
     assert any(x.value.startswith("**Growing towards the input:**") for x in at.markdown)
-    assert any("With BN (the paper's setting), a plain net's gradients do not vanish" in i.value for i in at.info)
+    reading = " ".join(i.value for i in at.info)
+    assert "plain-56's gradients do not vanish: they grow" in reading
+    assert metrics(at)["Plain-56: input side ÷ output side"] in reading     # the growth, named as measured
+    assert "healthy" not in reading.lower()
+    assert any("only approximate" in m.value for m in at.markdown)  # a ReLU follows the sum here
 
 
 def test_relu_with_he_init_explains_why_nothing_vanishes(store):
     at = open_gradients()
     at.button(key="gradients_try_relu_no_bn").click().run()
-    assert any("ReLU with He initialisation does not vanish" in i.value for i in at.info)
+    assert any("ReLU with He initialisation: measured here, no vanishing" in i.value for i in at.info)
 
 
 def test_an_impossible_depth_is_explained(store):

@@ -34,6 +34,7 @@ CATALOGUE: dict[str, str] = {
     "batchnorm": ":material/bar_chart:",
     "attribution": ":material/center_focus_strong:",
     "augmentation": ":material/flip:",
+    "evidence": ":material/fact_check:",
 }
 
 # url_path -> page file (relative to the app root), filled by app.py on every run. The same for

@@ -46,6 +46,8 @@ PRESETS: tuple[Preset, ...] = (
     # ResNet-34's head (7x7x512, 1000 classes), and nets built for 32x32 fed a 64x64 image.
     Preset("gap_fc_any_size", "gap-fc",
            {"gap_fc_channels": 512, "gap_fc_spatial": 7, "gap_fc_classes": 1000, "gap_fc_test_size": 64}),
+    # AlexNet's Figure 1 (ReLU trains about 6x faster than tanh), on the digits.
+    Preset("alexnet_relu_tanh", "evidence", {"evidence_section": "alexnet", "evidence_alex_steps": 300}),
 )
 
 

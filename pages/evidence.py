@@ -1,0 +1,220 @@
+"""The paper's evidence: its tables beside what this app measures, Figure 7 measured on trained
+nets, pre-activation, the misconceptions students bring (answered with measurements), and the
+AlexNet material (ReLU against tanh, trained live). Training goes through the run queue; this
+page only reads runs and their checkpoints."""
+
+import time
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.subplots import make_subplots
+
+from resnet_core import analysis, arch_config, experiments, flops, paper
+from resnet_core.probes import block_gradient_gains, grad_norms_at_init
+from ui import charts, guard, guarded, keep, label_of, nav, presets, runs, style, t, terms
+
+presets.apply("evidence")
+st.title(t("page.evidence.title"))
+st.markdown(t("evidence.lead"))
+
+SECTIONS = ["paper", "fig7", "myths", "preact", "alexnet"]
+NETS = ("plain-20", "plain-56", "ResNet-20", "ResNet-56")
+FIG7_GROUP = "degradation"      # the Degradation page's experiment trains exactly Figure 7's nets
+ALEX_GROUP = "evidence-alexnet"
+NO_BAR = {"displayModeBar": False}
+
+
+def table(rows: list[dict]) -> None:
+    st.dataframe(rows, hide_index=True)
+
+
+# 1. The paper's numbers
+
+def paper_numbers() -> None:
+    st.header(t("evidence.headline.title"))
+    c1, c2, c3 = st.columns(3)
+    c1.metric(t("evidence.headline.ensemble"), f"{paper.ENSEMBLE_TOP5}%")
+    c2.metric(t("evidence.headline.r152"), f"{paper.RESNET152_GFLOPS} G")
+    c3.metric(t("evidence.headline.vgg"), f"{paper.VGG19_GFLOPS} G")
+    ours = flops.count(flops.named_config("resnet152")).macs
+    st.caption(t("evidence.headline.ours", ours=style.fmt_macs(ours)))
+
+    st.header(t("evidence.table2.title"))
+    st.markdown(t("evidence.table2.text"))
+    params = {d: (flops.count(flops.named_config(f"plain{d}")).params,
+                  flops.count(flops.named_config(f"resnet{d}", shortcut="A")).params) for d in (18, 34)}
+    table([{t("evidence.col.net"): terms.net_label(net), t("evidence.col.top1"): f"{err:.2f}",
+            t("evidence.col.params"): style.fmt_int(params[int(net[-2:])][net.startswith("ResNet")])}
+           for net, err in paper.TABLE2.items()])
+    st.caption(t("evidence.table2.caption"))
+
+    st.header(t("evidence.table6.title"))
+    table([{t("evidence.col.net"): net, "n": n, t("evidence.col.params_m"): f"{p}M",
+            t("evidence.col.test_err"): f"{err:.2f}"} for net, (n, p, err) in paper.TABLE6.items()])
+    st.markdown(t("evidence.table6.text", mean=paper.RESNET110_MEAN, spread=paper.RESNET110_SPREAD,
+                  lr=paper.RESNET110_WARMUP_LR, iters=paper.RESNET110_WARMUP_ITERS,
+                  train=paper.RESNET1202_TRAIN_ERROR_BELOW, plain=paper.PLAIN110_ERROR_ABOVE))
+
+
+# 2. Figure 7, measured
+
+def fig7_runs() -> dict[str, object]:
+    """The newest finished, checkpointed run of each of Figure 7's four nets (this user's, or
+    the class's), all from one experiment."""
+    infos = runs.recent(mine=not runs.scope_toggle("evidence_fig7"), group=FIG7_GROUP, limit=200)
+    done = [i for i in infos if i.status == "finished" and i.has_checkpoint]
+    for latest in done:   # newest first: take the newest experiment that has all four
+        same = [i for i in done if i.train_cfg == latest.train_cfg and abs(i.id - latest.id) < 4]
+        found = {terms_free(i.label): i for i in sorted(same, key=lambda i: i.id)}
+        if set(NETS) <= found.keys():
+            return {net: found[net] for net in NETS}
+    return {}
+
+
+def terms_free(label: str) -> str:
+    return label.split(" · ")[0]
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def responses(run_id: int, db: str) -> tuple[list[str], np.ndarray]:
+    info = runs.store().get_run(run_id)
+    return analysis.trained_responses(runs.store().load_model(run_id), info.train_cfg.dataset,
+                                      seed=info.train_cfg.seed)
+
+
+def fig7_chart(measured: dict[str, np.ndarray]) -> go.Figure:
+    fig = make_subplots(rows=2, cols=1, vertical_spacing=0.14,
+                        subplot_titles=[t("evidence.fig7.by_layer"), t("evidence.fig7.sorted")])
+    for net, stds in measured.items():
+        kind = "residual" if net.startswith("ResNet") else "plain"
+        line = dict(color=charts.colour(kind, 1 if net.endswith("56") else 0), width=2.5)
+        for row, ys in ((1, stds), (2, np.sort(stds)[::-1])):
+            fig.add_scatter(x=list(range(1, len(ys) + 1)), y=ys, mode="lines+markers", name=terms.net_label(net),
+                            line=line, showlegend=row == 1, legendgroup=net, row=row, col=1)
+    fig.update_xaxes(title_text=t("evidence.fig7.x_layer"), row=1, col=1)
+    fig.update_xaxes(title_text=t("evidence.fig7.x_sorted"), row=2, col=1)
+    fig.update_yaxes(title_text=t("evidence.fig7.y"))
+    return style.layout(fig, height=640)
+
+
+def figure7() -> None:
+    st.header(t("evidence.fig7.title"))
+    st.markdown(t("evidence.fig7.text"))
+    found = fig7_runs()
+    if len(found) < len(NETS):
+        st.info(t("evidence.fig7.none"), icon=":material/hourglass_empty:")
+        if st.button(t("evidence.fig7.train"), key="evidence_fig7_train", type="primary", icon=":material/play_arrow:"):
+            ids = runs.submit(experiments.degradation_configs("digits", steps=300), group=FIG7_GROUP)
+            if ids:
+                st.session_state["_evidence_fig7_ids"] = ids
+        ids = st.session_state.get("_evidence_fig7_ids")
+        if ids:
+            runs.live_runs(ids, guarded(lambda views: runs.progress_rows(views, "evidence")))
+        return
+    db = str(runs.store().path)
+    measured = {net: responses(info.id, db)[1] for net, info in found.items()}
+    st.plotly_chart(fig7_chart(measured), config=runs.png_config("figure7-responses"), key="evidence_fig7_chart")
+    means = {net: float(np.mean(s)) for net, s in measured.items()}
+    st.caption(t("evidence.fig7.source", runs=", ".join(f"#{i.id} {terms.net_label(n)}" for n, i in found.items()),
+                 dataset=found["plain-20"].train_cfg.dataset, steps=found["plain-20"].train_cfg.steps))
+    table([{t("evidence.col.net"): terms.net_label(n), t("evidence.fig7.mean"): f"{m:.3f}"} for n, m in means.items()])
+    for code, held in analysis.figure7_checks(means).items():
+        (st.success if held else st.warning)(t(f"evidence.fig7.check.{code}.{'yes' if held else 'no'}",
+                                               **{k.replace("-", ""): f"{v:.3f}" for k, v in means.items()}),
+                                             icon=":material/check_circle:" if held else ":material/help:")
+
+
+# 3. Misconceptions, answered with measurements
+
+@st.cache_data(show_spinner=False)
+def plain56_ratio() -> float:
+    cfg = arch_config("plain56", input_size=16)
+    names, norms = grad_norms_at_init(cfg, batch=16, seed=0)
+    return analysis.input_output_ratio(names, norms)
+
+
+@st.cache_data(show_spinner=False)
+def median_gains() -> dict[str, float]:
+    return {block: float(np.median(block_gradient_gains(arch_config("resnet56", block=block, input_size=16),
+                                                        batch=16, seed=0).gains)) for block in ("basic", "preact")}
+
+
+def myths() -> None:
+    st.header(t("evidence.myths.title"))
+    st.subheader(t("evidence.myth.vanish.q"))
+    st.markdown(t("evidence.myth.vanish.a", ratio=style.fmt_ratio(plain56_ratio())))
+    st.subheader(t("evidence.myth.option_a.q"))
+    costs = {c.option: c for c in flops.shortcut_costs("resnet50")}
+    st.markdown(t("evidence.myth.option_a.a", n=costs["B"].projections,
+                  extra=style.fmt_int(costs["B"].params - costs["A"].params),
+                  pct=f"{100 * (costs['B'].params - costs['A'].params) / costs['A'].params:.1f}",
+                  c_extra=style.fmt_int(costs["C"].params - costs["A"].params)))
+    st.subheader(t("evidence.myth.projection.q"))
+    res, plain = (flops.count(flops.named_config(a)).params for a in ("resnet20", "plain20"))
+    st.markdown(t("evidence.myth.projection.a", res=style.fmt_int(res), plain=style.fmt_int(plain),
+                  same=t("evidence.same" if res == plain else "evidence.differ")))
+
+
+def preact() -> None:
+    st.header(t("evidence.preact.title"))
+    st.markdown(t("evidence.preact.text", err=paper.RESNET1001_PREACT_ERROR))
+    st.latex(r"x_{l+1} = x_l + F(x_l) \;\Rightarrow\; x_L = x_l + \sum_{i=l}^{L-1} F(x_i), \qquad "
+             r"\frac{\partial L}{\partial x_l} = \frac{\partial L}{\partial x_L}"
+             r"\Big(1 + \frac{\partial}{\partial x_l}\sum_{i=l}^{L-1} F(x_i)\Big)")
+    gains = median_gains()
+    st.markdown(t("evidence.preact.measured", basic=f"{gains['basic']:.3g}", preact=f"{gains['preact']:.3g}"))
+    if nav.exists("build"):
+        st.page_link(nav.file_of("build"), label=t("evidence.preact.try"), icon=nav.CATALOGUE["build"])
+
+
+# 4. AlexNet: ReLU against tanh
+
+def alexnet_configs(steps: int) -> list:
+    """The same small plain CNN (no BN, as in 2012) with ReLU and with tanh, one recipe."""
+    train = experiments.recipe("digits", steps=steps).replace(lr=0.05, schedule="constant", warmup_steps=0)
+    return [(f"plain-8 {act}", arch_config("plain8", in_channels=1, input_size=8, base_width=16, norm="none",
+                                           activation=act, init="xavier"), train) for act in ("relu", "tanh")]
+
+
+def draw_alexnet(views) -> None:
+    runs.progress_rows(views, "evidence")
+    curves, reached = [], {}
+    for v, shade in zip(views, (1, 0)):
+        act = v.info.model_cfg.activation
+        curves.append(charts.Curve(t(f"evidence.alex.{act}"), "plain", v.steps.step,
+                                   [100 * (1 - a) for a in v.steps.acc], shade=shade))
+        if not v.active:
+            acc = runs.store().steps(v.id).acc
+            reached[act] = analysis.steps_to_error(acc, paper.ALEXNET_TARGET_ERROR / 100)
+    st.plotly_chart(charts.curves(curves, y_title=t("evidence.alex.err_axis"), y_range=(0, 100)),
+                    config=NO_BAR, key="evidence_alex_chart")
+    if len(reached) == 2:
+        relu, tanh = reached.get("relu"), reached.get("tanh")
+        if relu and tanh:
+            st.markdown(t("evidence.alex.result", relu=relu, tanh=tanh, ratio=f"{tanh / relu:.1f}"))
+        else:
+            st.markdown(t("evidence.alex.not_reached", relu=relu or "–", tanh=tanh or "–"))
+
+
+def alexnet() -> None:
+    st.header(t("evidence.alex.title"))
+    st.markdown(t("evidence.alex.text", target=paper.ALEXNET_TARGET_ERROR, speedup=paper.ALEXNET_RELU_SPEEDUP))
+    steps = st.select_slider(t("evidence.alex.steps"), [150, 300, 600], 300, **keep("evidence_alex_steps"))
+    if st.button(t("evidence.alex.train"), key="evidence_alex_train", type="primary", icon=":material/play_arrow:"):
+        ids = runs.submit(alexnet_configs(steps), group=f"{ALEX_GROUP}-{time.strftime('%Y%m%d-%H%M%S')}")
+        if ids:
+            st.session_state["_evidence_alex_ids"] = ids
+    ids = runs.latest_experiment(ALEX_GROUP, "_evidence_alex_ids")
+    if ids:
+        runs.live_runs(ids, guarded(draw_alexnet))
+    stem = dict(flops.build_on_meta(flops.named_config("resnet18")).named_modules())["stem.pool"]
+    st.markdown(t("evidence.alex.lrn_pool", k=stem.kernel_size, s=stem.stride))
+
+
+with guard():
+    runs.identity_box("evidence")
+    section = st.segmented_control(t("evidence.section"), SECTIONS, default="paper", required=True,
+                                   format_func=label_of("evidence.section"), **keep("evidence_section"))
+    {"paper": paper_numbers, "fig7": figure7, "myths": myths, "preact": preact,
+     "alexnet": alexnet}[section or "paper"]()

@@ -1,0 +1,91 @@
+"""The measurements the pages explain the paper with (resnet_core.analysis), against references:
+where a fresh plain net's signal shrinks (the arithmetic of He init and zero padding), Figure 7's
+response std against a naive loop, a GAP net at other input sizes, and the readings the pages
+pick from measured numbers."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from resnet_core import ModelConfig, analysis, arch_config, bn_demo, build_model, experiments
+
+
+def _plain(depth: int, norm: str) -> ModelConfig:
+    return next(m for _, m, _ in experiments.bn_configs("digits", depth=depth)
+                if not m.residual and m.norm == norm)
+
+
+def test_without_bn_the_signal_shrinks_where_padding_and_channel_growth_say():
+    cfg = _plain(20, "none")
+    steps = analysis.signal_steps(bn_demo.fresh_model(cfg), bn_demo.real_batch(cfg, "digits", 256))
+    ratio = {place: r for place, (r, _) in steps.by_place.items()}
+    # He init (fan-out) keeps equal-channel convs on the 8x8 map at scale...
+    assert ratio["map8"] == pytest.approx(1.0, abs=0.15)
+    # ...zero padding on a 2x2 map leaves a 3x3 window 4 of its 9 inputs: std x sqrt(4/9) = 0.67,
+    assert ratio["map2"] == pytest.approx(math.sqrt(4 / 9), abs=0.1)
+    # a 4x4 map on average 2.5 x 2.5 = 6.25 of 9: std x 0.83 (measured lower: ReLU means shift),
+    assert 0.6 < ratio["map4"] < 0.9
+    # and where the channels double, fan-out init halves the forward variance (and the map halves).
+    assert ratio["grow"] < 0.8
+    assert steps.overall < 0.05
+    with_bn = analysis.signal_steps(bn_demo.fresh_model(_plain(20, "batch")), bn_demo.real_batch(cfg, "digits", 256))
+    assert with_bn.overall == pytest.approx(1.0, abs=0.3)
+
+
+def test_figure7_responses_are_the_bn_outputs_of_the_3x3_layers():
+    torch.manual_seed(0)
+    model = build_model(arch_config("resnet20", in_channels=1, input_size=8, base_width=8)).eval()
+    names = analysis.response_layers(model)
+    assert len(names) == 19 and names[0] == "stem.bn" and names[-1] == "stage3.block2.bn2"
+    assert not any("shortcut" in n for n in names)
+    x = torch.randn(16, 1, 8, 8)
+    got_names, stds = analysis.layer_responses(model, x)
+    # Reference: a naive loop re-running the net up to each BN by hand is long; instead hook the
+    # modules directly and take each channel's std, then the mean.
+    seen = {}
+    handles = [dict(model.named_modules())[n].register_forward_hook(
+        lambda m, i, o, n=n: seen.__setitem__(n, o.detach())) for n in names]
+    with torch.no_grad():
+        model(x)
+    for h in handles:
+        h.remove()
+    ref = [np.mean([seen[n][:, c].std().item() for c in range(seen[n].shape[1])]) for n in names]
+    assert got_names == names and np.allclose(stds, ref, rtol=1e-5)
+    assert not any(m._forward_hooks for m in model.modules())
+
+
+def test_a_gap_net_runs_at_other_sizes_and_a_flatten_net_does_not():
+    torch.manual_seed(0)
+    gap = build_model(ModelConfig(depth=8, in_channels=1, input_size=8, base_width=4))
+    flat = build_model(ModelConfig(depth=8, in_channels=1, input_size=8, base_width=4, head="flatten"))
+    acc_gap = analysis.accuracy_at_sizes(gap, "digits", [8, 16])
+    acc_flat = analysis.accuracy_at_sizes(flat, "digits", [8, 16])
+    assert all(0.0 <= a <= 1.0 for a in acc_gap.values())
+    assert acc_flat[8] is not None and acc_flat[16] is None
+
+
+@pytest.mark.parametrize("cfg,plain,res,expected", [
+    (dict(norm="batch"), 3600.0, 40.0, "bn_grow"),
+    (dict(norm="batch"), 5.0, 2.0, "bn_within"),
+    (dict(norm="batch", activation="sigmoid"), 1e-5, 1e-5, "both_vanish"),   # BN on, yet measured vanishing
+    (dict(norm="none", activation="sigmoid", block="preact"), 0.0, 0.1, "vanish_preact"),
+    (dict(norm="none", activation="sigmoid"), 0.0, 0.1, "vanish_post"),
+    (dict(norm="none"), 2.0, 50.0, "he"),
+    (dict(norm="none"), 5e3, 50.0, "grow"),
+    (dict(norm="none", activation="tanh", init="xavier"), 0.5, 0.9, "other"),
+])
+def test_the_gradient_reading_follows_the_numbers(cfg, plain, res, expected):
+    assert analysis.gradient_reading(ModelConfig(**cfg), plain, res) == expected
+
+
+def test_bn_findings_only_say_what_the_runs_show():
+    ends = {("plain", "batch"): ("learned", 0.05), ("plain", "none"): ("stuck", 2.30),
+            ("residual", "batch"): ("learned", 0.01), ("residual", "none"): ("learned", 0.2)}
+    assert analysis.bn_findings(ends) == ["bn_rescues_plain", "shortcuts_without_bn", "residual_fits_better"]
+    ends[("residual", "none")] = ("diverged", float("nan"))
+    ends[("residual", "batch")] = ("learned", 0.09)
+    assert analysis.bn_findings(ends) == ["bn_rescues_plain", "residual_needs_bn", "plain_fits_as_well"]
+    assert analysis.outcome("finished", 2.2, 10) == "stuck" and analysis.outcome("finished", 0.3, 10) == "learned"
+    assert analysis.outcome("diverged", 0.3, 10) == "diverged" and analysis.outcome("running", 1, 10) == "unfinished"

@@ -1,0 +1,80 @@
+"""The evidence page under AppTest: the paper's numbers (from resnet_core.paper, checked against
+shared/PAPER.md in test_paper.py), the misconceptions answered with counts and a gradient ratio
+the page measures, and Figure 7 measured from stored, checkpointed runs (written here, no
+training) with readings that follow the measured numbers."""
+
+import pytest
+import torch
+
+from resnet_core import analysis, build_model, experiments
+from resnet_core.store import RunStore
+
+from apptest_helpers import RAW_KEY, metrics, open_page, own_store
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    with own_store(tmp_path_factory, "evidence") as db:
+        yield RunStore(db)
+
+
+def texts(at) -> list[str]:
+    return ([m.value for m in at.markdown] + [c.value for c in at.caption] + [h.value for h in at.header]
+            + [s.value for s in at.subheader] + [m.label for m in at.metric] + [i.value for i in at.info])
+
+
+def test_the_papers_numbers(store):
+    at = open_page("evidence", owner="evid0")
+    m = metrics(at)
+    assert m["ImageNet test top-5 error, ensemble (1st in ILSVRC 2015)"] == "3.57%"
+    assert (m["ResNet-152 FLOPs (multiply-adds)"], m["VGG-19 FLOPs (multiply-adds)"]) == ("11.3 G", "19.6 G")
+    table2 = at.dataframe[0].value
+    assert list(table2["top-1 error (%)"]) == ["27.94", "28.54", "27.88", "25.03"]
+    params = list(table2["parameters (counted here)"])
+    assert params[0] == params[2] and params[1] == params[3]    # option A: the twins match exactly
+    table6 = at.dataframe[1].value
+    assert list(table6["CIFAR-10 test error (%)"]) == ["8.75", "7.51", "7.17", "6.97", "6.43", "7.93"]
+    assert any("the net overfits" in x for x in texts(at))
+
+
+def test_misconceptions_are_answered_with_measurements(store):
+    at = open_page("evidence", owner="evid1", state={"evidence_section": "myths"})
+    answer = next(x for x in texts(at) if x.startswith("Measured here at initialisation"))
+    ratio = float(answer.split("**")[1].rstrip("×").replace(",", ""))
+    assert ratio > 1e3          # with BN, plain-56's gradients grow towards the input
+    assert any("They use option **B**" in x and "**4** projection shortcuts" in x for x in texts(at))
+    assert any("**272,474** parameters and plain-20 **272,474**: exactly the same" in x for x in texts(at))
+
+
+def test_preact_and_alexnet_sections_in_korean(store):
+    for section in ("preact", "alexnet", "fig7"):
+        at = open_page("evidence", "ko", owner="evid2", state={"evidence_section": section})
+        assert at.title[0].value == "논문의 근거"
+        assert not [x for x in texts(at) if RAW_KEY.match(x)]
+    assert any("커널 (3, 3)" in x or "커널 3" in x for x in texts(at)) or section == "fig7"
+
+
+def _stored(store: RunStore, label: str, cfg, train_cfg, seed: int) -> int:
+    rid = store.create_run(cfg, train_cfg, owner="evid3", label=label, group="degradation")
+    store.start_run(rid, device="cpu", layer_names=[], stat_names=[], total_steps=1)
+    torch.manual_seed(seed)
+    store.save_checkpoint(rid, build_model(cfg))
+    store.finish_run(rid, status="finished", seconds=1.0, steps_done=1, final_train_loss=1.0,
+                     final_train_acc=0.5, test_acc=0.5)
+    return rid
+
+
+def test_figure7_from_stored_runs(store):
+    at = open_page("evidence", owner="evid3", state={"evidence_section": "fig7"})
+    assert any("No finished plain-20/56" in i.value for i in at.info)
+    for label, cfg, train_cfg in experiments.degradation_configs("digits", steps=10):
+        _stored(store, label, cfg, train_cfg, seed=0)
+    at = open_page("evidence", owner="evid3", state={"evidence_section": "fig7"})
+    means = {row[0]: float(row[1]) for row in at.dataframe[0].value.itertuples(index=False)}
+    assert set(means) == {"plain-20", "plain-56", "ResNet-20", "ResNet-56"}
+    # The page's readings are the checks on the numbers it shows.
+    checks = analysis.figure7_checks(means)
+    shown = [s.value for s in at.success] + [w.value for w in at.warning]
+    assert len(shown) == 3
+    for (code, held), text in zip(checks.items(), shown):
+        assert text.startswith("**As in the paper" if held else "**Not as in the paper")
