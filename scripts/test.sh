@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Everything a fresh machine needs, then the whole test suite: bash scripts/test.sh [pytest args]
-# Exits with pytest's code (5 when no test ran, so an empty run never passes).
+# Exits with pytest's code (5 when no test ran, so an empty run never passes). Test files run in
+# parallel, one process per core (PYTEST_WORKERS=0 runs them in this process, one after another).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup_env.sh requirements-dev.txt
-exec .venv/bin/python -m pytest -q "$@"
+workers="${PYTEST_WORKERS:-auto}"
+if [ "$workers" = "0" ]; then
+  exec .venv/bin/python -m pytest -q "$@"
+fi
+# loadfile: a file's tests share one process, so module fixtures (a trained net, a server) are made once.
+exec .venv/bin/python -m pytest -q -n "$workers" --dist loadfile "$@"
