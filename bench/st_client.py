@@ -126,6 +126,7 @@ class StSession:
         self.session_id = ""
         self.widget_ids: dict[str, str] = {}       # user key (or label) -> widget id
         self.widget_labels: dict[str, str] = {}    # label -> widget id
+        self.widgets: dict[str, object] = {}       # widget id -> its latest element proto
         self._values: dict[str, WidgetState] = {}  # persistent widget values, sent with each rerun
         self._ws = None
         self._reader: asyncio.Task | None = None
@@ -222,11 +223,18 @@ class StSession:
             return self.widget_ids[key]
         if key in self.widget_labels:
             return self.widget_labels[key]
-        for label, wid in self.widget_labels.items():
-            if key.lower() in label.lower():
+        for name, wid in list(self.widget_ids.items()) + list(self.widget_labels.items()):
+            if key.lower() in name.lower():
                 return wid
         raise SessionError(f"{self.stats.name}: no widget {key!r} on the page "
-                           f"(keys: {sorted(self.widget_ids)})")
+                           f"(keys: {sorted(k for k in self.widget_ids if not k.startswith('$$ID-'))}; "
+                           f"errors: {self.stats.errors[:3]})")
+
+    def options(self, key: str) -> list[str]:
+        """The options of a choice widget as the browser shows them (what it sends back as the
+        value of a segmented control, a pills row or a select slider)."""
+        widget = self.widgets[self.widget_id(key)]
+        return [o if isinstance(o, str) else getattr(o, "content", str(o)) for o in getattr(widget, "options", [])]
 
     async def click(self, key: str, *, wait: bool = True, timeout: float = 60.0) -> None:
         """Press a button (or a form's submit button): one rerun with its trigger set."""
@@ -236,9 +244,11 @@ class StSession:
         if wait:
             await self._wait_full_runs(n + 1, timeout)
 
-    async def set_value(self, key: str, *, wait: bool = True, timeout: float = 60.0, **value) -> None:
+    async def set_value(self, key: str, *, rerun: bool = True, wait: bool = True, timeout: float = 60.0,
+                        **value) -> None:
         """Change a widget as the user would, e.g. ``set_value("build_show_class", bool_value=True)``
-        or ``set_value("degradation_steps", string_array_value=["150"])``; one rerun."""
+        or ``set_value("degradation_steps", string_array_value=["150"])``; one rerun. Inside a form
+        pass ``rerun=False``: the browser sends form values only with the submit (``click``)."""
         wid = self.widget_id(key)
         state = WidgetState(id=wid)
         for name, v in value.items():
@@ -248,6 +258,8 @@ class StSession:
             else:
                 setattr(state, name, v)
         self._values[wid] = state
+        if not rerun:
+            return
         n = self._full_finished
         await self.rerun()
         if wait:
@@ -389,9 +401,11 @@ class StSession:
             widget = getattr(el, which)
             wid = getattr(widget, "id", "")
             if wid:
-                key = wid.rsplit("-", 1)[-1] if wid.startswith("$$ID-") and wid.count("-") >= 2 else wid
+                # "$$ID-<hash>-<user key>"; a form's submit button's key is "FormSubmitter:<form>-<label>"
+                key = wid.split("-", 2)[2] if wid.startswith("$$ID-") and wid.count("-") >= 2 else wid
                 self.widget_ids[key] = wid
                 self.widget_ids[wid] = wid
+                self.widgets[wid] = widget
                 label = getattr(widget, "label", "")
                 if label:
                     self.widget_labels[label] = wid

@@ -1,0 +1,95 @@
+"""A small class over the real websocket: the app started as a server, tabs that speak the browser's
+protocol (bench/st_client.py), one short experiment. Every tab that watches it gets updates and no
+tab sees an error. Timings are bench/bench_classroom.py's business, not asserted here.
+
+The experiment is Gradient flow's "train both" with its defaults (plain-20 and ResNet-20, width 8,
+200 steps on digits): the shortest training a page starts with one click.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+sys.path.insert(0, str(BENCH))
+
+pytest.importorskip("websockets")
+from bench_classroom import TERMINAL, Server, free_port, read_runs  # noqa: E402
+from st_client import StSession  # noqa: E402
+
+pytestmark = pytest.mark.timeout(240)
+
+SUBMIT = "FormSubmitter:gradients_train_form"
+# Gradient flow's tabs see the owner's runs; a Build tab sees them once it shows the class's runs;
+# a Shortcuts tab has nothing live (it must stay quiet and error-free).
+VIEWERS = [("gradients", "gradients_mode"), ("gradients", "gradients_mode"), ("build", "build_show_class"),
+           ("shortcuts", None)]
+
+
+async def open_tab(url: str, page: str, owner: str, name: str, toggle: str | None) -> StSession:
+    s = StSession(url, page=page, query=f"u={owner}", name=name)
+    await s.connect()
+    await s.loaded(timeout=120)
+    if toggle == "gradients_mode":
+        await s.set_value(toggle, string_array_value=[s.options(toggle)[1]], timeout=120)
+    elif toggle:
+        await s.set_value(toggle, bool_value=True, timeout=120)
+    return s
+
+
+async def classroom(tmp: Path) -> None:
+    server = Server(free_port(), tmp / "runs.db", tmp / "server.log", direct=True, extra_env={})
+    owner = "test" + secrets.token_hex(3)
+    tabs: list[StSession] = []
+    try:
+        await server.ready(timeout=120)
+        teacher = await open_tab(server.url, "gradients", owner, "teacher", None)
+        tabs.append(teacher)
+        # The page opens on "at initialisation"; training is the second mode.
+        await teacher.set_value("gradients_mode", string_array_value=[teacher.options("gradients_mode")[1]])
+        await teacher.click(SUBMIT, timeout=120)
+        for _ in range(80):
+            if len(read_runs(tmp / "runs.db", owner, group="gradients")) == 2:
+                break
+            await asyncio.sleep(0.25)
+        submitted = time.monotonic()
+        tabs += await asyncio.gather(*(open_tab(server.url, page, owner, f"{page}-{i}", toggle)
+                                       for i, (page, toggle) in enumerate(VIEWERS)))
+        runs = []
+        for _ in range(360):
+            runs = read_runs(tmp / "runs.db", owner, group="gradients")
+            if len(runs) == 2 and all(r.status in TERMINAL for r in runs):
+                break
+            await asyncio.sleep(0.5)
+        await asyncio.sleep(2.0)   # the last tick's full rerun draws the finished runs
+    finally:
+        for s in tabs:
+            await s.close()
+        server.stop()
+
+    log = (tmp / "server.log").read_text(errors="replace")[-3000:]
+    assert [r.status for r in runs] == ["finished", "finished"], (runs, log)
+    for s in tabs:
+        st = s.stats
+        assert not st.errors, (st.name, st.errors, log)
+        assert not st.dropped, (st.name, log)
+        assert st.loaded is not None, st.name
+    for s in tabs:
+        st = s.stats
+        if s.page == "shortcuts":
+            assert not st.saw_auto_rerun, "a page with nothing live must not poll"
+            continue
+        # Live: the page's fragment polled, and runs after the first one changed what it shows.
+        assert st.saw_auto_rerun, st.summary()
+        later = [r for r in st.runs[1:] if r.first_change is not None and r.first_change >= submitted]
+        assert later, st.summary()
+
+
+def test_a_small_class_watches_one_experiment(tmp_path):
+    asyncio.run(classroom(tmp_path))
