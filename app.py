@@ -5,7 +5,7 @@ To add a page: append one line to its section below (see docs/pages.md).
 
 import streamlit as st
 
-from ui import nav, runs, t
+from ui import links, nav, runs, t
 from ui.i18n import init_lang, language_toggle
 
 st.set_page_config(page_title="ResNet Explorer", page_icon=":material/hub:", layout="wide")
@@ -19,6 +19,8 @@ EXPLORE_LIVE = [
     nav.page("pages/build.py", "build"),
     nav.page("pages/degradation.py", "degradation"),
     nav.page("pages/gradients.py", "gradients"),
+    nav.page("pages/lesion.py", "lesion"),
+    nav.page("pages/landscape.py", "landscape"),
 ]
 CONCEPTS = [
     nav.page("pages/features.py", "features"),
@@ -35,3 +37,5 @@ sections = {"": HOME, t("nav.explore"): EXPLORE_LIVE, t("nav.concepts"): CONCEPT
 pg = st.navigation({name: pages for name, pages in sections.items() if pages})
 language_toggle()
 pg.run()
+links.report()      # a link value a widget would not take is named, and the address put right
+links.share_box()   # the page's settings as one link for the class (ui/links.py)

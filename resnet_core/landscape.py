@@ -27,7 +27,7 @@ Progress = Callable[[int, int], None]
 StopFlag = Callable[[], bool]
 
 # A bump counts as curving down when its negative curvature is at least this share of the
-# positive one: Li et al. (Figure 7) colour |λmin / λmax|, and call near-zero ratios convex.
+# positive one: Li et al. (section 6) map |λmin / λmax| and read near-zero ratios as convex.
 CURVE_DOWN_RATIO = 0.1
 
 
@@ -127,7 +127,7 @@ def local_minima_1d(values: list[float | None]) -> int:
 def shape_measures(line: list[float | None], surface: list[list[float | None]]) -> dict:
     """How bowl-like the slices are: strict local minima (a convex-looking bowl has one), and
     the share of interior grid points whose finite-difference curvature bends down noticeably
-    (λmin < 0 and |λmin| >= CURVE_DOWN_RATIO * |λmax|, after Li et al.'s Figure 7)."""
+    (λmin < 0 and |λmin| >= CURVE_DOWN_RATIO * |λmax|, as in Li et al.'s maps of |λmin/λmax|)."""
     z = [[math.inf if x is None else x for x in row] for row in surface]
     n = len(z)
     minima, down, interior = 0, 0, 0

@@ -21,6 +21,7 @@ import streamlit as st
 from resnet_core import ConfigError
 from resnet_core.messages import identify
 
+from . import links
 from .i18n import t, table
 
 log = logging.getLogger("resnet_explorer")
@@ -69,6 +70,8 @@ def guard() -> Iterator[None]:
     except ConfigError as exc:
         st.warning(t("error.config", msg=config_text(exc)), icon=":material/tune:")
     except Exception as exc:
+        if links.recover(exc):
+            st.rerun()   # a value from a link that a widget refused: run again with its default
         log.exception("page failed")
         st.error(t("error.unexpected"), icon=":material/error:")
         with st.expander(t("error.details")):

@@ -27,6 +27,8 @@ CATALOGUE: dict[str, str] = {
     "build": ":material/construction:",
     "degradation": ":material/trending_down:",
     "gradients": ":material/waterfall_chart:",
+    "lesion": ":material/content_cut:",
+    "landscape": ":material/landscape:",
     "features": ":material/grid_view:",
     "bottleneck": ":material/compress:",
     "gap-fc": ":material/view_compact:",

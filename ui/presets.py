@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from . import nav
+from . import links, nav
 from .i18n import t
 
 _PENDING_KEY = "_preset_pending"
@@ -78,6 +78,7 @@ def apply(page: str) -> Preset | None:
     even a page without presets (Home) calls it.
     """
     nav.ensure_routed()
+    links.begin(page)   # settings from the address (ui/links.py); a preset below overrides them
     code = st.session_state.get(_PENDING_KEY)
     if code is None:
         return None

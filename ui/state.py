@@ -9,11 +9,15 @@ and every key carries its page's prefix:
 
 Buttons and file uploaders take no ``persist_state`` (there is nothing to keep); give them a
 plain ``key=`` with the same prefix.
+
+A kept widget's value also goes into the page's address, and a link sets it (ui/links.py).
 """
 
 from __future__ import annotations
 
 import re
+
+from . import links
 
 _KEY = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
 
@@ -26,4 +30,5 @@ def keep(key: str) -> dict:
     """
     if not _KEY.match(key):
         raise ValueError(f"widget key {key!r} must be lower_snake_case and start with its page prefix")
+    links.sync(key)   # the value rides in the address both ways (ui/links.py)
     return {"key": key, "persist_state": "session"}

@@ -1,0 +1,92 @@
+"""Loss landscape: 1-D and 2-D slices of the training loss along filter-normalised random
+directions around a trained plain net and its residual twin (Li et al. 2018), side by side on one
+colour scale. Whether the residual net's slice was the smoother one is read from the measured
+grid, never assumed."""
+
+import streamlit as st
+
+from ui import guard, keep, label_of, pairs, presets, runs, t
+from ui import study_charts as charts
+
+presets.apply("landscape")
+st.title(t("page.landscape.title"))
+st.markdown(t("landscape.lead"))
+
+GRIDS = [11, 21, 31]
+SPANS = [0.5, 1.0, 2.0]
+IMAGES = [256, 512, 0]   # 0: every training image
+
+
+def settings() -> dict:
+    c1, c2, c3, c4 = st.columns(4)
+    grid = c1.select_slider(t("landscape.grid"), GRIDS, 21, help=t("landscape.grid_help"), **keep("landscape_grid"))
+    span = c2.select_slider(t("landscape.span"), SPANS, 1.0, help=t("landscape.span_help"), **keep("landscape_span"))
+    images = c3.selectbox(t("landscape.images"), IMAGES, index=1, format_func=label_of("landscape.images_n"),
+                          help=t("landscape.images_help"), **keep("landscape_images"))
+    seed = int(c4.number_input(t("landscape.seed"), 0, 9999, 0, help=t("landscape.seed_help"),
+                               **keep("landscape_seed")))
+    return {"grid": int(grid), "points_1d": 41, "span": float(span), "seed": seed, "max_images": int(images)}
+
+
+def findings(result: dict) -> None:
+    nets = {n["kind"]: n for n in result["nets"]}
+    verdict = next(iter(result["verdicts"].values()), None)
+    if set(nets) != {"plain", "residual"} or verdict is None or not verdict["checks"]:
+        return
+    p, r = nets["plain"]["shape"], nets["residual"]["shape"]
+    st.subheader(t("landscape.findings"))
+    numbers = dict(pm=p["local_minima_2d"], rm=r["local_minima_2d"], pb=f"{100 * (p['curve_down_fraction'] or 0):.0f}",
+                   rb=f"{100 * (r['curve_down_fraction'] or 0):.0f}",
+                   plain=nets["plain"]["label"], residual=nets["residual"]["label"])
+    for code, ok in verdict["checks"].items():
+        (st.success if ok else st.warning)(t(f"landscape.check.{code}.{'yes' if ok else 'no'}", **numbers),
+                                           icon=":material/check_circle:" if ok else ":material/help:")
+    st.markdown(t("landscape.held" if verdict["held"] else "landscape.not_held"))
+
+
+def table(nets: list[dict]) -> None:
+    rows = []
+    for n in nets:
+        s = n["shape"] or {}
+        rows.append({t("landscape.col.net"): n["label"],
+                     t("landscape.col.centre"): _num(s.get("centre_loss")),
+                     t("landscape.col.max"): _num(s.get("max_loss")),
+                     t("landscape.col.minima"): s.get("local_minima_2d", "–"),
+                     t("landscape.col.bending"): f"{100 * (s.get('curve_down_fraction') or 0):.0f}%",
+                     t("landscape.col.seconds"): f"{n['seconds']:.1f}"})
+    st.table(rows, hide_index=True)
+
+
+def _num(v) -> str:
+    return "–" if v is None else f"{v:.3g}"
+
+
+def show(result: dict) -> None:
+    nets = sorted(result["nets"], key=lambda n: n["kind"] != "plain")
+    st.subheader(t("landscape.line_title"))
+    st.plotly_chart(charts.lines(nets), config=runs.png_config("landscape-1d"), key="landscape_line_chart")
+    st.subheader(t("landscape.surface_title"))
+    three_d = st.toggle(t("landscape.three_d"), **keep("landscape_3d"))
+    st.caption(t("landscape.surface_help", cap=int(10 ** charts.LOSS_CAP_LOG10)))
+    st.plotly_chart(charts.surfaces(nets, three_d=three_d), config=runs.png_config("landscape-2d"),
+                    key="landscape_surface_chart")
+    table(nets)
+    findings(result)
+    st.caption(t("landscape.measured", grid=result["grid"], n=nets[0]["n_images"],
+                 seconds=f"{result['seconds']:.0f}", device=result["device"],
+                 per_net=f"{sum(n['seconds'] for n in nets) / len(nets):.0f}"))
+
+
+with guard():
+    runs.identity_box("landscape")
+    with st.expander(t("landscape.how_title")):
+        st.markdown(t("landscape.how"))
+    st.subheader(t("landscape.nets_title"))
+    pair = pairs.pair_ui("landscape")
+    if pair:
+        params = settings()
+        result = pairs.study_ui("landscape", "landscape", pair, params)
+        if result:
+            show(result)
+    st.divider()
+    st.markdown(t("landscape.paper"))

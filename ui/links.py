@@ -1,0 +1,216 @@
+"""Setup by link: every kept widget's value rides in the page's address, so a teacher copies one
+link and every student opens the same settings.
+
+    /degradation?dataset=digits&steps=600&seed=3
+
+Nothing per page: ``keep(key)`` (ui/state.py) calls ``sync(key)`` just before its widget is made.
+A value in the link that this session has not applied yet is written into the widget's state
+(so the widget opens with it, as with a Home preset); otherwise the widget's current value is
+written back to the address, which therefore always describes the page as it is. The name in
+the address is the widget key without its page prefix (``degradation_steps`` -> ``steps``);
+``lang``, ``u`` and ``n`` belong to the language and the user and are never settings.
+
+A link value the page cannot take never shows a traceback: a widget that quietly replaces it by
+its default (an option that no longer exists) is noticed after the page has run (``report``);
+a widget that raises (a number out of range, a word where a switch is expected) is caught by
+``guard()``, which calls ``recover``: the value is dropped and the page runs again with the
+default. Either way a message names the setting and the value.
+
+Values are written as JSON (``600``, ``true``, ``0.1``, ``[1,2]``); a word is written bare
+(``digits``), and only quoted when it would otherwise read as something else (``"600"``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import streamlit as st
+
+from .i18n import t
+
+log = logging.getLogger("resnet_explorer")
+
+RESERVED = frozenset({"lang", "u", "n"})   # ui.i18n and ui.runs own these
+MAX_CHARS = 200                              # a longer value is not a setting worth a link
+_SEEN = "_links_seen"        # widget key -> address value last applied or written
+_APPLIED = "_links_applied"  # widget key -> address value applied in this run
+_NOTES = "_links_notes"      # messages for the next run (after a rerun that dropped a value)
+_PREFIX = "_links_prefix"    # the current page's widget prefix, e.g. "gap_fc_"
+_KEPT = "_links_kept"        # widget keys kept in this run
+_PAGE = "_links_page"        # the current page's url_path
+
+
+def encode(value) -> str | None:
+    """The address form of a widget value, or None when it has none (not JSON, too long)."""
+    if isinstance(value, tuple):
+        value = list(value)
+    if isinstance(value, str):
+        try:
+            looks_like_json = json.loads(value) != value
+        except ValueError:
+            looks_like_json = False
+        text = json.dumps(value, ensure_ascii=False) if looks_like_json or value == "" else value
+    else:
+        try:
+            text = json.dumps(value, separators=(",", ":"), allow_nan=False, ensure_ascii=False)
+        except (TypeError, ValueError):
+            return None
+    return text if len(text) <= MAX_CHARS else None
+
+
+def decode(text: str):
+    """The widget value an address value stands for (see ``encode``)."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _state():
+    """(session_state, query_params), or None outside a running page (plain Python, unit tests)."""
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        if get_script_run_ctx(suppress_warning=True) is None:
+            return None
+        return st.session_state, st.query_params
+    except Exception:
+        return None
+
+
+def begin(page: str) -> None:
+    """A page run starts (``presets.apply`` calls this): note the page's prefix and show what
+    the previous run had to drop."""
+    from . import nav
+
+    file = nav.file_of(page) if nav.exists(page) else page.replace("-", "_")
+    ss = st.session_state
+    ss[_PREFIX] = Path(file).stem + "_"
+    ss[_PAGE] = page
+    ss[_APPLIED] = {}
+    ss[_KEPT] = []
+    for note in ss.pop(_NOTES, []):
+        st.toast(note, icon=":material/link_off:")
+
+
+def param_of(key: str, prefix: str | None = None) -> str:
+    """The address name of a widget key: the key without the page prefix, unless that would
+    clash with the language or the user."""
+    if prefix is None:
+        prefix = st.session_state.get(_PREFIX, "")
+    short = key[len(prefix):] if prefix and key.startswith(prefix) else key
+    return key if not short or short in RESERVED else short
+
+
+def sync(key: str) -> None:
+    """Just before the widget `key` is made: take a new value from the address, or write the
+    widget's value to it."""
+    state = _state()
+    if state is None:
+        return
+    ss, qp = state
+    name = param_of(key)
+    raw = qp.get(name)
+    seen = ss.setdefault(_SEEN, {})
+    ss.setdefault(_KEPT, []).append(key)
+    if raw is not None and raw != seen.get(key):
+        seen[key] = raw
+        ss[key] = decode(raw)
+        ss.setdefault(_APPLIED, {})[key] = raw
+        return
+    if key not in ss:
+        return      # never drawn yet: its default, which a link need not carry
+    text = encode(ss[key])
+    if text is None:
+        if name in qp:
+            del qp[name]
+        return
+    if raw != text:
+        qp[name] = text
+    seen[key] = text
+
+
+def _drop(ss, qp, key: str, raw: str) -> str:
+    name = param_of(key)
+    if name in qp and qp.get(name) == raw:
+        del qp[name]
+    ss.get(_SEEN, {}).pop(key, None)
+    log.info("link value %s=%s not usable on this page", name, raw)
+    return t("links.rejected", name=name, value=raw)
+
+
+def report() -> None:
+    """After the page has run (app.py): a link value that a widget replaced by its default is
+    named in a message, and the address is put right."""
+    state = _state()
+    if state is None:
+        return
+    ss, qp = state
+    for key, raw in (ss.get(_APPLIED) or {}).items():
+        if key in ss and ss[key] != decode(raw):
+            st.toast(_drop(ss, qp, key, raw), icon=":material/link_off:")
+            text = encode(ss[key])
+            if text is not None:
+                qp[param_of(key)] = text
+                ss.setdefault(_SEEN, {})[key] = text
+    ss[_APPLIED] = {}
+
+
+def recover(exc: BaseException) -> bool:
+    """A page failed (``guard()``): if a widget given a value from the link raised, drop that
+    value, keep a message for the next run and return True (the caller reruns the page)."""
+    state = _state()
+    if state is None:
+        return False
+    ss, qp = state
+    applied = ss.get(_APPLIED) or {}
+    key = _failing_key(exc, applied)
+    if key is None:
+        return False
+    raw = applied.pop(key)
+    ss.pop(key, None)
+    ss.setdefault(_NOTES, []).append(_drop(ss, qp, key, raw))
+    return True
+
+
+def _failing_key(exc: BaseException, applied: dict) -> str | None:
+    """The widget key of the innermost frame that was making a widget given a link value:
+    every Streamlit widget function has its key as a local named ``key``."""
+    tb, keys = exc.__traceback__, []
+    while tb is not None:
+        value = tb.tb_frame.f_locals.get("key")
+        if isinstance(value, str) and value in applied:
+            keys.append(value)
+        tb = tb.tb_next
+    return keys[-1] if keys else None
+
+
+def share_link() -> str:
+    """This page's address with its settings and language, without the user's id and name: the
+    link a teacher hands out (the id would make every student the teacher)."""
+    state = _state()
+    if state is None:
+        return ""
+    ss, qp = state
+    from urllib.parse import urlencode
+
+    items = [(k, v) for k, v in qp.to_dict().items() if k not in ("u", "n")]
+    if "lang" not in qp:
+        from .i18n import lang
+
+        items.insert(0, ("lang", lang()))
+    page = ss.get(_PAGE, "")
+    base = (st.context.url or "").rstrip("/")
+    path = "" if page in ("", "home") else "/" + page
+    return f"{base}{path}?{urlencode(items)}"
+
+
+def share_box() -> None:
+    """The sidebar's "link to these settings", to copy (app.py draws it after the page)."""
+    link = share_link()
+    if link:
+        with st.sidebar.expander(t("links.share"), icon=":material/link:"):
+            st.caption(t("links.share_help"))
+            st.code(link, language=None, wrap_lines=True)
