@@ -310,9 +310,13 @@ async def run_round(n: int, args, tmp: Path) -> Round:
         await asyncio.sleep(1.0)
         result.rss_base = proc_rss(server.proc.pid)
 
-        driver = StSession(server.url, page="degradation", query=f"u={owner}", name="teacher")
-        await driver.connect()
-        await driver.loaded(timeout=180)
+        for attempt in (1, 2):   # a page caught mid-edit in a shared tree gets one reload
+            driver = StSession(server.url, page="degradation", query=f"u={owner}", name="teacher")
+            await driver.connect()
+            await driver.loaded(timeout=180)
+            if "degradation_start" in driver.widget_ids or attempt == 2:
+                break
+            await driver.close()
         if args.steps != 300:
             await driver.set_value("degradation_steps", string_array_value=[str(args.steps)])
         sampler = Sampler(server)
