@@ -77,13 +77,18 @@ def test_fresh_members_are_seeded_cached_and_in_eval_mode(one_thread):
     assert not torch.equal(next(a.model.parameters()), next(other.parameters()))
 
 
-def test_a_quick_training_learns_something(one_thread):
-    plain, residual = (im.twin_member(QUICK, r) for r in (False, True))
-    for member in (plain, residual):
-        assert member.test_acc > 0.3                             # ten classes: chance is 0.1
+def test_the_default_trained_twin_is_the_shipped_one_and_loads_without_training(one_thread, monkeypatch):
+    from resnet_core import engine, twins
+
+    monkeypatch.setattr(engine, "train", lambda *a, **k: pytest.fail("trained in the page's process"))
+    plain, residual = (im.twin_member(im.TwinSpec(), r) for r in (False, True))
+    for member, r in ((plain, False), (residual, True)):
+        assert member.test_acc == twins.shipped_meta(im.TwinSpec(), r)["test_acc"] > 0.85
         assert not member.model.training
         assert next(member.model.parameters()).device.type == "cpu"
     assert plain.model.cfg.residual is False and residual.model.cfg.residual is True
+    with pytest.raises(im.NotShipped):                           # any other setting is queued
+        im.twin_member(QUICK, True)
 
 
 def test_stored_runs_with_checkpoints_are_listed_and_load_the_same_weights(tmp_path, fresh):
@@ -313,3 +318,13 @@ def test_pca_colour_moves_every_pixel_by_one_offset_along_the_components(shape):
         assert np.abs(alphas).max() < 0.5 * 5                                    # N(0, 0.5): within 5 sigma
     with pytest.raises(ConfigError, match="1 to 64"):
         im.augmented_copies(image, 0, pad=0, flip_p=0.0, alphastd=0.0, pca=pca, seed=0)
+
+
+def test_one_thread_holds_while_any_caller_is_inside_and_then_restores():
+    before = torch.get_num_threads()
+    with im.one_thread():
+        assert torch.get_num_threads() == 1
+        with im.one_thread():                      # another session's call overlapping
+            assert torch.get_num_threads() == 1
+        assert torch.get_num_threads() == 1        # still one while the first is inside
+    assert torch.get_num_threads() == before

@@ -1,5 +1,6 @@
 """The model and image pickers of the inspection pages (Feature maps, Attribution): a plain net and
-its residual twin trained (or only built) here, or two stored runs, and one image for both.
+its residual twin (shipped trained with the app, trained through the job queue, or only built),
+or two stored runs, and one image for both.
 
     from ui import inspect
 
@@ -19,9 +20,11 @@ from dataclasses import dataclass
 import streamlit as st
 
 from resnet_core import inspect_models as im
+from resnet_core.twins import GROUP as TWIN_GROUP
 from resnet_core.images import ImageRejected
 
 from . import runs, style
+from .errors import guarded
 from .i18n import label_of, t
 from .state import keep
 
@@ -48,7 +51,9 @@ def valid_or_reset(key: str, allowed) -> None:
 
 
 def twin_members(prefix: str, source: str) -> list[Member]:
-    """A plain net and its residual twin: trained here (``source == "trained"``) or only built."""
+    """A plain net and its residual twin: trained (``source == "trained"``) or only built. A
+    trained twin is the one shipped with the app, else a finished pair of queued runs; until
+    then the page offers to queue them and shows their progress (it never trains itself)."""
     c1, c2, c3, c4 = st.columns(4)
     dataset = c1.segmented_control(t("inspect.dataset"), list(im.INPUT_SIZE), default="digits", required=True,
                                    format_func=label_of("inspect.dataset"), help=t("inspect.dataset_help"),
@@ -59,16 +64,45 @@ def twin_members(prefix: str, source: str) -> list[Member]:
     if source == "trained":
         steps = c4.slider(t("inspect.steps"), 20, im.MAX_STEPS, 150, step=10, **keep(f"{prefix}_steps"))
     spec = im.TwinSpec(dataset, depth, width, steps)
-    members = [Member(kind, style.arch_name(spec.model_config(kind == "residual").name), spec, data=spec.data)
-               for kind in ("plain", "residual")]
-    if steps:
-        with st.spinner(t("inspect.training", depth=depth, steps=steps,
-                          dataset=t(f"inspect.dataset.{dataset}")), show_time=True):
-            accs = [m.trained().test_acc for m in members]
-        st.caption(t("inspect.trained_note", steps=steps, plain=f"{accs[0]:.1%}", residual=f"{accs[1]:.1%}"))
-    else:
+    name = {kind: style.arch_name(spec.model_config(kind == "residual").name) for kind in ("plain", "residual")}
+    if not steps:
         st.caption(t("inspect.fresh_note"))
-    return members
+        return [Member(kind, name[kind], spec, data=spec.data) for kind in ("plain", "residual")]
+    if im.has_shipped(spec):
+        members = [Member(kind, name[kind], spec, data=spec.data) for kind in ("plain", "residual")]
+        accs = [m.trained().test_acc for m in members]
+        st.caption(t("inspect.trained_note", steps=steps, plain=f"{accs[0]:.1%}", residual=f"{accs[1]:.1%}")
+                   + " " + t("inspect.shipped"))
+        return members
+    found = im.twin_runs(runs.store(), spec)
+    if found.ready:
+        infos = [found.finished[False], found.finished[True]]
+        st.caption(t("inspect.trained_note", steps=steps, plain=f"{infos[0].test_acc:.1%}",
+                     residual=f"{infos[1].test_acc:.1%}")
+                   + " " + t("inspect.from_runs", ids=", ".join(f"#{i.id}" for i in infos)))
+        return [Member(kind, name[kind], None, info.id, spec.data)
+                for kind, info in zip(("plain", "residual"), infos)]
+    queue_twin(prefix, spec, found)
+    return []
+
+
+def queue_twin(prefix: str, spec: im.TwinSpec, found) -> None:
+    """A twin setting nobody has trained yet: its runs in the queue with their progress (the
+    page reruns itself when they end), or a button that queues them."""
+    if found.active:
+        st.info(t("inspect.queued", depth=spec.depth, steps=spec.steps), icon=":material/hourglass_top:")
+        runs.live_runs([i.id for i in found.active], guarded(lambda views: runs.progress_rows(views, prefix)))
+        return
+    if found.ended:      # the last try failed or was stopped: say why before offering another
+        runs.progress_rows(runs.read([i.id for i in found.ended]), prefix, stop=False)
+    st.info(t("inspect.not_trained", depth=spec.depth, width=spec.width, steps=spec.steps,
+              dataset=t(f"inspect.dataset.{spec.dataset}")), icon=":material/model_training:")
+    if st.button(t("inspect.train_twin"), type="primary", icon=":material/play_arrow:", key=f"{prefix}_train_twin"):
+        # Only the members still missing: one that finished earlier serves as it is.
+        jobs = [(t("inspect.twin_label", arch=style.arch_name(name), steps=spec.steps), m, tc)
+                for name, m, tc in spec.jobs() if m.residual not in found.finished]
+        if runs.submit(jobs, group=TWIN_GROUP):
+            st.rerun()
 
 
 def run_label(info) -> str:

@@ -137,7 +137,8 @@ def submit(runs: Sequence[tuple[str, ModelConfig, TrainConfig]], *, group: str) 
     except DatasetMissing as exc:
         st.warning(t("runs.dataset_missing", msg=str(exc)), icon=":material/folder_off:")
     except ConfigError as exc:
-        st.warning(t("error.config", msg=str(exc)), icon=":material/tune:")
+        from .errors import config_text   # here: errors imports links, which pages import first
+        st.warning(t("error.config", msg=config_text(exc)), icon=":material/tune:")
     return None
 
 
@@ -372,7 +373,8 @@ def progress_rows(views: Sequence[RunView], prefix: str, *, stop: bool = True) -
                 st.toast(t("runs.stopping", label=view.info.label))
     for view in views:
         if view.info.status in ("failed", "diverged") and view.info.error:
-            st.caption(t(f"runs.why.{view.info.status}", msg=view.info.error))
+            from .errors import reason_text   # the stored English reason, in the reader's language
+            st.caption(t(f"runs.why.{view.info.status}", msg=reason_text(view.info.error)))
 
 
 _BAR = ('<div class="rx-run" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow="{pct:.0f}" '

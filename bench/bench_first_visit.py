@@ -1,0 +1,134 @@
+"""First visit to each page on a fresh server, in a real browser.
+
+For every page: start the app the way the README does (`streamlit run app.py`, a fresh run store
+in a temporary folder), open the page in headless Chromium, and time from navigation until the
+page has finished its script, drawn its charts and stopped changing. One fresh server per page,
+so no page warms another's caches. Prints one line per page and a JSON summary.
+
+    .venv/bin/python bench/bench_first_visit.py                 # every page
+    .venv/bin/python bench/bench_first_visit.py features attribution --lang ko
+
+Needs /usr/bin/chromium (never `playwright install`). Loopback only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+PAGES = ["home", "build", "degradation", "gradients", "features", "bottleneck", "gap-fc", "shortcuts",
+         "batchnorm", "attribution", "augmentation"]
+QUIET_MS = 1000        # the page counts as drawn once nothing has changed for this long
+LIMIT_MS = 300_000
+
+# Installed before any page script: remembers the time of the last DOM change, from navigation start.
+_WATCH = """
+window.__lastChange = 0;
+new MutationObserver(() => { window.__lastChange = performance.now(); })
+  .observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+"""
+_DONE = """(quiet) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return app && app.getAttribute('data-test-connection-state') === 'CONNECTED'
+    && app.getAttribute('data-test-script-state') === 'notRunning'
+    && document.querySelector('h1')
+    && !document.querySelector('[data-testid="stStatusWidgetRunningIcon"]')
+    && !document.querySelector('[data-stale="true"]')
+    && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(c => c.querySelector('.main-svg'))
+    && performance.now() - window.__lastChange > quiet;
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(workdir: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = dict(os.environ, RESNET_EXPLORER_DB=str(workdir / "runs.db"), PYTHONUNBUFFERED="1")
+    cmd = [str(ROOT / ".venv/bin/streamlit"), "run", "app.py", "--server.headless", "true",
+           "--server.port", str(port), "--server.address", "127.0.0.1"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=(workdir / "server.log").open("w"),
+                            stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError((workdir / "server.log").read_text()[-3000:])
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2):
+                return proc, url
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("the server did not answer within 120 s")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def visit(browser, url: str, page_name: str, lang: str) -> dict:
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    context.add_init_script(_WATCH)
+    page = context.new_page()
+    path = "" if page_name == "home" else page_name
+    page.goto(f"{url}/{path}?lang={lang}")
+    page.wait_for_function(_DONE, arg=QUIET_MS, timeout=LIMIT_MS, polling=50)
+    seconds = page.evaluate("window.__lastChange") / 1000
+    body = page.inner_text("body")
+    errors = page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]').count()
+    title = page.locator("h1").first.inner_text()
+    context.close()
+    return {"page": page_name, "seconds": round(seconds, 2), "title": title,
+            "errors": errors + ("Traceback" in body)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("pages", nargs="*", default=PAGES)
+    parser.add_argument("--lang", default="en", choices=["en", "ko"])
+    args = parser.parse_args()
+    if not Path(CHROMIUM).exists():
+        print(f"{CHROMIUM} not found", file=sys.stderr)
+        return 2
+    from playwright.sync_api import sync_playwright
+
+    rows = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for name in args.pages:
+            with tempfile.TemporaryDirectory(prefix="first-visit-") as tmp:
+                proc, url = start_server(Path(tmp))
+                try:
+                    row = visit(browser, url, name, args.lang)
+                finally:
+                    stop(proc)
+            rows.append(row)
+            print(f"{name:14s} {row['seconds']:7.2f} s  errors={row['errors']}  {row['title']}", flush=True)
+        browser.close()
+    print(json.dumps({"lang": args.lang, "pages": rows}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
