@@ -3,13 +3,18 @@ the GAP net accepts another input size, shown by running both."""
 
 import streamlit as st
 
-from resnet_core import flops, headcheck
-from ui import cost_charts, guard, keep, presets, style, t
+import time
+
+from resnet_core import ModelConfig, analysis, experiments, flops, headcheck
+from ui import cost_charts, guard, guarded, keep, presets, runs, style, t
 
 presets.apply("gap-fc")
 st.title(t("page.gap-fc.title"))
 st.markdown(t("gap_fc.lead"))
 TRAIN_SIZE = 32   # the tiny demo nets are built for 32x32 images, like the paper's CIFAR nets
+TRAINED_SIZE = 16           # the trained pair learns the digits upsampled to 16x16...
+TEST_SIZES = [8, 12, 16, 24, 32]   # ...and is tested on the same held-out digits at these sides
+GROUP = "gap_fc"
 
 
 def head_counts() -> None:
@@ -65,7 +70,57 @@ def input_size_demo() -> None:
                     st.code(run.error, language=None, wrap_lines=True)
 
 
+def trained_configs(steps: int) -> list:
+    """A GAP net and its flatten twin (same body, same recipe) on the digits at 16x16."""
+    train = experiments.recipe("digits", steps=steps)
+    return [(f"ResNet-8 {head}", ModelConfig(depth=8, base_width=8, in_channels=1, input_size=TRAINED_SIZE,
+                                             head=head), train) for head in ("gap", "flatten")]
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def accuracies(run_id: int, db: str) -> dict:
+    info = runs.store().get_run(run_id)
+    return analysis.accuracy_at_sizes(runs.store().load_model(run_id), info.train_cfg.dataset, TEST_SIZES,
+                                      seed=info.train_cfg.seed)
+
+
+def draw_trained(views) -> None:
+    runs.progress_rows(views, "gap_fc")
+    done = [v for v in views if v.info.status == "finished" and v.info.has_checkpoint]
+    if len(done) < len(views) or not done:
+        return
+    db = str(runs.store().path)
+    acc = {v.info.model_cfg.head: accuracies(v.id, db) for v in done}
+    rows = []
+    for size in TEST_SIZES:
+        row = {t("gap_fc.trained.size"): f"{size}×{size}" + (" ★" if size == TRAINED_SIZE else "")}
+        for head in ("gap", "flatten"):
+            a = acc.get(head, {}).get(size)
+            row[t(f"gap_fc.head.{head}")] = t("gap_fc.trained.cannot") if a is None else f"{100 * a:.1f}%"
+        rows.append(row)
+    st.table(rows, hide_index=True)
+    gap = acc.get("gap", {})
+    best = max((s for s in TEST_SIZES if s != TRAINED_SIZE and gap.get(s) is not None), key=lambda s: gap[s])
+    worst = min((s for s in TEST_SIZES if gap.get(s) is not None), key=lambda s: gap[s])
+    st.markdown(t("gap_fc.trained.reading", train=TRAINED_SIZE, at_train=f"{100 * gap[TRAINED_SIZE]:.1f}",
+                  best=best, at_best=f"{100 * gap[best]:.1f}", worst=worst, at_worst=f"{100 * gap[worst]:.1f}"))
+
+
+def trained_demo() -> None:
+    st.header(t("gap_fc.trained.title"))
+    st.markdown(t("gap_fc.trained.intro", train=TRAINED_SIZE))
+    steps = st.select_slider(t("gap_fc.trained.steps"), [150, 300, 600], 300, **keep("gap_fc_train_steps"))
+    if st.button(t("gap_fc.trained.start"), key="gap_fc_train", type="primary", icon=":material/play_arrow:"):
+        ids = runs.submit(trained_configs(steps), group=f"{GROUP}-{time.strftime('%Y%m%d-%H%M%S')}")
+        if ids:
+            st.session_state["_gap_fc_ids"] = ids
+    ids = runs.latest_experiment(GROUP, "_gap_fc_ids")
+    if ids:
+        runs.live_runs(ids, guarded(draw_trained))
+
+
 with guard():
     head_counts()
     vgg()
     input_size_demo()
+    trained_demo()

@@ -78,3 +78,38 @@ def test_home_preset_feeds_a_64_pixel_image(lang, label):
     assert not at.exception
     assert at.slider(key="gap_fc_test_size").value == 64
     assert "64" in at.success[0].value
+
+
+def test_a_trained_gap_net_is_scored_at_other_sizes(tmp_path_factory):
+    """Stored runs with checkpoints (written here, no training): the page measures each head's
+    held-out accuracy at every size; the flatten net runs only at its training size, and the
+    reading quotes the numbers of the table."""
+    import torch
+
+    from apptest_helpers import open_page, own_store
+    from resnet_core import analysis, build_model
+    from resnet_core.store import RunStore
+
+    with own_store(tmp_path_factory, "gap_fc") as db:
+        store = RunStore(db)
+        ids = []
+        from resnet_core import ModelConfig, experiments
+        for head in ("gap", "flatten"):
+            cfg = ModelConfig(depth=8, base_width=8, in_channels=1, input_size=16, head=head)
+            rid = store.create_run(cfg, experiments.recipe("digits", steps=5), owner="gapfc1",
+                                   label=f"ResNet-8 {head}", group="gap_fc-test")
+            store.start_run(rid, device="cpu", layer_names=[], stat_names=[], total_steps=1)
+            torch.manual_seed(0)
+            store.save_checkpoint(rid, build_model(cfg))
+            store.finish_run(rid, status="finished", seconds=1.0, steps_done=1, final_train_loss=2.0,
+                             final_train_acc=0.1, test_acc=0.1)
+            ids.append(rid)
+        at = open_page("gap-fc", owner="gapfc1")
+        table = at.table[-1].value
+        assert list(table["Flatten + FC"]) == ["cannot run", "cannot run", table["Flatten + FC"][2],
+                                               "cannot run", "cannot run"]
+        assert table["Flatten + FC"][2].endswith("%")
+        gap = analysis.accuracy_at_sizes(store.load_model(ids[0]), "digits", [8, 12, 16, 24, 32])
+        assert list(table["GAP + FC"]) == [f"{100 * gap[s]:.1f}%" for s in (8, 12, 16, 24, 32)]
+        reading = next(m.value for m in at.markdown if m.value.startswith("Measured: at its training size"))
+        assert f"{100 * gap[16]:.1f}%" in reading

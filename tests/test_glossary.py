@@ -65,6 +65,8 @@ def test_the_check_tells_meanings_apart():
     assert retired_uses("gradients do not vanish", "그래디언트가 건강합니다", glossary) == ["term.no_calque: '건강'"]
     assert retired_uses("training error (%)", "학습 오차 (%)", glossary) == ["term.error: '오차'"]
     assert retired_uses("wider", "폭주", glossary) == []
+    assert retired_uses("Run the lesion study", "블록 삭제 실험 실행", glossary) == []   # a verb, not a run
+    assert retired_uses("Plain run", "플레인 실험", glossary) == ["term.run: '실험'"]
 
 
 def test_glossary_terms_are_in_the_table():

@@ -3,8 +3,8 @@
 import pytest
 
 
-@pytest.mark.parametrize("lang, works", [("en", "Works: a 48×48 image gives 10 class scores."),
-                                         ("ko", "작동합니다: 48×48 이미지에서 클래스 점수 10개가 나옵니다.")])
+@pytest.mark.parametrize("lang, works", [("en", "Runs: a 48×48 image gives 10 class scores."),
+                                         ("ko", "실행됩니다: 48×48 이미지에서 클래스 점수 10개가 나옵니다.")])
 def test_gap_fc_page(page, open_page, assert_no_error, wait_for_charts, lang, works):
     open_page(page, "gap-fc", lang)
     wait_for_charts(page)
