@@ -9,7 +9,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from resnet_core import experiments, flops
-from ui import charts, guard, guarded, keep, label_of, presets, runs, style, t
+from ui import charts, guard, guarded, keep, label_of, presets, runs, style, t, terms
 
 presets.apply("shortcuts")
 st.title(t("page.shortcuts.title"))
@@ -200,7 +200,7 @@ def curves_of(views, metric: str) -> list:
             x, y, markers = v.steps.step, v.steps.loss, False
         else:
             x, y, markers = v.evals.step, v.evals.test_acc, True
-        out.append(charts.Curve(v.info.label, kind, x, y, shade=shade, markers=markers))
+        out.append(charts.Curve(terms.net_label(v.info.label), kind, x, y, shade=shade, markers=markers))
     return out
 
 
@@ -211,7 +211,7 @@ def results_table(views) -> None:
     def loss(x):
         return "–" if x is None or x != x else f"{x:.4f}"
 
-    st.dataframe([{t("shortcuts.train.net"): v.info.label,
+    st.dataframe([{t("shortcuts.train.net"): terms.net_label(v.info.label),
                    t("shortcuts.train.params"): style.fmt_int(flops.count(v.info.model_cfg).params),
                    t("shortcuts.train.loss"): loss(v.info.final_train_loss),
                    t("shortcuts.train.train_acc"): pct(v.info.final_train_acc),

@@ -79,7 +79,8 @@ MESSAGES: dict[str, str] = {
     "gradcam_layer": "Grad-CAM needs a layer with feature maps; {value} has none",
     "method_option": "{method} takes no option {options} (options: {allowed})",
     "target": "target must be a class from 0 to {high} (got {value})",
-    "occlusion": "occlusion window must be 1 to {high} pixels and the stride 1 to the window (got {value} and {stride})",
+    "occlusion": "occlusion window must be 1 to {high} pixels and the stride 1 to the window "
+                 "(got {value} and {stride})",
     "image_number": "image number must be 0 to {high} (got {value})",
     # why a run stopped (stored with the run)
     "diverged": "the loss became {value} at step {step}: the learning rate is too high for this net",

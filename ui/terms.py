@@ -12,9 +12,13 @@ import re
 from .i18n import lang, t
 from .style import arch_name
 
-_KO = ((re.compile(r"\b[Pp]lain-(?=\d)"), "플레인-"), (re.compile(r"\bResidual-(?=\d)"), "잔차-"), (re.compile(r"\bno BN\b"), "BN 없음"),
+_KO = ((re.compile(r"\b[Pp]lain-(?=\d)"), "플레인-"),
+       (re.compile(r"\bResidual-(?=\d)"), "잔차-"),
+       (re.compile(r"\bno BN\b"), "BN 없음"),
        (re.compile(r"\bpreact-"), "사전 활성화 "))
-_EN = ((re.compile(r"플레인-(?=\d)"), "plain-"), (re.compile(r"잔차-(?=\d)"), "Residual-"), (re.compile(r"BN 없음"), "no BN"))
+_EN = ((re.compile(r"플레인-(?=\d)"), "plain-"),
+       (re.compile(r"잔차-(?=\d)"), "Residual-"),
+       (re.compile(r"BN 없음"), "no BN"))
 
 
 def net_label(label: str) -> str:
