@@ -44,15 +44,38 @@ def atomic_write(path: Path, data: bytes) -> None:
         pass
 
 
+def weights_bytes(model: nn.Module) -> bytes:
+    """The net's weights as safetensors bytes (what a remote worker sends back)."""
+    tensors = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
+    return save_safetensors(tensors, metadata={"format": "pt"})
+
+
 def save_model(model: nn.Module, model_cfg: ModelConfig, stem: Path, extra: dict | None = None) -> Path:
     """Write `stem`.json and `stem`.safetensors; returns the weights' path."""
-    tensors = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
+    return _write(weights_bytes(model), model_cfg, stem, extra)
+
+
+def save_weights(data: bytes, model_cfg: ModelConfig, stem: Path, extra: dict | None = None) -> Path:
+    """Like `save_model`, from safetensors bytes made elsewhere. They are parsed against the
+    config's net first, so bytes that would not load back are refused, not stored."""
+    model_from_bytes(model_cfg, data)
+    return _write(data, model_cfg, stem, extra)
+
+
+def _write(data: bytes, model_cfg: ModelConfig, stem: Path, extra: dict | None) -> Path:
     meta = {"format": FORMAT, "model_cfg": model_cfg.to_dict(), **(extra or {})}
     weights = stem.with_suffix(".safetensors")
     # Config first: a reader that finds the weights always finds the config beside them.
     atomic_write(stem.with_suffix(".json"), json.dumps(meta, indent=1).encode())
-    atomic_write(weights, save_safetensors(tensors, metadata={"format": "pt"}))
+    atomic_write(weights, data)
     return weights
+
+
+def model_from_bytes(model_cfg: ModelConfig, data: bytes, device: str | torch.device = "cpu") -> nn.Module:
+    """Rebuild the net and load safetensors bytes into it; returned in eval mode."""
+    model = build_model(model_cfg)
+    model.load_state_dict(load_safetensors(data), strict=True)
+    return model.to(device).eval()
 
 
 def load_model(stem: Path, device: str | torch.device = "cpu") -> nn.Module:

@@ -11,6 +11,7 @@ With --no-store the nets live in a temporary store that is removed afterwards.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import tempfile
 import time
@@ -50,11 +51,19 @@ def run(args: argparse.Namespace, store_of, guarded) -> int:
     store = RunStore(f"{tmp.name}/runs.db") if tmp else store_of(args)
     group = f"{args.name}-{time.strftime('%Y%m%d-%H%M%S')}"
     started = time.perf_counter()
+    stack = contextlib.ExitStack()
     if not args.json:
         print(f"{args.name} on {args.dataset}: training {', '.join(r[0] for r in runs)} "
               f"({args.steps} steps each, seed {args.seed})", flush=True)
+    on_ray = getattr(args, "backend", "local") == "ray"
     try:
-        rows = guarded(None, None, lambda: run_experiment(runs, store=store, group=group))
+        if on_ray:   # one Ray runner for the nets and the task (starting Ray takes seconds)
+            from . import cli_backend
+
+            runner = stack.enter_context(cli_backend.ray_runner(args, store, len(runs)))
+            rows = cli_backend.train_runs(runner, runs, store, group=group)
+        else:
+            rows = guarded(None, None, lambda: run_experiment(runs, store=store, group=group))
         train_seconds = time.perf_counter() - started
         if args.name == "lesion":
             params = {"draws": args.draws, "seed": args.seed, "device": args.device}
@@ -69,8 +78,12 @@ def run(args: argparse.Namespace, store_of, guarded) -> int:
                 last[0] = time.monotonic()
                 print(f"  {args.name}: {done}/{total} evaluations", flush=True)
 
-        result = TASKS[args.name](params, store=store, on_progress=progress, should_stop=lambda: False)
+        if on_ray:
+            result = cli_backend.run_task(runner, args.name, params, store)
+        else:
+            result = TASKS[args.name](params, store=store, on_progress=progress, should_stop=lambda: False)
     finally:
+        stack.close()
         store.close()
         if tmp:
             tmp.cleanup()
@@ -78,7 +91,8 @@ def run(args: argparse.Namespace, store_of, guarded) -> int:
             "train_seconds": train_seconds, "seconds": time.perf_counter() - started,
             "runs": [{"name": r.name, "run_id": None if tmp else r.run_id, "status": r.status,
                       "final_train_loss": r.final_train_loss, "test_acc": r.test_acc} for r in rows],
-            **{k: v for k, v in result.items() if k != "seconds"}, "analysis_seconds": result["seconds"]}
+            **{k: v for k, v in result.items() if k != "seconds"}, "analysis_seconds": result["seconds"],
+            "backend": getattr(args, "backend", "local")}
     if args.json:
         print(json.dumps(data))
     else:

@@ -4,7 +4,8 @@
     python -m resnet_core experiment degradation [--dataset digits] [--device cpu] [--json]
 
 Runs are recorded in the run store (--db, default: the per-user one) so the app can show them;
---no-store trains without recording.
+--no-store trains without recording. `--backend ray [--ray-address ADDR]` trains on Ray
+(resnet_core.cli_backend) instead of in this process.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import json
 import math
 import time
 
-from . import cli_analysis
+from . import cli_analysis, cli_backend
 from .config import (DATASETS, DEVICES, OPTIMIZERS, SCHEDULES, SHORTCUTS, ConfigError, TrainConfig,
                      arch_config)
 
@@ -67,6 +68,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", default="", help="run store to record in (default: the per-user one)")
     p.add_argument("--no-store", action="store_true", help="do not record the run")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    cli_backend.add_arguments(p)
 
 
 def _store(args):
@@ -106,6 +108,8 @@ def run_train(args: argparse.Namespace) -> int:
         batch_size=args.batch_size, optimizer=args.optimizer, lr=args.lr, schedule=args.schedule,
         warmup_steps=args.warmup, augment=not args.no_augment, max_samples=args.max_samples,
         seed=args.seed, device=args.device, compile=args.compile)
+    if args.backend == "ray":
+        return _train_on_ray(args, model_cfg, train_cfg)
     store = _store(args)
     run_id = store.create_run(model_cfg, train_cfg, label=model_cfg.name, status="running") if store else None
 
@@ -119,7 +123,7 @@ def run_train(args: argparse.Namespace) -> int:
     data = {"run_id": run_id, "name": model_cfg.name, "dataset": args.dataset, "status": result.status,
             "final_train_loss": _num(result.final_train_loss), "final_train_acc": _num(result.final_train_acc),
             "test_acc": _num(result.test_acc), "steps": result.steps_done, "seconds": result.seconds,
-            "device": result.device, "error": result.error}
+            "device": result.device, "error": result.error, "backend": "local"}
     if args.json:
         print(json.dumps(data))
     else:
@@ -129,6 +133,35 @@ def run_train(args: argparse.Namespace) -> int:
               f"train acc {_fmt(result.final_train_acc, '.3f')}, held-out acc {_fmt(result.test_acc, '.3f')}"
               + (f"; run {run_id} in {store.path}" if store else ""))
     return 0
+
+
+def _train_on_ray(args: argparse.Namespace, model_cfg, train_cfg) -> int:
+    """`train --backend ray`: the run goes through the job runner to a Ray worker; the same
+    JSON keys as a local run. A run that fails on Ray exits 1 after saying why."""
+    shown = [0]
+
+    def progress(info) -> None:
+        if not args.json and info.total_steps and info.steps_done >= shown[0] + max(1, info.total_steps // 10):
+            shown[0] = info.steps_done
+            print(f"step {info.steps_done:>6}/{info.total_steps}", flush=True)
+
+    with cli_backend.store_for(args, _store) as store, cli_backend.ray_runner(args, store, 1) as runner:
+        row, = cli_backend.train_runs(runner, [(model_cfg.name, model_cfg, train_cfg)], store, on_progress=progress)
+        info = store.get_run(row.run_id)
+    data = {"run_id": None if args.no_store else row.run_id, "name": model_cfg.name, "dataset": args.dataset,
+            "status": info.status, "final_train_loss": _num(info.final_train_loss),
+            "final_train_acc": _num(info.final_train_acc), "test_acc": _num(info.test_acc),
+            "steps": info.steps_done, "seconds": info.seconds, "device": info.device, "error": info.error,
+            "backend": "ray"}
+    if args.json:
+        print(json.dumps(data))
+    else:
+        print(f"{model_cfg.name} on {args.dataset}: {info.status} after {info.steps_done} steps in "
+              f"{info.seconds or 0:.1f} s on {info.device or '-'} (Ray)" + (f" ({info.error})" if info.error else ""))
+        print(f"final train loss {_fmt(info.final_train_loss, '.4f')} (mean of the last 10% of steps), "
+              f"train acc {_fmt(info.final_train_acc, '.3f')}, held-out acc {_fmt(info.test_acc, '.3f')}"
+              + ("" if args.no_store else f"; run {row.run_id} in {store.path}"))
+    return 1 if info.status == "failed" else 0
 
 
 def _guarded(store, run_id, fn):
@@ -157,7 +190,7 @@ def run_experiment_cmd(args: argparse.Namespace) -> int:
 
     runs = EXPERIMENTS[args.name](args.dataset, steps=args.steps, seed=args.seed, device=args.device,
                                   data_dir=args.data_dir, width=args.width)
-    store = _store(args)
+    store = _store(args) if args.backend == "local" else None
     group = f"{args.name}-{time.strftime('%Y%m%d-%H%M%S')}"
     started = time.perf_counter()
     if not args.json:
@@ -169,10 +202,16 @@ def run_experiment_cmd(args: argparse.Namespace) -> int:
             print(f"  {row.name:<16} {row.status:<9} loss {_fmt(row.final_train_loss, '.4f')}  "
                   f"{row.seconds:5.1f} s", flush=True)
 
-    rows = _guarded(None, None, lambda: run_experiment(runs, store=store, group=group, on_run=show))
+    if args.backend == "ray":
+        with cli_backend.store_for(args, _store) as ray_store, \
+                cli_backend.ray_runner(args, ray_store, len(runs)) as runner:
+            rows = cli_backend.train_runs(runner, runs, ray_store, group=group, on_run=show)
+        store = None if args.no_store else ray_store
+    else:
+        rows = _guarded(None, None, lambda: run_experiment(runs, store=store, group=group, on_run=show))
     data = {"experiment": args.name, "dataset": args.dataset, "group": group if store else None,
-            "seconds": time.perf_counter() - started,
-            "runs": [{"name": r.name, "run_id": r.run_id, "status": r.status,
+            "seconds": time.perf_counter() - started, "backend": args.backend,
+            "runs": [{"name": r.name, "run_id": r.run_id if store else None, "status": r.status,
                       "final_train_loss": _num(r.final_train_loss), "final_train_acc": _num(r.final_train_acc),
                       "test_acc": _num(r.test_acc), "steps": r.steps, "seconds": r.seconds} for r in rows]}
     verdict = degradation_verdict(rows) if args.name == "degradation" else None

@@ -7,7 +7,8 @@ An executor is small on purpose, so another engine can implement it:
                                 returns (status, error)
     shutdown()                  stop its workers
 
-`control.stop()` (a user pressed Stop) must reach the job within a step. Two implementations:
+`control.stop()` (a user pressed Stop) must reach the job within a step. Two implementations
+here, and `RayExecutor` (resnet_core.executors_ray) for a Ray cluster:
 
 - `ProcessPool` (the default): worker processes, started fresh (not forked, so CUDA works in
   them), each training one job at a time. A page's thread never trains, so no number of viewers
@@ -208,6 +209,13 @@ def default_workers(device: str = "auto") -> int:
 
 
 def default_executor(device: str = "auto"):
+    """RESNET_EXPLORER_RAY_ADDRESS (auto, or ray://host:10001) hands jobs to a Ray cluster
+    (resnet_core.executors_ray); unset, they run in a pool of local worker processes."""
+    address = os.environ.get("RESNET_EXPLORER_RAY_ADDRESS", "").strip()
+    if address:
+        from .executors_ray import RayExecutor   # imports ray: only a server that chose it pays
+
+        return RayExecutor(address)
     workers = default_workers(device)
     if workers == 0:
         return InProcess(slots=1)

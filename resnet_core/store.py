@@ -25,7 +25,7 @@ from torch import nn
 
 from . import checkpoints
 from .config import ModelConfig, TrainConfig
-from .store_schema import (RUN_COLUMNS, SCHEMA, EvalColumns, RunInfo, RunNotFound, StatColumns,
+from .store_schema import (ADDED_RUN_COLUMNS, RUN_COLUMNS, SCHEMA, EvalColumns, RunInfo, RunNotFound, StatColumns,
                            StepColumns, run_info)
 
 __all__ = ["RunStore", "RunInfo", "RunNotFound", "StepColumns", "EvalColumns", "StatColumns",
@@ -80,6 +80,20 @@ class RunStore:
             conn = self._conn()
             conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(SCHEMA)
+            self._add_columns(conn)
+
+    @staticmethod
+    def _add_columns(conn: sqlite3.Connection) -> None:
+        # A store written by an older version lacks the newer columns; several processes may
+        # open it at once, so a column another one has just added is not an error.
+        have = {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
+        for name, kind in ADDED_RUN_COLUMNS:
+            if name not in have:
+                try:
+                    conn.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
+                except sqlite3.OperationalError as err:
+                    if "duplicate column" not in str(err):
+                        raise
 
     def _conn(self) -> sqlite3.Connection:
         # One connection per thread; it closes when its thread ends and the local is dropped.
@@ -119,21 +133,38 @@ class RunStore:
     # --- runs ---------------------------------------------------------------------------
 
     def create_run(self, model_cfg: ModelConfig, train_cfg: TrainConfig, *, owner: str = "",
-                   label: str = "", group: str = "", status: str = "queued") -> int:
+                   label: str = "", group: str = "", status: str = "queued",
+                   estimate_s: float | None = None, guess_s: float | None = None) -> int:
         with self._write_lock:
             cur = self._conn().execute(
-                "INSERT INTO runs (created, status, owner, label, grp, model_cfg, train_cfg, seed, host, pid)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO runs (created, status, owner, label, grp, model_cfg, train_cfg, seed, host, pid,"
+                " estimate_s, guess_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (time.time(), status, owner, label, group, json.dumps(model_cfg.to_dict()),
-                 json.dumps(train_cfg.to_dict()), train_cfg.seed, socket.gethostname(), os.getpid()))
+                 json.dumps(train_cfg.to_dict()), train_cfg.seed, socket.gethostname(), os.getpid(),
+                 estimate_s, guess_s))
             return int(cur.lastrowid)
 
+    def timings(self, limit: int = 30) -> list[tuple[str, float, float]]:
+        """(device, uncorrected estimate, measured seconds) of the newest finished runs that
+        had an estimate: what resnet_core.costs learns this server's speed from."""
+        return self._query("SELECT device, guess_s, seconds FROM runs WHERE status='finished'"
+                           " AND guess_s IS NOT NULL AND seconds > 0 ORDER BY id DESC LIMIT ?", (limit,))
+
+    def owner_number(self, owner: str) -> int:
+        """1 for the first owner who ran anything in this store, 2 for the next...: a stable
+        way to call someone "student 3" without showing their id; 0 for an owner with no runs."""
+        rows = self._query("SELECT COUNT(DISTINCT owner) FROM runs WHERE owner != '' AND id <="
+                           " (SELECT MIN(id) FROM runs WHERE owner=?)", (owner,))
+        return int(rows[0][0]) if rows else 0
+
     def start_run(self, run_id: int, *, device: str, layer_names: list[str], stat_names: list[str],
-                  total_steps: int) -> None:
+                  total_steps: int, versions: dict | None = None) -> None:
+        """`versions`: the libraries of the machine that trains, when it is not this one; host
+        and pid stay this process's, which owns the run (see mark_interrupted)."""
         self._write([(
             "UPDATE runs SET status='running', started=?, device=?, versions=?, host=?, pid=?,"
             " layer_names=?, stat_names=?, total_steps=? WHERE id=?",
-            (time.time(), device, json.dumps(library_versions()), socket.gethostname(), os.getpid(),
+            (time.time(), device, json.dumps(versions or library_versions()), socket.gethostname(), os.getpid(),
              json.dumps(layer_names), json.dumps(stat_names), total_steps, run_id))])
 
     def set_status(self, run_id: int, status: str, error: str = "") -> None:
@@ -297,6 +328,19 @@ class RunStore:
                                       extra={"run_id": run_id, "train_cfg": info.train_cfg.to_dict()})
         self._write([("UPDATE runs SET checkpoint=? WHERE id=?", (path.name, run_id))])
         return path
+
+    def save_checkpoint_bytes(self, run_id: int, weights: bytes) -> Path:
+        """A checkpoint from safetensors bytes trained elsewhere (a Ray worker), written
+        atomically like `save_checkpoint`."""
+        info = self.get_run(run_id)
+        path = checkpoints.save_weights(weights, info.model_cfg, self._checkpoint_stem(run_id),
+                                        extra={"run_id": run_id, "train_cfg": info.train_cfg.to_dict()})
+        self._write([("UPDATE runs SET checkpoint=? WHERE id=?", (path.name, run_id))])
+        return path
+
+    def checkpoint_bytes(self, run_id: int) -> bytes:
+        """A run's safetensors weights as bytes (sent to a Ray worker that studies the net)."""
+        return self._checkpoint_stem(run_id).with_suffix(".safetensors").read_bytes()
 
     def load_model(self, run_id: int, device: str | torch.device = "cpu") -> nn.Module:
         if not self.get_run(run_id).has_checkpoint:
