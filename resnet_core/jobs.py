@@ -22,12 +22,15 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from .config import ModelConfig, TrainConfig
+from .costs import Estimator, RunTooLong, max_run_seconds
 from .data import check_compatible
 from .executors import Control, InProcess, default_executor
 from .store import RunStore
 from .worker import JobSpec
 
 log = logging.getLogger(__name__)
+
+__all__ = ["JobRunner", "Job", "QueueFull", "OwnerLimit", "Paused", "NotOwner", "RunTooLong", "get_runner"]
 
 DEFAULT_MAX_QUEUE = 32   # a classroom of 30 each queueing a run, or several 4-net experiments
 DEFAULT_PER_OWNER = 8    # runs one owner may have waiting: two 4-net experiments
@@ -40,6 +43,14 @@ class QueueFull(RuntimeError):
 
 class OwnerLimit(QueueFull):
     """This owner already has as many runs waiting as one owner may; nothing was queued."""
+
+
+class Paused(QueueFull):
+    """The teacher has paused new runs; `message` is what the teacher told the class."""
+
+    def __init__(self, message: str):
+        super().__init__(f"new runs are paused: {message}" if message else "new runs are paused")
+        self.message = message
 
 
 class NotOwner(PermissionError):
@@ -80,10 +91,15 @@ class JobRunner:
     """
 
     def __init__(self, store: RunStore, max_queue: int = DEFAULT_MAX_QUEUE, device: str = "auto",
-                 train_fn: Callable | None = None, executor=None, per_owner: int = DEFAULT_PER_OWNER):
+                 train_fn: Callable | None = None, executor=None, per_owner: int = DEFAULT_PER_OWNER,
+                 max_run_seconds: float | None = None):
         if max_queue < 1 or per_owner < 1:
             raise ValueError(f"max_queue and per_owner must be at least 1 (got {max_queue}, {per_owner})")
         self.store, self.max_queue, self.per_owner, self.device = store, max_queue, per_owner, device
+        # A run estimated above this many seconds is refused at submit (None: no cap).
+        self.max_run_seconds = max_run_seconds
+        self.estimator = Estimator(store)
+        self.paused: str | None = None               # the teacher's message while paused
         # Runs a previous process left queued or running will never finish: say so.
         self.interrupted = store.mark_interrupted()
         if executor is None:
@@ -109,9 +125,12 @@ class JobRunner:
         for _, model_cfg, train_cfg in runs:
             check_compatible(model_cfg, train_cfg)   # a bad pairing fails here, not in a worker
         runs = [(label, m, self._on_device(tc)) for label, m, tc in runs]
+        # Every run's cost before any is queued: one too long refuses the group (RunTooLong).
+        costs = [self.estimator.check(m, tc, self.device, self.max_run_seconds, label) for label, m, tc in runs]
         return self._enqueue(len(runs), owner, lambda: [
-            (self.store.create_run(m, tc, owner=owner, label=label, group=group), label, m, tc, "train", {})
-            for label, m, tc in runs], group)
+            (self.store.create_run(m, tc, owner=owner, label=label, group=group, estimate_s=est.seconds,
+                                   guess_s=est.base_seconds), label, m, tc, "train", {})
+            for (label, m, tc), est in zip(runs, costs)], group)
 
     def submit_task(self, name: str, params: dict, *, owner: str = "", label: str = "", group: str = "",
                     model_cfg: ModelConfig | None = None, train_cfg: TrainConfig | None = None) -> int:
@@ -135,6 +154,8 @@ class JobRunner:
         with self._lock:
             if self._closed:
                 raise RuntimeError("the job runner has been shut down")
+            if self.paused is not None:
+                raise Paused(self.paused)
             waiting = len(self._queue)
             if waiting + count > self.max_queue:
                 raise QueueFull(
@@ -239,6 +260,54 @@ class JobRunner:
         entry.control.stop()
         return True
 
+    # --- the teacher's controls (the web page checks the teacher key before calling these) ----
+
+    def pause(self, message: str = "") -> None:
+        """Refuse new runs (Paused, carrying `message`) until `resume`; queued and running
+        runs carry on."""
+        with self._lock:
+            self.paused = message
+
+    def resume(self) -> None:
+        with self._lock:
+            self.paused = None
+
+    def clear_queue(self, reason: str = "the teacher cleared the queue") -> int:
+        """Cancel every waiting run (running ones carry on); returns how many."""
+        with self._lock:
+            waiting, self._queue = self._queue, []
+            for entry in waiting:
+                entry.status = "cancelled"
+                self.store.set_status(entry.job_id, "cancelled", reason)
+            self._lock.notify_all()
+        return len(waiting)
+
+    def fresh_store(self, timeout: float = 30.0):
+        """Start a new class: stop every run, archive the store to a timestamped copy beside it
+        (resnet_core.store_archive) and go on with it empty. Returns the archive's path."""
+        from .store_archive import archive_and_clear
+
+        with self._lock:
+            paused_before, self.paused = self.paused, "a new class is starting"
+            running = [e for e in self._jobs.values() if e.status == "running"]
+        try:
+            self.clear_queue("the teacher started a new class")
+            for entry in running:
+                entry.control.stop()
+            for entry in running:
+                self.wait(entry.job_id, timeout)
+                # The archive should say how each run ended, even one that did not stop in time.
+                if self.store.get_run(entry.job_id).status in ("queued", "running"):
+                    self.store.set_status(entry.job_id, "cancelled", "the teacher started a new class")
+            with self._lock:
+                path = archive_and_clear(self.store)
+                self._jobs = {i: e for i, e in self._jobs.items() if e.status in ("queued", "running")}
+                self._served, self._turn = {}, 0
+        finally:
+            with self._lock:
+                self.paused = paused_before
+        return path
+
     def wait(self, job_id: int, timeout: float | None = None) -> str:
         """Block until the job has ended (or `timeout` seconds pass); returns its status."""
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -323,6 +392,7 @@ def get_runner() -> JobRunner:
             env = os.environ
             _RUNNER = JobRunner(RunStore(), max_queue=int(env.get("RESNET_EXPLORER_MAX_QUEUE", DEFAULT_MAX_QUEUE)),
                                 per_owner=int(env.get("RESNET_EXPLORER_MAX_PER_OWNER", DEFAULT_PER_OWNER)),
-                                device=env.get("RESNET_EXPLORER_DEVICE", "auto"))
+                                device=env.get("RESNET_EXPLORER_DEVICE", "auto"),
+                                max_run_seconds=max_run_seconds() or None)
             atexit.register(_RUNNER.shutdown, True, 5.0)
         return _RUNNER

@@ -44,6 +44,13 @@ CREATE TABLE IF NOT EXISTS tasks (
 """
 
 
+# Columns added after the first release: a store made before them gets them at open (ALTER TABLE).
+ADDED_RUN_COLUMNS = (
+    ("estimate_s", "REAL"),   # seconds estimated at submit, shown to the user before the click
+    ("guess_s", "REAL"),      # the same before this server's correction: what the correction learns from
+)
+
+
 class RunNotFound(LookupError):
     pass
 
@@ -73,6 +80,7 @@ class RunInfo:
     final_train_acc: float | None
     test_acc: float | None
     has_checkpoint: bool
+    estimate_s: float | None = None    # the seconds estimated at submit (resnet_core.costs)
 
 
 @dataclass
@@ -102,13 +110,13 @@ class StatColumns:
 
 RUN_COLUMNS = ("id, model_cfg, train_cfg, status, owner, label, grp, seed, device, versions, created,"
                 " started, finished, seconds, error, layer_names, stat_names, total_steps, steps_done,"
-                " final_train_loss, final_train_acc, test_acc, checkpoint")
+                " final_train_loss, final_train_acc, test_acc, checkpoint, estimate_s")
 
 
 def run_info(row: tuple) -> RunInfo:
     (rid, mcfg, tcfg, status, owner, label, grp, seed, device, versions, created, started, finished,
-     seconds, error, layers, stat_names, total, done, loss, acc, test_acc, ckpt) = row
+     seconds, error, layers, stat_names, total, done, loss, acc, test_acc, ckpt, estimate_s) = row
     return RunInfo(rid, ModelConfig.from_dict(json.loads(mcfg)), TrainConfig.from_dict(json.loads(tcfg)),
                    status, owner, label, grp, seed, device, json.loads(versions), created, started,
                    finished, seconds, error, json.loads(layers), json.loads(stat_names), total, done,
-                   loss, acc, test_acc, bool(ckpt))
+                   loss, acc, test_acc, bool(ckpt), estimate_s)
