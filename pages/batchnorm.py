@@ -10,7 +10,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from resnet_core import ModelConfig, analysis, bn_demo, experiments
-from ui import charts, guard, guarded, keep, label_of, presets, runs, style, t, terms
+from ui import charts, costs, guard, guarded, keep, label_of, presets, runs, style, t, terms
 
 presets.apply("batchnorm")
 st.title(t("page.batchnorm.title"))
@@ -164,10 +164,10 @@ def at_init() -> None:
         st.markdown(t("batchnorm.init.reading.residual"))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
 def signal_steps(depth: int, norm: str) -> analysis.SignalSteps:
-    cfg = net_config("plain", depth, norm)
-    return analysis.signal_steps(bn_demo.fresh_model(cfg), bn_demo.real_batch(cfg, DATASET, PROFILE_IMAGES))
+    """Read from the profile the chart above already measured: no second forward pass."""
+    prof = init_profile("plain", depth, norm)
+    return analysis.steps_by_place(prof.names, prof.std, analysis.cifar_shapes(net_config("plain", depth, norm), prof.names))
 
 
 PLACES = ("map8", "grow", "map4", "map2")
@@ -268,6 +268,8 @@ def training() -> None:
                                  **keep("batchnorm_train_kinds"))
     depth = c2.select_slider(t("batchnorm.train.depth"), TRAIN_DEPTHS, 20, **keep("batchnorm_train_depth"))
     steps = c3.select_slider(t("batchnorm.train.steps"), TRAIN_STEPS, 300, **keep("batchnorm_train_steps"))
+    costs.line([run for run in experiments.bn_configs(DATASET, depth=depth, steps=steps)
+                if ("residual" if run[1].residual else "plain") in (kinds or [])])
     ids = runs.latest_experiment(GROUP, RUN_IDS)
     # One experiment per user at a time: a classroom shares one trainer.
     busy = runs.any_active(ids)

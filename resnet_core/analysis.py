@@ -51,11 +51,25 @@ def signal_steps(model: nn.Module, x: torch.Tensor, *, batch_stats: bool = True)
     names = [n for n, m in model.named_modules() if isinstance(m, ACTIVATION_TYPES)]
     with inference_state(model, batch_stats=batch_stats), torch.no_grad(), capture(model, names) as out:
         model(x.to(_device(model)))
-    stds, shapes = [], []
+    shapes = [tuple(out[n].shape[1:]) for n in names]
+    return steps_by_place(names, [out[n].float().std().item() for n in names], shapes)
+
+
+def cifar_shapes(cfg: ModelConfig, names: list[str]) -> list[tuple[int, int, int]]:
+    """(channels, side, side) after each activation of a CIFAR-family net, from its names
+    ("stem.act", "stage2.block0.act1"): what ``signal_steps`` would see, without a forward pass."""
+    out = []
     for name in names:
-        y = out[name].float()
-        stds.append(y.std().item())
-        shapes.append(tuple(y.shape[1:]))
+        stage = int(name.split(".")[0][len("stage"):]) - 1 if name.startswith("stage") else 0
+        side = cfg.input_size
+        for _ in range(stage):
+            side = (side + 1) // 2
+        out.append((cfg.width(stage) * cfg.expansion, side, side))
+    return out
+
+
+def steps_by_place(names: list[str], stds, shapes: list[tuple]) -> SignalSteps:
+    """``signal_steps`` from per-activation stds and output shapes already measured."""
     places, ratios = [""], {}
     for i in range(1, len(names)):
         grew = shapes[i][0] > shapes[i - 1][0]
@@ -63,7 +77,7 @@ def signal_steps(model: nn.Module, x: torch.Tensor, *, batch_stats: bool = True)
         places.append(place)
         ratios.setdefault(place, []).append(np.log(max(stds[i], 1e-30) / max(stds[i - 1], 1e-30)))
     by_place = {p: (float(np.exp(np.mean(r))), len(r)) for p, r in ratios.items()}
-    return SignalSteps(names, np.array(stds), places, by_place)
+    return SignalSteps(list(names), np.array(stds), places, by_place)
 
 
 # Figure 7: responses of the 3x3 layers

@@ -89,3 +89,16 @@ def test_bn_findings_only_say_what_the_runs_show():
     assert analysis.bn_findings(ends) == ["bn_rescues_plain", "residual_needs_bn", "plain_fits_as_well"]
     assert analysis.outcome("finished", 2.2, 10) == "stuck" and analysis.outcome("finished", 0.3, 10) == "learned"
     assert analysis.outcome("diverged", 0.3, 10) == "diverged" and analysis.outcome("running", 1, 10) == "unfinished"
+
+
+def test_shapes_from_names_match_a_forward_pass():
+    """The BatchNorm page reads where the signal shrinks from the profile it already measured;
+    the shapes it infers from layer names are the ones a forward pass records."""
+    cfg = _plain(20, "none")
+    model, x = bn_demo.fresh_model(cfg), bn_demo.real_batch(cfg, "digits", 64)
+    measured = analysis.signal_steps(model, x)
+    prof = bn_demo.layer_profile(model, x, batch_stats=True)
+    inferred = analysis.steps_by_place(prof.names, prof.std, analysis.cifar_shapes(cfg, prof.names))
+    assert inferred.places == measured.places
+    for place, (ratio, n) in measured.by_place.items():
+        assert inferred.by_place[place][1] == n and inferred.by_place[place][0] == pytest.approx(ratio, rel=1e-4)

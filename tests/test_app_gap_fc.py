@@ -13,7 +13,7 @@ RAW_KEY = re.compile(r"^[a-z_]+(\.[a-z0-9_\-]+)+$")
 
 
 def open_gap_fc(lang: str = "en") -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=240)   # the page now also reads the run store
     at.query_params["lang"] = lang
     at.run()
     at.switch_page(nav.file_of("gap-fc")).run()
@@ -48,7 +48,9 @@ def test_vgg19_fc_layers_hold_most_parameters():
 
 def test_other_input_size_gap_runs_flatten_is_explained():
     at = open_gap_fc()   # default: 48x48 into nets built for 32x32
-    assert [s.value for s in at.success] == ["Works: a 48×48 image gives 10 class scores."]
+    [ok] = [s.value for s in at.success]
+    # "Runs" is all an untrained net can show; the page says accuracy is another matter.
+    assert ok.startswith("Runs: a 48×48 image gives 10 class scores.") and "Running is not the same as being right" in ok
     assert len(at.warning) == 1
     warning = at.warning[0].value
     assert "flattening gives 4,608 numbers" in warning and "exactly 2,048 columns" in warning
@@ -60,7 +62,7 @@ def test_other_input_size_gap_runs_flatten_is_explained():
 def test_korean():
     at = open_gap_fc("ko")
     assert at.title[0].value == "GAP vs FC"
-    assert at.success[0].value == "작동합니다: 48×48 이미지에서 클래스 점수 10개가 나옵니다."
+    assert at.success[0].value.startswith("실행됩니다: 48×48 이미지에서 클래스 점수 10개가 나옵니다.")
     assert at.warning[0].value.startswith("48×48 이미지로는 실행할 수 없습니다")
     texts = [m.value for m in at.markdown] + [m.label for m in at.metric] + [h.value for h in at.header]
     assert not [x for x in texts if RAW_KEY.match(x)]
@@ -69,7 +71,7 @@ def test_korean():
 @pytest.mark.parametrize("lang, label", [("en", "GAP vs FC: a 64×64 image into nets built for 32×32"),
                                          ("ko", "GAP vs FC: 32×32용 네트워크에 64×64 이미지 넣기")])
 def test_home_preset_feeds_a_64_pixel_image(lang, label):
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=240)   # the page now also reads the run store
     at.query_params["lang"] = lang
     at.run()
     button = at.button(key="home_preset_gap_fc_any_size")
