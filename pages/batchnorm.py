@@ -167,7 +167,8 @@ def at_init() -> None:
 def signal_steps(depth: int, norm: str) -> analysis.SignalSteps:
     """Read from the profile the chart above already measured: no second forward pass."""
     prof = init_profile("plain", depth, norm)
-    return analysis.steps_by_place(prof.names, prof.std, analysis.cifar_shapes(net_config("plain", depth, norm), prof.names))
+    shapes = analysis.cifar_shapes(net_config("plain", depth, norm), prof.names)
+    return analysis.steps_by_place(prof.names, prof.std, shapes)
 
 
 PLACES = ("map8", "grow", "map4", "map2")
