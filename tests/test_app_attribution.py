@@ -1,5 +1,6 @@
-"""The Attribution page under AppTest: a map for every method and both nets, the settings reach
-the methods, another class can be explained, stored runs and uploads work."""
+"""The Attribution page under AppTest: a map for every method and both nets of the shipped twin
+(the page never trains), the settings reach the methods, another class can be explained, another
+setting is queued, stored runs and uploads work."""
 
 import io
 import json
@@ -9,19 +10,25 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from resnet_core import TrainConfig
+from resnet_core import TrainConfig, engine, twins
 from resnet_core import inspect_models as im
 from resnet_core.attribution import METHODS
 
-from apptest_helpers import array, assert_clean, open_page
+from apptest_helpers import array, assert_clean, open_page, own_store
 
-TIMEOUT = 300
-SMALL = {"attribution_depth": 8, "attribution_width": 8, "attribution_steps": 80}
-pytestmark = pytest.mark.usefixtures("one_thread")
+TIMEOUT = 120
+pytestmark = pytest.mark.usefixtures("one_thread", "never_trains")
+NETS = ("plain-20", "ResNet-20")         # the shipped default twin
 
 
-def open_attribution(lang: str = "en", **state) -> AppTest:
-    return open_page("attribution", lang, state={**SMALL, **state}, timeout=TIMEOUT)
+@pytest.fixture
+def never_trains(monkeypatch):
+    """The page's process must never train: queued runs train in the job runner's workers."""
+    monkeypatch.setattr(engine, "train", lambda *a, **k: pytest.fail("a page request trained a net"))
+
+
+def open_attribution(lang: str = "en", owner: str | None = None, **state) -> AppTest:
+    return open_page("attribution", lang, owner=owner, state=state, timeout=TIMEOUT)
 
 
 def maps_figure(at: AppTest) -> dict:
@@ -39,7 +46,7 @@ def test_every_method_gives_a_map_for_both_nets():
     at = open_attribution()
     assert at.title[0].value == "Attribution"
     maps = heatmaps(at)
-    assert set(maps) == {f"{net} · {m}" for net in ("plain-8", "ResNet-8") for m in METHODS}
+    assert set(maps) == {f"{net} · {m}" for net in NETS for m in METHODS}
     for name, heat in maps.items():
         assert heat.shape == (16, 16), name
         assert heat.min() >= 0 and heat.max() <= 1 + 1e-9
@@ -53,7 +60,7 @@ def test_every_method_gives_a_map_for_both_nets():
 @pytest.mark.parametrize("method", METHODS)
 def test_one_method_at_a_time(method):
     at = open_attribution(attribution_methods=[method])
-    assert set(heatmaps(at)) == {f"plain-8 · {method}", f"ResNet-8 · {method}"}
+    assert set(heatmaps(at)) == {f"{net} · {method}" for net in NETS}
 
 
 def test_the_page_speaks_korean():
@@ -74,8 +81,8 @@ def test_explaining_another_class_and_the_settings_reach_the_methods():
     assert any(not np.allclose(before[k], after[k]) for k in before)
     at.select_slider(key="attribution_window").set_value(4).run()
     wide = heatmaps(at)
-    assert not np.allclose(after["ResNet-8 · occlusion"], wide["ResNet-8 · occlusion"])
-    np.testing.assert_allclose(after["ResNet-8 · saliency"], wide["ResNet-8 · saliency"])
+    assert not np.allclose(after["ResNet-20 · occlusion"], wide["ResNet-20 · occlusion"])
+    np.testing.assert_allclose(after["ResNet-20 · saliency"], wide["ResNet-20 · saliency"])
     gaps = lambda: [c.value for c in at.caption if c.value.startswith("Integrated Gradients check")]   # noqa: E731
     few = gaps()
     at.select_slider(key="attribution_ig_steps").set_value(64).run()
@@ -91,6 +98,24 @@ def test_no_method_chosen_gives_a_note():
 def test_opacity_reaches_the_overlay():
     at = open_attribution(attribution_opacity=0.3)
     assert {d["opacity"] for d in maps_figure(at)["data"] if d["type"] == "heatmap"} == {0.3}
+
+
+def test_the_shipped_twin_is_explained_and_its_accuracy_quoted():
+    at = open_attribution()
+    accs = [twins.shipped_meta(twins.DEFAULT, r)["test_acc"] for r in (False, True)]
+    note = next(c.value for c in at.caption if c.value.startswith("Both nets"))
+    assert f"plain {accs[0]:.1%}, residual {accs[1]:.1%}" in note and "ship with the app" in note
+
+
+def test_another_setting_is_queued_not_trained(tmp_path_factory):
+    with own_store(tmp_path_factory, "attribution-queue") as db:
+        at = open_attribution("ko", owner="attr0que", attribution_depth=14)
+        assert not at.get("plotly_chart")
+        assert any("아직 없습니다" in i.value for i in at.info)
+        assert at.button(key="attribution_train_twin").label == "이 두 네트워크 학습하기"
+        from resnet_core.store import RunStore
+
+        assert RunStore(db).list_runs() == []          # nothing is queued before the click
 
 
 @pytest.fixture

@@ -1,27 +1,35 @@
-"""The Feature maps page under AppTest: widgets -> twin spec -> channel grids and statistics, stored
-runs, and every kind of rejected upload turned into a translated message."""
+"""The Feature maps page under AppTest: widgets -> twin spec -> channel grids and statistics, the
+shipped twin by default (the page never trains), other settings queued as runs, stored runs, and
+every kind of rejected upload turned into a translated message."""
 
 import io
 import struct
+import time
 import zlib
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from resnet_core import TrainConfig, build_model
+from resnet_core import TrainConfig, build_model, engine, twins
 from resnet_core import inspect_models as im
 
-from apptest_helpers import array, assert_clean, figures, open_page
+from apptest_helpers import array, assert_clean, figures, open_page, own_store, progress_bars
 
-TIMEOUT = 300                       # the first run trains two small nets
-SMALL = {"features_depth": 8, "features_width": 8, "features_steps": 80}
-pytestmark = pytest.mark.usefixtures("one_thread")
+TIMEOUT = 120
+pytestmark = pytest.mark.usefixtures("one_thread", "never_trains")
 
 
-def open_features(lang: str = "en", **state) -> AppTest:
-    return open_page("features", lang, state={**SMALL, **state}, timeout=TIMEOUT)
+@pytest.fixture
+def never_trains(monkeypatch):
+    """The page's process must never train: queued runs train in the job runner's workers."""
+    monkeypatch.setattr(engine, "train", lambda *a, **k: pytest.fail("a page request trained a net"))
+
+
+def open_features(lang: str = "en", owner: str | None = None, **state) -> AppTest:
+    return open_page("features", lang, owner=owner, state=state, timeout=TIMEOUT)
 
 
 def grids(at: AppTest) -> list[dict]:
@@ -37,37 +45,41 @@ def captions(at: AppTest) -> list[str]:
     return [c.value for c in at.caption]
 
 
-def test_page_shows_both_twins_in_english_and_korean():
+def test_page_shows_the_shipped_twins_in_english_and_korean():
     at = open_features("en")
     assert at.title[0].value == "Feature maps"
-    assert [h.value for h in at.subheader] == ["plain-8", "ResNet-8"]
+    assert [h.value for h in at.subheader] == ["plain-20", "ResNet-20"]
     assert len(grids(at)) == 2
-    assert "16 of 16 channels, each 8×8 pixels" in captions(at)   # stage2.block0 at width 8
+    assert "16 of 32 channels, each 8×8 pixels" in captions(at)   # stage2.block0 at width 16
+    accs = [twins.shipped_meta(twins.DEFAULT, r)["test_acc"] for r in (False, True)]
+    note = next(c for c in captions(at) if c.startswith("Both nets"))
+    assert f"plain {accs[0]:.1%}, residual {accs[1]:.1%}" in note and "ship with the app" in note
     stats = figures(at)[-1]
     assert len(stats["data"]) == 6                                   # 2 nets x mean, std, zeros
     assert stats["layout"]["xaxis"]["title"]["text"] == "activation layer (input → output)"
     ko = open_features("ko")
     assert ko.title[0].value == "특징 맵"
-    assert "채널 16개 중 16개, 각 8×8픽셀" in captions(ko)
+    assert "채널 32개 중 16개, 각 8×8픽셀" in captions(ko)
     assert ko.selectbox(key="features_layer").label == "층"
 
 
 def test_changing_the_layer_changes_the_grids_channel_count():
     at = open_features(features_channels=32)
     seen = {}
-    for layer, channels, side in [("stage1.block0", 8, 16), ("stage3.block0", 32, 4), ("stage2.block0.conv1", 16, 8)]:
+    for layer, channels, side in [("stage1.block0", 16, 16), ("stage3.block0", 64, 4), ("stage2.block0.conv1", 32, 8)]:
         at.selectbox(key="features_layer").set_value(layer).run()
         assert_clean(at)
-        assert f"{channels} of {channels} channels, each {side}×{side} pixels" in captions(at)
+        shown = min(channels, 32)
+        assert f"{shown} of {channels} channels, each {side}×{side} pixels" in captions(at)
         for grid in grids(at):
-            assert shown_channels(grid) == set(range(channels))
+            assert shown_channels(grid) == set(range(shown))
             z = array(grid["z"])
-            columns = 4 if channels <= 16 else 8
-            assert z.shape == (-(-channels // columns) * (side + 1) - 1, columns * (side + 1) - 1)
+            columns = 4 if shown <= 16 else 8
+            assert z.shape == (-(-shown // columns) * (side + 1) - 1, columns * (side + 1) - 1)
         seen[layer] = z.shape
     assert len(set(seen.values())) == 3
     at.select_slider(key="features_channels").set_value(4).run()
-    assert "4 of 16 channels, each 8×8 pixels" in captions(at)
+    assert "4 of 32 channels, each 8×8 pixels" in captions(at)
     assert all(shown_channels(g) == {0, 1, 2, 3} for g in grids(at))
 
 
@@ -88,6 +100,84 @@ def test_a_fresh_twin_needs_no_training_and_the_image_number_is_kept():
     assert f"True class: {label}" in captions(at)
     at.number_input(key="features_index").set_value(8).run()
     assert_clean(at)
+
+
+# --- settings that do not ship: queued, never trained in the page ------------------------------
+
+OTHER = im.TwinSpec("digits", depth=8, width=8, steps=40)
+OTHER_STATE = {"features_depth": 8, "features_width": 8, "features_steps": 40}
+
+
+def hold(model_cfg, train_cfg, *, on_step, should_stop, store, run_id):
+    """Stands in for the engine in the runner: a run that trains until it is stopped."""
+    while not should_stop():
+        time.sleep(0.01)
+    store.set_status(run_id, "cancelled", "stopped before it finished")
+    return SimpleNamespace(status="cancelled", error="")
+
+
+@pytest.fixture(scope="module")
+def queue_store(tmp_path_factory):
+    """A store of our own and a runner on it, which the page picks up; its runs hold until stopped."""
+    from resnet_core import jobs
+    from resnet_core.store import RunStore
+    from ui import runs
+
+    with own_store(tmp_path_factory, "features-queue") as db:
+        jobs._RUNNER = jobs.JobRunner(RunStore(db), train_fn=hold)
+        runs.runner.clear()
+        yield RunStore(db)
+
+
+def twin_runs_in(store) -> list:
+    return [r for r in store.list_runs(group=twins.GROUP) if OTHER.matches(r.model_cfg, r.train_cfg, r.model_cfg.residual)]
+
+
+def test_another_setting_queues_its_two_runs_and_shows_their_progress(queue_store):
+    from resnet_core import jobs
+
+    at = open_features(owner="feat0que", **OTHER_STATE)
+    assert not grids(at) and not at.subheader
+    assert any("No trained pair for this setting yet" in i.value for i in at.info)
+    assert twin_runs_in(queue_store) == []
+    at.button(key="features_train_twin").click().run()
+    assert_clean(at)
+    queued = twin_runs_in(queue_store)
+    assert sorted(r.label for r in queued) == ["ResNet-8 · 40 steps", "plain-8 · 40 steps"]
+    assert {r.owner for r in queued} == {"feat0que"} and {r.train_cfg.steps for r in queued} == {40}
+    assert any("in the training queue" in i.value for i in at.info)
+    assert sorted(b[0] for b in progress_bars(at)) == sorted(r.label for r in queued)
+    # Another student asking for the same setting waits for these runs instead of queueing more.
+    other = open_features(owner="feat1mat", **OTHER_STATE)
+    assert any("in the training queue" in i.value for i in other.info)
+    assert not other.button and len(twin_runs_in(queue_store)) == 2
+    for r in queued:
+        jobs.get_runner().cancel(r.id)
+    deadline = time.monotonic() + 30
+    while any(queue_store.get_run(r.id).status in ("queued", "running") for r in queued):
+        assert time.monotonic() < deadline, "cancelled runs did not stop"
+        time.sleep(0.2)
+    at.run()                                     # stopped: the reason, and the button again
+    assert_clean(at)
+    assert [b.key for b in at.button] == ["features_train_twin"]
+    assert {b[1] for b in progress_bars(at)} == {"stopped"}
+
+
+def test_a_finished_pair_of_queued_runs_is_drawn_for_everyone(queue_store):
+    made = []
+    for residual in (False, True):
+        model_cfg = OTHER.model_config(residual)
+        run = queue_store.create_run(model_cfg, OTHER.train_config().replace(device="cpu"), owner="feat2own",
+                                     group=twins.GROUP, label=model_cfg.name)
+        queue_store.save_checkpoint(run, build_model(model_cfg))
+        queue_store.finish_run(run, status="finished", seconds=3.0, steps_done=40, final_train_loss=1.0,
+                               final_train_acc=0.6, test_acc=0.5 + 0.25 * residual)
+        made.append(run)
+    at = open_features(owner="feat3any", **OTHER_STATE)
+    assert [h.value for h in at.subheader] == ["plain-8", "ResNet-8"]
+    assert len(grids(at)) == 2
+    note = next(c for c in captions(at) if c.startswith("Both nets"))
+    assert "plain 50.0%, residual 75.0%" in note and f"runs #{made[0]}, #{made[1]}" in note
 
 
 @pytest.fixture
