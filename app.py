@@ -5,7 +5,7 @@ To add a page: append one line to its section below (see docs/pages.md).
 
 import streamlit as st
 
-from ui import links, nav, runs, t
+from ui import links, nav, runs, t, teacher
 from ui.i18n import init_lang, language_toggle
 
 st.set_page_config(page_title="ResNet Explorer", page_icon=":material/hub:", layout="wide")
@@ -36,6 +36,7 @@ CONCEPTS = [
 sections = {"": HOME, t("nav.explore"): EXPLORE_LIVE, t("nav.concepts"): CONCEPTS}
 pg = st.navigation({name: pages for name, pages in sections.items() if pages})
 language_toggle()
+teacher.sidebar()   # only when the server has a teacher key (ui/teacher.py)
 pg.run()
 links.report()      # a link value a widget would not take is named, and the address put right
 links.share_box()   # the page's settings as one link for the class (ui/links.py)

@@ -12,7 +12,7 @@ from resnet_core.config import (ACTIVATIONS, BLOCKS, DATASETS, IMAGENET_STAGES, 
                                 SHORTCUTS, VGG_LAYOUTS)
 from resnet_core.data import dataset_info
 from resnet_core.diagram import describe, shape_text
-from ui import charts, guard, keep, label_of, presets, runs, style, t
+from ui import charts, costs, guard, keep, label_of, presets, runs, style, t
 
 presets.apply("build")
 st.title(t("page.build.title"))
@@ -150,6 +150,7 @@ def start(cfg: ModelConfig, train_cfg: TrainConfig) -> None:
     cuda_missing = train_cfg.device == "cuda" and not runs.cuda_available()
     if cuda_missing:
         st.warning(t("build.no_cuda"), icon=":material/memory:")
+    costs.line([(style.arch_name(cfg.name), cfg, train_cfg)])
     if st.button(t("build.start"), type="primary", icon=":material/play_arrow:", key="build_start",
                  disabled=cuda_missing):
         ids = runs.submit([(style.arch_name(cfg.name), cfg, train_cfg)], group=GROUP)

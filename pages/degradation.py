@@ -8,7 +8,7 @@ import streamlit as st
 
 from resnet_core import experiments
 from resnet_core.diagram import describe
-from ui import charts, guard, keep, label_of, nav, presets, runs, style, t, terms
+from ui import charts, costs, guard, keep, label_of, nav, presets, runs, style, t, terms
 
 presets.apply("degradation")
 st.title(t("page.degradation.title"))
@@ -76,7 +76,7 @@ def pick_experiment() -> list[int]:
 
 def set_label(infos: list) -> str:
     first = infos[0]
-    who = first.label.split(" · ")[1] if " · " in first.label else first.owner
+    who = runs.who(first)   # a name or "student 3", never an owner id
     return t("degradation.set_label", first=infos[0].id, last=infos[-1].id, who=who,
              dataset=t(f"degradation.datasets.{first.train_cfg.dataset}"), steps=first.train_cfg.steps)
 
@@ -161,6 +161,7 @@ def explanation() -> None:
 with guard():
     runs.identity_box("degradation")
     dataset, steps, seed = controls()
+    costs.line(experiments.degradation_configs(dataset, steps=steps, seed=seed))
     if st.button(t("degradation.start"), type="primary", icon=":material/play_arrow:", key="degradation_start"):
         ids = runs.submit(experiments.degradation_configs(dataset, steps=steps, seed=seed), group=GROUP)
         if ids:

@@ -12,7 +12,7 @@ from plotly.subplots import make_subplots
 
 from resnet_core import analysis, arch_config, experiments, flops, paper
 from resnet_core.probes import block_gradient_gains, grad_norms_at_init
-from ui import charts, guard, guarded, keep, label_of, nav, presets, runs, style, t, terms
+from ui import charts, costs, guard, guarded, keep, label_of, nav, presets, runs, style, t, terms
 
 presets.apply("evidence")
 st.title(t("page.evidence.title"))
@@ -104,6 +104,7 @@ def figure7() -> None:
     found = fig7_runs()
     if len(found) < len(NETS):
         st.info(t("evidence.fig7.none"), icon=":material/hourglass_empty:")
+        costs.line(experiments.degradation_configs("digits", steps=300))
         if st.button(t("evidence.fig7.train"), key="evidence_fig7_train", type="primary", icon=":material/play_arrow:"):
             ids = runs.submit(experiments.degradation_configs("digits", steps=300), group=FIG7_GROUP)
             if ids:
@@ -204,6 +205,7 @@ def alexnet() -> None:
     st.header(t("evidence.alex.title"))
     st.markdown(t("evidence.alex.text", target=paper.ALEXNET_TARGET_ERROR, speedup=paper.ALEXNET_RELU_SPEEDUP))
     steps = st.select_slider(t("evidence.alex.steps"), [150, 300, 600], 300, **keep("evidence_alex_steps"))
+    costs.line(alexnet_configs(steps))
     if st.button(t("evidence.alex.train"), key="evidence_alex_train", type="primary", icon=":material/play_arrow:"):
         ids = runs.submit(alexnet_configs(steps), group=f"{ALEX_GROUP}-{time.strftime('%Y%m%d-%H%M%S')}")
         if ids:

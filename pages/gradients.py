@@ -12,7 +12,7 @@ import streamlit as st
 from resnet_core import ModelConfig, TrainConfig, analysis, arch_config, experiments
 from resnet_core.config import ACTIVATIONS, INITS
 from resnet_core.probes import block_gradient_gains, grad_norms_at_init
-from ui import charts, guard, keep, label_of, lang, presets, runs, style, t, terms
+from ui import charts, costs, guard, keep, label_of, lang, presets, runs, style, t, terms
 
 presets.apply("gradients")
 st.title(t("page.gradients.title"))
@@ -183,6 +183,7 @@ def live() -> None:
         activation = c3.selectbox(t("gradients.activation"), ["relu", "sigmoid"], format_func=label_of("gradients.act"),
                                   **keep("gradients_live_activation"))
         steps = c4.select_slider(t("gradients.live.steps"), [50, 100, 200, 400], 200, **keep("gradients_live_steps"))
+        costs.line(pair_configs(depth, bn, activation, steps))
         go = st.form_submit_button(t("gradients.live.train"), icon=":material/play_arrow:", type="primary")
     if go:
         ids = runs.submit(pair_configs(depth, bn, activation, steps), group=GROUP)

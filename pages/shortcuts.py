@@ -9,7 +9,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from resnet_core import experiments, flops
-from ui import charts, guard, guarded, keep, label_of, presets, runs, style, t, terms
+from ui import charts, costs, guard, guarded, keep, label_of, presets, runs, style, t, terms
 
 presets.apply("shortcuts")
 st.title(t("page.shortcuts.title"))
@@ -240,6 +240,7 @@ def training() -> None:
     c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
     depth = c1.select_slider(t("shortcuts.train.depth"), TRAIN_DEPTHS, 20, **keep("shortcuts_train_depth"))
     steps = c2.select_slider(t("shortcuts.train.steps"), TRAIN_STEPS, 300, **keep("shortcuts_train_steps"))
+    costs.line(experiments.shortcut_configs("digits", depth=depth, steps=steps))
     ids = runs.latest_experiment(GROUP, RUN_IDS)
     # One experiment per user at a time: a classroom shares one trainer.
     busy = runs.any_active(ids)

@@ -23,7 +23,7 @@ from resnet_core import inspect_models as im
 from resnet_core.twins import GROUP as TWIN_GROUP
 from resnet_core.images import ImageRejected
 
-from . import runs, style
+from . import costs, runs, style
 from .errors import guarded
 from .i18n import label_of, t
 from .state import keep
@@ -97,6 +97,7 @@ def queue_twin(prefix: str, spec: im.TwinSpec, found) -> None:
         runs.progress_rows(runs.read([i.id for i in found.ended]), prefix, stop=False)
     st.info(t("inspect.not_trained", depth=spec.depth, width=spec.width, steps=spec.steps,
               dataset=t(f"inspect.dataset.{spec.dataset}")), icon=":material/model_training:")
+    costs.line([(name, m, tc) for name, m, tc in spec.jobs() if m.residual not in found.finished])
     if st.button(t("inspect.train_twin"), type="primary", icon=":material/play_arrow:", key=f"{prefix}_train_twin"):
         # Only the members still missing: one that finished earlier serves as it is.
         jobs = [(t("inspect.twin_label", arch=style.arch_name(name), steps=spec.steps), m, tc)

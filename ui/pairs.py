@@ -20,7 +20,7 @@ import streamlit as st
 
 from resnet_core import experiments
 
-from . import runs, style
+from . import costs, runs, style
 from .i18n import label_of, t
 from .state import keep
 
@@ -87,6 +87,7 @@ def _train_ui(prefix: str) -> tuple[int, int] | None:
         runs.live_runs(ids, lambda views: runs.progress_rows(views, f"{prefix}_pair"))
         return None
     st.caption(t("pairs.train_help", plain=names[0], residual=names[1], steps=steps))
+    costs.line(configs)
     if st.button(t("pairs.train"), type="primary", icon=":material/play_arrow:", key=f"{prefix}_train_pair"):
         if runs.submit(configs, group=TRAIN_GROUP):
             _runs.clear()

@@ -10,9 +10,10 @@ The page never waits for training: one background worker (resnet_core.jobs) trai
 in order and writes their metrics to the store; the page only reads. Each reader asks for at most
 ``MAX_POINTS`` points per run, so a long run costs a refresh no more than a short one.
 
-Who is who: each browser gets a short owner id kept in the URL (``?u=3f9a1c2e``), so a reload
-or a bookmark keeps the user's runs; an optional display name (``?n=``) is shown beside them in
-the class view. There are no accounts: this separates students' runs, it does not secure them.
+Who is who: each browser gets an owner id of 64 random bits kept in the URL (``?u=...``), so a
+reload or a bookmark keeps the user's runs and nobody can guess another's. The class view never
+shows ids: a display name (``?n=``) when the owner gave one, else "student 3", numbered by
+their first run. There are no accounts: an id is a bearer token, like a private link.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import streamlit as st
 
 from resnet_core import ConfigError, ModelConfig, TrainConfig
 from resnet_core.data import DatasetMissing
-from resnet_core.jobs import JobRunner, NotOwner, OwnerLimit, QueueFull, get_runner
+from resnet_core.jobs import JobRunner, NotOwner, OwnerLimit, Paused, QueueFull, RunTooLong, get_runner
 from resnet_core.store import EvalColumns, RunInfo, RunNotFound, RunStore, StepColumns
 
 from . import live_charts
@@ -41,7 +42,10 @@ MAX_POINTS = 300        # per run and chart: a chart needs no more than its widt
 ACTIVE = ("queued", "running")
 _OWNER_KEY = "_runs_owner"
 _NAME_KEY = "_runs_name"
-_OWNER_RE = re.compile(r"^[a-z0-9]{4,16}$")
+# Made here: 16 hex digits, 64 random bits. Taken from a URL: any id of this shape, so bookmarks
+# from before the longer ids keep working; one a student picks by hand is only theirs to lose.
+OWNER_RE = re.compile(r"^[a-z0-9]{4,64}$")
+OWNER_BYTES = 8
 NAME_MAX = 24
 
 
@@ -64,9 +68,9 @@ def owner() -> str:
     """This browser's owner id: from the URL when it has one (a reload, a bookmark), else made
     once per session; written back to the URL so the next reload keeps it."""
     from_url = st.query_params.get("u", "")
-    uid = from_url if _OWNER_RE.match(from_url or "") else st.session_state.get(_OWNER_KEY)
+    uid = from_url if valid_owner(from_url) else st.session_state.get(_OWNER_KEY)
     if not uid:
-        uid = secrets.token_hex(4)
+        uid = new_owner()
     st.session_state[_OWNER_KEY] = uid
     if from_url != uid:
         st.query_params["u"] = uid
@@ -74,6 +78,29 @@ def owner() -> str:
     if name is not None and _NAME_KEY not in st.session_state:
         st.session_state[_NAME_KEY] = clean_name(name)
     return uid
+
+
+def valid_owner(uid: str | None) -> bool:
+    return bool(uid) and OWNER_RE.match(uid) is not None
+
+
+def new_owner() -> str:
+    return secrets.token_hex(OWNER_BYTES)
+
+
+def who(info: RunInfo) -> str:
+    """Who started a run, for the class to read: "you", the display name in its label, or
+    "student 3"; never the owner id (an id in view is an identity anyone can take)."""
+    if info.owner == owner():
+        return t("runs.you")
+    if " · " in info.label:
+        return info.label.split(" · ", 1)[1]
+    return t("runs.student", n=_owner_number(info.owner) or "?")
+
+
+@st.cache_data(ttl=30, max_entries=512, show_spinner=False)
+def _owner_number(uid: str) -> int:
+    return store().owner_number(uid)
 
 
 def clean_name(text: str) -> str:
@@ -127,6 +154,12 @@ def submit(runs: Sequence[tuple[str, ModelConfig, TrainConfig]], *, group: str) 
     try:
         return runner().submit_many([(_label(label), m, tc) for label, m, tc in runs],
                                     owner=uid, group=group)
+    except RunTooLong as exc:
+        from . import costs
+
+        costs.too_long(exc)
+    except Paused as exc:
+        paused_message(exc.message)
     except OwnerLimit:
         st.warning(t("runs.owner_limit", waiting=runner().waiting_for(uid), limit=runner().per_owner),
                    icon=":material/hourglass_top:")
@@ -140,6 +173,12 @@ def submit(runs: Sequence[tuple[str, ModelConfig, TrainConfig]], *, group: str) 
         from .errors import config_text   # here: errors imports links, which pages import first
         st.warning(t("error.config", msg=config_text(exc)), icon=":material/tune:")
     return None
+
+
+def paused_message(message: str) -> None:
+    """The teacher has paused new runs: say so, with the teacher's words."""
+    text = t("runs.paused_with", msg=message) if message else t("runs.paused")
+    st.info(text, icon=":material/pause_circle:")
 
 
 def dataset_present(name: str, data_dir: str = "") -> bool:
@@ -185,6 +224,8 @@ def submit_task(name: str, params: dict, *, label: str, group: str, model_cfg: M
     try:
         return [runner().submit_task(name, params, owner=uid, label=_label(label), group=group,
                                      model_cfg=model_cfg, train_cfg=train_cfg)]
+    except Paused as exc:
+        paused_message(exc.message)
     except OwnerLimit:
         st.warning(t("runs.owner_limit", waiting=runner().waiting_for(uid), limit=runner().per_owner),
                    icon=":material/hourglass_top:")

@@ -1,0 +1,152 @@
+"""The teacher's controls under AppTest: absent without a configured key; a wrong key refused and
+the next try slowed; the right key unlocks stopping anyone's run, clearing the queue, pausing
+new runs (a student's submit then shows the teacher's message) and a fresh class store that
+archives the old one. Also the cost line before the click and the cap's refusal on Build."""
+
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from resnet_core import arch_config, jobs
+from resnet_core.config import TrainConfig
+from resnet_core.jobs import JobRunner
+from resnet_core.store import RunStore
+from ui import teacher
+
+from apptest_helpers import APP, assert_clean, open_page, own_store
+from test_jobs import Gate, wait_for
+
+KEY = "correct horse battery staple"
+MODEL = arch_config("resnet20", base_width=4, input_size=8, in_channels=1)
+TRAIN = TrainConfig(dataset="digits", steps=12, batch_size=32, device="cpu")
+ANA, BOB, TEACHER = "a" * 16, "b" * 16, "c" * 16
+
+
+@pytest.fixture
+def setup(tmp_path_factory, monkeypatch):
+    """A runner whose runs wait at a gate (no training), the key set, quick lock-outs."""
+    monkeypatch.setattr(teacher, "MIN_INTERVAL", 0.3)
+    monkeypatch.setattr(teacher, "FIRST_DELAY", 5.0)
+    monkeypatch.setattr(teacher, "_last_check", [0.0])
+    with own_store(tmp_path_factory, "teacher") as db:
+        gate = Gate()
+        jobs._RUNNER = JobRunner(RunStore(db), train_fn=gate, max_run_seconds=600)
+        monkeypatch.setenv(teacher.KEY_ENV, KEY)
+        yield jobs._RUNNER, gate
+        gate.release.set()
+
+
+def open_app(owner: str, page: str = "", lang: str = "en") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params.update({"lang": lang, "u": owner})
+    at.run()
+    if page:
+        from ui import nav
+
+        at.switch_page(nav.file_of(page)).run()
+    assert_clean(at)
+    return at
+
+
+def enter_key(at: AppTest, key: str) -> AppTest:
+    at.text_input(key="teacher_key_input").input(key)
+    next(b for b in at.button if b.label in ("Unlock", "잠금 해제")).click()
+    return at.run()
+
+
+def texts(at: AppTest) -> str:
+    return " ".join(e.value for kind in ("error", "warning", "success", "info") for e in getattr(at, kind))
+
+
+def test_without_a_key_there_are_no_teacher_controls(setup, monkeypatch):
+    monkeypatch.delenv(teacher.KEY_ENV)
+    at = open_app(TEACHER)
+    assert not [e for e in at.expander if e.label == "Teacher"]
+    with pytest.raises(KeyError):
+        at.text_input(key="teacher_key_input")
+
+
+def test_a_wrong_key_is_refused_and_the_next_try_slowed(setup):
+    at = open_app(TEACHER)
+    assert [e for e in at.expander if e.label == "Teacher"]
+    assert at.text_input(key="teacher_key_input").value == ""
+    started = time.monotonic()
+    enter_key(at, "guess")
+    assert "That is not the teacher key." in texts(at)
+    assert at.text_input(key="teacher_key_input").value == ""   # the typed key does not stay
+    enter_key(at, KEY)                           # at once: locked out, not even checked
+    assert "try again in" in texts(at) and at.session_state["_teacher_failures"] == 1
+    with pytest.raises(KeyError):
+        at.button(key="teacher_clear")
+    enter_key(at, "guess again")                 # still locked out
+    assert "try again in" in texts(at)
+    time.sleep(max(0.0, started + 5.2 - time.monotonic()))
+    enter_key(at, "guess again")
+    assert "That is not the teacher key." in texts(at) and at.session_state["_teacher_failures"] == 2
+    assert at.session_state["_teacher_locked_until"] - time.monotonic() > 6.0   # twice as long now
+    for value in at.query_params.values():
+        assert "guess" not in str(value) and KEY not in str(value)
+
+
+def test_checks_keep_a_minimum_interval_across_sessions(setup):
+    one, two = open_app(ANA), open_app(BOB)
+    started = time.monotonic()
+    enter_key(one, "nope")
+    enter_key(two, "nope")
+    assert time.monotonic() - started >= 0.3
+
+
+def test_the_right_key_unlocks_the_controls(setup, tmp_path_factory):
+    runner, gate = setup
+    running = runner.submit(MODEL, TRAIN, owner=ANA, label="ResNet-20 · Ana")
+    wait_for(lambda: gate.started == [running])
+    waiting = runner.submit_many([("plain-20", MODEL, TRAIN)] * 2, owner=BOB)
+
+    at = enter_key(open_app(TEACHER), KEY)
+    assert "Teacher controls unlocked" in texts(at)
+    assert at.session_state["_teacher_digest"] != KEY
+    options = at.selectbox(key="teacher_stop_pick").options
+    assert any("Ana" in o for o in options) and any("student 2" in o for o in options)
+    assert not any(ANA in o or BOB in o for o in options)             # names, never ids
+
+    at.selectbox(key="teacher_stop_pick").set_value(running).run()
+    at.button(key="teacher_stop").click().run()
+    assert runner.wait(running, timeout=10) == "cancelled"          # another's run, stopped
+    wait_for(lambda: len(gate.started) == 2)                         # bob's first run took the worker
+    at.run()
+    assert at.button(key="teacher_clear").label == "Clear the queue (1 waiting)"
+    at.button(key="teacher_clear").click().run()
+    assert runner.status(waiting[1]) == "cancelled" and runner.queue_length() == 0
+    assert runner.status(waiting[0]) == "running"                    # clearing leaves running runs alone
+
+    at.text_input(key="teacher_pause_msg").input("Eyes on the projector").run()
+    at.button(key="teacher_pause").click().run()
+    assert runner.paused == "Eyes on the projector"
+    student = open_app(BOB, "build")
+    assert any("Eyes on the projector" in i.value for i in student.sidebar.info)
+    student.button(key="build_start").click().run()
+    assert any("paused new runs: Eyes on the projector" in i.value for i in student.info)
+    assert runner.store.list_runs(owner=BOB, status="queued") == []
+    at.button(key="teacher_resume").click().run()
+    assert runner.paused is None
+
+    old = runner.store.path
+    at.checkbox(key="teacher_fresh_sure").check().run()
+    at.button(key="teacher_fresh").click().run()
+    assert "A fresh class store has started" in texts(at)
+    archives = [p for p in old.parent.glob(f"{old.stem}-*{old.suffix}")]
+    assert len(archives) == 1 and {r.id for r in RunStore(archives[0]).list_runs()} >= {running, *waiting}
+    assert runner.store.list_runs() == [] and old.exists()
+
+
+def test_the_build_page_says_the_cost_before_the_click_and_refuses_a_run_too_long(setup):
+    at = open_app(ANA, "build")
+    assert any("Training takes about" in c.value and "on this server" in c.value for c in at.caption)
+    at.number_input(key="build_steps").set_value(100_000).run()
+    warning = " ".join(w.value for w in at.warning)
+    assert "one run may take 10 min at most" in warning and "Reduce the steps (now 100,000)" in warning
+    at.button(key="build_start").click().run()
+    assert setup[0].store.list_runs(owner=ANA) == []                 # refused at the runner too
+    ko = open_page("build", "ko", owner=ANA, state={"build_steps": 100_000})
+    assert any("단계 수(지금 100,000)" in w.value for w in ko.warning)

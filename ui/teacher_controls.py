@@ -1,0 +1,87 @@
+"""What an unlocked teacher sees (ui/teacher.py checks the key before drawing this): pause new
+runs with a message, stop any run, clear the queue, start a fresh class store."""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+
+from resnet_core.jobs import JobRunner
+
+from . import runs
+from .i18n import t
+
+log = logging.getLogger(__name__)
+_DONE = "_teacher_done"
+
+
+def _say(text: str) -> None:
+    st.session_state[_DONE] = text
+
+
+def _pause(r: JobRunner) -> None:
+    text = str(st.session_state.get("teacher_pause_msg", ""))
+    r.pause(" ".join("".join(ch for ch in text if ch.isprintable()).split())[:200])
+    _say(t("teacher.paused_now"))
+
+
+def _resume(r: JobRunner) -> None:
+    r.resume()
+    _say(t("teacher.resumed"))
+
+
+def _clear(r: JobRunner) -> None:
+    _say(t("teacher.cleared", n=r.clear_queue()))
+
+
+def _stop(r: JobRunner) -> None:
+    run_id = st.session_state.get("teacher_stop_pick")
+    if run_id is not None and r.cancel(int(run_id)):   # no owner: the teacher may stop any run
+        _say(t("teacher.stopped", id=run_id))
+
+
+def _fresh(r: JobRunner) -> None:
+    if not st.session_state.get("teacher_fresh_sure"):
+        return
+    try:
+        archive = r.fresh_store()
+    except Exception:   # a full disk, a locked file: said on the page, the details in the log
+        log.exception("could not start a fresh class store")
+        _say(t("teacher.fresh_failed"))
+        return
+    st.session_state["teacher_fresh_sure"] = False
+    st.cache_data.clear()   # reads and "student N" numbers of the old class
+    _say(t("teacher.fresh_done", name=archive.name))
+
+
+def draw(r: JobRunner) -> None:
+    done = st.session_state.pop(_DONE, None)
+    if done:
+        st.success(done)
+    if r.paused is None:
+        st.text_input(t("teacher.pause_msg"), key="teacher_pause_msg", max_chars=200,
+                      placeholder=t("teacher.pause_placeholder"))
+        st.button(t("teacher.pause"), key="teacher_pause", icon=":material/pause:", on_click=_pause, args=(r,))
+    else:
+        st.info(t("teacher.is_paused", msg=r.paused or "–"))
+        st.button(t("teacher.resume"), key="teacher_resume", icon=":material/play_arrow:", on_click=_resume,
+                  args=(r,))
+
+    active = [i for status in ("running", "queued") for i in runs.store().list_runs(status=status, limit=200)]
+    if active:
+        labels = {i.id: f"#{i.id} {i.label.split(' · ')[0]} · {runs.who(i)} · {t(f'runs.status.{i.status}')}"
+                  for i in active}
+        st.selectbox(t("teacher.stop_pick"), list(labels), format_func=labels.get, key="teacher_stop_pick")
+        st.button(t("teacher.stop"), key="teacher_stop", icon=":material/stop:", on_click=_stop, args=(r,))
+    else:
+        st.caption(t("teacher.none_active"))
+    waiting = r.queue_length()
+    st.button(t("teacher.clear", n=waiting), key="teacher_clear", icon=":material/clear_all:",
+              disabled=not waiting, on_click=_clear, args=(r,))
+
+    st.divider()
+    st.checkbox(t("teacher.fresh_sure"), key="teacher_fresh_sure")
+    st.button(t("teacher.fresh"), key="teacher_fresh", icon=":material/restart_alt:",
+              disabled=not st.session_state.get("teacher_fresh_sure"), on_click=_fresh, args=(r,),
+              help=t("teacher.fresh_help"))
