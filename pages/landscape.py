@@ -24,7 +24,7 @@ def settings() -> dict:
     images = c3.selectbox(t("landscape.images"), IMAGES, index=1, format_func=label_of("landscape.images_n"),
                           help=t("landscape.images_help"), **keep("landscape_images"))
     seed = int(c4.number_input(t("landscape.seed"), 0, 9999, 0, help=t("landscape.seed_help"),
-                               **keep("landscape_seed")))
+                               **keep("landscape_direction_seed")))
     return {"grid": int(grid), "points_1d": 41, "span": float(span), "seed": seed, "max_images": int(images)}
 
 

@@ -143,19 +143,23 @@ def _drop(ss, qp, key: str, raw: str) -> str:
 
 def report() -> None:
     """After the page has run (app.py): a link value that a widget replaced by its default is
-    named in a message, and the address is put right."""
+    named in a message, and the address gets every setting's current value."""
     state = _state()
     if state is None:
         return
     ss, qp = state
+    seen = ss.setdefault(_SEEN, {})
     for key, raw in (ss.get(_APPLIED) or {}).items():
         if key in ss and ss[key] != decode(raw):
             st.toast(_drop(ss, qp, key, raw), icon=":material/link_off:")
-            text = encode(ss[key])
-            if text is not None:
-                qp[param_of(key)] = text
-                ss.setdefault(_SEEN, {})[key] = text
     ss[_APPLIED] = {}
+    # Widgets drawn for the first time in this run (a new page, or one a setting revealed) have
+    # their values only now: the address then describes the whole page, not just what changed.
+    for key in ss.get(_KEPT, []):
+        text = encode(ss[key]) if key in ss else None
+        if text is not None and qp.get(param_of(key)) != text:
+            qp[param_of(key)] = text
+            seen[key] = text
 
 
 def recover(exc: BaseException) -> bool:

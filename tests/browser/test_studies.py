@@ -1,0 +1,104 @@
+"""Lesion study and Loss landscape in a real browser, in both languages: a pair of nets and their
+finished studies are written into the server's run store first (as a teacher's would be), so the
+pages draw results at once; one lesion study runs through the real queue; settings round-trip
+through the address, and leave it when the user moves to another page."""
+
+from pathlib import Path
+
+import pytest
+
+from resnet_core import ModelConfig, TrainConfig
+from resnet_core.engine import build_seeded
+from resnet_core.experiments import degradation_configs
+from resnet_core.store import RunStore
+from resnet_core.tasks import TASKS
+from ui import pairs
+
+TEXT = {"lesion": {"en": ("Lesion study", "Deleting one block at a time", "What the paper found"),
+                   "ko": ("블록 삭제 실험", "블록을 하나씩 지우기", "논문의 결과")},
+        "landscape": {"en": ("Loss landscape", "2-D slice: the loss around the trained weights", "What the paper found"),
+                      "ko": ("손실 지형", "2차원 단면: 학습된 가중치 주변의 손실", "논문의 결과")}}
+LANDSCAPE = {"grid": 11, "points_1d": 41, "span": 1.0, "seed": 0, "max_images": 512}
+
+
+def _finished_task(store, name: str, params: dict) -> None:
+    result = TASKS[name](params, store=store, on_progress=lambda d, t: None, should_stop=lambda: False)
+    tid = store.create_task(name, params, ModelConfig(), TrainConfig(), owner="teach0er", label=name,
+                            group=pairs._group(name, params))
+    store.save_result(tid, result)
+    store.set_status(tid, "finished")
+
+
+@pytest.fixture(scope="module")
+def studies(app_server):
+    """The digits pair the pages train by default (20 layers, 300 steps, seed 0), finished by a
+    teacher, with a lesion study (5 draws) and an 11x11 landscape already computed."""
+    store = RunStore(Path(app_server.log_path).parent / "runs.sqlite")
+    ids = []
+    for label, m, tc in degradation_configs("digits", steps=300, seed=0):
+        if label in ("plain-20", "ResNet-20"):
+            rid = store.create_run(m, tc, owner="teach0er", label=label, group=pairs.TRAIN_GROUP)
+            store.start_run(rid, device="cpu", layer_names=[], stat_names=[], total_steps=300)
+            store.finish_run(rid, status="finished", seconds=1.0, steps_done=300, final_train_loss=0.1,
+                             final_train_acc=0.9, test_acc=0.9)
+            store.save_checkpoint(rid, build_seeded(m, 0))
+            ids.append(rid)
+    _finished_task(store, "lesion", {"draws": 5, "seed": 0, "run_ids": ids})
+    _finished_task(store, "landscape", {**LANDSCAPE, "run_ids": ids})
+    return ids
+
+
+def _charts(page) -> int:
+    return page.locator('[data-testid="stPlotlyChart"]').count()
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_lesion_page_shows_the_study(studies, page, app_server, wait_for_app, wait_for_charts, assert_no_error,
+                                     lang):
+    page.goto(f"{app_server.url}/lesion?lang={lang}")
+    wait_for_app(page)
+    title, heading, paper = TEXT["lesion"][lang]
+    page.get_by_text(heading).first.wait_for()
+    wait_for_charts(page)
+    assert_no_error(page)
+    assert page.locator("h1").first.inner_text() == title
+    body = page.inner_text("body")
+    assert paper in body and f"#{studies[0]}" in body
+    assert _charts(page) == 2   # single deletions (two panels) and the k-deletion curve
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_landscape_page_shows_the_slices(studies, page, app_server, wait_for_app, wait_for_charts,
+                                         assert_no_error, lang):
+    page.goto(f"{app_server.url}/landscape?lang={lang}&grid=11")
+    wait_for_app(page)
+    title, heading, paper = TEXT["landscape"][lang]
+    page.get_by_text(heading).first.wait_for()
+    wait_for_charts(page)
+    assert_no_error(page)
+    assert page.locator("h1").first.inner_text() == title
+    assert paper in page.inner_text("body")
+    assert _charts(page) == 2   # the 1-D lines and the two contour panels on one colour scale
+    assert "grid=11" in page.url
+
+
+def test_a_lesion_study_runs_through_the_queue(studies, page, app_server, wait_for_app, wait_for_charts,
+                                               assert_no_error):
+    page.goto(f"{app_server.url}/lesion?lang=en&draws=1")
+    wait_for_app(page)
+    page.get_by_role("button", name="Run the lesion study").click()
+    page.get_by_text("Deleting one block at a time").first.wait_for(timeout=180_000)
+    wait_for_charts(page)
+    assert_no_error(page)
+    assert "draws=1" in page.url
+
+
+def test_settings_leave_the_address_with_the_page(studies, page, app_server, wait_for_app, assert_no_error):
+    page.goto(f"{app_server.url}/landscape?lang=en&grid=31&span=2.0")
+    wait_for_app(page)
+    assert_no_error(page)
+    assert "grid=31" in page.url and "span=2.0" in page.url and "source=train" in page.url
+    page.get_by_role("link", name="Lesion study").first.click()
+    wait_for_app(page)
+    page.locator("h1", has_text="Lesion study").wait_for()
+    assert "/lesion" in page.url and "grid=" not in page.url and "span=" not in page.url
