@@ -26,7 +26,7 @@ NO_BAR = {"displayModeBar": False}
 
 
 def table(rows: list[dict]) -> None:
-    st.dataframe(rows, hide_index=True)
+    st.table(rows, hide_index=True)   # static: readable on a projector, and its text is the page's
 
 
 # 1. The paper's numbers

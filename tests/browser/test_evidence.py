@@ -10,8 +10,8 @@ def test_evidence_page(page, open_page, assert_no_error, lang, title, plain):
     open_page(page, "evidence", lang)
     assert_no_error(page)
     body = page.inner_text("body")
-    assert title in body and "3.57%" in body and "27.94" in body and "7.93" in body
-    assert plain in body
+    for shown in (title, "3.57%", "27.94", "7.93", plain):
+        assert shown in body, shown
     if lang == "ko":
         assert "plain-18" not in body
     # The misconceptions, answered with measurements.
