@@ -6,7 +6,8 @@ page has finished its script, drawn its charts and stopped changing. One fresh s
 so no page warms another's caches. Prints one line per page and a JSON summary.
 
     .venv/bin/python bench/bench_first_visit.py                 # every page
-    .venv/bin/python bench/bench_first_visit.py features attribution --lang ko
+    .venv/bin/python bench/bench_first_visit.py features attribution --lang ko --repeat 3
+    .venv/bin/python bench/bench_first_visit.py features --root /tmp/old-checkout   # before a change
 
 Needs /usr/bin/chromium (never `playwright install`). Loopback only.
 """
@@ -57,12 +58,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(workdir: Path) -> tuple[subprocess.Popen, str]:
+def start_server(workdir: Path, root: Path = ROOT) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = dict(os.environ, RESNET_EXPLORER_DB=str(workdir / "runs.db"), PYTHONUNBUFFERED="1")
     cmd = [str(ROOT / ".venv/bin/streamlit"), "run", "app.py", "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=(workdir / "server.log").open("w"),
+    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=(workdir / "server.log").open("w"),
                             stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
@@ -107,6 +108,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("pages", nargs="*", default=PAGES)
     parser.add_argument("--lang", default="en", choices=["en", "ko"])
+    parser.add_argument("--root", type=Path, default=ROOT,
+                        help="another checkout to serve (e.g. a git worktree of an older commit)")
+    parser.add_argument("--repeat", type=int, default=1, help="fresh servers per page")
     args = parser.parse_args()
     if not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} not found", file=sys.stderr)
@@ -117,14 +121,15 @@ def main() -> int:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for name in args.pages:
-            with tempfile.TemporaryDirectory(prefix="first-visit-") as tmp:
-                proc, url = start_server(Path(tmp))
-                try:
-                    row = visit(browser, url, name, args.lang)
-                finally:
-                    stop(proc)
-            rows.append(row)
-            print(f"{name:14s} {row['seconds']:7.2f} s  errors={row['errors']}  {row['title']}", flush=True)
+            for _ in range(args.repeat):
+                with tempfile.TemporaryDirectory(prefix="first-visit-") as tmp:
+                    proc, url = start_server(Path(tmp), args.root)
+                    try:
+                        row = visit(browser, url, name, args.lang)
+                    finally:
+                        stop(proc)
+                rows.append(row)
+                print(f"{name:14s} {row['seconds']:7.2f} s  errors={row['errors']}  {row['title']}", flush=True)
         browser.close()
     print(json.dumps({"lang": args.lang, "pages": rows}))
     return 0

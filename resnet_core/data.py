@@ -110,6 +110,25 @@ def clear_cache(raw: bool = False) -> None:
             _RAW.clear()
 
 
+def _digits() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's digits, (1797, 8, 8) counts 0..16 and their labels, read from the file it
+    ships (what `load_digits` reads) without importing scikit-learn: that import (scipy with it)
+    took two seconds of a page's first visit on a two-core server."""
+    import gzip
+    import importlib.util
+
+    spec = importlib.util.find_spec("sklearn")
+    path = Path(spec.origin).parent / "datasets" / "data" / "digits.csv.gz" if spec and spec.origin else None
+    if path is None or not path.is_file():   # another layout: let scikit-learn find its file
+        from sklearn.datasets import load_digits
+
+        d = load_digits()
+        return d.images, d.target.astype(np.int64)
+    with gzip.open(path, "rt") as f:
+        table = np.loadtxt(f, delimiter=",")
+    return table[:, :-1].reshape(-1, 8, 8), table[:, -1].astype(np.int64)
+
+
 def _raw(name: str, data_dir: str, download: bool) -> RawImages:
     root = Path(data_dir).expanduser() if data_dir else default_data_dir()
     key = (name, str(root))
@@ -117,12 +136,10 @@ def _raw(name: str, data_dir: str, download: bool) -> RawImages:
         if key in _RAW:
             return _RAW[key]
     if name == "digits":
-        from sklearn.datasets import load_digits   # ships inside scikit-learn: no network
-
-        d = load_digits()
+        pixels, target = _digits()
         # Pixel values are counts 0..16 of a 4x4 block of the original 32x32 bitmap.
-        images = np.round(d.images * (255 / 16)).astype(np.uint8)[:, None]
-        raw = RawImages(images, d.target.astype(np.int64), tuple(str(i) for i in range(10)), ("all",))
+        images = np.round(pixels * (255 / 16)).astype(np.uint8)[:, None]
+        raw = RawImages(images, target, tuple(str(i) for i in range(10)), ("all",))
     elif name == "shapes":
         x, y = make_shapes(size=INFO["shapes"].native_size, seed=0)
         raw = RawImages((x * 255).round().to(torch.uint8).numpy(), y.numpy(), SHAPE_NAMES, ("all",))

@@ -19,19 +19,22 @@ from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache, wraps
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 import torch
 from PIL import Image
 from torch import nn
 
-from . import attribution, probes, twins
+from . import probes, twins
 from .config import ConfigError
 from .images import load_upload, to_model_input
 # The Augmentation page's pictures and colour components live in augment_views.
 from .augment_views import ColourPCA, augmented_copies, colour_pca, colour_steps, pictures  # noqa: F401
 from .twins import DEPTHS, INPUT_SIZE, MAX_STEPS, WIDTHS, DataSpec, TwinSpec  # noqa: F401 (the pages' names)
+
+if TYPE_CHECKING:
+    from .attribution import Attribution
 
 UPLOAD_MAX_BYTES = 5_000_000                 # the pages quote these in their messages
 UPLOAD_MAX_PIXELS = 4096 * 4096
@@ -281,5 +284,8 @@ def cam_layers(model: nn.Module) -> list[str]:
 
 @single_threaded
 def explain(model: nn.Module, x: torch.Tensor, method: str, target: int | None = None,
-            **opts) -> attribution.Attribution:
+            **opts) -> Attribution:
+    # captum (matplotlib with it) only when a page explains: Feature maps never pays its import.
+    from . import attribution
+
     return attribution.attribute(private(model), x, target=target, method=method, **opts)

@@ -215,3 +215,14 @@ def test_a_small_resnet_learns_real_mnist_digits():
     result = train(model_cfg, train_cfg)
     assert result.status == "finished"
     assert result.test_acc > 0.7
+
+
+def test_digits_are_scikit_learns_read_without_importing_it():
+    from sklearn.datasets import load_digits
+
+    from resnet_core.data import _digits
+
+    pixels, labels = _digits()
+    reference = load_digits()
+    np.testing.assert_array_equal(pixels, reference.images)
+    np.testing.assert_array_equal(labels, reference.target)
