@@ -66,7 +66,7 @@ def slices(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, points_1d: int
     """The 1-D and 2-D slices around the trained weights, on (x, y). JSON-able; rows of the 2-D
     grid follow the second direction (b), columns the first (a). With the same `seed`, twin nets
     (same parameter shapes) draw the same raw directions before normalising."""
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     params = list(model.parameters())
     theta = [p.detach().clone() for p in params]
     g = torch.Generator().manual_seed(seed)
@@ -115,7 +115,10 @@ def slices(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, points_1d: int
     return {"span": span, "seed": seed, "n_images": int(len(y)),
             "line": {"alpha": line_a, **line}, "surface": {"alpha": grid_a, "beta": grid_a, **surface},
             "shape": shape_measures(line["loss"], surface["loss"]) if complete else None,
-            "seconds": time.perf_counter() - started, "evaluations": done - done_before, "stopped": stopped}
+            "seconds": time.perf_counter() - started,
+            # CPU time of this process: on a shared server the wall time also counts the others.
+            "cpu_seconds": time.process_time() - cpu_started,
+            "evaluations": done - done_before, "stopped": stopped}
 
 
 def local_minima_1d(values: list[float | None]) -> int:
