@@ -38,7 +38,7 @@ _SEEN = "_links_seen"        # widget key -> address value last applied or writt
 _APPLIED = "_links_applied"  # widget key -> address value applied in this run
 _NOTES = "_links_notes"      # messages for the next run (after a rerun that dropped a value)
 _PREFIX = "_links_prefix"    # the current page's widget prefix, e.g. "gap_fc_"
-_KEPT = "_links_kept"        # widget keys kept in this run
+_KEPT = "_links_kept"        # widget keys kept in this run (a dict used as an ordered set)
 _PAGE = "_links_page"        # the current page's url_path
 
 
@@ -90,7 +90,7 @@ def begin(page: str) -> None:
     ss[_PREFIX] = Path(file).stem + "_"
     ss[_PAGE] = page
     ss[_APPLIED] = {}
-    ss[_KEPT] = []
+    ss[_KEPT] = {}
     for note in ss.pop(_NOTES, []):
         st.toast(note, icon=":material/link_off:")
 
@@ -114,7 +114,8 @@ def sync(key: str) -> None:
     name = param_of(key)
     raw = qp.get(name)
     seen = ss.setdefault(_SEEN, {})
-    ss.setdefault(_KEPT, []).append(key)
+    # A dict, not a list: a fragment rerunning every second would otherwise grow it forever.
+    ss.setdefault(_KEPT, {})[key] = None
     if raw is not None and raw != seen.get(key):
         seen[key] = raw
         ss[key] = decode(raw)
@@ -155,7 +156,7 @@ def report() -> None:
     ss[_APPLIED] = {}
     # Widgets drawn for the first time in this run (a new page, or one a setting revealed) have
     # their values only now: the address then describes the whole page, not just what changed.
-    for key in ss.get(_KEPT, []):
+    for key in ss.get(_KEPT, {}):
         text = encode(ss[key]) if key in ss else None
         if text is not None and qp.get(param_of(key)) != text:
             qp[param_of(key)] = text
