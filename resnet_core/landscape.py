@@ -14,6 +14,7 @@ The weights are restored afterwards, even when the computation stops or fails.
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from typing import Callable
@@ -74,12 +75,14 @@ def slices(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, points_1d: int
     d2 = filter_normalised_direction(model, g)
     total = total if total is not None else points_1d + grid * grid
     done, stopped = done_before, False
+    folded = _folded(model, theta, d1, d2)
+    net, moving = (folded[0], folded[1]) if folded else (model, list(zip(params, theta, d1, d2)))
 
     def loss_at(a: float, b: float) -> tuple[float, float]:
         nonlocal done, stopped
-        for p, t, u, v in zip(params, theta, d1, d2):
+        for p, t, u, v in moving:
             p.copy_(t + a * u + b * v)
-        loss, acc = evaluate(model, x, y)
+        loss, acc = evaluate(net, x, y)
         done += 1
         if on_progress:
             on_progress(done, total)
@@ -119,6 +122,34 @@ def slices(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, points_1d: int
             # CPU time of this process: on a shared server the wall time also counts the others.
             "cpu_seconds": time.process_time() - cpu_started,
             "evaluations": done - done_before, "stopped": stopped}
+
+
+def _folded(model: nn.Module, theta, d1, d2):
+    """An evaluation copy with each BN folded into the conv before it (about a quarter faster on
+    a CPU), and θ, d1, d2 carried over: a folded weight is s * W, with s the BN's per-channel
+    scale, so it moves along s * d. BN parameters do not move (zero directions), so the folded
+    biases are constants. None when the net cannot be traced; the caller then uses the net itself."""
+    try:
+        from torch.fx.experimental.optimization import fuse
+
+        probe = copy.deepcopy(model).eval()
+        with torch.no_grad():
+            for m in probe.modules():
+                if isinstance(m, nn.Conv2d):
+                    m.weight.fill_(1.0)
+        scales = dict(fuse(probe).named_parameters())   # a folded weight of ones holds s
+        folded = fuse(copy.deepcopy(model).eval())
+    except Exception:
+        return None
+    index = {name: i for i, (name, _) in enumerate(model.named_parameters())}
+    moving = []
+    for name, p in folded.named_parameters():
+        if name not in index:   # a bias made by folding: constant on the slice
+            continue
+        i = index[name]
+        s = scales[name].flatten(1)[:, :1].reshape(-1, *[1] * (p.dim() - 1)) if p.dim() == 4 else 1.0
+        moving.append((p, s * theta[i], s * d1[i], s * d2[i]))
+    return folded, moving
 
 
 def local_minima_1d(values: list[float | None]) -> int:

@@ -101,3 +101,31 @@ def test_shape_measures_tell_a_bowl_from_an_egg_crate():
     v = landscape.verdict({"shape": crate}, {"shape": bowl})
     assert v["held"] and all(v["checks"].values())
     assert not landscape.verdict({"shape": bowl}, {"shape": crate})["held"]
+
+
+@pytest.mark.parametrize("block,shortcut,plain", [("basic", "A", False), ("basic", "B", True), ("preact", "A", False),
+                                                  ("bottleneck", "C", False)])
+def test_folding_bn_into_the_convs_changes_nothing_but_speed(block, shortcut, plain):
+    depth = 29 if block == "bottleneck" else 20
+    cfg = arch_config(f"resnet{depth}", plain=plain, block=block, shortcut=shortcut, base_width=4, input_size=8,
+                      in_channels=1, num_classes=10)
+    torch.manual_seed(0)
+    model = build_model(cfg).eval()
+    with torch.no_grad():
+        for m in model.modules():   # BN statistics far from 0 and 1, as after training
+            if isinstance(m, nn.BatchNorm2d):
+                m.running_var.uniform_(0.5, 2.0), m.running_mean.uniform_(-0.1, 0.1), m.weight.uniform_(0.5, 1.5)
+    theta = [p.detach().clone() for p in model.parameters()]
+    g = torch.Generator().manual_seed(0)
+    d1, d2 = (landscape.filter_normalised_direction(model, g) for _ in range(2))
+    folded = landscape._folded(model, theta, d1, d2)
+    assert folded is not None
+    net, moving = folded
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in net.modules()) or block == "preact"
+    x = torch.randn(16, 1, 8, 8)
+    with torch.no_grad():
+        for p, t, u, v in moving:
+            p.copy_(t + 0.3 * u - 0.2 * v)
+        for p, t, u, v in zip(model.parameters(), theta, d1, d2):
+            p.copy_(t + 0.3 * u - 0.2 * v)
+        assert torch.allclose(net(x), model(x), atol=1e-4)
