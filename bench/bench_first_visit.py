@@ -2,12 +2,15 @@
 
 For every page: start the app the way the README does (`streamlit run app.py`, a fresh run store
 in a temporary folder), open the page in headless Chromium, and time from navigation until the
-page has finished its script, drawn its charts and stopped changing. One fresh server per page,
+page has finished its script, drawn its charts and stopped changing, and count the CPU seconds
+the server (with its worker processes) spent meanwhile: on a shared machine the wall time follows
+the load, the CPU seconds much less. One fresh server per page,
 so no page warms another's caches. Prints one line per page and a JSON summary.
 
     .venv/bin/python bench/bench_first_visit.py                 # every page
     .venv/bin/python bench/bench_first_visit.py features attribution --lang ko --repeat 3
     .venv/bin/python bench/bench_first_visit.py features --root /tmp/old-checkout   # before a change
+    .venv/bin/python bench/bench_first_visit.py features --after home   # the page's own first visit
 
 Needs /usr/bin/chromium (never `playwright install`). Loopback only.
 """
@@ -88,6 +91,31 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of the server and its child processes (the training workers) so far."""
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    kids = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    for p in [pid, *map(int, kids)]:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def settle(pid: int, quiet_s: float = 2.0, limit_s: float = 120.0) -> None:
+    """Wait until the server and its workers use (almost) no CPU for `quiet_s` seconds."""
+    deadline = time.monotonic() + limit_s
+    last = cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        time.sleep(quiet_s)
+        now = cpu_seconds(pid)
+        if now - last < 0.1 * quiet_s:
+            return
+        last = now
+
+
 def visit(browser, url: str, page_name: str, lang: str) -> dict:
     context = browser.new_context(viewport={"width": 1440, "height": 1000})
     context.add_init_script(_WATCH)
@@ -111,6 +139,9 @@ def main() -> int:
     parser.add_argument("--root", type=Path, default=ROOT,
                         help="another checkout to serve (e.g. a git worktree of an older commit)")
     parser.add_argument("--repeat", type=int, default=1, help="fresh servers per page")
+    parser.add_argument("--after", default="", metavar="PAGE",
+                        help="open PAGE first and let the server settle: times a page's own first "
+                             "visit once the app's imports and worker processes are up")
     args = parser.parse_args()
     if not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} not found", file=sys.stderr)
@@ -125,11 +156,18 @@ def main() -> int:
                 with tempfile.TemporaryDirectory(prefix="first-visit-") as tmp:
                     proc, url = start_server(Path(tmp), args.root)
                     try:
+                        settle(proc.pid)     # fresh, and idle: whatever starts with it has started
+                        if args.after:
+                            visit(browser, url, args.after, args.lang)
+                            settle(proc.pid)
+                        before = cpu_seconds(proc.pid)
                         row = visit(browser, url, name, args.lang)
+                        row["server_cpu_s"] = round(cpu_seconds(proc.pid) - before, 2)
                     finally:
                         stop(proc)
                 rows.append(row)
-                print(f"{name:14s} {row['seconds']:7.2f} s  errors={row['errors']}  {row['title']}", flush=True)
+                print(f"{name:14s} {row['seconds']:7.2f} s  server CPU {row['server_cpu_s']:6.2f} s  "
+                      f"errors={row['errors']}  {row['title']}", flush=True)
         browser.close()
     print(json.dumps({"lang": args.lang, "pages": rows}))
     return 0
