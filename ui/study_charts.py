@@ -43,10 +43,10 @@ def single_deletions(nets: list[dict], height: int = 420) -> go.Figure:
         stuck = [(n, b) for n, b in zip(names, blocks) if not b["deletable"]]
         if stuck:
             fig.add_trace(go.Scatter(
-                x=[n for n, _ in stuck], y=[4] * len(stuck), mode="markers+text", text=["✕"] * len(stuck),
-                textposition="top center", marker=dict(symbol="x", size=12, color=style.NEUTRAL),
-                hovertext=[t("lesion.cannot_delete") for _ in stuck], hoverinfo="text",
-                name=t("lesion.cannot_delete"), showlegend=col == 1), row=1, col=col)
+                x=[n for n, _ in stuck], y=[4] * len(stuck), mode="markers",
+                marker=dict(symbol="x", size=12, color=style.NEUTRAL),
+                hovertext=[t("lesion.cannot_delete") for _ in stuck], hoverinfo="text", showlegend=False),
+                row=1, col=col)
         fig.add_hline(y=100 * net["intact_acc"], line=dict(color=_colour(net), dash="dash", width=2),
                       annotation_text=t("lesion.intact", acc=f"{100 * net['intact_acc']:.1f}"),
                       annotation_position="bottom left", row=1, col=col)
@@ -54,6 +54,7 @@ def single_deletions(nets: list[dict], height: int = 420) -> go.Figure:
                       annotation_text=t("lesion.chance"), annotation_position="top right", row=1, col=col)
     style.layout(fig, y=t("lesion.acc_axis"), height=height)
     fig.update_yaxes(range=[0, 102])
+    fig.update_yaxes(title_text=None, col=2)   # the axis is shared: one title is enough
     fig.update_xaxes(tickangle=-60, tickfont=dict(size=11))
     return fig
 
@@ -133,7 +134,7 @@ def surfaces(nets: list[dict], *, three_d: bool = False, height: int = 480) -> g
             scene.update(xaxis_title="α", yaxis_title="β", zaxis_title="log10 L", zaxis_range=[low, high])
     else:
         fig.update_xaxes(title_text="α")
-        fig.update_yaxes(title_text="β", scaleanchor="x")
+        fig.update_yaxes(title_text="β", scaleanchor="x", col=1)
     for ann, net in zip(fig.layout.annotations, nets):
         ann.font = dict(color=_colour(net), size=style.FONT_SIZE + 2)
     return fig
