@@ -5,12 +5,15 @@ To add a page: append one line to its section below (see docs/pages.md).
 
 import streamlit as st
 
-from ui import links, nav, runs, t, teacher
+from ui import heap, links, nav, runs, t, teacher
 from ui.i18n import init_lang, language_toggle
+
+heap.settle()   # once per process: no full garbage collection per script run (see ui/heap.py)
 
 st.set_page_config(page_title="ResNet Explorer", page_icon=":material/hub:", layout="wide")
 init_lang()
 runs.owner()   # keeps ?u= in the URL on every page, so a reload anywhere finds the user's runs
+runs.runner()  # the first visit starts the training workers, so the first run need not wait for them
 
 HOME = [
     nav.page("pages/home.py", "home", default=True),

@@ -125,6 +125,13 @@ def main(argv: list[str]) -> int:
 
     from . import engine, store  # noqa: F401
 
+    # The server decides when a worker ends (it closes the socket). Ctrl-C or a SIGTERM sent to
+    # the whole process group must not kill workers first, or the server would replace them
+    # while it shuts down.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     conn = Connection(int(argv[1]))
     conn.send(("ready", os.getpid()))
     _serve(conn)

@@ -1,0 +1,89 @@
+"""A class watching one experiment: the teacher starts Degradation's four runs, and three other
+browsers (two on the teacher's link to Degradation, one on Build & Train with the class's runs
+shown) keep receiving updates while the runs train, without an error; only the owner sees Stop."""
+
+import time
+
+OWNER = "c1a55c1a55c1a55c"
+
+# Every run's progress on the page (ui.runs.progress_rows): label -> percent done.
+PROGRESS_JS = """() => Object.fromEntries([...document.querySelectorAll('.rx-run')].map(
+    el => [el.getAttribute('aria-label'), parseFloat(el.getAttribute('aria-valuenow'))]))"""
+
+
+def _progress(page) -> dict:
+    return page.evaluate(PROGRESS_JS)
+
+
+def _total(page) -> float:
+    return sum(_progress(page).values())
+
+
+def test_three_browsers_watch_one_experiment(app_server, new_page, assert_no_error, wait_for_app):
+    teacher = new_page()
+    teacher.goto(f"{app_server.url}/degradation?lang=en&u={OWNER}")
+    wait_for_app(teacher)
+    teacher.get_by_role("button", name="Train all four").click()
+    teacher.wait_for_function("() => document.querySelectorAll('.rx-run').length === 4", timeout=120_000)
+
+    watchers = []
+    for url_path in ("degradation", "degradation", "build"):
+        page = new_page()
+        page.goto(f"{app_server.url}/{url_path}?lang=en&u={OWNER}")
+        wait_for_app(page)
+        if url_path == "build":
+            page.get_by_text("Show the whole class's runs").click()
+            wait_for_app(page)
+        watchers.append(page)
+
+    # Each watcher's page moves on by itself (fragment reruns), several times, while runs train.
+    for page in watchers:
+        page.wait_for_function("() => document.querySelectorAll('.rx-run').length >= 1", timeout=120_000)
+    seen = [[_total(p)] for p in watchers]
+    deadline = time.monotonic() + 240
+    while any(len(set(s)) < 3 for s in seen) and time.monotonic() < deadline:
+        time.sleep(1.0)
+        for page, history in zip(watchers, seen):
+            history.append(_total(page))
+    assert all(len(set(s)) >= 3 for s in seen), f"a watcher stopped getting updates: {seen}"
+    assert all(s == sorted(s) for s in seen), "progress went backwards"
+
+    # The viewers on the owner's link may stop the runs (it is the owner's link); the class view
+    # on Build shows other people's runs, so no Stop there for runs of another owner.
+    for page in [teacher] + watchers:
+        assert_no_error(page)
+
+    # Stop the experiment so later tests get the workers back.
+    stops = teacher.get_by_role("button", name="Stop")
+    while stops.count():
+        stops.first.click()
+        wait_for_app(teacher)
+        stops = teacher.get_by_role("button", name="Stop")
+    teacher.wait_for_function(
+        "() => [...document.querySelectorAll('.rx-run')].every(el => !/training|waiting/.test(el.innerText))",
+        timeout=120_000)
+    assert_no_error(teacher)
+
+
+def test_another_owners_runs_show_no_stop(app_server, new_page, wait_for_app):
+    owner = new_page()
+    owner.goto(f"{app_server.url}/build?lang=en&u=0a0a0a0a0a0a0a0a")
+    wait_for_app(owner)
+    box = owner.get_by_label("Training steps", exact=True)
+    box.fill("3000")
+    box.press("Enter")
+    wait_for_app(owner)
+    owner.get_by_role("button", name="Start training").click()
+    owner.wait_for_function("() => document.querySelectorAll('.rx-run').length === 1", timeout=120_000)
+    assert owner.get_by_role("button", name="Stop").count() == 1
+
+    other = new_page()
+    other.goto(f"{app_server.url}/build?lang=en&u=0b0b0b0b0b0b0b0b")
+    wait_for_app(other)
+    other.get_by_text("Show the whole class's runs").click()
+    wait_for_app(other)
+    other.wait_for_function("() => document.querySelectorAll('.rx-run').length >= 1", timeout=60_000)
+    assert other.get_by_role("button", name="Stop").count() == 0
+
+    owner.get_by_role("button", name="Stop").first.click()
+    owner.wait_for_function("() => document.body.innerText.includes('stopped')", timeout=60_000)
