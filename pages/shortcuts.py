@@ -124,7 +124,7 @@ def extra_cost_chart(costs: list[tuple[str, int, int, int]]) -> go.Figure:
     return style.layout(fig, height=380)
 
 
-def costs() -> None:
+def cost_section() -> None:
     st.header(t("shortcuts.costs.title"))
     st.markdown(t("shortcuts.costs.intro"))
     c1, c2 = st.columns(2)
@@ -259,6 +259,6 @@ def training() -> None:
 
 with guard():
     diagram()
-    costs()
+    cost_section()
     paper()
     training()
