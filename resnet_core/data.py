@@ -200,8 +200,11 @@ def load_dataset(name: str, *, size: int, in_channels: int | None = None, data_d
     train_idx, test_idx = np.sort(order[n_test:]), np.sort(order[:n_test])
     x_train = _to_float(raw.images[train_idx], size, in_channels, name)
     x_test = _to_float(raw.images[test_idx], size, in_channels, name)
-    mean = x_train.mean(dim=(0, 2, 3))
-    std = x_train.std(dim=(0, 2, 3)).clamp(min=1e-3)
+    # In float64 and then rounded: a float32 sum's order depends on the thread count, and a
+    # last-bit change here would change every normalised pixel and so every trained weight.
+    wide = x_train.double()
+    mean = wide.mean(dim=(0, 2, 3)).float()
+    std = wide.std(dim=(0, 2, 3)).float().clamp(min=1e-3)
     norm = lambda x: ((x - mean.view(1, -1, 1, 1)) / std.view(1, -1, 1, 1)).to(device)   # noqa: E731
     ds = Dataset(
         name=name,
