@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -92,4 +93,18 @@ async def classroom(tmp: Path) -> None:
 
 
 def test_a_small_class_watches_one_experiment(tmp_path):
-    asyncio.run(classroom(tmp_path))
+    # Its own thread and event loop: this process may already run Playwright's loop (the browser
+    # tests' session fixture), and asyncio.run refuses to start inside a running loop.
+    failure = []
+
+    def run() -> None:
+        try:
+            asyncio.run(classroom(tmp_path))
+        except BaseException as exc:   # handed to the test's thread, which reports it
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name="classroom")
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]

@@ -61,7 +61,10 @@ def start_app(workdir: Path) -> AppServer:
     env = dict(os.environ,
                RESNET_EXPLORER_DB=str(workdir / "runs.sqlite"),
                RESNET_EXPLORER_DATA=str(workdir / "data"),
-               PYTHONUNBUFFERED="1")
+               PYTHONUNBUFFERED="1",
+               # One training worker per test server: the suite runs a server per core already,
+               # and more trainers than cores only makes every page slower to answer.
+               RESNET_EXPLORER_WORKERS=os.environ.get("RESNET_EXPLORER_WORKERS", "1"))
     log_path = workdir / "streamlit.log"
     log = log_path.open("w")
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
@@ -99,8 +102,10 @@ _WATCH_DOM = """() => {
 
 
 def wait_for_app(page, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
-    """Wait until the app is connected, its script has finished, nothing is stale, and the page
-    has stopped changing (Streamlit loads some element types lazily, after the run ends)."""
+    """Wait until the app is connected, its script has finished, nothing is stale, no element
+    still shows its loading skeleton, and the page has stopped changing. Streamlit loads most
+    element types lazily, after the run ends; until an element's code has arrived it draws a
+    skeleton, and on a busy server that can take a second or more."""
     page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]',
                            timeout=timeout_ms)
     page.evaluate(_WATCH_DOM)
@@ -113,6 +118,8 @@ def wait_for_app(page, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
                 && !document.querySelector('[data-testid="stStatusWidgetRunningIcon"]')
                 && !document.querySelector('[data-stale="true"]')
                 && document.querySelector('[data-testid="stMainBlockContainer"]')
+                && ![...document.querySelectorAll('[data-testid="stSkeleton"]')]
+                       .some(s => !s.closest('details:not([open]), [hidden]'))
                 && performance.now() - window.__explorerLastChange > quietMs;
         }""",
         arg=QUIET_MS, timeout=timeout_ms, polling=100)
@@ -122,7 +129,9 @@ def wait_for_charts(page, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
     """Plotly loads lazily: wait until every chart on the page has drawn its SVG."""
     page.wait_for_function(
         """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-                   .every(chart => chart.querySelector('.main-svg'))""",
+                   .every(chart => chart.querySelector('.main-svg'))
+                 && ![...document.querySelectorAll('[data-testid="stSkeleton"]')]
+                       .some(s => !s.closest('details:not([open]), [hidden]'))""",
         timeout=timeout_ms)
 
 
