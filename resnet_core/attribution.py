@@ -16,7 +16,9 @@ from captum.attr import IntegratedGradients, LayerAttribution, LayerGradCam, Occ
 from torch import nn
 
 from .config import ConfigError
-from .probes import ACTIVATION_TYPES, BLOCK_TYPES, _as_batch, _device, find_modules, inference_state
+from .hooks import find_modules, inference_state, model_device
+from .images import as_batch
+from .probes import ACTIVATION_TYPES, BLOCK_TYPES
 
 METHODS = ("saliency", "integrated_gradients", "gradcam", "occlusion")
 # The options each method takes; anything else is a mistake worth reporting.
@@ -85,7 +87,7 @@ def attribute(model: nn.Module, image: torch.Tensor, target: int | None = None,
     """
     _check_options(method, opts)
     # A fresh leaf that asks for gradients, so captum need not switch them on (and warn).
-    x = _as_batch(image).to(_device(model)).float().detach().clone().requires_grad_(True)
+    x = as_batch(image).to(model_device(model)).float().detach().clone().requires_grad_(True)
     _, _, height, width = x.shape
     with inference_state(model):
         with torch.no_grad():

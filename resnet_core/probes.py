@@ -1,15 +1,13 @@
 """Looking inside a network: feature maps, activation statistics and gradients at initialisation.
 
-Every probe works through forward hooks held by a context manager that removes them on the way
-out, error or not, so a page that fails half-way never leaves a model carrying stale hooks.
-Probes also leave the model as they found it: train/eval flags and BatchNorm buffers.
+Every probe works through the context managers in hooks.py, so hooks always remove themselves
+and the model is left as it was found: train/eval flags and BatchNorm buffers.
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator, NamedTuple, Sequence
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -17,87 +15,13 @@ import torch.nn.functional as F
 from torch import nn
 
 from .config import ConfigError, ModelConfig
+from .hooks import capture, find_modules, hooked, inference_state, model_device
+from .images import as_batch
 from .models import BasicBlock, Bottleneck, PreActBlock, build_model, weight_layers
 
 ACTIVATION_TYPES = (nn.ReLU, nn.LeakyReLU, nn.Tanh, nn.Sigmoid, nn.GELU)
 BLOCK_TYPES = (BasicBlock, Bottleneck, PreActBlock)
 Batch = torch.Tensor | tuple[torch.Tensor, torch.Tensor] | None
-
-
-# Hooks and model state
-
-@contextmanager
-def hooked(modules: Sequence[tuple[str, nn.Module]],
-           fn: Callable[[str, nn.Module, tuple, torch.Tensor], None]) -> Iterator[None]:
-    """Call ``fn(name, module, inputs, output)`` after each module's forward, inside the block
-    only; a value ``fn`` returns replaces the module's output. The hooks go away on exit, also
-    when the block raises (cf. fast.ai's ``Hooks``)."""
-    handles = []
-    try:
-        for name, module in modules:
-            # Bind the name now, not when the hook runs.
-            handles.append(module.register_forward_hook(
-                lambda m, inp, out, _name=name: fn(_name, m, inp, out)))
-        yield
-    finally:
-        for handle in handles:
-            handle.remove()
-
-
-def find_modules(model: nn.Module, names: Sequence[str]) -> list[tuple[str, nn.Module]]:
-    """The named submodules, or a ConfigError naming the first that does not exist."""
-    modules = dict(model.named_modules())
-    for name in names:
-        if name not in modules or name == "":
-            raise ConfigError(f"this network has no layer named {name!r} "
-                              "(names look like stem, stage2.block0, stage2.block0.conv1)")
-    return [(name, modules[name]) for name in names]
-
-
-@contextmanager
-def capture(model: nn.Module, names: Sequence[str], *, detach: bool = True) -> Iterator[dict]:
-    """Record the outputs of the named modules while the block runs: ``{name: tensor}``."""
-    outputs: dict[str, torch.Tensor] = {}
-
-    def store(name, module, inputs, output):
-        outputs[name] = output.detach() if detach else output
-
-    with hooked(find_modules(model, names), store):
-        yield outputs
-
-
-@contextmanager
-def inference_state(model: nn.Module, *, batch_stats: bool = False) -> Iterator[None]:
-    """Eval mode inside the block; with ``batch_stats`` BatchNorm normalises with the batch's
-    own statistics, as in training. Flags and BN buffers are restored on exit."""
-    flags = [(m, m.training) for m in model.modules()]
-    buffers = [(b, b.clone()) for b in model.buffers()]
-    try:
-        model.eval()
-        if batch_stats:
-            for m in model.modules():
-                if isinstance(m, nn.modules.batchnorm._BatchNorm):
-                    m.train()
-        yield
-    finally:
-        for m, flag in flags:
-            m.training = flag
-        with torch.no_grad():
-            for buf, saved in buffers:
-                buf.copy_(saved)
-
-
-def _device(model: nn.Module) -> torch.device:
-    param = next(model.parameters(), None)
-    return param.device if param is not None else torch.device("cpu")
-
-
-def _as_batch(image: torch.Tensor) -> torch.Tensor:
-    if image.dim() == 3:
-        return image.unsqueeze(0)
-    if image.dim() == 4 and image.shape[0] == 1:
-        return image
-    raise ConfigError(f"expected one image shaped (C, H, W); got shape {tuple(image.shape)}")
 
 
 # Feature maps
@@ -130,7 +54,7 @@ def layer_choices(model: nn.Module, input_size: int | None = None) -> list[Layer
     def record(name, module, inputs, output):
         seen.setdefault(name, tuple(output.shape[1:]))
 
-    x = torch.zeros(1, channels, size, size, device=_device(model))
+    x = torch.zeros(1, channels, size, size, device=model_device(model))
     with inference_state(model), hooked(find_modules(model, list(kinds)), record):
         with torch.no_grad():
             model(x)
@@ -139,7 +63,7 @@ def layer_choices(model: nn.Module, input_size: int | None = None) -> list[Layer
 
 def feature_maps(model: nn.Module, image: torch.Tensor, layer_name: str) -> torch.Tensor:
     """The output of one layer for one image, (C, H, W), in eval mode without gradients."""
-    x = _as_batch(image).to(_device(model))
+    x = as_batch(image).to(model_device(model))
     with inference_state(model), capture(model, [layer_name]) as out, torch.no_grad():
         model(x)
     maps = out[layer_name]
@@ -173,7 +97,7 @@ def activation_stats(model: nn.Module, x: torch.Tensor, *, bins: int = 40,
 
     acts = [(n, m) for n, m in model.named_modules() if isinstance(m, ACTIVATION_TYPES)]
     with inference_state(model, batch_stats=batch_stats), hooked(acts, measure), torch.no_grad():
-        model(x.to(_device(model)))
+        model(x.to(model_device(model)))
     return rows
 
 
@@ -285,7 +209,7 @@ def delete_block_eval(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
     keeps its shortcut; a plain block becomes the identity where its input and output shapes
     match, and is skipped (None) where they do not."""
     blocks = [(n, m) for n, m in model.named_modules() if isinstance(m, BLOCK_TYPES)]
-    device = _device(model)
+    device = model_device(model)
 
     def accuracy() -> float:
         correct = 0

@@ -17,6 +17,7 @@ from typing import Iterator
 import torch
 from torch import nn
 
+from .hooks import hooked
 from .models import weight_layers
 
 ACTIVATIONS = (nn.ReLU, nn.LeakyReLU, nn.Tanh, nn.Sigmoid, nn.GELU)
@@ -58,22 +59,16 @@ class ActivationRecorder:
 
     @contextmanager
     def capture(self) -> Iterator["ActivationRecorder.Capture"]:
-        captured: dict[int, torch.Tensor] = {}
+        captured: dict[str, torch.Tensor] = {}
         out = self.Capture()
 
-        def hook(index: int):
-            def measure(module, inputs, output):
-                y = output.detach().float()
-                captured[index] = torch.stack([y.mean(), y.std(), (y == 0).float().mean()])
-            return measure
+        def measure(name, module, inputs, output):
+            y = output.detach().float()
+            captured[name] = torch.stack([y.mean(), y.std(), (y == 0).float().mean()])
 
-        handles = [m.register_forward_hook(hook(i)) for i, (_, m) in enumerate(self.modules)]
-        try:
+        with hooked(self.modules, measure):
             yield out
-        finally:
-            for h in handles:
-                h.remove()
         if captured:
             device = next(iter(captured.values())).device
             skipped = torch.full((3,), float("nan"), device=device)   # a module this pass did not run
-            out.stats = torch.stack([captured.get(i, skipped) for i in range(len(self.modules))])
+            out.stats = torch.stack([captured.get(name, skipped) for name in self.names])
