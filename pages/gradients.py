@@ -10,7 +10,7 @@ import numpy as np
 import streamlit as st
 
 from resnet_core import ModelConfig, TrainConfig, analysis, arch_config, experiments
-from resnet_core.config import ACTIVATIONS, INITS
+from resnet_core.config import ACTIVATIONS, BLOCKS, INITS
 from resnet_core.probes import block_gradient_gains, grad_norms_at_init
 from ui import charts, costs, guard, keep, label_of, lang, presets, runs, style, t, terms
 
@@ -19,7 +19,6 @@ st.title(t("page.gradients.title"))
 st.markdown(t("gradients.lead"))
 
 DEPTHS = [8, 11, 14, 20, 29, 32, 44, 56, 110]   # 6n+2 for basic/pre-act, 9n+2 for bottleneck
-BLOCKS = ["basic", "preact", "bottleneck"]
 PROBE_SIZE, PROBE_BATCH = 16, 16   # random 16x16 images: the same picture as 32x32, four times faster
 VANISH, GROW = analysis.VANISH, analysis.GROW   # input-side / output-side ratios: vanishing, growing
 GROUP = "gradients"
@@ -73,7 +72,7 @@ def init_controls() -> tuple[ModelConfig, int]:
                    args=(code,), width="stretch")
     c1, c2, c4, c5, c6, c3 = st.columns([1, 1.4, 1.2, 1.2, 0.8, 1.2])
     depth = c1.selectbox(t("gradients.depth"), DEPTHS, index=DEPTHS.index(56), **keep("gradients_depth"))
-    block = c2.selectbox(t("gradients.block"), BLOCKS, index=1, format_func=label_of("gradients.blocks"),
+    block = c2.selectbox(t("gradients.block"), list(BLOCKS), index=BLOCKS.index("preact"), format_func=label_of("gradients.blocks"),
                          **keep("gradients_block"))
     c3.write("")
     norm = c3.toggle(t("gradients.bn"), value=False, **keep("gradients_norm"))

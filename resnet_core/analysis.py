@@ -18,10 +18,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from .config import ModelConfig
+from .config import RELU_LIKE, ModelConfig
 from .data import load_dataset
 from .hooks import capture, inference_state, model_device
-from .probes import ACTIVATION_TYPES
+from .blocks import named_activations
 
 
 # Where the signal shrinks
@@ -44,7 +44,7 @@ def signal_steps(model: nn.Module, x: torch.Tensor, *, batch_stats: bool = True)
     grouped by what lies between: a conv that grows the channels ("grow") or one that keeps them
     on a map of a given side ("map8", "map4", ...). Only the plain stack reads cleanly this way;
     in a residual net the sums mix paths."""
-    names = [n for n, m in model.named_modules() if isinstance(m, ACTIVATION_TYPES)]
+    names = [n for n, _ in named_activations(model)]
     with inference_state(model, batch_stats=batch_stats), torch.no_grad(), capture(model, names) as out:
         model(x.to(model_device(model)))
     shapes = [tuple(out[n].shape[1:]) for n in names]
@@ -184,7 +184,7 @@ def gradient_reading(cfg: ModelConfig, plain_ratio: float, residual_ratio: float
         return "bn_grow" if plain_ratio > GROW else "bn_within"
     if plain_ratio > GROW:
         return "grow"
-    if cfg.activation in ("relu", "leaky_relu", "gelu") and cfg.init == "he":
+    if cfg.activation in RELU_LIKE and cfg.init == "he":
         return "he"
     return "other"
 

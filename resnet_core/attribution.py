@@ -18,7 +18,7 @@ from torch import nn
 from .config import ConfigError
 from .hooks import find_modules, inference_state, model_device
 from .images import as_batch
-from .probes import ACTIVATION_TYPES, BLOCK_TYPES
+from .blocks import named_activations, named_blocks
 
 METHODS = ("saliency", "integrated_gradients", "gradcam", "occlusion")
 # The options each method takes; anything else is a mistake worth reporting.
@@ -45,11 +45,10 @@ class Attribution:
 def default_cam_layer(model: nn.Module) -> str:
     """Grad-CAM's usual layer: the last block of the last stage; for VGG the last conv's
     activation; else the last conv."""
-    blocks = [n for n, m in model.named_modules() if isinstance(m, BLOCK_TYPES)]
+    blocks = named_blocks(model)
     if blocks:
-        return blocks[-1]
-    acts = [n for n, m in model.named_modules()
-            if n.startswith("features") and isinstance(m, ACTIVATION_TYPES)]
+        return blocks[-1][0]
+    acts = [n for n, _ in named_activations(model) if n.startswith("features")]
     convs = [n for n, m in model.named_modules() if isinstance(m, nn.Conv2d)]
     if not (acts or convs):
         raise ConfigError("Grad-CAM needs a network with convolutional layers")

@@ -18,6 +18,7 @@ BLOCKS = ("basic", "bottleneck", "preact")
 SHORTCUTS = ("A", "B", "C")
 NORMS = ("batch", "none")
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "gelu")
+RELU_LIKE = ("relu", "leaky_relu", "gelu")     # the activations He init was derived for
 INITS = ("he", "xavier", "default")
 HEADS = ("gap", "flatten")
 STRIDE_AT = ("v1", "v1.5")

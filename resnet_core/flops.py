@@ -20,7 +20,8 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from .config import ConfigError, ModelConfig, arch_config
 from .hooks import eval_mode, hooked
-from .models import ZeroPadShortcut, build_model
+from .blocks import ZeroPadShortcut
+from .models import build_model
 
 UNIT = "MACs (multiply-adds)"
 # Leaf modules listed even without parameters or multiply-adds: they change the shape the

@@ -26,6 +26,7 @@ from PIL import Image
 from torch import nn
 
 from . import probes, twins
+from .blocks import named_blocks
 from .config import ConfigError
 from .images import load_upload, to_model_input
 from .lru import LRU
@@ -265,7 +266,7 @@ def layer_stats(model: nn.Module, batch: torch.Tensor) -> dict[str, list]:
 
 def cam_layers(model: nn.Module) -> list[str]:
     """Layers Grad-CAM can explain from: every block (or, for VGG, every conv), last first."""
-    blocks = [n for n, m in model.named_modules() if isinstance(m, probes.BLOCK_TYPES)]
+    blocks = [n for n, _ in named_blocks(model)]
     return list(reversed(blocks or [n for n, m in model.named_modules() if isinstance(m, nn.Conv2d)]))
 
 

@@ -17,10 +17,9 @@ from torch import nn
 from .config import ConfigError, ModelConfig
 from .hooks import capture, find_modules, hooked, inference_state, model_device
 from .images import as_batch
-from .models import BasicBlock, Bottleneck, PreActBlock, build_model, weight_layers
+from .blocks import BLOCK_TYPES, named_activations, named_blocks
+from .models import build_model, weight_layers
 
-ACTIVATION_TYPES = (nn.ReLU, nn.LeakyReLU, nn.Tanh, nn.Sigmoid, nn.GELU)
-BLOCK_TYPES = (BasicBlock, Bottleneck, PreActBlock)
 Batch = torch.Tensor | tuple[torch.Tensor, torch.Tensor] | None
 
 
@@ -95,7 +94,7 @@ def activation_stats(model: nn.Module, x: torch.Tensor, *, bins: int = 40,
                          zero_frac=(t == 0).float().mean().item(),
                          hist=(counts.cpu().numpy(), np.linspace(lo, hi, bins + 1))))
 
-    acts = [(n, m) for n, m in model.named_modules() if isinstance(m, ACTIVATION_TYPES)]
+    acts = named_activations(model)
     with inference_state(model, batch_stats=batch_stats), hooked(acts, measure), torch.no_grad():
         model(x.to(model_device(model)))
     return rows
@@ -161,7 +160,7 @@ def block_gradient_gains(model_cfg: ModelConfig, batch: int = 16, seed: int = 0,
     so its gain stays near 1 even when dF/dx is small; a plain block passes dL/dx_out dF/dx only,
     and the gains multiply along the depth (He et al. 2016, eq. 5)."""
     model, x, y = _fresh_batch(model_cfg, batch, seed, data, device)
-    blocks = [(n, m) for n, m in model.named_modules() if isinstance(m, BLOCK_TYPES)]
+    blocks = named_blocks(model)
     if not blocks:
         raise ConfigError("this network has no blocks to measure (VGG is a plain stack of layers)")
     ins: list[torch.Tensor] = []
@@ -181,61 +180,3 @@ def block_gradient_gains(model_cfg: ModelConfig, batch: int = 16, seed: int = 0,
     return BlockGains(names=[n for n, _ in blocks], in_norms=in_norms, out_norms=out_norms,
                       gains=in_norms / np.maximum(out_norms, tiny),
                       end_to_end=float(in_norms[0] / max(out_norms[-1], tiny)))
-
-
-# Deleting blocks at test time
-
-@dataclass(frozen=True)
-class Deletion:
-    baseline: float                  # accuracy of the intact net
-    names: list[str]                 # every block
-    accuracies: list[float | None]   # accuracy with that block deleted; None: cannot be deleted
-
-
-def _without_branch(block: nn.Module, x: torch.Tensor) -> torch.Tensor | None:
-    """What a block gives once its residual branch F is deleted, or None when nothing of the
-    right shape remains (a plain block that changes the shape)."""
-    shortcut = getattr(block, "shortcut", None)
-    if shortcut is not None:
-        if isinstance(block, PreActBlock) and isinstance(shortcut, nn.Sequential):
-            return shortcut(block.act1(block.bn1(x)))   # a projection sees the pre-activated input
-        return shortcut(x)
-    return None
-
-
-def delete_block_eval(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
-                      batch_size: int = 256) -> Deletion:
-    """Accuracy on (x, y) with each block deleted in turn (Veit et al. 2016). A residual block
-    keeps its shortcut; a plain block becomes the identity where its input and output shapes
-    match, and is skipped (None) where they do not."""
-    blocks = [(n, m) for n, m in model.named_modules() if isinstance(m, BLOCK_TYPES)]
-    device = model_device(model)
-
-    def accuracy() -> float:
-        correct = 0
-        for i in range(0, len(x), batch_size):
-            logits = model(x[i:i + batch_size].to(device))
-            correct += (logits.argmax(1).cpu() == y[i:i + batch_size].cpu()).sum().item()
-        return correct / max(len(x), 1)
-
-    def shortcut_only(name, block, inputs, output):
-        kept = _without_branch(block, inputs[0])
-        return inputs[0] if kept is None else kept
-
-    with inference_state(model), torch.no_grad():
-        reshapes: dict[str, bool] = {}
-
-        def note_shape(name, block, inputs, output):
-            reshapes[name] = inputs[0].shape != output.shape
-
-        with hooked(blocks, note_shape):
-            model(x[:1].to(device))
-        baseline = accuracy()
-        accuracies: list[float | None] = []
-        for name, block in blocks:
-            if getattr(block, "shortcut", None) is None and reshapes[name]:
-                accuracies.append(None)
-                continue
-            with hooked([(name, block)], shortcut_only):
-                accuracies.append(accuracy())
-    return Deletion(baseline=baseline, names=[n for n, _ in blocks], accuracies=accuracies)

@@ -17,10 +17,9 @@ from typing import Iterator
 import torch
 from torch import nn
 
+from .blocks import named_activations
 from .hooks import hooked
 from .models import weight_layers
-
-ACTIVATIONS = (nn.ReLU, nn.LeakyReLU, nn.Tanh, nn.Sigmoid, nn.GELU)
 
 
 class GradNormRecorder:
@@ -39,11 +38,6 @@ class GradNormRecorder:
         return torch.stack(torch._foreach_norm(grads)).float()
 
 
-def activation_modules(model: nn.Module) -> list[tuple[str, nn.Module]]:
-    """Every nonlinearity module in forward order, named as in the model (`stage1.block0.act1`)."""
-    return [(name, m) for name, m in model.named_modules() if isinstance(m, ACTIVATIONS)]
-
-
 class ActivationRecorder:
     """Use `with rec.capture() as out:` around a forward pass; afterwards `out.stats` is a
     (layers, 3) tensor of mean, std and zero fraction, or None if no layer ran."""
@@ -51,7 +45,7 @@ class ActivationRecorder:
     FIELDS = ("mean", "std", "zero_frac")
 
     def __init__(self, model: nn.Module):
-        self.modules = activation_modules(model)
+        self.modules = named_activations(model)
         self.names = [name for name, _ in self.modules]
 
     class Capture:
