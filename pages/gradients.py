@@ -98,7 +98,7 @@ def at_init() -> None:
 
     cols = st.columns(2)
     for col, kind in zip(cols, twins):
-        name = charts_name(twins[kind])
+        name = terms.kind_name(twins[kind].residual, twins[kind].depth)
         shown = t("gradients.ratio_zero") if ratios[kind] < 1e-30 else style.fmt_ratio(ratios[kind])
         col.metric(t("gradients.ratio_label", name=name), shown,
                    help=t("gradients.ratio_help"))
@@ -106,7 +106,7 @@ def at_init() -> None:
     profiles = []
     for kind, r in results.items():
         keep_ix = charts.main_path(r["names"])
-        profiles.append(charts.Profile(charts_name(twins[kind]), kind, [r["names"][i] for i in keep_ix],
+        profiles.append(charts.Profile(terms.kind_name(twins[kind].residual, twins[kind].depth), kind, [r["names"][i] for i in keep_ix],
                                        np.asarray(r["norms"])[keep_ix]))
     st.markdown(f"**{t('gradients.profile_title')}**")
     st.plotly_chart(charts.depth_profile(profiles),
@@ -114,11 +114,6 @@ def at_init() -> None:
     st.caption(t("gradients.init_note", size=PROBE_SIZE, batch=PROBE_BATCH))
     explain(cfg, ratios)
     one_plus(results, twins)
-
-
-def charts_name(cfg: ModelConfig) -> str:
-    kind = t("kind.residual") if cfg.residual else t("kind.plain")
-    return f"{kind}-{cfg.depth}"
 
 
 def reading(cfg: ModelConfig, ratios: dict) -> tuple[str, dict]:
@@ -148,14 +143,14 @@ def one_plus(results: dict, twins: dict) -> None:
         rows = []
         for kind, r in results.items():
             gains = np.asarray(r["gains"])
-            rows.append({t("gradients.one_plus.net"): charts_name(twins[kind]),
+            rows.append({t("gradients.one_plus.net"): terms.kind_name(twins[kind].residual, twins[kind].depth),
                          t("gradients.one_plus.median"): f"{np.median(gains):.3g}",
                          t("gradients.one_plus.range"): f"{gains.min():.2g} – {gains.max():.2g}",
                          t("gradients.one_plus.end"): f"{r['end_to_end']:.3g}"})
         st.dataframe(rows, hide_index=True)
         st.caption(t("gradients.one_plus.caption"))
     with right:
-        series = [charts.GainSeries(charts_name(twins[k]), k, r["blocks"], r["gains"]) for k, r in results.items()]
+        series = [charts.GainSeries(terms.kind_name(twins[k].residual, twins[k].depth), k, r["blocks"], r["gains"]) for k, r in results.items()]
         st.plotly_chart(charts.block_gains(series), config=runs.png_config("gradients-block-gains"),
                         key="gradients_gains")
 
@@ -170,7 +165,7 @@ def pair_configs(depth: int, bn: bool, activation: str, steps: int) -> list[tupl
     # Without BN the paper's lr of 0.1 blows a deep net up; one gentler lr for both keeps it fair.
     train = experiments.recipe("digits", steps=steps).replace(lr=0.1 if bn else 0.01)
     # Stored labels are English ("plain-20"); terms.net_label translates them where shown.
-    return [(f"{'ResNet' if r else 'plain'}-{depth}", base.replace(residual=r), train) for r in (False, True)]
+    return [(m.kind, m, train) for m in (base.replace(residual=r) for r in (False, True))]
 
 
 def live() -> None:

@@ -231,6 +231,18 @@ class ModelConfig:
         prefix = "preact-" if self.block == "preact" else ""
         return f"{prefix}{kind}{self.depth}"
 
+    @property
+    def kind(self) -> str:
+        """The net as the paper names it, for readers: ResNet-20, plain-56, VGG-19, with "preact-"
+        before a pre-activation net; custom stages keep their short name. Stored run labels use
+        it in English; ui/terms.py translates it where shown."""
+        if self.family == "vgg":
+            return f"VGG-{self.depth}"
+        if self.family == "custom":
+            return self.name
+        prefix = "preact-" if self.block == "preact" else ""
+        return f"{prefix}{'ResNet' if self.residual else 'plain'}-{self.depth}"
+
     def to_dict(self) -> dict:
         out = dataclasses.asdict(self)
         out["stages"] = list(self.stages)

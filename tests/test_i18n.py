@@ -121,3 +121,17 @@ def test_t_outside_a_running_app_speaks_english_and_formats():
 def test_set_lang_rejects_unknown_codes():
     with pytest.raises(ValueError, match="ko, en"):
         i18n.set_lang("fr")
+
+
+def test_net_names_from_model_configs_read_in_korean(monkeypatch):
+    from resnet_core import arch_config
+    from ui import terms
+
+    monkeypatch.setattr(terms, "lang", lambda: "ko")
+    glossary = json.loads((i18n.I18N_DIR / "glossary.json").read_text(encoding="utf-8"))
+    ko_plain, ko_preact = glossary["term.plain"]["ko"], glossary["term.preact"]["ko"]
+    assert terms.net_label(arch_config("plain56").kind) == f"{ko_plain}-56"
+    assert terms.net_label(arch_config("resnet20").kind + " · Minji") == "ResNet-20 · Minji"
+    assert terms.net_label(arch_config("plain20", block="preact").kind + " no BN") == f"{ko_preact} {ko_plain}-20 BN 없음"
+    monkeypatch.setattr(terms, "lang", lambda: "en")
+    assert terms.net_label("플레인-56 BN 없음") == "plain-56 no BN"   # a label typed in Korean reads back
