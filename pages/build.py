@@ -128,7 +128,7 @@ def train_widgets() -> TrainConfig:
 def outline(cfg: ModelConfig) -> None:
     d = describe(cfg)
     m1, m2, m3, m4 = st.columns(4)
-    m1.metric(t("build.name"), style.arch_name(cfg.name))
+    m1.metric(t("build.name"), cfg.kind)
     m2.metric(t("unit.params"), style.fmt_int(d.params))
     m3.metric(t("build.macs"), style.fmt_macs(d.macs), help=t("build.macs_help"))
     m4.metric(t("build.weighted"), str(d.weighted_layers), help=t("build.weighted_help"))
@@ -150,13 +150,13 @@ def start(cfg: ModelConfig, train_cfg: TrainConfig) -> None:
     cuda_missing = train_cfg.device == "cuda" and not runs.cuda_available()
     if cuda_missing:
         st.warning(t("build.no_cuda"), icon=":material/memory:")
-    costs.line([(style.arch_name(cfg.name), cfg, train_cfg)])
+    costs.line([(cfg.kind, cfg, train_cfg)])
     if st.button(t("build.start"), type="primary", icon=":material/play_arrow:", key="build_start",
                  disabled=cuda_missing):
-        ids = runs.submit([(style.arch_name(cfg.name), cfg, train_cfg)], group=GROUP)
+        ids = runs.submit([(cfg.kind, cfg, train_cfg)], group=GROUP)
         if ids:
             st.session_state["_build_latest"] = ids[0]
-            st.toast(t("build.queued", label=style.arch_name(cfg.name)), icon=":material/play_arrow:")
+            st.toast(t("build.queued", label=cfg.kind), icon=":material/play_arrow:")
 
 
 def kind_of(info) -> str:

@@ -174,8 +174,9 @@ def preact() -> None:
 def alexnet_configs(steps: int) -> list:
     """The same small plain CNN (no BN, as in 2012) with ReLU and with tanh, one recipe."""
     train = experiments.recipe("digits", steps=steps).replace(lr=0.05, schedule="constant", warmup_steps=0)
-    return [(f"plain-8 {act}", arch_config("plain8", in_channels=1, input_size=8, base_width=16, norm="none",
-                                           activation=act, init="xavier"), train) for act in ("relu", "tanh")]
+    nets = [arch_config("plain8", in_channels=1, input_size=8, base_width=16, norm="none", activation=act,
+                        init="xavier") for act in ("relu", "tanh")]
+    return [(f"{m.kind} {m.activation}", m, train) for m in nets]
 
 
 def draw_alexnet(views) -> None:

@@ -73,8 +73,9 @@ def input_size_demo() -> None:
 def trained_configs(steps: int) -> list:
     """A GAP net and its flatten twin (same body, same recipe) on the digits at 16x16."""
     train = experiments.recipe("digits", steps=steps)
-    return [(f"ResNet-8 {head}", ModelConfig(depth=8, base_width=8, in_channels=1, input_size=TRAINED_SIZE,
-                                             head=head), train) for head in ("gap", "flatten")]
+    nets = [ModelConfig(depth=8, base_width=8, in_channels=1, input_size=TRAINED_SIZE, head=head)
+            for head in ("gap", "flatten")]
+    return [(f"{m.kind} {m.head}", m, train) for m in nets]
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -10,7 +10,7 @@ import numpy as np
 import streamlit as st
 
 from resnet_core import ModelConfig, TrainConfig, analysis, arch_config, experiments
-from resnet_core.config import ACTIVATIONS, INITS
+from resnet_core.config import ACTIVATIONS, BLOCKS, INITS
 from resnet_core.probes import block_gradient_gains, grad_norms_at_init
 from ui import charts, costs, guard, keep, label_of, lang, presets, runs, style, t, terms
 
@@ -19,7 +19,6 @@ st.title(t("page.gradients.title"))
 st.markdown(t("gradients.lead"))
 
 DEPTHS = [8, 11, 14, 20, 29, 32, 44, 56, 110]   # 6n+2 for basic/pre-act, 9n+2 for bottleneck
-BLOCKS = ["basic", "preact", "bottleneck"]
 PROBE_SIZE, PROBE_BATCH = 16, 16   # random 16x16 images: the same picture as 32x32, four times faster
 VANISH, GROW = analysis.VANISH, analysis.GROW   # input-side / output-side ratios: vanishing, growing
 GROUP = "gradients"
@@ -73,7 +72,7 @@ def init_controls() -> tuple[ModelConfig, int]:
                    args=(code,), width="stretch")
     c1, c2, c4, c5, c6, c3 = st.columns([1, 1.4, 1.2, 1.2, 0.8, 1.2])
     depth = c1.selectbox(t("gradients.depth"), DEPTHS, index=DEPTHS.index(56), **keep("gradients_depth"))
-    block = c2.selectbox(t("gradients.block"), BLOCKS, index=1, format_func=label_of("gradients.blocks"),
+    block = c2.selectbox(t("gradients.block"), list(BLOCKS), index=BLOCKS.index("preact"), format_func=label_of("gradients.blocks"),
                          **keep("gradients_block"))
     c3.write("")
     norm = c3.toggle(t("gradients.bn"), value=False, **keep("gradients_norm"))
@@ -99,7 +98,7 @@ def at_init() -> None:
 
     cols = st.columns(2)
     for col, kind in zip(cols, twins):
-        name = charts_name(twins[kind])
+        name = terms.kind_name(twins[kind].residual, twins[kind].depth)
         shown = t("gradients.ratio_zero") if ratios[kind] < 1e-30 else style.fmt_ratio(ratios[kind])
         col.metric(t("gradients.ratio_label", name=name), shown,
                    help=t("gradients.ratio_help"))
@@ -107,7 +106,7 @@ def at_init() -> None:
     profiles = []
     for kind, r in results.items():
         keep_ix = charts.main_path(r["names"])
-        profiles.append(charts.Profile(charts_name(twins[kind]), kind, [r["names"][i] for i in keep_ix],
+        profiles.append(charts.Profile(terms.kind_name(twins[kind].residual, twins[kind].depth), kind, [r["names"][i] for i in keep_ix],
                                        np.asarray(r["norms"])[keep_ix]))
     st.markdown(f"**{t('gradients.profile_title')}**")
     st.plotly_chart(charts.depth_profile(profiles),
@@ -115,11 +114,6 @@ def at_init() -> None:
     st.caption(t("gradients.init_note", size=PROBE_SIZE, batch=PROBE_BATCH))
     explain(cfg, ratios)
     one_plus(results, twins)
-
-
-def charts_name(cfg: ModelConfig) -> str:
-    kind = t("kind.residual") if cfg.residual else t("kind.plain")
-    return f"{kind}-{cfg.depth}"
 
 
 def reading(cfg: ModelConfig, ratios: dict) -> tuple[str, dict]:
@@ -149,14 +143,14 @@ def one_plus(results: dict, twins: dict) -> None:
         rows = []
         for kind, r in results.items():
             gains = np.asarray(r["gains"])
-            rows.append({t("gradients.one_plus.net"): charts_name(twins[kind]),
+            rows.append({t("gradients.one_plus.net"): terms.kind_name(twins[kind].residual, twins[kind].depth),
                          t("gradients.one_plus.median"): f"{np.median(gains):.3g}",
                          t("gradients.one_plus.range"): f"{gains.min():.2g} – {gains.max():.2g}",
                          t("gradients.one_plus.end"): f"{r['end_to_end']:.3g}"})
         st.dataframe(rows, hide_index=True)
         st.caption(t("gradients.one_plus.caption"))
     with right:
-        series = [charts.GainSeries(charts_name(twins[k]), k, r["blocks"], r["gains"]) for k, r in results.items()]
+        series = [charts.GainSeries(terms.kind_name(twins[k].residual, twins[k].depth), k, r["blocks"], r["gains"]) for k, r in results.items()]
         st.plotly_chart(charts.block_gains(series), config=runs.png_config("gradients-block-gains"),
                         key="gradients_gains")
 
@@ -171,7 +165,7 @@ def pair_configs(depth: int, bn: bool, activation: str, steps: int) -> list[tupl
     # Without BN the paper's lr of 0.1 blows a deep net up; one gentler lr for both keeps it fair.
     train = experiments.recipe("digits", steps=steps).replace(lr=0.1 if bn else 0.01)
     # Stored labels are English ("plain-20"); terms.net_label translates them where shown.
-    return [(f"{'ResNet' if r else 'plain'}-{depth}", base.replace(residual=r), train) for r in (False, True)]
+    return [(m.kind, m, train) for m in (base.replace(residual=r) for r in (False, True))]
 
 
 def live() -> None:

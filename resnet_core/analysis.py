@@ -7,7 +7,7 @@
   after BN and before the addition and the nonlinearity, for a trained net.
 - ``accuracy_at_sizes``: what a trained net gets right when its images are resized.
 
-All hooks go through ``probes.capture``, which removes them on the way out.
+All hooks go through ``hooks.capture``, which removes them on the way out.
 """
 
 from __future__ import annotations
@@ -18,14 +18,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from .config import ModelConfig
+from .config import RELU_LIKE, ModelConfig
 from .data import load_dataset
-from .probes import ACTIVATION_TYPES, capture, inference_state
-
-
-def _device(model: nn.Module) -> torch.device:
-    param = next(model.parameters(), None)
-    return param.device if param is not None else torch.device("cpu")
+from .hooks import capture, inference_state, model_device
+from .blocks import named_activations
 
 
 # Where the signal shrinks
@@ -48,9 +44,9 @@ def signal_steps(model: nn.Module, x: torch.Tensor, *, batch_stats: bool = True)
     grouped by what lies between: a conv that grows the channels ("grow") or one that keeps them
     on a map of a given side ("map8", "map4", ...). Only the plain stack reads cleanly this way;
     in a residual net the sums mix paths."""
-    names = [n for n, m in model.named_modules() if isinstance(m, ACTIVATION_TYPES)]
+    names = [n for n, _ in named_activations(model)]
     with inference_state(model, batch_stats=batch_stats), torch.no_grad(), capture(model, names) as out:
-        model(x.to(_device(model)))
+        model(x.to(model_device(model)))
     shapes = [tuple(out[n].shape[1:]) for n in names]
     return steps_by_place(names, [out[n].float().std().item() for n in names], shapes)
 
@@ -104,7 +100,7 @@ def layer_responses(model: nn.Module, x: torch.Tensor) -> tuple[list[str], np.nd
     values, per channel first, then the mean over channels."""
     names = response_layers(model)
     with inference_state(model), torch.no_grad(), capture(model, names) as out:
-        model(x.to(_device(model)))
+        model(x.to(model_device(model)))
     stds = [out[n].float().transpose(0, 1).flatten(1).std(dim=1).mean().item() for n in names]
     return names, np.array(stds)
 
@@ -131,7 +127,7 @@ def accuracy_at_sizes(model: nn.Module, dataset: str, sizes: list[int], *, seed:
         x, y = ds.x_test[:n].cpu(), ds.y_test[:n].cpu()
         try:
             with torch.no_grad():
-                pred = model(x.to(_device(model))).argmax(1).cpu()
+                pred = model(x.to(model_device(model))).argmax(1).cpu()
         except RuntimeError:
             out[size] = None
             continue
@@ -188,7 +184,7 @@ def gradient_reading(cfg: ModelConfig, plain_ratio: float, residual_ratio: float
         return "bn_grow" if plain_ratio > GROW else "bn_within"
     if plain_ratio > GROW:
         return "grow"
-    if cfg.activation in ("relu", "leaky_relu", "gelu") and cfg.init == "he":
+    if cfg.activation in RELU_LIKE and cfg.init == "he":
         return "he"
     return "other"
 

@@ -16,7 +16,9 @@ from captum.attr import IntegratedGradients, LayerAttribution, LayerGradCam, Occ
 from torch import nn
 
 from .config import ConfigError
-from .probes import ACTIVATION_TYPES, BLOCK_TYPES, _as_batch, _device, find_modules, inference_state
+from .hooks import find_modules, inference_state, model_device
+from .images import as_batch
+from .blocks import named_activations, named_blocks
 
 METHODS = ("saliency", "integrated_gradients", "gradcam", "occlusion")
 # The options each method takes; anything else is a mistake worth reporting.
@@ -43,11 +45,10 @@ class Attribution:
 def default_cam_layer(model: nn.Module) -> str:
     """Grad-CAM's usual layer: the last block of the last stage; for VGG the last conv's
     activation; else the last conv."""
-    blocks = [n for n, m in model.named_modules() if isinstance(m, BLOCK_TYPES)]
+    blocks = named_blocks(model)
     if blocks:
-        return blocks[-1]
-    acts = [n for n, m in model.named_modules()
-            if n.startswith("features") and isinstance(m, ACTIVATION_TYPES)]
+        return blocks[-1][0]
+    acts = [n for n, _ in named_activations(model) if n.startswith("features")]
     convs = [n for n, m in model.named_modules() if isinstance(m, nn.Conv2d)]
     if not (acts or convs):
         raise ConfigError("Grad-CAM needs a network with convolutional layers")
@@ -85,7 +86,7 @@ def attribute(model: nn.Module, image: torch.Tensor, target: int | None = None,
     """
     _check_options(method, opts)
     # A fresh leaf that asks for gradients, so captum need not switch them on (and warn).
-    x = _as_batch(image).to(_device(model)).float().detach().clone().requires_grad_(True)
+    x = as_batch(image).to(model_device(model)).float().detach().clone().requires_grad_(True)
     _, _, height, width = x.shape
     with inference_state(model):
         with torch.no_grad():

@@ -18,6 +18,7 @@ BLOCKS = ("basic", "bottleneck", "preact")
 SHORTCUTS = ("A", "B", "C")
 NORMS = ("batch", "none")
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "gelu")
+RELU_LIKE = ("relu", "leaky_relu", "gelu")     # the activations He init was derived for
 INITS = ("he", "xavier", "default")
 HEADS = ("gap", "flatten")
 STRIDE_AT = ("v1", "v1.5")
@@ -229,6 +230,18 @@ class ModelConfig:
             return f"{kind}-custom-" + "x".join(str(s) for s in self.stages)
         prefix = "preact-" if self.block == "preact" else ""
         return f"{prefix}{kind}{self.depth}"
+
+    @property
+    def kind(self) -> str:
+        """The net as the paper names it, for readers: ResNet-20, plain-56, VGG-19, with "preact-"
+        before a pre-activation net; custom stages keep their short name. Stored run labels use
+        it in English; ui/terms.py translates it where shown."""
+        if self.family == "vgg":
+            return f"VGG-{self.depth}"
+        if self.family == "custom":
+            return self.name
+        prefix = "preact-" if self.block == "preact" else ""
+        return f"{prefix}{'ResNet' if self.residual else 'plain'}-{self.depth}"
 
     def to_dict(self) -> dict:
         out = dataclasses.asdict(self)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import torch.nn.functional as F
 
 from .config import ConfigError, ModelConfig, TrainConfig
 from .data_files import DatasetMissing, RawImages, load_folder
+from .lru import LRU
 from .shapes import SHAPE_NAMES, make_shapes
 
 __all__ = ["Dataset", "DatasetMissing", "load_dataset", "augment_batch", "sample_images",
@@ -96,16 +96,16 @@ def _check_channels(name: str, have: int, want: int) -> None:
 
 # --- raw images, cached per process ----------------------------------------------------------
 
-_LOCK = threading.Lock()
+_LOCK = threading.Lock()             # guards _RAW
 _RAW: dict[tuple, RawImages] = {}
-_READY: OrderedDict[tuple, Dataset] = OrderedDict()
 CACHE_SIZE = 8   # prepared datasets kept: a classroom shares a handful of settings
+_READY: LRU[tuple, Dataset] = LRU(CACHE_SIZE)
 
 
 def clear_cache(raw: bool = False) -> None:
     """Forget prepared datasets (and with `raw`, the source images too)."""
+    _READY.clear()
     with _LOCK:
-        _READY.clear()
         if raw:
             _RAW.clear()
 
@@ -182,10 +182,9 @@ def load_dataset(name: str, *, size: int, in_channels: int | None = None, data_d
         raise ConfigError(f"holdout_fraction must be between 0 and 1 (got {holdout_fraction})")
     device = torch.device(device)
     key = (name, size, in_channels, str(data_dir), seed, holdout_fraction, max_samples, str(device))
-    with _LOCK:
-        if key in _READY:
-            _READY.move_to_end(key)
-            return _READY[key]
+    ready = _READY.get(key)
+    if ready is not None:
+        return ready
 
     raw = _raw(name, data_dir, download)
     g = torch.Generator().manual_seed(seed)
@@ -212,11 +211,7 @@ def load_dataset(name: str, *, size: int, in_channels: int | None = None, data_d
         x_test=norm(x_test), y_test=torch.from_numpy(raw.labels[test_idx]).to(device),
         num_classes=info.num_classes, in_channels=in_channels, size=size, class_names=raw.class_names,
         mean=tuple(mean.tolist()), std=tuple(std.tolist()), flip=info.flip)
-    with _LOCK:
-        _READY[key] = ds
-        while len(_READY) > CACHE_SIZE:
-            _READY.popitem(last=False)
-    return ds
+    return _READY.put(key, ds)
 
 
 def sample_images(name: str, n: int, size: int, seed: int = 0, *, in_channels: int | None = None,

@@ -24,6 +24,7 @@ from torch import nn
 
 from .config import ConfigError, ModelConfig, TrainConfig
 from .data import Dataset, augment_batch, check_compatible, load_dataset
+from .hooks import eval_mode
 from .models import build_model
 from .recorders import ActivationRecorder, GradNormRecorder
 
@@ -148,16 +149,13 @@ def cpu_threads(device: torch.device, n: int = 0) -> Iterator[None]:
 def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, autocast: bool = False,
              batch: int = 1024) -> tuple[float, float]:
     """Mean cross-entropy and accuracy of `model` (in eval mode) on (x, y)."""
-    was_training = model.training
-    model.eval()
     loss = torch.zeros((), device=x.device)
     correct = torch.zeros((), device=x.device)
-    with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=autocast):
+    with eval_mode(model), torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=autocast):
         for i in range(0, len(x), batch):
             logits = model(x[i:i + batch]).float()
             loss += F.cross_entropy(logits, y[i:i + batch], reduction="sum")
             correct += (logits.argmax(1) == y[i:i + batch]).sum()
-    model.train(was_training)
     loss_v, correct_v = torch.stack([loss, correct]).tolist()
     return loss_v / max(1, len(x)), correct_v / max(1, len(x))
 

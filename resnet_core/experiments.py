@@ -49,8 +49,8 @@ def degradation_configs(dataset: str = "digits", *, steps: int = 200, seed: int 
                         data_dir: str = "", width: int = 8) -> list[tuple[str, ModelConfig, TrainConfig]]:
     """plain-20, plain-56, ResNet-20, ResNet-56 (He et al. 2015, Figure 6), one recipe and seed."""
     train_cfg = recipe(dataset, steps=steps, seed=seed, device=device, data_dir=data_dir)
-    return [(label, _net(arch, dataset, width), train_cfg) for label, arch in
-            (("plain-20", "plain20"), ("plain-56", "plain56"), ("ResNet-20", "resnet20"), ("ResNet-56", "resnet56"))]
+    nets = [_net(arch, dataset, width) for arch in ("plain20", "plain56", "resnet20", "resnet56")]
+    return [(m.kind, m, train_cfg) for m in nets]
 
 
 def shortcut_configs(dataset: str = "digits", *, depth: int = 20, steps: int = 200, seed: int = 0,
@@ -59,10 +59,9 @@ def shortcut_configs(dataset: str = "digits", *, depth: int = 20, steps: int = 2
     """One CIFAR-style ResNet with shortcut options A, B and C (paper sections 3.3 and 4.1, Table 3),
     beside its plain twin, the paper's baseline."""
     train_cfg = recipe(dataset, steps=steps, seed=seed, device=device, data_dir=data_dir)
-    runs = [(f"plain-{depth}", _net(f"plain{depth}", dataset, width), train_cfg)]
-    runs += [(f"ResNet-{depth} {s}", _net(f"resnet{depth}", dataset, width, shortcut=s), train_cfg)
-             for s in ("A", "B", "C")]
-    return runs
+    plain = _net(f"plain{depth}", dataset, width)
+    residual = [_net(f"resnet{depth}", dataset, width, shortcut=s) for s in ("A", "B", "C")]
+    return [(plain.kind, plain, train_cfg)] + [(f"{m.kind} {m.shortcut}", m, train_cfg) for m in residual]
 
 
 def bn_configs(dataset: str = "digits", *, depth: int = 20, steps: int = 200, seed: int = 0,
@@ -72,11 +71,9 @@ def bn_configs(dataset: str = "digits", *, depth: int = 20, steps: int = 200, se
     a deep net diverge, so both arms use a gentler `lr` (a fair comparison: same recipe)."""
     train_cfg = recipe(dataset, steps=steps, seed=seed, device=device, data_dir=data_dir).replace(lr=lr)
     runs = []
-    for residual in (False, True):
-        kind = "ResNet" if residual else "plain"
-        arch = f"{'resnet' if residual else 'plain'}{depth}"
-        runs.append((f"{kind}-{depth} BN", _net(arch, dataset, width), train_cfg))
-        runs.append((f"{kind}-{depth} no BN", _net(arch, dataset, width, norm="none"), train_cfg))
+    for arch in (f"plain{depth}", f"resnet{depth}"):
+        with_bn, without = _net(arch, dataset, width), _net(arch, dataset, width, norm="none")
+        runs += [(f"{with_bn.kind} BN", with_bn, train_cfg), (f"{without.kind} no BN", without, train_cfg)]
     return runs
 
 

@@ -19,7 +19,9 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from .config import ConfigError, ModelConfig, arch_config
-from .models import ZeroPadShortcut, build_model
+from .hooks import eval_mode, hooked
+from .blocks import ZeroPadShortcut
+from .models import build_model
 
 UNIT = "MACs (multiply-adds)"
 # Leaf modules listed even without parameters or multiply-adds: they change the shape the
@@ -74,31 +76,6 @@ def _is_counted(module: nn.Module) -> bool:
 
 
 @contextmanager
-def _hooks(layers: list[tuple[str, nn.Module]], record) -> Iterator[None]:
-    """Forward hooks on `layers` that are removed on the way out, even when the forward fails."""
-    handles = []
-    try:
-        for name, module in layers:
-            handles.append(module.register_forward_hook(functools.partial(record, name)))
-        yield
-    finally:
-        for handle in handles:
-            handle.remove()
-
-
-@contextmanager
-def _eval_mode(model: nn.Module) -> Iterator[None]:
-    """Eval mode for one measurement, then each module's own mode back."""
-    modes = [(m, m.training) for m in model.modules()]
-    model.eval()
-    try:
-        yield
-    finally:
-        for m, mode in modes:
-            m.training = mode
-
-
-@contextmanager
 def _shape_only_norms(model: nn.Module) -> Iterator[None]:
     """BN in eval mode keeps its input's shape and costs no multiply-adds, but its meta kernel is
     slow (about 2 ms a call, most of ResNet-1202's count); pass the input through while counting."""
@@ -140,7 +117,7 @@ def _meta_forward(model: nn.Module, input_size, in_channels: int | None) -> torc
     channels = _infer_in_channels(model) if in_channels is None else in_channels
     x = torch.empty(1, channels, h, w, device="meta")
     try:
-        with torch.no_grad(), _eval_mode(model):
+        with torch.no_grad(), eval_mode(model):
             return model(x)
     except RuntimeError as err:   # e.g. a map shrunk below a kernel: say so in one line
         reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
@@ -163,7 +140,7 @@ def layer_table(model: nn.Module, input_size, in_channels: int | None = None) ->
         entry["shape"] = tuple(out.shape[1:])
         entry["macs"] += _layer_macs(module, inputs, out)
 
-    with _hooks(layers, record), _shape_only_norms(model):
+    with hooked(layers, record), _shape_only_norms(model):
         _meta_forward(model, input_size, in_channels)
     modules = dict(layers)
     rows = [LayerRow(name, type(modules[name]).__name__, e["shape"], _own_params(modules[name]), e["macs"])

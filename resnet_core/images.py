@@ -129,3 +129,12 @@ def to_model_input(img: Image.Image, size: int, in_channels: int,
     pixels = torch.from_numpy(np.array(square, dtype=np.float32) / 255.0)   # (H, W) or (H, W, 3)
     x = pixels[None] if in_channels == 1 else pixels.permute(2, 0, 1)      # (C, H, W)
     return ((x - _per_channel("mean", mean, in_channels)) / std_t).unsqueeze(0).contiguous()
+
+
+def as_batch(image: torch.Tensor) -> torch.Tensor:
+    """One image (C, H, W), or a batch holding just one, as a batch of one (1, C, H, W)."""
+    if image.dim() == 3:
+        return image.unsqueeze(0)
+    if image.dim() == 4 and image.shape[0] == 1:
+        return image
+    raise ConfigError(f"expected one image shaped (C, H, W); got shape {tuple(image.shape)}")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache, wraps
@@ -27,8 +26,10 @@ from PIL import Image
 from torch import nn
 
 from . import probes, twins
+from .blocks import named_blocks
 from .config import ConfigError
 from .images import load_upload, to_model_input
+from .lru import LRU
 # The Augmentation page's pictures and colour components live in augment_views.
 from .augment_views import ColourPCA, augmented_copies, colour_pca, colour_steps, pictures  # noqa: F401
 from .twins import DEPTHS, INPUT_SIZE, MAX_STEPS, WIDTHS, DataSpec, TwinSpec  # noqa: F401 (the pages' names)
@@ -55,21 +56,8 @@ class Trained:
 
 # --- cached models --------------------------------------------------------------------------
 
-_LOCK = threading.Lock()          # guards the cache
-_MODELS: OrderedDict[tuple, Trained] = OrderedDict()
-
-
-def _cached(key: tuple, make) -> Trained:
-    with _LOCK:
-        if key in _MODELS:
-            _MODELS.move_to_end(key)
-            return _MODELS[key]
-    made = make()      # a file read or a fresh build: quick, and two sessions may both do it
-    with _LOCK:
-        made = _MODELS.setdefault(key, made)
-        while len(_MODELS) > CACHE_SIZE:
-            _MODELS.popitem(last=False)
-    return made
+# A miss is a file read or a fresh build: quick, and two sessions may both do it.
+_MODELS: LRU[tuple, Trained] = LRU(CACHE_SIZE)
 
 
 def _for_inspection(model: nn.Module) -> nn.Module:
@@ -96,7 +84,7 @@ def twin_member(spec: TwinSpec, residual: bool) -> Trained:
         if net is None:
             raise NotShipped(f"no shipped checkpoint for {spec} ({twins.kind(residual)})")
         return Trained(_for_inspection(net.model), net.test_acc, float(net.meta.get("train_seconds", 0.0)))
-    return _cached(("twin", spec, residual), make)
+    return _MODELS.get_or_make(("twin", spec, residual), make)
 
 
 def twin_runs(store, spec: TwinSpec) -> twins.TwinRuns:
@@ -109,7 +97,7 @@ def stored_model(store, run_id: int) -> Trained:
     def make() -> Trained:
         info = store.get_run(run_id)
         return Trained(_for_inspection(store.load_model(run_id)), info.test_acc, info.seconds or 0.0)
-    return _cached(("run", str(store.path), run_id), make)
+    return _MODELS.get_or_make(("run", str(store.path), run_id), make)
 
 
 def runs_with_checkpoints(store, limit: int = 100) -> list:
@@ -278,7 +266,7 @@ def layer_stats(model: nn.Module, batch: torch.Tensor) -> dict[str, list]:
 
 def cam_layers(model: nn.Module) -> list[str]:
     """Layers Grad-CAM can explain from: every block (or, for VGG, every conv), last first."""
-    blocks = [n for n, m in model.named_modules() if isinstance(m, probes.BLOCK_TYPES)]
+    blocks = [n for n, _ in named_blocks(model)]
     return list(reversed(blocks or [n for n, m in model.named_modules() if isinstance(m, nn.Conv2d)]))
 
 

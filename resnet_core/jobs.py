@@ -223,14 +223,6 @@ class JobRunner:
         return Job(info.id, status, info.steps_done, info.total_steps, info.owner, info.label,
                    info.group, 0, error)
 
-    def status(self, job_id: int) -> str:
-        return self.job(job_id).status
-
-    def progress(self, job_id: int) -> tuple[int, int]:
-        """(steps done, steps planned); planned is 0 until an epoch-based run knows its data."""
-        job = self.job(job_id)
-        return job.steps_done, job.total_steps
-
     def queue_length(self) -> int:
         with self._lock:
             return len(self._queue)

@@ -29,7 +29,7 @@ from torch import nn
 
 from .config import ConfigError
 from .engine import evaluate
-from .models import BasicBlock, Bottleneck, PreActBlock, ResNet
+from .models import ResNet
 
 Progress = Callable[[int, int], None]
 StopFlag = Callable[[], bool]
@@ -43,13 +43,7 @@ class _ShortcutOnly(nn.Module):
         self.block = block
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        b = self.block
-        if isinstance(b, PreActBlock):
-            # As in PreActBlock.forward: a projection sees the pre-activated input.
-            source = b.act1(b.bn1(x)) if isinstance(b.shortcut, nn.Sequential) else x
-            return b.shortcut(source)
-        last_act = b.act3 if isinstance(b, Bottleneck) else b.act2
-        return last_act(b.shortcut(x))
+        return self.block.without_branch(x)
 
 
 def _in_out(block: nn.Module) -> tuple[int, int, int]:

@@ -1,7 +1,7 @@
 """Plain and residual networks of He et al. 2015 (and the pre-activation block of He et al. 2016).
 
-One builder makes every net: `build_model(cfg)`. Plain vs residual is one flag, so the two
-twins differ only by their shortcuts. Modules are hook-safe: no in-place ops, and one
+One builder makes every net: `build_model(cfg)`, from the blocks in blocks.py. Plain vs
+residual is one flag, so the two twins differ only by their shortcuts. Modules are hook-safe: no in-place ops, and one
 activation module per use, so probes and captum see every activation on its own. Layers carry
 stable names such as ``stage2.block0.conv1``.
 """
@@ -11,155 +11,11 @@ from __future__ import annotations
 from collections import OrderedDict
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
+from .blocks import (BLOCK_CLASSES, BasicBlock, Bottleneck, PreActBlock, conv3x3, make_act,
+                     make_norm)
 from .config import VGG_LAYOUTS, ModelConfig
-
-
-def conv3x3(cin: int, cout: int, stride: int = 1) -> nn.Conv2d:
-    return nn.Conv2d(cin, cout, kernel_size=3, stride=stride, padding=1, bias=False)
-
-
-def conv1x1(cin: int, cout: int, stride: int = 1) -> nn.Conv2d:
-    return nn.Conv2d(cin, cout, kernel_size=1, stride=stride, bias=False)
-
-
-def make_norm(kind: str, channels: int) -> nn.Module:
-    return nn.BatchNorm2d(channels) if kind == "batch" else nn.Identity()
-
-
-def make_act(name: str) -> nn.Module:
-    # A fresh module on every call: reusing one instance would merge hooks across layers.
-    if name == "relu":
-        return nn.ReLU()
-    if name == "leaky_relu":
-        return nn.LeakyReLU(0.1)
-    if name == "tanh":
-        return nn.Tanh()
-    if name == "sigmoid":
-        return nn.Sigmoid()
-    return nn.GELU()
-
-
-class ZeroPadShortcut(nn.Module):
-    """Option A: parameter-free identity; where the shape changes, subsample by striding and
-    pad the new channels with zeros (He et al. 2015, section 3.3)."""
-
-    def __init__(self, cin: int, cout: int, stride: int):
-        super().__init__()
-        self.cin, self.cout, self.stride = cin, cout, stride
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.stride > 1:
-            x = x[:, :, :: self.stride, :: self.stride]
-        if self.cout > self.cin:
-            x = F.pad(x, (0, 0, 0, 0, 0, self.cout - self.cin))
-        return x
-
-    def extra_repr(self) -> str:
-        return f"{self.cin}->{self.cout}, stride={self.stride}"
-
-
-def make_shortcut(cfg: ModelConfig, cin: int, cout: int, stride: int) -> nn.Module | None:
-    """The one place the A/B/C choice lives. None means a plain net: no shortcut at all."""
-    if not cfg.residual:
-        return None
-    reshapes = stride != 1 or cin != cout
-    if cfg.shortcut == "C" or (cfg.shortcut == "B" and reshapes):
-        # B, C: a 1x1 projection W_s x (paper eq. 2), with BN as in the paper's ImageNet nets.
-        layers = [("conv", conv1x1(cin, cout, stride))]
-        if cfg.norm == "batch":
-            layers.append(("bn", nn.BatchNorm2d(cout)))
-        return nn.Sequential(OrderedDict(layers))
-    if reshapes:
-        return ZeroPadShortcut(cin, cout, stride)
-    return nn.Identity()
-
-
-class BasicBlock(nn.Module):
-    """Two 3x3 convs (paper Figure 5, left)."""
-
-    expansion = 1
-
-    def __init__(self, cfg: ModelConfig, cin: int, planes: int, stride: int):
-        super().__init__()
-        self.conv1 = conv3x3(cin, planes, stride)
-        self.bn1 = make_norm(cfg.norm, planes)
-        self.act1 = make_act(cfg.activation)
-        self.conv2 = conv3x3(planes, planes)
-        self.bn2 = make_norm(cfg.norm, planes)
-        self.shortcut = make_shortcut(cfg, cin, planes, stride)
-        self.act2 = make_act(cfg.activation)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        identity = x
-        out = self.act1(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        if self.shortcut is not None:
-            out = out + self.shortcut(identity)   # H(x) = F(x) + x; not in place, for hooks
-        return self.act2(out)
-
-
-class Bottleneck(nn.Module):
-    """1x1 reduce, 3x3, 1x1 expand by 4 (paper Figure 5, right). `stride_at` picks the layer
-    that downsamples: v1 the first 1x1 (paper), v1.5 the 3x3 (torchvision)."""
-
-    expansion = 4
-
-    def __init__(self, cfg: ModelConfig, cin: int, planes: int, stride: int):
-        super().__init__()
-        out_ch = planes * self.expansion
-        s1, s2 = (stride, 1) if cfg.stride_at == "v1" else (1, stride)
-        self.conv1 = conv1x1(cin, planes, s1)
-        self.bn1 = make_norm(cfg.norm, planes)
-        self.act1 = make_act(cfg.activation)
-        self.conv2 = conv3x3(planes, planes, s2)
-        self.bn2 = make_norm(cfg.norm, planes)
-        self.act2 = make_act(cfg.activation)
-        self.conv3 = conv1x1(planes, out_ch)
-        self.bn3 = make_norm(cfg.norm, out_ch)
-        self.shortcut = make_shortcut(cfg, cin, out_ch, stride)
-        self.act3 = make_act(cfg.activation)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        identity = x
-        out = self.act1(self.bn1(self.conv1(x)))
-        out = self.act2(self.bn2(self.conv2(out)))     # (B, planes, H/s, W/s)
-        out = self.bn3(self.conv3(out))                # (B, 4*planes, H/s, W/s)
-        if self.shortcut is not None:
-            out = out + self.shortcut(identity)
-        return self.act3(out)
-
-
-class PreActBlock(nn.Module):
-    """Full pre-activation: BN -> act -> conv, twice; nothing after the addition, so the
-    identity path stays clean from block to block (He et al. 2016, Figure 4e)."""
-
-    expansion = 1
-
-    def __init__(self, cfg: ModelConfig, cin: int, planes: int, stride: int):
-        super().__init__()
-        self.bn1 = make_norm(cfg.norm, cin)
-        self.act1 = make_act(cfg.activation)
-        self.conv1 = conv3x3(cin, planes, stride)
-        self.bn2 = make_norm(cfg.norm, planes)
-        self.act2 = make_act(cfg.activation)
-        self.conv2 = conv3x3(planes, planes)
-        self.shortcut = make_shortcut(cfg, cin, planes, stride)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        pre = self.act1(self.bn1(x))
-        out = self.conv1(pre)
-        out = self.conv2(self.act2(self.bn2(out)))
-        if self.shortcut is not None:
-            # A projection sees the pre-activated input, as in the authors' code; identity sees x.
-            source = pre if isinstance(self.shortcut, nn.Sequential) else x
-            out = out + self.shortcut(source)
-        return out
-
-
-BLOCK_TYPES = {"basic": BasicBlock, "bottleneck": Bottleneck, "preact": PreActBlock}
 
 
 class ResNet(nn.Module):
@@ -168,7 +24,7 @@ class ResNet(nn.Module):
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         self.cfg = cfg
-        block = BLOCK_TYPES[cfg.block]
+        block = BLOCK_CLASSES[cfg.block]
         width0 = cfg.width(0)
         stem: list[tuple[str, nn.Module]]
         if cfg.family == "imagenet":

@@ -1,15 +1,13 @@
 """Looking inside a network: feature maps, activation statistics and gradients at initialisation.
 
-Every probe works through forward hooks held by a context manager that removes them on the way
-out, error or not, so a page that fails half-way never leaves a model carrying stale hooks.
-Probes also leave the model as they found it: train/eval flags and BatchNorm buffers.
+Every probe works through the context managers in hooks.py, so hooks always remove themselves
+and the model is left as it was found: train/eval flags and BatchNorm buffers.
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator, NamedTuple, Sequence
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -17,87 +15,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from .config import ConfigError, ModelConfig
-from .models import BasicBlock, Bottleneck, PreActBlock, build_model, weight_layers
+from .hooks import capture, find_modules, hooked, inference_state, model_device
+from .images import as_batch
+from .blocks import BLOCK_TYPES, named_activations, named_blocks
+from .models import build_model, weight_layers
 
-ACTIVATION_TYPES = (nn.ReLU, nn.LeakyReLU, nn.Tanh, nn.Sigmoid, nn.GELU)
-BLOCK_TYPES = (BasicBlock, Bottleneck, PreActBlock)
 Batch = torch.Tensor | tuple[torch.Tensor, torch.Tensor] | None
-
-
-# Hooks and model state
-
-@contextmanager
-def hooked(modules: Sequence[tuple[str, nn.Module]],
-           fn: Callable[[str, nn.Module, tuple, torch.Tensor], None]) -> Iterator[None]:
-    """Call ``fn(name, module, inputs, output)`` after each module's forward, inside the block
-    only; a value ``fn`` returns replaces the module's output. The hooks go away on exit, also
-    when the block raises (cf. fast.ai's ``Hooks``)."""
-    handles = []
-    try:
-        for name, module in modules:
-            # Bind the name now, not when the hook runs.
-            handles.append(module.register_forward_hook(
-                lambda m, inp, out, _name=name: fn(_name, m, inp, out)))
-        yield
-    finally:
-        for handle in handles:
-            handle.remove()
-
-
-def find_modules(model: nn.Module, names: Sequence[str]) -> list[tuple[str, nn.Module]]:
-    """The named submodules, or a ConfigError naming the first that does not exist."""
-    modules = dict(model.named_modules())
-    for name in names:
-        if name not in modules or name == "":
-            raise ConfigError(f"this network has no layer named {name!r} "
-                              "(names look like stem, stage2.block0, stage2.block0.conv1)")
-    return [(name, modules[name]) for name in names]
-
-
-@contextmanager
-def capture(model: nn.Module, names: Sequence[str], *, detach: bool = True) -> Iterator[dict]:
-    """Record the outputs of the named modules while the block runs: ``{name: tensor}``."""
-    outputs: dict[str, torch.Tensor] = {}
-
-    def store(name, module, inputs, output):
-        outputs[name] = output.detach() if detach else output
-
-    with hooked(find_modules(model, names), store):
-        yield outputs
-
-
-@contextmanager
-def inference_state(model: nn.Module, *, batch_stats: bool = False) -> Iterator[None]:
-    """Eval mode inside the block; with ``batch_stats`` BatchNorm normalises with the batch's
-    own statistics, as in training. Flags and BN buffers are restored on exit."""
-    flags = [(m, m.training) for m in model.modules()]
-    buffers = [(b, b.clone()) for b in model.buffers()]
-    try:
-        model.eval()
-        if batch_stats:
-            for m in model.modules():
-                if isinstance(m, nn.modules.batchnorm._BatchNorm):
-                    m.train()
-        yield
-    finally:
-        for m, flag in flags:
-            m.training = flag
-        with torch.no_grad():
-            for buf, saved in buffers:
-                buf.copy_(saved)
-
-
-def _device(model: nn.Module) -> torch.device:
-    param = next(model.parameters(), None)
-    return param.device if param is not None else torch.device("cpu")
-
-
-def _as_batch(image: torch.Tensor) -> torch.Tensor:
-    if image.dim() == 3:
-        return image.unsqueeze(0)
-    if image.dim() == 4 and image.shape[0] == 1:
-        return image
-    raise ConfigError(f"expected one image shaped (C, H, W); got shape {tuple(image.shape)}")
 
 
 # Feature maps
@@ -130,7 +53,7 @@ def layer_choices(model: nn.Module, input_size: int | None = None) -> list[Layer
     def record(name, module, inputs, output):
         seen.setdefault(name, tuple(output.shape[1:]))
 
-    x = torch.zeros(1, channels, size, size, device=_device(model))
+    x = torch.zeros(1, channels, size, size, device=model_device(model))
     with inference_state(model), hooked(find_modules(model, list(kinds)), record):
         with torch.no_grad():
             model(x)
@@ -139,7 +62,7 @@ def layer_choices(model: nn.Module, input_size: int | None = None) -> list[Layer
 
 def feature_maps(model: nn.Module, image: torch.Tensor, layer_name: str) -> torch.Tensor:
     """The output of one layer for one image, (C, H, W), in eval mode without gradients."""
-    x = _as_batch(image).to(_device(model))
+    x = as_batch(image).to(model_device(model))
     with inference_state(model), capture(model, [layer_name]) as out, torch.no_grad():
         model(x)
     maps = out[layer_name]
@@ -171,9 +94,9 @@ def activation_stats(model: nn.Module, x: torch.Tensor, *, bins: int = 40,
                          zero_frac=(t == 0).float().mean().item(),
                          hist=(counts.cpu().numpy(), np.linspace(lo, hi, bins + 1))))
 
-    acts = [(n, m) for n, m in model.named_modules() if isinstance(m, ACTIVATION_TYPES)]
+    acts = named_activations(model)
     with inference_state(model, batch_stats=batch_stats), hooked(acts, measure), torch.no_grad():
-        model(x.to(_device(model)))
+        model(x.to(model_device(model)))
     return rows
 
 
@@ -237,7 +160,7 @@ def block_gradient_gains(model_cfg: ModelConfig, batch: int = 16, seed: int = 0,
     so its gain stays near 1 even when dF/dx is small; a plain block passes dL/dx_out dF/dx only,
     and the gains multiply along the depth (He et al. 2016, eq. 5)."""
     model, x, y = _fresh_batch(model_cfg, batch, seed, data, device)
-    blocks = [(n, m) for n, m in model.named_modules() if isinstance(m, BLOCK_TYPES)]
+    blocks = named_blocks(model)
     if not blocks:
         raise ConfigError("this network has no blocks to measure (VGG is a plain stack of layers)")
     ins: list[torch.Tensor] = []
@@ -257,61 +180,3 @@ def block_gradient_gains(model_cfg: ModelConfig, batch: int = 16, seed: int = 0,
     return BlockGains(names=[n for n, _ in blocks], in_norms=in_norms, out_norms=out_norms,
                       gains=in_norms / np.maximum(out_norms, tiny),
                       end_to_end=float(in_norms[0] / max(out_norms[-1], tiny)))
-
-
-# Deleting blocks at test time
-
-@dataclass(frozen=True)
-class Deletion:
-    baseline: float                  # accuracy of the intact net
-    names: list[str]                 # every block
-    accuracies: list[float | None]   # accuracy with that block deleted; None: cannot be deleted
-
-
-def _without_branch(block: nn.Module, x: torch.Tensor) -> torch.Tensor | None:
-    """What a block gives once its residual branch F is deleted, or None when nothing of the
-    right shape remains (a plain block that changes the shape)."""
-    shortcut = getattr(block, "shortcut", None)
-    if shortcut is not None:
-        if isinstance(block, PreActBlock) and isinstance(shortcut, nn.Sequential):
-            return shortcut(block.act1(block.bn1(x)))   # a projection sees the pre-activated input
-        return shortcut(x)
-    return None
-
-
-def delete_block_eval(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
-                      batch_size: int = 256) -> Deletion:
-    """Accuracy on (x, y) with each block deleted in turn (Veit et al. 2016). A residual block
-    keeps its shortcut; a plain block becomes the identity where its input and output shapes
-    match, and is skipped (None) where they do not."""
-    blocks = [(n, m) for n, m in model.named_modules() if isinstance(m, BLOCK_TYPES)]
-    device = _device(model)
-
-    def accuracy() -> float:
-        correct = 0
-        for i in range(0, len(x), batch_size):
-            logits = model(x[i:i + batch_size].to(device))
-            correct += (logits.argmax(1).cpu() == y[i:i + batch_size].cpu()).sum().item()
-        return correct / max(len(x), 1)
-
-    def shortcut_only(name, block, inputs, output):
-        kept = _without_branch(block, inputs[0])
-        return inputs[0] if kept is None else kept
-
-    with inference_state(model), torch.no_grad():
-        reshapes: dict[str, bool] = {}
-
-        def note_shape(name, block, inputs, output):
-            reshapes[name] = inputs[0].shape != output.shape
-
-        with hooked(blocks, note_shape):
-            model(x[:1].to(device))
-        baseline = accuracy()
-        accuracies: list[float | None] = []
-        for name, block in blocks:
-            if getattr(block, "shortcut", None) is None and reshapes[name]:
-                accuracies.append(None)
-                continue
-            with hooked([(name, block)], shortcut_only):
-                accuracies.append(accuracy())
-    return Deletion(baseline=baseline, names=[n for n, _ in blocks], accuracies=accuracies)

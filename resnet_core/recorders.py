@@ -17,9 +17,9 @@ from typing import Iterator
 import torch
 from torch import nn
 
+from .blocks import named_activations
+from .hooks import hooked
 from .models import weight_layers
-
-ACTIVATIONS = (nn.ReLU, nn.LeakyReLU, nn.Tanh, nn.Sigmoid, nn.GELU)
 
 
 class GradNormRecorder:
@@ -38,11 +38,6 @@ class GradNormRecorder:
         return torch.stack(torch._foreach_norm(grads)).float()
 
 
-def activation_modules(model: nn.Module) -> list[tuple[str, nn.Module]]:
-    """Every nonlinearity module in forward order, named as in the model (`stage1.block0.act1`)."""
-    return [(name, m) for name, m in model.named_modules() if isinstance(m, ACTIVATIONS)]
-
-
 class ActivationRecorder:
     """Use `with rec.capture() as out:` around a forward pass; afterwards `out.stats` is a
     (layers, 3) tensor of mean, std and zero fraction, or None if no layer ran."""
@@ -50,7 +45,7 @@ class ActivationRecorder:
     FIELDS = ("mean", "std", "zero_frac")
 
     def __init__(self, model: nn.Module):
-        self.modules = activation_modules(model)
+        self.modules = named_activations(model)
         self.names = [name for name, _ in self.modules]
 
     class Capture:
@@ -58,22 +53,16 @@ class ActivationRecorder:
 
     @contextmanager
     def capture(self) -> Iterator["ActivationRecorder.Capture"]:
-        captured: dict[int, torch.Tensor] = {}
+        captured: dict[str, torch.Tensor] = {}
         out = self.Capture()
 
-        def hook(index: int):
-            def measure(module, inputs, output):
-                y = output.detach().float()
-                captured[index] = torch.stack([y.mean(), y.std(), (y == 0).float().mean()])
-            return measure
+        def measure(name, module, inputs, output):
+            y = output.detach().float()
+            captured[name] = torch.stack([y.mean(), y.std(), (y == 0).float().mean()])
 
-        handles = [m.register_forward_hook(hook(i)) for i, (_, m) in enumerate(self.modules)]
-        try:
+        with hooked(self.modules, measure):
             yield out
-        finally:
-            for h in handles:
-                h.remove()
         if captured:
             device = next(iter(captured.values())).device
             skipped = torch.full((3,), float("nan"), device=device)   # a module this pass did not run
-            out.stats = torch.stack([captured.get(i, skipped) for i in range(len(self.modules))])
+            out.stats = torch.stack([captured.get(name, skipped) for name in self.names])

@@ -232,13 +232,6 @@ class RunStore:
                           [(time.time(), "the process running it stopped", rid) for rid in dead])])
         return dead
 
-    def delete_run(self, run_id: int) -> None:
-        self._write([(f"DELETE FROM {table} WHERE {col}=?", (run_id,))
-                     for table, col in (("steps", "run_id"), ("grads", "run_id"), ("evals", "run_id"),
-                                        ("stats", "run_id"), ("runs", "id"))])
-        for suffix in (".json", ".safetensors"):
-            self._checkpoint_stem(run_id).with_suffix(suffix).unlink(missing_ok=True)
-
     # --- metrics -------------------------------------------------------------------------
 
     def write_batch(self, run_id: int, steps=(), evals=(), stats=()) -> None:
@@ -260,16 +253,6 @@ class RunStore:
                           [(run_id, step, np.asarray(rows, np.float32).tobytes()) for step, rows in stats]))
         if calls:
             self._write(calls)
-
-    def append_steps(self, run_id: int, records: Sequence) -> None:
-        self.write_batch(run_id, steps=records)
-
-    def append_eval(self, run_id: int, step: int, test_loss: float, test_acc: float) -> None:
-        self.write_batch(run_id, evals=[(step, test_loss, test_acc)])
-
-    def append_stats(self, run_id: int, step: int, stats) -> None:
-        """`stats`: per activation module, (mean, std, zero fraction)."""
-        self.write_batch(run_id, stats=[(step, stats)])
 
     def steps(self, run_id: int, since_step: int = 0, max_points: int | None = None) -> StepColumns:
         """Steps after `since_step`; with `max_points`, averaged in equal buckets of steps down

@@ -119,19 +119,18 @@ def test_another_setting_is_queued_not_trained(tmp_path_factory):
 
 
 @pytest.fixture
-def run_store(tmp_path, monkeypatch):
+def run_store(tmp_path_factory):
+    """A store of its own that the page reads, holding one finished run; it goes away with the test."""
     from resnet_core import jobs
 
-    if jobs._RUNNER is None:
-        monkeypatch.setenv("RESNET_EXPLORER_DB", str(tmp_path / "runs.sqlite"))
-    store = jobs.get_runner().store
-    spec = im.TwinSpec("digits", 8, 8, 0)
-    run = store.create_run(spec.model_config(True), TrainConfig(dataset="digits", steps=1), label="stored")
-    store.save_checkpoint(run, im.twin_member(spec, True).model)
-    store.finish_run(run, status="finished", seconds=1.0, steps_done=1, final_train_loss=2.0,
-                     final_train_acc=0.1, test_acc=0.1)
-    yield run
-    store.delete_run(run)
+    with own_store(tmp_path_factory, "attribution-runs"):
+        store = jobs.get_runner().store
+        spec = im.TwinSpec("digits", 8, 8, 0)
+        run = store.create_run(spec.model_config(True), TrainConfig(dataset="digits", steps=1), label="stored")
+        store.save_checkpoint(run, im.twin_member(spec, True).model)
+        store.finish_run(run, status="finished", seconds=1.0, steps_done=1, final_train_loss=2.0,
+                         final_train_acc=0.1, test_acc=0.1)
+        yield run
 
 
 def test_a_stored_run_can_be_explained(run_store):

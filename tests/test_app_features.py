@@ -181,25 +181,23 @@ def test_a_finished_pair_of_queued_runs_is_drawn_for_everyone(queue_store):
 
 
 @pytest.fixture
-def run_store(tmp_path, monkeypatch):
-    """The store the page reads (the app's job runner's), holding one finished run per kind."""
+def run_store(tmp_path_factory):
+    """A store of its own that the page reads (the app's job runner's), holding one finished run
+    per kind; it goes away with the test."""
     from resnet_core import jobs
 
-    if jobs._RUNNER is None:
-        monkeypatch.setenv("RESNET_EXPLORER_DB", str(tmp_path / "runs.sqlite"))
-    store = jobs.get_runner().store
-    made = []
-    for residual in (False, True):
-        spec = im.TwinSpec("digits", 8, 8, 0)
-        run = store.create_run(spec.model_config(residual), TrainConfig(dataset="digits", steps=1),
-                               label=f"test-{'res' if residual else 'plain'}")
-        store.save_checkpoint(run, im.twin_member(spec, residual).model)
-        store.finish_run(run, status="finished", seconds=1.0, steps_done=1, final_train_loss=2.0,
-                         final_train_acc=0.1, test_acc=0.1)
-        made.append(run)
-    yield store, made
-    for run in made:
-        store.delete_run(run)
+    with own_store(tmp_path_factory, "features-runs"):
+        store = jobs.get_runner().store
+        made = []
+        for residual in (False, True):
+            spec = im.TwinSpec("digits", 8, 8, 0)
+            run = store.create_run(spec.model_config(residual), TrainConfig(dataset="digits", steps=1),
+                                   label=f"test-{'res' if residual else 'plain'}")
+            store.save_checkpoint(run, im.twin_member(spec, residual).model)
+            store.finish_run(run, status="finished", seconds=1.0, steps_done=1, final_train_loss=2.0,
+                             final_train_acc=0.1, test_acc=0.1)
+            made.append(run)
+        yield store, made
 
 
 def test_stored_runs_are_offered_plain_first_and_drawn_side_by_side(run_store):
@@ -226,27 +224,21 @@ def test_a_layer_only_one_run_has_gets_a_note(run_store):
     store, (plain, _) = run_store
     deeper = add_run(store, im.TwinSpec("digits", 14, 8, 0).model_config(True),
                      TrainConfig(dataset="digits", steps=1), "deeper")
-    try:
-        at = open_features(features_source="run", features_run_left=deeper, features_run_right=plain,
-                           features_layer="stage1.block1")
-        assert at.selectbox(key="features_layer").value == "stage1.block1"
-        assert [i.value for i in at.info if "no layer" in i.value] == ["This net has no layer named stage1.block1."]
-        assert len(grids(at)) == 1
-        assert "held-out accuracy –" in at.selectbox(key="features_run_left").format_func(deeper)
-    finally:
-        store.delete_run(deeper)
+    at = open_features(features_source="run", features_run_left=deeper, features_run_right=plain,
+                       features_layer="stage1.block1")
+    assert at.selectbox(key="features_layer").value == "stage1.block1"
+    assert [i.value for i in at.info if "no layer" in i.value] == ["This net has no layer named stage1.block1."]
+    assert len(grids(at)) == 1
+    assert "held-out accuracy –" in at.selectbox(key="features_run_left").format_func(deeper)
 
 
 def test_a_run_whose_images_are_missing_says_so(run_store, tmp_path):
     store, _ = run_store
     cfg = im.TwinSpec("digits", 8, 8, 0).model_config(True).replace(input_size=28)
     lost = add_run(store, cfg, TrainConfig(dataset="mnist", data_dir=str(tmp_path / "nowhere"), steps=1), "lost")
-    try:
-        at = open_features(features_source="run", features_run_left=lost, features_run_right=0)
-        assert any("not available here" in w.value and "nowhere" in w.value for w in at.warning)
-        assert not grids(at)
-    finally:
-        store.delete_run(lost)
+    at = open_features(features_source="run", features_run_left=lost, features_run_right=0)
+    assert any("not available here" in w.value and "nowhere" in w.value for w in at.warning)
+    assert not grids(at)
 
 
 def test_no_stored_run_gives_a_note(monkeypatch):

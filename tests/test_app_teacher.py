@@ -117,8 +117,8 @@ def test_the_right_key_unlocks_the_controls(setup, tmp_path_factory):
     at.run()
     assert at.button(key="teacher_clear").label == "Clear the queue (1 waiting)"
     at.button(key="teacher_clear").click().run()
-    assert runner.status(waiting[1]) == "cancelled" and runner.queue_length() == 0
-    assert runner.status(waiting[0]) == "running"                    # clearing leaves running runs alone
+    assert runner.job(waiting[1]).status == "cancelled" and runner.queue_length() == 0
+    assert runner.job(waiting[0]).status == "running"                    # clearing leaves running runs alone
 
     at.text_input(key="teacher_pause_msg").input("Eyes on the projector").run()
     at.button(key="teacher_pause").click().run()

@@ -212,3 +212,17 @@ def test_arch_defaults_follow_the_paper():
     assert (imagenet.input_size, imagenet.num_classes, imagenet.shortcut) == (224, 1000, "B")
     assert imagenet.final_channels == 2048 and imagenet.final_spatial == 7
     assert arch_config("plain56").residual is False and arch_config("plain56").name == "plain56"
+
+
+def test_kind_writes_each_net_the_way_the_paper_names_it():
+    from resnet_core import paper
+
+    # Table 2 (ImageNet, plain and residual) and Table 6 (CIFAR): the paper's own spellings.
+    for name in [*paper.TABLE2, *paper.TABLE6]:
+        residual = name.startswith("ResNet-")
+        depth = name.split("-")[1]
+        assert arch_config(f"{'resnet' if residual else 'plain'}{depth}").kind == name
+    assert arch_config("vgg19").kind == "VGG-19"
+    assert arch_config("resnet20", block="preact").kind == "preact-ResNet-20"
+    custom = ModelConfig(family="custom", stages=(2, 2, 2), residual=False)
+    assert custom.kind == custom.name == "plain-custom-2x2x2"

@@ -107,7 +107,7 @@ def test_pause_refuses_new_runs_with_the_teachers_message(store):
             runner.submit(MODEL, TRAIN, owner="bob")
         assert err.value.message == "eyes on the projector" and isinstance(err.value, QueueFull)
         assert "eyes on the projector" in str(err.value)
-        assert runner.status(running) in ("queued", "running")   # what was in carries on
+        assert runner.job(running).status in ("queued", "running")   # what was in carries on
         runner.resume()
         assert runner.submit(MODEL, TRAIN, owner="bob")
     finally:
@@ -125,7 +125,7 @@ def test_clear_queue_cancels_the_waiting_runs_only(store):
         assert runner.clear_queue() == 3 and runner.queue_length() == 0
         assert {store.get_run(j).status for j in waiting} == {"cancelled"}
         assert "teacher" in store.get_run(waiting[0]).error
-        assert runner.status(running) == "running"
+        assert runner.job(running).status == "running"
     finally:
         gate.release.set()
         runner.shutdown()

@@ -95,8 +95,51 @@ def test_every_literal_key_used_in_the_code_exists():
     assert not missing, "keys used but not in assets/i18n:\n" + "\n".join(missing)
 
 
-def test_every_option_prefix_has_labels():
+def _options_labelled() -> list[tuple[str, str, list]]:
+    """(file, prefix, options) of every widget call ``widget(label, OPTIONS, format_func=label_of("p"))``
+    whose options can be read without running the page: a literal list, or a constant (``list()``
+    of it too) defined in that file or in resnet_core.config."""
+    from resnet_core import config
+
+    found = []
+    for path in SOURCES:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        constants = {}
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                try:
+                    constants[node.targets[0].id] = ast.literal_eval(node.value)
+                except ValueError:
+                    pass
+        for node in ast.walk(tree):
+            fmt = next((k.value for k in getattr(node, "keywords", []) if k.arg == "format_func"), None)
+            if not (isinstance(node, ast.Call) and len(node.args) >= 2 and isinstance(fmt, ast.Call)
+                    and getattr(fmt.func, "id", None) == "label_of"
+                    and isinstance(fmt.args[0], ast.Constant)):
+                continue
+            expr = node.args[1]
+            if isinstance(expr, ast.Call) and getattr(expr.func, "id", None) == "list" and expr.args:
+                expr = expr.args[0]
+            if isinstance(expr, ast.Name):
+                options = constants.get(expr.id, getattr(config, expr.id, None))
+            else:
+                try:
+                    options = ast.literal_eval(expr)
+                except ValueError:
+                    options = None
+            if isinstance(options, (list, tuple, dict)):
+                found.append((path.relative_to(ROOT).as_posix(), fmt.args[0].value, list(options)))
+    return found
+
+
+def test_every_option_has_its_label():
     table = i18n.table()
+    found = _options_labelled()
+    assert len(found) > 20, "the scan found too few labelled widgets; is it still right?"
+    missing = sorted(f"{file}: {prefix}.{option}" for file, prefix, options in found for option in options
+                     if f"{prefix}.{option}" not in table)
+    assert not missing, "options without a label:\n" + "\n".join(missing)
+    # Prefixes whose options are computed at run time still need some labels.
     for file, prefix in _literal_calls("label_of"):
         assert any(k.startswith(prefix + ".") for k in table), f"{file}: no {prefix}.* labels"
 
@@ -121,3 +164,17 @@ def test_t_outside_a_running_app_speaks_english_and_formats():
 def test_set_lang_rejects_unknown_codes():
     with pytest.raises(ValueError, match="ko, en"):
         i18n.set_lang("fr")
+
+
+def test_net_names_from_model_configs_read_in_korean(monkeypatch):
+    from resnet_core import arch_config
+    from ui import terms
+
+    monkeypatch.setattr(terms, "lang", lambda: "ko")
+    glossary = json.loads((i18n.I18N_DIR / "glossary.json").read_text(encoding="utf-8"))
+    ko_plain, ko_preact = glossary["term.plain"]["ko"], glossary["term.preact"]["ko"]
+    assert terms.net_label(arch_config("plain56").kind) == f"{ko_plain}-56"
+    assert terms.net_label(arch_config("resnet20").kind + " · Minji") == "ResNet-20 · Minji"
+    assert terms.net_label(arch_config("plain20", block="preact").kind + " no BN") == f"{ko_preact} {ko_plain}-20 BN 없음"
+    monkeypatch.setattr(terms, "lang", lambda: "en")
+    assert terms.net_label("플레인-56 BN 없음") == "plain-56 no BN"   # a label typed in Korean reads back

@@ -67,7 +67,7 @@ class Gate:
 def test_a_job_trains_in_the_background(runner, store):
     job = runner.submit(MODEL, TRAIN, owner="ana", label="first")
     assert runner.wait(job, timeout=120) == "finished"
-    assert runner.progress(job) == (8, 8)
+    assert (runner.job(job).steps_done, runner.job(job).total_steps) == (8, 8)
     info = store.get_run(job)
     assert info.status == "finished" and info.owner == "ana" and info.has_checkpoint
     assert len(store.steps(job).step) == 8 and store.grad_norms(job)[2].shape == (8, 20)
@@ -75,11 +75,11 @@ def test_a_job_trains_in_the_background(runner, store):
 
 def test_cancel_stops_a_running_job_within_a_step(runner, store):
     job = runner.submit(MODEL, TRAIN.replace(steps=100_000))
-    wait_for(lambda: runner.progress(job)[0] >= 3)
+    wait_for(lambda: runner.job(job).steps_done >= 3)
     assert runner.cancel(job)
-    seen = runner.progress(job)[0]
+    seen = runner.job(job).steps_done
     assert runner.wait(job, timeout=60) == "cancelled"
-    done = runner.progress(job)[0]
+    done = runner.job(job).steps_done
     assert done - seen <= 1
     assert store.get_run(job).status == "cancelled" and store.get_run(job).steps_done == done
     assert not runner.cancel(job)   # already over
@@ -90,9 +90,9 @@ def test_cancel_takes_a_waiting_job_off_the_queue(store):
     runner = JobRunner(store, max_queue=4, train_fn=gate)
     try:
         first, second = runner.submit(MODEL, TRAIN), runner.submit(MODEL, TRAIN)
-        wait_for(lambda: runner.status(first) == "running")
+        wait_for(lambda: runner.job(first).status == "running")
         assert runner.job(second).position == 1
-        assert runner.cancel(second) and runner.status(second) == "cancelled"
+        assert runner.cancel(second) and runner.job(second).status == "cancelled"
         assert store.get_run(second).status == "cancelled"
         gate.release.set()
         assert runner.wait(first, timeout=10) == "finished"
@@ -106,7 +106,7 @@ def test_a_full_queue_refuses_clearly_and_all_or_nothing(store):
     runner = JobRunner(store, max_queue=2, train_fn=gate)
     try:
         running = runner.submit(MODEL, TRAIN)
-        wait_for(lambda: runner.status(running) == "running")
+        wait_for(lambda: runner.job(running).status == "running")
         runner.submit(MODEL, TRAIN)
         before = len(store.list_runs())
         group = [(f"net{i}", MODEL, TRAIN) for i in range(2)]
@@ -188,9 +188,9 @@ def test_shutdown_cancels_waiting_jobs(store):
     gate = Gate()
     runner = JobRunner(store, train_fn=gate)
     first, second = runner.submit(MODEL, TRAIN), runner.submit(MODEL, TRAIN)
-    wait_for(lambda: runner.status(first) == "running")
+    wait_for(lambda: runner.job(first).status == "running")
     runner.shutdown(timeout=10)
-    assert runner.status(first) == "cancelled" and runner.status(second) == "cancelled"
+    assert runner.job(first).status == "cancelled" and runner.job(second).status == "cancelled"
     with pytest.raises(RuntimeError, match="shut down"):
         runner.submit(MODEL, TRAIN)
 

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from resnet_core import ConfigError, arch_config, build_model, lesion
-from resnet_core.models import BasicBlock, Bottleneck, PreActBlock
+from resnet_core.blocks import BasicBlock, Bottleneck, PreActBlock
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

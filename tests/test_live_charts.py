@@ -11,9 +11,9 @@ from ui import live_charts
 
 @pytest.fixture(autouse=True)
 def fresh_cache(monkeypatch):
-    from collections import OrderedDict
+    from resnet_core.lru import LRU
 
-    monkeypatch.setattr(live_charts, "_FIGURES", OrderedDict())
+    monkeypatch.setattr(live_charts, "_FIGURES", LRU(live_charts.KEPT, on_evict=live_charts._forget))
     monkeypatch.setattr(live_charts, "_KEY_OF", {})
     monkeypatch.setattr(live_charts, "_MESSAGES", {})
 
@@ -66,7 +66,7 @@ def test_figures_that_are_not_shared_draw_the_usual_way():
 
 
 def test_old_figures_and_their_messages_are_let_go(monkeypatch):
-    monkeypatch.setattr(live_charts, "KEPT", 3)
+    monkeypatch.setattr(live_charts._FIGURES, "size", 3)
     import plotly.graph_objects as go
 
     figs = [live_charts.figure(("test-evict", i), go.Figure) for i in range(5)]

@@ -11,7 +11,8 @@ from torch import nn
 from resnet_core import ModelConfig, arch_config, build_model
 from resnet_core.config import IMAGENET_STAGES
 from resnet_core.flops import count, flop_counter_macs, layer_table, named_config
-from resnet_core.models import ZeroPadShortcut, weight_layers
+from resnet_core.blocks import ZeroPadShortcut
+from resnet_core.models import weight_layers
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -196,3 +197,32 @@ def test_weight_layers_are_in_forward_order():
         resnet34 = build_model(named_config("resnet34"))
     # Table 1: 2 convs per block, the 7x7 stem and the FC make 34; option B adds 3 projections.
     assert len(weight_layers(resnet34)) == 2 * sum(IMAGENET_STAGES[34]) + 2 + 3
+
+
+def test_the_block_and_activation_tables_follow_the_config_lists():
+    from resnet_core import blocks
+    from resnet_core.config import ACTIVATIONS, BLOCKS
+
+    assert tuple(blocks.BLOCK_CLASSES) == BLOCKS
+    assert tuple(blocks.ACTIVATION_MODULES) == ACTIVATIONS
+    for name in ACTIVATIONS:   # every activation a net can hold is one the probes look for
+        assert isinstance(blocks.make_act(name), blocks.ACTIVATION_TYPES)
+
+
+@pytest.mark.parametrize("block", ["basic", "bottleneck", "preact"])
+@pytest.mark.parametrize("shortcut", ["A", "B", "C"])
+@pytest.mark.parametrize("stride", [1, 2])
+def test_without_branch_is_the_block_with_its_branch_zeroed(block, shortcut, stride):
+    from resnet_core.blocks import BLOCK_CLASSES
+
+    torch.manual_seed(0)
+    cfg = ModelConfig(block=block, shortcut=shortcut)
+    b = BLOCK_CLASSES[block](cfg, 16, 16 if block != "bottleneck" else 8, stride).eval()
+    x = torch.randn(2, 16, 8, 8)
+    with torch.no_grad():
+        deleted = b.without_branch(x)
+        # The reference: the same block whose residual branch F outputs zeros (last layer zeroed).
+        last = getattr(b, {"basic": "bn2", "bottleneck": "bn3", "preact": "conv2"}[block])
+        for p in last.parameters():
+            p.zero_()
+        torch.testing.assert_close(deleted, b(x))

@@ -188,8 +188,8 @@ def test_only_the_owner_or_the_teacher_stops_a_run(store):
         for job in (running, waiting):
             with pytest.raises(NotOwner):
                 runner.cancel(job, owner="bob")
-        assert runner.status(running) == "running" and runner.status(waiting) == "queued"
-        assert runner.cancel(waiting, owner="ana") and runner.status(waiting) == "cancelled"
+        assert runner.job(running).status == "running" and runner.job(waiting).status == "queued"
+        assert runner.cancel(waiting, owner="ana") and runner.job(waiting).status == "cancelled"
         assert runner.cancel(running)                       # no owner given: the teacher
         assert runner.wait(running, timeout=10) == "cancelled"
     finally:

@@ -78,8 +78,8 @@ def test_steps_and_grad_norms_round_trip(store):
     run_id = store.create_run(MODEL, TRAIN)
     store.start_run(run_id, device="cpu", layer_names=list("abcde"), stat_names=[], total_steps=30)
     records = fake_steps(30)
-    store.append_steps(run_id, records[:10])
-    store.append_steps(run_id, records[10:])
+    store.write_batch(run_id, steps=records[:10])
+    store.write_batch(run_id, steps=records[10:])
     cols = store.steps(run_id)
     assert cols.step == list(range(1, 31)) and cols.loss == [r.loss for r in records]
     assert store.steps(run_id, since_step=25).step == [26, 27, 28, 29, 30]
@@ -94,7 +94,7 @@ def test_steps_and_grad_norms_round_trip(store):
 def test_decimation_averages_buckets_like_numpy(store):
     run_id = store.create_run(MODEL, TRAIN)
     records = fake_steps(1000)
-    store.append_steps(run_id, records)
+    store.write_batch(run_id, steps=records)
     cols = store.steps(run_id, max_points=64)
     k = -(-1000 // 64)
     losses = np.array([r.loss for r in records])
@@ -106,8 +106,8 @@ def test_decimation_averages_buckets_like_numpy(store):
 def test_evals_and_stats_round_trip(store):
     run_id = store.create_run(MODEL, TRAIN)
     store.start_run(run_id, device="cpu", layer_names=[], stat_names=["r1", "r2"], total_steps=5)
-    store.append_eval(run_id, 5, 0.7, 0.8)
-    store.append_stats(run_id, 1, [[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]])
+    store.write_batch(run_id, evals=[(5, 0.7, 0.8)])
+    store.write_batch(run_id, stats=[(1, [[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]])])
     assert store.evals(run_id).test_acc == [0.8]
     stats = store.stats(run_id)
     assert stats.step == [1] and stats.names == ["r1", "r2"]
@@ -132,7 +132,7 @@ def test_pages_read_while_the_worker_writes(store):
 
     def write():
         for i in range(0, 2000, 50):
-            store.append_steps(run_id, records[i:i + 50])
+            store.write_batch(run_id, steps=records[i:i + 50])
 
     def read():
         deadline = time.monotonic() + 60
@@ -220,7 +220,7 @@ CRASH = textwrap.dedent("""
     store = RunStore(sys.argv[1])
     run_id = store.create_run(arch_config("resnet20"), TrainConfig(), label="doomed")
     store.start_run(run_id, device="cpu", layer_names=["a"], stat_names=[], total_steps=100)
-    store.append_steps(run_id, [SimpleNamespace(step=s, loss=1.0 / s, acc=0.5, lr=0.1, seconds=s,
+    store.write_batch(run_id, steps=[SimpleNamespace(step=s, loss=1.0 / s, acc=0.5, lr=0.1, seconds=s,
                                                 grad_norms=[1.0]) for s in range(1, 8)])
     print(run_id, flush=True)
     os._exit(3)   # a crash: no cleanup, no status update
@@ -241,13 +241,3 @@ def test_reopening_after_a_crash_mid_run(tmp_path):
     assert info.status == "interrupted" and info.finished and info.steps_done == 7
     assert store.steps(crashed).loss == [1.0 / s for s in range(1, 8)]
     assert store.get_run(mine).status == "queued"
-
-
-def test_delete_run_removes_rows_and_files(store):
-    run_id = store.create_run(MODEL, TRAIN)
-    store.append_steps(run_id, fake_steps(3))
-    path = store.save_checkpoint(run_id, build_model(MODEL))
-    store.delete_run(run_id)
-    assert not path.exists() and store.steps(run_id).step == []
-    with pytest.raises(RunNotFound):
-        store.get_run(run_id)

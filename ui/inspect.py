@@ -64,7 +64,7 @@ def twin_members(prefix: str, source: str) -> list[Member]:
     if source == "trained":
         steps = c4.slider(t("inspect.steps"), 20, im.MAX_STEPS, 150, step=10, **keep(f"{prefix}_steps"))
     spec = im.TwinSpec(dataset, depth, width, steps)
-    name = {kind: style.arch_name(spec.model_config(kind == "residual").name) for kind in ("plain", "residual")}
+    name = {kind: spec.model_config(kind == "residual").kind for kind in ("plain", "residual")}
     if not steps:
         st.caption(t("inspect.fresh_note"))
         return [Member(kind, name[kind], spec, data=spec.data) for kind in ("plain", "residual")]
@@ -100,15 +100,15 @@ def queue_twin(prefix: str, spec: im.TwinSpec, found) -> None:
     costs.line([(name, m, tc) for name, m, tc in spec.jobs() if m.residual not in found.finished])
     if st.button(t("inspect.train_twin"), type="primary", icon=":material/play_arrow:", key=f"{prefix}_train_twin"):
         # Only the members still missing: one that finished earlier serves as it is.
-        jobs = [(t("inspect.twin_label", arch=style.arch_name(name), steps=spec.steps), m, tc)
-                for name, m, tc in spec.jobs() if m.residual not in found.finished]
+        jobs = [(t("inspect.twin_label", arch=m.kind, steps=spec.steps), m, tc)
+                for _, m, tc in spec.jobs() if m.residual not in found.finished]
         if runs.submit(jobs, group=TWIN_GROUP):
             st.rerun()
 
 
 def run_label(info) -> str:
     acc = "–" if info.test_acc is None else f"{info.test_acc:.1%}"
-    return t("inspect.run_option", id=info.id, name=info.label or style.arch_name(info.model_cfg.name),
+    return t("inspect.run_option", id=info.id, name=info.label or info.model_cfg.kind,
              dataset=info.train_cfg.dataset, acc=acc)
 
 
@@ -132,7 +132,7 @@ def run_members(prefix: str) -> list[Member]:
                          **keep(f"{prefix}_run_right"))
     chosen = [left] + ([right] if right and right != left else [])
     return [Member("residual" if infos[r].model_cfg.residual else "plain",
-                   f"#{r} {infos[r].label or style.arch_name(infos[r].model_cfg.name)}", None, r,
+                   f"#{r} {infos[r].label or infos[r].model_cfg.kind}", None, r,
                    im.DataSpec.of_run(infos[r].model_cfg, infos[r].train_cfg)) for r in chosen]
 
 

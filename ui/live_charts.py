@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from collections import OrderedDict
 from typing import Any, Callable
 
 import plotly.io
@@ -28,31 +26,34 @@ from streamlit.delta_generator import DeltaGenerator
 from streamlit.elements.lib.layout_utils import LayoutConfig
 from streamlit.proto.PlotlyChart_pb2 import PlotlyChart as PlotlyChartProto
 
+from resnet_core.lru import LRU
+
 KEPT = 256          # figures kept: a class's worth of distinct live charts, and then some
 
-_FIGURES: OrderedDict[tuple, Any] = OrderedDict()     # key -> shared figure
 _KEY_OF: dict[int, tuple] = {}                          # id(shared figure) -> its key
 _MESSAGES: dict[tuple, tuple[PlotlyChartProto, int]] = {}   # (key, config, element key) -> message
-_LOCK = threading.Lock()
+
+
+def _forget(key: tuple, fig) -> None:
+    # A figure let go takes its messages with it; runs under the cache's lock.
+    _KEY_OF.pop(id(fig), None)
+    for k in [k for k in _MESSAGES if k[0] == key]:
+        del _MESSAGES[k]
+
+
+# key -> shared figure; its lock also guards _KEY_OF and _MESSAGES, so all three stay in step.
+_FIGURES: LRU[tuple, Any] = LRU(KEPT, on_evict=_forget)
 
 
 def figure(key: tuple, build: Callable[[], Any]):
     """`build()` once per key for the whole server; the figure is shared: draw it, never change it."""
-    with _LOCK:
-        fig = _FIGURES.get(key)
-        if fig is not None:
-            _FIGURES.move_to_end(key)
-            return fig
+    fig = _FIGURES.get(key)
+    if fig is not None:
+        return fig
     fig = build()
-    with _LOCK:
-        if key in _FIGURES:             # another session built it meanwhile: share theirs
-            return _FIGURES[key]
-        _FIGURES[key], _KEY_OF[id(fig)] = fig, key
-        while len(_FIGURES) > KEPT:
-            old_key, old = _FIGURES.popitem(last=False)
-            del _KEY_OF[id(old)]
-            for k in [k for k in _MESSAGES if k[0] == old_key]:
-                del _MESSAGES[k]
+    with _FIGURES.lock:
+        fig = _FIGURES.put(key, fig)    # another session may have built it meanwhile: share theirs
+        _KEY_OF[id(fig)] = key
     return fig
 
 
@@ -62,7 +63,7 @@ def show(container, fig, *, config: dict | None = None, key: str = "") -> None:
     config = config or {}
     if container is st:                 # st.plotly_chart draws on the main delta generator
         container = st._main
-    with _LOCK:
+    with _FIGURES.lock:
         fig_key = _KEY_OF.get(id(fig))
         msg_key = (fig_key, json.dumps(config, sort_keys=True), key)
         made = _MESSAGES.get(msg_key) if fig_key is not None else None
@@ -71,7 +72,7 @@ def show(container, fig, *, config: dict | None = None, key: str = "") -> None:
         return
     if made is None:
         made = (_proto(fig, config, key), _height(fig))
-        with _LOCK:
+        with _FIGURES.lock:
             if fig_key in _FIGURES:
                 _MESSAGES[msg_key] = made
     proto, height = made

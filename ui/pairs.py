@@ -76,9 +76,9 @@ def _train_ui(prefix: str) -> tuple[int, int] | None:
                            **keep(f"{prefix}_dataset"))
     steps = c3.select_slider(t("pairs.steps"), STEPS, 300, **keep(f"{prefix}_steps"))
     seed = int(c4.number_input(t("pairs.seed"), 0, 9999, 0, **keep(f"{prefix}_seed")))
-    names = (f"plain-{depth}", f"ResNet-{depth}")
     configs = [row for row in experiments.degradation_configs(dataset, steps=int(steps), seed=seed)
-               if row[0] in names]
+               if row[1].depth == depth]
+    names = tuple(m.kind for _, m, _ in configs)
     ids, finished = _find_pair(configs)
     if finished:
         st.caption(t("pairs.trained", plain=ids[0], residual=ids[1]))
@@ -97,7 +97,7 @@ def _train_ui(prefix: str) -> tuple[int, int] | None:
 
 def _run_option(info) -> str:
     acc = "–" if info.test_acc is None else f"{info.test_acc:.1%}"
-    return t("pairs.run_option", id=info.id, name=info.label.split(" · ")[0] or style.arch_name(info.model_cfg.name),
+    return t("pairs.run_option", id=info.id, name=info.label.split(" · ")[0] or info.model_cfg.kind,
              dataset=t(f"pairs.datasets.{info.train_cfg.dataset}") if info.train_cfg.dataset in DATASETS
              else info.train_cfg.dataset, acc=acc)
 
