@@ -39,10 +39,12 @@ class Speed:
     macs_per_s: float       # forward multiply-adds per second (backward's ~2x is folded in)
 
 
-# Measured on a 2-core laptop (one thread per worker) and a data-centre GPU with small nets,
-# then rounded towards slower: an early estimate that is too high refuses less than it should,
-# one too low lets a run hold the only worker far past the cap.
-DEFAULT_SPEED = {"cpu": Speed(fixed_s=3.0, per_step_s=0.05, macs_per_s=1.0e9),
+# CPU: fitted to ResNet-20/56 on digits at 8, 16 and 32 px with one thread on a 2-core machine
+# already half busy (3.1-3.7 G multiply-adds/s, about 10 ms a step besides), then taken about a
+# quarter slower. An estimate far too high refuses runs that would fit (a guess 6x too high once
+# refused a 25-second run as "11 minutes"); one too low lets a run hold a worker past the cap.
+# The server's own finished runs correct either within a few runs.
+DEFAULT_SPEED = {"cpu": Speed(fixed_s=3.0, per_step_s=0.01, macs_per_s=2.5e9),
                  "cuda": Speed(fixed_s=5.0, per_step_s=0.01, macs_per_s=2.0e11)}
 
 

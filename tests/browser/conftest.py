@@ -7,7 +7,7 @@ Every test in this folder is marked `browser`. A page's test is one short file:
         assert_no_error(page)
         assert "120,422,400" in page.inner_text("body")
 
-Fixtures: `app_server` (one server for the session; `.url`), `browser`, `page` (a fresh English
+Fixtures: `app_server` (one server per test file; `.url`), `browser`, `page` (a fresh English
 context per test; `new_page(locale=...)` for another browser locale), `open_page(page,
 url_path, lang)`, `assert_no_error(page, allow_error_alerts=0)`, and after a click
 `wait_for_app(page)`; `wait_for_charts(page)` before looking at plotly figures.
@@ -44,8 +44,10 @@ def chromium() -> str:
     return harness.CHROMIUM
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def app_server(tmp_path_factory, chromium):
+    # One server per test file: runs a file starts (some train for minutes) end with its server,
+    # so they never hold the training worker while another file's test waits for its own run.
     server = harness.start_app(tmp_path_factory.mktemp("explorer"))
     yield server
     server.stop()
