@@ -16,8 +16,8 @@ import math
 import time
 
 from . import cli_analysis, cli_backend
-from .config import (DATASETS, DEVICES, OPTIMIZERS, SCHEDULES, SHORTCUTS, ConfigError, TrainConfig,
-                     arch_config)
+from .architectures import arch_config
+from .config import DATASETS, DEVICES, OPTIMIZERS, SCHEDULES, SHORTCUTS, ConfigError, TrainConfig
 
 EXPERIMENT_NAMES = ("degradation", "shortcuts", "bn") + cli_analysis.ANALYSES
 

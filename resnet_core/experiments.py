@@ -12,7 +12,8 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from .config import ModelConfig, TrainConfig, arch_config
+from .architectures import arch_config
+from .config import ModelConfig, TrainConfig
 from .data import dataset_info
 
 # Input side per dataset. Digits stay at their native 8x8 (upsampling adds pixels, not

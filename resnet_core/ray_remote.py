@@ -36,7 +36,7 @@ class StreamStore:
         self._emit, self._snapshot = emit, snapshot or {}
 
     def start_run(self, run_id: int, **fields) -> None:
-        from .store import library_versions
+        from .provenance import library_versions
 
         # The provenance that matters is the machine that trained, not the app's.
         versions = {**library_versions(), "worker_host": socket.gethostname(), "ray_worker_pid": os.getpid()}
