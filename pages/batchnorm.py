@@ -296,18 +296,15 @@ def training() -> None:
 
 
 def measured_reading(views) -> None:
-    """What these runs showed, net by net, and only the readings they support."""
-    ends, lines = {}, []
-    for v in views:
-        i = v.info
-        end = analysis.outcome(i.status, i.final_train_loss if i.final_train_loss is not None else float("nan"),
-                               i.model_cfg.num_classes)
-        ends[kind_norm(i)] = (end, i.final_train_loss)
-        loss = "–" if i.final_train_loss is None else f"{i.final_train_loss:.3f}"
-        lines.append(t("batchnorm.train.row", net=terms.net_label(i.label), loss=loss,
-                       outcome=t(f"batchnorm.outcome.{end}")))
+    """What these runs showed, net by net, and only the readings they support (analysis.bn_reading,
+    the same verdict the CLI's bn experiment prints)."""
+    infos = [v.info for v in views]
+    outcomes, findings = analysis.bn_reading([(i.model_cfg, i.status, i.final_train_loss) for i in infos])
+    lines = [t("batchnorm.train.row", net=terms.net_label(i.label),
+               loss="–" if i.final_train_loss is None else f"{i.final_train_loss:.3f}",
+               outcome=t(f"batchnorm.outcome.{end}")) for i, end in zip(infos, outcomes)]
     st.markdown(t("batchnorm.train.measured") + "\n\n" + "\n".join(f"- {line}" for line in lines))
-    for code in analysis.bn_findings(ends):
+    for code in findings:
         st.markdown(t(f"batchnorm.finding.{code}"))
     st.caption(t("batchnorm.train.try_56"))
 

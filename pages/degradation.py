@@ -142,12 +142,9 @@ def ordering(by_net: dict) -> list[tuple[bool, str]]:
     if verdict is None:
         return []
     loss = {net: by_net[net].final_train_loss for net in NETS}
-    pairs = [("plain_deeper_worse", "plain-56", "plain-20"),
-             ("residual_deeper_not_worse", "ResNet-56", "ResNet-20"),
-             ("residual_beats_plain", "ResNet-56", "plain-56")]
     return [(verdict[code], t(f"degradation.check.{code}.{'yes' if verdict[code] else 'no'}",
                               a=f"{loss[a]:.3f}", b=f"{loss[b]:.3f}"))
-            for code, a, b in pairs]
+            for code, (a, b) in experiments.DEGRADATION_PAIRS.items()]
 
 
 def explanation() -> None:
