@@ -2,7 +2,6 @@
 activations look with and without BN, at initialisation and after training, and the two trained
 side by side."""
 
-import time
 
 import numpy as np
 import plotly.graph_objects as go
@@ -10,7 +9,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from resnet_core import ModelConfig, analysis, bn_demo, experiments
-from ui import charts, costs, guard, guarded, keep, label_of, presets, runs, style, t, terms
+from ui import charts, costs, experiment_panel, guard, guarded, keep, label_of, presets, runs, style, t, terms
 
 presets.apply("batchnorm")
 st.title(t("page.batchnorm.title"))
@@ -187,8 +186,6 @@ def shrink_reading(depth: int) -> str:
 
 TRAIN_DEPTHS = [8, 14, 20, 32, 56]
 TRAIN_STEPS = [50, 100, 200, 300, 600]
-GROUP = "batchnorm"
-RUN_IDS = "batchnorm_run_ids"    # session key (not a widget): this user's latest experiment
 
 
 def kind_norm(info) -> tuple[str, str]:
@@ -221,15 +218,8 @@ def recorded_stats(views) -> tuple[list[Entry], int]:
 
 
 def draw_runs(views) -> None:
-    runs.progress_rows(views, "batchnorm")
-    left, right = st.columns(2)
-    key = runs.views_key(views)   # unchanged runs: reuse the figures instead of rebuilding each tick
-    loss_fig = runs.cached_figure(("batchnorm-loss",) + key, lambda: charts.curves(
-        curves_of(views, "loss"), y_title=t("batchnorm.train.loss_axis"), log_y=True, revision="batchnorm_loss"))
-    acc_fig = runs.cached_figure(("batchnorm-acc",) + key, lambda: charts.curves(
-        curves_of(views, "acc"), y_title=t("batchnorm.train.acc_axis"), y_range=(0, 1.02), revision="batchnorm_acc"))
-    runs.show_figure(left, loss_fig, config=NO_BAR, key="batchnorm_loss_chart")
-    runs.show_figure(right, acc_fig, config=NO_BAR, key="batchnorm_acc_chart")
+    experiment_panel.loss_and_accuracy("batchnorm", views, curves_of)
+    key = runs.views_key(views)
     entries, step = recorded_stats(views)
     if entries:
         st.markdown(t("batchnorm.train.stats", step=step))
@@ -259,6 +249,12 @@ def after_training(views) -> None:
         st.caption(t("batchnorm.after.missing", runs=", ".join(missing)))
 
 
+def planned(depth: int, steps: int, kinds: list[str] | None) -> list:
+    """The BatchNorm experiment's runs for the kinds of net picked (plain, residual or both)."""
+    return [run for run in experiments.bn_configs(DATASET, depth=depth, steps=steps)
+            if ("residual" if run[1].residual else "plain") in (kinds or [])]
+
+
 def training() -> None:
     st.header(t("batchnorm.train.title"))
     lr = experiments.bn_configs(DATASET)[0][2].lr
@@ -269,22 +265,9 @@ def training() -> None:
                                  **keep("batchnorm_train_kinds"))
     depth = c2.select_slider(t("batchnorm.train.depth"), TRAIN_DEPTHS, 20, **keep("batchnorm_train_depth"))
     steps = c3.select_slider(t("batchnorm.train.steps"), TRAIN_STEPS, 300, **keep("batchnorm_train_steps"))
-    costs.line([run for run in experiments.bn_configs(DATASET, depth=depth, steps=steps)
-                if ("residual" if run[1].residual else "plain") in (kinds or [])])
-    ids = runs.latest_experiment(GROUP, RUN_IDS)
-    # One experiment per user at a time: a classroom shares one trainer.
-    busy = runs.any_active(ids)
-    if st.button(t("batchnorm.train.start"), key="batchnorm_train", type="primary", icon=":material/play_arrow:",
-                 disabled=busy, help=t("batchnorm.train.busy") if busy else None):
-        planned = [run for run in experiments.bn_configs(DATASET, depth=depth, steps=steps)
-                   if ("residual" if run[1].residual else "plain") in (kinds or [])]
-        if not planned:
-            st.warning(t("batchnorm.train.pick_kind"), icon=":material/tune:")
-        else:
-            new = runs.submit(planned, group=f"{GROUP}-{time.strftime('%Y%m%d-%H%M%S')}-{runs.owner()}")
-            if new:
-                st.session_state[RUN_IDS] = new
-                st.rerun()   # redraw the button as busy
+    costs.line(planned(depth, steps, kinds))
+    ids, busy = experiment_panel.start("batchnorm", lambda: planned(depth, steps, kinds),
+                                       nothing_planned=t("batchnorm.train.pick_kind"))
     if not ids:
         st.caption(t("batchnorm.train.none_yet"))
         return
