@@ -188,14 +188,10 @@ TRAIN_DEPTHS = [8, 14, 20, 32, 56]
 TRAIN_STEPS = [50, 100, 200, 300, 600]
 
 
-def kind_norm(info) -> tuple[str, str]:
-    return ("residual" if info.model_cfg.residual else "plain"), info.model_cfg.norm
-
-
 def curves_of(views, metric: str) -> list:
     out = []
     for v in views:
-        kind, norm = kind_norm(v.info)
+        kind, norm = v.info.model_cfg.twin, v.info.model_cfg.norm
         x, y = (v.steps.step, v.steps.loss) if metric == "loss" else (v.evals.step, v.evals.test_acc)
         out.append(charts.Curve(terms.net_label(v.info.label), kind, x, y, shade=1 if norm == "batch" else 0,
                                 dash="solid" if norm == "batch" else "dash", markers=metric != "loss"))
@@ -210,7 +206,7 @@ def recorded_stats(views) -> tuple[list[Entry], int]:
         cols = runs.store().stats(v.id)
         if not cols.step:
             continue
-        kind, norm = kind_norm(v.info)
+        kind, norm = v.info.model_cfg.twin, v.info.model_cfg.norm
         prof = bn_demo.LayerProfile(cols.names, cols.mean[-1], cols.std[-1], cols.zero_frac[-1], [])
         entries.append((terms.net_label(v.info.label), kind, norm, prof))
         steps.append(cols.step[-1])
@@ -241,7 +237,7 @@ def after_training(views) -> None:
     st.subheader(t("batchnorm.after.title"))
     st.markdown(t("batchnorm.after.intro", n=PROFILE_IMAGES))
     db = str(runs.store().path)
-    entries = [(terms.net_label(v.info.label), *kind_norm(v.info), trained_profile(v.id, db)) for v in done]
+    entries = [(terms.net_label(v.info.label), v.info.model_cfg.twin, v.info.model_cfg.norm, trained_profile(v.id, db)) for v in done]
     st.plotly_chart(std_chart(entries, t("batchnorm.axis.std")), config=NO_BAR, key="batchnorm_after_std")
     layer_details(entries, "batchnorm_after_layer")
     missing = [terms.net_label(v.info.label) for v in views if not v.info.has_checkpoint]
@@ -252,7 +248,7 @@ def after_training(views) -> None:
 def planned(depth: int, steps: int, kinds: list[str] | None) -> list:
     """The BatchNorm experiment's runs for the kinds of net picked (plain, residual or both)."""
     return [run for run in experiments.bn_configs(DATASET, depth=depth, steps=steps)
-            if ("residual" if run[1].residual else "plain") in (kinds or [])]
+            if run[1].twin in (kinds or [])]
 
 
 def training() -> None:

@@ -81,16 +81,12 @@ def set_label(infos: list) -> str:
              dataset=t(f"degradation.datasets.{first.train_cfg.dataset}"), steps=first.train_cfg.steps)
 
 
-def kind_of(info) -> str:
-    return "residual" if info.model_cfg.residual else "plain"
-
-
 def draw(views: list) -> None:
     runs.progress_rows(views, "degradation")
-    shades = charts.assign_shades([(kind_of(v.info), v.info.model_cfg.depth) for v in views])
+    shades = charts.assign_shades([(v.info.model_cfg.twin, v.info.model_cfg.depth) for v in views])
     loss, err = [], []
     for v, shade in zip(views, shades):
-        name, kind = terms.net_label(net_name(v.info.label)), kind_of(v.info)
+        name, kind = terms.net_label(net_name(v.info.label)), v.info.model_cfg.twin
         width = 3.5 if v.info.model_cfg.depth >= 56 else 2.2
         loss.append(charts.Curve(name, kind, v.steps.step, v.steps.loss, shade=shade, width=width))
         err.append(charts.Curve(name, kind, v.steps.step, [100 * (1 - a) for a in v.steps.acc], shade=shade,

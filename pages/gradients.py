@@ -206,7 +206,7 @@ def draw_live(views: list, at_step: int) -> None:
     cols = st.columns(len(data))
     profiles, shown = [], []
     for col, (v, steps, names, matrix) in zip(cols, data):
-        kind = "residual" if v.info.model_cfg.residual else "plain"
+        kind = v.info.model_cfg.twin
         # One heatmap per change of the run for the whole class, not one per viewer and tick.
         heat = runs.cached_figure(
             ("gradients-heat", v.id, v.info.status, steps[-1] if steps else 0, zrange, v.info.label, lang()),

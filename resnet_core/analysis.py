@@ -156,7 +156,7 @@ def bn_reading(nets: list[tuple[ModelConfig, str, float | None]]) -> tuple[list[
         loss = float("nan") if loss is None else loss
         end = outcome(status, loss, cfg.num_classes)
         outcomes.append(end)
-        ends[("residual" if cfg.residual else "plain", cfg.norm)] = (end, loss)
+        ends[(cfg.twin, cfg.norm)] = (end, loss)
     return outcomes, bn_findings(ends)
 
 

@@ -225,6 +225,12 @@ class ModelConfig:
         prefix = "preact-" if self.block == "preact" else ""
         return f"{prefix}{'ResNet' if self.residual else 'plain'}-{self.depth}"
 
+    @property
+    def twin(self) -> str:
+        """Which of the twins this net is, "residual" or "plain": what the pages colour and group
+        nets by. VGG has no shortcuts, so it is plain whatever `residual` says."""
+        return "residual" if self.residual and self.family != "vgg" else "plain"
+
     def to_dict(self) -> dict:
         out = dataclasses.asdict(self)
         out["stages"] = list(self.stages)
