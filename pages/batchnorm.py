@@ -2,7 +2,6 @@
 activations look with and without BN, at initialisation and after training, and the two trained
 side by side."""
 
-import time
 
 import numpy as np
 import plotly.graph_objects as go
@@ -10,7 +9,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from resnet_core import ModelConfig, analysis, bn_demo, experiments
-from ui import charts, costs, guard, guarded, keep, label_of, presets, runs, style, t, terms
+from ui import charts, costs, experiment_panel, guard, guarded, keep, label_of, presets, runs, style, t, terms
 
 presets.apply("batchnorm")
 st.title(t("page.batchnorm.title"))
@@ -187,18 +186,12 @@ def shrink_reading(depth: int) -> str:
 
 TRAIN_DEPTHS = [8, 14, 20, 32, 56]
 TRAIN_STEPS = [50, 100, 200, 300, 600]
-GROUP = "batchnorm"
-RUN_IDS = "batchnorm_run_ids"    # session key (not a widget): this user's latest experiment
-
-
-def kind_norm(info) -> tuple[str, str]:
-    return ("residual" if info.model_cfg.residual else "plain"), info.model_cfg.norm
 
 
 def curves_of(views, metric: str) -> list:
     out = []
     for v in views:
-        kind, norm = kind_norm(v.info)
+        kind, norm = v.info.model_cfg.twin, v.info.model_cfg.norm
         x, y = (v.steps.step, v.steps.loss) if metric == "loss" else (v.evals.step, v.evals.test_acc)
         out.append(charts.Curve(terms.net_label(v.info.label), kind, x, y, shade=1 if norm == "batch" else 0,
                                 dash="solid" if norm == "batch" else "dash", markers=metric != "loss"))
@@ -213,7 +206,7 @@ def recorded_stats(views) -> tuple[list[Entry], int]:
         cols = runs.store().stats(v.id)
         if not cols.step:
             continue
-        kind, norm = kind_norm(v.info)
+        kind, norm = v.info.model_cfg.twin, v.info.model_cfg.norm
         prof = bn_demo.LayerProfile(cols.names, cols.mean[-1], cols.std[-1], cols.zero_frac[-1], [])
         entries.append((terms.net_label(v.info.label), kind, norm, prof))
         steps.append(cols.step[-1])
@@ -221,15 +214,8 @@ def recorded_stats(views) -> tuple[list[Entry], int]:
 
 
 def draw_runs(views) -> None:
-    runs.progress_rows(views, "batchnorm")
-    left, right = st.columns(2)
-    key = runs.views_key(views)   # unchanged runs: reuse the figures instead of rebuilding each tick
-    loss_fig = runs.cached_figure(("batchnorm-loss",) + key, lambda: charts.curves(
-        curves_of(views, "loss"), y_title=t("batchnorm.train.loss_axis"), log_y=True, revision="batchnorm_loss"))
-    acc_fig = runs.cached_figure(("batchnorm-acc",) + key, lambda: charts.curves(
-        curves_of(views, "acc"), y_title=t("batchnorm.train.acc_axis"), y_range=(0, 1.02), revision="batchnorm_acc"))
-    runs.show_figure(left, loss_fig, config=NO_BAR, key="batchnorm_loss_chart")
-    runs.show_figure(right, acc_fig, config=NO_BAR, key="batchnorm_acc_chart")
+    experiment_panel.loss_and_accuracy("batchnorm", views, curves_of)
+    key = runs.views_key(views)
     entries, step = recorded_stats(views)
     if entries:
         st.markdown(t("batchnorm.train.stats", step=step))
@@ -251,12 +237,18 @@ def after_training(views) -> None:
     st.subheader(t("batchnorm.after.title"))
     st.markdown(t("batchnorm.after.intro", n=PROFILE_IMAGES))
     db = str(runs.store().path)
-    entries = [(terms.net_label(v.info.label), *kind_norm(v.info), trained_profile(v.id, db)) for v in done]
+    entries = [(terms.net_label(v.info.label), v.info.model_cfg.twin, v.info.model_cfg.norm, trained_profile(v.id, db)) for v in done]
     st.plotly_chart(std_chart(entries, t("batchnorm.axis.std")), config=NO_BAR, key="batchnorm_after_std")
     layer_details(entries, "batchnorm_after_layer")
     missing = [terms.net_label(v.info.label) for v in views if not v.info.has_checkpoint]
     if missing:
         st.caption(t("batchnorm.after.missing", runs=", ".join(missing)))
+
+
+def planned(depth: int, steps: int, kinds: list[str] | None) -> list:
+    """The BatchNorm experiment's runs for the kinds of net picked (plain, residual or both)."""
+    return [run for run in experiments.bn_configs(DATASET, depth=depth, steps=steps)
+            if run[1].twin in (kinds or [])]
 
 
 def training() -> None:
@@ -269,22 +261,9 @@ def training() -> None:
                                  **keep("batchnorm_train_kinds"))
     depth = c2.select_slider(t("batchnorm.train.depth"), TRAIN_DEPTHS, 20, **keep("batchnorm_train_depth"))
     steps = c3.select_slider(t("batchnorm.train.steps"), TRAIN_STEPS, 300, **keep("batchnorm_train_steps"))
-    costs.line([run for run in experiments.bn_configs(DATASET, depth=depth, steps=steps)
-                if ("residual" if run[1].residual else "plain") in (kinds or [])])
-    ids = runs.latest_experiment(GROUP, RUN_IDS)
-    # One experiment per user at a time: a classroom shares one trainer.
-    busy = runs.any_active(ids)
-    if st.button(t("batchnorm.train.start"), key="batchnorm_train", type="primary", icon=":material/play_arrow:",
-                 disabled=busy, help=t("batchnorm.train.busy") if busy else None):
-        planned = [run for run in experiments.bn_configs(DATASET, depth=depth, steps=steps)
-                   if ("residual" if run[1].residual else "plain") in (kinds or [])]
-        if not planned:
-            st.warning(t("batchnorm.train.pick_kind"), icon=":material/tune:")
-        else:
-            new = runs.submit(planned, group=f"{GROUP}-{time.strftime('%Y%m%d-%H%M%S')}-{runs.owner()}")
-            if new:
-                st.session_state[RUN_IDS] = new
-                st.rerun()   # redraw the button as busy
+    costs.line(planned(depth, steps, kinds))
+    ids, busy = experiment_panel.start("batchnorm", lambda: planned(depth, steps, kinds),
+                                       nothing_planned=t("batchnorm.train.pick_kind"))
     if not ids:
         st.caption(t("batchnorm.train.none_yet"))
         return
@@ -296,18 +275,15 @@ def training() -> None:
 
 
 def measured_reading(views) -> None:
-    """What these runs showed, net by net, and only the readings they support."""
-    ends, lines = {}, []
-    for v in views:
-        i = v.info
-        end = analysis.outcome(i.status, i.final_train_loss if i.final_train_loss is not None else float("nan"),
-                               i.model_cfg.num_classes)
-        ends[kind_norm(i)] = (end, i.final_train_loss)
-        loss = "–" if i.final_train_loss is None else f"{i.final_train_loss:.3f}"
-        lines.append(t("batchnorm.train.row", net=terms.net_label(i.label), loss=loss,
-                       outcome=t(f"batchnorm.outcome.{end}")))
+    """What these runs showed, net by net, and only the readings they support (analysis.bn_reading,
+    the same verdict the CLI's bn experiment prints)."""
+    infos = [v.info for v in views]
+    outcomes, findings = analysis.bn_reading([(i.model_cfg, i.status, i.final_train_loss) for i in infos])
+    lines = [t("batchnorm.train.row", net=terms.net_label(i.label),
+               loss="–" if i.final_train_loss is None else f"{i.final_train_loss:.3f}",
+               outcome=t(f"batchnorm.outcome.{end}")) for i, end in zip(infos, outcomes)]
     st.markdown(t("batchnorm.train.measured") + "\n\n" + "\n".join(f"- {line}" for line in lines))
-    for code in analysis.bn_findings(ends):
+    for code in findings:
         st.markdown(t(f"batchnorm.finding.{code}"))
     st.caption(t("batchnorm.train.try_56"))
 

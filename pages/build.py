@@ -159,17 +159,13 @@ def start(cfg: ModelConfig, train_cfg: TrainConfig) -> None:
             st.toast(t("build.queued", label=cfg.kind), icon=":material/play_arrow:")
 
 
-def kind_of(info) -> str:
-    return "residual" if info.model_cfg.residual and info.model_cfg.family != "vgg" else "plain"
-
-
 def draw(views: list) -> None:
     runs.progress_rows(views, "build")
-    shades = charts.assign_shades([(kind_of(v.info), v.info.model_cfg.depth) for v in views])
+    shades = charts.assign_shades([(v.info.model_cfg.twin, v.info.model_cfg.depth) for v in views])
     loss, acc = [], []
     for v, shade in zip(views, shades):
         name = f"#{v.id} {v.info.label}"
-        kind = kind_of(v.info)
+        kind = v.info.model_cfg.twin
         loss.append(charts.Curve(name, kind, v.steps.step, v.steps.loss, shade=shade))
         acc.append(charts.Curve(name, kind, v.steps.step, [100 * a for a in v.steps.acc], shade=shade, group=name))
         if v.evals.step:
@@ -195,7 +191,7 @@ def comparison(views: list) -> list[dict]:
     for v in views:
         i = v.info
         rows.append({t("build.col.run"): f"#{i.id}", t("build.col.net"): i.label,
-                     t("build.col.kind"): t(f"kind.{kind_of(i)}"),
+                     t("build.col.kind"): t(f"kind.{i.model_cfg.twin}"),
                      t("unit.params"): style.fmt_si(describe(i.model_cfg).params),
                      t("build.col.status"): runs.status_text(v),
                      t("build.col.steps"): f"{i.steps_done}/{i.total_steps or i.train_cfg.steps}",

@@ -81,16 +81,12 @@ def set_label(infos: list) -> str:
              dataset=t(f"degradation.datasets.{first.train_cfg.dataset}"), steps=first.train_cfg.steps)
 
 
-def kind_of(info) -> str:
-    return "residual" if info.model_cfg.residual else "plain"
-
-
 def draw(views: list) -> None:
     runs.progress_rows(views, "degradation")
-    shades = charts.assign_shades([(kind_of(v.info), v.info.model_cfg.depth) for v in views])
+    shades = charts.assign_shades([(v.info.model_cfg.twin, v.info.model_cfg.depth) for v in views])
     loss, err = [], []
     for v, shade in zip(views, shades):
-        name, kind = terms.net_label(net_name(v.info.label)), kind_of(v.info)
+        name, kind = terms.net_label(net_name(v.info.label)), v.info.model_cfg.twin
         width = 3.5 if v.info.model_cfg.depth >= 56 else 2.2
         loss.append(charts.Curve(name, kind, v.steps.step, v.steps.loss, shade=shade, width=width))
         err.append(charts.Curve(name, kind, v.steps.step, [100 * (1 - a) for a in v.steps.acc], shade=shade,
@@ -142,12 +138,9 @@ def ordering(by_net: dict) -> list[tuple[bool, str]]:
     if verdict is None:
         return []
     loss = {net: by_net[net].final_train_loss for net in NETS}
-    pairs = [("plain_deeper_worse", "plain-56", "plain-20"),
-             ("residual_deeper_not_worse", "ResNet-56", "ResNet-20"),
-             ("residual_beats_plain", "ResNet-56", "plain-56")]
     return [(verdict[code], t(f"degradation.check.{code}.{'yes' if verdict[code] else 'no'}",
                               a=f"{loss[a]:.3f}", b=f"{loss[b]:.3f}"))
-            for code, a, b in pairs]
+            for code, (a, b) in experiments.DEGRADATION_PAIRS.items()]
 
 
 def explanation() -> None:

@@ -20,7 +20,6 @@ st.markdown(t("gradients.lead"))
 
 DEPTHS = [8, 11, 14, 20, 29, 32, 44, 56, 110]   # 6n+2 for basic/pre-act, 9n+2 for bottleneck
 PROBE_SIZE, PROBE_BATCH = 16, 16   # random 16x16 images: the same picture as 32x32, four times faster
-VANISH, GROW = analysis.VANISH, analysis.GROW   # input-side / output-side ratios: vanishing, growing
 GROUP = "gradients"
 # One click to each setting worth seeing (bench/bench_probes.py measured all three).
 SCENARIOS = {
@@ -40,22 +39,9 @@ def probe(cfg: ModelConfig, seed: int) -> dict:
     return dict(names=names, norms=norms, blocks=gains.names, gains=gains.gains, end_to_end=gains.end_to_end)
 
 
-def input_output_ratio(names: list[str], norms: np.ndarray) -> float:
-    """Geometric mean of the first three main-path layers' norms over the last three convs'
-    (the FC head left out): below 1e-3 the gradient has all but vanished at the input."""
-    convs = np.array([n for name, n in zip(names, norms) if ".shortcut" not in name and not name.startswith("head")])
-    logs = np.log(np.maximum(convs, np.finfo(np.float64).tiny))
-    return float(np.exp(logs[:3].mean() - logs[-3:].mean()))
-
-
 def verdict(ratio: float, zeros: int) -> str:
-    if zeros:
-        return t("gradients.verdict.zero", n=zeros)
-    if ratio < VANISH:
-        return t("gradients.verdict.vanish", ratio=style.fmt_ratio(ratio))
-    if ratio > GROW:
-        return t("gradients.verdict.grow", ratio=style.fmt_ratio(ratio))
-    return t("gradients.verdict.within", ratio=style.fmt_ratio(ratio))
+    code = analysis.gradient_verdict(ratio, zeros)
+    return t(f"gradients.verdict.{code}", n=zeros, ratio=style.fmt_ratio(ratio))
 
 
 def use_scenario(code: str) -> None:
@@ -93,7 +79,7 @@ def at_init() -> None:
     twins = {"plain": cfg.replace(residual=False), "residual": cfg}
     with st.spinner(t("gradients.measuring")):
         results = {kind: probe(c, seed) for kind, c in twins.items()}
-    ratios = {k: input_output_ratio(r["names"], r["norms"]) for k, r in results.items()}
+    ratios = {k: analysis.input_output_ratio(r["names"], r["norms"]) for k, r in results.items()}
     zeros = {k: int((np.asarray(r["norms"]) == 0).sum()) for k, r in results.items()}
 
     cols = st.columns(2)
@@ -220,7 +206,7 @@ def draw_live(views: list, at_step: int) -> None:
     cols = st.columns(len(data))
     profiles, shown = [], []
     for col, (v, steps, names, matrix) in zip(cols, data):
-        kind = "residual" if v.info.model_cfg.residual else "plain"
+        kind = v.info.model_cfg.twin
         # One heatmap per change of the run for the whole class, not one per viewer and tick.
         heat = runs.cached_figure(
             ("gradients-heat", v.id, v.info.status, steps[-1] if steps else 0, zrange, v.info.label, lang()),

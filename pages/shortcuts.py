@@ -2,14 +2,13 @@
 everywhere (He et al. 2015, section 3.3). Their diagrams, what each costs on a chosen net, the
 three trained side by side, and the paper's Table 3 beside them."""
 
-import time
 
 import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
 from resnet_core import experiments, flops
-from ui import charts, costs, guard, guarded, keep, label_of, presets, runs, style, t, terms
+from ui import charts, costs, experiment_panel, guard, guarded, keep, label_of, presets, runs, style, t, terms
 
 presets.apply("shortcuts")
 st.title(t("page.shortcuts.title"))
@@ -181,8 +180,6 @@ def paper() -> None:
 
 TRAIN_DEPTHS = [8, 14, 20, 32, 56]
 TRAIN_STEPS = [50, 100, 200, 300, 600]
-GROUP = "shortcuts"
-RUN_IDS = "shortcuts_run_ids"    # session key (not a widget): this user's latest experiment
 
 
 def option_of(label: str) -> str:
@@ -220,15 +217,7 @@ def results_table(views) -> None:
 
 
 def draw_runs(views) -> None:
-    runs.progress_rows(views, "shortcuts")
-    left, right = st.columns(2)
-    key = runs.views_key(views)   # unchanged runs: reuse the figures instead of rebuilding each tick
-    loss_fig = runs.cached_figure(("shortcuts-loss",) + key, lambda: charts.curves(
-        curves_of(views, "loss"), y_title=t("shortcuts.train.loss_axis"), log_y=True, revision="shortcuts_loss"))
-    acc_fig = runs.cached_figure(("shortcuts-acc",) + key, lambda: charts.curves(
-        curves_of(views, "acc"), y_title=t("shortcuts.train.acc_axis"), y_range=(0, 1.02), revision="shortcuts_acc"))
-    runs.show_figure(left, loss_fig, config=NO_BAR, key="shortcuts_loss_chart")
-    runs.show_figure(right, acc_fig, config=NO_BAR, key="shortcuts_acc_chart")
+    experiment_panel.loss_and_accuracy("shortcuts", views, curves_of)
     if views and not any(v.active for v in views):
         results_table(views)
         st.info(t("shortcuts.train.honest"), icon=":material/info:")
@@ -241,16 +230,8 @@ def training() -> None:
     depth = c1.select_slider(t("shortcuts.train.depth"), TRAIN_DEPTHS, 20, **keep("shortcuts_train_depth"))
     steps = c2.select_slider(t("shortcuts.train.steps"), TRAIN_STEPS, 300, **keep("shortcuts_train_steps"))
     costs.line(experiments.shortcut_configs("digits", depth=depth, steps=steps))
-    ids = runs.latest_experiment(GROUP, RUN_IDS)
-    # One experiment per user at a time: a classroom shares one trainer.
-    busy = runs.any_active(ids)
-    if c3.button(t("shortcuts.train.start"), key="shortcuts_train", type="primary", icon=":material/play_arrow:",
-                 disabled=busy, help=t("shortcuts.train.busy") if busy else None):
-        planned = experiments.shortcut_configs("digits", depth=depth, steps=steps)
-        new = runs.submit(planned, group=f"{GROUP}-{time.strftime('%Y%m%d-%H%M%S')}-{runs.owner()}")
-        if new:
-            st.session_state[RUN_IDS] = new
-            st.rerun()   # redraw the button as busy
+    ids, _ = experiment_panel.start("shortcuts", lambda: experiments.shortcut_configs("digits", depth=depth, steps=steps),
+                                    place=c3)
     if ids:
         runs.live_runs(ids, guarded(draw_runs))
     else:

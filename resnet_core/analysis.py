@@ -147,6 +147,19 @@ def outcome(status: str, final_loss: float, classes: int) -> str:
     return "stuck" if final_loss > 0.8 * np.log(classes) else "learned"
 
 
+def bn_reading(nets: list[tuple[ModelConfig, str, float | None]]) -> tuple[list[str], list[str]]:
+    """The BatchNorm experiment's verdict on finished runs, each given as (model config, status,
+    final training loss or None): each net's outcome, in the order given, and the findings
+    (bn_findings) they support. The page and the CLI both say exactly this."""
+    ends, outcomes = {}, []
+    for cfg, status, loss in nets:
+        loss = float("nan") if loss is None else loss
+        end = outcome(status, loss, cfg.num_classes)
+        outcomes.append(end)
+        ends[(cfg.twin, cfg.norm)] = (end, loss)
+    return outcomes, bn_findings(ends)
+
+
 def bn_findings(ends: dict[tuple[str, str], tuple[str, float]]) -> list[str]:
     """Which of the page's readings the runs support. `ends` maps (kind, norm) -- kind "plain"
     or "residual", norm "batch" or "none" -- to (outcome, final training loss)."""
@@ -187,6 +200,18 @@ def gradient_reading(cfg: ModelConfig, plain_ratio: float, residual_ratio: float
     if cfg.activation in RELU_LIKE and cfg.init == "he":
         return "he"
     return "other"
+
+
+def gradient_verdict(ratio: float, zeros: int) -> str:
+    """What one net's measured gradient says: "zero" when some layers got no gradient at all,
+    else "vanish" (input side below VANISH of the output side), "grow" (above GROW) or "within"."""
+    if zeros:
+        return "zero"
+    if ratio < VANISH:
+        return "vanish"
+    if ratio > GROW:
+        return "grow"
+    return "within"
 
 
 def input_output_ratio(names: list[str], norms: np.ndarray) -> float:

@@ -16,8 +16,8 @@ import math
 import time
 
 from . import cli_analysis, cli_backend
-from .config import (DATASETS, DEVICES, OPTIMIZERS, SCHEDULES, SHORTCUTS, ConfigError, TrainConfig,
-                     arch_config)
+from .architectures import arch_config
+from .config import DATASETS, DEVICES, OPTIMIZERS, SCHEDULES, SHORTCUTS, ConfigError, TrainConfig
 
 EXPERIMENT_NAMES = ("degradation", "shortcuts", "bn") + cli_analysis.ANALYSES
 
@@ -186,7 +186,7 @@ def _guarded(store, run_id, fn):
 def run_experiment_cmd(args: argparse.Namespace) -> int:
     if args.name in cli_analysis.ANALYSES:
         return cli_analysis.run(args, _store, _guarded)
-    from .experiments import EXPERIMENTS, ExperimentRow, degradation_verdict, run_experiment
+    from .experiments import EXPERIMENTS, ExperimentRow, bn_verdict, degradation_verdict, run_experiment
 
     runs = EXPERIMENTS[args.name](args.dataset, steps=args.steps, seed=args.seed, device=args.device,
                                   data_dir=args.data_dir, width=args.width)
@@ -217,6 +217,9 @@ def run_experiment_cmd(args: argparse.Namespace) -> int:
     verdict = degradation_verdict(rows) if args.name == "degradation" else None
     if verdict is not None:
         data["ordering"] = verdict
+    findings = bn_verdict(rows, runs) if args.name == "bn" else None
+    if findings is not None:
+        data.update(findings)   # "outcomes" and "findings", as the BatchNorm page reads the runs
     if args.json:
         print(json.dumps(data))
         return 0
@@ -229,5 +232,8 @@ def run_experiment_cmd(args: argparse.Namespace) -> int:
           + (f"; group {group} in {store.path}" if store else ""))
     if verdict is not None:
         print(verdict["summary"])
+    if findings is not None:
+        print("outcomes: " + ", ".join(f"{name} {end}" for name, end in findings["outcomes"].items()))
+        print("findings: " + (", ".join(findings["findings"]) or "none"))
     return 0
 

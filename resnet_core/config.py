@@ -11,7 +11,9 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import messages
+from .messages import ConfigError
+
+__all__ = ["ConfigError", "ModelConfig", "TrainConfig"]   # ConfigError lives in resnet_core.messages
 
 FAMILIES = ("cifar", "imagenet", "custom", "vgg")
 BLOCKS = ("basic", "bottleneck", "preact")
@@ -46,26 +48,6 @@ DATASETS = ("digits", "shapes", "mnist", "fashion_mnist", "cifar10")
 OPTIMIZERS = ("sgd", "adam")
 SCHEDULES = ("step", "cosine", "constant")
 DEVICES = ("auto", "cpu", "cuda")
-
-
-class ConfigError(ValueError):
-    """A configuration that cannot be built; the message says what is allowed.
-
-    ``str(err)`` is English (the CLI prints it). ``err.code`` and ``err.params`` name the reason
-    and its values (resnet_core.messages), so the app can say it in the reader's language:
-    ``ConfigError(code="range", name="steps", low=1, high=10, value=0)``, or a finished
-    sentence written from one of the templates, whose code is then read back from it.
-    """
-
-    def __init__(self, message: str = "", *, code: str | None = None, **params: Any) -> None:
-        if code is not None:
-            message = messages.message(code, **params)
-            params = {k: str(v) for k, v in params.items()}
-        else:
-            code, params = messages.identify(message) or ("", {})
-        super().__init__(message)
-        self.code = code          # "" when the sentence matches no template
-        self.params = params
 
 
 def _one_of(name: str, value: Any, allowed: tuple) -> None:
@@ -243,6 +225,12 @@ class ModelConfig:
         prefix = "preact-" if self.block == "preact" else ""
         return f"{prefix}{'ResNet' if self.residual else 'plain'}-{self.depth}"
 
+    @property
+    def twin(self) -> str:
+        """Which of the twins this net is, "residual" or "plain": what the pages colour and group
+        nets by. VGG has no shortcuts, so it is plain whatever `residual` says."""
+        return "residual" if self.residual and self.family != "vgg" else "plain"
+
     def to_dict(self) -> dict:
         out = dataclasses.asdict(self)
         out["stages"] = list(self.stages)
@@ -318,32 +306,3 @@ class TrainConfig:
 
     def replace(self, **changes: Any) -> "TrainConfig":
         return dataclasses.replace(self, **changes)
-
-
-def arch_config(arch: str, *, plain: bool = False, **overrides: Any) -> ModelConfig:
-    """The ModelConfig of a named architecture (resnet20..1202, resnet18..152, vgg11..19).
-
-    CIFAR names default to 32x32, 10 classes, option A (paper section 4.2); ImageNet names to
-    224x224, 1000 classes, option B (paper Table 3's choice for the deeper nets).
-    """
-    name = arch.strip().lower()
-    if name.startswith("plain"):
-        name, plain = "resnet" + name[len("plain"):], True
-    number = name[len("resnet"):] if name.startswith("resnet") else name[len("vgg"):]
-    if not (name.startswith(("resnet", "vgg")) and number.isdigit()):
-        raise ConfigError(
-            f"unknown architecture {arch!r}: use resnet20, 32, 44, 56, 110, 1202 (CIFAR), "
-            "resnet18, 34, 50, 101, 152 (ImageNet) or vgg19")
-    depth = int(number)
-    if name.startswith("vgg"):
-        base = dict(family="vgg", depth=depth, input_size=224, num_classes=1000, head="flatten", norm="none")
-    elif depth in IMAGENET_STAGES:
-        block = "bottleneck" if depth in IMAGENET_BOTTLENECK_DEPTHS else "basic"
-        base = dict(family="imagenet", depth=depth, block=block, base_width=64, shortcut="B",
-                    input_size=224, num_classes=1000)
-    else:
-        base = dict(family="cifar", depth=depth, base_width=16, shortcut="A",
-                    input_size=32, num_classes=10)
-    base["residual"] = not plain
-    base.update(overrides)
-    return ModelConfig(**base)

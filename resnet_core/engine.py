@@ -27,6 +27,7 @@ from .data import Dataset, augment_batch, check_compatible, load_dataset
 from .hooks import eval_mode
 from .models import build_model
 from .recorders import ActivationRecorder, GradNormRecorder
+from .sinks import Sink, sink_for
 
 EVAL_SUBSET = 4096   # held-out images used for the evaluations during training; the last uses all
 # Intra-op threads on the CPU. One is fastest for these small nets on two cores: whenever anything
@@ -75,7 +76,7 @@ class TrainResult:
     layer_names: list[str]
     stat_names: list[str]
     error: str = ""
-    history: list[StepRecord] = field(default_factory=list)   # kept only when no store is given
+    history: list[StepRecord] = field(default_factory=list)   # filled by a MemorySink only
     evals: list[EvalRecord] = field(default_factory=list)
     stats: list[StatsRecord] = field(default_factory=list)
 
@@ -209,36 +210,31 @@ def _setup(model_cfg: ModelConfig, train_cfg: TrainConfig, device: torch.device)
 def train(model_cfg: ModelConfig, train_cfg: TrainConfig, *,
           on_step: Callable[[StepRecord], None] | None = None,
           should_stop: Callable[[], bool] | None = None,
-          store=None, run_id: int | None = None) -> TrainResult:
-    """Train one net. With `store` and `run_id`, metrics go to the run store in small batches
-    (visible within a quarter of a second) and a finished run leaves a checkpoint; without,
-    they come back in the result's history."""
-    from .store_writer import StoreWriter   # local: the store is optional for notebook use
-
+          store=None, run_id: int | None = None, sink: Sink | None = None) -> TrainResult:
+    """Train one net. Its metrics go to `sink`; by default, with `store` and `run_id`, to the run
+    store in small batches (visible within a quarter of a second, and a finished run leaves a
+    checkpoint), and without them back on the result's history."""
     started = time.perf_counter()
     check_compatible(model_cfg, train_cfg)
     device = resolve_device(train_cfg.device)
     if device.type == "cpu":
         # Denormals make CPU maths crawl as weights decay toward zero; flushing them costs nothing.
         torch.set_flush_denormal(True)
-    writer = StoreWriter(store, run_id) if store is not None and run_id is not None else None
+    sink = sink if sink is not None else sink_for(store, run_id)
     try:
         with cpu_threads(device):
             run = _setup(model_cfg, train_cfg, device)
-            if writer:
-                writer.start(device=str(device), layer_names=run.grads.names, stat_names=run.acts.names,
-                             total_steps=run.total)
-            result = _loop(run, train_cfg, writer, on_step, should_stop)
+            sink.start(device=str(device), layer_names=run.grads.names, stat_names=run.acts.names,
+                       total_steps=run.total)
+            result = _loop(run, train_cfg, sink, on_step, should_stop)
         result.seconds = time.perf_counter() - started
-        if writer:
-            writer.finish(result)
+        sink.finish(result)
         return result
     finally:
-        if writer:
-            writer.close()
+        sink.close()
 
 
-def _loop(run: _Setup, cfg: TrainConfig, writer, on_step, should_stop) -> TrainResult:
+def _loop(run: _Setup, cfg: TrainConfig, sink: Sink, on_step, should_stop) -> TrainResult:
     ds, model, opt, gpu, total = run.ds, run.model, run.opt, run.gpu, run.total
     batches = _Batches(ds, cfg.batch_size, run.gen)
     pad, fill = augment_pad(ds.size), ds.pad_value
@@ -247,7 +243,6 @@ def _loop(run: _Setup, cfg: TrainConfig, writer, on_step, should_stop) -> TrainR
     x_eval, y_eval = ds.x_test[eval_ix], ds.y_test[eval_ix]
     tail = max(1, math.ceil(total / 10))
     recent_loss, recent_acc = deque(maxlen=tail), deque(maxlen=tail)
-    history, evals, stats = [], [], []
     status, error, step = "finished", "", 0
     model.train()
     loop_start = time.perf_counter()
@@ -282,27 +277,23 @@ def _loop(run: _Setup, cfg: TrainConfig, writer, on_step, should_stop) -> TrainR
         rec = StepRecord(step, values[0], values[1], lr, values[2:], time.perf_counter() - loop_start, total)
         recent_loss.append(rec.loss)
         recent_acc.append(rec.acc)
-        writer.step(rec) if writer else history.append(rec)
+        sink.step(rec)
         if cap is not None and cap.stats is not None:
-            st = StatsRecord(step, cap.stats.tolist())
-            writer.stats(st) if writer else stats.append(st)
+            sink.stats(StatsRecord(step, cap.stats.tolist()))
         if step % cfg.eval_every == 0 and step < total:
-            ev = EvalRecord(step, *evaluate(run.step_model, x_eval, y_eval, autocast=gpu))
-            writer.eval(ev) if writer else evals.append(ev)
+            sink.eval(EvalRecord(step, *evaluate(run.step_model, x_eval, y_eval, autocast=gpu)))
         if on_step is not None:
             on_step(rec)
 
     test_loss = test_acc = float("nan")
     if status != "diverged" and step > 0:
         test_loss, test_acc = evaluate(model, ds.x_test, ds.y_test, autocast=gpu)
-        ev = EvalRecord(step, test_loss, test_acc)
-        writer.eval(ev) if writer else evals.append(ev)
+        sink.eval(EvalRecord(step, test_loss, test_acc))
     model.eval()
     return TrainResult(
         final_train_loss=_mean(recent_loss), final_train_acc=_mean(recent_acc), test_acc=test_acc,
         test_loss=test_loss, steps_done=step, total_steps=total, status=status, seconds=0.0, model=model,
-        device=str(ds.y_train.device), layer_names=run.grads.names, stat_names=run.acts.names, error=error,
-        history=history, evals=evals, stats=stats)
+        device=str(ds.y_train.device), layer_names=run.grads.names, stat_names=run.acts.names, error=error)
 
 
 def _mean(values) -> float:

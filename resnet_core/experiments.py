@@ -12,7 +12,8 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from .config import ModelConfig, TrainConfig, arch_config
+from .architectures import arch_config
+from .config import ModelConfig, TrainConfig
 from .data import dataset_info
 
 # Input side per dataset. Digits stay at their native 8x8 (upsampling adds pixels, not
@@ -93,6 +94,12 @@ class ExperimentRow:
     seconds: float
 
 
+# Each ordering check of degradation_verdict, and the nets whose final losses it compares.
+DEGRADATION_PAIRS = {"plain_deeper_worse": ("plain-56", "plain-20"),
+                     "residual_deeper_not_worse": ("ResNet-56", "ResNet-20"),
+                     "residual_beats_plain": ("ResNet-56", "plain-56")}
+
+
 def degradation_verdict(rows: list[ExperimentRow]) -> dict | None:
     """Does the paper's ordering (Figure 6) show in final training losses? None unless the four
     degradation nets all finished."""
@@ -114,6 +121,16 @@ def degradation_verdict(rows: list[ExperimentRow]) -> dict | None:
                + ("the paper's ordering (deeper plain worse, deeper residual not)." if shown
                   else "the paper's ordering did not fully appear this time (try more steps or another seed)."))
     return {**checks, "shown": shown, "summary": summary}
+
+
+def bn_verdict(rows: list[ExperimentRow], runs: list[tuple[str, ModelConfig, TrainConfig]]) -> dict:
+    """The BatchNorm experiment's verdict, as its page shows it (analysis.bn_reading): each net's
+    outcome by name ("learned", "stuck", "diverged" or "unfinished") and the findings supported."""
+    from .analysis import bn_reading   # local: analysis pulls in the probes' hooks
+
+    cfg = {label: m for label, m, _ in runs}
+    outcomes, findings = bn_reading([(cfg[r.name], r.status, r.final_train_loss) for r in rows])
+    return {"outcomes": {r.name: end for r, end in zip(rows, outcomes)}, "findings": findings}
 
 
 def run_experiment(runs: list[tuple[str, ModelConfig, TrainConfig]], *, store=None, group: str = "",

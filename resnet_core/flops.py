@@ -18,7 +18,8 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from .config import ConfigError, ModelConfig, arch_config
+from .architectures import arch_config
+from .config import ConfigError, ModelConfig
 from .hooks import eval_mode, hooked
 from .blocks import ZeroPadShortcut
 from .models import build_model

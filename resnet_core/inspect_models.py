@@ -82,7 +82,7 @@ def twin_member(spec: TwinSpec, residual: bool) -> Trained:
             return Trained(_for_inspection(build_seeded(spec.model_config(residual), spec.seed)), None, 0.0)
         net = twins.load_shipped(spec, residual)
         if net is None:
-            raise NotShipped(f"no shipped checkpoint for {spec} ({twins.kind(residual)})")
+            raise NotShipped(f"no shipped checkpoint for {spec} ({spec.model_config(residual).twin})")
         return Trained(_for_inspection(net.model), net.test_acc, float(net.meta.get("train_seconds", 0.0)))
     return _MODELS.get_or_make(("twin", spec, residual), make)
 

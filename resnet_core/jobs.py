@@ -1,13 +1,11 @@
-"""Background training: a bounded, fair queue in front of an executor that runs the jobs.
+"""Background training: a fair queue (resnet_core.fair_queue) in front of an executor.
 
 A page submits configs and gets a job id (the run's id in the store) at once; the executor's
 workers (by default worker processes, resnet_core.executors) train the jobs and write metrics to
-the store, which the page polls. The queue serves owners in turn: a student's first run never
-waits behind another student's tenth. A full queue, or an owner with too many runs waiting, is
-refused with a clear message; a group of runs is accepted or refused as a whole; a cancelled job
-stops within one step, and only its owner (or the teacher) may cancel it; a job that crashes,
-or whose worker dies, is marked failed while the queue moves on. No Streamlit: the same runner
-serves `streamlit run` and the CLI.
+the store, which the page polls. A group of runs is accepted or refused as a whole; a cancelled
+job stops within one step, and only its owner (or the teacher) may cancel it; a job that
+crashes, or whose worker dies, is marked failed while the queue moves on. No Streamlit: the
+same runner serves `streamlit run` and the CLI.
 """
 
 from __future__ import annotations
@@ -25,6 +23,7 @@ from .config import ModelConfig, TrainConfig
 from .costs import Estimator, RunTooLong, max_run_seconds
 from .data import check_compatible
 from .executors import Control, InProcess, default_executor
+from .fair_queue import FairQueue, OwnerLimit, Paused, QueueFull
 from .store import RunStore
 from .worker import JobSpec
 
@@ -35,22 +34,6 @@ __all__ = ["JobRunner", "Job", "QueueFull", "OwnerLimit", "Paused", "NotOwner", 
 DEFAULT_MAX_QUEUE = 32   # a classroom of 30 each queueing a run, or several 4-net experiments
 DEFAULT_PER_OWNER = 8    # runs one owner may have waiting: two 4-net experiments
 KEEP_ENDED = 500         # ended jobs kept in memory; older ones are read from the store
-
-
-class QueueFull(RuntimeError):
-    """The queue cannot take the submitted runs; nothing was queued."""
-
-
-class OwnerLimit(QueueFull):
-    """This owner already has as many runs waiting as one owner may; nothing was queued."""
-
-
-class Paused(QueueFull):
-    """The teacher has paused new runs; `message` is what the teacher told the class."""
-
-    def __init__(self, message: str):
-        super().__init__(f"new runs are paused: {message}" if message else "new runs are paused")
-        self.message = message
 
 
 class NotOwner(PermissionError):
@@ -84,7 +67,7 @@ class _Entry:
 
 class JobRunner:
     """`submit` / `submit_many` / `submit_task` queue jobs; `executor.slots` dispatcher threads
-    hand them to the executor, owners in turn.
+    hand them to the executor, owners in turn (resnet_core.fair_queue).
 
     `train_fn` replaces the engine's `train` and runs jobs in this process (a test that must
     crash on purpose); `executor` chooses where jobs run (default: worker processes).
@@ -93,25 +76,33 @@ class JobRunner:
     def __init__(self, store: RunStore, max_queue: int = DEFAULT_MAX_QUEUE, device: str = "auto",
                  train_fn: Callable | None = None, executor=None, per_owner: int = DEFAULT_PER_OWNER,
                  max_run_seconds: float | None = None):
-        if max_queue < 1 or per_owner < 1:
-            raise ValueError(f"max_queue and per_owner must be at least 1 (got {max_queue}, {per_owner})")
-        self.store, self.max_queue, self.per_owner, self.device = store, max_queue, per_owner, device
+        self.store, self.device = store, device
+        self._queue = FairQueue(max_queue, per_owner)   # raises on a bad limit before any side effect
         # A run estimated above this many seconds is refused at submit (None: no cap).
         self.max_run_seconds = max_run_seconds
         self.estimator = Estimator(store)
-        self.paused: str | None = None               # the teacher's message while paused
         # Runs a previous process left queued or running will never finish: say so.
         self.interrupted = store.mark_interrupted()
         if executor is None:
             executor = InProcess(train_fn=train_fn) if train_fn is not None else default_executor(device)
         self.executor = executor
         self._lock = threading.Condition()
-        self._queue: list[_Entry] = []               # waiting, in submission order
         self._jobs: dict[int, _Entry] = {}
-        self._served: dict[str, int] = {}            # owner -> turn number of their last start
-        self._turn = 0
         self._closed = False
         self._threads: list[threading.Thread] = []
+
+    @property
+    def max_queue(self) -> int:
+        return self._queue.max_queue
+
+    @property
+    def per_owner(self) -> int:
+        return self._queue.per_owner
+
+    @property
+    def paused(self) -> str | None:
+        """The teacher's message while new runs are paused, else None."""
+        return self._queue.paused
 
     # --- submitting ---------------------------------------------------------------------
 
@@ -154,24 +145,13 @@ class JobRunner:
         with self._lock:
             if self._closed:
                 raise RuntimeError("the job runner has been shut down")
-            if self.paused is not None:
-                raise Paused(self.paused)
-            waiting = len(self._queue)
-            if waiting + count > self.max_queue:
-                raise QueueFull(
-                    f"the training queue is full ({waiting} of {self.max_queue} places taken, "
-                    f"{count} asked for): try again when a run has finished")
-            mine = sum(1 for e in self._queue if e.owner == owner)
-            if owner and mine + count > self.per_owner:
-                raise OwnerLimit(
-                    f"you already have {mine} runs waiting and may have {self.per_owner} at most: "
-                    f"wait for one to start, or stop one")
+            self._queue.admit(count, owner)
             ids = []
             for run_id, label, m, tc, kind, params in create():
                 spec = JobSpec(run_id, str(self.store.path), m, tc, kind, params)
                 entry = _Entry(run_id, spec, owner, label, group)
                 self._jobs[run_id] = entry
-                self._queue.append(entry)
+                self._queue.add(entry)
                 ids.append(run_id)
             self._ensure_threads()
             self._lock.notify_all()
@@ -186,36 +166,13 @@ class JobRunner:
             self._threads.append(thread)
             thread.start()
 
-    # --- fair turns ---------------------------------------------------------------------
-
-    def _order(self) -> list[_Entry]:
-        """The waiting jobs in the order they will start: the owner served longest ago goes
-        first (new owners before anyone served), each owner's own jobs in submission order."""
-        served, pending, order = dict(self._served), list(self._queue), []
-        turn = self._turn
-        while pending:
-            nxt = min(pending, key=lambda e: (served.get(e.owner, -1), e.job_id))
-            pending.remove(nxt)
-            order.append(nxt)
-            turn += 1
-            served[nxt.owner] = turn
-        return order
-
-    def _take_next(self) -> _Entry:
-        entry = self._order()[0]
-        self._queue.remove(entry)
-        self._turn += 1
-        self._served[entry.owner] = self._turn
-        entry.status = "running"
-        return entry
-
     # --- reading ------------------------------------------------------------------------
 
     def job(self, job_id: int) -> Job:
         with self._lock:
             entry = self._jobs.get(job_id)
             if entry is not None and entry.status == "queued":
-                position = next(i + 1 for i, e in enumerate(self._order()) if e is entry)
+                position = self._queue.position(entry)
                 return Job(job_id, "queued", 0, entry.spec.train_cfg.steps, entry.owner, entry.label,
                            entry.group, position)
         info = self.store.get_run(job_id)   # running or ended: the worker writes progress there
@@ -229,7 +186,7 @@ class JobRunner:
 
     def waiting_for(self, owner: str) -> int:
         with self._lock:
-            return sum(1 for e in self._queue if e.owner == owner)
+            return self._queue.waiting_for(owner)
 
     # --- control ------------------------------------------------------------------------
 
@@ -258,16 +215,16 @@ class JobRunner:
         """Refuse new runs (Paused, carrying `message`) until `resume`; queued and running
         runs carry on."""
         with self._lock:
-            self.paused = message
+            self._queue.paused = message
 
     def resume(self) -> None:
         with self._lock:
-            self.paused = None
+            self._queue.paused = None
 
     def clear_queue(self, reason: str = "the teacher cleared the queue") -> int:
         """Cancel every waiting run (running ones carry on); returns how many."""
         with self._lock:
-            waiting, self._queue = self._queue, []
+            waiting = self._queue.clear()
             for entry in waiting:
                 entry.status = "cancelled"
                 self.store.set_status(entry.job_id, "cancelled", reason)
@@ -280,7 +237,7 @@ class JobRunner:
         from .store_archive import archive_and_clear
 
         with self._lock:
-            paused_before, self.paused = self.paused, "a new class is starting"
+            paused_before, self._queue.paused = self._queue.paused, "a new class is starting"
             running = [e for e in self._jobs.values() if e.status == "running"]
         try:
             self.clear_queue("the teacher started a new class")
@@ -294,10 +251,10 @@ class JobRunner:
             with self._lock:
                 path = archive_and_clear(self.store)
                 self._jobs = {i: e for i, e in self._jobs.items() if e.status in ("queued", "running")}
-                self._served, self._turn = {}, 0
+                self._queue.forget_turns()
         finally:
             with self._lock:
-                self.paused = paused_before
+                self._queue.paused = paused_before
         return path
 
     def wait(self, job_id: int, timeout: float | None = None) -> str:
@@ -317,10 +274,9 @@ class JobRunner:
         """Refuse new jobs, cancel the waiting ones, stop the running ones, end the workers."""
         with self._lock:
             self._closed = True
-            for entry in self._queue:
+            for entry in self._queue.clear():
                 entry.status = "cancelled"
                 self.store.set_status(entry.job_id, "cancelled", "the server stopped before it started")
-            self._queue.clear()
             running = [e for e in self._jobs.values() if e.status == "running"]
             self._lock.notify_all()
             threads = list(self._threads)
@@ -342,7 +298,8 @@ class JobRunner:
                     self._lock.wait()
                 if self._closed:
                     return
-                entry = self._take_next()
+                entry = self._queue.take()
+                entry.status = "running"
             self._run(entry)
 
     def _run(self, entry: _Entry) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 # code -> English template. Values are already formatted for display (quotes, lists).
 MESSAGES: dict[str, str] = {
@@ -128,3 +129,23 @@ def identify(text: str) -> tuple[str, dict[str, str]] | None:
         if match:
             return code, match.groupdict()
     return None
+
+
+class ConfigError(ValueError):
+    """A configuration that cannot be built; the message says what is allowed.
+
+    ``str(err)`` is English (the CLI prints it). ``err.code`` and ``err.params`` name the reason
+    and its values (the templates above), so the app can say it in the reader's language:
+    ``ConfigError(code="range", name="steps", low=1, high=10, value=0)``, or a finished
+    sentence written from one of the templates, whose code is then read back from it.
+    """
+
+    def __init__(self, text: str = "", *, code: str | None = None, **params: Any) -> None:
+        if code is not None:
+            text = message(code, **params)
+            params = {k: str(v) for k, v in params.items()}
+        else:
+            code, params = identify(text) or ("", {})
+        super().__init__(text)
+        self.code = code          # "" when the sentence matches no template
+        self.params = params

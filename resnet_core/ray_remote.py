@@ -3,7 +3,7 @@
 A worker on another machine cannot reach the app's SQLite file, so it runs the very same
 `run_job` as the local pool's workers, with a stand-in for the store: every write the engine
 (or an analysis task) makes becomes a message, and the app replays the messages on the real
-store in the same order. The engine's StoreWriter still decides when to write, so the stream is
+store in the same order. The engine's StoreSink still decides when to write, so the stream is
 batched exactly as the local pool's writes are (a quarter of a second, or 500 steps). An
 analysis task reads trained nets; those travel to the worker with the job as a snapshot of their
 run rows and checkpoint bytes.
@@ -36,7 +36,7 @@ class StreamStore:
         self._emit, self._snapshot = emit, snapshot or {}
 
     def start_run(self, run_id: int, **fields) -> None:
-        from .store import library_versions
+        from .provenance import library_versions
 
         # The provenance that matters is the machine that trained, not the app's.
         versions = {**library_versions(), "worker_host": socket.gethostname(), "ray_worker_pid": os.getpid()}

@@ -8,10 +8,8 @@ loss never touches the vectors. WAL lets pages read while the worker writes.
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 import os
-import platform
 import socket
 import sqlite3
 import threading
@@ -25,6 +23,7 @@ from torch import nn
 
 from . import checkpoints
 from .config import ModelConfig, TrainConfig
+from .provenance import library_versions, pid_alive
 from .store_schema import (ADDED_RUN_COLUMNS, RUN_COLUMNS, SCHEMA, EvalColumns, RunInfo, RunNotFound, StatColumns,
                            StepColumns, run_info)
 
@@ -38,33 +37,6 @@ STATUSES = ("queued", "running") + TERMINAL
 def default_db_path() -> Path:
     env = os.environ.get("RESNET_EXPLORER_DB")
     return Path(env).expanduser() if env else Path.home() / ".cache" / "resnet-explorer" / "runs.db"
-
-
-def library_versions() -> dict:
-    out = {"python": platform.python_version(), "torch": torch.__version__,
-           "torchvision": _installed("torchvision"), "numpy": np.__version__,
-           "platform": platform.platform(), "cpus": os.cpu_count(), "threads": torch.get_num_threads()}
-    if torch.cuda.is_available():
-        out["cuda"] = torch.version.cuda
-        out["gpu"] = torch.cuda.get_device_name()
-    return out
-
-
-def _installed(package: str) -> str:
-    try:   # the installed version without importing the package (torchvision takes a second)
-        return importlib.metadata.version(package)
-    except importlib.metadata.PackageNotFoundError:
-        return ""
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:   # e.g. EPERM: exists, someone else's
-        return True
-    return True
 
 
 class RunStore:
@@ -226,7 +198,7 @@ class RunStore:
         host = socket.gethostname()
         rows = self._query("SELECT id, host, pid FROM runs WHERE status IN ('queued', 'running')")
         dead = [rid for rid, h, pid in rows
-                if h == host and pid != os.getpid() and not _pid_alive(pid)]
+                if h == host and pid != os.getpid() and not pid_alive(pid)]
         if dead:
             self._write([("UPDATE runs SET status='interrupted', finished=?, error=? WHERE id=?",
                           [(time.time(), "the process running it stopped", rid) for rid in dead])])

@@ -114,12 +114,8 @@ DEFAULT = TwinSpec()
 SHIPPED = (DEFAULT,)          # the twins whose checkpoints ship in SHIPPED_DIR
 
 
-def kind(residual: bool) -> str:
-    return "residual" if residual else "plain"
-
-
 def shipped_stem(spec: TwinSpec, residual: bool, folder: Path = SHIPPED_DIR) -> Path:
-    return folder / f"{spec.dataset}-{spec.depth}x{spec.width}-{spec.steps}steps-seed{spec.seed}-{kind(residual)}"
+    return folder / f"{spec.dataset}-{spec.depth}x{spec.width}-{spec.steps}steps-seed{spec.seed}-{spec.model_config(residual).twin}"
 
 
 # --- shipped checkpoints ---------------------------------------------------------------------
@@ -194,7 +190,7 @@ def make_shipped(spec: TwinSpec, residual: bool, folder: Path = SHIPPED_DIR) -> 
     shipped.load_state_dict(state, strict=True)
     data = save_safetensors(state, metadata={"format": "pt"})
     meta = {"format": FORMAT, "model_cfg": spec.model_config(residual).to_dict(),
-            "train_cfg": spec.train_config().to_dict(), "twin": kind(residual),
+            "train_cfg": spec.train_config().to_dict(), "twin": spec.model_config(residual).twin,
             "dtype": str(SHIPPED_DTYPE).removeprefix("torch."),
             "test_acc": held_out_accuracy(shipped, spec), "test_acc_float32": result.test_acc,
             "final_train_loss": result.final_train_loss, "train_seconds": round(result.seconds, 2),

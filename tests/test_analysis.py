@@ -91,6 +91,33 @@ def test_bn_findings_only_say_what_the_runs_show():
     assert analysis.outcome("diverged", 0.3, 10) == "diverged" and analysis.outcome("running", 1, 10) == "unfinished"
 
 
+def test_the_gradient_ratio_is_first_convs_over_last_convs():
+    # Six main-path convs; the shortcut projection and the FC head must not count.
+    names = ["stem.conv", "stage1.block0.conv1", "stage1.block0.conv2", "stage2.block0.shortcut.conv",
+             "stage2.block0.conv1", "stage2.block0.conv2", "stage3.block0.conv1", "head.fc"]
+    norms = np.array([1e-4, 4e-4, 2.5e-5, 50.0, 2.0, 0.5, 1.0, 99.0])
+    # geometric means: first three 1e-4, last three 1.0
+    assert analysis.input_output_ratio(names, norms) == pytest.approx(1e-4)
+
+
+@pytest.mark.parametrize("ratio,zeros,expected", [
+    (1e-4, 0, "vanish"), (1e-3, 0, "within"), (1.0, 0, "within"), (1e3, 0, "within"), (2e3, 0, "grow"),
+    (1.0, 3, "zero"),
+])
+def test_the_gradient_verdict_follows_the_thresholds(ratio, zeros, expected):
+    assert analysis.gradient_verdict(ratio, zeros) == expected
+
+
+def test_the_bn_reading_of_runs():
+    plain, res = ModelConfig(residual=False), ModelConfig()
+    nets = [(plain, "finished", 0.05), (plain.replace(norm="none"), "finished", 2.30),
+            (res, "finished", 0.01), (res.replace(norm="none"), "cancelled", 0.5)]
+    outcomes, findings = analysis.bn_reading(nets)
+    assert outcomes == ["learned", "stuck", "learned", "unfinished"]
+    # ln(10) = 2.30: plain without BN is stuck; the residual twin without BN was stopped early.
+    assert findings == ["bn_rescues_plain", "residual_fits_better"]
+
+
 def test_shapes_from_names_match_a_forward_pass():
     """The BatchNorm page reads where the signal shrinks from the profile it already measured;
     the shapes it infers from layer names are the ones a forward pass records."""

@@ -226,3 +226,10 @@ def test_kind_writes_each_net_the_way_the_paper_names_it():
     assert arch_config("resnet20", block="preact").kind == "preact-ResNet-20"
     custom = ModelConfig(family="custom", stages=(2, 2, 2), residual=False)
     assert custom.kind == custom.name == "plain-custom-2x2x2"
+
+
+@pytest.mark.parametrize("arch,plain,expected", [("resnet20", False, "residual"), ("resnet20", True, "plain"),
+                                                 ("resnet50", False, "residual"), ("vgg19", False, "plain")])
+def test_twin_names_plain_or_residual(arch, plain, expected):
+    # VGG has no shortcuts: plain even though its config keeps residual=True.
+    assert arch_config(arch, plain=plain).twin == expected

@@ -201,3 +201,49 @@ def test_evaluate_matches_a_hand_count_and_restores_training_mode():
         logits = reference(x)
     assert loss == pytest.approx(F.cross_entropy(logits, y).item(), rel=1e-5)
     assert acc == pytest.approx((logits.argmax(1) == y).float().mean().item())
+
+
+class ListSink:
+    """A sink that notes every call, to check the engine's side of the interface."""
+
+    def __init__(self):
+        self.calls = []
+
+    def start(self, **run):
+        self.calls.append(("start", run["total_steps"]))
+
+    def step(self, record):
+        self.calls.append(("step", record.step))
+
+    def eval(self, record):
+        self.calls.append(("eval", record.step))
+
+    def stats(self, record):
+        self.calls.append(("stats", record.step))
+
+    def finish(self, result):
+        self.calls.append(("finish", result.status))
+
+    def close(self):
+        self.calls.append(("close",))
+
+
+def test_a_sink_of_ones_own_gets_every_record_in_order():
+    sink = ListSink()
+    result = train(TINY, tiny_train(steps=6), sink=sink)
+    assert sink.calls[0] == ("start", 6) and sink.calls[-2:] == [("finish", "finished"), ("close",)]
+    assert [s for kind, *s in sink.calls if kind == "step"] == [[1], [2], [3], [4], [5], [6]]
+    assert [s for kind, *s in sink.calls if kind == "eval"] == [[5], [6]]
+    assert [s for kind, *s in sink.calls if kind == "stats"] == [[1], [5], [6]]
+    assert result.history == []   # the records went to the sink, not the result
+
+
+def test_a_sink_is_closed_when_the_run_raises():
+    sink = ListSink()
+
+    def stop_by_raising():
+        raise RuntimeError("the page went away")
+
+    with pytest.raises(RuntimeError):
+        train(TINY, tiny_train(steps=6), should_stop=stop_by_raising, sink=sink)
+    assert sink.calls == [("start", 6), ("close",)]

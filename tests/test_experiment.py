@@ -6,8 +6,8 @@ import json
 import pytest
 
 from resnet_core.__main__ import main
-from resnet_core.experiments import (ExperimentRow, bn_configs, degradation_configs, degradation_verdict,
-                                     shortcut_configs)
+from resnet_core.experiments import (ExperimentRow, bn_configs, bn_verdict, degradation_configs,
+                                     degradation_verdict, shortcut_configs)
 from resnet_core.flops import count
 from resnet_core.store import RunStore
 
@@ -48,6 +48,25 @@ def test_verdict_follows_the_stated_rule():
     worse = [row("plain-20", 0.1), row("plain-56", 1.5), row("ResNet-20", 0.01), row("ResNet-56", 0.2)]
     assert not degradation_verdict(worse)["residual_deeper_not_worse"]
     assert degradation_verdict(good[:3] + [row("ResNet-56", 0.0, "diverged")]) is None
+
+
+def test_bn_verdict_names_each_net():
+    runs = bn_configs()
+    rows = [row("plain-20 BN", 0.1), row("plain-20 no BN", 2.0), row("ResNet-20 BN", 0.05),
+            row("ResNet-20 no BN", float("nan"), "diverged")]
+    assert [r.name for r in rows] == [label for label, _, _ in runs]
+    assert bn_verdict(rows, runs) == {
+        "outcomes": {"plain-20 BN": "learned", "plain-20 no BN": "stuck", "ResNet-20 BN": "learned",
+                     "ResNet-20 no BN": "diverged"},
+        "findings": ["bn_rescues_plain", "residual_needs_bn", "residual_fits_better"]}
+
+
+def test_bn_command_prints_the_verdict(capsys):
+    code = main(["experiment", "bn", "--steps", "4", "--width", "4", "--device", "cpu", "--no-store", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and list(out["outcomes"]) == [r["name"] for r in out["runs"]]
+    assert set(out["outcomes"].values()) <= {"learned", "stuck", "diverged"}
+    assert isinstance(out["findings"], list)
 
 
 def test_train_command_prints_the_design_keys(capsys, tmp_path):

@@ -1,20 +1,67 @@
-"""Batches a training run's metrics into the run store.
+"""Where a training run's metrics go: the engine writes every record to a sink and never asks
+which one it is.
 
-One SQLite transaction per step would cost more than a small net's step; one per quarter second
-keeps writes cheap and a live chart at most half a second behind.
+MemorySink keeps the records and hands them back on the result (a notebook, a test, the CLI
+without a store). StoreSink batches them into the run store: one SQLite transaction per step
+would cost more than a small net's step; one per quarter second keeps writes cheap and a live
+chart at most half a second behind.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from typing import Protocol
 
 # RESNET_EXPLORER_FLUSH_SECONDS=0 writes every step (tests that follow a run step by step).
 FLUSH_SECONDS = float(os.environ.get("RESNET_EXPLORER_FLUSH_SECONDS", "0.25"))
 FLUSH_STEPS = 500   # also flush after this many steps, so a fast GPU run does not pile up
 
 
-class StoreWriter:
+class Sink(Protocol):
+    def start(self, *, device: str, layer_names: list[str], stat_names: list[str], total_steps: int) -> None: ...
+    def step(self, record) -> None: ...     # a StepRecord
+    def eval(self, record) -> None: ...     # an EvalRecord
+    def stats(self, record) -> None: ...    # a StatsRecord
+    def finish(self, result) -> None: ...   # the TrainResult, once, when the run ends normally
+    def close(self) -> None: ...            # always, even when the run raised
+
+
+def sink_for(store=None, run_id: int | None = None) -> Sink:
+    """The run store's sink when there is a store and a run to write to, else memory."""
+    if store is not None and run_id is not None:
+        return StoreSink(store, run_id)
+    return MemorySink()
+
+
+class MemorySink:
+    """Keeps every record and puts them on the result as `history`, `evals` and `stats`."""
+
+    def __init__(self):
+        self.history, self.evals, self.stats_records = [], [], []
+
+    def start(self, **run) -> None:
+        pass
+
+    def step(self, record) -> None:
+        self.history.append(record)
+
+    def eval(self, record) -> None:
+        self.evals.append(record)
+
+    def stats(self, record) -> None:
+        self.stats_records.append(record)
+
+    def finish(self, result) -> None:
+        result.history, result.evals, result.stats = self.history, self.evals, self.stats_records
+
+    def close(self) -> None:
+        pass
+
+
+class StoreSink:
+    """Writes a run's records to the store in small batches; a finished run leaves a checkpoint."""
+
     def __init__(self, store, run_id: int, flush_seconds: float | None = None):
         self.store, self.run_id = store, run_id
         self.flush_seconds = FLUSH_SECONDS if flush_seconds is None else flush_seconds

@@ -1,0 +1,58 @@
+"""One experiment panel for the pages that train a few nets side by side (Shortcuts, BatchNorm):
+a start button that queues the page's runs as one experiment, and their loss and held-out
+accuracy drawn live.
+
+A page passes its own name; widget keys ("<page>_train"), texts ("<page>.train.start") and the
+session key of the latest experiment ("<page>_run_ids") all follow from it.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import streamlit as st
+
+from . import charts, runs
+from .i18n import t
+
+NO_BAR = {"displayModeBar": False}
+
+
+def run_ids_key(page: str) -> str:
+    """Session key (not a widget) holding this user's latest experiment of `page`."""
+    return f"{page}_run_ids"
+
+
+def start(page: str, planned: Callable[[], list], *, place=st, nothing_planned: str = "") -> tuple[list[int], bool]:
+    """The start button, and (this user's latest experiment's run ids, whether it still runs).
+    `planned` gives the runs to queue when the button is pressed; an empty plan shows the
+    warning `nothing_planned`."""
+    ids = runs.latest_experiment(page, run_ids_key(page))
+    # One experiment per user at a time: a classroom shares one trainer.
+    busy = runs.any_active(ids)
+    if place.button(t(f"{page}.train.start"), key=f"{page}_train", type="primary", icon=":material/play_arrow:",
+                    disabled=busy, help=t(f"{page}.train.busy") if busy else None):
+        plan = planned()
+        if not plan:
+            st.warning(nothing_planned, icon=":material/tune:")
+        else:
+            new = runs.submit(plan, group=f"{page}-{time.strftime('%Y%m%d-%H%M%S')}-{runs.owner()}")
+            if new:
+                st.session_state[run_ids_key(page)] = new
+                st.rerun()   # redraw the button as busy
+    return ids, busy
+
+
+def loss_and_accuracy(page: str, views, curves_of: Callable[[list, str], list]) -> None:
+    """Progress rows, then training loss and held-out accuracy side by side; `curves_of(views,
+    metric)` gives the curves for metric "loss" or "acc"."""
+    runs.progress_rows(views, page)
+    left, right = st.columns(2)
+    key = runs.views_key(views)   # unchanged runs: reuse the figures instead of rebuilding each tick
+    loss_fig = runs.cached_figure((f"{page}-loss",) + key, lambda: charts.curves(
+        curves_of(views, "loss"), y_title=t(f"{page}.train.loss_axis"), log_y=True, revision=f"{page}_loss"))
+    acc_fig = runs.cached_figure((f"{page}-acc",) + key, lambda: charts.curves(
+        curves_of(views, "acc"), y_title=t(f"{page}.train.acc_axis"), y_range=(0, 1.02), revision=f"{page}_acc"))
+    runs.show_figure(left, loss_fig, config=NO_BAR, key=f"{page}_loss_chart")
+    runs.show_figure(right, acc_fig, config=NO_BAR, key=f"{page}_acc_chart")
