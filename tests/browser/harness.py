@@ -64,7 +64,10 @@ def start_app(workdir: Path) -> AppServer:
                PYTHONUNBUFFERED="1",
                # One training worker per test server: the suite runs a server per core already,
                # and more trainers than cores only makes every page slower to answer.
-               RESNET_EXPLORER_WORKERS=os.environ.get("RESNET_EXPLORER_WORKERS", "1"))
+               RESNET_EXPLORER_WORKERS=os.environ.get("RESNET_EXPLORER_WORKERS", "1"),
+               # Tests start long runs on purpose, to watch and stop them; on a loaded machine the
+               # server's own estimate may call them too long. The cap has its own tests.
+               RESNET_EXPLORER_MAX_RUN_SECONDS=os.environ.get("RESNET_EXPLORER_MAX_RUN_SECONDS", "0"))
     log_path = workdir / "streamlit.log"
     log = log_path.open("w")
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
