@@ -51,6 +51,7 @@ _DONE = """(quiet) => {
     && !document.querySelector('[data-testid="stStatusWidgetRunningIcon"]')
     && !document.querySelector('[data-stale="true"]')
     && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(c => c.querySelector('.main-svg'))
+    && ![...document.querySelectorAll('[data-testid="stSkeleton"]')].some(s => !s.closest('details:not([open]), [hidden]'))
     && performance.now() - window.__lastChange > quiet;
 }"""
 

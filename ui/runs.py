@@ -36,7 +36,8 @@ from resnet_core.store import EvalColumns, RunInfo, RunNotFound, RunStore, StepC
 from . import live_charts
 from .i18n import lang, t
 
-POLL_SECONDS = 0.75     # live charts refresh at least once a second while a run trains
+POLL_SECONDS = 1.0      # live charts refresh about once a second while a run trains: each tick
+                        # is a rerun per watching browser, so a class of 60 costs 60 reruns a second
 QUEUED_POLL_SECONDS = 3.0   # runs only waiting in the queue: nothing to redraw, look less often
 MAX_POINTS = 300        # per run and chart: a chart needs no more than its width in pixels
 ACTIVE = ("queued", "running")
