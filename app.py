@@ -1,19 +1,20 @@
 """ResNet Explorer: the router. Page config, language, navigation; each page lives in pages/.
 
 To add a page: append one line to its section below (see docs/pages.md).
+
+The navigation is set before anything imports torch: until a run calls ``st.navigation``,
+Streamlit treats the ``pages/`` folder as its old file-list menu, and that list would stay in the
+sidebar for the seconds torch takes to load. So only Streamlit and the text table load first
+(``ui.nav``, ``ui.i18n``); the helpers that need torch are imported after the navigation is set.
 """
 
 import streamlit as st
 
-from ui import heap, links, nav, runs, t, teacher
-from ui.i18n import init_lang, language_toggle
-
-heap.settle()   # once per process: no full garbage collection per script run (see ui/heap.py)
+from ui import nav
+from ui.i18n import init_lang, language_toggle, t
 
 st.set_page_config(page_title="ResNet Explorer", page_icon=":material/hub:", layout="wide")
 init_lang()
-runs.owner()   # keeps ?u= in the URL on every page, so a reload anywhere finds the user's runs
-runs.runner()  # the first visit starts the training workers, so the first run need not wait for them
 
 HOME = [
     nav.page("pages/home.py", "home", default=True),
@@ -38,6 +39,13 @@ CONCEPTS = [
 
 sections = {"": HOME, t("nav.explore"): EXPLORE_LIVE, t("nav.concepts"): CONCEPTS}
 pg = st.navigation({name: pages for name, pages in sections.items() if pages})
+
+# From here on torch may load: the sidebar already shows the app's own navigation.
+from ui import heap, links, runs, teacher  # noqa: E402
+
+heap.settle()   # once per process: no full garbage collection per script run (see ui/heap.py)
+runs.owner()    # keeps ?u= in the URL on every page, so a reload anywhere finds the user's runs
+runs.runner()   # the first visit starts the training workers, so the first run need not wait for them
 language_toggle()
 teacher.sidebar()   # only when the server has a teacher key (ui/teacher.py)
 pg.run()

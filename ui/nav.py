@@ -13,6 +13,8 @@ widget keys use the file name as prefix (``gap_fc_channels``).
 from __future__ import annotations
 
 import runpy
+import sys
+from functools import lru_cache
 from pathlib import Path
 
 import streamlit as st
@@ -72,14 +74,31 @@ def ensure_routed() -> None:
     """Make sure this run went through app.py (pages call it via ``presets.apply``).
 
     Because the page files live in a folder named ``pages/``, Streamlit starts each process in
-    its old directory mode and runs a deep-linked page (``/bottleneck``) straight from its file,
-    without the router, until some run calls ``st.navigation``; AppTest restarts in that mode
-    on every run. Then this runs the router for the same request, right here, and ends the
+    its old directory mode until some run calls ``st.navigation``: the first request of a fresh
+    server, when it asks for a page (``/bottleneck``), runs that page straight from its file,
+    without the router; AppTest starts in that mode on every run. app.py is then not among the
+    callers of this page. In that case this runs the router for the same request, right here
+    (its ``st.navigation`` leaves the directory mode and routes to this page), and ends the
     direct run. A rerun would do the same but drop the click that started this run.
     """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False   # what st.navigation does, before routing
-        runpy.run_path(str(APP_ROOT / "app.py"), run_name="__main__")
+    if not _called_from_router():
+        runpy.run_path(str(ROUTER), run_name="__main__")
         st.stop()
+
+
+ROUTER = APP_ROOT / "app.py"
+
+
+def _called_from_router() -> bool:
+    """Whether app.py is running this page (it is then one of the frames above this one)."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if _is_router(frame.f_code.co_filename):
+            return True
+        frame = frame.f_back
+    return False
+
+
+@lru_cache(maxsize=64)
+def _is_router(filename: str) -> bool:
+    return filename.endswith("app.py") and Path(filename).resolve() == ROUTER
