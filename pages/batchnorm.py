@@ -267,7 +267,7 @@ def training() -> None:
     if not ids:
         st.caption(t("batchnorm.train.none_yet"))
         return
-    runs.live_runs(ids, guarded(draw_runs))
+    runs.live_runs(ids, guarded(draw_runs), stop_prefix="batchnorm")
     if not busy:
         views = runs.read(ids)
         measured_reading(views)

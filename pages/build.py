@@ -222,7 +222,7 @@ def compare() -> None:
                             max_selections=MAX_OVERLAY, key="build_overlay")
     if not chosen:
         return
-    runs.live_runs(sorted(chosen), draw)
+    runs.live_runs(sorted(chosen), draw, stop_prefix="build")
     export(chosen, by_id)
 
 

@@ -161,7 +161,7 @@ with guard():
             st.session_state["_degradation_latest"] = ids
     ids = pick_experiment()
     if ids:
-        runs.live_runs(ids, draw)
+        runs.live_runs(ids, draw, stop_prefix="degradation")
     else:
         st.info(t("degradation.none"))
     explanation()

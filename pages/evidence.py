@@ -111,7 +111,7 @@ def figure7() -> None:
                 st.session_state["_evidence_fig7_ids"] = ids
         ids = st.session_state.get("_evidence_fig7_ids")
         if ids:
-            runs.live_runs(ids, guarded(lambda views: runs.progress_rows(views, "evidence")))
+            runs.live_runs(ids, guarded(lambda views: runs.progress_rows(views, "evidence")), stop_prefix="evidence")
         return
     db = str(runs.store().path)
     measured = {net: responses(info.id, db)[1] for net, info in found.items()}
@@ -213,7 +213,7 @@ def alexnet() -> None:
             st.session_state["_evidence_alex_ids"] = ids
     ids = runs.latest_experiment(ALEX_GROUP, "_evidence_alex_ids")
     if ids:
-        runs.live_runs(ids, guarded(draw_alexnet))
+        runs.live_runs(ids, guarded(draw_alexnet), stop_prefix="evidence")
     stem = dict(flops.build_on_meta(flops.named_config("resnet18")).named_modules())["stem.pool"]
     st.markdown(t("evidence.alex.lrn_pool", k=stem.kernel_size, s=stem.stride))
 

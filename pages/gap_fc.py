@@ -117,7 +117,7 @@ def trained_demo() -> None:
             st.session_state["_gap_fc_ids"] = ids
     ids = runs.latest_experiment(GROUP, "_gap_fc_ids")
     if ids:
-        runs.live_runs(ids, guarded(draw_trained))
+        runs.live_runs(ids, guarded(draw_trained), stop_prefix="gap_fc")
 
 
 with guard():

@@ -193,7 +193,7 @@ def live() -> None:
         return
     total = max(by_id[i].total_steps or by_id[i].train_cfg.steps for i in chosen)
     at_step = st.slider(t("gradients.live.at_step"), 1, max(2, total), max(2, total), key="gradients_at_step")
-    runs.live_runs(chosen, lambda views: draw_live(views, at_step))
+    runs.live_runs(chosen, lambda views: draw_live(views, at_step), stop_prefix="gradients")
 
 
 def draw_live(views: list, at_step: int) -> None:

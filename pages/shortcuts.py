@@ -233,7 +233,7 @@ def training() -> None:
     ids, _ = experiment_panel.start("shortcuts", lambda: experiments.shortcut_configs("digits", depth=depth, steps=steps),
                                     place=c3)
     if ids:
-        runs.live_runs(ids, guarded(draw_runs))
+        runs.live_runs(ids, guarded(draw_runs), stop_prefix="shortcuts")
     else:
         st.caption(t("shortcuts.train.none_yet"))
 

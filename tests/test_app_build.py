@@ -60,7 +60,8 @@ def test_other_families(store):
     at.selectbox(key="build_block").set_value("bottleneck").run()
     assert_clean(at)
     assert metrics(at)["Network"] == "ResNet-50"
-    # The only warning left is the cost: a 224-pixel ResNet-50 is far above one run's cap on a CPU.
+    # The only warning left is the cost: 20,000 steps of ResNet-50 are far above one run's cap on a CPU.
+    at.number_input(key="build_steps").set_value(20_000).run()
     assert [w.icon for w in at.warning] == [":material/timer_off:"] and "Reduce the steps" in at.warning[0].value
     at.selectbox(key="build_family").set_value("custom").run()
     at.text_input(key="build_stages").input("3, 3").run()

@@ -91,7 +91,8 @@ def queue_twin(prefix: str, spec: im.TwinSpec, found) -> None:
     page reruns itself when they end), or a button that queues them."""
     if found.active:
         st.info(t("inspect.queued", depth=spec.depth, steps=spec.steps), icon=":material/hourglass_top:")
-        runs.live_runs([i.id for i in found.active], guarded(lambda views: runs.progress_rows(views, prefix)))
+        runs.live_runs([i.id for i in found.active], guarded(lambda views: runs.progress_rows(views, prefix)),
+                       stop_prefix=prefix)
         return
     if found.ended:      # the last try failed or was stopped: say why before offering another
         runs.progress_rows(runs.read([i.id for i in found.ended]), prefix, stop=False)

@@ -84,7 +84,7 @@ def _train_ui(prefix: str) -> tuple[int, int] | None:
         st.caption(t("pairs.trained", plain=ids[0], residual=ids[1]))
         return ids[0], ids[1]
     if ids:
-        runs.live_runs(ids, lambda views: runs.progress_rows(views, f"{prefix}_pair"))
+        runs.live_runs(ids, lambda views: runs.progress_rows(views, f"{prefix}_pair"), stop_prefix=f"{prefix}_pair")
         return None
     st.caption(t("pairs.train_help", plain=names[0], residual=names[1], steps=steps))
     costs.line(configs)

@@ -22,6 +22,7 @@ import csv
 import io
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -344,32 +345,70 @@ def any_active(run_ids: Sequence[int]) -> bool:
     return _phase_of(run_ids) is not None
 
 
-def _phase_of(run_ids: Sequence[int]) -> str | None:
-    s, statuses = store(), []
+def _infos(run_ids: Sequence[int]) -> list[RunInfo]:
+    s, found = store(), []
     for rid in run_ids:
         try:
-            statuses.append(s.get_run(rid).status)
+            found.append(s.get_run(rid))
         except RunNotFound:
             continue
-    return _phase(statuses)
+    return found
 
 
-def live_runs(run_ids: Sequence[int], draw: Callable[[list[RunView]], None], *,
+def _phase_of(run_ids: Sequence[int]) -> str | None:
+    return _phase(info.status for info in _infos(run_ids))
+
+
+# Set while a live fragment draws: its Stop buttons are drawn outside the fragment instead.
+_LIVE = threading.local()
+
+
+def stop_buttons(infos: Sequence[RunInfo], prefix: str) -> None:
+    """A Stop button for each of this user's queued or running runs (others' runs get none)."""
+    me = owner()
+    mine = [i for i in infos if i.status in ACTIVE and i.owner == me]   # only the owner stops a run
+    if not mine:
+        return
+    cols = st.columns(min(len(mine), 4))
+    for n, info in enumerate(mine):
+        if cols[n % len(cols)].button(f"{t('runs.stop')} · {info.label}", key=f"{prefix}_stop_{info.id}",
+                                      icon=":material/stop:"):
+            if cancel(info.id):
+                st.toast(t("runs.stopping", label=info.label))
+
+
+def live_runs(run_ids: Sequence[int], draw: Callable[[list[RunView]], None], *, stop_prefix: str = "",
               interval: float = POLL_SECONDS, max_points: int = MAX_POINTS) -> None:
     """Draw `draw(views)` now and, while any of the runs trains, again every `interval` seconds
     in an ``st.fragment``: only this part of the page reruns, so the controls stay responsive.
     Runs that only wait in the queue are looked at every few seconds. When the phase changes (a
-    queued run starts, the last run ends), one full rerun redraws the page and picks the new
-    pace; with no live run left, nothing polls."""
+    queued run starts, the last run ends) or one of this user's runs ends, one full rerun redraws
+    the page and picks the new pace; with no live run left, nothing polls.
+
+    With `stop_prefix`, the owner's Stop buttons stand above the fragment, not in it: a button
+    redrawn every tick can be replaced under the pointer, and on a busy server a click on it
+    was lost."""
     ids = tuple(int(i) for i in run_ids)
-    phase = _phase_of(ids)
+    infos = _infos(ids)
+    phase = _phase(info.status for info in infos)
     every = {"running": interval, "queued": max(interval, QUEUED_POLL_SECONDS)}.get(phase)
+    me = owner()
+    stoppable = {info.id for info in infos if info.status in ACTIVE and info.owner == me}
+    if stop_prefix:
+        stop_buttons(infos, stop_prefix)
 
     def body() -> None:
         # While polling, a half-second-old shared read is fine; the final draw reads afresh.
         views = read(ids, max_points, fresh=phase is None)
-        draw(views)
-        if phase is not None and _phase(v.info.status for v in views) != phase:
+        _LIVE.stops_outside = bool(stop_prefix)
+        try:
+            draw(views)
+        finally:
+            _LIVE.stops_outside = False
+        if phase is None:
+            return
+        still = {v.id for v in views if v.active and v.info.owner == me}
+        if _phase(v.info.status for v in views) != phase or (stop_prefix and still != stoppable):
             st.rerun()
 
     st.fragment(body, run_every=every)()
@@ -405,6 +444,7 @@ def progress_rows(views: Sequence[RunView], prefix: str, *, stop: bool = True) -
     one message for all runs, not a row of four elements per run."""
     st.markdown(progress_html(views), unsafe_allow_html=True)
     me = owner()
+    stop = stop and not getattr(_LIVE, "stops_outside", False)   # live_runs drew them above
     mine = [v for v in views if stop and v.active and v.info.owner == me]   # only the owner stops a run
     if mine:
         cols = st.columns(min(len(mine), 4))
