@@ -40,7 +40,11 @@ CONCEPTS = [
 sections = {"": HOME, t("nav.explore"): EXPLORE_LIVE, t("nav.concepts"): CONCEPTS}
 pg = st.navigation({name: pages for name, pages in sections.items() if pages})
 
-# From here on torch may load: the sidebar already shows the app's own navigation.
+# From here on torch may load: the sidebar already shows the app's own navigation. One thread
+# at a time imports it (ui/boot.py): sessions that import side by side can get half-built modules.
+from ui import boot  # noqa: E402
+
+boot.load()
 from ui import heap, links, runs, teacher  # noqa: E402
 
 heap.settle()   # once per process: no full garbage collection per script run (see ui/heap.py)

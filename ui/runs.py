@@ -35,6 +35,7 @@ from resnet_core.jobs import JobRunner, NotOwner, OwnerLimit, Paused, QueueFull,
 from resnet_core.store import EvalColumns, RunInfo, RunNotFound, RunStore, StepColumns
 
 from . import live_charts
+from .errors import guard
 from .i18n import lang, t
 
 POLL_SECONDS = 1.0      # live charts refresh about once a second while a run trains: each tick
@@ -402,7 +403,8 @@ def live_runs(run_ids: Sequence[int], draw: Callable[[list[RunView]], None], *, 
         views = read(ids, max_points, fresh=phase is None)
         _LIVE.stops_outside = bool(stop_prefix)
         try:
-            draw(views)
+            with guard():   # a fragment's rerun runs outside the page's own guard()
+                draw(views)
         finally:
             _LIVE.stops_outside = False
         if phase is None:

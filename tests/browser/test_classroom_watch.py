@@ -4,6 +4,8 @@ shown) keep receiving updates while the runs train, without an error; only the o
 
 import time
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 OWNER = "c1a55c1a55c1a55c"
 
 # Every run's progress on the page (ui.runs.progress_rows): label -> percent done.
@@ -55,12 +57,17 @@ def test_three_browsers_watch_one_experiment(app_server, new_page, assert_no_err
     for page in [teacher] + watchers:
         assert_no_error(page)
 
-    # Stop the experiment so later tests get the workers back.
-    for _ in range(8):
+    # Stop the experiment so later tests get the workers back. A Stop button counted here may be
+    # gone by the click (its run ended and the page redrew), so a missed click is tried again.
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
         stops = teacher.get_by_role("button", name="Stop")
         if not stops.count():
             break
-        stops.first.click()
+        try:
+            stops.first.click(timeout=10_000)
+        except PlaywrightTimeout:
+            pass
         teacher.wait_for_timeout(1500)
     teacher.wait_for_function(
         "() => [...document.querySelectorAll('.rx-run')].every(el => !/training|waiting/.test(el.innerText))",
