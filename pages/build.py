@@ -12,7 +12,7 @@ from resnet_core.config import (ACTIVATIONS, BLOCKS, DATASETS, IMAGENET_STAGES, 
                                 SHORTCUTS, VGG_LAYOUTS)
 from resnet_core.data import dataset_info
 from resnet_core.diagram import describe, shape_text
-from ui import charts, costs, guard, keep, label_of, presets, runs, style, t
+from ui import charts, costs, guard, keep, label_of, lang, presets, runs, style, t
 
 presets.apply("build")
 st.title(t("page.build.title"))
@@ -133,8 +133,9 @@ def outline(cfg: ModelConfig) -> None:
     m3.metric(t("build.macs"), style.fmt_macs(d.macs), help=t("build.macs_help"))
     m4.metric(t("build.weighted"), str(d.weighted_layers), help=t("build.weighted_help"))
     word = t("build.word.conv") if cfg.family == "vgg" else t(f"build.word.{cfg.block}")
-    st.plotly_chart(charts.architecture(d, block_word=word), config=runs.png_config(f"{cfg.name}-outline"),
-                    key="build_outline")
+    # The same net looks the same to everyone: one figure and one message per net and language.
+    fig = runs.cached_figure(("build-outline", cfg, lang()), lambda: charts.architecture(d, block_word=word))
+    runs.show_figure(st, fig, config=runs.png_config(f"{cfg.name}-outline"), key="build_outline")
     st.caption(t("build.outline_legend"))
     with st.expander(t("build.table")):
         rows = [{t("build.col.block"): b.name, t("build.col.in"): shape_text(b.in_shape),

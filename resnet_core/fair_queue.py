@@ -3,7 +3,8 @@
 In a classroom one student must not fill the queue, and a student's first run must not wait
 behind another student's tenth. So a queue holds at most `max_queue` jobs, an owner at most
 `per_owner` of them, nothing while the teacher has paused new runs, and the next job is the one whose owner was served longest ago (new owners
-before anyone served), each owner's own jobs in submission order.
+before anyone served), each owner's own jobs in the order they were added (a group submitted
+together is added longest first, see JobRunner.submit_many).
 
 The queue holds no lock: its owner (resnet_core.jobs.JobRunner) calls it under its own.
 """
@@ -30,7 +31,7 @@ class Paused(QueueFull):
 
 
 class Waiting(Protocol):
-    job_id: int   # ids rise with submission, so they order one owner's jobs
+    job_id: int
     owner: str
 
 
@@ -79,14 +80,15 @@ class FairQueue:
 
     def order(self) -> list[Waiting]:
         """The waiting jobs in the order they will start."""
-        served, pending, order = dict(self._served), list(self._waiting), []
+        served, order = dict(self._served), []
+        pending = list(enumerate(self._waiting))   # (place in the order added, job)
         turn = self._turn
         while pending:
-            nxt = min(pending, key=lambda e: (served.get(e.owner, -1), e.job_id))
+            nxt = min(pending, key=lambda p: (served.get(p[1].owner, -1), p[0]))
             pending.remove(nxt)
-            order.append(nxt)
+            order.append(nxt[1])
             turn += 1
-            served[nxt.owner] = turn
+            served[nxt[1].owner] = turn
         return order
 
     def position(self, entry: Waiting) -> int:

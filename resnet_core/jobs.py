@@ -118,10 +118,14 @@ class JobRunner:
         runs = [(label, m, self._on_device(tc)) for label, m, tc in runs]
         # Every run's cost before any is queued: one too long refuses the group (RunTooLong).
         costs = [self.estimator.check(m, tc, self.device, self.max_run_seconds, label) for label, m, tc in runs]
+        # Ids follow the given order (pages list runs by id); the queue takes the group longest
+        # first, so the short runs fill the gaps at the end instead of a long one starting last
+        # (four degradation nets on two workers: ~26 s instead of ~33 s).
+        longest_first = sorted(range(len(runs)), key=lambda i: -costs[i].seconds)
         return self._enqueue(len(runs), owner, lambda: [
             (self.store.create_run(m, tc, owner=owner, label=label, group=group, estimate_s=est.seconds,
                                    guess_s=est.base_seconds), label, m, tc, "train", {})
-            for (label, m, tc), est in zip(runs, costs)], group)
+            for (label, m, tc), est in zip(runs, costs)], group, queue_order=longest_first)
 
     def submit_task(self, name: str, params: dict, *, owner: str = "", label: str = "", group: str = "",
                     model_cfg: ModelConfig | None = None, train_cfg: TrainConfig | None = None) -> int:
@@ -141,18 +145,21 @@ class JobRunner:
             return train_cfg.replace(device=self.device)
         return train_cfg
 
-    def _enqueue(self, count: int, owner: str, create: Callable[[], list], group: str) -> list[int]:
+    def _enqueue(self, count: int, owner: str, create: Callable[[], list], group: str,
+                 queue_order: Sequence[int] | None = None) -> list[int]:
         with self._lock:
             if self._closed:
                 raise RuntimeError("the job runner has been shut down")
             self._queue.admit(count, owner)
-            ids = []
+            entries = []
             for run_id, label, m, tc, kind, params in create():
                 spec = JobSpec(run_id, str(self.store.path), m, tc, kind, params)
                 entry = _Entry(run_id, spec, owner, label, group)
                 self._jobs[run_id] = entry
-                self._queue.add(entry)
-                ids.append(run_id)
+                entries.append(entry)
+            for i in queue_order if queue_order is not None else range(len(entries)):
+                self._queue.add(entries[i])
+            ids = [e.job_id for e in entries]
             self._ensure_threads()
             self._lock.notify_all()
         return ids

@@ -122,6 +122,9 @@ def main(argv: list[str]) -> int:
     os.environ.setdefault("OMP_NUM_THREADS", os.environ.get("RESNET_EXPLORER_CPU_THREADS", "1"))
     # What every job needs, imported before the first one arrives, so no job waits for it.
     import sklearn.datasets  # noqa: F401  (the embedded digits)
+    # torch's optimizers import torch._dynamo when the first one is made: 3.5 s on a laptop core,
+    # which would otherwise land on each worker's first run.
+    import torch._dynamo  # noqa: F401
 
     from . import engine, store  # noqa: F401
 

@@ -211,3 +211,25 @@ def test_the_engine_side_imports_no_streamlit():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                           env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_a_group_waits_longest_first_with_ids_in_the_given_order(store):
+    """The four degradation nets: ids follow the page's order, the queue starts the two 56-layer
+    nets first (the short ones then fill the end), and the first job holds the only worker."""
+    from resnet_core import experiments
+
+    gate = Gate()
+    runner = JobRunner(store, max_queue=8, train_fn=gate)
+    try:
+        blocker = runner.submit(MODEL, TRAIN, owner="ana")
+        wait_for(lambda: runner.job(blocker).status == "running")
+        ids = runner.submit_many(experiments.degradation_configs("digits", steps=300), owner="ana")
+        assert ids == sorted(ids)
+        labels = [store.get_run(i).label for i in ids]
+        assert labels == ["plain-20", "plain-56", "ResNet-20", "ResNet-56"]
+        order = sorted(ids, key=lambda i: runner.job(i).position)
+        assert [store.get_run(i).label for i in order[:2]] == ["plain-56", "ResNet-56"]
+        assert {store.get_run(i).label for i in order[2:]} == {"plain-20", "ResNet-20"}
+    finally:
+        gate.release.set()
+        runner.shutdown()

@@ -336,53 +336,58 @@ def architecture(d, *, block_word: str, height: int = 300) -> go.Figure:
 
     lay = _outline(d, block_word)
     main = style.RESIDUAL if d.residual else style.PLAIN
-    fig = go.Figure()
+    # Shapes and labels are collected first and set in one go: plotly re-validates every shape
+    # and annotation already there on each add_shape/add_annotation, which made a ResNet-110's
+    # outline take half a second.
+    shapes: list[dict] = []
+    notes: list[dict] = []
     top = max(n.height for n in lay.nodes)
     for name, x0, x1, shape, count in lay.stages:
-        fig.add_shape(type="rect", x0=x0 - 0.15, x1=x1 + 0.15, y0=-top / 2 - 0.55, y1=top / 2 + 0.95,
-                      line=dict(width=0), fillcolor="#F3F5F8", layer="below")
-        fig.add_annotation(x=(x0 + x1) / 2, y=top / 2 + 0.8, showarrow=False, font=dict(size=14, color="#333"),
-                           text=t("charts.stage_label", name=name.replace("stage", "").replace("group", ""),
-                                  n=count, shape=shape))
+        shapes.append(dict(type="rect", x0=x0 - 0.15, x1=x1 + 0.15, y0=-top / 2 - 0.55, y1=top / 2 + 0.95,
+                           line=dict(width=0), fillcolor="#F3F5F8", layer="below"))
+        notes.append(dict(x=(x0 + x1) / 2, y=top / 2 + 0.8, showarrow=False, font=dict(size=14, color="#333"),
+                          text=t("charts.stage_label", name=name.replace("stage", "").replace("group", ""),
+                                 n=count, shape=shape)))
     prev = None
     for node in lay.nodes:
         h = node.height
         line = {"io": style.NEUTRAL, "head": style.NEUTRAL, "more": "#BBBBBB"}.get(node.kind, main)
         fill = "white" if node.kind != "more" else "#F3F5F8"
-        fig.add_shape(type="rect", x0=node.x, x1=node.x + _BLOCK_W, y0=-h / 2, y1=h / 2,
-                      line=dict(color=line, width=2.5, dash="dot" if node.kind == "more" else "solid"),
-                      fillcolor=fill)
-        fig.add_annotation(x=node.x + _BLOCK_W / 2, y=0, text=node.text, showarrow=False,
-                           font=dict(size=13, color="#1F2328"))
+        shapes.append(dict(type="rect", x0=node.x, x1=node.x + _BLOCK_W, y0=-h / 2, y1=h / 2,
+                           line=dict(color=line, width=2.5, dash="dot" if node.kind == "more" else "solid"),
+                           fillcolor=fill))
+        notes.append(dict(x=node.x + _BLOCK_W / 2, y=0, text=node.text, showarrow=False,
+                          font=dict(size=13, color="#1F2328")))
         if node.shape and node.kind != "head":
-            fig.add_annotation(x=node.x + _BLOCK_W / 2, y=-h / 2 - 0.25, text=shape_text(node.shape),
-                               showarrow=False, font=dict(size=11, color="#555"))
+            notes.append(dict(x=node.x + _BLOCK_W / 2, y=-h / 2 - 0.25, text=shape_text(node.shape),
+                              showarrow=False, font=dict(size=11, color="#555")))
         if prev is not None:
-            fig.add_annotation(x=node.x, y=0, ax=prev.x + _BLOCK_W, ay=0, xref="x", yref="y", axref="x",
-                               ayref="y", text="", showarrow=True, arrowhead=2, arrowwidth=1.5,
-                               arrowcolor="#666")
+            notes.append(dict(x=node.x, y=0, ax=prev.x + _BLOCK_W, ay=0, xref="x", yref="y", axref="x",
+                              ayref="y", text="", showarrow=True, arrowhead=2, arrowwidth=1.5, arrowcolor="#666"))
         if node.kind == "block" and node.shortcut != "none":
             # Inset a little, so the shortcuts of neighbouring blocks read as separate arcs.
-            _arc(fig, node.x - _GAP / 2 + 0.06, node.x + _BLOCK_W + _GAP / 2 - 0.06, h / 2 + 0.1, node.shortcut)
+            _arc(shapes, notes, node.x - _GAP / 2 + 0.06, node.x + _BLOCK_W + _GAP / 2 - 0.06, h / 2 + 0.1,
+                 node.shortcut)
         prev = node
+    fig = go.Figure()
     fig.add_scatter(x=[n.x + _BLOCK_W / 2 for n in lay.nodes], y=[0] * len(lay.nodes), mode="markers",
                     marker=dict(size=28, opacity=0), hovertext=[n.hover for n in lay.nodes],
                     hoverinfo="text", showlegend=False)
     width = lay.nodes[-1].x + _BLOCK_W
     fig.update_xaxes(visible=False, range=[-0.3, width + 0.3], fixedrange=True)
     fig.update_yaxes(visible=False, range=[-top / 2 - 0.7, top / 2 + 1.1], fixedrange=True)
-    fig.update_layout(showlegend=False, plot_bgcolor="white")
+    fig.update_layout(showlegend=False, plot_bgcolor="white", shapes=shapes, annotations=notes)
     return style.layout(fig, height=height)
 
 
-def _arc(fig: go.Figure, x0: float, x1: float, y: float, kind: str) -> None:
+def _arc(shapes: list, notes: list, x0: float, x1: float, y: float, kind: str) -> None:
     """A shortcut over one block: solid for identity, dotted for zero-padding (option A),
     thick dashed with "1×1" for a projection (options B and C)."""
     dash = {"identity": "solid", "zero_pad": "dot", "projection": "dash"}[kind]
     width = 3.2 if kind == "projection" else 2.2
     top = y + 0.25
-    fig.add_shape(type="path", path=f"M {x0},0 L {x0},{top} L {x1},{top} L {x1},0",
-                  line=dict(color=style.RESIDUAL, width=width, dash=dash))
+    shapes.append(dict(type="path", path=f"M {x0},0 L {x0},{top} L {x1},{top} L {x1},0",
+                       line=dict(color=style.RESIDUAL, width=width, dash=dash)))
     if kind == "projection":
-        fig.add_annotation(x=(x0 + x1) / 2, y=top, text="1×1", showarrow=False,
-                           font=dict(size=11, color=style.RESIDUAL), bgcolor="white")
+        notes.append(dict(x=(x0 + x1) / 2, y=top, text="1×1", showarrow=False,
+                          font=dict(size=11, color=style.RESIDUAL), bgcolor="white"))
