@@ -13,9 +13,8 @@ from plotly.subplots import make_subplots
 
 from resnet_core import inspect_models as im
 from resnet_core.attribution import METHODS
-from resnet_core.data import DatasetMissing
 from ui import guard, keep, label_of, presets, style, t
-from ui.inspect import Member, members_ui, pictures_ui, valid_or_reset
+from ui.inspect import Member, Picked, picker, valid_or_reset
 
 presets.apply("attribution")
 st.title(t("page.attribution.title"))
@@ -140,7 +139,8 @@ def results_for(member: Member, picture: im.Picture, picture_key: tuple, setting
             for m in settings.methods]
 
 
-def maps_section(members: list[Member], pictures: dict[Member, im.Picture], key: tuple) -> None:
+def maps_section(picked: Picked) -> None:
+    members, pictures, key = picked.members, picked.pictures, picked.picture_key
     settings = settings_ui(members)
     if not settings.methods:
         st.info(t("attribution.no_method"))
@@ -152,13 +152,11 @@ def maps_section(members: list[Member], pictures: dict[Member, im.Picture], key:
     st.plotly_chart(overlay_figure(rows, settings.opacity), config=PLOT_CONFIG, key="attribution_maps_chart")
 
 
+def draw(picked: Picked) -> None:
+    if picked.pictures:       # every map needs the image
+        maps_section(picked)
+        st.markdown(t("attribution.methods_explained"))
+
+
 with guard():
-    members = members_ui("attribution", SOURCES)
-    if members:
-        try:
-            chosen = pictures_ui("attribution", members)
-            if chosen:
-                maps_section(members, *chosen)
-                st.markdown(t("attribution.methods_explained"))
-        except DatasetMissing as exc:
-            st.warning(t("inspect.dataset_missing", msg=str(exc)), icon=":material/folder_off:")
+    picker("attribution", SOURCES, draw)

@@ -9,9 +9,8 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from resnet_core import inspect_models as im
-from resnet_core.data import DatasetMissing
 from ui import guard, keep, presets, style, t
-from ui.inspect import Member, members_ui, pictures_ui, valid_or_reset
+from ui.inspect import Member, Picked, picker, valid_or_reset
 
 presets.apply("features")
 st.title(t("page.features.title"))
@@ -96,7 +95,8 @@ def looked_at(member: Member, picture_key: tuple, _x, layer: str | None, count: 
     return im.predict(model, _x), grid
 
 
-def maps_section(members: list[Member], pictures: dict[Member, im.Picture], picture_key: tuple) -> None:
+def maps_section(picked: Picked) -> None:
+    members, pictures, picture_key = picked.members, picked.pictures, picked.picture_key
     choices = layer_choices(members[0])
     names = [c.name for c in choices]
     by_name = {c.name: c for c in choices}
@@ -140,13 +140,13 @@ def stats_section(members: list[Member]) -> None:
     st.plotly_chart(stats_figure(rows), config=PLOT_CONFIG, key="features_stats_chart")
 
 
+def draw(picked: Picked) -> None:
+    # The statistics come from the held-out batch, not the chosen image: they show while an
+    # upload is still awaited.
+    if picked.pictures:
+        maps_section(picked)
+    stats_section(picked.members)
+
+
 with guard():
-    members = members_ui("features", SOURCES)
-    if members:
-        try:
-            chosen = pictures_ui("features", members)
-            if chosen:
-                maps_section(members, *chosen)
-            stats_section(members)
-        except DatasetMissing as exc:
-            st.warning(t("inspect.dataset_missing", msg=str(exc)), icon=":material/folder_off:")
+    picker("features", SOURCES, draw)

@@ -1,27 +1,32 @@
-"""The model and image pickers of the inspection pages (Feature maps, Attribution): a plain net and
-its residual twin (shipped trained with the app, trained through the job queue, or only built),
-or two stored runs, and one image for both.
+"""The picker of the inspection pages (Feature maps, Attribution): a plain net and its residual
+twin (shipped trained with the app, trained through the job queue, or only built), or two stored
+runs, and one image for both. Each page says which sources it offers and what it draws:
 
-    from ui import inspect
+    from ui.inspect import Picked, picker
 
-    members = inspect.members_ui("features", ["trained", "fresh", "run"])   # [] when there is nothing
-    chosen = inspect.pictures_ui("features", members)      # None until there is an image
-    if chosen:
-        pictures, picture_key = chosen
+    def draw(picked: Picked) -> None:          # the page's own part
+        if picked.pictures:                    # None until there is an image
+            ...
 
-Every widget key starts with the page's prefix, so each page keeps its own choices.
+    with guard():
+        picker("features", ["trained", "fresh", "run"], draw)
+
+Every widget key starts with the page's prefix, so each page keeps its own choices (and its own
+address, ui/links.py).
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Callable
 
 import streamlit as st
 
 from resnet_core import inspect_models as im
-from resnet_core.twins import GROUP as TWIN_GROUP
+from resnet_core.data import DatasetMissing
 from resnet_core.images import ImageRejected
+from resnet_core.twins import GROUP as TWIN_GROUP
 
 from . import costs, runs, style
 from .errors import guarded
@@ -181,3 +186,28 @@ def pictures_ui(prefix: str, members: list[Member]) -> tuple[dict[Member, im.Pic
         st.warning(upload_message(exc), icon=":material/image_not_supported:")
         return None
     return {m: im.uploaded(img, m.data) for m in members}, ("upload", hashlib.sha256(data).hexdigest())
+
+
+@dataclass(frozen=True)
+class Picked:
+    """What the picker hands its page: the nets, and the image prepared for each once there is one."""
+    members: list[Member]
+    pictures: dict[Member, im.Picture] | None = None   # None while an upload is awaited or was refused
+    picture_key: tuple | None = None                   # names the image, so results cache on plain values
+
+
+def picker(prefix: str, sources: list[str], draw: Callable[[Picked], None]) -> None:
+    """The top both inspection pages share: the source, the nets, the image; then ``draw``.
+
+    Nothing is drawn while there are no nets (no finished run yet, or a twin setting that still
+    has to train: its queue button or progress is shown instead). Images a run was trained on
+    may be missing on this machine (a dataset in another folder); that surfaces only when they
+    are read, in the picker or in ``draw``, and is a warning either way, not an error."""
+    try:
+        members = members_ui(prefix, sources)
+        if not members:
+            return
+        chosen = pictures_ui(prefix, members)
+        draw(Picked(members, *chosen) if chosen else Picked(members))
+    except DatasetMissing as exc:
+        st.warning(t("inspect.dataset_missing", msg=str(exc)), icon=":material/folder_off:")
