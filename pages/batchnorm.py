@@ -9,7 +9,8 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from resnet_core import ModelConfig, analysis, bn_demo, experiments
-from ui import charts, costs, experiment_panel, guard, guarded, keep, label_of, presets, runs, style, t, terms
+from ui import (charts, costs, experiment_panel, guard, guarded, keep, label_of, live_charts, presets, runs, style, t,
+                terms)
 
 presets.apply("batchnorm")
 st.title(t("page.batchnorm.title"))
@@ -155,7 +156,8 @@ def at_init() -> None:
                                 format_func=label_of("kind"), **keep("batchnorm_init_kind")) or "plain"
     depth = c2.select_slider(t("batchnorm.init.depth"), INIT_DEPTHS, 20, **keep("batchnorm_init_depth"))
     entries = [(t(f"batchnorm.norm.{norm}"), kind, norm, init_profile(kind, depth, norm)) for norm in NORMS]
-    st.plotly_chart(std_chart(entries, t("batchnorm.axis.std")), config=NO_BAR, key="batchnorm_init_std")
+    live_charts.chart(st, ("batchnorm-init-std", kind, depth), lambda: std_chart(entries, t("batchnorm.axis.std")),
+                      config=NO_BAR, element_key="batchnorm_init_std")
     layer_details(entries, "batchnorm_init_layer")
     if kind == "plain":
         st.markdown(shrink_reading(depth))

@@ -12,7 +12,7 @@ import streamlit as st
 from resnet_core import ModelConfig, TrainConfig, analysis, arch_config, experiments
 from resnet_core.config import ACTIVATIONS, BLOCKS, INITS
 from resnet_core.probes import block_gradient_gains, grad_norms_at_init
-from ui import charts, costs, guard, keep, label_of, lang, presets, runs, style, t, terms
+from ui import charts, costs, guard, keep, label_of, lang, live_charts, presets, runs, style, t, terms
 
 presets.apply("gradients")
 st.title(t("page.gradients.title"))
@@ -95,8 +95,8 @@ def at_init() -> None:
         profiles.append(charts.Profile(terms.kind_name(twins[kind].residual, twins[kind].depth), kind, [r["names"][i] for i in keep_ix],
                                        np.asarray(r["norms"])[keep_ix]))
     st.markdown(f"**{t('gradients.profile_title')}**")
-    st.plotly_chart(charts.depth_profile(profiles),
-                    config=runs.png_config(f"gradients-at-init-{cfg.name}"), key="gradients_init_profile")
+    live_charts.chart(st, ("gradients-init", cfg, seed), lambda: charts.depth_profile(profiles),
+                      config=runs.png_config(f"gradients-at-init-{cfg.name}"), element_key="gradients_init_profile")
     st.caption(t("gradients.init_note", size=PROBE_SIZE, batch=PROBE_BATCH))
     explain(cfg, ratios)
     one_plus(results, twins)

@@ -8,7 +8,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from resnet_core import experiments, flops
-from ui import charts, costs, experiment_panel, guard, guarded, keep, label_of, presets, runs, style, t, terms
+from ui import charts, costs, experiment_panel, guard, guarded, keep, label_of, live_charts, presets, runs, style, t, terms
 
 presets.apply("shortcuts")
 st.title(t("page.shortcuts.title"))
@@ -92,7 +92,7 @@ def option_diagram() -> go.Figure:
 
 def diagram() -> None:
     st.header(t("shortcuts.diagram.title"))
-    st.plotly_chart(option_diagram(), config=NO_BAR)
+    live_charts.chart(st, ("shortcuts-options",), option_diagram, config=NO_BAR)
     for column, option in zip(st.columns(3), OPTIONS):
         column.markdown(t(f"shortcuts.explain.{option}"))
 
@@ -145,7 +145,7 @@ def cost_section() -> None:
         st.markdown(t(f"shortcuts.costs.diff.{option}", params=f"{params - base_params:,}",
                       params_pct=_pct(params - base_params, base_params), macs=f"{macs - base_macs:,}",
                       macs_pct=_pct(macs - base_macs, base_macs), n=n))
-    st.plotly_chart(extra_cost_chart(rows), config=NO_BAR)
+    live_charts.chart(st, ("shortcuts-extra", arch, layout), lambda: extra_cost_chart(rows), config=NO_BAR)
     st.caption(t("shortcuts.costs.bottleneck_note" if bottleneck else "shortcuts.costs.basic_note"))
 
 
@@ -172,7 +172,7 @@ def paper() -> None:
                      t("shortcuts.paper.top1"): f"{top1:.2f}", t("shortcuts.paper.top5"): f"{top5:.2f}"}
                     for code, top1, top5 in TABLE_3], hide_index=True)
     left.caption(t("shortcuts.paper.source"))
-    right.plotly_chart(paper_chart(), config=NO_BAR)
+    live_charts.chart(right, ("shortcuts-table3",), paper_chart, config=NO_BAR)
     st.markdown(t("shortcuts.paper.reading"))
 
 

@@ -73,3 +73,31 @@ def test_old_figures_and_their_messages_are_let_go(monkeypatch):
     assert sum(("test-evict", i) in live_charts._FIGURES for i in range(5)) == 3
     assert id(figs[0]) not in live_charts._KEY_OF and id(figs[4]) in live_charts._KEY_OF
     assert not [k for k in live_charts._MESSAGES if k[0] == ("test-evict", 0)]
+
+
+def _static_page():
+    import plotly.graph_objects as go
+    import streamlit as st
+
+    from ui import live_charts, t
+    from ui.i18n import init_lang
+
+    init_lang()   # app.py's first step: ?lang= picks the words
+
+    def build():
+        st.session_state["builds"] = st.session_state.get("builds", 0) + 1
+        return go.Figure(go.Bar(x=[t("unit.params")], y=[1]))
+
+    live_charts.chart(st, ("test-static",), build, config={"displayModeBar": False}, element_key="static")
+
+
+def test_a_static_chart_is_built_once_per_language_for_every_visitor():
+    first = AppTest.from_function(_static_page).run()
+    second = AppTest.from_function(_static_page).run()     # another visitor, same language
+    assert first.session_state["builds"] == 1 and "builds" not in second.session_state
+    korean = AppTest.from_function(_static_page)
+    korean.query_params["lang"] = "ko"
+    korean.run()                                             # the words differ: its own figure
+    assert korean.session_state["builds"] == 1
+    specs = [json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]["x"] for at in (first, second, korean)]
+    assert specs[0] == specs[1] != specs[2]

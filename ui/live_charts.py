@@ -79,6 +79,16 @@ def show(container, fig, *, config: dict | None = None, key: str = "") -> None:
     container._enqueue("plotly_chart", proto, layout_config=LayoutConfig(width="stretch", height=height))
 
 
+def chart(container, key: tuple, build: Callable[[], Any], *, config: dict | None = None,
+          element_key: str = "") -> None:
+    """A chart that depends only on `key` and the reader's language (a concept page's diagram,
+    a cost chart for the chosen net): built and made a message once per server, not once per
+    visitor, so a class opening the page together pays for it once."""
+    from .i18n import lang
+
+    show(container, figure(("chart",) + tuple(key) + (lang(),), build), config=config, key=element_key)
+
+
 def _proto(fig, config: dict, element_key: str) -> PlotlyChartProto:
     # The fields st.plotly_chart fills for a chart outside a form, with the default theme and
     # selections off: the same JSON (plotly.io.to_json without validation) and config.
