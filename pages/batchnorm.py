@@ -264,7 +264,7 @@ def training() -> None:
     depth = c2.select_slider(t("batchnorm.train.depth"), TRAIN_DEPTHS, 20, **keep("batchnorm_train_depth"))
     steps = c3.select_slider(t("batchnorm.train.steps"), TRAIN_STEPS, 300, **keep("batchnorm_train_steps"))
     costs.line(planned(depth, steps, kinds))
-    ids, busy = experiment_panel.start("batchnorm", lambda: planned(depth, steps, kinds),
+    ids, busy = experiment_panel.start("batchnorm", lambda: planned(depth, steps, kinds), group=experiments.BATCHNORM,
                                        nothing_planned=t("batchnorm.train.pick_kind"))
     if not ids:
         st.caption(t("batchnorm.train.none_yet"))

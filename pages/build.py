@@ -7,7 +7,7 @@ resnet_core.diagram for the outline and counts -> ui.runs to queue training and 
 
 import streamlit as st
 
-from resnet_core import ModelConfig, TrainConfig
+from resnet_core import ModelConfig, TrainConfig, experiments
 from resnet_core.config import (ACTIVATIONS, BLOCKS, DATASETS, IMAGENET_STAGES, INITS, OPTIMIZERS, SCHEDULES,
                                 SHORTCUTS, VGG_LAYOUTS)
 from resnet_core.data import dataset_info
@@ -21,7 +21,7 @@ st.markdown(t("build.lead"))
 FAMILIES = ["cifar", "imagenet", "custom", "vgg"]
 INPUT_SIZES = [8, 16, 28, 32, 64, 96, 128, 224]
 BATCHES = [16, 32, 64, 128, 256, 512]
-GROUP = "build"
+GROUP = experiments.BUILD   # the CLI's `train` records here too
 MAX_OVERLAY = 6
 
 

@@ -16,7 +16,7 @@ st.markdown(t("degradation.lead"))
 
 DATASETS = ["digits", "shapes", "cifar10"]
 STEPS = [150, 300, 600, 1200]
-GROUP = "degradation"
+GROUP = experiments.DEGRADATION   # the CLI's `experiment degradation` records here too
 NETS = ("plain-20", "plain-56", "ResNet-20", "ResNet-56")
 # He et al. 2015, Table 6 (CIFAR-10 test error, %); the plain nets' curves are in Figure 6 only.
 PAPER_ERROR = {"ResNet-20": 8.75, "ResNet-56": 6.97}
@@ -38,27 +38,16 @@ def controls() -> tuple[str, int, int]:
     return dataset, int(steps), seed
 
 
-def net_name(label: str) -> str:
-    """The run's label without the display name a user may have added ("plain-20 · Minji")."""
-    return label.split(" · ")[0]
-
-
-def experiment_sets(infos: list) -> list[list]:
-    """Runs grouped into experiments: consecutive ids of one owner (submitted together)."""
-    sets: list[list] = []
-    for info in sorted(infos, key=lambda i: i.id):
-        last = sets[-1] if sets else None
-        if last and last[-1].owner == info.owner and info.id == last[-1].id + 1 and len(last) < len(NETS):
-            last.append(info)
-        else:
-            sets.append([info])
-    return [s for s in reversed(sets)]
+def net_name(info) -> str:
+    """"plain-20", "ResNet-56": the net's own name, from its config (a label is whatever the
+    submitter wrote; the config is what was trained)."""
+    return info.model_cfg.kind
 
 
 def pick_experiment() -> list[int]:
     show_class = runs.scope_toggle("degradation")
     infos = runs.recent(mine=not show_class, group=GROUP, limit=200)
-    sets = experiment_sets(infos)
+    sets = runs.experiments_of(infos)   # the runs submitted together, by the store's experiment id
     if not sets:
         return []
     latest = st.session_state.get("_degradation_latest")
@@ -86,7 +75,7 @@ def draw(views: list) -> None:
     shades = charts.assign_shades([(v.info.model_cfg.twin, v.info.model_cfg.depth) for v in views])
     loss, err = [], []
     for v, shade in zip(views, shades):
-        name, kind = terms.net_label(net_name(v.info.label)), v.info.model_cfg.twin
+        name, kind = terms.net_label(net_name(v.info)), v.info.model_cfg.twin
         width = 3.5 if v.info.model_cfg.depth >= 56 else 2.2
         loss.append(charts.Curve(name, kind, v.steps.step, v.steps.loss, shade=shade, width=width))
         err.append(charts.Curve(name, kind, v.steps.step, [100 * (1 - a) for a in v.steps.acc], shade=shade,
@@ -106,7 +95,7 @@ def draw(views: list) -> None:
 
 
 def final_table(views: list) -> None:
-    by_net = {net_name(v.info.label): v.info for v in views}
+    by_net = {net_name(v.info): v.info for v in views}
     st.subheader(t("degradation.final_title"))
     for ok, text in ordering(by_net):
         # A check that failed is a finding, not an error: a warning, never a red alert.

@@ -3,7 +3,6 @@ nets, pre-activation, the misconceptions students bring (answered with measureme
 AlexNet material (ReLU against tanh, trained live). Training goes through the run queue; this
 page only reads runs and their checkpoints."""
 
-import time
 
 import numpy as np
 import plotly.graph_objects as go
@@ -20,8 +19,8 @@ st.markdown(t("evidence.lead"))
 
 SECTIONS = ["paper", "fig7", "myths", "preact", "alexnet"]
 NETS = ("plain-20", "plain-56", "ResNet-20", "ResNet-56")
-FIG7_GROUP = "degradation"      # the Degradation page's experiment trains exactly Figure 7's nets
-ALEX_GROUP = "evidence-alexnet"
+FIG7_GROUP = experiments.DEGRADATION   # the Degradation page's experiment trains exactly Figure 7's nets
+ALEX_GROUP = experiments.EVIDENCE_ALEXNET
 NO_BAR = {"displayModeBar": False}
 
 
@@ -64,16 +63,11 @@ def fig7_runs() -> dict[str, object]:
     the class's), all from one experiment."""
     infos = runs.recent(mine=not runs.scope_toggle("evidence_fig7"), group=FIG7_GROUP, limit=200)
     done = [i for i in infos if i.status == "finished" and i.has_checkpoint]
-    for latest in done:   # newest first: take the newest experiment that has all four
-        same = [i for i in done if i.train_cfg == latest.train_cfg and abs(i.id - latest.id) < 4]
-        found = {terms_free(i.label): i for i in sorted(same, key=lambda i: i.id)}
+    for same in runs.experiments_of(done):   # newest first: take the newest experiment that has all four
+        found = {i.model_cfg.kind: i for i in same}
         if set(NETS) <= found.keys():
             return {net: found[net] for net in NETS}
     return {}
-
-
-def terms_free(label: str) -> str:
-    return label.split(" · ")[0]
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -208,7 +202,7 @@ def alexnet() -> None:
     steps = st.select_slider(t("evidence.alex.steps"), [150, 300, 600], 300, **keep("evidence_alex_steps"))
     costs.line(alexnet_configs(steps))
     if st.button(t("evidence.alex.train"), key="evidence_alex_train", type="primary", icon=":material/play_arrow:"):
-        ids = runs.submit(alexnet_configs(steps), group=f"{ALEX_GROUP}-{time.strftime('%Y%m%d-%H%M%S')}")
+        ids = runs.submit(alexnet_configs(steps), group=ALEX_GROUP)
         if ids:
             st.session_state["_evidence_alex_ids"] = ids
     ids = runs.latest_experiment(ALEX_GROUP, "_evidence_alex_ids")

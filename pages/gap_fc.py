@@ -3,7 +3,6 @@ the GAP net accepts another input size, shown by running both."""
 
 import streamlit as st
 
-import time
 
 from resnet_core import ModelConfig, analysis, experiments, flops, headcheck
 from ui import cost_charts, guard, guarded, keep, presets, runs, style, t
@@ -14,7 +13,7 @@ st.markdown(t("gap_fc.lead"))
 TRAIN_SIZE = 32   # the tiny demo nets are built for 32x32 images, like the paper's CIFAR nets
 TRAINED_SIZE = 16           # the trained pair learns the digits upsampled to 16x16...
 TEST_SIZES = [8, 12, 16, 24, 32]   # ...and is tested on the same held-out digits at these sides
-GROUP = "gap_fc"
+GROUP = experiments.GAP_FC
 
 
 def head_counts() -> None:
@@ -112,7 +111,7 @@ def trained_demo() -> None:
     st.markdown(t("gap_fc.trained.intro", train=TRAINED_SIZE))
     steps = st.select_slider(t("gap_fc.trained.steps"), [150, 300, 600], 300, **keep("gap_fc_train_steps"))
     if st.button(t("gap_fc.trained.start"), key="gap_fc_train", type="primary", icon=":material/play_arrow:"):
-        ids = runs.submit(trained_configs(steps), group=f"{GROUP}-{time.strftime('%Y%m%d-%H%M%S')}")
+        ids = runs.submit(trained_configs(steps), group=GROUP)
         if ids:
             st.session_state["_gap_fc_ids"] = ids
     ids = runs.latest_experiment(GROUP, "_gap_fc_ids")

@@ -20,7 +20,7 @@ st.markdown(t("gradients.lead"))
 
 DEPTHS = [8, 11, 14, 20, 29, 32, 44, 56, 110]   # 6n+2 for basic/pre-act, 9n+2 for bottleneck
 PROBE_SIZE, PROBE_BATCH = 16, 16   # random 16x16 images: the same picture as 32x32, four times faster
-GROUP = "gradients"
+GROUP = experiments.GRADIENTS
 # One click to each setting worth seeing (bench/bench_probes.py measured all three).
 SCENARIOS = {
     "vanish": dict(activation="sigmoid", norm=False, init="he", block="preact", depth=56),

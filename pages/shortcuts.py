@@ -231,7 +231,7 @@ def training() -> None:
     steps = c2.select_slider(t("shortcuts.train.steps"), TRAIN_STEPS, 300, **keep("shortcuts_train_steps"))
     costs.line(experiments.shortcut_configs("digits", depth=depth, steps=steps))
     ids, _ = experiment_panel.start("shortcuts", lambda: experiments.shortcut_configs("digits", depth=depth, steps=steps),
-                                    place=c3)
+                                    group=experiments.SHORTCUTS, place=c3)
     if ids:
         runs.live_runs(ids, guarded(draw_runs), stop_prefix="shortcuts")
     else:

@@ -34,7 +34,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, store_of, guarded) -> int:
     """Train the pairs, run the analysis task on them, print the result."""
-    from .experiments import degradation_configs, run_experiment
+    from .experiments import degradation_configs, group_of, run_experiment
     from .store import RunStore
     from .tasks import TASKS
 
@@ -49,7 +49,8 @@ def run(args: argparse.Namespace, store_of, guarded) -> int:
             runs.append((f"{kind}-{depth}", model_cfg.replace(depth=depth), train_cfg))
     tmp = tempfile.TemporaryDirectory(prefix="resnet-explorer-") if args.no_store else None
     store = RunStore(f"{tmp.name}/runs.db") if tmp else store_of(args)
-    group = f"{args.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    group = group_of(args.name)
+    who = {"owner": getattr(args, "owner", ""), "display_name": getattr(args, "display_name", "")}
     started = time.perf_counter()
     stack = contextlib.ExitStack()
     if not args.json:
@@ -61,9 +62,9 @@ def run(args: argparse.Namespace, store_of, guarded) -> int:
             from . import cli_backend
 
             runner = stack.enter_context(cli_backend.ray_runner(args, store, len(runs)))
-            rows = cli_backend.train_runs(runner, runs, store, group=group)
+            rows = cli_backend.train_runs(runner, runs, store, group=group, **who)
         else:
-            rows = guarded(None, None, lambda: run_experiment(runs, store=store, group=group))
+            rows = guarded(None, None, lambda: run_experiment(runs, store=store, group=group, **who))
         train_seconds = time.perf_counter() - started
         if args.name == "lesion":
             params = {"draws": args.draws, "seed": args.seed, "device": args.device}

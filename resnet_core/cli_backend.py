@@ -55,15 +55,15 @@ def store_for(args: argparse.Namespace, store_of: Callable) -> Iterator:
             store.close()
 
 
-def train_runs(runner, runs: list, store, *, group: str = "", on_run: Callable | None = None,
-               on_progress: Callable | None = None) -> list:
+def train_runs(runner, runs: list, store, *, group: str = "", owner: str = "", display_name: str = "",
+               on_run: Callable | None = None, on_progress: Callable | None = None) -> list:
     """Train (label, ModelConfig, TrainConfig) triples through `runner` (from `ray_runner`);
     ExperimentRows in the given order (a failed run's reason is `store.get_run(row.run_id).error`;
     with --no-store the ids are those of the temporary store). `on_progress(info)` is called
     about once a second with the RunInfo of the first run not yet ended."""
     from .experiments import ExperimentRow
 
-    ids = runner.submit_many(runs, group=group)
+    ids = runner.submit_many(runs, group=group, owner=owner, display_name=display_name)   # one experiment
     rows = []
     for run_id in ids:
         while runner.wait(run_id, timeout=1.0) in ("queued", "running"):

@@ -13,11 +13,13 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import time
 
 from . import cli_analysis, cli_backend
 from .architectures import arch_config
 from .config import DATASETS, DEVICES, OPTIMIZERS, SCHEDULES, SHORTCUTS, ConfigError, TrainConfig
+from .experiments import BUILD, group_of
 
 EXPERIMENT_NAMES = ("degradation", "shortcuts", "bn") + cli_analysis.ANALYSES
 
@@ -67,8 +69,25 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", choices=DEVICES, default="auto", help="auto: CUDA when present")
     p.add_argument("--db", default="", help="run store to record in (default: the per-user one)")
     p.add_argument("--no-store", action="store_true", help="do not record the run")
+    p.add_argument("--owner", default="", type=_owner, metavar="ID",
+                   help="record the runs as this browser's (the u=... of its address), so the app shows them "
+                        "among that user's runs; default: no owner, shown in the app's class view")
+    p.add_argument("--name", dest="display_name", default="", type=_display_name, metavar="NAME",
+                   help="the name the app shows for these runs (default: 'command line')")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     cli_backend.add_arguments(p)
+
+
+def _owner(text: str) -> str:
+    # The app's owner ids: 4-64 lowercase letters and digits (ui/runs.py OWNER_RE).
+    if text and not re.fullmatch(r"[a-z0-9]{4,64}", text):
+        raise argparse.ArgumentTypeError("an owner id is 4-64 lowercase letters and digits, as in the app's ?u=")
+    return text
+
+
+def _display_name(text: str) -> str:
+    # As the app's name field keeps it: printable, one line, at most 24 characters.
+    return " ".join("".join(ch for ch in text if ch.isprintable()).split())[:24]
 
 
 def _store(args):
@@ -111,7 +130,8 @@ def run_train(args: argparse.Namespace) -> int:
     if args.backend == "ray":
         return _train_on_ray(args, model_cfg, train_cfg)
     store = _store(args)
-    run_id = store.create_run(model_cfg, train_cfg, label=model_cfg.name, status="running") if store else None
+    run_id = store.create_run(model_cfg, train_cfg, label=model_cfg.name, status="running", group=BUILD,
+                              owner=args.owner, display_name=args.display_name) if store else None
 
     def progress(rec) -> None:
         if not args.json and (rec.step % max(1, rec.total_steps // 10) == 0 or rec.step == rec.total_steps):
@@ -146,7 +166,8 @@ def _train_on_ray(args: argparse.Namespace, model_cfg, train_cfg) -> int:
             print(f"step {info.steps_done:>6}/{info.total_steps}", flush=True)
 
     with cli_backend.store_for(args, _store) as store, cli_backend.ray_runner(args, store, 1) as runner:
-        row, = cli_backend.train_runs(runner, [(model_cfg.name, model_cfg, train_cfg)], store, on_progress=progress)
+        row, = cli_backend.train_runs(runner, [(model_cfg.name, model_cfg, train_cfg)], store, group=BUILD,
+                                      owner=args.owner, display_name=args.display_name, on_progress=progress)
         info = store.get_run(row.run_id)
     data = {"run_id": None if args.no_store else row.run_id, "name": model_cfg.name, "dataset": args.dataset,
             "status": info.status, "final_train_loss": _num(info.final_train_loss),
@@ -191,7 +212,8 @@ def run_experiment_cmd(args: argparse.Namespace) -> int:
     runs = EXPERIMENTS[args.name](args.dataset, steps=args.steps, seed=args.seed, device=args.device,
                                   data_dir=args.data_dir, width=args.width)
     store = _store(args) if args.backend == "local" else None
-    group = f"{args.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    group = group_of(args.name)   # the page's own group, so the experiment shows there
+    who = {"owner": args.owner, "display_name": args.display_name}
     started = time.perf_counter()
     if not args.json:
         print(f"{args.name} on {args.dataset}: {len(runs)} nets, {args.steps} steps each, seed {args.seed}",
@@ -205,11 +227,13 @@ def run_experiment_cmd(args: argparse.Namespace) -> int:
     if args.backend == "ray":
         with cli_backend.store_for(args, _store) as ray_store, \
                 cli_backend.ray_runner(args, ray_store, len(runs)) as runner:
-            rows = cli_backend.train_runs(runner, runs, ray_store, group=group, on_run=show)
+            rows = cli_backend.train_runs(runner, runs, ray_store, group=group, on_run=show, **who)
         store = None if args.no_store else ray_store
     else:
-        rows = _guarded(None, None, lambda: run_experiment(runs, store=store, group=group, on_run=show))
+        rows = _guarded(None, None, lambda: run_experiment(runs, store=store, group=group, on_run=show, **who))
+    experiment = store.get_run(rows[0].run_id).experiment if store and rows else None
     data = {"experiment": args.name, "dataset": args.dataset, "group": group if store else None,
+            "experiment_id": experiment,
             "seconds": time.perf_counter() - started, "backend": args.backend,
             "runs": [{"name": r.name, "run_id": r.run_id if store else None, "status": r.status,
                       "final_train_loss": _num(r.final_train_loss), "final_train_acc": _num(r.final_train_acc),
@@ -229,7 +253,7 @@ def run_experiment_cmd(args: argparse.Namespace) -> int:
         print(f"{r.name:<16} {_fmt(r.final_train_loss, '.4f'):>10} {_fmt(r.final_train_acc, '.3f'):>9} "
               f"{_fmt(r.test_acc, '.3f'):>12} {r.seconds:7.1f}")
     print(f"\ntrain loss: mean of the last 10% of steps; total {data['seconds']:.1f} s"
-          + (f"; group {group} in {store.path}" if store else ""))
+          + (f"; experiment {experiment} (group {group}) in {store.path}" if store else ""))
     if verdict is not None:
         print(verdict["summary"])
     if findings is not None:

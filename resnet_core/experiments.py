@@ -4,17 +4,45 @@
 Each `*_configs` function returns (label, ModelConfig, TrainConfig) triples sharing one recipe
 and one seed, so the nets differ only in what the experiment is about. The CLI and the pages
 both use them; `run_experiment` trains them one after another in this process.
+
+Where runs are found again: every run has a group (the store's `grp` column: which page or
+command it belongs to, one name from the registry below, shared by pages, ui and the CLI) and an
+experiment id (the runs submitted together share it; `store_schema.experiment_id`). A page lists
+its group and shows one experiment at a time, so an experiment run from the CLI into the app's
+store appears on the page that runs the same experiment.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Callable
 
 from .architectures import arch_config
 from .config import ModelConfig, TrainConfig
 from .data import dataset_info
+
+# Store groups, one per page or command that records runs.
+DEGRADATION = "degradation"       # the Degradation page and `experiment degradation`; Evidence's Figure 7 reads it
+SHORTCUTS = "shortcuts"           # the Shortcuts page and `experiment shortcuts`
+BATCHNORM = "batchnorm"           # the BatchNorm page and `experiment bn`
+BUILD = "build"                   # Build & Train, and the CLI's `train`
+GRADIENTS = "gradients"
+GAP_FC = "gap_fc"
+EVIDENCE_ALEXNET = "evidence-alexnet"
+STUDY_PAIR = "study-pair"         # the nets a lesion or landscape study is made on (ui/pairs.py)
+INSPECT_TWIN = "inspect-twin"     # twins queued for Feature maps and Attribution (resnet_core.twins)
+LESION = "lesion"                 # `experiment lesion` and `experiment landscape` record their nets here
+LANDSCAPE = "landscape"
+
+# The CLI's experiment names and the group each records under (the page's group, so it shows there).
+EXPERIMENT_GROUPS = {"degradation": DEGRADATION, "shortcuts": SHORTCUTS, "bn": BATCHNORM,
+                     "lesion": LESION, "landscape": LANDSCAPE}
+
+
+def group_of(name: str) -> str:
+    """The store group for a CLI experiment name (`bn` -> `batchnorm`); other names are groups already."""
+    return EXPERIMENT_GROUPS.get(name, name)
+
 
 # Input side per dataset. Digits stay at their native 8x8 (upsampling adds pixels, not
 # information); with width 8 and batch 64 a ResNet-56 step costs about 18 ms of one CPU core,
@@ -134,14 +162,20 @@ def bn_verdict(rows: list[ExperimentRow], runs: list[tuple[str, ModelConfig, Tra
 
 
 def run_experiment(runs: list[tuple[str, ModelConfig, TrainConfig]], *, store=None, group: str = "",
-                   owner: str = "", on_run: Callable[[ExperimentRow], None] | None = None) -> list[ExperimentRow]:
+                   owner: str = "", display_name: str = "",
+                   on_run: Callable[[ExperimentRow], None] | None = None) -> list[ExperimentRow]:
     """Train each net in turn (here, not in the background); with a store, each run is recorded
-    under `group` so the pages can show the experiment later."""
+    under `group` and one experiment id (the first run's) so the pages can show the experiment
+    later, as they show one queued from a page."""
     from .engine import train
 
-    rows = []
+    rows, experiment = [], None
     for label, model_cfg, train_cfg in runs:
-        run_id = store.create_run(model_cfg, train_cfg, owner=owner, label=label, group=group) if store else None
+        run_id = None
+        if store:
+            run_id = store.create_run(model_cfg, train_cfg, owner=owner, label=label, group=group,
+                                      experiment=experiment, display_name=display_name)
+            experiment = experiment or store.get_run(run_id).experiment
         try:
             result = train(model_cfg, train_cfg, store=store, run_id=run_id)
         except Exception as err:
@@ -159,6 +193,5 @@ def run_experiment(runs: list[tuple[str, ModelConfig, TrainConfig]], *, store=No
 def run_degradation(dataset: str = "digits", *, store=None, owner: str = "", on_run=None,
                     **options) -> list[ExperimentRow]:
     """plain-20/56 and ResNet-20/56 trained one after another; rows in that order."""
-    group = f"degradation-{time.strftime('%Y%m%d-%H%M%S')}"
-    return run_experiment(degradation_configs(dataset, **options), store=store, group=group, owner=owner,
+    return run_experiment(degradation_configs(dataset, **options), store=store, group=DEGRADATION, owner=owner,
                           on_run=on_run)

@@ -25,6 +25,7 @@ from .data import check_compatible
 from .executors import Control, InProcess, default_executor
 from .fair_queue import FairQueue, OwnerLimit, Paused, QueueFull
 from .store import RunStore
+from .store_schema import experiment_id
 from .worker import JobSpec
 
 log = logging.getLogger(__name__)
@@ -107,12 +108,16 @@ class JobRunner:
     # --- submitting ---------------------------------------------------------------------
 
     def submit(self, model_cfg: ModelConfig, train_cfg: TrainConfig, *, owner: str = "",
-               label: str = "", group: str = "") -> int:
-        return self.submit_many([(label, model_cfg, train_cfg)], owner=owner, group=group)[0]
+               label: str = "", group: str = "", display_name: str = "") -> int:
+        return self.submit_many([(label, model_cfg, train_cfg)], owner=owner, group=group,
+                                display_name=display_name)[0]
 
     def submit_many(self, runs: Sequence[tuple[str, ModelConfig, TrainConfig]], *, owner: str = "",
-                    group: str = "") -> list[int]:
-        """Queue several runs (label, model config, train config) together, or none of them."""
+                    group: str = "", display_name: str = "") -> list[int]:
+        """Queue several runs (label, model config, train config) together, or none of them.
+        They form one experiment: they share one experiment id (the first run's,
+        store_schema.experiment_id), so a page finds them again as one; `display_name` is the
+        owner's name as they gave it, kept beside the label, not in it."""
         for _, model_cfg, train_cfg in runs:
             check_compatible(model_cfg, train_cfg)   # a bad pairing fails here, not in a worker
         runs = [(label, m, self._on_device(tc)) for label, m, tc in runs]
@@ -122,13 +127,22 @@ class JobRunner:
         # first, so the short runs fill the gaps at the end instead of a long one starting last
         # (four degradation nets on two workers: ~26 s instead of ~33 s).
         longest_first = sorted(range(len(runs)), key=lambda i: -costs[i].seconds)
-        return self._enqueue(len(runs), owner, lambda: [
-            (self.store.create_run(m, tc, owner=owner, label=label, group=group, estimate_s=est.seconds,
-                                   guess_s=est.base_seconds), label, m, tc, "train", {})
-            for (label, m, tc), est in zip(runs, costs)], group, queue_order=longest_first)
+
+        def create() -> list:
+            made, experiment = [], None
+            for (label, m, tc), est in zip(runs, costs):
+                run_id = self.store.create_run(m, tc, owner=owner, label=label, group=group, estimate_s=est.seconds,
+                                               guess_s=est.base_seconds, experiment=experiment,
+                                               display_name=display_name)
+                experiment = experiment or experiment_id(run_id)
+                made.append((run_id, label, m, tc, "train", {}))
+            return made
+
+        return self._enqueue(len(runs), owner, create, group, queue_order=longest_first)
 
     def submit_task(self, name: str, params: dict, *, owner: str = "", label: str = "", group: str = "",
-                    model_cfg: ModelConfig | None = None, train_cfg: TrainConfig | None = None) -> int:
+                    model_cfg: ModelConfig | None = None, train_cfg: TrainConfig | None = None,
+                    display_name: str = "") -> int:
         """Queue an analysis task (resnet_core.tasks.TASKS[name]); its result is read with
         `store.result(id)` once it has finished."""
         from .tasks import TASKS
@@ -137,7 +151,8 @@ class JobRunner:
             raise ValueError(f"unknown task {name!r} (known: {', '.join(sorted(TASKS))})")
         m, tc = model_cfg or ModelConfig(), self._on_device(train_cfg or TrainConfig())
         return self._enqueue(1, owner, lambda: [
-            (self.store.create_task(name, params, m, tc, owner=owner, label=label, group=group),
+            (self.store.create_task(name, params, m, tc, owner=owner, label=label, group=group,
+                                    display_name=display_name),
              label, m, tc, name, params)], group)[0]
 
     def _on_device(self, train_cfg: TrainConfig) -> TrainConfig:

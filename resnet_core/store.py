@@ -21,11 +21,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import checkpoints
+from . import checkpoints, store_migrate
 from .config import ModelConfig, TrainConfig
 from .provenance import library_versions, pid_alive
-from .store_schema import (ADDED_RUN_COLUMNS, RUN_COLUMNS, SCHEMA, EvalColumns, RunInfo, RunNotFound, StatColumns,
-                           StepColumns, run_info)
+from .store_schema import (RUN_COLUMNS, SCHEMA, EvalColumns, RunInfo, RunNotFound, StatColumns, StepColumns,
+                           experiment_id, run_info)
 
 __all__ = ["RunStore", "RunInfo", "RunNotFound", "StepColumns", "EvalColumns", "StatColumns",
            "default_db_path", "STATUSES", "TERMINAL"]
@@ -52,20 +52,7 @@ class RunStore:
             conn = self._conn()
             conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(SCHEMA)
-            self._add_columns(conn)
-
-    @staticmethod
-    def _add_columns(conn: sqlite3.Connection) -> None:
-        # A store written by an older version lacks the newer columns; several processes may
-        # open it at once, so a column another one has just added is not an error.
-        have = {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
-        for name, kind in ADDED_RUN_COLUMNS:
-            if name not in have:
-                try:
-                    conn.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
-                except sqlite3.OperationalError as err:
-                    if "duplicate column" not in str(err):
-                        raise
+            store_migrate.upgrade(conn)   # a store written by an older version: newer columns, experiments
 
     def _conn(self) -> sqlite3.Connection:
         # One connection per thread; it closes when its thread ends and the local is dropped.
@@ -106,15 +93,28 @@ class RunStore:
 
     def create_run(self, model_cfg: ModelConfig, train_cfg: TrainConfig, *, owner: str = "",
                    label: str = "", group: str = "", status: str = "queued",
-                   estimate_s: float | None = None, guess_s: float | None = None) -> int:
+                   estimate_s: float | None = None, guess_s: float | None = None,
+                   experiment: str | None = None, display_name: str = "") -> int:
+        """A new run. `experiment`: the id of the experiment it joins; None starts a new one,
+        whose id follows from this run's (store_schema.experiment_id)."""
         with self._write_lock:
-            cur = self._conn().execute(
-                "INSERT INTO runs (created, status, owner, label, grp, model_cfg, train_cfg, seed, host, pid,"
-                " estimate_s, guess_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (time.time(), status, owner, label, group, json.dumps(model_cfg.to_dict()),
-                 json.dumps(train_cfg.to_dict()), train_cfg.seed, socket.gethostname(), os.getpid(),
-                 estimate_s, guess_s))
-            return int(cur.lastrowid)
+            conn = self._conn()
+            conn.execute("BEGIN IMMEDIATE")   # no reader sees the run before it has its experiment
+            try:
+                cur = conn.execute(
+                    "INSERT INTO runs (created, status, owner, label, grp, model_cfg, train_cfg, seed, host, pid,"
+                    " estimate_s, guess_s, experiment, display_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (time.time(), status, owner, label, group, json.dumps(model_cfg.to_dict()),
+                     json.dumps(train_cfg.to_dict()), train_cfg.seed, socket.gethostname(), os.getpid(),
+                     estimate_s, guess_s, experiment or "", display_name))
+                run_id = int(cur.lastrowid)
+                if not experiment:
+                    conn.execute("UPDATE runs SET experiment=? WHERE id=?", (experiment_id(run_id), run_id))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            return run_id
 
     def timings(self, limit: int = 30) -> list[tuple[str, float, float]]:
         """(device, uncorrected estimate, measured seconds) of the newest finished runs that
@@ -161,8 +161,9 @@ class RunStore:
     # --- analysis tasks: a run row for progress and status, and a JSON result -------------------
 
     def create_task(self, name: str, params: dict, model_cfg: ModelConfig, train_cfg: TrainConfig, *,
-                    owner: str = "", label: str = "", group: str = "") -> int:
-        run_id = self.create_run(model_cfg, train_cfg, owner=owner, label=label, group=group)
+                    owner: str = "", label: str = "", group: str = "", display_name: str = "") -> int:
+        run_id = self.create_run(model_cfg, train_cfg, owner=owner, label=label, group=group,
+                                 display_name=display_name)
         self._write([("INSERT INTO tasks (run_id, name, params) VALUES (?, ?, ?)",
                       (run_id, name, json.dumps(params)))])
         return run_id
@@ -182,10 +183,10 @@ class RunStore:
         return run_info(rows[0])
 
     def list_runs(self, owner: str | None = None, group: str | None = None, status: str | None = None,
-                  limit: int = 100) -> list[RunInfo]:
+                  limit: int = 100, experiment: str | None = None) -> list[RunInfo]:
         """Newest first."""
         where, params = [], []
-        for column, value in (("owner", owner), ("grp", group), ("status", status)):
+        for column, value in (("owner", owner), ("grp", group), ("status", status), ("experiment", experiment)):
             if value is not None:
                 where.append(f"{column}=?")
                 params.append(value)

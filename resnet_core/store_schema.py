@@ -48,7 +48,17 @@ CREATE TABLE IF NOT EXISTS tasks (
 ADDED_RUN_COLUMNS = (
     ("estimate_s", "REAL"),   # seconds estimated at submit, shown to the user before the click
     ("guess_s", "REAL"),      # the same before this server's correction: what the correction learns from
+    # The runs submitted together (one click, one CLI command) share this id: "x" + the first
+    # run's id (experiment_id). NULL only in rows written before the column; see store_migrate.
+    ("experiment", "TEXT"),
+    ("display_name", "TEXT NOT NULL DEFAULT ''"),   # the name the user gave (optional); never in the label
 )
+
+
+def experiment_id(first_run_id: int) -> str:
+    """An experiment's id from its first run's id: unique, since run ids are never reused (a
+    fresh class store goes on counting), and short enough to read ("x42")."""
+    return f"x{first_run_id}"
 
 
 class RunNotFound(LookupError):
@@ -81,6 +91,8 @@ class RunInfo:
     test_acc: float | None
     has_checkpoint: bool
     estimate_s: float | None = None    # the seconds estimated at submit (resnet_core.costs)
+    experiment: str = ""               # shared by the runs submitted together (experiment_id)
+    display_name: str = ""             # the owner's name as they gave it, "" when they gave none
 
 
 @dataclass
@@ -110,13 +122,15 @@ class StatColumns:
 
 RUN_COLUMNS = ("id, model_cfg, train_cfg, status, owner, label, grp, seed, device, versions, created,"
                 " started, finished, seconds, error, layer_names, stat_names, total_steps, steps_done,"
-                " final_train_loss, final_train_acc, test_acc, checkpoint, estimate_s")
+                " final_train_loss, final_train_acc, test_acc, checkpoint, estimate_s, experiment, display_name")
 
 
 def run_info(row: tuple) -> RunInfo:
     (rid, mcfg, tcfg, status, owner, label, grp, seed, device, versions, created, started, finished,
-     seconds, error, layers, stat_names, total, done, loss, acc, test_acc, ckpt, estimate_s) = row
+     seconds, error, layers, stat_names, total, done, loss, acc, test_acc, ckpt, estimate_s, experiment,
+     display_name) = row
     return RunInfo(rid, ModelConfig.from_dict(json.loads(mcfg)), TrainConfig.from_dict(json.loads(tcfg)),
                    status, owner, label, grp, seed, device, json.loads(versions), created, started,
                    finished, seconds, error, json.loads(layers), json.loads(stat_names), total, done,
-                   loss, acc, test_acc, bool(ckpt), estimate_s)
+                   loss, acc, test_acc, bool(ckpt), estimate_s, experiment or experiment_id(rid),
+                   display_name or "")

@@ -75,7 +75,7 @@ def _load(store, run_ids: list[int], device: torch.device) -> list[tuple[object,
 
 def _describe(info) -> dict:
     m = info.model_cfg
-    return {"run_id": info.id, "label": info.label.split(" · ")[0], "kind": m.twin,
+    return {"run_id": info.id, "label": info.label, "kind": m.twin,
             "depth": m.depth, "dataset": info.train_cfg.dataset, "train_steps": info.steps_done,
             "test_acc_when_trained": info.test_acc}
 

@@ -29,13 +29,14 @@ from torch import nn
 from .checkpoints import FORMAT, atomic_write
 from .config import ConfigError, ModelConfig, TrainConfig
 from .data import EMBEDDED, load_dataset
+from .experiments import INSPECT_TWIN
 from .models import build_model
 
 INPUT_SIZE = {"digits": 16, "shapes": 32}   # digits' 8x8 doubled so stage 3 still has 4x4 maps
 DEPTHS = (8, 14, 20, 32, 44, 56)            # CIFAR-style 6n+2 (He et al. 2015, section 4.2)
 WIDTHS = (8, 16, 32)
 MAX_STEPS = 400                              # a few seconds to a minute on two CPU cores
-GROUP = "inspect-twin"                       # the store group of queued twins, shared by both pages
+GROUP = INSPECT_TWIN                         # the store group of queued twins, shared by both pages
 SHIPPED_DIR = Path(__file__).resolve().parents[1] / "assets" / "checkpoints"
 SHIPPED_DTYPE = torch.float16
 

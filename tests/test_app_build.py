@@ -138,7 +138,7 @@ def test_runs_survive_a_reload_and_two_browsers_see_their_own(store):
     assert other.multiselect(key="build_overlay").value
 
 
-def test_a_display_name_goes_into_the_url_and_the_run_label(store):
+def test_a_display_name_goes_into_the_url_and_beside_the_run_label(store):
     at = open_build(owner="build3name")
     at.sidebar.text_input(key="build_display_name").input("Minji").run()
     assert_clean(at)
@@ -146,7 +146,7 @@ def test_a_display_name_goes_into_the_url_and_the_run_label(store):
     at.number_input(key="build_steps").set_value(5).run()
     at.button(key="build_start").click().run()
     (info,) = store.list_runs(owner="build3name")
-    assert info.label == "ResNet-20 · Minji"
+    assert (info.label, info.display_name) == ("ResNet-20", "Minji")
     _wait_finished(at, store, info.id)
 
 

@@ -3,6 +3,7 @@ table sits beside the paper's numbers, and the ordering is read from the measure
 Finished experiments are written straight into a temporary run store, so no test waits for
 training here (tests/browser/test_live_pages.py trains the real thing)."""
 
+import json
 import time
 from types import SimpleNamespace
 
@@ -25,11 +26,13 @@ def store(tmp_path_factory):
         yield RunStore(db)
 
 
-def finished_experiment(store: RunStore, owner: str, losses: dict[str, float]) -> list[int]:
-    """The four degradation runs, finished with the given final training losses."""
-    ids = []
+def finished_experiment(store: RunStore, owner: str, losses: dict[str, float], display_name: str = "") -> list[int]:
+    """The four degradation runs, one experiment, finished with the given final training losses."""
+    ids, experiment = [], None
     for label, model_cfg, train_cfg in experiments.degradation_configs("digits", steps=20):
-        rid = store.create_run(model_cfg, train_cfg, owner=owner, label=label, group="degradation")
+        rid = store.create_run(model_cfg, train_cfg, owner=owner, label=label, group=experiments.DEGRADATION,
+                               experiment=experiment, display_name=display_name)
+        experiment = store.get_run(rid).experiment
         store.start_run(rid, device="cpu", layer_names=["stem.conv", "head.fc"], stat_names=[], total_steps=20)
         loss = losses[label]
         acc = max(0.0, min(1.0, 1 - loss / 2.5))
@@ -42,6 +45,7 @@ def finished_experiment(store: RunStore, owner: str, losses: dict[str, float]) -
     return ids
 
 
+DIGITS = "Handwritten digits (built in, 8×8)"   # how the picker names the dataset
 PAPER_LIKE = {"plain-20": 0.05, "plain-56": 1.56, "ResNet-20": 0.004, "ResNet-56": 0.014}
 
 
@@ -106,6 +110,50 @@ def test_each_student_sees_their_own_experiment_unless_they_ask_for_the_class(st
     assert any("student" in o for o in options)
 
 
+def test_experiments_are_told_apart_by_their_id_not_by_their_run_numbers(store):
+    """Two experiments of one student with consecutive ids, and a classmate's that gave a name:
+    three entries, the newest first, each named by who ran it."""
+    first = finished_experiment(store, "deg6twice", PAPER_LIKE)
+    second = finished_experiment(store, "deg6twice", {"plain-20": 0.05, "plain-56": 0.06, "ResNet-20": 0.004,
+                                                      "ResNet-56": 0.01})
+    assert second[0] == first[-1] + 1
+    at = open_degradation(owner="deg6twice")
+    options = at.selectbox(key="degradation_pick").options
+    assert options[:2] == [f"runs #{second[0]}–{second[-1]} · you · {DIGITS} · 20 steps",
+                           f"runs #{first[0]}–{first[-1]} · you · {DIGITS} · 20 steps"]
+    assert checks(at)[0].startswith("❌")   # the newest is shown: its plain-56 did not end worse
+    named = finished_experiment(store, "deg7name", PAPER_LIKE, display_name="Minji")
+    at.toggle(key="degradation_show_class").set_value(True).run()
+    options = at.selectbox(key="degradation_pick").options
+    assert options[0] == f"runs #{named[0]}–{named[-1]} · Minji · {DIGITS} · 20 steps"
+    assert all(store.get_run(i).label in PAPER_LIKE for i in named)   # the name is not in the labels
+
+
+def test_an_experiment_run_from_the_command_line_shows_on_the_page(store, capsys):
+    """`python -m resnet_core experiment degradation --db <the app's store>`: without an owner it
+    is in the class view, named "command line"; with --owner it is that user's own."""
+    from resnet_core.__main__ import main
+
+    db = str(store.path)
+    argv = ["experiment", "degradation", "--steps", "3", "--width", "4", "--device", "cpu", "--db", db, "--json"]
+    assert main(argv + ["--owner", "deg8cli", "--name", "Ms Kim"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    ids = [r["run_id"] for r in out["runs"]]
+    assert out["group"] == "degradation" and out["experiment_id"] == f"x{ids[0]}"
+    assert [r["name"] for r in out["runs"]] == list(PAPER_LIKE)
+    at = open_degradation(owner="deg8cli")
+    assert sorted(b[0] for b in progress_bars(at)) == sorted(PAPER_LIKE)
+    assert len(at.table) == 1 and list(at.table[0].value["network"]) == list(PAPER_LIKE)
+    at = open_degradation(owner="deg8else")
+    at.toggle(key="degradation_show_class").set_value(True).run()
+    assert at.selectbox(key="degradation_pick").options[0] == (
+        f"runs #{ids[0]}–{ids[-1]} · Ms Kim · {DIGITS} · 3 steps")
+    ownerless = finished_experiment(store, "", PAPER_LIKE)   # as the CLI records without --owner
+    at.run()
+    assert at.selectbox(key="degradation_pick").options[0] == (
+        f"runs #{ownerless[0]}–{ownerless[-1]} · command line · {DIGITS} · 20 steps")
+
+
 def test_train_all_four_queues_the_experiment_and_shows_progress(store):
     at = open_degradation(owner="deg4live")
     at.button(key="degradation_start").click().run()
@@ -113,6 +161,7 @@ def test_train_all_four_queues_the_experiment_and_shows_progress(store):
     mine = store.list_runs(owner="deg4live")
     assert sorted(r.label for r in mine) == ["ResNet-20", "ResNet-56", "plain-20", "plain-56"]
     assert {r.train_cfg.steps for r in mine} == {300} and {r.group for r in mine} == {"degradation"}
+    assert {r.experiment for r in mine} == {f"x{min(r.id for r in mine)}"}
     bars = progress_bars(at)
     assert sorted(b[0] for b in bars) == sorted(r.label for r in mine)
     assert any("waiting in the queue" in status for _, status, _ in bars)

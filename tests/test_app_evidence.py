@@ -56,8 +56,9 @@ def test_preact_and_alexnet_sections_in_korean(store):
     assert any("커널 (3, 3)" in x or "커널 3" in x for x in texts(at)) or section == "fig7"
 
 
-def _stored(store: RunStore, label: str, cfg, train_cfg, seed: int) -> int:
-    rid = store.create_run(cfg, train_cfg, owner="evid3", label=label, group="degradation")
+def _stored(store: RunStore, label: str, cfg, train_cfg, seed: int, experiment: str | None = None) -> int:
+    rid = store.create_run(cfg, train_cfg, owner="evid3", label=label, group=experiments.DEGRADATION,
+                           experiment=experiment)
     store.start_run(rid, device="cpu", layer_names=[], stat_names=[], total_steps=1)
     torch.manual_seed(seed)
     store.save_checkpoint(rid, build_model(cfg))
@@ -69,8 +70,9 @@ def _stored(store: RunStore, label: str, cfg, train_cfg, seed: int) -> int:
 def test_figure7_from_stored_runs(store):
     at = open_page("evidence", owner="evid3", state={"evidence_section": "fig7"})
     assert any("No finished plain-20/56" in i.value for i in at.info)
+    experiment = None   # the four nets as one experiment, as the Degradation page queues them
     for label, cfg, train_cfg in experiments.degradation_configs("digits", steps=10):
-        _stored(store, label, cfg, train_cfg, seed=0)
+        experiment = store.get_run(_stored(store, label, cfg, train_cfg, seed=0, experiment=experiment)).experiment
     at = open_page("evidence", owner="evid3", state={"evidence_section": "fig7"})
     means = {row[0]: float(row[1]) for row in at.table[0].value.itertuples(index=False)}
     assert set(means) == {"plain-20", "plain-56", "ResNet-20", "ResNet-56"}

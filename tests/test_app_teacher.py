@@ -99,7 +99,7 @@ def test_checks_keep_a_minimum_interval_across_sessions(setup):
 
 def test_the_right_key_unlocks_the_controls(setup, tmp_path_factory):
     runner, gate = setup
-    running = runner.submit(MODEL, TRAIN, owner=ANA, label="ResNet-20 · Ana")
+    running = runner.submit(MODEL, TRAIN, owner=ANA, label="ResNet-20", display_name="Ana")
     wait_for(lambda: gate.started == [running])
     waiting = runner.submit_many([("plain-20", MODEL, TRAIN)] * 2, owner=BOB)
 

@@ -233,3 +233,32 @@ def test_a_group_waits_longest_first_with_ids_in_the_given_order(store):
     finally:
         gate.release.set()
         runner.shutdown()
+
+
+def test_each_submission_is_one_experiment_and_the_name_stays_out_of_the_label(store):
+    """submit_many gives its runs one experiment id (the first run's), another call another;
+    the display name is kept in its own column, the label is the page's."""
+    from resnet_core import experiments
+
+    gate = Gate()
+    runner = JobRunner(store, max_queue=16, train_fn=gate)
+    try:
+        first = runner.submit_many(experiments.degradation_configs("digits", steps=30), owner="ana",
+                                   group=experiments.DEGRADATION, display_name="Minji")
+        second = runner.submit_many(experiments.degradation_configs("digits", steps=30), owner="ana",
+                                    group=experiments.DEGRADATION)
+        alone = runner.submit(MODEL, TRAIN, owner="bob", label="one", group="build")
+        infos = {i: store.get_run(i) for i in first + second + [alone]}
+        assert {infos[i].experiment for i in first} == {f"x{first[0]}"}
+        assert {infos[i].experiment for i in second} == {f"x{second[0]}"}
+        assert infos[alone].experiment == f"x{alone}"
+        assert [infos[i].label for i in first] == ["plain-20", "plain-56", "ResNet-20", "ResNet-56"]
+        assert {infos[i].display_name for i in first} == {"Minji"}
+        assert {infos[i].display_name for i in second} == {""}
+        assert [r.id for r in store.list_runs(experiment=f"x{first[0]}")] == first[::-1]
+        # The queue still takes each group longest first while the ids keep the given order.
+        order = sorted(second, key=lambda i: runner.job(i).position)
+        assert [store.get_run(i).label for i in order[:2]] == ["plain-56", "ResNet-56"]
+    finally:
+        gate.release.set()
+        runner.shutdown()

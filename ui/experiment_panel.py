@@ -2,13 +2,15 @@
 a start button that queues the page's runs as one experiment, and their loss and held-out
 accuracy drawn live.
 
-A page passes its own name; widget keys ("<page>_train"), texts ("<page>.train.start") and the
-session key of the latest experiment ("<page>_run_ids") all follow from it.
+A page passes its own name and its store group (resnet_core.experiments); widget keys
+("<page>_train"), texts ("<page>.train.start") and the session key of the latest experiment
+("<page>_run_ids") follow from the name. The runs queued by one click are one experiment in the
+store (they share its id), so a reload, or the CLI's run of the same experiment for this user,
+finds them again.
 """
 
 from __future__ import annotations
 
-import time
 from typing import Callable
 
 import streamlit as st
@@ -24,11 +26,12 @@ def run_ids_key(page: str) -> str:
     return f"{page}_run_ids"
 
 
-def start(page: str, planned: Callable[[], list], *, place=st, nothing_planned: str = "") -> tuple[list[int], bool]:
+def start(page: str, planned: Callable[[], list], *, group: str, place=st,
+          nothing_planned: str = "") -> tuple[list[int], bool]:
     """The start button, and (this user's latest experiment's run ids, whether it still runs).
     `planned` gives the runs to queue when the button is pressed; an empty plan shows the
     warning `nothing_planned`."""
-    ids = runs.latest_experiment(page, run_ids_key(page))
+    ids = runs.latest_experiment(group, run_ids_key(page))
     # One experiment per user at a time: a classroom shares one trainer.
     busy = runs.any_active(ids)
     if place.button(t(f"{page}.train.start"), key=f"{page}_train", type="primary", icon=":material/play_arrow:",
@@ -37,7 +40,7 @@ def start(page: str, planned: Callable[[], list], *, place=st, nothing_planned: 
         if not plan:
             st.warning(nothing_planned, icon=":material/tune:")
         else:
-            new = runs.submit(plan, group=f"{page}-{time.strftime('%Y%m%d-%H%M%S')}-{runs.owner()}")
+            new = runs.submit(plan, group=group)
             if new:
                 st.session_state[run_ids_key(page)] = new
                 st.rerun()   # redraw the button as busy

@@ -27,7 +27,7 @@ from .state import keep
 DEPTHS = [20, 56]
 DATASETS = ["digits", "shapes"]
 STEPS = [150, 300, 600]
-TRAIN_GROUP = "study-pair"
+TRAIN_GROUP = experiments.STUDY_PAIR
 SEARCH = 400   # newest runs looked through for a pair or a study that is already there
 
 
@@ -97,7 +97,7 @@ def _train_ui(prefix: str) -> tuple[int, int] | None:
 
 def _run_option(info) -> str:
     acc = "–" if info.test_acc is None else f"{info.test_acc:.1%}"
-    return t("pairs.run_option", id=info.id, name=info.label.split(" · ")[0] or info.model_cfg.kind,
+    return t("pairs.run_option", id=info.id, name=info.label or info.model_cfg.kind,
              dataset=t(f"pairs.datasets.{info.train_cfg.dataset}") if info.train_cfg.dataset in DATASETS
              else info.train_cfg.dataset, acc=acc)
 

@@ -92,12 +92,15 @@ def new_owner() -> str:
 
 
 def who(info: RunInfo) -> str:
-    """Who started a run, for the class to read: "you", the display name in its label, or
-    "student 3"; never the owner id (an id in view is an identity anyone can take)."""
+    """Who started a run, for the class to read: "you", the name they gave, "command line"
+    for a run recorded by the CLI without an owner, or "student 3"; never the owner id (an id
+    in view is an identity anyone can take)."""
     if info.owner == owner():
         return t("runs.you")
-    if " · " in info.label:
-        return info.label.split(" · ", 1)[1]
+    if info.display_name:
+        return info.display_name
+    if not info.owner:
+        return t("runs.cli")
     return t("runs.student", n=_owner_number(info.owner) or "?")
 
 
@@ -145,18 +148,13 @@ def scope_toggle(prefix: str) -> bool:
 
 # --- submitting -----------------------------------------------------------------------------
 
-def _label(label: str) -> str:
-    name = display_name()
-    return f"{label} · {name}" if name else label
-
-
 def submit(runs: Sequence[tuple[str, ModelConfig, TrainConfig]], *, group: str) -> list[int] | None:
-    """Queue runs (label, model config, train config) for this user, all or none. Returns their
-    ids, or None after showing why not (a full queue, a setting that cannot train)."""
+    """Queue runs (label, model config, train config) for this user, all or none, as one
+    experiment (they share its id) under the page's `group` (resnet_core.experiments). Returns
+    their ids, or None after showing why not (a full queue, a setting that cannot train)."""
     uid = owner()
     try:
-        return runner().submit_many([(_label(label), m, tc) for label, m, tc in runs],
-                                    owner=uid, group=group)
+        return runner().submit_many(list(runs), owner=uid, group=group, display_name=display_name())
     except RunTooLong as exc:
         from . import costs
 
@@ -225,8 +223,8 @@ def submit_task(name: str, params: dict, *, label: str, group: str, model_cfg: M
     run's, its result is ``store().result(id)`` once finished. None after showing why not."""
     uid = owner()
     try:
-        return [runner().submit_task(name, params, owner=uid, label=_label(label), group=group,
-                                     model_cfg=model_cfg, train_cfg=train_cfg)]
+        return [runner().submit_task(name, params, owner=uid, label=label, group=group,
+                                     model_cfg=model_cfg, train_cfg=train_cfg, display_name=display_name())]
     except Paused as exc:
         paused_message(exc.message)
     except OwnerLimit:
@@ -322,16 +320,25 @@ def recent(*, mine: bool = True, group: str | None = None, limit: int = 20) -> l
 
 
 def latest_experiment(group: str, session_key: str) -> list[int]:
-    """This user's latest experiment of a page (its runs' groups are ``f"{group}-..."``): the ids
-    kept in ``st.session_state[session_key]`` by this session, else found in the store (a reload)."""
+    """This user's latest experiment of a page's `group`: the ids kept in
+    ``st.session_state[session_key]`` by this session, else its newest run's experiment in the
+    store (a reload, or one recorded by the CLI with this user's ``--owner``)."""
     if st.session_state.get(session_key):
         return st.session_state[session_key]
-    mine = [r for r in recent(limit=40) if r.group.startswith(group + "-")]
+    mine = recent(group=group, limit=1)
     if not mine:
         return []
-    ids = sorted(r.id for r in mine if r.group == mine[0].group)
+    ids = sorted(r.id for r in store().list_runs(group=group, experiment=mine[0].experiment, limit=100))
     st.session_state[session_key] = ids
     return ids
+
+
+def experiments_of(infos: Sequence[RunInfo]) -> list[list[RunInfo]]:
+    """Runs gathered by experiment, each in id order, the newest experiment first."""
+    by_id: dict[str, list[RunInfo]] = {}
+    for info in sorted(infos, key=lambda i: i.id):
+        by_id.setdefault(info.experiment, []).append(info)
+    return sorted(by_id.values(), key=lambda runs: -runs[-1].id)
 
 
 def _phase(statuses) -> str | None:

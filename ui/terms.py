@@ -1,6 +1,6 @@
 """Net names in the reader's language: "plain-20" reads "플레인-20" in Korean.
 
-Run labels are stored once, in English ("plain-56 no BN · Minji"), so a class that switches
+Run labels are stored once, in English ("plain-56 no BN"), so a class that switches
 language mid-lesson still finds its runs; they are translated only where they are shown, in
 tables and legends. The words follow assets/i18n/glossary.json (term.plain).
 """
@@ -22,8 +22,8 @@ _EN = ((re.compile(r"플레인-(?=\d)"), "plain-"),
 
 
 def net_label(label: str) -> str:
-    """A stored run label or net name as the current language writes it; a display name after
-    " · " is left alone."""
+    """A stored run label or net name as the current language writes it; anything after " · "
+    (a twin's "40 steps", or the name runs stored before `display_name` carried) is left alone."""
     name, sep, who = str(label).partition(" · ")
     for pattern, word in (_KO if lang() == "ko" else _EN):
         name = pattern.sub(word, name)
