@@ -26,6 +26,9 @@ def load() -> None:
         import pandas  # noqa: F401  (plotly imports it lazily, inside figure building)
         import plotly.graph_objects  # noqa: F401
         import torch  # noqa: F401
+        # Pulled in by the first weight init (cost estimates build nets on the meta device):
+        # 2.6 s of imports that would otherwise land in the middle of some student's page.
+        import torch._dynamo  # noqa: F401
 
         from . import heap, links, runs, teacher  # noqa: F401
         _loaded = True
