@@ -26,6 +26,7 @@ from .executors import Control, InProcess, default_executor
 from .fair_queue import FairQueue, OwnerLimit, Paused, QueueFull
 from .store import RunStore
 from .store_schema import experiment_id
+from .teacher_controls import TeacherControls
 from .worker import JobSpec
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ class _Entry:
     control: Control = field(default_factory=Control)
 
 
-class JobRunner:
+class JobRunner(TeacherControls):
     """`submit` / `submit_many` / `submit_task` queue jobs; `executor.slots` dispatcher threads
     hand them to the executor, owners in turn (resnet_core.fair_queue).
 
@@ -230,54 +231,6 @@ class JobRunner:
                 return True
         entry.control.stop()
         return True
-
-    # --- the teacher's controls (the web page checks the teacher key before calling these) ----
-
-    def pause(self, message: str = "") -> None:
-        """Refuse new runs (Paused, carrying `message`) until `resume`; queued and running
-        runs carry on."""
-        with self._lock:
-            self._queue.paused = message
-
-    def resume(self) -> None:
-        with self._lock:
-            self._queue.paused = None
-
-    def clear_queue(self, reason: str = "the teacher cleared the queue") -> int:
-        """Cancel every waiting run (running ones carry on); returns how many."""
-        with self._lock:
-            waiting = self._queue.clear()
-            for entry in waiting:
-                entry.status = "cancelled"
-                self.store.set_status(entry.job_id, "cancelled", reason)
-            self._lock.notify_all()
-        return len(waiting)
-
-    def fresh_store(self, timeout: float = 30.0):
-        """Start a new class: stop every run, archive the store to a timestamped copy beside it
-        (resnet_core.store_archive) and go on with it empty. Returns the archive's path."""
-        from .store_archive import archive_and_clear
-
-        with self._lock:
-            paused_before, self._queue.paused = self._queue.paused, "a new class is starting"
-            running = [e for e in self._jobs.values() if e.status == "running"]
-        try:
-            self.clear_queue("the teacher started a new class")
-            for entry in running:
-                entry.control.stop()
-            for entry in running:
-                self.wait(entry.job_id, timeout)
-                # The archive should say how each run ended, even one that did not stop in time.
-                if self.store.get_run(entry.job_id).status in ("queued", "running"):
-                    self.store.set_status(entry.job_id, "cancelled", "the teacher started a new class")
-            with self._lock:
-                path = archive_and_clear(self.store)
-                self._jobs = {i: e for i, e in self._jobs.items() if e.status in ("queued", "running")}
-                self._queue.forget_turns()
-        finally:
-            with self._lock:
-                self._queue.paused = paused_before
-        return path
 
     def wait(self, job_id: int, timeout: float | None = None) -> str:
         """Block until the job has ended (or `timeout` seconds pass); returns its status."""
