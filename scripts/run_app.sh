@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup_env.sh requirements.txt
+# Runs app.py once as soon as the server answers, so the first visitor finds it warm.
+.venv/bin/python scripts/warm_up.py "$@" &
 exec .venv/bin/streamlit run app.py "$@"

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+import warm_up  # noqa: E402  (scripts/warm_up.py: what run_app.sh runs beside the server)
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--disable-quic"]
@@ -82,11 +84,18 @@ def start_app(workdir: Path) -> AppServer:
         try:
             with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=2) as response:
                 if response.status == 200:
-                    return server
+                    break
         except OSError:
             time.sleep(0.3)
-    server.stop()
-    raise RuntimeError(f"streamlit did not answer within {START_TIMEOUT_S} s:\n{server.log_tail()}")
+    else:
+        server.stop()
+        raise RuntimeError(f"streamlit did not answer within {START_TIMEOUT_S} s:\n{server.log_tail()}")
+    # What scripts/run_app.sh does beside the server: run app.py once before the first visitor.
+    answer = warm_up.warm_up(server.url)
+    if answer != "ok":
+        server.stop()
+        raise RuntimeError(f"app.py did not run at start-up ({answer}):\n{server.log_tail()}")
+    return server
 
 
 def launch_browser(playwright):

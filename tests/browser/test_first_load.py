@@ -1,9 +1,10 @@
 """A fresh server's first page shows the app's own navigation from its first paint.
 
 Until a run calls ``st.navigation``, Streamlit serves a folder named ``pages/`` as its old menu:
-every file by name ("app", "batchnorm", "gap fc", ...). app.py sets its navigation before torch
-loads, so that list never reaches the screen. Only the first visit to a freshly started server
-shows it, so this file starts a server of its own instead of the shared, possibly warm one.
+every file by name ("app", "batchnorm", "gap fc", ...), and a fresh server does so until app.py
+has run once. The run command runs it once as the server starts (scripts/warm_up.py, which the
+test harness runs too), and app.py sets its navigation before torch loads, so that list never
+reaches the screen. This file starts a server of its own, so its first visitor is the first.
 """
 
 import pytest

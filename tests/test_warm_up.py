@@ -1,0 +1,20 @@
+"""scripts/warm_up.py finds the server the run command started, from the same options."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+
+import warm_up  # noqa: E402
+
+
+def test_the_server_address_comes_from_the_run_commands_options():
+    assert warm_up.server_url([]) == "http://127.0.0.1:8501"
+    assert warm_up.server_url(["--server.port", "9000"]) == "http://127.0.0.1:9000"
+    assert warm_up.server_url(["--server.port=9001", "--server.address=10.0.0.5"]) == "http://10.0.0.5:9001"
+    # A classroom server listens everywhere; this machine reaches it on loopback.
+    assert warm_up.server_url(["--server.address", "0.0.0.0", "--server.port", "8600"]) == "http://127.0.0.1:8600"
+
+
+def test_no_server_is_reported_not_waited_for_forever():
+    assert warm_up.warm_up("http://127.0.0.1:9", wait_s=0.5) == "no server"
