@@ -26,7 +26,7 @@ from .executors import Control, InProcess, default_executor
 from .fair_queue import FairQueue, OwnerLimit, Paused, QueueFull
 from .store import RunStore
 from .store_schema import experiment_id
-from .teacher_controls import TeacherControls
+from .queue_controls import QueueControls
 from .worker import JobSpec
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ class _Entry:
     control: Control = field(default_factory=Control)
 
 
-class JobRunner(TeacherControls):
+class JobRunner(QueueControls):
     """`submit` / `submit_many` / `submit_task` queue jobs; `executor.slots` dispatcher threads
     hand them to the executor, owners in turn (resnet_core.fair_queue).
 

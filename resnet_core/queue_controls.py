@@ -9,7 +9,7 @@ key before it calls any of these.
 from __future__ import annotations
 
 
-class TeacherControls:
+class QueueControls:
     def pause(self, message: str = "") -> None:
         """Refuse new runs (Paused, carrying `message`) until `resume`; queued and running
         runs carry on."""
