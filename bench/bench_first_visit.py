@@ -1,7 +1,7 @@
 """First visit to each page on a fresh server, in a real browser.
 
-For every page: start the app the way the README does (`streamlit run app.py`, a fresh run store
-in a temporary folder), open the page in headless Chromium, and time from navigation until the
+For every page: start the app the way the README does (`streamlit run app.py`, then the warm-up
+scripts/run_app.sh runs beside it; a fresh run store in a temporary folder), open the page in headless Chromium, and time from navigation until the
 page has finished its script, drawn its charts and stopped changing, and count the CPU seconds
 the server (with its worker processes) spent meanwhile: on a shared machine the wall time follows
 the load, the CPU seconds much less. One fresh server per page,
@@ -11,6 +11,7 @@ so no page warms another's caches. Prints one line per page and a JSON summary.
     .venv/bin/python bench/bench_first_visit.py features attribution --lang ko --repeat 3
     .venv/bin/python bench/bench_first_visit.py features --root /tmp/old-checkout   # before a change
     .venv/bin/python bench/bench_first_visit.py features --after home   # the page's own first visit
+    .venv/bin/python bench/bench_first_visit.py --cold          # without the run command's warm-up
 
 Needs /usr/bin/chromium (never `playwright install`). Loopback only.
 """
@@ -29,6 +30,8 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+import warm_up  # noqa: E402  (what the run command does as the server starts)
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
@@ -62,7 +65,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(workdir: Path, root: Path = ROOT) -> tuple[subprocess.Popen, str]:
+def start_server(workdir: Path, root: Path = ROOT, warm: bool = True) -> tuple[subprocess.Popen, str]:
+    """The app on a free port; with `warm`, run app.py once first, as scripts/run_app.sh does."""
     port = free_port()
     env = dict(os.environ, RESNET_EXPLORER_DB=str(workdir / "runs.db"), PYTHONUNBUFFERED="1")
     cmd = [str(ROOT / ".venv/bin/streamlit"), "run", "app.py", "--server.headless", "true",
@@ -76,6 +80,8 @@ def start_server(workdir: Path, root: Path = ROOT) -> tuple[subprocess.Popen, st
             raise RuntimeError((workdir / "server.log").read_text()[-3000:])
         try:
             with urllib.request.urlopen(url + "/_stcore/health", timeout=2):
+                if warm:
+                    warm_up.warm_up(url)
                 return proc, url
         except OSError:
             time.sleep(0.2)
@@ -143,6 +149,8 @@ def main() -> int:
     parser.add_argument("--after", default="", metavar="PAGE",
                         help="open PAGE first and let the server settle: times a page's own first "
                              "visit once the app's imports and worker processes are up")
+    parser.add_argument("--cold", action="store_true",
+                        help="skip the start-up warm-up the run command does (scripts/warm_up.py)")
     args = parser.parse_args()
     if not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} not found", file=sys.stderr)
@@ -155,7 +163,7 @@ def main() -> int:
         for name in args.pages:
             for _ in range(args.repeat):
                 with tempfile.TemporaryDirectory(prefix="first-visit-") as tmp:
-                    proc, url = start_server(Path(tmp), args.root)
+                    proc, url = start_server(Path(tmp), args.root, warm=not args.cold)
                     try:
                         settle(proc.pid)     # fresh, and idle: whatever starts with it has started
                         if args.after:
