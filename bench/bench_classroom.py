@@ -64,7 +64,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from st_client import StSession, health  # noqa: E402
 
 LIVE_PAGES = ("degradation", "build", "gradients", "shortcuts", "batchnorm")
-TERMINAL = ("finished", "diverged", "cancelled", "failed", "interrupted")   # resnet_core.store.TERMINAL
+TERMINAL = ("finished", "diverged", "cancelled", "failed", "interrupted")   # resnet_core.store.runs.TERMINAL
 MAX_VIEWERS = 200
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")

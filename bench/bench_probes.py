@@ -16,8 +16,8 @@ import numpy as np
 import torch
 
 from resnet_core import ModelConfig, arch_config, build_model
-from resnet_core.attribution import METHODS, attribute
-from resnet_core.probes import block_gradient_gains, grad_norms_at_init
+from resnet_core.inspection.attribution import METHODS, attribute
+from resnet_core.inspection.probes import block_gradient_gains, grad_norms_at_init
 
 
 def best_of(repeats: int, fn) -> float:

@@ -22,10 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from resnet_core.executors import ProcessPool  # noqa: E402
-from resnet_core.experiments import degradation_configs  # noqa: E402
-from resnet_core.jobs import JobRunner  # noqa: E402
-from resnet_core.store import RunStore  # noqa: E402
+from resnet_core.jobs.executors import ProcessPool  # noqa: E402
+from resnet_core.jobs.runner import JobRunner  # noqa: E402
+from resnet_core.store.runs import RunStore  # noqa: E402
+from resnet_core.training.experiments import degradation_configs  # noqa: E402
 
 
 def one_run(runner: JobRunner, store: RunStore, run, lags: list | None = None) -> tuple[float, float]:
@@ -73,8 +73,8 @@ def checkpoint_cost(store: RunStore, model_cfg, train_cfg) -> dict:
     """A bigger net's checkpoint: the local pool's direct write against bytes through Ray."""
     import ray
 
-    from resnet_core.checkpoints import weights_bytes
-    from resnet_core.engine import build_seeded
+    from resnet_core.store.checkpoints import weights_bytes
+    from resnet_core.training.engine import build_seeded
 
     model = build_seeded(model_cfg, 0)
     run_id = store.create_run(model_cfg, train_cfg, label="checkpoint")
@@ -116,7 +116,7 @@ def main() -> int:
 
         import ray
 
-        from resnet_core.executors_ray import RayExecutor
+        from resnet_core.jobs.ray_executor import RayExecutor
 
         t0 = time.perf_counter()
         ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)

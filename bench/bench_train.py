@@ -30,8 +30,8 @@ import torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from resnet_core import TrainConfig, arch_config, build_model  # noqa: E402
-from resnet_core import engine  # noqa: E402
-from resnet_core.recorders import GradNormRecorder  # noqa: E402
+from resnet_core.training import engine  # noqa: E402
+from resnet_core.training.recorders import GradNormRecorder  # noqa: E402
 
 SIZES = {"recipe": dict(input_size=8, base_width=8, batch=64),
          "paper": dict(input_size=32, base_width=16, batch=128)}
@@ -205,7 +205,7 @@ def gpu_precision(steps: int) -> None:
 
 
 def degradation() -> None:
-    from resnet_core.experiments import degradation_verdict, run_degradation
+    from resnet_core.training.experiments import degradation_verdict, run_degradation
 
     print("\n== degradation experiment (4 nets, digits, CPU) ==")
     start = time.perf_counter()

@@ -11,8 +11,8 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from resnet_core import inspect_models as im
-from resnet_core.attribution import METHODS
+from resnet_core.inspection import inspect_models as im
+from resnet_core.inspection.attribution import METHODS
 from ui import guard, keep, label_of, presets, style, t
 from ui.inspect import Member, Picked, picker, valid_or_reset
 

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from resnet_core import inspect_models as im
+from resnet_core.inspection import inspect_models as im
 from ui import guard, keep, label_of, presets, style, t
 
 presets.apply("augmentation")

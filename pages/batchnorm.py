@@ -8,9 +8,24 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from resnet_core import ModelConfig, analysis, bn_demo, experiments
-from ui import (charts, costs, experiment_panel, guard, guarded, keep, label_of, live_charts, presets, runs, style, t,
-                terms)
+from resnet_core import ModelConfig
+from resnet_core.inspection import analysis, bn_demo
+from resnet_core.training import experiments
+from ui import (
+    charts,
+    costs,
+    experiment_panel,
+    guard,
+    guarded,
+    keep,
+    label_of,
+    live_charts,
+    presets,
+    runs,
+    style,
+    t,
+    terms,
+)
 
 presets.apply("batchnorm")
 st.title(t("page.batchnorm.title"))

@@ -3,7 +3,7 @@ ResNet-18..152 beside the paper's Table 1. Every count is multiply-adds (MACs)."
 
 import streamlit as st
 
-from resnet_core import flops
+from resnet_core.nets import flops
 from ui import cost_charts, guard, keep, label_of, presets, style, t
 
 presets.apply("bottleneck")

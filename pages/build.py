@@ -2,16 +2,26 @@
 train it live in the background, and compare runs side by side.
 
 Widgets -> ModelConfig and TrainConfig (a bad combination is a message, never a traceback) ->
-resnet_core.diagram for the outline and counts -> ui.runs to queue training and poll the store.
+resnet_core.nets.diagram for the outline and counts -> ui.runs to queue training and poll the store.
 """
 
 import streamlit as st
 
-from resnet_core import ModelConfig, TrainConfig, experiments
-from resnet_core.config import (ACTIVATIONS, BLOCKS, DATASETS, IMAGENET_STAGES, INITS, OPTIMIZERS, SCHEDULES,
-                                SHORTCUTS, VGG_LAYOUTS)
-from resnet_core.data import dataset_info
-from resnet_core.diagram import describe, shape_text
+from resnet_core import ModelConfig, TrainConfig
+from resnet_core.data.datasets import dataset_info
+from resnet_core.nets.config import (
+    ACTIVATIONS,
+    BLOCKS,
+    DATASETS,
+    IMAGENET_STAGES,
+    INITS,
+    OPTIMIZERS,
+    SCHEDULES,
+    SHORTCUTS,
+    VGG_LAYOUTS,
+)
+from resnet_core.nets.diagram import describe, shape_text
+from resnet_core.training import experiments
 from ui import charts, costs, guard, keep, label_of, lang, presets, runs, style, t
 
 presets.apply("build")

@@ -6,8 +6,8 @@ is checked from the measured values, not assumed.
 
 import streamlit as st
 
-from resnet_core import experiments
-from resnet_core.diagram import describe
+from resnet_core.nets.diagram import describe
+from resnet_core.training import experiments
 from ui import charts, costs, guard, keep, label_of, nav, presets, runs, style, t, terms
 
 presets.apply("degradation")

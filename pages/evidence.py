@@ -9,8 +9,11 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from resnet_core import analysis, arch_config, experiments, flops, paper
-from resnet_core.probes import block_gradient_gains, grad_norms_at_init
+from resnet_core import arch_config, paper
+from resnet_core.inspection import analysis
+from resnet_core.inspection.probes import block_gradient_gains, grad_norms_at_init
+from resnet_core.nets import flops
+from resnet_core.training import experiments
 from ui import charts, costs, guard, guarded, keep, label_of, nav, presets, runs, style, t, terms
 
 presets.apply("evidence")

@@ -3,8 +3,10 @@ the GAP net accepts another input size, shown by running both."""
 
 import streamlit as st
 
-
-from resnet_core import ModelConfig, analysis, experiments, flops, headcheck
+from resnet_core import ModelConfig
+from resnet_core.inspection import analysis, headcheck
+from resnet_core.nets import flops
+from resnet_core.training import experiments
 from ui import cost_charts, guard, guarded, keep, presets, runs, style, t
 
 presets.apply("gap-fc")

@@ -9,9 +9,11 @@ measured per-block gains. What the numbers say is decided from the numbers, not 
 import numpy as np
 import streamlit as st
 
-from resnet_core import ModelConfig, TrainConfig, analysis, arch_config, experiments
-from resnet_core.config import ACTIVATIONS, BLOCKS, INITS
-from resnet_core.probes import block_gradient_gains, grad_norms_at_init
+from resnet_core import ModelConfig, TrainConfig, arch_config
+from resnet_core.inspection import analysis
+from resnet_core.inspection.probes import block_gradient_gains, grad_norms_at_init
+from resnet_core.nets.config import ACTIVATIONS, BLOCKS, INITS
+from resnet_core.training import experiments
 from ui import charts, costs, guard, keep, label_of, lang, live_charts, presets, runs, style, t, terms
 
 presets.apply("gradients")

@@ -7,8 +7,23 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from resnet_core import experiments, flops
-from ui import charts, costs, experiment_panel, guard, guarded, keep, label_of, live_charts, presets, runs, style, t, terms
+from resnet_core.nets import flops
+from resnet_core.training import experiments
+from ui import (
+    charts,
+    costs,
+    experiment_panel,
+    guard,
+    guarded,
+    keep,
+    label_of,
+    live_charts,
+    presets,
+    runs,
+    style,
+    t,
+    terms,
+)
 
 presets.apply("shortcuts")
 st.title(t("page.shortcuts.title"))

@@ -17,9 +17,9 @@ import json
 import os
 import sys
 
-from . import cli_train
-from .config import SHORTCUTS, STRIDE_AT, ConfigError
-from .flops import UNIT, bottleneck_calc, count, gap_fc_params, named_config
+from resnet_core.cli import train as cli_train
+from resnet_core.nets.config import SHORTCUTS, STRIDE_AT, ConfigError
+from resnet_core.nets.flops import UNIT, bottleneck_calc, count, gap_fc_params, named_config
 
 LAYOUTS = {"v1": "v1: stride on the first 1x1 of each bottleneck (the paper)",
            "v1.5": "v1.5: stride on the 3x3 of each bottleneck (torchvision)"}

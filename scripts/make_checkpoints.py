@@ -3,7 +3,7 @@
     .venv/bin/python scripts/make_checkpoints.py            # every shipped twin (both members)
     .venv/bin/python scripts/make_checkpoints.py --check    # rebuild and compare, write nothing
 
-Each member is trained with the very recipe the pages queue (resnet_core.twins.TwinSpec: configs,
+Each member is trained with the very recipe the pages queue (resnet_core.training.twins.TwinSpec: configs,
 seed, steps) on the CPU with one thread, which makes a rerun bit-for-bit the same on the same
 torch and CPU kernels. The weights are stored as float16 safetensors with a JSON config beside
 them (never a pickle); the JSON also records the held-out accuracy of the rounded weights.
@@ -22,7 +22,7 @@ from pathlib import Path
 os.environ["RESNET_EXPLORER_CPU_THREADS"] = "1"
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from resnet_core import twins  # noqa: E402
+from resnet_core.training import twins  # noqa: E402
 
 
 def main() -> int:

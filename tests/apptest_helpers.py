@@ -22,7 +22,7 @@ import numpy as np
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from resnet_core import jobs
+from resnet_core.jobs import runner as jobs
 from ui import nav, runs
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")

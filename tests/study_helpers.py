@@ -2,9 +2,9 @@
 train it by default, and a finished study of it, so no test waits for the queue."""
 
 from resnet_core import ModelConfig, TrainConfig
-from resnet_core.engine import build_seeded
-from resnet_core.experiments import degradation_configs
-from resnet_core.tasks import TASKS
+from resnet_core.jobs.tasks import TASKS
+from resnet_core.training.engine import build_seeded
+from resnet_core.training.experiments import degradation_configs
 from ui import pairs
 
 

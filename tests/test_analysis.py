@@ -1,4 +1,4 @@
-"""The measurements the pages explain the paper with (resnet_core.analysis), against references:
+"""The measurements the pages explain the paper with (resnet_core.inspection.analysis), against references:
 where a fresh plain net's signal shrinks (the arithmetic of He init and zero padding), Figure 7's
 response std against a naive loop, a GAP net at other input sizes, and the readings the pages
 pick from measured numbers."""
@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from resnet_core import ModelConfig, analysis, arch_config, bn_demo, build_model, experiments
+from resnet_core import ModelConfig, arch_config, build_model
+from resnet_core.inspection import analysis, bn_demo
+from resnet_core.training import experiments
 
 
 def _plain(depth: int, norm: str) -> ModelConfig:

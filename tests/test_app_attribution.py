@@ -7,14 +7,14 @@ import json
 
 import numpy as np
 import pytest
+from apptest_helpers import array, assert_clean, open_page, own_store
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from resnet_core import TrainConfig, engine, twins
-from resnet_core import inspect_models as im
-from resnet_core.attribution import METHODS
-
-from apptest_helpers import array, assert_clean, open_page, own_store
+from resnet_core import TrainConfig
+from resnet_core.inspection import inspect_models as im
+from resnet_core.inspection.attribution import METHODS
+from resnet_core.training import engine, twins
 
 TIMEOUT = 120
 pytestmark = pytest.mark.usefixtures("one_thread", "never_trains")
@@ -113,7 +113,7 @@ def test_another_setting_is_queued_not_trained(tmp_path_factory):
         assert not at.get("plotly_chart")
         assert any("아직 없습니다" in i.value for i in at.info)
         assert at.button(key="attribution_train_twin").label == "이 두 네트워크 학습하기"
-        from resnet_core.store import RunStore
+        from resnet_core.store.runs import RunStore
 
         assert RunStore(db).list_runs() == []          # nothing is queued before the click
 
@@ -121,7 +121,7 @@ def test_another_setting_is_queued_not_trained(tmp_path_factory):
 @pytest.fixture
 def run_store(tmp_path_factory):
     """A store of its own that the page reads, holding one finished run; it goes away with the test."""
-    from resnet_core import jobs
+    from resnet_core.jobs import runner as jobs
 
     with own_store(tmp_path_factory, "attribution-runs"):
         store = jobs.get_runner().store

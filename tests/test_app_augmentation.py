@@ -2,11 +2,10 @@
 and the colour components beside numpy's."""
 
 import numpy as np
+from apptest_helpers import array, assert_clean, figures, open_page
 from streamlit.testing.v1 import AppTest
 
-from resnet_core import inspect_models as im
-
-from apptest_helpers import array, assert_clean, figures, open_page
+from resnet_core.inspection import inspect_models as im
 
 TIMEOUT = 120
 PLAIN = {"augmentation_pad": 0, "augmentation_flip": 0.0, "augmentation_alpha": 0.0}

@@ -5,12 +5,12 @@ languages; and the nets trained with and without BN, measured again after traini
 import numpy as np
 import pytest
 import torch
+from apptest_helpers import RAW_KEY, metrics, open_page, own_store
 from streamlit.testing.v1 import AppTest
 from torch import nn
 
-from resnet_core import bn_demo, jobs
-
-from apptest_helpers import RAW_KEY, metrics, open_page, own_store
+from resnet_core.inspection import bn_demo
+from resnet_core.jobs import runner as jobs
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -5,14 +5,13 @@ unless it asks for the class's."""
 import time
 
 import pytest
+from apptest_helpers import RAW_KEY, assert_clean, metrics, open_page, own_store, progress_bars
 from streamlit.testing.v1 import AppTest
 
 from resnet_core import arch_config
-from resnet_core.flops import count
-from resnet_core.store import RunStore
+from resnet_core.nets.flops import count
+from resnet_core.store.runs import RunStore
 from ui import runs
-
-from apptest_helpers import RAW_KEY, assert_clean, metrics, open_page, own_store, progress_bars
 
 
 @pytest.fixture(scope="module")

@@ -8,13 +8,13 @@ import time
 from types import SimpleNamespace
 
 import pytest
+from apptest_helpers import APP, RAW_KEY, open_page, own_store, progress_bars
 from streamlit.testing.v1 import AppTest
 
-from resnet_core import experiments, jobs
-from resnet_core.store import RunStore
+from resnet_core.jobs import runner as jobs
+from resnet_core.store.runs import RunStore
+from resnet_core.training import experiments
 from ui import runs
-
-from apptest_helpers import APP, RAW_KEY, open_page, own_store, progress_bars
 
 ME, CLASSMATE = "deg0test", "deg1mate"
 

@@ -5,11 +5,12 @@ training) with readings that follow the measured numbers."""
 
 import pytest
 import torch
-
-from resnet_core import analysis, build_model, experiments
-from resnet_core.store import RunStore
-
 from apptest_helpers import RAW_KEY, metrics, open_page, own_store
+
+from resnet_core import build_model
+from resnet_core.inspection import analysis
+from resnet_core.store.runs import RunStore
+from resnet_core.training import experiments
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +44,7 @@ def test_misconceptions_are_answered_with_measurements(store):
     ratio = float(answer.split("**")[1].rstrip("×").replace(",", ""))
     assert ratio > 1e3          # with BN, plain-56's gradients grow towards the input
     assert any("They use option **B**" in x and "**4** projection shortcuts" in x for x in texts(at))
-    from resnet_core import flops
+    from resnet_core.nets import flops
     n = f"{flops.count(flops.named_config('resnet20')).params:,}"
     assert any(f"**{n}** parameters and plain-20 **{n}**: exactly the same" in x for x in texts(at))
 

@@ -10,13 +10,13 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from apptest_helpers import array, assert_clean, figures, open_page, own_store, progress_bars
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from resnet_core import TrainConfig, build_model, engine, twins
-from resnet_core import inspect_models as im
-
-from apptest_helpers import array, assert_clean, figures, open_page, own_store, progress_bars
+from resnet_core import TrainConfig, build_model
+from resnet_core.inspection import inspect_models as im
+from resnet_core.training import engine, twins
 
 TIMEOUT = 120
 pytestmark = pytest.mark.usefixtures("one_thread", "never_trains")
@@ -119,8 +119,8 @@ def hold(model_cfg, train_cfg, *, on_step, should_stop, store, run_id):
 @pytest.fixture(scope="module")
 def queue_store(tmp_path_factory):
     """A store of our own and a runner on it, which the page picks up; its runs hold until stopped."""
-    from resnet_core import jobs
-    from resnet_core.store import RunStore
+    from resnet_core.jobs import runner as jobs
+    from resnet_core.store.runs import RunStore
     from ui import runs
 
     with own_store(tmp_path_factory, "features-queue") as db:
@@ -134,7 +134,7 @@ def twin_runs_in(store) -> list:
 
 
 def test_another_setting_queues_its_two_runs_and_shows_their_progress(queue_store):
-    from resnet_core import jobs
+    from resnet_core.jobs import runner as jobs
 
     at = open_features(owner="feat0que", **OTHER_STATE)
     assert not grids(at) and not at.subheader
@@ -184,7 +184,7 @@ def test_a_finished_pair_of_queued_runs_is_drawn_for_everyone(queue_store):
 def run_store(tmp_path_factory):
     """A store of its own that the page reads (the app's job runner's), holding one finished run
     per kind; it goes away with the test."""
-    from resnet_core import jobs
+    from resnet_core.jobs import runner as jobs
 
     with own_store(tmp_path_factory, "features-runs"):
         store = jobs.get_runner().store

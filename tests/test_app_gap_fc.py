@@ -87,15 +87,17 @@ def test_a_trained_gap_net_is_scored_at_other_sizes(tmp_path_factory):
     held-out accuracy at every size; the flatten net runs only at its training size, and the
     reading quotes the numbers of the table."""
     import torch
-
     from apptest_helpers import open_page, own_store
-    from resnet_core import analysis, build_model
-    from resnet_core.store import RunStore
+
+    from resnet_core import build_model
+    from resnet_core.inspection import analysis
+    from resnet_core.store.runs import RunStore
 
     with own_store(tmp_path_factory, "gap_fc") as db:
         store = RunStore(db)
         ids, experiment = [], None
-        from resnet_core import ModelConfig, experiments
+        from resnet_core import ModelConfig
+        from resnet_core.training import experiments
         for head in ("gap", "flatten"):   # one experiment, as the page's button queues it
             cfg = ModelConfig(depth=8, base_width=8, in_channels=1, input_size=16, head=head)
             rid = store.create_run(cfg, experiments.recipe("digits", steps=5), owner="gapfc1",

@@ -7,13 +7,13 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from apptest_helpers import APP, RAW_KEY, metrics, open_page, own_store
 from streamlit.testing.v1 import AppTest
 
-from resnet_core import arch_config, experiments
-from resnet_core.store import RunStore
+from resnet_core import arch_config
+from resnet_core.store.runs import RunStore
+from resnet_core.training import experiments
 from ui import runs
-
-from apptest_helpers import APP, RAW_KEY, metrics, open_page, own_store
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +99,7 @@ def test_home_preset_is_the_measured_vanishing_setting(store):
 
 def _finished_with_grads(store: RunStore, owner: str, residual: bool) -> int:
     cfg = arch_config("resnet20", residual=residual, in_channels=1, input_size=8, base_width=8)
-    from resnet_core.flops import count
+    from resnet_core.nets.flops import count
     names = [r.name for r in count(cfg).rows if r.type in ("Conv2d", "Linear")]
     rid = store.create_run(cfg, experiments.recipe(steps=10), owner=owner, label=cfg.name, group="gradients")
     store.start_run(rid, device="cpu", layer_names=names, stat_names=[], total_steps=10)

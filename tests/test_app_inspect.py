@@ -6,12 +6,12 @@ import time
 from types import SimpleNamespace
 
 import pytest
+from apptest_helpers import APP, assert_clean, open_page, own_store
 from streamlit.testing.v1 import AppTest
 
-from resnet_core import TrainConfig, build_model, engine
-from resnet_core import inspect_models as im
-
-from apptest_helpers import APP, assert_clean, open_page, own_store
+from resnet_core import TrainConfig, build_model
+from resnet_core.inspection import inspect_models as im
+from resnet_core.training import engine
 
 TIMEOUT = 120
 pytestmark = pytest.mark.usefixtures("one_thread", "never_trains")
@@ -52,8 +52,8 @@ def add_run(store, label: str, status: str = "finished", **train) -> int:
 def store(tmp_path_factory):
     """A store and runner of our own (queued runs hold until stopped): one finished run, one still
     training, one that failed."""
-    from resnet_core import jobs
-    from resnet_core.store import RunStore
+    from resnet_core.jobs import runner as jobs
+    from resnet_core.store.runs import RunStore
     from ui import runs
 
     with own_store(tmp_path_factory, "inspect-picker") as db:
@@ -111,7 +111,8 @@ def test_a_run_that_is_not_finished_gets_the_same_message_on_both_pages(store, w
 
 
 def test_a_twin_setting_in_training_shows_the_same_progress_on_both_pages(store):
-    from resnet_core import jobs, twins
+    from resnet_core.jobs import runner as jobs
+    from resnet_core.training import twins
 
     setting = {"depth": TWIN.depth, "width": TWIN.width, "steps": TWIN.steps}
     first = open_page("features", "ko", owner="pick0que", state={f"features_{k}": v for k, v in setting.items()},

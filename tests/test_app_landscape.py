@@ -2,11 +2,10 @@
 on one colour scale, in both languages."""
 
 import pytest
-
-from resnet_core.store import RunStore
-
 from apptest_helpers import figures, open_page, own_store
 from study_helpers import finished_pair, finished_study
+
+from resnet_core.store.runs import RunStore
 
 PARAMS = {"grid": 11, "points_1d": 41, "span": 1.0, "seed": 0, "max_images": 512}
 

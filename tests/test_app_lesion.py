@@ -2,11 +2,10 @@
 both languages, and what the page says follows the measured verdict."""
 
 import pytest
-
-from resnet_core.store import RunStore
-
 from apptest_helpers import figures, open_page, own_store
 from study_helpers import finished_pair, finished_study
+
+from resnet_core.store.runs import RunStore
 
 
 @pytest.fixture(scope="module")

@@ -3,13 +3,13 @@ unit, the paper's Table 3 stands beside them, both languages render, and A, B an
 plain twin) train in the background and end in a results table."""
 
 import pytest
+from apptest_helpers import APP, RAW_KEY, open_page, own_store, progress_bars
 from streamlit.testing.v1 import AppTest
 
-from resnet_core import flops, jobs
-from resnet_core.jobs import JobRunner, QueueFull
+from resnet_core.jobs import runner as jobs
+from resnet_core.jobs.runner import JobRunner, QueueFull
+from resnet_core.nets import flops
 from ui import nav
-
-from apptest_helpers import APP, RAW_KEY, open_page, own_store, progress_bars
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -6,16 +6,16 @@ archives the old one. Also the cost line before the click and the cap's refusal 
 import time
 
 import pytest
-from streamlit.testing.v1 import AppTest
-
-from resnet_core import arch_config, jobs
-from resnet_core.config import TrainConfig
-from resnet_core.jobs import JobRunner
-from resnet_core.store import RunStore
-from ui import teacher
-
 from apptest_helpers import APP, assert_clean, open_page, own_store
+from streamlit.testing.v1 import AppTest
 from test_jobs import Gate, wait_for
+
+from resnet_core import arch_config
+from resnet_core.jobs import runner as jobs
+from resnet_core.jobs.runner import JobRunner
+from resnet_core.nets.config import TrainConfig
+from resnet_core.store.runs import RunStore
+from ui import teacher
 
 KEY = "correct horse battery staple"
 MODEL = arch_config("resnet20", base_width=4, input_size=8, in_channels=1)

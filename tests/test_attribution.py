@@ -7,7 +7,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from resnet_core import ConfigError, ModelConfig, arch_config, build_model
-from resnet_core.attribution import METHODS, attribute, default_cam_layer
+from resnet_core.inspection.attribution import METHODS, attribute, default_cam_layer
+
 SIZE = 16
 
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from resnet_core import ConfigError
-from resnet_core.augment import hflip, pad_crop, pca_colour, rgb_pca
+from resnet_core.data.augment import hflip, pad_crop, pca_colour, rgb_pca
 
 
 def gen(seed: int) -> torch.Generator:

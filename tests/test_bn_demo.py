@@ -6,7 +6,8 @@ import pytest
 import torch
 from torch import nn
 
-from resnet_core import ConfigError, ModelConfig, bn_demo
+from resnet_core import ConfigError, ModelConfig
+from resnet_core.inspection import bn_demo
 
 
 def torch_bn(ex: bn_demo.BNExample, warm: list[np.ndarray]) -> tuple[nn.BatchNorm2d, torch.Tensor, torch.Tensor]:

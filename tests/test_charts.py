@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from resnet_core import arch_config
-from resnet_core.diagram import describe
+from resnet_core.nets.diagram import describe
 from ui import charts, style
 
 

@@ -12,7 +12,7 @@ import torch
 import torchvision
 
 from resnet_core.__main__ import main
-from resnet_core.flops import count, named_config
+from resnet_core.nets.flops import count, named_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -113,7 +113,8 @@ def test_bad_arguments_exit_2_with_one_line(capsys, argv, message):
 
 def test_errors_inside_any_command_are_one_line(capsys, monkeypatch):
     """Commands registered by other modules are dispatched through `func` and get the same treatment."""
-    from resnet_core import ConfigError, cli_train
+    from resnet_core import ConfigError
+    from resnet_core.cli import train as cli_train
 
     def register(commands):
         for name, error in [("fails-config", ConfigError("depth must be 6n+2")),

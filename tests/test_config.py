@@ -11,9 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from resnet_core import ConfigError, ModelConfig, TrainConfig, arch_config, build_model
-from resnet_core.config import ACTIVATIONS, BLOCKS, HEADS, INITS, NORMS, SHORTCUTS, STRIDE_AT
-from resnet_core.models import weight_layers
-
+from resnet_core.nets.config import ACTIVATIONS, BLOCKS, HEADS, INITS, NORMS, SHORTCUTS, STRIDE_AT
+from resnet_core.nets.models import weight_layers
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

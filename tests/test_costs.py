@@ -5,14 +5,14 @@ reduce. Also the teacher's runner controls: pause, clear the queue, a fresh clas
 import sqlite3
 
 import pytest
-
-from resnet_core import arch_config, flops
-from resnet_core.config import TrainConfig
-from resnet_core.costs import DEFAULT_SPEED, Estimator, RunTooLong, Speed, planned_steps
-from resnet_core.jobs import JobRunner, Paused, QueueFull
-from resnet_core.store import RunStore
-
 from test_jobs import Gate, wait_for
+
+from resnet_core import arch_config
+from resnet_core.jobs.runner import JobRunner, Paused, QueueFull
+from resnet_core.nets import flops
+from resnet_core.nets.config import TrainConfig
+from resnet_core.store.runs import RunStore
+from resnet_core.training.costs import DEFAULT_SPEED, Estimator, RunTooLong, Speed, planned_steps
 
 MODEL = arch_config("resnet20", base_width=4, input_size=8, in_channels=1)
 TRAIN = TrainConfig(dataset="digits", steps=12, batch_size=32, device="cpu")

@@ -11,11 +11,11 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from resnet_core import data as data_mod
-from resnet_core import data_files
-from resnet_core.config import ConfigError
-from resnet_core.data import DatasetMissing, augment_batch, load_dataset, sample_images
-from resnet_core.shapes import SHAPE_NAMES, make_shapes
+from resnet_core.data import datasets as data_mod
+from resnet_core.data import folders as data_files
+from resnet_core.data.datasets import DatasetMissing, augment_batch, load_dataset, sample_images
+from resnet_core.data.shapes import SHAPE_NAMES, make_shapes
+from resnet_core.nets.config import ConfigError
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 MNIST_RAW = SHARED / "MNIST" / "raw"
@@ -205,8 +205,8 @@ def test_a_small_resnet_learns_real_mnist_digits():
     # Real data end to end: train on part of the shared MNIST test split, score on the held-out
     # rest. Ten classes, so chance is 10%; a few hundred steps of a tiny ResNet reach far above it.
     needs_mnist()
-    from resnet_core.config import ModelConfig, TrainConfig
-    from resnet_core.engine import train
+    from resnet_core.nets.config import ModelConfig, TrainConfig
+    from resnet_core.training.engine import train
 
     model_cfg = ModelConfig(depth=8, base_width=8, in_channels=1, input_size=14, num_classes=10)
     train_cfg = TrainConfig(dataset="mnist", data_dir=str(SHARED), steps=200, batch_size=64,
@@ -220,7 +220,7 @@ def test_a_small_resnet_learns_real_mnist_digits():
 def test_digits_are_scikit_learns_read_without_importing_it():
     from sklearn.datasets import load_digits
 
-    from resnet_core.data import _digits
+    from resnet_core.data.datasets import _digits
 
     pixels, labels = _digits()
     reference = load_digits()

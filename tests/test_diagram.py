@@ -4,8 +4,8 @@ shapes, its shortcut kind, and totals that add up to flops.count."""
 import pytest
 
 from resnet_core import ModelConfig, arch_config
-from resnet_core.diagram import describe, shape_text
-from resnet_core.flops import count
+from resnet_core.nets.diagram import describe, shape_text
+from resnet_core.nets.flops import count
 
 
 def _totals_add_up(d, cfg):

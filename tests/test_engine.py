@@ -10,11 +10,11 @@ import torch
 import torch.nn.functional as F
 
 from resnet_core import arch_config
-from resnet_core.config import ConfigError, TrainConfig
-from resnet_core.data import load_dataset
-from resnet_core.engine import build_seeded, evaluate, lr_at, planned_steps, resolve_device, train
-from resnet_core.models import build_model, weight_layers
-from resnet_core.recorders import ActivationRecorder, GradNormRecorder
+from resnet_core.data.datasets import load_dataset
+from resnet_core.nets.config import ConfigError, TrainConfig
+from resnet_core.nets.models import build_model, weight_layers
+from resnet_core.training.engine import build_seeded, evaluate, lr_at, planned_steps, resolve_device, train
+from resnet_core.training.recorders import ActivationRecorder, GradNormRecorder
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

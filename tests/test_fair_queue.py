@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from resnet_core.fair_queue import FairQueue, OwnerLimit, Paused, QueueFull
+from resnet_core.jobs.fair_queue import FairQueue, OwnerLimit, Paused, QueueFull
 
 
 def job(job_id, owner):

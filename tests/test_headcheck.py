@@ -1,9 +1,10 @@
-"""resnet_core.headcheck: a GAP head takes any input size, a flatten head only its own."""
+"""resnet_core.inspection.headcheck: a GAP head takes any input size, a flatten head only its own."""
 
 import pytest
 import torch
 
-from resnet_core import ConfigError, build_model, headcheck
+from resnet_core import ConfigError, build_model
+from resnet_core.inspection import headcheck
 
 
 @pytest.mark.parametrize("size", [8, 20, 32, 48, 96])

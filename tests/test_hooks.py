@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from resnet_core import ConfigError, ModelConfig, build_model
-from resnet_core import hooks
+from resnet_core.nets import hooks
 
 
 def hook_count(model: nn.Module) -> int:

@@ -98,8 +98,8 @@ def test_every_literal_key_used_in_the_code_exists():
 def _options_labelled() -> list[tuple[str, str, list]]:
     """(file, prefix, options) of every widget call ``widget(label, OPTIONS, format_func=label_of("p"))``
     whose options can be read without running the page: a literal list, or a constant (``list()``
-    of it too) defined in that file or in resnet_core.config."""
-    from resnet_core import config
+    of it too) defined in that file or in resnet_core.nets.config."""
+    from resnet_core.nets import config
 
     found = []
     for path in SOURCES:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from resnet_core import ConfigError
-from resnet_core.images import REJECTION_CODES, ImageRejected, load_upload, to_model_input
+from resnet_core.data.uploads import REJECTION_CODES, ImageRejected, load_upload, to_model_input
 
 
 def encode(img: Image.Image, fmt: str, **kw) -> bytes:

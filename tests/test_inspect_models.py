@@ -10,11 +10,11 @@ import torch
 from PIL import Image
 
 from resnet_core import ConfigError, TrainConfig, build_model
-from resnet_core import inspect_models as im
-from resnet_core import probes
-from resnet_core.attribution import METHODS, attribute
-from resnet_core.images import ImageRejected, to_model_input
-from resnet_core.store import RunStore
+from resnet_core.data.uploads import ImageRejected, to_model_input
+from resnet_core.inspection import inspect_models as im
+from resnet_core.inspection import probes
+from resnet_core.inspection.attribution import METHODS, attribute
+from resnet_core.store.runs import RunStore
 
 FRESH = im.TwinSpec("digits", depth=8, width=8, steps=0)
 QUICK = im.TwinSpec("digits", depth=8, width=8, steps=80)
@@ -78,7 +78,7 @@ def test_fresh_members_are_seeded_cached_and_in_eval_mode(one_thread):
 
 
 def test_the_default_trained_twin_is_the_shipped_one_and_loads_without_training(one_thread, monkeypatch):
-    from resnet_core import engine, twins
+    from resnet_core.training import engine, twins
 
     monkeypatch.setattr(engine, "train", lambda *a, **k: pytest.fail("trained in the page's process"))
     plain, residual = (im.twin_member(im.TwinSpec(), r) for r in (False, True))
@@ -109,7 +109,7 @@ def test_stored_runs_with_checkpoints_are_listed_and_load_the_same_weights(tmp_p
 
 
 def test_a_runs_missing_dataset_is_reported_not_downloaded(tmp_path):
-    from resnet_core.data import DatasetMissing
+    from resnet_core.data.datasets import DatasetMissing
 
     spec = im.DataSpec("mnist", 28, 1, data_dir=str(tmp_path))
     with pytest.raises(DatasetMissing, match="mnist|MNIST"):

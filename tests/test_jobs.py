@@ -11,11 +11,13 @@ from types import SimpleNamespace
 
 import pytest
 
-from resnet_core import arch_config, data_files, jobs
-from resnet_core.config import ConfigError, TrainConfig
-from resnet_core.executors import InProcess
-from resnet_core.jobs import JobRunner, QueueFull
-from resnet_core.store import RunStore
+from resnet_core import arch_config
+from resnet_core.data import folders as data_files
+from resnet_core.jobs import runner as jobs
+from resnet_core.jobs.executors import InProcess
+from resnet_core.jobs.runner import JobRunner, QueueFull
+from resnet_core.nets.config import ConfigError, TrainConfig
+from resnet_core.store.runs import RunStore
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -206,8 +208,8 @@ def test_get_runner_is_one_per_process(tmp_path, monkeypatch):
 
 
 def test_the_engine_side_imports_no_streamlit():
-    code = ("import sys, resnet_core.jobs, resnet_core.engine, resnet_core.store, resnet_core.experiments, "
-            "resnet_core.cli_train; assert 'streamlit' not in sys.modules, 'streamlit imported'")
+    code = ("import sys, resnet_core.jobs.runner, resnet_core.training.engine, resnet_core.store.runs, "
+            "resnet_core.training.experiments, resnet_core.cli.train; assert 'streamlit' not in sys.modules, 'streamlit imported'")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                           env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
     assert proc.returncode == 0, proc.stderr
@@ -216,7 +218,7 @@ def test_the_engine_side_imports_no_streamlit():
 def test_a_group_waits_longest_first_with_ids_in_the_given_order(store):
     """The four degradation nets: ids follow the page's order, the queue starts the two 56-layer
     nets first (the short ones then fill the end), and the first job holds the only worker."""
-    from resnet_core import experiments
+    from resnet_core.training import experiments
 
     gate = Gate()
     runner = JobRunner(store, max_queue=8, train_fn=gate)
@@ -238,7 +240,7 @@ def test_a_group_waits_longest_first_with_ids_in_the_given_order(store):
 def test_each_submission_is_one_experiment_and_the_name_stays_out_of_the_label(store):
     """submit_many gives its runs one experiment id (the first run's), another call another;
     the display name is kept in its own column, the label is the page's."""
-    from resnet_core import experiments
+    from resnet_core.training import experiments
 
     gate = Gate()
     runner = JobRunner(store, max_queue=16, train_fn=gate)

@@ -9,7 +9,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from resnet_core import arch_config, build_model, landscape
+from resnet_core import arch_config, build_model
+from resnet_core.inspection import landscape
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

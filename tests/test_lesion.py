@@ -8,8 +8,9 @@ import pytest
 import torch
 from torch import nn
 
-from resnet_core import ConfigError, arch_config, build_model, lesion
-from resnet_core.blocks import BasicBlock, Bottleneck, PreActBlock
+from resnet_core import ConfigError, arch_config, build_model
+from resnet_core.inspection import lesion
+from resnet_core.nets.blocks import BasicBlock, Bottleneck, PreActBlock
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

@@ -8,8 +8,9 @@ import re
 
 import pytest
 
-from resnet_core import ConfigError, ModelConfig, TrainConfig, arch_config, flops, messages
-from resnet_core.augment import pad_crop
+from resnet_core import ConfigError, ModelConfig, TrainConfig, arch_config, messages
+from resnet_core.data.augment import pad_crop
+from resnet_core.nets import flops
 from ui import errors, i18n
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")

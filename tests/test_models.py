@@ -9,10 +9,10 @@ import torchvision
 from torch import nn
 
 from resnet_core import ModelConfig, arch_config, build_model
-from resnet_core.config import IMAGENET_STAGES
-from resnet_core.flops import count, flop_counter_macs, layer_table, named_config
-from resnet_core.blocks import ZeroPadShortcut
-from resnet_core.models import weight_layers
+from resnet_core.nets.blocks import ZeroPadShortcut
+from resnet_core.nets.config import IMAGENET_STAGES
+from resnet_core.nets.flops import count, flop_counter_macs, layer_table, named_config
+from resnet_core.nets.models import weight_layers
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -200,8 +200,8 @@ def test_weight_layers_are_in_forward_order():
 
 
 def test_the_block_and_activation_tables_follow_the_config_lists():
-    from resnet_core import blocks
-    from resnet_core.config import ACTIVATIONS, BLOCKS
+    from resnet_core.nets import blocks
+    from resnet_core.nets.config import ACTIVATIONS, BLOCKS
 
     assert tuple(blocks.BLOCK_CLASSES) == BLOCKS
     assert tuple(blocks.ACTIVATION_MODULES) == ACTIVATIONS
@@ -213,7 +213,7 @@ def test_the_block_and_activation_tables_follow_the_config_lists():
 @pytest.mark.parametrize("shortcut", ["A", "B", "C"])
 @pytest.mark.parametrize("stride", [1, 2])
 def test_without_branch_is_the_block_with_its_branch_zeroed(block, shortcut, stride):
-    from resnet_core.blocks import BLOCK_CLASSES
+    from resnet_core.nets.blocks import BLOCK_CLASSES
 
     torch.manual_seed(0)
     cfg = ModelConfig(block=block, shortcut=shortcut)

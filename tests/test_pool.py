@@ -8,15 +8,14 @@ import threading
 import time
 
 import pytest
+from test_jobs import Gate, wait_for
 
 from resnet_core import arch_config
-from resnet_core.config import TrainConfig
-from resnet_core.engine import train
-from resnet_core.executors import InProcess, ProcessPool, exit_reason
-from resnet_core.jobs import JobRunner, NotOwner, OwnerLimit, QueueFull
-from resnet_core.store import RunStore
-
-from test_jobs import Gate, wait_for
+from resnet_core.jobs.executors import InProcess, ProcessPool, exit_reason
+from resnet_core.jobs.runner import JobRunner, NotOwner, OwnerLimit, QueueFull
+from resnet_core.nets.config import TrainConfig
+from resnet_core.store.runs import RunStore
+from resnet_core.training.engine import train
 
 MODEL = arch_config("resnet20", base_width=4, input_size=8, in_channels=1)
 TRAIN = TrainConfig(dataset="digits", steps=12, batch_size=32, device="cpu")

@@ -8,9 +8,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from resnet_core import ConfigError, ModelConfig, arch_config, build_model
-from resnet_core.blocks import ACTIVATION_TYPES, BLOCK_TYPES
-from resnet_core.models import weight_layers
-from resnet_core import probes
+from resnet_core.inspection import probes
+from resnet_core.nets.blocks import ACTIVATION_TYPES, BLOCK_TYPES
+from resnet_core.nets.models import weight_layers
 
 
 def hook_count(model: nn.Module) -> int:

@@ -1,4 +1,4 @@
-"""The Ray backend (resnet_core.executors_ray) against the local worker pool.
+"""The Ray backend (resnet_core.jobs.ray_executor) against the local worker pool.
 
 One local Ray instance for the module (num_cpus=2, no dashboard), skipped with the reason only
 where Ray cannot start. The degradation recipe is shortened to a few steps: the claim is that
@@ -21,11 +21,11 @@ import torch
 ray = pytest.importorskip("ray", reason="ray is not installed here (requirements.txt pins it)")
 
 from resnet_core.__main__ import main  # noqa: E402
-from resnet_core.executors import ProcessPool  # noqa: E402
-from resnet_core.executors_ray import RayExecutor  # noqa: E402
-from resnet_core.experiments import degradation_configs  # noqa: E402
-from resnet_core.jobs import JobRunner  # noqa: E402
-from resnet_core.store import RunStore  # noqa: E402
+from resnet_core.jobs.executors import ProcessPool  # noqa: E402
+from resnet_core.jobs.ray_executor import RayExecutor  # noqa: E402
+from resnet_core.jobs.runner import JobRunner  # noqa: E402
+from resnet_core.store.runs import RunStore  # noqa: E402
+from resnet_core.training.experiments import degradation_configs  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 STEPS = 12
@@ -129,7 +129,7 @@ def test_a_killed_ray_worker_fails_its_run_and_the_next_run_works(on_ray):
 
 
 def test_an_analysis_task_runs_on_ray_on_the_apps_checkpoints(on_ray, degradation_on_ray):
-    from resnet_core.tasks import TASKS
+    from resnet_core.jobs.tasks import TASKS
 
     runner, store = on_ray
     params = {"run_ids": [degradation_on_ray[0], degradation_on_ray[2]], "draws": 1, "device": "cpu"}
@@ -155,7 +155,7 @@ def test_cli_experiment_on_ray_says_its_backend(ray_instance, capsys, monkeypatc
 
 
 def test_ray_is_chosen_by_the_environment_and_imported_only_then(ray_instance, monkeypatch):
-    from resnet_core.executors import default_executor
+    from resnet_core.jobs.executors import default_executor
 
     monkeypatch.setenv("RESNET_EXPLORER_RAY_ADDRESS", "auto")
     executor = default_executor("cpu")
@@ -164,8 +164,8 @@ def test_ray_is_chosen_by_the_environment_and_imported_only_then(ray_instance, m
     finally:
         executor.shutdown()
     assert ray.is_initialized()   # not its instance to stop
-    code = ("import sys, resnet_core.jobs, resnet_core.__main__, resnet_core.executors; "
-            "resnet_core.executors.default_executor('cpu').shutdown(); "
+    code = ("import sys, resnet_core.jobs.runner, resnet_core.__main__, resnet_core.jobs.executors; "
+            "resnet_core.jobs.executors.default_executor('cpu').shutdown(); "
             "assert 'ray' not in sys.modules, 'ray imported'")
     env = {k: v for k, v in os.environ.items() if k != "RESNET_EXPLORER_RAY_ADDRESS"}
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**env, "RESNET_EXPLORER_WORKERS": "0"},

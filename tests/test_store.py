@@ -15,11 +15,12 @@ import pytest
 import torch
 from safetensors import safe_open
 
-from resnet_core import arch_config, checkpoints
-from resnet_core.config import TrainConfig
-from resnet_core.engine import train
-from resnet_core.models import build_model
-from resnet_core.store import RunNotFound, RunStore
+from resnet_core import arch_config
+from resnet_core.nets.config import TrainConfig
+from resnet_core.nets.models import build_model
+from resnet_core.store import checkpoints
+from resnet_core.store.runs import RunNotFound, RunStore
+from resnet_core.training.engine import train
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -215,8 +216,8 @@ CRASH = textwrap.dedent("""
     import os, sys
     from types import SimpleNamespace
     from resnet_core import arch_config
-    from resnet_core.config import TrainConfig
-    from resnet_core.store import RunStore
+    from resnet_core.nets.config import TrainConfig
+    from resnet_core.store.runs import RunStore
     store = RunStore(sys.argv[1])
     run_id = store.create_run(arch_config("resnet20"), TrainConfig(), label="doomed")
     store.start_run(run_id, device="cpu", layer_names=["a"], stat_names=[], total_steps=100)

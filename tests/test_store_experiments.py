@@ -8,9 +8,10 @@ import threading
 
 import pytest
 
-from resnet_core import arch_config, experiments
-from resnet_core.config import TrainConfig
-from resnet_core.store import RunStore
+from resnet_core import arch_config
+from resnet_core.nets.config import TrainConfig
+from resnet_core.store.runs import RunStore
+from resnet_core.training import experiments
 
 MODEL = arch_config("resnet20", base_width=4, input_size=8, in_channels=1)
 TRAIN = TrainConfig(dataset="digits", steps=10, batch_size=32, device="cpu")
@@ -134,7 +135,7 @@ def test_groups_come_from_one_registry():
                                          ("evidence-alexnet-20250301-101500", "evidence-alexnet"),
                                          ("shortcuts-20250301-101500-0123abcd", "shortcuts")])
 def test_stamped_groups_are_recognised(group, name):
-    from resnet_core.store_migrate import STAMPED_GROUP
+    from resnet_core.store.migrate import STAMPED_GROUP
 
     assert STAMPED_GROUP.match(group)["name"] == name
     assert STAMPED_GROUP.match("study-pair") is None and STAMPED_GROUP.match("inspect-twin") is None

@@ -7,10 +7,10 @@ import pytest
 
 from resnet_core import ConfigError, arch_config
 from resnet_core.__main__ import main
-from resnet_core.engine import train
-from resnet_core.experiments import recipe
-from resnet_core.store import RunStore
-from resnet_core.tasks import TASKS, run_data
+from resnet_core.jobs.tasks import TASKS, run_data
+from resnet_core.store.runs import RunStore
+from resnet_core.training.engine import train
+from resnet_core.training.experiments import recipe
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

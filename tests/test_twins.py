@@ -8,9 +8,9 @@ import shutil
 import pytest
 import torch
 
-from resnet_core import engine, twins
-from resnet_core import inspect_models as im
-from resnet_core.store import RunStore
+from resnet_core.inspection import inspect_models as im
+from resnet_core.store.runs import RunStore
+from resnet_core.training import engine, twins
 
 DEFAULT = twins.DEFAULT
 

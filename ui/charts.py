@@ -302,7 +302,7 @@ def _block_hover(b, shape_text) -> str:
 
 
 def _outline(d, block_word: str) -> _Layout:
-    from resnet_core.diagram import shape_text
+    from resnet_core.nets.diagram import shape_text
 
     lay = _Layout()
     smallest = min([b.out_shape[0] for b in d.blocks] + [d.stem.out_shape[0]])
@@ -339,10 +339,10 @@ def _outline(d, block_word: str) -> _Layout:
 
 
 def architecture(d, *, block_word: str, height: int = 300) -> go.Figure:
-    """The network `d` (a resnet_core.diagram.Diagram) left to right: input, stem, each stage's
+    """The network `d` (a resnet_core.nets.diagram.Diagram) left to right: input, stem, each stage's
     blocks with their shortcuts drawn as arcs above them, the head. Hover a box for its shapes,
     parameters and multiply-adds."""
-    from resnet_core.diagram import shape_text
+    from resnet_core.nets.diagram import shape_text
 
     lay = _outline(d, block_word)
     main = style.RESIDUAL if d.residual else style.PLAIN

@@ -3,7 +3,7 @@
     costs.line(planned)            # planned: [(label, model config, train config), ...]
     if st.button(...): runs.submit(planned, group=...)
 
-The estimate comes from resnet_core.costs through the server's runner (multiply-adds x batch x
+The estimate comes from resnet_core.training.costs through the server's runner (multiply-adds x batch x
 steps at the speed this server has measured); a plan above the per-run cap says so in the same
 place, with what to reduce, so the refusal after the click is never a surprise.
 """
@@ -15,7 +15,7 @@ from typing import Sequence
 import streamlit as st
 
 from resnet_core import ModelConfig, TrainConfig
-from resnet_core.costs import Estimate, RunTooLong
+from resnet_core.training.costs import Estimate, RunTooLong
 
 from .i18n import t
 

@@ -2,7 +2,7 @@
 a start button that queues the page's runs as one experiment, and their loss and held-out
 accuracy drawn live.
 
-A page passes its own name and its store group (resnet_core.experiments); widget keys
+A page passes its own name and its store group (resnet_core.training.experiments); widget keys
 ("<page>_train"), texts ("<page>.train.start") and the session key of the latest experiment
 ("<page>_run_ids") follow from the name. The runs queued by one click are one experiment in the
 store (they share its id), so a reload, or the CLI's run of the same experiment for this user,

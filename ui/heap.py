@@ -27,9 +27,9 @@ def settle() -> None:
         import plotly.graph_objects  # noqa: F401
         import torch  # noqa: F401
 
-        import resnet_core.engine  # noqa: F401
-        import resnet_core.flops  # noqa: F401
-        import resnet_core.store  # noqa: F401
+        import resnet_core.nets.flops  # noqa: F401
+        import resnet_core.store.runs  # noqa: F401
+        import resnet_core.training.engine  # noqa: F401
 
         gc.collect()
         gc.freeze()

@@ -23,10 +23,10 @@ from typing import Callable
 
 import streamlit as st
 
-from resnet_core import inspect_models as im
-from resnet_core.data import DatasetMissing
-from resnet_core.images import ImageRejected
-from resnet_core.twins import GROUP as TWIN_GROUP
+from resnet_core.data.datasets import DatasetMissing
+from resnet_core.data.uploads import ImageRejected
+from resnet_core.inspection import inspect_models as im
+from resnet_core.training.twins import GROUP as TWIN_GROUP
 
 from . import costs, runs, style
 from .errors import guarded

@@ -18,7 +18,7 @@ import json
 
 import streamlit as st
 
-from resnet_core import experiments
+from resnet_core.training import experiments
 
 from . import costs, runs, style
 from .i18n import label_of, t

@@ -6,7 +6,7 @@ and a fragment that polls the run store while runs are going.
     ids = runs.submit([(label, model_cfg, train_cfg)], group="build")   # None: a message was shown
     runs.live_runs(ids, draw)     # draw(views) redraws ~1x a second while a run trains
 
-The page never waits for training: one background worker (resnet_core.jobs) trains queued runs
+The page never waits for training: one background worker (resnet_core.jobs.runner) trains queued runs
 in order and writes their metrics to the store; the page only reads. Each reader asks for at most
 ``MAX_POINTS`` points per run, so a long run costs a refresh no more than a short one.
 
@@ -30,9 +30,9 @@ import numpy as np
 import streamlit as st
 
 from resnet_core import ConfigError, ModelConfig, TrainConfig
-from resnet_core.data import DatasetMissing
-from resnet_core.jobs import JobRunner, NotOwner, OwnerLimit, Paused, QueueFull, RunTooLong, get_runner
-from resnet_core.store import EvalColumns, RunInfo, RunNotFound, RunStore, StepColumns
+from resnet_core.data.datasets import DatasetMissing
+from resnet_core.jobs.runner import JobRunner, NotOwner, OwnerLimit, Paused, QueueFull, RunTooLong, get_runner
+from resnet_core.store.runs import EvalColumns, RunInfo, RunNotFound, RunStore, StepColumns
 
 from . import live_charts
 from .errors import guard
@@ -150,7 +150,7 @@ def scope_toggle(prefix: str) -> bool:
 
 def submit(runs: Sequence[tuple[str, ModelConfig, TrainConfig]], *, group: str) -> list[int] | None:
     """Queue runs (label, model config, train config) for this user, all or none, as one
-    experiment (they share its id) under the page's `group` (resnet_core.experiments). Returns
+    experiment (they share its id) under the page's `group` (resnet_core.training.experiments). Returns
     their ids, or None after showing why not (a full queue, a setting that cannot train)."""
     uid = owner()
     try:
@@ -171,7 +171,7 @@ def submit(runs: Sequence[tuple[str, ModelConfig, TrainConfig]], *, group: str) 
     except DatasetMissing as exc:
         st.warning(t("runs.dataset_missing", msg=str(exc)), icon=":material/folder_off:")
     except ConfigError as exc:
-        from .errors import config_text   # here: errors imports links, which pages import first
+        from .errors import config_text  # here: errors imports links, which pages import first
         st.warning(t("error.config", msg=config_text(exc)), icon=":material/tune:")
     return None
 
@@ -187,8 +187,8 @@ def dataset_present(name: str, data_dir: str = "") -> bool:
     their files are in the data folder (torchvision's layout). Looks at file names only."""
     from pathlib import Path
 
-    from resnet_core.data import EMBEDDED, default_data_dir
-    from resnet_core.data_files import LAYOUT
+    from resnet_core.data.datasets import EMBEDDED, default_data_dir
+    from resnet_core.data.folders import LAYOUT
 
     if name in EMBEDDED:
         return True
@@ -219,7 +219,7 @@ def cancel(run_id: int) -> bool:
 
 def submit_task(name: str, params: dict, *, label: str, group: str, model_cfg: ModelConfig | None = None,
                 train_cfg: TrainConfig | None = None) -> list[int] | None:
-    """Queue an analysis task (resnet_core.tasks) for this user; its progress shows like a
+    """Queue an analysis task (resnet_core.jobs.tasks) for this user; its progress shows like a
     run's, its result is ``store().result(id)`` once finished. None after showing why not."""
     uid = owner()
     try:
@@ -464,7 +464,7 @@ def progress_rows(views: Sequence[RunView], prefix: str, *, stop: bool = True) -
                 st.toast(t("runs.stopping", label=view.info.label))
     for view in views:
         if view.info.status in ("failed", "diverged") and view.info.error:
-            from .errors import reason_text   # the stored English reason, in the reader's language
+            from .errors import reason_text  # the stored English reason, in the reader's language
             st.caption(t(f"runs.why.{view.info.status}", msg=reason_text(view.info.error)))
 
 

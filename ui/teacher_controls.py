@@ -7,7 +7,7 @@ import logging
 
 import streamlit as st
 
-from resnet_core.jobs import JobRunner
+from resnet_core.jobs.runner import JobRunner
 
 from . import runs
 from .i18n import t

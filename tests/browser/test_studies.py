@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from resnet_core import ModelConfig, TrainConfig
-from resnet_core.engine import build_seeded
-from resnet_core.experiments import degradation_configs
-from resnet_core.store import RunStore
-from resnet_core.tasks import TASKS
+from resnet_core.jobs.tasks import TASKS
+from resnet_core.store.runs import RunStore
+from resnet_core.training.engine import build_seeded
+from resnet_core.training.experiments import degradation_configs
 from ui import pairs
 
 TEXT = {"lesion": {"en": ("Lesion study", "Deleting one block at a time", "What the paper found"),

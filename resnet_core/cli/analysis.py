@@ -1,0 +1,137 @@
+"""CLI experiments that study trained nets: `experiment lesion` and `experiment landscape`.
+
+    python -m resnet_core experiment lesion [--depth 20] [--dataset digits] [--json]
+    python -m resnet_core experiment landscape [--depth 20 56] [--grid 21] [--json]
+
+Each trains plain-N and ResNet-N with the degradation recipe (resnet_core.training.experiments), here in
+this process, then runs the same task the app queues (resnet_core.jobs.tasks) on the stored nets.
+With --no-store the nets live in a temporary store that is removed afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import tempfile
+import time
+
+ANALYSES = ("lesion", "landscape")
+DEFAULT_DEPTHS = {"lesion": [20], "landscape": [20, 56]}
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The options of lesion and landscape, on the shared `experiment` parser."""
+    p.add_argument("--depth", type=int, nargs="+", choices=(20, 32, 44, 56, 110), metavar="N",
+                   help="lesion/landscape: depths of the plain/ResNet pairs (default: lesion 20, "
+                        "landscape 20 56)")
+    p.add_argument("--draws", type=int, default=5, help="lesion: random draws per k (default 5)")
+    p.add_argument("--grid", type=int, default=21, help="landscape: points per side of the 2-D slice (default 21)")
+    p.add_argument("--points", type=int, default=41, help="landscape: points of the 1-D slice (default 41)")
+    p.add_argument("--max-images", type=int, default=512,
+                   help="landscape: training images the loss is measured on (default 512; 0: all)")
+
+
+def run(args: argparse.Namespace, store_of, guarded) -> int:
+    """Train the pairs, run the analysis task on them, print the result."""
+    from resnet_core.jobs.tasks import TASKS
+    from resnet_core.store.runs import RunStore
+    from resnet_core.training.experiments import degradation_configs, group_of, run_experiment
+
+    depths = args.depth or DEFAULT_DEPTHS[args.name]
+    nets = [row for row in degradation_configs(args.dataset, steps=args.steps, seed=args.seed,
+                                               device=args.device, data_dir=args.data_dir, width=args.width)
+            if row[0] in ("plain-20", "ResNet-20")]
+    runs = []
+    for depth in depths:
+        for label, model_cfg, train_cfg in nets:
+            kind = label.split("-")[0]
+            runs.append((f"{kind}-{depth}", model_cfg.replace(depth=depth), train_cfg))
+    tmp = tempfile.TemporaryDirectory(prefix="resnet-explorer-") if args.no_store else None
+    store = RunStore(f"{tmp.name}/runs.db") if tmp else store_of(args)
+    group = group_of(args.name)
+    who = {"owner": getattr(args, "owner", ""), "display_name": getattr(args, "display_name", "")}
+    started = time.perf_counter()
+    stack = contextlib.ExitStack()
+    if not args.json:
+        print(f"{args.name} on {args.dataset}: training {', '.join(r[0] for r in runs)} "
+              f"({args.steps} steps each, seed {args.seed})", flush=True)
+    on_ray = getattr(args, "backend", "local") == "ray"
+    try:
+        if on_ray:   # one Ray runner for the nets and the task (starting Ray takes seconds)
+            from resnet_core.cli import backend as cli_backend
+
+            runner = stack.enter_context(cli_backend.ray_runner(args, store, len(runs)))
+            rows = cli_backend.train_runs(runner, runs, store, group=group, **who)
+        else:
+            rows = guarded(None, None, lambda: run_experiment(runs, store=store, group=group, **who))
+        train_seconds = time.perf_counter() - started
+        if args.name == "lesion":
+            params = {"draws": args.draws, "seed": args.seed, "device": args.device}
+        else:
+            params = {"grid": args.grid, "points_1d": args.points, "seed": args.seed,
+                      "max_images": args.max_images, "device": args.device}
+        params["run_ids"] = [r.run_id for r in rows]
+        last = [0.0]
+
+        def progress(done: int, total: int) -> None:
+            if not args.json and (time.monotonic() - last[0] > 5 or done == total):
+                last[0] = time.monotonic()
+                print(f"  {args.name}: {done}/{total} evaluations", flush=True)
+
+        if on_ray:
+            result = cli_backend.run_task(runner, args.name, params, store)
+        else:
+            result = TASKS[args.name](params, store=store, on_progress=progress, should_stop=lambda: False)
+    finally:
+        stack.close()
+        store.close()
+        if tmp:
+            tmp.cleanup()
+    data = {"experiment": args.name, "dataset": args.dataset, "group": None if tmp else group,
+            "train_seconds": train_seconds, "seconds": time.perf_counter() - started,
+            "runs": [{"name": r.name, "run_id": None if tmp else r.run_id, "status": r.status,
+                      "final_train_loss": r.final_train_loss, "test_acc": r.test_acc} for r in rows],
+            **{k: v for k, v in result.items() if k != "seconds"}, "analysis_seconds": result["seconds"],
+            "backend": getattr(args, "backend", "local")}
+    if args.json:
+        print(json.dumps(data))
+    else:
+        print(lesion_text(data) if args.name == "lesion" else landscape_text(data))
+    return 0
+
+
+def _acc(value) -> str:
+    return "-" if value is None else f"{100 * value:5.1f}%"
+
+
+def lesion_text(data: dict) -> str:
+    lines = []
+    for net in data["nets"]:
+        lines.append(f"\n{net['label']}: intact held-out accuracy {_acc(net['intact_acc'])}")
+        for b in net["blocks"]:
+            note = "  (downsampling)" if b["downsampling"] else ""
+            lines.append(f"  without {b['name']:<14} {_acc(b['acc']) if b['deletable'] else 'cannot delete: ' + b['reason']}{note}")
+        curve = "  ".join(f"k={k['k']}: {_acc(k['mean_acc']).strip()}" for k in net["k_curve"])
+        lines.append(f"  k random deletions (mean of {data['draws']} draws): {curve}")
+    for depth, v in data["verdicts"].items():
+        lines.append(f"\ndepth {depth}: " + ", ".join(f"{c} {'yes' if ok else 'no'}" for c, ok in v["checks"].items())
+                     + (" -> Veit et al.'s finding held" if v["held"] else " -> it did not fully hold here"))
+    lines.append(f"\ntraining {data['train_seconds']:.1f} s, lesion study {data['analysis_seconds']:.1f} s")
+    return "\n".join(lines)
+
+
+def landscape_text(data: dict) -> str:
+    lines = []
+    for net in data["nets"]:
+        s = net["shape"] or {}
+        lines.append(f"{net['label']:<10} centre loss {s.get('centre_loss', float('nan')):.4f}  "
+                     f"local minima 2-D {s.get('local_minima_2d')}  1-D {s.get('local_minima_1d')}  "
+                     f"bending down {100 * (s.get('curve_down_fraction') or 0):.0f}% of the grid  "
+                     f"{net['evaluations']} evaluations in {net['seconds']:.1f} s")
+    for depth, v in data["verdicts"].items():
+        lines.append(f"depth {depth}: " + ", ".join(f"{c} {'yes' if ok else 'no'}" for c, ok in v["checks"].items())
+                     + (" -> Li et al.'s finding held" if v["held"] else " -> it did not fully hold here"))
+    lines.append(f"{data['grid']}x{data['grid']} grid on {data['max_images'] or 'all'} training images; "
+                 f"training {data['train_seconds']:.1f} s, slices {data['analysis_seconds']:.1f} s")
+    return "\n".join(lines)

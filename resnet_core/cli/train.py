@@ -1,0 +1,270 @@
+"""CLI commands that train: `train` and `experiment` (registered by __main__).
+
+    python -m resnet_core train resnet20 --dataset digits --steps 300 [--json]
+    python -m resnet_core experiment degradation [--dataset digits] [--device cpu] [--json]
+
+Runs are recorded in the run store (--db, default: the per-user one) so the app can show them;
+--no-store trains without recording. `--backend ray [--ray-address ADDR]` trains on Ray
+(resnet_core.cli.backend) instead of in this process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import time
+
+from resnet_core.cli import analysis as cli_analysis
+from resnet_core.cli import backend as cli_backend
+from resnet_core.nets.architectures import arch_config
+from resnet_core.nets.config import DATASETS, DEVICES, OPTIMIZERS, SCHEDULES, SHORTCUTS, ConfigError, TrainConfig
+from resnet_core.training.experiments import BUILD, group_of
+
+EXPERIMENT_NAMES = ("degradation", "shortcuts", "bn") + cli_analysis.ANALYSES
+
+
+def register(subparsers) -> None:
+    """Add the training subcommands to the CLI's argparse subparsers."""
+    p = subparsers.add_parser("train", help="train one net on a dataset and report its losses")
+    p.add_argument("arch", help="resnet20|32|44|56|110 (CIFAR family), resnet18|34|50|101|152, vgg19; "
+                   "plainNN for a plain twin")
+    p.add_argument("--plain", action="store_true", help="the plain twin: shortcuts removed")
+    p.add_argument("--shortcut", choices=SHORTCUTS, help="A zero-pad, B project when needed, C always")
+    p.add_argument("--no-bn", action="store_true", help="no BatchNorm (to see gradients vanish)")
+    p.add_argument("--width", type=int, metavar="N", help="channels of the first stage (paper: 16 on CIFAR)")
+    p.add_argument("--input", type=int, metavar="N", help="input side in pixels (default: the dataset's own)")
+    p.add_argument("--dataset", choices=DATASETS, default="digits", help="default: digits (built in)")
+    p.add_argument("--data-dir", default="", help="folder of real datasets (default: the per-user one)")
+    p.add_argument("--steps", type=int, default=300, help="optimiser steps (default 300)")
+    p.add_argument("--epochs", type=int, default=0, help="passes over the data instead of --steps")
+    p.add_argument("--batch-size", type=int, default=128, help="default 128 (the paper's)")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd")
+    p.add_argument("--lr", type=float, default=0.1, help="default 0.1 (the paper's)")
+    p.add_argument("--schedule", choices=SCHEDULES, default="step",
+                   help="step: /10 at 50%% and 75%% (the paper's); cosine; constant")
+    p.add_argument("--warmup", type=int, default=0, metavar="STEPS", help="linear warm-up steps")
+    p.add_argument("--no-augment", action="store_true", help="no pad-crop-flip augmentation")
+    p.add_argument("--max-samples", type=int, default=0, help="use at most this many images")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--compile", action="store_true", help="torch.compile on a GPU")
+    _common(p)
+    p.set_defaults(func=run_train)
+
+    p = subparsers.add_parser("experiment", help="the paper's experiments, shrunk to run live")
+    p.add_argument("name", choices=EXPERIMENT_NAMES,
+                   help="degradation: plain-20/56 vs ResNet-20/56; shortcuts: A/B/C; bn: with and without BN; "
+                        "lesion: blocks deleted at test time; landscape: loss slices")
+    p.add_argument("--dataset", choices=DATASETS, default="digits", help="default: digits (built in)")
+    p.add_argument("--data-dir", default="", help="folder of real datasets (default: the per-user one)")
+    p.add_argument("--steps", type=int, default=200, help="steps per net (default 200)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--width", type=int, default=8, help="channels of the first stage (default 8)")
+    cli_analysis.add_arguments(p)
+    _common(p)
+    p.set_defaults(func=run_experiment_cmd)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--device", choices=DEVICES, default="auto", help="auto: CUDA when present")
+    p.add_argument("--db", default="", help="run store to record in (default: the per-user one)")
+    p.add_argument("--no-store", action="store_true", help="do not record the run")
+    p.add_argument("--owner", default="", type=_owner, metavar="ID",
+                   help="record the runs as this browser's (the u=... of its address), so the app shows them "
+                        "among that user's runs; default: no owner, shown in the app's class view")
+    p.add_argument("--name", dest="display_name", default="", type=_display_name, metavar="NAME",
+                   help="the name the app shows for these runs (default: 'command line')")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    cli_backend.add_arguments(p)
+
+
+def _owner(text: str) -> str:
+    # The app's owner ids: 4-64 lowercase letters and digits (ui/runs.py OWNER_RE).
+    if text and not re.fullmatch(r"[a-z0-9]{4,64}", text):
+        raise argparse.ArgumentTypeError("an owner id is 4-64 lowercase letters and digits, as in the app's ?u=")
+    return text
+
+
+def _display_name(text: str) -> str:
+    # As the app's name field keeps it: printable, one line, at most 24 characters.
+    return " ".join("".join(ch for ch in text if ch.isprintable()).split())[:24]
+
+
+def _store(args):
+    if args.no_store:
+        return None
+    from resnet_core.store.runs import RunStore
+
+    return RunStore(args.db or None)
+
+
+def _num(value):
+    """JSON has no NaN: a missing number is null."""
+    return None if value is None or (isinstance(value, float) and not math.isfinite(value)) else value
+
+
+def _fmt(value, spec: str) -> str:
+    return "-" if _num(value) is None else format(value, spec)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from resnet_core.data.datasets import dataset_info
+    from resnet_core.training.engine import train
+
+    info = dataset_info(args.dataset)
+    overrides = {"in_channels": info.native_channels, "num_classes": max(10, info.num_classes)}
+    if args.shortcut:
+        overrides["shortcut"] = args.shortcut
+    if args.no_bn:
+        overrides["norm"] = "none"
+    if args.width:
+        overrides["base_width"] = args.width
+    model_cfg = arch_config(args.arch, plain=args.plain, **overrides)
+    size = args.input or max(info.native_size, model_cfg.min_input_size)
+    model_cfg = model_cfg.replace(input_size=size)
+    train_cfg = TrainConfig(
+        dataset=args.dataset, data_dir=args.data_dir, steps=args.steps, epochs=args.epochs,
+        batch_size=args.batch_size, optimizer=args.optimizer, lr=args.lr, schedule=args.schedule,
+        warmup_steps=args.warmup, augment=not args.no_augment, max_samples=args.max_samples,
+        seed=args.seed, device=args.device, compile=args.compile)
+    if args.backend == "ray":
+        return _train_on_ray(args, model_cfg, train_cfg)
+    store = _store(args)
+    run_id = store.create_run(model_cfg, train_cfg, label=model_cfg.name, status="running", group=BUILD,
+                              owner=args.owner, display_name=args.display_name) if store else None
+
+    def progress(rec) -> None:
+        if not args.json and (rec.step % max(1, rec.total_steps // 10) == 0 or rec.step == rec.total_steps):
+            print(f"step {rec.step:>6}/{rec.total_steps}  loss {rec.loss:.4f}  acc {rec.acc:.3f}  lr {rec.lr:.4g}",
+                  flush=True)
+
+    result = _guarded(store, run_id, lambda: train(model_cfg, train_cfg, on_step=progress, store=store,
+                                                   run_id=run_id))
+    data = {"run_id": run_id, "name": model_cfg.name, "dataset": args.dataset, "status": result.status,
+            "final_train_loss": _num(result.final_train_loss), "final_train_acc": _num(result.final_train_acc),
+            "test_acc": _num(result.test_acc), "steps": result.steps_done, "seconds": result.seconds,
+            "device": result.device, "error": result.error, "backend": "local"}
+    if args.json:
+        print(json.dumps(data))
+    else:
+        print(f"{model_cfg.name} on {args.dataset}: {result.status} after {result.steps_done} steps in "
+              f"{result.seconds:.1f} s on {result.device}" + (f" ({result.error})" if result.error else ""))
+        print(f"final train loss {_fmt(result.final_train_loss, '.4f')} (mean of the last 10% of steps), "
+              f"train acc {_fmt(result.final_train_acc, '.3f')}, held-out acc {_fmt(result.test_acc, '.3f')}"
+              + (f"; run {run_id} in {store.path}" if store else ""))
+    return 0
+
+
+def _train_on_ray(args: argparse.Namespace, model_cfg, train_cfg) -> int:
+    """`train --backend ray`: the run goes through the job runner to a Ray worker; the same
+    JSON keys as a local run. A run that fails on Ray exits 1 after saying why."""
+    shown = [0]
+
+    def progress(info) -> None:
+        if not args.json and info.total_steps and info.steps_done >= shown[0] + max(1, info.total_steps // 10):
+            shown[0] = info.steps_done
+            print(f"step {info.steps_done:>6}/{info.total_steps}", flush=True)
+
+    with cli_backend.store_for(args, _store) as store, cli_backend.ray_runner(args, store, 1) as runner:
+        row, = cli_backend.train_runs(runner, [(model_cfg.name, model_cfg, train_cfg)], store, group=BUILD,
+                                      owner=args.owner, display_name=args.display_name, on_progress=progress)
+        info = store.get_run(row.run_id)
+    data = {"run_id": None if args.no_store else row.run_id, "name": model_cfg.name, "dataset": args.dataset,
+            "status": info.status, "final_train_loss": _num(info.final_train_loss),
+            "final_train_acc": _num(info.final_train_acc), "test_acc": _num(info.test_acc),
+            "steps": info.steps_done, "seconds": info.seconds, "device": info.device, "error": info.error,
+            "backend": "ray"}
+    if args.json:
+        print(json.dumps(data))
+    else:
+        print(f"{model_cfg.name} on {args.dataset}: {info.status} after {info.steps_done} steps in "
+              f"{info.seconds or 0:.1f} s on {info.device or '-'} (Ray)" + (f" ({info.error})" if info.error else ""))
+        print(f"final train loss {_fmt(info.final_train_loss, '.4f')} (mean of the last 10% of steps), "
+              f"train acc {_fmt(info.final_train_acc, '.3f')}, held-out acc {_fmt(info.test_acc, '.3f')}"
+              + ("" if args.no_store else f"; run {row.run_id} in {store.path}"))
+    return 1 if info.status == "failed" else 0
+
+
+def _guarded(store, run_id, fn):
+    """Run `fn`; if it fails or is interrupted, the stored run says so instead of 'running'.
+    A dataset that is not there is the user's argument to fix: exit 2 with the message."""
+    from resnet_core.data.datasets import DatasetMissing
+
+    try:
+        return fn()
+    except KeyboardInterrupt:
+        if store:
+            store.set_status(run_id, "cancelled", "stopped from the keyboard")
+        raise
+    except Exception as err:
+        if store:
+            store.set_status(run_id, "failed", f"{type(err).__name__}: {err}")
+        if isinstance(err, DatasetMissing):
+            raise ConfigError(str(err)) from err
+        raise
+
+
+def run_experiment_cmd(args: argparse.Namespace) -> int:
+    if args.name in cli_analysis.ANALYSES:
+        return cli_analysis.run(args, _store, _guarded)
+    from resnet_core.training.experiments import (
+        EXPERIMENTS,
+        ExperimentRow,
+        bn_verdict,
+        degradation_verdict,
+        run_experiment,
+    )
+
+    runs = EXPERIMENTS[args.name](args.dataset, steps=args.steps, seed=args.seed, device=args.device,
+                                  data_dir=args.data_dir, width=args.width)
+    store = _store(args) if args.backend == "local" else None
+    group = group_of(args.name)   # the page's own group, so the experiment shows there
+    who = {"owner": args.owner, "display_name": args.display_name}
+    started = time.perf_counter()
+    if not args.json:
+        print(f"{args.name} on {args.dataset}: {len(runs)} nets, {args.steps} steps each, seed {args.seed}",
+              flush=True)
+
+    def show(row: ExperimentRow) -> None:
+        if not args.json:
+            print(f"  {row.name:<16} {row.status:<9} loss {_fmt(row.final_train_loss, '.4f')}  "
+                  f"{row.seconds:5.1f} s", flush=True)
+
+    if args.backend == "ray":
+        with cli_backend.store_for(args, _store) as ray_store, \
+                cli_backend.ray_runner(args, ray_store, len(runs)) as runner:
+            rows = cli_backend.train_runs(runner, runs, ray_store, group=group, on_run=show, **who)
+        store = None if args.no_store else ray_store
+    else:
+        rows = _guarded(None, None, lambda: run_experiment(runs, store=store, group=group, on_run=show, **who))
+    experiment = store.get_run(rows[0].run_id).experiment if store and rows else None
+    data = {"experiment": args.name, "dataset": args.dataset, "group": group if store else None,
+            "experiment_id": experiment,
+            "seconds": time.perf_counter() - started, "backend": args.backend,
+            "runs": [{"name": r.name, "run_id": r.run_id if store else None, "status": r.status,
+                      "final_train_loss": _num(r.final_train_loss), "final_train_acc": _num(r.final_train_acc),
+                      "test_acc": _num(r.test_acc), "steps": r.steps, "seconds": r.seconds} for r in rows]}
+    verdict = degradation_verdict(rows) if args.name == "degradation" else None
+    if verdict is not None:
+        data["ordering"] = verdict
+    findings = bn_verdict(rows, runs) if args.name == "bn" else None
+    if findings is not None:
+        data.update(findings)   # "outcomes" and "findings", as the BatchNorm page reads the runs
+    if args.json:
+        print(json.dumps(data))
+        return 0
+    print()
+    print(f"{'net':<16} {'train loss':>10} {'train acc':>9} {'held-out acc':>12} {'seconds':>7}")
+    for r in rows:
+        print(f"{r.name:<16} {_fmt(r.final_train_loss, '.4f'):>10} {_fmt(r.final_train_acc, '.3f'):>9} "
+              f"{_fmt(r.test_acc, '.3f'):>12} {r.seconds:7.1f}")
+    print(f"\ntrain loss: mean of the last 10% of steps; total {data['seconds']:.1f} s"
+          + (f"; experiment {experiment} (group {group}) in {store.path}" if store else ""))
+    if verdict is not None:
+        print(verdict["summary"])
+    if findings is not None:
+        print("outcomes: " + ", ".join(f"{name} {end}" for name, end in findings["outcomes"].items()))
+        print("findings: " + (", ".join(findings["findings"]) or "none"))
+    return 0
+

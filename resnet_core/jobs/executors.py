@@ -1,0 +1,240 @@
+"""Where queued jobs run. The job runner decides which job runs next; an executor runs it.
+
+An executor is small on purpose, so another engine can implement it:
+
+    slots                       how many jobs it runs at once
+    run(spec, control)          run one job to its end, blocking the calling thread;
+                                returns (status, error)
+    shutdown()                  stop its workers
+
+`control.stop()` (a user pressed Stop) must reach the job within a step. Two implementations
+here, and `RayExecutor` (resnet_core.jobs.ray_executor) for a Ray cluster:
+
+- `ProcessPool` (the default): worker processes, started fresh (not forked, so CUDA works in
+  them), each training one job at a time. A page's thread never trains, so no number of viewers
+  can starve training through the interpreter lock. A worker that dies (a crash in native code,
+  `kill -9`, the out-of-memory killer) fails its job with the reason and is replaced.
+- `InProcess`: runs the job in the calling thread. For notebooks, the CLI, and tests that put a
+  stand-in for the engine.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+from resnet_core.jobs.worker import JobSpec, run_job
+
+log = logging.getLogger(__name__)
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]   # the folder holding resnet_core
+
+
+class Control:
+    """A job's stop switch, shared by the runner (which flips it) and the executor (which
+    forwards it to wherever the job runs)."""
+
+    def __init__(self) -> None:
+        self.stopped = False
+        self._hooks: list[Callable[[], None]] = []
+        self._lock = threading.Lock()
+
+    def on_stop(self, hook: Callable[[], None]) -> None:
+        with self._lock:
+            self._hooks.append(hook)
+            fire = self.stopped
+        if fire:
+            hook()
+
+    def stop(self) -> None:
+        with self._lock:
+            self.stopped = True
+            hooks = list(self._hooks)
+        for hook in hooks:
+            try:
+                hook()
+            except Exception:   # the worker is already gone; its end is reported elsewhere
+                log.debug("stop hook failed", exc_info=True)
+
+
+class InProcess:
+    """Jobs run in the runner's own threads (`slots` at a time)."""
+
+    def __init__(self, slots: int = 1, train_fn: Callable | None = None):
+        self.slots, self._train = slots, train_fn
+        self._stores: dict[str, object] = {}
+        self._lock = threading.Lock()
+
+    def run(self, spec: JobSpec, control: Control) -> tuple[str, str]:
+        return run_job(spec, self._store(spec.db_path), lambda: control.stopped, train_fn=self._train)
+
+    def _store(self, path: str):
+        from resnet_core.store.runs import RunStore  # one per database: its connections are per thread anyway
+
+        with self._lock:
+            if path not in self._stores:
+                self._stores[path] = RunStore(path)
+            return self._stores[path]
+
+    def shutdown(self) -> None:
+        pass
+
+
+def exit_reason(code: int | None) -> str:
+    """Why a worker process ended, in words a student can act on."""
+    if code is not None and code < 0:
+        sig = -code
+        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
+        hint = " (often: the server ran out of memory)" if sig == signal.SIGKILL else ""
+        return f"the training worker was stopped by signal {sig} ({name}){hint}; the run was lost"
+    return f"the training worker exited unexpectedly (exit code {code}); the run was lost"
+
+
+class _Worker:
+    """One worker process and the socket the pool talks to it over."""
+
+    def __init__(self, env: dict[str, str]):
+        from multiprocessing.connection import Connection
+
+        ours, theirs = socket.socketpair()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "resnet_core.jobs.worker", str(theirs.fileno())],
+            pass_fds=[theirs.fileno()], env=env, cwd=str(PACKAGE_ROOT), stdin=subprocess.DEVNULL)
+        theirs.close()
+        self.conn = Connection(ours.detach())
+        self._send_lock = threading.Lock()
+        self.ready = False
+
+    def send(self, msg) -> None:
+        with self._send_lock:
+            self.conn.send(msg)
+
+    def close(self) -> None:
+        try:
+            self.conn.close()           # the worker stops its job and exits when its socket closes
+        except OSError:
+            pass
+
+    def end(self, deadline: float) -> None:
+        """Wait for the closed worker to exit until `deadline` (time.monotonic()), then kill it."""
+        try:
+            self.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class ProcessPool:
+    """`workers` worker processes; `run` hands each job to an idle one."""
+
+    def __init__(self, workers: int, *, threads: int = 1):
+        if workers < 1:
+            raise ValueError(f"a process pool needs at least one worker (got {workers})")
+        self.slots = workers
+        self._env = {**os.environ, "RESNET_EXPLORER_CPU_THREADS": str(threads),
+                     "OMP_NUM_THREADS": str(threads),
+                     "PYTHONPATH": os.pathsep.join(filter(None, [str(PACKAGE_ROOT),
+                                                                 os.environ.get("PYTHONPATH")]))}
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._all: list[_Worker] = []
+        self._lock = threading.Lock()
+        self._closed = False
+        for _ in range(workers):   # started now: a worker takes seconds to import torch
+            self._idle.put(self._spawn())
+
+    def _spawn(self) -> _Worker:
+        worker = _Worker(self._env)
+        with self._lock:
+            self._all.append(worker)
+        return worker
+
+    def _replace(self, dead: _Worker) -> _Worker:
+        dead.conn.close()
+        with self._lock:
+            self._all.remove(dead)
+        return dead if self._closed else self._spawn()
+
+    def pids(self) -> list[int]:
+        with self._lock:
+            return [w.proc.pid for w in self._all if w.proc.poll() is None]
+
+    def run(self, spec: JobSpec, control: Control) -> tuple[str, str]:
+        worker = self._idle.get()
+        if worker.proc.poll() is not None:   # it died while idle: the job gets a fresh one
+            worker = self._replace(worker)
+        try:
+            worker.send(spec)
+            control.on_stop(lambda: worker.send("stop"))
+            while True:
+                msg = worker.conn.recv()
+                if msg[0] == "ready":
+                    worker.ready = True
+                    continue
+                _, _, status, error = msg
+                return status, error
+        except (EOFError, OSError):
+            code = worker.proc.wait()
+            reason = exit_reason(code)
+            log.error("worker %s ended during run %s: %s", worker.proc.pid, spec.run_id, reason)
+            worker = self._replace(worker)
+            return "failed", reason
+        finally:
+            if not self._closed:
+                self._idle.put(worker)
+
+    def shutdown(self, grace: float = 10.0) -> None:
+        """End every worker. An idle one holds no run, so it is killed at once (it may still be
+        importing torch, seconds from reading its socket); one with a job gets `grace` seconds to
+        stop it and write its status."""
+        self._closed = True
+        idle = []
+        while True:
+            try:
+                idle.append(self._idle.get_nowait())
+            except queue.Empty:
+                break
+        with self._lock:
+            workers = list(self._all)
+        for worker in workers:
+            worker.close()
+        for worker in idle:
+            worker.proc.kill()
+        deadline = time.monotonic() + grace
+        for worker in workers:           # one shared deadline: workers end side by side
+            worker.end(deadline)
+
+
+def default_workers(device: str = "auto") -> int:
+    """One worker per core on a CPU; on a GPU, RESNET_EXPLORER_GPU_WORKERS (default 2) share it.
+    RESNET_EXPLORER_WORKERS overrides both; 0 runs jobs in the server's own thread."""
+    if "RESNET_EXPLORER_WORKERS" in os.environ:
+        return max(0, int(os.environ["RESNET_EXPLORER_WORKERS"]))
+    if device != "cpu":
+        import torch
+
+        if torch.cuda.is_available():
+            return max(1, int(os.environ.get("RESNET_EXPLORER_GPU_WORKERS", "2")))
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+def default_executor(device: str = "auto"):
+    """RESNET_EXPLORER_RAY_ADDRESS (auto, or ray://host:10001) hands jobs to a Ray cluster
+    (resnet_core.jobs.ray_executor); unset, they run in a pool of local worker processes."""
+    address = os.environ.get("RESNET_EXPLORER_RAY_ADDRESS", "").strip()
+    if address:
+        from resnet_core.jobs.ray_executor import RayExecutor  # imports ray: only a server that chose it pays
+
+        return RayExecutor(address)
+    workers = default_workers(device)
+    if workers == 0:
+        return InProcess(slots=1)
+    return ProcessPool(workers, threads=int(os.environ.get("RESNET_EXPLORER_CPU_THREADS", "1")))

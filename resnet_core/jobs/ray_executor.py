@@ -1,0 +1,220 @@
+"""The Ray executor: jobs run as Ray actors on a cluster, metrics stream back to this process.
+
+Chosen by configuration (resnet_core.jobs.executors.default_executor reads RESNET_EXPLORER_RAY_ADDRESS;
+the CLI has --backend ray), and only then is ray imported, so a laptop needs nothing new.
+
+Each job runs in an actor (resnet_core.jobs.ray_remote.RemoteRunner) asking for a share of a GPU when
+the run wants CUDA (RESNET_EXPLORER_RAY_GPU_SHARE, default 0.5) and one CPU otherwise. The actor
+runs the local pool's own `run_job`, so a run is the same run on either backend; its store
+writes come back as messages that `run` replays on the app's RunStore: this process alone
+writes SQLite and the checkpoint files, so the pages do not change. Idle actors are kept for
+the next job with the same request (torch takes seconds to import). A Stop reaches the actor
+within a step. An actor or node that is lost fails its run with the reason and is dropped;
+the other runs go on. The job queue and its bound stay the JobRunner's.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+
+from resnet_core.jobs.executors import Control
+from resnet_core.jobs.ray_remote import WRITES, RemoteRunner
+from resnet_core.jobs.worker import JobSpec
+
+log = logging.getLogger(__name__)
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1]   # resnet_core/, shipped whole to Ray workers
+POLL_SECONDS = 0.25      # one poll waits this long for news: a live chart is at most ~0.5 s behind
+LOCAL_CPUS = 2           # a Ray instance started for one command (the CLI without --ray-address)
+LOST_HINT = {
+    "NodeDiedError": "the Ray node running this run went away",
+    "OutOfMemoryError": "Ray stopped the worker running this run because its machine ran out of memory",
+    "ActorUnschedulableError": "no machine of the Ray cluster has the resources this run asks for",
+    "RuntimeEnvSetupError": "a Ray worker could not be set up with this app's code",
+}
+
+
+def lost_reason(err: BaseException) -> str:
+    """A one-line reason for a lost worker or node, in words a student can act on."""
+    name = type(err).__name__
+    lead = LOST_HINT.get(name, "the Ray worker running this run was lost")
+    detail = " ".join(str(err).split())[:300]
+    return f"{lead} ({name}: {detail}); the run was lost" if detail else f"{lead} ({name}); the run was lost"
+
+
+class RayExecutor:
+    """`address`: None starts a local Ray instance (unless this process is already connected),
+    "auto" joins the cluster of this machine, "ray://host:10001" a remote one through Ray Client.
+    `slots`: jobs handed to Ray at once (RESNET_EXPLORER_RAY_SLOTS; default: what the cluster's
+    GPUs or CPUs hold)."""
+
+    def __init__(self, address: str | None = None, *, slots: int | None = None,
+                 gpu_share: float | None = None, num_cpus: int = LOCAL_CPUS,
+                 poll_seconds: float = POLL_SECONDS):
+        import ray  # here, not at the top: only a server that chose Ray needs it
+
+        self._ray = ray
+        self._owns = not ray.is_initialized()
+        if self._owns:
+            logs = os.environ.get("RESNET_EXPLORER_RAY_LOGS", "0") == "1"
+            if address:
+                ray.init(address=address, runtime_env=_runtime_env(), log_to_driver=logs)
+            else:
+                # Workers would print into a CLI's --json output; a run's error says what failed.
+                ray.init(num_cpus=num_cpus, include_dashboard=False, log_to_driver=logs)
+        self.address = address or "local"
+        self.poll_seconds = poll_seconds
+        self.gpu_share = gpu_share or float(os.environ.get("RESNET_EXPLORER_RAY_GPU_SHARE", "0.5"))
+        if not 0 < self.gpu_share <= 1:
+            raise ValueError(f"the GPU share of a run must be above 0 and at most 1 (got {self.gpu_share})")
+        self.slots = slots or int(os.environ.get("RESNET_EXPLORER_RAY_SLOTS", "0")) or self._default_slots()
+        # max_concurrency: a poll waits in one thread while a stop comes in on another.
+        self._actor_class = ray.remote(max_concurrency=4)(RemoteRunner)
+        self._lock = threading.Lock()
+        self._idle: dict[tuple, list] = {}
+        self._running: dict[int, tuple[object, int]] = {}
+        self._stores: dict[str, object] = {}
+        self._closed = False
+
+    def _gpus(self) -> float:
+        return float(self._ray.cluster_resources().get("GPU", 0))
+
+    def _default_slots(self) -> int:
+        gpus = self._gpus()
+        if gpus:
+            return max(1, int(gpus / self.gpu_share))
+        return max(1, int(self._ray.cluster_resources().get("CPU", 1)))
+
+    # --- actors ---------------------------------------------------------------------------
+
+    def request(self, spec: JobSpec) -> dict:
+        """The resources a job asks Ray for."""
+        device = spec.train_cfg.device
+        if spec.kind != "train":
+            device = str(spec.params.get("device", device))
+        if device == "cuda" or (device == "auto" and self._gpus() > 0):
+            # num_cpus=0: a GPU run is counted by its GPU share, not against the CPU runs.
+            return {"num_gpus": self.gpu_share, "num_cpus": 0}
+        return {"num_cpus": 1}
+
+    def _acquire(self, key: tuple):
+        with self._lock:
+            idle = self._idle.get(key)
+            if idle:
+                return idle.pop()
+        return self._actor_class.options(**dict(key)).remote()
+
+    def _release(self, actor, key: tuple, healthy: bool) -> None:
+        with self._lock:
+            keep = healthy and not self._closed and sum(map(len, self._idle.values())) < self.slots
+            if keep:
+                self._idle.setdefault(key, []).append(actor)
+        if not keep:
+            self._kill(actor)
+
+    def _kill(self, actor) -> None:
+        try:
+            self._ray.kill(actor, no_restart=True)
+        except Exception:   # already gone
+            log.debug("could not kill a Ray actor", exc_info=True)
+
+    def running(self) -> dict[int, tuple[object, int]]:
+        """run id -> (actor handle, worker process id) of the jobs running now."""
+        with self._lock:
+            return dict(self._running)
+
+    # --- the executor interface -------------------------------------------------------------
+
+    def run(self, spec: JobSpec, control: Control) -> tuple[str, str]:
+        ray = self._ray
+        store = self._store(spec.db_path)
+        req = self.request(spec)
+        if req.get("num_gpus") and self._gpus() < req["num_gpus"]:
+            # Ray would keep such an actor pending for ever; say why instead.
+            return "failed", "this run asks for a GPU but the Ray cluster has none: choose the CPU, or add a GPU node"
+        snapshot = _snapshot(store, spec) if spec.kind != "train" else {}
+        key = tuple(sorted(req.items()))
+        actor, healthy = self._acquire(key), False
+        try:
+            pid = ray.get(actor.start.remote(spec, snapshot))
+            with self._lock:
+                self._running[spec.run_id] = (actor, pid)
+            control.on_stop(lambda: actor.stop.remote())
+            while True:
+                for msg in ray.get(actor.poll.remote(self.poll_seconds)):
+                    if msg[0] == "done":
+                        healthy = True
+                        return msg[1], msg[2]
+                    _replay(store, msg)
+        except _lost_errors(ray) as err:
+            reason = lost_reason(err)
+            log.error("run %s on Ray: %s", spec.run_id, reason)
+            return "failed", reason
+        finally:
+            with self._lock:
+                self._running.pop(spec.run_id, None)
+            self._release(actor, key, healthy)
+
+    def shutdown(self) -> None:
+        with self._lock:
+            self._closed = True
+            idle = [a for actors in self._idle.values() for a in actors]
+            self._idle.clear()
+        for actor in idle:
+            self._kill(actor)
+        if self._owns and self._ray.is_initialized():
+            self._ray.shutdown()
+
+    def _store(self, path: str):
+        from resnet_core.store.runs import RunStore  # one per database: its connections are per thread anyway
+
+        with self._lock:
+            if path not in self._stores:
+                self._stores[path] = RunStore(path)
+            return self._stores[path]
+
+
+def _lost_errors(ray) -> tuple[type[BaseException], ...]:
+    ex = ray.exceptions
+    # RayActorError covers ActorDiedError and ActorUnavailableError. A RayTaskError is not here:
+    # the actor catches its job's own errors and reports them as the run's failure.
+    return tuple(getattr(ex, n) for n in ("RayActorError", "WorkerCrashedError", "NodeDiedError",
+                                          "ObjectLostError", "OwnerDiedError", "OutOfMemoryError",
+                                          "ActorUnschedulableError", "LocalRayletDiedError",
+                                          "RuntimeEnvSetupError")
+                 if hasattr(ex, n))
+
+
+def _replay(store, msg) -> None:
+    """Apply one of the worker's store writes to the real store."""
+    name, args, kwargs = msg
+    if name not in WRITES:
+        raise ValueError(f"a Ray worker asked for an unknown store write {name!r}")
+    getattr(store, name)(*args, **kwargs)
+
+
+def _snapshot(store, spec: JobSpec) -> dict:
+    """The runs an analysis task studies: their rows and checkpoint bytes, sent with the job."""
+    from resnet_core.store.schema import RunNotFound
+
+    out = {}
+    ids = spec.params.get("run_ids") or []
+    for rid in ids if isinstance(ids, (list, tuple)) else []:
+        try:
+            info = store.get_run(int(rid))
+        except (RunNotFound, TypeError, ValueError):
+            continue   # the task itself says which id is wrong
+        data = store.checkpoint_bytes(info.id) if info.has_checkpoint else None
+        out[info.id] = (info, data)
+    return out
+
+
+def _runtime_env() -> dict:
+    """What a cluster's workers get from the app: this package, so they run the app's code
+    (RESNET_EXPLORER_RAY_SHIP_CODE=0 when the workers have the repository on PYTHONPATH)."""
+    if os.environ.get("RESNET_EXPLORER_RAY_SHIP_CODE", "1") == "0":
+        return {}
+    return {"py_modules": [str(PACKAGE_DIR)]}

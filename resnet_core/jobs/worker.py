@@ -1,0 +1,164 @@
+"""What one queued job does, and the worker process that does it.
+
+`run_job(spec, store, should_stop)` trains a net (or runs an analysis task) and records it in the
+store; every executor calls it, in a thread or in a worker process, so a run is the same run
+wherever it trains. `python -m resnet_core.jobs.worker FD` is a worker process: it takes job specs
+from the socket FD, one at a time, and answers each with its outcome. A "stop" message on the
+same socket stops the current job within one step, and a closed socket (the server went away)
+stops it too, then ends the process.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Callable
+
+from resnet_core.nets.config import ModelConfig, TrainConfig
+
+log = logging.getLogger(__name__)
+
+PROGRESS_SECONDS = 0.25   # a task's progress reaches the store at most this often
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """Everything a worker needs to run one job; plain data, so it crosses a process boundary."""
+    run_id: int
+    db_path: str
+    model_cfg: ModelConfig
+    train_cfg: TrainConfig
+    kind: str = "train"           # "train", or the name of an analysis task (resnet_core.jobs.tasks)
+    params: dict = field(default_factory=dict)
+
+
+def run_job(spec: JobSpec, store, should_stop: Callable[[], bool],
+            train_fn: Callable | None = None) -> tuple[str, str]:
+    """Run one job to its end; returns (status, error). Exceptions propagate to the caller,
+    which records the failure."""
+    if spec.kind == "train":
+        if train_fn is None:
+            from resnet_core.training.engine import train as train_fn
+        result = train_fn(spec.model_cfg, spec.train_cfg, on_step=None, should_stop=should_stop,
+                          store=store, run_id=spec.run_id)
+        return result.status, result.error
+    return _run_task(spec, store, should_stop)
+
+
+def _run_task(spec: JobSpec, store, should_stop) -> tuple[str, str]:
+    from resnet_core.jobs.tasks import TASKS
+
+    if spec.kind not in TASKS:
+        raise ValueError(f"unknown task {spec.kind!r} (known: {', '.join(sorted(TASKS))})")
+    store.set_status(spec.run_id, "running")
+    last = [0.0]
+
+    def on_progress(done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= PROGRESS_SECONDS or done >= total:
+            last[0] = now
+            store.set_progress(spec.run_id, done, total)
+
+    result = TASKS[spec.kind](spec.params, store=store, on_progress=on_progress, should_stop=should_stop)
+    if should_stop():
+        store.set_status(spec.run_id, "cancelled", "stopped before it finished")
+        return "cancelled", ""
+    store.save_result(spec.run_id, result)
+    store.set_status(spec.run_id, "finished")
+    return "finished", ""
+
+
+# --- the worker process ----------------------------------------------------------------------
+
+def _serve(conn) -> None:
+    from resnet_core.store.runs import RunStore
+
+    stores: dict[str, RunStore] = {}
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return                      # the server closed its end: nothing more will come
+        if not isinstance(msg, JobSpec):
+            continue                    # a stop that arrived after its job had ended
+        store = stores.get(msg.db_path)
+        if store is None:
+            store = stores[msg.db_path] = RunStore(msg.db_path)
+        stopped = [False]
+
+        def should_stop() -> bool:
+            # One select() per step: cheap beside any training step.
+            while not stopped[0] and conn.poll():
+                try:
+                    stopped[0] = conn.recv() == "stop" or stopped[0]
+                except (EOFError, OSError):
+                    stopped[0] = True
+            return stopped[0]
+
+        try:
+            status, error = run_job(msg, store, should_stop)
+        except BaseException as err:    # the job failed; the worker lives on for the next one
+            traceback.print_exc()
+            status, error = "failed", f"{type(err).__name__}: {err}"
+            try:
+                store.set_status(msg.run_id, "failed", error)
+            except Exception:
+                traceback.print_exc()
+        try:
+            conn.send(("done", msg.run_id, status, error))
+        except (EOFError, OSError):
+            return
+
+
+def main(argv: list[str]) -> int:
+    from multiprocessing.connection import Connection
+
+    # Training yields to the web process: a page that answers within a second matters more to
+    # a class than a run finishing a little sooner. 0 turns it off.
+    nice = int(os.environ.get("RESNET_EXPLORER_WORKER_NICE", "10") or 0)
+    if nice and hasattr(os, "nice"):
+        os.nice(nice)
+    # One intra-op thread per worker (the pool runs one worker per core); set before torch
+    # starts its thread pools.
+    os.environ.setdefault("OMP_NUM_THREADS", os.environ.get("RESNET_EXPLORER_CPU_THREADS", "1"))
+    # What every job needs, imported before the first one arrives, so no job waits for it.
+    # The server decides when a worker ends (it closes the socket). Ctrl-C or a SIGTERM sent to
+    # the whole process group must not kill workers first, or the server would replace them
+    # while it shuts down.
+    import signal
+
+    import sklearn.datasets  # noqa: F401  (the embedded digits)
+
+    # torch's optimizers import torch._dynamo when the first one is made: 3.5 s on a laptop core,
+    # which would otherwise land on each worker's first run.
+    import torch._dynamo  # noqa: F401
+
+    from resnet_core.store import runs as store
+    from resnet_core.training import engine  # noqa: F401
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    conn = Connection(int(argv[1]))
+    try:
+        conn.send(("ready", os.getpid()))
+    except OSError:
+        return 0                        # the server shut the pool down while this one started
+    _serve(conn)
+    return 0
+
+
+if __name__ == "__main__":
+    # Run the imported module's main, not this __main__ copy: job specs unpickle as
+    # resnet_core.jobs.worker.JobSpec, which must be the class _serve checks against.
+    from resnet_core.jobs.worker import main as _main
+
+    code = _main(sys.argv)
+    # Every run's status is written and committed by now; skipping the interpreter's teardown
+    # (a second of freeing torch's modules) lets the server end its workers at once.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

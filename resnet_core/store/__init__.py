@@ -1,0 +1,2 @@
+"""What is kept: runs and their metrics in SQLite (runs, schema, migrate, archive) and trained
+weights as safetensors (checkpoints)."""

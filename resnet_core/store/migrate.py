@@ -1,0 +1,76 @@
+"""Bringing a run store written by an older version up to date, once, when it is opened.
+
+Two steps, both safe to repeat and safe when several processes open the store at once:
+
+1. Columns added after the first release (store_schema.ADDED_RUN_COLUMNS) are added.
+2. Rows from before the `experiment` column get one, derived from what the old versions wrote:
+   - a group stamped with its start time ("degradation-20250301-101500", the CLI's and some
+     pages' way of telling experiments apart, "shortcuts-20250301-101500-<owner>" too) is one
+     experiment; its group becomes the page's plain group ("degradation"; the CLI's "bn" is
+     "batchnorm"), so the page that lists that group now finds it;
+   - any other run joins the run just before it when both have the same owner and group and
+     were created within SAME_SUBMIT_S of each other (a page queued its runs together, in one
+     go, with consecutive ids); otherwise it is an experiment on its own.
+   The id is "x" + the experiment's first run id, as for new runs. Old labels stay as written
+   (a name the user gave was appended as " · name"; it cannot be told apart from labels such as
+   "ResNet-8 · 40 steps", so it is left in the label and `display_name` stays empty).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+from resnet_core.store.schema import ADDED_RUN_COLUMNS, experiment_id
+
+SAME_SUBMIT_S = 1.0   # a page created all of one submission's rows in well under a second
+# "<name>-YYYYMMDD-HHMMSS", optionally "-<owner>": the old stamped groups.
+STAMPED_GROUP = re.compile(r"^(?P<name>.+?)-\d{8}-\d{6}(?:-[^-]*)?$")
+
+
+def upgrade(conn: sqlite3.Connection) -> None:
+    add_columns(conn)
+    conn.execute("CREATE INDEX IF NOT EXISTS runs_by_experiment ON runs(experiment)")
+    if conn.execute("SELECT 1 FROM runs WHERE experiment IS NULL LIMIT 1").fetchone():
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            derive_experiments(conn)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+
+def add_columns(conn: sqlite3.Connection) -> None:
+    # Several processes may open an old store at once, so a column another one has just added
+    # is not an error.
+    have = {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
+    for name, kind in ADDED_RUN_COLUMNS:
+        if name not in have:
+            try:
+                conn.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
+            except sqlite3.OperationalError as err:
+                if "duplicate column" not in str(err):
+                    raise
+
+
+def derive_experiments(conn: sqlite3.Connection) -> int:
+    """Give every row without an experiment one (see the module's docstring); returns how many.
+    Call inside a write transaction: the rows are read again there, so another process that
+    got there first leaves nothing to do."""
+    from resnet_core.training.experiments import group_of
+
+    rows = conn.execute("SELECT id, owner, grp, created FROM runs WHERE experiment IS NULL ORDER BY id").fetchall()
+    updates, stamped, prev, current = [], {}, None, ""
+    for rid, owner, grp, created in rows:
+        match = STAMPED_GROUP.match(grp)
+        if match:
+            updates.append((stamped.setdefault((owner, grp), experiment_id(rid)), group_of(match["name"]), rid))
+            prev = None
+            continue
+        if not (prev and prev[0] == rid - 1 and prev[1:3] == (owner, grp) and created - prev[3] <= SAME_SUBMIT_S):
+            current = experiment_id(rid)
+        prev = (rid, owner, grp, created)
+        updates.append((current, grp, rid))
+    conn.executemany("UPDATE runs SET experiment=?, grp=? WHERE id=?", updates)
+    return len(updates)

@@ -1,0 +1,166 @@
+"""How long a training run will take on this server, before it is queued.
+
+    est = Estimator(store).estimate(model_cfg, train_cfg, device="cpu")
+    est.seconds        # about this many seconds of one worker's time
+    est.work           # multiply-adds: MACs per image x batch x steps
+
+The model is deliberately simple: a fixed start-up cost (a worker loads its data, CUDA starts),
+a per-step cost (the optimiser step, per-layer gradient norms, the store), and the network's
+multiply-adds at a rate in MACs per second. The defaults are a conservative guess for one CPU
+thread or one GPU; once runs have finished on this server, the store holds each run's estimate
+(and the uncorrected guess) beside its measured time, and the median ratio of measured to
+guessed time rescales the guess, so the figure follows the machine it runs on (a loaded laptop,
+an idle GPU). No Streamlit here.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import threading
+import time
+from dataclasses import dataclass
+
+from resnet_core.nets.config import ModelConfig, TrainConfig
+
+DEFAULT_MAX_RUN_SECONDS = 600.0   # one run may hold a worker for ten minutes at most
+LEARN_FROM = 30                   # the newest finished runs the correction is learned from
+RELEARN_SECONDS = 5.0             # a class submitting at once shares one look at the store
+
+# Training images per dataset (before the held-out split): what an epoch means in steps.
+DATASET_IMAGES = {"digits": 1797, "shapes": 1600, "mnist": 60000, "fashion_mnist": 60000, "cifar10": 50000}
+
+
+@dataclass(frozen=True)
+class Speed:
+    """What one run costs on one kind of device, before any correction."""
+    fixed_s: float          # start-up: data onto the device, first step's allocations
+    per_step_s: float       # per step whatever the net: optimiser, gradient norms, store writes
+    macs_per_s: float       # forward multiply-adds per second (backward's ~2x is folded in)
+
+
+# CPU: fitted to ResNet-20/56 on digits at 8, 16 and 32 px with one thread on a 2-core machine
+# already half busy (3.1-3.7 G multiply-adds/s, about 10 ms a step besides), then taken about a
+# quarter slower. An estimate far too high refuses runs that would fit (a guess 6x too high once
+# refused a 25-second run as "11 minutes"); one too low lets a run hold a worker past the cap.
+# The server's own finished runs correct either within a few runs.
+DEFAULT_SPEED = {"cpu": Speed(fixed_s=3.0, per_step_s=0.01, macs_per_s=2.5e9),
+                 "cuda": Speed(fixed_s=5.0, per_step_s=0.01, macs_per_s=2.0e11)}
+
+
+@dataclass(frozen=True)
+class Estimate:
+    seconds: float          # about this long on one worker of this server, queue wait not included
+    steps: int              # planned optimiser steps
+    macs_per_image: int     # the network's multiply-adds for one image (resnet_core.nets.flops)
+    work: float             # macs_per_image x batch x steps
+    device: str             # "cpu" or "cuda"
+    learned_from: int       # finished runs on this server behind the figure (0: the default guess)
+    macs_per_s: float       # the rate the estimate used, after the server's correction
+    base_seconds: float     # the uncorrected guess: what the store learns the correction from
+
+
+class RunTooLong(ValueError):
+    """A run would hold a worker longer than one run may; the message says what to reduce."""
+
+    def __init__(self, estimate: Estimate, limit: float, model_cfg: ModelConfig, train_cfg: TrainConfig,
+                 label: str = ""):
+        self.estimate, self.limit, self.label = estimate, limit, label
+        self.steps, self.depth = estimate.steps, model_cfg.depth
+        self.width, self.input_size = model_cfg.base_width, model_cfg.input_size
+        super().__init__(
+            f"{label + ': ' if label else ''}this run would take about {estimate.seconds:,.0f} s on this "
+            f"server and one run may take {limit:,.0f} s at most: reduce the steps ({self.steps:,}), "
+            f"the depth ({self.depth}), the width ({self.width}) or the input size ({self.input_size} px)")
+
+
+def max_run_seconds() -> float:
+    """The per-run cap: RESNET_EXPLORER_MAX_RUN_SECONDS, default ten minutes; 0 turns it off."""
+    try:
+        return float(os.environ.get("RESNET_EXPLORER_MAX_RUN_SECONDS", DEFAULT_MAX_RUN_SECONDS))
+    except ValueError:
+        return DEFAULT_MAX_RUN_SECONDS
+
+
+def device_kind(device: str) -> str:
+    """"cuda" or "cpu" for a configured device; "auto" means CUDA when this machine has it."""
+    if device.startswith("cuda"):
+        return "cuda"
+    if device == "auto":
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return "cpu"
+
+
+def planned_steps(train_cfg: TrainConfig) -> int:
+    """Steps the run will take; for an epoch-based run, counted from the dataset's size."""
+    if not train_cfg.epochs:
+        return train_cfg.steps
+    images = DATASET_IMAGES.get(train_cfg.dataset, 60000)
+    if train_cfg.max_samples:
+        images = min(images, train_cfg.max_samples)
+    n_train = max(1, int(images * (1 - train_cfg.holdout_fraction)))
+    return train_cfg.epochs * max(1, n_train // min(train_cfg.batch_size, n_train))
+
+
+def macs_per_image(model_cfg: ModelConfig) -> int:
+    from resnet_core.nets.flops import count  # builds the net on the meta device: no memory, cached per config
+
+    return count(model_cfg).macs
+
+
+def base_seconds(speed: Speed, steps: int, work: float) -> float:
+    return speed.fixed_s + steps * speed.per_step_s + work / speed.macs_per_s
+
+
+class Estimator:
+    """Estimates from the defaults, corrected by the runs this server has finished (the store's
+    `guess_s` beside `seconds`). Thread-safe; reads the store at most every few seconds."""
+
+    def __init__(self, store=None, speeds: dict[str, Speed] | None = None):
+        self.store, self.speeds = store, dict(speeds or DEFAULT_SPEED)
+        self._lock = threading.Lock()
+        self._learned: dict[str, tuple[float, int]] = {}     # kind -> (measured / estimated, runs)
+        self._read_at = float("-inf")
+
+    def correction(self, kind: str) -> tuple[float, int]:
+        """(the median of measured / guessed seconds of recent finished runs, how many runs);
+        (1.0, 0) before any."""
+        with self._lock:
+            if self.store is not None and time.monotonic() - self._read_at > RELEARN_SECONDS:
+                self._learned = self._learn()
+                self._read_at = time.monotonic()
+            return self._learned.get(kind, (1.0, 0))
+
+    def forget(self) -> None:
+        """Read the store again at the next estimate (a fresh store, a test)."""
+        with self._lock:
+            self._read_at = float("-inf")
+
+    def _learn(self) -> dict[str, tuple[float, int]]:
+        ratios: dict[str, list[float]] = {}
+        for device, guess, seconds in self.store.timings(LEARN_FROM):
+            if guess and seconds and guess > 0 and seconds > 0:
+                ratios.setdefault(device_kind(device or "cpu"), []).append(seconds / guess)
+        # The median: one run slowed by a busy moment does not move the figure much.
+        return {kind: (statistics.median(r), len(r)) for kind, r in ratios.items()}
+
+    def estimate(self, model_cfg: ModelConfig, train_cfg: TrainConfig, device: str = "auto") -> Estimate:
+        kind = device_kind(train_cfg.device if train_cfg.device != "auto" else device)
+        speed = self.speeds[kind]
+        steps = planned_steps(train_cfg)
+        per_image = macs_per_image(model_cfg)
+        work = float(per_image) * train_cfg.batch_size * steps
+        ratio, runs = self.correction(kind)
+        seconds = base_seconds(speed, steps, work) * ratio
+        return Estimate(seconds, steps, per_image, work, kind, runs, speed.macs_per_s / ratio,
+                        base_seconds(speed, steps, work))
+
+    def check(self, model_cfg: ModelConfig, train_cfg: TrainConfig, device: str = "auto",
+              limit: float | None = None, label: str = "") -> Estimate:
+        """The estimate, or RunTooLong when it is above `limit` seconds (None or 0: no cap)."""
+        est = self.estimate(model_cfg, train_cfg, device)
+        if limit and est.seconds > limit:
+            raise RunTooLong(est, limit, model_cfg, train_cfg, label)
+        return est
