@@ -79,11 +79,15 @@ def test_build_trains_live_and_each_browser_sees_its_own_runs(new_page, open_pag
     assert _points(page, "training loss") == settled
 
 
-def test_degradation_runs_to_the_end_and_shows_the_papers_ordering(page, open_page, assert_no_error,
+def test_degradation_runs_to_the_end_and_shows_the_papers_ordering(page, app_server, assert_no_error,
                                                                    wait_for_app, wait_for_charts):
-    open_page(page, "degradation", "en")
+    # The page's shortest setting, from a shared link: the ordering already shows at 150 steps
+    # (tests/test_experiment.py checks it at the command line's 200), in half the time of 300.
+    page.goto(f"{app_server.url}/degradation?steps=150&lang=en")
+    wait_for_app(page)
+    assert "150" in page.locator('[data-testid="stSliderThumbValue"]').all_inner_texts()
     page.get_by_role("button", name="Train all four").click()
-    # About a minute on two idle CPU cores; far longer when the machine is shared.
+    # About half a minute on two idle CPU cores; far longer when the machine is shared.
     page.wait_for_function("() => document.querySelectorAll('[data-testid=\"stAlertContentSuccess\"],"
                            " [data-testid=\"stAlertContentWarning\"]').length === 3", timeout=600_000)
     wait_for_app(page)
@@ -96,3 +100,4 @@ def test_degradation_runs_to_the_end_and_shows_the_papers_ordering(page, open_pa
     assert "6.97% test error (Table 6)" in body
     for net in ("plain-20", "plain-56", "ResNet-20", "ResNet-56"):
         assert net in body
+
