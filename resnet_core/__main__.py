@@ -3,7 +3,7 @@
 summary ARCH      parameters and multiply-adds, layer by layer
 bottleneck        the 1x1-reduction calculator (28x28x192 -> 5x5x32, through 16 channels)
 gapfc             flatten + FC against global average pooling + FC
-train, experiment live training (registered by cli_train)
+train, experiment live training (registered by resnet_core.cli.train)
 
 With --json each command prints one JSON object. A bad argument exits with status 2 and one
 line on stderr, never a traceback.

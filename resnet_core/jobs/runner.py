@@ -117,8 +117,8 @@ class JobRunner(QueueControls):
                     group: str = "", display_name: str = "") -> list[int]:
         """Queue several runs (label, model config, train config) together, or none of them.
         They form one experiment: they share one experiment id (the first run's,
-        store_schema.experiment_id), so a page finds them again as one; `display_name` is the
-        owner's name as they gave it, kept beside the label, not in it."""
+        resnet_core.store.schema.experiment_id), so a page finds them again as one;
+        `display_name` is the owner's name as they gave it, kept beside the label, not in it."""
         for _, model_cfg, train_cfg in runs:
             check_compatible(model_cfg, train_cfg)   # a bad pairing fails here, not in a worker
         runs = [(label, m, self._on_device(tc)) for label, m, tc in runs]

@@ -2,7 +2,7 @@
 
 Two steps, both safe to repeat and safe when several processes open the store at once:
 
-1. Columns added after the first release (store_schema.ADDED_RUN_COLUMNS) are added.
+1. Columns added after the first release (schema.ADDED_RUN_COLUMNS) are added.
 2. Rows from before the `experiment` column get one, derived from what the old versions wrote:
    - a group stamped with its start time ("degradation-20250301-101500", the CLI's and some
      pages' way of telling experiments apart, "shortcuts-20250301-101500-<owner>" too) is one

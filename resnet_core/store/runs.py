@@ -23,7 +23,7 @@ from torch import nn
 
 from resnet_core.nets.config import ModelConfig, TrainConfig
 from resnet_core.store import checkpoints
-from resnet_core.store import migrate as store_migrate
+from resnet_core.store import migrate
 from resnet_core.store.schema import (
     RUN_COLUMNS,
     SCHEMA,
@@ -62,7 +62,7 @@ class RunStore:
             conn = self._conn()
             conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(SCHEMA)
-            store_migrate.upgrade(conn)   # a store written by an older version: newer columns, experiments
+            migrate.upgrade(conn)   # a store written by an older version: newer columns, experiments
 
     def _conn(self) -> sqlite3.Connection:
         # One connection per thread; it closes when its thread ends and the local is dropped.
@@ -106,7 +106,7 @@ class RunStore:
                    estimate_s: float | None = None, guess_s: float | None = None,
                    experiment: str | None = None, display_name: str = "") -> int:
         """A new run. `experiment`: the id of the experiment it joins; None starts a new one,
-        whose id follows from this run's (store_schema.experiment_id)."""
+        whose id follows from this run's (schema.experiment_id)."""
         with self._write_lock:
             conn = self._conn()
             conn.execute("BEGIN IMMEDIATE")   # no reader sees the run before it has its experiment

@@ -49,7 +49,7 @@ ADDED_RUN_COLUMNS = (
     ("estimate_s", "REAL"),   # seconds estimated at submit, shown to the user before the click
     ("guess_s", "REAL"),      # the same before this server's correction: what the correction learns from
     # The runs submitted together (one click, one CLI command) share this id: "x" + the first
-    # run's id (experiment_id). NULL only in rows written before the column; see store_migrate.
+    # run's id (experiment_id). NULL only in rows written before the column; see resnet_core.store.migrate.
     ("experiment", "TEXT"),
     ("display_name", "TEXT NOT NULL DEFAULT ''"),   # the name the user gave (optional); never in the label
 )

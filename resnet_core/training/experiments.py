@@ -7,9 +7,9 @@ both use them; `run_experiment` trains them one after another in this process.
 
 Where runs are found again: every run has a group (the store's `grp` column: which page or
 command it belongs to, one name from the registry below, shared by pages, ui and the CLI) and an
-experiment id (the runs submitted together share it; `store_schema.experiment_id`). A page lists
-its group and shows one experiment at a time, so an experiment run from the CLI into the app's
-store appears on the page that runs the same experiment.
+experiment id (the runs submitted together share it; `resnet_core.store.schema.experiment_id`).
+A page lists its group and shows one experiment at a time, so an experiment run from the CLI into
+the app's store appears on the page that runs the same experiment.
 """
 
 from __future__ import annotations
