@@ -23,6 +23,7 @@ from resnet_core.nets.config import (
 from resnet_core.nets.diagram import describe, shape_text
 from resnet_core.training import experiments
 from ui import charts, costs, guard, keep, label_of, lang, presets, runs, style, t
+from ui.outline import architecture
 
 presets.apply("build")
 st.title(t("page.build.title"))
@@ -144,7 +145,7 @@ def outline(cfg: ModelConfig) -> None:
     m4.metric(t("build.weighted"), str(d.weighted_layers), help=t("build.weighted_help"))
     word = t("build.word.conv") if cfg.family == "vgg" else t(f"build.word.{cfg.block}")
     # The same net looks the same to everyone: one figure and one message per net and language.
-    fig = runs.cached_figure(("build-outline", cfg, lang()), lambda: charts.architecture(d, block_word=word))
+    fig = runs.cached_figure(("build-outline", cfg, lang()), lambda: architecture(d, block_word=word))
     runs.show_figure(st, fig, config=runs.png_config(f"{cfg.name}-outline"), key="build_outline")
     st.caption(t("build.outline_legend"))
     with st.expander(t("build.table")):
