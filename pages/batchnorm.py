@@ -21,6 +21,7 @@ from ui import (
     label_of,
     live_charts,
     presets,
+    progress,
     runs,
     style,
     t,
@@ -232,12 +233,12 @@ def recorded_stats(views) -> tuple[list[Entry], int]:
 
 def draw_runs(views) -> None:
     experiment_panel.loss_and_accuracy("batchnorm", views, curves_of)
-    key = runs.views_key(views)
+    key = live_charts.views_key(views)
     entries, step = recorded_stats(views)
     if entries:
         st.markdown(t("batchnorm.train.stats", step=step))
-        stats = runs.cached_figure(("batchnorm-stats", step) + key, lambda: std_chart(entries, t("batchnorm.axis.std")))
-        runs.show_figure(st, stats, config=NO_BAR, key="batchnorm_stats_chart")
+        stats = live_charts.figure(("batchnorm-stats", step) + key, lambda: std_chart(entries, t("batchnorm.axis.std")))
+        live_charts.show(st, stats, config=NO_BAR, key="batchnorm_stats_chart")
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -284,7 +285,7 @@ def training() -> None:
     if not ids:
         st.caption(t("batchnorm.train.none_yet"))
         return
-    runs.live_runs(ids, guarded(draw_runs), stop_prefix="batchnorm")
+    progress.live_runs(ids, guarded(draw_runs), stop_prefix="batchnorm")
     if not busy:
         views = runs.read(ids)
         measured_reading(views)

@@ -2,7 +2,8 @@
 train it live in the background, and compare runs side by side.
 
 Widgets -> ModelConfig and TrainConfig (a bad combination is a message, never a traceback) ->
-resnet_core.nets.diagram for the outline and counts -> ui.runs to queue training and poll the store.
+resnet_core.nets.diagram for the outline (ui.outline) and counts -> ui.runs to queue training, ui.progress
+to poll the store while it trains.
 """
 
 import streamlit as st
@@ -22,7 +23,23 @@ from resnet_core.nets.config import (
 )
 from resnet_core.nets.diagram import describe, shape_text
 from resnet_core.training import experiments
-from ui import charts, costs, guard, keep, label_of, lang, presets, runs, style, t
+from ui import (
+    charts,
+    costs,
+    exports,
+    guard,
+    identity,
+    keep,
+    label_of,
+    lang,
+    live_charts,
+    presets,
+    progress,
+    runs,
+    style,
+    t,
+)
+from ui.outline import architecture
 
 presets.apply("build")
 st.title(t("page.build.title"))
@@ -144,8 +161,8 @@ def outline(cfg: ModelConfig) -> None:
     m4.metric(t("build.weighted"), str(d.weighted_layers), help=t("build.weighted_help"))
     word = t("build.word.conv") if cfg.family == "vgg" else t(f"build.word.{cfg.block}")
     # The same net looks the same to everyone: one figure and one message per net and language.
-    fig = runs.cached_figure(("build-outline", cfg, lang()), lambda: charts.architecture(d, block_word=word))
-    runs.show_figure(st, fig, config=runs.png_config(f"{cfg.name}-outline"), key="build_outline")
+    fig = live_charts.figure(("build-outline", cfg, lang()), lambda: architecture(d, block_word=word))
+    live_charts.show(st, fig, config=exports.png_config(f"{cfg.name}-outline"), key="build_outline")
     st.caption(t("build.outline_legend"))
     with st.expander(t("build.table")):
         rows = [{t("build.col.block"): b.name, t("build.col.in"): shape_text(b.in_shape),
@@ -171,7 +188,7 @@ def start(cfg: ModelConfig, train_cfg: TrainConfig) -> None:
 
 
 def draw(views: list) -> None:
-    runs.progress_rows(views, "build")
+    progress.progress_rows(views, "build")
     shades = charts.assign_shades([(v.info.model_cfg.twin, v.info.model_cfg.depth) for v in views])
     loss, acc = [], []
     for v, shade in zip(views, shades):
@@ -183,14 +200,14 @@ def draw(views: list) -> None:
             acc.append(charts.Curve(f"{name} · {t('build.held_out')}", kind, v.evals.step,
                                     [100 * a for a in v.evals.test_acc], shade=shade, dash="dot", markers=True,
                                     group=name))
-    key = runs.views_key(views)
-    loss_fig = runs.cached_figure(("build-loss",) + key, lambda: charts.curves(
+    key = live_charts.views_key(views)
+    loss_fig = live_charts.figure(("build-loss",) + key, lambda: charts.curves(
         loss, y_title=t("build.loss_axis"), log_y=True, revision="build-loss"))
-    acc_fig = runs.cached_figure(("build-acc",) + key, lambda: charts.curves(
+    acc_fig = live_charts.figure(("build-acc",) + key, lambda: charts.curves(
         acc, y_title=t("build.acc_axis"), y_range=(0, 100), revision="build-acc"))
     left, right = st.columns(2)
-    runs.show_figure(left, loss_fig, config=runs.png_config("training-loss"), key="build_loss_chart")
-    runs.show_figure(right, acc_fig, config=runs.png_config("training-accuracy"), key="build_acc_chart")
+    live_charts.show(left, loss_fig, config=exports.png_config("training-loss"), key="build_loss_chart")
+    live_charts.show(right, acc_fig, config=exports.png_config("training-accuracy"), key="build_acc_chart")
     st.dataframe(comparison(views), hide_index=True)
 
 
@@ -204,7 +221,7 @@ def comparison(views: list) -> list[dict]:
         rows.append({t("build.col.run"): f"#{i.id}", t("build.col.net"): i.label,
                      t("build.col.kind"): t(f"kind.{i.model_cfg.twin}"),
                      t("unit.params"): style.fmt_si(describe(i.model_cfg).params),
-                     t("build.col.status"): runs.status_text(v),
+                     t("build.col.status"): progress.status_text(v),
                      t("build.col.steps"): f"{i.steps_done}/{i.total_steps or i.train_cfg.steps}",
                      t("build.col.loss"): "–" if i.final_train_loss is None else f"{i.final_train_loss:.3f}",
                      t("build.col.train_acc"): pct(i.final_train_acc), t("build.col.test_acc"): pct(i.test_acc),
@@ -215,7 +232,7 @@ def comparison(views: list) -> list[dict]:
 
 def compare() -> None:
     st.header(t("build.runs_title"))
-    show_class = runs.scope_toggle("build")
+    show_class = identity.scope_toggle("build")
     known = runs.recent(mine=not show_class, group=None if show_class else GROUP, limit=50)
     if not known:
         st.info(t("build.no_runs"))
@@ -233,7 +250,7 @@ def compare() -> None:
                             max_selections=MAX_OVERLAY, key="build_overlay")
     if not chosen:
         return
-    runs.live_runs(sorted(chosen), draw, stop_prefix="build")
+    progress.live_runs(sorted(chosen), draw, stop_prefix="build")
     export(chosen, by_id)
 
 
@@ -241,13 +258,13 @@ def export(chosen: list[int], by_id: dict) -> None:
     c1, c2 = st.columns([2, 1])
     pick = c1.selectbox(t("build.export_pick"), chosen, format_func=lambda i: runs.run_label(by_id[i]),
                         key="build_export_run")
-    c2.download_button(t("build.export_csv"), runs.metrics_csv(pick), file_name=f"run-{pick}-metrics.csv",
+    c2.download_button(t("build.export_csv"), exports.metrics_csv(pick), file_name=f"run-{pick}-metrics.csv",
                        mime="text/csv", icon=":material/download:", key="build_export_csv")
     st.caption(t("build.export_help"))
 
 
 with guard():
-    runs.identity_box("build")
+    identity.identity_box("build")
     c1, _ = st.columns([1, 3])
     dataset = c1.selectbox(t("build.dataset"), list(DATASETS), format_func=label_of("build.datasets"),
                            **keep("build_dataset"))

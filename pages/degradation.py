@@ -8,7 +8,23 @@ import streamlit as st
 
 from resnet_core.nets.diagram import describe
 from resnet_core.training import experiments
-from ui import charts, costs, guard, keep, label_of, nav, presets, runs, style, t, terms
+from ui import (
+    charts,
+    costs,
+    exports,
+    guard,
+    identity,
+    keep,
+    label_of,
+    live_charts,
+    nav,
+    presets,
+    progress,
+    runs,
+    style,
+    t,
+    terms,
+)
 
 presets.apply("degradation")
 st.title(t("page.degradation.title"))
@@ -45,7 +61,7 @@ def net_name(info) -> str:
 
 
 def pick_experiment() -> list[int]:
-    show_class = runs.scope_toggle("degradation")
+    show_class = identity.scope_toggle("degradation")
     infos = runs.recent(mine=not show_class, group=GROUP, limit=200)
     sets = runs.experiments_of(infos)   # the runs submitted together, by the store's experiment id
     if not sets:
@@ -65,13 +81,13 @@ def pick_experiment() -> list[int]:
 
 def set_label(infos: list) -> str:
     first = infos[0]
-    who = runs.who(first)   # a name or "student 3", never an owner id
+    who = identity.who(first)   # a name or "student 3", never an owner id
     return t("degradation.set_label", first=infos[0].id, last=infos[-1].id, who=who,
              dataset=t(f"degradation.datasets.{first.train_cfg.dataset}"), steps=first.train_cfg.steps)
 
 
 def draw(views: list) -> None:
-    runs.progress_rows(views, "degradation")
+    progress.progress_rows(views, "degradation")
     shades = charts.assign_shades([(v.info.model_cfg.twin, v.info.model_cfg.depth) for v in views])
     loss, err = [], []
     for v, shade in zip(views, shades):
@@ -80,14 +96,14 @@ def draw(views: list) -> None:
         loss.append(charts.Curve(name, kind, v.steps.step, v.steps.loss, shade=shade, width=width))
         err.append(charts.Curve(name, kind, v.steps.step, [100 * (1 - a) for a in v.steps.acc], shade=shade,
                                 width=width, group=name))
-    key = runs.views_key(views)
-    loss_fig = runs.cached_figure(("degradation-loss",) + key, lambda: charts.curves(
+    key = live_charts.views_key(views)
+    loss_fig = live_charts.figure(("degradation-loss",) + key, lambda: charts.curves(
         loss, y_title=t("degradation.loss_axis"), log_y=True, revision="deg-loss"))
-    err_fig = runs.cached_figure(("degradation-err",) + key, lambda: charts.curves(
+    err_fig = live_charts.figure(("degradation-err",) + key, lambda: charts.curves(
         err, y_title=t("degradation.err_axis"), y_range=(0, 100), revision="deg-err"))
     left, right = st.columns(2)
-    runs.show_figure(left, loss_fig, config=runs.png_config("degradation-training-loss"), key="degradation_loss")
-    runs.show_figure(right, err_fig, config=runs.png_config("degradation-training-error"), key="degradation_err")
+    live_charts.show(left, loss_fig, config=exports.png_config("degradation-training-loss"), key="degradation_loss")
+    live_charts.show(right, err_fig, config=exports.png_config("degradation-training-error"), key="degradation_err")
     if all(v.info.status == "finished" for v in views) and len(views) == len(NETS):
         final_table(views)
     elif not any(v.active for v in views):
@@ -141,7 +157,7 @@ def explanation() -> None:
 
 
 with guard():
-    runs.identity_box("degradation")
+    identity.identity_box("degradation")
     dataset, steps, seed = controls()
     costs.line(experiments.degradation_configs(dataset, steps=steps, seed=seed))
     if st.button(t("degradation.start"), type="primary", icon=":material/play_arrow:", key="degradation_start"):
@@ -150,7 +166,7 @@ with guard():
             st.session_state["_degradation_latest"] = ids
     ids = pick_experiment()
     if ids:
-        runs.live_runs(ids, draw, stop_prefix="degradation")
+        progress.live_runs(ids, draw, stop_prefix="degradation")
     else:
         st.info(t("degradation.none"))
     explanation()

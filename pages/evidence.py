@@ -14,7 +14,23 @@ from resnet_core.inspection import analysis
 from resnet_core.inspection.probes import block_gradient_gains, grad_norms_at_init
 from resnet_core.nets import flops
 from resnet_core.training import experiments
-from ui import charts, costs, guard, guarded, keep, label_of, nav, presets, runs, style, t, terms
+from ui import (
+    charts,
+    costs,
+    exports,
+    guard,
+    guarded,
+    identity,
+    keep,
+    label_of,
+    nav,
+    presets,
+    progress,
+    runs,
+    style,
+    t,
+    terms,
+)
 
 presets.apply("evidence")
 st.title(t("page.evidence.title"))
@@ -64,7 +80,7 @@ def paper_numbers() -> None:
 def fig7_runs() -> dict[str, object]:
     """The newest finished, checkpointed run of each of Figure 7's four nets (this user's, or
     the class's), all from one experiment."""
-    infos = runs.recent(mine=not runs.scope_toggle("evidence_fig7"), group=FIG7_GROUP, limit=200)
+    infos = runs.recent(mine=not identity.scope_toggle("evidence_fig7"), group=FIG7_GROUP, limit=200)
     done = [i for i in infos if i.status == "finished" and i.has_checkpoint]
     for same in runs.experiments_of(done):   # newest first: take the newest experiment that has all four
         found = {i.model_cfg.kind: i for i in same}
@@ -108,11 +124,12 @@ def figure7() -> None:
                 st.session_state["_evidence_fig7_ids"] = ids
         ids = st.session_state.get("_evidence_fig7_ids")
         if ids:
-            runs.live_runs(ids, guarded(lambda views: runs.progress_rows(views, "evidence")), stop_prefix="evidence")
+            progress.live_runs(ids, guarded(lambda views: progress.progress_rows(views, "evidence")),
+                               stop_prefix="evidence")
         return
     db = str(runs.store().path)
     measured = {net: responses(info.id, db)[1] for net, info in found.items()}
-    st.plotly_chart(fig7_chart(measured), config=runs.png_config("figure7-responses"), key="evidence_fig7_chart")
+    st.plotly_chart(fig7_chart(measured), config=exports.png_config("figure7-responses"), key="evidence_fig7_chart")
     means = {net: float(np.mean(s)) for net, s in measured.items()}
     st.caption(t("evidence.fig7.source", runs=", ".join(f"#{i.id} {terms.net_label(n)}" for n, i in found.items()),
                  dataset=found["plain-20"].train_cfg.dataset, steps=found["plain-20"].train_cfg.steps))
@@ -177,7 +194,7 @@ def alexnet_configs(steps: int) -> list:
 
 
 def draw_alexnet(views) -> None:
-    runs.progress_rows(views, "evidence")
+    progress.progress_rows(views, "evidence")
     curves, reached = [], {}
     for v, shade in zip(views, (1, 0)):
         act = v.info.model_cfg.activation
@@ -210,13 +227,13 @@ def alexnet() -> None:
             st.session_state["_evidence_alex_ids"] = ids
     ids = runs.latest_experiment(ALEX_GROUP, "_evidence_alex_ids")
     if ids:
-        runs.live_runs(ids, guarded(draw_alexnet), stop_prefix="evidence")
+        progress.live_runs(ids, guarded(draw_alexnet), stop_prefix="evidence")
     stem = dict(flops.build_on_meta(flops.named_config("resnet18")).named_modules())["stem.pool"]
     st.markdown(t("evidence.alex.lrn_pool", k=stem.kernel_size, s=stem.stride))
 
 
 with guard():
-    runs.identity_box("evidence")
+    identity.identity_box("evidence")
     section = st.segmented_control(t("evidence.section"), SECTIONS, default="paper", required=True,
                                    format_func=label_of("evidence.section"), **keep("evidence_section"))
     {"paper": paper_numbers, "fig7": figure7, "myths": myths, "preact": preact,

@@ -7,7 +7,7 @@ from resnet_core import ModelConfig
 from resnet_core.inspection import analysis, headcheck
 from resnet_core.nets import flops
 from resnet_core.training import experiments
-from ui import cost_charts, guard, guarded, keep, presets, runs, style, t
+from ui import cost_charts, guard, guarded, keep, presets, progress, runs, style, t
 
 presets.apply("gap-fc")
 st.title(t("page.gap-fc.title"))
@@ -87,7 +87,7 @@ def accuracies(run_id: int, db: str) -> dict:
 
 
 def draw_trained(views) -> None:
-    runs.progress_rows(views, "gap_fc")
+    progress.progress_rows(views, "gap_fc")
     done = [v for v in views if v.info.status == "finished" and v.info.has_checkpoint]
     if len(done) < len(views) or not done:
         return
@@ -118,7 +118,7 @@ def trained_demo() -> None:
             st.session_state["_gap_fc_ids"] = ids
     ids = runs.latest_experiment(GROUP, "_gap_fc_ids")
     if ids:
-        runs.live_runs(ids, guarded(draw_trained), stop_prefix="gap_fc")
+        progress.live_runs(ids, guarded(draw_trained), stop_prefix="gap_fc")
 
 
 with guard():

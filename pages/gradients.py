@@ -14,7 +14,23 @@ from resnet_core.inspection import analysis
 from resnet_core.inspection.probes import block_gradient_gains, grad_norms_at_init
 from resnet_core.nets.config import ACTIVATIONS, BLOCKS, INITS
 from resnet_core.training import experiments
-from ui import charts, costs, guard, keep, label_of, lang, live_charts, presets, runs, style, t, terms
+from ui import (
+    charts,
+    costs,
+    exports,
+    guard,
+    identity,
+    keep,
+    label_of,
+    lang,
+    live_charts,
+    presets,
+    progress,
+    runs,
+    style,
+    t,
+    terms,
+)
 
 presets.apply("gradients")
 st.title(t("page.gradients.title"))
@@ -98,7 +114,7 @@ def at_init() -> None:
                                        np.asarray(r["norms"])[keep_ix]))
     st.markdown(f"**{t('gradients.profile_title')}**")
     live_charts.chart(st, ("gradients-init", cfg, seed), lambda: charts.depth_profile(profiles),
-                      config=runs.png_config(f"gradients-at-init-{cfg.name}"), element_key="gradients_init_profile")
+                      config=exports.png_config(f"gradients-at-init-{cfg.name}"), element_key="gradients_init_profile")
     st.caption(t("gradients.init_note", size=PROBE_SIZE, batch=PROBE_BATCH))
     explain(cfg, ratios)
     one_plus(results, twins)
@@ -139,7 +155,7 @@ def one_plus(results: dict, twins: dict) -> None:
         st.caption(t("gradients.one_plus.caption"))
     with right:
         series = [charts.GainSeries(terms.kind_name(twins[k].residual, twins[k].depth), k, r["blocks"], r["gains"]) for k, r in results.items()]
-        st.plotly_chart(charts.block_gains(series), config=runs.png_config("gradients-block-gains"),
+        st.plotly_chart(charts.block_gains(series), config=exports.png_config("gradients-block-gains"),
                         key="gradients_gains")
 
 
@@ -172,7 +188,7 @@ def live() -> None:
         if ids:
             st.session_state["_gradients_pair"] = ids
 
-    mine = not runs.scope_toggle("gradients")
+    mine = not identity.scope_toggle("gradients")
     known = runs.recent(mine=mine, limit=40)
     if not known:
         st.info(t("gradients.live.none"))
@@ -195,11 +211,11 @@ def live() -> None:
         return
     total = max(by_id[i].total_steps or by_id[i].train_cfg.steps for i in chosen)
     at_step = st.slider(t("gradients.live.at_step"), 1, max(2, total), max(2, total), key="gradients_at_step")
-    runs.live_runs(chosen, lambda views: draw_live(views, at_step), stop_prefix="gradients")
+    progress.live_runs(chosen, lambda views: draw_live(views, at_step), stop_prefix="gradients")
 
 
 def draw_live(views: list, at_step: int) -> None:
-    runs.progress_rows(views, "gradients")
+    progress.progress_rows(views, "gradients")
     data = []
     for v in views:
         steps, names, matrix = runs.grads(v.id)
@@ -210,11 +226,12 @@ def draw_live(views: list, at_step: int) -> None:
     for col, (v, steps, names, matrix) in zip(cols, data):
         kind = v.info.model_cfg.twin
         # One heatmap per change of the run for the whole class, not one per viewer and tick.
-        heat = runs.cached_figure(
+        heat = live_charts.figure(
             ("gradients-heat", v.id, v.info.status, steps[-1] if steps else 0, zrange, v.info.label, lang()),
             lambda v=v, steps=steps, names=names, matrix=matrix: charts.grad_heatmap(
                 steps, names, matrix, title=terms.net_label(v.info.label), zrange=zrange, revision=f"heat-{v.id}"))
-        runs.show_figure(col, heat, config=runs.png_config(f"gradients-heatmap-run{v.id}"), key=f"gradients_heat_{v.id}")
+        live_charts.show(col, heat, config=exports.png_config(f"gradients-heatmap-run{v.id}"),
+                         key=f"gradients_heat_{v.id}")
         step, norms = runs.grads_at(v.id, at_step)
         if norms is not None:
             ix = charts.main_path(names)
@@ -222,14 +239,14 @@ def draw_live(views: list, at_step: int) -> None:
                                            [names[i] for i in ix], np.asarray(norms)[ix]))
             shown.append((v.id, step))
     st.markdown(f"**{t('gradients.live.profile_title')}**")
-    profile = runs.cached_figure(("gradients-profile", tuple(shown), lang()),
+    profile = live_charts.figure(("gradients-profile", tuple(shown), lang()),
                                  lambda: charts.depth_profile(profiles, revision="live-profile"))
-    runs.show_figure(st, profile, config=runs.png_config("gradients-profile"), key="gradients_live_profile")
+    live_charts.show(st, profile, config=exports.png_config("gradients-profile"), key="gradients_live_profile")
     st.caption(t("gradients.live.caption"))
 
 
 with guard():
-    runs.identity_box("gradients")
+    identity.identity_box("gradients")
     mode = st.segmented_control(t("gradients.mode"), ["init", "live"], default="init", required=True,
                                 format_func=label_of("gradients.modes"), **keep("gradients_mode"))
     if (mode or "init") == "init":

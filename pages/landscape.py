@@ -5,7 +5,7 @@ grid, never assumed."""
 
 import streamlit as st
 
-from ui import guard, keep, label_of, pairs, presets, runs, t
+from ui import exports, guard, identity, keep, label_of, pairs, presets, t
 from ui import study_charts as charts
 
 presets.apply("landscape")
@@ -64,11 +64,11 @@ def _num(v) -> str:
 def show(result: dict) -> None:
     nets = sorted(result["nets"], key=lambda n: n["kind"] != "plain")
     st.subheader(t("landscape.line_title"))
-    st.plotly_chart(charts.lines(nets), config=runs.png_config("landscape-1d"), key="landscape_line_chart")
+    st.plotly_chart(charts.lines(nets), config=exports.png_config("landscape-1d"), key="landscape_line_chart")
     st.subheader(t("landscape.surface_title"))
     three_d = st.toggle(t("landscape.three_d"), **keep("landscape_3d"))
     st.caption(t("landscape.surface_help", cap=int(10 ** charts.LOSS_CAP_LOG10)))
-    st.plotly_chart(charts.surfaces(nets, three_d=three_d), config=runs.png_config("landscape-2d"),
+    st.plotly_chart(charts.surfaces(nets, three_d=three_d), config=exports.png_config("landscape-2d"),
                     key="landscape_surface_chart")
     table(nets)
     findings(result)
@@ -78,7 +78,7 @@ def show(result: dict) -> None:
 
 
 with guard():
-    runs.identity_box("landscape")
+    identity.identity_box("landscape")
     with st.expander(t("landscape.how_title")):
         st.markdown(t("landscape.how"))
     st.subheader(t("landscape.nets_title"))

@@ -4,7 +4,7 @@ here is read from the measured drops, never assumed."""
 
 import streamlit as st
 
-from ui import guard, keep, pairs, presets, runs, t
+from ui import exports, guard, identity, keep, pairs, presets, t
 from ui import study_charts as charts
 
 presets.apply("lesion")
@@ -55,18 +55,18 @@ def show(result: dict) -> None:
     nets = sorted(result["nets"], key=lambda n: n["kind"] != "plain")
     st.subheader(t("lesion.single_title"))
     st.caption(t("lesion.single_help"))
-    st.plotly_chart(charts.single_deletions(nets), config=runs.png_config("lesion-single-deletions"),
+    st.plotly_chart(charts.single_deletions(nets), config=exports.png_config("lesion-single-deletions"),
                     key="lesion_single_chart")
     st.subheader(t("lesion.k_title"))
     st.caption(t("lesion.k_help", draws=result["draws"]))
-    st.plotly_chart(charts.k_curve(nets), config=runs.png_config("lesion-k-deletions"), key="lesion_k_chart")
+    st.plotly_chart(charts.k_curve(nets), config=exports.png_config("lesion-k-deletions"), key="lesion_k_chart")
     findings(result)
     st.caption(t("lesion.measured", n=nets[0]["n_test"], seconds=f"{result['seconds']:.1f}",
                  device=result["device"]))
 
 
 with guard():
-    runs.identity_box("lesion")
+    identity.identity_box("lesion")
     with st.expander(t("lesion.how_title")):
         st.markdown(t("lesion.how"))
     st.subheader(t("lesion.nets_title"))

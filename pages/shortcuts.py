@@ -19,7 +19,7 @@ from ui import (
     label_of,
     live_charts,
     presets,
-    runs,
+    progress,
     style,
     t,
     terms,
@@ -248,7 +248,7 @@ def training() -> None:
     ids, _ = experiment_panel.start("shortcuts", lambda: experiments.shortcut_configs("digits", depth=depth, steps=steps),
                                     group=experiments.SHORTCUTS, place=c3)
     if ids:
-        runs.live_runs(ids, guarded(draw_runs), stop_prefix="shortcuts")
+        progress.live_runs(ids, guarded(draw_runs), stop_prefix="shortcuts")
     else:
         st.caption(t("shortcuts.train.none_yet"))
 

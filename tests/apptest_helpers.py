@@ -90,7 +90,7 @@ def array(value) -> np.ndarray:
 
 
 def progress_bars(at) -> list[tuple[str, str, float]]:
-    """The live progress rows on the page (ui.runs.progress_rows): (label, status, percent done)."""
+    """The live progress rows on the page (ui.progress.progress_rows): (label, status, percent done)."""
     import html
     import re
 

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from resnet_core import arch_config
 from resnet_core.nets.flops import count
 from resnet_core.store.runs import RunStore
-from ui import runs
+from ui import exports
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +120,7 @@ def test_a_short_run_trains_live_and_is_compared_and_exported(store):
     assert json.loads(loss.proto.spec)["layout"]["yaxis"]["type"] == "log"
     assert len(json.loads(loss.proto.spec)["data"][0]["x"]) == 20
     assert json.loads(acc.proto.spec)["layout"]["yaxis"]["title"]["text"] == "accuracy (%)"
-    csv = runs.metrics_csv(info.id).splitlines()
+    csv = exports.metrics_csv(info.id).splitlines()
     assert csv[0] == "step,train_loss,train_acc,lr,seconds,test_loss,test_acc" and len(csv) == 21
     assert csv[-1].split(",")[-1] != ""              # the final held-out evaluation
 

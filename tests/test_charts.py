@@ -6,7 +6,7 @@ import pytest
 
 from resnet_core import arch_config
 from resnet_core.nets.diagram import describe
-from ui import charts, style
+from ui import charts, outline, style
 
 
 def _log(fig, axis="yaxis") -> bool:
@@ -97,7 +97,7 @@ def test_main_path_leaves_out_projections():
 @pytest.mark.parametrize("arch, arcs", [("resnet20", 9), ("plain20", 0), ("resnet110", 9)])
 def test_architecture_draws_a_box_per_shown_block_and_an_arc_per_shortcut(arch, arcs):
     d = describe(arch_config(arch))
-    fig = charts.architecture(d, block_word="basic")
+    fig = outline.architecture(d, block_word="basic")
     paths = [s for s in fig.layout.shapes if s.type == "path"]
     assert len(paths) == arcs            # ResNet-110: 2 blocks, "...", 1 block per stage
     texts = [a.text for a in fig.layout.annotations]
@@ -109,6 +109,6 @@ def test_architecture_draws_a_box_per_shown_block_and_an_arc_per_shortcut(arch, 
 
 
 def test_projection_shortcuts_are_marked():
-    fig = charts.architecture(describe(arch_config("resnet20", shortcut="B")), block_word="basic")
+    fig = outline.architecture(describe(arch_config("resnet20", shortcut="B")), block_word="basic")
     dashed = [s for s in fig.layout.shapes if s.type == "path" and s.line.dash == "dash"]
     assert len(dashed) == 2 and sum(a.text == "1×1" for a in fig.layout.annotations) == 2

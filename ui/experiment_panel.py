@@ -15,7 +15,7 @@ from typing import Callable
 
 import streamlit as st
 
-from . import charts, runs
+from . import charts, live_charts, progress, runs
 from .i18n import t
 
 NO_BAR = {"displayModeBar": False}
@@ -33,7 +33,7 @@ def start(page: str, planned: Callable[[], list], *, group: str, place=st,
     warning `nothing_planned`."""
     ids = runs.latest_experiment(group, run_ids_key(page))
     # One experiment per user at a time: a classroom shares one trainer.
-    busy = runs.any_active(ids)
+    busy = progress.any_active(ids)
     if place.button(t(f"{page}.train.start"), key=f"{page}_train", type="primary", icon=":material/play_arrow:",
                     disabled=busy, help=t(f"{page}.train.busy") if busy else None):
         plan = planned()
@@ -50,12 +50,12 @@ def start(page: str, planned: Callable[[], list], *, group: str, place=st,
 def loss_and_accuracy(page: str, views, curves_of: Callable[[list, str], list]) -> None:
     """Progress rows, then training loss and held-out accuracy side by side; `curves_of(views,
     metric)` gives the curves for metric "loss" or "acc"."""
-    runs.progress_rows(views, page)
+    progress.progress_rows(views, page)
     left, right = st.columns(2)
-    key = runs.views_key(views)   # unchanged runs: reuse the figures instead of rebuilding each tick
-    loss_fig = runs.cached_figure((f"{page}-loss",) + key, lambda: charts.curves(
+    key = live_charts.views_key(views)   # unchanged runs: reuse the figures instead of rebuilding each tick
+    loss_fig = live_charts.figure((f"{page}-loss",) + key, lambda: charts.curves(
         curves_of(views, "loss"), y_title=t(f"{page}.train.loss_axis"), log_y=True, revision=f"{page}_loss"))
-    acc_fig = runs.cached_figure((f"{page}-acc",) + key, lambda: charts.curves(
+    acc_fig = live_charts.figure((f"{page}-acc",) + key, lambda: charts.curves(
         curves_of(views, "acc"), y_title=t(f"{page}.train.acc_axis"), y_range=(0, 1.02), revision=f"{page}_acc"))
-    runs.show_figure(left, loss_fig, config=NO_BAR, key=f"{page}_loss_chart")
-    runs.show_figure(right, acc_fig, config=NO_BAR, key=f"{page}_acc_chart")
+    live_charts.show(left, loss_fig, config=NO_BAR, key=f"{page}_loss_chart")
+    live_charts.show(right, acc_fig, config=NO_BAR, key=f"{page}_acc_chart")

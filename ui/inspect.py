@@ -28,7 +28,7 @@ from resnet_core.data.uploads import ImageRejected
 from resnet_core.inspection import inspect_models as im
 from resnet_core.training.twins import GROUP as TWIN_GROUP
 
-from . import costs, runs, style
+from . import costs, progress, runs, style
 from .errors import guarded
 from .i18n import label_of, t
 from .state import keep
@@ -96,11 +96,11 @@ def queue_twin(prefix: str, spec: im.TwinSpec, found) -> None:
     page reruns itself when they end), or a button that queues them."""
     if found.active:
         st.info(t("inspect.queued", depth=spec.depth, steps=spec.steps), icon=":material/hourglass_top:")
-        runs.live_runs([i.id for i in found.active], guarded(lambda views: runs.progress_rows(views, prefix)),
+        progress.live_runs([i.id for i in found.active], guarded(lambda views: progress.progress_rows(views, prefix)),
                        stop_prefix=prefix)
         return
     if found.ended:      # the last try failed or was stopped: say why before offering another
-        runs.progress_rows(runs.read([i.id for i in found.ended]), prefix, stop=False)
+        progress.progress_rows(runs.read([i.id for i in found.ended]), prefix, stop=False)
     st.info(t("inspect.not_trained", depth=spec.depth, width=spec.width, steps=spec.steps,
               dataset=t(f"inspect.dataset.{spec.dataset}")), icon=":material/model_training:")
     costs.line([(name, m, tc) for name, m, tc in spec.jobs() if m.residual not in found.finished])

@@ -32,7 +32,7 @@ from .i18n import t
 
 log = logging.getLogger("resnet_explorer")
 
-RESERVED = frozenset({"lang", "u", "n"})   # ui.i18n and ui.runs own these
+RESERVED = frozenset({"lang", "u", "n"})   # ui.i18n and ui.identity own these
 MAX_CHARS = 200                              # a longer value is not a setting worth a link
 _SEEN = "_links_seen"        # widget key -> address value last applied or written
 _APPLIED = "_links_applied"  # widget key -> address value applied in this run

@@ -6,7 +6,7 @@ every one of those reruns (about two thirds of a live page's rerun on a busy ser
 chart's figure is built once per key and its message made once, the first time any session asks
 for them, and every session then sends that same message:
 
-    fig = live_charts.figure(("degradation-loss",) + runs.views_key(views), lambda: charts.curves(...))
+    fig = live_charts.figure(("degradation-loss",) + live_charts.views_key(views), lambda: charts.curves(...))
     live_charts.show(left, fig, config=..., key="degradation_loss")
 
 The message is what ``st.plotly_chart(fig, config=config, key=key)`` sends (tests/test_live_charts.py
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import plotly.io
 import streamlit as st
@@ -27,6 +27,8 @@ from streamlit.elements.lib.layout_utils import LayoutConfig
 from streamlit.proto.PlotlyChart_pb2 import PlotlyChart as PlotlyChartProto
 
 from resnet_core.lru import LRU
+
+from .i18n import lang
 
 KEPT = 256          # figures kept: a class's worth of distinct live charts, and then some
 
@@ -84,9 +86,14 @@ def chart(container, key: tuple, build: Callable[[], Any], *, config: dict | Non
     """A chart that depends only on `key` and the reader's language (a concept page's diagram,
     a cost chart for the chosen net): built and made a message once per server, not once per
     visitor, so a class opening the page together pays for it once."""
-    from .i18n import lang
-
     show(container, figure(("chart",) + tuple(key) + (lang(),), build), config=config, key=element_key)
+
+
+def views_key(views: Sequence) -> tuple:
+    """What a chart of these runs (ui.runs.RunView) depends on: ids, statuses, steps and
+    evaluations so far, and the language. Equal keys mean equal charts."""
+    return tuple((v.id, v.info.status, v.info.steps_done, len(v.steps.step), len(v.evals.step),
+                  v.info.label) for v in views) + (lang(),)
 
 
 def _proto(fig, config: dict, element_key: str) -> PlotlyChartProto:

@@ -20,7 +20,7 @@ import streamlit as st
 
 from resnet_core.training import experiments
 
-from . import costs, runs, style
+from . import costs, identity, progress, runs, style
 from .i18n import label_of, t
 from .state import keep
 
@@ -46,14 +46,14 @@ def _same_training(info, model_cfg, train_cfg) -> bool:
 def _find_pair(configs) -> tuple[list[int], bool]:
     """Run ids of the newest pair trained with exactly these configs, finished by anyone, else
     this user's pair still in the queue; ([], False) when there is none. True: finished."""
-    infos = _runs(TRAIN_GROUP, None) + [i for i in _runs(None, runs.owner(), 60) if i.group != TRAIN_GROUP]
+    infos = _runs(TRAIN_GROUP, None) + [i for i in _runs(None, identity.owner(), 60) if i.group != TRAIN_GROUP]
     found: dict[bool, list[int]] = {}
     for finished in (True, False):
         ids = []
         for _, m, tc in configs:
             match = next((i for i in infos if _same_training(i, m, tc) and (
                 i.status == "finished" and i.has_checkpoint if finished
-                else i.status in runs.ACTIVE and i.owner == runs.owner())), None)
+                else i.status in runs.ACTIVE and i.owner == identity.owner())), None)
             ids.append(match.id if match else None)
         if all(ids):
             found[finished] = ids
@@ -84,7 +84,8 @@ def _train_ui(prefix: str) -> tuple[int, int] | None:
         st.caption(t("pairs.trained", plain=ids[0], residual=ids[1]))
         return ids[0], ids[1]
     if ids:
-        runs.live_runs(ids, lambda views: runs.progress_rows(views, f"{prefix}_pair"), stop_prefix=f"{prefix}_pair")
+        progress.live_runs(ids, lambda views: progress.progress_rows(views, f"{prefix}_pair"),
+                           stop_prefix=f"{prefix}_pair")
         return None
     st.caption(t("pairs.train_help", plain=names[0], residual=names[1], steps=steps))
     costs.line(configs)
@@ -104,7 +105,7 @@ def _run_option(info) -> str:
 
 def _pick_ui(prefix: str) -> tuple[int, int] | None:
     everyone = st.toggle(t("pairs.class_runs"), help=t("pairs.class_runs_help"), **keep(f"{prefix}_class"))
-    usable = [i for i in _runs(None, None if everyone else runs.owner())
+    usable = [i for i in _runs(None, None if everyone else identity.owner())
               if i.status == "finished" and i.has_checkpoint and i.model_cfg.family != "vgg"]
     by_id = {i.id: i for i in usable}
     plain = [i.id for i in usable if not i.model_cfg.residual]
@@ -149,11 +150,11 @@ def study_ui(prefix: str, name: str, pair: tuple[int, int], params: dict) -> dic
         result = runs.store().result(done.id)
         if result is not None:
             return result
-    mine = next((i for i in infos if i.status in runs.ACTIVE and i.owner == runs.owner()), None)
+    mine = next((i for i in infos if i.status in runs.ACTIVE and i.owner == identity.owner()), None)
     if mine is not None:
-        runs.live_runs([mine.id], lambda views: _progress(views, prefix, name))
+        progress.live_runs([mine.id], lambda views: _progress(views, prefix, name))
         return None
-    failed = next((i for i in infos if i.status == "failed" and i.owner == runs.owner()), None)
+    failed = next((i for i in infos if i.status == "failed" and i.owner == identity.owner()), None)
     if failed is not None and failed.error:
         st.warning(t("pairs.study_failed", msg=failed.error), icon=":material/error:")
     if st.button(t(f"pairs.run.{name}"), type="primary", icon=":material/science:", key=f"{prefix}_run_study"):

@@ -1,30 +1,22 @@
-"""Live training runs for every page that trains: the shared runner, who the user is, submitting,
-and a fragment that polls the run store while runs are going.
+"""Training runs for every page that trains: the shared runner, submitting and cancelling this
+user's runs, and reading them back from the run store.
 
-    from ui import runs
+    from ui import progress, runs
 
     ids = runs.submit([(label, model_cfg, train_cfg)], group="build")   # None: a message was shown
-    runs.live_runs(ids, draw)     # draw(views) redraws ~1x a second while a run trains
+    progress.live_runs(ids, draw)     # draw(views) redraws ~1x a second while a run trains
 
 The page never waits for training: one background worker (resnet_core.jobs.runner) trains queued runs
 in order and writes their metrics to the store; the page only reads. Each reader asks for at most
 ``MAX_POINTS`` points per run, so a long run costs a refresh no more than a short one.
 
-Who is who: each browser gets an owner id of 64 random bits kept in the URL (``?u=...``), so a
-reload or a bookmark keeps the user's runs and nobody can guess another's. The class view never
-shows ids: a display name (``?n=``) when the owner gave one, else "student 3", numbered by
-their first run. There are no accounts: an id is a bearer token, like a private link.
+Whose runs they are is ui.identity; drawing them while they train is ui.progress.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-import secrets
-import threading
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 import streamlit as st
@@ -34,22 +26,11 @@ from resnet_core.data.datasets import DatasetMissing
 from resnet_core.jobs.runner import JobRunner, NotOwner, OwnerLimit, Paused, QueueFull, RunTooLong, get_runner
 from resnet_core.store.runs import EvalColumns, RunInfo, RunNotFound, RunStore, StepColumns
 
-from . import live_charts
-from .errors import guard
-from .i18n import lang, t
+from .i18n import t
+from .identity import display_name, owner
 
-POLL_SECONDS = 1.0      # live charts refresh about once a second while a run trains: each tick
-                        # is a rerun per watching browser, so a class of 60 costs 60 reruns a second
-QUEUED_POLL_SECONDS = 3.0   # runs only waiting in the queue: nothing to redraw, look less often
 MAX_POINTS = 300        # per run and chart: a chart needs no more than its width in pixels
 ACTIVE = ("queued", "running")
-_OWNER_KEY = "_runs_owner"
-_NAME_KEY = "_runs_name"
-# Made here: 16 hex digits, 64 random bits. Taken from a URL: any id of this shape, so bookmarks
-# from before the longer ids keep working; one a student picks by hand is only theirs to lose.
-OWNER_RE = re.compile(r"^[a-z0-9]{4,64}$")
-OWNER_BYTES = 8
-NAME_MAX = 24
 
 
 # --- the runner and the store ---------------------------------------------------------------
@@ -63,87 +44,6 @@ def runner() -> JobRunner:
 
 def store() -> RunStore:
     return runner().store
-
-
-# --- who the user is ------------------------------------------------------------------------
-
-def owner() -> str:
-    """This browser's owner id: from the URL when it has one (a reload, a bookmark), else made
-    once per session; written back to the URL so the next reload keeps it."""
-    from_url = st.query_params.get("u", "")
-    uid = from_url if valid_owner(from_url) else st.session_state.get(_OWNER_KEY)
-    if not uid:
-        uid = new_owner()
-    st.session_state[_OWNER_KEY] = uid
-    if from_url != uid:
-        st.query_params["u"] = uid
-    name = st.query_params.get("n")
-    if name is not None and _NAME_KEY not in st.session_state:
-        st.session_state[_NAME_KEY] = clean_name(name)
-    return uid
-
-
-def valid_owner(uid: str | None) -> bool:
-    return bool(uid) and OWNER_RE.match(uid) is not None
-
-
-def new_owner() -> str:
-    return secrets.token_hex(OWNER_BYTES)
-
-
-def who(info: RunInfo) -> str:
-    """Who started a run, for the class to read: "you", the name they gave, "command line"
-    for a run recorded by the CLI without an owner, or "student 3"; never the owner id (an id
-    in view is an identity anyone can take)."""
-    if info.owner == owner():
-        return t("runs.you")
-    if info.display_name:
-        return info.display_name
-    if not info.owner:
-        return t("runs.cli")
-    return t("runs.student", n=_owner_number(info.owner) or "?")
-
-
-@st.cache_data(ttl=30, max_entries=512, show_spinner=False)
-def _owner_number(uid: str) -> int:
-    return store().owner_number(uid)
-
-
-def clean_name(text: str) -> str:
-    """A display name: printable, one line, at most NAME_MAX characters."""
-    text = " ".join("".join(ch for ch in str(text) if ch.isprintable()).split())
-    return text[:NAME_MAX]
-
-
-def display_name() -> str:
-    return st.session_state.get(_NAME_KEY, "")
-
-
-def identity_box(prefix: str) -> str:
-    """The sidebar's "your name" field (optional) and the owner id; returns the owner id.
-    `prefix` is the page's widget prefix."""
-    uid = owner()
-    key = f"{prefix}_display_name"
-    if key not in st.session_state:
-        st.session_state[key] = display_name()
-
-    def changed() -> None:
-        name = clean_name(st.session_state.get(key, ""))
-        st.session_state[_NAME_KEY] = name
-        if name:
-            st.query_params["n"] = name
-        elif "n" in st.query_params:
-            del st.query_params["n"]
-
-    st.sidebar.text_input(t("runs.name"), max_chars=NAME_MAX, key=key, on_change=changed,
-                          placeholder=t("runs.name_placeholder"), help=t("runs.name_help"))
-    st.sidebar.caption(t("runs.owner_id", uid=uid))
-    return uid
-
-
-def scope_toggle(prefix: str) -> bool:
-    """"Show the class's runs too"; False: only this browser's runs."""
-    return st.toggle(t("runs.show_class"), key=f"{prefix}_show_class", help=t("runs.show_class_help"))
 
 
 # --- submitting -----------------------------------------------------------------------------
@@ -339,168 +239,3 @@ def experiments_of(infos: Sequence[RunInfo]) -> list[list[RunInfo]]:
     for info in sorted(infos, key=lambda i: i.id):
         by_id.setdefault(info.experiment, []).append(info)
     return sorted(by_id.values(), key=lambda runs: -runs[-1].id)
-
-
-def _phase(statuses) -> str | None:
-    """"running" if any run trains, "queued" if some only wait, None when all have ended."""
-    statuses = set(statuses)
-    if "running" in statuses:
-        return "running"
-    return "queued" if "queued" in statuses else None
-
-
-def any_active(run_ids: Sequence[int]) -> bool:
-    return _phase_of(run_ids) is not None
-
-
-def _infos(run_ids: Sequence[int]) -> list[RunInfo]:
-    s, found = store(), []
-    for rid in run_ids:
-        try:
-            found.append(s.get_run(rid))
-        except RunNotFound:
-            continue
-    return found
-
-
-def _phase_of(run_ids: Sequence[int]) -> str | None:
-    return _phase(info.status for info in _infos(run_ids))
-
-
-# Set while a live fragment draws: its Stop buttons are drawn outside the fragment instead.
-_LIVE = threading.local()
-
-
-def stop_buttons(infos: Sequence[RunInfo], prefix: str) -> None:
-    """A Stop button for each of this user's queued or running runs (others' runs get none)."""
-    me = owner()
-    mine = [i for i in infos if i.status in ACTIVE and i.owner == me]   # only the owner stops a run
-    if not mine:
-        return
-    cols = st.columns(min(len(mine), 4))
-    for n, info in enumerate(mine):
-        if cols[n % len(cols)].button(f"{t('runs.stop')} · {info.label}", key=f"{prefix}_stop_{info.id}",
-                                      icon=":material/stop:"):
-            if cancel(info.id):
-                st.toast(t("runs.stopping", label=info.label))
-
-
-def live_runs(run_ids: Sequence[int], draw: Callable[[list[RunView]], None], *, stop_prefix: str = "",
-              interval: float = POLL_SECONDS, max_points: int = MAX_POINTS) -> None:
-    """Draw `draw(views)` now and, while any of the runs trains, again every `interval` seconds
-    in an ``st.fragment``: only this part of the page reruns, so the controls stay responsive.
-    Runs that only wait in the queue are looked at every few seconds. When the phase changes (a
-    queued run starts, the last run ends) or one of this user's runs ends, one full rerun redraws
-    the page and picks the new pace; with no live run left, nothing polls.
-
-    With `stop_prefix`, the owner's Stop buttons stand above the fragment, not in it: a button
-    redrawn every tick can be replaced under the pointer, and on a busy server a click on it
-    was lost."""
-    ids = tuple(int(i) for i in run_ids)
-    infos = _infos(ids)
-    phase = _phase(info.status for info in infos)
-    every = {"running": interval, "queued": max(interval, QUEUED_POLL_SECONDS)}.get(phase)
-    me = owner()
-    stoppable = {info.id for info in infos if info.status in ACTIVE and info.owner == me}
-    if stop_prefix:
-        stop_buttons(infos, stop_prefix)
-
-    def body() -> None:
-        # While polling, a half-second-old shared read is fine; the final draw reads afresh.
-        views = read(ids, max_points, fresh=phase is None)
-        _LIVE.stops_outside = bool(stop_prefix)
-        try:
-            with guard():   # a fragment's rerun runs outside the page's own guard()
-                draw(views)
-        finally:
-            _LIVE.stops_outside = False
-        if phase is None:
-            return
-        still = {v.id for v in views if v.active and v.info.owner == me}
-        if _phase(v.info.status for v in views) != phase or (stop_prefix and still != stoppable):
-            st.rerun()
-
-    st.fragment(body, run_every=every)()
-
-
-# --- figures shared between viewers --------------------------------------------------------
-
-def views_key(views: Sequence[RunView]) -> tuple:
-    """What a chart of these runs depends on: ids, statuses, steps and evaluations so far, and
-    the language. Equal keys mean equal charts."""
-    return tuple((v.id, v.info.status, v.info.steps_done, len(v.steps.step), len(v.evals.step),
-                  v.info.label) for v in views) + (lang(),)
-
-
-cached_figure = live_charts.figure   # build once per key for the whole server (ui/live_charts.py)
-show_figure = live_charts.show       # draw it, sending the message made for the first viewer
-
-
-# --- drawing helpers shared by the pages --------------------------------------------------
-
-def status_text(view: RunView) -> str:
-    info = view.info
-    if info.status == "queued":
-        return t("runs.status.queued_at", n=view.position) if view.position else t("runs.status.queued")
-    if info.status == "running":
-        return t("runs.status.running_at", done=info.steps_done, total=info.total_steps or info.train_cfg.steps)
-    return t(f"runs.status.{info.status}")
-
-
-def progress_rows(views: Sequence[RunView], prefix: str, *, stop: bool = True) -> None:
-    """Every run's progress in one element, then a Stop button for each of this user's runs
-    that is queued or running (other people's runs have none). A class re-sends this every tick:
-    one message for all runs, not a row of four elements per run."""
-    st.markdown(progress_html(views), unsafe_allow_html=True)
-    me = owner()
-    stop = stop and not getattr(_LIVE, "stops_outside", False)   # live_runs drew them above
-    mine = [v for v in views if stop and v.active and v.info.owner == me]   # only the owner stops a run
-    if mine:
-        cols = st.columns(min(len(mine), 4))
-        for i, view in enumerate(mine):
-            if cols[i % len(cols)].button(f"{t('runs.stop')} · {view.info.label}", key=f"{prefix}_stop_{view.id}",
-                                          icon=":material/stop:"):
-                cancel(view.id)
-                st.toast(t("runs.stopping", label=view.info.label))
-    for view in views:
-        if view.info.status in ("failed", "diverged") and view.info.error:
-            from .errors import reason_text  # the stored English reason, in the reader's language
-            st.caption(t(f"runs.why.{view.info.status}", msg=reason_text(view.info.error)))
-
-
-_BAR = ('<div class="rx-run" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow="{pct:.0f}" '
-        'aria-label="{label}" style="margin:0 0 .55rem 0">'
-        '<div style="font-size:.92rem;margin-bottom:.15rem"><b>{label}</b> — {status}</div>'
-        '<div style="background:#E3E8EF;border-radius:5px;height:8px;overflow:hidden">'
-        '<div style="width:{pct:.1f}%;background:{color};height:8px"></div></div></div>')
-
-
-def progress_html(views: Sequence[RunView]) -> str:
-    """One progress bar per run (label, status, share done), as HTML; labels are escaped."""
-    from html import escape
-
-    from .style import PLAIN, RESIDUAL
-
-    return "".join(_BAR.format(pct=100 * v.progress, label=escape(v.info.label), status=escape(status_text(v)),
-                               color=RESIDUAL if v.info.model_cfg.residual else PLAIN) for v in views)
-
-
-def metrics_csv(run_id: int) -> str:
-    """Every recorded step of a run (not decimated), with held-out results where measured."""
-    s = store()
-    steps, evals = s.steps(run_id), s.evals(run_id)
-    held = {step: (loss, acc) for step, loss, acc in zip(evals.step, evals.test_loss, evals.test_acc)}
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["step", "train_loss", "train_acc", "lr", "seconds", "test_loss", "test_acc"])
-    for row in zip(steps.step, steps.loss, steps.acc, steps.lr, steps.seconds):
-        test = held.get(row[0], ("", ""))
-        writer.writerow([*row, *test])
-    return out.getvalue()
-
-
-def png_config(filename: str) -> dict:
-    """Plotly's camera button saves the chart as a PNG named `filename`."""
-    return {"displaylogo": False,
-            "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
-            "modeBarButtonsToRemove": ["lasso2d", "select2d"]}

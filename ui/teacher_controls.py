@@ -9,7 +9,7 @@ import streamlit as st
 
 from resnet_core.jobs.runner import JobRunner
 
-from . import runs
+from . import identity, runs
 from .i18n import t
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ def draw(r: JobRunner) -> None:
 
     active = [i for status in ("running", "queued") for i in runs.store().list_runs(status=status, limit=200)]
     if active:
-        labels = {i.id: f"#{i.id} {i.label} · {runs.who(i)} · {t(f'runs.status.{i.status}')}"
+        labels = {i.id: f"#{i.id} {i.label} · {identity.who(i)} · {t(f'runs.status.{i.status}')}"
                   for i in active}
         st.selectbox(t("teacher.stop_pick"), list(labels), format_func=labels.get, key="teacher_stop_pick")
         st.button(t("teacher.stop"), key="teacher_stop", icon=":material/stop:", on_click=_stop, args=(r,))
