@@ -11,22 +11,8 @@ from plotly.subplots import make_subplots
 from resnet_core import ModelConfig
 from resnet_core.inspection import analysis, bn_demo
 from resnet_core.training import experiments
-from ui import (
-    charts,
-    costs,
-    experiment_panel,
-    guard,
-    guarded,
-    keep,
-    label_of,
-    live_charts,
-    presets,
-    progress,
-    runs,
-    style,
-    t,
-    terms,
-)
+from ui import (charts, costs, experiment_panel, guard, guarded, keep, label_of, live_charts, presets, progress, runs,
+                style, t, terms)
 
 presets.apply("batchnorm")
 st.title(t("page.batchnorm.title"))

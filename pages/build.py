@@ -10,35 +10,12 @@ import streamlit as st
 
 from resnet_core import ModelConfig, TrainConfig
 from resnet_core.data.datasets import dataset_info
-from resnet_core.nets.config import (
-    ACTIVATIONS,
-    BLOCKS,
-    DATASETS,
-    IMAGENET_STAGES,
-    INITS,
-    OPTIMIZERS,
-    SCHEDULES,
-    SHORTCUTS,
-    VGG_LAYOUTS,
-)
+from resnet_core.nets.config import (ACTIVATIONS, BLOCKS, DATASETS, IMAGENET_STAGES, INITS, OPTIMIZERS, SCHEDULES,
+                                     SHORTCUTS, VGG_LAYOUTS)
 from resnet_core.nets.diagram import describe, shape_text
 from resnet_core.training import experiments
-from ui import (
-    charts,
-    costs,
-    exports,
-    guard,
-    identity,
-    keep,
-    label_of,
-    lang,
-    live_charts,
-    presets,
-    progress,
-    runs,
-    style,
-    t,
-)
+from ui import (charts, costs, exports, guard, identity, keep, label_of, lang, live_charts, presets, progress, runs,
+                style, t)
 from ui.outline import architecture
 
 presets.apply("build")

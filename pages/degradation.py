@@ -8,23 +8,8 @@ import streamlit as st
 
 from resnet_core.nets.diagram import describe
 from resnet_core.training import experiments
-from ui import (
-    charts,
-    costs,
-    exports,
-    guard,
-    identity,
-    keep,
-    label_of,
-    live_charts,
-    nav,
-    presets,
-    progress,
-    runs,
-    style,
-    t,
-    terms,
-)
+from ui import (charts, costs, exports, guard, identity, keep, label_of, live_charts, nav, presets, progress, runs,
+                style, t, terms)
 
 presets.apply("degradation")
 st.title(t("page.degradation.title"))

@@ -14,23 +14,8 @@ from resnet_core.inspection import analysis
 from resnet_core.inspection.probes import block_gradient_gains, grad_norms_at_init
 from resnet_core.nets.config import ACTIVATIONS, BLOCKS, INITS
 from resnet_core.training import experiments
-from ui import (
-    charts,
-    costs,
-    exports,
-    guard,
-    identity,
-    keep,
-    label_of,
-    lang,
-    live_charts,
-    presets,
-    progress,
-    runs,
-    style,
-    t,
-    terms,
-)
+from ui import (charts, costs, exports, guard, identity, keep, label_of, lang, live_charts, presets, progress, runs,
+                style, t, terms)
 
 presets.apply("gradients")
 st.title(t("page.gradients.title"))

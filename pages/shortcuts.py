@@ -9,21 +9,8 @@ from plotly.subplots import make_subplots
 
 from resnet_core.nets import flops
 from resnet_core.training import experiments
-from ui import (
-    charts,
-    costs,
-    experiment_panel,
-    guard,
-    guarded,
-    keep,
-    label_of,
-    live_charts,
-    presets,
-    progress,
-    style,
-    t,
-    terms,
-)
+from ui import (charts, costs, experiment_panel, guard, guarded, keep, label_of, live_charts, presets, progress, style,
+                t, terms)
 
 presets.apply("shortcuts")
 st.title(t("page.shortcuts.title"))

@@ -9,19 +9,8 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from resnet_core import ConfigError, ModelConfig, arch_config, build_model
 from resnet_core.nets.blocks import BasicBlock, Bottleneck
-from resnet_core.nets.flops import (
-    block_weights,
-    bottleneck_calc,
-    build_on_meta,
-    conv_macs,
-    count,
-    flop_counter_macs,
-    gap_fc_params,
-    layer_table,
-    named_config,
-    paper_table,
-    shortcut_costs,
-)
+from resnet_core.nets.flops import (block_weights, bottleneck_calc, build_on_meta, conv_macs, count, flop_counter_macs,
+                                    gap_fc_params, layer_table, named_config, paper_table, shortcut_costs)
 
 # He et al. 2015, Table 1 (x 10^9 multiply-adds at 224x224).
 PAPER_TABLE1_G = {"resnet18": 1.8, "resnet34": 3.6, "resnet50": 3.8, "resnet101": 7.6,

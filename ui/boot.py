@@ -30,5 +30,5 @@ def load() -> None:
         # 2.6 s of imports that would otherwise land in the middle of some student's page.
         import torch._dynamo  # noqa: F401
 
-        from . import heap, links, runs, teacher  # noqa: F401
+        from . import exports, heap, identity, links, outline, progress, runs, teacher  # noqa: F401
         _loaded = True

@@ -208,13 +208,8 @@ def _guarded(store, run_id, fn):
 def run_experiment_cmd(args: argparse.Namespace) -> int:
     if args.name in cli_analysis.ANALYSES:
         return cli_analysis.run(args, _store, _guarded)
-    from resnet_core.training.experiments import (
-        EXPERIMENTS,
-        ExperimentRow,
-        bn_verdict,
-        degradation_verdict,
-        run_experiment,
-    )
+    from resnet_core.training.experiments import (EXPERIMENTS, ExperimentRow, bn_verdict, degradation_verdict,
+                                                  run_experiment)
 
     runs = EXPERIMENTS[args.name](args.dataset, steps=args.steps, seed=args.seed, device=args.device,
                                   data_dir=args.data_dir, width=args.width)

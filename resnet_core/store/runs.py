@@ -24,17 +24,8 @@ from torch import nn
 from resnet_core.nets.config import ModelConfig, TrainConfig
 from resnet_core.store import checkpoints
 from resnet_core.store import migrate
-from resnet_core.store.schema import (
-    RUN_COLUMNS,
-    SCHEMA,
-    EvalColumns,
-    RunInfo,
-    RunNotFound,
-    StatColumns,
-    StepColumns,
-    experiment_id,
-    run_info,
-)
+from resnet_core.store.schema import (RUN_COLUMNS, SCHEMA, EvalColumns, RunInfo, RunNotFound, StatColumns, StepColumns,
+                                      experiment_id, run_info)
 from resnet_core.training.provenance import library_versions, pid_alive
 
 __all__ = ["RunStore", "RunInfo", "RunNotFound", "StepColumns", "EvalColumns", "StatColumns",
