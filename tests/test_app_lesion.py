@@ -47,3 +47,24 @@ def test_stored_runs_can_be_picked_and_the_twin_comes_with_the_plain_net(studied
     assert at.session_state["lesion_plain_run"] == ids[0]
     assert at.session_state["lesion_residual_run"] == ids[1]
     assert len(figures(at)) == 2   # the same pair and draws: the finished study is shown again
+
+
+def test_a_study_that_ends_between_two_looks_is_drawn_not_left_at_full_progress(studied):
+    """The page's list of studies is shared for two seconds; a study that ended within that time
+    still reads "running" there. The page must look at the store, rerun, and draw the result."""
+    from resnet_core import ModelConfig, TrainConfig
+    from resnet_core.jobs.tasks import TASKS
+    from ui import pairs
+
+    store, ids, _ = studied
+    params = {"draws": 1, "seed": 0, "run_ids": ids}
+    tid = store.create_task("lesion", params, ModelConfig(), TrainConfig(), owner="les0race", label="lesion",
+                            group=pairs._group("lesion", params))
+    store.set_status(tid, "running")
+    at = open_page("lesion", owner="les0race", state={"lesion_draws": 1})
+    assert not figures(at)   # running: its progress, no result yet
+    result = TASKS["lesion"](params, store=store, on_progress=lambda d, t: None, should_stop=lambda: False)
+    store.save_result(tid, result)
+    store.set_status(tid, "finished")
+    at.run()   # within the two seconds: the shared list still says "running"
+    assert len(figures(at)) == 2

@@ -43,6 +43,15 @@ def _same_training(info, model_cfg, train_cfg) -> bool:
             and info.train_cfg.replace(device="auto") == train_cfg.replace(device="auto"))
 
 
+def _fresh_if_ended(run_ids) -> None:
+    """The shared list above is up to two seconds old. When the runs it calls active have ended
+    since (the live part's rerun at the end comes within that time), read it afresh and draw the
+    page again; otherwise the page would show a finished run's progress and wait for nothing."""
+    if not progress.any_active(run_ids):
+        _runs.clear()
+        st.rerun()
+
+
 def _find_pair(configs) -> tuple[list[int], bool]:
     """Run ids of the newest pair trained with exactly these configs, finished by anyone, else
     this user's pair still in the queue; ([], False) when there is none. True: finished."""
@@ -84,6 +93,7 @@ def _train_ui(prefix: str) -> tuple[int, int] | None:
         st.caption(t("pairs.trained", plain=ids[0], residual=ids[1]))
         return ids[0], ids[1]
     if ids:
+        _fresh_if_ended(ids)
         progress.live_runs(ids, lambda views: progress.progress_rows(views, f"{prefix}_pair"),
                            stop_prefix=f"{prefix}_pair")
         return None
@@ -152,6 +162,7 @@ def study_ui(prefix: str, name: str, pair: tuple[int, int], params: dict) -> dic
             return result
     mine = next((i for i in infos if i.status in runs.ACTIVE and i.owner == identity.owner()), None)
     if mine is not None:
+        _fresh_if_ended([mine.id])
         progress.live_runs([mine.id], lambda views: _progress(views, prefix, name))
         return None
     failed = next((i for i in infos if i.status == "failed" and i.owner == identity.owner()), None)
