@@ -185,7 +185,7 @@ def draw(views: list) -> None:
     left, right = st.columns(2)
     live_charts.show(left, loss_fig, config=exports.png_config("training-loss"), key="build_loss_chart")
     live_charts.show(right, acc_fig, config=exports.png_config("training-accuracy"), key="build_acc_chart")
-    st.dataframe(comparison(views), hide_index=True)
+    live_charts.table(st, ("build-comparison",) + key, lambda: comparison(views))
 
 
 def comparison(views: list) -> list[dict]:

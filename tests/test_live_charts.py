@@ -16,6 +16,7 @@ def fresh_cache(monkeypatch):
     monkeypatch.setattr(live_charts, "_FIGURES", LRU(live_charts.KEPT, on_evict=live_charts._forget))
     monkeypatch.setattr(live_charts, "_KEY_OF", {})
     monkeypatch.setattr(live_charts, "_MESSAGES", {})
+    monkeypatch.setattr(live_charts, "_TABLES", LRU(live_charts.KEPT))
 
 
 def _page():
@@ -101,3 +102,32 @@ def test_a_static_chart_is_built_once_per_language_for_every_visitor():
     assert korean.session_state["builds"] == 1
     specs = [json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]["x"] for at in (first, second, korean)]
     assert specs[0] == specs[1] != specs[2]
+
+
+def _table_page():
+    import streamlit as st
+
+    from ui import live_charts
+
+    def rows():
+        st.session_state["tables"] = st.session_state.get("tables", 0) + 1
+        return [{"Run": "#1", "Net": "ResNet-20", "Loss": "0.412", "Status": "학습 중 (30/300)"},
+                {"Run": "#2", "Net": "plain-20", "Loss": "–", "Status": "queued"}]
+
+    st.dataframe(rows(), hide_index=True)
+    live_charts.table(st, ("test-table", st.session_state.get("round", 0)), rows)
+
+
+def test_a_shared_table_sends_streamlits_own_data_and_is_converted_once_per_key():
+    first = AppTest.from_function(_table_page).run()
+    assert not first.exception
+    own, shared = (f.proto for f in first.dataframe)
+    assert shared.arrow_data.data == own.arrow_data.data       # the same Arrow bytes, Korean included
+    assert json.loads(shared.columns) == json.loads(own.columns)   # index hidden in both
+    assert shared.editing_mode == own.editing_mode
+    assert first.session_state["tables"] == 2                  # st.dataframe's call and the first build
+    second = AppTest.from_function(_table_page).run()          # another viewer: no conversion
+    assert second.session_state["tables"] == 1                 # st.dataframe's call only
+    second.session_state["round"] = 1                          # the runs moved on: a new key
+    second.run()
+    assert second.session_state["tables"] == 3                 # st.dataframe's and one build

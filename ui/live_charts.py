@@ -89,6 +89,24 @@ def chart(container, key: tuple, build: Callable[[], Any], *, config: dict | Non
     show(container, figure(("chart",) + tuple(key) + (lang(),), build), config=config, key=element_key)
 
 
+# key -> Arrow table: st.dataframe turns a list of rows into pandas and then into Arrow on every
+# call, which in a live fragment is every tick of every watching browser.
+_TABLES: LRU[tuple, Any] = LRU(KEPT)
+
+
+def table(container, key: tuple, rows: Callable[[], list[dict]], **kwargs) -> None:
+    """``container.dataframe(rows(), hide_index=True, **kwargs)`` for rows that depend only on
+    `key`: converted once per key for the whole server and sent as the same Arrow data, so the
+    browser sees what st.dataframe would have sent for the rows."""
+    data = _TABLES.get(key)
+    if data is None:
+        from streamlit import dataframe_util
+
+        frame = dataframe_util.convert_anything_to_pandas_df(rows(), ensure_copy=False)
+        data = _TABLES.put(key, dataframe_util.convert_pandas_df_to_arrow_table(frame))
+    container.dataframe(data, hide_index=True, **kwargs)
+
+
 def views_key(views: Sequence) -> tuple:
     """What a chart of these runs (ui.runs.RunView) depends on: ids, statuses, steps and
     evaluations so far, and the language. Equal keys mean equal charts."""
