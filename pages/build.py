@@ -141,12 +141,14 @@ def outline(cfg: ModelConfig) -> None:
     fig = live_charts.figure(("build-outline", cfg, lang()), lambda: architecture(d, block_word=word))
     live_charts.show(st, fig, config=exports.png_config(f"{cfg.name}-outline"), key="build_outline")
     st.caption(t("build.outline_legend"))
-    with st.expander(t("build.table")):
+    # Filled only once opened: a table brings the browser ~1.4 MB of code to load on first visit.
+    table = st.expander(t("build.table"), key="_build_table_open", on_change="rerun")
+    if table.open:
         rows = [{t("build.col.block"): b.name, t("build.col.in"): shape_text(b.in_shape),
                  t("build.col.out"): shape_text(b.out_shape), t("build.col.shortcut"): t(f"charts.sc.{b.shortcut}"),
                  t("unit.params"): style.fmt_int(b.params), t("unit.macs"): style.fmt_int(b.macs)}
                 for b in [d.stem] + d.blocks if b.convs]
-        st.dataframe(rows, hide_index=True)
+        table.dataframe(rows, hide_index=True)
 
 
 # --- training and comparing -----------------------------------------------------------------

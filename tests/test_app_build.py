@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from resnet_core import arch_config
 from resnet_core.nets.flops import count
 from resnet_core.store.runs import RunStore
-from ui import exports
+from ui import exports, nav
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +34,9 @@ def test_defaults_build_resnet20_for_the_digits(store):
     assert m["Multiply-adds per image"].endswith("MACs")
     assert len(at.get("plotly_chart")) == 1          # the outline
     assert any("No runs yet" in i.value for i in at.info)
+    assert len(at.dataframe) == 0                    # the block table is filled once opened
+    at.session_state["_build_table_open"] = True     # what the browser sends when it is opened
+    at.switch_page(nav.file_of("build")).run()
     blocks = at.dataframe[0].value                   # every block's shapes and shortcut
     assert list(blocks["shortcut"])[:2] == ["none (plain)", "identity"]
     assert "identity with zero-padded channels (option A)" in list(blocks["shortcut"])

@@ -133,8 +133,14 @@ def test_a_bad_or_outdated_value_falls_back_with_a_message(store):
 
 
 def test_the_share_link_has_the_settings_and_language_but_not_the_user(store):
-    at = open_link("lesion", {"lang": "ko", "u": TEACHER, "depth": "56"})
+    at = open_link("gap-fc", {"lang": "ko", "u": TEACHER, "channels": "256"})
+    assert_clean(at)
+    assert [e.label for e in at.sidebar.expander] == ["이 설정으로 여는 링크"]
+    assert len(at.sidebar.code) == 0   # closed, the box draws nothing: no highlighter for the browser to load
+    at.session_state[links.SHARE_OPEN] = True    # what the browser sends when the box is opened
+    at.switch_page(nav.file_of("gap-fc")).run()
     assert_clean(at)
     code = [c.value for c in at.sidebar.code]
     assert code, "no share link in the sidebar"
-    assert "/lesion?" in code[0] and "lang=ko" in code[0] and "depth=56" in code[0] and TEACHER not in code[0]
+    assert "/gap-fc?" in code[0] and "lang=ko" in code[0] and "channels=256" in code[0] and TEACHER not in code[0]
+

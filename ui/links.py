@@ -40,6 +40,7 @@ _NOTES = "_links_notes"      # messages for the next run (after a rerun that dro
 _PREFIX = "_links_prefix"    # the current page's widget prefix, e.g. "gap_fc_"
 _KEPT = "_links_kept"        # widget keys kept in this run (a dict used as an ordered set)
 _PAGE = "_links_page"        # the current page's url_path
+SHARE_OPEN = "_links_share_open"   # the sidebar share box: open or not (its contents are drawn only when open)
 
 
 def encode(value) -> str | None:
@@ -215,7 +216,12 @@ def share_link() -> str:
 def share_box() -> None:
     """The sidebar's "link to these settings", to copy (app.py draws it after the page)."""
     link = share_link()
-    if link:
-        with st.sidebar.expander(t("links.share"), icon=":material/link:"):
+    if not link:
+        return
+    # Drawn only once opened: st.code brings the browser a 1.5 MB highlighter to load and parse,
+    # which every first visit to every page paid for a box most people never open.
+    box = st.sidebar.expander(t("links.share"), icon=":material/link:", key=SHARE_OPEN, on_change="rerun")
+    if box.open:
+        with box:
             st.caption(t("links.share_help"))
             st.code(link, language=None, wrap_lines=True)
