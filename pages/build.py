@@ -142,7 +142,7 @@ def outline(cfg: ModelConfig) -> None:
     live_charts.show(st, fig, config=exports.png_config(f"{cfg.name}-outline"), key="build_outline")
     st.caption(t("build.outline_legend"))
     # Filled only once opened: a table brings the browser ~1.4 MB of code to load on first visit.
-    table = st.expander(t("build.table"), key="_build_table_open", on_change="rerun")
+    table = st.expander(t("build.table"), key="build_table_open", on_change="rerun")
     if table.open:
         rows = [{t("build.col.block"): b.name, t("build.col.in"): shape_text(b.in_shape),
                  t("build.col.out"): shape_text(b.out_shape), t("build.col.shortcut"): t(f"charts.sc.{b.shortcut}"),

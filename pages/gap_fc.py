@@ -67,8 +67,11 @@ def input_size_demo() -> None:
                 st.warning(t("gap_fc.demo.fails", size=size, given=style.fmt_int(run.given_inputs),
                              built=style.fmt_int(run.fc_inputs), train=TRAIN_SIZE),
                            icon=":material/block:")
-                with st.expander(t("gap_fc.demo.pytorch")):
-                    st.code(run.error, language=None, wrap_lines=True)
+                # PyTorch's own words, drawn once opened: st.code brings the browser a 1.5 MB
+                # highlighter that the page's first visit need not load for a closed box.
+                box = st.expander(t("gap_fc.demo.pytorch"), key="gap_fc_error_open", on_change="rerun")
+                if box.open:
+                    box.code(run.error, language=None, wrap_lines=True)
 
 
 def trained_configs(steps: int) -> list:

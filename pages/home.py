@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import guard, keep, label_of, live_charts, nav, presets, t
+from ui import guard, keep, label_of, nav, presets, t
 from ui.diagrams import block_diagram
 
 presets.apply("home")
@@ -14,9 +14,9 @@ with guard():
     view = controls.segmented_control(t("home.view"), ["both", "plain", "residual"], default="both",
                                       required=True, format_func=label_of("home.view"), **keep("home_view"))
     show_grad = controls.toggle(t("home.show_grad"), **keep("home_show_grad"))
-    # Full width: the two blocks need about 650 pixels side by side, even on a 1024-wide projector.
-    live_charts.chart(st, ("home-blocks", view or "both", show_grad), lambda: block_diagram(view or "both", show_grad),
-                      config={"displayModeBar": False})
+    # Full width: the two blocks need about 650 pixels side by side, even on a 1024-wide projector;
+    # SVG, not a chart, so the landing page needs no chart library (ui/diagrams.py).
+    st.markdown(block_diagram(view or "both", show_grad), unsafe_allow_html=True)
     left, right = st.columns(2, gap="large")
     with left:
         st.latex(r"H(x) = F(x) + x")

@@ -35,7 +35,7 @@ def test_defaults_build_resnet20_for_the_digits(store):
     assert len(at.get("plotly_chart")) == 1          # the outline
     assert any("No runs yet" in i.value for i in at.info)
     assert len(at.dataframe) == 0                    # the block table is filled once opened
-    at.session_state["_build_table_open"] = True     # what the browser sends when it is opened
+    at.session_state["build_table_open"] = True     # what the browser sends when it is opened
     at.switch_page(nav.file_of("build")).run()
     blocks = at.dataframe[0].value                   # every block's shapes and shortcut
     assert list(blocks["shortcut"])[:2] == ["none (plain)", "identity"]

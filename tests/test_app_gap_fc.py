@@ -54,6 +54,9 @@ def test_other_input_size_gap_runs_flatten_is_explained():
     assert len(at.warning) == 1
     warning = at.warning[0].value
     assert "flattening gives 4,608 numbers" in warning and "exactly 2,048 columns" in warning
+    assert len(at.code) == 0                          # PyTorch's message waits in its closed box
+    at.session_state["gap_fc_error_open"] = True     # what the browser sends when it is opened
+    at.switch_page(nav.file_of("gap-fc")).run()
     assert at.code[0].value == "mat1 and mat2 shapes cannot be multiplied (1x4608 and 2048x10)"
     at.slider(key="gap_fc_test_size").set_value(32).run()
     assert len(at.success) == 2 and not at.warning   # at the size they were built for, both run

@@ -59,6 +59,8 @@ def test_switching_language_keeps_the_settings():
     assert at.segmented_control(key="home_view").value == "residual"
     assert at.toggle(key="home_show_grad").value is True
     assert at.toggle(key="home_show_grad").label == "역전파(그래디언트) 경로 보기"
+    [diagram] = [m.value for m in at.markdown if m.value.startswith("<svg")]   # the residual block, in Korean
+    assert "잔차 블록" in diagram and "플레인 블록" not in diagram and "∂F/∂x" in diagram
     # Every run goes through the router: the toggle is still there and still says Korean.
     at.run()
     assert at.segmented_control(key="app_lang_toggle").value == "ko"

@@ -1,91 +1,142 @@
-"""Block diagrams drawn with plotly (no image files): a plain block beside a residual one, as in
-He et al. 2015, Figure 2. Data flows top to bottom; the shortcut is a path on the right.
+"""Block diagrams as inline SVG: a plain block beside a residual one, as in He et al. 2015,
+Figure 2. Data flows top to bottom; the shortcut is a path on the right.
 
-Boxes are bordered text annotations and the adder is a marker, so they are sized in pixels and
-always fit their (translated) text; arrows run between centres and stop short by a few pixels.
+Home draws this first thing for every student, so it is plain SVG text rather than a plotly
+figure: a static picture needs no chart library, and plotly's is about 4.7 MB of code for the
+browser to load and run on the first visit. Boxes are sized to their (translated) text; arrows
+run between centres and stop short by a few pixels.
+
+    st.markdown(block_diagram("both", show_grad=True), unsafe_allow_html=True)
 """
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
+import unicodedata
+from html import escape
 
 from . import style
 from .i18n import t
 
 INK = "#333333"
 GRAD = "#C0392B"    # the backward pass: one red for gradients on every diagram
+TEXT = "#1F2328"
 BOX_HALF_PX = 20    # half a box's height in pixels, where arrows stop
-ADDER_PX = 28       # diameter of the (+) marker
+ADDER_PX = 28       # diameter of the (+) sign
+SX, SY = 95, 64     # pixels per unit across and down
+SPACING = 4.4       # units between the centres of two blocks side by side
 
 
-def _box(fig: go.Figure, x: float, y: float, text: str, colour: str) -> None:
-    fig.add_annotation(x=x, y=y, text=text, showarrow=False, font=dict(size=16, color="#1F2328"),
-                       bordercolor=colour, borderwidth=2.5, borderpad=8, bgcolor="white")
+def text_width(text: str, size: float) -> float:
+    """About how wide `text` is in pixels: a CJK character takes a whole em, others about half."""
+    return sum(size if unicodedata.east_asian_width(c) in "WF" else 0.55 * size for c in text)
 
 
-def _arrow(fig: go.Figure, x0: float, y0: float, x1: float, y1: float, colour: str = INK,
-           start_px: int = 0, end_px: int = 0, width: float = 2.2) -> None:
-    fig.add_annotation(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y", text="",
-                       showarrow=True, arrowhead=2, arrowsize=1.2, arrowwidth=width, arrowcolor=colour,
-                       standoff=end_px, startstandoff=start_px)
+class _Canvas:
+    """Shapes in diagram units (x right, y up), written out as SVG in pixels."""
+
+    def __init__(self, x0: float, x1: float, y0: float, y1: float):
+        self.x0, self.y1 = x0, y1
+        self.width, self.height = round((x1 - x0) * SX), round((y1 - y0) * SY)
+        self.parts: list[str] = []
+        self.heads: set[str] = set()
+
+    def px(self, x: float, y: float) -> tuple[float, float]:
+        return round((x - self.x0) * SX, 1), round((self.y1 - y) * SY, 1)
+
+    def label(self, x: float, y: float, text: str, colour: str = INK, size: int = 16, anchor: str = "middle",
+              shift_px: float = 0, bold: bool = False) -> None:
+        """Text centred on (x, y) (or starting/ending there); lines split on "<br>"."""
+        px, py = self.px(x, y)
+        lines = text.split("<br>")
+        weight = ' font-weight="700"' if bold else ""
+        first = py - (len(lines) - 1) * size * 0.6
+        spans = "".join(f'<tspan x="{px + shift_px}" y="{first + i * size * 1.2:.1f}">{escape(line)}</tspan>'
+                        for i, line in enumerate(lines))
+        self.parts.append(f'<text text-anchor="{anchor}" dominant-baseline="central" font-size="{size}" '
+                          f'fill="{colour}"{weight}>{spans}</text>')
+
+    def box(self, x: float, y: float, text: str, colour: str) -> None:
+        px, py = self.px(x, y)
+        w = text_width(text, 16) + 2 * 10
+        self.parts.append(f'<rect x="{px - w / 2:.1f}" y="{py - BOX_HALF_PX}" width="{w:.1f}" '
+                          f'height="{2 * BOX_HALF_PX}" fill="white" stroke="{colour}" stroke-width="2.5"/>')
+        self.label(x, y, text, TEXT)
+
+    def arrow(self, x0: float, y0: float, x1: float, y1: float, colour: str = INK, start_px: float = 0,
+              end_px: float = 0, width: float = 2.2) -> None:
+        (ax, ay), (bx, by) = self.px(x0, y0), self.px(x1, y1)
+        length = max(((bx - ax) ** 2 + (by - ay) ** 2) ** 0.5, 1e-9)
+        ux, uy = (bx - ax) / length, (by - ay) / length
+        ax, ay = ax + ux * start_px, ay + uy * start_px
+        bx, by = bx - ux * end_px, by - uy * end_px
+        self.heads.add(colour)
+        self.parts.append(f'<line x1="{ax:.1f}" y1="{ay:.1f}" x2="{bx:.1f}" y2="{by:.1f}" stroke="{colour}" '
+                          f'stroke-width="{width}" marker-end="url(#rx-head-{colour[1:]})"/>')
+
+    def path(self, points: list[tuple[float, float]], colour: str, width: float) -> None:
+        d = " ".join(f"{'M' if i == 0 else 'L'} {x} {y}" for i, (x, y) in
+                     enumerate(self.px(*p) for p in points))
+        self.parts.append(f'<path d="{d}" fill="none" stroke="{colour}" stroke-width="{width}"/>')
+
+    def adder(self, x: float, y: float, colour: str) -> None:
+        px, py = self.px(x, y)
+        r = ADDER_PX / 2
+        self.parts.append(f'<circle cx="{px}" cy="{py}" r="{r}" fill="white" stroke="{colour}" stroke-width="2.5"/>'
+                          f'<path d="M {px - r} {py} L {px + r} {py} M {px} {py - r} L {px} {py + r}" '
+                          f'stroke="{colour}" stroke-width="2.5"/>')
+
+    def svg(self, title: str) -> str:
+        # One arrowhead per colour: a marker takes its colour from its own fill, not the line's.
+        heads = "".join(f'<marker id="rx-head-{c[1:]}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="5" '
+                        f'markerHeight="5" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" '
+                        f'fill="{c}"/></marker>' for c in sorted(self.heads))
+        return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {self.width} {self.height}" role="img" '
+                f'aria-label="{escape(title)}" style="display:block;margin:0 auto;width:100%;'
+                f'max-width:{self.width}px;height:auto;font-family:{escape(style.FONT_FAMILY)}">\n'
+                f'<title>{escape(title)}</title><defs>{heads}</defs>{"".join(self.parts)}</svg>')
 
 
-def _label(fig: go.Figure, x: float, y: float, text: str, colour: str = INK, size: int = 16,
-           anchor: str = "center", shift_px: int = 0) -> None:
-    fig.add_annotation(x=x, y=y, text=text, showarrow=False, xanchor=anchor, xshift=shift_px,
-                       font=dict(size=size, color=colour))
-
-
-def _block(fig: go.Figure, cx: float, residual: bool, show_grad: bool) -> None:
+def _block(c: _Canvas, cx: float, residual: bool, show_grad: bool) -> None:
     """One block centred on x = cx; y runs from 6 (input) down to 0.7 (output)."""
     colour = style.RESIDUAL if residual else style.PLAIN
     title = t("diagram.residual_title") if residual else t("diagram.plain_title")
-    _label(fig, cx + (0.5 if residual else 0), 6.55, f"<b>{title}</b>", colour, size=19)
-    _label(fig, cx, 5.85, "<b>x</b>", size=18)
-    _arrow(fig, cx, 5.85, cx, 4.6, start_px=12, end_px=BOX_HALF_PX)
-    _box(fig, cx, 4.6, t("diagram.weight"), colour)
-    _arrow(fig, cx, 4.6, cx, 3.3, start_px=BOX_HALF_PX, end_px=BOX_HALF_PX)
-    _label(fig, cx, 3.95, "ReLU", size=14, anchor="left", shift_px=8)
-    _box(fig, cx, 3.3, t("diagram.weight"), colour)
-    learned = "F(x)" if residual else "H(x)"
-    _label(fig, cx, 3.95, f"<b>{learned}</b>", colour, size=17, anchor="right", shift_px=-72)
+    c.label(cx + (0.5 if residual else 0), 6.55, title, colour, size=19, bold=True)
+    c.label(cx, 5.85, "x", size=18, bold=True)
+    c.arrow(cx, 5.85, cx, 4.6, start_px=12, end_px=BOX_HALF_PX)
+    c.box(cx, 4.6, t("diagram.weight"), colour)
+    c.arrow(cx, 4.6, cx, 3.3, start_px=BOX_HALF_PX, end_px=BOX_HALF_PX)
+    c.label(cx, 3.95, "ReLU", size=14, anchor="start", shift_px=8)
+    c.box(cx, 3.3, t("diagram.weight"), colour)
+    c.label(cx, 3.95, "F(x)" if residual else "H(x)", colour, size=17, anchor="end", shift_px=-72, bold=True)
     if residual:
         # F(x) is what the two layers learn; the shortcut adds x back unchanged.
         arc_x = cx + 1.25
-        _arrow(fig, cx, 3.3, cx, 2.1, start_px=BOX_HALF_PX, end_px=ADDER_PX // 2 + 1)
-        fig.add_shape(type="path", path=f"M {cx},5.45 L {arc_x},5.45 L {arc_x},2.1",
-                      line=dict(color=colour, width=3))
-        _arrow(fig, arc_x, 2.1, cx, 2.1, colour, end_px=ADDER_PX // 2 + 1, width=3)
-        fig.add_scatter(x=[cx], y=[2.1], mode="markers", hoverinfo="skip", showlegend=False,
-                        marker=dict(symbol="circle-cross", size=ADDER_PX, color="white",
-                                    line=dict(color=colour, width=2.5)))
-        _label(fig, arc_x, 3.95, t("diagram.identity"), colour, size=15, anchor="left", shift_px=8)
-        _arrow(fig, cx, 2.1, cx, 0.7, start_px=ADDER_PX // 2 + 1, end_px=14)
-        _label(fig, cx, 1.45, "ReLU", size=14, anchor="left", shift_px=8)
-        _label(fig, cx, 0.7, "<b>H(x) = F(x) + x</b>", colour, size=18)
+        c.arrow(cx, 3.3, cx, 2.1, start_px=BOX_HALF_PX, end_px=ADDER_PX // 2 + 1)
+        c.path([(cx, 5.45), (arc_x, 5.45), (arc_x, 2.1)], colour, 3)
+        c.arrow(arc_x, 2.1, cx, 2.1, colour, end_px=ADDER_PX // 2 + 1, width=3)
+        c.adder(cx, 2.1, colour)
+        c.label(arc_x, 3.95, t("diagram.identity"), colour, size=15, anchor="start", shift_px=8)
+        c.arrow(cx, 2.1, cx, 0.7, start_px=ADDER_PX // 2 + 1, end_px=14)
+        c.label(cx, 1.45, "ReLU", size=14, anchor="start", shift_px=8)
+        c.label(cx, 0.7, "H(x) = F(x) + x", colour, size=18, bold=True)
     else:
-        _arrow(fig, cx, 3.3, cx, 0.7, start_px=BOX_HALF_PX, end_px=14)
-        _label(fig, cx, 2.1, "ReLU", size=14, anchor="left", shift_px=8)
-        _label(fig, cx, 0.7, "<b>H(x)</b>", colour, size=18)
+        c.arrow(cx, 3.3, cx, 0.7, start_px=BOX_HALF_PX, end_px=14)
+        c.label(cx, 2.1, "ReLU", size=14, anchor="start", shift_px=8)
+        c.label(cx, 0.7, "H(x)", colour, size=18, bold=True)
     if show_grad:
         # The backward pass runs bottom to top: through the layers in a plain block, and in a
         # residual block also along the shortcut, which has no layer on it.
         gx = cx + (2.0 if residual else 1.25)
-        _arrow(fig, gx, 1.0, gx, 5.5, GRAD, width=3)
+        c.arrow(gx, 1.0, gx, 5.5, GRAD, width=3)
         formula = "∂L/∂x = ∂L/∂H · (1 + ∂F/∂x)" if residual else "∂L/∂x = ∂L/∂H · ∂H/∂x"
-        _label(fig, cx + 0.4, 0.05, formula, GRAD, size=15)
+        c.label(cx + 0.4, 0.05, formula, GRAD, size=15)
 
 
-def block_diagram(view: str = "both", show_grad: bool = False) -> go.Figure:
-    """`view`: "plain", "residual" or "both" (side by side)."""
+def block_diagram(view: str = "both", show_grad: bool = False) -> str:
+    """The diagram as an SVG element; `view`: "plain", "residual" or "both" (side by side)."""
     kinds = {"both": (False, True), "plain": (False,), "residual": (True,)}[view]
-    fig = go.Figure()
-    spacing = 4.4
+    c = _Canvas(-2.0, SPACING * (len(kinds) - 1) + 2.6, -0.3 if show_grad else 0.3, 6.9)
     for i, residual in enumerate(kinds):
-        _block(fig, i * spacing, residual, show_grad)
-    fig.update_xaxes(visible=False, range=[-2.0, spacing * (len(kinds) - 1) + 2.6], fixedrange=True)
-    fig.update_yaxes(visible=False, range=[-0.3 if show_grad else 0.3, 6.9], fixedrange=True)
-    fig.update_layout(showlegend=False, plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)",
-                      dragmode=False)
-    style.layout(fig, height=460)
-    return fig
+        _block(c, i * SPACING, residual, show_grad)
+    titles = [t("diagram.residual_title") if r else t("diagram.plain_title") for r in kinds]
+    return c.svg(" · ".join(titles))

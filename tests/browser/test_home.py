@@ -9,7 +9,10 @@ def test_home_english(page, open_page, assert_no_error):
     open_page(page, "home", "en")
     assert_no_error(page)
     assert _title(page) == "Why residual networks work"
-    page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg')   # the diagram drew
+    diagram = page.locator('svg[role="img"]').first                      # the block diagram drew
+    assert diagram.get_attribute("aria-label") == "Plain block · Residual block"
+    assert diagram.bounding_box()["width"] > 600 and "weight layer" in diagram.text_content()
+    assert page.locator('[data-testid="stPlotlyChart"]').count() == 0    # no chart library to load
     body = page.inner_text("body")
     assert "The degradation problem" in body
     assert "GAP vs FC" in body and "Feature maps" in body   # the page cards

@@ -1,0 +1,65 @@
+"""Home's block diagram (ui/diagrams.py): well-formed SVG with the parts of He et al.'s Figure 2,
+in the reader's language, and boxes wide enough for their text."""
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from ui import diagrams, i18n
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture(params=["en", "ko"])
+def lang(request, monkeypatch):
+    monkeypatch.setattr(i18n, "lang", lambda: request.param)
+    return request.param
+
+
+def parse(svg: str) -> ET.Element:
+    return ET.fromstring(svg)
+
+
+def texts(root: ET.Element) -> list[str]:
+    return [" ".join(s.text or "" for s in el.iter(f"{SVG}tspan")) for el in root.iter(f"{SVG}text")]
+
+
+@pytest.mark.parametrize("view, titles", [("both", 2), ("plain", 1), ("residual", 1)])
+@pytest.mark.parametrize("show_grad", [False, True])
+def test_each_view_draws_its_blocks(lang, view, titles, show_grad):
+    root = parse(diagrams.block_diagram(view, show_grad))
+    words = texts(root)
+    plain, residual = i18n.t("diagram.plain_title"), i18n.t("diagram.residual_title")
+    assert residual == {"en": "Residual block", "ko": "잔차 블록"}[lang]
+    assert (plain in words) == (view != "residual") and (residual in words) == (view != "plain")
+    assert words.count(i18n.t("diagram.weight")) == 2 * titles          # two weight layers a block
+    adders = root.findall(f"{SVG}circle")
+    assert len(adders) == (view != "plain")                              # the (+) only where x is added back
+    assert ("H(x) = F(x) + x" in words) == (view != "plain")
+    formulas = [w for w in words if w.startswith("∂L/∂x")]
+    assert len(formulas) == (titles if show_grad else 0)
+    assert root.find(f"{SVG}title").text == " · ".join(
+        [plain] * (view != "residual") + [residual] * (view != "plain"))
+    # Every arrow's head is defined, in the arrow's own colour.
+    heads = {m.get("id") for m in root.iter(f"{SVG}marker")}
+    for line in root.iter(f"{SVG}line"):
+        assert line.get("marker-end") == f"url(#rx-head-{line.get('stroke')[1:]})"
+        assert line.get("marker-end")[5:-1] in heads
+
+
+def test_boxes_fit_their_text(lang):
+    root = parse(diagrams.block_diagram("both"))
+    word = i18n.t("diagram.weight")
+    for rect in root.iter(f"{SVG}rect"):
+        assert float(rect.get("width")) >= diagrams.text_width(word, 16) + 16
+    width = float(root.get("viewBox").split()[2])
+    assert all(0 <= float(r.get("x")) and float(r.get("x")) + float(r.get("width")) <= width
+               for r in root.iter(f"{SVG}rect"))
+
+
+def test_korean_takes_a_whole_em_per_character_and_text_is_escaped(monkeypatch):
+    assert diagrams.text_width("가중치 층", 16) == pytest.approx(4 * 16 + 0.55 * 16)
+    assert diagrams.text_width("weight", 10) == pytest.approx(6 * 5.5)
+    monkeypatch.setattr(diagrams, "t", lambda key: "<b>&" if key == "diagram.weight" else key)
+    root = parse(diagrams.block_diagram("plain"))                         # still well-formed
+    assert texts(root).count("<b>&") == 2
