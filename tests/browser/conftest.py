@@ -7,10 +7,12 @@ Every test in this folder is marked `browser`. A page's test is one short file:
         assert_no_error(page)
         assert "120,422,400" in page.inner_text("body")
 
-Fixtures: `app_server` (one server per test file; `.url`), `browser`, `page` (a fresh English
-context per test; `new_page(locale=...)` for another browser locale), `open_page(page,
-url_path, lang)`, `assert_no_error(page, allow_error_alerts=0)`, and after a click
-`wait_for_app(page)`; `wait_for_charts(page)` before looking at plotly figures.
+Fixtures: `app_server` (one server per test file; `.url`),
+`browser`, `page` (a fresh English context per test; `new_page(locale=...)` for another browser
+locale), `open_page(page, url_path, lang)`, `assert_no_error(page, allow_error_alerts=0)`, and
+after a click `wait_for_app(page)`; `wait_for_text(page, text)` for what a click must make the
+page show (one read of the page may come before the rerun has drawn); `wait_for_charts(page)`
+before looking at plotly figures.
 
 Without /usr/bin/chromium the tests skip with a message; with REQUIRE_BROWSER=1 (CI) they fail.
 """
@@ -71,6 +73,7 @@ def new_page(browser):
     def make(locale: str = "en-US"):
         context = browser.new_context(viewport=harness.VIEWPORT, locale=locale)
         context.set_default_timeout(harness.RUN_TIMEOUT_MS)
+        context.add_init_script(harness.WATCH_INIT)   # wait_for_app sees every run from the first
         contexts.append(context)
         return context.new_page()
 
@@ -107,6 +110,13 @@ def assert_no_error(app_server):
 def wait_for_app():
     """wait_for_app(page): after a click or a key press, wait for the rerun to finish."""
     return harness.wait_for_app
+
+
+@pytest.fixture
+def wait_for_text():
+    """wait_for_text(page, text, selector="body"): wait until the text shows, else fail saying
+    what the page shows instead."""
+    return harness.wait_for_text
 
 
 @pytest.fixture
