@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +39,31 @@ class AppServer:
             return self.log_path.read_text(errors="replace")[-chars:]
         except OSError:
             return ""
+
+    @property
+    def workdir(self) -> Path:
+        """The folder holding its run store (runs.sqlite), data and log."""
+        return self.log_path.parent
+
+    def alive(self) -> bool:
+        if self.process.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=5) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
+    def active_runs(self) -> int:
+        """Runs its store holds as queued or running (read from the store file, as any page does)."""
+        db = self.workdir / "runs.sqlite"
+        if not db.exists():
+            return 0
+        with closing(sqlite3.connect(db, timeout=10)) as conn:
+            try:
+                return conn.execute("SELECT count(*) FROM runs WHERE status IN ('queued', 'running')").fetchone()[0]
+            except sqlite3.OperationalError:   # no runs table yet: nothing was ever queued
+                return 0
 
     def stop(self) -> None:
         if self.process.poll() is None:
