@@ -7,10 +7,12 @@ Every test in this folder is marked `browser`. A page's test is one short file:
         assert_no_error(page)
         assert "120,422,400" in page.inner_text("body")
 
-Fixtures: `app_server` (one server per test file; `.url`), `browser`, `page` (a fresh English
-context per test; `new_page(locale=...)` for another browser locale), `open_page(page,
-url_path, lang)`, `assert_no_error(page, allow_error_alerts=0)`, and after a click
-`wait_for_app(page)`; `wait_for_charts(page)` before looking at plotly figures.
+Fixtures: `app_server` (the test process's server, lent to one file after another; `.url`),
+`browser`, `page` (a fresh English context per test; `new_page(locale=...)` for another browser
+locale), `open_page(page, url_path, lang)`, `assert_no_error(page, allow_error_alerts=0)`, and
+after a click `wait_for_app(page)`; `wait_for_text(page, text)` for what a click must make the
+page show (one read of the page may come before the rerun has drawn); `wait_for_charts(page)`
+before looking at plotly figures.
 
 Without /usr/bin/chromium the tests skip with a message; with REQUIRE_BROWSER=1 (CI) they fail.
 """
@@ -18,6 +20,7 @@ Without /usr/bin/chromium the tests skip with a message; with REQUIRE_BROWSER=1 
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -44,13 +47,54 @@ def chromium() -> str:
     return harness.CHROMIUM
 
 
+class SharedServer:
+    """One app server per test process, lent to one test file after another: starting a server
+    (torch imported twice, once by the server and once by its training worker) costs more than
+    most files' tests. A file that ends with runs still queued or running (a test failed before
+    it stopped them) hands the server back for good: the next file gets a fresh one, so no run
+    of one file ever holds the training worker while another file's test waits for its own."""
+
+    SETTLE_S = 20   # a stopped run ends within a step; a run that has not ended by then goes on
+
+    def __init__(self, tmp_path_factory):
+        self._tmp = tmp_path_factory
+        self.server: harness.AppServer | None = None
+
+    def lend(self) -> harness.AppServer:
+        if self.server is not None and not self.server.alive():
+            self.close()
+        if self.server is None:
+            self.server = harness.start_app(self._tmp.mktemp("explorer"))
+        return self.server
+
+    def take_back(self) -> None:
+        if self.server is None:
+            return
+        deadline = time.monotonic() + self.SETTLE_S
+        while self.server.active_runs() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        if self.server.active_runs():
+            self.close()
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+
+@pytest.fixture(scope="session")
+def shared_server(tmp_path_factory, chromium):
+    shared = SharedServer(tmp_path_factory)
+    yield shared
+    shared.close()
+
+
 @pytest.fixture(scope="module")
-def app_server(tmp_path_factory, chromium):
-    # One server per test file: runs a file starts (some train for minutes) end with its server,
-    # so they never hold the training worker while another file's test waits for its own run.
-    server = harness.start_app(tmp_path_factory.mktemp("explorer"))
-    yield server
-    server.stop()
+def app_server(shared_server):
+    """The server of this test process, for this file; its store holds the runs of the files
+    before it (each file's pages show their own owner's runs, or look for exactly their own)."""
+    yield shared_server.lend()
+    shared_server.take_back()
 
 
 @pytest.fixture(scope="session")
@@ -71,6 +115,7 @@ def new_page(browser):
     def make(locale: str = "en-US"):
         context = browser.new_context(viewport=harness.VIEWPORT, locale=locale)
         context.set_default_timeout(harness.RUN_TIMEOUT_MS)
+        context.add_init_script(harness.WATCH_INIT)   # wait_for_app sees every run from the first
         contexts.append(context)
         return context.new_page()
 
@@ -107,6 +152,13 @@ def assert_no_error(app_server):
 def wait_for_app():
     """wait_for_app(page): after a click or a key press, wait for the rerun to finish."""
     return harness.wait_for_app
+
+
+@pytest.fixture
+def wait_for_text():
+    """wait_for_text(page, text, selector="body"): wait until the text shows, else fail saying
+    what the page shows instead."""
+    return harness.wait_for_text
 
 
 @pytest.fixture

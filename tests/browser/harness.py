@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +39,31 @@ class AppServer:
             return self.log_path.read_text(errors="replace")[-chars:]
         except OSError:
             return ""
+
+    @property
+    def workdir(self) -> Path:
+        """The folder holding its run store (runs.sqlite), data and log."""
+        return self.log_path.parent
+
+    def alive(self) -> bool:
+        if self.process.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=5) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
+    def active_runs(self) -> int:
+        """Runs its store holds as queued or running (read from the store file, as any page does)."""
+        db = self.workdir / "runs.sqlite"
+        if not db.exists():
+            return 0
+        with closing(sqlite3.connect(db, timeout=10)) as conn:
+            try:
+                return conn.execute("SELECT count(*) FROM runs WHERE status IN ('queued', 'running')").fetchone()[0]
+            except sqlite3.OperationalError:   # no runs table yet: nothing was ever queued
+                return 0
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -103,38 +130,89 @@ def launch_browser(playwright):
 
 
 QUIET_MS = 400   # no DOM change for this long after a run: lazily loaded elements have drawn
+# A click sends its rerun to the server, and the page only learns that the script runs when the
+# server says so: on a busy server that takes longer than a fixed pause. wait_for_app waits up to
+# this long for a run that began after the click, then waits for quiet as before (a click that
+# reruns nothing costs this much, once).
+RUN_START_MS = 1500
+# A run that began this long before wait_for_app was called is the click's own (a fast server);
+# shorter than QUIET_MS, so the run the previous wait_for_app saw end never counts.
+RUN_START_SLACK_MS = 250
 
-_WATCH_DOM = """() => {
-    if (!window.__explorerLastChange) {
-        window.__explorerLastChange = performance.now();
-        new MutationObserver(() => { window.__explorerLastChange = performance.now(); })
-            .observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
-    }
+# Watches the page from its first frame (conftest adds it to every browser context; otherwise
+# the first wait_for_app installs it): when the DOM last changed, and when the app's script, or
+# a fragment of it, last began to run. Returns true when it was installed by this call.
+WATCH_JS = """() => {
+    if (window.__explorerWatch) return false;
+    const w = window.__explorerWatch = {lastChange: performance.now(), runStart: -1e9, runs: 0,
+                                        running: false, settled: null};
+    new MutationObserver(() => {
+        w.lastChange = performance.now();
+        const app = document.querySelector('[data-testid="stApp"]');
+        const running = !!app && app.getAttribute('data-test-script-state') === 'running';
+        if (running && !w.running) { w.runs += 1; w.runStart = performance.now(); }
+        w.running = running;
+    }).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+    return true;
+}"""
+WATCH_INIT = f"({WATCH_JS})()"
+
+# A run began for the action just before this call: one that began at most `slack` ms before it,
+# or, on a page that no wait_for_app has seen settle yet (just opened), any run at all.
+_RUN_BEGAN = """([since, slack]) => {
+    const w = window.__explorerWatch;
+    return w.running || w.runStart >= since - slack || (w.settled === null && w.runs > 0);
+}"""
+
+_SETTLED = """(quietMs) => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return app && app.getAttribute('data-test-script-state') === 'notRunning'
+        && !document.querySelector('[data-testid="stStatusWidgetRunningIcon"]')
+        && !document.querySelector('[data-stale="true"]')
+        && document.querySelector('[data-testid="stMainBlockContainer"]')
+        && ![...document.querySelectorAll('[data-testid="stSkeleton"]')]
+               .some(s => !s.closest('details:not([open]), [hidden]'))
+        && performance.now() - window.__explorerWatch.lastChange > quietMs;
 }"""
 
 
 def wait_for_app(page, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
-    """Wait until the app is connected, its script has finished, nothing is stale, no element
-    still shows its loading skeleton, and the page has stopped changing. Streamlit loads most
-    element types lazily, after the run ends; until an element's code has arrived it draws a
-    skeleton, and on a busy server that can take a second or more."""
+    """Wait until the app is connected, the run the last action started has begun and finished,
+    nothing is stale, no element still shows its loading skeleton, and the page has stopped
+    changing. Streamlit loads most element types lazily, after the run ends; until an element's
+    code has arrived it draws a skeleton, and on a busy server that can take a second or more."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]',
                            timeout=timeout_ms)
-    page.evaluate(_WATCH_DOM)
-    # A click schedules a rerun a moment later; give it time to start before waiting for its end.
-    page.wait_for_timeout(300)
-    page.wait_for_function(
-        """(quietMs) => {
-            const app = document.querySelector('[data-testid="stApp"]');
-            return app && app.getAttribute('data-test-script-state') === 'notRunning'
-                && !document.querySelector('[data-testid="stStatusWidgetRunningIcon"]')
-                && !document.querySelector('[data-stale="true"]')
-                && document.querySelector('[data-testid="stMainBlockContainer"]')
-                && ![...document.querySelectorAll('[data-testid="stSkeleton"]')]
-                       .some(s => !s.closest('details:not([open]), [hidden]'))
-                && performance.now() - window.__explorerLastChange > quietMs;
-        }""",
-        arg=QUIET_MS, timeout=timeout_ms, polling=100)
+    called = page.evaluate("() => performance.now()")
+    if page.evaluate(WATCH_JS):
+        # Watching only from now: a run may have begun unseen. Give it time to start, as before.
+        page.wait_for_timeout(300)
+    else:
+        try:
+            page.wait_for_function(_RUN_BEGAN, arg=[called, RUN_START_SLACK_MS],
+                                   timeout=min(RUN_START_MS, timeout_ms), polling=50)
+        except PlaywrightTimeout:
+            pass   # nothing reran, or a run began and ended between two frames: quiet decides
+    page.wait_for_function(_SETTLED, arg=QUIET_MS, timeout=timeout_ms, polling=100)
+    page.evaluate("() => { window.__explorerWatch.settled = performance.now(); }")
+
+
+def wait_for_text(page, text: str, selector: str = "body", timeout_ms: int = RUN_TIMEOUT_MS) -> None:
+    """Wait until `text` shows in the first element matching `selector` (as its innerText, the
+    text a reader sees). After a click, check what the rerun draws with this rather than with one
+    read of the page, which may come before the rerun has drawn."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(
+            "([sel, text]) => { const el = document.querySelector(sel); return !!el && el.innerText.includes(text); }",
+            arg=[selector, text], timeout=timeout_ms, polling=100)
+    except PlaywrightTimeout:
+        shown = page.locator(selector).first.inner_text() if page.locator(selector).count() else "(nothing)"
+        raise AssertionError(f"{text!r} did not show in {selector} within {timeout_ms / 1000:.0f} s; "
+                             f"it shows: ...{shown[-1500:]}") from None
 
 
 def wait_for_charts(page, timeout_ms: int = RUN_TIMEOUT_MS) -> None:

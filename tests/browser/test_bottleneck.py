@@ -13,11 +13,11 @@ def test_bottleneck_page(page, open_page, assert_no_error, wait_for_charts, lang
     assert "120,422,400 MACs" in body and "12,443,648 MACs" in body
 
 
-def test_every_section_draws(page, open_page, assert_no_error, wait_for_app, wait_for_charts):
+def test_every_section_draws(page, open_page, assert_no_error, wait_for_app, wait_for_charts, wait_for_text):
     open_page(page, "bottleneck", "en")
     for name in ("Basic vs bottleneck block", "ResNet-18…152 vs the paper", "Cost per layer"):
         page.locator('[data-testid="stMain"]').get_by_role("radio", name=name, exact=True).click()
         wait_for_app(page)
         wait_for_charts(page)
         assert_no_error(page)
-    assert "3.66 G MACs" in page.inner_text("body")   # ResNet-34, the default per-layer model
+    wait_for_text(page, "3.66 G MACs")   # ResNet-34, the default per-layer model

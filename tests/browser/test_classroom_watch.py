@@ -13,6 +13,11 @@ PROGRESS_JS = """() => Object.fromEntries([...document.querySelectorAll('.rx-run
     el => [el.getAttribute('aria-label'), parseFloat(el.getAttribute('aria-valuenow'))]))"""
 
 
+# The Stop buttons on a page (the owner's, one per queued or running run).
+STOPS_JS = """[...document.querySelectorAll('[data-testid="stMain"] button')]
+    .filter(b => b.innerText.includes('Stop')).length"""
+
+
 def _progress(page) -> dict:
     return page.evaluate(PROGRESS_JS)
 
@@ -56,19 +61,23 @@ def test_three_browsers_watch_one_experiment(app_server, new_page, assert_no_err
     # on Build shows other people's runs, so no Stop there for runs of another owner.
     for page in [teacher] + watchers:
         assert_no_error(page)
+    for page in watchers:   # their sessions end: the server redraws only the teacher's page now
+        page.close()
 
     # Stop the experiment so later tests get the workers back. A Stop button counted here may be
     # gone by the click (its run ended and the page redrew), so a missed click is tried again.
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
-        stops = teacher.get_by_role("button", name="Stop")
-        if not stops.count():
+        stops = teacher.locator('[data-testid="stMain"]').get_by_role("button", name="Stop")
+        left = stops.count()
+        if not left:
             break
         try:
             stops.first.click(timeout=10_000)
+            # The page redraws without that button (a rerun follows each stop).
+            teacher.wait_for_function(f"() => {STOPS_JS} < {left}", timeout=10_000)
         except PlaywrightTimeout:
             pass
-        teacher.wait_for_timeout(1500)
     teacher.wait_for_function(
         "() => [...document.querySelectorAll('.rx-run')].every(el => !/training|waiting/.test(el.innerText))",
         timeout=120_000)

@@ -16,7 +16,6 @@ def test_evidence_page(page, open_page, assert_no_error, lang, title, plain):
         assert "plain-18" not in body
     # The misconceptions, answered with measurements.
     page.get_by_text("Misconceptions" if lang == "en" else "흔한 오해", exact=True).click()
-    page.wait_for_timeout(500)
     answer = "They use option" if lang == "en" else "이 네트워크들은"
     page.get_by_text(answer).first.wait_for(timeout=60_000)
     assert_no_error(page)

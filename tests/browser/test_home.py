@@ -34,7 +34,7 @@ def test_browser_locale_picks_korean(new_page, open_page, assert_no_error):
     assert _title(page) == "잔차 네트워크는 왜 잘 작동할까"
 
 
-def test_toggle_switches_language_and_keeps_settings(page, open_page, assert_no_error, wait_for_app):
+def test_toggle_switches_language_and_keeps_settings(page, open_page, assert_no_error, wait_for_app, wait_for_text):
     open_page(page, "home", "en")
     main = page.locator('[data-testid="stMain"]')
     main.locator('[data-testid="stCheckbox"] label').filter(
@@ -46,6 +46,7 @@ def test_toggle_switches_language_and_keeps_settings(page, open_page, assert_no_
 
     page.locator('[data-testid="stSidebar"]').get_by_role("radio", name="한국어").click()
     wait_for_app(page)
+    wait_for_text(page, "잔차 네트워크는 왜 잘 작동할까", "h1")
     assert_no_error(page)
     assert _title(page) == "잔차 네트워크는 왜 잘 작동할까"
     assert page.get_by_role("switch", name="역전파(그래디언트) 경로 보기").is_checked()

@@ -68,6 +68,7 @@ def test_build_trains_live_and_each_browser_sees_its_own_runs(new_page, open_pag
     other.get_by_text("Show the whole class's runs").click()   # a live page never settles: no wait_for_app
     other.wait_for_function(f"() => ({POINTS_JS})('training loss') !== null", timeout=30_000)
     assert_no_error(other)
+    other.close()   # its session ends: the server redraws only the owner's page from here
 
     page.get_by_role("button", name="Stop").first.click()
     page.wait_for_function("() => document.body.innerText.includes('stopped')", timeout=60_000)

@@ -99,6 +99,7 @@ def test_settings_leave_the_address_with_the_page(studies, page, app_server, wai
     assert_no_error(page)
     assert "grid=31" in page.url and "span=2.0" in page.url and "source=train" in page.url
     page.get_by_role("link", name="Lesion study").first.click()
+    page.wait_for_url(lambda url: "/lesion" in url)
     wait_for_app(page)
     page.locator("h1", has_text="Lesion study").wait_for()
     assert "/lesion" in page.url and "grid=" not in page.url and "span=" not in page.url

@@ -47,15 +47,15 @@ def test_no_key_no_controls(app_server, page, open_page, assert_no_error):
     assert "Teacher" not in page.locator('[data-testid="stSidebar"]').inner_text()
 
 
-def test_the_teacher_pauses_the_class(keyed_server, new_page, assert_no_error, wait_for_app):
+def test_the_teacher_pauses_the_class(keyed_server, new_page, assert_no_error, wait_for_app, wait_for_text):
     teacher = harness.open_page(new_page(), keyed_server.url, "home", "en")
     teacher.locator('[data-testid="stSidebar"]').get_by_text("Teacher", exact=True).click()
     _unlock(teacher, "not it", wait_for_app)
-    assert "That is not the teacher key." in teacher.inner_text("body")
+    wait_for_text(teacher, "That is not the teacher key.")
     teacher.wait_for_timeout(2300)               # the first lock-out after a wrong key
     _unlock(teacher, KEY, wait_for_app)
-    body = teacher.inner_text("body")
-    assert "Teacher controls unlocked" in body and "Pause new runs" in body
+    wait_for_text(teacher, "Teacher controls unlocked")
+    wait_for_text(teacher, "Pause new runs")
     assert KEY not in teacher.url and "blue" not in teacher.url
     assert KEY not in keyed_server.log_tail(100_000)
 
@@ -64,20 +64,19 @@ def test_the_teacher_pauses_the_class(keyed_server, new_page, assert_no_error, w
     wait_for_app(teacher)
     teacher.get_by_role("button", name="Pause new runs").click()
     wait_for_app(teacher)
-    assert "New runs are paused" in teacher.inner_text("body")
+    wait_for_text(teacher, "New runs are paused")
 
     student = new_page()
     student.goto(f"{keyed_server.url}/build?lang=en&u={STUDENT}")
     wait_for_app(student)
-    assert MESSAGE in student.locator('[data-testid="stSidebar"]').inner_text()
+    wait_for_text(student, MESSAGE, '[data-testid="stSidebar"]')
     assert "about" in student.inner_text("body") and "on this server" in student.inner_text("body")
     student.get_by_role("button", name="Start training").click()
     wait_for_app(student)
-    assert f"The teacher has paused new runs: {MESSAGE}" in student.locator(
-        '[data-testid="stMain"]').inner_text()
+    wait_for_text(student, f"The teacher has paused new runs: {MESSAGE}", '[data-testid="stMain"]')
     assert_no_error(student)
 
     teacher.get_by_role("button", name="Let new runs in again").click()
     wait_for_app(teacher)
-    assert "New runs are accepted again." in teacher.inner_text("body")
+    wait_for_text(teacher, "New runs are accepted again.")
     assert_no_error(teacher, allow_error_alerts=0)
