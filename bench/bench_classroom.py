@@ -258,6 +258,7 @@ class Round:
     n: int
     wall: float | None = None           # experiment wall time, s (None: did not end in time)
     run_seconds: list = field(default_factory=list)
+    timeline: list = field(default_factory=list)   # per run: (queued -> started, started -> ended) s
     steps_per_s: float = 0.0
     server_cpu: float = 0.0             # CPU seconds of the server's processes, click -> end
     web_cpu: float = 0.0
@@ -360,6 +361,8 @@ async def run_round(n: int, args, tmp: Path) -> Round:
         if runs and all(r.status in TERMINAL for r in runs):
             result.wall = max(r.finished or r.created for r in runs) - min(r.created for r in runs)
         result.run_seconds = [r.seconds for r in runs]
+        t0 = min((r.created for r in runs), default=0.0)
+        result.timeline = [(r.started - t0, r.finished - r.started) for r in runs if r.started and r.finished]
         result.steps_per_s = sum(r.steps_done for r in runs) / max(result.elapsed, 1e-9)
 
         # The window in which the experiment's runs changed, on our clock.
@@ -409,7 +412,7 @@ def report(rounds: list[Round]) -> list[dict]:
     base = next((r for r in rounds if r.n == 0), None)
     rows = []
     for r in rounds:
-        row = {"viewers": r.n, "train_wall_s": r.wall, "run_seconds": r.run_seconds, "statuses": r.statuses,
+        row = {"viewers": r.n, "train_wall_s": r.wall, "run_seconds": r.run_seconds, "timeline": r.timeline, "statuses": r.statuses,
                "steps_per_s": r.steps_per_s, "server_cpu_s": r.server_cpu, "web_cpu_s": r.web_cpu,
                "elapsed_s": r.elapsed, "live_viewers": r.live, "idle_viewers": r.idle,
                "live_without_update": r.live_without_update,
@@ -453,6 +456,7 @@ def print_table(rows: list[dict]) -> None:
               f"| {r['harness_cpu_pct']:5.1f}")
     for r in rows:
         extras = (f"N={r['viewers']}: per-run seconds {[fmt(s, '.1f') for s in r['run_seconds']]} "
+                  f"(started at +s, took s: {', '.join(f'{a:.1f}/{b:.1f}' for a, b in r['timeline'])}) "
                   f"statuses {r['statuses']}; web RSS {r['web_rss_base_mb']:.0f} -> {r['web_rss_peak_mb']:.0f} MB "
                   f"(all processes peak {r['tree_rss_peak_mb']:.0f} MB); first load p50 {fmt(r['load_p50_s'])} s "
                   f"max {fmt(r['load_max_s'])} s; received per live viewer {fmt(r['live_kb_per_viewer'], '.0f')} KB, "
