@@ -14,7 +14,7 @@ from resnet_core.nets.config import (ACTIVATIONS, BLOCKS, DATASETS, IMAGENET_STA
                                      SHORTCUTS, VGG_LAYOUTS)
 from resnet_core.nets.diagram import describe, shape_text
 from resnet_core.training import experiments
-from ui import (charts, costs, exports, guard, identity, keep, label_of, lang, live_charts, presets, progress, runs,
+from ui import (charts, costs, exports, guard, identity, keep, label_of, live_charts, presets, progress, runs,
                 style, t)
 from ui.outline import architecture
 
@@ -137,9 +137,8 @@ def outline(cfg: ModelConfig) -> None:
     m3.metric(t("build.macs"), style.fmt_macs(d.macs), help=t("build.macs_help"))
     m4.metric(t("build.weighted"), str(d.weighted_layers), help=t("build.weighted_help"))
     word = t("build.word.conv") if cfg.family == "vgg" else t(f"build.word.{cfg.block}")
-    # The same net looks the same to everyone: one figure and one message per net and language.
-    fig = live_charts.figure(("build-outline", cfg, lang()), lambda: architecture(d, block_word=word))
-    live_charts.show(st, fig, config=exports.png_config(f"{cfg.name}-outline"), key="build_outline")
+    # SVG, not a chart: the page's first visit needs no chart library (ui/outline.py).
+    st.markdown(architecture(d, block_word=word), unsafe_allow_html=True)
     st.caption(t("build.outline_legend"))
     # Filled only once opened: a table brings the browser ~1.4 MB of code to load on first visit.
     table = st.expander(t("build.table"), key="build_table_open", on_change="rerun")

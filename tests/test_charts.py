@@ -94,21 +94,36 @@ def test_main_path_leaves_out_projections():
     assert charts.main_path(names) == [0, 1, 3]
 
 
+def _outline(cfg):
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(outline.architecture(describe(cfg), block_word="basic"))
+    ns = "{http://www.w3.org/2000/svg}"
+    texts = [" ".join(s.text or "" for s in el.iter(f"{ns}tspan")) for el in root.iter(f"{ns}text")]
+    return root, ns, texts
+
+
 @pytest.mark.parametrize("arch, arcs", [("resnet20", 9), ("plain20", 0), ("resnet110", 9)])
 def test_architecture_draws_a_box_per_shown_block_and_an_arc_per_shortcut(arch, arcs):
-    d = describe(arch_config(arch))
-    fig = outline.architecture(d, block_word="basic")
-    paths = [s for s in fig.layout.shapes if s.type == "path"]
+    root, ns, texts = _outline(arch_config(arch))
+    paths = [p for p in root.iter(f"{ns}path") if p.get("fill") == "none"]
     assert len(paths) == arcs            # ResNet-110: 2 blocks, "...", 1 block per stage
-    texts = [a.text for a in fig.layout.annotations]
     assert "16×32×32" in texts and any("stage 1" in t for t in texts)
-    boxes = [s for s in fig.layout.shapes if s.type == "rect" and s.line.color in (style.PLAIN, style.RESIDUAL)]
-    assert {b.line.color for b in boxes} == {style.PLAIN if arch.startswith("plain") else style.RESIDUAL}
+    boxes = [r for r in root.iter(f"{ns}rect") if r.get("stroke") in (style.PLAIN, style.RESIDUAL)]
+    assert {b.get("stroke") for b in boxes} == {style.PLAIN if arch.startswith("plain") else style.RESIDUAL}
+    assert texts.count("basic") == len(boxes) - 1      # every block box but the stem says its kind
+    # Each box tells its shapes, parameters and multiply-adds when the pointer rests on it.
+    tips = [r.find(f"{ns}title").text for r in boxes]
+    assert all("parameters" in tip and "multiply-adds" in tip and "<b>" not in tip for tip in tips)
     if arch == "resnet110":
         assert "⋯ ×15" in texts
 
 
 def test_projection_shortcuts_are_marked():
-    fig = outline.architecture(describe(arch_config("resnet20", shortcut="B")), block_word="basic")
-    dashed = [s for s in fig.layout.shapes if s.type == "path" and s.line.dash == "dash"]
-    assert len(dashed) == 2 and sum(a.text == "1×1" for a in fig.layout.annotations) == 2
+    root, ns, texts = _outline(arch_config("resnet20", shortcut="B"))
+    dashed = [p for p in root.iter(f"{ns}path") if p.get("fill") == "none" and p.get("stroke-dasharray") == "8 5"]
+    assert len(dashed) == 2 and texts.count("1×1") == 2
+    dotted = [p for p in root.iter(f"{ns}path") if p.get("stroke-dasharray") == "2 4"]
+    assert not dotted                    # option B: identity within a stage, projections between
+    root, ns, _ = _outline(arch_config("resnet20", shortcut="A"))
+    assert len([p for p in root.iter(f"{ns}path") if p.get("stroke-dasharray") == "2 4"]) == 2   # zero-padding

@@ -31,23 +31,40 @@ def text_width(text: str, size: float) -> float:
     return sum(size if unicodedata.east_asian_width(c) in "WF" else 0.55 * size for c in text)
 
 
-class _Canvas:
-    """Shapes in diagram units (x right, y up), written out as SVG in pixels."""
+DASHES = {"solid": "", "dot": "2 4", "dash": "8 5"}
 
-    def __init__(self, x0: float, x1: float, y0: float, y1: float):
-        self.x0, self.y1 = x0, y1
-        self.width, self.height = round((x1 - x0) * SX), round((y1 - y0) * SY)
+
+class Canvas:
+    """Shapes in diagram units (x right, y up), written out as SVG in pixels (`sx`, `sy` pixels a
+    unit); ui/outline.py draws the network outline on one too."""
+
+    def __init__(self, x0: float, x1: float, y0: float, y1: float, sx: float = SX, sy: float = SY):
+        self.x0, self.y1, self.sx, self.sy = x0, y1, sx, sy
+        self.width, self.height = round((x1 - x0) * sx), round((y1 - y0) * sy)
         self.parts: list[str] = []
         self.heads: set[str] = set()
 
     def px(self, x: float, y: float) -> tuple[float, float]:
-        return round((x - self.x0) * SX, 1), round((self.y1 - y) * SY, 1)
+        return round((x - self.x0) * self.sx, 1), round((self.y1 - y) * self.sy, 1)
+
+    def rect(self, x0: float, y0: float, x1: float, y1: float, *, fill: str, stroke: str = "none",
+             width: float = 0, dash: str = "solid", tip: str = "") -> None:
+        """A box between two corners; `tip` shows when the pointer rests on it."""
+        (ax, ay), (bx, by) = self.px(x0, y1), self.px(x1, y0)
+        title = f"<title>{escape(tip)}</title>" if tip else ""
+        self.parts.append(f'<rect x="{ax}" y="{ay}" width="{bx - ax:.1f}" height="{by - ay:.1f}" fill="{fill}" '
+                          f'stroke="{stroke}" stroke-width="{width}"{_dash(dash)}>{title}</rect>')
 
     def label(self, x: float, y: float, text: str, colour: str = INK, size: int = 16, anchor: str = "middle",
-              shift_px: float = 0, bold: bool = False) -> None:
-        """Text centred on (x, y) (or starting/ending there); lines split on "<br>"."""
+              shift_px: float = 0, bold: bool = False, backdrop: bool = False) -> None:
+        """Text centred on (x, y) (or starting/ending there); lines split on "<br>"; with
+        `backdrop`, on a white patch so a line under it does not run through the text."""
         px, py = self.px(x, y)
         lines = text.split("<br>")
+        if backdrop:
+            w = max(text_width(line, size) for line in lines) + 6
+            self.parts.append(f'<rect x="{px - w / 2:.1f}" y="{py - size * 0.7:.1f}" width="{w:.1f}" '
+                              f'height="{size * 1.4:.1f}" fill="white"/>')
         weight = ' font-weight="700"' if bold else ""
         first = py - (len(lines) - 1) * size * 0.6
         spans = "".join(f'<tspan x="{px + shift_px}" y="{first + i * size * 1.2:.1f}">{escape(line)}</tspan>'
@@ -73,10 +90,10 @@ class _Canvas:
         self.parts.append(f'<line x1="{ax:.1f}" y1="{ay:.1f}" x2="{bx:.1f}" y2="{by:.1f}" stroke="{colour}" '
                           f'stroke-width="{width}" marker-end="url(#rx-head-{colour[1:]})"/>')
 
-    def path(self, points: list[tuple[float, float]], colour: str, width: float) -> None:
+    def path(self, points: list[tuple[float, float]], colour: str, width: float, dash: str = "solid") -> None:
         d = " ".join(f"{'M' if i == 0 else 'L'} {x} {y}" for i, (x, y) in
                      enumerate(self.px(*p) for p in points))
-        self.parts.append(f'<path d="{d}" fill="none" stroke="{colour}" stroke-width="{width}"/>')
+        self.parts.append(f'<path d="{d}" fill="none" stroke="{colour}" stroke-width="{width}"{_dash(dash)}/>')
 
     def adder(self, x: float, y: float, colour: str) -> None:
         px, py = self.px(x, y)
@@ -85,18 +102,23 @@ class _Canvas:
                           f'<path d="M {px - r} {py} L {px + r} {py} M {px} {py - r} L {px} {py + r}" '
                           f'stroke="{colour}" stroke-width="2.5"/>')
 
-    def svg(self, title: str) -> str:
+    def svg(self, title: str, *, fill_width: bool = False) -> str:
+        """The SVG element: as wide as its container (`fill_width`), else at most its own width."""
         # One arrowhead per colour: a marker takes its colour from its own fill, not the line's.
         heads = "".join(f'<marker id="rx-head-{c[1:]}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="5" '
                         f'markerHeight="5" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" '
                         f'fill="{c}"/></marker>' for c in sorted(self.heads))
         return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {self.width} {self.height}" role="img" '
                 f'aria-label="{escape(title)}" style="display:block;margin:0 auto;width:100%;'
-                f'max-width:{self.width}px;height:auto;font-family:{escape(style.FONT_FAMILY)}">\n'
+                f'{"" if fill_width else f"max-width:{self.width}px;"}height:auto;font-family:{escape(style.FONT_FAMILY)}">\n'
                 f'<title>{escape(title)}</title><defs>{heads}</defs>{"".join(self.parts)}</svg>')
 
 
-def _block(c: _Canvas, cx: float, residual: bool, show_grad: bool) -> None:
+def _dash(dash: str) -> str:
+    return f' stroke-dasharray="{DASHES[dash]}"' if DASHES[dash] else ""
+
+
+def _block(c: Canvas, cx: float, residual: bool, show_grad: bool) -> None:
     """One block centred on x = cx; y runs from 6 (input) down to 0.7 (output)."""
     colour = style.RESIDUAL if residual else style.PLAIN
     title = t("diagram.residual_title") if residual else t("diagram.plain_title")
@@ -135,7 +157,7 @@ def _block(c: _Canvas, cx: float, residual: bool, show_grad: bool) -> None:
 def block_diagram(view: str = "both", show_grad: bool = False) -> str:
     """The diagram as an SVG element; `view`: "plain", "residual" or "both" (side by side)."""
     kinds = {"both": (False, True), "plain": (False,), "residual": (True,)}[view]
-    c = _Canvas(-2.0, SPACING * (len(kinds) - 1) + 2.6, -0.3 if show_grad else 0.3, 6.9)
+    c = Canvas(-2.0, SPACING * (len(kinds) - 1) + 2.6, -0.3 if show_grad else 0.3, 6.9)
     for i, residual in enumerate(kinds):
         _block(c, i * SPACING, residual, show_grad)
     titles = [t("diagram.residual_title") if r else t("diagram.plain_title") for r in kinds]

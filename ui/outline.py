@@ -1,10 +1,11 @@
-"""The outline of a whole network, drawn with plotly from resnet_core.nets.diagram: input, stem,
-each stage's blocks with their shortcuts as arcs above them, the head. Build & Train shows it
-beside the counts, so a change of depth, width or shortcut is seen before anything trains.
+"""The outline of a whole network, drawn as inline SVG from resnet_core.nets.diagram: input,
+stem, each stage's blocks with their shortcuts as arcs above them, the head. Build & Train shows
+it beside the counts, so a change of depth, width or shortcut is seen before anything trains; as
+SVG rather than a plotly figure, the page's first visit needs no chart library.
 
 Boxes grow with the channel count, so the widening from stage to stage shows at a glance; a
 stage longer than a few blocks shows its first two, "⋯ ×n" and its last, so a ResNet-110 still
-fits the page. Each box's hover gives its shapes, parameters and multiply-adds.
+fits the page. Each box's tooltip gives its shapes, parameters and multiply-adds.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-import plotly.graph_objects as go
-
 from . import style
+from .diagrams import Canvas
 from .i18n import t
 
 _BLOCK_W, _GAP = 1.0, 0.45
+_PX_ACROSS = 52          # pixels a unit across: a ResNet-20 about as wide as the page's column
 SHOWN_PER_STAGE = 4      # longer stages show their first two blocks, "...", and the last
 
 
@@ -87,66 +88,50 @@ def _outline(d, block_word: str) -> _Layout:
     return lay
 
 
-def architecture(d, *, block_word: str, height: int = 300) -> go.Figure:
-    """The network `d` (a resnet_core.nets.diagram.Diagram) left to right: input, stem, each stage's
-    blocks with their shortcuts drawn as arcs above them, the head. Hover a box for its shapes,
-    parameters and multiply-adds."""
+def architecture(d, *, block_word: str, height: int = 300) -> str:
+    """The network `d` (a resnet_core.nets.diagram.Diagram) left to right as an SVG element:
+    input, stem, each stage's blocks with their shortcuts drawn as arcs above them, the head.
+    Rest the pointer on a box for its shapes, parameters and multiply-adds."""
     from resnet_core.nets.diagram import shape_text
 
     lay = _outline(d, block_word)
     main = style.RESIDUAL if d.residual else style.PLAIN
-    # Shapes and labels are collected first and set in one go: plotly re-validates every shape
-    # and annotation already there on each add_shape/add_annotation, which made a ResNet-110's
-    # outline take half a second.
-    shapes: list[dict] = []
-    notes: list[dict] = []
     top = max(n.height for n in lay.nodes)
+    width = lay.nodes[-1].x + _BLOCK_W
+    y0, y1 = -top / 2 - 0.7, top / 2 + 1.1
+    c = Canvas(-0.3, width + 0.3, y0, y1, sx=_PX_ACROSS, sy=(height - 20) / (y1 - y0))
     for name, x0, x1, shape, count in lay.stages:
-        shapes.append(dict(type="rect", x0=x0 - 0.15, x1=x1 + 0.15, y0=-top / 2 - 0.55, y1=top / 2 + 0.95,
-                           line=dict(width=0), fillcolor="#F3F5F8", layer="below"))
-        notes.append(dict(x=(x0 + x1) / 2, y=top / 2 + 0.8, showarrow=False, font=dict(size=14, color="#333"),
-                          text=t("charts.stage_label", name=name.replace("stage", "").replace("group", ""),
-                                 n=count, shape=shape)))
+        c.rect(x0 - 0.15, -top / 2 - 0.55, x1 + 0.15, top / 2 + 0.95, fill="#F3F5F8")
+        c.label((x0 + x1) / 2, top / 2 + 0.8, t("charts.stage_label", name=name.replace("stage", "").replace(
+            "group", ""), n=count, shape=shape), "#333", size=14)
     prev = None
     for node in lay.nodes:
         h = node.height
-        line = {"io": style.NEUTRAL, "head": style.NEUTRAL, "more": "#BBBBBB"}.get(node.kind, main)
-        fill = "white" if node.kind != "more" else "#F3F5F8"
-        shapes.append(dict(type="rect", x0=node.x, x1=node.x + _BLOCK_W, y0=-h / 2, y1=h / 2,
-                           line=dict(color=line, width=2.5, dash="dot" if node.kind == "more" else "solid"),
-                           fillcolor=fill))
-        notes.append(dict(x=node.x + _BLOCK_W / 2, y=0, text=node.text, showarrow=False,
-                          font=dict(size=13, color="#1F2328")))
-        if node.shape and node.kind != "head":
-            notes.append(dict(x=node.x + _BLOCK_W / 2, y=-h / 2 - 0.25, text=shape_text(node.shape),
-                              showarrow=False, font=dict(size=11, color="#555")))
         if prev is not None:
-            notes.append(dict(x=node.x, y=0, ax=prev.x + _BLOCK_W, ay=0, xref="x", yref="y", axref="x",
-                              ayref="y", text="", showarrow=True, arrowhead=2, arrowwidth=1.5, arrowcolor="#666"))
+            c.arrow(prev.x + _BLOCK_W, 0, node.x, 0, "#666666", width=1.5)
+        line = {"io": style.NEUTRAL, "head": style.NEUTRAL, "more": "#BBBBBB"}.get(node.kind, main)
+        c.rect(node.x, -h / 2, node.x + _BLOCK_W, h / 2, fill="#F3F5F8" if node.kind == "more" else "white",
+               stroke=line, width=2.5, dash="dot" if node.kind == "more" else "solid", tip=_plain(node.hover))
+        c.label(node.x + _BLOCK_W / 2, 0, node.text, "#1F2328", size=13)
+        if node.shape and node.kind != "head":
+            c.label(node.x + _BLOCK_W / 2, -h / 2 - 0.25, shape_text(node.shape), "#555", size=11)
         if node.kind == "block" and node.shortcut != "none":
             # Inset a little, so the shortcuts of neighbouring blocks read as separate arcs.
-            _arc(shapes, notes, node.x - _GAP / 2 + 0.06, node.x + _BLOCK_W + _GAP / 2 - 0.06, h / 2 + 0.1,
-                 node.shortcut)
+            _arc(c, node.x - _GAP / 2 + 0.06, node.x + _BLOCK_W + _GAP / 2 - 0.06, h / 2 + 0.1, node.shortcut)
         prev = node
-    fig = go.Figure()
-    fig.add_scatter(x=[n.x + _BLOCK_W / 2 for n in lay.nodes], y=[0] * len(lay.nodes), mode="markers",
-                    marker=dict(size=28, opacity=0), hovertext=[n.hover for n in lay.nodes],
-                    hoverinfo="text", showlegend=False)
-    width = lay.nodes[-1].x + _BLOCK_W
-    fig.update_xaxes(visible=False, range=[-0.3, width + 0.3], fixedrange=True)
-    fig.update_yaxes(visible=False, range=[-top / 2 - 0.7, top / 2 + 1.1], fixedrange=True)
-    fig.update_layout(showlegend=False, plot_bgcolor="white", shapes=shapes, annotations=notes)
-    return style.layout(fig, height=height)
+    return c.svg(d.name, fill_width=True)
 
 
-def _arc(shapes: list, notes: list, x0: float, x1: float, y: float, kind: str) -> None:
+def _plain(hover: str) -> str:
+    """A hover text's HTML (<b>, <br>) as the plain lines a tooltip shows."""
+    return hover.replace("<br>", "\n").replace("<b>", "").replace("</b>", "")
+
+
+def _arc(c: Canvas, x0: float, x1: float, y: float, kind: str) -> None:
     """A shortcut over one block: solid for identity, dotted for zero-padding (option A),
     thick dashed with "1×1" for a projection (options B and C)."""
     dash = {"identity": "solid", "zero_pad": "dot", "projection": "dash"}[kind]
-    width = 3.2 if kind == "projection" else 2.2
     top = y + 0.25
-    shapes.append(dict(type="path", path=f"M {x0},0 L {x0},{top} L {x1},{top} L {x1},0",
-                       line=dict(color=style.RESIDUAL, width=width, dash=dash)))
+    c.path([(x0, 0), (x0, top), (x1, top), (x1, 0)], style.RESIDUAL, 3.2 if kind == "projection" else 2.2, dash)
     if kind == "projection":
-        notes.append(dict(x=(x0 + x1) / 2, y=top, text="1×1", showarrow=False,
-                          font=dict(size=11, color=style.RESIDUAL), bgcolor="white"))
+        c.label((x0 + x1) / 2, top, "1×1", style.RESIDUAL, size=11, backdrop=True)
