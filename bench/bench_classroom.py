@@ -4,7 +4,7 @@
 
 For each N it starts the app as the README does (``bash scripts/run_app.sh``, so the same command,
 ``.streamlit/config.toml`` and defaults; here on 127.0.0.1, a free port and a fresh temporary
-``RESNET_EXPLORER_DB``), and then, over the websocket a browser uses (bench/st_client.py):
+``RESNET_EXPLORER_DB``), and then, over the websocket a browser uses (scripts/st_client.py):
 
 1. warms the server up: one tab opens each live page once (the first visit imports torch and
    builds the pages; a class's first student pays that, not every round's measurement);
@@ -60,8 +60,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(ROOT / "scripts"))
 
-from st_client import StSession, health  # noqa: E402
+from st_client import StSession, health  # noqa: E402  (scripts/st_client.py)
 
 LIVE_PAGES = ("degradation", "build", "gradients", "shortcuts", "batchnorm")
 TERMINAL = ("finished", "diverged", "cancelled", "failed", "interrupted")   # resnet_core.store.runs.TERMINAL

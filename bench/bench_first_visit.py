@@ -1,7 +1,8 @@
 """First visit to each page on a fresh server, in a real browser.
 
 For every page: start the app the way the README does (`streamlit run app.py`, then the warm-up
-scripts/run_app.sh runs beside it; a fresh run store in a temporary folder), open the page in headless Chromium, and time from navigation until the
+scripts/run_app.sh runs beside it: app.py once, then every page once per language; a fresh run
+store in a temporary folder), open the page in headless Chromium, and time from navigation until the
 page has finished its script, drawn its charts and stopped changing, and count the CPU seconds
 the server (with its worker processes) spent meanwhile: on a shared machine the wall time follows
 the load, the CPU seconds much less. One fresh server per page,
@@ -80,8 +81,10 @@ def start_server(workdir: Path, root: Path = ROOT, warm: bool = True) -> tuple[s
             raise RuntimeError((workdir / "server.log").read_text()[-3000:])
         try:
             with urllib.request.urlopen(url + "/_stcore/health", timeout=2):
-                if warm:
+                if warm:   # what scripts/run_app.sh does beside the server: app.py, then every page
                     warm_up.warm_up(url)
+                    for problem in warm_up.warm_pages(url):
+                        print(f"warm-up: {problem}", file=sys.stderr)
                 return proc, url
         except OSError:
             time.sleep(0.2)

@@ -7,6 +7,12 @@ for Streamlit's script health check, which runs app.py once in a session of the 
 That run loads torch and the other heavy libraries, starts the training workers and sets the
 app's navigation, so the first student's page is quick, and the sidebar never shows Streamlit's
 list of the files in pages/ (what a server shows until app.py has set its navigation once).
+
+Then it opens every page once in each language, over the websocket a browser uses
+(scripts/st_client.py): what a page computes for its default settings (probes of the shipped
+nets, activation statistics, figures) is cached for every session, so no student's first visit
+waits for it. That takes a minute of CPU at start-up, in the background; the server answers
+meanwhile.
 """
 
 from __future__ import annotations
@@ -14,9 +20,13 @@ from __future__ import annotations
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[1]
 WAIT_FOR_SERVER_S = 120
 WARM_UP_S = 300
+PAGE_S = 300             # one page's first run, on a busy 2-core machine
+LANGS = ("en", "ko")
 
 
 def server_url(argv: list[str]) -> str:
@@ -55,7 +65,51 @@ def warm_up(url: str, wait_s: float = WAIT_FOR_SERVER_S) -> str:
         return f"app.py did not run cleanly ({exc})"
 
 
+def pages() -> list[str]:
+    """Every page's url_path, in the app's own order (ui/nav.py)."""
+    sys.path.insert(0, str(ROOT))
+    from ui.nav import CATALOGUE
+
+    return list(CATALOGUE)
+
+
+def warm_pages(url: str, names: list[str] | None = None, langs=LANGS) -> list[str]:
+    """Open each page once per language, one after another, as a fresh browser tab does; returns
+    what went wrong (an error on a page, a page that did not finish), empty when nothing did."""
+    import asyncio
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from st_client import StSession
+
+    async def visit(name: str, lang: str) -> list[str]:
+        where = f"{name} ({lang})"
+        try:
+            async with StSession(url, page="" if name == "home" else name, query=f"lang={lang}",
+                                 name=f"warm-up {where}") as tab:
+                await tab.loaded(timeout=PAGE_S)
+                return [f"{where}: {e}" for e in tab.stats.errors]
+        except Exception as exc:   # a page that fails is reported; the others still warm
+            return [f"{where}: {type(exc).__name__}: {exc}"]
+
+    async def visit_all() -> list[str]:
+        problems = []
+        for lang in langs:
+            for name in names if names is not None else pages():
+                problems += await visit(name, lang)
+        return problems
+
+    # In a thread of its own: the caller may already run an event loop (Playwright's sync API does).
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(visit_all())).result()
+
+
 if __name__ == "__main__":
-    answer = warm_up(server_url(sys.argv[1:]))
+    url = server_url(sys.argv[1:])
+    answer = warm_up(url)
     if answer != "ok":
         print(f"warm-up: {answer}", file=sys.stderr)
+        sys.exit(1)
+    for problem in warm_pages(url):
+        print(f"warm-up: {problem}", file=sys.stderr)

@@ -1,5 +1,5 @@
 """A small class over the real websocket: the app started as a server, tabs that speak the browser's
-protocol (bench/st_client.py), one short experiment. Every tab that watches it gets updates and no
+protocol (scripts/st_client.py), one short experiment. Every tab that watches it gets updates and no
 tab sees an error. Timings are bench/bench_classroom.py's business, not asserted here.
 
 The experiment is Gradient flow's "train both" with its defaults (plain-20 and ResNet-20, width 8,
@@ -19,6 +19,7 @@ import pytest
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(BENCH.parent / "scripts"))
 
 pytest.importorskip("websockets")
 from bench_classroom import TERMINAL, Server, free_port, read_runs  # noqa: E402
