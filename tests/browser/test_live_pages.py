@@ -70,7 +70,7 @@ def test_build_trains_live_and_each_browser_sees_its_own_runs(new_page, open_pag
     assert_no_error(other)
     other.close()   # its session ends: the server redraws only the owner's page from here
 
-    page.get_by_role("button", name="Stop").first.click()
+    page.locator('[data-testid="stMain"]').get_by_role("button", name="Stop").first.click()
     page.wait_for_function("() => document.body.innerText.includes('stopped')", timeout=60_000)
     wait_for_app(page)
     assert_no_error(page)
