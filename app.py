@@ -45,13 +45,14 @@ pg = st.navigation({name: pages for name, pages in sections.items() if pages})
 from ui import boot  # noqa: E402
 
 boot.load()
-from ui import heap, identity, links, runs, teacher  # noqa: E402
+from ui import heap, identity, links, preload, runs, teacher  # noqa: E402
 
 heap.settle()   # once per process: no full garbage collection per script run (see ui/heap.py)
 identity.owner()    # keeps ?u= in the URL on every page, so a reload anywhere finds the user's runs
 runs.runner()   # the first visit starts the training workers, so the first run need not wait for them
 language_toggle()
 teacher.sidebar()   # only when the server has a teacher key (ui/teacher.py)
+preload.charts(now=pg.url_path in nav.CHARTS_ON_ARRIVAL)   # plotly's code loads beside the script
 pg.run()
 links.report()      # a link value a widget would not take is named, and the address put right
 links.share_box()   # the page's settings as one link for the class (ui/links.py)

@@ -1,5 +1,7 @@
 """Home in a real browser: both languages, the language toggle, no error."""
 
+import harness
+
 
 def _title(page) -> str:
     return page.locator("h1").first.inner_text()
@@ -12,10 +14,26 @@ def test_home_english(page, open_page, assert_no_error):
     diagram = page.locator('svg[role="img"]').first                      # the block diagram drew
     assert diagram.get_attribute("aria-label") == "Plain block · Residual block"
     assert diagram.bounding_box()["width"] > 600 and "weight layer" in diagram.text_content()
-    assert page.locator('[data-testid="stPlotlyChart"]').count() == 0    # no chart library to load
+    harness.assert_charts_on_arrival(page, "home")                       # no chart library to load
     body = page.inner_text("body")
     assert "The degradation problem" in body
     assert "GAP vs FC" in body and "Feature maps" in body   # the page cards
+
+
+def test_home_loads_the_chart_library_once_idle_and_keeps_no_gap_for_it(page, open_page):
+    """Home draws no chart, so its browser asks for plotly's code only once idle (ui/preload.py):
+    the next page a student opens need not wait for it. The element asking takes no room."""
+    open_page(page, "home", "en")
+    assert page.locator(".st-key-chart_preload").count() == 1
+    assert page.locator(".st-key-chart_preload").bounding_box() is None            # not displayed
+    assert page.locator(".st-key-chart_preload").locator("xpath=..").bounding_box() is None
+    page.wait_for_function("""() => performance.getEntriesByType('resource')
+        .some(r => /PlotlyChart\\.[^/]+\\.js$/.test(r.name) && r.responseEnd > 0)""", timeout=30_000)
+    assert page.evaluate("""() => {
+        const block = document.querySelector('[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"]');
+        const shown = [...block.children].filter(c => getComputedStyle(c).display !== 'none');
+        return !!shown[0].querySelector('h1');
+    }"""), "the page's title is not the first thing shown"
 
 
 def test_home_korean(page, open_page, assert_no_error):
