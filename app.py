@@ -52,7 +52,7 @@ identity.owner()    # keeps ?u= in the URL on every page, so a reload anywhere f
 runs.runner()   # the first visit starts the training workers, so the first run need not wait for them
 language_toggle()
 teacher.sidebar()   # only when the server has a teacher key (ui/teacher.py)
-preload.charts(now=pg.url_path in nav.CHARTS_ON_ARRIVAL)   # plotly's code loads beside the script
 pg.run()
 links.report()      # a link value a widget would not take is named, and the address put right
 links.share_box()   # the page's settings as one link for the class (ui/links.py)
+preload.charts()    # last on the page: once the browser is idle, plotly's code loads for the next page

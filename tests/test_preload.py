@@ -1,12 +1,12 @@
 """ui/preload.py: the element that asks the browser for plotly's code names a chunk this
-Streamlit really serves, at once on chart pages and once idle elsewhere. (The browser tests check
-it loads, takes no room, and that ui.nav's list matches the pages that draw charts on arrival.)"""
+Streamlit really serves, and asks once the browser is idle. (tests/browser/test_home.py checks
+that the browser loads it and that the element takes no room.)"""
 
 from pathlib import Path
 
 import streamlit as st
 
-from ui import nav, preload
+from ui import preload
 
 
 def test_the_chunk_is_one_streamlit_serves():
@@ -16,20 +16,13 @@ def test_the_chunk_is_one_streamlit_serves():
     assert served.stat().st_size > 1_000_000          # the whole chart library, not a stub
 
 
-def test_chart_pages_load_at_once_others_when_idle():
-    now, idle = preload.script(now=True), preload.script(now=False)
-    for body in (now, idle):
-        assert preload.chart_chunk() in body and "import(" in body
-        assert f".st-key-{preload.KEY}" in body        # hidden, with its layout wrapper
-    assert "setTimeout" not in now and "load();" in now
-    assert "requestIdleCallback" in idle and str(preload.IDLE_DELAY_MS) in idle
+def test_the_element_asks_for_it_once_idle_and_is_hidden():
+    body = preload.script()
+    assert preload.chart_chunk() in body and "import(" in body
+    assert "requestIdleCallback" in body and str(preload.IDLE_DELAY_MS) in body
+    assert f".st-key-{preload.KEY}" in body and "display: none" in body
 
 
 def test_without_a_plotly_chunk_nothing_is_sent(monkeypatch):
     monkeypatch.setattr(preload, "chart_chunk", lambda: None)
-    assert preload.script(now=True) == ""
-
-
-def test_listed_pages_exist():
-    assert nav.CHARTS_ON_ARRIVAL <= set(nav.CATALOGUE)
-    assert "home" not in nav.CHARTS_ON_ARRIVAL and "build" not in nav.CHARTS_ON_ARRIVAL
+    assert preload.script() == ""

@@ -41,11 +41,6 @@ CATALOGUE: dict[str, str] = {
     "evidence": ":material/fact_check:",
 }
 
-# The pages that draw a plotly chart on arrival: the browser starts loading the chart library as
-# soon as they open (ui/preload.py); the others ask for it once the browser is idle.
-CHARTS_ON_ARRIVAL = frozenset({"gradients", "features", "bottleneck", "gap-fc", "shortcuts", "batchnorm",
-                               "attribution", "augmentation"})
-
 # url_path -> page file (relative to the app root), filled by app.py on every run. The same for
 # every session (it holds no language), so sharing it across sessions is safe.
 _REGISTERED: dict[str, str] = {}

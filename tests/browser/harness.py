@@ -225,15 +225,6 @@ def wait_for_charts(page, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
         timeout=timeout_ms)
 
 
-def assert_charts_on_arrival(page, url_path: str) -> None:
-    """Call after wait_for_charts on a page's first visit: it drew plotly charts exactly when
-    ui.nav lists it among the pages whose browser loads the chart library at once (ui/preload.py)."""
-    from ui import nav
-    drawn = page.locator('[data-testid="stPlotlyChart"]').count() > 0
-    assert drawn == (url_path in nav.CHARTS_ON_ARRIVAL), \
-        f"{url_path} {'drew' if drawn else 'drew no'} chart on arrival: update ui.nav.CHARTS_ON_ARRIVAL"
-
-
 def page_url(base: str, url_path: str, lang: str | None) -> str:
     # Home is the default page: Streamlit serves it at the root, and /home would be "not found".
     path = "" if url_path in ("", "home") else url_path

@@ -1,6 +1,5 @@
 """Bottleneck & FLOPs in a real browser, both languages."""
 
-import harness
 import pytest
 
 
@@ -9,7 +8,6 @@ def test_bottleneck_page(page, open_page, assert_no_error, wait_for_charts, lang
     open_page(page, "bottleneck", lang)
     wait_for_charts(page)
     assert_no_error(page)
-    harness.assert_charts_on_arrival(page, "bottleneck")
     assert page.locator("h1").first.inner_text() == title
     body = page.inner_text("body")
     assert "120,422,400 MACs" in body and "12,443,648 MACs" in body

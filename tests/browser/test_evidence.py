@@ -1,7 +1,6 @@
 """The paper's evidence in a real browser, both languages: its numbers, the misconceptions
 answered with measured values, and Korean net names."""
 
-import harness
 import pytest
 
 
@@ -10,7 +9,6 @@ import pytest
 def test_evidence_page(page, open_page, assert_no_error, lang, title, plain):
     open_page(page, "evidence", lang)
     assert_no_error(page)
-    harness.assert_charts_on_arrival(page, "evidence")
     body = page.inner_text("body")
     for shown in (title, "3.57%", "27.94", "7.93", plain):
         assert shown in body, shown
