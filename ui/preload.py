@@ -21,7 +21,8 @@ import streamlit as st
 
 KEY = "chart_preload"
 # The container and Streamlit's layout wrapper around it, so the page keeps no gap for it.
-_STYLE = f"<style>.st-key-{KEY}, :has(> .st-key-{KEY}) {{display: none;}}</style>"
+_STYLE = (f'<style>.st-key-{KEY}, [data-testid="stLayoutWrapper"]:has(> .st-key-{KEY}) '
+          '{display: none;}</style>')
 IDLE_DELAY_MS = 3000     # after the page's own first drawing, which idle alone may not wait for
 
 # The module is named relative to Streamlit's own entry script, so a served base path

@@ -26,7 +26,9 @@ def test_home_loads_the_chart_library_once_idle_and_keeps_no_gap_for_it(page, op
     open_page(page, "home", "en")
     assert page.locator(".st-key-chart_preload").count() == 1
     assert page.locator(".st-key-chart_preload").bounding_box() is None            # not displayed
-    assert page.locator(".st-key-chart_preload").locator("xpath=..").bounding_box() is None
+    wrapper = page.locator(".st-key-chart_preload").locator("xpath=..")
+    assert wrapper.get_attribute("data-testid") == "stLayoutWrapper" and wrapper.bounding_box() is None
+    assert page.locator('[data-testid="stMainBlockContainer"]').is_visible()
     page.wait_for_function("""() => performance.getEntriesByType('resource')
         .some(r => /PlotlyChart\\.[^/]+\\.js$/.test(r.name) && r.responseEnd > 0)""", timeout=30_000)
     assert page.evaluate("""() => {
