@@ -2,8 +2,8 @@
 protocol (scripts/st_client.py), one short experiment. Every tab that watches it gets updates and no
 tab sees an error. Timings are bench/bench_classroom.py's business, not asserted here.
 
-The experiment is Gradient flow's "train both" with its defaults (plain-20 and ResNet-20, width 8,
-200 steps on digits): the shortest training a page starts with one click.
+The experiment is Gradient flow's "train both" (plain-20 and ResNet-20, width 8, on digits) with its
+shortest setting, 50 steps: long enough for the tabs to open while it trains.
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ async def classroom(tmp: Path) -> None:
         tabs.append(teacher)
         # The page opens on "at initialisation"; training is the second mode.
         await teacher.set_value("gradients_mode", string_array_value=[teacher.options("gradients_mode")[1]])
+        await teacher.set_value("gradients_live_steps", string_array_value=["50"], rerun=False)
         await teacher.click(SUBMIT, timeout=120)
         for _ in range(80):
             if len(read_runs(tmp / "runs.db", owner, group="gradients")) == 2:
@@ -77,6 +78,7 @@ async def classroom(tmp: Path) -> None:
 
     log = (tmp / "server.log").read_text(errors="replace")[-3000:]
     assert [r.status for r in runs] == ["finished", "finished"], (runs, log)
+    assert [r.total_steps for r in runs] == [50, 50], runs      # the form's setting was taken
     for s in tabs:
         st = s.stats
         assert not st.errors, (st.name, st.errors, log)
