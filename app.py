@@ -29,7 +29,7 @@ EXPLORE_LIVE = [
 CONCEPTS = [
     nav.page("pages/features.py", "features"),
     nav.page("pages/bottleneck.py", "bottleneck"),
-    nav.page("pages/gap_fc.py", "gap-fc"),
+    nav.page("pages/gap-fc.py", "gap-fc"),
     nav.page("pages/shortcuts.py", "shortcuts"),
     nav.page("pages/batchnorm.py", "batchnorm"),
     nav.page("pages/attribution.py", "attribution"),

@@ -38,7 +38,7 @@ def calculator() -> None:
                  reduced=style.fmt_int(calc.bottleneck_params)))
     if calc.ratio < 1:
         st.info(t("bottleneck.calc.no_saving"))
-    st.plotly_chart(cost_charts.reduction_paths(calc, k), config={"displayModeBar": False})
+    st.markdown(cost_charts.reduction_paths(calc, k), unsafe_allow_html=True)
 
 
 def blocks() -> None:

@@ -145,7 +145,7 @@ def _widget_keys(path: Path) -> list[str]:
 @pytest.mark.parametrize("page", sorted((ROOT / "pages").glob("*.py")), ids=lambda p: p.name)
 def test_widget_keys_carry_their_page_prefix(page):
     # Streamlit refuses a key used twice across pages; a prefix per page makes that impossible.
-    prefix = page.stem + "_"
+    prefix = page.stem.replace("-", "_") + "_"      # pages/gap-fc.py -> gap_fc_...
     wrong = [k for k in _widget_keys(page) if not k.startswith(prefix)]
     assert not wrong, f"{page.name}: widget keys must start with {prefix!r}: {wrong}"
 

@@ -1,14 +1,17 @@
 """Figures of cost: multiply-adds and parameters, for the Bottleneck & FLOPs and GAP vs FC pages.
 
-Every axis names its unit: multiply-adds (MACs), the paper's "FLOPs", or parameters.
+Every axis names its unit: multiply-adds (MACs), the paper's "FLOPs", or parameters. The figures a
+page shows on arrival are SVG (ui/svg_charts.py), so a first visit needs no chart library; the
+others, behind a choice, are plotly figures with hover on every bar.
 """
 
 from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from . import style
+from . import style, svg_charts
 from .i18n import t
+from .svg_charts import Bar, Segment
 
 DIRECT = style.NEUTRAL          # the expensive way
 REDUCE = style.HIGHLIGHT        # the 1x1 reduction
@@ -21,20 +24,16 @@ def _bar_text(values: list[float]) -> list[str]:
     return [style.fmt_int(v) for v in values]
 
 
-def reduction_paths(calc, k: int) -> go.Figure:
-    """The direct k x k conv beside the 1x1-then-k x k path, stacked by layer."""
+def reduction_paths(calc, k: int) -> str:
+    """The direct k x k conv beside the 1x1-then-k x k path, stacked by layer (SVG)."""
     direct, reduced = t("bottleneck.path.direct"), t("bottleneck.path.reduced")
-    fig = go.Figure()
-    fig.add_bar(x=[direct], y=[calc.direct_macs], name=t("bottleneck.layer.kxk", k=k), marker_color=DIRECT,
-                text=_bar_text([calc.direct_macs]), textposition="outside")
-    fig.add_bar(x=[reduced], y=[calc.reduce_macs], name=t("bottleneck.layer.1x1"), marker_color=REDUCE)
-    fig.add_bar(x=[reduced], y=[calc.conv_macs], name=t("bottleneck.layer.kxk_after", k=k),
-                marker_color=REDUCED_CONV, text=_bar_text([calc.bottleneck_macs]), textposition="outside")
-    fig.update_layout(barmode="stack")
-    fig.update_yaxes(rangemode="tozero", range=[0, max(calc.direct_macs, calc.bottleneck_macs) * 1.18])
-    style.layout(fig, y=t("unit.macs"))
-    fig.update_layout(legend_traceorder="normal")   # stacked bars list top-down otherwise
-    return fig
+    return svg_charts.bars([
+        Bar(direct, (Segment(t("bottleneck.layer.kxk", k=k), calc.direct_macs, DIRECT),),
+            style.fmt_int(calc.direct_macs)),
+        Bar(reduced, (Segment(t("bottleneck.layer.1x1"), calc.reduce_macs, REDUCE),
+                      Segment(t("bottleneck.layer.kxk_after", k=k), calc.conv_macs, REDUCED_CONV)),
+            style.fmt_int(calc.bottleneck_macs)),
+    ], y_title=t("unit.macs"), title=f"{direct} · {reduced}")
 
 
 def two_blocks(basic_width: int, basic_weights: int, wide_width: int, wide_weights: int,
@@ -94,23 +93,16 @@ def layer_costs(rows, residual: bool) -> go.Figure:
     return style.layout(fig, x=t("bottleneck.layers.axis"), y=t("unit.macs"))
 
 
-def head_params(fc: int, gap: int) -> go.Figure:
-    """Parameters of the two heads."""
-    names = [t("gap_fc.head.flatten"), t("gap_fc.head.gap")]
-    fig = go.Figure()
-    fig.add_bar(x=names, y=[fc, gap], marker_color=[FC, style.RESIDUAL], text=_bar_text([fc, gap]),
-                textposition="outside")
-    fig.update_layout(showlegend=False)
-    fig.update_yaxes(rangemode="tozero", range=[0, max(fc, gap) * 1.18])
-    return style.layout(fig, y=t("unit.params"))
+def head_params(fc: int, gap: int) -> str:
+    """Parameters of the two heads (SVG)."""
+    flatten, pooled = t("gap_fc.head.flatten"), t("gap_fc.head.gap")
+    return svg_charts.bars([Bar(flatten, (Segment(flatten, fc, FC),), style.fmt_int(fc)),
+                            Bar(pooled, (Segment(pooled, gap, style.RESIDUAL),), style.fmt_int(gap))],
+                           y_title=t("unit.params"), title=f"{flatten} · {pooled}")
 
 
-def parameter_share(fc: int, total: int, name: str) -> go.Figure:
-    """Where a network's parameters are: convolutions against fully connected layers."""
-    fig = go.Figure()
-    fig.add_pie(labels=[t("gap_fc.share.conv"), t("gap_fc.share.fc")], values=[total - fc, fc], hole=0.5,
-                marker=dict(colors=[style.NEUTRAL, FC]), sort=False, textinfo="label+percent",
-                hovertemplate="%{label}: %{value:,} " + t("unit.params") + "<extra></extra>")
-    fig.update_layout(annotations=[dict(text=f"<b>{name}</b><br>{style.fmt_si(total)}", showarrow=False,
-                                        font=dict(size=18))], showlegend=False)
-    return style.layout(fig, height=380)
+def parameter_share(fc: int, total: int, name: str) -> str:
+    """Where a network's parameters are: convolutions against fully connected layers (SVG)."""
+    return svg_charts.ring([Segment(t("gap_fc.share.conv"), total - fc, style.NEUTRAL),
+                            Segment(t("gap_fc.share.fc"), fc, FC)],
+                           centre=f"{name}<br>{style.fmt_si(total)}", title=name)

@@ -81,9 +81,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(workdir: Path) -> AppServer:
+def start_app(workdir: Path, warm: bool = True) -> AppServer:
     """`streamlit run app.py` on a free port, with the run store and data folders in `workdir`;
-    returns once /_stcore/health answers."""
+    returns once /_stcore/health answers and (`warm`) app.py has run once, as the run command
+    does. Without `warm`, the first browser's request is the server's first script run, as under
+    a bare `streamlit run app.py`."""
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "data").mkdir(exist_ok=True)
     port = free_port()
@@ -117,6 +119,8 @@ def start_app(workdir: Path) -> AppServer:
     else:
         server.stop()
         raise RuntimeError(f"streamlit did not answer within {START_TIMEOUT_S} s:\n{server.log_tail()}")
+    if not warm:
+        return server
     # What scripts/run_app.sh does beside the server: run app.py once before the first visitor.
     answer = warm_up.warm_up(server.url)
     if answer != "ok":

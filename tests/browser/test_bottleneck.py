@@ -11,6 +11,9 @@ def test_bottleneck_page(page, open_page, assert_no_error, wait_for_charts, lang
     assert page.locator("h1").first.inner_text() == title
     body = page.inner_text("body")
     assert "120,422,400 MACs" in body and "12,443,648 MACs" in body
+    figure = page.locator('[data-testid="stMain"] svg[role="img"]')    # no chart library on arrival
+    assert figure.count() == 1 and page.locator('[data-testid="stPlotlyChart"]').count() == 0
+    assert figure.bounding_box()["height"] > 200
 
 
 def test_every_section_draws(page, open_page, assert_no_error, wait_for_app, wait_for_charts, wait_for_text):

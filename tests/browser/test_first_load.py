@@ -25,12 +25,12 @@ _RECORD_NAV = """
 """
 
 # Entries only the file list has: the router itself and file names, never a page title.
-RAW_FILE_ENTRIES = {"app", "batchnorm", "gap fc", "gap_fc", "shortcuts", "evidence"}
+RAW_FILE_ENTRIES = {"app", "batchnorm", "gap fc", "gap-fc", "gap_fc", "shortcuts", "evidence"}
 
 
 @pytest.fixture(scope="module")
 def cold_server(tmp_path_factory, chromium):
-    server = harness.start_app(tmp_path_factory.mktemp("cold"))
+    server = harness.start_app(tmp_path_factory.mktemp("cold"), warm=False)   # no app.py run yet
     yield server
     server.stop()
 

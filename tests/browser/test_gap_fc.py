@@ -12,4 +12,7 @@ def test_gap_fc_page(page, open_page, assert_no_error, wait_for_charts, lang, wo
     body = page.inner_text("body")
     assert "25,089,000" in body and "513,000" in body
     assert works in body
+    figures = page.locator('[data-testid="stMain"] svg[role="img"]')   # no chart library on arrival
+    assert figures.count() == 2 and page.locator('[data-testid="stPlotlyChart"]').count() == 0
+    assert figures.first.bounding_box()["height"] > 200
     assert page.locator('[data-testid="stAlertContentWarning"]').count() == 1

@@ -32,7 +32,7 @@ def head_counts() -> None:
     st.markdown(t("gap_fc.formula",
                   fc=f"{spatial}×{spatial}×{channels}×{classes} + {classes} = {style.fmt_int(fc)}",
                   gap=f"{channels}×{classes} + {classes} = {style.fmt_int(gap)}"))
-    st.plotly_chart(cost_charts.head_params(fc, gap), config={"displayModeBar": False})
+    st.markdown(cost_charts.head_params(fc, gap), unsafe_allow_html=True)
 
 
 @st.cache_data(show_spinner=False)
@@ -44,7 +44,7 @@ def vgg() -> None:
     st.header(t("gap_fc.vgg.title"))
     fc, total = vgg_share()
     left, right = st.columns([2, 3])
-    left.plotly_chart(cost_charts.parameter_share(fc, total, "VGG-19"), config={"displayModeBar": False})
+    left.markdown(cost_charts.parameter_share(fc, total, "VGG-19"), unsafe_allow_html=True)
     right.markdown(t("gap_fc.vgg.text", fc=style.fmt_int(fc), total=style.fmt_int(total),
                      pct=f"{100 * fc / total:.0f}"))
 
