@@ -38,7 +38,9 @@ CONCEPTS = [
 ]
 
 sections = {"": HOME, t("nav.explore"): EXPLORE_LIVE, t("nav.concepts"): CONCEPTS}
-pg = st.navigation({name: pages for name, pages in sections.items() if pages})
+# Every page listed: a collapsed menu hides the last four behind Streamlit's own "View 4 more",
+# which stays English on the Korean page.
+pg = st.navigation({name: pages for name, pages in sections.items() if pages}, expanded=True)
 
 # From here on torch may load: the sidebar already shows the app's own navigation. One thread
 # at a time imports it (ui/boot.py): sessions that import side by side can get half-built modules.

@@ -30,7 +30,7 @@ RAW_FILE_ENTRIES = {"app", "batchnorm", "gap fc", "gap-fc", "gap_fc", "shortcuts
 
 @pytest.fixture(scope="module")
 def cold_server(tmp_path_factory, chromium):
-    server = harness.start_app(tmp_path_factory.mktemp("cold"), warm=False)   # no app.py run yet
+    server = harness.start_app(tmp_path_factory.mktemp("cold"))
     yield server
     server.stop()
 

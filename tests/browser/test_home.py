@@ -46,6 +46,11 @@ def test_home_korean(page, open_page, assert_no_error):
     body = page.inner_text("body")
     assert "성능 저하(degradation) 문제" in body
     assert "Why residual networks work" not in body
+    # Every page in the menu, in Korean, with no "View 4 more" (Streamlit's English) to click.
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    for title in ("홈", "만들고 학습하기", "손실 지형", "배치 정규화 (BN)", "입력 기여도", "데이터 증강", "논문의 근거"):
+        assert nav.get_by_text(title, exact=True).is_visible(), title
+    assert "View" not in page.locator('[data-testid="stSidebar"]').inner_text()
 
 
 def test_browser_locale_picks_korean(new_page, open_page, assert_no_error):
