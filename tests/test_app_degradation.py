@@ -144,6 +144,9 @@ def test_an_experiment_run_from_the_command_line_shows_on_the_page(store, capsys
     at = open_degradation(owner="deg8cli")
     assert sorted(b[0] for b in progress_bars(at)) == sorted(PAPER_LIKE)
     assert len(at.table) == 1 and list(at.table[0].value["network"]) == list(PAPER_LIKE)
+    # The progress rows name the nets as the Korean charts do, not by the stored English label.
+    bars = progress_bars(open_degradation(owner="deg8cli", lang="ko"))
+    assert sorted(b[0] for b in bars) == ["ResNet-20", "ResNet-56", "플레인-20", "플레인-56"]
     at = open_degradation(owner="deg8else")
     at.toggle(key="degradation_show_class").set_value(True).run()
     assert at.selectbox(key="degradation_pick").options[0] == (

@@ -23,6 +23,7 @@ from .errors import guard
 from .i18n import t
 from .identity import owner
 from .runs import ACTIVE, MAX_POINTS, RunView, cancel, read, store
+from .terms import net_label
 
 POLL_SECONDS = 1.0      # live charts refresh about once a second while a run trains: each tick
                         # is a rerun per watching browser, so a class of 60 costs 60 reruns a second
@@ -131,10 +132,11 @@ def progress_rows(views: Sequence[RunView], prefix: str, *, stop: bool = True) -
     if mine:
         cols = st.columns(min(len(mine), 4))
         for i, view in enumerate(mine):
-            if cols[i % len(cols)].button(f"{t('runs.stop')} · {view.info.label}", key=f"{prefix}_stop_{view.id}",
+            name = net_label(view.info.label)    # as the charts name it, in the reader's language
+            if cols[i % len(cols)].button(f"{t('runs.stop')} · {name}", key=f"{prefix}_stop_{view.id}",
                                           icon=":material/stop:"):
                 cancel(view.id)
-                st.toast(t("runs.stopping", label=view.info.label))
+                st.toast(t("runs.stopping", label=name))
     for view in views:
         if view.info.status in ("failed", "diverged") and view.info.error:
             from .errors import reason_text  # the stored English reason, in the reader's language
@@ -154,5 +156,5 @@ def progress_html(views: Sequence[RunView]) -> str:
 
     from .style import PLAIN, RESIDUAL
 
-    return "".join(_BAR.format(pct=100 * v.progress, label=escape(v.info.label), status=escape(status_text(v)),
+    return "".join(_BAR.format(pct=100 * v.progress, label=escape(net_label(v.info.label)), status=escape(status_text(v)),
                                color=RESIDUAL if v.info.model_cfg.residual else PLAIN) for v in views)
