@@ -14,7 +14,7 @@ from resnet_core.inspection import analysis
 from resnet_core.inspection.probes import block_gradient_gains, grad_norms_at_init
 from resnet_core.nets import flops
 from resnet_core.training import experiments
-from ui import (charts, costs, exports, guard, guarded, identity, keep, label_of, nav, presets, progress, runs, style,
+from ui import (charts, costs, experiment_panel, exports, guard, guarded, identity, keep, label_of, nav, presets, progress, runs, style,
                 t, terms)
 
 presets.apply("evidence")
@@ -103,11 +103,8 @@ def figure7() -> None:
     if len(found) < len(NETS):
         st.info(t("evidence.fig7.none"), icon=":material/hourglass_empty:")
         costs.line(experiments.degradation_configs("digits", steps=300))
-        if st.button(t("evidence.fig7.train"), key="evidence_fig7_train", type="primary", icon=":material/play_arrow:"):
-            ids = runs.submit(experiments.degradation_configs("digits", steps=300), group=FIG7_GROUP)
-            if ids:
-                st.session_state["_evidence_fig7_ids"] = ids
-        ids = st.session_state.get("_evidence_fig7_ids")
+        ids, _ = experiment_panel.start("evidence", lambda: experiments.degradation_configs("digits", steps=300),
+                                        group=FIG7_GROUP, name="fig7_train", label="evidence.fig7.train")
         if ids:
             progress.live_runs(ids, guarded(lambda views: progress.progress_rows(views, "evidence")),
                                stop_prefix="evidence")
@@ -206,11 +203,8 @@ def alexnet() -> None:
     st.markdown(t("evidence.alex.text", target=paper.ALEXNET_TARGET_ERROR, speedup=paper.ALEXNET_RELU_SPEEDUP))
     steps = st.select_slider(t("evidence.alex.steps"), [150, 300, 600], 300, **keep("evidence_alex_steps"))
     costs.line(alexnet_configs(steps))
-    if st.button(t("evidence.alex.train"), key="evidence_alex_train", type="primary", icon=":material/play_arrow:"):
-        ids = runs.submit(alexnet_configs(steps), group=ALEX_GROUP)
-        if ids:
-            st.session_state["_evidence_alex_ids"] = ids
-    ids = runs.latest_experiment(ALEX_GROUP, "_evidence_alex_ids")
+    ids, _ = experiment_panel.start("evidence", lambda: alexnet_configs(steps), group=ALEX_GROUP, name="alex_train",
+                                    label="evidence.alex.train")
     if ids:
         progress.live_runs(ids, guarded(draw_alexnet), stop_prefix="evidence")
     stem = dict(flops.build_on_meta(flops.named_config("resnet18")).named_modules())["stem.pool"]

@@ -7,7 +7,7 @@ from resnet_core import ModelConfig
 from resnet_core.inspection import analysis, headcheck
 from resnet_core.nets import flops
 from resnet_core.training import experiments
-from ui import cost_charts, guard, guarded, keep, presets, progress, runs, style, t
+from ui import cost_charts, experiment_panel, guard, guarded, keep, presets, progress, runs, style, t
 
 presets.apply("gap-fc")
 st.title(t("page.gap-fc.title"))
@@ -115,11 +115,8 @@ def trained_demo() -> None:
     st.header(t("gap_fc.trained.title"))
     st.markdown(t("gap_fc.trained.intro", train=TRAINED_SIZE))
     steps = st.select_slider(t("gap_fc.trained.steps"), [150, 300, 600], 300, **keep("gap_fc_train_steps"))
-    if st.button(t("gap_fc.trained.start"), key="gap_fc_train", type="primary", icon=":material/play_arrow:"):
-        ids = runs.submit(trained_configs(steps), group=GROUP)
-        if ids:
-            st.session_state["_gap_fc_ids"] = ids
-    ids = runs.latest_experiment(GROUP, "_gap_fc_ids")
+    ids, _ = experiment_panel.start("gap_fc", lambda: trained_configs(steps), group=GROUP,
+                                    label="gap_fc.trained.start")
     if ids:
         progress.live_runs(ids, guarded(draw_trained), stop_prefix="gap_fc")
 

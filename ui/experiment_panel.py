@@ -1,6 +1,6 @@
-"""One experiment panel for the pages that train a few nets side by side (Shortcuts, BatchNorm):
-a start button that queues the page's runs as one experiment, and their loss and held-out
-accuracy drawn live.
+"""One experiment panel for the pages that train a few nets side by side: a start button that
+queues the page's runs as one experiment (Shortcuts, BatchNorm, GAP vs FC, Evidence), and their
+loss and held-out accuracy drawn live (Shortcuts, BatchNorm).
 
 A page passes its own name and its store group (resnet_core.training.experiments); widget keys
 ("<page>_train"), texts ("<page>.train.start") and the session key of the latest experiment
@@ -21,28 +21,30 @@ from .i18n import t
 NO_BAR = {"displayModeBar": False}
 
 
-def run_ids_key(page: str) -> str:
-    """Session key (not a widget) holding this user's latest experiment of `page`."""
-    return f"{page}_run_ids"
+def run_ids_key(page: str, name: str = "train") -> str:
+    """Session key (not a widget) holding this user's latest experiment `name` of `page`."""
+    return f"{page}_run_ids" if name == "train" else f"{page}_{name}_run_ids"
 
 
-def start(page: str, planned: Callable[[], list], *, group: str, place=st,
-          nothing_planned: str = "") -> tuple[list[int], bool]:
+def start(page: str, planned: Callable[[], list], *, group: str, place=st, nothing_planned: str = "",
+          name: str = "train", label: str | None = None) -> tuple[list[int], bool]:
     """The start button, and (this user's latest experiment's run ids, whether it still runs).
     `planned` gives the runs to queue when the button is pressed; an empty plan shows the
-    warning `nothing_planned`."""
-    ids = runs.latest_experiment(group, run_ids_key(page))
+    warning `nothing_planned`. A page with two experiments tells them apart by `name` (the
+    button's key is "<page>_<name>"); `label` is the button's text key, "<page>.train.start"
+    unless given."""
+    ids = runs.latest_experiment(group, run_ids_key(page, name))
     # One experiment per user at a time: a classroom shares one trainer.
     busy = progress.any_active(ids)
-    if place.button(t(f"{page}.train.start"), key=f"{page}_train", type="primary", icon=":material/play_arrow:",
-                    disabled=busy, help=t(f"{page}.train.busy") if busy else None):
+    if place.button(t(label or f"{page}.train.start"), key=f"{page}_{name}", type="primary",
+                    icon=":material/play_arrow:", disabled=busy, help=t("runs.busy") if busy else None):
         plan = planned()
         if not plan:
             st.warning(nothing_planned, icon=":material/tune:")
         else:
             new = runs.submit(plan, group=group)
             if new:
-                st.session_state[run_ids_key(page)] = new
+                st.session_state[run_ids_key(page, name)] = new
                 st.rerun()   # redraw the button as busy
     return ids, busy
 
