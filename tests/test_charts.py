@@ -1,5 +1,6 @@
 """The chart builders: plain data in, figures with labelled axes, log scales, bounded point
-counts, and the plain (warm) / residual (cool) colours out. Zeros are shown, never dropped."""
+counts, and the plain (warm) / residual (cool) colours out. Zeros are shown, never dropped (the
+depth profile and block gains, now SVG, are checked in tests/test_svg_lines.py)."""
 
 import numpy as np
 import pytest
@@ -64,29 +65,6 @@ def test_heatmap_is_log_coloured_with_zeros_blank_and_stage_ticks():
 def test_log_range_is_shared_and_ignores_zeros():
     lo, hi = charts.log_range(np.array([[0.0, 1e-4, 1.0]]), np.array([[1e2]]))
     assert hi == pytest.approx(2.0) and lo <= -3.9
-
-
-def test_profile_puts_exact_zeros_on_the_floor_with_their_own_legend():
-    names = [f"l{i}" for i in range(5)]
-    fig = charts.depth_profile([
-        charts.Profile("plain-56", "plain", names, [0.0, 0.0, 1e-8, 1e-3, 1e-1]),
-        charts.Profile("ResNet-56", "residual", names, [1e-2, 2e-2, 3e-2, 5e-2, 1e-1]),
-    ])
-    assert _log(fig)
-    line, zeros, res = fig.data
-    assert np.isnan(line.y[0]) and line.y[2] == pytest.approx(1e-8)
-    assert list(zeros.x) == [1, 2] and zeros.marker.symbol == "x"
-    assert zeros.y[0] < 1e-8 and "exactly 0" in zeros.name
-    assert line.line.color == style.PLAIN and res.line.color == style.RESIDUAL
-    assert fig.layout.xaxis.title.text.startswith("layer depth")
-
-
-def test_block_gains_draw_the_gain_one_line():
-    fig = charts.block_gains([charts.GainSeries("plain", "plain", ["b0", "b1"], [0.0, 0.1]),
-                              charts.GainSeries("res", "residual", ["b0", "b1"], [1.0, 1.0])])
-    assert _log(fig)
-    assert any(shape.y0 == 1.0 for shape in fig.layout.shapes)
-    assert any(getattr(tr.marker, "symbol", None) == "x" for tr in fig.data)   # the zero gain
 
 
 def test_main_path_leaves_out_projections():

@@ -1,11 +1,12 @@
 """Figures of training and of gradients, built from plain data (lists and arrays, no store, no
-torch): loss and accuracy curves of several runs, a layer x step gradient-norm heatmap, a
-norm-vs-depth profile and per-block gradient gains (a whole network's outline is ui.outline).
+torch): loss and accuracy curves of several runs and a layer x step gradient-norm heatmap (a
+whole network's outline is ui.outline; the norm-vs-depth profile and per-block gains, shown on
+arrival, are inline SVG from ui.svg_lines).
 
 Plain nets are warm and residual nets cool on every chart (ui.style); several runs of one kind
 get shades of their hue, deeper nets darker. Every axis names its unit. Values that span decades
-go on log axes; an exact zero (a gradient that underflowed) cannot sit on a log axis, so it is
-drawn at the chart's floor with its own marker and legend entry, never hidden.
+go on log axes; an exact zero (a gradient that underflowed) has no colour on the log heatmap and
+is left blank.
 """
 
 from __future__ import annotations
@@ -118,24 +119,6 @@ def _empty(fig: go.Figure, text: str) -> None:
 
 # --- gradient norms -------------------------------------------------------------------------
 
-def _floor(values: np.ndarray) -> float:
-    positive = values[np.isfinite(values) & (values > 0)]
-    return float(positive.min()) / 10 if positive.size else 1e-12
-
-
-def _zeros_at_floor(fig: go.Figure, x: np.ndarray, values: np.ndarray, floor: float, *, label: str,
-                    colour_: str, names: Sequence[str]) -> bool:
-    """Mark exact zeros of `values` at `floor` with crosses; True if there were any."""
-    zeros = np.flatnonzero(values == 0)
-    if not zeros.size:
-        return False
-    fig.add_scatter(x=x[zeros], y=[floor] * zeros.size, mode="markers", legendgroup=label,
-                    name=t("charts.zero", label=label), marker=dict(symbol="x", size=9, color=colour_),
-                    customdata=[names[i] for i in zeros],
-                    hovertemplate=label + "<br>%{customdata}<br>" + t("charts.zero_hover") + "<extra></extra>")
-    return True
-
-
 def log_range(*matrices: np.ndarray) -> tuple[float, float]:
     """Shared log10 colour range of several norm matrices (zeros and NaN ignored), so plain and
     residual heatmaps drawn side by side use the same colours for the same values."""
@@ -194,73 +177,3 @@ def grad_heatmap(steps: Sequence[int], names: Sequence[str], matrix: np.ndarray,
     fig.update_yaxes(autorange="reversed", tickvals=vals, ticktext=texts)
     fig.update_layout(uirevision=revision or "heatmap")
     return style.layout(fig, x=t("charts.step"), y=t("charts.layer_axis"), title=title, height=height)
-
-
-@dataclass
-class Profile:
-    label: str
-    kind: str                      # plain or residual
-    names: Sequence[str]           # layers, input side first
-    norms: Sequence[float]
-    shade: int = 1
-    dash: str = "solid"
-
-
-def depth_profile(profiles: Sequence[Profile], *, title: str | None = None, height: int = 420,
-                  y_title: str | None = None, revision: str | None = None) -> go.Figure:
-    """Gradient norm against depth (layer 1 = next to the input), log scale. Exact zeros are
-    drawn at the floor as crosses, with their own legend entry."""
-    fig = go.Figure()
-    every = np.concatenate([np.asarray(p.norms, dtype=np.float64) for p in profiles]) if profiles else np.zeros(0)
-    floor = _floor(every)
-    zero_legend = False
-    for p in profiles:
-        norms = np.asarray(p.norms, dtype=np.float64)
-        x = np.arange(1, len(norms) + 1)
-        shown = np.where(norms > 0, norms, np.nan)
-        c = colour(p.kind, p.shade)
-        fig.add_scatter(x=x, y=shown, name=p.label, mode="lines+markers", legendgroup=p.label,
-                        line=dict(color=c, width=2.5, dash=p.dash), marker=dict(size=5),
-                        customdata=list(p.names),
-                        hovertemplate=p.label + "<br>%{customdata}<br>" + t("charts.norm")
-                        + " %{y:.3g}<extra></extra>")
-        zero_legend |= _zeros_at_floor(fig, x, norms, floor, label=p.label, colour_=c, names=p.names)
-    fig.update_yaxes(type="log", exponentformat="power")
-    fig.update_layout(uirevision=revision or "profile")
-    if not profiles:
-        _empty(fig, t("charts.no_data"))
-    if zero_legend:
-        fig.add_hline(y=floor, line=dict(color=style.NEUTRAL, width=1, dash="dot"))
-    return style.layout(fig, x=t("charts.depth_axis"), y=y_title or t("charts.norm_axis"), title=title,
-                        height=height)
-
-
-@dataclass
-class GainSeries:
-    label: str
-    kind: str
-    names: Sequence[str]           # blocks, input side first
-    gains: Sequence[float]         # ||dL/dx_in|| / ||dL/dx_out|| per block
-    shade: int = 1
-
-
-def block_gains(series: Sequence[GainSeries], *, height: int = 380) -> go.Figure:
-    """Per-block gradient gain on a log axis, with the line gain = 1 (the gradient passes
-    through unchanged) for reference."""
-    fig = go.Figure()
-    every = np.concatenate([np.asarray(s.gains, dtype=np.float64) for s in series]) if series else np.zeros(0)
-    floor = _floor(every)
-    for s in series:
-        gains = np.asarray(s.gains, dtype=np.float64)
-        x = np.arange(1, len(gains) + 1)
-        c = colour(s.kind, s.shade)
-        fig.add_scatter(x=x, y=np.where(gains > 0, gains, np.nan), name=s.label, mode="lines+markers",
-                        legendgroup=s.label, line=dict(color=c, width=2.5), marker=dict(size=6),
-                        customdata=list(s.names),
-                        hovertemplate=s.label + "<br>%{customdata}<br>" + t("charts.gain")
-                        + " %{y:.3g}<extra></extra>")
-        _zeros_at_floor(fig, x, gains, floor, label=s.label, colour_=c, names=s.names)
-    fig.add_hline(y=1.0, line=dict(color=style.NEUTRAL, width=1.5, dash="dash"),
-                  annotation_text=t("charts.gain_one"), annotation_position="top left")
-    fig.update_yaxes(type="log", exponentformat="power")
-    return style.layout(fig, x=t("charts.block_axis"), y=t("charts.gain_axis"), height=height)

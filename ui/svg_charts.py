@@ -1,25 +1,24 @@
-"""Small static charts as inline SVG: bars (side by side or stacked) and a two-part ring.
+"""Small static charts as inline SVG: bars (side by side, stacked, grouped, signed) and a ring;
+their axes, legends and panels are ui/svg_axes.py's, shared with ui/svg_lines.py.
 
-The cost figures a page shows on arrival (Bottleneck's two paths, GAP vs FC's two heads and
-VGG-19's parameter share) are a few bars that only change with a slider: drawn here, a first
-visit needs no chart library (plotly's code is 4.7 MB for the browser to load and compile,
-several seconds on a classroom laptop). Each bar and slice names its exact value in a tooltip.
+The figures a page shows on arrival are drawn here, so a first visit needs no chart library
+(plotly's code is 4.7 MB for the browser to load and compile, several seconds on a classroom
+laptop). Every bar, slice and point names its exact value in a <title> tooltip.
 
     st.markdown(svg_charts.bars([...], y_title="MACs", title="..."), unsafe_allow_html=True)
+    svg = svg_axes.cached(("shortcuts-extra", arch), lambda: svg_charts.grouped_bars([...], title=...))
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
 from . import style
-from .diagrams import TEXT, Canvas, text_width
-
-GRID = "#E5E7EB"
-AXIS = "#6B7280"
-FONT = style.FONT_SIZE - 2
+from .diagrams import TEXT, Canvas
+from .svg_axes import FONT, Key, layout, number, value_axis
 
 
 @dataclass(frozen=True)
@@ -36,65 +35,89 @@ class Bar:
     text: str = ""               # above the bar (its total, say)
 
 
-def nice_ticks(top: float, count: int = 5) -> list[float]:
-    """Round tick values from 0 to at least `top`: steps of 1, 2 or 5 times a power of ten."""
-    if top <= 0 or not math.isfinite(top):
-        return [0.0, 1.0]
-    raw = top / count
-    power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
-    n = math.ceil(top / step - 1e-9)
-    return [i * step for i in range(n + 1)]
-
+# --- bars ---------------------------------------------------------------------------------------
 
 def bars(items: list[Bar], *, y_title: str, title: str, height: int = 420, width: int = 640,
          headroom: float = 1.12) -> str:
     """Vertical bars on a linear axis from zero; a legend of the segments' names above them when
     some bar is stacked (a bar of one segment is named by its label)."""
     totals = [sum(s.value for s in b.segments) for b in items]
-    ticks = nice_ticks(max(totals + [0.0]) * headroom)
-    top = ticks[-1]
     names: dict[str, str] = {}
     for b in items:
         for s in b.segments:
             names.setdefault(s.name, s.colour)
-    legend = any(len(b.segments) > 1 for b in items)
-    left = 22 + max(text_width(style.fmt_si(v), FONT) for v in ticks) + 10
-    x0, x1 = left, width - 12
-    y0, y1 = 46, height - (34 if legend else 8)      # plot bottom (label row below) and top, y up
+    stacked = any(len(b.segments) > 1 for b in items)
     c = Canvas(0, width, 0, height, sx=1, sy=1)
-    scale = (y1 - y0) / top
-
-    for v in ticks:                                   # grid and tick labels
-        y = y0 + v * scale
-        c.path([(x0, y), (x1, y)], GRID if v else AXIS, 1)
-        c.label(x0 - 6, y, style.fmt_si(v), AXIS, size=FONT, anchor="end")
-    cx, cy = c.px(12, (y0 + y1) / 2)
-    c.parts.append(f'<text transform="translate({cx} {cy}) rotate(-90)" text-anchor="middle" '
-                   f'dominant-baseline="central" font-size="{FONT}" fill="{AXIS}">{escape(y_title)}</text>')
-
-    slot = (x1 - x0) / max(len(items), 1)
+    [p] = layout(c, [value_axis(totals, headroom=headroom)], y_titles=[y_title],
+                 keys=[Key(n, colour) for n, colour in names.items()] if stacked else ())
+    slot = (p.x1 - p.x0) / max(len(items), 1)
     half = min(slot * 0.3, 90)
     for i, (b, total) in enumerate(zip(items, totals)):
-        mid = x0 + slot * (i + 0.5)
+        mid = p.x0 + slot * (i + 0.5)
         base = 0.0
         for s in b.segments:
             if s.value > 0:
-                c.rect(mid - half, y0 + base * scale, mid + half, y0 + (base + s.value) * scale, fill=s.colour,
+                c.rect(mid - half, p.y(base), mid + half, p.y(base + s.value), fill=s.colour,
                        tip=f"{b.label} · {s.name}: {style.fmt_int(s.value)}")
             base += s.value
         if b.text:
-            c.label(mid, y0 + total * scale + 12, b.text, TEXT, size=FONT)
-        c.label(mid, y0 - 16, b.label, TEXT, size=FONT)
-
-    if legend:                                        # one row above the plot
-        x = x0
-        for name, colour in names.items():
-            c.rect(x, height - 20, x + 14, height - 6, fill=colour)
-            c.label(x + 20, height - 13, name, TEXT, size=FONT, anchor="start")
-            x += 20 + text_width(name, FONT) + 24
+            c.label(mid, p.y(total) + 12, b.text, TEXT, size=FONT)
+        c.label(mid, p.y0 - 14, b.label, TEXT, size=FONT)
     return c.svg(title)
 
+
+@dataclass(frozen=True)
+class Series:
+    """One value per group, drawn side by side with the other series of its panel."""
+    name: str                          # legend entry and tooltip ("" for a panel of one series)
+    values: Sequence[float]
+    colour: str | Sequence[str]        # one colour, or one per bar
+    texts: Sequence[str] = ()          # above each bar (under it when the value is negative)
+
+
+@dataclass(frozen=True)
+class BarPanel:
+    groups: Sequence[str]              # under the bars
+    series: Sequence[Series]
+    y_title: str = ""
+    title: str = ""
+    y_range: tuple[float, float] | None = None
+    value_format: str = ".3g"          # the tooltip's value (number's spec)
+
+
+def grouped_bars(panels: Sequence[BarPanel], *, title: str, x_title: str = "", height: int = 400,
+                 width: int = 0, headroom: float = 1.15) -> str:
+    """Bars from zero, up or down, several per group side by side; panels side by side share
+    one legend of the series' names (shown when a panel has more than one series)."""
+    width = width or 380 * len(panels) + 40
+    keys = {s.name: Key(s.name, s.colour if isinstance(s.colour, str) else s.colour[0])
+            for p in panels if len(p.series) > 1 for s in p.series}
+    axes = [value_axis([v for s in p.series for v in s.values], fixed=p.y_range, headroom=headroom) for p in panels]
+    c = Canvas(0, width, 0, height, sx=1, sy=1)
+    plots = layout(c, axes, y_titles=[p.y_title for p in panels], titles=[p.title for p in panels],
+                   keys=list(keys.values()), x_title=x_title)
+    for panel, p in zip(panels, plots):
+        slot = (p.x1 - p.x0) / max(len(panel.groups), 1)
+        each = min(slot * 0.8 / max(len(panel.series), 1), 110)
+        zero = p.y(min(max(0.0, p.axis.lo), p.axis.hi))
+        for g, group in enumerate(panel.groups):
+            mid = p.x0 + slot * (g + 0.5)
+            for j, s in enumerate(panel.series):
+                v = s.values[g]
+                if not math.isfinite(v):
+                    continue
+                left = mid - each * len(panel.series) / 2 + j * each
+                colour = s.colour if isinstance(s.colour, str) else s.colour[g]
+                tip = f"{group} · {s.name}: " if s.name else f"{group}: "
+                c.rect(left, min(zero, p.y(v)), left + each, max(zero, p.y(v)), fill=colour,
+                       tip=tip + number(v, panel.value_format))
+                if g < len(s.texts) and s.texts[g]:
+                    c.label(left + each / 2, p.y(v) + (12 if v >= 0 else -12), s.texts[g], TEXT, size=FONT)
+            c.label(mid, p.y0 - 14, group, TEXT, size=FONT)
+    return c.svg(title)
+
+
+# --- ring ---------------------------------------------------------------------------------------
 
 def ring(parts: list[Segment], *, centre: str, title: str, size: int = 360) -> str:
     """A ring split into `parts` clockwise from the top, each labelled with its name and share;
