@@ -6,14 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
-from plotly.subplots import make_subplots
 
 from resnet_core.inspection import inspect_models as im
 from resnet_core.inspection.attribution import METHODS
-from ui import guard, keep, label_of, presets, style, t
+from ui import guard, keep, label_of, pictures, presets, style, t
 from ui.inspect import Member, Picked, picker, valid_or_reset
 
 presets.apply("attribution")
@@ -27,7 +24,6 @@ WINDOW_SHARES = [16, 8, 4]        # occlusion patch: 1/16, 1/8 or 1/4 of the ima
 # Transparent where there is no evidence, so the image stays visible; warm and opaque where it is strong.
 OVERLAY_SCALE = [[0.0, "rgba(255,235,59,0)"], [0.15, "rgba(255,235,59,0.15)"], [0.45, "rgba(255,152,0,0.6)"],
                  [0.75, "rgba(230,40,20,0.85)"], [1.0, "rgba(150,0,60,1)"]]
-PLOT_CONFIG = {"displayModeBar": False}
 PREDICTED = -1                    # target option: explain the predicted class
 
 
@@ -79,37 +75,21 @@ def explained(member: Member, picture_key: tuple, _x, method: str, target: int, 
                       **dict(options))
 
 
-def overlay_figure(rows: list[tuple[Member, im.Picture, list]], opacity: float) -> go.Figure:
-    """One row per net, one column per method, the image first: each method's maps for the two
-    nets sit one above the other."""
+def overlay_html(rows: list[tuple[Member, im.Picture, list]], opacity: float) -> str:
+    """One row per net, one column per method, the image first: each method's map for the two
+    nets sits one above the other, laid over the image at `opacity`, on one colour bar."""
     methods = [m for m, _ in rows[0][2]]
-    cols = 1 + len(methods)
     titles = [t("attribution.image")] + [t(f"attribution.method.{m}") for m in methods]
-    fig = make_subplots(rows=len(rows), cols=cols, column_titles=titles, row_titles=[m.name for m, _, _ in rows],
-                        horizontal_spacing=0.015, vertical_spacing=0.04)
-    for r, (member, picture, results) in enumerate(rows, start=1):
-        rgb = (picture.display * 255).round().astype(np.uint8)
-        for c, (method, a) in enumerate([("image", None), *results], start=1):
-            fig.add_trace(go.Image(z=rgb, hoverinfo="skip", name=f"{member.name} · {method}"), row=r, col=c)
-            if a is not None:
-                fig.add_trace(go.Heatmap(z=a.heatmap, coloraxis="coloraxis", opacity=opacity,
-                                         name=f"{member.name} · {method}",
-                                         hovertemplate=t("attribution.hover") + "<extra></extra>"), row=r, col=c)
-            i = (r - 1) * cols + c
-            suffix = "" if i == 1 else str(i)
-            fig.layout[f"yaxis{suffix}"].scaleanchor = f"x{suffix}"
-    fig.update_xaxes(visible=False, constrain="domain")
-    fig.update_yaxes(visible=False, autorange="reversed", constrain="domain")
-    for note in fig.layout.annotations:      # row titles in their kind's colour
-        for member, _, _ in rows:
-            if note.text == member.name:
-                note.font = dict(color=style.KIND_COLOURS[member.kind], size=style.FONT_SIZE)
-    fig.update_layout(coloraxis=dict(colorscale=OVERLAY_SCALE, cmin=0, cmax=1, colorbar=dict(
-        title=dict(text=t("attribution.colorbar"), side="top"), orientation="h", thickness=12,
-        len=0.5, x=0.5, xanchor="center", y=-0.02, yanchor="top")))
-    fig = style.layout(fig, height=40 + 230 * len(rows) + 70)
-    fig.update_layout(margin=dict(l=10, r=40, t=50, b=70))
-    return fig
+    table = []
+    for member, picture, results in rows:
+        base = pictures.rgb8(picture.display)
+        cells = [pictures.Cell(pictures.png_uri(base), tip=f"{member.name} · {titles[0]}")]
+        cells += [pictures.Cell(pictures.png_uri(pictures.overlay(base, a.heatmap, OVERLAY_SCALE, opacity)),
+                                tip=f"{member.name} · {t(f'attribution.method.{method}')}")
+                  for method, a in results]
+        table.append((member.name, style.KIND_COLOURS[member.kind], cells))
+    bar = pictures.colour_bar(OVERLAY_SCALE, 0.0, 1.0, t("attribution.colorbar"))
+    return pictures.table(titles, table, footer=bar)
 
 
 def member_header(member: Member, picture: im.Picture, results: list) -> None:
@@ -149,7 +129,7 @@ def maps_section(picked: Picked) -> None:
     for column, (member, picture, results) in zip(st.columns(len(rows)), rows):
         with column:
             member_header(member, picture, results)
-    st.plotly_chart(overlay_figure(rows, settings.opacity), config=PLOT_CONFIG, key="attribution_maps_chart")
+    st.markdown(overlay_html(rows, settings.opacity), unsafe_allow_html=True)
 
 
 def draw(picked: Picked) -> None:

@@ -9,7 +9,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from resnet_core.inspection import inspect_models as im
-from ui import guard, keep, label_of, presets, style, t
+from ui import guard, keep, label_of, pictures, presets, style, t
 
 presets.apply("augmentation")
 st.title(t("page.augmentation.title"))
@@ -40,28 +40,12 @@ def reseed() -> None:
     st.session_state[SEED_KEY] = st.session_state.get(SEED_KEY, 0) + 1
 
 
-def rgb(image: np.ndarray) -> np.ndarray:
-    """(H, W, C) in [0, 1] -> (H, W, 3) uint8; grey repeated to three channels."""
-    if image.shape[-1] == 1:
-        image = np.repeat(image, 3, axis=-1)
-    return (image * 255).round().astype(np.uint8)
-
-
-def copies_figure(original: np.ndarray, copies: np.ndarray) -> go.Figure:
+def copies_html(original: np.ndarray, copies: np.ndarray) -> str:
+    """The original and its augmented copies, titled, in rows of COLUMNS."""
     panels = [original, *copies]
-    cols = min(COLUMNS, len(panels))
-    rows = -(-len(panels) // cols)
     titles = [t("augmentation.original")] + [t("augmentation.copy", n=i + 1) for i in range(len(copies))]
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.02,
-                        vertical_spacing=0.1 / rows)
-    for i, image in enumerate(panels):
-        row, col = divmod(i, cols)
-        fig.add_trace(go.Image(z=rgb(image), name=titles[i], hoverinfo="skip"), row=row + 1, col=col + 1)
-        suffix = "" if i == 0 else str(i + 1)
-        fig.layout[f"yaxis{suffix}"].scaleanchor = f"x{suffix}"
-    fig.update_xaxes(visible=False, constrain="domain")
-    fig.update_yaxes(visible=False, constrain="domain")
-    return style.layout(fig, height=200 * rows + 30)
+    cells = [pictures.Cell(pictures.png_uri(pictures.rgb8(image)), title) for image, title in zip(panels, titles)]
+    return pictures.grid(cells, min(COLUMNS, len(panels)), max_px=180, gap=10)
 
 
 def eigen_figure(pca: im.ColourPCA) -> go.Figure:
@@ -86,15 +70,11 @@ def eigen_figure(pca: im.ColourPCA) -> go.Figure:
     return fig
 
 
-def steps_figure(pca: im.ColourPCA) -> go.Figure:
+def steps_html(pca: im.ColourPCA) -> str:
     """Each component as a strip: the mean colour moved from -3 to +3 standard deviations."""
     strips = np.stack([im.colour_steps(pca, i) for i in range(len(pca.eigvals))])   # (K, 7, C)
-    fig = go.Figure(go.Image(z=rgb(strips), hoverinfo="skip"))
-    fig.update_xaxes(tickvals=list(range(7)), ticktext=[f"{v:+d}σ" for v in range(-3, 4)],
-                     title_text=t("augmentation.pca.shift"))
-    fig.update_yaxes(tickvals=list(range(len(pca.eigvals))),
-                     ticktext=[f"PC{i + 1}" for i in range(len(pca.eigvals))])
-    return style.layout(fig, height=90 + 60 * len(pca.eigvals))
+    return pictures.matrix(pictures.png_uri(pictures.rgb8(strips)), [f"PC{i + 1}" for i in range(len(pca.eigvals))],
+                           [f"{v:+d}σ" for v in range(-3, 4)], t("augmentation.pca.shift"))
 
 
 def copies_section() -> None:
@@ -121,8 +101,7 @@ def copies_section() -> None:
                  flip=f"{flip_p:.0%}", alpha=f"{alpha:g}"))
     if dataset == "digits" and flip_p > 0:
         st.caption(t("augmentation.digits_flip"))
-    st.plotly_chart(copies_figure(images[index].transpose(1, 2, 0), copies), config=PLOT_CONFIG,
-                    key="augmentation_copies_chart")
+    st.markdown(copies_html(images[index].transpose(1, 2, 0), copies), unsafe_allow_html=True)
     pca_section(dataset, pca)
 
 
@@ -134,7 +113,7 @@ def pca_section(dataset: str, pca: im.ColourPCA) -> None:
     left, right = st.columns([3, 2])
     left.plotly_chart(eigen_figure(pca), config=PLOT_CONFIG, key="augmentation_eigen_chart")
     with right:
-        st.plotly_chart(steps_figure(pca), config=PLOT_CONFIG, key="augmentation_steps_chart")
+        st.markdown(steps_html(pca), unsafe_allow_html=True)
         st.caption(t("augmentation.pca.steps_note"))
 
 

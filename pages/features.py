@@ -9,7 +9,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from resnet_core.inspection import inspect_models as im
-from ui import guard, keep, presets, style, t
+from ui import guard, keep, pictures, presets, style, t
 from ui.inspect import Member, Picked, picker, valid_or_reset
 
 presets.apply("features")
@@ -19,15 +19,14 @@ st.info(t("features.look"), icon=":material/visibility:")
 
 SOURCES = ["trained", "fresh", "run"]
 CHANNEL_COUNTS = [4, 8, 16, 32]
-HEAT_SCALE = "Viridis"
+HEAT_SCALE = pictures.VIRIDIS   # plotly's "Viridis", as the layer x step heatmaps
 PLOT_CONFIG = {"displayModeBar": False}
 
 
-def image_figure(display: np.ndarray, height: int = 220) -> go.Figure:
-    fig = go.Figure(go.Image(z=(display * 255).round().astype(np.uint8), hoverinfo="skip"))
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, scaleanchor="x")
-    return style.layout(fig, height=height)
+def image_html(display: np.ndarray, width: int = 160) -> str:
+    """The picture as the net sees it, scaled up with its pixels kept sharp."""
+    cell = pictures.Cell(pictures.png_uri(pictures.rgb8(display)), tip=t("inspect.image_source"))
+    return pictures.grid([cell], 1, max_px=width)
 
 
 def layer_label(choice) -> str:
@@ -35,23 +34,28 @@ def layer_label(choice) -> str:
     return t("features.layer_option", name=choice.name, kind=t(f"features.kind.{choice.kind}"), c=c, h=h, w=w)
 
 
-def grid_figure(grid: im.ChannelGrid, per_channel: bool) -> go.Figure:
+def grid_html(grid: im.ChannelGrid, per_channel: bool) -> str:
+    """One picture per channel, numbered, on one colour scale: the layer's whole range, or (per
+    channel) each map stretched to 0-1 on its own as im.tile does it; a colour bar below."""
     n = len(grid.channels)
     columns = 2 if n <= 4 else 4 if n <= 16 else 8
-    z = im.tile(grid.maps, columns, per_channel)
-    index = im.tile(np.broadcast_to(np.array(grid.channels, np.float32)[:, None, None], grid.maps.shape).copy(),
-                    columns)
-    fig = go.Figure(go.Heatmap(
-        z=z, customdata=index, colorscale=HEAT_SCALE, hoverongaps=False,
-        zmin=0 if per_channel else None, zmax=1 if per_channel else None,
-        colorbar=dict(title=dict(text=t("features.colorbar.scaled" if per_channel else "features.colorbar.raw"),
-                                 side="right"), thickness=12),
-        hovertemplate=t("features.hover") + "<extra></extra>"))
-    fig.update_xaxes(visible=False, constrain="domain")
-    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", constrain="domain")
-    # About 400 pixels of plot width in a half-page column: make the height fit the tiles' shape.
-    height = int(400 * z.shape[0] / z.shape[1]) + 30
-    return style.layout(fig, height=min(max(height, 180), 560))
+    maps = np.asarray(grid.maps, dtype=np.float32)
+    if per_channel:
+        shown, lo, hi = [im.tile(m[None], 1, True) for m in maps], 0.0, 1.0
+    else:
+        finite = maps[np.isfinite(maps)]
+        shown = list(maps)
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+    cells = []
+    for channel, raw, z in zip(grid.channels, maps, shown):
+        finite = raw[np.isfinite(raw)]
+        low, high = (finite.min(), finite.max()) if finite.size else (np.nan, np.nan)
+        tip = t("features.cell", c=channel, lo=pictures.number(low), hi=pictures.number(high))
+        cells.append(pictures.Cell(pictures.png_uri(pictures.heat8(z, HEAT_SCALE, lo, hi)), str(channel), tip))
+    bar = pictures.colour_bar(HEAT_SCALE, lo, hi, t("features.colorbar.scaled" if per_channel
+                                                    else "features.colorbar.raw"))
+    # About 420 pixels across in a half-page column, as the chart this replaces.
+    return pictures.grid(cells, columns, max_px=420 // columns, footer=bar)
 
 
 def stats_figure(rows: list[tuple[Member, dict]]) -> go.Figure:
@@ -117,8 +121,7 @@ def maps_section(picked: Picked) -> None:
             names_of = im.class_names(member.data)
             left, right = st.columns([1, 2])
             with left:
-                st.plotly_chart(image_figure(picture.display, 160), config=PLOT_CONFIG,
-                                key=f"features_image_{member.kind}_{member.run_id}")
+                st.markdown(image_html(picture.display), unsafe_allow_html=True)
             with right:
                 st.metric(t("inspect.prediction"), names_of[top] if top < len(names_of) else str(top),
                           t("inspect.probability", prob=f"{prob:.1%}"), delta_color="off", delta_arrow="off")
@@ -129,8 +132,7 @@ def maps_section(picked: Picked) -> None:
                 continue
             c, h, w = grid.shape
             st.caption(t("features.grid_caption", shown=len(grid.channels), total=c, h=h, w=w))
-            st.plotly_chart(grid_figure(grid, per_channel), config=PLOT_CONFIG,
-                            key=f"features_grid_{member.kind}_{member.run_id}")
+            st.markdown(grid_html(grid, per_channel), unsafe_allow_html=True)
 
 
 def stats_section(members: list[Member]) -> None:

@@ -101,3 +101,34 @@ def progress_bars(at) -> list[tuple[str, str, float]]:
             found += [(html.unescape(label), html.unescape(status), float(pct))
                       for pct, label, status in row.findall(md.value)]
     return found
+
+# --- pictures drawn as inline PNG (ui/pictures.py) -------------------------------------------
+
+PICTURE = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)" alt="([^"]*)"[^>]*>'
+                     r'(?:</figure>|<figcaption[^>]*>(.*?)</figcaption>)', re.DOTALL)
+COLOUR_BAR = re.compile(r'<svg[^>]*class="rx-colour-bar" data-min="([^"]*)" data-max="([^"]*)".*?<title>(.*?)</title>',
+                        re.DOTALL)
+
+
+def decode_pictures(markup: str) -> list[tuple[np.ndarray, str, str]]:
+    """Every data-URI PNG in `markup`, in order: (pixels as decoded, its tooltip, its caption)."""
+    import html
+    import io
+
+    from PIL import Image
+
+    return [(np.asarray(Image.open(io.BytesIO(base64.b64decode(data)))), html.unescape(tip),
+             html.unescape(caption or "")) for data, tip, caption in PICTURE.findall(markup)]
+
+
+def picture_blocks(at: AppTest) -> list[list[tuple[np.ndarray, str, str]]]:
+    """The picture grids on the page (ui.pictures), in order, each as decode_pictures reads it."""
+    return [decode_pictures(md.value) for md in at.markdown if 'class="rx-pictures"' in md.value]
+
+
+def colour_bars(at: AppTest) -> list[tuple[float, float, str]]:
+    """Each colour bar on the page: (min, max, its tooltip 'title: min – max')."""
+    import html
+
+    return [(float(lo), float(hi), html.unescape(tip)) for md in at.markdown
+            for lo, hi, tip in COLOUR_BAR.findall(md.value)]

@@ -3,11 +3,17 @@
 setting is queued, stored runs and uploads work."""
 
 import io
-import json
 
 import numpy as np
+import plotly.colors as pc
 import pytest
-from apptest_helpers import array, assert_clean, open_page, own_store
+from apptest_helpers import (
+    assert_clean,
+    colour_bars,
+    open_page,
+    own_store,
+    picture_blocks,
+)
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
@@ -31,36 +37,85 @@ def open_attribution(lang: str = "en", owner: str | None = None, **state) -> App
     return open_page("attribution", lang, owner=owner, state=state, timeout=TIMEOUT)
 
 
-def maps_figure(at: AppTest) -> dict:
-    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    assert len(charts) == 1, "one figure: a row per net, a column per method"
-    return charts[0]
+NAMES = {"saliency": "Saliency", "integrated_gradients": "Integrated Gradients", "gradcam": "Grad-CAM",
+         "occlusion": "Occlusion"}       # the same in both languages
+# The overlay's colour scale as the page defined it for plotly: [position, rgba], transparent at 0.
+SCALE = [[0.0, "rgba(255,235,59,0)"], [0.15, "rgba(255,235,59,0.15)"], [0.45, "rgba(255,152,0,0.6)"],
+         [0.75, "rgba(230,40,20,0.85)"], [1.0, "rgba(150,0,60,1)"]]
 
 
-def heatmaps(at: AppTest) -> dict[str, np.ndarray]:
-    """'<net> · <method>' -> the heat map drawn over the image."""
-    return {d["name"]: array(d["z"]) for d in maps_figure(at)["data"] if d["type"] == "heatmap"}
+def maps_block(at: AppTest) -> list:
+    blocks = picture_blocks(at)
+    assert len(blocks) == 1, "one table: a row per net, a column per method"
+    return blocks[0]
+
+
+def overlays(at: AppTest) -> dict[str, np.ndarray]:
+    """'<net> · <method name>' -> the picture with its heat map, as sent."""
+    return {tip: pixels for pixels, tip, _ in maps_block(at) if tip.split(" · ")[-1] not in ("Image", "이미지")}
+
+
+def to8(image: np.ndarray) -> np.ndarray:
+    return np.floor(np.clip(image, 0, 1) * 255 + 0.5).astype(np.uint8)
+
+
+def naive_blend(display: np.ndarray, heat: np.ndarray, opacity: float) -> np.ndarray:
+    """The picture under a plotly heatmap of `heat` drawn at `opacity`: each pixel's colour from
+    plotly's own sampling of the scale (RGB; it drops alpha), its alpha by interpolating the stops'."""
+    rgb = np.array([[float(v) for v in c[4:-1].split(",")] for c in pc.sample_colorscale(SCALE, list(heat.ravel()))])
+    alpha = np.interp(heat.ravel(), [p for p, _ in SCALE], [float(c.split(",")[-1][:-1]) for _, c in SCALE])
+    weight = opacity * alpha[:, None]
+    base = to8(display).reshape(-1, 3).astype(float)
+    return np.floor(base * (1 - weight) + rgb * weight + 0.5).reshape(display.shape)
+
+
+def reference_maps(at: AppTest, residual: bool) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The shipped net's image and heat maps for the page's settings, computed here from the library."""
+    spec = twins.DEFAULT
+    model = im.twin_member(spec, residual).model
+    picture = im.held_out(spec.data, 0)
+    options = {"saliency": {}, "integrated_gradients": {"n_steps": at.select_slider(key="attribution_ig_steps").value},
+               "occlusion": {"window": max(1, round(16 / at.select_slider(key="attribution_window").value))},
+               "gradcam": {"layer": at.selectbox(key="attribution_cam_layer").value}}
+    return picture.display, {m: im.explain(model, picture.x, m, None, **options[m]).heatmap for m in METHODS}
 
 
 def test_every_method_gives_a_map_for_both_nets():
     at = open_attribution()
     assert at.title[0].value == "Attribution"
-    maps = heatmaps(at)
-    assert set(maps) == {f"{net} · {m}" for net in NETS for m in METHODS}
-    for name, heat in maps.items():
-        assert heat.shape == (16, 16), name
-        assert heat.min() >= 0 and heat.max() <= 1 + 1e-9
-        assert heat.max() == pytest.approx(1.0) or heat.max() == 0, name
-    images = [d for d in maps_figure(at)["data"] if d["type"] == "image"]
-    assert len(images) == 2 * (1 + len(METHODS))
+    assert not at.get("plotly_chart")                      # nothing on arrival needs the chart library
+    maps = overlays(at)
+    assert set(maps) == {f"{net} · {NAMES[m]}" for net in NETS for m in METHODS}
+    assert all(pixels.shape == (16, 16, 3) for pixels in maps.values())
+    images = [pixels for pixels, tip, _ in maps_block(at) if tip.endswith(" · Image")]
+    assert len(images) == 2 and len(maps_block(at)) == 2 * (1 + len(METHODS))
+    markup = next(md.value for md in at.markdown if 'class="rx-pictures"' in md.value)
+    for title in ["Image", *NAMES.values(), *NETS]:
+        assert f">{title}</div>" in markup
+    assert colour_bars(at) == [(0.0, 1.0, "evidence (scaled 0–1): 0 – 1")]
     assert [m.label for m in at.metric] == ["Prediction", "True class"] * 2
     assert all(m.delta.startswith("probability ") and m.delta.endswith("%") for m in at.metric if m.delta)
+
+
+@pytest.mark.parametrize("opacity", [0.3, 0.9])
+def test_each_overlay_is_the_image_under_its_heat_map_at_the_chosen_opacity(opacity):
+    at = open_attribution(attribution_opacity=opacity)
+    maps = overlays(at)
+    images = {tip: pixels for pixels, tip, _ in maps_block(at) if tip.endswith(" · Image")}
+    for residual, net in enumerate(NETS):
+        display, heat = reference_maps(at, bool(residual))
+        np.testing.assert_array_equal(images[f"{net} · Image"], to8(display))
+        for method in METHODS:
+            want = naive_blend(display, heat[method], opacity)
+            got = maps[f"{net} · {NAMES[method]}"].astype(int)
+            assert np.abs(got - want).max() <= 1, (net, method)
+            assert np.abs(got - to8(display)).max() > 10, (net, method)   # the map does show
 
 
 @pytest.mark.parametrize("method", METHODS)
 def test_one_method_at_a_time(method):
     at = open_attribution(attribution_methods=[method])
-    assert set(heatmaps(at)) == {f"{net} · {method}" for net in NETS}
+    assert set(overlays(at)) == {f"{net} · {NAMES[method]}" for net in NETS}
 
 
 def test_the_page_speaks_korean():
@@ -68,21 +123,25 @@ def test_the_page_speaks_korean():
     assert at.title[0].value == "입력 기여도"
     assert at.pills(key="attribution_methods").label == "방법"
     assert [m.label for m in at.metric] == ["예측", "정답"] * 2
+    markup = next(md.value for md in at.markdown if 'class="rx-pictures"' in md.value)
+    assert ">이미지</div>" in markup and len(overlays_ko := maps_block(at)) == 2 * (1 + len(METHODS))
+    assert {tip.split(" · ")[1] for _, tip, _ in overlays_ko} == {"이미지", *NAMES.values()}
+    assert colour_bars(at)[0][2] == "근거 (0–1로 조정): 0 – 1"
 
 
 def test_explaining_another_class_and_the_settings_reach_the_methods():
     at = open_attribution()
-    before = heatmaps(at)
+    before = overlays(at)
     at.selectbox(key="attribution_target").set_value(3).run()
     assert_clean(at)
     notes = [c.value for c in at.caption if c.value.startswith("Explaining class 3")]
     assert len(notes) == 2
-    after = heatmaps(at)
-    assert any(not np.allclose(before[k], after[k]) for k in before)
+    after = overlays(at)
+    assert any(not np.array_equal(before[k], after[k]) for k in before)
     at.select_slider(key="attribution_window").set_value(4).run()
-    wide = heatmaps(at)
-    assert not np.allclose(after["ResNet-20 · occlusion"], wide["ResNet-20 · occlusion"])
-    np.testing.assert_allclose(after["ResNet-20 · saliency"], wide["ResNet-20 · saliency"])
+    wide = overlays(at)
+    assert not np.array_equal(after["ResNet-20 · Occlusion"], wide["ResNet-20 · Occlusion"])
+    np.testing.assert_array_equal(after["ResNet-20 · Saliency"], wide["ResNet-20 · Saliency"])
     gaps = lambda: [c.value for c in at.caption if c.value.startswith("Integrated Gradients check")]   # noqa: E731
     few = gaps()
     at.select_slider(key="attribution_ig_steps").set_value(64).run()
@@ -92,12 +151,7 @@ def test_explaining_another_class_and_the_settings_reach_the_methods():
 def test_no_method_chosen_gives_a_note():
     at = open_attribution(attribution_methods=[])
     assert any("at least one method" in i.value for i in at.info)
-    assert not at.get("plotly_chart")
-
-
-def test_opacity_reaches_the_overlay():
-    at = open_attribution(attribution_opacity=0.3)
-    assert {d["opacity"] for d in maps_figure(at)["data"] if d["type"] == "heatmap"} == {0.3}
+    assert not at.get("plotly_chart") and not picture_blocks(at)
 
 
 def test_the_shipped_twin_is_explained_and_its_accuracy_quoted():
@@ -110,7 +164,7 @@ def test_the_shipped_twin_is_explained_and_its_accuracy_quoted():
 def test_another_setting_is_queued_not_trained(tmp_path_factory):
     with own_store(tmp_path_factory, "attribution-queue") as db:
         at = open_attribution("ko", owner="attr0que", attribution_depth=14)
-        assert not at.get("plotly_chart")
+        assert not at.get("plotly_chart") and not picture_blocks(at)
         assert any("아직 없습니다" in i.value for i in at.info)
         assert at.button(key="attribution_train_twin").label == "이 두 네트워크 학습하기"
         from resnet_core.store.runs import RunStore
@@ -136,7 +190,7 @@ def run_store(tmp_path_factory):
 def test_a_stored_run_can_be_explained(run_store):
     at = open_attribution(attribution_source="run", attribution_run_left=run_store, attribution_run_right=0,
                           attribution_methods=["gradcam"])
-    assert set(heatmaps(at)) == {f"#{run_store} stored · gradcam"}
+    assert set(overlays(at)) == {f"#{run_store} stored · Grad-CAM"}
 
 
 def test_uploads_are_explained_and_bad_ones_refused():
@@ -150,4 +204,4 @@ def test_uploads_are_explained_and_bad_ones_refused():
     assert any("손상되어" in w.value for w in at.warning)
     at.file_uploader(key="attribution_upload").set_value(("ok.png", good, "image/png")).run()
     assert_clean(at)
-    assert not at.warning and len(heatmaps(at)) == 2
+    assert not at.warning and len(overlays(at)) == 2

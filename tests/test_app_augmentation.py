@@ -1,8 +1,11 @@
 """The Augmentation page under AppTest: sliders -> augmented copies as drawn, the reseed button,
 and the colour components beside numpy's."""
 
+import re
+
 import numpy as np
-from apptest_helpers import array, assert_clean, figures, open_page
+import pytest
+from apptest_helpers import array, assert_clean, figures, open_page, picture_blocks
 from streamlit.testing.v1 import AppTest
 
 from resnet_core.inspection import inspect_models as im
@@ -16,9 +19,28 @@ def open_augmentation(lang: str = "en", **state) -> AppTest:
 
 
 def panels(at: AppTest) -> tuple[np.ndarray, list[np.ndarray]]:
-    """(original, copies) as drawn: (H, W, 3) uint8 each."""
-    images = [array(d["z"]) for d in figures(at)[0]["data"]]
+    """(original, copies) as the page sends them: decoded from its PNGs, (H, W, 3) uint8 each."""
+    images = [pixels for pixels, _, _ in picture_blocks(at)[0]]
     return images[0], images[1:]
+
+
+def expected_copies(at: AppTest, dataset: str = "shapes", index: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The original and copies the page's settings give, computed here from the library, as
+    (H, W, 3) uint8: what the PNGs must hold."""
+    images, _ = im.pictures(dataset, 24, 32)
+    def value(key: str):
+        return at.slider(key=f"augmentation_{key}").value
+
+    seed = at.session_state.get("augmentation_seed", 0)
+    copies = im.augmented_copies(images[index].numpy(), value("copies"), pad=value("pad"), flip_p=value("flip"),
+                                 alphastd=value("alpha"), pca=im.colour_pca(dataset, 32), seed=seed)
+    return to8(images[index].numpy().transpose(1, 2, 0)), [to8(c) for c in copies]
+
+
+def to8(image: np.ndarray) -> np.ndarray:
+    """A naive [0, 1] -> uint8 conversion, grey repeated to three channels."""
+    image = np.repeat(image, 3, axis=-1) if image.shape[-1] == 1 else image
+    return np.floor(np.clip(image, 0, 1) * 255 + 0.5).astype(np.uint8)
 
 
 def test_page_opens_in_both_languages_with_the_papers_defaults():
@@ -28,7 +50,16 @@ def test_page_opens_in_both_languages_with_the_papers_defaults():
     assert at.slider(key="augmentation_flip").value == 0.5
     original, copies = panels(at)
     assert original.shape == (32, 32, 3) and len(copies) == 8
+    assert [caption for _, _, caption in picture_blocks(at)[0]] == ["original"] + [f"copy {n}" for n in range(1, 9)]
     assert at.caption[0].value.startswith("Draw #0: pad to 40×40, random 32×32 crop")
+    # The pixels sent are the library's copies (default settings: crop, flip and PCA colour all on).
+    want_original, want_copies = expected_copies(at)
+    np.testing.assert_array_equal(original, want_original)
+    for got, want in zip(copies, want_copies):
+        assert np.abs(got.astype(int) - want.astype(int)).max() <= 1     # float rounding at .5 only
+    assert len(at.get("plotly_chart")) == 1                             # only the eigenvalue chart
+    steps = picture_blocks(at)[1]
+    assert len(steps) == 1
     ko = open_augmentation("ko")
     assert ko.title[0].value == "데이터 증강"
     assert ko.button(key="augmentation_reseed").label == "다시 뽑기"
@@ -72,7 +103,7 @@ def test_pca_colour_shifts_a_whole_copy_by_one_colour():
 
 def test_components_are_drawn_as_computed():
     at = open_augmentation()
-    eigen = figures(at)[1]
+    eigen = figures(at)[0]
     pca = im.colour_pca("shapes", 32)
     values = eigen["data"][0]
     np.testing.assert_allclose(array(values["y"]), pca.eigvals, rtol=1e-5)
@@ -87,7 +118,28 @@ def test_grey_digits_have_one_component_and_are_not_flipped_in_training():
     notes = [c.value for c in at.caption]
     assert any("never flips digits" in n for n in notes)
     assert any("one component" in n for n in notes)
-    eigen = figures(at)[1]
+    eigen = figures(at)[0]
     assert len(array(eigen["data"][0]["y"])) == 1
     original, copies = panels(at)
     assert (original[..., 0] == original[..., 1]).all()              # grey drawn as equal R, G, B
+
+
+def strip_markup(at: AppTest) -> str:
+    return next(md.value for md in at.markdown if 'class="rx-pictures"' in md.value and "PC1" in md.value)
+
+
+@pytest.mark.parametrize("lang, dataset, k", [("en", "shapes", 3), ("ko", "digits", 1)])
+def test_the_colour_strips_are_the_mean_colour_moved_along_each_component(lang, dataset, k):
+    at = open_augmentation(lang, augmentation_dataset=dataset)
+    (strip, tip, _), = picture_blocks(at)[1]
+    pca = im.colour_pca(dataset, 32)
+    want = to8(np.stack([im.colour_steps(pca, i) for i in range(k)]))
+    assert strip.shape == (k, 7, 3)                          # one pixel per swatch, scaled up by the browser
+    assert np.abs(strip.astype(int) - want.astype(int)).max() <= 1
+    markup = strip_markup(at)
+    labels = re.findall(r">([^<>]+)</div>", markup)
+    assert labels[:k] == [f"PC{i + 1}" for i in range(k)]
+    assert labels[k:k + 7] == ["-3σ", "-2σ", "-1σ", "+0σ", "+1σ", "+2σ", "+3σ"]
+    shift = {"en": "shift from the mean colour (σ = √λ)", "ko": "평균 색에서 이동한 정도 (σ = √λ)"}[lang]
+    assert labels[k + 7] == shift and tip == shift
+    assert "image-rendering:pixelated" in markup

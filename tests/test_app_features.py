@@ -3,14 +3,24 @@ shipped twin by default (the page never trains), other settings queued as runs, 
 every kind of rejected upload turned into a translated message."""
 
 import io
+import re
 import struct
 import time
 import zlib
 from types import SimpleNamespace
 
 import numpy as np
+import plotly.colors as pc
 import pytest
-from apptest_helpers import array, assert_clean, figures, open_page, own_store, progress_bars
+from apptest_helpers import (
+    assert_clean,
+    colour_bars,
+    figures,
+    open_page,
+    own_store,
+    picture_blocks,
+    progress_bars,
+)
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
@@ -32,13 +42,37 @@ def open_features(lang: str = "en", owner: str | None = None, **state) -> AppTes
     return open_page("features", lang, owner=owner, state=state, timeout=TIMEOUT)
 
 
-def grids(at: AppTest) -> list[dict]:
-    return [f["data"][0] for f in figures(at) if f["data"][0]["type"] == "heatmap"]
+def grids(at: AppTest) -> list[list]:
+    """The channel grids as sent: per net, each channel's (pixels, tooltip, caption = channel number)."""
+    return [block for block in picture_blocks(at) if block and block[0][2].isdigit()]
 
 
-def shown_channels(grid: dict) -> set[int]:
-    index = array(grid["customdata"])
-    return {int(v) for v in index[np.isfinite(index)]}
+def grid_markups(at: AppTest) -> list[str]:
+    return [md.value for md in at.markdown if 'class="rx-pictures"' in md.value and "<figcaption" in md.value]
+
+
+def shown_channels(grid: list) -> set[int]:
+    return {int(caption) for _, _, caption in grid}
+
+
+def inputs(at: AppTest) -> list[np.ndarray]:
+    """The input pictures as sent: the blocks of one picture without a caption."""
+    return [block[0][0] for block in picture_blocks(at) if len(block) == 1 and not block[0][2]]
+
+
+def reference_grid(at: AppTest, residual: bool, index: int = 0):
+    """The channel grid the page's settings give, computed here from the library."""
+    spec = im.TwinSpec("digits", at.select_slider(key="features_depth").value,
+                       at.select_slider(key="features_width").value, at.slider(key="features_steps").value)
+    model = im.twin_member(spec, residual).model
+    return im.channel_grid(model, im.held_out(spec.data, index).x, at.selectbox(key="features_layer").value,
+                           at.select_slider(key="features_channels").value)
+
+
+def viridis(values: np.ndarray) -> np.ndarray:
+    """plotly's own Viridis at each value in [0, 1], as (N, 3) ints."""
+    return np.array([[int(v) for v in c[4:-1].split(",")]
+                     for c in pc.sample_colorscale("Viridis", list(np.clip(values, 0, 1)))])
 
 
 def captions(at: AppTest) -> list[str]:
@@ -49,11 +83,14 @@ def test_page_shows_the_shipped_twins_in_english_and_korean():
     at = open_features("en")
     assert at.title[0].value == "Feature maps"
     assert [h.value for h in at.subheader] == ["plain-20", "ResNet-20"]
-    assert len(grids(at)) == 2
+    assert len(grids(at)) == 2 and [len(g) for g in grids(at)] == [16, 16]
     assert "16 of 32 channels, each 8×8 pixels" in captions(at)   # stage2.block0 at width 16
+    assert grids(at)[0][0][1].startswith("channel 0: ") and colour_bars(at)[0][2].startswith("activation: ")
+    assert [p.shape for p in inputs(at)] == [(16, 16, 3)] * 2
     accs = [twins.shipped_meta(twins.DEFAULT, r)["test_acc"] for r in (False, True)]
     note = next(c for c in captions(at) if c.startswith("Both nets"))
     assert f"plain {accs[0]:.1%}, residual {accs[1]:.1%}" in note and "ship with the app" in note
+    assert len(figures(at)) == 1                                   # only the statistics chart is plotly
     stats = figures(at)[-1]
     assert len(stats["data"]) == 6                                   # 2 nets x mean, std, zeros
     assert stats["layout"]["xaxis"]["title"]["text"] == "activation layer (input → output)"
@@ -61,6 +98,7 @@ def test_page_shows_the_shipped_twins_in_english_and_korean():
     assert ko.title[0].value == "특징 맵"
     assert "채널 32개 중 16개, 각 8×8픽셀" in captions(ko)
     assert ko.selectbox(key="features_layer").label == "층"
+    assert grids(ko)[0][0][1].startswith("채널 0: ") and colour_bars(ko)[0][2].startswith("활성값: ")
 
 
 def test_changing_the_layer_changes_the_grids_channel_count():
@@ -71,26 +109,72 @@ def test_changing_the_layer_changes_the_grids_channel_count():
         assert_clean(at)
         shown = min(channels, 32)
         assert f"{shown} of {channels} channels, each {side}×{side} pixels" in captions(at)
-        for grid in grids(at):
-            assert shown_channels(grid) == set(range(shown))
-            z = array(grid["z"])
-            columns = 4 if shown <= 16 else 8
-            assert z.shape == (-(-shown // columns) * (side + 1) - 1, columns * (side + 1) - 1)
-        seen[layer] = z.shape
+        columns = 4 if shown <= 16 else 8
+        for grid, markup in zip(grids(at), grid_markups(at)):
+            assert shown_channels(grid) == set(range(shown)) and len(grid) == shown
+            assert {pixels.shape[:2] for pixels, _, _ in grid} == {(side, side)}
+            assert f"grid-template-columns:repeat({columns}," in markup
+        seen[layer] = (shown, side, columns)
     assert len(set(seen.values())) == 3
     at.select_slider(key="features_channels").set_value(4).run()
     assert "4 of 32 channels, each 8×8 pixels" in captions(at)
     assert all(shown_channels(g) == {0, 1, 2, 3} for g in grids(at))
 
 
-def test_scaling_each_channel_on_its_own_puts_every_map_in_0_to_1():
+def test_the_grid_shows_the_activations_in_plotlys_viridis_on_the_layers_range():
+    at = open_features()
+    for residual, grid in zip((False, True), grids(at)):
+        ref = reference_grid(at, residual)
+        lo, hi = float(ref.maps.min()), float(ref.maps.max())
+        assert colour_bars(at)[residual][:2] == pytest.approx((lo, hi), rel=1e-5)
+        for (pixels, tip, caption), channel, m in zip(grid, ref.channels, ref.maps):
+            assert int(caption) == channel
+            number, low, high = re.fullmatch(r"channel (\d+): (\S+) to (\S+)", tip).groups()
+            assert int(number) == channel                                    # three significant digits:
+            assert [float(low), float(high)] == pytest.approx([m.min(), m.max()], rel=5e-3, abs=1e-9)
+            want = viridis(((m - lo) / (hi - lo)).ravel())
+            assert np.abs(pixels[..., :3].reshape(-1, 3).astype(int) - want).max() <= 1, channel
+            assert (pixels[..., 3] == 255).all()
+
+
+def test_scaling_each_channel_on_its_own_stretches_every_map_to_the_whole_scale():
     at = open_features()
     at.toggle(key="features_per_channel").set_value(True).run()
     assert_clean(at)
-    for grid in grids(at):
-        z = array(grid["z"])
-        assert np.nanmin(z) >= 0 and np.nanmax(z) == pytest.approx(1.0)
-        assert grid["colorbar"]["title"]["text"] == "scaled 0–1"
+    assert [b[:2] for b in colour_bars(at)] == [(0.0, 1.0)] * 2
+    assert all(b[2].startswith("scaled 0–1: ") for b in colour_bars(at))
+    for residual, grid in zip((False, True), grids(at)):
+        ref = reference_grid(at, residual)
+        for (pixels, _, _), m in zip(grid, ref.maps):
+            span = m.max() - m.min()
+            want = viridis(((m - m.min()) / span if span > 0 else np.zeros_like(m)).ravel())
+            assert np.abs(pixels[..., :3].reshape(-1, 3).astype(int) - want).max() <= 1
+
+
+@pytest.mark.parametrize("per_channel", [False, True])
+def test_flat_one_pixel_and_missing_maps_are_drawn_without_an_error(monkeypatch, per_channel):
+    """A layer of 1x1 maps, all one value but one that is NaN: a picture per channel, the flat ones
+    at the bottom of the scale, the NaN one transparent (raw) or at the bottom (scaled)."""
+    import streamlit as st
+
+    def odd(model, x, layer, max_channels=16):
+        return im.ChannelGrid(layer, (4, 1, 1), [0, 1, 2, 3], np.array([0.5, 0.5, np.nan, 0.5], np.float32).reshape(4, 1, 1))
+
+    st.cache_data.clear()                       # results cached with the real maps must not answer
+    monkeypatch.setattr(im, "channel_grid", odd)
+    try:
+        at = open_features(features_per_channel=per_channel)
+        assert "4 of 4 channels, each 1×1 pixels" in captions(at)
+        bottom = [0x44, 0x01, 0x54]
+        for grid in grids(at):
+            assert [caption for _, _, caption in grid] == ["0", "1", "2", "3"]
+            assert all(p.shape == (1, 1, 4) for p, _, _ in grid)
+            assert all((p[0, 0, :3] == bottom).all() for i, (p, _, _) in enumerate(grid) if i != 2)
+            assert grid[2][0][0, 0, 3] == (255 if per_channel else 0) and grid[2][1] == "channel 2: – to –"
+        assert [b[:2] for b in colour_bars(at)] == [(0.0, 1.0) if per_channel else (0.5, 0.5)] * 2
+    finally:
+        monkeypatch.undo()
+        st.cache_data.clear()
 
 
 def test_a_fresh_twin_needs_no_training_and_the_image_number_is_kept():
@@ -311,6 +395,9 @@ def test_an_uploaded_photo_is_shown_as_the_net_sees_it():
     at = open_features(features_image_source="upload")
     assert any("Choose an image" in c for c in captions(at))
     upload(at, "photo.jpg", encode(photo(), "JPEG"))
-    images = [f["data"][0] for f in figures(at) if f["data"][0]["type"] == "image"]
-    assert [array(i["z"]).shape for i in images] == [(16, 16, 3)] * 2      # digits nets: 16x16 grey
+    shown = inputs(at)
+    assert [p.shape for p in shown] == [(16, 16, 3)] * 2                     # digits nets: 16x16 grey
+    want = im.uploaded(im.read_upload(encode(photo(), "JPEG")), im.TwinSpec("digits", 20, 16, 150).data).display
+    np.testing.assert_array_equal(shown[0], np.floor(np.clip(want, 0, 1) * 255 + 0.5).astype(np.uint8))
+    assert (shown[0][..., 0] == shown[0][..., 1]).all()
     assert not any(c.startswith("True class") for c in captions(at))
