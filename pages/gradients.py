@@ -15,7 +15,8 @@ from resnet_core.inspection.probes import block_gradient_gains, grad_norms_at_in
 from resnet_core.nets.config import ACTIVATIONS, BLOCKS, INITS
 from resnet_core.training import experiments
 from ui import (charts, costs, exports, guard, identity, keep, label_of, lang, live_charts, presets, progress, runs,
-                style, t, terms)
+                style, svg_axes, svg_lines, t, terms)
+from ui.svg_lines import Line, Panel
 
 presets.apply("gradients")
 st.title(t("page.gradients.title"))
@@ -40,6 +41,32 @@ def probe(cfg: ModelConfig, seed: int) -> dict:
     names, norms = grad_norms_at_init(cfg, batch=PROBE_BATCH, seed=seed)
     gains = block_gradient_gains(cfg, batch=PROBE_BATCH, seed=seed)
     return dict(names=names, norms=norms, blocks=gains.names, gains=gains.gains, end_to_end=gains.end_to_end)
+
+
+def profile_chart(lines: list[Line], title: str) -> str:
+    """Gradient norm against depth (layer 1 next to the input) on a log axis, stages named along
+    it; exact zeros (underflow) sit at the floor as crosses (ui/svg_lines.py)."""
+    names = lines[0].points if lines else ()
+    return svg_lines.lines(Panel(lines, y_title=t("charts.norm_axis"), log=True, value_name=t("charts.norm")),
+                           x_title=t("charts.depth_axis"), title=title, ticks=charts.stage_ticks(names))
+
+
+def gains_chart(lines: list[Line]) -> str:
+    """Per-block gradient gain on a log axis, with gain = 1 (passes through unchanged) marked."""
+    names = lines[0].points if lines else ()
+    return svg_lines.lines(Panel(lines, y_title=t("charts.gain_axis"), log=True, value_name=t("charts.gain"),
+                                 refs=[(1.0, t("charts.gain_one"))]),
+                           x_title=t("charts.block_axis"), title=t("gradients.one_plus.title"),
+                           ticks=charts.stage_ticks(names), width=640, height=400)
+
+
+def show_chart(container, svg: str, file_name: str, key: str) -> None:
+    """The chart, and under it a small button that saves it as an SVG file; the file is made
+    only when clicked, and the click does not rerun the page."""
+    container.markdown(svg, unsafe_allow_html=True)
+    container.download_button(t("gradients.download_svg"), lambda: svg, file_name=f"{file_name}.svg",
+                              mime="image/svg+xml", key=key, on_click="ignore", type="tertiary",
+                              icon=":material/download:")
 
 
 def verdict(ratio: float, zeros: int) -> str:
@@ -95,14 +122,15 @@ def at_init() -> None:
     profiles = []
     for kind, r in results.items():
         keep_ix = charts.main_path(r["names"])
-        profiles.append(charts.Profile(terms.kind_name(twins[kind].residual, twins[kind].depth), kind, [r["names"][i] for i in keep_ix],
-                                       np.asarray(r["norms"])[keep_ix]))
+        profiles.append(Line(terms.kind_name(twins[kind].residual, twins[kind].depth),
+                             np.asarray(r["norms"])[keep_ix].tolist(), charts.colour(kind),
+                             [r["names"][i] for i in keep_ix]))
     st.markdown(f"**{t('gradients.profile_title')}**")
-    live_charts.chart(st, ("gradients-init", cfg, seed), lambda: charts.depth_profile(profiles),
-                      config=exports.png_config(f"gradients-at-init-{cfg.name}"), element_key="gradients_init_profile")
+    svg = svg_axes.cached(("gradients-init", cfg, seed), lambda: profile_chart(profiles, t("gradients.profile_title")))
+    show_chart(st, svg, f"gradients-at-init-{cfg.name}", "gradients_init_profile_download")
     st.caption(t("gradients.init_note", size=PROBE_SIZE, batch=PROBE_BATCH))
     explain(cfg, ratios)
-    one_plus(results, twins)
+    one_plus(results, twins, seed)
 
 
 def reading(cfg: ModelConfig, ratios: dict) -> tuple[str, dict]:
@@ -119,7 +147,7 @@ def explain(cfg: ModelConfig, ratios: dict) -> None:
         st.caption(t("gradients.sigmoid_note"))
 
 
-def one_plus(results: dict, twins: dict) -> None:
+def one_plus(results: dict, twins: dict, seed: int) -> None:
     st.subheader(t("gradients.one_plus.title"))
     block = twins["residual"].block
     st.latex(r"x_{out} = x_{in} + F(x_{in}) \quad\Rightarrow\quad "
@@ -139,9 +167,10 @@ def one_plus(results: dict, twins: dict) -> None:
         st.dataframe(rows, hide_index=True)
         st.caption(t("gradients.one_plus.caption"))
     with right:
-        series = [charts.GainSeries(terms.kind_name(twins[k].residual, twins[k].depth), k, r["blocks"], r["gains"]) for k, r in results.items()]
-        st.plotly_chart(charts.block_gains(series), config=exports.png_config("gradients-block-gains"),
-                        key="gradients_gains")
+        lines = [Line(terms.kind_name(twins[k].residual, twins[k].depth), np.asarray(r["gains"]).tolist(),
+                      charts.colour(k), list(r["blocks"])) for k, r in results.items()]
+        svg = svg_axes.cached(("gradients-gains", twins["residual"], seed), lambda: gains_chart(lines))
+        show_chart(st, svg, "gradients-block-gains", "gradients_gains_download")
 
 
 # --- during training ------------------------------------------------------------------------
@@ -220,13 +249,14 @@ def draw_live(views: list, at_step: int) -> None:
         step, norms = runs.grads_at(v.id, at_step)
         if norms is not None:
             ix = charts.main_path(names)
-            profiles.append(charts.Profile(f"{terms.net_label(v.info.label)} · {t('charts.step')} {step}", kind,
-                                           [names[i] for i in ix], np.asarray(norms)[ix]))
-            shown.append((v.id, step))
+            profiles.append(Line(f"{terms.net_label(v.info.label)} · {t('charts.step')} {step}",
+                                 np.asarray(norms)[ix].tolist(), charts.colour(kind), [names[i] for i in ix]))
+            shown.append((v.id, step, v.info.label))
     st.markdown(f"**{t('gradients.live.profile_title')}**")
-    profile = live_charts.figure(("gradients-profile", tuple(shown), lang()),
-                                 lambda: charts.depth_profile(profiles, revision="live-profile"))
-    live_charts.show(st, profile, config=exports.png_config("gradients-profile"), key="gradients_live_profile")
+    # One drawing per (runs, steps shown) for the whole class: the fragment reruns every second.
+    svg = svg_axes.cached(("gradients-profile", str(runs.store().path), tuple(shown)),
+                          lambda: profile_chart(profiles, t("gradients.live.profile_title")))
+    show_chart(st, svg, "gradients-profile", "gradients_live_profile_download")
     st.caption(t("gradients.live.caption"))
 
 

@@ -102,6 +102,7 @@ def progress_bars(at) -> list[tuple[str, str, float]]:
                       for pct, label, status in row.findall(md.value)]
     return found
 
+
 # --- pictures drawn as inline PNG (ui/pictures.py) -------------------------------------------
 
 PICTURE = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)" alt="([^"]*)"[^>]*>'
@@ -132,3 +133,58 @@ def colour_bars(at: AppTest) -> list[tuple[float, float, str]]:
 
     return [(float(lo), float(hi), html.unescape(tip)) for md in at.markdown
             for lo, hi, tip in COLOUR_BAR.findall(md.value)]
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def svg_charts(at: AppTest) -> list:
+    """The inline SVG figures on the page (ui/svg_charts.py, ui/svg_lines.py), parsed, in order."""
+    import xml.etree.ElementTree as ET
+
+    return [ET.fromstring(md.value) for md in at.markdown if md.value.lstrip().startswith("<svg")]
+
+
+def svg_title(root) -> str:
+    return root.get("aria-label")
+
+
+def svg_series(root) -> dict[str, list[tuple[float, float, str]]]:
+    """Every marked point of an SVG chart (circles, and the crosses of exact zeros) as
+    (x, y, tooltip) in pixels, by series: the tooltip's first line names it."""
+    out: dict[str, list[tuple[float, float, str]]] = {}
+    for el in root.iter():
+        title = el.find(f"{SVG}title")
+        if title is None or el.tag not in (f"{SVG}circle", f"{SVG}path") or "\n" not in title.text:
+            continue
+        if el.tag == f"{SVG}circle":
+            x, y = float(el.get("cx")), float(el.get("cy"))
+        else:                                   # a cross: "M x-r y-r L x+r y+r M ..."
+            d = el.get("d").split()
+            x, y = (float(d[1]) + float(d[4])) / 2, (float(d[2]) + float(d[5])) / 2
+        out.setdefault(title.text.split("\n")[0], []).append((x, y, title.text))
+    return out
+
+
+def svg_bars(root) -> list[tuple[float, float, float, float, str]]:
+    """(x, y, width, height, tooltip) of every bar of an SVG chart, in pixels."""
+    return [(float(r.get("x")), float(r.get("y")), float(r.get("width")), float(r.get("height")),
+             r.find(f"{SVG}title").text) for r in root.iter(f"{SVG}rect") if r.find(f"{SVG}title") is not None]
+
+
+def svg_y_ticks(root) -> list[tuple[float, float]]:
+    """(value, pixel y) of the y-axis tick labels; a log axis's "10" with a raised k reads 10^k."""
+    out = []
+    for t in root.iter(f"{SVG}text"):
+        if t.get("text-anchor") != "end":
+            continue
+        raised = t.find(f"{SVG}tspan")
+        if raised is not None and raised.get("baseline-shift") == "super":
+            value = 10.0 ** int(raised.text.replace("−", "-"))
+        else:
+            text = "".join(t.itertext()).replace("−", "-").replace(",", "")
+            number, _, prefix = text.partition(" ")           # style.fmt_si: "500 k", "1.2 M"
+            value = (float(text[:-1]) / 100 if text.endswith("%")
+                     else float(number) * {"": 1, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}[prefix])
+        out.append((value, float(t.get("y"))))
+    return out

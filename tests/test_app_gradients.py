@@ -7,13 +7,14 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from apptest_helpers import APP, RAW_KEY, metrics, open_page, own_store
+from apptest_helpers import APP, RAW_KEY, metrics, open_page, own_store, svg_charts, svg_series, svg_title, svg_y_ticks
 from streamlit.testing.v1 import AppTest
 
 from resnet_core import arch_config
+from resnet_core.inspection.probes import block_gradient_gains, grad_norms_at_init
 from resnet_core.store.runs import RunStore
 from resnet_core.training import experiments
-from ui import runs
+from ui import charts, runs
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +53,51 @@ def test_default_shows_real_vanishing_in_the_plain_net_only(store):
     assert any("exact here" in m.value for m in at.markdown)        # 1 + dF/dx is exact for pre-activation
     gains = gain_table(at)                   # the 1 + dF/dx argument, measured
     assert gains["Residual-56"] == pytest.approx(1.0, abs=0.05) and gains["Plain-56"] < 0.2
-    assert len(at.get("plotly_chart")) == 2  # the depth profile and the per-block gains
+    # The depth profile and the per-block gains are inline SVG: no chart library on arrival.
+    assert not at.get("plotly_chart")
+    assert [svg_title(c) for c in svg_charts(at)] == ["Gradient norm of each layer's weights, one pass at initialisation",
+                                                      "The 1 + ∂F/∂x argument (He et al. 2016), measured"]
+    assert [b.label for b in at.get("download_button")] == ["Download this chart (SVG)"] * 2
+
+
+def on_log_axis(root, values: list[float], ys: list[float]) -> None:
+    """Each pixel y sits at log10 of its value, on the line through the first and last y ticks."""
+    (va, ya), (vb, yb) = svg_y_ticks(root)[0], svg_y_ticks(root)[-1]
+    expected = [ya + (np.log10(v) - np.log10(va)) / (np.log10(vb) - np.log10(va)) * (yb - ya) for v in values]
+    np.testing.assert_allclose(ys, expected, atol=0.15)
+
+
+def test_the_charts_draw_the_probes_measured_norms_and_gains(store):
+    at = open_gradients()
+    cfg = arch_config("resnet56", block="preact", norm="none", activation="sigmoid", init="he", input_size=16)
+    profile, gains = svg_charts(at)
+    for kind, name in (("plain", "Plain-56"), ("residual", "Residual-56")):
+        twin = cfg.replace(residual=kind == "residual")
+        names, norms = grad_norms_at_init(twin, batch=16, seed=0)
+        keep = charts.main_path(names)
+        names, norms = [names[i] for i in keep], np.asarray(norms, dtype=float)[keep]
+        points = svg_series(profile)[name]
+        assert [p[2].split("\n")[1] for p in points] == names              # every main-path layer, in order
+        zero = norms == 0
+        shown = [float(p[2].split("\n")[2].removeprefix("norm ")) for p, z in zip(points, zero) if not z]
+        np.testing.assert_allclose(shown, norms[~zero], rtol=5e-3)           # written to 3 digits
+        on_log_axis(profile, list(norms[~zero]), [p[1] for p, z in zip(points, zero) if not z])
+        if kind == "plain":
+            assert zero.sum() == 17                                         # underflowed: at the floor, said
+            assert all(p[2].endswith("(smaller than the smallest float)") for p, z in zip(points, zero) if z)
+            assert len({p[1] for p, z in zip(points, zero) if z}) == 1
+        else:
+            assert not zero.any()
+        measured = block_gradient_gains(twin, batch=16, seed=0)
+        drawn = svg_series(gains)[name]
+        assert [p[2].split("\n")[1] for p in drawn] == list(measured.names)
+        positive = [g for g in measured.gains if g > 0]
+        values = [float(p[2].split("\n")[2].removeprefix("gain ")) for p in drawn if "gain " in p[2]]
+        np.testing.assert_allclose(values, positive, rtol=5e-3)
+    xs = [p[0] for p in svg_series(profile)["Residual-56"]]
+    np.testing.assert_allclose(np.diff(xs), np.diff(xs)[0], atol=0.15)      # layer 1..n evenly spaced
+    assert {"stem", "stage1", "stage2", "stage3", "head"} <= {"".join(t.itertext()) for t in profile.iter()
+                                                              if t.tag.endswith("text")}
 
 
 def test_the_papers_setting_does_not_vanish_and_says_so(store):
@@ -121,15 +166,21 @@ def test_live_mode_draws_both_heatmaps_on_one_scale_and_the_profile(store):
     assert at.selectbox(key="gradients_pick_plain").value == plain
     assert at.selectbox(key="gradients_pick_residual").value == res
     assert at.slider(key="gradients_at_step").value == 10
-    charts = at.get("plotly_chart")
-    assert len(charts) == 3                  # two heatmaps and the depth profile
+    plotly = at.get("plotly_chart")
+    assert len(plotly) == 2                  # the two heatmaps; the depth profile is SVG
     import json
-    heat = [json.loads(c.proto.spec)["data"][0] for c in charts[:2]]
+    heat = [json.loads(c.proto.spec)["data"][0] for c in plotly]
     assert heat[0]["type"] == heat[1]["type"] == "heatmap"
     assert heat[0]["zmin"] == heat[1]["zmin"] and heat[0]["zmax"] == heat[1]["zmax"]
-    profile = json.loads(charts[2].proto.spec)
-    assert profile["layout"]["yaxis"]["type"] == "log"
-    assert [tr["name"].split(" · ")[0] for tr in profile["data"]] == ["plain20", "resnet20"]
+    [profile] = [c for c in svg_charts(at) if svg_title(c).startswith("Gradient norm against depth")]
+    series = svg_series(profile)
+    assert [name.split(" · ")[0] for name in series] == ["plain20", "resnet20"]
+    # Step 10's stored norms (depth_decay * 2 in _finished_with_grads), each at log10 of itself.
+    for name, residual in zip(series, (False, True)):
+        stored = np.geomspace(1e-3 if not residual else 0.3, 1.0, len(series[name])) * 2
+        values = [float(p[2].split("\n")[2].removeprefix("norm ")) for p in series[name]]
+        np.testing.assert_allclose(values, stored, rtol=5e-3)
+        on_log_axis(profile, list(stored), [p[1] for p in series[name]])
 
 
 def test_live_mode_without_runs_invites_a_first_pair(store):
@@ -171,3 +222,10 @@ def test_korean_page_has_no_missing_text(store):
     texts = [m.value for m in at.markdown] + [b.label for b in at.button] + [m.label for m in at.metric]
     assert not [x for x in texts if RAW_KEY.match(x)]
     assert metrics(at)["플레인-56: 입력 쪽 ÷ 출력 쪽"] == "0 (아무것도 도달하지 않음)"
+    profile, gains = svg_charts(at)
+    assert list(svg_series(profile)) == ["플레인-56", "잔차-56"]
+    texts = {"".join(t.itertext()) for t in profile.iter() if t.tag.endswith("text")}
+    assert {"층 깊이 (1 = 입력 바로 다음)", "플레인-56: 정확히 0 (언더플로)"} <= texts
+    assert svg_series(profile)["잔차-56"][0][2].split("\n")[2].startswith("크기 ")     # the tooltip's word for norm
+    assert "증폭률 1: 그대로 통과" in {"".join(t.itertext()) for t in gains.iter() if t.tag.endswith("text")}
+    assert not at.get("plotly_chart")
