@@ -3,22 +3,19 @@ activations look with and without BN, at initialisation and after training, and 
 side by side."""
 
 
-import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
-from plotly.subplots import make_subplots
 
 from resnet_core import ModelConfig
 from resnet_core.inspection import analysis, bn_demo
 from resnet_core.training import experiments
 from ui import (charts, costs, experiment_panel, guard, guarded, keep, label_of, live_charts, presets, progress, runs,
-                style, t, terms)
+                svg_axes, svg_lines, t, terms)
+from ui.svg_lines import Histogram, Line, Panel
 
 presets.apply("batchnorm")
 st.title(t("page.batchnorm.title"))
 st.markdown(t("batchnorm.lead"))
 
-NO_BAR = {"displayModeBar": False}
 NORMS = ("batch", "none")
 DATASET = "digits"      # embedded: no download, 1,797 real images
 INIT_DEPTHS = [8, 20, 56]
@@ -94,30 +91,28 @@ def one_layer() -> None:
 Entry = tuple[str, str, str, bn_demo.LayerProfile]   # (title, kind, norm, profile)
 
 
-def std_chart(entries: list[Entry], y_title: str) -> go.Figure:
-    fig = go.Figure()
-    for title, kind, norm, prof in entries:
-        fig.add_scatter(x=list(range(1, len(prof.std) + 1)), y=prof.std, mode="lines+markers", name=title,
-                        line=dict(color=norm_colour(kind, norm), width=3, dash="solid" if norm == "batch" else "dash"),
-                        customdata=prof.names, hovertemplate=title + "<br>%{customdata}: %{y:.3g}<extra></extra>")
-    fig.update_yaxes(type="log", exponentformat="power")
-    return style.layout(fig, x=t("batchnorm.axis.layer"), y=y_title, height=380)
+def std_chart(entries: list[Entry], y_title: str) -> str:
+    """Each net's activation scale per layer on a log axis: BN on solid, BN off dashed (SVG, the
+    same look at initialisation, during training and after it)."""
+    lines = [Line(title, [float(v) for v in prof.std], norm_colour(kind, norm), list(prof.names),
+                  dash="solid" if norm == "batch" else "dash", width=3) for title, kind, norm, prof in entries]
+    return svg_lines.lines(Panel(lines, y_title=y_title, log=True), x_title=t("batchnorm.axis.layer"),
+                           title=y_title, height=400)
 
 
-def hist_chart(entries: list[Entry], layer: int) -> go.Figure:
+def hist_chart(entries: list[Entry], layer: int) -> str:
     """One layer's histogram per net, side by side (their value ranges differ by decades)."""
-    fig = make_subplots(rows=1, cols=len(entries), horizontal_spacing=0.06,
-                        subplot_titles=[title for title, *_ in entries])
-    for col, (title, kind, norm, prof) in enumerate(entries, start=1):
+    panels = []
+    for title, kind, norm, prof in entries:
         counts, edges = prof.hists[layer]
         share = 100 * counts / max(counts.sum(), 1)
-        fig.add_bar(x=(edges[:-1] + edges[1:]) / 2, y=share, width=np.diff(edges), showlegend=False,
-                    marker_color=norm_colour(kind, norm), marker_line_width=0, row=1, col=col,
-                    hovertemplate="%{x:.3g}: %{y:.2f}%<extra></extra>")
-        fig.update_xaxes(title_text=t("batchnorm.axis.value"), row=1, col=col)
-        fig.update_yaxes(type="log", exponentformat="power", row=1, col=col)
-    fig.update_yaxes(title_text=t("batchnorm.axis.share"), row=1, col=1)
-    return style.layout(fig, height=360)
+        panels.append(Histogram([float(e) for e in edges], [float(v) for v in share], norm_colour(kind, norm), title))
+    return svg_lines.histograms(panels, x_title=t("batchnorm.axis.value"), y_title=t("batchnorm.axis.share"),
+                                title=t("batchnorm.axis.share"), width=320 * len(panels) + 60)
+
+
+def show(svg: str) -> None:
+    st.markdown(svg, unsafe_allow_html=True)
 
 
 def layer_picker(names: list[str], key: str) -> int:
@@ -127,13 +122,14 @@ def layer_picker(names: list[str], key: str) -> int:
                             format_func=lambda i: f"{i + 1}: {names[i]}", **keep(key))
 
 
-def layer_details(entries: list[Entry], key: str) -> None:
-    """A layer slider, each net's std and share of zeros at that layer, and its histograms."""
+def layer_details(entries: list[Entry], key: str, chart_key: tuple) -> None:
+    """A layer slider, each net's std and share of zeros at that layer, and its histograms
+    (drawn once per `chart_key` and layer for the whole server)."""
     layer = layer_picker(entries[0][3].names, key)
     for column, (title, kind, norm, prof) in zip(st.columns(len(entries)), entries):
         column.metric(title, f"σ = {prof.std[layer]:.3g}")
         column.caption(t("batchnorm.metric.zero", pct=f"{100 * prof.zero_frac[layer]:.0f}"))
-    st.plotly_chart(hist_chart(entries, layer), config=NO_BAR, key=f"{key}_hist")
+    show(svg_axes.cached(chart_key + (layer,), lambda: hist_chart(entries, layer)))
 
 
 def net_config(kind: str, depth: int, norm: str) -> ModelConfig:
@@ -158,9 +154,8 @@ def at_init() -> None:
                                 format_func=label_of("kind"), **keep("batchnorm_init_kind")) or "plain"
     depth = c2.select_slider(t("batchnorm.init.depth"), INIT_DEPTHS, 20, **keep("batchnorm_init_depth"))
     entries = [(t(f"batchnorm.norm.{norm}"), kind, norm, init_profile(kind, depth, norm)) for norm in NORMS]
-    live_charts.chart(st, ("batchnorm-init-std", kind, depth), lambda: std_chart(entries, t("batchnorm.axis.std")),
-                      config=NO_BAR, element_key="batchnorm_init_std")
-    layer_details(entries, "batchnorm_init_layer")
+    show(svg_axes.cached(("batchnorm-init-std", kind, depth), lambda: std_chart(entries, t("batchnorm.axis.std"))))
+    layer_details(entries, "batchnorm_init_layer", ("batchnorm-init-hist", kind, depth))
     if kind == "plain":
         st.markdown(shrink_reading(depth))
     else:
@@ -223,8 +218,9 @@ def draw_runs(views) -> None:
     entries, step = recorded_stats(views)
     if entries:
         st.markdown(t("batchnorm.train.stats", step=step))
-        stats = live_charts.figure(("batchnorm-stats", step) + key, lambda: std_chart(entries, t("batchnorm.axis.std")))
-        live_charts.show(st, stats, config=NO_BAR, key="batchnorm_stats_chart")
+        # Built once per change of the runs and shared: this fragment reruns about once a second.
+        show(svg_axes.cached(("batchnorm-stats", str(runs.store().path), step) + key,
+                             lambda: std_chart(entries, t("batchnorm.axis.std"))))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -242,8 +238,9 @@ def after_training(views) -> None:
     st.markdown(t("batchnorm.after.intro", n=PROFILE_IMAGES))
     db = str(runs.store().path)
     entries = [(terms.net_label(v.info.label), v.info.model_cfg.twin, v.info.model_cfg.norm, trained_profile(v.id, db)) for v in done]
-    st.plotly_chart(std_chart(entries, t("batchnorm.axis.std")), config=NO_BAR, key="batchnorm_after_std")
-    layer_details(entries, "batchnorm_after_layer")
+    done_key = (db, tuple((v.id, v.info.label) for v in done))
+    show(svg_axes.cached(("batchnorm-after-std",) + done_key, lambda: std_chart(entries, t("batchnorm.axis.std"))))
+    layer_details(entries, "batchnorm_after_layer", ("batchnorm-after-hist",) + done_key)
     missing = [terms.net_label(v.info.label) for v in views if not v.info.has_checkpoint]
     if missing:
         st.caption(t("batchnorm.after.missing", runs=", ".join(missing)))

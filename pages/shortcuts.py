@@ -3,14 +3,14 @@ everywhere (He et al. 2015, section 3.3). Their diagrams, what each costs on a c
 three trained side by side, and the paper's Table 3 beside them."""
 
 
-import plotly.graph_objects as go
 import streamlit as st
-from plotly.subplots import make_subplots
 
 from resnet_core.nets import flops
 from resnet_core.training import experiments
-from ui import (charts, costs, experiment_panel, guard, guarded, keep, label_of, live_charts, presets, progress, style,
-                t, terms)
+from ui import (charts, costs, experiment_panel, guard, guarded, keep, label_of, presets, progress, style, svg_axes,
+                svg_charts, t, terms)
+from ui.diagrams import ADDER_PX, Canvas
+from ui.svg_charts import BarPanel, Series
 
 presets.apply("shortcuts")
 st.title(t("page.shortcuts.title"))
@@ -25,76 +25,62 @@ ARCHS = ["resnet20", "resnet32", "resnet56", "resnet110", "resnet18", "resnet34"
          "resnet152"]
 # He et al. 2015, Table 3 (ImageNet val, 10-crop testing): top-1 and top-5 error, %.
 TABLE_3 = (("plain34", 28.54, 10.02), ("A", 25.03, 7.76), ("B", 24.52, 7.46), ("C", 24.19, 7.40))
-NO_BAR = {"displayModeBar": False}
 INK = "#1F2328"   # diagram text
+ARROW = "#444444"
 
 
 # The diagram: a 2 x 3 grid, options across, the two kinds of block down.
 
-def _cell(fig: go.Figure, ox: float, oy: float, option: str, grows: bool) -> None:
+def _cell(c: Canvas, ox: float, oy: float, option: str, grows: bool) -> None:
     """One block with its shortcut; the block's input at the top, its output at the bottom."""
     colour = OPTION_COLOURS[option]
     main, side = ox + 1.05, ox + 3.3
     top, f_mid, plus, bottom = oy + 3.3, oy + 2.0, oy + 0.7, oy + 0.05
-    fig.add_annotation(x=main, y=top + 0.3, text="<b>x</b>", showarrow=False, font=dict(size=16, color=INK))
-    # The residual branch F(x): two 3x3 convs (the first with stride 2 where the map halves).
-    fig.add_shape(type="rect", x0=main - 0.98, x1=main + 0.98, y0=f_mid - 0.55, y1=f_mid + 0.55,
-                  line=dict(color=colour, width=2.5), fillcolor="white")
-    fig.add_annotation(x=main, y=f_mid, text=t("shortcuts.diagram.f_grow" if grows else "shortcuts.diagram.f"),
-                       showarrow=False, font=dict(size=13, color=INK))
-    for y0, y1 in ((top, f_mid + 0.58), (f_mid - 0.58, plus + 0.2)):
-        fig.add_annotation(x=main, y=y1, ax=main, ay=y0, xref="x", yref="y", axref="x", ayref="y", text="",
-                           showarrow=True, arrowhead=2, arrowwidth=2, arrowcolor="#444")
-    fig.add_shape(type="circle", x0=main - 0.2, x1=main + 0.2, y0=plus - 0.2, y1=plus + 0.2,
-                  line=dict(color=colour, width=2.5), fillcolor="white")
-    fig.add_annotation(x=main, y=plus, text="<b>+</b>", showarrow=False, font=dict(size=17, color=colour))
-    fig.add_annotation(x=main, y=bottom, ax=main, ay=plus - 0.22, xref="x", yref="y", axref="x", ayref="y",
-                       text="", showarrow=True, arrowhead=2, arrowwidth=2, arrowcolor="#444")
-    # The shortcut: right from x, down, back into the addition.
+    c.label(main, top + 0.3, "x", INK, size=16, bold=True)
+    # The shortcut: right from x, down, back into the addition (drawn first: boxes sit on it).
     projection = option == "C" or (option == "B" and grows)
     zero_pad = option == "A" and grows
-    fig.add_shape(type="path", path=f"M {main},{top} L {side},{top} L {side},{plus} L {main + 0.22},{plus}",
-                  line=dict(color=colour if not zero_pad else style.NEUTRAL, width=3,
-                            dash="dot" if zero_pad else "solid"))
-    if projection:
-        fig.add_shape(type="rect", x0=side - 0.92, x1=side + 0.92, y0=f_mid - 0.5, y1=f_mid + 0.5,
-                      line=dict(color=colour, width=2.5), fillcolor="#F4F0FB" if option == "C" else "#E8F6F5")
-        fig.add_annotation(x=side, y=f_mid, showarrow=False, font=dict(size=12, color=INK),
-                           text=t("shortcuts.diagram.proj_grow" if grows else "shortcuts.diagram.proj"))
-        extra = t("shortcuts.diagram.params_proj")
-    elif zero_pad:
-        fig.add_shape(type="rect", x0=side - 0.92, x1=side + 0.92, y0=f_mid - 0.5, y1=f_mid + 0.5,
-                      line=dict(color=style.NEUTRAL, width=2, dash="dot"), fillcolor="#F3F4F6")
-        fig.add_annotation(x=side, y=f_mid, showarrow=False, font=dict(size=12, color=INK),
-                           text=t("shortcuts.diagram.pad"))
-        extra = t("shortcuts.diagram.params_zero")
+    line = style.NEUTRAL if zero_pad else colour
+    c.path([(main, top), (side, top), (side, plus)], line, 3, "dot" if zero_pad else "solid")
+    c.arrow(side, plus, main, plus, line, end_px=ADDER_PX // 2 + 1, width=3)
+    # The residual branch F(x): two 3x3 convs (the first with stride 2 where the map halves).
+    c.arrow(main, top + 0.12, main, f_mid + 0.55, ARROW, width=2)
+    c.rect(main - 0.98, f_mid - 0.55, main + 0.98, f_mid + 0.55, fill="white", stroke=colour, width=2.5)
+    c.label(main, f_mid, t("shortcuts.diagram.f_grow" if grows else "shortcuts.diagram.f"), INK, size=13)
+    c.arrow(main, f_mid - 0.55, main, plus, ARROW, end_px=ADDER_PX // 2 + 1, width=2)
+    c.adder(main, plus, colour)
+    c.arrow(main, plus, main, bottom - 0.1, ARROW, start_px=ADDER_PX // 2 + 1, width=2)
+    if projection or zero_pad:
+        fill = ("#F4F0FB" if option == "C" else "#E8F6F5") if projection else "#F3F4F6"
+        c.rect(side - 0.92, f_mid - 0.5, side + 0.92, f_mid + 0.5, fill=fill, stroke=line,
+               width=2.5 if projection else 2, dash="solid" if projection else "dot")
+        text = ("shortcuts.diagram.proj_grow" if grows else "shortcuts.diagram.proj") if projection \
+            else "shortcuts.diagram.pad"
+        c.label(side, f_mid, t(text), INK, size=12)
     else:
-        fig.add_annotation(x=side + 0.1, y=f_mid, showarrow=False, xanchor="left", font=dict(size=13, color=colour),
-                           text=t("shortcuts.diagram.identity"))
-        extra = t("shortcuts.diagram.params_zero")
-    fig.add_annotation(x=side, y=bottom + 0.1, showarrow=False, font=dict(size=12, color="#444"), text=extra)
+        c.label(side + 0.1, f_mid, t("shortcuts.diagram.identity"), colour, size=13, anchor="start")
+    extra = "shortcuts.diagram.params_proj" if projection else "shortcuts.diagram.params_zero"
+    c.label(side, bottom + 0.1, t(extra), ARROW, size=12)
 
 
-def option_diagram() -> go.Figure:
-    fig = go.Figure()
+def option_diagram() -> str:
+    """Options across, a block whose shape stays and one whose dimensions grow down (SVG)."""
     width, height = 4.8, 4.3
+    c = Canvas(-0.6, 3 * width - 0.3, -height - 0.25, height + 0.45, sx=64, sy=66)
     for j, option in enumerate(OPTIONS):
-        fig.add_annotation(x=j * width + 2.0, y=height + 0.15, showarrow=False, font=dict(
-            size=16, color=OPTION_COLOURS[option]), text=f"<b>{t(f'shortcuts.option.{option}')}</b>")
+        c.label(j * width + 2.0, height + 0.15, t(f"shortcuts.option.{option}"), OPTION_COLOURS[option], size=16,
+                bold=True)
         for i, grows in enumerate((False, True)):
-            _cell(fig, j * width, -i * height, option, grows)
+            _cell(c, j * width, -i * height, option, grows)
     for i, grows in enumerate((False, True)):
-        fig.add_annotation(x=-0.3, y=-i * height + 1.9, showarrow=False, textangle=-90, font=dict(size=13, color=INK),
-                           text=t("shortcuts.diagram.row_grow" if grows else "shortcuts.diagram.row_same"))
-    fig.update_xaxes(visible=False, range=[-0.6, 3 * width - 0.3], fixedrange=True)
-    fig.update_yaxes(visible=False, range=[-height - 0.1, height + 0.45], fixedrange=True)
-    fig.update_layout(showlegend=False, plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)")
-    return style.layout(fig, height=620)
+        svg_axes.vertical_label(c, -0.3, -i * height + 1.9,
+                            t("shortcuts.diagram.row_grow" if grows else "shortcuts.diagram.row_same"), INK, 13)
+    return c.svg(t("shortcuts.diagram.title"))
 
 
 def diagram() -> None:
     st.header(t("shortcuts.diagram.title"))
-    live_charts.chart(st, ("shortcuts-options",), option_diagram, config=NO_BAR)
+    st.markdown(svg_axes.cached(("shortcuts-options",), option_diagram), unsafe_allow_html=True)
     for column, option in zip(st.columns(3), OPTIONS):
         column.markdown(t(f"shortcuts.explain.{option}"))
 
@@ -110,19 +96,17 @@ def _pct(extra: int, base: int) -> str:
     return f"{100 * extra / base:+.2f}%"
 
 
-def extra_cost_chart(costs: list[tuple[str, int, int, int]]) -> go.Figure:
-    """What B and C add over A, in parameters and multiply-adds, with the share of A's cost."""
-    base = {"params": costs[0][1], "macs": costs[0][2]}
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.14)
-    for col, (field, index, unit) in enumerate((("params", 1, t("shortcuts.costs.extra_params")),
-                                                 ("macs", 2, t("shortcuts.costs.extra_macs"))), start=1):
-        names = [t(f"shortcuts.minus.{o}") for o, *_ in costs[1:]]
-        extra = [row[index] - base[field] for row in costs[1:]]
-        fig.add_bar(x=names, y=extra, marker_color=[OPTION_COLOURS[o] for o, *_ in costs[1:]], showlegend=False,
-                    text=[f"+{style.fmt_si(e)} ({_pct(e, base[field])})" for e in extra], textposition="outside",
-                    cliponaxis=False, row=1, col=col)
-        fig.update_yaxes(title_text=unit, rangemode="tozero", range=[0, max(max(extra), 1) * 1.25], row=1, col=col)
-    return style.layout(fig, height=380)
+def extra_cost_chart(costs: list[tuple[str, int, int, int]]) -> str:
+    """What B and C add over A, in parameters and multiply-adds, with the share of A's cost (SVG)."""
+    options = [o for o, *_ in costs[1:]]
+    names = [t(f"shortcuts.minus.{o}") for o in options]
+    panels = []
+    for index, unit in ((1, t("shortcuts.costs.extra_params")), (2, t("shortcuts.costs.extra_macs"))):
+        extra = [row[index] - costs[0][index] for row in costs[1:]]
+        texts = [f"+{style.fmt_si(e)} ({_pct(e, costs[0][index])})" for e in extra]
+        panels.append(BarPanel(names, [Series("", extra, [OPTION_COLOURS[o] for o in options], texts)],
+                               y_title=unit, y_range=(0, max(max(extra), 1) * 1.25), value_format=","))
+    return svg_charts.grouped_bars(panels, title=t("shortcuts.costs.title"), height=380, width=900)
 
 
 def cost_section() -> None:
@@ -147,24 +131,24 @@ def cost_section() -> None:
         st.markdown(t(f"shortcuts.costs.diff.{option}", params=f"{params - base_params:,}",
                       params_pct=_pct(params - base_params, base_params), macs=f"{macs - base_macs:,}",
                       macs_pct=_pct(macs - base_macs, base_macs), n=n))
-    live_charts.chart(st, ("shortcuts-extra", arch, layout), lambda: extra_cost_chart(rows), config=NO_BAR)
+    st.markdown(svg_axes.cached(("shortcuts-extra", arch, layout), lambda: extra_cost_chart(rows)),
+                unsafe_allow_html=True)
     st.caption(t("shortcuts.costs.bottleneck_note" if bottleneck else "shortcuts.costs.basic_note"))
 
 
 # The paper's Table 3
 
-def paper_chart() -> go.Figure:
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12,
-                        subplot_titles=(t("shortcuts.paper.top1"), t("shortcuts.paper.top5")))
+def paper_chart() -> str:
+    """Table 3's top-1 and top-5 errors as bars, plain-34 warm and the options in their colours (SVG)."""
     names = [t(f"shortcuts.paper.net.{code}") for code, *_ in TABLE_3]
     colours = [style.PLAIN if code == "plain34" else OPTION_COLOURS[code] for code, *_ in TABLE_3]
-    for col, index in ((1, 1), (2, 2)):
+    panels = []
+    for index, title in ((1, t("shortcuts.paper.top1")), (2, t("shortcuts.paper.top5"))):
         values = [row[index] for row in TABLE_3]
-        fig.add_bar(x=names, y=values, marker_color=colours, text=[f"{v:.2f}" for v in values],
-                    textposition="outside", cliponaxis=False, showlegend=False, row=1, col=col)
-        fig.update_yaxes(title_text=t("shortcuts.paper.axis") if col == 1 else None, rangemode="tozero",
-                         range=[0, max(values) * 1.2], row=1, col=col)
-    return style.layout(fig, height=400)
+        panels.append(BarPanel(names, [Series("", values, colours, [f"{v:.2f}" for v in values])],
+                               y_title=t("shortcuts.paper.axis") if index == 1 else "", title=title,
+                               y_range=(0, max(values) * 1.2), value_format=".2f"))
+    return svg_charts.grouped_bars(panels, title=t("shortcuts.paper.title"), height=400, width=820)
 
 
 def paper() -> None:
@@ -174,7 +158,7 @@ def paper() -> None:
                      t("shortcuts.paper.top1"): f"{top1:.2f}", t("shortcuts.paper.top5"): f"{top5:.2f}"}
                     for code, top1, top5 in TABLE_3], hide_index=True)
     left.caption(t("shortcuts.paper.source"))
-    live_charts.chart(right, ("shortcuts-table3",), paper_chart, config=NO_BAR)
+    right.markdown(svg_axes.cached(("shortcuts-table3",), paper_chart), unsafe_allow_html=True)
     st.markdown(t("shortcuts.paper.reading"))
 
 

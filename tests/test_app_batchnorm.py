@@ -5,12 +5,13 @@ languages; and the nets trained with and without BN, measured again after traini
 import numpy as np
 import pytest
 import torch
-from apptest_helpers import RAW_KEY, metrics, open_page, own_store
+from apptest_helpers import RAW_KEY, metrics, open_page, own_store, svg_bars, svg_charts, svg_series, svg_y_ticks
 from streamlit.testing.v1 import AppTest
 from torch import nn
 
 from resnet_core.inspection import bn_demo
 from resnet_core.jobs import runner as jobs
+from resnet_core.training import experiments
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -84,6 +85,44 @@ def test_warm_running_statistics_make_eval_agree_with_train():
     assert "The first 8 of the channel's 64 values." in [c.value for c in at.caption]
 
 
+def fresh_profile(kind: str, depth: int, norm: str) -> bn_demo.LayerProfile:
+    """What the page measures, measured again here: the BN experiment's net, fresh, on 256 digits."""
+    [cfg] = [m for _, m, _ in experiments.bn_configs("digits", depth=depth)
+             if m.residual == (kind == "residual") and m.norm == norm]
+    return bn_demo.init_profile(cfg, "digits", n=256)
+
+
+def log_y(root, value: float) -> float:
+    (va, ya), (vb, yb) = svg_y_ticks(root)[0], svg_y_ticks(root)[-1]
+    return ya + (np.log10(value) - np.log10(va)) / (np.log10(vb) - np.log10(va)) * (yb - ya)
+
+
+def test_the_profile_and_histograms_draw_the_measured_activations():
+    at = open_batchnorm()
+    assert not at.get("plotly_chart")                     # inline SVG: no chart library on arrival
+    std, hist = svg_charts(at)
+    series = svg_series(std)
+    assert list(series) == ["with BN", "without BN"]
+    for name, norm in (("with BN", "batch"), ("without BN", "none")):
+        prof = fresh_profile("plain", 20, norm)
+        points = series[name]
+        assert [p[2].split("\n")[1].split(": ")[0] for p in points] == prof.names
+        shown = [float(p[2].split(": ")[1]) for p in points]
+        np.testing.assert_allclose(shown, prof.std, rtol=5e-3)
+        np.testing.assert_allclose([p[1] for p in points], [log_y(std, v) for v in prof.std], atol=0.15)
+    # The last layer's histograms (the slider's default), per net: every non-empty bin's share.
+    bars = svg_bars(hist)
+    expected = []
+    for norm in ("batch", "none"):
+        counts, edges = fresh_profile("plain", 20, norm).hists[-1]
+        share = 100 * counts / counts.sum()
+        expected += [f"{(a + b) / 2:.3g}: {v:.2f}%" for a, b, v in zip(edges[:-1], edges[1:], share) if v > 0]
+    assert len(bars) == len(expected)
+    got = [b[4] for b in bars]
+    assert [float(g.split(": ")[1].rstrip("%")) for g in got] == pytest.approx(
+        [float(e.split(": ")[1].rstrip("%")) for e in expected], abs=0.006)
+
+
 def test_activation_profiles_at_initialisation():
     at = open_batchnorm()
     m = metrics(at)
@@ -108,6 +147,11 @@ def test_korean_has_no_missing_text():
              + [m.label for m in at.metric] + list(at.dataframe[0].value.columns))
     assert not [x for x in texts if RAW_KEY.match(x)], "a key without a translation is showing"
     assert {"BN 있음", "BN 없음"} <= set(metrics(at))
+    std, hist = svg_charts(at)
+    assert list(svg_series(std)) == ["BN 있음", "BN 없음"]
+    texts = {"".join(t.itertext()) for chart in (std, hist) for t in chart.iter() if t.tag.endswith("text")}
+    assert {"활성화 층 (입력 → 출력)", "활성값의 표준편차 (로그 축)", "활성값", "값의 비율 (%, 로그 축)"} <= texts
+    assert not at.get("plotly_chart")
 
 
 def test_trained_with_and_without_bn_then_measured_again(runner):
@@ -129,6 +173,17 @@ def test_trained_with_and_without_bn_then_measured_again(runner):
     assert float(m["plain-8 BN"].removeprefix("σ = ")) > 3 * float(m["plain-8 no BN"].removeprefix("σ = "))
     assert any(x.value.startswith("Standard deviation of every ReLU's output, recorded during training")
                for x in at.markdown)
+    # Recorded during training (last step's batch statistics) and measured after it: both SVG,
+    # each run's line carrying the stored or measured numbers.
+    charts = svg_charts(at)
+    recorded = runner.store.stats(ids[0])
+    by_title = [list(svg_series(c)) for c in charts]
+    assert by_title.count(["plain-8 BN", "plain-8 no BN", "ResNet-8 BN", "ResNet-8 no BN"]) == 2
+    first = svg_series(charts[by_title.index(["plain-8 BN", "plain-8 no BN", "ResNet-8 BN", "ResNet-8 no BN"])])
+    np.testing.assert_allclose([float(p[2].split(": ")[1]) for p in first["plain-8 BN"]], recorded.std[-1], rtol=5e-3)
+    import json
+    curves = [json.loads(c.proto.spec)["layout"]["yaxis"]["title"]["text"] for c in at.get("plotly_chart")]
+    assert curves == ["training loss (cross-entropy, log scale)", "held-out accuracy (fraction correct)"]
 
 
 def test_only_residual_nets_and_none_at_all(runner):

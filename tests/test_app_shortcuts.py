@@ -3,7 +3,7 @@ unit, the paper's Table 3 stands beside them, both languages render, and A, B an
 plain twin) train in the background and end in a results table."""
 
 import pytest
-from apptest_helpers import APP, RAW_KEY, open_page, own_store, progress_bars
+from apptest_helpers import APP, RAW_KEY, open_page, own_store, progress_bars, svg_bars, svg_charts, svg_title, svg_y_ticks
 from streamlit.testing.v1 import AppTest
 
 from resnet_core.jobs import runner as jobs
@@ -78,6 +78,46 @@ def test_the_papers_table_3_stands_beside(runner):
                                      "top-1 error (%)": ["28.54", "25.03", "24.52", "24.19"],
                                      "top-5 error (%)": ["10.02", "7.76", "7.46", "7.40"]}
     assert any("10-crop" in c.value for c in at.caption)
+    [chart] = [c for c in svg_charts(at) if svg_title(c) == "The paper's result: Table 3"]
+    assert [b[4] for b in svg_bars(chart)] == [
+        "plain-34: 28.54", "ResNet-34 A: 25.03", "ResNet-34 B: 24.52", "ResNet-34 C: 24.19",
+        "plain-34: 10.02", "ResNet-34 A: 7.76", "ResNet-34 B: 7.46", "ResNet-34 C: 7.40"]
+    heights = [b[3] for b in svg_bars(chart)]
+    top1_scale, top5_scale = heights[0] / 28.54, heights[4] / 10.02       # each panel its own axis
+    assert heights[:4] == pytest.approx([v * top1_scale for v in (28.54, 25.03, 24.52, 24.19)], abs=0.2)
+    assert heights[4:] == pytest.approx([v * top5_scale for v in (10.02, 7.76, 7.46, 7.40)], abs=0.2)
+
+
+def bar_values(chart) -> list[tuple[str, float, float]]:
+    """(tooltip, its value, the value the bar's height reads on its panel's axis) per bar; the
+    axis is the line through the 0 and the top tick of the panel the bar stands in."""
+    ticks = svg_y_ticks(chart)
+    zeros = [i for i, (v, _) in enumerate(ticks) if v == 0] + [len(ticks)]
+    panels = [ticks[a:b] for a, b in zip(zeros, zeros[1:])]
+    out = []
+    for i, (x, y, w, h, tip) in enumerate(svg_bars(chart)):
+        (v0, y0), (v1, y1) = panels[i // 2][0], panels[i // 2][-1]
+        out.append((tip, float(tip.split(": ")[1].replace(",", "")), h / (y0 - y1) * (v1 - v0)))
+    return out
+
+
+def test_the_extra_cost_bars_are_the_counters_differences_and_no_plotly_on_arrival(runner):
+    at = open_shortcuts()
+    assert not at.get("plotly_chart")           # diagram, costs and Table 3 are inline SVG
+    titles = [svg_title(c) for c in svg_charts(at)]
+    assert titles == ["The three options", "What each option costs", "The paper's result: Table 3"]
+    a, b, c = flops.shortcut_costs("resnet34", stride_at="v1")
+    bars = bar_values(svg_charts(at)[1])
+    assert [(tip, value) for tip, value, _ in bars] == [
+        (f"B − A: {b.params - a.params:,}", b.params - a.params), (f"C − A: {c.params - a.params:,}", c.params - a.params),
+        (f"B − A: {b.macs - a.macs:,}", b.macs - a.macs), (f"C − A: {c.macs - a.macs:,}", c.macs - a.macs)]
+    for _, value, height_reads in bars:
+        assert height_reads == pytest.approx(value, rel=2e-3)
+    texts = {"".join(t.itertext()) for t in svg_charts(at)[1].iter() if t.tag.endswith("text")}
+    assert {"+173.8 k (+0.80%)", "+1.09 M (+5.05%)", "+19.3 M (+0.53%)", "+186.3 M (+5.11%)"} <= texts
+    diagram = {"".join(t.itertext()) for t in svg_charts(at)[0].iter() if t.tag.endswith("text")}
+    assert {"A: zero-padding identity", "B: projection where dimensions grow", "C: projection on every shortcut",
+            "every 2nd pixel+ zero channels", "no parameters", "C_in × C_out weights"} <= diagram
 
 
 def test_korean_has_no_missing_text(runner):
@@ -87,6 +127,10 @@ def test_korean_has_no_missing_text(runner):
              + list(at.dataframe[0].value.columns))
     assert not [x for x in texts if RAW_KEY.match(x)], "a key without a translation is showing"
     assert "사영" in at.dataframe[0].value.iloc[1, 0]
+    diagram, extra, paper = svg_charts(at)
+    texts = {"".join(t.itertext()) for chart in (diagram, extra, paper) for t in chart.iter() if t.tag.endswith("text")}
+    assert {"A: 제로 패딩 항등 연결", "파라미터 없음", "A보다 늘어난 파라미터 수", "top-1 오류율 (%)", "플레인-34"} <= texts
+    assert not at.get("plotly_chart")
 
 
 def test_a_b_c_train_side_by_side(runner):

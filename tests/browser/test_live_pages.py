@@ -36,6 +36,28 @@ def test_page_opens_without_error(page, open_page, assert_no_error, wait_for_cha
     assert ("Your name (optional)" if lang == "en" else "이름 (선택)") in body
 
 
+@pytest.mark.parametrize("lang, axis", [("en", "layer depth (1 = next to the input)"),
+                                        ("ko", "층 깊이 (1 = 입력 바로 다음)")])
+def test_gradient_flow_arrives_without_the_chart_library(page, open_page, assert_no_error, lang, axis):
+    """The depth profile and the block gains are inline SVG, each point's value in its tooltip,
+    and each can be saved as an SVG file from the small button under it."""
+    open_page(page, "gradients", lang)
+    assert_no_error(page)
+    figures = page.locator('[data-testid="stMain"] svg[role="img"]')
+    assert figures.count() == 2 and page.locator('[data-testid="stPlotlyChart"]').count() == 0
+    assert axis in figures.first.text_content()
+    tips = figures.first.evaluate("svg => [...svg.querySelectorAll('circle > title')].map(t => t.textContent)")
+    assert len(tips) > 50 and all(len(tip.split("\n")) == 3 for tip in tips)
+    buttons = page.locator('[data-testid="stDownloadButton"] button')
+    assert buttons.count() == 2
+    with page.expect_download() as download:
+        buttons.first.click()
+    saved = download.value
+    assert saved.suggested_filename.startswith("gradients-at-init-") and saved.suggested_filename.endswith(".svg")
+    assert open(saved.path(), encoding="utf-8").read().startswith("<svg")
+    assert_no_error(page)
+
+
 def _points(page, title: str) -> list[int] | None:
     return page.evaluate(POINTS_JS, title)
 
