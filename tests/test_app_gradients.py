@@ -55,8 +55,9 @@ def test_default_shows_real_vanishing_in_the_plain_net_only(store):
     assert gains["Residual-56"] == pytest.approx(1.0, abs=0.05) and gains["Plain-56"] < 0.2
     # The depth profile and the per-block gains are inline SVG: no chart library on arrival.
     assert not at.get("plotly_chart")
-    assert [svg_title(c) for c in svg_charts(at)] == ["Gradient norm of each layer's weights, one pass at initialisation",
-                                                      "The 1 + ∂F/∂x argument (He et al. 2016), measured"]
+    assert [svg_title(c) for c in svg_charts(at)] == [
+        "Gradient norm of each layer's weights, one pass at initialisation",
+        "The 1 + ∂F/∂x argument (He et al. 2016), measured"]
     assert [b.label for b in at.get("download_button")] == ["Download this chart (SVG)"] * 2
 
 

@@ -3,7 +3,8 @@ unit, the paper's Table 3 stands beside them, both languages render, and A, B an
 plain twin) train in the background and end in a results table."""
 
 import pytest
-from apptest_helpers import APP, RAW_KEY, open_page, own_store, progress_bars, svg_bars, svg_charts, svg_title, svg_y_ticks
+from apptest_helpers import (APP, RAW_KEY, open_page, own_store, progress_bars, svg_bars, svg_charts, svg_title,
+                             svg_y_ticks)
 from streamlit.testing.v1 import AppTest
 
 from resnet_core.jobs import runner as jobs
@@ -109,7 +110,8 @@ def test_the_extra_cost_bars_are_the_counters_differences_and_no_plotly_on_arriv
     a, b, c = flops.shortcut_costs("resnet34", stride_at="v1")
     bars = bar_values(svg_charts(at)[1])
     assert [(tip, value) for tip, value, _ in bars] == [
-        (f"B − A: {b.params - a.params:,}", b.params - a.params), (f"C − A: {c.params - a.params:,}", c.params - a.params),
+        (f"B − A: {b.params - a.params:,}", b.params - a.params),
+        (f"C − A: {c.params - a.params:,}", c.params - a.params),
         (f"B − A: {b.macs - a.macs:,}", b.macs - a.macs), (f"C − A: {c.macs - a.macs:,}", c.macs - a.macs)]
     for _, value, height_reads in bars:
         assert height_reads == pytest.approx(value, rel=2e-3)

@@ -108,7 +108,8 @@ def test_exact_zeros_sit_at_the_floor_with_their_own_marker_and_note():
     assert len(pts) == 8 and min(p[1] for p in pts) < marks[0][1]       # all other points above the floor
     legend = [text_of(t) for t in root.iter(f"{NS}text")]
     assert "plain-56: exactly 0 (underflow)" in legend and "ResNet-56: exactly 0 (underflow)" not in legend
-    dotted = [p for p in root.iter(f"{NS}path") if p.get("stroke-dasharray") == "2 4" and p.get("stroke") == style.NEUTRAL]
+    dotted = [p for p in root.iter(f"{NS}path")
+              if p.get("stroke-dasharray") == "2 4" and p.get("stroke") == style.NEUTRAL]
     assert len(dotted) == 1                                              # the floor, drawn as a line
 
 
@@ -152,7 +153,8 @@ def test_small_multiples_share_one_legend_and_read_percent():
     percent = [label for label, _ in y_ticks(root) if label.endswith("%")]
     assert percent[0] == "0%" and percent[-1] == "100%"
     assert len(points(root)) == 18
-    dashed = [p for p in root.iter(f"{NS}path") if p.get("stroke") == style.RESIDUAL and p.get("stroke-dasharray") == "8 5"]
+    dashed = [p for p in root.iter(f"{NS}path")
+              if p.get("stroke") == style.RESIDUAL and p.get("stroke-dasharray") == "8 5"]
     assert len(dashed) >= 3                                                 # the residual line in each panel
 
 
