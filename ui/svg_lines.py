@@ -75,10 +75,10 @@ def small_multiples(panels: Sequence[Panel], *, x_title: str, title: str,
     n = max((len(ln.values) for p in panels for ln in p.lines), default=0)
     floors = [_floor(p) for p in panels]
     keys: dict[str, Key] = {}
-    for p, floor in zip(panels, floors):
+    for p in panels:
         for ln in p.lines:
             keys.setdefault(ln.name, Key(ln.name, ln.colour, "line", ln.dash))
-    for p, floor in zip(panels, floors):
+    for p, floor in zip(panels, floors):            # the zeros' entries after the lines
         for ln in p.lines:
             if floor is not None and any(v == 0 for v in ln.values):
                 name = t("charts.zero", label=ln.name)
