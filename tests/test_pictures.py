@@ -119,6 +119,7 @@ def test_a_one_pixel_picture_is_drawn_large_and_sharp():
     (pixels, tip, caption), = decode_pictures(html)
     assert pixels.shape == (1, 1, 3) and (pixels == 255).all() and (tip, caption) == ("one", "one")
     assert "width:100%" in html and "image-rendering:pixelated" in html
+    assert "object-fit:contain" in html                    # Streamlit's own "scale-down" would keep it 1 pixel wide
     assert "grid-template-columns:repeat(1," in html      # one picture: one column, not four
 
 

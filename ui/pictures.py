@@ -32,7 +32,9 @@ VIRIDIS = tuple((i / 9, c) for i, c in enumerate(
 TEXT = "#1F2328"
 MUTED = "#6B7280"
 SMALL = style.FONT_SIZE - 3
-PIXELATED = "image-rendering:pixelated;image-rendering:crisp-edges"
+# Streamlit's Markdown styles an <img> "object-fit: scale-down", which never enlarges: an 8x8 map
+# would stay 8 pixels wide in a 100-pixel box. Of the two renderings, the last a browser knows wins.
+PIXELATED = "object-fit:contain;image-rendering:crisp-edges;image-rendering:pixelated"
 
 
 def rgba_of(colour: str) -> tuple[float, float, float, float]:

@@ -34,13 +34,25 @@ def title(page) -> str:
     return page.locator("h1").first.inner_text()
 
 
+def pictures_shown(page) -> list[tuple[int, float, str]]:
+    """Each inline PNG picture: its own width in pixels, its width on the page, its rendering."""
+    return page.evaluate("""() => [...document.querySelectorAll('.rx-pictures img')].map(i =>
+        [i.naturalWidth, i.getBoundingClientRect().width, getComputedStyle(i).imageRendering])""")
+
+
 @pytest.mark.parametrize("url_path, lang", list(TITLES), ids=[f"{p}-{lang}" for p, lang in TITLES])
 def test_page_opens_without_error(page, app_server, assert_no_error, url_path, lang):
     open_slow(page, app_server, url_path, lang)
     assert_no_error(page)
     assert title(page) == TITLES[url_path, lang]
+    # The pictures are PNG (ui/pictures.py); at most the statistics and eigenvalue charts are plotly.
     charts = page.locator('[data-testid="stPlotlyChart"]')
-    assert charts.count() >= {"features": 5, "attribution": 1, "augmentation": 3}[url_path]
+    assert charts.count() <= {"features": 1, "attribution": 0, "augmentation": 1}[url_path]
+    shown = pictures_shown(page)
+    assert len(shown) == {"features": 2 + 2 * 16, "attribution": 2 * 5, "augmentation": 9 + 1}[url_path]
+    for natural, width, rendering in shown:      # decoded, and enlarged with sharp pixels
+        assert natural > 0 and width >= 3 * natural and rendering == "pixelated", (natural, width, rendering)
+    assert page.locator(".rx-colour-bar").count() == {"features": 2, "attribution": 1, "augmentation": 0}[url_path]
     body = page.inner_text("body")
     if lang == "ko":
         assert "What to look for" not in body and "눈여겨볼 점" in body
@@ -128,6 +140,7 @@ def test_refused_uploads_get_a_clear_message_and_the_server_keeps_serving(
     harness.wait_for_charts(page)
     assert_no_error(page)
     assert not warnings(page)
+    assert len(pictures_shown(page)) == {"features": 2 + 2 * 16, "attribution": 2 * 5}[url_path]
 
 
 def test_a_setting_that_does_not_ship_trains_in_the_queue_then_draws(page, app_server, assert_no_error):
@@ -148,3 +161,4 @@ def test_a_setting_that_does_not_ship_trains_in_the_queue_then_draws(page, app_s
     assert_no_error(page)
     body = page.inner_text("body")
     assert "Trained in the training queue" in body and "plain-8" in body
+    assert len(pictures_shown(page)) == 2 + 2 * 16       # both inputs and both channel grids
