@@ -96,7 +96,8 @@ def small_multiples(panels: Sequence[Panel], *, x_title: str, title: str,
         x = _x_axis(c, plot, n, ticks)
         for value, label in panel.refs:
             c.path([(plot.x0, plot.y(value)), (plot.x1, plot.y(value))], style.NEUTRAL, 1.5, "dash")
-            c.label(plot.x0 + 6, plot.y(value) + 11, label, style.NEUTRAL, size=FONT - 1, anchor="start")
+            # Under its line: a line at the reference value (gains of 1) would run through the words.
+            c.label(plot.x0 + 6, plot.y(value) - 12, label, style.NEUTRAL, size=FONT - 1, anchor="start")
         if floor is not None:
             c.path([(plot.x0, plot.y(floor)), (plot.x1, plot.y(floor))], style.NEUTRAL, 1, "dot")
         for ln in panel.lines:
