@@ -10,7 +10,7 @@ import streamlit as st
 
 from resnet_core.inspection import inspect_models as im
 from resnet_core.inspection.attribution import METHODS
-from ui import guard, keep, label_of, pictures, presets, style, t
+from ui import guard, keep, label_of, pictures, presets, style, t, terms
 from ui.inspect import Member, Picked, picker, valid_or_reset
 
 presets.apply("attribution")
@@ -82,12 +82,13 @@ def overlay_html(rows: list[tuple[Member, im.Picture, list]], opacity: float) ->
     titles = [t("attribution.image")] + [t(f"attribution.method.{m}") for m in methods]
     table = []
     for member, picture, results in rows:
+        net = terms.net_label(member.name)
         base = pictures.rgb8(picture.display)
-        cells = [pictures.Cell(pictures.png_uri(base), tip=f"{member.name} · {titles[0]}")]
+        cells = [pictures.Cell(pictures.png_uri(base), tip=f"{net} · {titles[0]}")]
         cells += [pictures.Cell(pictures.png_uri(pictures.overlay(base, a.heatmap, OVERLAY_SCALE, opacity)),
-                                tip=f"{member.name} · {t(f'attribution.method.{method}')}")
+                                tip=f"{net} · {t(f'attribution.method.{method}')}")
                   for method, a in results]
-        table.append((member.name, style.KIND_COLOURS[member.kind], cells))
+        table.append((net, style.KIND_COLOURS[member.kind], cells))
     bar = pictures.colour_bar(OVERLAY_SCALE, 0.0, 1.0, t("attribution.colorbar"))
     return pictures.table(titles, table, footer=bar)
 
@@ -98,7 +99,7 @@ def member_header(member: Member, picture: im.Picture, results: list) -> None:
     name = lambda c: classes[c] if c < len(classes) else str(c)   # noqa: E731
     top, prob = im.predict(model, picture.x)
     with st.container(border=True):
-        st.markdown(f"**:{'orange' if member.kind == 'plain' else 'blue'}[{member.name}]**")
+        st.markdown(f"**:{'orange' if member.kind == 'plain' else 'blue'}[{terms.net_label(member.name)}]**")
         m1, m2 = st.columns(2)
         m1.metric(t("inspect.prediction"), name(top), t("inspect.probability", prob=f"{prob:.1%}"),
                   delta_color="off", delta_arrow="off")

@@ -4,12 +4,11 @@ to sample images with the parameters on sliders; plus the colour components the 
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
-from plotly.subplots import make_subplots
 
 from resnet_core.inspection import inspect_models as im
-from ui import guard, keep, label_of, pictures, presets, style, t
+from ui import guard, keep, label_of, pictures, presets, style, svg_charts, t
+from ui.svg_charts import BarPanel, Series
 
 presets.apply("augmentation")
 st.title(t("page.augmentation.title"))
@@ -21,7 +20,6 @@ SIZE = 32            # the paper's CIFAR size; digits are enlarged to it
 POOL = 24            # sample images to pick from
 COLUMNS = 6
 SEED_KEY = "augmentation_seed"   # plain session key: the reseed button moves it on
-PLOT_CONFIG = {"displayModeBar": False}
 CHANNEL_COLOURS = ("#D62728", "#2CA02C", "#1F77B4")   # R, G, B loadings in their own colours
 
 
@@ -48,26 +46,23 @@ def copies_html(original: np.ndarray, copies: np.ndarray) -> str:
     return pictures.grid(cells, min(COLUMNS, len(panels)), max_px=180, gap=10)
 
 
-def eigen_figure(pca: im.ColourPCA) -> go.Figure:
+def eigen_chart(pca: im.ColourPCA) -> str:
+    """Each component's variance (with its share above the bar) and what it is made of: its
+    loading on R, G and B, from -1 to 1."""
     k = len(pca.eigvals)
     names = [f"PC{i + 1}" for i in range(k)]
     share = pca.eigvals / max(float(pca.eigvals.sum()), 1e-12)
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.2,
-                        subplot_titles=[t("augmentation.pca.values"), t("augmentation.pca.vectors")])
-    fig.add_trace(go.Bar(x=names, y=pca.eigvals, marker_color=style.NEUTRAL, showlegend=False,
-                         text=[f"{s:.0%}" for s in share], textposition="outside",
-                         hovertemplate="%{x}: %{y:.4f}<extra></extra>"), row=1, col=1)
-    channel_names = ["R", "G", "B"] if k == 3 else [t("augmentation.pca.grey")]
-    for c, channel in enumerate(channel_names):
-        fig.add_trace(go.Bar(x=names, y=pca.eigvecs[c], name=channel,
-                             marker_color=CHANNEL_COLOURS[c] if k == 3 else style.NEUTRAL,
-                             hovertemplate=channel + " %{y:.3f}<extra>%{x}</extra>"), row=1, col=2)
-    fig.update_layout(barmode="group")
-    fig.update_yaxes(title_text=t("augmentation.pca.variance"), row=1, col=1)
-    fig.update_yaxes(title_text=t("augmentation.pca.loading"), range=[-1.05, 1.05], row=1, col=2)
-    fig = style.layout(fig, x=t("augmentation.pca.component"), height=400)
-    fig.update_layout(margin=dict(t=90), legend=dict(y=1.16, x=0.6))   # legend above the right-hand title
-    return fig
+    values = BarPanel(names, [Series("", [float(v) for v in pca.eigvals], style.NEUTRAL,
+                                     texts=[f"{s:.0%}" for s in share])],
+                      y_title=t("augmentation.pca.variance"), title=t("augmentation.pca.values"), value_format=".4f")
+    channels = ["R", "G", "B"] if k == 3 else [t("augmentation.pca.grey")]
+    loadings = BarPanel(names, [Series(name, [float(v) for v in pca.eigvecs[c]],
+                                       CHANNEL_COLOURS[c] if k == 3 else style.NEUTRAL)
+                                for c, name in enumerate(channels)],
+                        y_title=t("augmentation.pca.loading"), title=t("augmentation.pca.vectors"),
+                        y_range=(-1.0, 1.0), value_format=".3f")
+    return svg_charts.grouped_bars([values, loadings], title=t("augmentation.pca.title"),
+                                   x_title=t("augmentation.pca.component"), width=720)
 
 
 def steps_html(pca: im.ColourPCA) -> str:
@@ -111,7 +106,7 @@ def pca_section(dataset: str, pca: im.ColourPCA) -> None:
     if len(pca.eigvals) == 1:
         st.caption(t("augmentation.pca.grey_note"))
     left, right = st.columns([3, 2])
-    left.plotly_chart(eigen_figure(pca), config=PLOT_CONFIG, key="augmentation_eigen_chart")
+    left.markdown(eigen_chart(pca), unsafe_allow_html=True)
     with right:
         st.markdown(steps_html(pca), unsafe_allow_html=True)
         st.caption(t("augmentation.pca.steps_note"))

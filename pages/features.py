@@ -4,13 +4,12 @@ on the same image, and how the activations are spread across the depth."""
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
-from plotly.subplots import make_subplots
 
 from resnet_core.inspection import inspect_models as im
-from ui import guard, keep, pictures, presets, style, t
+from ui import guard, keep, pictures, presets, style, svg_lines, t, terms
 from ui.inspect import Member, Picked, picker, valid_or_reset
+from ui.svg_lines import Line, Panel
 
 presets.apply("features")
 st.title(t("page.features.title"))
@@ -20,7 +19,6 @@ st.info(t("features.look"), icon=":material/visibility:")
 SOURCES = ["trained", "fresh", "run"]
 CHANNEL_COUNTS = [4, 8, 16, 32]
 HEAT_SCALE = pictures.VIRIDIS   # plotly's "Viridis", as the layer x step heatmaps
-PLOT_CONFIG = {"displayModeBar": False}
 
 
 def image_html(display: np.ndarray, width: int = 160) -> str:
@@ -58,26 +56,23 @@ def grid_html(grid: im.ChannelGrid, per_channel: bool) -> str:
     return pictures.grid(cells, columns, max_px=420 // columns, footer=bar)
 
 
-def stats_figure(rows: list[tuple[Member, dict]]) -> go.Figure:
-    fig = make_subplots(rows=1, cols=3, horizontal_spacing=0.08,
-                        subplot_titles=[t("features.stats.mean"), t("features.stats.std"), t("features.stats.zero")])
-    dashes = {}
+def stats_chart(rows: list[tuple[Member, dict]]) -> str:
+    """Mean, spread and share of exact zeros of each layer's activations, a panel each; the
+    second net of a kind is dashed."""
+    seen: set[str] = set()
+    lines: dict[str, list[Line]] = {"mean": [], "std": [], "zero_frac": []}
     for member, stats in rows:
-        dash = "dash" if member.kind in dashes else "solid"
-        dashes[member.kind] = True
-        x = list(range(1, len(stats["name"]) + 1))
-        for col, key in enumerate(("mean", "std", "zero_frac"), start=1):
-            fig.add_trace(go.Scatter(
-                x=x, y=stats[key], mode="lines+markers", name=member.name, legendgroup=member.name,
-                showlegend=col == 1, line=dict(color=style.KIND_COLOURS[member.kind], dash=dash),
-                customdata=stats["name"], hovertemplate="%{customdata}: %{y:.3f}<extra>" + member.name + "</extra>"),
-                row=1, col=col)
-    fig.update_yaxes(title_text=t("features.stats.unit"), row=1, col=1)
-    fig.update_yaxes(title_text=t("features.stats.unit"), row=1, col=2)
-    fig.update_yaxes(title_text=t("features.stats.share"), range=[0, 1], tickformat=".0%", row=1, col=3)
-    fig = style.layout(fig, x=t("features.stats.x"), height=430)
-    fig.update_layout(margin=dict(t=90), legend=dict(y=1.14))   # the legend above the subplot titles
-    return fig
+        dash = "dash" if member.kind in seen else "solid"
+        seen.add(member.kind)
+        for key, found in lines.items():
+            found.append(Line(terms.net_label(member.name), [float(v) for v in stats[key]], style.KIND_COLOURS[member.kind],
+                              points=list(stats["name"]), dash=dash, width=2))
+    unit, fmt = t("features.stats.unit"), ".3f"
+    panels = [Panel(lines["mean"], y_title=unit, title=t("features.stats.mean"), value_format=fmt),
+              Panel(lines["std"], y_title=unit, title=t("features.stats.std"), value_format=fmt),
+              Panel(lines["zero_frac"], y_title=t("features.stats.share"), title=t("features.stats.zero"),
+                    y_range=(0.0, 1.0), percent=True, value_format=".1%")]
+    return svg_lines.small_multiples(panels, x_title=t("features.stats.x"), title=t("features.stats.title"))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -114,7 +109,7 @@ def maps_section(picked: Picked) -> None:
 
     for column, member in zip(st.columns(len(members)), members):
         with column.container(border=True):
-            st.subheader(member.name)
+            st.subheader(terms.net_label(member.name))
             picture = pictures[member]
             has_layer = layer in {c.name for c in layer_choices(member)}
             (top, prob), grid = looked_at(member, picture_key, picture.x, layer if has_layer else None, count)
@@ -139,7 +134,7 @@ def stats_section(members: list[Member]) -> None:
     st.header(t("features.stats.title"))
     st.markdown(t("features.stats.intro"))
     rows = [(m, activation_stats(m)) for m in members]
-    st.plotly_chart(stats_figure(rows), config=PLOT_CONFIG, key="features_stats_chart")
+    st.markdown(stats_chart(rows), unsafe_allow_html=True)
 
 
 def draw(picked: Picked) -> None:

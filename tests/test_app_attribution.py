@@ -126,6 +126,7 @@ def test_the_page_speaks_korean():
     markup = next(md.value for md in at.markdown if 'class="rx-pictures"' in md.value)
     assert ">이미지</div>" in markup and len(overlays_ko := maps_block(at)) == 2 * (1 + len(METHODS))
     assert {tip.split(" · ")[1] for _, tip, _ in overlays_ko} == {"이미지", *NAMES.values()}
+    assert {tip.split(" · ")[0] for _, tip, _ in overlays_ko} == {"플레인-20", "ResNet-20"}   # as every chart names them
     assert colour_bars(at)[0][2] == "근거 (0–1로 조정): 0 – 1"
 
 

@@ -5,7 +5,7 @@ import re
 
 import numpy as np
 import pytest
-from apptest_helpers import array, assert_clean, figures, open_page, picture_blocks
+from apptest_helpers import assert_clean, open_page, picture_blocks, svg_bars, svg_charts
 from streamlit.testing.v1 import AppTest
 
 from resnet_core.inspection import inspect_models as im
@@ -57,7 +57,7 @@ def test_page_opens_in_both_languages_with_the_papers_defaults():
     np.testing.assert_array_equal(original, want_original)
     for got, want in zip(copies, want_copies):
         assert np.abs(got.astype(int) - want.astype(int)).max() <= 1     # float rounding at .5 only
-    assert len(at.get("plotly_chart")) == 1                             # only the eigenvalue chart
+    assert not at.get("plotly_chart")                                   # pictures PNG, components SVG
     steps = picture_blocks(at)[1]
     assert len(steps) == 1
     ko = open_augmentation("ko")
@@ -103,14 +103,22 @@ def test_pca_colour_shifts_a_whole_copy_by_one_colour():
 
 def test_components_are_drawn_as_computed():
     at = open_augmentation()
-    eigen = figures(at)[0]
+    (eigen,) = svg_charts(at)
     pca = im.colour_pca("shapes", 32)
-    values = eigen["data"][0]
-    np.testing.assert_allclose(array(values["y"]), pca.eigvals, rtol=1e-5)
-    vectors = {d["name"]: array(d["y"]) for d in eigen["data"][1:]}
-    assert list(vectors) == ["R", "G", "B"]
-    np.testing.assert_allclose(np.stack(list(vectors.values())), pca.eigvecs, rtol=1e-5)
-    assert "Eigenvalues" in eigen["layout"]["annotations"][0]["text"]
+    tips = [tip for *_, tip in svg_bars(eigen)]
+    # Eigenvalues first (PC1.. with their share above), then each component's R, G, B loadings.
+    assert tips[:3] == [f"PC{i + 1}: {v:.4f}" for i, v in enumerate(pca.eigvals)]
+    assert tips[3:] == [f"PC{i + 1} · {ch}: {pca.eigvecs[c][i]:.3f}" for i in range(3) for c, ch in enumerate("RGB")]
+    labels = ["".join(el.itertext()) for el in eigen.iter("{http://www.w3.org/2000/svg}text")]
+    share = pca.eigvals / pca.eigvals.sum()
+    assert all(f"{s:.0%}" in labels for s in share)
+    assert "Eigenvalues λ (share of the variance)" in labels and "Eigenvectors p (R, G, B parts)" in labels
+    # A negative loading hangs below the zero line: its bar starts where the positive ones end.
+    bars = svg_bars(eigen)[3:]
+    loadings = [pca.eigvecs[c][i] for i in range(3) for c in range(3)]
+    bottoms = {round(y + h, 1) for (_, y, _, h, _), v in zip(bars, loadings) if v > 0}
+    tops = {round(y, 1) for (_, y, _, _, _), v in zip(bars, loadings) if v < 0}
+    assert len(bottoms) == 1 and bottoms == tops
 
 
 def test_grey_digits_have_one_component_and_are_not_flipped_in_training():
@@ -118,8 +126,8 @@ def test_grey_digits_have_one_component_and_are_not_flipped_in_training():
     notes = [c.value for c in at.caption]
     assert any("never flips digits" in n for n in notes)
     assert any("one component" in n for n in notes)
-    eigen = figures(at)[0]
-    assert len(array(eigen["data"][0]["y"])) == 1
+    (eigen,) = svg_charts(at)
+    assert [tip.split(":")[0] for *_, tip in svg_bars(eigen)] == ["PC1", "PC1 · grey"]
     original, copies = panels(at)
     assert (original[..., 0] == original[..., 1]).all()              # grey drawn as equal R, G, B
 

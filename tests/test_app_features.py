@@ -15,11 +15,13 @@ import pytest
 from apptest_helpers import (
     assert_clean,
     colour_bars,
-    figures,
     open_page,
     own_store,
     picture_blocks,
     progress_bars,
+    svg_charts,
+    svg_series,
+    svg_title,
 )
 from PIL import Image
 from streamlit.testing.v1 import AppTest
@@ -75,6 +77,28 @@ def viridis(values: np.ndarray) -> np.ndarray:
                      for c in pc.sample_colorscale("Viridis", list(np.clip(values, 0, 1)))])
 
 
+def check_stats_chart(at: AppTest) -> None:
+    """The statistics chart (SVG) carries, for each net, the library's mean, spread and share of
+    zeros of every layer, in that order, on one x axis."""
+    (chart,) = svg_charts(at)
+    assert svg_title(chart) == "Activation statistics per layer"
+    spec = im.TwinSpec("digits", at.select_slider(key="features_depth").value,
+                       at.select_slider(key="features_width").value, at.slider(key="features_steps").value)
+    points = svg_series(chart)
+    assert list(points) == ["plain-20", "ResNet-20"]
+    for name, residual in (("plain-20", False), ("ResNet-20", True)):
+        stats = im.layer_stats(im.twin_member(spec, residual).model, im.held_out_batch(spec.data))
+        n = len(stats["name"])
+        tips = [tip for _, _, tip in points[name]]
+        want = ([f"{name}\n{layer}: {v:.3f}" for layer, v in zip(stats["name"], stats["mean"])]
+                + [f"{name}\n{layer}: {v:.3f}" for layer, v in zip(stats["name"], stats["std"])]
+                + [f"{name}\n{layer}: {100 * v:.1f}%" for layer, v in zip(stats["name"], stats["zero_frac"])])
+        assert tips == want
+        xs = [x for x, _, _ in points[name]]
+        for panel in range(3):                       # x = 1..n left to right in each panel
+            assert xs[panel * n:(panel + 1) * n] == sorted(xs[panel * n:(panel + 1) * n])
+
+
 def captions(at: AppTest) -> list[str]:
     return [c.value for c in at.caption]
 
@@ -90,15 +114,14 @@ def test_page_shows_the_shipped_twins_in_english_and_korean():
     accs = [twins.shipped_meta(twins.DEFAULT, r)["test_acc"] for r in (False, True)]
     note = next(c for c in captions(at) if c.startswith("Both nets"))
     assert f"plain {accs[0]:.1%}, residual {accs[1]:.1%}" in note and "ship with the app" in note
-    assert len(figures(at)) == 1                                   # only the statistics chart is plotly
-    stats = figures(at)[-1]
-    assert len(stats["data"]) == 6                                   # 2 nets x mean, std, zeros
-    assert stats["layout"]["xaxis"]["title"]["text"] == "activation layer (input → output)"
+    assert not at.get("plotly_chart")                              # pictures PNG, statistics SVG
+    check_stats_chart(at)
     ko = open_features("ko")
     assert ko.title[0].value == "특징 맵"
     assert "채널 32개 중 16개, 각 8×8픽셀" in captions(ko)
     assert ko.selectbox(key="features_layer").label == "층"
     assert grids(ko)[0][0][1].startswith("채널 0: ") and colour_bars(ko)[0][2].startswith("활성값: ")
+    assert svg_title(svg_charts(ko)[0]) == "층별 활성값 통계" and list(svg_series(svg_charts(ko)[0])) == ["플레인-20", "ResNet-20"]
 
 
 def test_changing_the_layer_changes_the_grids_channel_count():

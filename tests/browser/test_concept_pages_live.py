@@ -45,9 +45,10 @@ def test_page_opens_without_error(page, app_server, assert_no_error, url_path, l
     open_slow(page, app_server, url_path, lang)
     assert_no_error(page)
     assert title(page) == TITLES[url_path, lang]
-    # The pictures are PNG (ui/pictures.py); at most the statistics and eigenvalue charts are plotly.
-    charts = page.locator('[data-testid="stPlotlyChart"]')
-    assert charts.count() <= {"features": 1, "attribution": 0, "augmentation": 1}[url_path]
+    # The pictures are PNG (ui/pictures.py), the statistics and component charts SVG: no plotly.
+    assert page.locator('[data-testid="stPlotlyChart"]').count() == 0
+    charts = page.locator('[data-testid="stMain"] svg[role="img"]:not(.rx-colour-bar)')
+    assert charts.count() == {"features": 1, "attribution": 0, "augmentation": 1}[url_path]
     shown = pictures_shown(page)
     assert len(shown) == {"features": 2 + 2 * 16, "attribution": 2 * 5, "augmentation": 9 + 1}[url_path]
     for natural, width, rendering in shown:      # decoded, and enlarged with sharp pixels
