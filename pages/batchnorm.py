@@ -61,7 +61,7 @@ def one_layer() -> None:
     st.markdown(t("batchnorm.layer.data", batch=batch, m=ex.per_channel))
 
     st.subheader(t("batchnorm.layer.stats"))
-    st.dataframe([{t("batchnorm.col.channel"): c,
+    st.table([{t("batchnorm.col.channel"): c,
                    t("batchnorm.col.batch_mean"): _f(ex.batch_mean[c]),
                    t("batchnorm.col.batch_var"): _f(ex.batch_var[c]),
                    t("batchnorm.col.run_before"): f"{_f(ex.running_mean_before[c])} / {_f(ex.running_var_before[c])}",
@@ -73,7 +73,7 @@ def one_layer() -> None:
     rows = zip(x0, ex.centred[:, 0].reshape(-1), ex.x_hat[:, 0].reshape(-1), ex.train_out[:, 0].reshape(-1),
                ex.eval_out[:, 0].reshape(-1))
     shown = list(rows)[:8]
-    st.dataframe([{"x": _f(x), "x − μ_B": _f(d), "x̂": _f(h), t("batchnorm.col.train_out"): _f(y),
+    st.table([{"x": _f(x), "x − μ_B": _f(d), "x̂": _f(h), t("batchnorm.col.train_out"): _f(y),
                    t("batchnorm.col.eval_out"): _f(e)} for x, d, h, y, e in shown], hide_index=True)
     if ex.per_channel > len(shown):
         st.caption(t("batchnorm.layer.first_rows", n=len(shown), m=ex.per_channel))

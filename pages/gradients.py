@@ -164,7 +164,7 @@ def one_plus(results: dict, twins: dict, seed: int) -> None:
                          t("gradients.one_plus.median"): f"{np.median(gains):.3g}",
                          t("gradients.one_plus.range"): f"{gains.min():.2g} – {gains.max():.2g}",
                          t("gradients.one_plus.end"): f"{r['end_to_end']:.3g}"})
-        st.dataframe(rows, hide_index=True)
+        st.table(rows, hide_index=True)
         st.caption(t("gradients.one_plus.caption"))
     with right:
         lines = [Line(terms.kind_name(twins[k].residual, twins[k].depth), np.asarray(r["gains"]).tolist(),

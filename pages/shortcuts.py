@@ -120,7 +120,7 @@ def cost_section() -> None:
                       format_func=label_of("shortcuts.layout"), **keep("shortcuts_layout"))
     rows = costs_of(arch, layout if bottleneck else "v1")
     base_params, base_macs = rows[0][1], rows[0][2]
-    st.dataframe([{t("shortcuts.costs.option"): t(f"shortcuts.option.{o}"),
+    st.table([{t("shortcuts.costs.option"): t(f"shortcuts.option.{o}"),
                    t("shortcuts.costs.projections"): n,
                    t("unit.params"): style.fmt_int(p),
                    t("shortcuts.costs.params_vs_a"): f"{p - base_params:+,}",
@@ -154,7 +154,7 @@ def paper_chart() -> str:
 def paper() -> None:
     st.header(t("shortcuts.paper.title"))
     left, right = st.columns([2, 3])
-    left.dataframe([{t("shortcuts.paper.net"): t(f"shortcuts.paper.net.{code}"),
+    left.table([{t("shortcuts.paper.net"): t(f"shortcuts.paper.net.{code}"),
                      t("shortcuts.paper.top1"): f"{top1:.2f}", t("shortcuts.paper.top5"): f"{top5:.2f}"}
                     for code, top1, top5 in TABLE_3], hide_index=True)
     left.caption(t("shortcuts.paper.source"))
@@ -194,7 +194,7 @@ def results_table(views) -> None:
     def loss(x):
         return "–" if x is None or x != x else f"{x:.4f}"
 
-    st.dataframe([{t("shortcuts.train.net"): terms.net_label(v.info.label),
+    st.table([{t("shortcuts.train.net"): terms.net_label(v.info.label),
                    t("shortcuts.train.params"): style.fmt_int(flops.count(v.info.model_cfg).params),
                    t("shortcuts.train.loss"): loss(v.info.final_train_loss),
                    t("shortcuts.train.train_acc"): pct(v.info.final_train_acc),

@@ -47,7 +47,7 @@ def torch_outputs(batch: int, warm: int, gamma: float, beta: float) -> tuple[np.
 
 
 def shown_values(at: AppTest) -> tuple[np.ndarray, np.ndarray]:
-    table = at.dataframe[1].value
+    table = at.table[1].value
     return (table["train output γx̂ + β"].astype(float).to_numpy(),
             table["eval output (running stats)"].astype(float).to_numpy())
 
@@ -64,7 +64,7 @@ def test_one_layer_matches_torch_batchnorm2d():
     assert float(m["Largest gap to torch.nn.BatchNorm2d"]) < 1e-5
     # A fresh layer's running statistics barely normalise: eval keeps the input's offset of ~3.
     assert float(m["Eval mode, channel 0: mean / std"].split(" / ")[0]) > 2.0
-    stats = at.dataframe[0].value
+    stats = at.table[0].value
     assert list(stats["running mean / var before"]) == ["0.000 / 1.000", "0.000 / 1.000"]
 
 
@@ -144,7 +144,7 @@ def test_korean_has_no_missing_text():
     at = open_batchnorm("ko")
     assert at.title[0].value == "배치 정규화 (BN)"
     texts = ([m.value for m in at.markdown] + [c.value for c in at.caption] + [h.value for h in at.header]
-             + [m.label for m in at.metric] + list(at.dataframe[0].value.columns))
+             + [m.label for m in at.metric] + list(at.table[0].value.columns))
     assert not [x for x in texts if RAW_KEY.match(x)], "a key without a translation is showing"
     assert {"BN 있음", "BN 없음"} <= set(metrics(at))
     std, hist = svg_charts(at)

@@ -33,7 +33,7 @@ def ratio(text: str) -> float:
 
 
 def gain_table(at: AppTest) -> dict[str, float]:
-    table = at.dataframe[0].value
+    table = at.table[0].value
     return dict(zip(table["net"], table["median gain per block"].astype(float)))
 
 
