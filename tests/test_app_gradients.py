@@ -79,13 +79,20 @@ def test_the_charts_draw_the_probes_measured_norms_and_gains(store):
         names, norms = [names[i] for i in keep], np.asarray(norms, dtype=float)[keep]
         points = svg_series(profile)[name]
         assert [p[2].split("\n")[1] for p in points] == names              # every main-path layer, in order
-        zero = norms == 0
-        shown = [float(p[2].split("\n")[2].removeprefix("norm ")) for p, z in zip(points, zero) if not z]
-        np.testing.assert_allclose(shown, norms[~zero], rtol=5e-3)           # written to 3 digits
-        on_log_axis(profile, list(norms[~zero]), [p[1] for p, z in zip(points, zero) if not z])
+        # Next to the underflow most of a layer's gradient is already exactly zero, so its norm
+        # depends on the order of float32 sums (the page's cached probe may come from another
+        # thread count): those layers, under 1e-16, are compared by size, the rest to the
+        # written 3 digits.
+        zero = np.array([p[2].endswith("(smaller than the smallest float)") for p in points])
+        shown = np.array([float(p[2].split("\n")[2].removeprefix("norm ")) for p, z in zip(points, zero) if not z])
+        solid = norms > 1e-16
+        assert not (zero & solid).any()
+        np.testing.assert_allclose(shown[solid[~zero]], norms[~zero & solid], rtol=5e-3)
+        assert (shown[~solid[~zero]] < 1e-16).all() and (shown > 0).all()
+        on_log_axis(profile, list(shown), [p[1] for p, z in zip(points, zero) if not z])
         if kind == "plain":
-            assert zero.sum() == 17                                         # underflowed: at the floor, said
-            assert all(p[2].endswith("(smaller than the smallest float)") for p, z in zip(points, zero) if z)
+            assert (norms == 0).sum() == 17                                 # underflowed: at the floor, said
+            assert abs(zero.sum() - 17) <= 1 and zero[:zero.sum()].all()    # the first layers, give or take one
             assert len({p[1] for p, z in zip(points, zero) if z}) == 1
         else:
             assert not zero.any()
