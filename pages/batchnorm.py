@@ -9,7 +9,7 @@ from resnet_core import ModelConfig
 from resnet_core.inspection import analysis, bn_demo
 from resnet_core.training import experiments
 from ui import (charts, costs, experiment_panel, guard, guarded, keep, label_of, live_charts, presets, progress, runs,
-                svg_axes, svg_lines, t, terms)
+                svg_axes, svg_lines, t, tables, terms)
 from ui.svg_lines import Histogram, Line, Panel
 
 presets.apply("batchnorm")
@@ -61,20 +61,20 @@ def one_layer() -> None:
     st.markdown(t("batchnorm.layer.data", batch=batch, m=ex.per_channel))
 
     st.subheader(t("batchnorm.layer.stats"))
-    st.table([{t("batchnorm.col.channel"): c,
+    tables.show([{t("batchnorm.col.channel"): c,
                    t("batchnorm.col.batch_mean"): _f(ex.batch_mean[c]),
                    t("batchnorm.col.batch_var"): _f(ex.batch_var[c]),
                    t("batchnorm.col.run_before"): f"{_f(ex.running_mean_before[c])} / {_f(ex.running_var_before[c])}",
                    t("batchnorm.col.run_after"): f"{_f(ex.running_mean[c])} / {_f(ex.running_var[c])}"}
-                  for c in range(ex.x.shape[1])], hide_index=True)
+                  for c in range(ex.x.shape[1])])
 
     st.subheader(t("batchnorm.layer.values"))
     x0 = ex.x[:, 0].reshape(-1)
     rows = zip(x0, ex.centred[:, 0].reshape(-1), ex.x_hat[:, 0].reshape(-1), ex.train_out[:, 0].reshape(-1),
                ex.eval_out[:, 0].reshape(-1))
     shown = list(rows)[:8]
-    st.table([{"x": _f(x), "x − μ_B": _f(d), "x̂": _f(h), t("batchnorm.col.train_out"): _f(y),
-                   t("batchnorm.col.eval_out"): _f(e)} for x, d, h, y, e in shown], hide_index=True)
+    tables.show([{"x": _f(x), "x − μ_B": _f(d), "x̂": _f(h), t("batchnorm.col.train_out"): _f(y),
+                  t("batchnorm.col.eval_out"): _f(e)} for x, d, h, y, e in shown])
     if ex.per_channel > len(shown):
         st.caption(t("batchnorm.layer.first_rows", n=len(shown), m=ex.per_channel))
     m1, m2, m3 = st.columns(3)

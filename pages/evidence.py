@@ -15,7 +15,7 @@ from resnet_core.inspection.probes import block_gradient_gains, grad_norms_at_in
 from resnet_core.nets import flops
 from resnet_core.training import experiments
 from ui import (charts, costs, experiment_panel, exports, guard, guarded, identity, keep, label_of, nav, presets, progress, runs, style,
-                t, terms)
+                t, tables, terms)
 
 presets.apply("evidence")
 st.title(t("page.evidence.title"))
@@ -29,7 +29,7 @@ NO_BAR = {"displayModeBar": False}
 
 
 def table(rows: list[dict]) -> None:
-    st.table(rows, hide_index=True)   # static: readable on a projector, and its text is the page's
+    tables.show(rows)   # static: readable on a projector, and no table code for the browser to load
 
 
 # 1. The paper's numbers

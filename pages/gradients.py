@@ -15,7 +15,7 @@ from resnet_core.inspection.probes import block_gradient_gains, grad_norms_at_in
 from resnet_core.nets.config import ACTIVATIONS, BLOCKS, INITS
 from resnet_core.training import experiments
 from ui import (charts, costs, exports, guard, identity, keep, label_of, lang, live_charts, presets, progress, runs,
-                style, svg_axes, svg_lines, t, terms)
+                style, svg_axes, svg_lines, t, tables, terms)
 from ui.svg_lines import Line, Panel
 
 presets.apply("gradients")
@@ -164,7 +164,7 @@ def one_plus(results: dict, twins: dict, seed: int) -> None:
                          t("gradients.one_plus.median"): f"{np.median(gains):.3g}",
                          t("gradients.one_plus.range"): f"{gains.min():.2g} – {gains.max():.2g}",
                          t("gradients.one_plus.end"): f"{r['end_to_end']:.3g}"})
-        st.table(rows, hide_index=True)
+        tables.show(rows)
         st.caption(t("gradients.one_plus.caption"))
     with right:
         lines = [Line(terms.kind_name(twins[k].residual, twins[k].depth), np.asarray(r["gains"]).tolist(),

@@ -8,7 +8,7 @@ import streamlit as st
 from resnet_core.nets import flops
 from resnet_core.training import experiments
 from ui import (charts, costs, experiment_panel, guard, guarded, keep, label_of, presets, progress, style, svg_axes,
-                svg_charts, t, terms)
+                svg_charts, t, tables, terms)
 from ui.diagrams import ADDER_PX, Canvas
 from ui.svg_charts import BarPanel, Series
 
@@ -120,13 +120,12 @@ def cost_section() -> None:
                       format_func=label_of("shortcuts.layout"), **keep("shortcuts_layout"))
     rows = costs_of(arch, layout if bottleneck else "v1")
     base_params, base_macs = rows[0][1], rows[0][2]
-    st.table([{t("shortcuts.costs.option"): t(f"shortcuts.option.{o}"),
+    tables.show([{t("shortcuts.costs.option"): t(f"shortcuts.option.{o}"),
                    t("shortcuts.costs.projections"): n,
                    t("unit.params"): style.fmt_int(p),
                    t("shortcuts.costs.params_vs_a"): f"{p - base_params:+,}",
                    t("unit.macs"): style.fmt_int(m),
-                   t("shortcuts.costs.macs_vs_a"): f"{m - base_macs:+,}"} for o, p, m, n in rows],
-                 hide_index=True)
+                   t("shortcuts.costs.macs_vs_a"): f"{m - base_macs:+,}"} for o, p, m, n in rows])
     for option, params, macs, n in rows[1:]:
         st.markdown(t(f"shortcuts.costs.diff.{option}", params=f"{params - base_params:,}",
                       params_pct=_pct(params - base_params, base_params), macs=f"{macs - base_macs:,}",
@@ -154,9 +153,9 @@ def paper_chart() -> str:
 def paper() -> None:
     st.header(t("shortcuts.paper.title"))
     left, right = st.columns([2, 3])
-    left.table([{t("shortcuts.paper.net"): t(f"shortcuts.paper.net.{code}"),
-                     t("shortcuts.paper.top1"): f"{top1:.2f}", t("shortcuts.paper.top5"): f"{top5:.2f}"}
-                    for code, top1, top5 in TABLE_3], hide_index=True)
+    tables.show([{t("shortcuts.paper.net"): t(f"shortcuts.paper.net.{code}"),
+                  t("shortcuts.paper.top1"): f"{top1:.2f}", t("shortcuts.paper.top5"): f"{top5:.2f}"}
+                 for code, top1, top5 in TABLE_3], place=left)
     left.caption(t("shortcuts.paper.source"))
     right.markdown(svg_axes.cached(("shortcuts-table3",), paper_chart), unsafe_allow_html=True)
     st.markdown(t("shortcuts.paper.reading"))
@@ -194,12 +193,12 @@ def results_table(views) -> None:
     def loss(x):
         return "–" if x is None or x != x else f"{x:.4f}"
 
-    st.table([{t("shortcuts.train.net"): terms.net_label(v.info.label),
+    tables.show([{t("shortcuts.train.net"): terms.net_label(v.info.label),
                    t("shortcuts.train.params"): style.fmt_int(flops.count(v.info.model_cfg).params),
                    t("shortcuts.train.loss"): loss(v.info.final_train_loss),
                    t("shortcuts.train.train_acc"): pct(v.info.final_train_acc),
                    t("shortcuts.train.test_acc"): pct(v.info.test_acc)}
-                  for v in views], hide_index=True)
+                  for v in views])
 
 
 def draw_runs(views) -> None:

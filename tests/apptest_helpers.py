@@ -188,3 +188,20 @@ def svg_y_ticks(root) -> list[tuple[float, float]]:
                      else float(number) * {"": 1, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}[prefix])
         out.append((value, float(t.get("y"))))
     return out
+
+
+def markdown_tables(at) -> list:
+    """The small tables on the page (ui.tables writes them as HTML in Markdown), in order, each
+    as a DataFrame of the cells' text."""
+    import xml.etree.ElementTree as ET
+
+    import pandas as pd
+
+    out = []
+    for md in at.markdown:
+        if md.value.startswith('<table class="rx-table"'):
+            root = ET.fromstring(md.value)
+            head = ["".join(th.itertext()) for th in root.iter("th")]
+            rows = [["".join(td.itertext()) for td in tr.iter("td")] for tr in root.find("tbody")]
+            out.append(pd.DataFrame(rows, columns=head))
+    return out

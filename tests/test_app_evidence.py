@@ -5,7 +5,7 @@ training) with readings that follow the measured numbers."""
 
 import pytest
 import torch
-from apptest_helpers import RAW_KEY, metrics, open_page, own_store
+from apptest_helpers import RAW_KEY, markdown_tables, metrics, open_page, own_store
 
 from resnet_core import build_model
 from resnet_core.inspection import analysis
@@ -29,11 +29,11 @@ def test_the_papers_numbers(store):
     m = metrics(at)
     assert m["ImageNet test top-5 error, ensemble (1st in ILSVRC 2015)"] == "3.57%"
     assert (m["ResNet-152 FLOPs (multiply-adds)"], m["VGG-19 FLOPs (multiply-adds)"]) == ("11.3 G", "19.6 G")
-    table2 = at.table[0].value
+    table2 = markdown_tables(at)[0]
     assert list(table2["top-1 error (%)"]) == ["27.94", "28.54", "27.88", "25.03"]
     params = list(table2["parameters (counted here)"])
     assert params[0] == params[2] and params[1] == params[3]    # option A: the twins match exactly
-    table6 = at.table[1].value
+    table6 = markdown_tables(at)[1]
     assert list(table6["CIFAR-10 test error (%)"]) == ["8.75", "7.51", "7.17", "6.97", "6.43", "7.93"]
     assert any("the net overfits" in x for x in texts(at))
 
@@ -75,7 +75,7 @@ def test_figure7_from_stored_runs(store):
     for label, cfg, train_cfg in experiments.degradation_configs("digits", steps=10):
         experiment = store.get_run(_stored(store, label, cfg, train_cfg, seed=0, experiment=experiment)).experiment
     at = open_page("evidence", owner="evid3", state={"evidence_section": "fig7"})
-    means = {row[0]: float(row[1]) for row in at.table[0].value.itertuples(index=False)}
+    means = {row[0]: float(row[1]) for row in markdown_tables(at)[0].itertuples(index=False)}
     assert set(means) == {"plain-20", "plain-56", "ResNet-20", "ResNet-56"}
     # The page's readings are the checks on the numbers it shows.
     checks = analysis.figure7_checks(means)

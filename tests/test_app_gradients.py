@@ -7,7 +7,18 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from apptest_helpers import APP, RAW_KEY, metrics, open_page, own_store, svg_charts, svg_series, svg_title, svg_y_ticks
+from apptest_helpers import (
+    APP,
+    RAW_KEY,
+    markdown_tables,
+    metrics,
+    open_page,
+    own_store,
+    svg_charts,
+    svg_series,
+    svg_title,
+    svg_y_ticks,
+)
 from streamlit.testing.v1 import AppTest
 
 from resnet_core import arch_config
@@ -33,7 +44,7 @@ def ratio(text: str) -> float:
 
 
 def gain_table(at: AppTest) -> dict[str, float]:
-    table = at.table[0].value
+    table = markdown_tables(at)[0]
     return dict(zip(table["net"], table["median gain per block"].astype(float)))
 
 

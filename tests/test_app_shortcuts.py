@@ -3,8 +3,18 @@ unit, the paper's Table 3 stands beside them, both languages render, and A, B an
 plain twin) train in the background and end in a results table."""
 
 import pytest
-from apptest_helpers import (APP, RAW_KEY, open_page, own_store, progress_bars, svg_bars, svg_charts, svg_title,
-                             svg_y_ticks)
+from apptest_helpers import (
+    APP,
+    RAW_KEY,
+    markdown_tables,
+    open_page,
+    own_store,
+    progress_bars,
+    svg_bars,
+    svg_charts,
+    svg_title,
+    svg_y_ticks,
+)
 from streamlit.testing.v1 import AppTest
 
 from resnet_core.jobs import runner as jobs
@@ -26,13 +36,13 @@ def open_shortcuts(lang: str = "en") -> AppTest:
 
 
 def cost_rows(at: AppTest) -> list[dict]:
-    return at.table[0].value.to_dict("records")
+    return markdown_tables(at)[0].to_dict("records")
 
 
 def expected_rows(arch: str, layout: str) -> list[dict]:
     costs = flops.shortcut_costs(arch, stride_at=layout)
     a = costs[0]
-    return [{"1×1 projections": c.projections, "parameters": f"{c.params:,}",
+    return [{"1×1 projections": str(c.projections), "parameters": f"{c.params:,}",
              "parameters vs A": f"{c.params - a.params:+,}", "multiply-adds (MACs)": f"{c.macs:,}",
              "MACs vs A": f"{c.macs - a.macs:+,}"} for c in costs]
 
@@ -74,7 +84,7 @@ def test_costs_follow_the_chosen_net(runner, arch, layout):
 
 def test_the_papers_table_3_stands_beside(runner):
     at = open_shortcuts()
-    table = at.table[1].value
+    table = markdown_tables(at)[1]
     assert table.to_dict("list") == {"Network": ["plain-34", "ResNet-34 A", "ResNet-34 B", "ResNet-34 C"],
                                      "top-1 error (%)": ["28.54", "25.03", "24.52", "24.19"],
                                      "top-5 error (%)": ["10.02", "7.76", "7.46", "7.40"]}
@@ -126,9 +136,9 @@ def test_korean_has_no_missing_text(runner):
     at = open_shortcuts("ko")
     assert at.title[0].value == "숏컷 A/B/C"
     texts = ([m.value for m in at.markdown] + [c.value for c in at.caption] + [h.value for h in at.header]
-             + list(at.table[0].value.columns))
+             + list(markdown_tables(at)[0].columns))
     assert not [x for x in texts if RAW_KEY.match(x)], "a key without a translation is showing"
-    assert "사영" in at.table[0].value.iloc[1, 0]
+    assert "사영" in markdown_tables(at)[0].iloc[1, 0]
     diagram, extra, paper = svg_charts(at)
     texts = {"".join(t.itertext()) for chart in (diagram, extra, paper) for t in chart.iter() if t.tag.endswith("text")}
     assert {"A: 제로 패딩 항등 연결", "파라미터 없음", "A보다 늘어난 파라미터 수", "top-1 오류율 (%)", "플레인-34"} <= texts
@@ -147,7 +157,7 @@ def test_a_b_c_train_side_by_side(runner):
     assert [runner.wait(i, timeout=300) for i in ids] == ["finished"] * 4
     at.run()
     assert not at.exception and not at.error
-    results = at.table[2].value
+    results = markdown_tables(at)[2]
     assert list(results["Network"]) == ["plain-8", "ResNet-8 A", "ResNet-8 B", "ResNet-8 C"]
     # Option A has exactly its plain twin's parameters; B and C add projections.
     params = [int(p.replace(",", "")) for p in results["parameters"]]
@@ -160,7 +170,7 @@ def test_a_b_c_train_side_by_side(runner):
     again.query_params.update({"lang": "en", "u": at.query_params["u"]})
     again.run()
     again.switch_page(nav.file_of("shortcuts")).run()
-    assert list(again.table[2].value["Network"]) == ["plain-8", "ResNet-8 A", "ResNet-8 B", "ResNet-8 C"]
+    assert list(markdown_tables(again)[2]["Network"]) == ["plain-8", "ResNet-8 A", "ResNet-8 B", "ResNet-8 C"]
 
 
 def test_a_full_queue_is_a_translated_message(runner, monkeypatch):

@@ -4,9 +4,8 @@ error, and a tiny training experiment that runs in the background and ends on th
 import pytest
 
 PAGES = {
-    # (Tables draw on a canvas, so their numbers are not page text; the sentences under them are.)
     ("shortcuts", "en"): ("Shortcuts A/B/C", ["B − A = 173,824 parameters", "C − A = 1,092,992 parameters",
-                                              "10-crop"]),
+                                              "10-crop", "21,623,848", "24.19"]),
     ("shortcuts", "ko"): ("숏컷 A/B/C", ["B − A = 파라미터 173,824개", "제로 패딩 항등 연결", "10-crop"]),
     ("batchnorm", "en"): ("BatchNorm", ["What one BN layer computes", "0.500 / 1.500",
                                         "Activations at initialisation"]),
@@ -34,6 +33,15 @@ def test_page_opens_without_error(page, open_page, assert_no_error, wait_for_cha
     tips = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stMain"] svg[role="img"] title')]
                                   .map(t => t.textContent)""")
     assert ({"shortcuts": "ResNet-34 C: 24.19", "batchnorm": "\n"}[url_path] in "|".join(tips)), tips[:5]
+    # The small tables are HTML (ui/tables.py), their columns of numbers right-aligned.
+    tables = page.locator('[data-testid="stMain"] [data-testid="stMarkdownContainer"] table')
+    assert tables.count() == 2
+    aligns = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stMarkdownContainer"] table')]
+                              .map(t => [...t.querySelectorAll('tbody tr:first-child td')]
+                                        .map(td => td.textContent.trim() + ' ' + getComputedStyle(td).textAlign))""")
+    for row in aligns:      # the first column names a row; a column of numbers lines its digits up
+        assert row[0].endswith(" left") or row[0][0].isdigit(), row
+        assert any(cell.endswith(" right") for cell in row), row
 
 
 def to_lowest(page, label: str, wait_for_app) -> None:
