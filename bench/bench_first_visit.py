@@ -36,8 +36,8 @@ import warm_up  # noqa: E402  (what the run command does as the server starts)
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-PAGES = ["home", "build", "degradation", "gradients", "features", "bottleneck", "gap-fc", "shortcuts",
-         "batchnorm", "attribution", "augmentation"]
+PAGES = ["home", "build", "degradation", "gradients", "lesion", "landscape", "features", "bottleneck", "gap-fc",
+         "shortcuts", "batchnorm", "attribution", "augmentation", "evidence"]
 QUIET_MS = 1000        # the page counts as drawn once nothing has changed for this long
 LIMIT_MS = 300_000
 
