@@ -90,10 +90,10 @@ def test_the_charts_draw_the_probes_measured_norms_and_gains(store):
         names, norms = [names[i] for i in keep], np.asarray(norms, dtype=float)[keep]
         points = svg_series(profile)[name]
         assert [p[2].split("\n")[1] for p in points] == names              # every main-path layer, in order
-        # Next to the underflow most of a layer's gradient is already exactly zero, so its norm
-        # depends on the order of float32 sums (the page's cached probe may come from another
-        # thread count): those layers, under 1e-16, are compared by size, the rest to the
-        # written 3 digits.
+        # Next to the underflow a layer's gradient passes through denormal floats, so its norm
+        # depends on how they were handled where the page's cached probe ran (training flushes
+        # them, engine.cpu_threads): those layers, under 1e-16, are compared by size, the rest to
+        # the written 3 digits.
         zero = np.array([p[2].endswith("(smaller than the smallest float)") for p in points])
         shown = np.array([float(p[2].split("\n")[2].removeprefix("norm ")) for p, z in zip(points, zero) if not z])
         solid = norms > 1e-16

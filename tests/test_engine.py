@@ -99,6 +99,21 @@ def test_same_seed_same_losses_on_the_cpu():
     assert [r.loss for r in c.history] != [r.loss for r in a.history]
 
 
+def test_training_leaves_the_process_as_it_found_it():
+    """Threads and denormal flushing are set for training only: a gradient probe afterwards in
+    the same process (a page's, say) measures what it measured before. The plain sigmoid net's
+    norms underflow through denormals; flushed, more of its layers read exactly 0."""
+    from resnet_core.inspection.probes import grad_norms_at_init
+
+    probe = arch_config("plain56", block="preact", norm="none", activation="sigmoid", init="he", input_size=16)
+    threads = torch.get_num_threads()
+    _, before = grad_norms_at_init(probe, batch=16, seed=0)
+    train(TINY, tiny_train(steps=2))
+    _, after = grad_norms_at_init(probe, batch=16, seed=0)
+    assert torch.get_num_threads() == threads
+    np.testing.assert_array_equal(after, before)
+
+
 def test_records_per_step():
     result = train(TINY, tiny_train())
     layers = [name for name, _ in weight_layers(build_model(TINY))]

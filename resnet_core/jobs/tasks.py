@@ -137,9 +137,7 @@ def landscape_task(params: dict, *, store, on_progress: Callable[[int, int], Non
         raise ConfigError(f"span must be above 0 and at most 5 (got {span})")
     device = resolve_device(opts["device"])
     started = time.perf_counter()
-    with cpu_threads(device):
-        if device.type == "cpu":
-            torch.set_flush_denormal(True)   # far from the minimum, weights make denormals
+    with cpu_threads(device):          # and denormals flushed: far from the minimum, weights make them
         nets = _load(store, _run_ids(params), device)
         per_net = points + grid * grid
         total, out = per_net * len(nets), []

@@ -134,15 +134,20 @@ def build_seeded(model_cfg: ModelConfig, seed: int) -> nn.Module:
 
 @contextmanager
 def cpu_threads(device: torch.device, n: int = 0) -> Iterator[None]:
-    """Train with `n` intra-op threads on the CPU (0: CPU_THREADS), restored afterwards."""
+    """Train with `n` intra-op threads on the CPU (0: CPU_THREADS) and denormals flushed to zero,
+    both as before afterwards. Denormals make CPU maths crawl as weights decay toward zero;
+    flushing them costs training nothing, but left on it would change what a later probe in the
+    same process measures (Gradient flow's norms of 1e-20 and below are denormal on the way)."""
     if device.type != "cpu":
         yield
         return
     before = torch.get_num_threads()
     torch.set_num_threads(max(1, n or CPU_THREADS))
+    torch.set_flush_denormal(True)
     try:
         yield
     finally:
+        torch.set_flush_denormal(False)    # torch's default; it has no getter to restore from
         torch.set_num_threads(before)
 
 
@@ -217,9 +222,6 @@ def train(model_cfg: ModelConfig, train_cfg: TrainConfig, *,
     started = time.perf_counter()
     check_compatible(model_cfg, train_cfg)
     device = resolve_device(train_cfg.device)
-    if device.type == "cpu":
-        # Denormals make CPU maths crawl as weights decay toward zero; flushing them costs nothing.
-        torch.set_flush_denormal(True)
     sink = sink if sink is not None else sink_for(store, run_id)
     try:
         with cpu_threads(device):
