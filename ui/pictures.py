@@ -190,7 +190,9 @@ def table(column_titles: list[str], rows: list[tuple[str, str, list[Cell]]], *, 
         for title in column_titles)
     body = "".join(
         f'<div style="align-self:center;font-weight:700;color:{colour};font-size:{SMALL + 1}px;'
-        f'writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap">{escape(label)}</div>'
+        # Sideways: Hangul would otherwise stand upright in vertical text and, turned, read upside down.
+        f'writing-mode:vertical-rl;text-orientation:sideways;transform:rotate(180deg);white-space:nowrap">'
+        f'{escape(label)}</div>'
         + "".join(figure(c) for c in cells)
         for label, colour, cells in rows)
     return (f'<div class="rx-pictures" style="margin:0 auto 0.5rem">'

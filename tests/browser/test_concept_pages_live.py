@@ -53,6 +53,10 @@ def test_page_opens_without_error(page, app_server, assert_no_error, url_path, l
     assert len(shown) == {"features": 2 + 2 * 16, "attribution": 2 * 5, "augmentation": 9 + 1}[url_path]
     for natural, width, rendering in shown:      # decoded, and enlarged with sharp pixels
         assert natural > 0 and width >= 3 * natural and rendering == "pixelated", (natural, width, rendering)
+    # The nets' names beside the rows read bottom to top, Hangul turned with them, not upright.
+    turned = page.evaluate("""() => [...document.querySelectorAll('.rx-pictures div')]
+        .filter(d => getComputedStyle(d).writingMode === 'vertical-rl').map(d => getComputedStyle(d).textOrientation)""")
+    assert turned == (["sideways"] * 2 if url_path == "attribution" else []), turned
     assert page.locator(".rx-colour-bar").count() == {"features": 2, "attribution": 1, "augmentation": 0}[url_path]
     body = page.inner_text("body")
     if lang == "ko":
