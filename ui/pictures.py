@@ -25,6 +25,7 @@ import numpy as np
 from PIL import Image
 
 from . import style
+from .svg_axes import linear_ticks
 
 # plotly's "Viridis" as plotly.py expands the name (plotly.colors.sequential.Viridis, evenly spaced).
 VIRIDIS = tuple((i / 9, c) for i, c in enumerate(
@@ -108,17 +109,12 @@ def number(v: float) -> str:
 
 
 def inner_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
-    """Round values strictly between lo and hi (steps of 1, 2 or 5 times a power of ten), none
-    so close to an end that its label would overlap the end's."""
+    """Round values strictly between lo and hi (the axes' ticks, svg_axes.linear_ticks), none so
+    close to an end that its label would overlap the end's."""
     if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
         return []
-    raw = (hi - lo) / count
-    power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
-    first = math.ceil(lo / step) * step
-    ticks = [first + i * step for i in range(count + 2)]
     margin = 0.12 * (hi - lo)
-    return [round(v, 12) for v in ticks if lo + margin < v < hi - margin]
+    return [v for v in linear_ticks(lo, hi, count) if lo + margin < v < hi - margin]
 
 
 def colour_bar(scale, lo: float, hi: float, title: str, *, width: int = 320) -> str:
