@@ -7,7 +7,9 @@ For each N it starts the app as the README does (``bash scripts/run_app.sh``, so
 ``RESNET_EXPLORER_DB``), and then, over the websocket a browser uses (scripts/st_client.py):
 
 1. warms the server up: one tab opens each live page once (the first visit imports torch and
-   builds the pages; a class's first student pays that, not every round's measurement);
+   builds the pages; a class's first student pays that, not every round's measurement), then
+   waits (at most --settle s) until the server's processes are quiet: its training workers have
+   started, as on a server that has been up a while;
 2. a teacher's tab opens Degradation (``?u=<teacher>``), presses "Train all four" (the page's
    300 steps unless --steps) and closes: the four runs train in the server's job queue;
 3. N students' tabs open, spread over Degradation, Build & Train, Gradient flow, Shortcuts and
@@ -31,6 +33,8 @@ Printed per N (no asserts; on a shared 2-core machine expect noise of 10-20 %):
   live pages watch only some runs, so only gaps between their own changes count;
 - MB/session: growth of the web process's resident memory with N tabs open, less that of N = 0,
   per tab;
+- per page: gaps p50/p95/max and when the longest ended (--trace writes every script run each
+  viewer saw and the runs' steps over time, to read a long gap afterwards);
 - errors (exception elements, st.error, compile errors, cache misses, closed sockets) and
   dropped sessions; idle viewers' received bytes (they should cost about nothing);
 - the harness's own CPU: it runs on the same machine and competes with the server.
@@ -43,6 +47,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import os
 import secrets
@@ -270,6 +275,7 @@ class Round:
     live: int = 0
     idle: int = 0
     gaps: list = field(default_factory=list)
+    page_gaps: dict = field(default_factory=dict)   # page -> [(gap s, its end - train start s)]
     live_without_update: int = 0
     idle_bytes: list = field(default_factory=list)
     live_bytes: list = field(default_factory=list)
@@ -278,6 +284,7 @@ class Round:
     load_times: list = field(default_factory=list)
     harness_cpu: float = 0.0
     statuses: list = field(default_factory=list)
+    settled: float = 0.0                # s waited after the warm-up for the server to go quiet
 
 
 def page_of(i: int, pages: tuple[str, ...]) -> str:
@@ -296,6 +303,27 @@ async def open_viewer(url: str, page: str, owner: str, name: str) -> StSession:
     return s
 
 
+def tree_cpu(server: Server) -> float:
+    return sum(got[1] for pid in server.tree() if (got := proc_cpu(pid)) is not None)
+
+
+async def settle(server: Server, limit: float, quiet: float = 0.1, window: float = 2.0) -> float:
+    """Wait until the server's processes together use under `quiet` of a core over `window`
+    seconds (its training workers have imported torch and wait for jobs, as on a server that has
+    been up a while), at most `limit` s; returns the seconds waited. Without this, a click in the
+    first seconds after start-up would time the workers' start-up as training."""
+    start = time.monotonic()
+    samples = [(start, tree_cpu(server))]
+    while time.monotonic() - start < limit:
+        await asyncio.sleep(0.5)
+        now = time.monotonic()
+        samples.append((now, tree_cpu(server)))
+        old = next((x for x in samples if now - x[0] <= window + 1e-6), samples[0])
+        if now - old[0] >= window - 0.01 and (samples[-1][1] - old[1]) / (now - old[0]) < quiet:
+            break
+    return time.monotonic() - start
+
+
 async def run_round(n: int, args, tmp: Path) -> Round:
     result = Round(n)
     db = tmp / f"round-{n}" / "runs.db"
@@ -309,7 +337,7 @@ async def run_round(n: int, args, tmp: Path) -> Round:
             async with StSession(server.url, page=page, query=f"u={owner}", name=f"warm-{page}") as s:
                 await s.loaded(timeout=300)
                 result.errors += [f"warm-up {page}: {e}" for e in s.stats.errors]
-        await asyncio.sleep(1.0)
+        result.settled = await settle(server, args.settle)
         result.rss_base = proc_rss(server.proc.pid)
 
         for attempt in (1, 2):   # a page caught mid-edit in a shared tree gets one reload
@@ -343,11 +371,13 @@ async def run_round(n: int, args, tmp: Path) -> Round:
 
         opening = [asyncio.create_task(staggered(i)) for i in range(n)]
         deadline = t_click + args.round_timeout
+        trace = []
         while time.monotonic() < deadline:
             runs = read_runs(db, owner)
+            trace.append((time.monotonic(), [(r.status, r.steps_done) for r in runs]))
             if runs and all(r.status in TERMINAL for r in runs) and all(t.done() for t in opening):
                 break
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(0.2)
         t_end = time.monotonic()
         viewers = [t.result() for t in opening if t.done()]
         for t in opening:
@@ -391,6 +421,12 @@ async def run_round(n: int, args, tmp: Path) -> Round:
             if s.page == "degradation":
                 times = [w0] + times + [train1]
             result.gaps += [b - a for a, b in zip(times, times[1:])]
+            result.page_gaps.setdefault(s.page, []).extend((b - a, b - train0) for a, b in zip(times, times[1:]))
+        if args.trace:   # for reading a long gap afterwards: every script run each viewer saw, and the runs' steps
+            runs_seen = {s.stats.name: [dataclasses.asdict(r) for r in s.stats.runs] for s in viewers}
+            args.trace.with_name(f"{args.trace.stem}-{n}{args.trace.suffix}").write_text(json.dumps(
+                {"train0": train0, "train1": train1, "epoch_offset": offset, "store": trace,
+                 "pages": {s.stats.name: s.page for s in viewers}, "script_runs": runs_seen}))
     finally:
         for s in viewers:
             await s.close()
@@ -418,14 +454,14 @@ def report(rounds: list[Round]) -> list[dict]:
                "elapsed_s": r.elapsed, "live_viewers": r.live, "idle_viewers": r.idle,
                "live_without_update": r.live_without_update,
                "gap_p50_s": pct(r.gaps, 0.5), "gap_p95_s": pct(r.gaps, 0.95),
-               "gap_max_s": max(r.gaps) if r.gaps else float("nan"),
+               "gap_max_s": max(r.gaps) if r.gaps else float("nan"), "page_gaps": r.page_gaps,
                "web_rss_base_mb": r.rss_base / 2**20, "web_rss_peak_mb": r.rss_peak / 2**20,
                "tree_rss_peak_mb": r.tree_rss_peak / 2**20,
                "errors": len(r.errors), "error_samples": r.errors[:5], "dropped": r.dropped,
                "load_p50_s": pct(r.load_times, 0.5), "load_max_s": max(r.load_times) if r.load_times else None,
                "idle_kb_per_viewer": (statistics.mean(r.idle_bytes) / 1024) if r.idle_bytes else None,
                "live_kb_per_viewer": (statistics.mean(r.live_bytes) / 1024) if r.live_bytes else None,
-               "harness_cpu_pct": 100 * r.harness_cpu / max(r.elapsed, 1e-9)}
+               "harness_cpu_pct": 100 * r.harness_cpu / max(r.elapsed, 1e-9), "settled_s": r.settled}
         if base is not None:
             if r.wall and base.wall:
                 row["train_ratio"] = r.wall / base.wall
@@ -456,13 +492,18 @@ def print_table(rows: list[dict]) -> None:
               f"| {fmt(r.get('mb_per_session'), '6.1f'):>6} | {r['errors']:>3} {r['dropped']:>3} "
               f"| {r['harness_cpu_pct']:5.1f}")
     for r in rows:
-        extras = (f"N={r['viewers']}: per-run seconds {[fmt(s, '.1f') for s in r['run_seconds']]} "
+        extras = (f"N={r['viewers']}: click {r['settled_s']:.1f} s after the warm-up; per-run seconds {[fmt(s, '.1f') for s in r['run_seconds']]} "
                   f"(started at +s, took s: {', '.join(f'{a:.1f}/{b:.1f}' for a, b in r['timeline'])}) "
                   f"statuses {r['statuses']}; web RSS {r['web_rss_base_mb']:.0f} -> {r['web_rss_peak_mb']:.0f} MB "
                   f"(all processes peak {r['tree_rss_peak_mb']:.0f} MB); first load p50 {fmt(r['load_p50_s'])} s "
                   f"max {fmt(r['load_max_s'])} s; received per live viewer {fmt(r['live_kb_per_viewer'], '.0f')} KB, "
                   f"per idle viewer {fmt(r['idle_kb_per_viewer'], '.0f')} KB")
         print(extras)
+        for page, gaps in sorted(r["page_gaps"].items()):
+            sizes = [g for g, _ in gaps]
+            worst = sorted(gaps, reverse=True)[:3]
+            print(f"    {page}: gaps p50/p95/max {fmt(pct(sizes, 0.5))}/{fmt(pct(sizes, 0.95))}/{fmt(max(sizes))} s; "
+                  f"longest end at +{', +'.join(f'{at:.1f}' for _, at in worst)} s of training")
         for e in r["error_samples"]:
             print(f"    error: {e}")
 
@@ -480,7 +521,10 @@ def parse_args(argv=None):
                    help="start .venv/bin/streamlit run app.py directly, not via scripts/run_app.sh")
     p.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                    help="extra environment for the server, e.g. RESNET_EXPLORER_WORKERS=2")
+    p.add_argument("--settle", type=float, default=60.0,
+                   help="after the warm-up, wait at most this long for the server to go quiet before the click")
     p.add_argument("--json", type=Path, help="also write the figures here")
+    p.add_argument("--trace", type=Path, help="also write each round's script runs and store steps here (-N added)")
     args = p.parse_args(argv)
     args.viewers = [int(x) for x in args.viewers.split(",") if x.strip()]
     if any(n < 0 or n > MAX_VIEWERS for n in args.viewers):

@@ -179,6 +179,50 @@ def test_train_all_four_queues_the_experiment_and_shows_progress(store):
     assert any("Not all four runs finished" in w.value for w in at.warning)
 
 
+def test_a_stop_button_left_from_before_its_run_ended_says_so(store):
+    """One run of four ends while the others go on: the page keeps its Stop button until then
+    (no full rerun per watching tab), and a click on it says the run has ended and clears it."""
+    at = open_degradation(owner="deg5stale")
+    at.button(key="degradation_start").click().run()
+    mine = sorted(store.list_runs(owner="deg5stale"), key=lambda r: r.id)
+    first, rest = mine[0], mine[1:]
+    assert jobs.get_runner().cancel(first.id, owner="deg5stale")
+    deadline = time.monotonic() + 60
+    while store.get_run(first.id).status in ("queued", "running"):
+        assert time.monotonic() < deadline, "the cancelled run did not stop"
+        time.sleep(0.2)
+    at.button(key=f"degradation_stop_{first.id}").click().run()
+    assert not at.exception
+    assert [x.value for x in at.toast] == [f"{first.label} has already ended."]
+    keys = {b.key for b in at.button}
+    assert f"degradation_stop_{first.id}" not in keys
+    assert {f"degradation_stop_{r.id}" for r in rest} <= keys
+    # A Stop pressed on a live run: that button goes with the same click, whatever the run does next.
+    at.button(key=f"degradation_stop_{rest[0].id}").click().run()
+    assert [x.value for x in at.toast][-1] == f"Stopping {rest[0].label}…"
+    keys = {b.key for b in at.button}
+    assert f"degradation_stop_{rest[0].id}" not in keys and f"degradation_stop_{rest[1].id}" in keys
+    for r in rest:
+        jobs.get_runner().cancel(r.id)
+    while any(store.get_run(r.id).status in ("queued", "running") for r in rest):
+        assert time.monotonic() < deadline + 60, "cancelled runs did not stop"
+        time.sleep(0.2)
+
+
+@pytest.mark.parametrize("phase, now, stoppable, still, redraw", [
+    ("running", "running", {1, 2}, {1, 2}, False),
+    ("running", "running", {1, 2}, {2}, False),      # one of two ended: its button waits
+    ("running", "running", {1, 2}, set(), True),     # none of this user's left (others' runs go on)
+    ("running", "running", set(), set(), False),     # a viewer who owns none of them
+    ("queued", "running", set(), set(), True),       # the first run started
+    ("running", None, {1}, set(), True),             # the last run ended
+])
+def test_a_live_part_redraws_the_page_only_when_it_must(phase, now, stoppable, still, redraw):
+    from ui.progress import redraw_page
+
+    assert redraw_page(phase, now, stoppable, still) is redraw
+
+
 def test_home_preset_opens_the_page_configured(store):
     at = AppTest.from_file(APP, default_timeout=90)
     at.query_params["lang"] = "en"

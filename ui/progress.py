@@ -60,18 +60,44 @@ def _phase_of(run_ids: Sequence[int]) -> str | None:
 _LIVE = threading.local()
 
 
+_STOPPED = "_runs_stopped"   # runs this session asked to stop: their buttons go at once
+
+
+def _stoppable(infos: Sequence[RunInfo]) -> list[RunInfo]:
+    """This user's queued or running runs that this session has not already asked to stop
+    (only the owner stops a run)."""
+    me, asked = owner(), st.session_state.get(_STOPPED, ())
+    return [i for i in infos if i.status in ACTIVE and i.owner == me and i.id not in asked]
+
+
+def _stop(run_id: int, label: str) -> None:
+    # A callback: it runs before the page, so the page is drawn without the button just pressed.
+    if cancel(run_id):
+        st.session_state.setdefault(_STOPPED, set()).add(run_id)
+        st.toast(t("runs.stopping", label=label))
+    elif _phase_of([run_id]) is None:   # a button left from before the run ended
+        st.toast(t("runs.already_ended", label=label))
+
+
 def stop_buttons(infos: Sequence[RunInfo], prefix: str) -> None:
     """A Stop button for each of this user's queued or running runs (others' runs get none)."""
-    me = owner()
-    mine = [i for i in infos if i.status in ACTIVE and i.owner == me]   # only the owner stops a run
+    mine = _stoppable(infos)
     if not mine:
         return
     cols = st.columns(min(len(mine), 4))
     for n, info in enumerate(mine):
-        if cols[n % len(cols)].button(f"{t('runs.stop')} · {info.label}", key=f"{prefix}_stop_{info.id}",
-                                      icon=":material/stop:"):
-            if cancel(info.id):
-                st.toast(t("runs.stopping", label=info.label))
+        name = net_label(info.label)    # as the charts name it, in the reader's language
+        cols[n % len(cols)].button(f"{t('runs.stop')} · {name}", key=f"{prefix}_stop_{info.id}",
+                                   icon=":material/stop:", on_click=_stop, args=(info.id, name))
+
+
+def redraw_page(phase: str | None, now: str | None, stoppable: set[int], still: set[int]) -> bool:
+    """Whether a live fragment asks for a full rerun: the phase changed, or every run this user
+    could stop has ended. One run ending while others of theirs go on is not enough: its Stop button
+    stays until then (a click on it says the run has ended). A class that opened the teacher's link
+    shares the teacher's runs, and a full rerun in every one of those tabs at the same moment held
+    all viewers back for one to three seconds (bench/bench_classroom.py)."""
+    return now != phase or bool(stoppable and not still)
 
 
 def live_runs(run_ids: Sequence[int], draw: Callable[[list[RunView]], None], *, stop_prefix: str = "",
@@ -79,8 +105,8 @@ def live_runs(run_ids: Sequence[int], draw: Callable[[list[RunView]], None], *, 
     """Draw `draw(views)` now and, while any of the runs trains, again every `interval` seconds
     in an ``st.fragment``: only this part of the page reruns, so the controls stay responsive.
     Runs that only wait in the queue are looked at every few seconds. When the phase changes (a
-    queued run starts, the last run ends) or one of this user's runs ends, one full rerun redraws
-    the page and picks the new pace; with no live run left, nothing polls.
+    queued run starts, the last run ends) or the last of this user's Stop buttons goes stale, one
+    full rerun redraws the page and picks the new pace; with no live run left, nothing polls.
 
     With `stop_prefix`, the owner's Stop buttons stand above the fragment, not in it: a button
     redrawn every tick can be replaced under the pointer, and on a busy server a click on it
@@ -89,8 +115,7 @@ def live_runs(run_ids: Sequence[int], draw: Callable[[list[RunView]], None], *, 
     infos = _infos(ids)
     phase = _phase(info.status for info in infos)
     every = {"running": interval, "queued": max(interval, QUEUED_POLL_SECONDS)}.get(phase)
-    me = owner()
-    stoppable = {info.id for info in infos if info.status in ACTIVE and info.owner == me}
+    stoppable = {info.id for info in _stoppable(infos)}
     if stop_prefix:
         stop_buttons(infos, stop_prefix)
 
@@ -105,8 +130,8 @@ def live_runs(run_ids: Sequence[int], draw: Callable[[list[RunView]], None], *, 
             _LIVE.stops_outside = False
         if phase is None:
             return
-        still = {v.id for v in views if v.active and v.info.owner == me}
-        if _phase(v.info.status for v in views) != phase or (stop_prefix and still != stoppable):
+        still = {info.id for info in _stoppable([v.info for v in views])}
+        if redraw_page(phase, _phase(v.info.status for v in views), stoppable if stop_prefix else set(), still):
             st.rerun()
 
     st.fragment(body, run_every=every)()
@@ -126,17 +151,8 @@ def progress_rows(views: Sequence[RunView], prefix: str, *, stop: bool = True) -
     that is queued or running (other people's runs have none). A class re-sends this every tick:
     one message for all runs, not a row of four elements per run."""
     st.markdown(progress_html(views), unsafe_allow_html=True)
-    me = owner()
-    stop = stop and not getattr(_LIVE, "stops_outside", False)   # live_runs drew them above
-    mine = [v for v in views if stop and v.active and v.info.owner == me]   # only the owner stops a run
-    if mine:
-        cols = st.columns(min(len(mine), 4))
-        for i, view in enumerate(mine):
-            name = net_label(view.info.label)    # as the charts name it, in the reader's language
-            if cols[i % len(cols)].button(f"{t('runs.stop')} · {name}", key=f"{prefix}_stop_{view.id}",
-                                          icon=":material/stop:"):
-                cancel(view.id)
-                st.toast(t("runs.stopping", label=name))
+    if stop and not getattr(_LIVE, "stops_outside", False):   # else live_runs drew them above
+        stop_buttons([v.info for v in views], prefix)
     for view in views:
         if view.info.status in ("failed", "diverged") and view.info.error:
             from .errors import reason_text  # the stored English reason, in the reader's language
