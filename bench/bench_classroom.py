@@ -318,8 +318,8 @@ async def settle(server: Server, limit: float, quiet: float = 0.1, window: float
         await asyncio.sleep(0.5)
         now = time.monotonic()
         samples.append((now, tree_cpu(server)))
-        old = next((x for x in samples if now - x[0] <= window + 1e-6), samples[0])
-        if now - old[0] >= window - 0.01 and (samples[-1][1] - old[1]) / (now - old[0]) < quiet:
+        old = [x for x in samples if now - x[0] >= window]    # the newest sample `window` s back
+        if old and (samples[-1][1] - old[-1][1]) / (now - old[-1][0]) < quiet:
             break
     return time.monotonic() - start
 

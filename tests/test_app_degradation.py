@@ -8,7 +8,7 @@ import time
 from types import SimpleNamespace
 
 import pytest
-from apptest_helpers import APP, RAW_KEY, open_page, own_store, progress_bars
+from apptest_helpers import APP, RAW_KEY, open_page, own_store, progress_bars, svg_charts, svg_title
 from streamlit.testing.v1 import AppTest
 
 from resnet_core.jobs import runner as jobs
@@ -17,6 +17,7 @@ from resnet_core.training import experiments
 from ui import runs
 
 ME, CLASSMATE = "deg0test", "deg1mate"
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture(scope="module")
@@ -221,6 +222,42 @@ def test_a_live_part_redraws_the_page_only_when_it_must(phase, now, stoppable, s
     from ui.progress import redraw_page
 
     assert redraw_page(phase, now, stoppable, still) is redraw
+
+
+def test_while_the_nets_train_the_curves_are_svg_then_plotly_once_they_end(store):
+    """A watching browser redraws the live charts every second: SVG while any run trains (each
+    net's line through its recorded steps), plotly's interactive figures once all have ended."""
+    ids, experiment, losses = [], None, {}
+    for n, (label, model_cfg, train_cfg) in enumerate(experiments.degradation_configs("digits", steps=300)):
+        rid = store.create_run(model_cfg, train_cfg, owner="deg6svg", label=label, group=experiments.DEGRADATION,
+                               experiment=experiment)
+        experiment = store.get_run(rid).experiment
+        store.start_run(rid, device="cpu", layer_names=["stem.conv", "head.fc"], stat_names=[], total_steps=300)
+        done = 40 + 10 * n      # each net as far as its own worker got
+        losses[label] = [2.3 * 0.97 ** s for s in range(1, done + 1)]
+        store.write_batch(rid, steps=[SimpleNamespace(step=s, loss=losses[label][s - 1], acc=min(1.0, s / 60), lr=0.1,
+                                                      seconds=0.1 * s, grad_norms=[1.0, 0.5]) for s in range(1, done + 1)])
+        ids.append(rid)
+    at = open_degradation(owner="deg6svg")
+    assert not at.exception and not at.get("plotly_chart")
+    charts_ = svg_charts(at)
+    assert [svg_title(c) for c in charts_] == ["training loss (cross-entropy, log scale)", "training error (%)"]
+    legend = ["".join(el.itertext()) for el in charts_[0].iter(f"{SVG}text")]
+    assert all(net in legend for net in ("plain-20", "plain-56", "ResNet-20", "ResNet-56"))
+    for chart in charts_:
+        lines = [el for el in chart.iter(f"{SVG}path") if el.get("stroke-width") in ("2.2", "3.5")
+                 and len(el.get("d").split()) > 30]
+        # One line per net, through every step it has recorded so far (60 at most here: no decimation).
+        assert sorted(len(el.get("d").split()) // 3 for el in lines) == [40, 50, 60, 70]
+    # The loss line of the furthest net falls as its losses do (pixel y grows downwards).
+    lines = [el for el in charts_[0].iter(f"{SVG}path") if len(el.get("d").split()) // 3 == 70]
+    ys = [float(v) for v in lines[0].get("d").split()[2::3]]
+    assert ys == sorted(ys) and ys[0] < ys[-1]
+    for rid in ids:
+        store.finish_run(rid, status="finished", seconds=2.0, steps_done=70, final_train_loss=0.1,
+                         final_train_acc=0.9, test_acc=0.9)
+    at.run()
+    assert len(at.get("plotly_chart")) == 2 and not svg_charts(at)
 
 
 def test_home_preset_opens_the_page_configured(store):

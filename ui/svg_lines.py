@@ -45,6 +45,7 @@ class Line:
     dash: str = "solid"                # or "dash", "dot"
     markers: bool = True
     width: float = 2.5
+    x: Sequence[float] = ()            # where each value sits (a training step); empty: 1, 2, ..., n
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ def small_multiples(panels: Sequence[Panel], *, x_title: str, title: str,
     """Panels side by side on the same x, each with its own title and y axis, one legend."""
     width = width or max(760, 400 * len(panels))
     n = max((len(ln.values) for p in panels for ln in p.lines), default=0)
+    xs = [float(v) for p in panels for ln in p.lines for v in ln.x]
+    span = (min(xs), max(xs)) if xs else None   # a numeric x (steps) instead of 1..n
     floors = [_floor(p) for p in panels]
     keys: dict[str, Key] = {}
     for p in panels:
@@ -93,7 +96,7 @@ def small_multiples(panels: Sequence[Panel], *, x_title: str, title: str,
         if n == 0:
             empty_note(c, plot, t("charts.no_data"))
             continue
-        x = _x_axis(c, plot, n, ticks)
+        x = _numeric_x_axis(c, plot, span) if span else _x_axis(c, plot, n, ticks)
         for value, label in panel.refs:
             c.path([(plot.x0, plot.y(value)), (plot.x1, plot.y(value))], style.NEUTRAL, 1.5, "dash")
             # Under its line: a line at the reference value (gains of 1) would run through the words.
@@ -140,6 +143,21 @@ def _x_axis(c: Canvas, p: Plot, n: int, ticks) -> Callable[[float], float]:
     return x
 
 
+def _numeric_x_axis(c: Canvas, p: Plot, span: tuple[float, float]) -> Callable[[float], float]:
+    """Round numbers along the bottom from the first x to the last, vertical grid lines."""
+    lo, hi = span
+    hi = hi if hi > lo else lo + 1
+
+    def x(v: float) -> float:
+        return p.x0 + (v - lo) / (hi - lo) * (p.x1 - p.x0)
+    for v in linear_ticks(lo, hi):
+        if lo - 1e-9 <= v <= hi + 1e-9:
+            c.path([(x(v), p.y0), (x(v), p.y1)], GRID, 1)
+            c.label(x(v), p.y0 - 14, f"{v:g}", AXIS, size=FONT)
+    c.path([(p.x0, p.y0), (p.x1, p.y0)], AXIS, 1)
+    return x
+
+
 def _tip(line: Line, panel: Panel, i: int, value: str) -> str:
     point = line.points[i] if i < len(line.points) else str(i + 1)
     if panel.value_name:
@@ -150,20 +168,21 @@ def _tip(line: Line, panel: Panel, i: int, value: str) -> str:
 def _line(c: Canvas, p: Plot, panel: Panel, line: Line, x, floor: float | None) -> None:
     runs: list[list[tuple[float, float]]] = [[]]
     marks = []
-    for i, v in enumerate(line.values):
-        v = float(v)
+    at = [float(v) for v in line.x] if line.x else [i + 1.0 for i in range(len(line.values))]
+    for i, (v, where) in enumerate(zip(line.values, at)):
+        v = float(v) if v is not None else math.nan
         if v == 0 and floor is not None:
             point = line.points[i] if i < len(line.points) else str(i + 1)
-            marks.append(cross(*c.px(x(i + 1), p.y(floor)), line.colour,
+            marks.append(cross(*c.px(x(where), p.y(floor)), line.colour,
                                 f"{line.name}\n{point}\n{t('charts.zero_hover')}"))
             runs.append([])
             continue
         if not math.isfinite(v) or (panel.log and v <= 0):
             runs.append([])                      # a gap: the line breaks, as plotly's does
             continue
-        runs[-1].append((x(i + 1), p.y(v)))
+        runs[-1].append((x(where), p.y(v)))
         if line.markers:
-            px, py = c.px(x(i + 1), p.y(v))
+            px, py = c.px(x(where), p.y(v))
             marks.append(f'<circle cx="{px}" cy="{py}" r="3.5" fill="{line.colour}" stroke="white" '
                          f'stroke-width="1"><title>{escape(_tip(line, panel, i, number(v, panel.value_format)))}'
                          f'</title></circle>')

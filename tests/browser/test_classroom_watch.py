@@ -56,6 +56,10 @@ def test_three_browsers_watch_one_experiment(app_server, new_page, assert_no_err
             history.append(_total(page))
     assert all(len(set(s)) >= 3 for s in seen), f"a watcher stopped getting updates: {seen}"
     assert all(s == sorted(s) for s in seen), "progress went backwards"
+    # While the nets train, Degradation's curves are SVG (cheap for a watching browser to redraw).
+    for page in watchers[:2]:
+        assert page.locator('[data-testid="stMain"] svg[role="img"]').count() == 2
+        assert page.locator('[data-testid="stPlotlyChart"]').count() == 0
 
     # The viewers on the owner's link may stop the runs (it is the owner's link); the class view
     # on Build shows other people's runs, so no Stop there for runs of another owner.
