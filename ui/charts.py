@@ -107,7 +107,7 @@ def curves(series: Sequence[Curve], *, y_title: str, x_title: str | None = None,
 
 
 def curves_svg(series: Sequence[Curve], *, title: str, y_title: str, log_y: bool = False,
-               y_range: tuple[float, float] | None = None, height: int = 380) -> str:
+               y_range: tuple[float, float] | None = None, height: int = 400, width: int = 560) -> str:
     """The same lines as `curves`, as an SVG for a chart that changes every second while runs
     train: a browser redraws plotly's figure on each change (about a third of a core for a
     watching laptop on Degradation), and an SVG for almost nothing. Lines only; the finished
@@ -120,7 +120,8 @@ def curves_svg(series: Sequence[Curve], *, title: str, y_title: str, log_y: bool
         lines.append(svg_lines.Line(s.label, y, colour(s.kind, s.shade), dash=s.dash, markers=False,
                                     width=s.width, x=x))
     panel = svg_lines.Panel(lines, y_title=y_title, log=log_y, y_range=y_range)
-    return svg_lines.lines(panel, x_title=t("charts.step"), title=title, height=height)
+    # 560 wide: drawn in half a page's width, its text stays about the size of plotly's.
+    return svg_lines.lines(panel, x_title=t("charts.step"), title=title, height=height, width=width)
 
 
 def _empty_note(text: str) -> dict:
