@@ -5,7 +5,8 @@ unless it asks for the class's."""
 import time
 
 import pytest
-from apptest_helpers import RAW_KEY, assert_clean, metrics, open_page, own_store, progress_bars
+from apptest_helpers import (RAW_KEY, assert_clean, metrics, open_page, own_store, progress_bars, svg_charts,
+                             svg_series, svg_title)
 from streamlit.testing.v1 import AppTest
 
 from resnet_core import arch_config
@@ -128,6 +129,33 @@ def test_a_short_run_trains_live_and_is_compared_and_exported(store):
     csv = exports.metrics_csv(info.id).splitlines()
     assert csv[0] == "step,train_loss,train_acc,lr,seconds,test_loss,test_acc" and len(csv) == 21
     assert csv[-1].split(",")[-1] != ""              # the final held-out evaluation
+
+
+def test_while_a_run_trains_its_curves_are_svg_with_the_held_out_points(store):
+    from types import SimpleNamespace
+
+    from resnet_core import TrainConfig
+
+    cfg = arch_config("resnet20", base_width=8, input_size=8, in_channels=1)
+    rid = store.create_run(cfg, TrainConfig(dataset="digits", steps=300), owner="build9svg", label="ResNet-20",
+                           group="build")
+    store.start_run(rid, device="cpu", layer_names=["stem.conv", "head.fc"], stat_names=[], total_steps=300)
+    store.write_batch(rid, steps=[SimpleNamespace(step=s, loss=2.0 / s, acc=s / 100, lr=0.1, seconds=0.1 * s,
+                                                  grad_norms=[1.0, 0.5]) for s in range(1, 61)],
+                      evals=[(25, 0.5, 0.4), (50, 0.3, 0.625)])
+    at = open_build(owner="build9svg")
+    assert_clean(at)
+    assert not at.get("plotly_chart")
+    loss, acc = svg_charts(at)[-2:]      # after the outline's diagram
+    assert svg_title(loss).startswith("training loss") and svg_title(acc) == "accuracy (%)"
+    # The held-out accuracy's two points, each with its step and value in the tooltip.
+    held = svg_series(acc)[f"#{rid} ResNet-20 · held out"]
+    assert [tip.split("\n")[1] for _, _, tip in held] == ["25: 40.0", "50: 62.5"]
+    assert held[0][0] < held[1][0] and held[0][1] > held[1][1]     # later and higher
+    store.finish_run(rid, status="finished", seconds=6.0, steps_done=60, final_train_loss=0.03, final_train_acc=0.6,
+                     test_acc=0.625)
+    at.run()
+    assert len(at.get("plotly_chart")) == 2 and len(svg_charts(at)) == 1     # the outline's diagram stays
 
 
 def test_runs_survive_a_reload_and_two_browsers_see_their_own(store):

@@ -110,15 +110,15 @@ def curves_svg(series: Sequence[Curve], *, title: str, y_title: str, log_y: bool
                y_range: tuple[float, float] | None = None, height: int = 400, width: int = 560) -> str:
     """The same lines as `curves`, as an SVG for a chart that changes every second while runs
     train: a browser redraws plotly's figure on each change (about a third of a core for a
-    watching laptop on Degradation), and an SVG for almost nothing. Lines only; the finished
-    chart is `curves`, with its hover and zoom."""
+    watching laptop on Degradation), and an SVG for almost nothing. Points only where `curves`
+    marks them (held-out evaluations); the finished chart is `curves`, with its hover and zoom."""
     from . import svg_lines
 
     lines = []
     for s in series:
         x, y = decimate(s.x, s.y)
-        lines.append(svg_lines.Line(s.label, y, colour(s.kind, s.shade), dash=s.dash, markers=False,
-                                    width=s.width, x=x))
+        lines.append(svg_lines.Line(s.label, y, colour(s.kind, s.shade), [f"{v:g}" for v in x], dash=s.dash,
+                                    markers=s.markers, width=s.width, x=x))
     panel = svg_lines.Panel(lines, y_title=y_title, log=log_y, y_range=y_range)
     # 560 wide: drawn in half a page's width, its text stays about the size of plotly's.
     return svg_lines.lines(panel, x_title=t("charts.step"), title=title, height=height, width=width)

@@ -11,13 +11,20 @@ PAGES = {"build": ("Build & Train", "만들고 학습하기"),
          "degradation": ("Degradation", "성능 저하 문제"),
          "gradients": ("Gradient flow", "그래디언트 흐름")}
 
-# The points each chart on the page draws, by the chart's y-axis title (plotly keeps its data on
-# the chart's div).
+# The points each chart on the page draws, by the chart's y-axis title: plotly keeps its data on
+# the chart's div; a live SVG chart (while runs train) has one path per line, "M x y L x y ...",
+# beside its grid and axis lines of two points each.
 POINTS_JS = """(title) => {
     for (const div of document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')) {
         const axis = div.layout && div.layout.yaxis && div.layout.yaxis.title;
         if (axis && axis.text && axis.text.startsWith(title)) {
             return (div.data || []).map(trace => (trace.x || []).length);
+        }
+    }
+    for (const svg of document.querySelectorAll('[data-testid="stMain"] svg[role="img"]')) {
+        if ((svg.getAttribute('aria-label') || '').startsWith(title)) {
+            return [...svg.querySelectorAll('path')].map(p => p.getAttribute('d').trim().split(/\\s+/).length / 3)
+                .filter(n => n > 2);
         }
     }
     return null;
