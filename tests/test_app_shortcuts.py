@@ -145,6 +145,35 @@ def test_korean_has_no_missing_text(runner):
     assert not at.get("plotly_chart")
 
 
+def test_while_a_b_c_train_their_curves_are_svg_then_plotly(runner):
+    """Written straight into the store as four running nets (a watching browser redraws the live
+    part every second): SVG while they train, plotly's interactive figures once they end."""
+    from types import SimpleNamespace
+
+    from resnet_core.training import experiments
+
+    store, experiment, ids = runner.store, None, []
+    for label, model_cfg, train_cfg in experiments.shortcut_configs("digits", depth=20, steps=300):
+        rid = store.create_run(model_cfg, train_cfg, owner="sc9svg", label=label, group=experiments.SHORTCUTS,
+                               experiment=experiment)
+        experiment = store.get_run(rid).experiment
+        store.start_run(rid, device="cpu", layer_names=["stem.conv", "head.fc"], stat_names=[], total_steps=300)
+        store.write_batch(rid, steps=[SimpleNamespace(step=s, loss=2.0 / s, acc=s / 40, lr=0.1, seconds=0.1 * s,
+                                                      grad_norms=[1.0, 0.5]) for s in range(1, 31)],
+                          evals=[(25, 0.5, 0.6)])
+        ids.append(rid)
+    at = open_page("shortcuts", "en", owner="sc9svg")
+    assert not at.get("plotly_chart")
+    titles = [svg_title(c) for c in svg_charts(at)]
+    assert titles[-2:] == ["training loss (cross-entropy, log scale)", "held-out accuracy (fraction correct)"]
+    for rid in ids:
+        store.finish_run(rid, status="finished", seconds=3.0, steps_done=30, final_train_loss=0.07,
+                         final_train_acc=0.75, test_acc=0.6)
+    at.run()
+    assert len(at.get("plotly_chart")) == 2
+    assert "training loss (cross-entropy, log scale)" not in [svg_title(c) for c in svg_charts(at)]
+
+
 def test_a_b_c_train_side_by_side(runner):
     at = open_shortcuts()
     assert any("No runs yet" in c.value for c in at.caption)

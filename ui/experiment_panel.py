@@ -15,7 +15,7 @@ from typing import Callable
 
 import streamlit as st
 
-from . import charts, live_charts, progress, runs
+from . import charts, live_charts, progress, runs, svg_axes
 from .i18n import t
 
 NO_BAR = {"displayModeBar": False}
@@ -55,6 +55,13 @@ def loss_and_accuracy(page: str, views, curves_of: Callable[[list, str], list]) 
     progress.progress_rows(views, page)
     left, right = st.columns(2)
     key = live_charts.views_key(views)   # unchanged runs: reuse the figures instead of rebuilding each tick
+    if any(v.active for v in views):
+        # SVG while the nets train, as on Degradation: cheap for a watching browser to redraw.
+        for column, metric, axis in ((left, "loss", dict(y_title=t(f"{page}.train.loss_axis"), log_y=True)),
+                                     (right, "acc", dict(y_title=t(f"{page}.train.acc_axis"), y_range=(0, 1.02)))):
+            column.markdown(svg_axes.cached((f"{page}-{metric}-svg",) + key, lambda metric=metric, axis=axis: (
+                charts.curves_svg(curves_of(views, metric), title=axis["y_title"], **axis))), unsafe_allow_html=True)
+        return
     loss_fig = live_charts.figure((f"{page}-loss",) + key, lambda: charts.curves(
         curves_of(views, "loss"), y_title=t(f"{page}.train.loss_axis"), log_y=True, revision=f"{page}_loss"))
     acc_fig = live_charts.figure((f"{page}-acc",) + key, lambda: charts.curves(
