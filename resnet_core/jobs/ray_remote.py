@@ -85,8 +85,8 @@ class RemoteRunner:
     Needs max_concurrency >= 2: `stop` must get in while a `poll` waits."""
 
     def __init__(self):
-        import sklearn.datasets  # noqa: F401  (imported now, as the local workers do, so no job waits)
-
+        # Imported now, as the local workers do, so no job waits for them. (The built-in digits
+        # are read from scikit-learn's file without importing scikit-learn: no need to here.)
         from resnet_core.store import runs as store
         from resnet_core.training import engine  # noqa: F401
 

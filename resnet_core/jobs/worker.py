@@ -131,8 +131,6 @@ def main(argv: list[str]) -> int:
     # while it shuts down.
     import signal
 
-    import sklearn.datasets  # noqa: F401  (the embedded digits)
-
     # torch's optimizers import torch._dynamo when the first one is made: 3.5 s on a laptop core,
     # which would otherwise land on each worker's first run.
     import torch._dynamo  # noqa: F401
