@@ -15,7 +15,7 @@ from resnet_core.nets.config import (ACTIVATIONS, BLOCKS, DATASETS, IMAGENET_STA
 from resnet_core.nets.diagram import describe, shape_text
 from resnet_core.training import experiments
 from ui import (charts, costs, exports, guard, identity, keep, label_of, live_charts, presets, progress, runs,
-                style, svg_axes, t)
+                style, t)
 from ui.outline import architecture
 
 presets.apply("build")
@@ -179,20 +179,12 @@ def draw(views: list) -> None:
                                     [100 * a for a in v.evals.test_acc], shade=shade, dash="dot", markers=True,
                                     group=name))
     key = live_charts.views_key(views)
-    left, right = st.columns(2)
-    if any(v.active for v in views):
-        # SVG while a run trains, as on Degradation: cheap for a watching browser to redraw.
-        for column, name, lines, axis in ((left, "loss", loss, dict(y_title=t("build.loss_axis"), log_y=True)),
-                                          (right, "acc", acc, dict(y_title=t("build.acc_axis"), y_range=(0, 100)))):
-            column.markdown(svg_axes.cached((f"build-{name}-svg",) + key, lambda lines=lines, axis=axis: (
-                charts.curves_svg(lines, title=axis["y_title"], **axis))), unsafe_allow_html=True)
-    else:
-        loss_fig = live_charts.figure(("build-loss",) + key, lambda: charts.curves(
-            loss, y_title=t("build.loss_axis"), log_y=True, revision="build-loss"))
-        acc_fig = live_charts.figure(("build-acc",) + key, lambda: charts.curves(
-            acc, y_title=t("build.acc_axis"), y_range=(0, 100), revision="build-acc"))
-        live_charts.show(left, loss_fig, config=exports.png_config("training-loss"), key="build_loss_chart")
-        live_charts.show(right, acc_fig, config=exports.png_config("training-accuracy"), key="build_acc_chart")
+    live_charts.learning_curves(st.columns(2), key, [
+        live_charts.CurvePanel("build-loss", loss, t("build.loss_axis"), log_y=True,
+                               config=exports.png_config("training-loss"), element_key="build_loss_chart"),
+        live_charts.CurvePanel("build-acc", acc, t("build.acc_axis"), y_range=(0, 100),
+                               config=exports.png_config("training-accuracy"), element_key="build_acc_chart")],
+        training=any(v.active for v in views))
     live_charts.table(st, ("build-comparison",) + key, lambda: comparison(views))
 
 

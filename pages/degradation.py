@@ -9,7 +9,7 @@ import streamlit as st
 from resnet_core.nets.diagram import describe
 from resnet_core.training import experiments
 from ui import (charts, costs, exports, guard, identity, keep, label_of, live_charts, nav, presets, progress, runs,
-                style, svg_axes, t, terms)
+                style, t, terms)
 
 presets.apply("degradation")
 st.title(t("page.degradation.title"))
@@ -81,24 +81,12 @@ def draw(views: list) -> None:
         loss.append(charts.Curve(name, kind, v.steps.step, v.steps.loss, shade=shade, width=width))
         err.append(charts.Curve(name, kind, v.steps.step, [100 * (1 - a) for a in v.steps.acc], shade=shade,
                                 width=width, group=name))
-    key = live_charts.views_key(views)
-    left, right = st.columns(2)
-    if any(v.active for v in views):
-        # While the nets train, SVG: a watching browser redraws it every second for almost
-        # nothing, where plotly's redraw took a third of a laptop core away from the training.
-        for column, name, lines, axis in ((left, "loss", loss, dict(y_title=t("degradation.loss_axis"), log_y=True)),
-                                          (right, "err", err, dict(y_title=t("degradation.err_axis"),
-                                                                   y_range=(0, 100)))):
-            svg = svg_axes.cached((f"degradation-{name}-svg",) + key, lambda lines=lines, axis=axis: charts.curves_svg(
-                lines, title=axis["y_title"], **axis))
-            column.markdown(svg, unsafe_allow_html=True)
-        return
-    loss_fig = live_charts.figure(("degradation-loss",) + key, lambda: charts.curves(
-        loss, y_title=t("degradation.loss_axis"), log_y=True, revision="deg-loss"))
-    err_fig = live_charts.figure(("degradation-err",) + key, lambda: charts.curves(
-        err, y_title=t("degradation.err_axis"), y_range=(0, 100), revision="deg-err"))
-    live_charts.show(left, loss_fig, config=exports.png_config("degradation-training-loss"), key="degradation_loss")
-    live_charts.show(right, err_fig, config=exports.png_config("degradation-training-error"), key="degradation_err")
+    live_charts.learning_curves(st.columns(2), live_charts.views_key(views), [
+        live_charts.CurvePanel("degradation-loss", loss, t("degradation.loss_axis"), log_y=True,
+                               config=exports.png_config("degradation-training-loss"), element_key="degradation_loss"),
+        live_charts.CurvePanel("degradation-err", err, t("degradation.err_axis"), y_range=(0, 100),
+                               config=exports.png_config("degradation-training-error"), element_key="degradation_err")],
+        training=any(v.active for v in views))
     if all(v.info.status == "finished" for v in views) and len(views) == len(NETS):
         final_table(views)
     elif not any(v.active for v in views):

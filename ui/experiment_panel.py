@@ -15,7 +15,7 @@ from typing import Callable
 
 import streamlit as st
 
-from . import charts, live_charts, progress, runs, svg_axes
+from . import live_charts, progress, runs
 from .i18n import t
 
 NO_BAR = {"displayModeBar": False}
@@ -53,18 +53,9 @@ def loss_and_accuracy(page: str, views, curves_of: Callable[[list, str], list]) 
     """Progress rows, then training loss and held-out accuracy side by side; `curves_of(views,
     metric)` gives the curves for metric "loss" or "acc"."""
     progress.progress_rows(views, page)
-    left, right = st.columns(2)
-    key = live_charts.views_key(views)   # unchanged runs: reuse the figures instead of rebuilding each tick
-    if any(v.active for v in views):
-        # SVG while the nets train, as on Degradation: cheap for a watching browser to redraw.
-        for column, metric, axis in ((left, "loss", dict(y_title=t(f"{page}.train.loss_axis"), log_y=True)),
-                                     (right, "acc", dict(y_title=t(f"{page}.train.acc_axis"), y_range=(0, 1.02)))):
-            column.markdown(svg_axes.cached((f"{page}-{metric}-svg",) + key, lambda metric=metric, axis=axis: (
-                charts.curves_svg(curves_of(views, metric), title=axis["y_title"], **axis))), unsafe_allow_html=True)
-        return
-    loss_fig = live_charts.figure((f"{page}-loss",) + key, lambda: charts.curves(
-        curves_of(views, "loss"), y_title=t(f"{page}.train.loss_axis"), log_y=True, revision=f"{page}_loss"))
-    acc_fig = live_charts.figure((f"{page}-acc",) + key, lambda: charts.curves(
-        curves_of(views, "acc"), y_title=t(f"{page}.train.acc_axis"), y_range=(0, 1.02), revision=f"{page}_acc"))
-    live_charts.show(left, loss_fig, config=NO_BAR, key=f"{page}_loss_chart")
-    live_charts.show(right, acc_fig, config=NO_BAR, key=f"{page}_acc_chart")
+    live_charts.learning_curves(st.columns(2), live_charts.views_key(views), [
+        live_charts.CurvePanel(f"{page}-loss", curves_of(views, "loss"), t(f"{page}.train.loss_axis"), log_y=True,
+                               config=NO_BAR, element_key=f"{page}_loss_chart"),
+        live_charts.CurvePanel(f"{page}-acc", curves_of(views, "acc"), t(f"{page}.train.acc_axis"), y_range=(0, 1.02),
+                               config=NO_BAR, element_key=f"{page}_acc_chart")],
+        training=any(v.active for v in views))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import plotly.io
@@ -105,6 +106,36 @@ def table(container, key: tuple, rows: Callable[[], list[dict]], **kwargs) -> No
         frame = dataframe_util.convert_anything_to_pandas_df(rows(), ensure_copy=False)
         data = _TABLES.put(key, dataframe_util.convert_pandas_df_to_arrow_table(frame))
     container.dataframe(data, hide_index=True, **kwargs)
+
+
+@dataclass(frozen=True)
+class CurvePanel:
+    """One chart of learning curves for `learning_curves`."""
+    name: str                      # "degradation-loss": names its cached figure and SVG, keeps its zoom
+    curves: Sequence               # charts.Curve
+    y_title: str
+    log_y: bool = False
+    y_range: tuple[float, float] | None = None
+    config: dict | None = None     # plotly's (the camera's file name, or no mode bar)
+    element_key: str = ""
+
+
+def learning_curves(columns: Sequence, key: tuple, panels: Sequence[CurvePanel], *, training: bool) -> None:
+    """Each panel in its column, built once per `key` (views_key) for every viewer: while runs
+    train as SVG (a browser redraws it every second for almost nothing, where plotly's redraw
+    took a third of a watching laptop's core), and once they have ended as plotly's figure, with
+    its hover, zoom and camera."""
+    from . import charts, svg_axes
+
+    for column, p in zip(columns, panels):
+        axis = dict(y_title=p.y_title, log_y=p.log_y, y_range=p.y_range)
+        if training:
+            column.markdown(svg_axes.cached((f"{p.name}-svg",) + tuple(key), lambda p=p, axis=axis: (
+                charts.curves_svg(p.curves, title=p.y_title, **axis))), unsafe_allow_html=True)
+        else:
+            fig = figure((p.name,) + tuple(key), lambda p=p, axis=axis: (
+                charts.curves(p.curves, revision=p.name, **axis)))
+            show(column, fig, config=p.config, key=p.element_key)
 
 
 def views_key(views: Sequence) -> tuple:
