@@ -29,6 +29,7 @@ from streamlit.proto.PlotlyChart_pb2 import PlotlyChart as PlotlyChartProto
 
 from resnet_core.lru import LRU
 
+from . import charts, svg_axes
 from .i18n import lang
 
 KEPT = 256          # figures kept: a class's worth of distinct live charts, and then some
@@ -125,8 +126,6 @@ def learning_curves(columns: Sequence, key: tuple, panels: Sequence[CurvePanel],
     train as SVG (a browser redraws it every second for almost nothing, where plotly's redraw
     took a third of a watching laptop's core), and once they have ended as plotly's figure, with
     its hover, zoom and camera."""
-    from . import charts, svg_axes
-
     for column, p in zip(columns, panels):
         axis = dict(y_title=p.y_title, log_y=p.log_y, y_range=p.y_range)
         if training:
