@@ -1,7 +1,7 @@
 """The live pages in a real browser: Build & Train, Degradation and Gradient flow open in both
 languages without an error; a run started on Build & Train grows its curve while the page stays
-usable, another browser does not see it unless it asks for the class's runs; the Degradation
-experiment runs to the end on the CPU and its final table shows the paper's ordering."""
+usable, another browser does not see it unless it asks for the class's runs. (Degradation's
+experiment runs to the end in tests/browser/test_classroom_watch.py, watched by three browsers.)"""
 
 import time
 
@@ -107,27 +107,3 @@ def test_build_trains_live_and_each_browser_sees_its_own_runs(new_page, open_pag
     settled = _points(page, "training loss")
     time.sleep(2)
     assert _points(page, "training loss") == settled
-
-
-def test_degradation_runs_to_the_end_and_shows_the_papers_ordering(page, app_server, assert_no_error,
-                                                                   wait_for_app, wait_for_charts):
-    # The page's shortest setting, from a shared link: the ordering already shows at 150 steps
-    # (tests/test_experiment.py checks it at the command line's 200), in half the time of 300.
-    page.goto(f"{app_server.url}/degradation?steps=150&lang=en")
-    wait_for_app(page)
-    assert "150" in page.locator('[data-testid="stSliderThumbValue"]').all_inner_texts()
-    page.get_by_role("button", name="Train all four").click()
-    # About half a minute on two idle CPU cores; far longer when the machine is shared.
-    page.wait_for_function("() => document.querySelectorAll('[data-testid=\"stAlertContentSuccess\"],"
-                           " [data-testid=\"stAlertContentWarning\"]').length === 3", timeout=600_000)
-    wait_for_app(page)
-    wait_for_charts(page)
-    assert_no_error(page)
-    body = page.inner_text("body")
-    passed = page.locator('[data-testid="stAlertContentSuccess"]').all_inner_texts()
-    assert len(passed) == 3, body[-1500:]
-    assert "plain-56 ends with a much higher training loss than plain-20" in body
-    assert "6.97% test error (Table 6)" in body
-    for net in ("plain-20", "plain-56", "ResNet-20", "ResNet-56"):
-        assert net in body
-
