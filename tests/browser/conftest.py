@@ -9,7 +9,8 @@ Every test in this folder is marked `browser`. A page's test is one short file:
 
 Fixtures: `app_server` (the test process's server, lent to one file after another; `.url`),
 `browser`, `page` (a fresh English context per test; `new_page(locale=...)` for another browser
-locale), `open_page(page, url_path, lang)`, `assert_no_error(page, allow_error_alerts=0)`, and
+locale; contexts skip the idle chart preload unless `new_page(preload_charts=True)`),
+`open_page(page, url_path, lang)`, `assert_no_error(page, allow_error_alerts=0)`, and
 after a click `wait_for_app(page)`; `wait_for_text(page, text)` for what a click must make the
 page show (one read of the page may come before the rerun has drawn); `wait_for_charts(page)`
 before looking at plotly figures.
@@ -112,10 +113,12 @@ def new_page(browser):
     """Make pages in fresh browser contexts (own cookies, own Streamlit session)."""
     contexts = []
 
-    def make(locale: str = "en-US"):
+    def make(locale: str = "en-US", preload_charts: bool = False):
         context = browser.new_context(viewport=harness.VIEWPORT, locale=locale)
         context.set_default_timeout(harness.RUN_TIMEOUT_MS)
         context.add_init_script(harness.WATCH_INIT)   # wait_for_app sees every run from the first
+        if not preload_charts:
+            context.add_init_script(harness.NO_PRELOAD_INIT)
         contexts.append(context)
         return context.new_page()
 

@@ -21,9 +21,10 @@ def test_home_english(page, open_page, assert_no_error):
     assert "GAP vs FC" in body and "Feature maps" in body   # the page cards
 
 
-def test_home_loads_the_chart_library_once_idle_and_keeps_no_gap_for_it(page, open_page):
+def test_home_loads_the_chart_library_once_idle_and_keeps_no_gap_for_it(new_page, open_page):
     """Home draws no chart, so its browser asks for plotly's code only once idle (ui/preload.py):
     the next page a student opens need not wait for it. The element asking takes no room."""
+    page = new_page(preload_charts=True)
     open_page(page, "home", "en")
     assert page.locator(".st-key-chart_preload").count() == 1
     assert page.locator(".st-key-chart_preload").bounding_box() is None            # not displayed
