@@ -11,6 +11,7 @@ way a browser does (through app.py), and reading what a page drew.
     at = open_page("build", owner="build0me", state={"build_depth": 32})
 """
 
+import atexit
 import base64
 import json
 import os
@@ -23,25 +24,55 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from resnet_core.jobs import runner as jobs
+from resnet_core.jobs.executors import ProcessPool
 from ui import nav, runs
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 RAW_KEY = re.compile(r"^[a-z_]+(\.[a-z0-9_\-]+)+$")   # what t() shows for a missing key
 
 
+class LentPool:
+    """This test process's worker pool, lent to one file's runner after another. A worker process
+    imports torch as it starts (about 3 s of CPU) and most files train little or nothing, so a pool
+    per file cost more than the training did. A runner that shuts down stops its runs (the worker
+    goes back to idle, as it does between a server's runs) and leaves the pool to the next file."""
+
+    _pool: ProcessPool | None = None
+
+    def __init__(self):
+        if LentPool._pool is None:
+            LentPool._pool = ProcessPool(1)
+            atexit.register(LentPool._pool.shutdown)
+        self._lent = LentPool._pool
+        self.slots = self._lent.slots
+
+    def run(self, spec, control):
+        return self._lent.run(spec, control)
+
+    def shutdown(self) -> None:
+        pass
+
+    def __getattr__(self, name):
+        return getattr(self._lent, name)
+
+
 @contextmanager
 def own_store(tmp_path_factory, name: str):
     """A run store of our own (its path is yielded) and a fresh runner on it, which every page picks
-    up; the previous runner, caches and environment come back afterwards."""
+    up, training in this process's lent worker pool; the previous runner, caches and environment
+    come back afterwards."""
     db = tmp_path_factory.mktemp(name) / "runs.sqlite"
     old_env, old_runner = os.environ.get("RESNET_EXPLORER_DB"), jobs._RUNNER
+    old_executor = jobs.default_executor
     os.environ["RESNET_EXPLORER_DB"] = str(db)
     jobs._RUNNER = None
+    jobs.default_executor = lambda device="auto": LentPool()
     runs.runner.clear()
     st.cache_data.clear()
     yield db
     if jobs._RUNNER is not None:
         jobs._RUNNER.shutdown(wait=True, timeout=30)
+    jobs.default_executor = old_executor
     jobs._RUNNER = old_runner
     runs.runner.clear()
     st.cache_data.clear()
