@@ -6,13 +6,9 @@ through the address, and leave it when the user moves to another page."""
 from pathlib import Path
 
 import pytest
+from study_helpers import finished_pair, finished_study
 
-from resnet_core import ModelConfig, TrainConfig
-from resnet_core.jobs.tasks import TASKS
 from resnet_core.store.runs import RunStore
-from resnet_core.training.engine import build_seeded
-from resnet_core.training.experiments import degradation_configs
-from ui import pairs
 
 TEXT = {"lesion": {"en": ("Lesion study", "Deleting one block at a time", "What the paper found"),
                    "ko": ("블록 삭제 실험", "블록을 하나씩 지우기", "논문의 결과")},
@@ -21,30 +17,14 @@ TEXT = {"lesion": {"en": ("Lesion study", "Deleting one block at a time", "What 
 LANDSCAPE = {"grid": 11, "points_1d": 41, "span": 1.0, "seed": 0, "max_images": 512}
 
 
-def _finished_task(store, name: str, params: dict) -> None:
-    result = TASKS[name](params, store=store, on_progress=lambda d, t: None, should_stop=lambda: False)
-    tid = store.create_task(name, params, ModelConfig(), TrainConfig(), owner="teach0er", label=name,
-                            group=pairs._group(name, params))
-    store.save_result(tid, result)
-    store.set_status(tid, "finished")
-
-
 @pytest.fixture(scope="module")
 def studies(app_server):
     """The digits pair the pages train by default (20 layers, 300 steps, seed 0), finished by a
     teacher, with a lesion study (5 draws) and an 11x11 landscape already computed."""
     store = RunStore(Path(app_server.log_path).parent / "runs.sqlite")
-    ids = []
-    for label, m, tc in degradation_configs("digits", steps=300, seed=0):
-        if label in ("plain-20", "ResNet-20"):
-            rid = store.create_run(m, tc, owner="teach0er", label=label, group=pairs.TRAIN_GROUP)
-            store.start_run(rid, device="cpu", layer_names=[], stat_names=[], total_steps=300)
-            store.finish_run(rid, status="finished", seconds=1.0, steps_done=300, final_train_loss=0.1,
-                             final_train_acc=0.9, test_acc=0.9)
-            store.save_checkpoint(rid, build_seeded(m, 0))
-            ids.append(rid)
-    _finished_task(store, "lesion", {"draws": 5, "seed": 0, "run_ids": ids})
-    _finished_task(store, "landscape", {**LANDSCAPE, "run_ids": ids})
+    ids = finished_pair(store)
+    finished_study(store, "lesion", {"draws": 5, "seed": 0, "run_ids": ids})
+    finished_study(store, "landscape", {**LANDSCAPE, "run_ids": ids})
     return ids
 
 
