@@ -12,8 +12,8 @@ if os.environ.get("PYTEST_XDIST_WORKER") and "OMP_NUM_THREADS" not in os.environ
 
 # A page's job runner starts its worker processes at once (each imports torch: about 3 s of CPU),
 # one per core by default. Most test files make a runner of their own and train little or
-# nothing, so one worker each: 48 worker starts in the suite became 24. The pool's own tests
-# (tests/test_pool.py) ask for their worker counts explicitly.
+# nothing, so one worker each (and the AppTest files share one pool: apptest_helpers.LentPool).
+# The pool's own tests (tests/test_pool.py) ask for their worker counts explicitly.
 os.environ.setdefault("RESNET_EXPLORER_WORKERS", "1")
 
 import pytest  # noqa: E402

@@ -20,6 +20,7 @@ from pathlib import Path
 import streamlit as st
 
 KEY = "chart_preload"
+FLAG = "__chartsLoading"   # set on the tab once the load is asked for; a tab that has it asks no more
 # The container and Streamlit's layout wrapper around it, so the page keeps no gap for it.
 _STYLE = (f'<style>.st-key-{KEY}, [data-testid="stLayoutWrapper"]:has(> .st-key-{KEY}) '
           '{display: none;}</style>')
@@ -29,11 +30,11 @@ IDLE_DELAY_MS = 3000     # after the page's own first drawing, which idle alone 
 # (server.baseUrlPath) still resolves. Once per browser tab: later pages find the flag set.
 _SCRIPT = """<script>
 (() => {
-  if (window.__chartsLoading) return;
+  if (window.%(flag)s) return;
   const entry = [...document.scripts].map(s => s.src).find(s => /\\/static\\/js\\/index\\.[^/]+\\.js$/.test(s));
   if (!entry) return;
-  window.__chartsLoading = true;
-  const load = () => import(new URL("./%(chunk)s", entry).href).catch(() => { window.__chartsLoading = false; });
+  window.%(flag)s = true;
+  const load = () => import(new URL("./%(chunk)s", entry).href).catch(() => { window.%(flag)s = false; });
   setTimeout(() => (window.requestIdleCallback || setTimeout)(load, {timeout: 5000}), %(delay)d);
 })();
 </script>"""
@@ -52,7 +53,7 @@ def script() -> str:
     chunk = chart_chunk()
     if chunk is None:
         return ""
-    return _STYLE + _SCRIPT % {"chunk": chunk, "delay": IDLE_DELAY_MS}
+    return _STYLE + _SCRIPT % {"chunk": chunk, "delay": IDLE_DELAY_MS, "flag": FLAG}
 
 
 def charts() -> None:
