@@ -10,7 +10,8 @@ Every test in this folder is marked `browser`. A page's test is one short file:
 Fixtures: `app_server` (the test process's server, lent to one file after another; `.url`),
 `browser`, `page` (a fresh English context per test; `new_page(locale=...)` for another browser
 locale; contexts skip the idle chart preload unless `new_page(preload_charts=True)`),
-`open_page(page, url_path, lang)`, `assert_no_error(page, allow_error_alerts=0)`, and
+`open_page(page, url_path, lang)`, `switch_language(page, lang, title)` (the sidebar's toggle:
+one page load checks both languages), `assert_no_error(page, allow_error_alerts=0)`, and
 after a click `wait_for_app(page)`; `wait_for_text(page, text)` for what a click must make the
 page show (one read of the page may come before the rerun has drawn); `wait_for_charts(page)`
 before looking at plotly figures.
@@ -149,6 +150,13 @@ def assert_no_error(app_server):
         except AssertionError as exc:
             raise AssertionError(f"{exc}\n--- server log ---\n{app_server.log_tail()}") from None
     return check
+
+
+@pytest.fixture
+def switch_language():
+    """switch_language(page, lang, title): click the sidebar's language toggle and wait until
+    the page has redrawn under `title`."""
+    return harness.switch_language
 
 
 @pytest.fixture

@@ -249,6 +249,20 @@ def open_page(page, base: str, url_path: str, lang: str | None = "en"):
     return page
 
 
+LANGUAGES = {"en": "English", "ko": "한국어"}
+
+
+def switch_language(page, lang: str, title: str):
+    """Switch an open page to `lang` with the sidebar's language toggle, as a reader does, and
+    wait until it has redrawn under its title in that language. One page load then serves both
+    languages: a load costs a fresh browser session about twice what the rerun does."""
+    page.locator('[data-testid="stSidebar"]').get_by_role("radio", name=LANGUAGES[lang]).click()
+    wait_for_app(page)
+    wait_for_text(page, title, "h1")
+    wait_for_charts(page)
+    return page
+
+
 def assert_no_error(page, allow_error_alerts: int = 0) -> None:
     """No Streamlit exception box, no error alert (unless a test expects some), no traceback."""
     exceptions = page.locator('[data-testid="stException"]')

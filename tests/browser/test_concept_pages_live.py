@@ -40,10 +40,7 @@ def pictures_shown(page) -> list[tuple[int, float, str]]:
         [i.naturalWidth, i.getBoundingClientRect().width, getComputedStyle(i).imageRendering])""")
 
 
-@pytest.mark.parametrize("url_path, lang", list(TITLES), ids=[f"{p}-{lang}" for p, lang in TITLES])
-def test_page_opens_without_error(page, app_server, assert_no_error, url_path, lang):
-    open_slow(page, app_server, url_path, lang)
-    assert_no_error(page)
+def check_page(page, url_path: str, lang: str) -> None:
     assert title(page) == TITLES[url_path, lang]
     # The pictures are PNG (ui/pictures.py), the statistics and component charts SVG: no plotly.
     assert page.locator('[data-testid="stPlotlyChart"]').count() == 0
@@ -63,6 +60,19 @@ def test_page_opens_without_error(page, app_server, assert_no_error, url_path, l
         assert "What to look for" not in body and "눈여겨볼 점" in body
     else:
         assert "What to look for" in body
+
+
+# Each page opened in one language, then switched to the other with the sidebar's toggle.
+@pytest.mark.parametrize("url_path, first", [("features", "en"), ("attribution", "ko"), ("augmentation", "en")])
+def test_page_opens_without_error_in_both_languages(page, app_server, switch_language, assert_no_error,
+                                                    url_path, first):
+    open_slow(page, app_server, url_path, first)
+    assert_no_error(page)
+    check_page(page, url_path, first)
+    other = "ko" if first == "en" else "en"
+    switch_language(page, other, TITLES[url_path, other])
+    assert_no_error(page)
+    check_page(page, url_path, other)
 
 
 # --- uploads ---------------------------------------------------------------------------------

@@ -13,10 +13,19 @@ PAGES = {
 }
 
 
-@pytest.mark.parametrize("url_path, lang", list(PAGES))
-def test_page_opens_without_error(page, open_page, assert_no_error, wait_for_charts, url_path, lang):
+# Each page opened in one language, then switched to the other with the sidebar's toggle.
+@pytest.mark.parametrize("url_path, first", [("shortcuts", "en"), ("batchnorm", "ko")])
+def test_page_opens_without_error_in_both_languages(page, open_page, switch_language, assert_no_error,
+                                                    wait_for_charts, url_path, first):
+    open_page(page, url_path, first)
+    check_page(page, url_path, first, assert_no_error, wait_for_charts)
+    other = "ko" if first == "en" else "en"
+    switch_language(page, other, PAGES[(url_path, other)][0])
+    check_page(page, url_path, other, assert_no_error, wait_for_charts)
+
+
+def check_page(page, url_path: str, lang: str, assert_no_error, wait_for_charts) -> None:
     title, texts = PAGES[(url_path, lang)]
-    open_page(page, url_path, lang)
     # Each page draws at least two charts, as inline SVG (no chart library on arrival); on a busy
     # server the activation profiles take a while.
     figures = page.locator('[data-testid="stMain"] svg[role="img"]')

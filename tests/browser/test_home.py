@@ -1,7 +1,6 @@
 """Home in a real browser: both languages, the language toggle, no error."""
 
 import harness
-import pytest
 
 
 def _title(page) -> str:
@@ -82,24 +81,28 @@ def test_toggle_switches_language_and_keeps_settings(page, open_page, assert_no_
     assert main.get_by_role("radio", name="잔차 블록", exact=True).is_checked()
 
 
-@pytest.mark.parametrize("url_path, lang, title, shown", [("bottleneck", "ko", "병목 블록과 FLOPs", "120,422,400"),
-                                                        ("gap-fc", "en", "GAP vs FC", "25,089,000")])
-def test_a_deep_link_right_after_start_goes_through_the_router(tmp_path, new_page, url_path, lang, title, shown):
-    # Fresh server, app.py never run (a bare `streamlit run app.py`): the first visit asks for a
-    # page, not the root. Streamlit would run the page file on its own (the pages/ folder mode),
-    # and name the page by its file; the page must still get the router's sidebar, and no
-    # "Page not found" for an address whose file name differs.
+DEEP_LINKS = [("bottleneck", "ko", "병목 블록과 FLOPs", "120,422,400"), ("gap-fc", "en", "GAP vs FC", "25,089,000")]
+
+
+def test_deep_links_right_after_start_go_through_the_router(tmp_path, new_page):
+    # Fresh server, app.py never run (a bare `streamlit run app.py`): the first visitors, two
+    # students following two links at once, ask for pages, not the root. Streamlit would run the
+    # page file on its own (the pages/ folder mode), and name the page by its file; each page must
+    # still get the router's sidebar, and no "Page not found" for an address whose file name differs.
     server = harness.start_app(tmp_path, warm=False)
     try:
-        page = new_page()
-        harness.open_page(page, server.url, url_path, lang)
-        harness.wait_for_charts(page)
-        harness.assert_no_error(page)
-        assert page.locator("h1").first.inner_text() == title
-        assert page.get_by_role("dialog").count() == 0, page.get_by_role("dialog").first.inner_text()
-        sidebar = page.locator('[data-testid="stSidebar"]')
-        assert sidebar.get_by_role("radio", name="한국어" if lang == "ko" else "English").is_checked()
-        assert "GAP vs FC" in sidebar.inner_text() and ("홈" if lang == "ko" else "Home") in sidebar.inner_text()
-        assert shown in page.inner_text("body")
+        visits = [(new_page(), *link) for link in DEEP_LINKS]
+        for page, url_path, lang, *_ in visits:    # the second arrives while the first one's script runs
+            page.goto(harness.page_url(server.url, url_path, lang))
+        for page, url_path, lang, title, shown in visits:
+            harness.wait_for_app(page)
+            harness.wait_for_charts(page)
+            harness.assert_no_error(page)
+            assert page.locator("h1").first.inner_text() == title
+            assert page.get_by_role("dialog").count() == 0, page.get_by_role("dialog").first.inner_text()
+            sidebar = page.locator('[data-testid="stSidebar"]')
+            assert sidebar.get_by_role("radio", name="한국어" if lang == "ko" else "English").is_checked()
+            assert "GAP vs FC" in sidebar.inner_text() and ("홈" if lang == "ko" else "Home") in sidebar.inner_text()
+            assert shown in page.inner_text("body")
     finally:
         server.stop()

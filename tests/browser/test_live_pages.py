@@ -31,28 +31,33 @@ POINTS_JS = """(title) => {
 }"""
 
 
-@pytest.mark.parametrize("lang", ["en", "ko"])
-@pytest.mark.parametrize("url_path", list(PAGES))
-def test_page_opens_without_error(page, open_page, assert_no_error, wait_for_charts, url_path, lang):
-    open_page(page, url_path, lang)
+# Each page opened in one language (from its address), then switched to the other with the
+# sidebar's toggle, as a reader does: some pages arrive in Korean, some in English.
+@pytest.mark.parametrize("url_path, first", [("build", "en"), ("degradation", "ko"), ("gradients", "ko")])
+def test_page_opens_without_error_in_both_languages(page, open_page, switch_language, assert_no_error,
+                                                    wait_for_charts, url_path, first):
+    open_page(page, url_path, first)
     wait_for_charts(page)
-    assert_no_error(page)
-    title = PAGES[url_path][0 if lang == "en" else 1]
-    assert page.locator("h1").first.inner_text() == title
-    body = page.inner_text("body")
-    assert ("Your name (optional)" if lang == "en" else "이름 (선택)") in body
+    for lang in (first, "ko" if first == "en" else "en"):
+        title = PAGES[url_path][0 if lang == "en" else 1]
+        if lang != first:
+            switch_language(page, lang, title)
+        assert_no_error(page)
+        assert page.locator("h1").first.inner_text() == title
+        body = page.inner_text("body")
+        assert ("Your name (optional)" if lang == "en" else "이름 (선택)") in body
+        assert ("이름 (선택)" if lang == "en" else "Your name (optional)") not in body
 
 
-@pytest.mark.parametrize("lang, axis", [("en", "layer depth (1 = next to the input)"),
-                                        ("ko", "층 깊이 (1 = 입력 바로 다음)")])
-def test_gradient_flow_arrives_without_the_chart_library(page, open_page, assert_no_error, lang, axis):
+def test_gradient_flow_arrives_without_the_chart_library(page, open_page, switch_language, assert_no_error):
     """The depth profile and the block gains are inline SVG, each point's value in its tooltip,
-    and each can be saved as an SVG file from the small button under it."""
-    open_page(page, "gradients", lang)
+    and each can be saved as an SVG file from the small button under it; in Korean its axes
+    speak Korean."""
+    open_page(page, "gradients", "en")
     assert_no_error(page)
     figures = page.locator('[data-testid="stMain"] svg[role="img"]')
     assert figures.count() == 2 and page.locator('[data-testid="stPlotlyChart"]').count() == 0
-    assert axis in figures.first.text_content()
+    assert "layer depth (1 = next to the input)" in figures.first.text_content()
     tips = figures.first.evaluate("svg => [...svg.querySelectorAll('circle > title')].map(t => t.textContent)")
     assert len(tips) > 50 and all(len(tip.split("\n")) == 3 for tip in tips)
     buttons = page.locator('[data-testid="stDownloadButton"] button')
@@ -63,6 +68,12 @@ def test_gradient_flow_arrives_without_the_chart_library(page, open_page, assert
     assert saved.suggested_filename.startswith("gradients-at-init-") and saved.suggested_filename.endswith(".svg")
     assert open(saved.path(), encoding="utf-8").read().startswith("<svg")
     assert_no_error(page)
+
+    switch_language(page, "ko", PAGES["gradients"][1])
+    assert_no_error(page)
+    assert figures.count() == 2 and page.locator('[data-testid="stPlotlyChart"]').count() == 0
+    assert "층 깊이 (1 = 입력 바로 다음)" in figures.first.text_content()
+    assert "layer depth" not in figures.first.text_content()
 
 
 def _points(page, title: str) -> list[int] | None:
