@@ -8,8 +8,9 @@ Every test in this folder is marked `browser`. A page's test is one short file:
         assert "120,422,400" in page.inner_text("body")
 
 Fixtures: `app_server` (the test process's server, lent to one file after another; `.url`),
-`browser`, `page` (a fresh English context per test; `new_page(locale=...)` for another browser
-locale; contexts skip the idle chart preload unless `new_page(preload_charts=True)`),
+`page` (a new tab of the test process's one Chromium profile; `new_page()` for more, each its own
+Streamlit session; `new_page(locale=...)` for a fresh context with another browser locale; pages
+skip the idle chart preload unless `new_page(preload_charts=True)`),
 `open_page(page, url_path, lang)`, `switch_language(page, lang, title)` (the sidebar's toggle:
 one page load checks both languages), `assert_no_error(page, allow_error_alerts=0)`, and
 after a click `wait_for_app(page)`; `wait_for_text(page, text)` for what a click must make the
@@ -100,30 +101,63 @@ def app_server(shared_server):
 
 
 @pytest.fixture(scope="session")
-def browser(chromium):
+def playwright_driver(chromium):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = harness.launch_browser(playwright)
-        yield browser
-        browser.close()
+        yield playwright
+
+
+def _prepare(context):
+    context.set_default_timeout(harness.RUN_TIMEOUT_MS)
+    context.add_init_script(harness.WATCH_INIT)   # wait_for_app sees every run from the first
+
+
+@pytest.fixture(scope="session")
+def profile(playwright_driver, tmp_path_factory):
+    """One Chromium profile on disk for the test process, as a student's browser keeps one: its
+    cache holds Streamlit's frontend and its compiled code after the first page, so a page load
+    costs Chromium about a fifth less CPU and the server sends its static files once, not once
+    per test. Each page is its own tab, so its own Streamlit session; who a page belongs to lives
+    in its address (`u=`), not in cookies. A page in it skips the idle chart preload."""
+    context = playwright_driver.chromium.launch_persistent_context(
+        str(tmp_path_factory.mktemp("chromium-profile")), executable_path=harness.CHROMIUM,
+        args=harness.CHROMIUM_ARGS, viewport=harness.VIEWPORT, locale="en-US")
+    _prepare(context)
+    context.add_init_script(harness.NO_PRELOAD_INIT)
+    yield context
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver):
+    """A browser for fresh, empty contexts: another locale, or the chart preload left on."""
+    browser = harness.launch_browser(playwright_driver)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture
-def new_page(browser):
-    """Make pages in fresh browser contexts (own cookies, own Streamlit session)."""
-    contexts = []
+def new_page(profile, request):
+    """new_page(): a new tab of the test process's profile (its own Streamlit session).
+    new_page(locale=..., preload_charts=True): a page in a fresh browser context, with its own
+    locale, empty cache and cookies, and the idle chart preload as a visitor's browser runs it."""
+    pages, contexts = [], []
 
     def make(locale: str = "en-US", preload_charts: bool = False):
-        context = browser.new_context(viewport=harness.VIEWPORT, locale=locale)
-        context.set_default_timeout(harness.RUN_TIMEOUT_MS)
-        context.add_init_script(harness.WATCH_INIT)   # wait_for_app sees every run from the first
+        if locale == "en-US" and not preload_charts:
+            pages.append(profile.new_page())
+            return pages[-1]
+        context = request.getfixturevalue("browser").new_context(viewport=harness.VIEWPORT, locale=locale)
+        _prepare(context)
         if not preload_charts:
             context.add_init_script(harness.NO_PRELOAD_INIT)
         contexts.append(context)
         return context.new_page()
 
     yield make
+    for page in pages:
+        page.close()
     for context in contexts:
         context.close()
 
