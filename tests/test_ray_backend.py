@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 import torch
+from apptest_helpers import LentPool
 
 ray = pytest.importorskip("ray", reason="ray is not installed here (requirements.txt pins it)")
 
 from resnet_core.__main__ import main  # noqa: E402
-from resnet_core.jobs.executors import ProcessPool  # noqa: E402
 from resnet_core.jobs.ray_executor import RayExecutor  # noqa: E402
 from resnet_core.jobs.runner import JobRunner  # noqa: E402
 from resnet_core.store.runs import RunStore  # noqa: E402
@@ -74,7 +74,7 @@ def degradation_on_ray(on_ray):
 def test_degradation_on_ray_gives_the_local_pools_losses(on_ray, degradation_on_ray, tmp_path):
     runner, store = on_ray
     local_store = RunStore(tmp_path / "local.db")
-    local = JobRunner(local_store, executor=ProcessPool(1))
+    local = JobRunner(local_store, executor=LentPool())   # the test process's local worker
     try:
         local_ids = local.submit_many(degradation_configs("digits", steps=STEPS, device="cpu"), group="local")
         assert [local.wait(i, 300) for i in local_ids] == ["finished"] * 4
