@@ -7,19 +7,6 @@ def _title(page) -> str:
     return page.locator("h1").first.inner_text()
 
 
-def test_home_english(page, open_page, assert_no_error):
-    open_page(page, "home", "en")
-    assert_no_error(page)
-    assert _title(page) == "Why residual networks work"
-    diagram = page.locator('svg[role="img"]').first                      # the block diagram drew
-    assert diagram.get_attribute("aria-label") == "Plain block · Residual block"
-    assert diagram.bounding_box()["width"] > 600 and "weight layer" in diagram.text_content()
-    assert page.locator('[data-testid="stPlotlyChart"]').count() == 0    # no chart to wait for
-    body = page.inner_text("body")
-    assert "The degradation problem" in body
-    assert "GAP vs FC" in body and "Feature maps" in body   # the page cards
-
-
 def test_home_loads_the_chart_library_once_idle_and_keeps_no_gap_for_it(new_page, open_page):
     """Home draws no chart, so its browser asks for plotly's code only once idle (ui/preload.py):
     the next page a student opens need not wait for it. The element asking takes no room."""
@@ -60,8 +47,19 @@ def test_browser_locale_picks_korean(new_page, open_page, assert_no_error):
     assert _title(page) == "잔차 네트워크는 왜 잘 작동할까"
 
 
-def test_toggle_switches_language_and_keeps_settings(page, open_page, assert_no_error, wait_for_app, wait_for_text):
+def test_home_in_english_then_the_toggle_switches_language_and_keeps_settings(
+        page, open_page, assert_no_error, wait_for_app, wait_for_text):
     open_page(page, "home", "en")
+    assert_no_error(page)
+    assert _title(page) == "Why residual networks work"
+    diagram = page.locator('svg[role="img"]').first                      # the block diagram drew
+    assert diagram.get_attribute("aria-label") == "Plain block · Residual block"
+    assert diagram.bounding_box()["width"] > 600 and "weight layer" in diagram.text_content()
+    assert page.locator('[data-testid="stPlotlyChart"]').count() == 0    # no chart to wait for
+    body = page.inner_text("body")
+    assert "The degradation problem" in body
+    assert "GAP vs FC" in body and "Feature maps" in body   # the page cards
+
     main = page.locator('[data-testid="stMain"]')
     main.locator('[data-testid="stCheckbox"] label').filter(
         has_text="Show the backward pass (gradients)").click()

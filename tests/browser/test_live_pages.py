@@ -1,7 +1,8 @@
 """The live pages in a real browser: Build & Train, Degradation and Gradient flow open in both
 languages without an error; a run started on Build & Train grows its curve while the page stays
-usable, another browser does not see it unless it asks for the class's runs. (Degradation's
-experiment runs to the end in tests/browser/test_classroom_watch.py, watched by three browsers.)"""
+usable, another browser does not see it unless it asks for the class's runs, and then has no
+Stop for it. (Degradation's experiment runs to the end in tests/browser/test_classroom_watch.py,
+watched by three browsers.)"""
 
 import time
 
@@ -107,7 +108,12 @@ def test_build_trains_live_and_each_browser_sees_its_own_runs(new_page, open_pag
     assert "No runs yet" in other.inner_text("body")
     other.get_by_text("Show the whole class's runs").click()   # a live page never settles: no wait_for_app
     other.wait_for_function(f"() => ({POINTS_JS})('training loss') !== null", timeout=30_000)
+    other.wait_for_function("() => document.querySelectorAll('.rx-run').length >= 1", timeout=60_000)
     assert_no_error(other)
+    # Only the run's owner can stop it. (While a slow rerun runs, Streamlit's own status widget
+    # shows a "Stop" too; it is outside the page's main block.)
+    assert other.locator('[data-testid="stMain"]').get_by_role("button", name="Stop").count() == 0
+    assert page.locator('[data-testid="stMain"]').get_by_role("button", name="Stop").count() == 1
     other.close()   # its session ends: the server redraws only the owner's page from here
 
     page.locator('[data-testid="stMain"]').get_by_role("button", name="Stop").first.click()
