@@ -32,20 +32,27 @@ def _charts(page) -> int:
     return page.locator('[data-testid="stPlotlyChart"]').count()
 
 
-def test_lesion_page_shows_the_study_in_both_languages(studies, page, app_server, switch_language,
-                                                       wait_for_app, wait_for_charts, assert_no_error):
-    page.goto(f"{app_server.url}/lesion?lang=en")
-    wait_for_app(page)
-    for lang in ("en", "ko"):
-        title, heading, paper = TEXT["lesion"][lang]
-        if lang == "ko":
-            switch_language(page, "ko", title)
+def _in_both_languages(page, kind: str, first: str, switch_language, wait_for_charts, assert_no_error):
+    """Yield once the page shows its study in `first` (as opened), once in the other language
+    (after the sidebar's toggle), each time with its headings, charts drawn and no error."""
+    for lang in (first, "ko" if first == "en" else "en"):
+        title, heading, paper = TEXT[kind][lang]
+        if lang != first:
+            switch_language(page, lang, title)
         page.get_by_text(heading).first.wait_for()
         wait_for_charts(page)
         assert_no_error(page)
         assert page.locator("h1").first.inner_text() == title
-        body = page.inner_text("body")
-        assert paper in body and f"#{studies[0]}" in body
+        assert paper in page.inner_text("body")
+        yield lang
+
+
+def test_lesion_page_shows_the_study_in_both_languages(studies, page, app_server, switch_language,
+                                                       wait_for_app, wait_for_charts, assert_no_error):
+    page.goto(f"{app_server.url}/lesion?lang=en")
+    wait_for_app(page)
+    for _ in _in_both_languages(page, "lesion", "en", switch_language, wait_for_charts, assert_no_error):
+        assert f"#{studies[0]}" in page.inner_text("body")
         assert _charts(page) == 2   # single deletions (two panels) and the k-deletion curve
 
 
@@ -53,15 +60,7 @@ def test_landscape_page_shows_the_slices_in_both_languages(studies, page, app_se
                                                            wait_for_app, wait_for_charts, assert_no_error):
     page.goto(f"{app_server.url}/landscape?lang=ko&grid=11")
     wait_for_app(page)
-    for lang in ("ko", "en"):
-        title, heading, paper = TEXT["landscape"][lang]
-        if lang == "en":
-            switch_language(page, "en", title)
-        page.get_by_text(heading).first.wait_for()
-        wait_for_charts(page)
-        assert_no_error(page)
-        assert page.locator("h1").first.inner_text() == title
-        assert paper in page.inner_text("body")
+    for lang in _in_both_languages(page, "landscape", "ko", switch_language, wait_for_charts, assert_no_error):
         assert _charts(page) == 2   # the 1-D lines and the two contour panels on one colour scale
         assert "grid=11" in page.url and f"lang={lang}" in page.url
 
