@@ -14,7 +14,6 @@ from streamlit.testing.v1 import AppTest
 from resnet_core.jobs import runner as jobs
 from resnet_core.store.runs import RunStore
 from resnet_core.training import experiments
-from ui import runs
 
 ME, CLASSMATE = "deg0test", "deg1mate"
 SVG = "{http://www.w3.org/2000/svg}"

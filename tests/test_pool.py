@@ -5,7 +5,6 @@ per-owner cap, and only the owner stops a run."""
 import os
 import signal
 import threading
-import time
 
 import pytest
 from test_jobs import Gate, wait_for
