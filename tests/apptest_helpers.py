@@ -46,13 +46,10 @@ class LentPool:
         self._lent = LentPool._pool
         self.slots = self._lent.slots
 
-    def run(self, spec, control):
-        return self._lent.run(spec, control)
-
     def shutdown(self) -> None:
         pass
 
-    def __getattr__(self, name):
+    def __getattr__(self, name):   # run, running, ...: the pool's own
         return getattr(self._lent, name)
 
 

@@ -163,9 +163,9 @@ WATCH_JS = """() => {
 WATCH_INIT = f"({WATCH_JS})()"
 
 # Every page asks the browser, 3 s after it has drawn, to compile the chart library for the next
-# page (ui/preload.py): 1.2-1.4 s of Chromium's CPU on two cores, paid again by every fresh
-# context a test opens, about a third of all Chromium's CPU in the suite. The flag the preload
-# checks (set once per tab) skips it; tests/browser/test_home.py checks the preload itself.
+# page (ui/preload.py): 1.2-1.4 s of Chromium's CPU on two cores, paid again by every tab a
+# test opens, about a third of all Chromium's CPU in the suite. The flag the preload checks
+# (set once per tab) skips it; tests/browser/test_home.py checks the preload itself.
 NO_PRELOAD_INIT = f"window.{preload.FLAG} = true;"
 
 # A run began for the action just before this call: one that began at most `slack` ms before it,
