@@ -32,9 +32,9 @@ RAW_KEY = re.compile(r"^[a-z_]+(\.[a-z0-9_\-]+)+$")   # what t() shows for a mis
 
 
 class LentPool:
-    """This test process's worker pool, lent to one file's runner after another. A worker process
-    imports torch as it starts (about 3 s of CPU) and most files train little or nothing, so a pool
-    per file cost more than the training did. A runner that shuts down stops its runs (the worker
+    """This test process's worker pool, lent to one file's runner after another, as a server keeps
+    one pool for its life: most files train little or nothing, and a worker that stays is one
+    fewer process to fork and end per file. A runner that shuts down stops its runs (the worker
     goes back to idle, as it does between a server's runs) and leaves the pool to the next file."""
 
     _pool: ProcessPool | None = None

@@ -10,9 +10,10 @@ if os.environ.get("PYTEST_XDIST_WORKER") and "OMP_NUM_THREADS" not in os.environ
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     os.environ["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // workers))
 
-# A page's job runner starts its worker processes at once (each imports torch: about 3 s of CPU),
-# one per core by default. Most test files make a runner of their own and train little or
-# nothing, so one worker each (and the AppTest files share one pool: apptest_helpers.LentPool).
+# A page's job runner starts its worker processes at once, one per core by default: forks of a
+# template that imports torch once per process (about 3.5 s of CPU), each then holding memory.
+# Most test files make a runner of their own and train little or nothing, so one worker each
+# (and the AppTest files share one pool: apptest_helpers.LentPool).
 # The pool's own tests (tests/test_pool.py) ask for their worker counts explicitly.
 os.environ.setdefault("RESNET_EXPLORER_WORKERS", "1")
 

@@ -23,7 +23,6 @@ from typing import Any, Callable, Sequence
 
 import plotly.io
 import streamlit as st
-from streamlit.delta_generator import DeltaGenerator
 from streamlit.elements.lib.layout_utils import LayoutConfig
 from streamlit.proto.PlotlyChart_pb2 import PlotlyChart as PlotlyChartProto
 

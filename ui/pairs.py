@@ -20,7 +20,7 @@ import streamlit as st
 
 from resnet_core.training import experiments
 
-from . import costs, identity, progress, runs, style
+from . import costs, identity, progress, runs
 from .i18n import label_of, t
 from .state import keep
 

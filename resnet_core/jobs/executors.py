@@ -10,10 +10,12 @@ An executor is small on purpose, so another engine can implement it:
 `control.stop()` (a user pressed Stop) must reach the job within a step. Two implementations
 here, and `RayExecutor` (resnet_core.jobs.ray_executor) for a Ray cluster:
 
-- `ProcessPool` (the default): worker processes, started fresh (not forked, so CUDA works in
-  them), each training one job at a time. A page's thread never trains, so no number of viewers
-  can starve training through the interpreter lock. A worker that dies (a crash in native code,
-  `kill -9`, the out-of-memory killer) fails its job with the reason and is replaced.
+- `ProcessPool` (the default): worker processes, each training one job at a time. On a CPU they
+  are forks of a template process that has imported torch once (resnet_core.jobs.template), so a
+  worker is ready in milliseconds, not seconds of a core; on a GPU they are fresh processes, which
+  CUDA needs. A page's thread never trains, so no number of viewers can starve training through
+  the interpreter lock. A worker that dies (a crash in native code, `kill -9`, the out-of-memory
+  killer) fails its job with the reason and is replaced.
 - `InProcess`: runs the job in the calling thread. For notebooks, the CLI, and tests that put a
   stand-in for the engine.
 """
@@ -32,6 +34,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from resnet_core.jobs.template import LOST, Forked, shared_template
 from resnet_core.jobs.worker import JobSpec, run_job
 
 log = logging.getLogger(__name__)
@@ -91,6 +94,8 @@ class InProcess:
 
 def exit_reason(code: int | None) -> str:
     """Why a worker process ended, in words a student can act on."""
+    if code == LOST:
+        return "the training worker ended and why is not known; the run was lost"
     if code is not None and code < 0:
         sig = -code
         name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
@@ -102,13 +107,21 @@ def exit_reason(code: int | None) -> str:
 class _Worker:
     """One worker process and the socket the pool talks to it over."""
 
-    def __init__(self, env: dict[str, str]):
+    def __init__(self, env: dict[str, str], fork: bool):
         from multiprocessing.connection import Connection
 
         ours, theirs = socket.socketpair()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "resnet_core.jobs.worker", str(theirs.fileno())],
-            pass_fds=[theirs.fileno()], env=env, cwd=str(PACKAGE_ROOT), stdin=subprocess.DEVNULL)
+        self.proc = None
+        if fork:
+            try:
+                template = shared_template(env, str(PACKAGE_ROOT))
+                self.proc = Forked(template, template.fork(theirs.fileno(), env))
+            except OSError as err:   # the template died or cannot fork: a fresh process will do
+                log.warning("forking a worker failed (%s); starting a fresh one", err)
+        if self.proc is None:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "resnet_core.jobs.worker", str(theirs.fileno())],
+                pass_fds=[theirs.fileno()], env=env, cwd=str(PACKAGE_ROOT), stdin=subprocess.DEVNULL)
         theirs.close()
         self.conn = Connection(ours.detach())
         self._send_lock = threading.Lock()
@@ -136,10 +149,11 @@ class _Worker:
 class ProcessPool:
     """`workers` worker processes; `run` hands each job to an idle one."""
 
-    def __init__(self, workers: int, *, threads: int = 1):
+    def __init__(self, workers: int, *, threads: int = 1, fork: bool = True):
         if workers < 1:
             raise ValueError(f"a process pool needs at least one worker (got {workers})")
         self.slots = workers
+        self._fork = fork and os.environ.get("RESNET_EXPLORER_FORK_WORKERS", "1") != "0"
         self._env = {**os.environ, "RESNET_EXPLORER_CPU_THREADS": str(threads),
                      "OMP_NUM_THREADS": str(threads),
                      "PYTHONPATH": os.pathsep.join(filter(None, [str(PACKAGE_ROOT),
@@ -152,7 +166,7 @@ class ProcessPool:
             self._idle.put(self._spawn())
 
     def _spawn(self) -> _Worker:
-        worker = _Worker(self._env)
+        worker = _Worker(self._env, self._fork)
         with self._lock:
             self._all.append(worker)
         return worker
@@ -237,4 +251,11 @@ def default_executor(device: str = "auto"):
     workers = default_workers(device)
     if workers == 0:
         return InProcess(slots=1)
-    return ProcessPool(workers, threads=int(os.environ.get("RESNET_EXPLORER_CPU_THREADS", "1")))
+    return ProcessPool(workers, threads=int(os.environ.get("RESNET_EXPLORER_CPU_THREADS", "1")),
+                       fork=device == "cpu" or not _cuda_available())
+
+
+def _cuda_available() -> bool:
+    import torch
+
+    return torch.cuda.is_available()

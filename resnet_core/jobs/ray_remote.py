@@ -87,7 +87,7 @@ class RemoteRunner:
     def __init__(self):
         # Imported now, as the local workers do, so no job waits for them. (The built-in digits
         # are read from scikit-learn's file without importing scikit-learn: no need to here.)
-        from resnet_core.store import runs as store
+        from resnet_core.store import runs  # noqa: F401
         from resnet_core.training import engine  # noqa: F401
 
         self._queue: queue.Queue = queue.Queue()

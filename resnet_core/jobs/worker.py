@@ -114,8 +114,11 @@ def _serve(conn) -> None:
             return
 
 
-def main(argv: list[str]) -> int:
-    from multiprocessing.connection import Connection
+def prepare() -> None:
+    """Set up this process as a worker: its priority, its threads, its signals, and the modules
+    every job needs, imported before the first job arrives so that no job waits for them. A
+    template (resnet_core.jobs.template) runs this once for all the workers forked from it."""
+    import signal
 
     # Training yields to the web process: a page that answers within a second matters more to
     # a class than a run finishing a little sooner. 0 turns it off.
@@ -125,28 +128,36 @@ def main(argv: list[str]) -> int:
     # One intra-op thread per worker (the pool runs one worker per core); set before torch
     # starts its thread pools.
     os.environ.setdefault("OMP_NUM_THREADS", os.environ.get("RESNET_EXPLORER_CPU_THREADS", "1"))
-    # What every job needs, imported before the first one arrives, so no job waits for it.
-    # The server decides when a worker ends (it closes the socket). Ctrl-C or a SIGTERM sent to
-    # the whole process group must not kill workers first, or the server would replace them
-    # while it shuts down.
-    import signal
-
     # torch's optimizers import torch._dynamo when the first one is made: 3.5 s on a laptop core,
     # which would otherwise land on each worker's first run.
     import torch._dynamo  # noqa: F401
 
-    from resnet_core.store import runs as store
+    from resnet_core.store import runs  # noqa: F401
     from resnet_core.training import engine  # noqa: F401
 
+    # The server decides when a worker ends (it closes the socket). Ctrl-C or a SIGTERM sent to
+    # the whole process group must not kill workers first, or the server would replace them
+    # while it shuts down.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    conn = Connection(int(argv[1]))
+
+
+def serve_fd(fd: int) -> int:
+    """Say ready on the socket `fd`, then run the jobs that arrive on it until it closes."""
+    from multiprocessing.connection import Connection
+
+    conn = Connection(fd)
     try:
         conn.send(("ready", os.getpid()))
     except OSError:
         return 0                        # the server shut the pool down while this one started
     _serve(conn)
     return 0
+
+
+def main(argv: list[str]) -> int:
+    prepare()
+    return serve_fd(int(argv[1]))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ student can act on: what was wrong and what is allowed.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from resnet_core.messages import ConfigError

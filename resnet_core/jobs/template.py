@@ -1,0 +1,258 @@
+"""Worker processes forked from one that has already imported torch.
+
+A fresh worker spends 3-5 s of a core importing torch, torch._dynamo (which the optimizer loads)
+and the engine before its first step. A template process pays that once; every worker after it
+is a fork of the template, ready in a few milliseconds with those modules already in memory. A
+pool on a laptop then starts its second worker, or replaces one that crashed, without taking a
+core from the class for seconds.
+
+    template = shared_template(env)       # one per process and start-up environment
+    pid = template.fork(fd, env)          # a worker serving the socket fd, in environment env
+    proc = Forked(template, pid)          # poll / wait / kill, as subprocess.Popen has them
+
+The template never trains, never touches CUDA and starts no thread pool, so a fork inherits a
+process with one thread. Pools on a GPU keep starting fresh processes all the same
+(executors.default_executor): once CUDA's driver has started in a process, a fork of it cannot
+use the GPU, and that is a trap worth not walking near. The template ends when its socket closes:
+when the pool's process ends, however it ends. Its forks then live on until their own sockets
+close, as workers always have.
+
+Protocol, one message per packet (SOCK_SEQPACKET): the pool sends {"env": ...} with the worker's
+socket attached (SCM_RIGHTS); the template answers {"forked": pid}, and {"exit": pid, "code": c}
+when a fork ends (c as subprocess.Popen.returncode: negative for a signal).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+# Read by a worker as it imports (engine.CPU_THREADS, sinks.FLUSH_SECONDS, torch's thread pools,
+# the niceness it sets once): workers that differ in one of these need a template of their own.
+# Everything else in a worker's environment is set in the fork.
+# A fork's exit code when nobody could see it: the template, which reaps its forks, ended first.
+LOST = -(1 << 16)
+
+IMPORT_TIME_ENV = ("RESNET_EXPLORER_CPU_THREADS", "RESNET_EXPLORER_FLUSH_SECONDS",
+                   "RESNET_EXPLORER_WORKER_NICE", "OMP_NUM_THREADS", "PYTHONPATH")
+
+
+class Template:
+    """The pool's side of one template process."""
+
+    def __init__(self, env: dict[str, str], cwd: str):
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "resnet_core.jobs.template", str(theirs.fileno())],
+            pass_fds=[theirs.fileno()], env=env, cwd=cwd, stdin=subprocess.DEVNULL)
+        theirs.close()
+        self._sock = ours
+        self._fork_lock = threading.Lock()      # one fork request (and its answer) at a time
+        self._changed = threading.Condition()
+        self._forked: list[int] = []
+        self._exits: dict[int, int] = {}
+        self.closed = False
+        threading.Thread(target=self._read, name="worker-template", daemon=True).start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                data = self._sock.recv(1 << 16)
+            except OSError:
+                data = b""
+            with self._changed:
+                if not data:                    # the template ended: no fork and no exit will come
+                    self.closed = True
+                    self._changed.notify_all()
+                    return
+                msg = json.loads(data)
+                if "forked" in msg:
+                    self._forked.append(msg["forked"])
+                else:
+                    self._exits[msg["exit"]] = msg["code"]
+                self._changed.notify_all()
+
+    def fork(self, fd: int, env: dict[str, str], timeout: float = 30.0) -> int:
+        """A new worker serving the socket `fd`; its pid. OSError when the template cannot fork."""
+        with self._fork_lock:
+            socket.send_fds(self._sock, [json.dumps({"env": env}).encode()], [fd])
+            deadline = time.monotonic() + timeout
+            with self._changed:
+                while not self._forked:
+                    if self.closed or time.monotonic() > deadline:
+                        raise OSError("the worker template did not answer")
+                    self._changed.wait(0.5)
+                return self._forked.pop(0)
+
+    def exit_code(self, pid: int, timeout: float | None = 0.0) -> int | None:
+        """The fork's exit code once it has ended, waiting up to `timeout` seconds for it (None:
+        as long as it takes); None while it runs."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._changed:
+            while True:
+                if pid in self._exits:
+                    return self._exits[pid]
+                if self.closed and not _alive(pid):   # ended unseen: nobody reaps forks any more
+                    self._exits[pid] = LOST
+                    continue
+                left = 0.5 if deadline is None else min(0.5, deadline - time.monotonic())
+                if left <= 0:
+                    return None
+                self._changed.wait(left)
+
+    def close(self) -> None:
+        try:
+            self._sock.close()                  # the template reads the end of its socket and exits
+        except OSError:
+            pass
+
+
+def _alive(pid: int) -> bool:
+    """Whether the process runs (a zombie that nobody reaps has ended)."""
+    if os.path.isdir("/proc/self"):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
+class Forked:
+    """A forked worker, with what the pool uses of subprocess.Popen."""
+
+    def __init__(self, template: Template, pid: int):
+        self._template, self.pid = template, pid
+
+    @property
+    def returncode(self) -> int | None:
+        return self._template.exit_code(self.pid)
+
+    def poll(self) -> int | None:
+        return self._template.exit_code(self.pid)
+
+    def wait(self, timeout: float | None = None) -> int:
+        code = self._template.exit_code(self.pid, timeout)
+        if code is None:
+            raise subprocess.TimeoutExpired(f"worker {self.pid}", timeout)
+        return code
+
+    def kill(self) -> None:
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+_TEMPLATES: dict[tuple, Template] = {}
+_TEMPLATES_LOCK = threading.Lock()
+
+
+def shared_template(env: dict[str, str], cwd: str) -> Template:
+    """This process's template for workers started in `env` (a new one if the last one ended)."""
+    key = (cwd,) + tuple(env.get(name) for name in IMPORT_TIME_ENV)
+    with _TEMPLATES_LOCK:
+        template = _TEMPLATES.get(key)
+        if template is None or template.closed or template.proc.poll() is not None:
+            if template is not None:
+                template.close()
+            template = _TEMPLATES[key] = Template(env, cwd)
+        return template
+
+
+# --- the template process ---------------------------------------------------------------------
+
+def _reap(sock: socket.socket) -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        sock.send(json.dumps({"exit": pid, "code": os.waitstatus_to_exitcode(status)}).encode())
+
+
+def _become_worker(sock: socket.socket, wake: tuple[int, int], fd: int, env: dict[str, str]) -> None:
+    """In the fork: drop the template's signals and sockets, take the worker's environment, serve."""
+    code = 1
+    try:
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        sock.close()
+        os.close(wake[0])
+        os.close(wake[1])
+        os.environ.clear()
+        os.environ.update(env)
+        from resnet_core.jobs import worker
+
+        code = worker.serve_fd(fd)
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def main(argv: list[str]) -> int:
+    from resnet_core.jobs import worker
+
+    sock = socket.socket(fileno=int(argv[1]))
+    worker.prepare()                              # the imports every worker needs, once
+    wake = os.pipe()
+    for end in wake:
+        os.set_blocking(end, False)
+    signal.set_wakeup_fd(wake[1])
+    signal.signal(signal.SIGCHLD, lambda *_: None)   # a fork ended: select() wakes up and reaps it
+    while True:
+        try:
+            ready, _, _ = select.select([sock, wake[0]], [], [])
+        except InterruptedError:
+            continue
+        if wake[0] in ready:
+            while True:
+                try:
+                    if not os.read(wake[0], 512):
+                        break
+                except BlockingIOError:
+                    break
+            _reap(sock)
+        if sock in ready:
+            try:
+                data, fds, _, _ = socket.recv_fds(sock, 1 << 20, 1)
+            except OSError:
+                data, fds = b"", []
+            if not data:
+                return 0                          # the pool's process has gone: so do we
+            sys.stdout.flush()
+            sys.stderr.flush()
+            pid = os.fork()
+            if pid == 0:
+                _become_worker(sock, wake, fds[0], json.loads(data)["env"])
+            os.close(fds[0])
+            sock.send(json.dumps({"forked": pid}).encode())
+
+
+if __name__ == "__main__":
+    from resnet_core.jobs.template import main as _main   # the module's own copy, as worker.py does
+
+    code = _main(sys.argv)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
