@@ -17,8 +17,15 @@ if os.environ.get("PYTEST_XDIST_WORKER") and "OMP_NUM_THREADS" not in os.environ
 # The pool's own tests (tests/test_pool.py) ask for their worker counts explicitly.
 os.environ.setdefault("RESNET_EXPLORER_WORKERS", "1")
 
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
 import pytest  # noqa: E402
 import torch  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "browser"))
+import harness  # noqa: E402  (starting the app as the run command does; no browser needed)
 
 
 @pytest.fixture(scope="module")
@@ -29,3 +36,54 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+class SharedServer:
+    """One app server per test process, lent to one test file after another: starting a server
+    (torch imported twice, once by the server and once by its training worker) costs more than
+    most files' tests. A file that ends with runs still queued or running (a test failed before
+    it stopped them) hands the server back for good: the next file gets a fresh one, so no run
+    of one file ever holds the training worker while another file's test waits for its own."""
+
+    SETTLE_S = 20   # a stopped run ends within a step; a run that has not ended by then goes on
+
+    def __init__(self, tmp_path_factory):
+        self._tmp = tmp_path_factory
+        self.server: harness.AppServer | None = None
+
+    def lend(self) -> harness.AppServer:
+        if self.server is not None and not self.server.alive():
+            self.close()
+        if self.server is None:
+            self.server = harness.start_app(self._tmp.mktemp("explorer"))
+        return self.server
+
+    def take_back(self) -> None:
+        if self.server is None:
+            return
+        deadline = time.monotonic() + self.SETTLE_S
+        while self.server.active_runs() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        if self.server.active_runs():
+            self.close()
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+
+@pytest.fixture(scope="session")
+def shared_server(tmp_path_factory):
+    shared = SharedServer(tmp_path_factory)
+    yield shared
+    shared.close()
+
+
+@pytest.fixture(scope="module")
+def app_server(shared_server):
+    """The server of this test process, for this file; its store holds the runs of the files
+    before it (each file's pages show their own owner's runs, or look for exactly their own).
+    Browser files use it, and so do the files that speak to a server without a browser."""
+    yield shared_server.lend()
+    shared_server.take_back()

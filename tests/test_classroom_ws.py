@@ -1,5 +1,5 @@
-"""A small class over the real websocket: the app started as a server, tabs that speak the browser's
-protocol (scripts/st_client.py), one short experiment. Every tab that watches it gets updates and no
+"""A small class over the real websocket: the test process's app server (tests/conftest.py), tabs
+that speak the browser's protocol (scripts/st_client.py), one short experiment. Every tab that watches it gets updates and no
 tab sees an error. Timings are bench/bench_classroom.py's business, not asserted here.
 
 The experiment is Gradient flow's "train both" (plain-20 and ResNet-20, width 8, on digits) with its
@@ -22,7 +22,7 @@ sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH.parent / "scripts"))
 
 pytest.importorskip("websockets")
-from bench_classroom import TERMINAL, Server, free_port, read_runs  # noqa: E402
+from bench_classroom import TERMINAL, read_runs  # noqa: E402
 from st_client import StSession  # noqa: E402
 
 pytestmark = pytest.mark.timeout(240)
@@ -45,12 +45,12 @@ async def open_tab(url: str, page: str, owner: str, name: str, toggle: str | Non
     return s
 
 
-async def classroom(tmp: Path) -> None:
-    server = Server(free_port(), tmp / "runs.db", tmp / "server.log", direct=True, extra_env={})
+async def classroom(server) -> None:
+    db = server.workdir / "runs.sqlite"
     owner = "test" + secrets.token_hex(3)
     tabs: list[StSession] = []
+    log_from = len(server.log_tail(10**9))
     try:
-        await server.ready(timeout=120)
         teacher = await open_tab(server.url, "gradients", owner, "teacher", None)
         tabs.append(teacher)
         # The page opens on "at initialisation"; training is the second mode.
@@ -58,7 +58,7 @@ async def classroom(tmp: Path) -> None:
         await teacher.set_value("gradients_live_steps", string_array_value=["50"], rerun=False)
         await teacher.click(SUBMIT, timeout=120)
         for _ in range(80):
-            if len(read_runs(tmp / "runs.db", owner, group="gradients")) == 2:
+            if len(read_runs(db, owner, group="gradients")) == 2:
                 break
             await asyncio.sleep(0.25)
         submitted = time.monotonic()
@@ -66,7 +66,7 @@ async def classroom(tmp: Path) -> None:
                                        for i, (page, toggle) in enumerate(VIEWERS)))
         runs = []
         for _ in range(360):
-            runs = read_runs(tmp / "runs.db", owner, group="gradients")
+            runs = read_runs(db, owner, group="gradients")
             if len(runs) == 2 and all(r.status in TERMINAL for r in runs):
                 break
             await asyncio.sleep(0.5)
@@ -74,9 +74,8 @@ async def classroom(tmp: Path) -> None:
     finally:
         for s in tabs:
             await s.close()
-        server.stop()
 
-    log = (tmp / "server.log").read_text(errors="replace")[-3000:]
+    log = server.log_tail(10**9)[log_from:][-3000:]
     assert [r.status for r in runs] == ["finished", "finished"], (runs, log)
     assert [r.total_steps for r in runs] == [50, 50], runs      # the form's setting was taken
     for s in tabs:
@@ -95,14 +94,14 @@ async def classroom(tmp: Path) -> None:
         assert later, st.summary()
 
 
-def test_a_small_class_watches_one_experiment(tmp_path):
+def test_a_small_class_watches_one_experiment(app_server):
     # Its own thread and event loop: this process may already run Playwright's loop (the browser
     # tests' session fixture), and asyncio.run refuses to start inside a running loop.
     failure = []
 
     def run() -> None:
         try:
-            asyncio.run(classroom(tmp_path))
+            asyncio.run(classroom(app_server))
         except BaseException as exc:   # handed to the test's thread, which reports it
             failure.append(exc)
 

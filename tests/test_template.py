@@ -76,9 +76,16 @@ def test_a_fork_takes_the_environment_of_its_pool(pools, tmp_path, monkeypatch):
     assert info.status == "failed" and str(folder) in info.error, info.error
 
 
-def test_a_worker_of_another_thread_count_gets_its_own_template(pools):
-    one, two = pools(1, threads=1), pools(1, threads=2)
-    assert parent_of(one.pids()[0]) != parent_of(two.pids()[0])
+def test_what_a_worker_reads_as_it_imports_decides_its_template():
+    base = {"PATH": "/usr/bin", "RESNET_EXPLORER_CPU_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    key = tpl.template_key(base, "/app")
+    # Read at call time: set in the fork, one template serves both.
+    assert tpl.template_key({**base, "RESNET_EXPLORER_DATA": "/data", "PATH": "/bin"}, "/app") == key
+    # Read at import time (the engine's threads, the store's flush interval, the niceness): another.
+    for name, value in [("RESNET_EXPLORER_CPU_THREADS", "2"), ("OMP_NUM_THREADS", "2"),
+                        ("RESNET_EXPLORER_FLUSH_SECONDS", "0"), ("RESNET_EXPLORER_WORKER_NICE", "0")]:
+        assert tpl.template_key({**base, name: value}, "/app") != key, name
+    assert tpl.template_key(base, "/elsewhere") != key
 
 
 def test_a_killed_fork_is_reported_with_its_signal(pools, tmp_path):

@@ -4,8 +4,6 @@ every page once per language before the first student comes."""
 import sys
 from pathlib import Path
 
-import pytest
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
 import warm_up  # noqa: E402
@@ -23,24 +21,16 @@ def test_no_server_is_reported_not_waited_for_forever():
     assert warm_up.warm_up("http://127.0.0.1:9", wait_s=0.5) == "no server"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    sys.path.insert(0, str(Path(__file__).resolve().parent / "browser"))
-    import harness   # the app started as the run command starts it (no browser needed)
-
-    app = harness.start_app(tmp_path_factory.mktemp("warm"))
-    yield app
-    app.stop()
-
-
 def test_every_page_is_listed_in_the_apps_order():
     names = warm_up.pages()
     assert names[0] == "home" and {"build", "degradation", "gap-fc", "features", "evidence"} <= set(names)
 
 
-def test_pages_are_opened_in_each_language_and_problems_reported(server):
-    assert warm_up.warm_pages(server.url, ["home", "gap-fc"]) == []
-    log = server.log_tail(100_000)
+def test_pages_are_opened_in_each_language_and_problems_reported(app_server):
+    # The test process's server (tests/conftest.py), started as the run command starts it.
+    before = len(app_server.log_tail(10**9))
+    assert warm_up.warm_pages(app_server.url, ["home", "gap-fc"]) == []
+    log = app_server.log_tail(10**9)[before:]
     assert "Traceback" not in log
-    [problem] = warm_up.warm_pages(server.url, ["no-such-page"], langs=("ko",))
+    [problem] = warm_up.warm_pages(app_server.url, ["no-such-page"], langs=("ko",))
     assert problem.startswith("no-such-page (ko): ")

@@ -161,9 +161,14 @@ _TEMPLATES: dict[tuple, Template] = {}
 _TEMPLATES_LOCK = threading.Lock()
 
 
+def template_key(env: dict[str, str], cwd: str) -> tuple:
+    """Workers whose keys are equal can fork from one template."""
+    return (cwd,) + tuple(env.get(name) for name in IMPORT_TIME_ENV)
+
+
 def shared_template(env: dict[str, str], cwd: str) -> Template:
     """This process's template for workers started in `env` (a new one if the last one ended)."""
-    key = (cwd,) + tuple(env.get(name) for name in IMPORT_TIME_ENV)
+    key = template_key(env, cwd)
     with _TEMPLATES_LOCK:
         template = _TEMPLATES.get(key)
         if template is None or template.closed or template.proc.poll() is not None:

@@ -7,7 +7,8 @@ Every test in this folder is marked `browser`. A page's test is one short file:
         assert_no_error(page)
         assert "120,422,400" in page.inner_text("body")
 
-Fixtures: `app_server` (the test process's server, lent to one file after another; `.url`),
+Fixtures: `app_server` (the test process's server, lent to one file after another; `.url`;
+tests/conftest.py),
 `page` (a new tab of the test process's one Chromium profile; `new_page()` for more, each its own
 Streamlit session; `new_page(locale=...)` for a fresh context with another browser locale; pages
 skip the idle chart preload unless `new_page(preload_charts=True)`),
@@ -23,7 +24,6 @@ Without /usr/bin/chromium the tests skip with a message; with REQUIRE_BROWSER=1 
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -50,54 +50,10 @@ def chromium() -> str:
     return harness.CHROMIUM
 
 
-class SharedServer:
-    """One app server per test process, lent to one test file after another: starting a server
-    (torch imported twice, once by the server and once by its training worker) costs more than
-    most files' tests. A file that ends with runs still queued or running (a test failed before
-    it stopped them) hands the server back for good: the next file gets a fresh one, so no run
-    of one file ever holds the training worker while another file's test waits for its own."""
-
-    SETTLE_S = 20   # a stopped run ends within a step; a run that has not ended by then goes on
-
-    def __init__(self, tmp_path_factory):
-        self._tmp = tmp_path_factory
-        self.server: harness.AppServer | None = None
-
-    def lend(self) -> harness.AppServer:
-        if self.server is not None and not self.server.alive():
-            self.close()
-        if self.server is None:
-            self.server = harness.start_app(self._tmp.mktemp("explorer"))
-        return self.server
-
-    def take_back(self) -> None:
-        if self.server is None:
-            return
-        deadline = time.monotonic() + self.SETTLE_S
-        while self.server.active_runs() and time.monotonic() < deadline:
-            time.sleep(0.5)
-        if self.server.active_runs():
-            self.close()
-
-    def close(self) -> None:
-        if self.server is not None:
-            self.server.stop()
-            self.server = None
-
-
-@pytest.fixture(scope="session")
-def shared_server(tmp_path_factory, chromium):
-    shared = SharedServer(tmp_path_factory)
-    yield shared
-    shared.close()
-
-
 @pytest.fixture(scope="module")
-def app_server(shared_server):
-    """The server of this test process, for this file; its store holds the runs of the files
-    before it (each file's pages show their own owner's runs, or look for exactly their own)."""
-    yield shared_server.lend()
-    shared_server.take_back()
+def app_server(chromium, app_server):
+    """The test process's app server (tests/conftest.py), once Chromium is known to be here."""
+    return app_server
 
 
 @pytest.fixture(scope="session")
