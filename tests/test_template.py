@@ -108,7 +108,14 @@ def test_a_dead_template_is_replaced_and_its_forks_keep_working(pools, tmp_path)
     wait_for(lambda: not tpl._alive(old))
     store = RunStore(tmp_path / "runs.db")
     assert run_on(pool, store).status == "finished"           # the orphaned fork still trains
-    fresh = pools(1)                                          # the next pool gets a new template
+    # The next pool gets a new template, and does not wait for it to import: its worker is
+    # forked later. Shut down at once, the pool ends that worker as it arrives.
+    doomed = ProcessPool(1)
+    forked = doomed._all[0].proc
+    assert forked.pid is None
+    doomed.shutdown()
+    assert forked.pid is not None and forked.poll() == -signal.SIGKILL
+    fresh = pools(1)
     assert parent_of(fresh.pids()[0]) not in (old, os.getpid())
     assert run_on(fresh, store).status == "finished"
     # A fork that ends with nobody left to see how: its run fails with that said, not a hang.

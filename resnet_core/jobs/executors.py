@@ -114,8 +114,7 @@ class _Worker:
         self.proc = None
         if fork:
             try:
-                template = shared_template(env, str(PACKAGE_ROOT))
-                self.proc = Forked(template, template.fork(theirs.fileno(), env))
+                self.proc = shared_template(env, str(PACKAGE_ROOT)).fork(theirs.fileno(), env)
             except OSError as err:   # the template died or cannot fork: a fresh process will do
                 log.warning("forking a worker failed (%s); starting a fresh one", err)
         if self.proc is None:
@@ -178,8 +177,13 @@ class ProcessPool:
         return dead if self._closed else self._spawn()
 
     def pids(self) -> list[int]:
+        """The running workers' process ids (waiting for forks the template has yet to make)."""
         with self._lock:
-            return [w.proc.pid for w in self._all if w.proc.poll() is None]
+            workers = list(self._all)
+        for w in workers:
+            if isinstance(w.proc, Forked):
+                w.proc.started()
+        return [w.proc.pid for w in workers if w.proc.pid is not None and w.proc.poll() is None]
 
     def run(self, spec: JobSpec, control: Control) -> tuple[str, str]:
         worker = self._idle.get()

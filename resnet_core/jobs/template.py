@@ -7,8 +7,8 @@ pool on a laptop then starts its second worker, or replaces one that crashed, wi
 core from the class for seconds.
 
     template = shared_template(env)       # one per process and start-up environment
-    pid = template.fork(fd, env)          # a worker serving the socket fd, in environment env
-    proc = Forked(template, pid)          # poll / wait / kill, as subprocess.Popen has them
+    proc = template.fork(fd, env)         # a worker serving the socket fd, in environment env:
+                                          # poll / wait / kill, as subprocess.Popen has them
 
 The template never trains, never touches CUDA and starts no thread pool, so a fork inherits a
 process with one thread. Pools on a GPU keep starting fresh processes all the same
@@ -33,6 +33,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import deque
 
 # Read by a worker as it imports (engine.CPU_THREADS, sinks.FLUSH_SECONDS, torch's thread pools,
 # the niceness it sets once): workers that differ in one of these need a template of their own.
@@ -54,9 +55,9 @@ class Template:
             pass_fds=[theirs.fileno()], env=env, cwd=cwd, stdin=subprocess.DEVNULL)
         theirs.close()
         self._sock = ours
-        self._fork_lock = threading.Lock()      # one fork request (and its answer) at a time
-        self._changed = threading.Condition()
-        self._forked: list[int] = []
+        self._send_lock = threading.Lock()       # a request joins the queue and is sent as one step
+        self._changed = threading.Condition()    # guards what follows; notified on every answer
+        self._pending: deque[Forked] = deque()   # asked for, not yet forked: answers come in order
         self._exits: dict[int, int] = {}
         self.closed = False
         threading.Thread(target=self._read, name="worker-template", daemon=True).start()
@@ -68,48 +69,67 @@ class Template:
             except OSError:
                 data = b""
             with self._changed:
-                if not data:                    # the template ended: no fork and no exit will come
+                if not data:                     # the template ended: no fork and no exit will come
                     self.closed = True
+                    self._pending.clear()
                     self._changed.notify_all()
                     return
                 msg = json.loads(data)
                 if "forked" in msg:
-                    self._forked.append(msg["forked"])
+                    forked = self._pending.popleft()
+                    forked.pid = msg["forked"]
+                    if forked.killed:            # killed before it existed (a pool shut down at once)
+                        forked.kill()
                 else:
                     self._exits[msg["exit"]] = msg["code"]
                 self._changed.notify_all()
 
-    def fork(self, fd: int, env: dict[str, str], timeout: float = 30.0) -> int:
-        """A new worker serving the socket `fd`; its pid. OSError when the template cannot fork."""
-        with self._fork_lock:
-            socket.send_fds(self._sock, [json.dumps({"env": env}).encode()], [fd])
-            deadline = time.monotonic() + timeout
+    def fork(self, fd: int, env: dict[str, str]) -> Forked:
+        """A worker serving the socket `fd`, in environment `env`. Returns at once: while the
+        template still imports, the fork waits in its queue (and jobs sent to `fd` wait in the
+        socket). OSError when the template has ended."""
+        forked = Forked(self)
+        with self._send_lock:
             with self._changed:
-                while not self._forked:
-                    if self.closed or time.monotonic() > deadline:
-                        raise OSError("the worker template did not answer")
-                    self._changed.wait(0.5)
-                return self._forked.pop(0)
+                if self.closed:
+                    raise OSError("the worker template has ended")
+                self._pending.append(forked)
+            try:
+                socket.send_fds(self._sock, [json.dumps({"env": env}).encode()], [fd])
+            except OSError:
+                with self._changed:
+                    self._pending.remove(forked)
+                raise
+        return forked
 
-    def exit_code(self, pid: int, timeout: float | None = 0.0) -> int | None:
+    def exit_code(self, forked: Forked, timeout: float | None = 0.0) -> int | None:
         """The fork's exit code once it has ended, waiting up to `timeout` seconds for it (None:
-        as long as it takes); None while it runs."""
+        as long as it takes); None while it runs or waits to be forked."""
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._changed:
             while True:
-                if pid in self._exits:
-                    return self._exits[pid]
-                if self.closed and not _alive(pid):   # ended unseen: nobody reaps forks any more
-                    self._exits[pid] = LOST
-                    continue
+                if forked.pid in self._exits:
+                    return self._exits[forked.pid]
+                # The template ended first: a fork still waiting never started; one that ran
+                # ended unseen, since nobody reaps forks any more.
+                if self.closed and (forked.pid is None or not _alive(forked.pid)):
+                    return LOST
                 left = 0.5 if deadline is None else min(0.5, deadline - time.monotonic())
                 if left <= 0:
                     return None
                 self._changed.wait(left)
 
+    def started(self, forked: Forked, timeout: float) -> int | None:
+        """The fork's pid, waiting up to `timeout` seconds for the template to make it."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while forked.pid is None and not self.closed and time.monotonic() < deadline:
+                self._changed.wait(min(0.5, deadline - time.monotonic()))
+            return forked.pid
+
     def close(self) -> None:
         try:
-            self._sock.close()                  # the template reads the end of its socket and exits
+            self._sock.close()                   # the template reads the end of its socket and exits
         except OSError:
             pass
 
@@ -132,29 +152,32 @@ def _alive(pid: int) -> bool:
 
 
 class Forked:
-    """A forked worker, with what the pool uses of subprocess.Popen."""
+    """A worker forked by the template, with what the pool uses of subprocess.Popen."""
 
-    def __init__(self, template: Template, pid: int):
-        self._template, self.pid = template, pid
+    def __init__(self, template: Template):
+        self._template = template
+        self.pid: int | None = None   # set by the template's reader once it has forked
+        self.killed = False
 
-    @property
-    def returncode(self) -> int | None:
-        return self._template.exit_code(self.pid)
+    def started(self, timeout: float = 120.0) -> int | None:
+        return self._template.started(self, timeout)
 
     def poll(self) -> int | None:
-        return self._template.exit_code(self.pid)
+        return self._template.exit_code(self)
 
     def wait(self, timeout: float | None = None) -> int:
-        code = self._template.exit_code(self.pid, timeout)
+        code = self._template.exit_code(self, timeout)
         if code is None:
             raise subprocess.TimeoutExpired(f"worker {self.pid}", timeout)
         return code
 
     def kill(self) -> None:
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        self.killed = True            # one not forked yet is killed as it arrives
+        if self.pid is not None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 _TEMPLATES: dict[tuple, Template] = {}
