@@ -58,7 +58,7 @@ class Template:
         self._send_lock = threading.Lock()       # a request joins the queue and is sent as one step
         self._changed = threading.Condition()    # guards what follows; notified on every answer
         self._pending: deque[Forked] = deque()   # asked for, not yet forked: answers come in order
-        self._exits: dict[int, int] = {}
+        self._live: dict[int, Forked] = {}      # pid -> its fork, until the template reports its end
         self.closed = False
         threading.Thread(target=self._read, name="worker-template", daemon=True).start()
 
@@ -78,10 +78,14 @@ class Template:
                 if "forked" in msg:
                     forked = self._pending.popleft()
                     forked.pid = msg["forked"]
+                    self._live[forked.pid] = forked
                     if forked.killed:            # killed before it existed (a pool shut down at once)
                         forked.kill()
                 else:
-                    self._exits[msg["exit"]] = msg["code"]
+                    # Kept on the fork, not by pid: the system may give its pid to a later fork.
+                    ended = self._live.pop(msg["exit"], None)
+                    if ended is not None:
+                        ended.code = msg["code"]
                 self._changed.notify_all()
 
     def fork(self, fd: int, env: dict[str, str]) -> Forked:
@@ -108,12 +112,13 @@ class Template:
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._changed:
             while True:
-                if forked.pid in self._exits:
-                    return self._exits[forked.pid]
+                if forked.code is not None:
+                    return forked.code
                 # The template ended first: a fork still waiting never started; one that ran
                 # ended unseen, since nobody reaps forks any more.
                 if self.closed and (forked.pid is None or not _alive(forked.pid)):
-                    return LOST
+                    forked.code = LOST
+                    continue
                 left = 0.5 if deadline is None else min(0.5, deadline - time.monotonic())
                 if left <= 0:
                     return None
@@ -157,6 +162,7 @@ class Forked:
     def __init__(self, template: Template):
         self._template = template
         self.pid: int | None = None   # set by the template's reader once it has forked
+        self.code: int | None = None  # its exit code, once it has ended
         self.killed = False
 
     def started(self, timeout: float = 120.0) -> int | None:
@@ -211,7 +217,14 @@ def _reap(sock: socket.socket) -> None:
             return
         if pid == 0:
             return
-        sock.send(json.dumps({"exit": pid, "code": os.waitstatus_to_exitcode(status)}).encode())
+        _tell(sock, {"exit": pid, "code": os.waitstatus_to_exitcode(status)})
+
+
+def _tell(sock: socket.socket, msg: dict) -> None:
+    try:
+        sock.send(json.dumps(msg).encode())
+    except OSError:   # the pool's process has gone: the main loop reads that and ends
+        pass
 
 
 def _become_worker(sock: socket.socket, wake: tuple[int, int], fd: int, env: dict[str, str]) -> None:
@@ -274,7 +287,7 @@ def main(argv: list[str]) -> int:
             if pid == 0:
                 _become_worker(sock, wake, fds[0], json.loads(data)["env"])
             os.close(fds[0])
-            sock.send(json.dumps({"forked": pid}).encode())
+            _tell(sock, {"forked": pid})
 
 
 if __name__ == "__main__":
