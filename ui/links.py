@@ -200,14 +200,12 @@ def page_address() -> str:
     the app's root): the path is taken off, if there, and put back once, so the address is right
     with either (a doubled ``/degradation/degradation`` serves a blank page)."""
     page = st.session_state.get(_PAGE, "")
-    url = (st.context.url or "").rstrip("/")
-    if not url:
-        return ""
+    url = (st.context.url or "").rstrip("/")   # None without a browser (AppTest): a relative link
     for known in (page, "home"):
         if known and url.endswith("/" + known):
             url = url[: -len(known) - 1]
             break
-    return url + ("" if page in ("", "home") else "/" + page)
+    return (url + ("" if page in ("", "home") else "/" + page)) or "/"
 
 
 def share_params() -> list[tuple[str, str]]:
@@ -228,8 +226,7 @@ def share_link() -> str:
 
     if _state() is None:
         return ""
-    base = page_address()
-    return f"{base}?{urlencode(share_params())}" if base else ""
+    return f"{page_address()}?{urlencode(share_params())}"
 
 
 SHORT = "s"   # the address name of a short link's code (resnet_core.store.short_links)

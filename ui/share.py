@@ -36,8 +36,6 @@ def short_link() -> str:
     from . import runs
 
     base = links.page_address()
-    if not base:
-        return ""
     page = st.session_state.get(links._PAGE, "") or "home"
     try:
         code = short_links.shorten(runs.store(), page, links.share_params())
