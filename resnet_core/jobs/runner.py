@@ -151,6 +151,8 @@ class JobRunner(QueueControls):
         if name not in TASKS:
             raise ValueError(f"unknown task {name!r} (known: {', '.join(sorted(TASKS))})")
         m, tc = model_cfg or ModelConfig(), self._on_device(train_cfg or TrainConfig())
+        if params.get("device", "auto") == "auto" and self.device != "auto":
+            params = {**params, "device": self.device}   # RESNET_EXPLORER_DEVICE holds for studies too
         return self._enqueue(1, owner, lambda: [
             (self.store.create_task(name, params, m, tc, owner=owner, label=label, group=group,
                                     display_name=display_name),
