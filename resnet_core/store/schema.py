@@ -59,6 +59,7 @@ ADDED_RUN_COLUMNS = (
     # run's id (experiment_id). NULL only in rows written before the column; see resnet_core.store.migrate.
     ("experiment", "TEXT"),
     ("display_name", "TEXT NOT NULL DEFAULT ''"),   # the name the user gave (optional); never in the label
+    ("pinned", "INTEGER NOT NULL DEFAULT 0"),       # the teacher keeps its checkpoint (store.retention)
 )
 
 
