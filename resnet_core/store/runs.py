@@ -148,12 +148,19 @@ class RunStore:
                       (status, error, finished, run_id))])
 
     def finish_run(self, run_id: int, *, status: str, seconds: float, steps_done: int,
-                   final_train_loss: float, final_train_acc: float, test_acc: float, error: str = "") -> None:
-        self._write([(
+                   final_train_loss: float, final_train_acc: float, test_acc: float, error: str = "",
+                   compile_seconds: float = 0.0) -> None:
+        """`compile_seconds`: torch.compile's share of `seconds`, kept in the run's provenance so
+        that the cost estimate learns from training time alone (see training/costs.py)."""
+        writes = [(
             "UPDATE runs SET status=?, finished=?, seconds=?, steps_done=?, final_train_loss=?,"
             " final_train_acc=?, test_acc=?, error=? WHERE id=?",
             (status, time.time(), seconds, steps_done, final_train_loss, final_train_acc, test_acc,
-             error, run_id))])
+             error, run_id))]
+        if compile_seconds:
+            writes.append(("UPDATE runs SET versions=json_set(versions, '$.compile_seconds', ?) WHERE id=?",
+                           (round(compile_seconds, 3), run_id)))
+        self._write(writes)
 
     def set_progress(self, run_id: int, done: int, total: int) -> None:
         """Progress of a run whose steps are not training steps (an analysis task)."""
