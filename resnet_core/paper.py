@@ -87,6 +87,9 @@ PAPERS = {
 
 SOURCES = {
     # He et al. 2015
+    "he2015.sec1": Source("he2015", "section", "1", "Introduction",
+                          "vanishing/exploding gradients largely addressed by normalised "
+                          "initialisation and intermediate normalisation layers; the degradation problem"),
     "he2015.sec3.1": Source("he2015", "section", "3.1", "Residual Learning",
                             "the hypothesis: if identity were optimal, pushing F to zero would be "
                             "easier than fitting it with stacked layers; preconditioning"),
