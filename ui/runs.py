@@ -25,6 +25,7 @@ from resnet_core import ConfigError, ModelConfig, TrainConfig
 from resnet_core.data.datasets import DatasetMissing
 from resnet_core.jobs.runner import JobRunner, NotOwner, OwnerLimit, Paused, QueueFull, RunTooLong, get_runner
 from resnet_core.store.runs import EvalColumns, RunInfo, RunNotFound, RunStore, StepColumns
+from resnet_core.store import retention
 
 from .i18n import t
 from .identity import display_name, owner
@@ -183,6 +184,7 @@ def read(run_ids: Sequence[int], max_points: int = MAX_POINTS, *, fresh: bool = 
     """The runs (unknown ids are skipped), metrics decimated to `max_points`; `fresh=False`
     accepts a read up to half a second old, shared with other viewers."""
     ids = tuple(int(i) for i in run_ids)
+    retention.SHOWN.note(ids)   # a page shows them: their checkpoints are kept meanwhile
     return _read(ids, max_points) if fresh else _read_shared(ids, max_points)
 
 
