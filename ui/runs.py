@@ -109,6 +109,14 @@ def cuda_available() -> bool:
     return torch.cuda.is_available()
 
 
+def device_text(info) -> str:
+    """Where a run trained and what it computed in: "cuda · bf16", "cpu · fp32"; "–" before it starts."""
+    if not info.device:
+        return "–"
+    precision = (info.versions or {}).get("precision")
+    return f"{info.device} · {precision}" if precision else info.device
+
+
 def cancel(run_id: int) -> bool:
     """Stop one of this user's runs; the runner refuses anyone else's."""
     try:
