@@ -72,9 +72,9 @@ def decode(text: str):
 def _state():
     """(session_state, query_params), or None outside a running page (plain Python, unit tests)."""
     try:
-        from streamlit.runtime.scriptrunner import get_script_run_ctx
+        from .streamlit_internals import script_running
 
-        if get_script_run_ctx(suppress_warning=True) is None:
+        if not script_running():
             return None
         return st.session_state, st.query_params
     except Exception:
