@@ -18,6 +18,7 @@ init_lang()
 
 HOME = [
     nav.page("pages/home.py", "home", default=True),
+    nav.page("pages/predict.py", "predict"),
 ]
 EXPLORE_LIVE = [
     nav.page("pages/build.py", "build"),
