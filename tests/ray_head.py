@@ -59,7 +59,7 @@ class RayHead:
             token_path().write_text(secrets.token_hex(32))
         cmd = [RAY, "start", "--head", "--port", str(self.port), "--ray-client-server-port", str(self.client_port),
                "--dashboard-port", str(self.dashboard_port), "--include-dashboard", "false",
-               "--num-cpus", "1", "--object-store-memory", str(100 * 2**20), "--disable-usage-stats"]
+               "--num-cpus", "2", "--object-store-memory", str(100 * 2**20), "--disable-usage-stats"]
         proc = subprocess.Popen(cmd, env=self.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True, start_new_session=True)
         self._group = proc.pid

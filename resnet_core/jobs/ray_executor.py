@@ -60,6 +60,7 @@ class RayExecutor:
             probe(address)   # before importing ray: a port with nothing behind it is said at once
         import ray  # here, not at the top: only a server that chose Ray needs it
 
+        _no_auto_start(ray)
         self._ray = ray
         self._owns = not ray.is_initialized()
         if self._owns:
@@ -245,6 +246,18 @@ def probe(address: str, timeout: float = PROBE_SECONDS) -> None:
     except OSError as err:
         why = err.strerror or type(err).__name__
         raise ConnectionError(f"nothing answers at {target} ({why})") from None
+
+
+def _no_auto_start(ray) -> None:
+    """A call after a lost Ray Client connection must fail, not do what Ray does for a call
+    before any `ray.init`: connect to the cluster this machine last started (measured: the run's
+    thread then waited minutes for that cluster's dead GCS) or start one in the web server."""
+    try:
+        from ray._private import auto_init_hook
+
+        auto_init_hook.enable_auto_connect = False   # read from RAY_ENABLE_AUTO_CONNECT at import
+    except ImportError:
+        log.debug("this Ray has no auto-init switch", exc_info=True)
 
 
 def use_token_if_present() -> bool:
