@@ -85,7 +85,7 @@ class RayHead:
                 continue
         return out
 
-    def stop(self, grace: float = 10.0) -> None:
+    def stop(self, grace: float = 3.0) -> None:
         if self._group is None:
             return
         for sig in (signal.SIGTERM, signal.SIGKILL):
