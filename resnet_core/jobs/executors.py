@@ -72,6 +72,8 @@ class Control:
 class InProcess:
     """Jobs run in the runner's own threads (`slots` at a time)."""
 
+    device = "auto"   # this process's own device
+
     def __init__(self, slots: int = 1, train_fn: Callable | None = None):
         self.slots, self._train = slots, train_fn
         self._stores: dict[str, object] = {}
@@ -158,6 +160,7 @@ class ProcessPool:
         if workers < 1:
             raise ValueError(f"a process pool needs at least one worker (got {workers})")
         self.slots = workers
+        self.device = "cuda" if gpus else "cpu"   # what its runs get: the estimates price them so
         self._fork = fork and os.environ.get("RESNET_EXPLORER_FORK_WORKERS", "1") != "0"
         base = {**os.environ, "RESNET_EXPLORER_CPU_THREADS": str(threads),
                 "OMP_NUM_THREADS": str(threads),

@@ -105,6 +105,14 @@ class JobRunner(QueueControls):
         return self._queue.per_owner
 
     @property
+    def runs_on(self) -> str:
+        """The kind of device its runs get, as the executor knows it (a CPU-only web server in
+        front of GPU workers prices runs at GPU speed); "auto" when the executor cannot say."""
+        if self.device != "auto":
+            return self.device
+        return getattr(self.executor, "device", "auto")
+
+    @property
     def paused(self) -> str | None:
         """The teacher's message while new runs are paused, else None."""
         return self._queue.paused
@@ -126,7 +134,7 @@ class JobRunner(QueueControls):
             check_compatible(model_cfg, train_cfg)   # a bad pairing fails here, not in a worker
         runs = [(label, m, self._on_device(tc)) for label, m, tc in runs]
         # Every run's cost before any is queued: one too long refuses the group (RunTooLong).
-        costs = [self.estimator.check(m, tc, self.device, self.max_run_seconds, label) for label, m, tc in runs]
+        costs = [self.estimator.check(m, tc, self.runs_on, self.max_run_seconds, label) for label, m, tc in runs]
         # Ids follow the given order (pages list runs by id); the queue takes the group longest
         # first, so the short runs fill the gaps at the end instead of a long one starting last
         # (four degradation nets on two workers: ~26 s instead of ~33 s).

@@ -123,6 +123,23 @@ class RunStore:
         return self._query("SELECT device, guess_s, seconds FROM runs WHERE status='finished'"
                            " AND guess_s IS NOT NULL AND seconds > 0 ORDER BY id DESC LIMIT ?", (limit,))
 
+    def cost_samples(self, limit: int = 30) -> list[tuple[str, ModelConfig, TrainConfig, int, float]]:
+        """(device, model config, train config, steps done, seconds of training) of the newest
+        finished runs that had an estimate, torch.compile's time taken out: what
+        resnet_core.training.costs fits this server's per-layer and per-MAC costs to."""
+        rows = self._query("SELECT device, model_cfg, train_cfg, steps_done, seconds, versions FROM runs"
+                           " WHERE status='finished' AND guess_s IS NOT NULL AND seconds > 0"
+                           " AND steps_done > 0 ORDER BY id DESC LIMIT ?", (limit,))
+        out = []
+        for device, mcfg, tcfg, steps, seconds, versions in rows:
+            compiled = json.loads(versions or "{}").get("compile_seconds", 0.0)
+            try:
+                out.append((device, ModelConfig.from_dict(json.loads(mcfg)),
+                            TrainConfig.from_dict(json.loads(tcfg)), steps, seconds - compiled))
+            except Exception:   # written by a version whose configs this one cannot read
+                continue
+        return out
+
     def owner_number(self, owner: str) -> int:
         """1 for the first owner who ran anything in this store, 2 for the next...: a stable
         way to call someone "student 3" without showing their id; 0 for an owner with no runs."""
