@@ -40,42 +40,60 @@ def phone(browser):
     context.close()
 
 
-def _switch_language_on_a_phone(page, lang: str, title: str) -> None:
-    """Open the folded sidebar with its button, tap the language, fold the sidebar again."""
+def _open_sidebar(page):
     page.locator('[data-testid="stExpandSidebarButton"]').click()
-    sidebar = page.locator('[data-testid="stSidebar"]')
-    sidebar.get_by_role("radio", name=harness.LANGUAGES[lang]).click()
-    harness.wait_for_app(page)
-    harness.wait_for_text(page, title, "h1")
+    return page.locator('[data-testid="stSidebar"]')
+
+
+def _fold_sidebar(page) -> None:
     page.locator('[data-testid="stSidebarCollapseButton"] button').click()
     page.locator('[data-testid="stExpandSidebarButton"]').wait_for(state="visible")
-    harness.wait_for_charts(page)
 
 
 def _check(page, where: str) -> list[str]:
-    found = problems(page, MIN_TEXT_PX)
-    return [f"{where}: {p}" for p in found]
+    return [f"{where}: {p}" for p in problems(page, MIN_TEXT_PX)]
+
+
+def _go_on_a_phone(page, path: str, lang: str) -> None:
+    """The next page by the sidebar's menu, as a student on a phone moves (the same session)."""
+    _open_sidebar(page).locator(f'[data-testid="stSidebarNavLink"][href$="/{path}"]').click()
+    harness.wait_for_app(page)
+    harness.wait_for_text(page, _title(path, lang), "h1")
+    if page.locator('[data-testid="stExpandSidebarButton"]').is_hidden():
+        _fold_sidebar(page)
+    harness.wait_for_charts(page)
+
+
+def _switch_language_on_a_phone(page, lang: str, title: str) -> None:
+    """Open the folded sidebar with its button, tap the language, fold the sidebar again."""
+    _open_sidebar(page).get_by_role("radio", name=harness.LANGUAGES[lang]).click()
+    harness.wait_for_app(page)
+    harness.wait_for_text(page, title, "h1")
+    _fold_sidebar(page)
+    harness.wait_for_charts(page)
 
 
 def test_every_page_reads_on_a_phone_in_both_languages(phone, app_server, assert_no_error):
-    assert "home" in ROUTES and "shortcuts" in ROUTES and len(ROUTES) >= 14
+    """One session walks every page by the menu; on each it reads the page, switches language
+    with the sidebar's toggle and reads it again (so the next page opens in that language)."""
+    assert ROUTES[0] == "home" and "shortcuts" in ROUTES and len(ROUTES) >= 14
     found = []
-    for i, path in enumerate(ROUTES):
-        first, second = ("en", "ko") if i % 2 == 0 else ("ko", "en")
-        import time; T0 = time.time()
-        page = phone.new_page()
-        try:
-            harness.open_page(page, app_server.url, path, first)
-            harness.wait_for_charts(page)
-            assert_no_error(page)
-            found += _check(page, f"{path} ({first})")
+    page = phone.new_page()
+    lang = "en"
+    try:
+        harness.open_page(page, app_server.url, "home", lang)
+        for path in ROUTES:
             try:
-                _switch_language_on_a_phone(page, second, _title(path, second))
+                if path != "home":
+                    _go_on_a_phone(page, path, lang)
+                assert_no_error(page)
+                found += _check(page, f"{path} ({lang})")
+                lang = "ko" if lang == "en" else "en"
+                _switch_language_on_a_phone(page, lang, _title(path, lang))
+                assert_no_error(page)
+                found += _check(page, f"{path} ({lang})")
             except Exception as exc:
-                raise AssertionError(f"{path}: switching to {second} on a phone: {exc}") from None
-            assert_no_error(page)
-            found += _check(page, f"{path} ({second})")
-            import time; print(path, time.time() - T0, flush=True)
-        finally:
-            page.close()
+                raise AssertionError(f"{path} ({lang}) on a phone: {exc}") from None
+    finally:
+        page.close()
     assert not found, "\n".join(found)
