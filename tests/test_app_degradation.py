@@ -168,7 +168,9 @@ def test_train_all_four_queues_the_experiment_and_shows_progress(store):
     bars = progress_bars(at)
     assert sorted(b[0] for b in bars) == sorted(r.label for r in mine)
     assert any("waiting in the queue" in status for _, status, _ in bars)
-    assert len(at.button(key=f"degradation_stop_{mine[0].id}").proto.label) > 0
+    # A Stop button for each of this student's runs, named as the charts name the net.
+    for r in mine:
+        assert at.button(key=f"degradation_stop_{r.id}").proto.label == f"Stop · {r.label}"
     for r in mine:
         jobs.get_runner().cancel(r.id)
     deadline = time.monotonic() + 60

@@ -126,7 +126,7 @@ def test_a_twin_setting_in_training_shows_the_same_progress_on_both_pages(store)
         at = open_page(page, "ko", owner="pick1any", state={f"{page}_{k}": v for k, v in setting.items()},
                        timeout=TIMEOUT)
         assert not at.button and not at.get("plotly_chart")         # nothing to draw, nothing to queue again
-        infos.append([i.value for i in at.info if "plain-8" in i.value])
+        infos.append([i.value for i in at.info if "플레인-8과 ResNet-8을" in i.value])
     assert infos[0] == infos[1] and len(infos[0]) == 1
     for r in queued:
         jobs.get_runner().cancel(r.id)
