@@ -48,6 +48,7 @@ def live_tally(round_id: int, q) -> None:
     """Counts and bars, redrawn every second in a fragment (only the teacher's page polls this)."""
     def body() -> None:
         counts = pc.tally(round_id)
+        st.markdown(f"**{t('predict.tally', n=sum(counts.values()))}**")
         st.markdown(view.tally_chart(q, counts), unsafe_allow_html=True)
 
     st.fragment(body, run_every=TALLY_SECONDS)()

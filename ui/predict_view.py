@@ -48,7 +48,7 @@ def tally_chart(q: Question, counts: dict[str, int], answer: str | None = None) 
     items = [svg_charts.Bar(option_label(q, o), (svg_charts.Segment(
         t("predict.votes_axis"), counts.get(o, 0), RIGHT_COLOUR if o == answer else VOTE_COLOUR),),
         text=str(counts.get(o, 0))) for o in q.options]
-    return svg_charts.bars(items, y_title=t("predict.votes_axis"), title=t("predict.tally", n=sum(counts.values())),
+    return svg_charts.bars(items, y_title=t("predict.votes_axis"), title=t("predict.votes_axis"),
                            height=300, width=640)
 
 

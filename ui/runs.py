@@ -6,8 +6,8 @@ user's runs, and reading them back from the run store.
     ids = runs.submit([(label, model_cfg, train_cfg)], group="build")   # None: a message was shown
     progress.live_runs(ids, draw)     # draw(views) redraws ~1x a second while a run trains
 
-The page never waits for training: one background worker (resnet_core.jobs.runner) trains queued runs
-in order and writes their metrics to the store; the page only reads. Each reader asks for at most
+The page never waits for training: the job runner (resnet_core.jobs.runner) hands queued runs, owners
+in turn, to its worker processes, which write their metrics to the store; the page only reads. Each reader asks for at most
 ``MAX_POINTS`` points per run, so a long run costs a refresh no more than a short one.
 
 Whose runs they are is ui.identity; drawing them while they train is ui.progress.

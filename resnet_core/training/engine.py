@@ -1,8 +1,9 @@
 """The training loop: the paper's recipe by default, per-step metrics, stop and divergence.
 
 `train(model_cfg, train_cfg)` builds the data at the model's input size and channels, builds the
-net from a seeded generator, and runs SGD (or Adam). Each step yields a `StepRecord`: loss,
-batch accuracy, learning rate and the gradient norm of every conv and linear weight. All of a
+net from a seeded generator, and runs SGD (or Adam). Each step writes a `StepRecord` to the run's
+sink (training/sinks.py): loss, batch accuracy, learning rate and the gradient norm of every conv
+and linear weight. All of a
 step's numbers travel to the host in one copy, so the loop syncs once per step, not per tensor.
 The same seed and configs on the CPU give identical losses.
 """
