@@ -35,7 +35,6 @@ for name in ("RAY_ADDRESS", "RAY_AUTH_MODE", "RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_P
     os.environ.pop(name, None)   # the developer's own cluster settings are not the tests'
 atexit.register(shutil.rmtree, SESSION_DIR, True)
 
-import functools  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -50,9 +49,9 @@ import harness  # noqa: E402  (starting the app as the run command does; no brow
 # Streamlit components: 0.4 s of CPU each time, about half of what an AppTest file spent. A
 # server scans once, as it starts; the packages do not change during a test run, so neither do
 # the components found: scan once per test process too.
-from streamlit.components.v2 import manifest_scanner  # noqa: E402
+from ui import streamlit_internals  # noqa: E402
 
-manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
+streamlit_internals.cache_component_scan()
 
 
 @pytest.fixture(scope="module")

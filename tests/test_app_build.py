@@ -121,6 +121,7 @@ def test_a_short_run_trains_live_and_is_compared_and_exported(store):
     assert progress_bars(at) == [("ResNet-20", "finished", 100.0)]
     table = at.dataframe[-1].value
     assert list(table["status"]) == ["finished"] and list(table["steps"]) == ["20/20"]
+    assert list(table["device"]) == ["cpu · fp32"]      # where it trained and what it computed in
     loss, acc = at.get("plotly_chart")[0:2]
     import json
     assert json.loads(loss.proto.spec)["layout"]["yaxis"]["type"] == "log"
@@ -129,6 +130,9 @@ def test_a_short_run_trains_live_and_is_compared_and_exported(store):
     csv = exports.metrics_csv(info.id).splitlines()
     assert csv[0] == "step,train_loss,train_acc,lr,seconds,test_loss,test_acc" and len(csv) == 21
     assert csv[-1].split(",")[-1] != ""              # the final held-out evaluation
+    # The net as configured and the finished run each have a zip to take home (made on click).
+    zips = [b for b in at.get("download_button") if b.proto.label == "Download as PyTorch (zip)"]
+    assert [b.proto.id.split("-")[-1] for b in zips] == ["build_export_net", "build_export_zip"]
 
 
 def test_while_a_run_trains_its_curves_are_svg_with_the_held_out_points(store):
@@ -182,6 +186,23 @@ def test_a_display_name_goes_into_the_url_and_beside_the_run_label(store):
     _wait_finished(at, store, info.id)
 
 
+@pytest.mark.parametrize("lang, words", [("en", ("Run #", "has no weights to take home yet (waiting in the queue)")),
+                                         ("ko", ("학습에는 아직 가져갈 가중치가 없습니다 (대기열에서 기다리는 중)",))])
+def test_a_run_without_weights_says_so_instead_of_a_zip(store, lang, words):
+    from resnet_core import TrainConfig
+
+    owner = f"build4{lang}"
+    rid = store.create_run(arch_config("resnet20", in_channels=1, input_size=8), TrainConfig(steps=5), owner=owner,
+                           label="ResNet-20", group="build")
+    at = open_build(owner=owner, lang=lang)
+    assert_clean(at)
+    assert [b.proto.id.split("-")[-1] for b in at.get("download_button")] == ["build_export_net", "build_export_csv"]
+    captions = " ".join(c.value for c in at.caption)
+    assert all(w in captions for w in words), captions
+    assert f"#{rid}" in captions
+    store.set_status(rid, "cancelled")
+
+
 def test_korean_page_has_no_missing_text(store):
     at = open_build(lang="ko")
     assert at.title[0].value == "만들고 학습하기"
@@ -189,3 +210,4 @@ def test_korean_page_has_no_missing_text(store):
     texts += [w.label for w in at.selectbox] + [w.label for w in at.number_input]
     assert not [x for x in texts if RAW_KEY.match(x)]
     assert metrics(at)["네트워크"] == "ResNet-20"
+    assert [b.proto.label for b in at.get("download_button")] == ["PyTorch로 내려받기 (zip)"]
