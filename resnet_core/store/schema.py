@@ -41,6 +41,8 @@ CREATE UNIQUE INDEX IF NOT EXISTS stats_by_step ON stats(run_id, step);
 CREATE TABLE IF NOT EXISTS tasks (
     run_id INTEGER PRIMARY KEY, name TEXT NOT NULL, params TEXT NOT NULL DEFAULT '{}',
     result TEXT);
+CREATE TABLE IF NOT EXISTS short_links (
+    code TEXT PRIMARY KEY, page TEXT NOT NULL, query TEXT NOT NULL, created REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS rounds (
     id INTEGER PRIMARY KEY AUTOINCREMENT, question TEXT NOT NULL, state TEXT NOT NULL,
     opened REAL NOT NULL, closed REAL, revealed REAL, result_run INTEGER);
