@@ -269,3 +269,36 @@ def test_cli_bad_targets_exit_2_with_one_line(trained, tmp_path, capsys, args, m
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
     assert not (tmp_path / "none.db").exists()   # a wrong path makes no empty store
+
+
+def test_the_notebook_runs_top_to_bottom_and_measures_what_the_app_did(trained, tmp_path, monkeypatch):
+    import nbformat
+    from nbclient import NotebookClient
+
+    store, run_id, _, export = trained
+    folder = tmp_path / "unzipped"
+    export.write(folder)
+    # The kernel (this venv's python: jupyter_client starts the "python3" kernel with sys.executable)
+    # writes its connection file, IPython profile and matplotlib cache here, never in the real home.
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    for var, sub in [("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data"),
+                     ("JUPYTER_RUNTIME_DIR", "runtime"), ("IPYTHONDIR", "ipython"), ("MPLCONFIGDIR", "mpl")]:
+        (tmp_path / "jupyter" / sub).mkdir(parents=True)
+        monkeypatch.setenv(var, str(tmp_path / "jupyter" / sub))
+    monkeypatch.delenv("MPLBACKEND", raising=False)   # the test process draws with Agg; a notebook draws inline
+    nb = nbformat.reads(export.files["notebook.ipynb"].decode(), as_version=4)
+    nbformat.validate(nb)
+    NotebookClient(nb, kernel_name="python3", timeout=300, resources={"metadata": {"path": str(folder)}}).execute()
+    outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    info = store.get_run(run_id)
+    assert f"{info.model_cfg.kind}: " in text and "trained" in text
+    # The same 359 held-out digits, prepared and normalised as in training: the app's accuracy.
+    assert f"held-out accuracy on 359 digits: {100 * info.test_acc:.1f}%" in text
+    assert f"the app measured {100 * info.test_acc:.1f}%" in text
+    pictures = [o for o in outputs if o.output_type == "display_data" and "image/png" in o.data]
+    assert len(pictures) == 2, [(o.output_type, list(o.get("data", {}))) for o in outputs]
+    assert list(home.iterdir()) == []
