@@ -11,6 +11,8 @@ run between centres and stop short by a few pixels.
 
 from __future__ import annotations
 
+import math
+import re
 import unicodedata
 from html import escape
 
@@ -32,6 +34,22 @@ def text_width(text: str, size: float) -> float:
 
 
 DASHES = {"solid": "", "dot": "2 4", "dash": "8 5"}
+# On a phone (a screen at most PHONE_PX wide) a figure is never drawn so small that its smallest
+# text falls under MIN_TEXT_PX: below that it keeps its width and its box scrolls sideways
+# (assets/layout.css) rather than shrinking. Above PHONE_PX it shrinks to its column as before.
+PHONE_PX = 900
+MIN_TEXT_PX = 11
+_FONT_SIZE = re.compile(r'font-size="([\d.]+)"')
+
+
+def readable_width(width: float, parts: list[str]) -> str:
+    """A CSS min-width for an SVG `width` pixels wide whose text is in `parts`: on a screen at
+    most PHONE_PX wide, wide enough that its smallest text shows at MIN_TEXT_PX or more; 0
+    above. One inline expression (the clamp turns on at the screen width), so the SVG stays a
+    single element wherever it is shown."""
+    smallest = min((float(m) for part in parts for m in _FONT_SIZE.findall(part)), default=MIN_TEXT_PX)
+    need = math.ceil(width * MIN_TEXT_PX / smallest)
+    return f"min-width:clamp(0px,calc(({PHONE_PX}px - 100vw)*9999),{need}px);"
 
 
 class Canvas:
@@ -110,7 +128,7 @@ class Canvas:
                         f'fill="{c}"/></marker>' for c in sorted(self.heads))
         return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {self.width} {self.height}" role="img" '
                 f'aria-label="{escape(title)}" style="display:block;margin:0 auto;width:100%;'
-                f'{"" if fill_width else f"max-width:{self.width}px;"}height:auto;font-family:{escape(style.FONT_FAMILY)}">\n'
+                f'{"" if fill_width else f"max-width:{self.width}px;"}{readable_width(self.width, self.parts)}height:auto;font-family:{escape(style.FONT_FAMILY)}">\n'
                 f'<title>{escape(title)}</title><defs>{heads}</defs>{"".join(self.parts)}</svg>')
 
 
@@ -162,3 +180,17 @@ def block_diagram(view: str = "both", show_grad: bool = False) -> str:
         _block(c, i * SPACING, residual, show_grad)
     titles = [t("diagram.residual_title") if r else t("diagram.plain_title") for r in kinds]
     return c.svg(" · ".join(titles))
+
+
+def show(wide: str, narrow: list[str] = (), place=None) -> None:
+    """An SVG figure on the page; with `narrow`, the same figure rearranged for a phone (panels
+    stacked rather than side by side), shown instead at a screen at most PHONE_PX wide
+    (assets/layout.css). Each is its own element, so the wide one stays a single <svg>."""
+    import streamlit as st
+
+    place = place or st
+    if not narrow:
+        place.markdown(wide, unsafe_allow_html=True)
+        return
+    place.markdown(wide.replace("<svg ", '<svg class="rx-wide" ', 1), unsafe_allow_html=True)
+    place.markdown(f'<div class="rx-narrow">{"".join(narrow)}</div>', unsafe_allow_html=True)
