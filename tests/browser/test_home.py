@@ -26,7 +26,7 @@ def test_home_loads_the_chart_library_once_idle_and_keeps_no_gap_for_it(new_page
     }"""), "the page's title is not the first thing shown"
 
 
-def test_home_korean(page, open_page, assert_no_error):
+def test_home_korean(page, open_page, assert_no_error, wait_for_app, wait_for_text):
     open_page(page, "home", "ko")
     assert_no_error(page)
     assert _title(page) == "잔차 네트워크는 왜 잘 작동할까"
@@ -44,6 +44,13 @@ def test_home_korean(page, open_page, assert_no_error):
     for title in ("홈", "만들고 학습하기", "손실 지형", "배치 정규화 (BN)", "입력 기여도", "데이터 증강", "논문의 근거"):
         assert nav.get_by_text(title, exact=True).is_visible(), title
     assert "View" not in page.locator('[data-testid="stSidebar"]').inner_text()
+    # The 45-minute lesson: its first question opens Predict with that question chosen.
+    page.get_by_text("45분 수업", exact=True).click()
+    page.get_by_role("link", name="반 전체에 질문하기").first.click()
+    wait_for_app(page)
+    wait_for_text(page, "예측하고 확인하기", "h1")
+    assert "숫자 데이터로 300단계를 학습한 뒤" in page.inner_text("body")
+    assert_no_error(page)
 
 
 def test_browser_locale_picks_korean(new_page, open_page, assert_no_error):
