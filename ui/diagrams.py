@@ -149,33 +149,40 @@ def _block(c: Canvas, cx: float, residual: bool, show_grad: bool) -> None:
     c.box(cx, 3.3, t("diagram.weight"), colour)
     c.label(cx, 3.95, "F(x)" if residual else "H(x)", colour, size=17, anchor="end", shift_px=-72, bold=True)
     if residual:
-        # F(x) is what the two layers learn; the shortcut adds x back unchanged.
+        # As in the paper's Figure 2: F(x) + x is the sum, and a ReLU follows it (section 3.2),
+        # so the block's output y is ReLU(F(x) + x), not F(x) + x itself.
         arc_x = cx + 1.25
         c.arrow(cx, 3.3, cx, 2.1, start_px=BOX_HALF_PX, end_px=ADDER_PX // 2 + 1)
         c.path([(cx, 5.45), (arc_x, 5.45), (arc_x, 2.1)], colour, 3)
         c.arrow(arc_x, 2.1, cx, 2.1, colour, end_px=ADDER_PX // 2 + 1, width=3)
         c.adder(cx, 2.1, colour)
+        c.label(cx, 2.1, "F(x) + x", colour, size=17, anchor="end", shift_px=-(ADDER_PX // 2 + 8), bold=True)
         c.label(arc_x, 3.95, t("diagram.identity"), colour, size=15, anchor="start", shift_px=8)
         c.arrow(cx, 2.1, cx, 0.7, start_px=ADDER_PX // 2 + 1, end_px=14)
         c.label(cx, 1.45, "ReLU", size=14, anchor="start", shift_px=8)
-        c.label(cx, 0.7, "H(x) = F(x) + x", colour, size=18, bold=True)
+        c.label(cx, 0.7, "y = ReLU(F(x) + x)", colour, size=18, bold=True)
     else:
         c.arrow(cx, 3.3, cx, 0.7, start_px=BOX_HALF_PX, end_px=14)
         c.label(cx, 2.1, "ReLU", size=14, anchor="start", shift_px=8)
-        c.label(cx, 0.7, "H(x)", colour, size=18, bold=True)
+        c.label(cx, 0.7, "y = H(x)", colour, size=18, bold=True)
     if show_grad:
         # The backward pass runs bottom to top: through the layers in a plain block, and in a
-        # residual block also along the shortcut, which has no layer on it.
+        # residual block also along the shortcut, which has no layer on it. In this (2015) block
+        # the ReLU after the sum multiplies the gradient too; the clean 1 + dF/dx holds only for
+        # the pre-activation block of He et al. 2016, which puts nothing after the addition.
         gx = cx + (2.0 if residual else 1.25)
         c.arrow(gx, 1.0, gx, 5.5, GRAD, width=3)
-        formula = "∂L/∂x = ∂L/∂H · (1 + ∂F/∂x)" if residual else "∂L/∂x = ∂L/∂H · ∂H/∂x"
+        formula = "∂L/∂x = ∂L/∂y · ReLU′ · (1 + ∂F/∂x)" if residual else "∂L/∂x = ∂L/∂y · ∂y/∂x"
         c.label(cx + 0.4, 0.05, formula, GRAD, size=15)
+        if residual:
+            c.label(cx + 0.4, -0.85, t("diagram.preact_formula"), GRAD, size=14)
 
 
 def block_diagram(view: str = "both", show_grad: bool = False) -> str:
     """The diagram as an SVG element; `view`: "plain", "residual" or "both" (side by side)."""
     kinds = {"both": (False, True), "plain": (False,), "residual": (True,)}[view]
-    c = Canvas(-2.0, SPACING * (len(kinds) - 1) + 2.6, -0.3 if show_grad else 0.3, 6.9)
+    residual_shown = True in kinds
+    c = Canvas(-2.0, SPACING * (len(kinds) - 1) + 2.6, (-1.35 if residual_shown else -0.3) if show_grad else 0.3, 6.9)
     for i, residual in enumerate(kinds):
         _block(c, i * SPACING, residual, show_grad)
     titles = [t("diagram.residual_title") if r else t("diagram.plain_title") for r in kinds]
