@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import guard, keep, label_of, nav, presets, t
+from ui import guard, keep, label_of, lesson, nav, presets, t
 from ui import diagrams
 from ui.diagrams import block_diagram
 
@@ -32,6 +32,8 @@ with guard():
     with right:
         st.subheader(t("home.degradation.title"))
         st.markdown(t("home.degradation.text"))
+
+    lesson.draw()   # "A 45-minute lesson": the path through the pages and questions, for the teacher
 
     ready = presets.available()
     if ready:

@@ -184,6 +184,13 @@ def test_a_display_name_goes_into_the_url_and_beside_the_run_label(store):
     (info,) = store.list_runs(owner="build3name")
     assert (info.label, info.display_name) == ("ResNet-20", "Minji")
     _wait_finished(at, store, info.id)
+    # The class's list names whose run it is: the name given, or "student N"; never the id.
+    other = open_build(owner="build4look")
+    other.toggle(key="build_show_class").set_value(True).run()
+    labels = other.multiselect(key="build_overlay").options
+    assert f"#{info.id} ResNet-20 · Minji" in labels
+    assert any(" · student " in label for label in labels)
+    assert not any("build3name" in label or "build1run" in label for label in labels)
 
 
 @pytest.mark.parametrize("lang, words", [("en", ("Run #", "has no weights to take home yet (waiting in the queue)")),

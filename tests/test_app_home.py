@@ -80,7 +80,8 @@ def test_home_offers_presets_only_for_routed_pages():
     buttons = {b.key for b in at.button if b.key.startswith("home_preset_")}
     expected = {f"home_preset_{p.code}" for p in presets.PRESETS if nav.exists(p.page)}
     assert buttons == expected
-    assert len(at.page_link) == len([c for c in nav.registered() if c != "home"])
+    cards = [link for link in at.page_link if link.proto.label == "Open"]   # the lesson links too, apart
+    assert len(cards) == len([c for c in nav.registered() if c != "home"])
 
 
 def _guarded_page(kind: str) -> None:
@@ -213,3 +214,19 @@ def rendered_widgets(node) -> dict:
     for child in getattr(node, "children", {}).values():
         found.update(rendered_widgets(child))
     return found
+
+
+@pytest.mark.parametrize("lang, title, minutes", [("en", "A 45-minute lesson", "42–45 min"), ("ko", "45분 수업", "42–45분")])
+def test_the_lesson_walks_the_pages_and_questions_in_order(lang, title, minutes):
+    from resnet_core.predict.bank import QUESTIONS
+    from ui import lesson
+
+    at = run_app(lang=lang)
+    assert [e.label for e in at.expander if e.label == title] == [title]
+    shown = " ".join(m.value for m in at.markdown)
+    assert minutes in shown
+    # 45 minutes without a gap; every page routed, every question in the bank.
+    assert lesson.STEPS[0].minutes[0] == 0 and lesson.STEPS[-1].minutes[1] == 45
+    assert all(a.minutes[1] == b.minutes[0] for a, b in zip(lesson.STEPS, lesson.STEPS[1:]))
+    assert all(nav.exists(s.page) for s in lesson.STEPS)
+    assert all(s.question in QUESTIONS for s in lesson.STEPS if s.question)
