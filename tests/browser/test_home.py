@@ -33,6 +33,12 @@ def test_home_korean(page, open_page, assert_no_error, wait_for_app, wait_for_te
     body = page.inner_text("body")
     assert "성능 저하(degradation) 문제" in body
     assert "Why residual networks work" not in body
+    # Citations come from the table of sources, written the Korean way; no mark is left raw.
+    assert "(He et al. 2015, 그림 6)" in body and "4.1절" in body
+    assert "{src:" not in body and "{cite:" not in body and "{이/가}" not in body
+    # The 2015 block as the paper's Figure 2 draws it: F(x) + x is the sum, before the ReLU.
+    diagram = page.locator('svg[role="img"]').first.text_content()
+    assert "F(x) + x" in diagram and "y = ReLU(F(x) + x)" in diagram and "H(x) = F(x) + x" not in diagram
     # Every page in the menu, in Korean, with no "View 4 more" (Streamlit's English) to click.
     nav = page.locator('[data-testid="stSidebarNav"]')
     for title in ("홈", "만들고 학습하기", "손실 지형", "배치 정규화 (BN)", "입력 기여도", "데이터 증강", "논문의 근거"):
@@ -65,6 +71,7 @@ def test_home_in_english_then_the_toggle_switches_language_and_keeps_settings(
     assert page.locator('[data-testid="stPlotlyChart"]').count() == 0    # no chart to wait for
     body = page.inner_text("body")
     assert "The degradation problem" in body
+    assert "(He et al. 2015, Figure 6)" in body and "{src:" not in body and "{cite:" not in body
     assert "GAP vs FC" in body and "Feature maps" in body   # the page cards
 
     main = page.locator('[data-testid="stMain"]')
