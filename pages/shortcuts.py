@@ -1,6 +1,7 @@
 """Shortcuts A/B/C: zero-padding identity, projection when the dimensions grow, projection
-everywhere (He et al. 2015, section 3.3). Their diagrams, what each costs on a chosen net, the
-three trained side by side, and the paper's Table 3 beside them."""
+everywhere (He et al. 2015: A and B in section 3.3, C and Table 3 in section 4.1). Their
+diagrams, what each costs on a chosen net, the three trained side by side, and the paper's
+Table 3 beside them."""
 
 
 import streamlit as st
