@@ -119,6 +119,11 @@ def final_table(views: list) -> None:
                      t("degradation.col.paper"): paper})
     st.table(rows, hide_index=True)   # a static table: readable on a projector, four rows
     st.caption(t("degradation.table_note"))
+    c1, c2 = st.columns([2, 1])
+    ids = {by_net[net].id: net for net in NETS if net in by_net}
+    pick = c1.selectbox(t("export.take_home"), list(ids), format_func=lambda i: f"{terms.net_label(ids[i])} (#{i})",
+                        key="degradation_export_run")
+    exports.run_zip_button(c2, pick, key="degradation_export_zip")
 
 
 def ordering(by_net: dict) -> list[tuple[bool, str]]:

@@ -4,7 +4,7 @@ here is read from the measured drops, never assumed."""
 
 import streamlit as st
 
-from ui import exports, guard, identity, keep, pairs, presets, t
+from ui import exports, guard, identity, keep, pairs, presets, t, terms
 from ui import study_charts as charts
 
 presets.apply("lesion")
@@ -20,6 +20,8 @@ def findings(result: dict) -> None:
     if set(nets) != {"plain", "residual"}:
         return
     plain, residual = nets["plain"], nets["residual"]
+    # Stored labels are English ("plain-20"); each language names the net its own way.
+    plain_name, residual_name = terms.net_label(plain["label"]), terms.net_label(residual["label"])
     verdict = next(iter(result["verdicts"].values()), None)
     st.subheader(t("lesion.findings"))
     if verdict is None:
@@ -27,8 +29,8 @@ def findings(result: dict) -> None:
         return
     p, r = verdict["plain"], verdict["residual"]
     numbers = {
-        "residual_robust": dict(drop=_pts(r["median_drop_ordinary"]), net=residual["label"]),
-        "plain_fragile": dict(drop=_pts(p["median_drop_ordinary"]), net=plain["label"],
+        "residual_robust": dict(drop=_pts(r["median_drop_ordinary"]), net=residual_name),
+        "plain_fragile": dict(drop=_pts(p["median_drop_ordinary"]), net=plain_name,
                               other=_pts(r["median_drop_ordinary"])),
         "downsampling_hurts": dict(down=_pts(r["median_drop_downsampling"]),
                                    ordinary=_pts(r["median_drop_ordinary"])),
@@ -38,11 +40,11 @@ def findings(result: dict) -> None:
         (st.success if ok else st.warning)(t(f"lesion.check.{code}.{'yes' if ok else 'no'}", **numbers[code]),
                                            icon=":material/check_circle:" if ok else ":material/help:")
     if r["worst_block"]:
-        st.markdown(t("lesion.worst", net=residual["label"], block=r["worst_block"], drop=_pts(r["worst_drop"])))
+        st.markdown(t("lesion.worst", net=residual_name, block=r["worst_block"], drop=_pts(r["worst_drop"])))
     if p["undeletable"]:
-        st.markdown(t("lesion.undeletable", net=plain["label"], blocks=", ".join(p["undeletable"])))
+        st.markdown(t("lesion.undeletable", net=plain_name, blocks=", ".join(p["undeletable"])))
     if plain["intact_acc"] < 0.5:
-        st.info(t("lesion.plain_untrained", net=plain["label"], acc=_pts(plain["intact_acc"])),
+        st.info(t("lesion.plain_untrained", net=plain_name, acc=_pts(plain["intact_acc"])),
                 icon=":material/info:")
     st.markdown(t("lesion.held" if verdict["held"] else "lesion.not_held"))
 

@@ -4,13 +4,14 @@ Finished experiments are written straight into a temporary run store, so no test
 training here (tests/browser/test_live_pages.py trains the real thing)."""
 
 import json
-import time
 from types import SimpleNamespace
 
 import pytest
-from apptest_helpers import APP, RAW_KEY, open_page, own_store, progress_bars, svg_charts, svg_title
+from apptest_helpers import (APP, RAW_KEY, open_page, own_store, progress_bars, svg_charts, svg_title,
+                              wait_runs_ended)
 from streamlit.testing.v1 import AppTest
 
+from resnet_core import build_model
 from resnet_core.jobs import runner as jobs
 from resnet_core.store.runs import RunStore
 from resnet_core.training import experiments
@@ -76,7 +77,8 @@ def test_empty_page_explains_and_links_to_gradient_flow(store):
 
 
 def test_final_table_sits_beside_the_paper_and_checks_the_ordering(store):
-    finished_experiment(store, ME, PAPER_LIKE)
+    ids = finished_experiment(store, ME, PAPER_LIKE)
+    store.save_checkpoint(ids[0], build_model(store.get_run(ids[0]).model_cfg))
     at = open_degradation()
     table = at.table[0].value
     assert list(table["network"]) == ["plain-20", "plain-56", "ResNet-20", "ResNet-56"]
@@ -89,6 +91,10 @@ def test_final_table_sits_beside_the_paper_and_checks_the_ordering(store):
     assert len(found) == 3 and all(c.startswith("✅") for c in found), found
     assert "plain-56 ends with a much higher training loss than plain-20 (1.560 vs 0.050)" in found[0]
     assert len(at.get("plotly_chart")) == 2   # training loss and training error, both live
+    # Each net can be taken home; the first (plain-20) is picked, and its weights are stored.
+    assert at.selectbox(key="degradation_export_run").value == ids[0]
+    [zip_button] = [b for b in at.get("download_button") if b.proto.id.endswith("degradation_export_zip")]
+    assert zip_button.proto.label == "Download as PyTorch (zip)"
 
 
 def test_an_ordering_that_did_not_appear_is_reported_as_such(store):
@@ -173,10 +179,7 @@ def test_train_all_four_queues_the_experiment_and_shows_progress(store):
         assert at.button(key=f"degradation_stop_{r.id}").proto.label == f"Stop · {r.label}"
     for r in mine:
         jobs.get_runner().cancel(r.id)
-    deadline = time.monotonic() + 60
-    while any(store.get_run(r.id).status in ("queued", "running") for r in mine):
-        assert time.monotonic() < deadline, "cancelled runs did not stop"
-        time.sleep(0.2)
+    wait_runs_ended(store, [r.id for r in mine], 60, "cancelled runs did not stop")
     at.run()
     assert any("Not all four runs finished" in w.value for w in at.warning)
 
@@ -189,10 +192,7 @@ def test_a_stop_button_left_from_before_its_run_ended_says_so(store):
     mine = sorted(store.list_runs(owner="deg5stale"), key=lambda r: r.id)
     first, rest = mine[0], mine[1:]
     assert jobs.get_runner().cancel(first.id, owner="deg5stale")
-    deadline = time.monotonic() + 60
-    while store.get_run(first.id).status in ("queued", "running"):
-        assert time.monotonic() < deadline, "the cancelled run did not stop"
-        time.sleep(0.2)
+    wait_runs_ended(store, [first.id], 60, "the cancelled run did not stop")
     at.button(key=f"degradation_stop_{first.id}").click().run()
     assert not at.exception
     assert [x.value for x in at.toast] == [f"{first.label} has already ended."]
@@ -206,9 +206,7 @@ def test_a_stop_button_left_from_before_its_run_ended_says_so(store):
     assert f"degradation_stop_{rest[0].id}" not in keys and f"degradation_stop_{rest[1].id}" in keys
     for r in rest:
         jobs.get_runner().cancel(r.id)
-    while any(store.get_run(r.id).status in ("queued", "running") for r in rest):
-        assert time.monotonic() < deadline + 60, "cancelled runs did not stop"
-        time.sleep(0.2)
+    wait_runs_ended(store, [r.id for r in rest], 60, "cancelled runs did not stop")
 
 
 @pytest.mark.parametrize("phase, now, stoppable, still, redraw", [

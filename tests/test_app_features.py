@@ -22,6 +22,7 @@ from apptest_helpers import (
     svg_charts,
     svg_series,
     svg_title,
+    wait_runs_ended,
 )
 from PIL import Image
 from streamlit.testing.v1 import AppTest
@@ -260,10 +261,7 @@ def test_another_setting_queues_its_two_runs_and_shows_their_progress(queue_stor
     assert not other.button and len(twin_runs_in(queue_store)) == 2
     for r in queued:
         jobs.get_runner().cancel(r.id)
-    deadline = time.monotonic() + 30
-    while any(queue_store.get_run(r.id).status in ("queued", "running") for r in queued):
-        assert time.monotonic() < deadline, "cancelled runs did not stop"
-        time.sleep(0.2)
+    wait_runs_ended(queue_store, [r.id for r in queued], 30, "cancelled runs did not stop")
     at.run()                                     # stopped: the reason, and the button again
     assert_clean(at)
     assert [b.key for b in at.button] == ["features_train_twin"]

@@ -6,7 +6,7 @@ import time
 from types import SimpleNamespace
 
 import pytest
-from apptest_helpers import APP, assert_clean, open_page, own_store
+from apptest_helpers import APP, assert_clean, open_page, own_store, wait_runs_ended
 from streamlit.testing.v1 import AppTest
 
 from resnet_core import TrainConfig, build_model
@@ -93,6 +93,9 @@ def test_both_pages_offer_the_same_sources_and_the_same_runs(store, lang):
         assert f_sources == ["Trained", "Freshly initialised", "A stored run"]
     assert f_runs == a_runs
     offered = [o.split(" · ")[0] for o in f_runs]
+    # Whose run each is, as the class reads it: a name, "command line" or "student 3", never an id.
+    whose = {o.rsplit(" · ", 1)[1] for o in f_runs}
+    assert whose and all(w for w in whose) and not any(len(w) == 16 and w.isalnum() for w in whose)
     assert f"#{store.finished}" in offered
     assert f"#{store.running}" not in offered and f"#{store.failed}" not in offered
 
@@ -130,10 +133,7 @@ def test_a_twin_setting_in_training_shows_the_same_progress_on_both_pages(store)
     assert infos[0] == infos[1] and len(infos[0]) == 1
     for r in queued:
         jobs.get_runner().cancel(r.id)
-    deadline = time.monotonic() + 30
-    while any(store.store.get_run(r.id).status in ("queued", "running") for r in queued):
-        assert time.monotonic() < deadline, "cancelled runs did not stop"
-        time.sleep(0.2)
+    wait_runs_ended(store.store, [r.id for r in queued], 30, "cancelled runs did not stop")
 
 
 @pytest.mark.parametrize("page", PAGES)
