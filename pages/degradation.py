@@ -130,7 +130,9 @@ def against_paper(by_net: dict) -> None:
     err = {n: 100 * (1 - by_net[n].final_train_acc) for n in ("plain-20", "plain-56")}
     st.markdown(t("degradation.gap.text", p20=f"{err['plain-20']:.1f}%", p56=f"{err['plain-56']:.1f}%",
                   gap=f"{err['plain-56'] - err['plain-20']:.1f}", steps=first.train_cfg.steps))
-    measured = gaps_by_length(first.train_cfg.dataset, first.train_cfg.seed)
+    # Whose runs: the scope the experiment picker above shows (this browser's, or the class's).
+    measured = gaps_by_length(first.train_cfg.dataset, first.train_cfg.seed,
+                              mine=not st.session_state.get("degradation_show_class", False))
     if len(measured) > 1:
         st.caption(t("degradation.gap.by_length", dataset=t(f"degradation.datasets.{first.train_cfg.dataset}"),
                      seed=first.train_cfg.seed))
@@ -143,10 +145,11 @@ def against_paper(by_net: dict) -> None:
             st.rerun()   # the chart is a fragment: the whole page reruns, and submits with the new steps
 
 
-def gaps_by_length(dataset: str, seed: int) -> dict[int, float]:
-    """plain-56's training error minus plain-20's, in points, for each run length the class has
-    finished on this dataset and seed (the newest experiment of each length)."""
-    infos = [i for i in runs.recent(mine=False, group=GROUP, limit=200) if i.status == "finished"]
+def gaps_by_length(dataset: str, seed: int, *, mine: bool) -> dict[int, float]:
+    """plain-56's training error minus plain-20's, in points, for each run length finished on
+    this dataset and seed (the newest experiment of each length), from this user's runs or the
+    class's."""
+    infos = [i for i in runs.recent(mine=mine, group=GROUP, limit=200) if i.status == "finished"]
     out: dict[int, float] = {}
     for same in runs.experiments_of(infos):   # newest first
         by_net = {i.model_cfg.kind: i for i in same}

@@ -151,6 +151,8 @@ def learning_outcome(status: str, final_loss: float | None, final_acc: float | N
     """``outcome`` for a page that shows accuracy beside the loss: a "stuck" run whose training
     accuracy is still above twice chance (2/classes) learned a little ("slow"), so a sentence
     saying "about what guessing gets" is kept for runs that are at chance on both measures."""
+    if status not in ("finished", "diverged"):
+        return "unfinished"   # queued, running, stopped or failed: nothing to judge it by
     loss = float("nan") if final_loss is None else final_loss
     end = outcome(status, loss, classes)
     if end == "stuck" and (final_acc or 0.0) > 2 / classes:
