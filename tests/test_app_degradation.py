@@ -300,6 +300,8 @@ def test_the_gap_stands_beside_figure_6_with_the_gaps_measured_at_other_lengths(
     assert "Figure 6" in text
     gaps = next(tb for tb in _tables(at) if table_col in tb.columns)
     assert list(gaps[table_col]) == ["60.4", "10.0"]   # 300 steps, then 1200: measured here, narrower
+    if lang == "ko":
+        return   # AppTest formats options outside the page, in English: the click is tested in English
 
     def queue_only(self, runs, *, owner="", group="", display_name=""):
         return [self.store.create_run(m, tc, owner=owner, label=label, group=group) for label, m, tc in runs]
