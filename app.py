@@ -18,6 +18,7 @@ init_lang()
 
 HOME = [
     nav.page("pages/home.py", "home", default=True),
+    nav.page("pages/predict.py", "predict"),
 ]
 EXPLORE_LIVE = [
     nav.page("pages/build.py", "build"),
@@ -47,14 +48,15 @@ pg = st.navigation({name: pages for name, pages in sections.items() if pages}, e
 from ui import boot  # noqa: E402
 
 boot.load()
-from ui import heap, identity, links, preload, runs, teacher  # noqa: E402
+from ui import heap, identity, links, preload, runs, share, teacher  # noqa: E402
 
 heap.settle()   # once per process: no full garbage collection per script run (see ui/heap.py)
+links.open_short()  # a short link (?s=code) becomes the settings it stands for
 identity.owner()    # keeps ?u= in the URL on every page, so a reload anywhere finds the user's runs
 runs.runner()   # the first visit starts the training workers, so the first run need not wait for them
 language_toggle()
 teacher.sidebar()   # only when the server has a teacher key (ui/teacher.py)
 pg.run()
 links.report()      # a link value a widget would not take is named, and the address put right
-links.share_box()   # the page's settings as one link for the class (ui/links.py)
+share.box()         # the page's settings as one link, a short one and a QR code (ui/share.py)
 preload.charts()    # last on the page: once the browser is idle, plotly's code loads for the next page

@@ -177,11 +177,15 @@ def threads_compare(steps: int) -> None:
 
 
 def gpu_precision(steps: int) -> None:
-    print("\n== GPU: fp32 against bf16 autocast + channels_last (+ torch.compile), ResNet-56 paper size ==")
+    print("\n== GPU: fp32 against TF32 and bf16 autocast + channels_last (+ torch.compile), ResNet-56 paper size ==")
     x = torch.randn(128, 3, 32, 32, device="cuda")
     y = torch.randint(0, 10, (128,), device="cuda")
-    for name, bf16, cl, comp in (("fp32, NCHW", False, False, False), ("bf16 + channels_last", True, True, False),
-                                 ("bf16 + channels_last + compile", True, True, True)):
+    # The first row is true fp32: cuDNN's convolutions default to TF32 on Ampere and newer.
+    for name, tf32, bf16, cl, comp in (("fp32 (no TF32), NCHW", False, False, False, False),
+                                       ("TF32, channels_last", True, False, True, False),
+                                       ("bf16 + channels_last", True, True, True, False),
+                                       ("bf16 + channels_last + compile", True, True, True, True)):
+        torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = tf32
         model = build_model(arch_config("resnet56")).cuda()
         xs = x
         if cl:
@@ -202,6 +206,8 @@ def gpu_precision(steps: int) -> None:
                 times.append(time.perf_counter() - t)
         med = statistics.median(times)
         print(f"  {name:<32} {med * 1e3:7.2f} ms/step  {128 / med:9.0f} img/s")
+    torch.backends.cudnn.allow_tf32 = True   # cuDNN's default again
+    torch.backends.cuda.matmul.allow_tf32 = False
 
 
 def degradation() -> None:

@@ -9,7 +9,7 @@ from resnet_core import ModelConfig
 from resnet_core.inspection import analysis, bn_demo
 from resnet_core.training import experiments
 from ui import (charts, costs, experiment_panel, guard, guarded, keep, label_of, live_charts, presets, progress, runs,
-                svg_axes, svg_lines, t, tables, terms)
+                style, svg_axes, svg_lines, t, tables, terms)
 from ui.svg_lines import Histogram, Line, Panel
 
 presets.apply("batchnorm")
@@ -175,7 +175,7 @@ PLACES = ("map8", "grow", "map4", "map2")
 def shrink_reading(depth: int) -> str:
     """Where the plain net's signal shrinks without BN, as measured (not assumed)."""
     off, on = signal_steps(depth, "none"), signal_steps(depth, "batch")
-    steps = [t(f"batchnorm.place.{place}", ratio=f"{off.by_place[place][0]:.2f}", n=off.by_place[place][1])
+    steps = [t(f"batchnorm.place.{place}", ratio=style.fmt_ratio(off.by_place[place][0]), n=off.by_place[place][1])
              for place in PLACES if place in off.by_place]
     return t("batchnorm.init.reading.plain", overall=f"{off.overall:.2g}", steps="; ".join(steps),
              bn_overall=f"{on.overall:.2g}")

@@ -203,7 +203,7 @@ def comparison(views: list) -> list[dict]:
                      t("build.col.loss"): "–" if i.final_train_loss is None else f"{i.final_train_loss:.3f}",
                      t("build.col.train_acc"): pct(i.final_train_acc), t("build.col.test_acc"): pct(i.test_acc),
                      t("build.col.seconds"): "–" if i.seconds is None else f"{i.seconds:.1f}",
-                     t("build.col.device"): i.device or "–"})
+                     t("build.col.device"): runs.device_text(i)})
     return rows
 
 

@@ -224,7 +224,7 @@ def draw_alexnet(views) -> None:
             # Said as measured: on these small images tanh can be the faster one.
             key = "relu_faster" if relu < tanh else "tanh_faster" if tanh < relu else "same"
             st.markdown(t(f"evidence.alex.result.{key}", relu=relu, tanh=tanh,
-                          ratio=f"{max(relu, tanh) / min(relu, tanh):.1f}"))
+                          ratio=style.fmt_ratio(max(relu, tanh) / min(relu, tanh))))
         else:
             st.markdown(t("evidence.alex.not_reached", relu=relu or "–", tanh=tanh or "–"))
 

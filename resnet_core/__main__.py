@@ -4,6 +4,8 @@ summary ARCH      parameters and multiply-adds, layer by layer
 bottleneck        the 1x1-reduction calculator (28x28x192 -> 5x5x32, through 16 channels)
 gapfc             flatten + FC against global average pooling + FC
 train, experiment live training (registered by resnet_core.cli.train)
+export            a run or a net as PyTorch code, weights, ONNX and a notebook (resnet_core.cli.export)
+predict           the prediction questions, listed or decided (resnet_core.cli.predict)
 
 With --json each command prints one JSON object. A bad argument exits with status 2 and one
 line on stderr, never a traceback.
@@ -17,6 +19,8 @@ import json
 import os
 import sys
 
+from resnet_core.cli import export as cli_export
+from resnet_core.cli import predict as cli_predict
 from resnet_core.cli import train as cli_train
 from resnet_core.nets.config import SHORTCUTS, STRIDE_AT, ConfigError
 from resnet_core.nets.flops import UNIT, bottleneck_calc, count, gap_fc_params, named_config
@@ -125,6 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name in ("summary", "bottleneck", "gapfc"):
         commands.choices[name].add_argument("--json", action="store_true", help="print one JSON object")
     cli_train.register(commands)
+    cli_export.register(commands)
+    cli_predict.register(commands)
     return parser
 
 

@@ -58,6 +58,11 @@ class LRU(Generic[K, V]):
             value = self.put(key, make())
         return value
 
+    def pop(self, key: K, default=None):
+        """Forget `key` (without calling `on_evict`); its value, else `default`."""
+        with self.lock:
+            return self._items.pop(key, default)
+
     def clear(self) -> None:
         """Forget every value (without calling `on_evict`)."""
         with self.lock:

@@ -86,6 +86,12 @@ MESSAGES: dict[str, str] = {
     # why a run stopped (stored with the run)
     "diverged": "the loss became {value} at step {step}: the learning rate is too high for this net",
     "process_stopped": "the process running it stopped",
+    "gpu_oom": "the GPU ran out of memory for this run (batch {batch}, {size}x{size} input, width {width}, "
+               "depth {depth}): reduce batch, input size, width or depth",
+    "gpu_data": "the {dataset} images at {size}x{size} need {need} GB on the GPU, more than the {have} GB "
+                "left for data: reduce the input size or the number of images (max_samples)",
+    "gpu_fatal": "the GPU reported an error that ends its worker ({detail}); the worker was restarted "
+                 "and the run was lost",
 }
 
 

@@ -30,20 +30,26 @@ computes for every delta, so an unchanged chart sent again, or sent as a cache r
 a change); errors: exception elements, ``st.error`` alerts, page-not-found, compile errors, cache
 misses and a websocket that closed while the session still wanted it.
 
-Only the standard library, ``websockets`` (installed with streamlit) and ``streamlit.proto``.
+Only the standard library, ``websockets`` (installed with streamlit) and ``streamlit.proto``
+(through ui/streamlit_internals.py, whose contract tests name the version it was checked with).
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 import urllib.parse
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import websockets
-from streamlit.proto.BackMsg_pb2 import BackMsg
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+if str(Path(__file__).resolve().parents[1]) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from ui.streamlit_internals import websocket_protos  # noqa: E402  (Streamlit's own messages)
+
+BackMsg, ForwardMsg, WidgetState = websocket_protos()
 
 FINISHED = ForwardMsg.ScriptFinishedStatus
 # Element fields that are widgets: their sub-message has an ``id`` ("$$ID-<hash>-<user key>").

@@ -65,6 +65,10 @@ def warm_up(url: str, wait_s: float = WAIT_FOR_SERVER_S) -> str:
         return f"app.py did not run cleanly ({exc})"
 
 
+class ProtocolFailed(RuntimeError):
+    """The websocket client failed as a client, not because of a page."""
+
+
 def pages() -> list[str]:
     """Every page's url_path, in the app's own order (ui/nav.py)."""
     sys.path.insert(0, str(ROOT))
@@ -88,14 +92,22 @@ def warm_pages(url: str, names: list[str] | None = None, langs=LANGS) -> list[st
                                  name=f"warm-up {where}") as tab:
                 await tab.loaded(timeout=PAGE_S)
                 return [f"{where}: {e}" for e in tab.stats.errors]
-        except Exception as exc:   # a page that fails is reported; the others still warm
+        except (TimeoutError, asyncio.TimeoutError) as exc:   # a slow page; the others still warm
             return [f"{where}: {type(exc).__name__}: {exc}"]
+        except Exception as exc:   # the protocol itself (a Streamlit upgrade): say so once, stop
+            raise ProtocolFailed(f"{where}: {type(exc).__name__}: {exc}") from exc
 
     async def visit_all() -> list[str]:
         problems = []
-        for lang in langs:
-            for name in names if names is not None else pages():
-                problems += await visit(name, lang)
+        try:
+            for lang in langs:
+                for name in names if names is not None else pages():
+                    problems += await visit(name, lang)
+        except ProtocolFailed as exc:
+            import streamlit
+
+            problems.append(f"stopped: Streamlit {streamlit.__version__}'s websocket is not what "
+                            f"scripts/st_client.py speaks ({exc}); pages compute on their first visit instead")
         return problems
 
     # In a thread of its own: the caller may already run an event loop (Playwright's sync API does).

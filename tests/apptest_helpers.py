@@ -95,6 +95,16 @@ def open_page(url_path: str, lang: str = "en", *, owner: str | None = None, stat
     return at
 
 
+def wait_runs_ended(store, run_ids, timeout: float = 60.0, what: str = "the runs did not end") -> None:
+    """Wait until none of `run_ids` is queued or running in `store` (a RunStore)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while any(store.get_run(i).status in ("queued", "running") for i in run_ids):
+        assert time.monotonic() < deadline, what
+        time.sleep(0.2)
+
+
 def assert_clean(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]

@@ -17,7 +17,6 @@ if os.environ.get("PYTEST_XDIST_WORKER") and "OMP_NUM_THREADS" not in os.environ
 # The pool's own tests (tests/test_pool.py) ask for their worker counts explicitly.
 os.environ.setdefault("RESNET_EXPLORER_WORKERS", "1")
 
-import functools  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -32,9 +31,9 @@ import harness  # noqa: E402  (starting the app as the run command does; no brow
 # Streamlit components: 0.4 s of CPU each time, about half of what an AppTest file spent. A
 # server scans once, as it starts; the packages do not change during a test run, so neither do
 # the components found: scan once per test process too.
-from streamlit.components.v2 import manifest_scanner  # noqa: E402
+from ui import streamlit_internals  # noqa: E402
 
-manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
+streamlit_internals.cache_component_scan()
 
 
 @pytest.fixture(scope="module")

@@ -66,7 +66,7 @@ def test_table_sets_our_counts_beside_table_1():
     row = table.set_index("Network").loc["ResNet-50"]
     assert row["Ours, v1 (paper layout)"] == "3.86 G MACs"
     assert row["Ours, v1.5 (torchvision)"] == "4.09 G MACs"
-    assert row["Paper, Table 1"] == "3.8 G MACs"
+    assert row["Paper (Table 1; VGG-19: Figure 3)"] == "3.8 G MACs"
     assert list(table["Network"]) == ["ResNet-18", "ResNet-34", "ResNet-50", "ResNet-101", "ResNet-152", "VGG-19"]
     assert "18.7%" in at.caption[0].value
 

@@ -121,6 +121,7 @@ def test_a_short_run_trains_live_and_is_compared_and_exported(store):
     assert progress_bars(at) == [("ResNet-20", "finished", 100.0)]
     table = at.dataframe[-1].value
     assert list(table["status"]) == ["finished"] and list(table["steps"]) == ["20/20"]
+    assert list(table["device"]) == ["cpu · fp32"]      # where it trained and what it computed in
     loss, acc = at.get("plotly_chart")[0:2]
     import json
     assert json.loads(loss.proto.spec)["layout"]["yaxis"]["type"] == "log"

@@ -22,6 +22,7 @@ from apptest_helpers import (
     svg_charts,
     svg_series,
     svg_title,
+    wait_runs_ended,
 )
 from PIL import Image
 from streamlit.testing.v1 import AppTest
@@ -141,7 +142,7 @@ def test_changing_the_layer_changes_the_grids_channel_count():
     assert len(set(seen.values())) == 3
     at.select_slider(key="features_channels").set_value(4).run()
     assert "4 of 32 channels, each 8×8 pixels" in captions(at)
-    assert all(shown_channels(g) == {0, 1, 2, 3} for g in grids(at))
+    assert [shown_channels(g) for g in grids(at)] == [{0, 1, 2, 3}] * 2     # plain and residual
 
 
 def test_the_grid_shows_the_activations_in_plotlys_viridis_on_the_layers_range():
@@ -260,10 +261,7 @@ def test_another_setting_queues_its_two_runs_and_shows_their_progress(queue_stor
     assert not other.button and len(twin_runs_in(queue_store)) == 2
     for r in queued:
         jobs.get_runner().cancel(r.id)
-    deadline = time.monotonic() + 30
-    while any(queue_store.get_run(r.id).status in ("queued", "running") for r in queued):
-        assert time.monotonic() < deadline, "cancelled runs did not stop"
-        time.sleep(0.2)
+    wait_runs_ended(queue_store, [r.id for r in queued], 30, "cancelled runs did not stop")
     at.run()                                     # stopped: the reason, and the button again
     assert_clean(at)
     assert [b.key for b in at.button] == ["features_train_twin"]

@@ -20,6 +20,7 @@ from apptest_helpers import (
     svg_series,
     svg_title,
     svg_y_ticks,
+    wait_runs_ended,
 )
 from streamlit.testing.v1 import AppTest
 
@@ -218,8 +219,6 @@ def test_live_mode_without_runs_invites_a_first_pair(store):
 
 
 def test_the_form_queues_a_plain_net_and_its_residual_twin(store):
-    import time
-
     at = open_gradients(owner="grad3pair")
     at.segmented_control(key="gradients_mode").set_value("live").run()
     at.toggle(key="gradients_live_bn").set_value(False)
@@ -236,10 +235,7 @@ def test_the_form_queues_a_plain_net_and_its_residual_twin(store):
     assert (queued[0].train_cfg.steps, queued[0].train_cfg.lr, queued[0].train_cfg.dataset) == (50, 0.01, "digits")
     for r in queued:
         runs.cancel(r.id)
-    deadline = time.monotonic() + 60
-    while any(store.get_run(r.id).status in ("queued", "running") for r in queued):
-        assert time.monotonic() < deadline
-        time.sleep(0.2)
+    wait_runs_ended(store, [r.id for r in queued], 60)
 
 
 def test_korean_page_has_no_missing_text(store):

@@ -6,7 +6,7 @@ import time
 from types import SimpleNamespace
 
 import pytest
-from apptest_helpers import APP, assert_clean, open_page, own_store
+from apptest_helpers import APP, assert_clean, open_page, own_store, wait_runs_ended
 from streamlit.testing.v1 import AppTest
 
 from resnet_core import TrainConfig, build_model
@@ -126,14 +126,11 @@ def test_a_twin_setting_in_training_shows_the_same_progress_on_both_pages(store)
         at = open_page(page, "ko", owner="pick1any", state={f"{page}_{k}": v for k, v in setting.items()},
                        timeout=TIMEOUT)
         assert not at.button and not at.get("plotly_chart")         # nothing to draw, nothing to queue again
-        infos.append([i.value for i in at.info if "plain-8" in i.value])
+        infos.append([i.value for i in at.info if "플레인-8과 ResNet-8을" in i.value])
     assert infos[0] == infos[1] and len(infos[0]) == 1
     for r in queued:
         jobs.get_runner().cancel(r.id)
-    deadline = time.monotonic() + 30
-    while any(store.store.get_run(r.id).status in ("queued", "running") for r in queued):
-        assert time.monotonic() < deadline, "cancelled runs did not stop"
-        time.sleep(0.2)
+    wait_runs_ended(store.store, [r.id for r in queued], 30, "cancelled runs did not stop")
 
 
 @pytest.mark.parametrize("page", PAGES)

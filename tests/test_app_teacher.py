@@ -67,11 +67,15 @@ def test_without_a_key_there_are_no_teacher_controls(setup, monkeypatch):
         at.text_input(key="teacher_key_input")
 
 
-def test_a_wrong_key_is_refused_and_the_next_try_slowed(setup):
+def test_a_wrong_key_is_refused_and_the_next_try_slowed(setup, monkeypatch):
+    from ui import teacher
+
+    now = [1000.0]                      # a clock this test moves: no waiting for the lock-out
+    monkeypatch.setattr(teacher, "clock", lambda: now[0])
+    monkeypatch.setattr(teacher, "sleep", lambda s: now.__setitem__(0, now[0] + s))
     at = open_app(TEACHER)
     assert [e for e in at.expander if e.label == "Teacher"]
     assert at.text_input(key="teacher_key_input").value == ""
-    started = time.monotonic()
     enter_key(at, "guess")
     assert "That is not the teacher key." in texts(at)
     assert at.text_input(key="teacher_key_input").value == ""   # the typed key does not stay
@@ -81,10 +85,13 @@ def test_a_wrong_key_is_refused_and_the_next_try_slowed(setup):
         at.button(key="teacher_clear")
     enter_key(at, "guess again")                 # still locked out
     assert "try again in" in texts(at)
-    time.sleep(max(0.0, started + 5.2 - time.monotonic()))
+    now[0] += 4.9                                # the first lock-out is 5 s here: not yet over
+    enter_key(at, "guess again")
+    assert "try again in" in texts(at) and at.session_state["_teacher_failures"] == 1
+    now[0] += 0.2
     enter_key(at, "guess again")
     assert "That is not the teacher key." in texts(at) and at.session_state["_teacher_failures"] == 2
-    assert at.session_state["_teacher_locked_until"] - time.monotonic() > 6.0   # twice as long now
+    assert at.session_state["_teacher_locked_until"] - now[0] == 10.0    # twice as long now
     for value in at.query_params.values():
         assert "guess" not in str(value) and KEY not in str(value)
 

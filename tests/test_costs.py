@@ -160,3 +160,80 @@ def test_owners_are_numbered_in_order_of_their_first_run(store):
     for who in ("b", "a", "b", "c"):
         store.create_run(MODEL, TRAIN, owner=who)
     assert [store.owner_number(w) for w in ("b", "a", "c", "nobody")] == [1, 2, 3, 0]
+
+
+# --- the fitted model: per-layer launches and per-MAC arithmetic, per kind of device ----------
+
+NETS = [arch_config(f"resnet{d}", base_width=w, input_size=s, in_channels=1)
+        for d, w, s in [(8, 4, 8), (20, 8, 8), (56, 4, 8), (110, 4, 8), (20, 16, 32), (56, 16, 16), (32, 8, 32)]]
+
+
+def _finish(store, model, train, device, seconds, guess):
+    rid = store.create_run(model, train, estimate_s=guess, guess_s=guess)
+    store.start_run(rid, device=device, layer_names=[], stat_names=[], total_steps=train.steps)
+    store.finish_run(rid, status="finished", seconds=seconds, steps_done=train.steps, final_train_loss=1.0,
+                     final_train_acc=0.5, test_acc=0.5)
+
+
+@pytest.mark.parametrize("kind,truth", [
+    # a launch-bound GPU: 0.2 ms a layer each step, arithmetic nearly free
+    ("cuda", Speed(fixed_s=5.0, per_step_s=0.003, macs_per_s=5e12, per_layer_s=2e-4)),
+    # a CPU: arithmetic-bound, launches free
+    ("cpu", Speed(fixed_s=3.0, per_step_s=0.01, macs_per_s=3e9, per_layer_s=0.0)),
+])
+def test_costs_are_fitted_to_runs_of_different_shapes(store, kind, truth):
+    from resnet_core.training.costs import base_seconds, macs_per_image, weighted_layers
+
+    train = TRAIN.replace(steps=200, batch_size=64, device=kind if kind == "cpu" else "auto")
+    est = Estimator(store)
+    for model in NETS:
+        work = macs_per_image(model) * 64 * 200.0
+        _finish(store, model, train, kind, base_seconds(truth, 200, work, weighted_layers(model)), 1.0)
+    est.forget()
+    speed, runs = est.fitted(kind)
+    assert runs == len(NETS)
+    assert speed.per_layer_s == pytest.approx(truth.per_layer_s, abs=1e-7)
+    assert speed.macs_per_s == pytest.approx(truth.macs_per_s, rel=1e-3)
+    deep_small = arch_config("resnet110", base_width=4, input_size=8, in_channels=1)
+    got = est.estimate(deep_small, TRAIN.replace(steps=1000, batch_size=64, device="auto"), kind)
+    want = base_seconds(truth, 1000, macs_per_image(deep_small) * 64 * 1000.0, weighted_layers(deep_small))
+    assert got.seconds == pytest.approx(want, rel=1e-3) and got.learned_from == len(NETS)
+
+
+def test_the_default_gpu_guess_counts_launches():
+    """A deep small net on a GPU costs more than its arithmetic; a shallow wide one, less."""
+    deep = arch_config("resnet110", base_width=4, input_size=8, in_channels=1)
+    est = Estimator().estimate(deep, TRAIN.replace(steps=1000, batch_size=64, device="cuda"))
+    flat = DEFAULT_SPEED["cuda"].fixed_s + 1000 * DEFAULT_SPEED["cuda"].per_step_s + est.work / 1e12
+    assert est.seconds > flat + 1000 * 100 * DEFAULT_SPEED["cuda"].per_layer_s
+
+
+def test_too_few_or_alike_runs_are_rescaled_not_fitted(store):
+    from resnet_core.training.costs import fit_speed
+
+    same = [(100, 21, 1e9, 2.0)] * 8           # one shape eight times: the two costs cannot be told apart
+    assert fit_speed(DEFAULT_SPEED["cpu"], same) is None
+    assert fit_speed(DEFAULT_SPEED["cpu"], [(100, 21, 1e9, 2.0), (100, 57, 3e9, 4.0)]) is None
+
+
+def test_runs_are_priced_on_the_device_the_executor_gives_them(store):
+    """A CPU-only web server in front of GPU workers prices runs at GPU speed."""
+    class GpuWorkers:
+        slots, device = 1, "cuda"
+
+        def run(self, spec, control):
+            return "finished", ""
+
+        def shutdown(self):
+            pass
+
+    runner = JobRunner(store, executor=GpuWorkers())
+    try:
+        assert runner.runs_on == "cuda"
+        job = runner.submit(MODEL, TRAIN.replace(device="auto"))
+        on_gpu = Estimator().estimate(MODEL, TRAIN.replace(device="auto"), "cuda")
+        assert on_gpu.device == "cuda"
+        assert store.get_run(job).estimate_s == pytest.approx(on_gpu.seconds)
+        assert on_gpu.seconds != pytest.approx(Estimator().estimate(MODEL, TRAIN, "cpu").seconds)
+    finally:
+        runner.shutdown()

@@ -26,7 +26,7 @@ def _strings():
             continue
         for key, entry in entries.items():
             # Placeholders ({stride}) are values, not words.
-            yield name, key, entry["en"], re.sub(r"{\w*}", " ", entry["ko"])
+            yield name, key, entry["en"], re.sub(r"{[^{}]*}", " ", entry["ko"])
 
 
 def retired_uses(en: str, ko: str, glossary: dict) -> list[str]:

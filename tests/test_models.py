@@ -226,3 +226,12 @@ def test_without_branch_is_the_block_with_its_branch_zeroed(block, shortcut, str
         for p in last.parameters():
             p.zero_()
         torch.testing.assert_close(deleted, b(x))
+
+
+def test_an_unknown_activation_is_an_error_not_another_net():
+    from resnet_core.nets.blocks import make_act
+    from resnet_core.nets.config import ConfigError
+
+    assert isinstance(make_act("relu"), nn.ReLU) and make_act("relu") is not make_act("relu")
+    with pytest.raises(ConfigError, match="activation must be one of relu, leaky_relu"):
+        make_act("swish")

@@ -90,3 +90,20 @@ def test_cli_experiments(capsys):
     assert code == 0 and len(out["nets"]) == 2 and out["grid"] == 3
     assert {"line", "surface", "shape", "seconds"} <= out["nets"][0].keys()
     assert main(["experiment", "lesion", "--depth", "21", "--no-store"]) == 2
+
+
+def test_a_server_set_to_the_cpu_runs_its_studies_there(trained):
+    """RESNET_EXPLORER_DEVICE=cpu (the runner's device) holds for analysis tasks as for training."""
+    from resnet_core.jobs.executors import InProcess
+    from resnet_core.jobs.runner import JobRunner
+
+    store, ids, _ = trained
+    runner = JobRunner(store, device="cpu", executor=InProcess())
+    try:
+        job = runner.submit_task("lesion", {"run_ids": ids, "draws": 1})
+        assert runner.wait(job, timeout=120) == "finished"
+        (params,), = store._query("SELECT params FROM tasks WHERE run_id=?", (job,))
+        assert json.loads(params)["device"] == "cpu"      # not "auto", which takes a GPU when there is one
+        assert store.result(job)["device"] == "cpu"
+    finally:
+        runner.shutdown()

@@ -34,3 +34,18 @@ def test_pages_are_opened_in_each_language_and_problems_reported(app_server):
     assert "Traceback" not in log
     [problem] = warm_up.warm_pages(app_server.url, ["no-such-page"], langs=("ko",))
     assert problem.startswith("no-such-page (ko): ")
+
+
+def test_a_websocket_client_that_no_longer_fits_streamlit_stops_the_warm_up_with_one_line(monkeypatch):
+    import st_client
+
+    visits = []
+
+    class Changed:
+        def __init__(self, *a, **k):
+            visits.append(k.get("name"))
+            raise AttributeError("'ForwardMsg' object has no attribute 'new_session'")
+
+    monkeypatch.setattr(st_client, "StSession", Changed)
+    [problem] = warm_up.warm_pages("http://127.0.0.1:9", ["home", "gap-fc"])
+    assert len(visits) == 1 and problem.startswith("stopped: Streamlit ") and "first visit" in problem

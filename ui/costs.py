@@ -27,7 +27,7 @@ def estimates(planned: Sequence[tuple[str, ModelConfig, TrainConfig]]) -> list[E
 
     r = runs.runner()
     try:
-        return [r.estimator.estimate(m, r._on_device(tc), r.device) for _, m, tc in planned]
+        return [r.estimator.estimate(m, r._on_device(tc), r.runs_on) for _, m, tc in planned]
     except Exception:   # a cost line must never break the page it sits on
         return None
 

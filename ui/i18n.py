@@ -18,6 +18,8 @@ from typing import Callable
 
 import streamlit as st
 
+from resnet_core import text as catalog_text
+
 LANGS = ("ko", "en")
 LANG_NAMES = {"ko": "한국어", "en": "English"}
 DEFAULT_LANG = "en"
@@ -65,14 +67,16 @@ def set_lang(code: str) -> None:
 def t(key: str, **fmt) -> str:
     """The text for `key` in the current language, formatted with `fmt`.
 
-    A missing key shows the key itself, so a page still renders and the gap is easy to spot
+    Sources ("{src:he2015.table3}") and Korean particles after a value ("{time}{이/가}") are
+    resolved too (resnet_core.text.render). A missing key shows the key itself, so a page still renders and the gap is easy to spot
     (tests/test_i18n.py fails on any literal key missing from the table).
     """
     entry = table().get(key)
     if entry is None:
         return key
-    text = entry.get(lang()) or entry.get(DEFAULT_LANG) or key
-    return text.format(**fmt) if fmt else text
+    code = lang() if entry.get(lang()) else DEFAULT_LANG
+    text = entry.get(code) or key
+    return catalog_text.render(text, code, **fmt)
 
 
 def label_of(prefix: str) -> Callable[[object], str]:

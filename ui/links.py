@@ -72,9 +72,9 @@ def decode(text: str):
 def _state():
     """(session_state, query_params), or None outside a running page (plain Python, unit tests)."""
     try:
-        from streamlit.runtime.scriptrunner import get_script_run_ctx
+        from .streamlit_internals import script_running
 
-        if get_script_run_ctx(suppress_warning=True) is None:
+        if not script_running():
             return None
         return st.session_state, st.query_params
     except Exception:
@@ -193,35 +193,66 @@ def _failing_key(exc: BaseException, applied: dict) -> str | None:
     return keys[-1] if keys else None
 
 
-def share_link() -> str:
-    """This page's address with its settings and language, without the user's id and name: the
-    link a teacher hands out (the id would make every student the teacher)."""
-    state = _state()
-    if state is None:
-        return ""
-    ss, qp = state
-    from urllib.parse import urlencode
+def page_address() -> str:
+    """This page's own address, without its query: ``http://server:8501/degradation``.
 
-    items = [(k, v) for k, v in qp.to_dict().items() if k not in ("u", "n")]
+    Streamlit 1.67's ``st.context.url`` already ends with the page's path (older versions gave
+    the app's root): the path is taken off, if there, and put back once, so the address is right
+    with either (a doubled ``/degradation/degradation`` serves a blank page)."""
+    page = st.session_state.get(_PAGE, "")
+    url = (st.context.url or "").rstrip("/")   # None without a browser (AppTest): a relative link
+    for known in (page, "home"):
+        if known and url.endswith("/" + known):
+            url = url[: -len(known) - 1]
+            break
+    return (url + ("" if page in ("", "home") else "/" + page)) or "/"
+
+
+def share_params() -> list[tuple[str, str]]:
+    """This page's settings and language as (name, value) pairs, without the user's id and name
+    (the id would make every student the teacher)."""
+    qp = st.query_params
+    items = [(k, v) for k, v in qp.to_dict().items() if k not in ("u", "n", SHORT)]
     if "lang" not in qp:
         from .i18n import lang
 
         items.insert(0, ("lang", lang()))
-    page = ss.get(_PAGE, "")
-    base = (st.context.url or "").rstrip("/")
-    path = "" if page in ("", "home") else "/" + page
-    return f"{base}{path}?{urlencode(items)}"
+    return items
 
 
-def share_box() -> None:
-    """The sidebar's "link to these settings", to copy (app.py draws it after the page)."""
-    link = share_link()
-    if not link:
+def share_link() -> str:
+    """This page's address with its settings and language: the link a teacher hands out."""
+    from urllib.parse import urlencode
+
+    if _state() is None:
+        return ""
+    return f"{page_address()}?{urlencode(share_params())}"
+
+
+SHORT = "s"   # the address name of a short link's code (resnet_core.store.short_links)
+
+
+def open_short() -> None:
+    """A short link (``/degradation?s=k3fa9x``) is replaced by the settings it stands for, and
+    the page runs again with them (app.py calls this before the page runs). An unknown code is
+    named in a message and the page opens with its defaults."""
+    state = _state()
+    if state is None:
         return
-    # Drawn only once opened: st.code brings the browser a 1.5 MB highlighter to load and parse,
-    # which every first visit to every page paid for a box most people never open.
-    box = st.sidebar.expander(t("links.share"), icon=":material/link:", key=SHARE_OPEN, on_change="rerun")
-    if box.open:
-        with box:
-            st.caption(t("links.share_help"))
-            st.code(link, language=None, wrap_lines=True)
+    ss, qp = state
+    code = qp.get(SHORT)
+    if code is None:
+        return
+    from resnet_core.store import short_links
+
+    from . import runs
+
+    del qp[SHORT]
+    found = short_links.expand(runs.store(), code)
+    if found is None:
+        ss.setdefault(_NOTES, []).append(t("links.short_unknown", code=code[:20]))
+        return
+    for name, value in found[1]:
+        if name not in ("u", "n", SHORT):
+            qp[name] = value
+    st.rerun()   # the language and the navigation's titles follow the link from the first draw

@@ -16,25 +16,21 @@ the same message, which the browser already holds in its message cache.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import plotly.io
-import streamlit as st
-from streamlit.elements.lib.layout_utils import LayoutConfig
-from streamlit.proto.PlotlyChart_pb2 import PlotlyChart as PlotlyChartProto
 
 from resnet_core.lru import LRU
 
-from . import charts, svg_axes
+from . import charts, streamlit_internals, svg_axes
 from .i18n import lang
 
 KEPT = 256          # figures kept: a class's worth of distinct live charts, and then some
 
 _KEY_OF: dict[int, tuple] = {}                          # id(shared figure) -> its key
-_MESSAGES: dict[tuple, tuple[PlotlyChartProto, int]] = {}   # (key, config, element key) -> message
+_MESSAGES: dict[tuple, tuple[Any, int]] = {}   # (key, config, element key) -> (message, height)
 
 
 def _forget(key: tuple, fig) -> None:
@@ -62,24 +58,23 @@ def figure(key: tuple, build: Callable[[], Any]):
 
 def show(container, fig, *, config: dict | None = None, key: str = "") -> None:
     """``container.plotly_chart(fig, config=config, key=key)``; for a shared figure, the message
-    made for the first viewer is sent again instead of being made anew."""
+    made for the first viewer is sent again instead of being made anew (Streamlit's internals:
+    ui/streamlit_internals.py; where they fail, st.plotly_chart itself)."""
     config = config or {}
-    if container is st:                 # st.plotly_chart draws on the main delta generator
-        container = st._main
     with _FIGURES.lock:
         fig_key = _KEY_OF.get(id(fig))
         msg_key = (fig_key, json.dumps(config, sort_keys=True), key)
         made = _MESSAGES.get(msg_key) if fig_key is not None else None
-    if fig_key is None:                 # not a shared figure: Streamlit's own way
-        container.plotly_chart(fig, config=config, key=key or None)
-        return
-    if made is None:
-        made = (_proto(fig, config, key), _height(fig))
-        with _FIGURES.lock:
-            if fig_key in _FIGURES:
-                _MESSAGES[msg_key] = made
-    proto, height = made
-    container._enqueue("plotly_chart", proto, layout_config=LayoutConfig(width="stretch", height=height))
+    if made is None and fig_key is not None:
+        message = streamlit_internals.plotly_message(plotly.io.to_json(fig, validate=False), config, key) \
+            if streamlit_internals.enabled("send_plotly") else None
+        if message is not None:
+            made = (message, _height(fig))
+            with _FIGURES.lock:
+                if fig_key in _FIGURES:
+                    _MESSAGES[msg_key] = made
+    if made is None or not streamlit_internals.send_plotly(container, *made):
+        container.plotly_chart(fig, config=config, key=key or None)   # not shared, or the public way
 
 
 def chart(container, key: tuple, build: Callable[[], Any], *, config: dict | None = None,
@@ -101,10 +96,7 @@ def table(container, key: tuple, rows: Callable[[], list[dict]], **kwargs) -> No
     browser sees what st.dataframe would have sent for the rows."""
     data = _TABLES.get(key)
     if data is None:
-        from streamlit import dataframe_util
-
-        frame = dataframe_util.convert_anything_to_pandas_df(rows(), ensure_copy=False)
-        data = _TABLES.put(key, dataframe_util.convert_pandas_df_to_arrow_table(frame))
+        data = _TABLES.put(key, _arrow(rows()))
     container.dataframe(data, hide_index=True, **kwargs)
 
 
@@ -143,16 +135,16 @@ def views_key(views: Sequence) -> tuple:
                   v.info.label) for v in views) + (lang(),)
 
 
-def _proto(fig, config: dict, element_key: str) -> PlotlyChartProto:
-    # The fields st.plotly_chart fills for a chart outside a form, with the default theme and
-    # selections off: the same JSON (plotly.io.to_json without validation) and config.
-    proto = PlotlyChartProto()
-    proto.theme = "streamlit"
-    proto.spec = plotly.io.to_json(fig, validate=False)
-    proto.config = json.dumps(config)
-    digest = hashlib.md5((proto.spec + proto.config + element_key).encode(), usedforsecurity=False).hexdigest()
-    proto.id = f"$$ID-{digest}-{element_key or 'None'}"
-    return proto
+def _arrow(rows: list[dict]):
+    # What st.dataframe makes of a list of rows (pandas, then pyarrow's own conversion), with
+    # public APIs; rows Arrow cannot take as they are go as they are, for st.dataframe to fix.
+    import pandas as pd
+    import pyarrow as pa
+
+    try:
+        return pa.Table.from_pandas(pd.DataFrame(rows))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return rows
 
 
 def _height(fig) -> int:

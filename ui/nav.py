@@ -26,6 +26,7 @@ APP_ROOT = Path(__file__).resolve().parent.parent
 # url_path -> material icon, in the order of the Home cards.
 CATALOGUE: dict[str, str] = {
     "home": ":material/home:",
+    "predict": ":material/how_to_vote:",
     "build": ":material/construction:",
     "degradation": ":material/trending_down:",
     "gradients": ":material/waterfall_chart:",

@@ -15,7 +15,6 @@ at once on a chart page made no difference to its own first visit (bench/bench_f
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 import streamlit as st
 
@@ -43,8 +42,9 @@ _SCRIPT = """<script>
 @lru_cache(maxsize=1)
 def chart_chunk() -> str | None:
     """The file name of Streamlit's plotly chunk in this installation, or None if it has none."""
-    folder = Path(st.__file__).resolve().parent / "static" / "static" / "js"
-    found = sorted(folder.glob("PlotlyChart.*.js"))
+    from .streamlit_internals import static_js_folder
+
+    found = sorted(static_js_folder().glob("PlotlyChart.*.js"))
     return found[0].name if found else None
 
 

@@ -6,8 +6,8 @@ user's runs, and reading them back from the run store.
     ids = runs.submit([(label, model_cfg, train_cfg)], group="build")   # None: a message was shown
     progress.live_runs(ids, draw)     # draw(views) redraws ~1x a second while a run trains
 
-The page never waits for training: one background worker (resnet_core.jobs.runner) trains queued runs
-in order and writes their metrics to the store; the page only reads. Each reader asks for at most
+The page never waits for training: the job runner (resnet_core.jobs.runner) hands queued runs, owners
+in turn, to its worker processes, which write their metrics to the store; the page only reads. Each reader asks for at most
 ``MAX_POINTS`` points per run, so a long run costs a refresh no more than a short one.
 
 Whose runs they are is ui.identity; drawing them while they train is ui.progress.
@@ -25,6 +25,7 @@ from resnet_core import ConfigError, ModelConfig, TrainConfig
 from resnet_core.data.datasets import DatasetMissing
 from resnet_core.jobs.runner import JobRunner, NotOwner, OwnerLimit, Paused, QueueFull, RunTooLong, get_runner
 from resnet_core.store.runs import EvalColumns, RunInfo, RunNotFound, RunStore, StepColumns
+from resnet_core.store import retention
 
 from .i18n import t
 from .identity import display_name, owner
@@ -108,6 +109,14 @@ def cuda_available() -> bool:
     return torch.cuda.is_available()
 
 
+def device_text(info) -> str:
+    """Where a run trained and what it computed in: "cuda · bf16", "cpu · fp32"; "–" before it starts."""
+    if not info.device:
+        return "–"
+    precision = (info.versions or {}).get("precision")
+    return f"{info.device} · {precision}" if precision else info.device
+
+
 def cancel(run_id: int) -> bool:
     """Stop one of this user's runs; the runner refuses anyone else's."""
     try:
@@ -183,6 +192,7 @@ def read(run_ids: Sequence[int], max_points: int = MAX_POINTS, *, fresh: bool = 
     """The runs (unknown ids are skipped), metrics decimated to `max_points`; `fresh=False`
     accepts a read up to half a second old, shared with other viewers."""
     ids = tuple(int(i) for i in run_ids)
+    retention.SHOWN.note(ids)   # a page shows them: their checkpoints are kept meanwhile
     return _read(ids, max_points) if fresh else _read_shared(ids, max_points)
 
 

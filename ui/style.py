@@ -84,9 +84,15 @@ def fmt_macs(x: float) -> str:
     return f"{fmt_si(x)} MACs"
 
 
-def fmt_ratio(x: float) -> str:
-    """10.04 -> "10.0×"."""
-    return f"{x:.3g}×" if x < 100 else f"{x:,.0f}×"
+def fmt_ratio(x: float, lang: str | None = None) -> str:
+    """10.04 -> "10.0×" in English, "10.0배" in Korean: the unit comes with the number, so a
+    catalog string writes "{ratio}" alone and never shows both ("3,600×배").
+    `lang` defaults to the page's language."""
+    if lang is None:
+        from .i18n import lang as current
+        lang = current()
+    number = f"{x:.3g}" if x < 100 else f"{x:,.0f}"
+    return number + ("배" if lang == "ko" else "×")
 
 
 def arch_name(code: str) -> str:

@@ -26,6 +26,8 @@ KEY_ENV = "RESNET_EXPLORER_TEACHER_KEY"
 MIN_INTERVAL = 1.0        # seconds between two key checks on the whole server
 FIRST_DELAY = 2.0         # a session's lock-out after its first wrong key; doubles each time
 MAX_DELAY = 300.0
+# The clock the lock-outs are timed by (tests put a clock they move by hand).
+clock, sleep = time.monotonic, time.sleep
 _OK = "_teacher_digest"        # session: digest of the key that unlocked it
 _FAILS = "_teacher_failures"   # session: wrong keys so far
 _UNTIL = "_teacher_locked_until"
@@ -60,24 +62,24 @@ def is_teacher() -> bool:
 
 def check_key(given: str) -> str:
     """Check a typed key for this session: "ok", "wrong" or "wait" (locked out, not checked)."""
-    now = time.monotonic()
+    now = clock()
     until = st.session_state.get(_UNTIL, 0.0)
     if now < until:
         return "wait"
     with _check_lock:   # one check at a time on the whole server, at most one per MIN_INTERVAL
-        pause = _last_check[0] + MIN_INTERVAL - time.monotonic()
+        pause = _last_check[0] + MIN_INTERVAL - clock()
         if pause > 0:
-            time.sleep(pause)
+            sleep(pause)
         key = configured_key()
         right = bool(key) and hmac.compare_digest(given.encode(), key.encode())
-        _last_check[0] = time.monotonic()
+        _last_check[0] = clock()
     if right:
         st.session_state[_OK] = _digest(key)
         st.session_state[_FAILS] = 0
         return "ok"
     fails = st.session_state.get(_FAILS, 0) + 1
     st.session_state[_FAILS] = fails
-    st.session_state[_UNTIL] = time.monotonic() + min(MAX_DELAY, FIRST_DELAY * 2 ** (fails - 1))
+    st.session_state[_UNTIL] = clock() + min(MAX_DELAY, FIRST_DELAY * 2 ** (fails - 1))
     return "wrong"
 
 
@@ -86,7 +88,7 @@ def _on_submit() -> None:
     st.session_state[_INPUT] = ""          # the key does not stay in the widget
     outcome = check_key(given) if given else "empty"
     if outcome == "wait":
-        left = max(1, round(st.session_state.get(_UNTIL, 0.0) - time.monotonic()))
+        left = max(1, round(st.session_state.get(_UNTIL, 0.0) - clock()))
         st.session_state[_MSG] = ("warning", t("teacher.wait", n=left))
     elif outcome == "wrong":
         st.session_state[_MSG] = ("error", t("teacher.wrong"))

@@ -85,3 +85,8 @@ def draw(r: JobRunner) -> None:
     st.button(t("teacher.fresh"), key="teacher_fresh", icon=":material/restart_alt:",
               disabled=not st.session_state.get("teacher_fresh_sure"), on_click=_fresh, args=(r,),
               help=t("teacher.fresh_help"))
+
+    st.divider()
+    from . import teacher_checkpoints
+
+    teacher_checkpoints.draw()

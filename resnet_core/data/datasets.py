@@ -18,7 +18,8 @@ import torch
 import torch.nn.functional as F
 
 from resnet_core.data.folders import DatasetMissing, RawImages, load_folder
-from resnet_core.data.shapes import SHAPE_NAMES, make_shapes
+from resnet_core.data import budget
+from resnet_core.data.shapes import IMAGES_PER_CLASS, SHAPE_NAMES, make_shapes
 from resnet_core.lru import LRU
 from resnet_core.nets.config import ConfigError, ModelConfig, TrainConfig
 
@@ -34,14 +35,15 @@ class DatasetInfo:
     native_channels: int
     num_classes: int
     flip: bool     # is a mirrored image still the same class? Not for handwritten digits.
+    images: int    # how many the source holds, both published splits: what a run's data weighs
 
 
 INFO = {
-    "digits": DatasetInfo(8, 1, 10, False),
-    "shapes": DatasetInfo(32, 3, len(SHAPE_NAMES), True),
-    "mnist": DatasetInfo(28, 1, 10, False),
-    "fashion_mnist": DatasetInfo(28, 1, 10, True),
-    "cifar10": DatasetInfo(32, 3, 10, True),
+    "digits": DatasetInfo(8, 1, 10, False, 1797),
+    "shapes": DatasetInfo(32, 3, len(SHAPE_NAMES), True, IMAGES_PER_CLASS * len(SHAPE_NAMES)),
+    "mnist": DatasetInfo(28, 1, 10, False, 70_000),
+    "fashion_mnist": DatasetInfo(28, 1, 10, True, 70_000),
+    "cifar10": DatasetInfo(32, 3, 10, True, 60_000),
 }
 
 
@@ -185,6 +187,11 @@ def load_dataset(name: str, *, size: int, in_channels: int | None = None, data_d
     ready = _READY.get(key)
     if ready is not None:
         return ready
+    if device.type == "cuda":
+        # Refused before any image is decoded when it cannot fit; older datasets make room first.
+        count = min(info.images, max_samples or info.images)
+        budget.make_room(name, size, budget.data_bytes(count, in_channels, size),
+                         free=lambda: budget.gpu_free(device), evict=_evict_gpu_dataset)
 
     raw = _raw(name, data_dir, download)
     g = torch.Generator().manual_seed(seed)
@@ -199,11 +206,7 @@ def load_dataset(name: str, *, size: int, in_channels: int | None = None, data_d
     train_idx, test_idx = np.sort(order[n_test:]), np.sort(order[:n_test])
     x_train = _to_float(raw.images[train_idx], size, in_channels, name)
     x_test = _to_float(raw.images[test_idx], size, in_channels, name)
-    # In float64 and then rounded: a float32 sum's order depends on the thread count, and a
-    # last-bit change here would change every normalised pixel and so every trained weight.
-    wide = x_train.double()
-    mean = wide.mean(dim=(0, 2, 3)).float()
-    std = wide.std(dim=(0, 2, 3)).float().clamp(min=1e-3)
+    mean, std = budget.channel_stats(x_train)
     norm = lambda x: ((x - mean.view(1, -1, 1, 1)) / std.view(1, -1, 1, 1)).to(device)   # noqa: E731
     ds = Dataset(
         name=name,
@@ -212,6 +215,15 @@ def load_dataset(name: str, *, size: int, in_channels: int | None = None, data_d
         num_classes=info.num_classes, in_channels=in_channels, size=size, class_names=raw.class_names,
         mean=tuple(mean.tolist()), std=tuple(std.tolist()), flip=info.flip)
     return _READY.put(key, ds)
+
+
+def _evict_gpu_dataset() -> bool:
+    """Forget the least recently used dataset held on a GPU; False when there is none."""
+    for key in _READY.keys():
+        if key[-1].startswith("cuda") and _READY.pop(key) is not None:
+            budget.release()
+            return True
+    return False
 
 
 def sample_images(name: str, n: int, size: int, seed: int = 0, *, in_channels: int | None = None,

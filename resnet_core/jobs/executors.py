@@ -72,6 +72,8 @@ class Control:
 class InProcess:
     """Jobs run in the runner's own threads (`slots` at a time)."""
 
+    device = "auto"   # this process's own device
+
     def __init__(self, slots: int = 1, train_fn: Callable | None = None):
         self.slots, self._train = slots, train_fn
         self._stores: dict[str, object] = {}
@@ -110,6 +112,7 @@ class _Worker:
     def __init__(self, env: dict[str, str], fork: bool):
         from multiprocessing.connection import Connection
 
+        self.env = env                  # a replacement gets the same (its GPU, its memory share)
         ours, theirs = socket.socketpair()
         self.proc = None
         if fork:
@@ -146,26 +149,33 @@ class _Worker:
 
 
 class ProcessPool:
-    """`workers` worker processes; `run` hands each job to an idle one."""
+    """`workers` worker processes; `run` hands each job to an idle one.
 
-    def __init__(self, workers: int, *, threads: int = 1, fork: bool = True):
+    `gpus` (CUDA_VISIBLE_DEVICES entries) spreads the workers over those GPUs in turn, each
+    worker seeing only its own, and gives each the share of its GPU's memory that its
+    neighbours leave it (`memory` in all, split between the workers on one GPU)."""
+
+    def __init__(self, workers: int, *, threads: int = 1, fork: bool = True,
+                 gpus: list[str] | None = None, memory: float = 0.9):
         if workers < 1:
             raise ValueError(f"a process pool needs at least one worker (got {workers})")
         self.slots = workers
+        self.device = "cuda" if gpus else "cpu"   # what its runs get: the estimates price them so
         self._fork = fork and os.environ.get("RESNET_EXPLORER_FORK_WORKERS", "1") != "0"
-        self._env = {**os.environ, "RESNET_EXPLORER_CPU_THREADS": str(threads),
-                     "OMP_NUM_THREADS": str(threads),
-                     "PYTHONPATH": os.pathsep.join(filter(None, [str(PACKAGE_ROOT),
-                                                                 os.environ.get("PYTHONPATH")]))}
+        base = {**os.environ, "RESNET_EXPLORER_CPU_THREADS": str(threads),
+                "OMP_NUM_THREADS": str(threads),
+                "PYTHONPATH": os.pathsep.join(filter(None, [str(PACKAGE_ROOT),
+                                                            os.environ.get("PYTHONPATH")]))}
+        self._envs = gpu_envs(base, workers, gpus or [], memory)
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: list[_Worker] = []
         self._lock = threading.Lock()
         self._closed = False
-        for _ in range(workers):   # started now: a worker takes seconds to import torch
-            self._idle.put(self._spawn())
+        for env in self._envs:   # started now: a worker takes seconds to import torch
+            self._idle.put(self._spawn(env))
 
-    def _spawn(self) -> _Worker:
-        worker = _Worker(self._env, self._fork)
+    def _spawn(self, env: dict[str, str]) -> _Worker:
+        worker = _Worker(env, self._fork)
         with self._lock:
             self._all.append(worker)
         return worker
@@ -174,7 +184,7 @@ class ProcessPool:
         dead.conn.close()
         with self._lock:
             self._all.remove(dead)
-        return dead if self._closed else self._spawn()
+        return dead if self._closed else self._spawn(dead.env)
 
     def pids(self) -> list[int]:
         """The running workers' process ids (waiting for forks the template has yet to make)."""
@@ -197,7 +207,13 @@ class ProcessPool:
                 if msg[0] == "ready":
                     worker.ready = True
                     continue
-                _, _, status, error = msg
+                _, _, status, error, *rest = msg
+                if rest and rest[0] == "exit":
+                    # A fatal GPU error: the worker reported its run and is ending; the next
+                    # job gets a fresh process with a fresh CUDA context.
+                    log.error("worker %s ends after a fatal GPU error in run %s", worker.proc.pid, spec.run_id)
+                    worker.end(time.monotonic() + 10.0)
+                    worker = self._replace(worker)
                 return status, error
         except (EOFError, OSError):
             code = worker.proc.wait()
@@ -231,16 +247,29 @@ class ProcessPool:
             worker.end(deadline)
 
 
+def gpu_envs(base: dict[str, str], workers: int, gpus: list[str], memory: float) -> list[dict[str, str]]:
+    """Each worker's environment: `base`, and with GPUs its own GPU (round robin over `gpus`,
+    so every GPU gets a worker before any gets a second) and its share of that GPU's memory."""
+    from resnet_core.training.gpu import worker_gpus
+
+    placed = worker_gpus(workers, gpus)
+    if not placed:
+        return [dict(base) for _ in range(workers)]
+    per_gpu = {g: placed.count(g) for g in placed}
+    return [{**base, "CUDA_VISIBLE_DEVICES": g,
+             "RESNET_EXPLORER_GPU_MEMORY_FRACTION": f"{memory / per_gpu[g]:.3f}"} for g in placed]
+
+
 def default_workers(device: str = "auto") -> int:
-    """One worker per core on a CPU; on a GPU, RESNET_EXPLORER_GPU_WORKERS (default 2) share it.
+    """One worker per core on a CPU; on GPUs, RESNET_EXPLORER_GPU_WORKERS (default 2) per GPU.
     RESNET_EXPLORER_WORKERS overrides both; 0 runs jobs in the server's own thread."""
     if "RESNET_EXPLORER_WORKERS" in os.environ:
         return max(0, int(os.environ["RESNET_EXPLORER_WORKERS"]))
-    if device != "cpu":
-        import torch
+    if device != "cpu" and _cuda_available():
+        from resnet_core.training.gpu import visible_gpus
 
-        if torch.cuda.is_available():
-            return max(1, int(os.environ.get("RESNET_EXPLORER_GPU_WORKERS", "2")))
+        per_gpu = max(1, int(os.environ.get("RESNET_EXPLORER_GPU_WORKERS", "2")))
+        return per_gpu * max(1, len(visible_gpus()))
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
@@ -255,8 +284,11 @@ def default_executor(device: str = "auto"):
     workers = default_workers(device)
     if workers == 0:
         return InProcess(slots=1)
+    on_gpu = device != "cpu" and _cuda_available()
+    if on_gpu:
+        from resnet_core.training.gpu import visible_gpus
     return ProcessPool(workers, threads=int(os.environ.get("RESNET_EXPLORER_CPU_THREADS", "1")),
-                       fork=device == "cpu" or not _cuda_available())
+                       fork=not on_gpu, gpus=visible_gpus() if on_gpu else None)
 
 
 def _cuda_available() -> bool:

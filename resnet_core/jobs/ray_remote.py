@@ -39,7 +39,8 @@ class StreamStore:
         from resnet_core.training.provenance import library_versions
 
         # The provenance that matters is the machine that trained, not the app's.
-        versions = {**library_versions(), "worker_host": socket.gethostname(), "ray_worker_pid": os.getpid()}
+        versions = {**(fields.pop("versions", None) or library_versions(fields.get("device", "cpu"))),
+                    "worker_host": socket.gethostname(), "ray_worker_pid": os.getpid()}
         self._emit(("start_run", (run_id,), {**fields, "versions": versions}))
 
     def write_batch(self, run_id: int, steps=(), evals=(), stats=()) -> None:

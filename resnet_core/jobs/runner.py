@@ -25,6 +25,7 @@ from resnet_core.jobs.executors import Control, InProcess, default_executor
 from resnet_core.jobs.fair_queue import FairQueue, OwnerLimit, Paused, QueueFull
 from resnet_core.jobs.worker import JobSpec
 from resnet_core.nets.config import ModelConfig, TrainConfig
+from resnet_core.store import retention
 from resnet_core.store.runs import RunStore
 from resnet_core.store.schema import experiment_id
 from resnet_core.training.costs import Estimator, RunTooLong, max_run_seconds
@@ -83,6 +84,8 @@ class JobRunner(QueueControls):
         # A run estimated above this many seconds is refused at submit (None: no cap).
         self.max_run_seconds = max_run_seconds
         self.estimator = Estimator(store)
+        # Checkpoints beyond this many bytes: the oldest unpinned go after each run (store.retention).
+        self.checkpoint_limit = retention.max_bytes()
         # Runs a previous process left queued or running will never finish: say so.
         self.interrupted = store.mark_interrupted()
         if executor is None:
@@ -100,6 +103,14 @@ class JobRunner(QueueControls):
     @property
     def per_owner(self) -> int:
         return self._queue.per_owner
+
+    @property
+    def runs_on(self) -> str:
+        """The kind of device its runs get, as the executor knows it (a CPU-only web server in
+        front of GPU workers prices runs at GPU speed); "auto" when the executor cannot say."""
+        if self.device != "auto":
+            return self.device
+        return getattr(self.executor, "device", "auto")
 
     @property
     def paused(self) -> str | None:
@@ -123,7 +134,7 @@ class JobRunner(QueueControls):
             check_compatible(model_cfg, train_cfg)   # a bad pairing fails here, not in a worker
         runs = [(label, m, self._on_device(tc)) for label, m, tc in runs]
         # Every run's cost before any is queued: one too long refuses the group (RunTooLong).
-        costs = [self.estimator.check(m, tc, self.device, self.max_run_seconds, label) for label, m, tc in runs]
+        costs = [self.estimator.check(m, tc, self.runs_on, self.max_run_seconds, label) for label, m, tc in runs]
         # Ids follow the given order (pages list runs by id); the queue takes the group longest
         # first, so the short runs fill the gaps at the end instead of a long one starting last
         # (four degradation nets on two workers: ~26 s instead of ~33 s).
@@ -151,6 +162,8 @@ class JobRunner(QueueControls):
         if name not in TASKS:
             raise ValueError(f"unknown task {name!r} (known: {', '.join(sorted(TASKS))})")
         m, tc = model_cfg or ModelConfig(), self._on_device(train_cfg or TrainConfig())
+        if params.get("device", "auto") == "auto" and self.device != "auto":
+            params = {**params, "device": self.device}   # RESNET_EXPLORER_DEVICE holds for studies too
         return self._enqueue(1, owner, lambda: [
             (self.store.create_task(name, params, m, tc, owner=owner, label=label, group=group,
                                     display_name=display_name),
@@ -296,6 +309,10 @@ class JobRunner(QueueControls):
             entry.status, entry.error = status, error
             self._forget_old()
             self._lock.notify_all()
+        try:
+            retention.prune(self.store, self.checkpoint_limit)
+        except Exception:   # a full or read-only disk: the run has ended all the same
+            log.exception("could not bound the checkpoint folder")
 
     def _forget_old(self) -> None:
         # A server runs for days: keep the newest ended jobs in memory, the rest only in the store.

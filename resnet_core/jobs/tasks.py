@@ -8,6 +8,7 @@ result is a JSON-able dict the runner saves with ``store.save_result``. Progress
 
 - ``lesion``: Veit et al. 2016, blocks deleted at test time (resnet_core.inspection.lesion), on the held-out
   part of each net's own dataset split.
+- ``predict``: one question of the prediction bank decided (resnet_core.predict.bank).
 - ``landscape``: Li et al. 2018, filter-normalised 1-D and 2-D loss slices (resnet_core.inspection.landscape),
   on a fixed subset of each net's training images.
 """
@@ -155,4 +156,19 @@ def landscape_task(params: dict, *, store, on_progress: Callable[[int, int], Non
             "seconds": time.perf_counter() - started}
 
 
-TASKS: dict[str, Callable[..., dict]] = {"lesion": lesion_task, "landscape": landscape_task}
+def predict_task(params: dict, *, store, on_progress: Callable[[int, int], None],
+                 should_stop: Callable[[], bool]) -> dict:
+    """A prediction question decided: what it runs or counts, and its answer (resnet_core.predict)."""
+    from resnet_core.predict.bank import decide
+
+    unknown = set(params) - {"question", "setup", "device"}
+    if unknown or not isinstance(params.get("setup"), dict):
+        raise ConfigError(f"a prediction task takes question, setup and device (got {sorted(params)})")
+    started = time.perf_counter()
+    out = decide(str(params.get("question")), device=str(params.get("device", "auto")), setup=params["setup"],
+                 progress=on_progress, should_stop=should_stop)
+    return {**out, "task": "predict", "seconds": time.perf_counter() - started}
+
+
+TASKS: dict[str, Callable[..., dict]] = {"lesion": lesion_task, "landscape": landscape_task,
+                                         "predict": predict_task}

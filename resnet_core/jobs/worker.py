@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from resnet_core.nets.config import ModelConfig, TrainConfig
+from resnet_core.training import gpu as gpus
 
 log = logging.getLogger(__name__)
 
@@ -99,19 +100,38 @@ def _serve(conn) -> None:
                     stopped[0] = True
             return stopped[0]
 
+        fatal = False
         try:
             status, error = run_job(msg, store, should_stop)
         except BaseException as err:    # the job failed; the worker lives on for the next one
             traceback.print_exc()
-            status, error = "failed", f"{type(err).__name__}: {err}"
+            status, error, fatal = "failed", failure_reason(err, msg), gpus.is_fatal(err)
             try:
                 store.set_status(msg.run_id, "failed", error)
             except Exception:
                 traceback.print_exc()
+        # What the failed run held on the GPU goes back to the driver before the next run starts.
+        gpus.free_cache()
         try:
-            conn.send(("done", msg.run_id, status, error))
+            conn.send(("done", msg.run_id, status, error, "exit" if fatal else ""))
         except (EOFError, OSError):
             return
+        if fatal:   # this process's CUDA context is broken: every later job here would fail too
+            return
+
+
+def failure_reason(err: BaseException, spec: JobSpec) -> str:
+    """The reason a failed run keeps: a sentence the pages translate for the errors a student
+    can act on, the exception's name and text for the rest."""
+    from resnet_core.messages import message
+
+    if gpus.is_out_of_memory(err):
+        m, t = spec.model_cfg, spec.train_cfg
+        width = round(m.base_width * m.width_mult)
+        return message("gpu_oom", batch=t.batch_size, size=m.input_size, width=width, depth=m.depth)
+    if gpus.is_fatal(err):
+        return message("gpu_fatal", detail=" ".join(str(err).split())[:160])
+    return f"{type(err).__name__}: {err}"
 
 
 def prepare() -> None:
@@ -131,6 +151,10 @@ def prepare() -> None:
     # torch's optimizers import torch._dynamo when the first one is made: 3.5 s on a laptop core,
     # which would otherwise land on each worker's first run.
     import torch._dynamo  # noqa: F401
+
+    # Workers that share a GPU each get their share of its memory (set by the pool), so one
+    # run that overreaches fails alone instead of taking its neighbour down with it.
+    gpus.limit_memory(float(os.environ.get("RESNET_EXPLORER_GPU_MEMORY_FRACTION", "0") or 0))
 
     from resnet_core.store import runs  # noqa: F401
     from resnet_core.training import engine  # noqa: F401

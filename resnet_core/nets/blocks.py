@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from resnet_core.nets.config import ModelConfig
+from resnet_core.nets.config import ConfigError, ModelConfig
 
 
 def conv3x3(cin: int, cout: int, stride: int = 1) -> nn.Conv2d:
@@ -39,7 +39,10 @@ ACTIVATION_TYPES = tuple(type(make()) for make in ACTIVATION_MODULES.values())
 
 def make_act(name: str) -> nn.Module:
     # A fresh module on every call: reusing one instance would merge hooks across layers.
-    return ACTIVATION_MODULES.get(name, nn.GELU)()
+    if name not in ACTIVATION_MODULES:   # never a silent stand-in: a typo would train another net
+        raise ConfigError(code="one_of", name="activation", options=", ".join(ACTIVATION_MODULES),
+                          value=repr(name))
+    return ACTIVATION_MODULES[name]()
 
 
 class ZeroPadShortcut(nn.Module):

@@ -123,6 +123,23 @@ class RunStore:
         return self._query("SELECT device, guess_s, seconds FROM runs WHERE status='finished'"
                            " AND guess_s IS NOT NULL AND seconds > 0 ORDER BY id DESC LIMIT ?", (limit,))
 
+    def cost_samples(self, limit: int = 30) -> list[tuple[str, ModelConfig, TrainConfig, int, float]]:
+        """(device, model config, train config, steps done, seconds of training) of the newest
+        finished runs that had an estimate, torch.compile's time taken out: what
+        resnet_core.training.costs fits this server's per-layer and per-MAC costs to."""
+        rows = self._query("SELECT device, model_cfg, train_cfg, steps_done, seconds, versions FROM runs"
+                           " WHERE status='finished' AND guess_s IS NOT NULL AND seconds > 0"
+                           " AND steps_done > 0 ORDER BY id DESC LIMIT ?", (limit,))
+        out = []
+        for device, mcfg, tcfg, steps, seconds, versions in rows:
+            compiled = json.loads(versions or "{}").get("compile_seconds", 0.0)
+            try:
+                out.append((device, ModelConfig.from_dict(json.loads(mcfg)),
+                            TrainConfig.from_dict(json.loads(tcfg)), steps, seconds - compiled))
+            except Exception:   # written by a version whose configs this one cannot read
+                continue
+        return out
+
     def owner_number(self, owner: str) -> int:
         """1 for the first owner who ran anything in this store, 2 for the next...: a stable
         way to call someone "student 3" without showing their id; 0 for an owner with no runs."""
@@ -148,12 +165,19 @@ class RunStore:
                       (status, error, finished, run_id))])
 
     def finish_run(self, run_id: int, *, status: str, seconds: float, steps_done: int,
-                   final_train_loss: float, final_train_acc: float, test_acc: float, error: str = "") -> None:
-        self._write([(
+                   final_train_loss: float, final_train_acc: float, test_acc: float, error: str = "",
+                   compile_seconds: float = 0.0) -> None:
+        """`compile_seconds`: torch.compile's share of `seconds`, kept in the run's provenance so
+        that the cost estimate learns from training time alone (see training/costs.py)."""
+        writes = [(
             "UPDATE runs SET status=?, finished=?, seconds=?, steps_done=?, final_train_loss=?,"
             " final_train_acc=?, test_acc=?, error=? WHERE id=?",
             (status, time.time(), seconds, steps_done, final_train_loss, final_train_acc, test_acc,
-             error, run_id))])
+             error, run_id))]
+        if compile_seconds:
+            writes.append(("UPDATE runs SET versions=json_set(versions, '$.compile_seconds', ?) WHERE id=?",
+                           (round(compile_seconds, 3), run_id)))
+        self._write(writes)
 
     def set_progress(self, run_id: int, done: int, total: int) -> None:
         """Progress of a run whose steps are not training steps (an analysis task)."""

@@ -41,6 +41,15 @@ CREATE UNIQUE INDEX IF NOT EXISTS stats_by_step ON stats(run_id, step);
 CREATE TABLE IF NOT EXISTS tasks (
     run_id INTEGER PRIMARY KEY, name TEXT NOT NULL, params TEXT NOT NULL DEFAULT '{}',
     result TEXT);
+CREATE TABLE IF NOT EXISTS short_links (
+    code TEXT PRIMARY KEY, page TEXT NOT NULL, query TEXT NOT NULL, created REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS rounds (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, question TEXT NOT NULL, state TEXT NOT NULL,
+    opened REAL NOT NULL, closed REAL, revealed REAL, result_run INTEGER);
+CREATE TABLE IF NOT EXISTS votes (
+    round INTEGER NOT NULL, question TEXT NOT NULL, owner TEXT NOT NULL, option TEXT NOT NULL,
+    time REAL NOT NULL, name TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (round, question, owner)) WITHOUT ROWID;
 """
 
 
@@ -52,6 +61,7 @@ ADDED_RUN_COLUMNS = (
     # run's id (experiment_id). NULL only in rows written before the column; see resnet_core.store.migrate.
     ("experiment", "TEXT"),
     ("display_name", "TEXT NOT NULL DEFAULT ''"),   # the name the user gave (optional); never in the label
+    ("pinned", "INTEGER NOT NULL DEFAULT 0"),       # the teacher keeps its checkpoint (store.retention)
 )
 
 

@@ -5,12 +5,15 @@
     est.work           # multiply-adds: MACs per image x batch x steps
 
 The model is deliberately simple: a fixed start-up cost (a worker loads its data, CUDA starts),
-a per-step cost (the optimiser step, per-layer gradient norms, the store), and the network's
-multiply-adds at a rate in MACs per second. The defaults are a conservative guess for one CPU
-thread or one GPU; once runs have finished on this server, the store holds each run's estimate
-(and the uncorrected guess) beside its measured time, and the median ratio of measured to
-guessed time rescales the guess, so the figure follows the machine it runs on (a loaded laptop,
-an idle GPU). No Streamlit here.
+a per-step cost (the optimiser step, per-layer gradient norms, the store), a per-layer cost each
+step (a GPU launches a few kernels per layer forward and backward: a small deep net on a GPU is
+bound by those launches, not by its arithmetic) and the network's multiply-adds at a rate in
+MACs per second. The defaults are a conservative guess for one CPU thread or one GPU. Once runs
+have finished on this server, the store holds each run's estimate (and the uncorrected guess)
+beside its measured time: with a few, the median ratio of measured to guessed time rescales the
+guess; with enough runs of different shapes, the per-layer and per-MAC costs are fitted to them
+for each kind of device, so the figure follows the machine it runs on (a loaded laptop, an idle
+GPU) and the kind of net (launch-bound or arithmetic-bound). No Streamlit here.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from resnet_core.nets.config import ModelConfig, TrainConfig
 
 DEFAULT_MAX_RUN_SECONDS = 600.0   # one run may hold a worker for ten minutes at most
 LEARN_FROM = 30                   # the newest finished runs the correction is learned from
+FIT_FROM = 6                      # runs of one device kind before costs are fitted, not only rescaled
 RELEARN_SECONDS = 5.0             # a class submitting at once shares one look at the store
 
 # Training images per dataset (before the held-out split): what an epoch means in steps.
@@ -37,6 +41,7 @@ class Speed:
     fixed_s: float          # start-up: data onto the device, first step's allocations
     per_step_s: float       # per step whatever the net: optimiser, gradient norms, store writes
     macs_per_s: float       # forward multiply-adds per second (backward's ~2x is folded in)
+    per_layer_s: float = 0.0   # per weighted layer per step: its kernel launches, forward and backward
 
 
 # CPU: fitted to ResNet-20/56 on digits at 8, 16 and 32 px with one thread on a 2-core machine
@@ -44,8 +49,12 @@ class Speed:
 # quarter slower. An estimate far too high refuses runs that would fit (a guess 6x too high once
 # refused a 25-second run as "11 minutes"); one too low lets a run hold a worker past the cap.
 # The server's own finished runs correct either within a few runs.
+# CUDA: a data-centre GPU runs a ResNet-56 step at the paper's batch in milliseconds, most of it
+# kernel launches (a conv, a BN and an activation forward and backward per layer, then the
+# optimiser); taken as 0.1 ms a layer and 1e12 forward MACs/s, cautious for a smaller card. The
+# old flat 2e11 MACs/s priced ResNet-50 at 224 px twenty times too high and deep small nets low.
 DEFAULT_SPEED = {"cpu": Speed(fixed_s=3.0, per_step_s=0.01, macs_per_s=2.5e9),
-                 "cuda": Speed(fixed_s=5.0, per_step_s=0.01, macs_per_s=2.0e11)}
+                 "cuda": Speed(fixed_s=5.0, per_step_s=0.003, macs_per_s=1.0e12, per_layer_s=1e-4)}
 
 
 @dataclass(frozen=True)
@@ -110,8 +119,36 @@ def macs_per_image(model_cfg: ModelConfig) -> int:
     return count(model_cfg).macs
 
 
-def base_seconds(speed: Speed, steps: int, work: float) -> float:
-    return speed.fixed_s + steps * speed.per_step_s + work / speed.macs_per_s
+def weighted_layers(model_cfg: ModelConfig) -> int:
+    """Convolutions and fully connected layers: what the per-layer cost counts."""
+    from resnet_core.nets.flops import count
+
+    return sum(1 for row in count(model_cfg).rows if row.type in ("Conv2d", "Linear"))
+
+
+def base_seconds(speed: Speed, steps: int, work: float, layers: int = 0) -> float:
+    return speed.fixed_s + steps * (speed.per_step_s + layers * speed.per_layer_s) + work / speed.macs_per_s
+
+
+def fit_speed(default: Speed, samples: list[tuple[int, int, float, float]]) -> Speed | None:
+    """Per-layer and per-MAC costs fitted to finished runs, (steps, layers, work, seconds) each;
+    start-up and per-step costs stay the default's. Least squares on relative error, so a short
+    run counts as much as a long one. None when the runs cannot tell the two costs apart (too
+    few, or all of one shape) or the fit is not positive."""
+    import numpy as np
+
+    if len(samples) < FIT_FROM:
+        return None
+    steps, layers, work, seconds = (np.array(c, dtype=float) for c in zip(*samples))
+    rest = seconds - default.fixed_s - steps * default.per_step_s   # what layers and MACs explain
+    a = np.stack([steps * layers, work], axis=1) / seconds[:, None]
+    b = rest / seconds
+    if np.linalg.matrix_rank(a, tol=1e-9 * np.abs(a).max()) < 2:
+        return None
+    (per_layer, per_mac), *_ = np.linalg.lstsq(a, b, rcond=None)
+    if per_mac <= 0:
+        return None
+    return Speed(default.fixed_s, default.per_step_s, 1.0 / per_mac, max(0.0, float(per_layer)))
 
 
 class Estimator:
@@ -122,16 +159,26 @@ class Estimator:
         self.store, self.speeds = store, dict(speeds or DEFAULT_SPEED)
         self._lock = threading.Lock()
         self._learned: dict[str, tuple[float, int]] = {}     # kind -> (measured / estimated, runs)
+        self._fitted: dict[str, tuple[Speed, int]] = {}      # kind -> (fitted speed, runs)
         self._read_at = float("-inf")
 
     def correction(self, kind: str) -> tuple[float, int]:
         """(the median of measured / guessed seconds of recent finished runs, how many runs);
         (1.0, 0) before any."""
         with self._lock:
-            if self.store is not None and time.monotonic() - self._read_at > RELEARN_SECONDS:
-                self._learned = self._learn()
-                self._read_at = time.monotonic()
+            self._refresh()
             return self._learned.get(kind, (1.0, 0))
+
+    def fitted(self, kind: str) -> tuple[Speed, int] | None:
+        """(the speed fitted to this server's runs of `kind`, how many runs), or None."""
+        with self._lock:
+            self._refresh()
+            return self._fitted.get(kind)
+
+    def _refresh(self) -> None:
+        if self.store is not None and time.monotonic() - self._read_at > RELEARN_SECONDS:
+            self._learned, self._fitted = self._learn(), self._fit()
+            self._read_at = time.monotonic()
 
     def forget(self) -> None:
         """Read the store again at the next estimate (a fresh store, a test)."""
@@ -146,16 +193,37 @@ class Estimator:
         # The median: one run slowed by a busy moment does not move the figure much.
         return {kind: (statistics.median(r), len(r)) for kind, r in ratios.items()}
 
+    def _fit(self) -> dict[str, tuple[Speed, int]]:
+        samples: dict[str, list] = {}
+        for device, model_cfg, train_cfg, steps, seconds in self.store.cost_samples(LEARN_FROM):
+            try:
+                sample = (steps, weighted_layers(model_cfg),
+                          float(macs_per_image(model_cfg)) * train_cfg.batch_size * steps, seconds)
+            except Exception:   # a config this version cannot build: nothing to learn from it
+                continue
+            samples.setdefault(device_kind(device or "cpu"), []).append(sample)
+        out = {}
+        for kind, rows in samples.items():
+            speed = fit_speed(self.speeds.get(kind, DEFAULT_SPEED["cpu"]), rows)
+            if speed is not None:
+                out[kind] = (speed, len(rows))
+        return out
+
     def estimate(self, model_cfg: ModelConfig, train_cfg: TrainConfig, device: str = "auto") -> Estimate:
         kind = device_kind(train_cfg.device if train_cfg.device != "auto" else device)
         speed = self.speeds[kind]
         steps = planned_steps(train_cfg)
         per_image = macs_per_image(model_cfg)
+        layers = weighted_layers(model_cfg)
         work = float(per_image) * train_cfg.batch_size * steps
+        guess = base_seconds(speed, steps, work, layers)
+        fitted = self.fitted(kind)
+        if fitted is not None:
+            fit, runs = fitted
+            return Estimate(base_seconds(fit, steps, work, layers), steps, per_image, work, kind, runs,
+                            fit.macs_per_s, guess)
         ratio, runs = self.correction(kind)
-        seconds = base_seconds(speed, steps, work) * ratio
-        return Estimate(seconds, steps, per_image, work, kind, runs, speed.macs_per_s / ratio,
-                        base_seconds(speed, steps, work))
+        return Estimate(guess * ratio, steps, per_image, work, kind, runs, speed.macs_per_s / ratio, guess)
 
     def check(self, model_cfg: ModelConfig, train_cfg: TrainConfig, device: str = "auto",
               limit: float | None = None, label: str = "") -> Estimate:

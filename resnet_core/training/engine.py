@@ -1,8 +1,9 @@
 """The training loop: the paper's recipe by default, per-step metrics, stop and divergence.
 
 `train(model_cfg, train_cfg)` builds the data at the model's input size and channels, builds the
-net from a seeded generator, and runs SGD (or Adam). Each step yields a `StepRecord`: loss,
-batch accuracy, learning rate and the gradient norm of every conv and linear weight. All of a
+net from a seeded generator, and runs SGD (or Adam). Each step writes a `StepRecord` to the run's
+sink (training/sinks.py): loss, batch accuracy, learning rate and the gradient norm of every conv
+and linear weight. All of a
 step's numbers travel to the host in one copy, so the loop syncs once per step, not per tensor.
 The same seed and configs on the CPU give identical losses.
 """
@@ -26,6 +27,7 @@ from resnet_core.data.datasets import Dataset, augment_batch, check_compatible, 
 from resnet_core.nets.config import ConfigError, ModelConfig, TrainConfig
 from resnet_core.nets.hooks import eval_mode
 from resnet_core.nets.models import build_model
+from resnet_core.training import gpu as gpus
 from resnet_core.training.recorders import ActivationRecorder, GradNormRecorder
 from resnet_core.training.sinks import Sink, sink_for
 
@@ -72,10 +74,12 @@ class TrainResult:
     status: str                # finished, diverged or cancelled
     seconds: float             # wall time of the whole call, data loading included
     model: nn.Module
-    device: str
+    device: str                # "cpu" or "cuda", as the store records it
     layer_names: list[str]
     stat_names: list[str]
     error: str = ""
+    precision: str = "fp32"    # what the convolutions computed in: bf16, tf32 or fp32
+    compile_seconds: float = 0.0   # torch.compile's first call, inside `seconds`
     history: list[StepRecord] = field(default_factory=list)   # filled by a MemorySink only
     evals: list[EvalRecord] = field(default_factory=list)
     stats: list[StatsRecord] = field(default_factory=list)
@@ -195,7 +199,7 @@ class _Setup:
     acts: ActivationRecorder
     gen: torch.Generator
     total: int
-    gpu: bool
+    bf16: bool                     # bf16 autocast (CUDA, compute capability 8.0+; see training/gpu.py)
 
 
 def _setup(model_cfg: ModelConfig, train_cfg: TrainConfig, device: torch.device) -> _Setup:
@@ -203,13 +207,12 @@ def _setup(model_cfg: ModelConfig, train_cfg: TrainConfig, device: torch.device)
                       data_dir=train_cfg.data_dir, seed=train_cfg.seed,
                       holdout_fraction=train_cfg.holdout_fraction, max_samples=train_cfg.max_samples,
                       device=device)
-    gpu = device.type == "cuda"
     # channels_last lets cuDNN and oneDNN pick their fastest convolutions (on the CPU too).
     model = build_seeded(model_cfg, train_cfg.seed).to(device).to(memory_format=torch.channels_last)
-    step_model = torch.compile(model) if (gpu and train_cfg.compile) else model
+    step_model = torch.compile(model) if (device.type == "cuda" and train_cfg.compile) else model
     return _Setup(ds, model, step_model, make_optimizer(model, train_cfg), GradNormRecorder(model),
                   ActivationRecorder(model), torch.Generator(device=device).manual_seed(train_cfg.seed + 1),
-                  planned_steps(train_cfg, len(ds.y_train)), gpu)
+                  planned_steps(train_cfg, len(ds.y_train)), gpus.use_bf16(device))
 
 
 def train(model_cfg: ModelConfig, train_cfg: TrainConfig, *,
@@ -226,8 +229,9 @@ def train(model_cfg: ModelConfig, train_cfg: TrainConfig, *,
     try:
         with cpu_threads(device):
             run = _setup(model_cfg, train_cfg, device)
-            sink.start(device=str(device), layer_names=run.grads.names, stat_names=run.acts.names,
-                       total_steps=run.total)
+            sink.start(device=gpus.device_name(device), layer_names=run.grads.names,
+                       stat_names=run.acts.names, total_steps=run.total,
+                       precision=gpus.precision(device, run.bf16))
             result = _loop(run, train_cfg, sink, on_step, should_stop)
         result.seconds = time.perf_counter() - started
         sink.finish(result)
@@ -237,7 +241,7 @@ def train(model_cfg: ModelConfig, train_cfg: TrainConfig, *,
 
 
 def _loop(run: _Setup, cfg: TrainConfig, sink: Sink, on_step, should_stop) -> TrainResult:
-    ds, model, opt, gpu, total = run.ds, run.model, run.opt, run.gpu, run.total
+    ds, model, opt, bf16, total = run.ds, run.model, run.opt, run.bf16, run.total
     batches = _Batches(ds, cfg.batch_size, run.gen)
     pad, fill = augment_pad(ds.size), ds.pad_value
     g_eval = torch.Generator().manual_seed(cfg.seed + 2)
@@ -246,6 +250,7 @@ def _loop(run: _Setup, cfg: TrainConfig, sink: Sink, on_step, should_stop) -> Tr
     tail = max(1, math.ceil(total / 10))
     recent_loss, recent_acc = deque(maxlen=tail), deque(maxlen=tail)
     status, error, step = "finished", "", 0
+    compiled, compile_seconds = run.step_model is not model, 0.0
     model.train()
     loop_start = time.perf_counter()
     for step in range(1, total + 1):
@@ -260,8 +265,10 @@ def _loop(run: _Setup, cfg: TrainConfig, sink: Sink, on_step, should_stop) -> Tr
             x = augment_batch(x, run.gen, pad=pad, flip=ds.flip, fill=fill)
         x = x.contiguous(memory_format=torch.channels_last)
         want_stats = step == 1 or step % cfg.stats_every == 0 or step == total
+        first_compiled = compiled and not want_stats and compile_seconds == 0.0
+        step_start = time.perf_counter()
         with run.acts.capture() if want_stats else nullcontext() as cap, \
-                torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=gpu):
+                torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=bf16):
             # Hooks and a compiled graph do not mix: a stats step runs the eager model.
             logits = (model if want_stats else run.step_model)(x).float()
             loss = F.cross_entropy(logits, y)
@@ -272,6 +279,8 @@ def _loop(run: _Setup, cfg: TrainConfig, sink: Sink, on_step, should_stop) -> Tr
         correct = (logits.detach().argmax(1) == y).float().mean()
         # The step's one host sync: loss, accuracy and every layer's norm in one copy.
         values = torch.cat([loss.detach().float().view(1), correct.view(1), norms]).tolist()
+        if first_compiled:   # the compiled graph's first call is where torch.compile compiles
+            compile_seconds = time.perf_counter() - step_start
         if not math.isfinite(values[0]):
             error = f"the loss became {values[0]} at step {step}: the learning rate is too high for this net"
             status, step = "diverged", step - 1
@@ -283,19 +292,20 @@ def _loop(run: _Setup, cfg: TrainConfig, sink: Sink, on_step, should_stop) -> Tr
         if cap is not None and cap.stats is not None:
             sink.stats(StatsRecord(step, cap.stats.tolist()))
         if step % cfg.eval_every == 0 and step < total:
-            sink.eval(EvalRecord(step, *evaluate(run.step_model, x_eval, y_eval, autocast=gpu)))
+            sink.eval(EvalRecord(step, *evaluate(run.step_model, x_eval, y_eval, autocast=bf16)))
         if on_step is not None:
             on_step(rec)
 
     test_loss = test_acc = float("nan")
     if status != "diverged" and step > 0:
-        test_loss, test_acc = evaluate(model, ds.x_test, ds.y_test, autocast=gpu)
+        test_loss, test_acc = evaluate(model, ds.x_test, ds.y_test, autocast=bf16)
         sink.eval(EvalRecord(step, test_loss, test_acc))
     model.eval()
     return TrainResult(
         final_train_loss=_mean(recent_loss), final_train_acc=_mean(recent_acc), test_acc=test_acc,
         test_loss=test_loss, steps_done=step, total_steps=total, status=status, seconds=0.0, model=model,
-        device=str(ds.y_train.device), layer_names=run.grads.names, stat_names=run.acts.names, error=error)
+        device=gpus.device_name(ds.y_train.device), layer_names=run.grads.names, stat_names=run.acts.names,
+        error=error, precision=gpus.precision(ds.y_train.device, bf16), compile_seconds=compile_seconds)
 
 
 def _mean(values) -> float:

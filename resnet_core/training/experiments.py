@@ -34,6 +34,7 @@ STUDY_PAIR = "study-pair"         # the nets a lesion or landscape study is made
 INSPECT_TWIN = "inspect-twin"     # twins queued for Feature maps and Attribution (resnet_core.training.twins)
 LESION = "lesion"                 # `experiment lesion` and `experiment landscape` record their nets here
 LANDSCAPE = "landscape"
+PREDICT = "predict"               # the Predict page's questions decided (tasks), and `predict` on the CLI
 
 # The CLI's experiment names and the group each records under (the page's group, so it shows there).
 EXPERIMENT_GROUPS = {"degradation": DEGRADATION, "shortcuts": SHORTCUTS, "bn": BATCHNORM,

@@ -1,5 +1,5 @@
 """Where a run was trained: what the store records with it, so a figure can be explained later
-(STYLE 11), and whether the process that owns a run is still there.
+(a run carries its provenance), and whether the process that owns a run is still there.
 """
 
 from __future__ import annotations
@@ -12,15 +12,17 @@ import numpy as np
 import torch
 
 
-def library_versions() -> dict:
-    """Python, torch, torchvision and numpy versions, the platform, CPUs and threads, and the GPU
-    when there is one: the things that change a run's speed or its numbers."""
+def library_versions(device: str = "cpu") -> dict:
+    """Python, torch, torchvision and numpy versions, the platform, CPUs and threads, and for a
+    run on a GPU the GPU: the things that change a run's speed or its numbers. A CPU run never
+    asks the driver (that would start a CUDA context, hundreds of MB of GPU memory, for a name)."""
     out = {"python": platform.python_version(), "torch": torch.__version__,
            "torchvision": _installed("torchvision"), "numpy": np.__version__,
            "platform": platform.platform(), "cpus": os.cpu_count(), "threads": torch.get_num_threads()}
-    if torch.cuda.is_available():
+    if str(device).startswith("cuda") and torch.cuda.is_available():
         out["cuda"] = torch.version.cuda
         out["gpu"] = torch.cuda.get_device_name()
+        out["capability"] = ".".join(map(str, torch.cuda.get_device_capability()))
     return out
 
 

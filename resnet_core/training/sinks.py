@@ -19,7 +19,8 @@ FLUSH_STEPS = 500   # also flush after this many steps, so a fast GPU run does n
 
 
 class Sink(Protocol):
-    def start(self, *, device: str, layer_names: list[str], stat_names: list[str], total_steps: int) -> None: ...
+    def start(self, *, device: str, layer_names: list[str], stat_names: list[str], total_steps: int,
+              precision: str = "fp32") -> None: ...
     def step(self, record) -> None: ...     # a StepRecord
     def eval(self, record) -> None: ...     # an EvalRecord
     def stats(self, record) -> None: ...    # a StatsRecord
@@ -68,9 +69,14 @@ class StoreSink:
         self._steps, self._evals, self._stats = [], [], []
         self._last = time.monotonic()
 
-    def start(self, *, device: str, layer_names: list[str], stat_names: list[str], total_steps: int) -> None:
+    def start(self, *, device: str, layer_names: list[str], stat_names: list[str], total_steps: int,
+              precision: str = "fp32") -> None:
+        from resnet_core.training.provenance import library_versions
+
+        # Recorded by the process that trains: its libraries, its GPU, the precision it computes in.
+        versions = {**library_versions(device), "precision": precision}
         self.store.start_run(self.run_id, device=device, layer_names=layer_names,
-                             stat_names=stat_names, total_steps=total_steps)
+                             stat_names=stat_names, total_steps=total_steps, versions=versions)
         self._last = time.monotonic()
 
     def step(self, record) -> None:
@@ -98,7 +104,8 @@ class StoreSink:
         self.store.finish_run(
             self.run_id, status=result.status, seconds=result.seconds, steps_done=result.steps_done,
             final_train_loss=_finite(result.final_train_loss), final_train_acc=_finite(result.final_train_acc),
-            test_acc=_finite(result.test_acc), error=result.error)
+            test_acc=_finite(result.test_acc), error=result.error,
+            compile_seconds=getattr(result, "compile_seconds", 0.0))
 
     def close(self) -> None:
         """Whatever happens, what was recorded reaches the store."""

@@ -17,10 +17,23 @@ def test_bottleneck_page_in_both_languages(page, open_page, switch_language, ass
 
 
 def test_every_section_draws(page, open_page, assert_no_error, wait_for_app, wait_for_charts, wait_for_text):
+    from resnet_core.nets import flops
+
+    rows = {r.arch: r for r in flops.paper_table()}
+    vgg_share = f"{100 * rows['resnet34'].macs_v1 / rows['vgg19'].macs_v1:.1f}"
+    # What each section shows that only it computes: the two blocks' weights at their default
+    # widths (64 basic, 256 bottleneck), ResNet-34's share of VGG-19's multiply-adds, and
+    # ResNet-34's total in the per-layer view.
+    expected = {"Basic vs bottleneck block": [f"{flops.block_weights('basic', 64):,}",
+                                              f"{flops.block_weights('bottleneck', 256):,}"],
+                "ResNet-18…152 vs the paper": [vgg_share],
+                "Cost per layer": ["3.66 G MACs"]}
+    assert expected["Basic vs bottleneck block"] == ["73,728", "69,632"]
     open_page(page, "bottleneck", "en")
-    for name in ("Basic vs bottleneck block", "ResNet-18…152 vs the paper", "Cost per layer"):
+    for name, texts in expected.items():
         page.locator('[data-testid="stMain"]').get_by_role("radio", name=name, exact=True).click()
         wait_for_app(page)
         wait_for_charts(page)
         assert_no_error(page)
-    wait_for_text(page, "3.66 G MACs")   # ResNet-34, the default per-layer model
+        for text in texts:
+            wait_for_text(page, text)

@@ -11,6 +11,7 @@ test harness runs too), and app.py sets its navigation before torch loads, so th
 reaches the screen. The keyed server is this file's own, so its first visitor is the first."""
 
 import os
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -123,3 +124,57 @@ def test_the_teacher_pauses_the_class(keyed_server, new_page, assert_no_error, w
     wait_for_app(teacher)
     wait_for_text(teacher, "New runs are accepted again.")
     assert_no_error(teacher, allow_error_alerts=0)
+
+
+def test_predict_then_observe_with_a_class(keyed_server, new_page, assert_no_error, wait_for_app, wait_for_text):
+    """Two students (English, Korean) wait on Predict; the teacher opens a question and it reaches
+    them without a reload; they vote, one changes her mind; the teacher sees the tally (counts,
+    no names), closes, runs it and reveals; only then do the students see the outcome, and the
+    link to the page that shows it in depth opens that page."""
+    ana = harness.open_page(new_page(), keyed_server.url, "predict", "en")
+    bob = harness.open_page(new_page(), keyed_server.url, "predict", "ko")
+    wait_for_text(bob, "예측하고 확인하기", "h1")
+    teacher = harness.open_page(new_page(), keyed_server.url, "predict", "en")
+    teacher.locator('[data-testid="stSidebar"]').get_by_text("Teacher", exact=True).click()
+    _unlock(teacher, KEY, wait_for_app)
+    wait_for_text(teacher, "Class round (teacher)")
+    teacher.locator('[data-testid="stMain"]').get_by_label("Question").click()
+    teacher.get_by_role("option", name="ResNet-152 against VGG-19, one 224×224 image: which costs more "
+                        "multiply-adds?").click()
+    wait_for_app(teacher)
+    teacher.get_by_role("button", name="Open for voting").click()
+    wait_for_app(teacher)
+
+    # No reload: each student's page finds the opened question by itself.
+    wait_for_text(ana, "Your teacher has opened this question", timeout_ms=15_000)
+    wait_for_text(bob, "선생님이 이 질문을 반 전체에 열었습니다", timeout_ms=15_000)
+    ana.get_by_role("button", name="ResNet-152").click()
+    wait_for_text(ana, "Your prediction: ResNet-152")
+    ana.get_by_role("button", name="VGG-19").click()          # changed her mind: still one vote
+    wait_for_text(ana, "Your prediction: VGG-19")
+    bob.get_by_role("button", name="ResNet-152").click()
+    wait_for_text(bob, "내 예측: ResNet-152")
+    wait_for_text(teacher, "Votes: 2")
+    ids = [parse_qs(urlparse(p.url).query)["u"][0] for p in (ana, bob)]
+    assert not any(uid in teacher.inner_text("body") for uid in ids)   # counts, never who
+
+    teacher.get_by_role("button", name="Close voting").click()
+    wait_for_app(teacher)
+    wait_for_text(ana, "Voting has closed")
+    wait_for_text(bob, "투표가 마감되었습니다")
+    teacher.get_by_role("button", name="Run it").click()
+    wait_for_text(teacher, "What the measurement says")
+    assert "What the measurement says" not in ana.inner_text("body")   # not before the reveal
+    teacher.get_by_role("button", name="Reveal to the class").click()
+    wait_for_app(teacher)
+    wait_for_text(ana, "1 of 2 predicted right")
+    wait_for_text(ana, "You predicted right.")
+    wait_for_text(bob, "2명 중 1명이 맞혔습니다")
+    assert "19.6" in bob.inner_text("body")
+    for page in (ana, bob, teacher):
+        assert_no_error(page)
+    bob.get_by_role("link", name="자세히 보기: 병목 블록과 FLOPs").click()
+    wait_for_app(bob)
+    wait_for_text(bob, "병목 블록과 FLOPs", "h1")
+    teacher.get_by_role("button", name="End the round").click()
+    wait_for_app(teacher)

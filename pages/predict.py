@@ -1,0 +1,70 @@
+"""Predict, then observe: commit to a prediction, let the server run or count what decides it,
+then see who was right. Alone, a student predicts, runs and compares; in class, the teacher opens
+a question for everyone, closes the vote, runs it and reveals the outcome."""
+
+import streamlit as st
+
+from resnet_core.predict.bank import QUESTIONS, get
+from ui import guard, keep, predict_class as pc, predict_view as view, presets, progress, t, teacher
+
+presets.apply("predict")
+st.title(t("page.predict.title"))
+st.markdown(t("predict.lead"))
+
+
+def alone() -> None:
+    """Pick a question, predict, run it, compare."""
+    qid = st.selectbox(t("predict.question"), list(QUESTIONS), format_func=lambda q: t(f"predict.q.{q}"),
+                       **keep("predict_question"))
+    q = get(qid)
+    view.question(q)
+    mine = pc.my_vote(pc.ALONE, q.id)
+    view.options(q, mine, lambda option: pc.cast(pc.ALONE, q.id, option), key=f"predict_alone_{q.id}")
+    key = f"_predict_run_{q.id}"
+    if st.button(t("predict.run"), key="predict_run", type="primary", disabled=mine is None,
+                 icon=":material/play_arrow:", help=None if mine else t("predict.run_first")):
+        st.session_state[key] = pc.start(q)
+    run_id = st.session_state.get(key)
+    if run_id is not None:
+        progress.live_runs([run_id], lambda views: draw_alone(q, views))
+
+
+def draw_alone(q, views) -> None:
+    status, result = pc.result_of(views[0].id) if views else ("", None)
+    if result is None:
+        progress.progress_rows(views, "predict", stop=False)
+        return
+    view.outcome(q, result, pc.my_vote(pc.ALONE, q.id))
+
+
+def student(r) -> None:
+    """In class: the question the teacher opened, the vote while it is open, the outcome once revealed."""
+    q = get(r.question)
+    st.info(t(f"predict.class.{r.state}"), icon=":material/school:")
+    view.question(q)
+    mine = pc.my_vote(r.id, q.id)
+    view.options(q, mine, lambda option: pc.cast(r.id, q.id, option), key=f"predict_class_{r.id}",
+                 disabled=r.state != "open")
+    if r.state == "revealed":
+        status, result = pc.result_of(r.result_run)
+        if result is not None:
+            view.outcome(q, result, mine, pc.tally(r.id))
+
+
+def teacher_panel(r) -> None:
+    from ui import predict_teacher
+
+    predict_teacher.panel(r)
+
+
+with guard():
+    pc.feedback()
+    current = pc.class_round()
+    if teacher.is_teacher():
+        teacher_panel(current)
+    elif current is not None:
+        student(current)
+    else:
+        alone()
+    if not teacher.is_teacher():
+        pc.watch(current)

@@ -1,0 +1,152 @@
+"""The bank of prediction questions: what each one runs or counts, and the rule that decides its
+answer from that measurement.
+
+A question is either a choice (options are codes: "plain-20", "vgg19", "yes") or a range (a
+number the class estimates, offered as bands whose codes name the band). Its rule reads only the
+measurement, never the settings, so a run that goes against the paper is answered as it came
+out. The text lives in assets/i18n/predict.json (`predict.q.<id>` and `predict.q.<id>.<option>`),
+both languages; `source` names where the paper shows the same thing, `page` the app's page that
+shows it in depth.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+from resnet_core.predict import measure
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str                                   # stable code: the CLI's argument, the store's key
+    kind: str                                 # "choice" or "range"
+    options: tuple[str, ...]                  # option codes, in the order shown
+    measure: Callable[..., dict]              # setup, device, progress, should_stop -> measurement
+    rule: Callable[[dict], str]               # measurement -> the right option's code
+    setup: dict                               # what is run or counted; the same setup reuses a result
+    trained: bool                             # trains nets (queued) or counts at once
+    page: str                                 # url_path of the page that shows it in depth
+    source: str                               # where the paper (or the follow-up) shows it
+    quick: dict = field(default_factory=dict)  # a smaller setup for tests and a fast check
+
+
+def band(value: float | None, edges: tuple[float, ...], codes: tuple[str, ...]) -> str:
+    """The band code of `value`: codes[i] for edges[i-1] <= value < edges[i]; None (infinite) is
+    the last band. Edges of "about 1x, 10x, 1,000x" bands sit at the geometric midpoints."""
+    if value is None or math.isinf(value):
+        return codes[-1]
+    for edge, code in zip(edges, codes):
+        if value < edge:
+            return code
+    return codes[-1]
+
+
+def _higher_loss(m: dict) -> str:
+    loss = m["final_train_loss"]
+    return max(loss, key=lambda k: -math.inf if loss[k] is None else loss[k])
+
+
+def _bigger_drop(m: dict) -> str:
+    nets = m["nets"]
+    return max(nets, key=lambda k: nets[k]["median_drop"] if nets[k]["median_drop"] is not None else -math.inf)
+
+
+TIMES = ("1x", "10x", "1000x", "1e6x")
+# Geometric midpoints between 1, 10, 1,000 and 1,000,000.
+TIMES_EDGES = (10 ** 0.5, 10 ** 2, 10 ** 4.5)
+
+
+def _gradient_band(m: dict) -> str:
+    return band(m["plain"]["times_smaller"], TIMES_EDGES, TIMES)
+
+
+def _more_macs(m: dict) -> str:
+    macs = m["macs"]
+    return max(macs, key=macs.get)
+
+
+PARAM_BANDS = ("none", "0.1M", "1M", "10M")
+PARAM_EDGES = (1, 10 ** 5 * 10 ** 0.5, 10 ** 6 * 10 ** 0.5)   # none; about 0.1 M; about 1 M; more
+
+
+def _c_more(m: dict) -> str:
+    return band(m["c_minus_a"], PARAM_EDGES, PARAM_BANDS)
+
+
+def _a_more(m: dict) -> str:
+    return band(m["a_minus_plain"], PARAM_EDGES, PARAM_BANDS)
+
+
+def _beats_chance(m: dict) -> str:
+    acc = m["acc"][str(m["test_size"])]
+    return "yes" if acc is not None and acc > m["beats_chance_above"] else "no"
+
+
+RATIO_BANDS = ("2x", "5x", "10x", "50x")
+RATIO_EDGES = (3.2, 7, 22)   # between 2 and 5, 5 and 10 (geometric), 10 and 50
+
+
+def _bottleneck_band(m: dict) -> str:
+    return band(m["ratio"], RATIO_EDGES, RATIO_BANDS)
+
+
+def _more_minima(m: dict) -> str:
+    nets = m["nets"]
+    plain, residual = nets["plain"]["local_minima_2d"], nets["residual"]["local_minima_2d"]
+    if plain is None or residual is None or plain == residual:
+        return "same"
+    return "plain" if plain > residual else "residual"
+
+
+QUESTIONS: dict[str, Question] = {q.id: q for q in [
+    Question("degradation", "choice", ("plain-20", "plain-56"), measure.degradation, _higher_loss,
+             {"dataset": "digits", "steps": 300, "seed": 0, "width": 8}, True, "degradation",
+             "he2015:fig6", quick={"steps": 10}),
+    Question("lesion", "choice", ("plain", "residual"), measure.lesion, _bigger_drop,
+             {"dataset": "digits", "steps": 300, "seed": 0, "width": 8, "depth": 20}, True, "lesion",
+             "veit2016:s4", quick={"steps": 20, "depth": 8}),
+    Question("gradient_ratio", "range", TIMES, measure.gradient_ratio, _gradient_band,
+             {"depth": 56, "block": "preact", "activation": "sigmoid", "seed": 0}, False, "gradients",
+             "he2015:s4.1", quick={"depth": 20}),
+    Question("macs", "choice", ("resnet152", "vgg19"), measure.macs, _more_macs,
+             {"archs": ["resnet152", "vgg19"]}, False, "bottleneck", "he2015:s3.3"),
+    Question("shortcut_c", "range", PARAM_BANDS, measure.shortcut_params, _c_more,
+             {"arch": "resnet34"}, False, "shortcuts", "he2015:table3"),
+    Question("shortcut_a", "range", PARAM_BANDS, measure.shortcut_params, _a_more,
+             {"arch": "resnet34"}, False, "shortcuts", "he2015:s3.3"),
+    Question("gap_size", "choice", ("yes", "no"), measure.gap_other_size, _beats_chance,
+             {"train_size": 8, "test_size": 16, "steps": 200, "seed": 0}, True, "gap-fc",
+             "he2015:s3.3", quick={"steps": 30}),
+    Question("bottleneck", "range", RATIO_BANDS, measure.bottleneck, _bottleneck_band,
+             {"size": 28, "cin": 192, "cout": 32, "k": 5, "mid": 16}, False, "bottleneck", "szegedy2015:s4"),
+    Question("landscape", "choice", ("plain", "residual", "same"), measure.landscape, _more_minima,
+             {"dataset": "digits", "steps": 300, "seed": 0, "width": 8, "depth": 56, "grid": 11,
+              "max_images": 256}, True, "landscape", "li2018:s6",
+             quick={"steps": 10, "depth": 8, "grid": 5, "max_images": 32}),
+]}
+
+
+def get(question_id: str) -> Question:
+    from resnet_core.nets.config import ConfigError
+
+    try:
+        return QUESTIONS[question_id]
+    except KeyError:
+        raise ConfigError(f"no question {question_id!r}; the questions are: {', '.join(QUESTIONS)}") from None
+
+
+def setup_of(question: Question, quick: bool = False) -> dict:
+    """The question's setup, or its smaller one for tests."""
+    return {**question.setup, **(question.quick if quick else {})}
+
+
+def decide(question_id: str, *, device: str = "auto", quick: bool = False, setup: dict | None = None,
+           progress=None, should_stop=None) -> dict:
+    """Run or count what the question needs, and answer it: {question, setup, measurement, answer}."""
+    q = get(question_id)
+    setup = setup if setup is not None else setup_of(q, quick)
+    kwargs = {k: v for k, v in (("progress", progress), ("should_stop", should_stop)) if v is not None}
+    measurement = q.measure(setup, device, **kwargs)
+    return {"question": q.id, "setup": setup, "measurement": measurement, "answer": q.rule(measurement)}

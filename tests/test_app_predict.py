@@ -1,0 +1,136 @@
+"""Predict, then observe under AppTest, in both languages: alone (predict, run, compare); in class
+(the teacher opens, students vote and change their vote, closing stops votes, the reveal reaches
+students only when the teacher reveals); open/close/reveal refused on the server for a student."""
+
+import time
+
+import pytest
+from apptest_helpers import APP, assert_clean, own_store
+from streamlit.testing.v1 import AppTest
+
+from resnet_core.store.runs import RunStore
+from resnet_core.store.votes import Votes
+from ui import i18n, nav, predict_class, teacher
+
+KEY = "a teacher's long phrase"
+ANA, BOB, TEACHER = "a" * 16, "b" * 16, "c" * 16
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    with own_store(tmp_path_factory, "predict") as path:
+        yield path
+
+
+def open_predict(owner: str, lang: str = "en", state: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update({"lang": lang, "u": owner})
+    at.run()
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
+    at.switch_page(nav.file_of("predict")).run()
+    assert_clean(at)
+    return at
+
+
+def button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def wait_result(at: AppTest, votes: Votes, run_id: int, timeout: float = 120) -> AppTest:
+    end = time.monotonic() + timeout
+    while votes.store.get_run(run_id).status in ("queued", "running") and time.monotonic() < end:
+        time.sleep(0.3)
+    return at.run()
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_alone_predict_run_and_compare(db, lang, monkeypatch):
+    monkeypatch.delenv(teacher.KEY_ENV, raising=False)
+    # AppTest formats a widget's options in the test's thread: speak the page's language there too.
+    monkeypatch.setattr(i18n, "lang", lambda: lang)
+    at = open_predict(f"alone{lang}00000", lang, {"predict_question": "macs"})
+    assert at.title[0].value == ("Predict, then observe" if lang == "en" else "예측하고 확인하기")
+    run = next(b for b in at.button if b.key == "predict_run")
+    assert run.disabled                      # predict first
+    label = "ResNet-152"
+    button(at, label).click().run()
+    assert "ResNet-152" in " ".join(m.value for m in at.markdown)
+    next(b for b in at.button if b.key == "predict_run").click().run()
+    votes = Votes(RunStore(db))
+    run_id = at.session_state["_predict_run_macs"]
+    at = wait_result(at, votes, run_id)
+    assert_clean(at)
+    text = " ".join(m.value for m in at.markdown) + " ".join(i.value for i in at.info)
+    assert "VGG-19" in text and "19.6" in text and "11.3" in text
+    assert ("You predicted" if lang == "en" else "내가 고른 답") in text
+    # The same setup again is reused, not queued a second time.
+    assert votes.stored_result("macs", {"archs": ["resnet152", "vgg19"]})[0] == run_id
+
+
+def test_class_round_teacher_only_votes_and_reveal(db, monkeypatch):
+    monkeypatch.setenv(teacher.KEY_ENV, KEY)
+    monkeypatch.setattr(teacher, "MIN_INTERVAL", 0.0)
+    votes = Votes(RunStore(db))
+    # A student cannot open a round: refused on the server, with a message, nothing written.
+    before = votes.current()
+    t = AppTest.from_function(_student_tries_teacher_actions, default_timeout=60)
+    t.run()
+    assert not t.exception
+    assert votes.current() == before
+
+    tea = AppTest.from_file(APP, default_timeout=120)
+    tea.query_params.update({"lang": "en", "u": TEACHER})
+    tea.run()
+    tea.text_input(key="teacher_key_input").input(KEY)
+    next(b for b in tea.button if b.label == "Unlock").click()
+    tea.run()
+    tea.switch_page(nav.file_of("predict")).run()
+    assert_clean(tea)
+    tea.session_state["predict_teacher_question"] = "macs"
+    tea.run()
+    button(tea, "Open for voting").click().run()
+    r = votes.current()
+    assert r.question == "macs" and r.state == "open"
+
+    predict_class._changed()
+    ana = open_predict(ANA, "ko")     # opened after the round: the class view, no question picker
+    bob = open_predict(BOB, "en")
+    assert any("선생님이 이 질문을" in i.value for i in ana.info)
+    button(ana, "ResNet-152").click().run()
+    button(bob, "VGG-19").click().run()
+    button(bob, "ResNet-152").click().run()      # changed: still one vote
+    assert votes.tally(r.id) == {"resnet152": 2, "vgg19": 0}
+    assert "내 예측: **ResNet-152**" in " ".join(m.value for m in ana.markdown)
+
+    button(tea.run(), "Close voting").click().run()
+    predict_class._changed()
+    bob.run()
+    assert any("Voting has closed" in i.value for i in bob.info)
+    assert all(b.disabled for b in bob.button if b.key and b.key.startswith(f"predict_class_{r.id}"))
+    button(tea, "Run it").click().run()
+    rnd = votes.get_round(r.id)
+    tea = wait_result(tea, votes, rnd.result_run)
+    bob.run()
+    assert not any("What the measurement says" in m.value for m in bob.markdown)   # not before the reveal
+    button(tea, "Reveal to the class").click().run()
+    assert_clean(tea)
+    predict_class._changed()
+    bob.run()
+    text = " ".join(m.value for m in bob.markdown)
+    assert "0 of 2 predicted right" in text and "19.6" in text
+    ana.run()
+    assert "2명 중 0명이 맞혔습니다" in " ".join(m.value for m in ana.markdown)
+    csv_text = votes.export_csv()
+    assert ANA not in csv_text and BOB not in csv_text and "student 1" in csv_text
+    button(tea, "End the round").click().run()
+    assert votes.current() is None
+
+
+def _student_tries_teacher_actions():
+    """A session without the key calls the teacher's actions directly: each is refused."""
+    from ui import predict_class as pc
+
+    assert pc.open_question("macs") is None
+    assert pc.set_state(1, "revealed") is False
+    assert pc.run_round(1) is None

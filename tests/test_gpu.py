@@ -1,0 +1,64 @@
+"""The CUDA path, on a real GPU (skipped where there is none; CI has none, bench/gpu_check.py runs
+these first on a new GPU server): a run trains on the GPU in the precision its card runs fast,
+agrees with the CPU, records its GPU; workers spread over the GPUs with their share of memory,
+and a real out-of-memory run fails alone while its worker goes on."""
+
+import pytest
+import torch
+
+from resnet_core import arch_config
+from resnet_core.jobs.executors import ProcessPool
+from resnet_core.jobs.runner import JobRunner
+from resnet_core.messages import identify
+from resnet_core.nets.config import TrainConfig
+from resnet_core.store.runs import RunStore
+from resnet_core.training import gpu
+from resnet_core.training.engine import train
+
+pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+
+MODEL = arch_config("resnet20", base_width=8, input_size=16, in_channels=1)
+TRAIN = TrainConfig(dataset="digits", steps=30, batch_size=64, device="cuda")
+
+
+def test_a_run_trains_on_the_gpu_in_its_cards_precision(tmp_path):
+    store = RunStore(tmp_path / "runs.db")
+    rid = store.create_run(MODEL, TRAIN)
+    result = train(MODEL, TRAIN, store=store, run_id=rid)
+    info = store.get_run(rid)
+    want = "bf16" if torch.cuda.get_device_capability() >= gpu.BF16_MIN_CAPABILITY else "tf32"
+    assert result.status == "finished" and result.device == info.device == "cuda"
+    assert info.versions["precision"] == result.precision == want
+    assert info.versions["gpu"] == torch.cuda.get_device_name() and "capability" in info.versions
+
+
+def test_the_gpu_agrees_with_the_cpu_in_fp32(monkeypatch):
+    monkeypatch.setenv("RESNET_EXPLORER_BF16", "0")
+    monkeypatch.setattr(torch.backends.cudnn, "allow_tf32", False)
+    monkeypatch.setattr(torch.backends.cudnn, "deterministic", True)
+    cpu = train(MODEL, TRAIN.replace(device="cpu", steps=20))
+    cuda = train(MODEL, TRAIN.replace(steps=20))
+    assert [r.loss for r in cuda.history] == pytest.approx([r.loss for r in cpu.history], rel=2e-3)
+
+
+def test_a_compiled_run_keeps_its_compile_time_apart():
+    result = train(MODEL, TRAIN.replace(steps=12, compile=True))
+    assert result.status == "finished" and result.compile_seconds > 0
+
+
+def test_a_real_out_of_memory_run_fails_alone(tmp_path):
+    store = RunStore(tmp_path / "runs.db")
+    gpus = gpu.visible_gpus()
+    pool = ProcessPool(2 * len(gpus), fork=False, gpus=gpus)
+    runner = JobRunner(store, max_queue=8, executor=pool, max_run_seconds=None)
+    try:
+        before = sorted(pool.pids())
+        # Activations of a 20-layer net at 512 px and batch 1024: far beyond a worker's share.
+        huge = runner.submit(MODEL.replace(input_size=512), TRAIN.replace(steps=2, batch_size=1024))
+        assert runner.wait(huge, timeout=300) == "failed"
+        assert identify(store.get_run(huge).error)[0] in ("gpu_oom", "gpu_data")
+        ok = runner.submit(MODEL, TRAIN)
+        assert runner.wait(ok, timeout=300) == "finished"
+        assert sorted(pool.pids()) == before, "out of memory must not cost a worker"
+    finally:
+        runner.shutdown()

@@ -1,0 +1,151 @@
+"""Predict, then observe: each question's rule against its measurement, counted ones against the
+paper's and torchvision's numbers, trained ones on small, fast setups; the CLI and the task."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+import torchvision
+
+from resnet_core import paper
+from resnet_core.__main__ import main
+from resnet_core.jobs.tasks import TASKS
+from resnet_core.predict import bank
+from resnet_core.store.runs import RunStore
+from ui import i18n
+
+
+def decide(qid: str) -> dict:
+    out = bank.decide(qid, device="cpu", quick=True)
+    assert out["answer"] in bank.get(qid).options
+    return out
+
+
+def test_the_bank_has_at_least_eight_questions_with_text_in_both_languages():
+    assert len(bank.QUESTIONS) >= 8
+    table = i18n.load_files()["predict.json"]
+    for q in bank.QUESTIONS.values():
+        assert q.kind in ("choice", "range") and len(q.options) >= 2
+        for key in [f"predict.q.{q.id}", f"predict.q.{q.id}.measured", f"predict.q.{q.id}.finding"] + \
+                   [f"predict.q.{q.id}.{o}" for o in q.options]:
+            assert table[key]["en"] and table[key]["ko"], key
+
+
+def test_bands_split_at_their_edges_and_put_infinity_last():
+    codes = ("1x", "10x", "1000x", "1e6x")
+    assert [bank.band(v, bank.TIMES_EDGES, codes) for v in (1, 3.1, 3.2, 99, 100, 3e4, 4e4)] == \
+        ["1x", "1x", "10x", "10x", "1000x", "1000x", "1e6x"]
+    assert bank.band(None, bank.TIMES_EDGES, codes) == "1e6x"   # a gradient that is exactly 0
+    assert bank.band(0, bank.PARAM_EDGES, bank.PARAM_BANDS) == "none"
+
+
+# --- counted: against the paper and torchvision -------------------------------------------------
+
+def test_macs_resnet152_against_vgg19_as_the_paper_counts():
+    out = decide("macs")
+    macs = out["measurement"]["macs"]
+    assert round(macs["resnet152"] / 1e9, 1) == paper.RESNET152_GFLOPS     # Table 1: 11.3 G
+    assert round(macs["vgg19"] / 1e9, 1) == paper.VGG19_GFLOPS             # section 3.3: 19.6 G
+    assert out["answer"] == "vgg19"
+
+
+def test_shortcut_parameters_against_torchvision_and_the_paper():
+    c = decide("shortcut_c")["measurement"]
+    # torchvision's ResNet-34 projects where the shape changes: option B.
+    assert c["params"]["B"] == sum(p.numel() for p in torchvision.models.resnet34().parameters())
+    assert c["c_minus_a"] == c["params"]["C"] - c["params"]["A"] > 0
+    assert bank.get("shortcut_c").rule(c) == "1M"          # 1,092,992 more
+    a = decide("shortcut_a")
+    assert a["measurement"]["a_minus_plain"] == 0            # option A adds no parameter (section 3.3)
+    assert a["answer"] == "none"
+
+
+def test_bottleneck_ratio_against_the_worked_example():
+    m = decide("bottleneck")["measurement"]
+    assert (m["direct_macs"], m["bottleneck_macs"]) == (120_422_400, 12_443_648)   # PAPER.md
+    assert bank.get("bottleneck").rule(m) == "10x"
+
+
+def test_gradient_ratio_band_follows_a_naive_measurement():
+    out = decide("gradient_ratio")
+    plain = out["measurement"]["plain"]
+    assert plain["ratio"] < 1e-3 < out["measurement"]["residual"]["ratio"]   # sigmoid, no BN: vanishes
+    assert out["answer"] == bank.band(1 / plain["ratio"] if plain["ratio"] else None, bank.TIMES_EDGES, bank.TIMES)
+    # The rule reads the measurement only: a made-up gentle ratio gets a gentle answer.
+    assert bank.get("gradient_ratio").rule({"plain": {"times_smaller": 2.0}}) == "1x"
+
+
+# --- trained, small -------------------------------------------------------------------------------
+
+def test_degradation_answer_is_the_net_with_the_higher_measured_loss():
+    m = decide("degradation")["measurement"]
+    loss = m["final_train_loss"]
+    assert set(loss) == {"plain-20", "plain-56"} and all(math.isfinite(v) for v in loss.values())
+    assert bank.get("degradation").rule(m) == max(loss, key=loss.get)
+    assert bank.get("degradation").rule({"final_train_loss": {"plain-20": 0.9, "plain-56": 0.1}}) == "plain-20"
+
+
+def test_lesion_answer_is_the_net_that_lost_more():
+    m = decide("lesion")["measurement"]
+    drops = {k: v["median_drop"] for k, v in m["nets"].items()}
+    assert set(drops) == {"plain", "residual"}
+    assert bank.get("lesion").rule(m) == max(drops, key=drops.get)
+
+
+def test_gap_answer_compares_accuracy_with_three_sigmas_above_chance():
+    m = decide("gap_size")["measurement"]
+    assert m["chance"] == 0.1 and 0.1 < m["beats_chance_above"] < 0.2
+    acc = m["acc"][str(m["test_size"])]
+    assert bank.get("gap_size").rule(m) == ("yes" if acc > m["beats_chance_above"] else "no")
+    assert bank.get("gap_size").rule({**m, "acc": {"16": 0.1}}) == "no"
+
+
+def test_landscape_answer_counts_minima():
+    m = decide("landscape")["measurement"]
+    assert set(m["nets"]) == {"plain", "residual"}
+    p, r = m["nets"]["plain"]["local_minima_2d"], m["nets"]["residual"]["local_minima_2d"]
+    assert bank.get("landscape").rule(m) == ("same" if p == r else "plain" if p > r else "residual")
+    fake = {"nets": {"plain": {"local_minima_2d": 4}, "residual": {"local_minima_2d": 1}}}
+    assert bank.get("landscape").rule(fake) == "plain"
+
+
+# --- the CLI and the job runner's task --------------------------------------------------------------
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_cli_lists_the_questions(capsys, lang):
+    assert main(["predict", "--list", "--lang", lang, "--json"]) == 0
+    items = json.loads(capsys.readouterr().out)["questions"]
+    assert [i["id"] for i in items] == list(bank.QUESTIONS)
+    assert all(i["text"] == i18n.load_files()["predict.json"][f"predict.q.{i['id']}"][lang] for i in items)
+
+
+def test_cli_decides_and_records_a_question_the_page_can_reuse(capsys, tmp_path):
+    db = tmp_path / "runs.db"
+    assert main(["predict", "bottleneck", "--device", "cpu", "--db", str(db), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["answer"] == "10x" and out["measurement"]["ratio"] == pytest.approx(120_422_400 / 12_443_648)
+    from resnet_core.store.votes import Votes
+
+    run_id, status, result = Votes(RunStore(db)).stored_result("bottleneck", bank.get("bottleneck").setup)
+    assert (run_id, status, result["answer"]) == (out["run_id"], "finished", "10x")
+    assert main(["predict", "bottleneck", "--no-store", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["run_id"] is None
+
+
+def test_cli_refuses_an_unknown_question(capsys):
+    assert main(["predict", "deepest", "--json"]) == 2
+    assert "no question 'deepest'" in capsys.readouterr().err
+
+
+def test_the_predict_task_decides_and_refuses_bad_params(tmp_path):
+    store = RunStore(tmp_path / "runs.db")
+    result = TASKS["predict"]({"question": "macs", "setup": bank.get("macs").setup, "device": "cpu"}, store=store,
+                              on_progress=lambda d, t: None, should_stop=lambda: False)
+    assert result["answer"] == "vgg19"
+    from resnet_core.nets.config import ConfigError
+
+    with pytest.raises(ConfigError):
+        TASKS["predict"]({"question": "macs", "oops": 1}, store=store, on_progress=lambda d, t: None,
+                         should_stop=lambda: False)
