@@ -40,7 +40,7 @@ def findings(result: dict) -> None:
         verdicts.box(outcome, t(verdicts.key(f"lesion.check.{code}", outcome), **numbers[code]))
     worst(residual, r, tol)
     if p["undeletable"]:
-        st.markdown(t("lesion.undeletable", net=plain["label"], blocks=", ".join(p["undeletable"])))
+        st.markdown(t("lesion.undeletable", net=plain["label"], blocks=", ".join(charts.block_name(b) for b in p["undeletable"])))
     if plain["intact_acc"] < 0.5:
         st.info(t("lesion.plain_untrained", net=plain["label"], acc=_pts(plain["intact_acc"])),
                 icon=":material/info:")
