@@ -39,6 +39,9 @@ Printed per N (no asserts; on a shared 2-core machine expect noise of 10-20 %):
   dropped sessions; idle viewers' received bytes (they should cost about nothing);
 - the harness's own CPU: it runs on the same machine and competes with the server.
 
+``--predict N`` measures /predict instead (bench/bench_predict.py): N students' tabs watching,
+the teacher opening a question while training runs, every student voting within --vote-window s.
+
 Bounded: at most 200 viewers a round, --round-timeout per round and --max-total overall.
 Loopback only.
 """
@@ -523,6 +526,10 @@ def parse_args(argv=None):
                    help="extra environment for the server, e.g. RESNET_EXPLORER_WORKERS=2")
     p.add_argument("--settle", type=float, default=60.0,
                    help="after the warm-up, wait at most this long for the server to go quiet before the click")
+    p.add_argument("--predict", type=int, metavar="N", help="instead: N students on /predict vote while training "
+                   "runs (bench/bench_predict.py)")
+    p.add_argument("--vote-window", type=float, default=10.0, help="--predict: seconds in which every student votes")
+    p.add_argument("--idle", type=float, default=15.0, help="--predict: seconds each CPU measurement lasts")
     p.add_argument("--json", type=Path, help="also write the figures here")
     p.add_argument("--trace", type=Path, help="also write each round's script runs and store steps here (-N added)")
     args = p.parse_args(argv)
@@ -558,7 +565,14 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     print(f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f} at start "
           "(other work on this machine makes these figures noisy)", flush=True)
-    rows = asyncio.run(main_async(args))
+    if args.predict is not None:
+        import bench_predict
+
+        with tempfile.TemporaryDirectory(prefix="bench-predict-") as tmp:
+            rows = asyncio.run(bench_predict.run(args.predict, args, Path(tmp)))
+        bench_predict.print_report(rows)
+    else:
+        rows = asyncio.run(main_async(args))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1, default=str))
 

@@ -4,7 +4,7 @@ ResNet-18..152 beside the paper's Table 1. Every count is multiply-adds (MACs)."
 import streamlit as st
 
 from resnet_core.nets import flops
-from ui import cost_charts, guard, keep, label_of, presets, style, t
+from ui import cost_charts, diagrams, guard, keep, label_of, presets, style, t
 
 presets.apply("bottleneck")
 st.title(t("page.bottleneck.title"))
@@ -38,7 +38,7 @@ def calculator() -> None:
                  reduced=style.fmt_int(calc.bottleneck_params)))
     if calc.ratio < 1:
         st.info(t("bottleneck.calc.no_saving"))
-    st.markdown(cost_charts.reduction_paths(calc, k), unsafe_allow_html=True)
+    diagrams.show(cost_charts.reduction_paths(calc, k), [cost_charts.reduction_paths(calc, k, cost_charts.PHONE_WIDTH)])
 
 
 def blocks() -> None:

@@ -140,6 +140,10 @@ def outline(cfg: ModelConfig) -> None:
     # SVG, not a chart: the page's first visit needs no chart library (ui/outline.py).
     st.markdown(architecture(d, block_word=word), unsafe_allow_html=True)
     st.caption(t("build.outline_legend"))
+    # Deferred: the zip (and its ONNX trace, seconds) is made only when clicked, never per rerun.
+    st.download_button(t("export.zip"), lambda: exports.net_zip(cfg), file_name=f"{cfg.name}.zip",
+                       mime="application/zip", icon=":material/download:", help=t("export.net_zip_help"),
+                       on_click="ignore", key="build_export_net")
     # Filled only once opened: a table brings the browser ~1.4 MB of code to load on first visit.
     table = st.expander(t("build.table"), key="build_table_open", on_change="rerun")
     if table.open:
@@ -223,20 +227,22 @@ def compare() -> None:
         st.session_state["build_overlay"] = default
     elif latest in by_id and latest not in st.session_state["build_overlay"]:
         st.session_state["build_overlay"] = ([latest] + st.session_state["build_overlay"])[:MAX_OVERLAY]
-    chosen = st.multiselect(t("build.overlay"), list(by_id), format_func=lambda i: runs.run_label(by_id[i]),
+    chosen = st.multiselect(t("build.overlay"), list(by_id),
+                            format_func=lambda i: runs.run_label(by_id[i], show_class),   # whose, in the class's list
                             max_selections=MAX_OVERLAY, key="build_overlay")
     if not chosen:
         return
     progress.live_runs(sorted(chosen), draw, stop_prefix="build")
-    export(chosen, by_id)
+    export(chosen, by_id, show_class)
 
 
-def export(chosen: list[int], by_id: dict) -> None:
-    c1, c2 = st.columns([2, 1])
-    pick = c1.selectbox(t("build.export_pick"), chosen, format_func=lambda i: runs.run_label(by_id[i]),
+def export(chosen: list[int], by_id: dict, whose: bool) -> None:
+    c1, c2, c3 = st.columns([2, 1, 1])
+    pick = c1.selectbox(t("build.export_pick"), chosen, format_func=lambda i: runs.run_label(by_id[i], whose),
                         key="build_export_run")
     c2.download_button(t("build.export_csv"), exports.metrics_csv(pick), file_name=f"run-{pick}-metrics.csv",
                        mime="text/csv", icon=":material/download:", key="build_export_csv")
+    exports.run_zip_button(c3, pick, key="build_export_zip")
     st.caption(t("build.export_help"))
 
 

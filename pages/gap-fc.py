@@ -7,7 +7,7 @@ from resnet_core import ModelConfig
 from resnet_core.inspection import analysis, headcheck
 from resnet_core.nets import flops
 from resnet_core.training import experiments
-from ui import cost_charts, experiment_panel, guard, guarded, keep, presets, progress, runs, style, t
+from ui import cost_charts, diagrams, experiment_panel, guard, guarded, keep, presets, progress, runs, style, t
 
 presets.apply("gap-fc")
 st.title(t("page.gap-fc.title"))
@@ -32,7 +32,7 @@ def head_counts() -> None:
     st.markdown(t("gap_fc.formula",
                   fc=f"{spatial}×{spatial}×{channels}×{classes} + {classes} = {style.fmt_int(fc)}",
                   gap=f"{channels}×{classes} + {classes} = {style.fmt_int(gap)}"))
-    st.markdown(cost_charts.head_params(fc, gap), unsafe_allow_html=True)
+    diagrams.show(cost_charts.head_params(fc, gap), [cost_charts.head_params(fc, gap, cost_charts.PHONE_WIDTH)])
 
 
 @st.cache_data(show_spinner=False)

@@ -224,7 +224,7 @@ def live() -> None:
     plain_ids = [r.id for r in known if not r.model_cfg.residual]
     res_ids = [r.id for r in known if r.model_cfg.residual]
     pair = [i for i in st.session_state.get("_gradients_pair", []) if i in by_id]
-    label = lambda i: terms.net_label(runs.run_label(by_id[i]))  # noqa: E731
+    label = lambda i: terms.net_label(runs.run_label(by_id[i], whose=not mine))  # noqa: E731
     c1, c2 = st.columns(2)
     picked = []
     for col, ids, kind in ((c1, plain_ids, "plain"), (c2, res_ids, "residual")):

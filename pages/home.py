@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from ui import guard, keep, label_of, nav, presets, t
+from ui import guard, keep, label_of, lesson, nav, presets, t
+from ui import diagrams
 from ui.diagrams import block_diagram
 
 presets.apply("home")
@@ -16,18 +17,26 @@ with guard():
     show_grad = controls.toggle(t("home.show_grad"), **keep("home_show_grad"))
     # Full width: the two blocks need about 650 pixels side by side, even on a 1024-wide projector;
     # SVG, not a chart, so the landing page needs no chart library (ui/diagrams.py).
-    st.markdown(block_diagram(view or "both", show_grad), unsafe_allow_html=True)
+    # On a phone the two blocks stand one above the other, at a size their text can be read.
+    view = view or "both"
+    diagrams.show(block_diagram(view, show_grad),
+                  [block_diagram(kind, show_grad) for kind in ("plain", "residual")] if view == "both" else [])
     left, right = st.columns(2, gap="large")
     with left:
         st.latex(r"H(x) = F(x) + x")
         st.markdown(t("home.identity"))
         if show_grad:
-            st.latex(r"\frac{\partial L}{\partial x} = \frac{\partial L}{\partial H}"
+            # The clean 1 + dF/dx is the pre-activation block's (He et al. 2016); the 2015 block
+            # drawn above has a ReLU after the sum, as home.grad.text says.
+            st.caption(t("home.grad.formula"))
+            st.latex(r"\frac{\partial L}{\partial x} = \frac{\partial L}{\partial y}"
                      r"\left(1 + \frac{\partial F}{\partial x}\right)")
             st.markdown(t("home.grad.text"))
     with right:
         st.subheader(t("home.degradation.title"))
         st.markdown(t("home.degradation.text"))
+
+    lesson.draw()   # "A 45-minute lesson": the path through the pages and questions, for the teacher
 
     ready = presets.available()
     if ready:

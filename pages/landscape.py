@@ -6,7 +6,7 @@ grid, never assumed."""
 import streamlit as st
 
 from resnet_core.inspection import landscape
-from ui import exports, guard, identity, keep, label_of, pairs, presets, t, verdicts
+from ui import exports, guard, identity, keep, label_of, pairs, presets, t, terms, verdicts
 from ui import study_charts as charts
 
 presets.apply("landscape")
@@ -42,7 +42,7 @@ def findings(result: dict) -> None:
     st.subheader(t("landscape.findings"))
     numbers = dict(pm=p["local_minima_2d"], rm=r["local_minima_2d"], pb=f"{100 * (p['curve_down_fraction'] or 0):.0f}",
                    rb=f"{100 * (r['curve_down_fraction'] or 0):.0f}", tol=f"{100 * landscape.BENDING_TOLERANCE:.1f}",
-                   plain=nets["plain"]["label"], residual=nets["residual"]["label"])
+                   plain=terms.net_label(nets["plain"]["label"]), residual=terms.net_label(nets["residual"]["label"]))
     for code, outcome in verdict["outcomes"].items():
         verdicts.box(outcome, t(verdicts.key(f"landscape.check.{code}", outcome), **numbers))
     st.markdown(t({"held": "landscape.held", "equal": "landscape.no_difference"}.get(verdict["finding"],
@@ -53,7 +53,7 @@ def table(nets: list[dict]) -> None:
     rows = []
     for n in nets:
         s = n["shape"] or {}
-        rows.append({t("landscape.col.net"): n["label"],
+        rows.append({t("landscape.col.net"): terms.net_label(n["label"]),
                      t("landscape.col.centre"): _num(s.get("centre_loss")),
                      t("landscape.col.max"): _num(s.get("max_loss")),
                      t("landscape.col.minima"): s.get("local_minima_2d", "–"),

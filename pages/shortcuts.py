@@ -1,14 +1,15 @@
 """Shortcuts A/B/C: zero-padding identity, projection when the dimensions grow, projection
-everywhere (He et al. 2015, section 3.3). Their diagrams, what each costs on a chosen net, the
-three trained side by side, and the paper's Table 3 beside them."""
+everywhere (He et al. 2015: A and B in section 3.3, C and Table 3 in section 4.1). Their
+diagrams, what each costs on a chosen net, the three trained side by side, and the paper's
+Table 3 beside them."""
 
 
 import streamlit as st
 
 from resnet_core.nets import flops
 from resnet_core.training import experiments
-from ui import (charts, costs, experiment_panel, guard, guarded, keep, label_of, presets, progress, style, svg_axes,
-                svg_charts, t, tables, terms)
+from ui import (charts, costs, diagrams, experiment_panel, guard, guarded, keep, label_of, presets, progress, style,
+                svg_axes, svg_charts, t, tables, terms)
 from ui.diagrams import ADDER_PX, Canvas
 from ui.svg_charts import BarPanel, Series
 
@@ -63,11 +64,11 @@ def _cell(c: Canvas, ox: float, oy: float, option: str, grows: bool) -> None:
     c.label(side, bottom + 0.1, t(extra), ARROW, size=12)
 
 
-def option_diagram() -> str:
+def option_diagram(options: tuple[str, ...] = OPTIONS) -> str:
     """Options across, a block whose shape stays and one whose dimensions grow down (SVG)."""
     width, height = 4.8, 4.3
-    c = Canvas(-0.6, 3 * width - 0.3, -height - 0.25, height + 0.45, sx=64, sy=66)
-    for j, option in enumerate(OPTIONS):
+    c = Canvas(-0.6, len(options) * width - 0.3, -height - 0.25, height + 0.45, sx=64, sy=66)
+    for j, option in enumerate(options):
         c.label(j * width + 2.0, height + 0.15, t(f"shortcuts.option.{option}"), OPTION_COLOURS[option], size=16,
                 bold=True)
         for i, grows in enumerate((False, True)):
@@ -75,12 +76,14 @@ def option_diagram() -> str:
     for i, grows in enumerate((False, True)):
         svg_axes.vertical_label(c, -0.3, -i * height + 1.9,
                             t("shortcuts.diagram.row_grow" if grows else "shortcuts.diagram.row_same"), INK, 13)
-    return c.svg(t("shortcuts.diagram.title"))
+    return c.svg(t("shortcuts.diagram.title") if len(options) > 1 else t(f"shortcuts.option.{options[0]}"))
 
 
 def diagram() -> None:
     st.header(t("shortcuts.diagram.title"))
-    st.markdown(svg_axes.cached(("shortcuts-options",), option_diagram), unsafe_allow_html=True)
+    # On a phone the three options stand one above the other, each at a readable size.
+    diagrams.show(svg_axes.cached(("shortcuts-options",), option_diagram),
+                  [svg_axes.cached(("shortcuts-option", o), lambda o=o: option_diagram((o,))) for o in OPTIONS])
     for column, option in zip(st.columns(3), OPTIONS):
         column.markdown(t(f"shortcuts.explain.{option}"))
 

@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/screenshots.py            # all pages, full length
     .venv/bin/python scripts/screenshots.py --docs     # also docs/screenshot-home-en.png (small)
+    .venv/bin/python scripts/screenshots.py --phone    # only docs/phone-*.png: three pages at 390 px
 
 Starts the app exactly as the browser tests do (tests/browser/harness.py) and needs Chromium at
 /usr/bin/chromium.
@@ -15,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
 import harness  # noqa: E402
@@ -57,10 +59,39 @@ def docs_shot(page, base: str, path: Path) -> None:
     page.set_viewport_size(harness.VIEWPORT)
 
 
+# Three pages as a student's phone shows them (issue 29): 390x844 at device scale 2, touch, in
+# Korean; each scrolled to the figure it is about. (page, element to scroll to, file)
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+PHONE_SHOTS = (("home", '.rx-narrow svg[role="img"]', "phone-home-ko.png"),
+               ("shortcuts", '.rx-narrow svg[role="img"]', "phone-shortcuts-ko.png"),
+               ("bottleneck", '.rx-narrow svg[role="img"]', "phone-bottleneck-ko.png"))
+
+
+def phone_shots(browser, base: str) -> None:
+    """docs/phone-*.png, each reduced to a palette so it stays small in git."""
+    from PIL import Image
+
+    page = browser.new_context(**PHONE).new_page()
+    for url_path, anchor, name in PHONE_SHOTS:
+        harness.open_page(page, base, url_path, "ko")
+        harness.wait_for_charts(page)
+        harness.assert_no_error(page)
+        page.locator(anchor).first.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
+        target = ROOT / "docs" / name
+        page.screenshot(path=str(target))
+        with Image.open(target) as image:
+            small = image.convert("RGB").quantize(colors=64)   # the phone's own pixels, sharp
+        small.save(target, optimize=True)
+        print(target.relative_to(ROOT))
+    page.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots", help="folder (default screenshots/)")
     parser.add_argument("--docs", action="store_true", help="also write docs/screenshot-home-en.png")
+    parser.add_argument("--phone", action="store_true", help="only docs/phone-*.png (three pages at 390 px)")
     args = parser.parse_args()
     if not Path(harness.CHROMIUM).exists():
         print(f"{harness.CHROMIUM} not found: apt-get install -y chromium fonts-noto-cjk", file=sys.stderr)
@@ -72,6 +103,10 @@ def main() -> int:
     try:
         with sync_playwright() as playwright:
             browser = harness.launch_browser(playwright)
+            if args.phone:
+                phone_shots(browser, server.url)
+                browser.close()
+                return 0
             page = browser.new_context(viewport=harness.VIEWPORT).new_page()
             for url_path in nav_pages(page, server.url):
                 for lang in LANGS:

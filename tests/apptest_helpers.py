@@ -237,8 +237,9 @@ def markdown_tables(at) -> list:
 
     out = []
     for md in at.markdown:
-        if md.value.startswith('<table class="rx-table"'):
+        if md.value.startswith(('<table class="rx-table"', '<div class="rx-table-box">')):
             root = ET.fromstring(md.value)
+            root = root if root.tag == "table" else root.find("table")   # in its scroll box
             head = ["".join(th.itertext()) for th in root.iter("th")]
             rows = [["".join(td.itertext()) for td in tr.iter("td")] for tr in root.find("tbody")]
             out.append(pd.DataFrame(rows, columns=head))

@@ -130,6 +130,9 @@ def test_a_short_run_trains_live_and_is_compared_and_exported(store):
     csv = exports.metrics_csv(info.id).splitlines()
     assert csv[0] == "step,train_loss,train_acc,lr,seconds,test_loss,test_acc" and len(csv) == 21
     assert csv[-1].split(",")[-1] != ""              # the final held-out evaluation
+    # The net as configured and the finished run each have a zip to take home (made on click).
+    zips = [b for b in at.get("download_button") if b.proto.label == "Download as PyTorch (zip)"]
+    assert [b.proto.id.split("-")[-1] for b in zips] == ["build_export_net", "build_export_zip"]
 
 
 def test_while_a_run_trains_its_curves_are_svg_with_the_held_out_points(store):
@@ -181,6 +184,30 @@ def test_a_display_name_goes_into_the_url_and_beside_the_run_label(store):
     (info,) = store.list_runs(owner="build3name")
     assert (info.label, info.display_name) == ("ResNet-20", "Minji")
     _wait_finished(at, store, info.id)
+    # The class's list names whose run it is: the name given, or "student N"; never the id.
+    other = open_build(owner="build4look")
+    other.toggle(key="build_show_class").set_value(True).run()
+    labels = other.multiselect(key="build_overlay").options
+    assert f"#{info.id} ResNet-20 · Minji" in labels
+    assert any(" · student " in label for label in labels)
+    assert not any("build3name" in label or "build1run" in label for label in labels)
+
+
+@pytest.mark.parametrize("lang, words", [("en", ("Run #", "has no weights to take home yet (waiting in the queue)")),
+                                         ("ko", ("학습에는 아직 가져갈 가중치가 없습니다 (대기열에서 기다리는 중)",))])
+def test_a_run_without_weights_says_so_instead_of_a_zip(store, lang, words):
+    from resnet_core import TrainConfig
+
+    owner = f"build4{lang}"
+    rid = store.create_run(arch_config("resnet20", in_channels=1, input_size=8), TrainConfig(steps=5), owner=owner,
+                           label="ResNet-20", group="build")
+    at = open_build(owner=owner, lang=lang)
+    assert_clean(at)
+    assert [b.proto.id.split("-")[-1] for b in at.get("download_button")] == ["build_export_net", "build_export_csv"]
+    captions = " ".join(c.value for c in at.caption)
+    assert all(w in captions for w in words), captions
+    assert f"#{rid}" in captions
+    store.set_status(rid, "cancelled")
 
 
 def test_korean_page_has_no_missing_text(store):
@@ -190,3 +217,4 @@ def test_korean_page_has_no_missing_text(store):
     texts += [w.label for w in at.selectbox] + [w.label for w in at.number_input]
     assert not [x for x in texts if RAW_KEY.match(x)]
     assert metrics(at)["네트워크"] == "ResNet-20"
+    assert [b.proto.label for b in at.get("download_button")] == ["PyTorch로 내려받기 (zip)"]

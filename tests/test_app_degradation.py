@@ -11,6 +11,7 @@ from apptest_helpers import (APP, RAW_KEY, open_page, own_store, progress_bars, 
                               wait_runs_ended)
 from streamlit.testing.v1 import AppTest
 
+from resnet_core import build_model
 from resnet_core.jobs import runner as jobs
 from resnet_core.store.runs import RunStore
 from resnet_core.training import experiments
@@ -78,7 +79,8 @@ def test_empty_page_explains_and_links_to_gradient_flow(store):
 
 
 def test_final_table_sits_beside_the_paper_and_checks_the_ordering(store):
-    finished_experiment(store, ME, PAPER_LIKE)
+    ids = finished_experiment(store, ME, PAPER_LIKE)
+    store.save_checkpoint(ids[0], build_model(store.get_run(ids[0]).model_cfg))
     at = open_degradation()
     table = at.table[0].value
     assert list(table["network"]) == ["plain-20", "plain-56", "ResNet-20", "ResNet-56"]
@@ -91,6 +93,10 @@ def test_final_table_sits_beside_the_paper_and_checks_the_ordering(store):
     assert len(found) == 3 and all(c.startswith("✅") for c in found), found
     assert "plain-56 ends with a much higher training loss than plain-20 (1.560 vs 0.050)" in found[0]
     assert len(at.get("plotly_chart")) == 2   # training loss and training error, both live
+    # Each net can be taken home; the first (plain-20) is picked, and its weights are stored.
+    assert at.selectbox(key="degradation_export_run").value == ids[0]
+    [zip_button] = [b for b in at.get("download_button") if b.proto.id.endswith("degradation_export_zip")]
+    assert zip_button.proto.label == "Download as PyTorch (zip)"
 
 
 def test_an_ordering_that_did_not_appear_is_reported_as_such(store):

@@ -35,7 +35,7 @@ def test_the_papers_numbers(store):
     assert params[0] == params[2] and params[1] == params[3]    # option A: the twins match exactly
     table6 = markdown_tables(at)[1]
     assert list(table6["CIFAR-10 test error (%)"]) == ["8.75", "7.51", "7.17", "6.97", "6.43", "7.93"]
-    assert any("the net overfits" in x for x in texts(at))
+    assert any("puts it down to overfitting" in x for x in texts(at))
 
 
 def test_misconceptions_are_answered_with_measurements(store):

@@ -39,6 +39,19 @@ def test_home_runs_in_english_by_default():
     assert len(cards) == len(nav.CATALOGUE) - 1
 
 
+@pytest.mark.parametrize("lang, says", [("en", "In a pre-activation block (He et al. 2016, section 2)"),
+                                        ("ko", "사전 활성화 블록(He et al. 2016, 2절)에서")])
+def test_the_one_plus_formula_is_given_as_pre_activations(lang, says):
+    """The 2015 block has a ReLU after the sum; 1 + dF/dx is exact only without it."""
+    at = run_app(lang=lang)
+    at.toggle(key="home_show_grad").set_value(True).run()
+    assert not at.exception
+    formula = [m.value for m in at.latex if "partial F" in m.value]
+    assert len(formula) == 1 and r"\partial y" in formula[0]
+    assert any(says in c.value for c in at.caption)
+    assert any("ReLU" in m.value and ("He et al. 2016" in m.value) for m in at.markdown)
+
+
 @pytest.mark.parametrize("locale, lang, expected", [
     ("ko-KR", None, "잔차 네트워크는 왜 잘 작동할까"),     # the browser's locale
     ("en-US", "ko", "잔차 네트워크는 왜 잘 작동할까"),     # ?lang= beats the locale
@@ -80,7 +93,8 @@ def test_home_offers_presets_only_for_routed_pages():
     buttons = {b.key for b in at.button if b.key.startswith("home_preset_")}
     expected = {f"home_preset_{p.code}" for p in presets.PRESETS if nav.exists(p.page)}
     assert buttons == expected
-    assert len(at.page_link) == len([c for c in nav.registered() if c != "home"])
+    cards = [link for link in at.page_link if link.proto.label == "Open"]   # the lesson links too, apart
+    assert len(cards) == len([c for c in nav.registered() if c != "home"])
 
 
 def _guarded_page(kind: str) -> None:
@@ -213,3 +227,19 @@ def rendered_widgets(node) -> dict:
     for child in getattr(node, "children", {}).values():
         found.update(rendered_widgets(child))
     return found
+
+
+@pytest.mark.parametrize("lang, title, minutes", [("en", "A 45-minute lesson", "42–45 min"), ("ko", "45분 수업", "42–45분")])
+def test_the_lesson_walks_the_pages_and_questions_in_order(lang, title, minutes):
+    from resnet_core.predict.bank import QUESTIONS
+    from ui import lesson
+
+    at = run_app(lang=lang)
+    assert [e.label for e in at.expander if e.label == title] == [title]
+    shown = " ".join(m.value for m in at.markdown)
+    assert minutes in shown
+    # 45 minutes without a gap; every page routed, every question in the bank.
+    assert lesson.STEPS[0].minutes[0] == 0 and lesson.STEPS[-1].minutes[1] == 45
+    assert all(a.minutes[1] == b.minutes[0] for a, b in zip(lesson.STEPS, lesson.STEPS[1:]))
+    assert all(nav.exists(s.page) for s in lesson.STEPS)
+    assert all(s.question in QUESTIONS for s in lesson.STEPS if s.question)

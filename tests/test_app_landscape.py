@@ -29,6 +29,8 @@ def test_slices_side_by_side_on_one_colour_scale(studied, lang):
     assert len(contours) == 2
     assert contours[0]["zmin"] == contours[1]["zmin"] and contours[0]["zmax"] == contours[1]["zmax"]
     assert len(at.table) == 1
+    names = " ".join(str(v) for v in at.table[0].value.iloc[:, 0])
+    assert ("plain-" in names) == (lang == "en") and ("플레인-" in names) == (lang == "ko")
 
 
 def test_other_settings_offer_to_compute(studied):

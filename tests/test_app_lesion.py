@@ -44,6 +44,10 @@ def test_a_finished_study_is_drawn_with_its_verdict(studied, lang):
     held = ("held here" if lang == "en" else "재현되었습니다") if verdict["held"] else \
         ("did not fully hold" if lang == "en" else "완전히 재현되지")
     assert any(held in m.value for m in at.markdown)
+    # The nets are named in the page's language: 플레인-20 in Korean, never plain-20.
+    plain = "plain-20" if lang == "en" else "플레인-20"
+    assert any(plain in m for m in shown)
+    assert lang == "en" or not any("plain-" in m for m in shown + [m.value for m in at.markdown])
 
 
 def test_stored_runs_can_be_picked_and_the_twin_comes_with_the_plain_net(studied):

@@ -35,9 +35,16 @@ def test_each_view_draws_its_blocks(lang, view, titles, show_grad):
     assert words.count(i18n.t("diagram.weight")) == 2 * titles          # two weight layers a block
     adders = root.findall(f"{SVG}circle")
     assert len(adders) == (view != "plain")                              # the (+) only where x is added back
-    assert ("H(x) = F(x) + x" in words) == (view != "plain")
+    # As in the paper's Figure 2: F(x) + x labels the sum, and the ReLU after it gives the output.
+    assert ("F(x) + x" in words and "y = ReLU(F(x) + x)" in words) == (view != "plain")
+    assert "H(x) = F(x) + x" not in words
     formulas = [w for w in words if w.startswith("∂L/∂x")]
     assert len(formulas) == (titles if show_grad else 0)
+    # The clean 1 + ∂F/∂x is pre-activation's; the 2015 block's gradient also passes the ReLU.
+    assert all("ReLU′" in f for f in formulas if "1 + ∂F/∂x" in f)
+    preact = [w for w in words if "(1 + ∂F/∂x)" in w and not w.startswith("∂L/∂x")]
+    assert len(preact) == (show_grad and view != "plain")
+    assert all("He et al. 2016" in w for w in preact)
     assert root.find(f"{SVG}title").text == " · ".join(
         [plain] * (view != "residual") + [residual] * (view != "plain"))
     # Every arrow's head is defined, in the arrow's own colour.

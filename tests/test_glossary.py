@@ -10,6 +10,8 @@ sentence about stages). An entry with an empty ``match`` retires its words every
 import json
 import re
 
+import pytest
+
 from ui import i18n
 
 GLOSSARY = i18n.I18N_DIR / "glossary.json"
@@ -37,7 +39,10 @@ def retired_uses(en: str, ko: str, glossary: dict) -> list[str]:
     for code in said:
         for word in glossary[code]["retired"]:
             hit = re.search(word, ko)
-            if hit and not any(hit.group(0) in w for w in licensed):
+            # Excused only where the hit lies inside a settled word written there ("단계" of
+            # 학습 단계 when steps are also meant), not merely because it spells part of one.
+            if hit and not any(m.start() <= hit.start() and hit.end() <= m.end()
+                               for w in licensed for m in re.finditer(re.escape(w), ko)):
                 found.append(f"{code}: {hit.group(0)!r}")
     return found
 
@@ -67,6 +72,27 @@ def test_the_check_tells_meanings_apart():
     assert retired_uses("wider", "폭주", glossary) == []
     assert retired_uses("Run the lesion study", "블록 삭제 실험 실행", glossary) == []   # a verb, not a run
     assert retired_uses("Plain run", "플레인 실험", glossary) == ["term.run: '실험'"]
+
+
+@pytest.mark.parametrize("en, ko, found", [
+    # The words issue 24 retired: each is caught where its meaning is said, and only there.
+    ("a heat map over the image", "이미지 위에 열지도로", ["term.heatmap: '열지도'"]),
+    ("a heat map over the image", "이미지 위에 히트맵로", ["term.heatmap: '히트맵로'"]),
+    ("a heat map over the image", "이미지 위에 히트맵으로", []),
+    ("the degradation problem", "퇴화 문제", ["term.degradation: '퇴화'"]),
+    ("on the Degradation page", "(Degradation) 페이지에서", ["term.degradation: 'Degradation'"]),
+    ("runs #3 (plain)", "실행 #3 (플레인)", ["term.run: '실행 #'"]),
+    ("Runs: a 16×16 image gives 10 scores", "실행됩니다: 16×16 이미지에서 점수 10개", []),
+    ("the stem", "입력부", ["term.stem: '입력부'"]),
+    ("pre-act", "사전 활성", ["term.preact: '사전 활성'"]),
+    ("pre-activation blocks", "사전 활성화 블록", []),
+    ("the two-step path costs more", "두 단계 경로가 더 비쌉니다", ["term.two_step: '단계 경로'"]),
+    ("Training plain-8 and ResNet-8", "plain- 와 ResNet-8", ["term.plain: 'plain-'"]),
+    ("option A shortcuts", "옵션 A 숏컷", ["term.option: '옵션'"]),
+    ("the first layer's gradient", "첫 층의 기울기", ["term.gradient: '기울기'"]),
+])
+def test_the_retired_words_of_issue_24(en, ko, found):
+    assert sorted(retired_uses(en, ko, _glossary())) == sorted(found)
 
 
 def test_glossary_terms_are_in_the_table():

@@ -77,3 +77,29 @@ def test_stored_run_reasons_translate():
     assert messages.identify("something nobody templated") is None
     assert errors.reason_text("RuntimeError: CUDA out of memory") == \
         "training stopped with an unexpected RuntimeError (the server log has the details)"
+
+
+def test_configs_raise_codes_with_values_not_sentences():
+    """nets/config.py names each reason by its code and values where it happens; nothing reads
+    its English back (messages.identify is for reasons stored as text only)."""
+    import inspect as pyinspect
+
+    from resnet_core.nets import config
+    from resnet_core.nets.config import ModelConfig, TrainConfig
+
+    source = pyinspect.getsource(config)
+    assert not re.search(r'ConfigError\(f?"', source), "a ConfigError raised as an English sentence"
+    for make, code, values in [
+        (lambda: ModelConfig(depth=21), "depth_cifar", {"value": "21", "step": "6", "high": "2000"}),
+        (lambda: ModelConfig(in_channels=5), "range", {"name": "in_channels", "low": "1", "high": "4", "value": "5"}),
+        (lambda: ModelConfig(activation="swish"), "one_of", {"name": "activation", "value": "'swish'"}),
+        (lambda: TrainConfig(steps=0), "range", {"name": "steps", "high": "1,000,000", "value": "0"}),
+        (lambda: TrainConfig(momentum=1.0), "zero_below", {"name": "momentum", "high": "1", "value": "1.0"}),
+    ]:
+        try:
+            make()
+        except ConfigError as err:
+            assert err.code == code and values.items() <= err.params.items(), (err.code, err.params)
+            assert messages.identify(str(err)) == (err.code, err.params)   # the stored text reads back the same
+        else:
+            raise AssertionError(f"{code} was not raised")

@@ -17,7 +17,7 @@ PAPER_MD = Path(__file__).resolve().parents[2] / "shared" / "PAPER.md"
 
 # A place typed by hand: "section 4.1", "Table 3", "Figures 3 and 5", "4.1절", "표 3", "그림 6".
 BARE_EN = re.compile(r"\b(sections?|tables?|figures?|figs?\.|eqs?\.|equations?)\s*\(?\d|§\s*\d", re.I)
-BARE_KO = re.compile(r"\d+(\.\d+)*\s*절|표\s*\d|그림\s*\d|식\s*\(\d")
+BARE_KO = re.compile(r"\d+(\.\d+)*\s*절|(?<![가-힣])(표|그림)\s*\d|(?<![가-힣])식\s*\(\d")
 BARE_CITE = re.compile(r"\b[A-Z][a-z]+(?: et al\.| & [A-Z][a-z]+),? \(?(19|20)\d\d")
 
 

@@ -24,7 +24,11 @@ def _bar_text(values: list[float]) -> list[str]:
     return [style.fmt_int(v) for v in values]
 
 
-def reduction_paths(calc, k: int) -> str:
+# A phone's width (ui/diagrams.show): two bars and their numbers fit at full size.
+PHONE_WIDTH = 360
+
+
+def reduction_paths(calc, k: int, width: int = 640) -> str:
     """The direct k x k conv beside the 1x1-then-k x k path, stacked by layer (SVG)."""
     direct, reduced = t("bottleneck.path.direct"), t("bottleneck.path.reduced")
     return svg_charts.bars([
@@ -33,7 +37,7 @@ def reduction_paths(calc, k: int) -> str:
         Bar(reduced, (Segment(t("bottleneck.layer.1x1"), calc.reduce_macs, REDUCE),
                       Segment(t("bottleneck.layer.kxk_after", k=k), calc.conv_macs, REDUCED_CONV)),
             style.fmt_int(calc.bottleneck_macs)),
-    ], y_title=t("unit.macs"), title=f"{direct} · {reduced}")
+    ], y_title=t("unit.macs"), title=f"{direct} · {reduced}", width=width)
 
 
 def two_blocks(basic_width: int, basic_weights: int, wide_width: int, wide_weights: int,
@@ -93,12 +97,12 @@ def layer_costs(rows, residual: bool) -> go.Figure:
     return style.layout(fig, x=t("bottleneck.layers.axis"), y=t("unit.macs"))
 
 
-def head_params(fc: int, gap: int) -> str:
+def head_params(fc: int, gap: int, width: int = 640) -> str:
     """Parameters of the two heads (SVG)."""
     flatten, pooled = t("gap_fc.head.flatten"), t("gap_fc.head.gap")
     return svg_charts.bars([Bar(flatten, (Segment(flatten, fc, FC),), style.fmt_int(fc)),
                             Bar(pooled, (Segment(pooled, gap, style.RESIDUAL),), style.fmt_int(gap))],
-                           y_title=t("unit.params"), title=f"{flatten} · {pooled}")
+                           y_title=t("unit.params"), title=f"{flatten} · {pooled}", width=width)
 
 
 def parameter_share(fc: int, total: int, name: str) -> str:

@@ -11,6 +11,8 @@ run between centres and stop short by a few pixels.
 
 from __future__ import annotations
 
+import math
+import re
 import unicodedata
 from html import escape
 
@@ -32,6 +34,22 @@ def text_width(text: str, size: float) -> float:
 
 
 DASHES = {"solid": "", "dot": "2 4", "dash": "8 5"}
+# On a phone (a screen at most PHONE_PX wide) a figure is never drawn so small that its smallest
+# text falls under MIN_TEXT_PX: below that it keeps its width and its box scrolls sideways
+# (assets/layout.css) rather than shrinking. Above PHONE_PX it shrinks to its column as before.
+PHONE_PX = 900
+MIN_TEXT_PX = 11
+_FONT_SIZE = re.compile(r'font-size="([\d.]+)"')
+
+
+def readable_width(width: float, parts: list[str]) -> str:
+    """A CSS min-width for an SVG `width` pixels wide whose text is in `parts`: on a screen at
+    most PHONE_PX wide, wide enough that its smallest text shows at MIN_TEXT_PX or more; 0
+    above. One inline expression (the clamp turns on at the screen width), so the SVG stays a
+    single element wherever it is shown."""
+    smallest = min((float(m) for part in parts for m in _FONT_SIZE.findall(part)), default=MIN_TEXT_PX)
+    need = math.ceil(width * MIN_TEXT_PX / smallest)
+    return f"min-width:clamp(0px,calc(({PHONE_PX}px - 100vw)*9999),{need}px);"
 
 
 class Canvas:
@@ -110,7 +128,7 @@ class Canvas:
                         f'fill="{c}"/></marker>' for c in sorted(self.heads))
         return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {self.width} {self.height}" role="img" '
                 f'aria-label="{escape(title)}" style="display:block;margin:0 auto;width:100%;'
-                f'{"" if fill_width else f"max-width:{self.width}px;"}height:auto;font-family:{escape(style.FONT_FAMILY)}">\n'
+                f'{"" if fill_width else f"max-width:{self.width}px;"}{readable_width(self.width, self.parts)}height:auto;font-family:{escape(style.FONT_FAMILY)}">\n'
                 f'<title>{escape(title)}</title><defs>{heads}</defs>{"".join(self.parts)}</svg>')
 
 
@@ -131,34 +149,55 @@ def _block(c: Canvas, cx: float, residual: bool, show_grad: bool) -> None:
     c.box(cx, 3.3, t("diagram.weight"), colour)
     c.label(cx, 3.95, "F(x)" if residual else "H(x)", colour, size=17, anchor="end", shift_px=-72, bold=True)
     if residual:
-        # F(x) is what the two layers learn; the shortcut adds x back unchanged.
+        # As in the paper's Figure 2: F(x) + x is the sum, and a ReLU follows it (section 3.2),
+        # so the block's output y is ReLU(F(x) + x), not F(x) + x itself.
         arc_x = cx + 1.25
         c.arrow(cx, 3.3, cx, 2.1, start_px=BOX_HALF_PX, end_px=ADDER_PX // 2 + 1)
         c.path([(cx, 5.45), (arc_x, 5.45), (arc_x, 2.1)], colour, 3)
         c.arrow(arc_x, 2.1, cx, 2.1, colour, end_px=ADDER_PX // 2 + 1, width=3)
         c.adder(cx, 2.1, colour)
+        c.label(cx, 2.1, "F(x) + x", colour, size=17, anchor="end", shift_px=-(ADDER_PX // 2 + 8), bold=True)
         c.label(arc_x, 3.95, t("diagram.identity"), colour, size=15, anchor="start", shift_px=8)
         c.arrow(cx, 2.1, cx, 0.7, start_px=ADDER_PX // 2 + 1, end_px=14)
         c.label(cx, 1.45, "ReLU", size=14, anchor="start", shift_px=8)
-        c.label(cx, 0.7, "H(x) = F(x) + x", colour, size=18, bold=True)
+        c.label(cx, 0.7, "y = ReLU(F(x) + x)", colour, size=18, bold=True)
     else:
         c.arrow(cx, 3.3, cx, 0.7, start_px=BOX_HALF_PX, end_px=14)
         c.label(cx, 2.1, "ReLU", size=14, anchor="start", shift_px=8)
-        c.label(cx, 0.7, "H(x)", colour, size=18, bold=True)
+        c.label(cx, 0.7, "y = H(x)", colour, size=18, bold=True)
     if show_grad:
         # The backward pass runs bottom to top: through the layers in a plain block, and in a
-        # residual block also along the shortcut, which has no layer on it.
+        # residual block also along the shortcut, which has no layer on it. In this (2015) block
+        # the ReLU after the sum multiplies the gradient too; the clean 1 + dF/dx holds only for
+        # the pre-activation block of He et al. 2016, which puts nothing after the addition.
         gx = cx + (2.0 if residual else 1.25)
         c.arrow(gx, 1.0, gx, 5.5, GRAD, width=3)
-        formula = "∂L/∂x = ∂L/∂H · (1 + ∂F/∂x)" if residual else "∂L/∂x = ∂L/∂H · ∂H/∂x"
+        formula = "∂L/∂x = ∂L/∂y · ReLU′ · (1 + ∂F/∂x)" if residual else "∂L/∂x = ∂L/∂y · ∂y/∂x"
         c.label(cx + 0.4, 0.05, formula, GRAD, size=15)
+        if residual:
+            c.label(cx + 0.4, -0.85, t("diagram.preact_formula"), GRAD, size=14)
 
 
 def block_diagram(view: str = "both", show_grad: bool = False) -> str:
     """The diagram as an SVG element; `view`: "plain", "residual" or "both" (side by side)."""
     kinds = {"both": (False, True), "plain": (False,), "residual": (True,)}[view]
-    c = Canvas(-2.0, SPACING * (len(kinds) - 1) + 2.6, -0.3 if show_grad else 0.3, 6.9)
+    residual_shown = True in kinds
+    c = Canvas(-2.0, SPACING * (len(kinds) - 1) + 2.6, (-1.35 if residual_shown else -0.3) if show_grad else 0.3, 6.9)
     for i, residual in enumerate(kinds):
         _block(c, i * SPACING, residual, show_grad)
     titles = [t("diagram.residual_title") if r else t("diagram.plain_title") for r in kinds]
     return c.svg(" · ".join(titles))
+
+
+def show(wide: str, narrow: list[str] = (), place=None) -> None:
+    """An SVG figure on the page; with `narrow`, the same figure rearranged for a phone (panels
+    stacked rather than side by side), shown instead at a screen at most PHONE_PX wide
+    (assets/layout.css). Each is its own element, so the wide one stays a single <svg>."""
+    import streamlit as st
+
+    place = place or st
+    if not narrow:
+        place.markdown(wide, unsafe_allow_html=True)
+        return
+    place.markdown(wide.replace("<svg ", '<svg class="rx-wide" ', 1), unsafe_allow_html=True)
+    place.markdown(f'<div class="rx-narrow">{"".join(narrow)}</div>', unsafe_allow_html=True)

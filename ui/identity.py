@@ -57,6 +57,12 @@ def who(info: RunInfo) -> str:
     in view is an identity anyone can take)."""
     if info.owner == owner():
         return t("runs.you")
+    return class_name(info)
+
+
+def class_name(info: RunInfo) -> str:
+    """Whose run it is as the whole class reads it, the same for every viewer (so a list shared
+    by everyone can carry it): the name given, "command line", or "student 3"."""
     if info.display_name:
         return info.display_name
     if not info.owner:

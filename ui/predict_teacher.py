@@ -18,7 +18,9 @@ def panel(r) -> None:
     st.subheader(t("predict.teacher.title"))
     st.caption(t("predict.teacher.help"))
     c1, c2 = st.columns([3, 1])
+    asked = st.query_params.get("question")   # the lesson's "Put the question to the class" link
     qid = c1.selectbox(t("predict.question"), list(QUESTIONS), format_func=lambda q: t(f"predict.q.{q}"),
+                       index=list(QUESTIONS).index(asked) if asked in QUESTIONS else 0,
                        key="predict_teacher_question")
     c2.write("")
     c2.button(t("predict.teacher.open"), key="predict_teacher_open", on_click=pc.open_question, args=(qid,),

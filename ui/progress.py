@@ -143,6 +143,8 @@ def status_text(view: RunView) -> str:
         return t("runs.status.queued_at", n=view.position) if view.position else t("runs.status.queued")
     if info.status == "running":
         return t("runs.status.running_at", done=info.steps_done, total=info.total_steps or info.train_cfg.steps)
+    if info.status == "interrupted" and info.steps_done:   # it had begun: say where it stopped
+        return t("ops.interrupted_at", done=info.steps_done, total=info.total_steps or info.train_cfg.steps)
     return t(f"runs.status.{info.status}")
 
 

@@ -28,7 +28,7 @@ from resnet_core.store.runs import EvalColumns, RunInfo, RunNotFound, RunStore, 
 from resnet_core.store import retention
 
 from .i18n import t
-from .identity import display_name, owner
+from .identity import class_name, display_name, owner
 
 MAX_POINTS = 300        # per run and chart: a chart needs no more than its width in pixels
 ACTIVE = ("queued", "running")
@@ -218,10 +218,12 @@ def grads_at(run_id: int, step: int) -> tuple[int, list[float] | None]:
     return steps[0], matrix[0].tolist()
 
 
-def run_label(info: RunInfo) -> str:
+def run_label(info: RunInfo, whose: bool = False) -> str:
     """"#12 ResNet-20" for pickers (the live progress rows say how each run is doing; a
-    picker's label would only be as fresh as the page's last full run)."""
-    return f"#{info.id} {info.label}"
+    picker's label would only be as fresh as the page's last full run). With `whose` (a list of
+    the class's runs) it says whose run it is: "#12 ResNet-20 · Minji", "#4 ResNet-20 · student 3"."""
+    base = f"#{info.id} {info.label}"
+    return f"{base} · {class_name(info)}" if whose else base
 
 
 def recent(*, mine: bool = True, group: str | None = None, limit: int = 20) -> list[RunInfo]:

@@ -6,7 +6,9 @@ every chart, so a student who learns the colours once can read any figure from a
 
 from __future__ import annotations
 
+import functools
 import math
+from pathlib import Path
 
 import plotly.graph_objects as go
 
@@ -101,3 +103,19 @@ def arch_name(code: str) -> str:
         if code.startswith(prefix) and code[len(prefix):].isdigit():
             return f"{name}-{code[len(prefix):]}"
     return code
+
+
+_CSS = Path(__file__).resolve().parent.parent / "assets" / "layout.css"
+
+
+@functools.cache
+def _css() -> str:
+    return _CSS.read_text(encoding="utf-8")
+
+
+def page_css() -> None:
+    """The layout rules for phones and the projector (assets/layout.css) on this page; a style
+    element alone takes no room on the page."""
+    import streamlit as st
+
+    st.html(f"<style>{_css()}</style>")

@@ -179,7 +179,7 @@ def _tick_label(c: Canvas, x: float, y: float, text: str) -> None:
     px, py = c.px(x, y)
     if text.startswith("10^"):          # a decade: 10 with a raised exponent, as plotly's "power" format
         k = text[3:].replace("-", "−")
-        body = "1" if k == "0" else f'10<tspan baseline-shift="super" font-size="{FONT - 3}">{k}</tspan>'
+        body = "1" if k == "0" else f'10<tspan baseline-shift="super" font-size="{FONT - 2}">{k}</tspan>'
     else:
         body = escape(text)
     c.parts.append(f'<text x="{px}" y="{py}" text-anchor="end" dominant-baseline="central" font-size="{FONT}" '

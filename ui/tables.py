@@ -19,7 +19,11 @@ import streamlit as st
 
 _NUMBER = re.compile(r"[+\-−]?[\d,]*\.?\d+(?:e[+\-]?\d+)?\s*[%×]?", re.IGNORECASE)
 # Korean breaks between any two syllables by default: "플레인-56" would wrap in a narrow column.
-_TABLE = '<table class="rx-table" style="word-break:keep-all">'
+# On a phone the table scrolls inside its own box (assets/layout.css) rather than squeeze.
+_TABLE = '<div class="rx-table-box"><table class="rx-table" style="word-break:keep-all">'
+# A name with a hyphen ("plain-20", "ResNet-110", "플레인-56") is one word: a line may break
+# before or after it, never at its hyphen.
+_HYPHENATED = re.compile(r"[^\s<>&]+-[^\s<>&]+")
 RIGHT = ' style="text-align:right"'
 
 
@@ -39,11 +43,11 @@ def html(rows: Sequence[Mapping[str, object]]) -> str:
     def cells(tag: str, values) -> str:
         out = []
         for v, r in zip(values, right):
-            text = escape(str(v).replace("\n", " "))
+            text = _HYPHENATED.sub(r'<span class="rx-nowrap">\g<0></span>', escape(str(v).replace("\n", " ")))
             out.append(f"<{tag}{RIGHT if r else ''}>{text}</{tag}>")
         return "".join(out)
     body = "".join(f"<tr>{cells('td', (r[c] for c in columns))}</tr>" for r in rows)
-    return f"{_TABLE}<thead><tr>{cells('th', columns)}</tr></thead><tbody>{body}</tbody></table>"
+    return f"{_TABLE}<thead><tr>{cells('th', columns)}</tr></thead><tbody>{body}</tbody></table></div>"
 
 
 def show(rows: Sequence[Mapping[str, object]], place=st) -> None:

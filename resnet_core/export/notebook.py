@@ -95,7 +95,9 @@ finally:
     hook.remove()   # a hook left behind would run on every later forward pass
 maps = seen["maps"][0]   # (channels, H, W)
 shown = min(16, maps.shape[0])
-fig, axes = plt.subplots(2, 9, figsize=(13, 3.2))
+cols = min(9, shown + 1)
+rows = -(-(shown + 1) // cols)
+fig, axes = plt.subplots(rows, cols, figsize=(1.45 * cols, 1.7 * rows + 0.4), squeeze=False)
 axes = axes.ravel()
 axes[0].imshow(x_test[0, 0], cmap="gray")
 axes[0].set_title(f"digit {{y_test[0].item()}}")

@@ -95,6 +95,9 @@ class JobRunner(QueueControls):
         self._jobs: dict[int, _Entry] = {}
         self._closed = False
         self._threads: list[threading.Thread] = []
+        self._busy = 0   # dispatchers handing a job to the executor now
+        if hasattr(executor, "on_change"):   # a cluster that comes and goes (resnet_core.jobs.cluster)
+            executor.on_change(self._executor_changed)
 
     @property
     def max_queue(self) -> int:
@@ -202,6 +205,19 @@ class JobRunner(QueueControls):
             self._threads.append(thread)
             thread.start()
 
+    def _executor_changed(self) -> None:
+        # The cluster came back (or went): its slots may differ, and waiting jobs may now start.
+        with self._lock:
+            if not self._closed and self._threads:
+                self._ensure_threads()
+            self._lock.notify_all()
+
+    def _can_start(self) -> bool:
+        """A job may leave the queue: the executor has a free slot and can run it now (a cluster
+        that cannot be reached keeps its jobs waiting here, in their fair order)."""
+        ready = getattr(self.executor, "ready", None)
+        return self._busy < self.executor.slots and (ready is None or ready())
+
     # --- reading ------------------------------------------------------------------------
 
     def job(self, job_id: int) -> Job:
@@ -282,13 +298,19 @@ class JobRunner(QueueControls):
     def _dispatch(self) -> None:
         while True:
             with self._lock:
-                while not self._queue and not self._closed:
+                while not (self._queue and self._can_start()) and not self._closed:
                     self._lock.wait()
                 if self._closed:
                     return
                 entry = self._queue.take()
                 entry.status = "running"
-            self._run(entry)
+                self._busy += 1
+            try:
+                self._run(entry)
+            finally:
+                with self._lock:
+                    self._busy -= 1
+                    self._lock.notify_all()
 
     def _run(self, entry: _Entry) -> None:
         try:   # pages show it as running from now on, while a worker loads its data

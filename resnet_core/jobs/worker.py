@@ -24,6 +24,7 @@ from resnet_core.training import gpu as gpus
 log = logging.getLogger(__name__)
 
 PROGRESS_SECONDS = 0.25   # a task's progress reaches the store at most this often
+INTERRUPTED = "the server stopped while it trained"
 
 
 @dataclass(frozen=True)
@@ -89,15 +90,15 @@ def _serve(conn) -> None:
         store = stores.get(msg.db_path)
         if store is None:
             store = stores[msg.db_path] = RunStore(msg.db_path)
-        stopped = [False]
+        stopped, lost = [False], [False]
 
         def should_stop() -> bool:
             # One select() per step: cheap beside any training step.
             while not stopped[0] and conn.poll():
                 try:
                     stopped[0] = conn.recv() == "stop" or stopped[0]
-                except (EOFError, OSError):
-                    stopped[0] = True
+                except (EOFError, OSError):   # the server went away (killed, or its machine stopped)
+                    stopped[0] = lost[0] = True
             return stopped[0]
 
         fatal = False
@@ -110,6 +111,9 @@ def _serve(conn) -> None:
                 store.set_status(msg.run_id, "failed", error)
             except Exception:
                 traceback.print_exc()
+        if lost[0] and status == "cancelled":   # no one pressed Stop: the run was interrupted
+            store.set_status(msg.run_id, "interrupted", INTERRUPTED)
+            return
         # What the failed run held on the GPU goes back to the driver before the next run starts.
         gpus.free_cache()
         try:

@@ -53,18 +53,18 @@ DEVICES = ("auto", "cpu", "cuda")
 def _one_of(name: str, value: Any, allowed: tuple) -> None:
     if value not in allowed:
         options = ", ".join(str(a) for a in allowed)
-        raise ConfigError(f"{name} must be one of {options} (got {value!r})")
+        raise ConfigError(code="one_of", name=name, options=options, value=repr(value))
 
 
 def _check_numbers(obj: Any, ints: tuple[str, ...], floats: tuple[str, ...]) -> None:
     for name in ints:
         value = getattr(obj, name)
         if not isinstance(value, int) or isinstance(value, bool):
-            raise ConfigError(f"{name} must be a whole number (got {value!r})")
+            raise ConfigError(code="whole", name=name, value=repr(value))
     for name in floats:
         value = getattr(obj, name)
         if not isinstance(value, (int, float)) or isinstance(value, bool) or value != value:
-            raise ConfigError(f"{name} must be a number (got {value!r})")
+            raise ConfigError(code="number", name=name, value=repr(value))
 
 
 def _depth_series(step: int, start: int = 1, count: int = 5) -> str:
@@ -103,54 +103,48 @@ class ModelConfig:
         try:
             stages = tuple(int(s) for s in (self.stages or ()))
         except (TypeError, ValueError):
-            raise ConfigError(f"stages must be whole numbers of blocks, e.g. (2, 2, 2) (got {self.stages!r})") from None
+            raise ConfigError(code="stages_numbers", value=repr(self.stages)) from None
         object.__setattr__(self, "stages", stages)
         if not isinstance(self.residual, bool) or not isinstance(self.zero_init_residual, bool):
-            raise ConfigError("residual and zero_init_residual must be true or false")
+            raise ConfigError(code="bool")
         if not isinstance(self.width_mult, (int, float)) or isinstance(self.width_mult, bool):
-            raise ConfigError(f"width_mult must be a number (got {self.width_mult!r})")
+            raise ConfigError(code="number", name="width_mult", value=repr(self.width_mult))
         for name in ("depth", "base_width", "in_channels", "input_size", "num_classes"):
             if not isinstance(getattr(self, name), int) or isinstance(getattr(self, name), bool):
-                raise ConfigError(f"{name} must be a whole number (got {getattr(self, name)!r})")
+                raise ConfigError(code="whole", name=name, value=repr(getattr(self, name)))
         if not 1 <= self.in_channels <= 4:
-            raise ConfigError(f"in_channels must be 1 to 4 (got {self.in_channels})")
+            raise ConfigError(code="range", name="in_channels", low=1, high=4, value=self.in_channels)
         if self.num_classes < 2:
-            raise ConfigError(f"num_classes must be at least 2 (got {self.num_classes})")
+            raise ConfigError(code="at_least", name="num_classes", low=2, value=self.num_classes)
         if not 1 <= self.base_width <= 1024:
-            raise ConfigError(f"base_width must be 1 to 1024 (got {self.base_width})")
+            raise ConfigError(code="range", name="base_width", low=1, high=1024, value=self.base_width)
         if not 0.0 < self.width_mult <= 8.0:
-            raise ConfigError(f"width_mult must be above 0 and at most 8 (got {self.width_mult})")
+            raise ConfigError(code="above_zero_at_most", name="width_mult", high=8, value=self.width_mult)
         if self.width(0) < 1:
-            raise ConfigError("base_width x width_mult leaves the first stage with no channels")
+            raise ConfigError(code="no_channels")
         self._check_depth()
         if self.input_size < self.min_input_size or self.input_size > 1024:
-            raise ConfigError(
-                f"input_size must be {self.min_input_size} to 1024 pixels for this network "
-                f"(it halves the image {self.downsample_steps} times; got {self.input_size})")
+            raise ConfigError(code="input_size", low=self.min_input_size, steps=self.downsample_steps,
+                              value=self.input_size)
 
     def _check_depth(self) -> None:
         if self.family == "cifar":
             step = 9 if self.block == "bottleneck" else 6
             if self.depth < step + 2 or (self.depth - 2) % step or self.depth > MAX_CIFAR_DEPTH:
                 kind = "bottleneck" if step == 9 else "basic and pre-activation"
-                raise ConfigError(
-                    f"depth must be {step}n+2 for the CIFAR family with {kind} blocks: "
-                    f"{_depth_series(step)} up to {MAX_CIFAR_DEPTH} (got {self.depth})")
+                raise ConfigError(code="depth_cifar", step=step, kind=kind, series=_depth_series(step),
+                                  high=MAX_CIFAR_DEPTH, value=self.depth)
         elif self.family == "imagenet":
             allowed = IMAGENET_BOTTLENECK_DEPTHS if self.block == "bottleneck" else IMAGENET_BASIC_DEPTHS
             if self.depth not in allowed:
                 names = ", ".join(str(d) for d in allowed)
-                raise ConfigError(
-                    f"depth must be one of {names} for the ImageNet family with {self.block} blocks "
-                    f"(got {self.depth}); 18 and 34 use basic blocks, 50, 101 and 152 bottlenecks")
+                raise ConfigError(code="depth_imagenet", options=names, block=self.block, value=self.depth)
         elif self.family == "vgg":
             if self.depth not in VGG_LAYOUTS:
-                raise ConfigError(f"VGG depth must be one of 11, 13, 16, 19 (got {self.depth})")
+                raise ConfigError(code="depth_vgg", value=self.depth)
         else:
             if not self.stages or len(self.stages) > 6 or any(s < 1 or s > 200 for s in self.stages):
-                raise ConfigError(
-                    "a custom stack needs 1 to 6 stages, each with 1 to 200 blocks, e.g. (2, 2, 2) "
-                    f"(got {self.stages})")
+                raise ConfigError(code="custom_stages", value=self.stages)
 
     # Derived shape facts, used by the builder, the FLOP table and the diagram.
 
@@ -276,25 +270,25 @@ class TrainConfig:
         _one_of("schedule", self.schedule, SCHEDULES)
         _one_of("device", self.device, DEVICES)
         if not 1 <= self.steps <= 1_000_000:
-            raise ConfigError(f"steps must be 1 to 1,000,000 (got {self.steps})")
+            raise ConfigError(code="range", name="steps", low=1, high="1,000,000", value=self.steps)
         if not 0 <= self.epochs <= 10_000:
-            raise ConfigError(f"epochs must be 0 to 10,000 (got {self.epochs})")
+            raise ConfigError(code="range", name="epochs", low=0, high="10,000", value=self.epochs)
         if not 1 <= self.batch_size <= 4096:
-            raise ConfigError(f"batch_size must be 1 to 4096 (got {self.batch_size})")
+            raise ConfigError(code="range", name="batch_size", low=1, high=4096, value=self.batch_size)
         if not 0.0 < self.lr <= 100.0:
-            raise ConfigError(f"lr must be above 0 and at most 100 (got {self.lr})")
+            raise ConfigError(code="above_zero_at_most", name="lr", high=100, value=self.lr)
         if not 0.0 <= self.momentum < 1.0:
-            raise ConfigError(f"momentum must be 0 or more and below 1 (got {self.momentum})")
+            raise ConfigError(code="zero_below", name="momentum", high=1, value=self.momentum)
         if not 0.0 <= self.weight_decay <= 1.0:
-            raise ConfigError(f"weight_decay must be 0 to 1 (got {self.weight_decay})")
+            raise ConfigError(code="range", name="weight_decay", low=0, high=1, value=self.weight_decay)
         if self.warmup_steps < 0:
-            raise ConfigError(f"warmup_steps cannot be negative (got {self.warmup_steps})")
+            raise ConfigError(code="not_negative", name="warmup_steps", value=self.warmup_steps)
         if not 0.0 < self.holdout_fraction < 0.9:
-            raise ConfigError(f"holdout_fraction must be above 0 and below 0.9 (got {self.holdout_fraction})")
+            raise ConfigError(code="above_zero_below", name="holdout_fraction", high=0.9, value=self.holdout_fraction)
         if self.max_samples < 0:
-            raise ConfigError(f"max_samples cannot be negative (got {self.max_samples})")
+            raise ConfigError(code="not_negative", name="max_samples", value=self.max_samples)
         if self.eval_every < 1 or self.stats_every < 1:
-            raise ConfigError("eval_every and stats_every must be at least 1")
+            raise ConfigError(code="every_at_least_one")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -7,6 +7,7 @@ screenshot and a test see the app started the same way.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -34,6 +35,7 @@ class AppServer:
     url: str
     process: subprocess.Popen
     log_path: Path
+    group: bool = False   # the process leads a group of its own (started by the run command)
 
     def log_tail(self, chars: int = 4000) -> str:
         try:
@@ -67,6 +69,11 @@ class AppServer:
                 return 0
 
     def stop(self) -> None:
+        if self.group:   # the run command: its warm-up and the server, together
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -82,14 +89,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(workdir: Path, warm: bool = True) -> AppServer:
-    """`streamlit run app.py` on a free port, with the run store and data folders in `workdir`;
-    returns once /_stcore/health answers and (`warm`) app.py has run once, as the run command
-    does. Without `warm`, the first browser's request is the server's first script run, as under
-    a bare `streamlit run app.py`."""
+def start_app(workdir: Path, warm: bool = True, port: int | None = None, run_command: bool = False) -> AppServer:
+    """`streamlit run app.py` on a free port (or `port`), with the run store and data folders in
+    `workdir`; returns once /_stcore/health answers and (`warm`) app.py has run once, as the run
+    command does. Without `warm`, the first browser's request is the server's first script run, as
+    under a bare `streamlit run app.py`. `run_command`: started with the README's command
+    (scripts/run_app.sh, in a process group of its own, which `stop` ends whole)."""
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "data").mkdir(exist_ok=True)
-    port = free_port()
+    port = port or free_port()
     env = dict(os.environ,
                RESNET_EXPLORER_DB=str(workdir / "runs.sqlite"),
                RESNET_EXPLORER_DATA=str(workdir / "data"),
@@ -101,12 +109,17 @@ def start_app(workdir: Path, warm: bool = True) -> AppServer:
                # server's own estimate may call them too long. The cap has its own tests.
                RESNET_EXPLORER_MAX_RUN_SECONDS=os.environ.get("RESNET_EXPLORER_MAX_RUN_SECONDS", "0"))
     log_path = workdir / "streamlit.log"
-    log = log_path.open("w")
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-           "--server.port", str(port), "--server.address", "127.0.0.1",
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    server = AppServer(f"http://127.0.0.1:{port}", process, log_path)
+    log = log_path.open("a")
+    options = ["--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
+               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    if run_command:
+        process = subprocess.Popen(["bash", "scripts/run_app.sh", *options], cwd=ROOT, env=env, stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+        warm = False   # the command warms itself up, in the background
+    else:
+        process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", *options], cwd=ROOT,
+                                   env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = AppServer(f"http://127.0.0.1:{port}", process, log_path, group=run_command)
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:

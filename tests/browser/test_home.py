@@ -26,18 +26,31 @@ def test_home_loads_the_chart_library_once_idle_and_keeps_no_gap_for_it(new_page
     }"""), "the page's title is not the first thing shown"
 
 
-def test_home_korean(page, open_page, assert_no_error):
+def test_home_korean(page, open_page, assert_no_error, wait_for_app, wait_for_text):
     open_page(page, "home", "ko")
     assert_no_error(page)
     assert _title(page) == "잔차 네트워크는 왜 잘 작동할까"
     body = page.inner_text("body")
     assert "성능 저하(degradation) 문제" in body
     assert "Why residual networks work" not in body
+    # Citations come from the table of sources, written the Korean way; no mark is left raw.
+    assert "(He et al. 2015, 그림 6)" in body and "4.1절" in body
+    assert "{src:" not in body and "{cite:" not in body and "{이/가}" not in body
+    # The 2015 block as the paper's Figure 2 draws it: F(x) + x is the sum, before the ReLU.
+    diagram = page.locator('svg[role="img"]').first.text_content()
+    assert "F(x) + x" in diagram and "y = ReLU(F(x) + x)" in diagram and "H(x) = F(x) + x" not in diagram
     # Every page in the menu, in Korean, with no "View 4 more" (Streamlit's English) to click.
     nav = page.locator('[data-testid="stSidebarNav"]')
     for title in ("홈", "만들고 학습하기", "손실 지형", "배치 정규화 (BN)", "입력 기여도", "데이터 증강", "논문의 근거"):
         assert nav.get_by_text(title, exact=True).is_visible(), title
     assert "View" not in page.locator('[data-testid="stSidebar"]').inner_text()
+    # The 45-minute lesson: its first question opens Predict with that question chosen.
+    page.get_by_text("45분 수업", exact=True).click()
+    page.get_by_role("link", name="반 전체에 질문하기").first.click()
+    wait_for_app(page)
+    wait_for_text(page, "예측하고 확인하기", "h1")
+    assert "숫자 데이터로 300단계를 학습한 뒤" in page.inner_text("body")
+    assert_no_error(page)
 
 
 def test_browser_locale_picks_korean(new_page, open_page, assert_no_error):
@@ -58,6 +71,7 @@ def test_home_in_english_then_the_toggle_switches_language_and_keeps_settings(
     assert page.locator('[data-testid="stPlotlyChart"]').count() == 0    # no chart to wait for
     body = page.inner_text("body")
     assert "The degradation problem" in body
+    assert "(He et al. 2015, Figure 6)" in body and "{src:" not in body and "{cite:" not in body
     assert "GAP vs FC" in body and "Feature maps" in body   # the page cards
 
     main = page.locator('[data-testid="stMain"]')

@@ -1,0 +1,70 @@
+"""What a reader at a given screen size cannot read, measured from the DOM in one evaluate call.
+
+Used by the phone test (issue 29) and the projector test (issue 31): both open each page once at
+their viewport and ask `problems(page, min_svg_px)` for a list of sentences, empty when the page
+reads well. Each check is what a reader meets:
+
+- sideways overflow: the page is wider than the screen (a reader has to pan the whole page);
+- SVG text smaller than `min_svg_px`: a <text>'s font size times the SVG's scale on screen (its
+  drawn width over its viewBox width), for text that is displayed;
+- a clipped table cell: a cell whose content is wider than the cell, unless the table sits in a
+  box that scrolls sideways;
+- a cut label (`labels=True`): a button's, select's, metric's or tab's text cut with an ellipsis
+  (its scrollWidth larger than its visible width).
+"""
+
+from __future__ import annotations
+
+PROBLEMS_JS = """([minSvgPx, labels]) => {
+    const out = [];
+    const shown = el => { const r = el.getBoundingClientRect();
+                          return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== 'hidden'; };
+    const doc = document.documentElement;
+    const main = document.querySelector('[data-testid="stMain"]');
+    for (const [name, el] of [['page', doc], ['main area', main]]) {
+        if (el && el.scrollWidth > el.clientWidth + 1)
+            out.push(`${name} overflows sideways: ${el.scrollWidth} px in ${el.clientWidth} px`);
+    }
+    for (const svg of document.querySelectorAll('[data-testid="stMain"] svg[viewBox]')) {
+        if (!shown(svg) || svg.closest('[data-testid="stPlotlyChart"]')) continue;
+        const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+        let smallest = Infinity, which = '';
+        for (const t of svg.querySelectorAll('text, tspan')) {
+            if (!t.textContent.trim()) continue;
+            const px = parseFloat(getComputedStyle(t).fontSize) * scale;
+            if (px < smallest) { smallest = px; which = t.textContent.trim().slice(0, 40); }
+        }
+        if (smallest < minSvgPx - 0.05)
+            out.push(`SVG "${svg.getAttribute('aria-label')}": text "${which}" at ${smallest.toFixed(1)} px`);
+    }
+    for (const plot of document.querySelectorAll('[data-testid="stPlotlyChart"] .main-svg')) {
+        for (const t of plot.querySelectorAll('text')) {
+            if (!t.textContent.trim() || !shown(t)) continue;
+            const px = parseFloat(getComputedStyle(t).fontSize);
+            if (px < minSvgPx - 0.05) { out.push(`chart text "${t.textContent.trim().slice(0, 40)}" at ${px} px`); break; }
+        }
+    }
+    const scrolls = el => { for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+        const o = getComputedStyle(p).overflowX;
+        if ((o === 'auto' || o === 'scroll') && p.scrollWidth >= p.clientWidth) return true; }
+        return false; };
+    for (const cell of document.querySelectorAll('[data-testid="stMain"] td, [data-testid="stMain"] th')) {
+        if (!shown(cell) || cell.scrollWidth <= cell.clientWidth + 1) continue;
+        if (!scrolls(cell)) out.push(`table cell "${cell.innerText.slice(0, 40)}" clipped: ${cell.scrollWidth} px in ${cell.clientWidth} px`);
+    }
+    if (labels) {
+        const sel = ['[data-testid="stButton"] button p', '[data-testid="stMetricValue"] div',
+                     '[data-testid="stMetricLabel"] p', '[data-baseweb="select"] [value], [data-baseweb="select"] div[title]',
+                     '[data-baseweb="tab"] p', '[data-testid="stWidgetLabel"] p', '[data-testid="stRadio"] label p'].join(',');
+        for (const el of document.querySelectorAll(sel)) {
+            if (!shown(el) || !el.textContent.trim()) continue;
+            if (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 2 && getComputedStyle(el).overflow === 'hidden')
+                out.push(`label "${el.textContent.trim().slice(0, 40)}" cut: ${el.scrollWidth} px in ${el.clientWidth} px`);
+        }
+    }
+    return out;
+}"""
+
+
+def problems(page, min_svg_px: float, labels: bool = False) -> list[str]:
+    return page.evaluate(PROBLEMS_JS, [min_svg_px, labels])

@@ -1,0 +1,99 @@
+"""Every page on a student's phone (issue 29): Chromium as a phone shows it (390x844, device
+scale 2, touch), in both languages. Each page is opened once, checked, switched to the other
+language with the sidebar's toggle (which must be reachable on a phone), and checked again:
+
+- nothing overflows the page sideways;
+- no text of an inline SVG figure shows below 11 px (its font size times the figure's scale);
+- no table cell is clipped, unless its table scrolls in its own box
+(tests/browser/layout_checks.py measures all three from the DOM).
+
+The pages are the ones app.py routes, so a new page is checked as soon as it is added.
+"""
+
+import re
+from pathlib import Path
+
+import harness
+import pytest
+from layout_checks import problems
+
+from ui.i18n import table
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
+         "has_touch": True}
+MIN_TEXT_PX = 11
+ROUTES = re.findall(r'nav\.page\("pages/[^"]+", "([^"]+)"',
+                    (Path(__file__).resolve().parents[2] / "app.py").read_text(encoding="utf-8"))
+
+
+def _title(path: str, lang: str) -> str:
+    return table()["home.title" if path == "home" else f"page.{path}.title"][lang]
+
+
+@pytest.fixture(scope="module")
+def phone(browser):
+    context = browser.new_context(**PHONE, locale="en-US")
+    context.set_default_timeout(harness.RUN_TIMEOUT_MS)
+    context.add_init_script(harness.WATCH_INIT)
+    context.add_init_script(harness.NO_PRELOAD_INIT)
+    yield context
+    context.close()
+
+
+def _open_sidebar(page):
+    page.locator('[data-testid="stExpandSidebarButton"]').click()
+    return page.locator('[data-testid="stSidebar"]')
+
+
+def _fold_sidebar(page) -> None:
+    page.locator('[data-testid="stSidebarCollapseButton"] button').click()
+    page.locator('[data-testid="stExpandSidebarButton"]').wait_for(state="visible")
+
+
+def _check(page, where: str) -> list[str]:
+    return [f"{where}: {p}" for p in problems(page, MIN_TEXT_PX)]
+
+
+def _go_on_a_phone(page, path: str, lang: str) -> None:
+    """The next page by the sidebar's menu, as a student on a phone moves (the same session)."""
+    _open_sidebar(page).locator(f'[data-testid="stSidebarNavLink"][href$="/{path}"]').click()
+    harness.wait_for_app(page)
+    harness.wait_for_text(page, _title(path, lang), "h1")
+    if page.locator('[data-testid="stExpandSidebarButton"]').is_hidden():
+        _fold_sidebar(page)
+    harness.wait_for_charts(page)
+
+
+def _switch_language_on_a_phone(page, lang: str, title: str) -> None:
+    """Open the folded sidebar with its button, tap the language, fold the sidebar again."""
+    _open_sidebar(page).get_by_role("radio", name=harness.LANGUAGES[lang]).click()
+    harness.wait_for_app(page)
+    harness.wait_for_text(page, title, "h1")
+    _fold_sidebar(page)
+    harness.wait_for_charts(page)
+
+
+def test_every_page_reads_on_a_phone_in_both_languages(phone, app_server, assert_no_error):
+    """One session walks every page by the menu; on each it reads the page, switches language
+    with the sidebar's toggle and reads it again (so the next page opens in that language)."""
+    assert ROUTES[0] == "home" and "shortcuts" in ROUTES and len(ROUTES) >= 14
+    found = []
+    page = phone.new_page()
+    lang = "en"
+    try:
+        harness.open_page(page, app_server.url, "home", lang)
+        for path in ROUTES:
+            try:
+                if path != "home":
+                    _go_on_a_phone(page, path, lang)
+                assert_no_error(page)
+                found += _check(page, f"{path} ({lang})")
+                lang = "ko" if lang == "en" else "en"
+                _switch_language_on_a_phone(page, lang, _title(path, lang))
+                assert_no_error(page)
+                found += _check(page, f"{path} ({lang})")
+            except Exception as exc:
+                raise AssertionError(f"{path} ({lang}) on a phone: {exc}") from None
+    finally:
+        page.close()
+    assert not found, "\n".join(found)
