@@ -41,6 +41,7 @@ def test_a_finished_study_is_drawn_with_its_verdict(studied, lang):
     neutral = [i.value for i in at.info if i.value.startswith(("No difference here", "Too small to tell", "차이 없음",
                                                                  "잔차 네트워크의 다운샘플링 블록이 더 중요한지는"))]
     assert len(neutral) == outcomes.count("equal") + outcomes.count("unclear")
+    shown = [m.value for m in at.success] + [m.value for m in at.warning] + neutral
     held = ("held here" if lang == "en" else "재현되었습니다") if verdict["held"] else \
         ("did not fully hold" if lang == "en" else "완전히 재현되지")
     assert any(held in m.value for m in at.markdown)
