@@ -327,14 +327,14 @@ class JobRunner(QueueControls):
                 self.store.set_status(entry.job_id, "failed", error)
             except Exception:
                 log.exception("could not record the failure of run %s", entry.job_id)
+        try:   # its checkpoint is on disk now: keep the folder within its bound before anyone is told
+            retention.prune(self.store, self.checkpoint_limit)
+        except Exception:   # a full or read-only disk: the run has ended all the same
+            log.exception("could not bound the checkpoint folder")
         with self._lock:
             entry.status, entry.error = status, error
             self._forget_old()
             self._lock.notify_all()
-        try:
-            retention.prune(self.store, self.checkpoint_limit)
-        except Exception:   # a full or read-only disk: the run has ended all the same
-            log.exception("could not bound the checkpoint folder")
 
     def _forget_old(self) -> None:
         # A server runs for days: keep the newest ended jobs in memory, the rest only in the store.

@@ -100,6 +100,8 @@ def test_the_teacher_pauses_the_class(keyed_server, new_page, assert_no_error, w
     _unlock(teacher, KEY, wait_for_app)
     wait_for_text(teacher, "Teacher controls unlocked")
     wait_for_text(teacher, "Pause new runs")
+    wait_for_text(teacher, "Saved checkpoints")                # what the checkpoint folder holds, and its bound
+    wait_for_text(teacher, "MB of 2,048.0 MB")
     assert KEY not in teacher.url and "blue" not in teacher.url
     assert KEY not in keyed_server.log_tail(100_000)
 
