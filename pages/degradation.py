@@ -8,8 +8,8 @@ import streamlit as st
 
 from resnet_core.nets.diagram import describe
 from resnet_core.training import experiments
-from ui import (charts, costs, exports, guard, identity, keep, label_of, live_charts, nav, presets, progress, runs,
-                style, t, tables, terms)
+from ui import (charts, class_state, costs, exports, guard, identity, keep, label_of, live_charts, nav, presets,
+                progress, runs, style, t, tables, terms)
 
 presets.apply("degradation")
 st.title(t("page.degradation.title"))
@@ -51,10 +51,14 @@ def pick_experiment() -> list[int]:
     show_class = identity.scope_toggle("degradation")
     infos = runs.recent(mine=not show_class, group=GROUP, limit=200)
     sets = runs.experiments_of(infos)   # the runs submitted together, by the store's experiment id
-    if not sets:
-        return []
-    latest = st.session_state.get("_degradation_latest")
+    # The teacher's runs while following; else this user's last press, which runs already there
+    # may have served (resnet_core.jobs.sharing): they are then someone else's, so listed here.
+    latest = class_state.teacher_experiment(GROUP) or st.session_state.get("_degradation_latest")
     labels = {tuple(i.id for i in s): set_label(s) for s in sets}
+    if latest and tuple(latest) not in labels:
+        labels = {tuple(latest): set_label([runs.store().get_run(i) for i in latest]), **labels}
+    if not labels:
+        return []
     options = list(labels)
     key = "degradation_pick"
     if latest and tuple(latest) in labels and st.session_state.get("_degradation_shown") != latest:

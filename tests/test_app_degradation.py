@@ -303,7 +303,7 @@ def test_the_gap_stands_beside_figure_6_with_the_gaps_measured_at_other_lengths(
     if lang == "ko":
         return   # AppTest formats options outside the page, in English: the click is tested in English
 
-    def queue_only(self, runs, *, owner="", group="", display_name=""):
+    def queue_only(self, runs, *, owner="", group="", display_name="", **kwargs):
         return [self.store.create_run(m, tc, owner=owner, label=label, group=group) for label, m, tc in runs]
 
     monkeypatch.setattr(JobRunner, "submit_many", queue_only)
