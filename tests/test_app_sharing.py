@@ -72,3 +72,35 @@ def test_a_served_build_run_is_listed_among_the_students_runs(runner):
     assert len(runner.store.list_runs()) == 1
     assert bob.multiselect(key="build_overlay").value == [run.id]
     assert "started by student 1" in markdown(bob)
+
+
+def test_a_student_who_follows_the_teacher_gets_the_teachers_page_settings_and_runs(runner, monkeypatch):
+    from resnet_core.classroom import class_state
+    from ui import teacher as teacher_ui
+
+    monkeypatch.setenv(teacher_ui.KEY_ENV, "front row")
+    monkeypatch.setattr(teacher_ui, "MIN_INTERVAL", 0.0)
+    for name in ("teacher_view", "teacher_owner", "teacher_runs"):
+        class_state().publish(name, None)
+    teacher = open_app("7eac7eac7eac7eac", "build", "en")
+    teacher.text_input(key="teacher_key_input").input("front row")
+    next(b for b in teacher.button if b.label == "Unlock").click().run()
+    teacher.number_input(key="build_steps").set_value(40).run()
+    teacher.button(key="build_start").click().run()
+    assert_clean(teacher)
+    (run,) = runner.store.list_runs(owner="7eac7eac7eac7eac")
+
+    student = AppTest.from_file(APP, default_timeout=120)
+    student.query_params.update({"lang": "en", "u": BOB})
+    student.session_state["class_follow"] = True
+    student.run()                                  # opened Home: taken to the teacher's page
+    assert_clean(student)
+    assert student.number_input(key="build_steps").value == 40
+    assert run.id in student.multiselect(key="build_overlay").value
+    assert "started by the teacher" in markdown(student)
+    assert runner.store.list_runs(owner=BOB) == []
+    student.session_state["class_follow"] = False
+    student.run()
+    assert run.id not in (student.multiselect(key="build_overlay").value if student.multiselect else [])
+    for name in ("teacher_view", "teacher_owner", "teacher_runs"):   # the next test's class starts empty
+        class_state().publish(name, None)

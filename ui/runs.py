@@ -241,7 +241,8 @@ def run_label(info: RunInfo, whose: bool = False) -> str:
 
 def recent(*, mine: bool = True, group: str | None = None, limit: int = 20) -> list[RunInfo]:
     """The newest runs of this user (or of everyone), optionally of one page's group. This
-    user's include the runs that served their requests, whoever started them."""
+    user's include the runs that served their requests, whoever started them, and, while they
+    follow the teacher (ui/class_state.py), the teacher's."""
     found = store().list_runs(owner=owner() if mine else None, group=group, limit=limit)
     if not mine:
         return found
@@ -249,7 +250,11 @@ def recent(*, mine: bool = True, group: str | None = None, limit: int = 20) -> l
     extra = []
     from resnet_core.jobs.sharing import watched
 
-    for rid in watched(store(), owner(), group, limit):
+    from . import class_state  # here: it imports ui.teacher, which imports this module
+
+    lead = class_state.lead()
+    theirs = [r.id for r in store().list_runs(owner=lead, group=group, limit=limit)] if lead else []
+    for rid in [*theirs, *watched(store(), owner(), group, limit)]:
         if rid not in have:
             try:
                 info = store().get_run(rid)
