@@ -45,6 +45,7 @@ class PressRound:
     first_press: float = 0.0
     to_result: list = field(default_factory=list)   # per student: first press -> their final table, s
     train_wall: float | None = None
+    runs_after_press: list = field(default_factory=list)   # per student: script runs finished after the press
     errors: list = field(default_factory=list)
 
 
@@ -137,6 +138,9 @@ async def press_round(n: int, args, tmp: Path) -> PressRound:
             if len([u for u in s.stats.update_times() if x.get("pressed", t0) + 1 < u < end]) >= 2:
                 result.live += 1
             result.errors += [f"{s.stats.name}: {e}" for e in s.stats.errors]
+            result.runs_after_press.append(sum(1 for r in s.stats.runs if r.finished and r.first_msg > x.get("pressed", t0)))
+        log = server.log_path.read_text(errors="replace") if server.log_path.exists() else ""
+        result.errors += [line[:200] for line in log.splitlines() if "Traceback" in line or "Error" in line][:5]
     finally:
         for s in students:
             await s.close()
@@ -158,6 +162,9 @@ def report(r: PressRound) -> dict:
         every = f"{r.to_result[-1]:.1f} s" if len(r.to_result) == r.n else "not every student"
         print(f"  first press -> final table: p50 {statistics.median(r.to_result):.1f} s, all students {every}; "
               f"the four runs' wall time {r.train_wall or float('nan'):.1f} s")
+    if r.runs_after_press:
+        print(f"  script runs each student saw after pressing: p50 {statistics.median(r.runs_after_press):.0f}, "
+              f"min {min(r.runs_after_press)}, max {max(r.runs_after_press)}")
     for e in r.errors[:5]:
         print(f"  error: {e}")
     return out
