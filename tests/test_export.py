@@ -287,12 +287,14 @@ def test_the_notebook_runs_top_to_bottom_and_measures_what_the_app_did(trained, 
     monkeypatch.delenv("MPLBACKEND", raising=False)   # the test process draws with Agg; a notebook draws inline
     nb = nbformat.reads(export.files["notebook.ipynb"].decode(), as_version=4)
     nbformat.validate(nb)
+    nb.cells.append(nbformat.v4.new_code_cell("import sys\nprint('kernel:', sys.executable)"))   # ours, not the user's
     NotebookClient(nb, kernel_name="python3", timeout=300, resources={"metadata": {"path": str(folder)}}).execute()
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     info = store.get_run(run_id)
     assert f"{info.model_cfg.kind}: " in text and "trained" in text
+    assert f"kernel: {sys.executable}\n" in text   # this venv's python ran the notebook
     # The same 359 held-out digits, prepared and normalised as in training: the app's accuracy.
     assert f"held-out accuracy on 359 digits: {100 * info.test_acc:.1f}%" in text
     assert f"the app measured {100 * info.test_acc:.1f}%" in text

@@ -174,7 +174,7 @@ def test_a_page_is_named_as_the_sidebar_names_it():
                     bad.append(f"{key}: says the {en} page, but not {ko} 페이지: {entry['ko']!r}")
             for m in re.finditer(r"([\w·]+(?: [\w·]+)?)\)?['’]? 페이지", entry["ko"]):
                 words = m.group(1)
-                if re.search(r"[A-Za-z]", words) or words in ("퇴화", "만들기·학습", "성능 저하"):
+                if re.search(r"[A-Za-z]", words) or words in ("퇴화", "만들기·학습", "성능 저하", "예측하기"):
                     if not any(t.endswith(words) for t in korean_titles):
                         bad.append(f"{key}: names a page {words!r}, not a sidebar title")
     assert not bad, "\n".join(bad)
