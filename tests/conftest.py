@@ -54,6 +54,11 @@ from ui import streamlit_internals  # noqa: E402
 streamlit_internals.cache_component_scan()
 
 
+def pytest_unconfigure(config):
+    # As well as at exit: a test process of pytest-xdist may end without running atexit.
+    shutil.rmtree(SESSION_DIR, ignore_errors=True)
+
+
 @pytest.fixture(scope="module")
 def one_thread():
     """One intra-op thread while a module runs many tiny nets: starting threads costs more than the

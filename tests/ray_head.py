@@ -39,7 +39,9 @@ def token_path() -> Path:
 class RayHead:
     def __init__(self, *, token: bool):
         self.token = token
-        self.port, self.client_port, self.dashboard_port = free_port(), free_port(), free_port()
+        # Every port Ray would otherwise take at a fixed number: two heads (two people running
+        # the suite on one machine) must not meet.
+        self.port, self.client_port, self.dashboard_port, self.agent_port = (free_port() for _ in range(4))
         self._group: int | None = None
         self.log = ""
 
@@ -58,7 +60,8 @@ class RayHead:
             token_path().parent.mkdir(parents=True, exist_ok=True)
             token_path().write_text(secrets.token_hex(32))
         cmd = [RAY, "start", "--head", "--port", str(self.port), "--ray-client-server-port", str(self.client_port),
-               "--dashboard-port", str(self.dashboard_port), "--include-dashboard", "false",
+               "--dashboard-port", str(self.dashboard_port), "--dashboard-agent-listen-port", str(self.agent_port),
+               "--include-dashboard", "false",
                "--num-cpus", "2", "--object-store-memory", str(100 * 2**20), "--disable-usage-stats"]
         proc = subprocess.Popen(cmd, env=self.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True, start_new_session=True)

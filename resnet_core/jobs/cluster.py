@@ -58,6 +58,9 @@ class ClusterExecutor:
     def __init__(self, address: str, *, connect: Callable | None = None, fallback: Callable | None = None,
                  fallback_slots: int = 1, retry: tuple[float, ...] = RETRY_SECONDS):
         self.address = address
+        if not address.startswith("ray://"):
+            log.warning("RESNET_EXPLORER_RAY_ADDRESS=%s makes this process a Ray driver, which Ray ends 60 s "
+                        "after the head goes away; ray://HEAD:10001 only loses its connection", address)
         self._connect = connect or _ray_executor
         self._make_fallback, self._fallback_slots = fallback, max(1, fallback_slots)
         self._fallback = None
