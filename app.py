@@ -48,7 +48,7 @@ pg = st.navigation({name: pages for name, pages in sections.items() if pages}, e
 from ui import boot  # noqa: E402
 
 boot.load()
-from ui import heap, identity, links, preload, runs, share, style, teacher  # noqa: E402
+from ui import heap, identity, links, preload, projector, runs, share, style, teacher  # noqa: E402
 
 heap.settle()   # once per process: no full garbage collection per script run (see ui/heap.py)
 links.open_short()  # a short link (?s=code) becomes the settings it stands for
@@ -57,6 +57,7 @@ runs.runner()   # the first visit starts the training workers, so the first run 
 style.page_css()   # phone and projector layout (assets/layout.css)
 language_toggle()
 teacher.sidebar()   # only when the server has a teacher key (ui/teacher.py)
+projector.apply()   # the teacher's projector view, when switched on (ui/projector.py)
 pg.run()
 links.report()      # a link value a widget would not take is named, and the address put right
 share.box()         # the page's settings as one link, a short one and a QR code (ui/share.py)
