@@ -1,6 +1,8 @@
 """A class on one server: what N watching browsers cost while the degradation experiment trains.
 
     .venv/bin/python bench/bench_classroom.py [--viewers 0,1,10,30,60] [--steps 300] [--json out.json]
+    .venv/bin/python bench/bench_classroom.py --press 50 [--press-window 5]   (bench/classroom_press.py)
+    .venv/bin/python bench/bench_classroom.py --poll 30      (the pause banner's poll, idle tabs)
 
 For each N it starts the app as the README does (``bash scripts/run_app.sh``, so the same command,
 ``.streamlit/config.toml`` and defaults; here on 127.0.0.1, a free port and a fresh temporary
@@ -38,6 +40,9 @@ Printed per N (no asserts; on a shared 2-core machine expect noise of 10-20 %):
 - errors (exception elements, st.error, compile errors, cache misses, closed sockets) and
   dropped sessions; idle viewers' received bytes (they should cost about nothing);
 - the harness's own CPU: it runs on the same machine and competes with the server.
+
+``--predict N`` measures /predict instead (bench/bench_predict.py): N students' tabs watching,
+the teacher opening a question while training runs, every student voting within --vote-window s.
 
 Bounded: at most 200 viewers a round, --round-timeout per round and --max-total overall.
 Loopback only.
@@ -523,11 +528,21 @@ def parse_args(argv=None):
                    help="extra environment for the server, e.g. RESNET_EXPLORER_WORKERS=2")
     p.add_argument("--settle", type=float, default=60.0,
                    help="after the warm-up, wait at most this long for the server to go quiet before the click")
+    p.add_argument("--press", type=int, default=0,
+                   help="instead: N students on Degradation press 'Train all four' (bench/classroom_press.py)")
+    p.add_argument("--press-window", type=float, default=5.0, help="seconds within which the N students press")
+    p.add_argument("--poll", type=int, default=0,
+                   help="instead: what N idle tabs cost a server with a teacher key (the pause banner's poll)")
+    p.add_argument("--predict", type=int, metavar="N", help="instead: N students on /predict vote while training "
+                   "runs (bench/bench_predict.py)")
+    p.add_argument("--vote-window", type=float, default=10.0, help="--predict: seconds in which every student votes")
+    p.add_argument("--idle", type=float, default=15.0, help="--predict: seconds each CPU measurement lasts")
     p.add_argument("--json", type=Path, help="also write the figures here")
     p.add_argument("--trace", type=Path, help="also write each round's script runs and store steps here (-N added)")
     args = p.parse_args(argv)
     args.viewers = [int(x) for x in args.viewers.split(",") if x.strip()]
-    if any(n < 0 or n > MAX_VIEWERS for n in args.viewers):
+    if any(n < 0 or n > MAX_VIEWERS for n in args.viewers) or not 0 <= args.press <= MAX_VIEWERS \
+            or not 0 <= args.poll <= MAX_VIEWERS:
         p.error(f"viewers must be 0..{MAX_VIEWERS}")
     if 0 not in args.viewers:
         args.viewers.insert(0, 0)   # every ratio and per-viewer figure is against N = 0
@@ -554,11 +569,37 @@ async def main_async(args) -> list[dict]:
     return rows
 
 
+async def press_main(args) -> dict:
+    from classroom_press import press_round, report as press_report
+
+    with tempfile.TemporaryDirectory(prefix="bench-press-") as tmp:
+        print(f"{args.press} students: starting a fresh server ...", flush=True)
+        return press_report(await press_round(args.press, args, Path(tmp)))
+
+
+async def poll_main(args) -> dict:
+    from classroom_press import poll_cost
+
+    with tempfile.TemporaryDirectory(prefix="bench-poll-") as tmp:
+        return await poll_cost(args.poll, args, Path(tmp))
+
+
 def main(argv=None) -> None:
     args = parse_args(argv)
     print(f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f} at start "
           "(other work on this machine makes these figures noisy)", flush=True)
-    rows = asyncio.run(main_async(args))
+    if args.poll:
+        rows = [asyncio.run(poll_main(args))]
+    elif args.press:
+        rows = [asyncio.run(press_main(args))]
+    elif args.predict is not None:
+        import bench_predict
+
+        with tempfile.TemporaryDirectory(prefix="bench-predict-") as tmp:
+            rows = asyncio.run(bench_predict.run(args.predict, args, Path(tmp)))
+        bench_predict.print_report(rows)
+    else:
+        rows = asyncio.run(main_async(args))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1, default=str))
 

@@ -242,13 +242,7 @@ def export(chosen: list[int], by_id: dict, whose: bool) -> None:
                         key="build_export_run")
     c2.download_button(t("build.export_csv"), exports.metrics_csv(pick), file_name=f"run-{pick}-metrics.csv",
                        mime="text/csv", icon=":material/download:", key="build_export_csv")
-    info = runs.store().get_run(pick)   # fresh: the list above may predate the run's end
-    if info.has_checkpoint:
-        c3.download_button(t("export.zip"), lambda: exports.run_zip(pick),
-                           file_name=f"run-{pick}-{info.model_cfg.name}.zip", mime="application/zip", icon=":material/download:", help=t("export.zip_help"),
-                           on_click="ignore", key="build_export_zip")
-    else:
-        st.caption(t("export.not_ready", run_id=pick, status=t(f"runs.status.{info.status}")))
+    exports.run_zip_button(c3, pick, key="build_export_zip")
     st.caption(t("build.export_help"))
 
 

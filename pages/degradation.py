@@ -8,8 +8,8 @@ import streamlit as st
 
 from resnet_core.nets.diagram import describe
 from resnet_core.training import experiments
-from ui import (charts, costs, exports, guard, identity, keep, label_of, live_charts, nav, presets, progress, runs,
-                style, t, terms)
+from ui import (charts, class_state, costs, exports, guard, identity, keep, label_of, live_charts, nav, presets,
+                progress, runs, style, t, tables, terms)
 
 presets.apply("degradation")
 st.title(t("page.degradation.title"))
@@ -17,6 +17,8 @@ st.markdown(t("degradation.lead"))
 
 DATASETS = ["digits", "shapes", "cifar10"]
 STEPS = [150, 300, 600, 1200]
+# The longer run: plain-56 closes part of its gap to plain-20 (bench/bench_degradation_gap.py).
+LONG_STEPS = experiments.DEGRADATION_LONG_STEPS
 GROUP = experiments.DEGRADATION   # the CLI's `experiment degradation` records here too
 NETS = ("plain-20", "plain-56", "ResNet-20", "ResNet-56")
 # He et al. 2015, Table 6 (CIFAR-10 test error, %); the plain nets' curves are in Figure 6 only.
@@ -49,10 +51,14 @@ def pick_experiment() -> list[int]:
     show_class = identity.scope_toggle("degradation")
     infos = runs.recent(mine=not show_class, group=GROUP, limit=200)
     sets = runs.experiments_of(infos)   # the runs submitted together, by the store's experiment id
-    if not sets:
-        return []
-    latest = st.session_state.get("_degradation_latest")
+    # The teacher's runs while following; else this user's last press, which runs already there
+    # may have served (resnet_core.jobs.sharing): they are then someone else's, so listed here.
+    latest = class_state.teacher_experiment(GROUP) or st.session_state.get("_degradation_latest")
     labels = {tuple(i.id for i in s): set_label(s) for s in sets}
+    if latest and tuple(latest) not in labels:
+        labels = {tuple(latest): set_label([runs.store().get_run(i) for i in latest]), **labels}
+    if not labels:
+        return []
     options = list(labels)
     key = "degradation_pick"
     if latest and tuple(latest) in labels and st.session_state.get("_degradation_shown") != latest:
@@ -115,6 +121,56 @@ def final_table(views: list) -> None:
                      t("degradation.col.paper"): paper})
     st.table(rows, hide_index=True)   # a static table: readable on a projector, four rows
     st.caption(t("degradation.table_note"))
+    c1, c2 = st.columns([2, 1])
+    ids = {by_net[net].id: net for net in NETS if net in by_net}
+    pick = c1.selectbox(t("export.take_home"), list(ids), format_func=lambda i: f"{terms.net_label(ids[i])} (#{i})",
+                        key="degradation_export_run")
+    exports.run_zip_button(c2, pick, key="degradation_export_zip")
+    against_paper(by_net)
+
+
+def against_paper(by_net: dict) -> None:
+    """This run's plain-56 against plain-20 gap beside Figure 6's few points, why a short run
+    exaggerates it, the gaps this server measured at other lengths, and the longer run."""
+    if not {"plain-20", "plain-56"} <= by_net.keys():
+        return
+    first = by_net["plain-20"]
+    err = {n: 100 * (1 - by_net[n].final_train_acc) for n in ("plain-20", "plain-56")}
+    st.markdown(t("degradation.gap.text", p20=f"{err['plain-20']:.1f}%", p56=f"{err['plain-56']:.1f}%",
+                  gap=f"{err['plain-56'] - err['plain-20']:.1f}", steps=first.train_cfg.steps))
+    # Whose runs: the scope the experiment picker above shows (this browser's, or the class's).
+    measured = gaps_by_length(first.train_cfg.dataset, first.train_cfg.seed,
+                              mine=not st.session_state.get("degradation_show_class", False))
+    if len(measured) > 1:
+        st.caption(t("degradation.gap.by_length", dataset=t(f"degradation.datasets.{first.train_cfg.dataset}"),
+                     seed=first.train_cfg.seed))
+        tables.show([{t("degradation.steps"): steps, t("degradation.gap.col"): f"{gap:.1f}"}
+                     for steps, gap in measured.items()])
+    if first.train_cfg.steps < LONG_STEPS:
+        st.button(t("degradation.gap.longer", steps=LONG_STEPS), key="degradation_longer", icon=":material/timer:",
+                  on_click=_longer)
+        if st.session_state.get("_degradation_submit"):
+            st.rerun()   # the chart is a fragment: the whole page reruns, and submits with the new steps
+
+
+def gaps_by_length(dataset: str, seed: int, *, mine: bool) -> dict[int, float]:
+    """plain-56's training error minus plain-20's, in points, for each run length finished on
+    this dataset and seed (the newest experiment of each length), from this user's runs or the
+    class's."""
+    infos = [i for i in runs.recent(mine=mine, group=GROUP, limit=200) if i.status == "finished"]
+    out: dict[int, float] = {}
+    for same in runs.experiments_of(infos):   # newest first
+        by_net = {i.model_cfg.kind: i for i in same}
+        cfg = same[0].train_cfg
+        if {"plain-20", "plain-56"} <= by_net.keys() and cfg.dataset == dataset and cfg.seed == seed:
+            out.setdefault(cfg.steps, 100 * (by_net["plain-20"].final_train_acc - by_net["plain-56"].final_train_acc))
+    return dict(sorted(out.items()))
+
+
+def _longer() -> None:
+    # A callback: the steps slider is set before it is drawn, and the page submits on this run.
+    st.session_state["degradation_steps"] = LONG_STEPS
+    st.session_state["_degradation_submit"] = True
 
 
 def ordering(by_net: dict) -> list[tuple[bool, str]]:
@@ -143,7 +199,8 @@ with guard():
     identity.identity_box("degradation")
     dataset, steps, seed = controls()
     costs.line(experiments.degradation_configs(dataset, steps=steps, seed=seed))
-    if st.button(t("degradation.start"), type="primary", icon=":material/play_arrow:", key="degradation_start"):
+    longer = st.session_state.pop("_degradation_submit", False)
+    if st.button(t("degradation.start"), type="primary", icon=":material/play_arrow:", key="degradation_start") or longer:
         ids = runs.submit(experiments.degradation_configs(dataset, steps=steps, seed=seed), group=GROUP)
         if ids:
             st.session_state["_degradation_latest"] = ids

@@ -10,12 +10,14 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from resnet_core import arch_config, paper
-from resnet_core.inspection import analysis
+from resnet_core.inspection import analysis, verdicts
 from resnet_core.inspection.probes import block_gradient_gains, grad_norms_at_init
 from resnet_core.nets import flops
 from resnet_core.training import experiments
 from ui import (charts, costs, experiment_panel, exports, guard, guarded, identity, keep, label_of, nav, presets, progress, runs, style,
                 t, tables, terms)
+from ui import i18n
+from ui.verdicts import box as verdict_box
 
 presets.apply("evidence")
 st.title(t("page.evidence.title"))
@@ -61,6 +63,13 @@ def paper_numbers() -> None:
 
 
 # 2. Figure 7, measured
+
+def dataset_name(code: str) -> str:
+    """The dataset's name as the Degradation page shows it; its code where that page has none
+    (a CLI experiment on another dataset)."""
+    key = f"degradation.datasets.{code}"
+    return t(key) if key in i18n.table() else code
+
 
 def fig7_runs() -> dict[str, object]:
     """The newest finished, checkpointed run of each of Figure 7's four nets (this user's, or
@@ -113,15 +122,21 @@ def figure7() -> None:
         return
     db = str(runs.store().path)
     measured = {net: responses(info.id, db)[1] for net, info in found.items()}
+    first = found["plain-20"].train_cfg
+    st.markdown(t("evidence.fig7.source", runs=", ".join(f"#{i.id} {terms.net_label(n)}" for n, i in found.items()),
+                  dataset=dataset_name(first.dataset), steps=first.steps))
     st.plotly_chart(fig7_chart(measured), config=exports.png_config("figure7-responses"), key="evidence_fig7_chart")
     means = {net: float(np.mean(s)) for net, s in measured.items()}
-    st.caption(t("evidence.fig7.source", runs=", ".join(f"#{i.id} {terms.net_label(n)}" for n, i in found.items()),
-                 dataset=found["plain-20"].train_cfg.dataset, steps=found["plain-20"].train_cfg.steps))
     table([{t("evidence.col.net"): terms.net_label(n), t("evidence.fig7.mean"): f"{m:.3f}"} for n, m in means.items()])
-    for code, held in analysis.figure7_checks(means).items():
-        (st.success if held else st.warning)(t(f"evidence.fig7.check.{code}.{'yes' if held else 'no'}",
-                                               **{k.replace("-", ""): f"{v:.3f}" for k, v in means.items()}),
-                                             icon=":material/check_circle:" if held else ":material/help:")
+    for code, outcome in analysis.figure7_checks(means).items():
+        a, b = analysis.FIGURE7_PAIRS[code]
+        if outcome in (verdicts.EQUAL, verdicts.UNCLEAR):
+            text = t(f"evidence.fig7.{outcome}", a=terms.net_label(a), b=terms.net_label(b), va=f"{means[a]:.3f}",
+                     vb=f"{means[b]:.3f}", tol=f"{100 * analysis.FIGURE7_TOLERANCE:.0f}")
+        else:
+            text = t(f"evidence.fig7.check.{code}.{'yes' if outcome == verdicts.HELD else 'no'}",
+                     **{k.replace("-", ""): f"{v:.3f}" for k, v in means.items()})
+        verdict_box(outcome, text)
 
 
 # 3. Misconceptions, answered with measurements
@@ -139,10 +154,26 @@ def median_gains() -> dict[str, float]:
                                                         batch=16, seed=0).gains)) for block in ("basic", "preact")}
 
 
+def degradation_said() -> str:
+    """"plain-56 trains worse than plain-20", said only as far as this server's newest finished
+    Degradation experiment (anyone's) showed it; a neutral sentence when there is none."""
+    infos = [i for i in runs.recent(mine=False, group=FIG7_GROUP, limit=200) if i.status == "finished"]
+    for same in runs.experiments_of(infos):   # newest first
+        by_net = {i.model_cfg.kind: i for i in same}
+        if set(NETS) <= by_net.keys():
+            rows = [experiments.ExperimentRow(n, i.id, i.status, i.final_train_loss, i.final_train_acc, i.test_acc,
+                                              i.steps_done, i.seconds or 0.0) for n, i in by_net.items()]
+            first = by_net["plain-20"].train_cfg
+            return t(f"evidence.myth.deg.{experiments.plain_depth_reading(rows)}",
+                     p56=f"{by_net['plain-56'].final_train_loss:.3f}", p20=f"{by_net['plain-20'].final_train_loss:.3f}",
+                     dataset=dataset_name(first.dataset), steps=first.steps)
+    return t("evidence.myth.deg.missing")
+
+
 def myths() -> None:
     st.header(t("evidence.myths.title"))
     st.subheader(t("evidence.myth.vanish.q"))
-    st.markdown(t("evidence.myth.vanish.a", ratio=style.fmt_ratio(plain56_ratio())))
+    st.markdown(t("evidence.myth.vanish.a", ratio=style.fmt_ratio(plain56_ratio()), degradation=degradation_said()))
     st.subheader(t("evidence.myth.option_a.q"))
     costs = {c.option: c for c in flops.shortcut_costs("resnet50")}
     st.markdown(t("evidence.myth.option_a.a", n=costs["B"].projections,

@@ -7,7 +7,7 @@ from resnet_core import ModelConfig
 from resnet_core.inspection import analysis, headcheck
 from resnet_core.nets import flops
 from resnet_core.training import experiments
-from ui import cost_charts, diagrams, experiment_panel, guard, guarded, keep, presets, progress, runs, style, t
+from ui import cluster, cost_charts, diagrams, experiment_panel, guard, guarded, keep, presets, progress, runs, style, t
 
 presets.apply("gap-fc")
 st.title(t("page.gap-fc.title"))
@@ -115,6 +115,7 @@ def trained_demo() -> None:
     st.header(t("gap_fc.trained.title"))
     st.markdown(t("gap_fc.trained.intro", train=TRAINED_SIZE))
     steps = st.select_slider(t("gap_fc.trained.steps"), [150, 300, 600], 300, **keep("gap_fc_train_steps"))
+    cluster.notice()   # the other training pages say it in their cost line
     ids, _ = experiment_panel.start("gap_fc", lambda: trained_configs(steps), group=GROUP,
                                     label="gap_fc.trained.start")
     if ids:

@@ -69,9 +69,16 @@ def show_chart(container, svg: str, file_name: str, key: str) -> None:
                               icon=":material/download:")
 
 
+def ratio_text(ratio: float) -> str:
+    """A measured ratio as shown: exact zeros (nothing arrives) in words, never as a number."""
+    if ratio == 0:
+        return t("gradients.ratio_zero")
+    return "–" if not np.isfinite(ratio) else style.fmt_ratio(ratio)
+
+
 def verdict(ratio: float, zeros: int) -> str:
     code = analysis.gradient_verdict(ratio, zeros)
-    return t(f"gradients.verdict.{code}", n=zeros, ratio=style.fmt_ratio(ratio))
+    return t(f"gradients.verdict.{code}", n=zeros, ratio=ratio_text(ratio))
 
 
 def use_scenario(code: str) -> None:
@@ -115,8 +122,7 @@ def at_init() -> None:
     cols = st.columns(2)
     for col, kind in zip(cols, twins):
         name = terms.kind_name(twins[kind].residual, twins[kind].depth)
-        shown = t("gradients.ratio_zero") if ratios[kind] < 1e-30 else style.fmt_ratio(ratios[kind])
-        col.metric(t("gradients.ratio_label", name=name), shown,
+        col.metric(t("gradients.ratio_label", name=name), ratio_text(ratios[kind]),
                    help=t("gradients.ratio_help"))
         col.markdown(verdict(ratios[kind], zeros[kind]))
     profiles = []
@@ -129,19 +135,26 @@ def at_init() -> None:
     svg = svg_axes.cached(("gradients-init", cfg, seed), lambda: profile_chart(profiles, t("gradients.profile_title")))
     show_chart(st, svg, f"gradients-at-init-{cfg.name}", "gradients_init_profile_download")
     st.caption(t("gradients.init_note", size=PROBE_SIZE, batch=PROBE_BATCH))
-    explain(cfg, ratios)
+    explain(cfg, ratios, zeros)
     one_plus(results, twins, seed)
 
 
-def reading(cfg: ModelConfig, ratios: dict) -> tuple[str, dict]:
-    """The explanation the measured ratios support (analysis.gradient_reading), with its values."""
+def reading(cfg: ModelConfig, ratios: dict, zeros: dict) -> tuple[str, dict]:
+    """The explanation the measured ratios support (analysis.gradient_reading), with its values.
+    Where the plain net's input side gets exactly 0, the sentence counts those layers instead
+    of giving a ratio."""
     plain, res = ratios["plain"], ratios["residual"]
-    values = dict(plain=style.fmt_ratio(plain), residual=style.fmt_ratio(res), depth=cfg.depth)
-    return f"gradients.explain.{analysis.gradient_reading(cfg, plain, res)}", values
+    code = analysis.gradient_reading(cfg, plain, res)
+    values = dict(plain=ratio_text(plain), residual=ratio_text(res), depth=cfg.depth)
+    if plain == 0 and code in ("vanish_preact", "vanish_post", "both_vanish"):
+        twin = (t("gradients.twin.zero", m=zeros["residual"]) if res == 0
+                else t("gradients.twin.ratio", residual=ratio_text(res)))
+        return f"gradients.explain.{code}.zero", dict(values, n=zeros["plain"], twin=twin)
+    return f"gradients.explain.{code}", values
 
 
-def explain(cfg: ModelConfig, ratios: dict) -> None:
-    key, values = reading(cfg, ratios)
+def explain(cfg: ModelConfig, ratios: dict, zeros: dict) -> None:
+    key, values = reading(cfg, ratios, zeros)
     st.info(t(key, **values), icon=":material/info:")
     if cfg.activation == "sigmoid":
         st.caption(t("gradients.sigmoid_note"))
@@ -211,7 +224,7 @@ def live() -> None:
     plain_ids = [r.id for r in known if not r.model_cfg.residual]
     res_ids = [r.id for r in known if r.model_cfg.residual]
     pair = [i for i in st.session_state.get("_gradients_pair", []) if i in by_id]
-    label = lambda i: terms.net_label(runs.run_label(by_id[i]))  # noqa: E731
+    label = lambda i: terms.net_label(runs.run_label(by_id[i], whose=not mine))  # noqa: E731
     c1, c2 = st.columns(2)
     picked = []
     for col, ids, kind in ((c1, plain_ids, "plain"), (c2, res_ids, "residual")):
@@ -228,8 +241,37 @@ def live() -> None:
     progress.live_runs(chosen, lambda views: draw_live(views, at_step), stop_prefix="gradients")
 
 
+def learning(views: list) -> None:
+    """Loss and training accuracy beside the gradients, and, once a run has ended, whether it
+    learned: a net left at chance (loss near ln(classes), accuracy near 1/classes) did not, and
+    its gradients are those of a net that is not learning (analysis.outcome)."""
+    loss, acc = [], []
+    for v in views:
+        name, kind = terms.net_label(v.info.label), v.info.model_cfg.twin
+        loss.append(charts.Curve(name, kind, v.steps.step, v.steps.loss))
+        acc.append(charts.Curve(name, kind, v.steps.step, [100 * a for a in v.steps.acc]))
+    live_charts.learning_curves(st.columns(2), ("gradients",) + live_charts.views_key(views), [
+        live_charts.CurvePanel("gradients-loss", loss, t("gradients.live.loss_axis"), log_y=True,
+                               config=exports.png_config("gradients-training-loss"), element_key="gradients_loss"),
+        live_charts.CurvePanel("gradients-acc", acc, t("gradients.live.acc_axis"), y_range=(0, 100),
+                               config=exports.png_config("gradients-training-accuracy"), element_key="gradients_acc")],
+        training=any(v.active for v in views))
+    for v in views:
+        i, classes = v.info, v.info.model_cfg.num_classes
+        end = analysis.learning_outcome(i.status, i.final_train_loss, i.final_train_acc, classes)
+        if end == "unfinished":
+            continue
+        text = t(f"gradients.live.{end}", net=terms.net_label(i.label), classes=classes,
+                 loss=f"{i.final_train_loss:.2f}" if end != "diverged" else "–",
+                 acc=f"{100 * (i.final_train_acc or 0):.1f}%", chance_loss=f"{np.log(classes):.2f}",
+                 chance_acc=f"{100 / classes:.0f}%")
+        (st.success if end == "learned" else st.warning)(
+            text, icon=":material/check_circle:" if end == "learned" else ":material/warning:")
+
+
 def draw_live(views: list, at_step: int) -> None:
     progress.progress_rows(views, "gradients")
+    learning(views)
     data = []
     for v in views:
         steps, names, matrix = runs.grads(v.id)

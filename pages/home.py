@@ -26,7 +26,10 @@ with guard():
         st.latex(r"H(x) = F(x) + x")
         st.markdown(t("home.identity"))
         if show_grad:
-            st.latex(r"\frac{\partial L}{\partial x} = \frac{\partial L}{\partial H}"
+            # The clean 1 + dF/dx is the pre-activation block's (He et al. 2016); the 2015 block
+            # drawn above has a ReLU after the sum, as home.grad.text says.
+            st.caption(t("home.grad.formula"))
+            st.latex(r"\frac{\partial L}{\partial x} = \frac{\partial L}{\partial y}"
                      r"\left(1 + \frac{\partial F}{\partial x}\right)")
             st.markdown(t("home.grad.text"))
     with right:

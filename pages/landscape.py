@@ -5,7 +5,8 @@ grid, never assumed."""
 
 import streamlit as st
 
-from ui import exports, guard, identity, keep, label_of, pairs, presets, t
+from resnet_core.inspection import landscape
+from ui import exports, guard, identity, keep, label_of, pairs, presets, t, terms, verdicts
 from ui import study_charts as charts
 
 presets.apply("landscape")
@@ -29,26 +30,30 @@ def settings() -> dict:
 
 
 def findings(result: dict) -> None:
+    """Li et al.'s claims, each read from the measured shapes (landscape.verdict): held, the
+    other way, or no difference here."""
     nets = {n["kind"]: n for n in result["nets"]}
-    verdict = next(iter(result["verdicts"].values()), None)
-    if set(nets) != {"plain", "residual"} or verdict is None or not verdict["checks"]:
+    if set(nets) != {"plain", "residual"}:
+        return
+    verdict = landscape.verdict(nets["plain"], nets["residual"])
+    if not verdict["outcomes"]:
         return
     p, r = nets["plain"]["shape"], nets["residual"]["shape"]
     st.subheader(t("landscape.findings"))
     numbers = dict(pm=p["local_minima_2d"], rm=r["local_minima_2d"], pb=f"{100 * (p['curve_down_fraction'] or 0):.0f}",
-                   rb=f"{100 * (r['curve_down_fraction'] or 0):.0f}",
-                   plain=nets["plain"]["label"], residual=nets["residual"]["label"])
-    for code, ok in verdict["checks"].items():
-        (st.success if ok else st.warning)(t(f"landscape.check.{code}.{'yes' if ok else 'no'}", **numbers),
-                                           icon=":material/check_circle:" if ok else ":material/help:")
-    st.markdown(t("landscape.held" if verdict["held"] else "landscape.not_held"))
+                   rb=f"{100 * (r['curve_down_fraction'] or 0):.0f}", tol=f"{100 * landscape.BENDING_TOLERANCE:.1f}",
+                   plain=terms.net_label(nets["plain"]["label"]), residual=terms.net_label(nets["residual"]["label"]))
+    for code, outcome in verdict["outcomes"].items():
+        verdicts.box(outcome, t(verdicts.key(f"landscape.check.{code}", outcome), **numbers))
+    st.markdown(t({"held": "landscape.held", "equal": "landscape.no_difference"}.get(verdict["finding"],
+                                                                                     "landscape.not_held")))
 
 
 def table(nets: list[dict]) -> None:
     rows = []
     for n in nets:
         s = n["shape"] or {}
-        rows.append({t("landscape.col.net"): n["label"],
+        rows.append({t("landscape.col.net"): terms.net_label(n["label"]),
                      t("landscape.col.centre"): _num(s.get("centre_loss")),
                      t("landscape.col.max"): _num(s.get("max_loss")),
                      t("landscape.col.minima"): s.get("local_minima_2d", "–"),

@@ -4,7 +4,8 @@ here is read from the measured drops, never assumed."""
 
 import streamlit as st
 
-from ui import exports, guard, identity, keep, pairs, presets, t
+from resnet_core.inspection import lesion
+from ui import exports, guard, identity, keep, pairs, presets, t, terms, verdicts
 from ui import study_charts as charts
 
 presets.apply("lesion")
@@ -15,36 +16,53 @@ DRAWS = [1, 3, 5, 10]
 
 
 def findings(result: dict) -> None:
-    """The paper's claims, each with the numbers measured here."""
+    """The paper's claims, each with the numbers measured here (lesion.verdict, recomputed from
+    the stored drops, so a finding always matches the bars above it)."""
     nets = {n["kind"]: n for n in result["nets"]}
     if set(nets) != {"plain", "residual"}:
         return
     plain, residual = nets["plain"], nets["residual"]
-    verdict = next(iter(result["verdicts"].values()), None)
+    # Stored labels are English ("plain-20"); each language names the net its own way.
+    plain_name, residual_name = terms.net_label(plain["label"]), terms.net_label(residual["label"])
     st.subheader(t("lesion.findings"))
-    if verdict is None:
+    if not result["verdicts"]:
         st.caption(t("lesion.not_twins"))
         return
+    verdict = lesion.verdict(plain, residual)
     p, r = verdict["plain"], verdict["residual"]
+    tol = _pts(lesion.tolerance(residual))
     numbers = {
-        "residual_robust": dict(drop=_pts(r["median_drop_ordinary"]), net=residual["label"]),
-        "plain_fragile": dict(drop=_pts(p["median_drop_ordinary"]), net=plain["label"],
+        "residual_robust": dict(drop=_pts(r["median_drop_ordinary"]), net=residual_name),
+        "plain_fragile": dict(drop=_pts(p["median_drop_ordinary"]), net=plain_name,
                               other=_pts(r["median_drop_ordinary"])),
         "downsampling_hurts": dict(down=_pts(r["median_drop_downsampling"]),
-                                   ordinary=_pts(r["median_drop_ordinary"])),
+                                   ordinary=_pts(r["median_drop_ordinary"]), tol=tol),
     }
-    for code, ok in verdict["checks"].items():
-        # A claim that did not hold is a finding, not an error: a warning, never a red alert.
-        (st.success if ok else st.warning)(t(f"lesion.check.{code}.{'yes' if ok else 'no'}", **numbers[code]),
-                                           icon=":material/check_circle:" if ok else ":material/help:")
-    if r["worst_block"]:
-        st.markdown(t("lesion.worst", net=residual["label"], block=r["worst_block"], drop=_pts(r["worst_drop"])))
+    for code, outcome in verdict["outcomes"].items():
+        verdicts.box(outcome, t(verdicts.key(f"lesion.check.{code}", outcome), **numbers[code]))
+    worst(residual, residual_name, r, tol)
     if p["undeletable"]:
-        st.markdown(t("lesion.undeletable", net=plain["label"], blocks=", ".join(p["undeletable"])))
+        st.markdown(t("lesion.undeletable", net=plain_name, blocks=", ".join(charts.block_name(b) for b in p["undeletable"])))
     if plain["intact_acc"] < 0.5:
-        st.info(t("lesion.plain_untrained", net=plain["label"], acc=_pts(plain["intact_acc"])),
+        st.info(t("lesion.plain_untrained", net=plain_name, acc=_pts(plain["intact_acc"])),
                 icon=":material/info:")
     st.markdown(t("lesion.held" if verdict["held"] else "lesion.not_held"))
+
+
+def worst(net: dict, name: str, summary: dict, tol: str) -> None:
+    """The block(s) the net could least do without, named as the bars name them; blocks whose
+    drops are within the tolerance of the largest are named together, not ranked."""
+    blocks = summary["worst_blocks"]
+    if not blocks:
+        return
+    drops = {b["name"]: net["intact_acc"] - b["acc"] for b in net["blocks"] if b["acc"] is not None}
+    if len(blocks) == 1:
+        kind = "down" if blocks[0] in summary["downsampling_blocks"] else "ordinary"
+        st.markdown(t("lesion.worst.one", net=name, block=charts.block_name(blocks[0]),
+                      drop=_pts(drops[blocks[0]]), kind=t(f"lesion.kind.{kind}")))
+    else:
+        st.markdown(t("lesion.worst.tied", net=name, blocks=", ".join(charts.block_name(b) for b in blocks),
+                      drop=_pts(drops[blocks[0]]), low=_pts(drops[blocks[-1]]), tol=tol))
 
 
 def _pts(v) -> str:

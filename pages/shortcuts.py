@@ -1,6 +1,7 @@
 """Shortcuts A/B/C: zero-padding identity, projection when the dimensions grow, projection
-everywhere (He et al. 2015, section 3.3). Their diagrams, what each costs on a chosen net, the
-three trained side by side, and the paper's Table 3 beside them."""
+everywhere (He et al. 2015: A and B in section 3.3, C and Table 3 in section 4.1). Their
+diagrams, what each costs on a chosen net, the three trained side by side, and the paper's
+Table 3 beside them."""
 
 
 import streamlit as st
@@ -208,7 +209,20 @@ def draw_runs(views) -> None:
     experiment_panel.loss_and_accuracy("shortcuts", views, curves_of)
     if views and not any(v.active for v in views):
         results_table(views)
-        st.info(t("shortcuts.train.honest"), icon=":material/info:")
+        st.info(honest(views), icon=":material/info:")
+
+
+def honest(views) -> str:
+    """What the finished runs show about A, B and C, chosen from their held-out accuracies
+    (experiments.shortcut_reading), beside what the paper found."""
+    acc = {option_of(v.info.label): v.info.test_acc for v in views if v.info.status == "finished"}
+    code, order = experiments.shortcut_reading(acc)
+    paper = t("shortcuts.train.honest.paper")
+    if code == "missing":
+        return t("shortcuts.train.honest.missing", paper=paper)
+    pct = {o: f"{100 * acc[o]:.1f}%" for o in OPTIONS}
+    return t(f"shortcuts.train.honest.{code}", best=order[0], a=pct["A"], b=pct["B"], c=pct["C"], paper=paper,
+             spread=f"{100 * (acc[order[0]] - acc[order[-1]]):.1f}")
 
 
 def training() -> None:

@@ -33,8 +33,8 @@ _DIGIT = {"0": CONSONANT, "1": RIEUL, "2": VOWEL, "3": CONSONANT, "4": VOWEL, "5
 # A number ending in zeros ends in its unit: 십, 백, 천, 만 (up to 천만), 억 (up to 천억), 조.
 _ZEROS = [CONSONANT, CONSONANT, CONSONANT, CONSONANT, CONSONANT, CONSONANT, CONSONANT,
           CONSONANT, CONSONANT, CONSONANT, CONSONANT, CONSONANT, VOWEL]
-# Symbols read as words: 퍼센트, 배, 도, 엑스(3×3 is read through its last digit anyway).
-_SYMBOL = {"%": VOWEL, "×": VOWEL, "°": VOWEL, "~": VOWEL, "′": VOWEL}
+# Symbols read as words: 퍼센트, 배, 도, 프라임, 제곱 (3×3 is read through its last digit anyway).
+_SYMBOL = {"%": VOWEL, "×": VOWEL, "°": VOWEL, "~": VOWEL, "′": VOWEL, "²": CONSONANT}
 # English letter names as Korean says them: 에이 비 씨 디 이 에프 지 에이치 아이 제이 케이 엘 엠 엔 오 피
 # 큐 알 에스 티 유 브이 더블유 엑스 와이 지(제트).
 _LETTER = {**{c: VOWEL for c in "ABCDEFGHIJKOPQSTUVWXYZ"}, "L": RIEUL, "M": CONSONANT,
@@ -42,7 +42,7 @@ _LETTER = {**{c: VOWEL for c in "ABCDEFGHIJKOPQSTUVWXYZ"}, "L": RIEUL, "M": CONS
 # Latin words the app puts before a particle, read as a Korean reader says them.
 _WORDS = {
     "resnet": CONSONANT, "net": CONSONANT, "imagenet": CONSONANT, "alexnet": CONSONANT,
-    "googlenet": CONSONANT, "plain": CONSONANT, "relu": VOWEL, "tanh": VOWEL, "gap": CONSONANT,
+    "googlenet": CONSONANT, "plain": CONSONANT, "relu": VOWEL, "tanh": VOWEL,
     "fc": VOWEL, "bn": CONSONANT, "sgd": VOWEL, "adam": CONSONANT, "saliency": VOWEL,
     "occlusion": CONSONANT, "gradients": VOWEL, "grad-cam": CONSONANT, "cam": CONSONANT,
     "vgg": VOWEL, "cifar": VOWEL, "mnist": VOWEL, "digits": VOWEL, "shapes": VOWEL,
@@ -75,13 +75,19 @@ def final_sound(text: str) -> str | None:
                 break
             i -= 1
         before = text[:max(i, 0)]
-        if i > 0 and before and not before[-1].isspace():
+        inside = text[i + 1:-1]
+        # An aside right after a word, or a year after an author ("Goldstein (2018)은"), leaves
+        # the particle to the word before it; a value in parentheses on its own is read itself.
+        year = re.fullmatch(r"\s*(19|20)\d\d[a-z]?\s*", inside) and before.strip()
+        # F(x), N(0, σ²): a function applied, read out; "W_s(BN 포함)" is an aside.
+        function = re.search(r"(^|[^\w])[A-Za-z]$", before) and not re.search("[\uac00-\ud7a3]", inside)
+        if i > 0 and before and (not before[-1].isspace() or year) and not function:
             return final_sound(before)
-        return final_sound(text[i + 1:-1])
+        return final_sound(inside)
     if "\uac00" <= last <= "\ud7a3":
         jong = (ord(last) - 0xAC00) % 28
         return VOWEL if jong == 0 else RIEUL if jong == 8 else CONSONANT
-    if last.isdigit():
+    if last in "0123456789":
         return _number(text)
     if last in _SYMBOL:
         return _SYMBOL[last]

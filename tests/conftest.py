@@ -17,6 +17,24 @@ if os.environ.get("PYTEST_XDIST_WORKER") and "OMP_NUM_THREADS" not in os.environ
 # The pool's own tests (tests/test_pool.py) ask for their worker counts explicitly.
 os.environ.setdefault("RESNET_EXPLORER_WORKERS", "1")
 
+import atexit  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+
+# Tests never write into the real home. A local ray.init() writes ~/.ray/auth_token, and from then
+# on every `ray start --head` of that user asks for a token (tests/test_ray_cluster.py); a store or
+# data folder left to its default lives under ~/.cache. So each test process gets a HOME and a Ray
+# temp dir of its own (the servers and Ray heads it starts inherit them), removed when it ends. The
+# folder's name is short: Ray's socket paths inside it must stay under 107 characters.
+SESSION_DIR = tempfile.mkdtemp(prefix="rx-")
+os.environ["HOME"] = os.path.join(SESSION_DIR, "home")
+os.environ["RAY_TMPDIR"] = os.path.join(SESSION_DIR, "t")
+os.makedirs(os.environ["HOME"])
+os.makedirs(os.environ["RAY_TMPDIR"])
+for name in ("RAY_ADDRESS", "RAY_AUTH_MODE", "RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH"):
+    os.environ.pop(name, None)   # the developer's own cluster settings are not the tests'
+atexit.register(shutil.rmtree, SESSION_DIR, True)
+
 import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -34,6 +52,11 @@ import harness  # noqa: E402  (starting the app as the run command does; no brow
 from ui import streamlit_internals  # noqa: E402
 
 streamlit_internals.cache_component_scan()
+
+
+def pytest_unconfigure(config):
+    # As well as at exit: a test process of pytest-xdist may end without running atexit.
+    shutil.rmtree(SESSION_DIR, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

@@ -218,3 +218,22 @@ def test_korean_page_has_no_missing_text(store):
     assert not [x for x in texts if RAW_KEY.match(x)]
     assert metrics(at)["네트워크"] == "ResNet-20"
     assert [b.proto.label for b in at.get("download_button")] == ["PyTorch로 내려받기 (zip)"]
+
+
+def test_a_zip_button_for_a_run_that_is_gone_says_so_in_both_languages(store, monkeypatch):
+    from ui import i18n
+
+    class Column:   # where the button would go: here only a caption can be drawn
+        def __init__(self):
+            self.captions = []
+
+        def caption(self, text):
+            self.captions.append(text)
+
+    monkeypatch.setattr(exports, "store", lambda: store)
+    for lang, words in (("en", "there is no run 99999 in runs.sqlite"),
+                        ("ko", "runs.sqlite에 99999번 학습 기록이 없습니다")):
+        monkeypatch.setattr(i18n, "lang", lambda lang=lang: lang)
+        where = Column()
+        exports.run_zip_button(where, 99999, key="x")
+        assert where.captions[-1] == words

@@ -11,6 +11,7 @@ from apptest_helpers import (APP, RAW_KEY, open_page, own_store, progress_bars, 
                               wait_runs_ended)
 from streamlit.testing.v1 import AppTest
 
+from resnet_core import build_model
 from resnet_core.jobs import runner as jobs
 from resnet_core.store.runs import RunStore
 from resnet_core.training import experiments
@@ -26,10 +27,12 @@ def store(tmp_path_factory):
         yield RunStore(db)
 
 
-def finished_experiment(store: RunStore, owner: str, losses: dict[str, float], display_name: str = "") -> list[int]:
-    """The four degradation runs, one experiment, finished with the given final training losses."""
+def finished_experiment(store: RunStore, owner: str, losses: dict[str, float], display_name: str = "",
+                        steps: int = 20) -> list[int]:
+    """The four degradation runs, one experiment, finished with the given final training losses
+    (recorded as `steps` long; 20 steps of curve are written whatever it says)."""
     ids, experiment = [], None
-    for label, model_cfg, train_cfg in experiments.degradation_configs("digits", steps=20):
+    for label, model_cfg, train_cfg in experiments.degradation_configs("digits", steps=steps):
         rid = store.create_run(model_cfg, train_cfg, owner=owner, label=label, group=experiments.DEGRADATION,
                                experiment=experiment, display_name=display_name)
         experiment = store.get_run(rid).experiment
@@ -76,7 +79,8 @@ def test_empty_page_explains_and_links_to_gradient_flow(store):
 
 
 def test_final_table_sits_beside_the_paper_and_checks_the_ordering(store):
-    finished_experiment(store, ME, PAPER_LIKE)
+    ids = finished_experiment(store, ME, PAPER_LIKE)
+    store.save_checkpoint(ids[0], build_model(store.get_run(ids[0]).model_cfg))
     at = open_degradation()
     table = at.table[0].value
     assert list(table["network"]) == ["plain-20", "plain-56", "ResNet-20", "ResNet-56"]
@@ -89,6 +93,10 @@ def test_final_table_sits_beside_the_paper_and_checks_the_ordering(store):
     assert len(found) == 3 and all(c.startswith("✅") for c in found), found
     assert "plain-56 ends with a much higher training loss than plain-20 (1.560 vs 0.050)" in found[0]
     assert len(at.get("plotly_chart")) == 2   # training loss and training error, both live
+    # Each net can be taken home; the first (plain-20) is picked, and its weights are stored.
+    assert at.selectbox(key="degradation_export_run").value == ids[0]
+    [zip_button] = [b for b in at.get("download_button") if b.proto.id.endswith("degradation_export_zip")]
+    assert zip_button.proto.label == "Download as PyTorch (zip)"
 
 
 def test_an_ordering_that_did_not_appear_is_reported_as_such(store):
@@ -271,3 +279,47 @@ def test_korean_page_has_no_missing_text(store):
     assert not [x for x in texts if RAW_KEY.match(x)]
     assert any(c.startswith("✅ **성능 저하:**") for c in checks(at))
     assert not at.warning
+
+
+@pytest.mark.parametrize("lang, against, table_col", [
+    ("en", "**Against the paper:** after 300 steps plain-56 ends at 62.4% training error and plain-20 at 2.0%: "
+           "60.4 points apart", "plain-56 − plain-20 (training error, points)"),
+    ("ko", "**논문과 비교:** 300단계를 학습한 뒤의 학습 오류율은 플레인-56 62.4%, 플레인-20 2.0%, 차이 60.4%p",
+     "플레인-56 − 플레인-20 (학습 오류율, %p)"),
+])
+def test_the_gap_stands_beside_figure_6_with_the_gaps_measured_at_other_lengths(store, lang, against, table_col,
+                                                                                 monkeypatch):
+    from resnet_core.jobs.runner import JobRunner
+    owner = f"deg7{lang}"
+    # Errors are 1 - (1 - loss / 2.5): 0.05 -> 2.0%, 1.56 -> 62.4%, 0.3 -> 12.0%.
+    finished_experiment(store, owner, {**PAPER_LIKE, "plain-56": 0.3}, steps=1200)
+    finished_experiment(store, owner, PAPER_LIKE, steps=300)
+    at = open_page("degradation", lang, owner=owner, timeout=90)
+    text = next(m.value for m in at.markdown if m.value.startswith(against.split(":**")[0]))
+    assert text.startswith(against), text
+    assert ("Figure 6" if lang == "en" else "그림 6") in text
+    gaps = next(tb for tb in _tables(at) if table_col in tb.columns)
+    assert list(gaps[table_col]) == ["60.4", "10.0"]   # 300 steps, then 1200: measured here, narrower
+    if lang == "ko":
+        return   # AppTest formats options outside the page, in English: the click is tested in English
+
+    def queue_only(self, runs, *, owner="", group="", display_name="", **kwargs):
+        return [self.store.create_run(m, tc, owner=owner, label=label, group=group) for label, m, tc in runs]
+
+    monkeypatch.setattr(JobRunner, "submit_many", queue_only)
+    at.button(key="degradation_longer").click().run()
+    queued = [r for r in store.list_runs(owner=owner) if r.status == "queued"]
+    try:
+        assert sorted(r.label for r in queued) == ["ResNet-20", "ResNet-56", "plain-20", "plain-56"]
+        assert {r.train_cfg.steps for r in queued} == {experiments.DEGRADATION_LONG_STEPS}
+        assert at.select_slider(key="degradation_steps").value == experiments.DEGRADATION_LONG_STEPS
+    finally:
+        for r in queued:
+            store.set_status(r.id, "cancelled")
+    from ui import presets
+    assert presets.get("degradation_long").values["degradation_steps"] == experiments.DEGRADATION_LONG_STEPS
+
+
+def _tables(at):
+    from apptest_helpers import markdown_tables
+    return markdown_tables(at)

@@ -3,6 +3,8 @@ sigmoid without BN vanishes in the plain net and not in the pre-activation resid
 ReLU + BN (the paper's setting) the plain net does not vanish at all. The live mode draws the
 heatmaps and the profile of runs from the store (written here directly, no training)."""
 
+import json
+import re
 from types import SimpleNamespace
 
 import numpy as np
@@ -60,7 +62,13 @@ def test_default_shows_real_vanishing_in_the_plain_net_only(store):
     verdicts = [x.value for x in at.markdown if x.value.startswith("**")]
     assert verdicts[0].startswith("**Vanished:**") and verdicts[1].startswith("**Within a factor of a thousand:**")
     reading = " ".join(i.value for i in at.info)
-    assert "This is real vanishing" in reading and "pre-activation blocks" in reading
+    assert "This is real vanishing, down to exactly 0" in reading and "pre-activation blocks" in reading
+    # Exact zeros are counted, never given as a ratio (float32 cannot hold 2.68e-307).
+    zeros = int(verdicts[0].split(":** ")[1].split()[0])
+    assert f"{zeros} layers of plain-56 near the input get no gradient at all" in reading
+    shown = [m.value for m in at.markdown if not m.value.startswith("<svg")] + [i.value for i in at.info] \
+        + list(metrics(at).values())
+    assert not [x for x in shown if re.search(r"\de-\d{2}", x)], "a tiny ratio where the gradient is exactly 0"
     assert any("Pre-activation blocks (He et al. 2016)" in c.value for c in at.caption)   # the preset's switch, said
     assert any("exact here" in m.value for m in at.markdown)        # 1 + dF/dx is exact for pre-activation
     gains = gain_table(at)                   # the 1 + dF/dx argument, measured
@@ -162,18 +170,18 @@ def test_home_preset_is_the_measured_vanishing_setting(store):
     assert metrics(at)["Plain-56: input side ÷ output side"] == "0 (nothing arrives)"
 
 
-def _finished_with_grads(store: RunStore, owner: str, residual: bool) -> int:
+def _finished_with_grads(store: RunStore, owner: str, residual: bool, loss: float = 1.0, acc: float = 0.5) -> int:
     cfg = arch_config("resnet20", residual=residual, in_channels=1, input_size=8, base_width=8)
     from resnet_core.nets.flops import count
     names = [r.name for r in count(cfg).rows if r.type in ("Conv2d", "Linear")]
     rid = store.create_run(cfg, experiments.recipe(steps=10), owner=owner, label=cfg.name, group="gradients")
     store.start_run(rid, device="cpu", layer_names=names, stat_names=[], total_steps=10)
     depth_decay = np.geomspace(1e-3 if not residual else 0.3, 1.0, len(names))
-    steps = [SimpleNamespace(step=s, loss=1.0, acc=0.5, lr=0.1, seconds=0.1 * s,
+    steps = [SimpleNamespace(step=s, loss=loss, acc=acc, lr=0.1, seconds=0.1 * s,
                              grad_norms=(depth_decay * (1 + s / 10)).tolist()) for s in range(1, 11)]
     store.write_batch(rid, steps=steps)
-    store.finish_run(rid, status="finished", seconds=1.0, steps_done=10, final_train_loss=1.0,
-                     final_train_acc=0.5, test_acc=0.5)
+    store.finish_run(rid, status="finished", seconds=1.0, steps_done=10, final_train_loss=loss,
+                     final_train_acc=acc, test_acc=acc)
     return rid
 
 
@@ -186,9 +194,8 @@ def test_live_mode_draws_both_heatmaps_on_one_scale_and_the_profile(store):
     assert at.selectbox(key="gradients_pick_plain").value == plain
     assert at.selectbox(key="gradients_pick_residual").value == res
     assert at.slider(key="gradients_at_step").value == 10
-    plotly = at.get("plotly_chart")
+    plotly = [c for c in at.get("plotly_chart") if json.loads(c.proto.spec)["data"][0]["type"] == "heatmap"]
     assert len(plotly) == 2                  # the two heatmaps; the depth profile is SVG
-    import json
     heat = [json.loads(c.proto.spec)["data"][0] for c in plotly]
     assert heat[0]["type"] == heat[1]["type"] == "heatmap"
     assert heat[0]["zmin"] == heat[1]["zmin"] and heat[0]["zmax"] == heat[1]["zmax"]
@@ -244,3 +251,19 @@ def test_korean_page_has_no_missing_text(store):
     assert svg_series(profile)["잔차-56"][0][2].split("\n")[2].startswith("크기 ")     # the tooltip's word for norm
     assert "증폭률 1: 그대로 통과" in {"".join(t.itertext()) for t in gains.iter() if t.tag.endswith("text")}
     assert not at.get("plotly_chart")
+
+
+@pytest.mark.parametrize("lang, stuck, learned", [("en", "did not learn", "learned:"),
+                                                   ("ko", "학습되지 않음", "학습됨.")])
+def test_live_mode_shows_loss_and_accuracy_and_says_when_a_net_did_not_learn(store, lang, stuck, learned):
+    owner = f"grad3{lang}"
+    _finished_with_grads(store, owner, residual=False, loss=2.30, acc=0.106)   # at chance: ln 10, 1/10
+    _finished_with_grads(store, owner, residual=True, loss=0.05, acc=0.99)
+    # Korean widgets are set through the session: AppTest formats options outside the page, in English.
+    at = open_page("gradients", lang, owner=owner, state={"gradients_mode": "live"})
+    kinds = [json.loads(c.proto.spec)["data"][0]["type"] for c in at.get("plotly_chart")]
+    assert sorted(kinds) == ["heatmap", "heatmap", "scatter", "scatter"]   # loss and accuracy beside the heatmaps
+    warned = [w.value for w in at.warning]
+    assert any(stuck in w and "2.30" in w and "10.6%" in w and "ln 10" in w for w in warned), warned
+    assert any(learned in s.value and "99.0%" in s.value for s in at.success)
+    assert not any(stuck in s.value for s in at.success)

@@ -39,6 +39,19 @@ def test_home_runs_in_english_by_default():
     assert len(cards) == len(nav.CATALOGUE) - 1
 
 
+@pytest.mark.parametrize("lang, says", [("en", "In a pre-activation block (He et al. 2016, section 2)"),
+                                        ("ko", "사전 활성화 블록(He et al. 2016, 2절)에서")])
+def test_the_one_plus_formula_is_given_as_pre_activations(lang, says):
+    """The 2015 block has a ReLU after the sum; 1 + dF/dx is exact only without it."""
+    at = run_app(lang=lang)
+    at.toggle(key="home_show_grad").set_value(True).run()
+    assert not at.exception
+    formula = [m.value for m in at.latex if "partial F" in m.value]
+    assert len(formula) == 1 and r"\partial y" in formula[0]
+    assert any(says in c.value for c in at.caption)
+    assert any("ReLU" in m.value and ("He et al. 2016" in m.value) for m in at.markdown)
+
+
 @pytest.mark.parametrize("locale, lang, expected", [
     ("ko-KR", None, "잔차 네트워크는 왜 잘 작동할까"),     # the browser's locale
     ("en-US", "ko", "잔차 네트워크는 왜 잘 작동할까"),     # ?lang= beats the locale

@@ -93,6 +93,9 @@ def test_both_pages_offer_the_same_sources_and_the_same_runs(store, lang):
         assert f_sources == ["Trained", "Freshly initialised", "A stored run"]
     assert f_runs == a_runs
     offered = [o.split(" · ")[0] for o in f_runs]
+    # Whose run each is, as the class reads it: a name, "command line" or "student 3", never an id.
+    whose = {o.rsplit(" · ", 1)[1] for o in f_runs}
+    assert whose and all(w for w in whose) and not any(len(w) == 16 and w.isalnum() for w in whose)
     assert f"#{store.finished}" in offered
     assert f"#{store.running}" not in offered and f"#{store.failed}" not in offered
 

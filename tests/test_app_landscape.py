@@ -29,9 +29,65 @@ def test_slices_side_by_side_on_one_colour_scale(studied, lang):
     assert len(contours) == 2
     assert contours[0]["zmin"] == contours[1]["zmin"] and contours[0]["zmax"] == contours[1]["zmax"]
     assert len(at.table) == 1
+    names = " ".join(str(v) for v in at.table[0].value.iloc[:, 0])
+    assert ("plain-" in names) == (lang == "en") and ("플레인-" in names) == (lang == "ko")
 
 
 def test_other_settings_offer_to_compute(studied):
     at = open_page("landscape", owner="land0new", state={"landscape_grid": 21})
     assert at.button(key="landscape_run_study")
     assert len(figures(at)) == 0
+
+
+def _variant(store, ids, result, seed: int, plain: dict, residual: dict) -> None:
+    """The finished study, its shapes replaced by `plain` and `residual`, stored under another
+    direction seed: the page reads what it is fed."""
+    import copy
+
+    from resnet_core import ModelConfig, TrainConfig
+    from ui import pairs
+    crafted = copy.deepcopy(result)
+    for net in crafted["nets"]:
+        net["shape"].update(plain if net["kind"] == "plain" else residual)
+    params = {**PARAMS, "seed": seed, "run_ids": ids}
+    tid = store.create_task("landscape", params, ModelConfig(), TrainConfig(), owner="teach0er", label="landscape",
+                            group=pairs._group("landscape", params))
+    store.save_result(tid, crafted)
+    store.set_status(tid, "finished")
+
+
+def _findings(at) -> tuple[list[str], list[str], list[str]]:
+    return [s.value for s in at.success], [w.value for w in at.warning], [i.value for i in at.info]
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_equal_minima_are_no_difference_not_a_reproduction(studied, lang):
+    store, ids, result = studied
+    _variant(store, ids, result, 7, {"local_minima_2d": 1, "curve_down_fraction": 0.10},
+             {"local_minima_2d": 1, "curve_down_fraction": 0.10})
+    at = open_page("landscape", lang, owner="land0eq", state={"landscape_grid": 11, "landscape_direction_seed": 7})
+    success, warning, info = _findings(at)
+    same = "No difference here" if lang == "en" else "차이 없음"
+    assert [i for i in info if i.startswith(same)] and len([i for i in info if i.startswith(same)]) == 2
+    assert not warning and not [s for s in success if "fewer local minima" in s or "국소 최솟값이 1개로" in s]
+    overall = "No difference here between the two slices" if lang == "en" else "여기서는 두 단면 사이에 차이가 없습니다"
+    assert any(overall in m.value for m in at.markdown)
+    assert not any("1 local minima" in x for x in success + warning + info)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_clear_difference_is_stated_with_its_numbers(studied, lang):
+    store, ids, result = studied
+    _variant(store, ids, result, 8, {"local_minima_2d": 4, "curve_down_fraction": 0.30},
+             {"local_minima_2d": 1, "curve_down_fraction": 0.10})
+    at = open_page("landscape", lang, owner="land0cl", state={"landscape_grid": 11, "landscape_direction_seed": 8})
+    success, warning, info = _findings(at)
+    assert len(success) == 3 and not warning and not info
+    assert "(1)" in success[0] and "(4)" in success[0] if lang == "en" else "1개로" in success[0] and "4개보다" in success[0]
+    assert any(("held here" if lang == "en" else "재현되었습니다") in m.value for m in at.markdown)
+    # Too small to tell: 10% against 9% of the grid bending down.
+    _variant(store, ids, result, 9, {"local_minima_2d": 4, "curve_down_fraction": 0.10},
+             {"local_minima_2d": 1, "curve_down_fraction": 0.09})
+    at = open_page("landscape", lang, owner="land0ti", state={"landscape_grid": 11, "landscape_direction_seed": 9})
+    tiny = "Too small to tell" if lang == "en" else "차이가 너무 작아 판단할 수 없음"
+    assert any(i.startswith(tiny) and "9%" in i and "10%" in i for i in _findings(at)[2])

@@ -20,6 +20,7 @@ from streamlit.testing.v1 import AppTest
 from resnet_core.jobs import runner as jobs
 from resnet_core.jobs.runner import JobRunner, QueueFull
 from resnet_core.nets import flops
+from resnet_core.training import experiments
 from ui import nav
 
 
@@ -192,8 +193,16 @@ def test_a_b_c_train_side_by_side(runner):
     params = [int(p.replace(",", "")) for p in results["parameters"]]
     assert params[0] == params[1] < params[2] < params[3]
     assert all(acc.endswith("%") for acc in results["held-out accuracy"])
-    honest = [i.value for i in at.info if "half a percentage point" in i.value and "360" in i.value]
-    assert honest, "the honest note: tiny data cannot show Table 3's half-point gaps"
+    # The reading is chosen from these runs' held-out accuracies and shows them, beside Table 3.
+    acc = dict(zip(["plain", "A", "B", "C"], results["held-out accuracy"]))
+    [honest] = [i.value for i in at.info if "Table 3" in i.value]
+    assert all(f"{o} {acc[o]}" in honest for o in "ABC"), honest
+    values = {o: float(acc[o].rstrip("%")) for o in "ABC"}
+    spread = max(values.values()) - min(values.values())
+    limit = 100 * experiments.SHORTCUT_TOLERANCE   # shown values are rounded: near the limit either reads
+    expected = {"too small to tell apart"} if spread < limit - 0.1 else {"ended highest"} if spread > limit + 0.1 \
+        else {"too small to tell apart", "ended highest"}
+    assert any(e in honest for e in expected) and "B is slightly better than A" in honest
     # A reload in a new session finds the user's experiment again (the owner id is in the URL).
     again = AppTest.from_file(APP, default_timeout=120)
     again.query_params.update({"lang": "en", "u": at.query_params["u"]})

@@ -15,7 +15,7 @@ from resnet_core.jobs import runner as jobs
 from resnet_core.jobs.runner import JobRunner
 from resnet_core.nets.config import TrainConfig
 from resnet_core.store.runs import RunStore
-from ui import teacher
+from ui import nav, teacher
 
 KEY = "correct horse battery staple"
 MODEL = arch_config("resnet20", base_width=4, input_size=8, in_channels=1)
@@ -68,7 +68,7 @@ def test_without_a_key_there_are_no_teacher_controls(setup, monkeypatch):
 
 
 def test_a_wrong_key_is_refused_and_the_next_try_slowed(setup, monkeypatch):
-    from ui import teacher
+    from ui import nav, teacher
 
     now = [1000.0]                      # a clock this test moves: no waiting for the lock-out
     monkeypatch.setattr(teacher, "clock", lambda: now[0])
@@ -131,7 +131,11 @@ def test_the_right_key_unlocks_the_controls(setup, tmp_path_factory):
     at.button(key="teacher_pause").click().run()
     assert runner.paused == "Eyes on the projector"
     student = open_app(BOB, "build")
-    assert any("Eyes on the projector" in i.value for i in student.sidebar.info)
+    assert any("Eyes on the projector" in i.value for i in student.main.info)        # at the top, not the sidebar
+    at.switch_page(nav.file_of("build")).run()
+    at.button(key="build_start").click().run()                                      # the teacher's demo goes in
+    assert not any("paused" in i.value for i in at.main.info)
+    assert len(runner.store.list_runs(owner=TEACHER)) == 1
     student.button(key="build_start").click().run()
     assert any("paused new runs: Eyes on the projector" in i.value for i in student.info)
     assert runner.store.list_runs(owner=BOB, status="queued") == []

@@ -26,7 +26,7 @@ def runner(tmp_path_factory):
 
 @pytest.mark.parametrize(("page", "state", "key", "nets"), BUTTONS, ids=[b[2] for b in BUTTONS])
 def test_one_click_queues_one_experiment_and_waits_for_it(runner, monkeypatch, page, state, key, nets):
-    def queue_only(self, runs, *, owner="", group="", display_name=""):
+    def queue_only(self, runs, *, owner="", group="", display_name="", **_):
         # Recorded as queued, never trained: the page sees its experiment still going.
         experiment = None
         ids = []

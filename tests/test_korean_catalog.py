@@ -174,7 +174,24 @@ def test_a_page_is_named_as_the_sidebar_names_it():
                     bad.append(f"{key}: says the {en} page, but not {ko} 페이지: {entry['ko']!r}")
             for m in re.finditer(r"([\w·]+(?: [\w·]+)?)\)?['’]? 페이지", entry["ko"]):
                 words = m.group(1)
-                if re.search(r"[A-Za-z]", words) or words in ("퇴화", "만들기·학습", "성능 저하"):
+                if re.search(r"[A-Za-z]", words) or words in ("퇴화", "만들기·학습", "성능 저하", "예측하기"):
                     if not any(t.endswith(words) for t in korean_titles):
                         bad.append(f"{key}: names a page {words!r}, not a sidebar title")
+    assert not bad, "\n".join(bad)
+
+
+def test_a_particle_typed_after_a_fixed_name_or_number_fits_it():
+    """A particle after text that never changes ("Goldstein (2018)은", "ResNet-56은") may be typed,
+    but it must be the one that reading calls for."""
+    word = {p: f"{a}/{b}" for a, b in korean.PAIRS.values() for p in (a, b)}
+    bad = []
+    for key, template in _korean_entries():
+        ko = korean.MARK.sub("", text.sources(template, "ko"))
+        for m in re.finditer(r"[A-Za-z0-9%×)\]'\"*`²](으로|은|는|이|가|을|를|과|와|로)(?![\uac00-\ud7a3])", ko):
+            before = ko[:m.start(1)]
+            if re.search(r"\{\w+(?:[:!][^{}]*)?\}\**$", before):
+                continue   # after a value: a mark's job (test_no_particle_is_typed_after_a_placeholder)
+            expected = korean.particle(before, word[m.group(1)])
+            if expected != m.group(1):
+                bad.append(f"{key}: ...{ko[max(0, m.start() - 20):m.end()]!r} wants {expected}")
     assert not bad, "\n".join(bad)

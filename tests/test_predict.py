@@ -28,6 +28,7 @@ def test_the_bank_has_at_least_eight_questions_with_text_in_both_languages():
     table = i18n.load_files()["predict.json"]
     for q in bank.QUESTIONS.values():
         assert q.kind in ("choice", "range") and len(q.options) >= 2
+        assert (q.plan is not None) == q.trained   # a trained question says what it trains, for its estimate
         for key in [f"predict.q.{q.id}", f"predict.q.{q.id}.measured", f"predict.q.{q.id}.finding"] + \
                    [f"predict.q.{q.id}.{o}" for o in q.options]:
             assert table[key]["en"] and table[key]["ko"], key

@@ -157,10 +157,15 @@ def test_cli_experiment_on_ray_says_its_backend(ray_instance, capsys, monkeypatc
 def test_ray_is_chosen_by_the_environment_and_imported_only_then(ray_instance, monkeypatch):
     from resnet_core.jobs.executors import default_executor
 
+    from resnet_core.jobs.cluster import ClusterExecutor
+    from test_jobs import wait_for
+
     monkeypatch.setenv("RESNET_EXPLORER_RAY_ADDRESS", "auto")
-    executor = default_executor("cpu")
+    executor = default_executor("cpu")   # connects in the background (resnet_core.jobs.cluster)
     try:
-        assert isinstance(executor, RayExecutor) and executor.slots == 2
+        assert isinstance(executor, ClusterExecutor)
+        wait_for(lambda: executor.state().state == "connected", 60)
+        assert executor.slots == 2 and isinstance(executor._link, RayExecutor)
     finally:
         executor.shutdown()
     assert ray.is_initialized()   # not its instance to stop

@@ -146,3 +146,22 @@ def test_the_component_scan_is_cached_once_per_process():
 
     assert internals.cache_component_scan() is True, relies("components.v2.manifest_scanner.scan_component_manifests")
     assert hasattr(manifest_scanner.scan_component_manifests, "cache_info")
+
+
+def test_closed_sessions_are_kept_in_a_ttl_cache_the_sweep_can_expire():
+    import inspect
+
+    from streamlit.runtime import runtime as runtime_module
+    from streamlit.runtime import websocket_session_manager
+    from streamlit.runtime.memory_session_storage import MemorySessionStorage
+
+    assert "self._session_mgr =" in inspect.getsource(runtime_module.Runtime.__init__), relies(
+        "Runtime._session_mgr, the session manager")
+    manager_init = inspect.getsource(websocket_session_manager.WebsocketSessionManager.__init__)
+    assert "self._session_storage =" in manager_init and "self._storage_lock" in manager_init, relies(
+        "WebsocketSessionManager._session_storage and its _storage_lock")
+    storage = MemorySessionStorage(ttl_seconds=0)
+    assert callable(storage._cache.expire) and storage._cache.expire() == [], relies(
+        "MemorySessionStorage._cache being a cachetools TTLCache (expire() returns what it dropped)")
+    assert internals.expire_closed_sessions() == 0           # outside a server: nothing, and no failure
+    assert internals.enabled("expire_sessions")

@@ -44,8 +44,11 @@ def seconds_text(seconds: float) -> str:
 def line(planned: Sequence[tuple[str, ModelConfig, TrainConfig]]) -> Estimate | None:
     """A caption under the train button's settings: the longest run's time (they run in
     parallel when the server has workers for them), all runs' total, and the cap if one is
-    over it. Returns the longest estimate, None when nothing could be estimated."""
-    from . import runs
+    over it. Returns the longest estimate, None when nothing could be estimated. A training
+    cluster that cannot be reached is said here too (ui.cluster)."""
+    from . import cluster, runs
+
+    cluster.notice()
 
     ests = estimates(planned)
     if not ests:

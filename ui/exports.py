@@ -9,7 +9,9 @@ from resnet_core import ModelConfig
 from resnet_core.export import export_config, export_run
 from resnet_core.export.bundle import metric_rows, metrics_text
 from resnet_core.lru import LRU
+from resnet_core.store.runs import RunNotFound
 
+from .i18n import t
 from .runs import store
 
 log = logging.getLogger("resnet_explorer")
@@ -46,6 +48,22 @@ def run_zip(run_id: int) -> bytes:
 def net_zip(cfg: ModelConfig) -> bytes:
     """An untrained net as a zip to take home; made when the download is clicked (deferred)."""
     return _cached(("net", cfg), lambda: export_config(cfg))
+
+
+def run_zip_button(where, run_id: int, key: str) -> None:
+    """A run's "Download as PyTorch (zip)" in `where` (made when clicked), or, for a run that
+    left no weights (queued, training, stopped, diverged), a line saying why."""
+    try:
+        info = store().get_run(run_id)   # fresh: a list drawn earlier may predate the run's end
+    except RunNotFound:   # gone since the list was read (a class store archived meanwhile)
+        where.caption(t("export.err.no_run", run_id=run_id, db=store().path.name))
+        return
+    if info.has_checkpoint:
+        where.download_button(t("export.zip"), lambda: run_zip(run_id),
+                              file_name=f"run-{run_id}-{info.model_cfg.name}.zip", mime="application/zip", icon=":material/download:", help=t("export.zip_help"),
+                              on_click="ignore", key=key)
+    else:
+        where.caption(t("export.not_ready", run_id=run_id, status=t(f"runs.status.{info.status}")))
 
 
 def png_config(filename: str) -> dict:

@@ -31,6 +31,7 @@ from resnet_core.training.twins import GROUP as TWIN_GROUP
 from . import costs, progress, runs, style
 from .errors import guarded
 from .i18n import label_of, t
+from .identity import class_name
 from .state import keep
 
 
@@ -114,8 +115,10 @@ def queue_twin(prefix: str, spec: im.TwinSpec, found) -> None:
 
 def run_label(info) -> str:
     acc = "–" if info.test_acc is None else f"{info.test_acc:.1%}"
-    return t("inspect.run_option", id=info.id, name=info.label or info.model_cfg.kind,
+    # The list holds the whole class's runs: each says whose it is (a name or "student 3").
+    text = t("inspect.run_option", id=info.id, name=info.label or info.model_cfg.kind,
              dataset=info.train_cfg.dataset, acc=acc)
+    return f"{text} · {class_name(info)}"
 
 
 def run_members(prefix: str) -> list[Member]:

@@ -10,7 +10,7 @@ import streamlit as st
 
 from resnet_core.predict.bank import Question
 
-from . import nav, style, svg_charts
+from . import costs, nav, style, svg_charts
 from .i18n import lang, t
 
 VOTE_COLOUR, RIGHT_COLOUR = "#8A94A6", "#2E7D32"
@@ -23,7 +23,13 @@ def option_label(q: Question, option: str) -> str:
 
 def question(q: Question) -> None:
     st.markdown(f"### {t(f'predict.q.{q.id}')}")
-    st.caption(t("predict.trains") if q.trained else t("predict.counts"))
+    if not q.trained:
+        st.caption(t("predict.counts"))
+        return
+    planned = q.plan(q.setup)
+    ests = costs.estimates(planned)   # the queue's own estimate (ui/costs.py); the nets train in turn
+    if ests:
+        st.caption(f":material/timer: {t('predict.trains', n=len(planned), time=costs.seconds_text(sum(e.seconds for e in ests)))}")
 
 
 def options(q: Question, mine: str | None, on_pick, key: str, *, disabled: bool = False) -> None:

@@ -174,5 +174,14 @@ def progress_html(views: Sequence[RunView]) -> str:
 
     from .style import PLAIN, RESIDUAL
 
-    return "".join(_BAR.format(pct=100 * v.progress, label=escape(net_label(v.info.label)), status=escape(status_text(v)),
+    return "".join(_BAR.format(pct=100 * v.progress, label=escape(net_label(v.info.label)),
+                               status=escape(status_text(v) + _whose(v.info)),
                                color=RESIDUAL if v.info.model_cfg.residual else PLAIN) for v in views)
+
+
+def _whose(info) -> str:
+    """" · started by Ana" on a run this user did not start: another's, or one that served this
+    user's equal request (resnet_core.jobs.sharing)."""
+    from .identity import who
+
+    return "" if not info.owner or info.owner == owner() else " · " + t("lecture.started_by", who=who(info))

@@ -31,6 +31,10 @@ from .i18n import t
 from .identity import class_name, display_name, owner
 
 MAX_POINTS = 300        # per run and chart: a chart needs no more than its width in pixels
+# This session's submitted ids: an equal request is served by a run someone else started
+# (resnet_core.jobs.sharing), which "my runs" must list too.
+_SERVED = "_runs_served"
+MAX_SERVED = 200
 ACTIVE = ("queued", "running")
 
 
@@ -55,7 +59,15 @@ def submit(runs: Sequence[tuple[str, ModelConfig, TrainConfig]], *, group: str) 
     their ids, or None after showing why not (a full queue, a setting that cannot train)."""
     uid = owner()
     try:
-        return runner().submit_many(list(runs), owner=uid, group=group, display_name=display_name())
+        ids = runner().submit_many(list(runs), owner=uid, group=group, display_name=display_name(),
+                                   teacher=_teacher(), share=True)
+        from . import class_state  # here: it imports ui.teacher, which imports this module
+
+        class_state.published_runs(group, ids)
+        served = st.session_state.setdefault(_SERVED, [])
+        served.extend(i for i in ids if i not in served)
+        del served[:-MAX_SERVED]
+        return ids
     except RunTooLong as exc:
         from . import costs
 
@@ -75,6 +87,13 @@ def submit(runs: Sequence[tuple[str, ModelConfig, TrainConfig]], *, group: str) 
         from .errors import config_text  # here: errors imports links, which pages import first
         st.warning(t("error.config", msg=config_text(exc)), icon=":material/tune:")
     return None
+
+
+def _teacher() -> bool:
+    """This session holds the teacher's key (checked here, on the server, at each submit)."""
+    from .teacher import is_teacher  # here: ui.teacher imports this module
+
+    return is_teacher()
 
 
 def paused_message(message: str) -> None:
@@ -133,7 +152,8 @@ def submit_task(name: str, params: dict, *, label: str, group: str, model_cfg: M
     uid = owner()
     try:
         return [runner().submit_task(name, params, owner=uid, label=label, group=group,
-                                     model_cfg=model_cfg, train_cfg=train_cfg, display_name=display_name())]
+                                     model_cfg=model_cfg, train_cfg=train_cfg, display_name=display_name(),
+                                     teacher=_teacher())]
     except Paused as exc:
         paused_message(exc.message)
     except OwnerLimit:
@@ -227,14 +247,34 @@ def run_label(info: RunInfo, whose: bool = False) -> str:
 
 
 def recent(*, mine: bool = True, group: str | None = None, limit: int = 20) -> list[RunInfo]:
-    """The newest runs of this user (or of everyone), optionally of one page's group."""
-    return store().list_runs(owner=owner() if mine else None, group=group, limit=limit)
+    """The newest runs of this user (or of everyone), optionally of one page's group. This
+    user's include the runs that served their requests, whoever started them."""
+    found = store().list_runs(owner=owner() if mine else None, group=group, limit=limit)
+    if not mine:
+        return found
+    have = {r.id for r in found}
+    extra = []
+    for rid in st.session_state.get(_SERVED, ()):
+        if rid not in have:
+            try:
+                info = store().get_run(rid)
+            except RunNotFound:   # a fresh class store emptied it
+                continue
+            if group is None or info.group == group:
+                extra.append(info)
+    return sorted(found + extra, key=lambda r: -r.id)[:limit] if extra else found
 
 
 def latest_experiment(group: str, session_key: str) -> list[int]:
     """This user's latest experiment of a page's `group`: the ids kept in
     ``st.session_state[session_key]`` by this session, else its newest run's experiment in the
-    store (a reload, or one recorded by the CLI with this user's ``--owner``)."""
+    store (a reload, or one recorded by the CLI with this user's ``--owner``). While this user
+    follows the teacher (ui/class_state.py): the teacher's latest experiment of that group."""
+    from . import class_state  # here: it imports ui.teacher, which imports this module
+
+    followed = class_state.teacher_experiment(group)
+    if followed is not None:
+        return followed
     if st.session_state.get(session_key):
         return st.session_state[session_key]
     mine = recent(group=group, limit=1)

@@ -18,6 +18,8 @@ What each one buys (measured figures in the README, "Streamlit's internals"):
 - ``static_js_folder``: where the frontend's code chunks are served from, to preload plotly's.
 - ``websocket_protos``: the protobuf messages a browser exchanges with the server, which
   scripts/st_client.py speaks for the warm-up and the benches (streamlit.proto).
+- ``expire_closed_sessions``: a closed tab's session is let go once its keep-alive has passed,
+  even when no other tab comes (runtime's session manager and its TTLCache of closed sessions).
 - ``cache_component_scan``: the tests scan installed packages for components once per process
   (components.v2.manifest_scanner).
 """
@@ -116,6 +118,28 @@ def script_running() -> bool:
         except Exception as exc:
             failed("script_running", exc)
     return st.runtime.exists()
+
+
+def expire_closed_sessions() -> int:
+    """Let go of the sessions of closed tabs whose keep-alive (two minutes, for a reconnect) has
+    passed; returns how many. Streamlit drops them only when another tab connects or leaves, and
+    each holds its script thread's event loop (three file descriptors) until it is collected."""
+    if not enabled("expire_sessions"):
+        return 0
+    try:
+        from contextlib import nullcontext
+
+        from streamlit import runtime
+
+        if not runtime.exists():
+            return 0
+        manager = runtime.get_instance()._session_mgr
+        with getattr(manager, "_storage_lock", None) or nullcontext():
+            expired = manager._session_storage._cache.expire()
+        return len(expired or ())
+    except Exception as exc:
+        failed("expire_sessions", exc)
+        return 0
 
 
 def static_js_folder() -> Path:

@@ -28,13 +28,19 @@ def _pct(v):
     return None if v is None else 100 * v
 
 
+def block_name(name: str) -> str:
+    """"stage1.block0" -> "s1.b0": how the bars label a block, and how the page's sentences
+    name it, so the text names what the chart shows."""
+    return name.replace("stage", "s").replace(".block", ".b")
+
+
 def single_deletions(nets: list[dict], height: int = 420) -> go.Figure:
     """Held-out accuracy after deleting each block alone, one panel per net, one y axis."""
     fig = make_subplots(rows=1, cols=len(nets), shared_yaxes=True, horizontal_spacing=0.04,
                         subplot_titles=[n["label"] for n in nets])
     for col, net in enumerate(nets, start=1):
         blocks = net["blocks"]
-        names = [b["name"].replace("stage", "s").replace(".block", ".b") for b in blocks]
+        names = [block_name(b["name"]) for b in blocks]
         fig.add_trace(go.Bar(
             x=names, y=[_pct(b["acc"]) for b in blocks], marker_color=_colour(net), name=net["label"],
             marker_pattern_shape=["/" if b["downsampling"] else "" for b in blocks], showlegend=False,

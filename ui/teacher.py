@@ -105,14 +105,12 @@ def _feedback(box) -> None:
 
 
 def sidebar() -> None:
-    """The teacher's box at the foot of the sidebar; for students, the pause message if any."""
+    """The teacher's box at the foot of the sidebar (students see a pause at the top of the
+    page: ui/class_state.py)."""
     if not configured_key():
         return
     r = runs.runner()
     teacher = is_teacher()
-    if r.paused is not None and not teacher:
-        runs_paused = t("runs.paused_with", msg=r.paused) if r.paused else t("runs.paused")
-        st.sidebar.info(runs_paused, icon=":material/pause_circle:")
     with st.sidebar.expander(t("teacher.title"), icon=":material/school:", expanded=False):
         if not teacher:
             with st.form("teacher_unlock", clear_on_submit=False, border=False):

@@ -1,5 +1,6 @@
 """What an unlocked teacher sees (ui/teacher.py checks the key before drawing this): pause new
-runs with a message, stop any run, clear the queue, start a fresh class store."""
+runs with a message, stop any run, clear the queue, the training cluster's state (ui/cluster.py),
+start a fresh class store."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import streamlit as st
 
 from resnet_core.jobs.runner import JobRunner
 
-from . import identity, runs
+from . import cluster, identity, runs
 from .i18n import t
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,8 @@ def draw(r: JobRunner) -> None:
     waiting = r.queue_length()
     st.button(t("teacher.clear", n=waiting), key="teacher_clear", icon=":material/clear_all:",
               disabled=not waiting, on_click=_clear, args=(r,))
+
+    cluster.teacher()   # only when runs train on a Ray cluster
 
     st.divider()
     st.checkbox(t("teacher.fresh_sure"), key="teacher_fresh_sure")

@@ -105,6 +105,13 @@ def _acc(value) -> str:
     return "-" if value is None else f"{100 * value:5.1f}%"
 
 
+def _outcomes(verdict: dict) -> str:
+    """Each check as measured: held, reversed, equal (no difference here) or unclear (too small
+    to tell); a result stored before outcomes were kept shows its yes/no."""
+    outcomes = verdict.get("outcomes") or {c: "held" if ok else "reversed" for c, ok in verdict["checks"].items()}
+    return ", ".join(f"{c} {o}" for c, o in outcomes.items())
+
+
 def lesion_text(data: dict) -> str:
     lines = []
     for net in data["nets"]:
@@ -115,7 +122,7 @@ def lesion_text(data: dict) -> str:
         curve = "  ".join(f"k={k['k']}: {_acc(k['mean_acc']).strip()}" for k in net["k_curve"])
         lines.append(f"  k random deletions (mean of {data['draws']} draws): {curve}")
     for depth, v in data["verdicts"].items():
-        lines.append(f"\ndepth {depth}: " + ", ".join(f"{c} {'yes' if ok else 'no'}" for c, ok in v["checks"].items())
+        lines.append(f"\ndepth {depth}: " + _outcomes(v)
                      + (" -> Veit et al.'s finding held" if v["held"] else " -> it did not fully hold here"))
     lines.append(f"\ntraining {data['train_seconds']:.1f} s, lesion study {data['analysis_seconds']:.1f} s")
     return "\n".join(lines)
@@ -130,8 +137,8 @@ def landscape_text(data: dict) -> str:
                      f"bending down {100 * (s.get('curve_down_fraction') or 0):.0f}% of the grid  "
                      f"{net['evaluations']} evaluations in {net['seconds']:.1f} s")
     for depth, v in data["verdicts"].items():
-        lines.append(f"depth {depth}: " + ", ".join(f"{c} {'yes' if ok else 'no'}" for c, ok in v["checks"].items())
-                     + (" -> Li et al.'s finding held" if v["held"] else " -> it did not fully hold here"))
+        finding = {"held": " -> Li et al.'s finding held", "equal": " -> no difference here between the two slices"}
+        lines.append(f"depth {depth}: " + _outcomes(v) + finding.get(v.get("finding"), " -> it did not fully hold here"))
     lines.append(f"{data['grid']}x{data['grid']} grid on {data['max_images'] or 'all'} training images; "
                  f"training {data['train_seconds']:.1f} s, slices {data['analysis_seconds']:.1f} s")
     return "\n".join(lines)

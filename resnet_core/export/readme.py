@@ -50,10 +50,10 @@ def readme(cfg: ModelConfig, meta: dict, *, onnx_included: bool, onnx_asked: boo
                   f"torch.onnx.export(net, (torch.zeros(1, {c}, {n}, {n}),), \"model.onnx\", dynamo=True,",
                   "                  dynamic_shapes=({0: torch.export.Dim(\"batch\")},))",
                   "```", ""]
-    lines += ["## What you need", "",
-              "- `model.py`: PyTorch.",
-              "- `model.onnx`: ONNX Runtime (`pip install onnxruntime`), or Netron to look at it.",
-              "- `notebook.ipynb`: Jupyter, scikit-learn and matplotlib.", "",
+    lines += ["## What you need", "", "- `model.py`: PyTorch."]
+    if onnx_included:
+        lines.append("- `model.onnx`: ONNX Runtime (`pip install onnxruntime`), or Netron to look at it.")
+    lines += ["- `notebook.ipynb`: Jupyter, scikit-learn and matplotlib.", "",
               "He, Zhang, Ren and Sun, \"Deep Residual Learning for Image Recognition\" (2015), "
               "https://arxiv.org/abs/1512.03385", ""]
     return "\n".join(lines)

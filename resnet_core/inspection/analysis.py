@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from resnet_core.data.datasets import load_dataset
+from resnet_core.inspection import verdicts
 from resnet_core.nets.blocks import named_activations
 from resnet_core.nets.config import RELU_LIKE, ModelConfig
 from resnet_core.nets.hooks import capture, inference_state, model_device
@@ -146,6 +147,19 @@ def outcome(status: str, final_loss: float, classes: int) -> str:
     return "stuck" if final_loss > 0.8 * np.log(classes) else "learned"
 
 
+def learning_outcome(status: str, final_loss: float | None, final_acc: float | None, classes: int) -> str:
+    """``outcome`` for a page that shows accuracy beside the loss: a "stuck" run whose training
+    accuracy is still above twice chance (2/classes) learned a little ("slow"), so a sentence
+    saying "about what guessing gets" is kept for runs that are at chance on both measures."""
+    if status not in ("finished", "diverged"):
+        return "unfinished"   # queued, running, stopped or failed: nothing to judge it by
+    loss = float("nan") if final_loss is None else final_loss
+    end = outcome(status, loss, classes)
+    if end == "stuck" and (final_acc or 0.0) > 2 / classes:
+        return "slow"
+    return end
+
+
 def bn_reading(nets: list[tuple[ModelConfig, str, float | None]]) -> tuple[list[str], list[str]]:
     """The BatchNorm experiment's verdict on finished runs, each given as (model config, status,
     final training loss or None): each net's outcome, in the order given, and the findings
@@ -203,8 +217,9 @@ def gradient_reading(cfg: ModelConfig, plain_ratio: float, residual_ratio: float
 
 def gradient_verdict(ratio: float, zeros: int) -> str:
     """What one net's measured gradient says: "zero" when some layers got no gradient at all,
-    else "vanish" (input side below VANISH of the output side), "grow" (above GROW) or "within"."""
-    if zeros:
+    else "vanish" (input side below VANISH of the output side), "grow" (above GROW) or "within".
+    A ratio of exactly 0 is "zero" too: it is never given as a number (input_output_ratio)."""
+    if zeros or ratio == 0:
         return "zero"
     if ratio < VANISH:
         return "vanish"
@@ -215,19 +230,38 @@ def gradient_verdict(ratio: float, zeros: int) -> str:
 
 def input_output_ratio(names: list[str], norms: np.ndarray) -> float:
     """Geometric mean of the first three main-path layers' gradient norms over the last three
-    convs' (shortcut projections and the FC head left out): the Gradient flow page's ratio."""
-    convs = np.array([n for name, n in zip(names, norms) if ".shortcut" not in name and not name.startswith("head")])
-    logs = np.log(np.maximum(convs, np.finfo(np.float64).tiny))
-    return float(np.exp(logs[:3].mean() - logs[-3:].mean()))
+    convs' (shortcut projections and the FC head left out): the Gradient flow page's ratio.
+
+    A layer whose gradient is exactly 0 (float32 underflow: nothing arrives) makes the input
+    side's geometric mean exactly 0, so the ratio is 0, never a tiny number: clamping the zeros
+    to float64's smallest normal (2.2e-308) once turned them into "2.68e-307 times", a value
+    float32 gradients cannot hold. With nothing at the output side either, there is no ratio
+    (nan)."""
+    convs = np.array([n for name, n in zip(names, norms) if ".shortcut" not in name and not name.startswith("head")],
+                     dtype=np.float64)
+    first, last = convs[:3], convs[-3:]
+    if not (last > 0).all():
+        return float("nan") if not (first > 0).all() else float("inf")
+    if not (first > 0).all():
+        return 0.0
+    return float(np.exp(np.log(first).mean() - np.log(last).mean()))
 
 
-def figure7_checks(mean_std: dict[str, float]) -> dict[str, bool]:
-    """The paper's two readings of Figure 7, checked on measured mean response stds keyed
+# Mean response stds closer than this share of the larger are too close to call: one seed, a
+# few hundred held-out images, and the spread between a net's layers is several times larger.
+FIGURE7_TOLERANCE = 0.02
+# Each reading of Figure 7: (the net that should respond less, the one it is compared with).
+FIGURE7_PAIRS = {"smaller_20": ("ResNet-20", "plain-20"), "smaller_56": ("ResNet-56", "plain-56"),
+                 "deeper_smaller": ("ResNet-56", "ResNet-20")}
+
+
+def figure7_checks(mean_std: dict[str, float]) -> dict[str, str]:
+    """The paper's two readings of Figure 7, read on measured mean response stds keyed
     "plain-20", "plain-56", "ResNet-20", "ResNet-56": residual responses smaller than their
-    plain twins', and smaller still in the deeper ResNet."""
-    m = mean_std
-    return {"smaller_20": m["ResNet-20"] < m["plain-20"], "smaller_56": m["ResNet-56"] < m["plain-56"],
-            "deeper_smaller": m["ResNet-56"] < m["ResNet-20"]}
+    plain twins', and smaller still in the deeper ResNet. Each is a ``verdicts.claim``
+    outcome: "held", "reversed", "equal" or "unclear" (within FIGURE7_TOLERANCE)."""
+    return {code: verdicts.claim(mean_std[a], mean_std[b], tolerance=FIGURE7_TOLERANCE, relative=True)
+            for code, (a, b) in FIGURE7_PAIRS.items()}
 
 
 def steps_to_error(acc: list[float], target: float, window: int = 10) -> int | None:

@@ -22,6 +22,7 @@ from typing import Callable
 import torch
 from torch import nn
 
+from resnet_core.inspection import verdicts
 from resnet_core.training.engine import evaluate
 
 Progress = Callable[[int, int], None]
@@ -30,6 +31,9 @@ StopFlag = Callable[[], bool]
 # A bump counts as curving down when its negative curvature is at least this share of the
 # positive one: Li et al. (section 6) map |λmin / λmax| and read near-zero ratios as convex.
 CURVE_DOWN_RATIO = 0.1
+# Shares of the grid bending down that differ by less than this are too close to call: on an
+# 11x11 grid one interior point is 1.2% of the 81, so two points' worth is noise of the cut.
+BENDING_TOLERANCE = 0.025
 
 
 def filter_normalised_direction(model: nn.Module, generator: torch.Generator) -> list[torch.Tensor]:
@@ -193,14 +197,23 @@ def shape_measures(line: list[float | None], surface: list[list[float | None]]) 
 
 def verdict(plain: dict, residual: dict) -> dict:
     """Li et al.: the residual net's slice is smooth and bowl-like, the plain twin's chaotic.
-    Held here if the residual slice has no more local minima than the plain one, bends down
-    over a smaller share of the grid, and is itself nearly a single bowl (at most 2 minima)."""
+    Each comparison is read with ``verdicts.claim``: the residual slice has fewer local minima,
+    bends down over a smaller share of the grid (a difference within BENDING_TOLERANCE is too
+    small to tell), and is itself nearly a single bowl (at most 2 minima). `finding` is "held"
+    when a comparison clearly favours the residual net and none goes the other way, "equal"
+    when the two slices cannot be told apart here (Li et al. saw this at 20 layers), else
+    "reversed". `checks` keeps one bool per claim: True only where it clearly held."""
     p, r = plain.get("shape"), residual.get("shape")
     if not p or not r:
-        return {"checks": {}, "held": False}
-    checks = {
-        "residual_fewer_minima": r["local_minima_2d"] <= p["local_minima_2d"],
-        "residual_less_bending": (r["curve_down_fraction"] or 0) <= (p["curve_down_fraction"] or 0),
-        "residual_single_bowl": r["local_minima_2d"] <= 2,
+        return {"checks": {}, "outcomes": {}, "held": False, "finding": None}
+    outcomes = {
+        "residual_fewer_minima": verdicts.claim(r["local_minima_2d"], p["local_minima_2d"]),
+        "residual_less_bending": verdicts.claim(r["curve_down_fraction"] or 0, p["curve_down_fraction"] or 0,
+                                                tolerance=BENDING_TOLERANCE),
+        "residual_single_bowl": verdicts.HELD if r["local_minima_2d"] <= 2 else verdicts.REVERSED,
     }
-    return {"checks": checks, "held": all(checks.values())}
+    finding = verdicts.overall([outcomes["residual_fewer_minima"], outcomes["residual_less_bending"]])
+    if outcomes["residual_single_bowl"] == verdicts.REVERSED:
+        finding = verdicts.REVERSED
+    return {"checks": {c: o == verdicts.HELD for c, o in outcomes.items()}, "outcomes": outcomes,
+            "held": finding == verdicts.HELD, "finding": finding}

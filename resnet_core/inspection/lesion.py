@@ -27,6 +27,7 @@ from typing import Callable, Iterator, Sequence
 import torch
 from torch import nn
 
+from resnet_core.inspection import verdicts
 from resnet_core.nets.config import ConfigError
 from resnet_core.nets.models import ResNet
 from resnet_core.training.engine import evaluate
@@ -188,18 +189,29 @@ def _median(values: list[float]) -> float | None:
     return v[mid] if len(v) % 2 else (v[mid - 1] + v[mid]) / 2
 
 
+def tolerance(result: dict) -> float:
+    """Accuracy drops closer than this cannot be told apart: three held-out images' worth
+    (one image moves accuracy by 1/n_test), at least one accuracy point."""
+    n = result.get("n_test")
+    return max(0.01, 3 / n) if n else 0.01
+
+
 def summary(result: dict) -> dict:
     """Accuracy drops (0..1) after single deletions: the median over ordinary blocks (one
     exceptional block, often the first, should not hide how the others behave), the median
-    over downsampling blocks, and the worst block."""
+    over downsampling blocks, and the worst blocks: the largest drop and every block within
+    `tolerance` of it (tied bars are named together, largest first)."""
     intact = result["intact_acc"]
     done = [b for b in result["blocks"] if b["acc"] is not None]
     ordinary = [intact - b["acc"] for b in done if not b["downsampling"]]
     down = [intact - b["acc"] for b in done if b["downsampling"]]
     worst = max(done, key=lambda b: intact - b["acc"], default=None)
+    drops = {b["name"]: intact - b["acc"] for b in done}
     return {"median_drop_ordinary": _median(ordinary), "median_drop_downsampling": _median(down),
             "worst_block": worst["name"] if worst else None,
             "worst_drop": intact - worst["acc"] if worst else None,
+            "worst_blocks": verdicts.ties_with_worst(drops, tolerance=tolerance(result)),
+            "downsampling_blocks": [b["name"] for b in done if b["downsampling"]],
             "undeletable": [b["name"] for b in result["blocks"] if not b["deletable"]]}
 
 
@@ -220,8 +232,12 @@ def verdict(plain: dict, residual: dict) -> dict:
         checks["residual_robust"] = rp < 0.05
     if pp is not None and rp is not None:
         checks["plain_fragile"] = pp >= 0.2 and pp >= 3 * max(rp, 0.0)
+    outcomes = {}
     if rd is not None and rp is not None:
-        checks["downsampling_hurts"] = rd > rp
+        # Read with a tolerance: a median drop a few images larger is not "mattered more".
+        outcomes["downsampling_hurts"] = verdicts.claim(rd, rp, expect="higher", tolerance=tolerance(residual))
+        checks["downsampling_hurts"] = outcomes["downsampling_hurts"] == verdicts.HELD
     # The headline is the first two; the downsampling exception is reported, not required.
     main = [checks[c] for c in ("residual_robust", "plain_fragile") if c in checks]
-    return {"plain": p, "residual": r, "checks": checks, "held": len(main) == 2 and all(main)}
+    outcomes.update({c: verdicts.HELD if ok else verdicts.REVERSED for c, ok in checks.items() if c not in outcomes})
+    return {"plain": p, "residual": r, "checks": checks, "outcomes": outcomes, "held": len(main) == 2 and all(main)}

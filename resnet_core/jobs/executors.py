@@ -274,13 +274,22 @@ def default_workers(device: str = "auto") -> int:
 
 
 def default_executor(device: str = "auto"):
-    """RESNET_EXPLORER_RAY_ADDRESS (auto, or ray://host:10001) hands jobs to a Ray cluster
-    (resnet_core.jobs.ray_executor); unset, they run in a pool of local worker processes."""
+    """RESNET_EXPLORER_RAY_ADDRESS (auto, or ray://host:10001) hands jobs to a Ray cluster,
+    reached in the background (resnet_core.jobs.cluster: nothing waits for it here); unset, they
+    run in a pool of local worker processes."""
     address = os.environ.get("RESNET_EXPLORER_RAY_ADDRESS", "").strip()
     if address:
-        from resnet_core.jobs.ray_executor import RayExecutor  # imports ray: only a server that chose it pays
+        from resnet_core.jobs.cluster import ClusterExecutor, fallback_setting
 
-        return RayExecutor(address)
+        if fallback_setting() == "local":
+            return ClusterExecutor(address, fallback=lambda: local_executor(device),
+                                   fallback_slots=max(1, default_workers(device)))
+        return ClusterExecutor(address)
+    return local_executor(device)
+
+
+def local_executor(device: str = "auto"):
+    """Local worker processes (RESNET_EXPLORER_WORKERS=0: the server's own thread)."""
     workers = default_workers(device)
     if workers == 0:
         return InProcess(slots=1)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import threading
 from pathlib import Path
 
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]   # resnet_core/, shipped whole to Ray workers
 POLL_SECONDS = 0.25      # one poll waits this long for news: a live chart is at most ~0.5 s behind
+PROBE_SECONDS = 5.0      # a cluster's port that does not take a connection in this long is not there
 LOCAL_CPUS = 2           # a Ray instance started for one command (the CLI without --ray-address)
 LOST_HINT = {
     "NodeDiedError": "the Ray node running this run went away",
@@ -54,13 +56,17 @@ class RayExecutor:
     def __init__(self, address: str | None = None, *, slots: int | None = None,
                  gpu_share: float | None = None, num_cpus: int = LOCAL_CPUS,
                  poll_seconds: float = POLL_SECONDS):
+        if address:
+            probe(address)   # before importing ray: a port with nothing behind it is said at once
         import ray  # here, not at the top: only a server that chose Ray needs it
 
+        _no_auto_start(ray)
         self._ray = ray
         self._owns = not ray.is_initialized()
         if self._owns:
             logs = os.environ.get("RESNET_EXPLORER_RAY_LOGS", "0") == "1"
             if address:
+                use_token_if_present()
                 ray.init(address=address, runtime_env=_runtime_env(), log_to_driver=logs)
             else:
                 # Workers would print into a CLI's --json output; a run's error says what failed.
@@ -70,7 +76,12 @@ class RayExecutor:
         self.gpu_share = gpu_share or float(os.environ.get("RESNET_EXPLORER_RAY_GPU_SHARE", "0.5"))
         if not 0 < self.gpu_share <= 1:
             raise ValueError(f"the GPU share of a run must be above 0 and at most 1 (got {self.gpu_share})")
-        self.slots = slots or int(os.environ.get("RESNET_EXPLORER_RAY_SLOTS", "0")) or self._default_slots()
+        try:
+            self.slots = slots or int(os.environ.get("RESNET_EXPLORER_RAY_SLOTS", "0")) or self._default_slots()
+        except Exception:   # connected, then lost at once: the next attempt starts clean
+            if self._owns:
+                ray.shutdown()
+            raise
         # max_concurrency: a poll waits in one thread while a stop comes in on another.
         self._actor_class = ray.remote(max_concurrency=4)(RemoteRunner)
         self._lock = threading.Lock()
@@ -121,6 +132,16 @@ class RayExecutor:
         except Exception:   # already gone
             log.debug("could not kill a Ray actor", exc_info=True)
 
+    def alive(self) -> bool:
+        """Whether this process is still connected to the cluster. A Ray Client that lost its
+        server says so (after RAY_CLIENT_RECONNECT_GRACE_PERIOD, default 30 s, of retrying)."""
+        try:
+            if self.address.startswith("ray://"):
+                return bool(self._ray.util.client.ray.is_connected())
+            return bool(self._ray.is_initialized())
+        except Exception:
+            return False
+
     def running(self) -> dict[int, tuple[object, int]]:
         """run id -> (actor handle, worker process id) of the jobs running now."""
         with self._lock:
@@ -165,7 +186,7 @@ class RayExecutor:
             self._idle.clear()
         for actor in idle:
             self._kill(actor)
-        if self._owns and self._ray.is_initialized():
+        if self._owns:   # a Ray Client that lost its server says it is not initialized, yet must be shut
             self._ray.shutdown()
 
     def _store(self, path: str):
@@ -210,6 +231,47 @@ def _snapshot(store, spec: JobSpec) -> dict:
         data = store.checkpoint_bytes(info.id) if info.has_checkpoint else None
         out[info.id] = (info, data)
     return out
+
+
+def probe(address: str, timeout: float = PROBE_SECONDS) -> None:
+    """Raise ConnectionError at once when nothing listens at a ray://host:port (or host:port)
+    address: Ray Client would retry for 30 s before saying "connection timeout". `auto` finds
+    this machine's cluster itself and fails fast when there is none."""
+    target = address.removeprefix("ray://")
+    host, sep, port = target.rpartition(":")
+    if not sep or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as err:
+        why = err.strerror or type(err).__name__
+        raise ConnectionError(f"nothing answers at {target} ({why})") from None
+
+
+def _no_auto_start(ray) -> None:
+    """A call after a lost Ray Client connection must fail, not do what Ray does for a call
+    before any `ray.init`: connect to the cluster this machine last started (measured: the run's
+    thread then waited minutes for that cluster's dead GCS) or start one in the web server."""
+    try:
+        from ray._private import auto_init_hook
+
+        auto_init_hook.enable_auto_connect = False   # read from RAY_ENABLE_AUTO_CONNECT at import
+    except ImportError:
+        log.debug("this Ray has no auto-init switch", exc_info=True)
+
+
+def use_token_if_present() -> bool:
+    """Ray 2.60's `ray start --head` asks for a token whenever ~/.ray/auth_token exists, but a
+    Ray Client sends its token only with RAY_AUTH_MODE=token (without it the connection times
+    out after 30 s). So, as Ray itself does for `auto`: with a token at hand (the file,
+    RAY_AUTH_TOKEN or RAY_AUTH_TOKEN_PATH) and no mode chosen, choose token. A head without
+    authentication takes such a client too. True when token mode is on."""
+    try:
+        from ray._private.authentication.authentication_token_setup import (
+            maybe_enable_token_auth_if_token_available)
+    except ImportError:   # a Ray without token authentication
+        return False
+    return maybe_enable_token_auth_if_token_available(warn_if_disabled=False)
 
 
 def _runtime_env() -> dict:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from resnet_core.data.datasets import check_compatible
+from resnet_core.jobs import sharing
 from resnet_core.jobs.controls import QueueControls
 from resnet_core.jobs.executors import Control, InProcess, default_executor
 from resnet_core.jobs.fair_queue import FairQueue, OwnerLimit, Paused, QueueFull
@@ -95,6 +96,9 @@ class JobRunner(QueueControls):
         self._jobs: dict[int, _Entry] = {}
         self._closed = False
         self._threads: list[threading.Thread] = []
+        self._busy = 0   # dispatchers handing a job to the executor now
+        if hasattr(executor, "on_change"):   # a cluster that comes and goes (resnet_core.jobs.cluster)
+            executor.on_change(self._executor_changed)
 
     @property
     def max_queue(self) -> int:
@@ -120,16 +124,21 @@ class JobRunner(QueueControls):
     # --- submitting ---------------------------------------------------------------------
 
     def submit(self, model_cfg: ModelConfig, train_cfg: TrainConfig, *, owner: str = "",
-               label: str = "", group: str = "", display_name: str = "") -> int:
+               label: str = "", group: str = "", display_name: str = "", teacher: bool = False) -> int:
         return self.submit_many([(label, model_cfg, train_cfg)], owner=owner, group=group,
-                                display_name=display_name)[0]
+                                display_name=display_name, teacher=teacher)[0]
 
     def submit_many(self, runs: Sequence[tuple[str, ModelConfig, TrainConfig]], *, owner: str = "",
-                    group: str = "", display_name: str = "") -> list[int]:
+                    group: str = "", display_name: str = "", teacher: bool = False,
+                    share: bool = False) -> list[int]:
         """Queue several runs (label, model config, train config) together, or none of them.
         They form one experiment: they share one experiment id (the first run's,
         resnet_core.store.schema.experiment_id), so a page finds them again as one;
-        `display_name` is the owner's name as they gave it, kept beside the label, not in it."""
+        `display_name` is the owner's name as they gave it, kept beside the label, not in it.
+        `teacher`: the caller has checked the teacher's key; those runs are not held by a pause.
+        `share`: a run equal to one queued, running or finished (resnet_core.jobs.sharing) is
+        served by that one: its id is returned and no queue place is taken; only the others are
+        queued (and only they can be refused)."""
         for _, model_cfg, train_cfg in runs:
             check_compatible(model_cfg, train_cfg)   # a bad pairing fails here, not in a worker
         runs = [(label, m, self._on_device(tc)) for label, m, tc in runs]
@@ -140,21 +149,32 @@ class JobRunner(QueueControls):
         # (four degradation nets on two workers: ~26 s instead of ~33 s).
         longest_first = sorted(range(len(runs)), key=lambda i: -costs[i].seconds)
 
-        def create() -> list:
-            made, experiment = [], None
-            for (label, m, tc), est in zip(runs, costs):
-                run_id = self.store.create_run(m, tc, owner=owner, label=label, group=group, estimate_s=est.seconds,
-                                               guess_s=est.base_seconds, experiment=experiment,
-                                               display_name=display_name)
-                experiment = experiment or experiment_id(run_id)
-                made.append((run_id, label, m, tc, "train", {}))
-            return made
+        keys = [sharing.run_key(m, tc) for _, m, tc in runs]
+        with self._lock:   # no two equal requests both find nothing and both queue
+            served = [sharing.find(self.store, k) if share else None for k in keys]
+            fresh = [i for i, rid in enumerate(served) if rid is None]
+            if not fresh:
+                return [int(rid) for rid in served]
 
-        return self._enqueue(len(runs), owner, create, group, queue_order=longest_first)
+            def create() -> list:
+                made, experiment = [], None
+                for i in fresh:
+                    (label, m, tc), est = runs[i], costs[i]
+                    run_id = self.store.create_run(m, tc, owner=owner, label=label, group=group,
+                                                   estimate_s=est.seconds, guess_s=est.base_seconds,
+                                                   experiment=experiment, display_name=display_name)
+                    sharing.remember(self.store, run_id, keys[i])
+                    experiment = experiment or experiment_id(run_id)
+                    made.append((run_id, label, m, tc, "train", {}))
+                return made
+
+            order = [fresh.index(i) for i in longest_first if i in fresh]
+            made = iter(self._enqueue(len(fresh), owner, create, group, queue_order=order, teacher=teacher))
+        return [int(rid) if rid is not None else next(made) for rid in served]
 
     def submit_task(self, name: str, params: dict, *, owner: str = "", label: str = "", group: str = "",
                     model_cfg: ModelConfig | None = None, train_cfg: TrainConfig | None = None,
-                    display_name: str = "") -> int:
+                    display_name: str = "", teacher: bool = False) -> int:
         """Queue an analysis task (resnet_core.jobs.tasks.TASKS[name]); its result is read with
         `store.result(id)` once it has finished."""
         from resnet_core.jobs.tasks import TASKS
@@ -167,7 +187,7 @@ class JobRunner(QueueControls):
         return self._enqueue(1, owner, lambda: [
             (self.store.create_task(name, params, m, tc, owner=owner, label=label, group=group,
                                     display_name=display_name),
-             label, m, tc, name, params)], group)[0]
+             label, m, tc, name, params)], group, teacher=teacher)[0]
 
     def _on_device(self, train_cfg: TrainConfig) -> TrainConfig:
         if train_cfg.device == "auto" and self.device != "auto":
@@ -175,11 +195,11 @@ class JobRunner(QueueControls):
         return train_cfg
 
     def _enqueue(self, count: int, owner: str, create: Callable[[], list], group: str,
-                 queue_order: Sequence[int] | None = None) -> list[int]:
+                 queue_order: Sequence[int] | None = None, teacher: bool = False) -> list[int]:
         with self._lock:
             if self._closed:
                 raise RuntimeError("the job runner has been shut down")
-            self._queue.admit(count, owner)
+            self._queue.admit(count, owner, teacher=teacher)
             entries = []
             for run_id, label, m, tc, kind, params in create():
                 spec = JobSpec(run_id, str(self.store.path), m, tc, kind, params)
@@ -201,6 +221,19 @@ class JobRunner(QueueControls):
                                       name=f"resnet-explorer-dispatch-{len(self._threads)}")
             self._threads.append(thread)
             thread.start()
+
+    def _executor_changed(self) -> None:
+        # The cluster came back (or went): its slots may differ, and waiting jobs may now start.
+        with self._lock:
+            if not self._closed and self._threads:
+                self._ensure_threads()
+            self._lock.notify_all()
+
+    def _can_start(self) -> bool:
+        """A job may leave the queue: the executor has a free slot and can run it now (a cluster
+        that cannot be reached keeps its jobs waiting here, in their fair order)."""
+        ready = getattr(self.executor, "ready", None)
+        return self._busy < self.executor.slots and (ready is None or ready())
 
     # --- reading ------------------------------------------------------------------------
 
@@ -282,13 +315,19 @@ class JobRunner(QueueControls):
     def _dispatch(self) -> None:
         while True:
             with self._lock:
-                while not self._queue and not self._closed:
+                while not (self._queue and self._can_start()) and not self._closed:
                     self._lock.wait()
                 if self._closed:
                     return
                 entry = self._queue.take()
                 entry.status = "running"
-            self._run(entry)
+                self._busy += 1
+            try:
+                self._run(entry)
+            finally:
+                with self._lock:
+                    self._busy -= 1
+                    self._lock.notify_all()
 
     def _run(self, entry: _Entry) -> None:
         try:   # pages show it as running from now on, while a worker loads its data
@@ -305,14 +344,14 @@ class JobRunner(QueueControls):
                 self.store.set_status(entry.job_id, "failed", error)
             except Exception:
                 log.exception("could not record the failure of run %s", entry.job_id)
+        try:   # its checkpoint is on disk now: keep the folder within its bound before anyone is told
+            retention.prune(self.store, self.checkpoint_limit)
+        except Exception:   # a full or read-only disk: the run has ended all the same
+            log.exception("could not bound the checkpoint folder")
         with self._lock:
             entry.status, entry.error = status, error
             self._forget_old()
             self._lock.notify_all()
-        try:
-            retention.prune(self.store, self.checkpoint_limit)
-        except Exception:   # a full or read-only disk: the run has ended all the same
-            log.exception("could not bound the checkpoint folder")
 
     def _forget_old(self) -> None:
         # A server runs for days: keep the newest ended jobs in memory, the rest only in the store.

@@ -30,6 +30,7 @@ class Question:
     page: str                                 # url_path of the page that shows it in depth
     source: str                               # where the paper (or the follow-up) shows it
     quick: dict = field(default_factory=dict)  # a smaller setup for tests and a fast check
+    plan: Callable[..., list] | None = None   # setup, device -> the nets it trains (for the time estimate)
 
 
 def band(value: float | None, edges: tuple[float, ...], codes: tuple[str, ...]) -> str:
@@ -103,10 +104,10 @@ def _more_minima(m: dict) -> str:
 QUESTIONS: dict[str, Question] = {q.id: q for q in [
     Question("degradation", "choice", ("plain-20", "plain-56"), measure.degradation, _higher_loss,
              {"dataset": "digits", "steps": 300, "seed": 0, "width": 8}, True, "degradation",
-             "he2015:fig6", quick={"steps": 10}),
+             "he2015:fig6", quick={"steps": 10}, plan=measure.plan_degradation),
     Question("lesion", "choice", ("plain", "residual"), measure.lesion, _bigger_drop,
              {"dataset": "digits", "steps": 300, "seed": 0, "width": 8, "depth": 20}, True, "lesion",
-             "veit2016:s4", quick={"steps": 20, "depth": 8}),
+             "veit2016:s4", quick={"steps": 20, "depth": 8}, plan=measure.plan_pair),
     Question("gradient_ratio", "range", TIMES, measure.gradient_ratio, _gradient_band,
              {"depth": 56, "block": "preact", "activation": "sigmoid", "seed": 0}, False, "gradients",
              "he2015:s4.1", quick={"depth": 20}),
@@ -118,13 +119,13 @@ QUESTIONS: dict[str, Question] = {q.id: q for q in [
              {"arch": "resnet34"}, False, "shortcuts", "he2015:s3.3"),
     Question("gap_size", "choice", ("yes", "no"), measure.gap_other_size, _beats_chance,
              {"train_size": 8, "test_size": 16, "steps": 200, "seed": 0}, True, "gap-fc",
-             "he2015:s3.3", quick={"steps": 30}),
+             "he2015:s3.3", quick={"steps": 30}, plan=measure.plan_gap),
     Question("bottleneck", "range", RATIO_BANDS, measure.bottleneck, _bottleneck_band,
              {"size": 28, "cin": 192, "cout": 32, "k": 5, "mid": 16}, False, "bottleneck", "szegedy2015:s4"),
     Question("landscape", "choice", ("plain", "residual", "same"), measure.landscape, _more_minima,
              {"dataset": "digits", "steps": 300, "seed": 0, "width": 8, "depth": 56, "grid": 11,
               "max_images": 256}, True, "landscape", "li2018:s6",
-             quick={"steps": 10, "depth": 8, "grid": 5, "max_images": 32}),
+             quick={"steps": 10, "depth": 8, "grid": 5, "max_images": 32}, plan=measure.plan_pair),
 ]}
 
 

@@ -56,15 +56,34 @@ def _num(value) -> float | None:
 
 # --- trained ---------------------------------------------------------------------------------
 
+def plan_degradation(setup: dict, device: str = "auto") -> list:
+    """plain-20 and plain-56 with the degradation recipe (training/experiments.py)."""
+    from resnet_core.training.experiments import degradation_configs
+
+    return [r for r in degradation_configs(setup.get("dataset", "digits"), steps=int(setup["steps"]),
+                                           seed=int(setup["seed"]), device=device, width=int(setup.get("width", 8)))
+            if r[0] in ("plain-20", "plain-56")]
+
+
+def plan_pair(setup: dict, device: str = "auto") -> list:
+    """plain-N and ResNet-N, N the setup's depth (lesion, landscape)."""
+    return _pair(setup, int(setup["depth"]), device)
+
+
+def plan_gap(setup: dict, device: str = "auto") -> list:
+    """A small GAP net (ResNet-8, width 8) on the digits at the setup's training size."""
+    from resnet_core.nets.config import ModelConfig
+    from resnet_core.training.experiments import recipe
+
+    m = ModelConfig(depth=8, base_width=8, in_channels=1, input_size=int(setup["train_size"]), head="gap")
+    return [("gap", m, recipe("digits", steps=int(setup["steps"]), seed=int(setup["seed"]), device=device))]
+
+
 def degradation(setup: dict, device: str = "auto", progress: Progress = _quiet,
                 should_stop: StopFlag = _never) -> dict:
     """plain-20 and plain-56 trained with one recipe: final training loss and error (He et al.
     2015, Figure 6: the deeper plain net ends higher)."""
-    from resnet_core.training.experiments import degradation_configs
-
-    runs = [r for r in degradation_configs(setup.get("dataset", "digits"), steps=int(setup["steps"]),
-                                           seed=int(setup["seed"]), device=device, width=int(setup.get("width", 8)))
-            if r[0] in ("plain-20", "plain-56")]
+    runs = plan_degradation(setup, device)
     done = _train_all(runs, progress, should_stop, len(runs))
     return {"final_train_loss": {label: _num(r.final_train_loss) for label, _, _, r in done},
             "final_train_error": {label: _num(1 - r.final_train_acc) for label, _, _, r in done},
@@ -78,8 +97,8 @@ def lesion(setup: dict, device: str = "auto", progress: Progress = _quiet, shoul
     from resnet_core.jobs.tasks import run_data
     from resnet_core.training.engine import resolve_device
 
-    depth = int(setup.get("depth", 20))
-    done = _train_all(_pair(setup, depth, device), progress, should_stop, 3)
+    depth = int(setup["depth"])
+    done = _train_all(plan_pair(setup, device), progress, should_stop, 3)
     out = {}
     for label, m, tc, result in done:
         model = result.model.eval()
@@ -99,13 +118,9 @@ def gap_other_size(setup: dict, device: str = "auto", progress: Progress = _quie
     another (the GAP vs FC page's trained check, resnet_core.inspection.analysis.accuracy_at_sizes)."""
     from resnet_core.data.datasets import load_dataset
     from resnet_core.inspection.analysis import accuracy_at_sizes
-    from resnet_core.nets.config import ModelConfig
-    from resnet_core.training.experiments import recipe
 
     train_size, test_size, seed = int(setup["train_size"]), int(setup["test_size"]), int(setup["seed"])
-    m = ModelConfig(depth=8, base_width=8, in_channels=1, input_size=train_size, head="gap")
-    tc = recipe("digits", steps=int(setup["steps"]), seed=seed, device=device)
-    (_, _, _, result), = _train_all([("gap", m, tc)], progress, should_stop, 2)
+    (_, m, _, result), = _train_all(plan_gap(setup, device), progress, should_stop, 2)
     acc = accuracy_at_sizes(result.model.cpu(), "digits", [train_size, test_size], seed=seed)
     n = len(load_dataset("digits", size=train_size, in_channels=1, seed=seed).y_test[:512])
     chance = 1 / m.num_classes
@@ -125,8 +140,8 @@ def landscape(setup: dict, device: str = "auto", progress: Progress = _quiet,
     from resnet_core.jobs.tasks import _train_subset, run_data
     from resnet_core.training.engine import resolve_device
 
-    depth, grid, seed = int(setup.get("depth", 56)), int(setup["grid"]), int(setup["seed"])
-    done = _train_all(_pair(setup, depth, device), progress, should_stop, 4)
+    depth, grid, seed = int(setup["depth"]), int(setup["grid"]), int(setup["seed"])
+    done = _train_all(plan_pair(setup, device), progress, should_stop, 4)
     out = {}
     for i, (label, m, tc, result) in enumerate(done):
         model = result.model.eval()

@@ -41,6 +41,9 @@ CREATE UNIQUE INDEX IF NOT EXISTS stats_by_step ON stats(run_id, step);
 CREATE TABLE IF NOT EXISTS tasks (
     run_id INTEGER PRIMARY KEY, name TEXT NOT NULL, params TEXT NOT NULL DEFAULT '{}',
     result TEXT);
+CREATE TABLE IF NOT EXISTS run_keys (
+    run_id INTEGER PRIMARY KEY, key TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS run_keys_by_key ON run_keys(key, run_id);
 CREATE TABLE IF NOT EXISTS short_links (
     code TEXT PRIMARY KEY, page TEXT NOT NULL, query TEXT NOT NULL, created REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS rounds (

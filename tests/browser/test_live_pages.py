@@ -4,6 +4,7 @@ usable, another browser does not see it unless it asks for the class's runs, and
 Stop for it. (Degradation's experiment runs to the end in tests/browser/test_classroom_watch.py,
 watched by three browsers.)"""
 
+import re
 import time
 
 import pytest
@@ -69,12 +70,19 @@ def test_gradient_flow_arrives_without_the_chart_library(page, open_page, switch
     assert saved.suggested_filename.startswith("gradients-at-init-") and saved.suggested_filename.endswith(".svg")
     assert open(saved.path(), encoding="utf-8").read().startswith("<svg")
     assert_no_error(page)
+    # The sigmoid setting: the plain net's first layers get exactly 0, counted, never a ratio.
+    body = page.inner_text("body")
+    assert "0 (nothing arrives)" in body and "layers of plain-56 near the input get no gradient at all" in body
+    assert not re.search(r"\de-\d{2}", body)
 
     switch_language(page, "ko", PAGES["gradients"][1])
     assert_no_error(page)
     assert figures.count() == 2 and page.locator('[data-testid="stPlotlyChart"]').count() == 0
     assert "층 깊이 (1 = 입력 바로 다음)" in figures.first.text_content()
     assert "layer depth" not in figures.first.text_content()
+    body = page.inner_text("body")
+    assert "0 (아무것도 도달하지 않음)" in body and "그래디언트를 전혀 받지 못합니다" in body
+    assert not re.search(r"\de-\d{2}", body)
 
 
 def _points(page, title: str) -> list[int] | None:

@@ -24,8 +24,16 @@ def studies(app_server):
     store = RunStore(Path(app_server.log_path).parent / "runs.sqlite")
     ids = finished_pair(store)
     finished_study(store, "lesion", {"draws": 5, "seed": 0, "run_ids": ids})
-    finished_study(store, "landscape", {**LANDSCAPE, "run_ids": ids})
+    RESULTS["landscape"] = finished_study(store, "landscape", {**LANDSCAPE, "run_ids": ids})
     return ids
+
+
+RESULTS: dict[str, dict] = {}
+# How each outcome of a finding begins (resnet_core.inspection.verdicts), in each language.
+OPENINGS = {"en": {"held": "Held:", "reversed": "Did not hold:", "equal": "No difference here:",
+                   "unclear": "Too small to tell:"},
+            "ko": {"held": "재현됨:", "reversed": "재현되지 않음:", "equal": "차이 없음:",
+                   "unclear": "차이가 너무 작아 판단할 수 없음:"}}
 
 
 def _charts(page) -> int:
@@ -52,17 +60,29 @@ def test_lesion_page_shows_the_study_in_both_languages(studies, page, app_server
     page.goto(f"{app_server.url}/lesion?lang=en")
     wait_for_app(page)
     for _ in _in_both_languages(page, "lesion", "en", switch_language, wait_for_charts, assert_no_error):
-        assert f"#{studies[0]}" in page.inner_text("body")
+        body = page.inner_text("body")
+        assert f"#{studies[0]}" in body
         assert _charts(page) == 2   # single deletions (two panels) and the k-deletion curve
+        # The block the text names is named as the bars name it (s1.b0), not by its module path.
+        assert "s1.b" in body or "s2.b" in body or "s3.b" in body
+        assert "stage1.block" not in body and "stage2.block" not in body
 
 
 def test_landscape_page_shows_the_slices_in_both_languages(studies, page, app_server, switch_language,
                                                            wait_for_app, wait_for_charts, assert_no_error):
     page.goto(f"{app_server.url}/landscape?lang=ko&grid=11")
     wait_for_app(page)
+    from resnet_core.inspection import landscape
+    nets = {n["kind"]: n for n in RESULTS["landscape"]["nets"]}
+    outcomes = landscape.verdict(nets["plain"], nets["residual"])["outcomes"]
     for lang in _in_both_languages(page, "landscape", "ko", switch_language, wait_for_charts, assert_no_error):
         assert _charts(page) == 2   # the 1-D lines and the two contour panels on one colour scale
         assert "grid=11" in page.url and f"lang={lang}" in page.url
+        # Each finding opens with what its numbers showed: equal counts are never "held".
+        alerts = page.locator('[data-testid="stAlert"]').all_inner_texts()
+        for outcome in outcomes.values():
+            assert any(OPENINGS[lang][outcome] in a for a in alerts), (outcome, alerts)
+        assert "1 local minima" not in page.inner_text("body")
 
 
 def test_a_lesion_study_runs_through_the_queue(studies, page, app_server, wait_for_app, wait_for_charts,

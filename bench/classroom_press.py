@@ -1,0 +1,213 @@
+"""A class pressing the same button: N students on Degradation press "Train all four" with the
+page's defaults within a few seconds (bench_classroom.py --press N).
+
+Each student is a real websocket session (scripts/st_client.py) with their own ``?u=``, on a
+fresh server started as the README starts it. After a warm-up, the N tabs open, then each
+presses at a random moment within --press-window seconds. Measured:
+
+- runs queued: rows the store holds for the Degradation page (equal requests share one run,
+  resnet_core.jobs.sharing, so the page's defaults should give 4);
+- refusals: students whose page answered the click with a full queue, the per-student limit or
+  a pause;
+- live: students whose page changed while the runs trained (curves drawn as they train);
+- time until every student sees the result: from the first press until the last student's page
+  shows the final table ("Final results beside the paper"), and per student p50 / max.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import secrets
+import sqlite3
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TEXTS = json.loads((ROOT / "assets/i18n/runs.json").read_text(encoding="utf-8"))
+RESULT = json.loads((ROOT / "assets/i18n/degradation.json").read_text(encoding="utf-8"))["degradation.final_title"]["en"]
+# The English start of each refusal, up to its first placeholder.
+REFUSALS = [TEXTS[k]["en"].split("{")[0] for k in ("runs.queue_full", "runs.owner_limit", "runs.paused")]
+
+
+@dataclass
+class PressRound:
+    n: int
+    window: float
+    runs: int = 0
+    statuses: list = field(default_factory=list)
+    refused: int = 0
+    live: int = 0
+    saw_result: int = 0
+    first_press: float = 0.0
+    to_result: list = field(default_factory=list)   # per student: first press -> their final table, s
+    train_wall: float | None = None
+    errors: list = field(default_factory=list)
+
+
+def _watch(session, seen: dict) -> None:
+    """Record, per session, when it first showed a refusal and the final table."""
+    original = session._delta
+
+    def delta(msg, content_hash, run, now):
+        original(msg, content_hash, run, now)
+        d = msg.delta
+        if d.WhichOneof("type") != "new_element":
+            return
+        el = d.new_element
+        which = el.WhichOneof("type")
+        text = el.alert.body if which == "alert" else el.heading.body if which == "heading" else \
+            el.markdown.body if which == "markdown" else ""
+        if text and any(text.startswith(r) for r in REFUSALS):
+            seen.setdefault("refused", now)
+        if text and RESULT in text:
+            seen.setdefault("result", now)
+
+    session._delta = delta
+
+
+def _runs(db: Path) -> list[tuple]:
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+    try:
+        return con.execute("SELECT id, status, created, finished FROM runs WHERE grp='degradation'").fetchall()
+    except sqlite3.Error:
+        return []
+    finally:
+        con.close()
+
+
+async def press_round(n: int, args, tmp: Path) -> PressRound:
+    from bench_classroom import TERMINAL, Server, free_port, settle
+    from st_client import StSession
+
+    result = PressRound(n, args.press_window)
+    db = tmp / f"press-{n}" / "runs.db"
+    db.parent.mkdir(parents=True)
+    server = Server(free_port(), db, tmp / f"press-{n}" / "server.log", args.direct, dict(args.env))
+    students: list[StSession] = []
+    seen: list[dict] = [{} for _ in range(n)]
+    try:
+        await server.ready()
+        async with StSession(server.url, page="degradation", query="lang=en", name="warm") as s:
+            await s.loaded(timeout=300)
+        await settle(server, args.settle)
+
+        async def open_one(i: int) -> StSession:
+            await asyncio.sleep(i * args.stagger)
+            s = StSession(server.url, page="degradation", query=f"lang=en&u=s{i:02d}{secrets.token_hex(6)}",
+                          name=f"s{i:02d}")
+            _watch(s, seen[i])
+            await s.connect()
+            await s.loaded(timeout=300)
+            return s
+
+        students = list(await asyncio.gather(*(open_one(i) for i in range(n))))
+        rng = random.Random(0)
+        t0 = time.monotonic()
+        result.first_press = t0
+
+        async def press(i: int, s: StSession) -> None:
+            await asyncio.sleep(rng.uniform(0, args.press_window))
+            seen[i]["pressed"] = time.monotonic()
+            try:
+                await s.click("degradation_start", timeout=300)
+            except Exception as exc:
+                result.errors.append(f"s{i:02d}: {type(exc).__name__}: {exc}")
+
+        await asyncio.gather(*(press(i, s) for i, s in enumerate(students)))
+        deadline = t0 + args.round_timeout
+        while time.monotonic() < deadline:
+            rows = _runs(db)
+            if rows and all(r[1] in TERMINAL for r in rows) and all("result" in x or "refused" in x for x in seen):
+                break
+            await asyncio.sleep(0.25)
+        rows = _runs(db)
+        result.runs, result.statuses = len(rows), sorted(r[1] for r in rows)
+        if rows and all(r[1] in TERMINAL for r in rows):
+            result.train_wall = max(r[3] or r[2] for r in rows) - min(r[2] for r in rows)
+        result.refused = sum("refused" in x for x in seen)
+        result.saw_result = sum("result" in x for x in seen)
+        result.to_result = sorted(x["result"] - t0 for x in seen if "result" in x)
+        # Live: the page changed at least twice between the press and the result (curves drawn while training).
+        for x, s in zip(seen, students):
+            end = x.get("result", time.monotonic())
+            if len([u for u in s.stats.update_times() if x.get("pressed", t0) + 1 < u < end]) >= 2:
+                result.live += 1
+            result.errors += [f"{s.stats.name}: {e}" for e in s.stats.errors]
+    finally:
+        for s in students:
+            await s.close()
+        server.stop()
+    return result
+
+
+def report(r: PressRound) -> dict:
+    out = {"students": r.n, "press_window_s": r.window, "runs_queued": r.runs, "run_statuses": r.statuses,
+           "refused": r.refused, "live": r.live, "saw_result": r.saw_result,
+           "train_wall_s": r.train_wall,
+           "result_p50_s": statistics.median(r.to_result) if r.to_result else None,
+           "result_all_s": r.to_result[-1] if len(r.to_result) == r.n else None,
+           "errors": len(r.errors), "error_samples": r.errors[:5]}
+    print(f"{r.n} students pressed 'Train all four' within {r.window:.0f} s: {r.runs} runs queued "
+          f"({', '.join(r.statuses)}), {r.refused} refused, {r.live} saw the curves move while training, "
+          f"{r.saw_result} saw the final table")
+    if r.to_result:
+        every = f"{r.to_result[-1]:.1f} s" if len(r.to_result) == r.n else "not every student"
+        print(f"  first press -> final table: p50 {statistics.median(r.to_result):.1f} s, all students {every}; "
+              f"the four runs' wall time {r.train_wall or float('nan'):.1f} s")
+    for e in r.errors[:5]:
+        print(f"  error: {e}")
+    return out
+
+
+async def poll_cost(n: int, args, tmp: Path, seconds: float = 30.0) -> dict:
+    """What the pause banner's poll costs: a server with a teacher key, N students' tabs open on
+    Home doing nothing, the web process's CPU over `seconds` against the same server with no tab
+    open (run with --direct, so that the server's pid is the web process)."""
+    from bench_classroom import Server, free_port, proc_cpu, settle
+
+    def web_cpu() -> float:   # the web process alone (--direct: the server's own pid); workers excluded
+        got = proc_cpu(server.proc.pid)
+        return got[1] if got else 0.0
+    from st_client import StSession
+
+    db = tmp / f"poll-{n}" / "runs.db"
+    db.parent.mkdir(parents=True)
+    env = {**dict(args.env), "RESNET_EXPLORER_TEACHER_KEY": "bench key"}
+    server = Server(free_port(), db, tmp / f"poll-{n}" / "server.log", args.direct, env)
+    tabs: list[StSession] = []
+    try:
+        await server.ready()
+        async with StSession(server.url, page="", query="lang=en", name="warm") as s:
+            await s.loaded(timeout=300)
+        await settle(server, args.settle)
+        cpu0, t0 = web_cpu(), time.monotonic()
+        await asyncio.sleep(seconds)
+        idle = (web_cpu() - cpu0) / (time.monotonic() - t0)
+        tabs = [StSession(server.url, page="", query=f"lang=en&u=p{i:02d}{secrets.token_hex(6)}", name=f"p{i}")
+                for i in range(n)]
+        for s in tabs:
+            await s.connect()
+        await asyncio.gather(*(s.loaded(timeout=300) for s in tabs))
+        await asyncio.sleep(3)
+        bytes0 = sum(s.stats.bytes_in for s in tabs)
+        reruns0 = sum(s.stats.auto_reruns_sent for s in tabs)
+        cpu0, t0 = web_cpu(), time.monotonic()
+        await asyncio.sleep(seconds)
+        wall = time.monotonic() - t0
+        busy = (web_cpu() - cpu0) / wall
+        out = {"tabs": n, "seconds": seconds, "server_cpu_idle_pct": 100 * idle, "server_cpu_pct": 100 * busy,
+               "cpu_per_tab_pct": 100 * (busy - idle) / n,
+               "polls_per_tab_s": (sum(s.stats.auto_reruns_sent for s in tabs) - reruns0) / wall / n,
+               "bytes_per_tab_s": (sum(s.stats.bytes_in for s in tabs) - bytes0) / wall / n}
+        print(f"{n} idle tabs on a server with a teacher key: web process CPU {out['server_cpu_pct']:.1f} % of a core "
+              f"(no tab: {out['server_cpu_idle_pct']:.1f} %), {out['cpu_per_tab_pct']:.2f} % per tab; "
+              f"{out['polls_per_tab_s']:.2f} polls/s and {out['bytes_per_tab_s']:.0f} B/s per tab")
+        return out
+    finally:
+        for s in tabs:
+            await s.close()
+        server.stop()

@@ -1,0 +1,54 @@
+"""A server started with RESNET_EXPLORER_RAY_ADDRESS pointing at a port with nothing behind it,
+in Chromium. Before, every page spun for 30 s and ended blank (the Ray Client's connection
+timeout, raised from the page's first call for the job runner), and again on every visit. Now
+Home draws at once and without a word of the cluster, and Build & Train says which cluster
+cannot be reached and why, and that a run waits for it, in English and in Korean."""
+
+import os
+import time
+
+import pytest
+
+import harness
+
+ADDRESS = f"ray://127.0.0.1:{harness.free_port()}"
+
+
+@pytest.fixture(scope="module")
+def cluster_server(tmp_path_factory, chromium):
+    before = os.environ.get("RESNET_EXPLORER_RAY_ADDRESS")
+    os.environ["RESNET_EXPLORER_RAY_ADDRESS"] = ADDRESS
+    try:
+        server = harness.start_app(tmp_path_factory.mktemp("cluster"))
+    finally:
+        if before is None:
+            os.environ.pop("RESNET_EXPLORER_RAY_ADDRESS", None)
+        else:
+            os.environ["RESNET_EXPLORER_RAY_ADDRESS"] = before
+    yield server
+    server.stop()
+
+
+def test_home_draws_at_once_and_build_says_the_cluster_cannot_be_reached(cluster_server, new_page):
+    page = new_page()
+    began = time.monotonic()
+    harness.open_page(page, cluster_server.url, "home", "en")
+    took = time.monotonic() - began
+    harness.assert_no_error(page)
+    body = page.inner_text("body")
+    assert "Why residual networks work" in body and ADDRESS not in body
+    # Ray Client's own timeout was 30 s; a page's first load here takes a few seconds.
+    assert took < 25, f"Home took {took:.1f} s with the cluster away"
+
+    harness.open_page(page, cluster_server.url, "build", "en")
+    harness.assert_no_error(page)
+    alert = page.locator('[data-testid="stAlertContentWarning"]', has_text=ADDRESS)
+    text = alert.inner_text()
+    assert f"The training cluster at {ADDRESS} cannot be reached: ConnectionError: nothing answers at" in text
+    assert "Connection refused" in text and "wait in the queue" in text
+
+    harness.switch_language(page, "ko", "만들고 학습하기")
+    harness.assert_no_error(page)
+    text = page.locator('[data-testid="stAlertContentWarning"]', has_text=ADDRESS).inner_text()
+    assert f"학습 클러스터({ADDRESS})에 연결할 수 없습니다: ConnectionError" in text
+    assert "대기열에서 기다렸다가" in text

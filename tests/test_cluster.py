@@ -1,0 +1,127 @@
+"""A training cluster that cannot be reached (resnet_core.jobs.cluster), without starting Ray:
+the executor is made at once, says why, keeps new runs in the queue (bound and fair turns
+unchanged) or, with the local setting, trains them here. A real head coming back, token auth
+and a lost connection are tests/test_ray_cluster.py."""
+
+import time
+
+import pytest
+from apptest_helpers import LentPool
+from ray_head import free_port
+from test_jobs import wait_for
+
+from resnet_core.jobs import executors
+from resnet_core.jobs.cluster import ClusterExecutor, fallback_setting, one_line
+from resnet_core.jobs.runner import JobRunner, OwnerLimit, QueueFull
+from resnet_core.store.runs import RunStore
+from resnet_core.training.experiments import degradation_configs
+
+
+def dead_address() -> str:
+    return f"ray://127.0.0.1:{free_port()}"   # nothing listens there once the probe socket closed
+
+
+def short_run(steps: int = 4):
+    label, model_cfg, train_cfg = degradation_configs("digits", steps=steps, device="cpu")[0]
+    return model_cfg, train_cfg, label
+
+
+@pytest.fixture
+def waiting(tmp_path):
+    executor = ClusterExecutor(dead_address(), retry=(60.0,))
+    runner = JobRunner(RunStore(tmp_path / "runs.db"), executor=executor, max_queue=4, per_owner=2)
+    yield runner, executor
+    runner.shutdown()
+
+
+def test_the_executor_is_made_at_once_and_says_why_it_cannot_connect(monkeypatch):
+    address = dead_address()
+    monkeypatch.setenv("RESNET_EXPLORER_RAY_ADDRESS", address)
+    began = time.monotonic()
+    executor = executors.default_executor("cpu")
+    took = time.monotonic() - began
+    try:
+        assert isinstance(executor, ClusterExecutor) and took < 1.0, took
+        wait_for(lambda: executor.state().state == "unreachable", 30)
+        state = executor.state()
+        host_port = address.removeprefix("ray://")
+        assert state.reason == f"ConnectionError: nothing answers at {host_port} (Connection refused)"
+        assert state.address == address and state.waiting and not state.fallback
+        assert not executor.ready() and executor.slots == 1
+        assert state.next_try > time.time()
+    finally:
+        executor.shutdown()
+
+
+def test_runs_wait_in_the_queue_with_its_bound_and_turns(waiting):
+    runner, executor = waiting
+    wait_for(lambda: executor.state().state == "unreachable", 30)
+    model_cfg, train_cfg, label = short_run()
+    first = runner.submit(model_cfg, train_cfg, owner="ana", label=label)
+    second = runner.submit(model_cfg, train_cfg, owner="ana", label=label)
+    other = runner.submit(model_cfg, train_cfg, owner="bob", label=label)
+    time.sleep(1.0)   # a dispatcher that ignored the cluster's state would have taken one by now
+    assert [runner.job(i).status for i in (first, second, other)] == ["queued"] * 3
+    assert [runner.job(i).position for i in (first, other, second)] == [1, 2, 3]   # owners in turn
+    with pytest.raises(OwnerLimit):
+        runner.submit(model_cfg, train_cfg, owner="ana", label=label)
+    with pytest.raises(QueueFull):
+        runner.submit_many([(label, model_cfg, train_cfg)] * 2, owner="cy")
+    assert runner.cancel(second, owner="ana") and runner.job(other).position == 2
+    assert runner.store.get_run(first).status == "queued"
+
+
+def test_with_the_local_setting_runs_train_here_until_the_cluster_is_back(tmp_path):
+    executor = ClusterExecutor(dead_address(), fallback=LentPool, fallback_slots=1, retry=(60.0,))
+    runner = JobRunner(RunStore(tmp_path / "runs.db"), executor=executor)
+    try:
+        assert executor.ready() and executor.state().fallback == "local"
+        model_cfg, train_cfg, label = short_run()
+        run_id = runner.submit(model_cfg, train_cfg, label=label)
+        assert runner.wait(run_id, 120) == "finished", runner.store.get_run(run_id).error
+        info = runner.store.get_run(run_id)
+        assert info.steps_done == 4 and "ray_worker_pid" not in info.versions
+        assert executor.state().state == "unreachable"
+    finally:
+        runner.shutdown()
+
+
+def test_the_fallback_setting(monkeypatch):
+    for value, expected in (("local", "local"), ("LOCAL ", "local"), ("wait", ""), ("", "")):
+        monkeypatch.setenv("RESNET_EXPLORER_RAY_FALLBACK", value)
+        assert fallback_setting() == expected
+    monkeypatch.setenv("RESNET_EXPLORER_RAY_FALLBACK", "locl")
+    with pytest.raises(ValueError, match="must be local or wait"):
+        fallback_setting()
+
+
+def test_a_connection_that_comes_back_takes_the_waiting_runs(tmp_path):
+    """A stand-in for the connection: refused twice, then a local executor as "the cluster"."""
+    tries = []
+
+    def connect(address):
+        tries.append(time.monotonic())
+        if len(tries) < 3:
+            raise ConnectionError("ray client connection timeout")
+        return Linked()
+
+    class Linked(LentPool):
+        def alive(self):
+            return True
+
+    executor = ClusterExecutor("ray://head:10001", connect=connect, retry=(0.2,))
+    runner = JobRunner(RunStore(tmp_path / "runs.db"), executor=executor)
+    try:
+        model_cfg, train_cfg, label = short_run()
+        run_id = runner.submit(model_cfg, train_cfg, label=label)
+        assert runner.wait(run_id, 120) == "finished"
+        assert len(tries) == 3 and executor.state().state == "connected"
+    finally:
+        runner.shutdown()
+
+
+def test_a_bare_ray_client_timeout_names_the_likely_cause():
+    line = one_line(ConnectionError("ray client connection timeout"))
+    assert line.startswith("ConnectionError: ray client connection timeout (")
+    assert "~/.ray/auth_token" in line and "RAY_AUTH_TOKEN" in line
+    assert one_line(RuntimeError("a\n  b")) == "RuntimeError: a b"

@@ -1,0 +1,219 @@
+"""Sentences that depend on a measurement follow the measurement: resnet_core.inspection.verdicts
+sorts two values into equal, too small to tell, or a clear difference, and every reading built
+on it (Landscape, Lesion, Figure 7, Shortcuts, the degradation myth, Gradient flow's zeros) says
+"no difference here" for equal values and "too small to tell" for tiny ones, in both languages."""
+
+import math
+import re
+
+import numpy as np
+import pytest
+
+from resnet_core import arch_config, text
+from resnet_core.inspection import analysis, landscape, lesion, verdicts
+from resnet_core.inspection.probes import grad_norms_at_init
+from resnet_core.training import experiments
+from ui import i18n
+
+
+def said(key: str, lang: str, **values) -> str:
+    """The sentence a page shows for `key` in `lang`, filled with `values`."""
+    return text.render(i18n.table()[key][lang], lang, **values)
+
+
+# The comparison itself
+
+@pytest.mark.parametrize("a, b, tol, relative, outcome, direction", [
+    (1, 1, 0.0, False, "equal", 0),             # the same count: no difference
+    (1.002, 1.007, 0.02, True, "unclear", -1),  # Figure 7's 1.002 vs 1.007: 0.5% apart
+    (0.5, 1.0, 0.02, True, "clear", -1),
+    (3, 1, 0.0, False, "clear", 1),             # counts: any difference is clear
+    (0.10, 0.105, 0.01, False, "unclear", -1),
+    (0.10, 0.12, 0.01, False, "clear", -1),
+    (math.inf, 1.0, 0.5, False, "clear", 1),
+])
+def test_compare_sorts_a_pair_into_equal_unclear_or_clear(a, b, tol, relative, outcome, direction):
+    c = verdicts.compare(a, b, tolerance=tol, relative=relative)
+    assert (c.outcome, c.direction) == (outcome, direction)
+
+
+def test_a_claim_is_held_reversed_equal_or_too_small_to_tell():
+    assert verdicts.claim(1, 3) == "held"
+    assert verdicts.claim(3, 1) == "reversed"
+    assert verdicts.claim(3, 1, expect="higher") == "held"
+    assert verdicts.claim(1, 1) == "equal"
+    assert verdicts.claim(1.0, 1.001, tolerance=0.01) == "unclear"
+    assert verdicts.overall(["equal", "unclear"]) == "equal"
+    assert verdicts.overall(["held", "equal"]) == "held"
+    assert verdicts.overall(["held", "reversed"]) == "reversed"
+    assert verdicts.ties_with_worst({"a": 0.15, "b": 0.148, "c": 0.05}, tolerance=0.01) == ["a", "b"]
+    assert verdicts.ties_with_worst({"a": 0.15, "b": 0.10}, tolerance=0.01) == ["a"]
+    with pytest.raises(ValueError):
+        verdicts.claim(1, 2, expect="smaller")
+
+
+# Landscape: equal minima counts are not "reproduced"
+
+def _shape(minima: int, down: float) -> dict:
+    return {"shape": {"local_minima_2d": minima, "curve_down_fraction": down}}
+
+
+def test_landscape_equal_counts_are_no_difference_not_a_reproduction():
+    v = landscape.verdict(_shape(1, 0.10), _shape(1, 0.10))
+    assert v["outcomes"] == {"residual_fewer_minima": "equal", "residual_less_bending": "equal",
+                             "residual_single_bowl": "held"}
+    assert v["finding"] == "equal" and not v["held"] and not v["checks"]["residual_fewer_minima"]
+    tiny = landscape.verdict(_shape(1, 0.10), _shape(1, 0.09))
+    assert tiny["outcomes"]["residual_less_bending"] == "unclear" and tiny["finding"] == "equal"
+    clear = landscape.verdict(_shape(4, 0.30), _shape(1, 0.02))
+    assert clear["finding"] == "held" and all(clear["checks"].values())
+    assert landscape.verdict(_shape(1, 0.02), _shape(4, 0.30))["finding"] == "reversed"
+
+
+@pytest.mark.parametrize("lang, equal, tiny, clear", [
+    ("en", "No difference here", "Too small to tell", "Held:"),
+    ("ko", "차이 없음", "차이가 너무 작아 판단할 수 없음", "재현됨:"),
+])
+def test_landscape_wordings_in_both_languages(lang, equal, tiny, clear):
+    values = dict(pm=1, rm=1, pb="10", rb="9", tol="2.5", plain="plain-20", residual="ResNet-20")
+    text = said("landscape.check.residual_fewer_minima.equal", lang, **values)
+    assert text.startswith(equal) and "재현됨" not in text and "Held" not in text
+    assert said("landscape.check.residual_less_bending.unclear", lang, **values).startswith(tiny)
+    assert said("landscape.check.residual_fewer_minima.yes", lang, **dict(values, pm=3)).startswith(clear)
+    # No English plural that a count can break ("1 local minima").
+    for key in ("residual_fewer_minima.yes", "residual_fewer_minima.no", "residual_single_bowl.yes",
+                "residual_single_bowl.no"):
+        assert "1 local minima" not in said(f"landscape.check.{key}", "en", **values)
+
+
+# Lesion: the block named is the bar that is lowest, and ties are named together
+
+def _net(accs: dict[str, float], down=("stage2.block0",), n_test=360) -> dict:
+    return {"intact_acc": 0.95, "n_test": n_test, "blocks": [
+        {"name": n, "acc": a, "downsampling": n in down, "deletable": True} for n, a in accs.items()]}
+
+
+def test_lesion_names_every_block_tied_with_the_worst_largest_first():
+    net = _net({"stage1.block0": 0.80, "stage1.block1": 0.803, "stage2.block0": 0.85, "stage2.block1": 0.94})
+    s = lesion.summary(net)
+    assert s["worst_blocks"] == ["stage1.block0", "stage1.block1"]   # 0.3 points apart: < 3 images of 360
+    alone = lesion.summary(_net({"stage1.block0": 0.80, "stage1.block1": 0.90, "stage2.block0": 0.85}))
+    assert alone["worst_blocks"] == ["stage1.block0"] and alone["downsampling_blocks"] == ["stage2.block0"]
+
+
+def test_lesion_downsampling_reading_has_a_tolerance():
+    plain = _net({"stage1.block0": 0.1, "stage1.block1": 0.1})
+    close = _net({"stage1.block0": 0.94, "stage1.block1": 0.94, "stage2.block0": 0.935})
+    assert lesion.verdict(plain, close)["outcomes"]["downsampling_hurts"] == "unclear"
+    same = _net({"stage1.block0": 0.94, "stage2.block0": 0.94})
+    assert lesion.verdict(plain, same)["outcomes"]["downsampling_hurts"] == "equal"
+    far = _net({"stage1.block0": 0.94, "stage2.block0": 0.60})
+    assert lesion.verdict(plain, far)["outcomes"]["downsampling_hurts"] == "held"
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_lesion_wordings_in_both_languages(lang):
+    tied = said("lesion.worst.tied", lang, net="ResNet-20", blocks="s1.b0, s1.b1", drop="15.0", low="14.7", tol="1.0")
+    assert "s1.b0, s1.b1" in tied and ("too close to tell apart" in tied if lang == "en" else "가릴 수 없음" in tied)
+    equal = said("lesion.check.downsampling_hurts.equal", lang, down="1.0", ordinary="1.0", tol="1.0")
+    assert equal.startswith("No difference here" if lang == "en" else "차이 없음")
+    tiny = said("lesion.check.downsampling_hurts.unclear", lang, down="1.2", ordinary="1.0", tol="1.0")
+    assert ("Too small to tell" if lang == "en" else "판단할 수 없습니다") in tiny
+
+
+# Figure 7: 1.002 against 1.007 is not "as in the paper"
+
+def test_figure7_tiny_differences_are_too_small_to_tell():
+    means = {"plain-20": 1.007, "ResNet-20": 1.002, "plain-56": 1.2, "ResNet-56": 0.8}
+    assert analysis.figure7_checks(means) == {"smaller_20": "unclear", "smaller_56": "held",
+                                              "deeper_smaller": "held"}
+    means.update({"ResNet-56": 1.002})
+    assert analysis.figure7_checks(means)["deeper_smaller"] == "equal"
+    means.update({"ResNet-56": 1.5})
+    assert analysis.figure7_checks(means)["smaller_56"] == "reversed"
+
+
+@pytest.mark.parametrize("lang, equal, tiny", [("en", "**No difference here:**", "**Too small to tell:**"),
+                                               ("ko", "**차이 없음:**", "**차이가 너무 작아 판단할 수 없음:**")])
+def test_figure7_wordings_in_both_languages(lang, equal, tiny):
+    values = dict(a="ResNet-20", b="plain-20", va="1.002", vb="1.007", tol="2")
+    assert said("evidence.fig7.equal", lang, **values).startswith(equal)
+    text = said("evidence.fig7.unclear", lang, **values)
+    assert text.startswith(tiny) and "1.002" in text and "1.007" in text
+    assert "paper" not in text and "논문" not in text
+
+
+# Gradient flow: exact zeros are never a ratio
+
+def test_exact_zero_gradients_give_a_ratio_of_zero_not_a_tiny_number():
+    # The sigmoid preset (no BN, depth 56, pre-activation): the plain net's first layers underflow.
+    cfg = arch_config("plain56", block="preact", norm="none", activation="sigmoid", input_size=16)
+    names, norms = grad_norms_at_init(cfg, batch=16, seed=0)
+    assert (np.asarray(norms) == 0).sum() > 0   # float32 underflow: exactly 0, nothing smaller
+    ratio = analysis.input_output_ratio(names, norms)
+    assert ratio == 0.0                          # not 2.68e-307 (float64's floor, which float32 never holds)
+    assert analysis.gradient_verdict(ratio, 0) == "zero"
+    # A naive geometric mean over the same norms, with the zeros left as they are, is 0 too.
+    convs = [n for name, n in zip(names, norms) if ".shortcut" not in name and not name.startswith("head")]
+    with np.errstate(divide="ignore"):
+        assert np.exp(np.mean(np.log(np.asarray(convs[:3], dtype=np.float64)))) == 0.0
+    six = [f"l{i}" for i in range(6)]
+    assert analysis.input_output_ratio(six, np.array([1e-3] * 3 + [1.0] * 3)) == pytest.approx(1e-3)
+    assert math.isnan(analysis.input_output_ratio(six, np.zeros(6)))
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_zero_explanations_count_layers_and_give_no_ratio(lang):
+    for code in ("vanish_preact", "vanish_post"):
+        text = said(f"gradients.explain.{code}.zero", lang, n=17, depth=56, residual="0.12×")
+        assert "17" in text and not re.search(r"\de-\d", text) and "{" not in text
+    twin = said("gradients.twin.zero", lang, m=5)
+    text = said("gradients.explain.both_vanish.zero", lang, n=17, depth=56, twin=twin)
+    assert "17" in text and "5" in text
+
+
+# The live gradient mode: a net left at chance did not learn
+
+def test_learning_outcome_reads_loss_and_accuracy_against_chance():
+    assert analysis.learning_outcome("finished", 2.30, 0.106, 10) == "stuck"      # ln 10, 1/10
+    assert analysis.learning_outcome("finished", 2.00, 0.40, 10) == "slow"
+    assert analysis.learning_outcome("finished", 0.05, 0.99, 10) == "learned"
+    assert analysis.learning_outcome("diverged", None, None, 10) == "diverged"
+    assert analysis.learning_outcome("running", 1.0, 0.5, 10) == "unfinished"
+    assert analysis.learning_outcome("queued", None, None, 10) == "unfinished"   # not "diverged"
+    assert analysis.learning_outcome("cancelled", None, None, 10) == "unfinished"
+
+
+# Shortcuts and the degradation myth: chosen from the runs' numbers
+
+def test_shortcut_reading_from_held_out_accuracies():
+    assert experiments.shortcut_reading({"A": 0.950, "B": 0.953, "C": 0.948}) == ("alike", ["B", "A", "C"])
+    assert experiments.shortcut_reading({"A": 0.90, "B": 0.95, "C": 0.93}) == ("ordered", ["B", "C", "A"])
+    assert experiments.shortcut_reading({"A": 0.90, "B": None, "C": 0.93}) == ("missing", [])
+    assert experiments.shortcut_reading({"A": 0.90, "B": float("nan"), "C": 0.93}) == ("missing", [])
+
+
+def _rows(p20: float, p56: float) -> list:
+    losses = {"plain-20": p20, "plain-56": p56, "ResNet-20": 0.01, "ResNet-56": 0.01}
+    return [experiments.ExperimentRow(n, i, "finished", loss, 0.9, 0.9, 300, 1.0) for i, (n, loss) in enumerate(losses.items())]
+
+
+def test_plain_depth_reading_from_the_degradation_losses():
+    assert experiments.plain_depth_reading(_rows(0.05, 1.5)) == "held"
+    assert experiments.plain_depth_reading(_rows(0.05, 0.07)) == "mixed"
+    assert experiments.plain_depth_reading(_rows(0.05, 0.04)) == "not_shown"
+    assert experiments.plain_depth_reading(_rows(0.05, 1.5)[:3]) == "missing"
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_shortcut_and_myth_wordings_show_their_numbers(lang):
+    paper = said("shortcuts.train.honest.paper", lang)
+    assert ("Table 3" if lang == "en" else "표 3") in paper and "4.1" in paper
+    for code in ("alike", "ordered"):
+        text = said(f"shortcuts.train.honest.{code}", lang, best="B", a="95.0%", b="95.3%", c="94.8%",
+                    spread="0.5", paper=paper)
+        assert all(v in text for v in ("95.0%", "95.3%", "94.8%", "0.5"))
+    for code in ("held", "mixed", "not_shown"):
+        text = said(f"evidence.myth.deg.{code}", lang, p56="1.500", p20="0.050", dataset="digits", steps=300)
+        assert "1.500" in text and "0.050" in text and "300" in text
+    assert "{" not in said("evidence.myth.deg.missing", lang)
