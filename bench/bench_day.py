@@ -250,13 +250,12 @@ def print_report(result: dict, hours: int, checks: dict) -> None:
     b = result["baseline"]
     print(f"  base | {b['rss_mb']:7.0f}       | {b['threads']:7d} | {b['fds']:3d} | {b['sessions']:13d} | "
           f"{0:9d} | {b['store_mb']:8.1f} | {b['checkpoints_mb']:14.1f} | {b['runs']}")
-    for h in range(hours + 1):
+    for h in range(hours):
         rows = [s for s in result["samples"] if s["hour"] == h]
         if not rows:
             continue
         last, peak = rows[-1], max(s["rss_mb"] for s in rows)
-        name = f"{h + 1:5d}" if h < hours else "after"
-        print(f"{name} | {last['rss_mb']:7.0f} ({peak:4.0f}) | {last['threads']:7d} | {last['fds']:3d} | "
+        print(f"{h + 1:5d} | {last['rss_mb']:7.0f} ({peak:4.0f}) | {last['threads']:7d} | {last['fds']:3d} | "
               f"{last['sessions']:13d} | {last['open_tabs']:9d} | {last['store_mb']:8.1f} | "
               f"{last['checkpoints_mb']:14.1f} | {last['runs']}")
     a = result["after"]

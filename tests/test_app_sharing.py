@@ -52,6 +52,8 @@ def test_the_second_student_watches_the_first_students_degradation_runs(runner):
     assert "started by Ana" in markdown(bob)                                        # whose runs these are
     assert list(bob.selectbox(key="degradation_pick").value) == ids
     assert "started by" not in markdown(ana)                                        # Ana's own: no note
+    again = open_app(BOB, "degradation", "en")                                      # Bob reloads the page
+    assert list(again.selectbox(key="degradation_pick").value) == ids
 
     bob = open_app(BOB, "degradation", "en", seed="1")          # a link with another seed
     bob.button(key="degradation_start").click().run()

@@ -83,6 +83,8 @@ def test_part_of_a_group_is_served_and_only_the_rest_is_queued(gated):
     both = runner.submit_many(plan, owner="bob", share=True)
     assert both[:2] == first and not set(both[2:]) & set(first)
     assert [runner.store.get_run(i).owner for i in both] == ["ana", "ana", "bob", "bob"]
+    assert sharing.watched(runner.store, "bob") == sorted(first, reverse=True)      # served: counted as bob's
+    assert sharing.watched(runner.store, "bob", group="other") == [] and sharing.watched(runner.store, "ana") == []
     assert runner.store.get_run(both[2]).experiment == runner.store.get_run(both[3]).experiment
 
 

@@ -31,10 +31,6 @@ from .i18n import t
 from .identity import class_name, display_name, owner
 
 MAX_POINTS = 300        # per run and chart: a chart needs no more than its width in pixels
-# This session's submitted ids: an equal request is served by a run someone else started
-# (resnet_core.jobs.sharing), which "my runs" must list too.
-_SERVED = "_runs_served"
-MAX_SERVED = 200
 ACTIVE = ("queued", "running")
 
 
@@ -64,9 +60,6 @@ def submit(runs: Sequence[tuple[str, ModelConfig, TrainConfig]], *, group: str) 
         from . import class_state  # here: it imports ui.teacher, which imports this module
 
         class_state.published_runs(group, ids)
-        served = st.session_state.setdefault(_SERVED, [])
-        served.extend(i for i in ids if i not in served)
-        del served[:-MAX_SERVED]
         return ids
     except RunTooLong as exc:
         from . import costs
@@ -254,7 +247,9 @@ def recent(*, mine: bool = True, group: str | None = None, limit: int = 20) -> l
         return found
     have = {r.id for r in found}
     extra = []
-    for rid in st.session_state.get(_SERVED, ()):
+    from resnet_core.jobs.sharing import watched
+
+    for rid in watched(store(), owner(), group, limit):
         if rid not in have:
             try:
                 info = store().get_run(rid)
@@ -262,6 +257,7 @@ def recent(*, mine: bool = True, group: str | None = None, limit: int = 20) -> l
                 continue
             if group is None or info.group == group:
                 extra.append(info)
+                have.add(rid)
     return sorted(found + extra, key=lambda r: -r.id)[:limit] if extra else found
 
 

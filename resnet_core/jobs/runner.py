@@ -153,6 +153,7 @@ class JobRunner(QueueControls):
         with self._lock:   # no two equal requests both find nothing and both queue
             served = [sharing.find(self.store, k) if share else None for k in keys]
             fresh = [i for i, rid in enumerate(served) if rid is None]
+            sharing.attach(self.store, owner, [rid for rid in served if rid is not None])
             if not fresh:
                 return [int(rid) for rid in served]
 

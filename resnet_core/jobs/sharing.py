@@ -9,7 +9,8 @@ Who asked first owns the run (only they, or the teacher, may stop it); the other
 
 The key is a digest of those configurations as the store writes them (``to_dict``), kept in the
 store's ``run_keys`` table beside the run's id. Runs that were cancelled, failed or interrupted
-serve nobody: asking again queues a new one.
+serve nobody: asking again queues a new one. Whom a run served is kept too (``run_watchers``), so
+a student who reloads the page still finds the runs that answered their request among their own.
 """
 
 from __future__ import annotations
@@ -39,3 +40,19 @@ def find(store, key: str) -> int | None:
 
 def remember(store, run_id: int, key: str) -> None:
     store._write([("INSERT OR REPLACE INTO run_keys (run_id, key) VALUES (?, ?)", (run_id, key))])
+
+
+def attach(store, owner: str, run_ids) -> None:
+    """`owner`'s request was served by these runs (someone else's): they count among theirs."""
+    if owner:
+        store._write([("INSERT OR IGNORE INTO run_watchers (owner, run_id) VALUES (?, ?)",
+                       [(owner, int(i)) for i in run_ids])])
+
+
+def watched(store, owner: str, group: str | None = None, limit: int = 100) -> list[int]:
+    """Ids of the runs that served `owner`'s requests (of one page's `group`), newest first."""
+    sql = "SELECT w.run_id FROM run_watchers w JOIN runs r ON r.id = w.run_id WHERE w.owner = ?"
+    params: tuple = (owner,)
+    if group is not None:
+        sql, params = sql + " AND r.grp = ?", (*params, group)
+    return [int(r[0]) for r in store._query(sql + " ORDER BY w.run_id DESC LIMIT ?", (*params, limit))]

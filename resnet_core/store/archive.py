@@ -14,7 +14,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-TABLES = ("steps", "grads", "evals", "stats", "tasks", "run_keys", "runs", "votes", "rounds")
+TABLES = ("steps", "grads", "evals", "stats", "tasks", "run_keys", "run_watchers", "runs", "votes", "rounds")
 
 
 def archive_path(db_path: Path, when: float | None = None) -> Path:

@@ -44,6 +44,8 @@ CREATE TABLE IF NOT EXISTS tasks (
 CREATE TABLE IF NOT EXISTS run_keys (
     run_id INTEGER PRIMARY KEY, key TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS run_keys_by_key ON run_keys(key, run_id);
+CREATE TABLE IF NOT EXISTS run_watchers (
+    owner TEXT NOT NULL, run_id INTEGER NOT NULL, PRIMARY KEY (owner, run_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS short_links (
     code TEXT PRIMARY KEY, page TEXT NOT NULL, query TEXT NOT NULL, created REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS rounds (
