@@ -92,7 +92,9 @@ def responses(run_id: int, db: str) -> tuple[list[str], np.ndarray]:
 
 
 def fig7_chart(measured: dict[str, np.ndarray]) -> go.Figure:
-    fig = make_subplots(rows=2, cols=1, vertical_spacing=0.14,
+    # Room between the panels for the top one's axis title and the lower one's title, one above
+    # the other: at 0.14 they overlapped.
+    fig = make_subplots(rows=2, cols=1, vertical_spacing=0.24,
                         subplot_titles=[t("evidence.fig7.by_layer"), t("evidence.fig7.sorted")])
     for net, stds in measured.items():
         kind = "residual" if net.startswith("ResNet") else "plain"
@@ -103,7 +105,7 @@ def fig7_chart(measured: dict[str, np.ndarray]) -> go.Figure:
     fig.update_xaxes(title_text=t("evidence.fig7.x_layer"), row=1, col=1)
     fig.update_xaxes(title_text=t("evidence.fig7.x_sorted"), row=2, col=1)
     fig.update_yaxes(title_text=t("evidence.fig7.y"))
-    return style.layout(fig, height=640)
+    return style.layout(fig, height=720)
 
 
 def figure7() -> None:
