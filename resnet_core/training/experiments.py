@@ -206,6 +206,7 @@ def run_experiment(runs: list[tuple[str, ModelConfig, TrainConfig]], *, store=No
     under `group` and one experiment id (the first run's) so the pages can show the experiment
     later, as they show one queued from a page."""
     from resnet_core.training.engine import train
+    from resnet_core.training.sinks import MemorySink, StoreSink
 
     rows, experiment = [], None
     for label, model_cfg, train_cfg in runs:
@@ -215,7 +216,7 @@ def run_experiment(runs: list[tuple[str, ModelConfig, TrainConfig]], *, store=No
                                       experiment=experiment, display_name=display_name)
             experiment = experiment or store.get_run(run_id).experiment
         try:
-            result = train(model_cfg, train_cfg, store=store, run_id=run_id)
+            result = train(model_cfg, train_cfg, sink=StoreSink(store, run_id) if store else MemorySink())
         except Exception as err:
             if run_id is not None:
                 store.set_status(run_id, "failed", f"{type(err).__name__}: {err}")
