@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from resnet_core import TrainConfig, arch_config, build_model  # noqa: E402
 from resnet_core.training import engine  # noqa: E402
 from resnet_core.training.recorders import GradNormRecorder  # noqa: E402
+from resnet_core.training.sinks import MemorySink  # noqa: E402
 
 SIZES = {"recipe": dict(input_size=8, base_width=8, batch=64),
          "paper": dict(input_size=32, base_width=16, batch=128)}
@@ -47,6 +48,10 @@ def step_times(arch: str, size: str, device: str, steps: int, record: bool = Tru
                             eval_every=10_000, stats_every=10_000, device=device)
     walls, cpus, last = [], [], []
 
+    class Timed(MemorySink):
+        def step(self, rec):
+            on_step(rec)
+
     def on_step(rec):
         now = (time.perf_counter(), time.thread_time())
         if last and rec.step > 5:
@@ -60,7 +65,7 @@ def step_times(arch: str, size: str, device: str, steps: int, record: bool = Tru
             GradNormRecorder.record = lambda self: torch.zeros(0, device=self.weights[0].device)
         if threads:
             engine.CPU_THREADS = threads
-        engine.train(model_cfg, train_cfg, on_step=on_step)
+        engine.train(model_cfg, train_cfg, sink=Timed())
     finally:
         GradNormRecorder.record, engine.CPU_THREADS = saved_record, saved_threads
     return statistics.median(walls), statistics.median(cpus)

@@ -216,11 +216,11 @@ OTHER = im.TwinSpec("digits", depth=8, width=8, steps=40)
 OTHER_STATE = {"features_depth": 8, "features_width": 8, "features_steps": 40}
 
 
-def hold(model_cfg, train_cfg, *, on_step, should_stop, store, run_id):
+def hold(model_cfg, train_cfg, *, should_stop, sink):
     """Stands in for the engine in the runner: a run that trains until it is stopped."""
     while not should_stop():
         time.sleep(0.01)
-    store.set_status(run_id, "cancelled", "stopped before it finished")
+    sink.store.set_status(sink.run_id, "cancelled", "stopped before it finished")
     return SimpleNamespace(status="cancelled", error="")
 
 

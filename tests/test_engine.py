@@ -15,6 +15,7 @@ from resnet_core.nets.config import ConfigError, TrainConfig
 from resnet_core.nets.models import build_model, weight_layers
 from resnet_core.training.engine import build_seeded, evaluate, lr_at, planned_steps, resolve_device, train
 from resnet_core.training.recorders import ActivationRecorder, GradNormRecorder
+from resnet_core.training.sinks import MemorySink
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -167,11 +168,20 @@ def test_stop_request_ends_the_run_within_a_step():
     assert result.test_acc == pytest.approx((predictions == ds.y_test).float().mean().item())
 
 
-def test_on_step_sees_every_record():
-    seen = []
-    result = train(TINY, tiny_train(steps=6), on_step=seen.append)
-    assert [r.step for r in seen] == [1, 2, 3, 4, 5, 6] and seen == result.history
-    assert all(r.total_steps == 6 for r in seen)
+def test_the_sink_sees_every_record_and_the_result_is_whole():
+    class Seen(MemorySink):
+        finished = None
+
+        def finish(self, result):
+            self.finished = (result.seconds, result.steps_done, result.status)
+            super().finish(result)
+
+    sink = Seen()
+    result = train(TINY, tiny_train(steps=6), sink=sink)
+    assert [r.step for r in sink.history] == [1, 2, 3, 4, 5, 6] and sink.history == result.history
+    assert all(r.total_steps == 6 for r in sink.history)
+    # The sink is handed the finished result: its time is measured, not a placeholder filled in later.
+    assert sink.finished == (result.seconds, 6, "finished") and result.seconds >= sink.history[-1].seconds > 0
 
 
 def test_epochs_set_the_number_of_steps():

@@ -99,3 +99,21 @@ def test_degradation_ordering_on_digits(capsys):
     assert loss["ResNet-56"] < loss["plain-56"] / 3
     assert out["ordering"]["shown"]
     print(f"degradation experiment: {out['seconds']:.1f} s")
+
+
+def test_experiment_gives_one_result_from_the_worker_pool_and_in_process(capsys, monkeypatch):
+    """The CLI runs experiments through the job runner: the local worker pool (the default) and the
+    runner's own thread (RESNET_EXPLORER_WORKERS=0) give the same JSON, run for run."""
+    argv = ["experiment", "degradation", "--steps", "3", "--width", "4", "--device", "cpu", "--no-store", "--json"]
+    assert main(argv) == 0
+    pooled = json.loads(capsys.readouterr().out)
+    monkeypatch.setenv("RESNET_EXPLORER_WORKERS", "0")
+    assert main(argv) == 0
+    here = json.loads(capsys.readouterr().out)
+    assert pooled.keys() == here.keys() and pooled["backend"] == here["backend"] == "local"
+    assert [r.keys() for r in pooled["runs"]] == [r.keys() for r in here["runs"]]
+    assert [(r["name"], r["status"], r["run_id"], r["steps"]) for r in pooled["runs"]] == \
+        [(r["name"], r["status"], r["run_id"], r["steps"]) for r in here["runs"]] == \
+        [(name, "finished", None, 3) for name in ("plain-20", "plain-56", "ResNet-20", "ResNet-56")]
+    assert [r["final_train_loss"] for r in pooled["runs"]] == \
+        pytest.approx([r["final_train_loss"] for r in here["runs"]], rel=1e-4)

@@ -14,6 +14,7 @@ from resnet_core.nets.config import TrainConfig
 from resnet_core.store.runs import RunStore
 from resnet_core.training import gpu
 from resnet_core.training.engine import train
+from resnet_core.training.sinks import StoreSink
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 
@@ -24,7 +25,7 @@ TRAIN = TrainConfig(dataset="digits", steps=30, batch_size=64, device="cuda")
 def test_a_run_trains_on_the_gpu_in_its_cards_precision(tmp_path):
     store = RunStore(tmp_path / "runs.db")
     rid = store.create_run(MODEL, TRAIN)
-    result = train(MODEL, TRAIN, store=store, run_id=rid)
+    result = train(MODEL, TRAIN, sink=StoreSink(store, rid))
     info = store.get_run(rid)
     want = "bf16" if torch.cuda.get_device_capability() >= gpu.BF16_MIN_CAPABILITY else "tf32"
     assert result.status == "finished" and result.device == info.device == "cuda"

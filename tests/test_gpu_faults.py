@@ -21,6 +21,7 @@ from resnet_core.nets.config import TrainConfig
 from resnet_core.store.runs import RunStore
 from resnet_core.training import gpu
 from resnet_core.training.engine import train
+from resnet_core.training.sinks import StoreSink
 from resnet_core.training.provenance import library_versions
 from ui import errors, i18n
 
@@ -144,7 +145,7 @@ def test_bf16_only_on_a_gpu_that_runs_it_natively(monkeypatch):
 def test_a_run_records_one_device_name_and_its_precision(tmp_path):
     store = RunStore(tmp_path / "runs.db")
     run_id = store.create_run(MODEL, TRAIN)
-    result = train(MODEL, TRAIN, store=store, run_id=run_id)
+    result = train(MODEL, TRAIN, sink=StoreSink(store, run_id))
     info = store.get_run(run_id)
     assert result.device == info.device == "cpu"
     assert result.precision == info.versions["precision"] == "fp32"

@@ -56,8 +56,8 @@ class Gate:
         self.started = []
         self.crash_on = crash_on
 
-    def __call__(self, model_cfg, train_cfg, *, on_step, should_stop, store, run_id):
-        self.started.append(run_id)
+    def __call__(self, model_cfg, train_cfg, *, should_stop, sink):
+        self.started.append(sink.run_id)
         if len(self.started) in self.crash_on:
             raise RuntimeError("the worker fell over")
         while not self.release.wait(0.005):

@@ -21,6 +21,7 @@ from resnet_core.nets.models import build_model
 from resnet_core.store import checkpoints
 from resnet_core.store.runs import RunNotFound, RunStore
 from resnet_core.training.engine import train
+from resnet_core.training.sinks import StoreSink
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -188,7 +189,7 @@ def test_a_failed_write_leaves_the_old_checkpoint(store, monkeypatch):
 
 def test_engine_writes_what_it_returns(store):
     run_id = store.create_run(MODEL, TRAIN)
-    result = train(MODEL, TRAIN, store=store, run_id=run_id)
+    result = train(MODEL, TRAIN, sink=StoreSink(store, run_id))
     reference = train(MODEL, TRAIN)   # the same seed without a store keeps its history in memory
     cols = store.steps(run_id)
     assert cols.loss == [r.loss for r in reference.history] and result.history == []
@@ -205,7 +206,7 @@ def test_a_diverged_run_keeps_its_metrics(store):
     no_bn = MODEL.replace(norm="none")
     cfg = TRAIN.replace(lr=100.0, steps=40, schedule="constant")
     run_id = store.create_run(no_bn, cfg)
-    result = train(no_bn, cfg, store=store, run_id=run_id)
+    result = train(no_bn, cfg, sink=StoreSink(store, run_id))
     info = store.get_run(run_id)
     assert result.status == info.status == "diverged" and "became" in info.error
     assert len(store.steps(run_id).step) == info.steps_done == result.steps_done >= 1

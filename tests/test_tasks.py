@@ -10,6 +10,7 @@ from resnet_core.__main__ import main
 from resnet_core.jobs.tasks import TASKS, run_data
 from resnet_core.store.runs import RunStore
 from resnet_core.training.engine import train
+from resnet_core.training.sinks import StoreSink
 from resnet_core.training.experiments import recipe
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -23,7 +24,7 @@ def trained(tmp_path_factory):
     for plain in (True, False):
         m = arch_config("resnet8", plain=plain, base_width=4, input_size=8, in_channels=1, num_classes=10)
         rid = store.create_run(m, tc, label="plain-8" if plain else "ResNet-8", group="t")
-        train(m, tc, store=store, run_id=rid)
+        train(m, tc, sink=StoreSink(store, rid))
         ids.append(rid)
     unfinished = store.create_run(m, tc, label="queued")
     return store, ids, unfinished

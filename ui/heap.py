@@ -44,8 +44,8 @@ def sweep() -> int:
     the sessions let go. After `freeze`, Python's collector almost never runs a full collection on
     its own (it waits for a quarter as many new long-lived objects as there were at start-up,
     millions), so what a closed tab leaves in reference cycles (its session, its script thread's
-    event loop and its three file descriptors, its store connection) stayed all day: a server
-    grew by 3 descriptors and some memory per tab (bench/bench_day.py). The full collection walks
+    event loop and its three file descriptors, its store connection) could stay all day; with the
+    sweep a day's descriptors go back to where they began (bench/bench_day.py). The full collection walks
     only what was made after start-up: milliseconds, once a minute."""
     from . import streamlit_internals
 

@@ -85,7 +85,8 @@ def measured_values(q: Question, m: dict) -> dict:
         drop = lambda n: "–" if n["median_drop"] is None else f"{100 * n['median_drop']:.1f}"  # noqa: E731
         return {"pd": drop(p), "rd": drop(r), "pa": _pct(p["intact_acc"]), "ra": _pct(r["intact_acc"])}
     if q.id == "gradient_ratio":
-        return {"plain": _times(m["plain"]["times_smaller"]), "residual": _times(m["residual"]["times_smaller"])}
+        return {kind: t("predict.zero_layers", n=m[kind]["zero_layers"]) if m[kind]["zero_layers"]
+                else t("predict.times_smaller", ratio=_times(m[kind]["times_smaller"])) for kind in ("plain", "residual")}
     if q.id == "macs":
         return {k: style.fmt_macs(v) for k, v in m["macs"].items()}
     if q.id in ("shortcut_c", "shortcut_a"):

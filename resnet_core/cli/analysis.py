@@ -3,8 +3,9 @@
     python -m resnet_core experiment lesion [--depth 20] [--dataset digits] [--json]
     python -m resnet_core experiment landscape [--depth 20 56] [--grid 21] [--json]
 
-Each trains plain-N and ResNet-N with the degradation recipe (resnet_core.training.experiments), here in
-this process, then runs the same task the app queues (resnet_core.jobs.tasks) on the stored nets.
+Each trains plain-N and ResNet-N with the degradation recipe (resnet_core.training.experiments)
+through the job runner, as the app does, then runs the same task the app queues
+(resnet_core.jobs.tasks) on the stored nets: here in this process, or on Ray with --backend ray.
 With --no-store the nets live in a temporary store that is removed afterwards.
 """
 
@@ -32,11 +33,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="landscape: training images the loss is measured on (default 512; 0: all)")
 
 
-def run(args: argparse.Namespace, store_of, guarded) -> int:
+def run(args: argparse.Namespace, store_of) -> int:
     """Train the pairs, run the analysis task on them, print the result."""
     from resnet_core.jobs.tasks import TASKS
     from resnet_core.store.runs import RunStore
-    from resnet_core.training.experiments import degradation_configs, group_of, run_experiment
+    from resnet_core.cli import backend as cli_backend
+    from resnet_core.training.experiments import degradation_configs, group_of
 
     depths = args.depth or DEFAULT_DEPTHS[args.name]
     nets = [row for row in degradation_configs(args.dataset, steps=args.steps, seed=args.seed,
@@ -58,13 +60,9 @@ def run(args: argparse.Namespace, store_of, guarded) -> int:
               f"({args.steps} steps each, seed {args.seed})", flush=True)
     on_ray = getattr(args, "backend", "local") == "ray"
     try:
-        if on_ray:   # one Ray runner for the nets and the task (starting Ray takes seconds)
-            from resnet_core.cli import backend as cli_backend
-
-            runner = stack.enter_context(cli_backend.ray_runner(args, store, len(runs)))
-            rows = cli_backend.train_runs(runner, runs, store, group=group, **who)
-        else:
-            rows = guarded(None, None, lambda: run_experiment(runs, store=store, group=group, **who))
+        # One runner for the nets and, on Ray, the task (starting Ray takes seconds).
+        runner = stack.enter_context(cli_backend.job_runner(args, store, len(runs)))
+        rows = cli_backend.train_runs(runner, runs, store, group=group, **who)
         train_seconds = time.perf_counter() - started
         if args.name == "lesion":
             params = {"draws": args.draws, "seed": args.seed, "device": args.device}

@@ -1,10 +1,12 @@
 """Where the CLI's `train` and `experiment` runs train: `--backend local|ray [--ray-address ADDR]`.
 
-local (the default) trains in this process, as it always has. ray hands the same configs to the
-job runner with a RayExecutor, the app's own path: the Ray workers stream their metrics back and
-this process writes the store. Without --ray-address a local Ray instance is started for the
-command (so it works on one laptop) and stopped at its end. The engine and the seed are the same
-either way, so on the CPU both backends give the same losses.
+Either way the runs go through the job runner (resnet_core.jobs.runner), the app's own path;
+only the executor differs. local (the default) trains in this machine's worker processes, one per
+core, so an experiment's nets train side by side as they do in the app. ray hands them to a
+RayExecutor: the Ray workers stream their metrics back and this process writes the store. Without
+--ray-address a local Ray instance is started for the command (so it works on one laptop) and
+stopped at its end. The engine and the seed are the same either way, so on the CPU both backends
+give the same losses.
 """
 
 from __future__ import annotations
@@ -19,19 +21,27 @@ BACKENDS = ("local", "ray")
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backend", choices=BACKENDS, default="local",
-                   help="local: train in this process (default); ray: on a Ray cluster")
+                   help="local: train in this machine's worker processes (default); ray: on a Ray cluster")
     p.add_argument("--ray-address", default="", metavar="ADDR",
                    help="with --backend ray: auto (this machine's cluster) or ray://host:10001; "
                         "default: start a local Ray instance for this command")
 
 
 @contextmanager
-def ray_runner(args: argparse.Namespace, store, queue: int) -> Iterator:
-    """A JobRunner on `store` whose jobs run on Ray; stopped (runs and all) on the way out."""
-    from resnet_core.jobs.ray_executor import RayExecutor
+def job_runner(args: argparse.Namespace, store, queue: int) -> Iterator:
+    """A JobRunner on `store` whose jobs run on `--backend`'s executor (local worker processes, or
+    Ray); stopped (runs and all) on the way out."""
     from resnet_core.jobs.runner import JobRunner
 
-    runner = JobRunner(store, max_queue=max(1, queue), executor=RayExecutor(args.ray_address or None))
+    if args.backend == "ray":
+        from resnet_core.jobs.ray_executor import RayExecutor
+
+        executor = RayExecutor(args.ray_address or None)
+    else:
+        from resnet_core.jobs.executors import local_executor
+
+        executor = local_executor(args.device)
+    runner = JobRunner(store, max_queue=max(1, queue), per_owner=max(1, queue), executor=executor)
     try:
         yield runner
     finally:   # Ctrl-C included: the running runs are stopped and say so in the store
@@ -40,8 +50,8 @@ def ray_runner(args: argparse.Namespace, store, queue: int) -> Iterator:
 
 @contextmanager
 def store_for(args: argparse.Namespace, store_of: Callable) -> Iterator:
-    """The run store to record in; with --no-store a temporary one (Ray's runs need a store to
-    stream into), removed afterwards."""
+    """The run store to record in; with --no-store a temporary one (the workers need a store to
+    write into), removed afterwards."""
     if not args.no_store:
         yield store_of(args)
         return
@@ -57,7 +67,7 @@ def store_for(args: argparse.Namespace, store_of: Callable) -> Iterator:
 
 def train_runs(runner, runs: list, store, *, group: str = "", owner: str = "", display_name: str = "",
                on_run: Callable | None = None, on_progress: Callable | None = None) -> list:
-    """Train (label, ModelConfig, TrainConfig) triples through `runner` (from `ray_runner`);
+    """Train (label, ModelConfig, TrainConfig) triples through `runner` (from `job_runner`);
     ExperimentRows in the given order (a failed run's reason is `store.get_run(row.run_id).error`;
     with --no-store the ids are those of the temporary store). `on_progress(info)` is called
     about once a second with the RunInfo of the first run not yet ended."""
@@ -86,7 +96,7 @@ def run_task(runner, name: str, params: dict, store) -> dict:
     status = runner.wait(run_id)
     result = store.result(run_id)
     if status != "finished" or result is None:
-        raise RuntimeError(f"the {name} task ended {status} on Ray: {store.get_run(run_id).error}")
+        raise RuntimeError(f"the {name} task ended {status}: {store.get_run(run_id).error}")
     return result
 
 

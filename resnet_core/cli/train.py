@@ -4,8 +4,8 @@
     python -m resnet_core experiment degradation [--dataset digits] [--device cpu] [--json]
 
 Runs are recorded in the run store (--db, default: the per-user one) so the app can show them;
---no-store trains without recording. `--backend ray [--ray-address ADDR]` trains on Ray
-(resnet_core.cli.backend) instead of in this process.
+--no-store trains without recording. The runs go through the job runner, as the app's do: on this
+machine's worker processes, or with `--backend ray [--ray-address ADDR]` on Ray (resnet_core.cli.backend).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import time
 from resnet_core.cli import analysis as cli_analysis
 from resnet_core.cli import backend as cli_backend
 from resnet_core.nets.architectures import arch_config
-from resnet_core.nets.config import DATASETS, DEVICES, OPTIMIZERS, SCHEDULES, SHORTCUTS, ConfigError, TrainConfig
+from resnet_core.nets.config import DATASETS, DEVICES, OPTIMIZERS, SCHEDULES, SHORTCUTS, TrainConfig
 from resnet_core.training.experiments import BUILD, group_of
 
 EXPERIMENT_NAMES = ("degradation", "shortcuts", "bn") + cli_analysis.ANALYSES
@@ -110,8 +110,6 @@ def _fmt(value, spec: str) -> str:
 
 def run_train(args: argparse.Namespace) -> int:
     from resnet_core.data.datasets import dataset_info
-    from resnet_core.training.engine import train
-
     info = dataset_info(args.dataset)
     overrides = {"in_channels": info.native_channels, "num_classes": max(10, info.num_classes)}
     if args.shortcut:
@@ -128,37 +126,6 @@ def run_train(args: argparse.Namespace) -> int:
         batch_size=args.batch_size, optimizer=args.optimizer, lr=args.lr, schedule=args.schedule,
         warmup_steps=args.warmup, augment=not args.no_augment, max_samples=args.max_samples,
         seed=args.seed, device=args.device, compile=args.compile)
-    if args.backend == "ray":
-        return _train_on_ray(args, model_cfg, train_cfg)
-    store = _store(args)
-    run_id = store.create_run(model_cfg, train_cfg, label=model_cfg.name, status="running", group=BUILD,
-                              owner=args.owner, display_name=args.display_name) if store else None
-
-    def progress(rec) -> None:
-        if not args.json and (rec.step % max(1, rec.total_steps // 10) == 0 or rec.step == rec.total_steps):
-            print(f"step {rec.step:>6}/{rec.total_steps}  loss {rec.loss:.4f}  acc {rec.acc:.3f}  lr {rec.lr:.4g}",
-                  flush=True)
-
-    result = _guarded(store, run_id, lambda: train(model_cfg, train_cfg, on_step=progress, store=store,
-                                                   run_id=run_id))
-    data = {"run_id": run_id, "name": model_cfg.name, "dataset": args.dataset, "status": result.status,
-            "final_train_loss": _num(result.final_train_loss), "final_train_acc": _num(result.final_train_acc),
-            "test_acc": _num(result.test_acc), "steps": result.steps_done, "seconds": result.seconds,
-            "device": result.device, "error": result.error, "backend": "local"}
-    if args.json:
-        print(json.dumps(data))
-    else:
-        print(f"{model_cfg.name} on {args.dataset}: {result.status} after {result.steps_done} steps in "
-              f"{result.seconds:.1f} s on {result.device}" + (f" ({result.error})" if result.error else ""))
-        print(f"final train loss {_fmt(result.final_train_loss, '.4f')} (mean of the last 10% of steps), "
-              f"train acc {_fmt(result.final_train_acc, '.3f')}, held-out acc {_fmt(result.test_acc, '.3f')}"
-              + (f"; run {run_id} in {store.path}" if store else ""))
-    return 0
-
-
-def _train_on_ray(args: argparse.Namespace, model_cfg, train_cfg) -> int:
-    """`train --backend ray`: the run goes through the job runner to a Ray worker; the same
-    JSON keys as a local run. A run that fails on Ray exits 1 after saying why."""
     shown = [0]
 
     def progress(info) -> None:
@@ -166,54 +133,34 @@ def _train_on_ray(args: argparse.Namespace, model_cfg, train_cfg) -> int:
             shown[0] = info.steps_done
             print(f"step {info.steps_done:>6}/{info.total_steps}", flush=True)
 
-    with cli_backend.store_for(args, _store) as store, cli_backend.ray_runner(args, store, 1) as runner:
+    with cli_backend.store_for(args, _store) as store, cli_backend.job_runner(args, store, 1) as runner:
         row, = cli_backend.train_runs(runner, [(model_cfg.name, model_cfg, train_cfg)], store, group=BUILD,
                                       owner=args.owner, display_name=args.display_name, on_progress=progress)
         info = store.get_run(row.run_id)
+    where = "" if args.no_store else f"; run {row.run_id} in {store.path}"
     data = {"run_id": None if args.no_store else row.run_id, "name": model_cfg.name, "dataset": args.dataset,
             "status": info.status, "final_train_loss": _num(info.final_train_loss),
             "final_train_acc": _num(info.final_train_acc), "test_acc": _num(info.test_acc),
             "steps": info.steps_done, "seconds": info.seconds, "device": info.device, "error": info.error,
-            "backend": "ray"}
+            "backend": args.backend}
     if args.json:
         print(json.dumps(data))
     else:
+        on = " (Ray)" if args.backend == "ray" else ""
         print(f"{model_cfg.name} on {args.dataset}: {info.status} after {info.steps_done} steps in "
-              f"{info.seconds or 0:.1f} s on {info.device or '-'} (Ray)" + (f" ({info.error})" if info.error else ""))
+              f"{info.seconds or 0:.1f} s on {info.device or '-'}{on}" + (f" ({info.error})" if info.error else ""))
         print(f"final train loss {_fmt(info.final_train_loss, '.4f')} (mean of the last 10% of steps), "
-              f"train acc {_fmt(info.final_train_acc, '.3f')}, held-out acc {_fmt(info.test_acc, '.3f')}"
-              + ("" if args.no_store else f"; run {row.run_id} in {store.path}"))
+              f"train acc {_fmt(info.final_train_acc, '.3f')}, held-out acc {_fmt(info.test_acc, '.3f')}" + where)
     return 1 if info.status == "failed" else 0
-
-
-def _guarded(store, run_id, fn):
-    """Run `fn`; if it fails or is interrupted, the stored run says so instead of 'running'.
-    A dataset that is not there is the user's argument to fix: exit 2 with the message."""
-    from resnet_core.data.datasets import DatasetMissing
-
-    try:
-        return fn()
-    except KeyboardInterrupt:
-        if store:
-            store.set_status(run_id, "cancelled", "stopped from the keyboard")
-        raise
-    except Exception as err:
-        if store:
-            store.set_status(run_id, "failed", f"{type(err).__name__}: {err}")
-        if isinstance(err, DatasetMissing):
-            raise ConfigError(str(err)) from err
-        raise
 
 
 def run_experiment_cmd(args: argparse.Namespace) -> int:
     if args.name in cli_analysis.ANALYSES:
-        return cli_analysis.run(args, _store, _guarded)
-    from resnet_core.training.experiments import (EXPERIMENTS, ExperimentRow, bn_verdict, degradation_verdict,
-                                                  run_experiment)
+        return cli_analysis.run(args, _store)
+    from resnet_core.training.experiments import EXPERIMENTS, ExperimentRow, bn_verdict, degradation_verdict
 
     runs = EXPERIMENTS[args.name](args.dataset, steps=args.steps, seed=args.seed, device=args.device,
                                   data_dir=args.data_dir, width=args.width)
-    store = _store(args) if args.backend == "local" else None
     group = group_of(args.name)   # the page's own group, so the experiment shows there
     who = {"owner": args.owner, "display_name": args.display_name}
     started = time.perf_counter()
@@ -226,14 +173,11 @@ def run_experiment_cmd(args: argparse.Namespace) -> int:
             print(f"  {row.name:<16} {row.status:<9} loss {_fmt(row.final_train_loss, '.4f')}  "
                   f"{row.seconds:5.1f} s", flush=True)
 
-    if args.backend == "ray":
-        with cli_backend.store_for(args, _store) as ray_store, \
-                cli_backend.ray_runner(args, ray_store, len(runs)) as runner:
-            rows = cli_backend.train_runs(runner, runs, ray_store, group=group, on_run=show, **who)
-        store = None if args.no_store else ray_store
-    else:
-        rows = _guarded(None, None, lambda: run_experiment(runs, store=store, group=group, on_run=show, **who))
-    experiment = store.get_run(rows[0].run_id).experiment if store and rows else None
+    # Through the job runner, as the app runs them: on the local pool the nets train side by side.
+    with cli_backend.store_for(args, _store) as store, cli_backend.job_runner(args, store, len(runs)) as runner:
+        rows = cli_backend.train_runs(runner, runs, store, group=group, on_run=show, **who)
+        experiment = store.get_run(rows[0].run_id).experiment if rows and not args.no_store else None
+    store = None if args.no_store else store
     data = {"experiment": args.name, "dataset": args.dataset, "group": group if store else None,
             "experiment_id": experiment,
             "seconds": time.perf_counter() - started, "backend": args.backend,

@@ -45,8 +45,10 @@ def run_job(spec: JobSpec, store, should_stop: Callable[[], bool],
     if spec.kind == "train":
         if train_fn is None:
             from resnet_core.training.engine import train as train_fn
-        result = train_fn(spec.model_cfg, spec.train_cfg, on_step=None, should_stop=should_stop,
-                          store=store, run_id=spec.run_id)
+        from resnet_core.training.sinks import StoreSink
+
+        result = train_fn(spec.model_cfg, spec.train_cfg, should_stop=should_stop,
+                          sink=StoreSink(store, spec.run_id))
         return result.status, result.error
     return _run_task(spec, store, should_stop)
 

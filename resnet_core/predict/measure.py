@@ -95,15 +95,16 @@ def lesion(setup: dict, device: str = "auto", progress: Progress = _quiet, shoul
     test time: the median held-out accuracy drop (Veit et al. 2016, resnet_core.inspection.lesion)."""
     from resnet_core.inspection import lesion as study
     from resnet_core.jobs.tasks import run_data
-    from resnet_core.training.engine import resolve_device
+    from resnet_core.training.engine import cpu_threads, resolve_device
 
     depth = int(setup["depth"])
     done = _train_all(plan_pair(setup, device), progress, should_stop, 3)
-    out = {}
+    out, dev = {}, resolve_device(device)
     for label, m, tc, result in done:
         model = result.model.eval()
-        ds = run_data(SimpleNamespace(model_cfg=m, train_cfg=tc), resolve_device(device))
-        res = study.study(model, ds.x_test, ds.y_test, draws=1, seed=int(setup["seed"]))
+        ds = run_data(SimpleNamespace(model_cfg=m, train_cfg=tc), dev)
+        with cpu_threads(dev):   # as the lesion task: one thread per worker, denormals flushed
+            res = study.study(model, ds.x_test, ds.y_test, draws=1, seed=int(setup["seed"]))
         summary = study.summary(res)
         kind = "plain" if label.startswith("plain") else "residual"
         out[kind] = {"label": label, "intact_acc": res["intact_acc"], "median_drop": summary["median_drop_ordinary"],
@@ -138,16 +139,19 @@ def landscape(setup: dict, device: str = "auto", progress: Progress = _quiet,
     2018, resnet_core.inspection.landscape): strict local minima on the grid."""
     from resnet_core.inspection import landscape as slices
     from resnet_core.jobs.tasks import _train_subset, run_data
-    from resnet_core.training.engine import resolve_device
+    from resnet_core.training.engine import cpu_threads, resolve_device
 
     depth, grid, seed = int(setup["depth"]), int(setup["grid"]), int(setup["seed"])
     done = _train_all(plan_pair(setup, device), progress, should_stop, 4)
-    out = {}
+    out, dev = {}, resolve_device(device)
     for i, (label, m, tc, result) in enumerate(done):
         model = result.model.eval()
-        ds = run_data(SimpleNamespace(model_cfg=m, train_cfg=tc), resolve_device(device))
+        ds = run_data(SimpleNamespace(model_cfg=m, train_cfg=tc), dev)
         x, y = _train_subset(ds, int(setup["max_images"]), seed)
-        res = slices.slices(model, x, y, points_1d=grid, grid=grid, seed=seed, should_stop=should_stop)
+        # Denormals flushed, as the landscape task does: far from the minimum, weights make them
+        # and each evaluation would crawl.
+        with cpu_threads(dev):
+            res = slices.slices(model, x, y, points_1d=grid, grid=grid, seed=seed, should_stop=should_stop)
         shape = res["shape"] or {}
         kind = "plain" if label.startswith("plain") else "residual"
         out[kind] = {"label": label, "local_minima_2d": shape.get("local_minima_2d"), "local_minima_1d": shape.get("local_minima_1d"),

@@ -29,7 +29,7 @@ from resnet_core.nets.hooks import eval_mode
 from resnet_core.nets.models import build_model
 from resnet_core.training import gpu as gpus
 from resnet_core.training.recorders import ActivationRecorder, GradNormRecorder
-from resnet_core.training.sinks import Sink, sink_for
+from resnet_core.training.sinks import MemorySink, Sink
 
 EVAL_SUBSET = 4096   # held-out images used for the evaluations during training; the last uses all
 # Intra-op threads on the CPU. One is fastest for these small nets on two cores: whenever anything
@@ -215,32 +215,48 @@ def _setup(model_cfg: ModelConfig, train_cfg: TrainConfig, device: torch.device)
                   planned_steps(train_cfg, len(ds.y_train)), gpus.use_bf16(device))
 
 
-def train(model_cfg: ModelConfig, train_cfg: TrainConfig, *,
-          on_step: Callable[[StepRecord], None] | None = None,
-          should_stop: Callable[[], bool] | None = None,
-          store=None, run_id: int | None = None, sink: Sink | None = None) -> TrainResult:
-    """Train one net. Its metrics go to `sink`; by default, with `store` and `run_id`, to the run
+def train(model_cfg: ModelConfig, train_cfg: TrainConfig, *, should_stop: Callable[[], bool] | None = None,
+          sink: Sink | None = None) -> TrainResult:
+    """Train one net. Every record goes to `sink` (training/sinks.py): a StoreSink writes the run
     store in small batches (visible within a quarter of a second, and a finished run leaves a
-    checkpoint), and without them back on the result's history."""
+    checkpoint); the default, a MemorySink, puts them on the result's history."""
     started = time.perf_counter()
     check_compatible(model_cfg, train_cfg)
     device = resolve_device(train_cfg.device)
-    sink = sink if sink is not None else sink_for(store, run_id)
+    sink = sink if sink is not None else MemorySink()
     try:
         with cpu_threads(device):
             run = _setup(model_cfg, train_cfg, device)
             sink.start(device=gpus.device_name(device), layer_names=run.grads.names,
                        stat_names=run.acts.names, total_steps=run.total,
                        precision=gpus.precision(device, run.bf16))
-            result = _loop(run, train_cfg, sink, on_step, should_stop)
-        result.seconds = time.perf_counter() - started
+            end = _loop(run, train_cfg, sink, should_stop)
+        result = TrainResult(
+            final_train_loss=end.final_train_loss, final_train_acc=end.final_train_acc, test_acc=end.test_acc,
+            test_loss=end.test_loss, steps_done=end.steps_done, total_steps=run.total, status=end.status,
+            seconds=time.perf_counter() - started, model=run.model, device=gpus.device_name(run.ds.y_train.device),
+            layer_names=run.grads.names, stat_names=run.acts.names, error=end.error,
+            precision=gpus.precision(run.ds.y_train.device, run.bf16), compile_seconds=end.compile_seconds)
         sink.finish(result)
         return result
     finally:
         sink.close()
 
 
-def _loop(run: _Setup, cfg: TrainConfig, sink: Sink, on_step, should_stop) -> TrainResult:
+@dataclass
+class _End:
+    """How the loop ended: what `train` puts on its result beside the setup's own facts."""
+    status: str
+    error: str
+    steps_done: int
+    final_train_loss: float
+    final_train_acc: float
+    test_loss: float
+    test_acc: float
+    compile_seconds: float
+
+
+def _loop(run: _Setup, cfg: TrainConfig, sink: Sink, should_stop) -> _End:
     ds, model, opt, bf16, total = run.ds, run.model, run.opt, run.bf16, run.total
     batches = _Batches(ds, cfg.batch_size, run.gen)
     pad, fill = augment_pad(ds.size), ds.pad_value
@@ -293,19 +309,13 @@ def _loop(run: _Setup, cfg: TrainConfig, sink: Sink, on_step, should_stop) -> Tr
             sink.stats(StatsRecord(step, cap.stats.tolist()))
         if step % cfg.eval_every == 0 and step < total:
             sink.eval(EvalRecord(step, *evaluate(run.step_model, x_eval, y_eval, autocast=bf16)))
-        if on_step is not None:
-            on_step(rec)
 
     test_loss = test_acc = float("nan")
     if status != "diverged" and step > 0:
         test_loss, test_acc = evaluate(model, ds.x_test, ds.y_test, autocast=bf16)
         sink.eval(EvalRecord(step, test_loss, test_acc))
     model.eval()
-    return TrainResult(
-        final_train_loss=_mean(recent_loss), final_train_acc=_mean(recent_acc), test_acc=test_acc,
-        test_loss=test_loss, steps_done=step, total_steps=total, status=status, seconds=0.0, model=model,
-        device=gpus.device_name(ds.y_train.device), layer_names=run.grads.names, stat_names=run.acts.names,
-        error=error, precision=gpus.precision(ds.y_train.device, bf16), compile_seconds=compile_seconds)
+    return _End(status, error, step, _mean(recent_loss), _mean(recent_acc), test_loss, test_acc, compile_seconds)
 
 
 def _mean(values) -> float:

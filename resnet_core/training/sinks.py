@@ -28,13 +28,6 @@ class Sink(Protocol):
     def close(self) -> None: ...            # always, even when the run raised
 
 
-def sink_for(store=None, run_id: int | None = None) -> Sink:
-    """The run store's sink when there is a store and a run to write to, else memory."""
-    if store is not None and run_id is not None:
-        return StoreSink(store, run_id)
-    return MemorySink()
-
-
 class MemorySink:
     """Keeps every record and puts them on the result as `history`, `evals` and `stats`."""
 
