@@ -73,6 +73,72 @@ def test_first_load_shows_the_app_navigation_not_the_file_list(keyed_server, new
     assert "Home" in first and "Explore live" in first and "Concepts" in first, first
 
 
+FOLLOWER = "f0110e0f0110e0f0"
+
+
+def test_a_following_student_sees_the_pause_and_the_teachers_demo_without_a_click(keyed_server, new_page,
+                                                                                 assert_no_error, wait_for_app,
+                                                                                 wait_for_text):
+    """The teacher pauses the class and demonstrates: the student's page, left alone after they
+    switched on "follow the teacher", shows the pause at the top of the first screen, goes to the
+    teacher's page with the teacher's settings, and shows the teacher's runs; the teacher's own
+    "Train all four" goes in although the class is paused. The student speaks Korean, the teacher English."""
+    student = new_page()
+    student.set_viewport_size({"width": 1280, "height": 720})
+    student.goto(f"{keyed_server.url}/gap-fc?lang=ko&u={FOLLOWER}")
+    wait_for_app(student)
+    student.locator('[data-testid="stSidebar"]').get_by_text("선생님 화면 따라가기").click()
+    wait_for_app(student)
+
+    teacher = harness.open_page(new_page(), keyed_server.url, "home", "en")
+    teacher.locator('[data-testid="stSidebar"]').get_by_text("Teacher", exact=True).click()
+    _unlock(teacher, KEY, wait_for_app)
+    wait_for_text(teacher, "Teacher controls unlocked")
+    if teacher.get_by_role("button", name="Let new runs in again").count():   # left paused before
+        teacher.get_by_role("button", name="Let new runs in again").click()
+        wait_for_app(teacher)
+    wait_for_text(teacher, "Pause new runs")
+    # From here on the student's page is never touched: what it shows comes from the teacher.
+    wait_for_text(student, "잔차 네트워크는 왜 잘 작동할까", "h1", timeout_ms=20_000)   # the teacher's page (Home)
+
+    teacher.get_by_label("Message to the class while paused").fill(MESSAGE)
+    teacher.get_by_label("Message to the class while paused").press("Enter")
+    wait_for_app(teacher)
+    teacher.get_by_role("button", name="Pause new runs").click()
+    wait_for_app(teacher)
+    # About a second on a quiet server (ui/class_state.POLL_S); generous here for a loaded machine.
+    wait_for_text(student, f"선생님이 새 학습을 잠시 멈춰 두었습니다: {MESSAGE}", '[data-testid="stMain"]',
+                  timeout_ms=15_000)
+    banner = student.locator('[data-testid="stMain"] [data-testid="stAlert"]', has_text=MESSAGE).first
+    box = banner.bounding_box()
+    assert box and box["y"] + box["height"] <= 720, f"the pause is not on the first screen: {box}"
+    assert box["y"] < student.locator("h1").first.bounding_box()["y"], "the pause is not above the page's title"
+
+    teacher.locator('[data-testid="stSidebarNav"] a[href$="/degradation"]').click()
+    wait_for_app(teacher)
+    teacher.get_by_label("Seed").fill("7")
+    teacher.get_by_label("Seed").press("Enter")
+    wait_for_app(teacher)
+    teacher.get_by_role("button", name="Train all four").click()
+    wait_for_app(teacher)
+    assert "paused new runs" not in teacher.locator('[data-testid="stMain"]').inner_text()
+    wait_for_text(teacher, "plain-20")
+
+    wait_for_text(student, "시작한 사람: 선생님", '[data-testid="stMain"]', timeout_ms=60_000)
+    assert "/degradation?" in student.url and "seed=7" in student.url and "lang=ko" in student.url
+    assert f"u={FOLLOWER}" in student.url                                  # still the student, not the teacher
+    assert MESSAGE in student.locator('[data-testid="stMain"]').inner_text()
+    assert_no_error(student)
+    assert_no_error(teacher)
+    resume = teacher.get_by_role("button", name="Let new runs in again")     # the class goes on unpaused
+    if not resume.is_visible():
+        teacher.locator('[data-testid="stSidebar"]').get_by_text("Teacher", exact=True).click()
+        wait_for_app(teacher)
+    resume.click()
+    wait_for_app(teacher)
+    wait_for_text(teacher, "New runs are accepted again.")
+
+
 def _unlock(page, key: str, wait_for_app) -> None:
     field = page.get_by_label("Teacher key")
     assert field.get_attribute("type") == "password"
@@ -247,61 +313,3 @@ def test_the_projector_view_at_1280x720_cuts_no_label_in_either_language(
         _set_projector(page, False, lang, wait_for_app)
     assert not found, "\n".join(found)
 
-
-FOLLOWER = "f0110e0f0110e0f0"
-
-
-def test_a_following_student_sees_the_pause_and_the_teachers_demo_without_a_click(keyed_server, new_page,
-                                                                                 assert_no_error, wait_for_app,
-                                                                                 wait_for_text):
-    """The teacher pauses the class and demonstrates: the student's page, left alone after they
-    switched on "follow the teacher", shows the pause at the top of the first screen, goes to the
-    teacher's page with the teacher's settings, and shows the teacher's runs; the teacher's own
-    "Train all four" goes in although the class is paused. The student speaks Korean, the teacher English."""
-    student = new_page()
-    student.set_viewport_size({"width": 1280, "height": 720})
-    student.goto(f"{keyed_server.url}/gap-fc?lang=ko&u={FOLLOWER}")
-    wait_for_app(student)
-    student.locator('[data-testid="stSidebar"]').get_by_text("선생님 화면 따라가기").click()
-    wait_for_app(student)
-
-    teacher = harness.open_page(new_page(), keyed_server.url, "home", "en")
-    teacher.locator('[data-testid="stSidebar"]').get_by_text("Teacher", exact=True).click()
-    _unlock(teacher, KEY, wait_for_app)
-    wait_for_text(teacher, "Teacher controls unlocked")
-    if teacher.get_by_role("button", name="Let new runs in again").count():   # left paused before
-        teacher.get_by_role("button", name="Let new runs in again").click()
-        wait_for_app(teacher)
-    wait_for_text(teacher, "Pause new runs")
-    # From here on the student's page is never touched: what it shows comes from the teacher.
-    wait_for_text(student, "잔차 네트워크는 왜 잘 작동할까", "h1", timeout_ms=20_000)   # the teacher's page (Home)
-
-    teacher.get_by_label("Message to the class while paused").fill(MESSAGE)
-    teacher.get_by_label("Message to the class while paused").press("Enter")
-    wait_for_app(teacher)
-    teacher.get_by_role("button", name="Pause new runs").click()
-    wait_for_app(teacher)
-    # About a second on a quiet server (ui/class_state.POLL_S); generous here for a loaded machine.
-    wait_for_text(student, f"선생님이 새 학습을 잠시 멈춰 두었습니다: {MESSAGE}", '[data-testid="stMain"]',
-                  timeout_ms=15_000)
-    banner = student.locator('[data-testid="stMain"] [data-testid="stAlert"]', has_text=MESSAGE).first
-    box = banner.bounding_box()
-    assert box and box["y"] + box["height"] <= 720, f"the pause is not on the first screen: {box}"
-    assert box["y"] < student.locator("h1").first.bounding_box()["y"], "the pause is not above the page's title"
-
-    teacher.locator('[data-testid="stSidebarNav"] a[href$="/degradation"]').click()
-    wait_for_app(teacher)
-    teacher.get_by_label("Seed").fill("7")
-    teacher.get_by_label("Seed").press("Enter")
-    wait_for_app(teacher)
-    teacher.get_by_role("button", name="Train all four").click()
-    wait_for_app(teacher)
-    assert "paused new runs" not in teacher.locator('[data-testid="stMain"]').inner_text()
-    wait_for_text(teacher, "plain-20")
-
-    wait_for_text(student, "시작한 사람: 선생님", '[data-testid="stMain"]', timeout_ms=30_000)
-    assert "/degradation?" in student.url and "seed=7" in student.url and "lang=ko" in student.url
-    assert f"u={FOLLOWER}" in student.url                                  # still the student, not the teacher
-    assert MESSAGE in student.locator('[data-testid="stMain"]').inner_text()
-    assert_no_error(student)
-    assert_no_error(teacher)
