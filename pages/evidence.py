@@ -13,6 +13,8 @@ from resnet_core import arch_config, paper
 from resnet_core.inspection import analysis, verdicts
 from resnet_core.inspection.probes import block_gradient_gains, grad_norms_at_init
 from resnet_core.nets import flops
+from resnet_core.store import groups
+from resnet_core.inspection import readings
 from resnet_core.training import experiments
 from ui import (charts, costs, experiment_panel, exports, guard, guarded, identity, keep, label_of, nav, presets, progress, runs, style,
                 t, tables, terms)
@@ -25,8 +27,8 @@ st.markdown(t("evidence.lead"))
 
 SECTIONS = ["paper", "fig7", "myths", "preact", "alexnet"]
 NETS = ("plain-20", "plain-56", "ResNet-20", "ResNet-56")
-FIG7_GROUP = experiments.DEGRADATION   # the Degradation page's experiment trains exactly Figure 7's nets
-ALEX_GROUP = experiments.EVIDENCE_ALEXNET
+FIG7_GROUP = groups.DEGRADATION   # the Degradation page's experiment trains exactly Figure 7's nets
+ALEX_GROUP = groups.EVIDENCE_ALEXNET
 NO_BAR = {"displayModeBar": False}
 
 
@@ -162,7 +164,7 @@ def degradation_said() -> str:
             rows = [experiments.ExperimentRow(n, i.id, i.status, i.final_train_loss, i.final_train_acc, i.test_acc,
                                               i.steps_done, i.seconds or 0.0) for n, i in by_net.items()]
             first = by_net["plain-20"].train_cfg
-            return t(f"evidence.myth.deg.{experiments.plain_depth_reading(rows)}",
+            return t(f"evidence.myth.deg.{readings.plain_depth_reading(rows)}",
                      p56=f"{by_net['plain-56'].final_train_loss:.3f}", p20=f"{by_net['plain-20'].final_train_loss:.3f}",
                      dataset=dataset_name(first.dataset), steps=first.steps)
     return t("evidence.myth.deg.missing")

@@ -7,6 +7,8 @@ Table 3 beside them."""
 import streamlit as st
 
 from resnet_core.nets import flops
+from resnet_core.store import groups
+from resnet_core.inspection import readings
 from resnet_core.training import experiments
 from ui import (charts, costs, diagrams, experiment_panel, guard, guarded, keep, label_of, presets, progress, style,
                 svg_axes, svg_charts, t, tables, terms)
@@ -213,9 +215,9 @@ def draw_runs(views) -> None:
 
 def honest(views) -> str:
     """What the finished runs show about A, B and C, chosen from their held-out accuracies
-    (experiments.shortcut_reading), beside what the paper found."""
+    (readings.shortcut_reading), beside what the paper found."""
     acc = {option_of(v.info.label): v.info.test_acc for v in views if v.info.status == "finished"}
-    code, order = experiments.shortcut_reading(acc)
+    code, order = readings.shortcut_reading(acc)
     paper = t("shortcuts.train.honest.paper")
     if code == "missing":
         return t("shortcuts.train.honest.missing", paper=paper)
@@ -232,7 +234,7 @@ def training() -> None:
     steps = c2.select_slider(t("shortcuts.train.steps"), TRAIN_STEPS, 300, **keep("shortcuts_train_steps"))
     costs.line(experiments.shortcut_configs("digits", depth=depth, steps=steps))
     ids, _ = experiment_panel.start("shortcuts", lambda: experiments.shortcut_configs("digits", depth=depth, steps=steps),
-                                    group=experiments.SHORTCUTS, place=c3)
+                                    group=groups.SHORTCUTS, place=c3)
     if ids:
         progress.live_runs(ids, guarded(draw_runs), stop_prefix="shortcuts")
     else:

@@ -20,7 +20,8 @@ from streamlit.testing.v1 import AppTest
 from resnet_core.jobs import runner as jobs
 from resnet_core.jobs.runner import JobRunner, QueueFull
 from resnet_core.nets import flops
-from resnet_core.training import experiments
+from resnet_core.inspection import readings
+from resnet_core.store import groups
 from ui import nav
 
 
@@ -155,7 +156,7 @@ def test_while_a_b_c_train_their_curves_are_svg_then_plotly(runner):
 
     store, experiment, ids = runner.store, None, []
     for label, model_cfg, train_cfg in experiments.shortcut_configs("digits", depth=20, steps=300):
-        rid = store.create_run(model_cfg, train_cfg, owner="sc9svg", label=label, group=experiments.SHORTCUTS,
+        rid = store.create_run(model_cfg, train_cfg, owner="sc9svg", label=label, group=groups.SHORTCUTS,
                                experiment=experiment)
         experiment = store.get_run(rid).experiment
         store.start_run(rid, device="cpu", layer_names=["stem.conv", "head.fc"], stat_names=[], total_steps=300)
@@ -199,7 +200,7 @@ def test_a_b_c_train_side_by_side(runner):
     assert all(f"{o} {acc[o]}" in honest for o in "ABC"), honest
     values = {o: float(acc[o].rstrip("%")) for o in "ABC"}
     spread = max(values.values()) - min(values.values())
-    limit = 100 * experiments.SHORTCUT_TOLERANCE   # shown values are rounded: near the limit either reads
+    limit = 100 * readings.SHORTCUT_TOLERANCE   # shown values are rounded: near the limit either reads
     expected = {"too small to tell apart"} if spread < limit - 0.1 else {"ended highest"} if spread > limit + 0.1 \
         else {"too small to tell apart", "ended highest"}
     assert any(e in honest for e in expected) and "B is slightly better than A" in honest
