@@ -48,7 +48,7 @@ pg = st.navigation({name: pages for name, pages in sections.items() if pages}, e
 from ui import boot  # noqa: E402
 
 boot.load()
-from ui import class_state, heap, identity, links, preload, runs, share, style, teacher  # noqa: E402
+from ui import class_state, heap, identity, links, preload, projector, runs, share, style, teacher  # noqa: E402
 
 heap.settle()   # once per process: no full garbage collection per script run (see ui/heap.py)
 links.open_short()  # a short link (?s=code) becomes the settings it stands for
@@ -59,6 +59,7 @@ language_toggle()
 teacher.sidebar()   # only when the server has a teacher key (ui/teacher.py)
 class_state.follow_toggle()             # a student may follow the teacher's projector
 class_state.follow(pg.url_path or "home")   # ... and is taken to the teacher's page and settings
+projector.apply()   # the teacher's projector view, when switched on (ui/projector.py)
 class_state.watch()  # at the top: the teacher's pause, within a second, without a click
 pg.run()
 links.report()      # a link value a widget would not take is named, and the address put right

@@ -219,7 +219,15 @@ async def day(args, server_factory, db: Path) -> dict:
     after = sample(server.proc.pid, url, db, time.monotonic() - start, args.hours, 0)
     server.stop()
     return {"baseline": asdict(baseline), "after": asdict(after), "samples": [asdict(s) for s in samples],
-            "errors": errors, "tabs": n, "killed": killed}
+            "errors": errors, "tabs": n, "killed": killed, "statuses": statuses(db)}
+
+
+def statuses(db: Path) -> dict[str, int]:
+    """How the day's runs ended (interrupted: training when the server was killed)."""
+    import sqlite3
+
+    with sqlite3.connect(db, timeout=10) as conn:
+        return dict(conn.execute("SELECT status, count(*) FROM runs GROUP BY status").fetchall())
 
 
 def verdicts(result: dict, hours: int, limit_mb: float | None) -> dict:
@@ -236,7 +244,8 @@ def verdicts(result: dict, hours: int, limit_mb: float | None) -> dict:
         "rss_within_10pct": max(later_peaks, default=plateau) <= 1.1 * plateau,
         "sessions_back": after["sessions"] <= base["sessions"],
         "fds_back": after["fds"] <= base["fds"] + 2,
-        "threads_back": after["threads"] <= base["threads"] + 2,
+        # The runner's threads start with the first run and stay: compare with the first hour's end.
+        "threads_steady": after["threads"] <= max([s["threads"] for s in day_samples if s["hour"] == 0] or [0]),
     }
     if limit_mb:
         out["checkpoints_within_bound"] = max(s["checkpoints_mb"] for s in samples) <= limit_mb + 5
@@ -245,7 +254,8 @@ def verdicts(result: dict, hours: int, limit_mb: float | None) -> dict:
 
 def print_report(result: dict, hours: int, checks: dict) -> None:
     print(f"{result['tabs']} tabs, {result['after']['runs']} runs in the store, "
-          f"{len(result['errors'])} errors{' (server killed once)' if result['killed'] else ''}")
+          f"{len(result['errors'])} errors{' (server killed once)' if result['killed'] else ''}; "
+          f"runs ended: {result['statuses']}")
     print(" hour | RSS MB (peak) | threads | fds | sessions held | tabs open | store MB | checkpoints MB | runs")
     b = result["baseline"]
     print(f"  base | {b['rss_mb']:7.0f}       | {b['threads']:7d} | {b['fds']:3d} | {b['sessions']:13d} | "

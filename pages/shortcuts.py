@@ -20,10 +20,10 @@ st.title(t("page.shortcuts.title"))
 st.markdown(t("shortcuts.lead"))
 
 OPTIONS = ("A", "B", "C")
-# All three are residual nets, so all three are cool: blue, teal and violet, told apart by hue
-# (shades of the residual palette in ui.charts, so the diagram and the live curves agree).
-OPTION_SHADES = {"A": 1, "B": 3, "C": 4}
-OPTION_COLOURS = {o: charts.colour("residual", shade) for o, shade in OPTION_SHADES.items()}
+# Three residual nets told apart at a glance, colour-blind viewers included (ui.style); the
+# diagram, the bars and the live curves use the same three, and the curves' dashes differ too.
+OPTION_COLOURS = style.OPTION_COLOURS
+OPTION_DASHES = {"A": "solid", "B": "dash", "C": "dot", "plain": "solid"}
 ARCHS = ["resnet20", "resnet32", "resnet56", "resnet110", "resnet18", "resnet34", "resnet50", "resnet101",
          "resnet152"]
 # He et al. 2015, Table 3 (ImageNet val, 10-crop testing): top-1 and top-5 error, %.
@@ -54,7 +54,7 @@ def _cell(c: Canvas, ox: float, oy: float, option: str, grows: bool) -> None:
     c.adder(main, plus, colour)
     c.arrow(main, plus, main, bottom - 0.1, ARROW, start_px=ADDER_PX // 2 + 1, width=2)
     if projection or zero_pad:
-        fill = ("#F4F0FB" if option == "C" else "#E8F6F5") if projection else "#F3F4F6"
+        fill = style.OPTION_FILLS[option] if projection else "#F3F4F6"
         c.rect(side - 0.92, f_mid - 0.5, side + 0.92, f_mid + 0.5, fill=fill, stroke=line,
                width=2.5 if projection else 2, dash="solid" if projection else "dot")
         text = ("shortcuts.diagram.proj_grow" if grows else "shortcuts.diagram.proj") if projection \
@@ -182,12 +182,13 @@ def curves_of(views, metric: str) -> list:
     out = []
     for v in views:
         option = option_of(v.info.label)
-        kind, shade = ("plain", 1) if option == "plain" else ("residual", OPTION_SHADES[option])
+        kind = "plain" if option == "plain" else f"option-{option}"
         if metric == "loss":
             x, y, markers = v.steps.step, v.steps.loss, False
         else:
             x, y, markers = v.evals.step, v.evals.test_acc, True
-        out.append(charts.Curve(terms.net_label(v.info.label), kind, x, y, shade=shade, markers=markers))
+        out.append(charts.Curve(terms.net_label(v.info.label), kind, x, y, dash=OPTION_DASHES[option],
+                                markers=markers))
     return out
 
 

@@ -218,3 +218,12 @@ def test_shortcut_and_myth_wordings_show_their_numbers(lang):
         text = said(f"evidence.myth.deg.{code}", lang, p56="1.500", p20="0.050", dataset="digits", steps=300)
         assert "1.500" in text and "0.050" in text and "300" in text
     assert "{" not in said("evidence.myth.deg.missing", lang)
+
+
+@pytest.mark.parametrize("lang, tiny", [("en", "too small to tell which is faster"), ("ko", "어느 쪽이 빠른지 판단할 수 없습니다")])
+def test_relu_against_tanh_within_the_averaging_window_is_too_small_to_tell(lang, tiny):
+    # The Evidence page's AlexNet reading: steps to 25% error, averaged over 10 steps.
+    assert verdicts.compare(120, 126, tolerance=10).outcome == "unclear"
+    assert verdicts.compare(120, 240, tolerance=10).outcome == "clear"
+    text = said("evidence.alex.result.unclear", lang, relu=120, tanh=126)
+    assert tiny in text and "120" in text and "126" in text

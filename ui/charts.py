@@ -25,6 +25,8 @@ from .i18n import t
 SHADES = {
     "plain": (style.PLAIN_LIGHT, style.PLAIN, "#A3431A", "#E8A33D", "#6E2A0C", "#F4C9A8"),
     "residual": (style.RESIDUAL_LIGHT, style.RESIDUAL, "#0E3F6E", "#3FA7B5", "#5560C9", "#B9D6EF"),
+    # Shortcuts A, B and C (pages/shortcuts.py): one colour each, of ui.style's colour-blind-safe three.
+    **{f"option-{o}": (c,) * 2 for o, c in style.OPTION_COLOURS.items()},
 }
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 HEAT_SCALE = "Viridis"

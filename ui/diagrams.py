@@ -44,10 +44,14 @@ _FONT_SIZE = re.compile(r'font-size="([\d.]+)"')
 
 def readable_width(width: float, parts: list[str]) -> str:
     """A CSS min-width for an SVG `width` pixels wide whose text is in `parts`: on a screen at
-    most PHONE_PX wide, wide enough that its smallest text shows at MIN_TEXT_PX or more; 0
-    above. One inline expression (the clamp turns on at the screen width), so the SVG stays a
-    single element wherever it is shown."""
+    most PHONE_PX wide, wide enough that its smallest text shows at MIN_TEXT_PX or more (0
+    above: one inline expression, the clamp turns on at the screen width, so the SVG stays a
+    single element wherever it is shown); in the projector view, at ui.projector.MIN_TEXT_PX."""
+    from . import projector
+
     smallest = min((float(m) for part in parts for m in _FONT_SIZE.findall(part)), default=MIN_TEXT_PX)
+    if projector.on():
+        return f"min-width:{math.ceil(width * projector.MIN_TEXT_PX / smallest)}px;"
     need = math.ceil(width * MIN_TEXT_PX / smallest)
     return f"min-width:clamp(0px,calc(({PHONE_PX}px - 100vw)*9999),{need}px);"
 

@@ -56,12 +56,15 @@ def single_deletions(nets: list[dict], height: int = 420) -> go.Figure:
         fig.add_hline(y=100 * net["intact_acc"], line=dict(color=_colour(net), dash="dash", width=2),
                       annotation_text=t("lesion.intact", acc=f"{100 * net['intact_acc']:.1f}"),
                       annotation_position="bottom left", row=1, col=col)
-        fig.add_hline(y=100 * net["chance_acc"], line=dict(color=style.NEUTRAL, dash="dot", width=1),
-                      annotation_text=t("lesion.chance"), annotation_position="top right", row=1, col=col)
+        # Chance is named in the legend, not written over the bars (where its label hid them).
+        fig.add_trace(go.Scatter(
+            x=names, y=[100 * net["chance_acc"]] * len(names), mode="lines", name=t("lesion.chance"),
+            line=dict(color=style.NEUTRAL, dash="dot", width=2), showlegend=col == 1, hoverinfo="skip"),
+            row=1, col=col)
     style.layout(fig, y=t("lesion.acc_axis"), height=height)
     fig.update_yaxes(range=[0, 102])
     fig.update_yaxes(title_text=None, col=2)   # the axis is shared: one title is enough
-    fig.update_xaxes(tickangle=-60, tickfont=dict(size=11))
+    fig.update_xaxes(tickangle=-60, tickfont=dict(size=style.FONT_SIZE - 2))
     return fig
 
 

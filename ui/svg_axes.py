@@ -228,5 +228,8 @@ _BUILT: LRU[tuple, str] = LRU(256)
 
 
 def cached(key: tuple, build: Callable[[], str]) -> str:
-    """`build()` once per key and language for the whole server; equal keys must mean equal charts."""
-    return _BUILT.get_or_make(tuple(key) + (lang(),), build)
+    """`build()` once per key, language and view for the whole server; equal keys must mean equal
+    charts."""
+    from . import projector   # the projector view sizes figures for 14 px text (ui/diagrams.py)
+
+    return _BUILT.get_or_make(tuple(key) + (lang(), projector.on()), build)

@@ -60,6 +60,9 @@ def draw(r: JobRunner) -> None:
     done = st.session_state.pop(_DONE, None)
     if done:
         st.success(done)
+    from . import projector
+
+    projector.switch()
     if r.paused is None:
         st.text_input(t("teacher.pause_msg"), key="teacher_pause_msg", max_chars=200,
                       placeholder=t("teacher.pause_placeholder"))

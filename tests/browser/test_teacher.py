@@ -17,6 +17,8 @@ import pytest
 
 import harness
 
+from ui.i18n import table
+
 KEY = "blue whale 42"
 MESSAGE = "Eyes on the projector please"
 STUDENT = "5e5e5e5e5e5e5e5e"
@@ -180,6 +182,70 @@ def test_predict_then_observe_with_a_class(keyed_server, new_page, assert_no_err
     wait_for_text(bob, "병목 블록과 FLOPs", "h1")
     teacher.get_by_role("button", name="End the round").click()
     wait_for_app(teacher)
+
+
+# --- the projector view (issue 31): 1280x720, large type, nothing cut short ---------------------
+
+PROJECTOR = {"width": 1280, "height": 720}
+PROJECTOR_TEXT_PX = 14
+
+
+def _projector_problems(page) -> list[str]:
+    from layout_checks import problems
+
+    found = problems(page, PROJECTOR_TEXT_PX, labels=True)
+    first = page.evaluate("""() => { const el = document.querySelector(
+        '[data-testid="stMain"] :is(svg[role="img"], table, [data-testid="stPlotlyChart"], [data-testid="stMetric"])');
+        return el ? el.getBoundingClientRect().top : null; }""")
+    if first is None or first > PROJECTOR["height"] - 120:
+        found.append(f"the first result starts at {first} px, not on the first screen")
+    return found
+
+
+def _set_projector(page, on: bool, lang: str, wait_for_app) -> None:
+    name = {"en": "Projector view", "ko": "프로젝터 보기"}[lang]
+    if on:
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        if not sidebar.get_by_role("switch", name=name).is_visible():
+            sidebar.get_by_text({"en": "Teacher", "ko": "선생님"}[lang], exact=True).click()
+        sidebar.locator('[data-testid="stCheckbox"] label').filter(has_text=name).click()
+    else:
+        page.get_by_role("button", name={"en": "Leave projector view", "ko": "프로젝터 보기 끝내기"}[lang]).click()
+    wait_for_app(page)
+
+
+def test_the_projector_view_at_1280x720_cuts_no_label_in_either_language(
+        keyed_server, new_page, assert_no_error, wait_for_app):
+    """The teacher switches the projector view on: the sidebar folds, the page's settings fold
+    away, the first result is on the first screen, and no button, metric or tab label is cut
+    short, with figure text at 14 px or more; in both languages, on the pages whose labels were
+    cut (Shortcuts' buttons, Bottleneck's metrics). One page load: the language and the page
+    change by the sidebar, as the teacher changes them."""
+    page = new_page()
+    page.set_viewport_size(PROJECTOR)
+    harness.open_page(page, keyed_server.url, "shortcuts", "en")
+    page.locator('[data-testid="stSidebar"]').get_by_text("Teacher", exact=True).click()
+    _unlock(page, KEY, wait_for_app)
+    found = []
+    for path, lang in (("shortcuts", "en"), ("shortcuts", "ko"), ("bottleneck", "ko"), ("bottleneck", "en")):
+        title = table()[f"page.{path}.title"][lang]
+        if page.locator("h1").first.inner_text() != title:
+            sidebar = page.locator('[data-testid="stSidebar"]')
+            if sidebar.locator(f'[data-testid="stSidebarNavLink"][href$="/{path}"]').is_visible() and \
+                    path not in page.url:
+                sidebar.locator(f'[data-testid="stSidebarNavLink"][href$="/{path}"]').click()
+                wait_for_app(page)
+            else:
+                harness.switch_language(page, lang, title)
+        _set_projector(page, True, lang, wait_for_app)
+        sidebar_box = page.locator('[data-testid="stSidebar"]').bounding_box()
+        assert sidebar_box is None or sidebar_box["x"] + sidebar_box["width"] <= 1, "the sidebar is not folded"
+        settings = page.locator('[data-testid="stMain"] :is([data-testid="stSelectbox"], [data-testid="stSlider"])')
+        assert all(not s.is_visible() for s in settings.all()), "a setting still shows"
+        found += [f"{path} ({lang}): {p}" for p in _projector_problems(page)]
+        assert_no_error(page)
+        _set_projector(page, False, lang, wait_for_app)
+    assert not found, "\n".join(found)
 
 
 FOLLOWER = "f0110e0f0110e0f0"
