@@ -7,8 +7,8 @@ is checked from the measured values, not assumed.
 import streamlit as st
 
 from resnet_core.nets.diagram import describe
-from resnet_core.store import groups
 from resnet_core.inspection import readings
+from resnet_core.store import groups
 from resnet_core.training import experiments
 from ui import (charts, class_state, costs, exports, guard, identity, keep, label_of, live_charts, nav, presets,
                 progress, runs, style, t, tables, terms)

@@ -7,8 +7,8 @@ Table 3 beside them."""
 import streamlit as st
 
 from resnet_core.nets import flops
-from resnet_core.store import groups
 from resnet_core.inspection import readings
+from resnet_core.store import groups
 from resnet_core.training import experiments
 from ui import (charts, costs, diagrams, experiment_panel, guard, guarded, keep, label_of, presets, progress, style,
                 svg_axes, svg_charts, t, tables, terms)
