@@ -1,11 +1,13 @@
-"""How the degradation gap depends on run length: plain-56's final training error against
-plain-20's, for several step counts and seeds, with the Degradation page's recipe.
+"""How the degradation gap depends on run length and width: plain-56's final training error
+against plain-20's, for several step counts and seeds, with the Degradation page's recipe.
 
     .venv/bin/python bench/bench_degradation_gap.py [--steps 300 1200 2400] [--seeds 0 1 2] [--width 8]
 
 Prints one line per (steps, seed) and a median per step count (no asserts). The paper's Figure 6
 puts plain-56 a few points of training error above plain-20 after 64k iterations; a run of a few
 hundred steps stops while plain-56 is still in its slow early phase, so the gap is far wider.
+Measured on this machine (digits, seed 0): width 8, 57.6 points after 300 steps, 51.0 after 1,200,
+51.5 after 2,400; width 16 (the paper's), 21.7 after 1,200 (experiments.DEGRADATION_LONG_STEPS).
 """
 
 from __future__ import annotations

@@ -19,8 +19,9 @@ st.markdown(t("degradation.lead"))
 
 DATASETS = ["digits", "shapes", "cifar10"]
 STEPS = [150, 300, 600, 1200]
-# The longer run: plain-56 closes part of its gap to plain-20 (bench/bench_degradation_gap.py).
-LONG_STEPS = experiments.DEGRADATION_LONG_STEPS
+# The longer run at the paper's width: plain-56 closes much of its gap to plain-20, where more
+# steps alone close little (bench/bench_degradation_gap.py; experiments.DEGRADATION_LONG_STEPS).
+LONG_STEPS, LONG_WIDTH = experiments.DEGRADATION_LONG_STEPS, experiments.DEGRADATION_LONG_WIDTH
 GROUP = groups.DEGRADATION   # the CLI's `experiment degradation` records here too
 NETS = ("plain-20", "plain-56", "ResNet-20", "ResNet-56")
 # He et al. 2015, Table 6 (CIFAR-10 test error, %); the plain nets' curves are in Figure 6 only.
@@ -132,47 +133,50 @@ def final_table(views: list) -> None:
 
 
 def against_paper(by_net: dict) -> None:
-    """This run's plain-56 against plain-20 gap beside Figure 6's few points, why a short run
-    exaggerates it, the gaps this server measured at other lengths, and the longer run."""
+    """This run's plain-56 against plain-20 gap beside Figure 6's few points, why a short, narrow
+    run exaggerates it, the gaps measured here at other lengths and widths, and the longer run."""
     if not {"plain-20", "plain-56"} <= by_net.keys():
         return
     first = by_net["plain-20"]
     err = {n: 100 * (1 - by_net[n].final_train_acc) for n in ("plain-20", "plain-56")}
     st.markdown(t("degradation.gap.text", p20=f"{err['plain-20']:.1f}%", p56=f"{err['plain-56']:.1f}%",
-                  gap=f"{err['plain-56'] - err['plain-20']:.1f}", steps=first.train_cfg.steps))
+                  gap=f"{err['plain-56'] - err['plain-20']:.1f}", steps=first.train_cfg.steps,
+                  width=first.model_cfg.base_width))
     # Whose runs: the scope the experiment picker above shows (this browser's, or the class's).
     measured = gaps_by_length(first.train_cfg.dataset, first.train_cfg.seed,
                               mine=not st.session_state.get("degradation_show_class", False))
     if len(measured) > 1:
         st.caption(t("degradation.gap.by_length", dataset=t(f"degradation.datasets.{first.train_cfg.dataset}"),
                      seed=first.train_cfg.seed))
-        tables.show([{t("degradation.steps"): steps, t("degradation.gap.col"): f"{gap:.1f}"}
-                     for steps, gap in measured.items()])
-    if first.train_cfg.steps < LONG_STEPS:
-        st.button(t("degradation.gap.longer", steps=LONG_STEPS), key="degradation_longer", icon=":material/timer:",
-                  on_click=_longer)
+        tables.show([{t("degradation.steps"): steps, t("degradation.gap.width"): width,
+                      t("degradation.gap.col"): f"{gap:.1f}"} for (steps, width), gap in measured.items()])
+    if (first.train_cfg.steps, first.model_cfg.base_width) != (LONG_STEPS, LONG_WIDTH):
+        if first.model_cfg.base_width < LONG_WIDTH:
+            st.markdown(t("degradation.gap.narrow", width=first.model_cfg.base_width, steps=LONG_STEPS))
+        st.button(t("degradation.gap.longer", steps=LONG_STEPS, width=LONG_WIDTH), key="degradation_longer",
+                  icon=":material/timer:", on_click=_longer, args=(first.train_cfg.dataset, first.train_cfg.seed))
         if st.session_state.get("_degradation_submit"):
-            st.rerun()   # the chart is a fragment: the whole page reruns, and submits with the new steps
+            st.rerun()   # the chart is a fragment: the whole page reruns, and submits the longer run
 
 
-def gaps_by_length(dataset: str, seed: int, *, mine: bool) -> dict[int, float]:
-    """plain-56's training error minus plain-20's, in points, for each run length finished on
-    this dataset and seed (the newest experiment of each length), from this user's runs or the
-    class's."""
+def gaps_by_length(dataset: str, seed: int, *, mine: bool) -> dict[tuple[int, int], float]:
+    """plain-56's training error minus plain-20's, in points, for each (steps, width) finished on
+    this dataset and seed (the newest experiment of each), from this user's runs or the class's."""
     infos = [i for i in runs.recent(mine=mine, group=GROUP, limit=200) if i.status == "finished"]
-    out: dict[int, float] = {}
+    out: dict[tuple[int, int], float] = {}
     for same in runs.experiments_of(infos):   # newest first
         by_net = {i.model_cfg.kind: i for i in same}
         cfg = same[0].train_cfg
         if {"plain-20", "plain-56"} <= by_net.keys() and cfg.dataset == dataset and cfg.seed == seed:
-            out.setdefault(cfg.steps, 100 * (by_net["plain-20"].final_train_acc - by_net["plain-56"].final_train_acc))
+            out.setdefault((cfg.steps, by_net["plain-20"].model_cfg.base_width),
+                           100 * (by_net["plain-20"].final_train_acc - by_net["plain-56"].final_train_acc))
     return dict(sorted(out.items()))
 
 
-def _longer() -> None:
-    # A callback: the steps slider is set before it is drawn, and the page submits on this run.
-    st.session_state["degradation_steps"] = LONG_STEPS
-    st.session_state["_degradation_submit"] = True
+def _longer(dataset: str, seed: int) -> None:
+    # A callback: the page submits the longer run, on the shown experiment's data and seed, on the
+    # rerun this click starts.
+    st.session_state["_degradation_submit"] = (dataset, seed)
 
 
 def ordering(by_net: dict) -> list[tuple[bool, str]]:
@@ -201,9 +205,14 @@ with guard():
     identity.identity_box("degradation")
     dataset, steps, seed = controls()
     costs.line(experiments.degradation_configs(dataset, steps=steps, seed=seed))
-    longer = st.session_state.pop("_degradation_submit", False)
-    if st.button(t("degradation.start"), type="primary", icon=":material/play_arrow:", key="degradation_start") or longer:
-        ids = runs.submit(experiments.degradation_configs(dataset, steps=steps, seed=seed), group=GROUP)
+    planned = None
+    if st.button(t("degradation.start"), type="primary", icon=":material/play_arrow:", key="degradation_start"):
+        planned = experiments.degradation_configs(dataset, steps=steps, seed=seed)
+    longer = st.session_state.pop("_degradation_submit", None)   # the longer run, asked for below the result
+    if longer:
+        planned = experiments.degradation_configs(longer[0], steps=LONG_STEPS, seed=longer[1], width=LONG_WIDTH)
+    if planned:
+        ids = runs.submit(planned, group=GROUP)
         if ids:
             st.session_state["_degradation_latest"] = ids
     ids = pick_experiment()

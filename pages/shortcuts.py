@@ -61,7 +61,7 @@ def _cell(c: Canvas, ox: float, oy: float, option: str, grows: bool) -> None:
             else "shortcuts.diagram.pad"
         c.label(side, f_mid, t(text), INK, size=12)
     else:
-        c.label(side + 0.1, f_mid, t("shortcuts.diagram.identity"), colour, size=13, anchor="start")
+        c.label(side + 0.1, f_mid, t("shortcuts.diagram.identity"), INK, size=13, anchor="start")
     extra = "shortcuts.diagram.params_proj" if projection else "shortcuts.diagram.params_zero"
     c.label(side, bottom + 0.1, t(extra), ARROW, size=12)
 
@@ -71,7 +71,8 @@ def option_diagram(options: tuple[str, ...] = OPTIONS) -> str:
     width, height = 4.8, 4.3
     c = Canvas(-0.6, len(options) * width - 0.3, -height - 0.25, height + 0.45, sx=64, sy=66)
     for j, option in enumerate(options):
-        c.label(j * width + 2.0, height + 0.15, t(f"shortcuts.option.{option}"), OPTION_COLOURS[option], size=16,
+        # Dark text: the option's colour is on its lines and boxes (A's sky blue is too light for text).
+        c.label(j * width + 2.0, height + 0.15, t(f"shortcuts.option.{option}"), INK, size=16,
                 bold=True)
         for i, grows in enumerate((False, True)):
             _cell(c, j * width, -i * height, option, grows)

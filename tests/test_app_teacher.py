@@ -161,3 +161,39 @@ def test_the_build_page_says_the_cost_before_the_click_and_refuses_a_run_too_lon
     assert setup[0].store.list_runs(owner=ANA) == []                 # refused at the runner too
     ko = open_page("build", "ko", owner=ANA, state={"build_steps": 100_000})
     assert any("단계 수(지금 100,000)" in w.value for w in ko.warning)
+
+
+@pytest.mark.parametrize("lang, switch, leave", [("en", "Projector view", "Leave projector view"),
+                                                 ("ko", "프로젝터 보기", "프로젝터 보기 끝내기")])
+def test_the_projector_view_is_the_teachers_and_sizes_figures_for_the_room(setup, lang, switch, leave):
+    """Only behind the key; on, the page gets its stylesheet and a way back at the top, and each
+    inline figure is drawn wide enough that its smallest text shows at 14 px (ui/projector.py)."""
+    import math
+    import re
+
+    from apptest_helpers import svg_charts
+
+    from ui import projector
+
+    student = open_app(ANA, "bottleneck", lang)
+    assert not [w for w in student.toggle if w.label == switch]        # no switch without the key
+
+    at = enter_key(open_app(TEACHER, "bottleneck", lang), KEY)
+    [toggle] = [w for w in at.toggle if w.label == switch]
+    assert not [b for b in at.button if b.label == leave]
+    toggle.set_value(True).run()
+    assert_clean(at)
+    assert [b for b in at.button if b.label == leave]
+    assert any("font-size: 20px" in h.proto.body for h in at.get("html")), "the projector stylesheet is missing"
+    assert svg_charts(at), "no figure to size"
+    for svg in svg_charts(at):
+        width = float(svg.get("viewBox").split()[2])
+        sizes = [float(el.get("font-size")) for el in svg.iter() if el.get("font-size")]
+        floor = re.search(r"min-width:(\d+)px", svg.get("style"))
+        assert floor, f"{svg.get('aria-label')}: no width for the projector"
+        assert int(floor.group(1)) == math.ceil(width * projector.MIN_TEXT_PX / min(sizes))
+
+    next(b for b in at.button if b.label == leave).click().run()
+    assert_clean(at)
+    assert not [b for b in at.button if b.label == leave]
+    assert not any("font-size: 20px" in h.proto.body for h in at.get("html"))

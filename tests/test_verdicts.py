@@ -227,3 +227,11 @@ def test_relu_against_tanh_within_the_averaging_window_is_too_small_to_tell(lang
     assert verdicts.compare(120, 240, tolerance=10).outcome == "clear"
     text = said("evidence.alex.result.unclear", lang, relu=120, tanh=126)
     assert tiny in text and "120" in text and "126" in text
+
+
+def test_bn_fits_better_only_for_a_clear_difference():
+    ends = {("plain", "batch"): ("learned", 0.050), ("plain", "none"): ("stuck", 2.30),
+            ("residual", "batch"): ("learned", 0.046), ("residual", "none"): ("learned", 0.2)}
+    assert analysis.bn_findings(ends)[-1] == "plain_fits_as_well"      # 8% apart: too small to tell
+    ends[("residual", "batch")] = ("learned", 0.020)
+    assert analysis.bn_findings(ends)[-1] == "residual_fits_better"

@@ -33,10 +33,6 @@ PRESETS: tuple[Preset, ...] = (
     # Figure 6 of He et al. 2015 in one click: plain-20/56 and ResNet-20/56 with the experiment's recipe.
     Preset("degradation_20_56", "degradation",
            {"degradation_dataset": "digits", "degradation_steps": 300, "degradation_seed": 0}),
-    # The same, four times longer (experiments.DEGRADATION_LONG_STEPS): plain-56 closes part of its
-    # gap to plain-20 (bench/bench_degradation_gap.py; the page lists the gaps measured at each length).
-    Preset("degradation_long", "degradation",
-           {"degradation_dataset": "digits", "degradation_steps": 1200, "degradation_seed": 0}),
     # Section 4.1: with BN the plain net's gradients are healthy; real vanishing needs BN off and a
     # saturating activation. Measured (bench/bench_probes.py): sigmoid, no BN, depth 56, plain nets
     # reach exactly 0 at the input while pre-activation residual nets keep ~0.1 of the output side.

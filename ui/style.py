@@ -17,11 +17,12 @@ RESIDUAL = "#1F6FB2"    # cool: residual nets (with shortcuts)
 NEUTRAL = "#6B7280"     # reference values, e.g. the paper's numbers
 HIGHLIGHT = "#2E9E6A"   # a saving or a good outcome
 KIND_COLOURS = {"plain": PLAIN, "residual": RESIDUAL}
-# Shortcuts A, B and C: three residual nets side by side. Colours of Okabe & Ito's palette
-# ("Color Universal Design", 2008), told apart at a glance also with red-green or blue-yellow
-# colour blindness: blue, bluish green and reddish purple, none of them the plain nets' orange.
-OPTION_COLOURS = {"A": "#0072B2", "B": "#009E73", "C": "#CC79A7"}
-OPTION_FILLS = {"A": "#E5F1F8", "B": "#E5F5F0", "C": "#F9EEF4"}   # the same, pale, behind text
+# Shortcuts A, B and C: three residual nets side by side, so three cool colours, light to dark:
+# Okabe & Ito's sky blue ("Color Universal Design", 2008), a teal and a navy. Every pair, and each
+# against the plain nets' orange, stays at least 20 CIE76 units apart also under protanopia,
+# deuteranopia and tritanopia as Machado et al. (2009) simulate them (tests/test_layout.py).
+OPTION_COLOURS = {"A": "#56B4E9", "B": "#007A87", "C": "#1B2A6B"}
+OPTION_FILLS = {"A": "#EAF5FC", "B": "#E0F1F3", "C": "#E6E8F1"}   # the same, pale, behind text
 # Plain and residual at a lighter shade, for a second series of the same kind.
 PLAIN_LIGHT = "#F0A77E"
 RESIDUAL_LIGHT = "#7FB3E0"

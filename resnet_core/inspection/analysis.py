@@ -173,6 +173,11 @@ def bn_reading(nets: list[tuple[ModelConfig, str, float | None]]) -> tuple[list[
     return outcomes, bn_findings(ends)
 
 
+# Final training losses (each a mean over the last tenth of the run) closer than this share of the
+# larger are too close to say which net fit its training data better.
+BN_LOSS_TOLERANCE = 0.2
+
+
 def bn_findings(ends: dict[tuple[str, str], tuple[str, float]]) -> list[str]:
     """Which of the page's readings the runs support. `ends` maps (kind, norm) -- kind "plain"
     or "residual", norm "batch" or "none" -- to (outcome, final training loss)."""
@@ -186,10 +191,11 @@ def bn_findings(ends: dict[tuple[str, str], tuple[str, float]]) -> list[str]:
         out.append("shortcuts_without_bn")
     if r_no in ("stuck", "diverged"):
         out.append("residual_needs_bn")
-    if p_bn == r_bn == "learned" and r_bn_loss < p_bn_loss:
-        out.append("residual_fits_better")
-    if p_bn == r_bn == "learned" and r_bn_loss >= p_bn_loss:
-        out.append("plain_fits_as_well")
+    if p_bn == r_bn == "learned":
+        # "Fit better" only for a clear difference: final losses within BN_LOSS_TOLERANCE of each
+        # other are too close to call, and the plain net then fit "as well".
+        better = verdicts.claim(r_bn_loss, p_bn_loss, tolerance=BN_LOSS_TOLERANCE, relative=True)
+        out.append("residual_fits_better" if better == verdicts.HELD else "plain_fits_as_well")
     return out
 
 
