@@ -228,7 +228,7 @@ def test_a_full_queue_is_a_translated_message(runner, monkeypatch):
 
 
 def test_one_experiment_at_a_time(runner, monkeypatch):
-    def queue_only(self, runs, *, owner="", group="", display_name=""):
+    def queue_only(self, runs, *, owner="", group="", display_name="", **_):   # teacher, share: unused here
         # Recorded as queued, never trained: the page sees an experiment still going.
         return [self.store.create_run(m, tc, owner=owner, label=label, group=group) for label, m, tc in runs]
 
