@@ -44,13 +44,13 @@ def paper_numbers() -> None:
     c1.metric(t("evidence.headline.ensemble"), f"{paper.ENSEMBLE_TOP5}%")
     c2.metric(t("evidence.headline.r152"), f"{paper.RESNET152_GFLOPS} G")
     c3.metric(t("evidence.headline.vgg"), f"{paper.VGG19_GFLOPS} G")
-    ours = flops.count(flops.named_config("resnet152")).macs
+    ours = flops.count(arch_config("resnet152", stride_at="v1.5")).macs   # the caption names this layout
     st.caption(t("evidence.headline.ours", ours=style.fmt_macs(ours)))
 
     st.header(t("evidence.table2.title"))
     st.markdown(t("evidence.table2.text"))
-    params = {d: (flops.count(flops.named_config(f"plain{d}")).params,
-                  flops.count(flops.named_config(f"resnet{d}", shortcut="A")).params) for d in (18, 34)}
+    params = {d: (flops.count(arch_config(f"plain{d}")).params,
+                  flops.count(arch_config(f"resnet{d}", shortcut="A")).params) for d in (18, 34)}
     table([{t("evidence.col.net"): terms.net_label(net), t("evidence.col.top1"): f"{err:.2f}",
             t("evidence.col.params"): style.fmt_int(params[int(net[-2:])][net.startswith("ResNet")])}
            for net, err in paper.TABLE2.items()])
@@ -183,7 +183,7 @@ def myths() -> None:
                   pct=f"{100 * (costs['B'].params - costs['A'].params) / costs['A'].params:.1f}",
                   c_extra=style.fmt_int(costs["C"].params - costs["A"].params)))
     st.subheader(t("evidence.myth.projection.q"))
-    res, plain = (flops.count(flops.named_config(a)).params for a in ("resnet20", "plain20"))
+    res, plain = (flops.count(arch_config(a)).params for a in ("resnet20", "plain20"))
     st.markdown(t("evidence.myth.projection.a", res=style.fmt_int(res), plain=style.fmt_int(plain),
                   same=t("evidence.same" if res == plain else "evidence.differ")))
 
@@ -245,7 +245,7 @@ def alexnet() -> None:
                                     label="evidence.alex.train")
     if ids:
         progress.live_runs(ids, guarded(draw_alexnet), stop_prefix="evidence")
-    stem = dict(flops.build_on_meta(flops.named_config("resnet18")).named_modules())["stem.pool"]
+    stem = dict(flops.build_on_meta(arch_config("resnet18")).named_modules())["stem.pool"]
     st.markdown(t("evidence.alex.lrn_pool", k=stem.kernel_size, s=stem.stride))
 
 

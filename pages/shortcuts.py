@@ -7,6 +7,7 @@ Table 3 beside them."""
 import streamlit as st
 
 from resnet_core.nets import flops
+from resnet_core.nets.architectures import arch_config
 from resnet_core.inspection import readings
 from resnet_core.store import groups
 from resnet_core.training import experiments
@@ -121,7 +122,7 @@ def cost_section() -> None:
     c1, c2 = st.columns(2)
     arch = c1.selectbox(t("shortcuts.costs.arch"), ARCHS, index=ARCHS.index("resnet34"), format_func=style.arch_name,
                         **keep("shortcuts_arch"))
-    bottleneck = flops.named_config(arch).block == "bottleneck"
+    bottleneck = arch_config(arch).block == "bottleneck"
     layout = c2.radio(t("shortcuts.costs.layout"), ["v1", "v1.5"], horizontal=True, disabled=not bottleneck,
                       format_func=label_of("shortcuts.layout"), **keep("shortcuts_layout"))
     rows = costs_of(arch, layout if bottleneck else "v1")

@@ -7,7 +7,7 @@ import pytest
 import torch
 from apptest_helpers import RAW_KEY, markdown_tables, metrics, open_page, own_store
 
-from resnet_core import build_model
+from resnet_core import arch_config, build_model
 from resnet_core.inspection import analysis
 from resnet_core.store.runs import RunStore
 from resnet_core.store import groups
@@ -49,7 +49,7 @@ def test_misconceptions_are_answered_with_measurements(store):
     assert ratio > 1e3          # with BN, plain-56's gradients grow towards the input
     assert any("They use option **B**" in x and "**4** projection shortcuts" in x for x in texts(at))
     from resnet_core.nets import flops
-    n = f"{flops.count(flops.named_config('resnet20')).params:,}"
+    n = f"{flops.count(arch_config('resnet20')).params:,}"
     assert any(f"**{n}** parameters and plain-20 **{n}**: exactly the same" in x for x in texts(at))
 
 

@@ -20,6 +20,7 @@ from streamlit.testing.v1 import AppTest
 from resnet_core.jobs import runner as jobs
 from resnet_core.jobs.runner import JobRunner, QueueFull
 from resnet_core.nets import flops
+from resnet_core.nets.architectures import arch_config
 from resnet_core.inspection import readings
 from resnet_core.store import groups
 from ui import nav
@@ -79,7 +80,7 @@ def test_costs_follow_the_chosen_net(runner, arch, layout):
     assert [{k: v for k, v in r.items() if k != "Option"} for r in cost_rows(at)] == expected_rows(arch, layout)
     if arch == "resnet20":
         # Option A adds nothing: the paper's CIFAR net keeps 0.27M parameters, like its plain twin.
-        assert cost_rows(at)[0]["parameters"] == f"{flops.count(flops.named_config('plain20')).params:,}"
+        assert cost_rows(at)[0]["parameters"] == f"{flops.count(arch_config('plain20')).params:,}"
     caption = "bottleneck" if arch == "resnet50" else "basic blocks"
     assert any(caption in c.value for c in at.caption)
 

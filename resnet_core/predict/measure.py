@@ -185,9 +185,10 @@ def gradient_ratio(setup: dict, device: str = "auto", progress: Progress = _quie
 
 def macs(setup: dict, device: str = "auto", progress: Progress = _quiet, should_stop: StopFlag = _never) -> dict:
     """Multiply-adds for one 224x224 image, counted layer by layer (resnet_core.nets.flops)."""
-    from resnet_core.nets.flops import count, named_config
+    from resnet_core.nets.architectures import arch_config
+    from resnet_core.nets.flops import count
 
-    out = {arch: count(named_config(arch, stride_at="v1")).macs for arch in setup["archs"]}
+    out = {arch: count(arch_config(arch, stride_at="v1")).macs for arch in setup["archs"]}
     progress(1, 1)
     return {"macs": out}
 
@@ -195,11 +196,12 @@ def macs(setup: dict, device: str = "auto", progress: Progress = _quiet, should_
 def shortcut_params(setup: dict, device: str = "auto", progress: Progress = _quiet,
                     should_stop: StopFlag = _never) -> dict:
     """Parameters of one net with shortcut options A, B and C, and of its plain twin."""
-    from resnet_core.nets.flops import count, named_config, shortcut_costs
+    from resnet_core.nets.architectures import arch_config
+    from resnet_core.nets.flops import count, shortcut_costs
 
     arch = setup["arch"]
     params = {c.option: c.params for c in shortcut_costs(arch)}
-    plain = count(named_config(arch, plain=True)).params
+    plain = count(arch_config(arch, plain=True)).params
     progress(1, 1)
     return {"params": params, "plain_params": plain, "c_minus_a": params["C"] - params["A"],
             "a_minus_plain": params["A"] - plain}
