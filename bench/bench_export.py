@@ -15,7 +15,7 @@ import time
 import torch
 
 from resnet_core.export import export_config, model_py
-from resnet_core.nets.flops import named_config
+from resnet_core.nets.architectures import arch_config
 
 
 def best_of(repeats: int, fn) -> tuple[float, object]:
@@ -34,10 +34,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="torch threads (a web process's share)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    export_config(named_config("resnet20"))   # the first ONNX trace imports the exporter: not counted
+    export_config(arch_config("resnet20"))   # the first ONNX trace imports the exporter: not counted
     print(f"{'net':<10} {'model.py':>9} {'zip, no ONNX':>13} {'zip + ONNX':>11} {'zip size':>12}")
     for name in args.nets:
-        cfg = named_config(name)
+        cfg = arch_config(name)
         t_py, _ = best_of(args.repeats, lambda: model_py(cfg))
         t_plain, _ = best_of(args.repeats, lambda: export_config(cfg, onnx=False).zip_bytes())
         t_onnx, data = best_of(args.repeats, lambda: export_config(cfg).zip_bytes())

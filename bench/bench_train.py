@@ -216,7 +216,8 @@ def gpu_precision(steps: int) -> None:
 
 
 def degradation() -> None:
-    from resnet_core.training.experiments import degradation_verdict, run_degradation
+    from resnet_core.inspection.readings import degradation_verdict
+    from resnet_core.training.experiments import run_degradation
 
     print("\n== degradation experiment (4 nets, digits, CPU) ==")
     start = time.perf_counter()

@@ -90,7 +90,8 @@ def throughput(steps: int) -> None:
 
 
 def degradation() -> None:
-    from resnet_core.training.experiments import degradation_verdict, run_degradation
+    from resnet_core.inspection.readings import degradation_verdict
+    from resnet_core.training.experiments import run_degradation
 
     section("degradation ordering on the GPU (digits)")
     start = time.perf_counter()

@@ -7,6 +7,7 @@ import streamlit as st
 
 from resnet_core import ModelConfig
 from resnet_core.inspection import analysis, bn_demo
+from resnet_core.store import groups
 from resnet_core.training import experiments
 from ui import (charts, costs, experiment_panel, guard, guarded, keep, label_of, live_charts, presets, progress, runs,
                 style, svg_axes, svg_lines, t, tables, terms)
@@ -263,7 +264,7 @@ def training() -> None:
     depth = c2.select_slider(t("batchnorm.train.depth"), TRAIN_DEPTHS, 20, **keep("batchnorm_train_depth"))
     steps = c3.select_slider(t("batchnorm.train.steps"), TRAIN_STEPS, 300, **keep("batchnorm_train_steps"))
     costs.line(planned(depth, steps, kinds))
-    ids, busy = experiment_panel.start("batchnorm", lambda: planned(depth, steps, kinds), group=experiments.BATCHNORM,
+    ids, busy = experiment_panel.start("batchnorm", lambda: planned(depth, steps, kinds), group=groups.BATCHNORM,
                                        nothing_planned=t("batchnorm.train.pick_kind"))
     if not ids:
         st.caption(t("batchnorm.train.none_yet"))

@@ -4,6 +4,7 @@ ResNet-18..152 beside the paper's Table 1. Every count is multiply-adds (MACs)."
 import streamlit as st
 
 from resnet_core.nets import flops
+from resnet_core.nets.architectures import arch_config
 from ui import cost_charts, diagrams, guard, keep, label_of, presets, style, t
 
 presets.apply("bottleneck")
@@ -84,9 +85,9 @@ def per_layer() -> None:
                         format_func=style.arch_name, **keep("bottleneck_arch"))
     is_vgg = arch.startswith("vgg")
     plain = c2.toggle(t("bottleneck.layers.plain"), disabled=is_vgg, **keep("bottleneck_plain"))
-    layout = c3.radio(t("bottleneck.layers.layout"), ["v1", "v1.5"], index=1, horizontal=True,
+    layout = c3.radio(t("bottleneck.layers.layout"), ["v1", "v1.5"], index=0, horizontal=True,
                       format_func=label_of("bottleneck.layout"), **keep("bottleneck_layout"))
-    cfg = flops.named_config(arch, plain=plain and not is_vgg, stride_at=layout)
+    cfg = arch_config(arch, plain=plain and not is_vgg, stride_at=layout)
     summary = flops.count(cfg)
     m1, m2, m3 = st.columns(3)
     m1.metric(t("bottleneck.layers.params"), style.fmt_int(summary.params))

@@ -13,7 +13,7 @@ from resnet_core.data.datasets import dataset_info
 from resnet_core.nets.config import (ACTIVATIONS, BLOCKS, DATASETS, IMAGENET_STAGES, INITS, OPTIMIZERS, SCHEDULES,
                                      SHORTCUTS, VGG_LAYOUTS)
 from resnet_core.nets.diagram import describe, shape_text
-from resnet_core.training import experiments
+from resnet_core.store import groups
 from ui import (charts, costs, exports, guard, identity, keep, label_of, live_charts, presets, progress, runs,
                 style, t)
 from ui.outline import architecture
@@ -25,7 +25,7 @@ st.markdown(t("build.lead"))
 FAMILIES = ["cifar", "imagenet", "custom", "vgg"]
 INPUT_SIZES = [8, 16, 28, 32, 64, 96, 128, 224]
 BATCHES = [16, 32, 64, 128, 256, 512]
-GROUP = experiments.BUILD   # the CLI's `train` records here too
+GROUP = groups.BUILD   # the CLI's `train` records here too
 MAX_OVERLAY = 6
 
 

@@ -7,6 +7,8 @@ is checked from the measured values, not assumed.
 import streamlit as st
 
 from resnet_core.nets.diagram import describe
+from resnet_core.inspection import readings
+from resnet_core.store import groups
 from resnet_core.training import experiments
 from ui import (charts, class_state, costs, exports, guard, identity, keep, label_of, live_charts, nav, presets,
                 progress, runs, style, t, tables, terms)
@@ -20,7 +22,7 @@ STEPS = [150, 300, 600, 1200]
 # The longer run at the paper's width: plain-56 closes much of its gap to plain-20, where more
 # steps alone close little (bench/bench_degradation_gap.py; experiments.DEGRADATION_LONG_STEPS).
 LONG_STEPS, LONG_WIDTH = experiments.DEGRADATION_LONG_STEPS, experiments.DEGRADATION_LONG_WIDTH
-GROUP = experiments.DEGRADATION   # the CLI's `experiment degradation` records here too
+GROUP = groups.DEGRADATION   # the CLI's `experiment degradation` records here too
 NETS = ("plain-20", "plain-56", "ResNet-20", "ResNet-56")
 # He et al. 2015, Table 6 (CIFAR-10 test error, %); the plain nets' curves are in Figure 6 only.
 PAPER_ERROR = {"ResNet-20": 8.75, "ResNet-56": 6.97}
@@ -182,13 +184,13 @@ def ordering(by_net: dict) -> list[tuple[bool, str]]:
     the library's own verdict (the same one the CLI prints)."""
     rows = [experiments.ExperimentRow(net, i.id, i.status, i.final_train_loss, i.final_train_acc,
                                       i.test_acc, i.steps_done, i.seconds or 0.0) for net, i in by_net.items()]
-    verdict = experiments.degradation_verdict(rows)
+    verdict = readings.degradation_verdict(rows)
     if verdict is None:
         return []
     loss = {net: by_net[net].final_train_loss for net in NETS}
     return [(verdict[code], t(f"degradation.check.{code}.{'yes' if verdict[code] else 'no'}",
                               a=f"{loss[a]:.3f}", b=f"{loss[b]:.3f}"))
-            for code, (a, b) in experiments.DEGRADATION_PAIRS.items()]
+            for code, (a, b) in readings.DEGRADATION_PAIRS.items()]
 
 
 def explanation() -> None:

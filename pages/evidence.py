@@ -10,9 +10,10 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from resnet_core import arch_config, paper
-from resnet_core.inspection import analysis, verdicts
+from resnet_core.inspection import analysis, readings, verdicts
 from resnet_core.inspection.probes import block_gradient_gains, grad_norms_at_init
 from resnet_core.nets import flops
+from resnet_core.store import groups
 from resnet_core.training import experiments
 from ui import (charts, costs, experiment_panel, exports, guard, guarded, identity, keep, label_of, nav, presets, progress, runs, style,
                 t, tables, terms)
@@ -25,8 +26,8 @@ st.markdown(t("evidence.lead"))
 
 SECTIONS = ["paper", "fig7", "myths", "preact", "alexnet"]
 NETS = ("plain-20", "plain-56", "ResNet-20", "ResNet-56")
-FIG7_GROUP = experiments.DEGRADATION   # the Degradation page's experiment trains exactly Figure 7's nets
-ALEX_GROUP = experiments.EVIDENCE_ALEXNET
+FIG7_GROUP = groups.DEGRADATION   # the Degradation page's experiment trains exactly Figure 7's nets
+ALEX_GROUP = groups.EVIDENCE_ALEXNET
 ALEX_WINDOW = 10   # steps the training error is averaged over before it counts as reached (analysis.steps_to_error)
 NO_BAR = {"displayModeBar": False}
 
@@ -43,13 +44,13 @@ def paper_numbers() -> None:
     c1.metric(t("evidence.headline.ensemble"), f"{paper.ENSEMBLE_TOP5}%")
     c2.metric(t("evidence.headline.r152"), f"{paper.RESNET152_GFLOPS} G")
     c3.metric(t("evidence.headline.vgg"), f"{paper.VGG19_GFLOPS} G")
-    ours = flops.count(flops.named_config("resnet152")).macs
+    ours = flops.count(arch_config("resnet152", stride_at="v1.5")).macs   # the caption names this layout
     st.caption(t("evidence.headline.ours", ours=style.fmt_macs(ours)))
 
     st.header(t("evidence.table2.title"))
     st.markdown(t("evidence.table2.text"))
-    params = {d: (flops.count(flops.named_config(f"plain{d}")).params,
-                  flops.count(flops.named_config(f"resnet{d}", shortcut="A")).params) for d in (18, 34)}
+    params = {d: (flops.count(arch_config(f"plain{d}")).params,
+                  flops.count(arch_config(f"resnet{d}", shortcut="A")).params) for d in (18, 34)}
     table([{t("evidence.col.net"): terms.net_label(net), t("evidence.col.top1"): f"{err:.2f}",
             t("evidence.col.params"): style.fmt_int(params[int(net[-2:])][net.startswith("ResNet")])}
            for net, err in paper.TABLE2.items()])
@@ -165,7 +166,7 @@ def degradation_said() -> str:
             rows = [experiments.ExperimentRow(n, i.id, i.status, i.final_train_loss, i.final_train_acc, i.test_acc,
                                               i.steps_done, i.seconds or 0.0) for n, i in by_net.items()]
             first = by_net["plain-20"].train_cfg
-            return t(f"evidence.myth.deg.{experiments.plain_depth_reading(rows)}",
+            return t(f"evidence.myth.deg.{readings.plain_depth_reading(rows)}",
                      p56=f"{by_net['plain-56'].final_train_loss:.3f}", p20=f"{by_net['plain-20'].final_train_loss:.3f}",
                      dataset=dataset_name(first.dataset), steps=first.steps)
     return t("evidence.myth.deg.missing")
@@ -182,7 +183,7 @@ def myths() -> None:
                   pct=f"{100 * (costs['B'].params - costs['A'].params) / costs['A'].params:.1f}",
                   c_extra=style.fmt_int(costs["C"].params - costs["A"].params)))
     st.subheader(t("evidence.myth.projection.q"))
-    res, plain = (flops.count(flops.named_config(a)).params for a in ("resnet20", "plain20"))
+    res, plain = (flops.count(arch_config(a)).params for a in ("resnet20", "plain20"))
     st.markdown(t("evidence.myth.projection.a", res=style.fmt_int(res), plain=style.fmt_int(plain),
                   same=t("evidence.same" if res == plain else "evidence.differ")))
 
@@ -244,7 +245,7 @@ def alexnet() -> None:
                                     label="evidence.alex.train")
     if ids:
         progress.live_runs(ids, guarded(draw_alexnet), stop_prefix="evidence")
-    stem = dict(flops.build_on_meta(flops.named_config("resnet18")).named_modules())["stem.pool"]
+    stem = dict(flops.build_on_meta(arch_config("resnet18")).named_modules())["stem.pool"]
     st.markdown(t("evidence.alex.lrn_pool", k=stem.kernel_size, s=stem.stride))
 
 

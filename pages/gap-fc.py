@@ -6,6 +6,7 @@ import streamlit as st
 from resnet_core import ModelConfig
 from resnet_core.inspection import analysis, headcheck
 from resnet_core.nets import flops
+from resnet_core.store import groups
 from resnet_core.training import experiments
 from ui import cluster, cost_charts, diagrams, experiment_panel, guard, guarded, keep, presets, progress, runs, style, t
 
@@ -15,7 +16,7 @@ st.markdown(t("gap_fc.lead"))
 TRAIN_SIZE = 32   # the tiny demo nets are built for 32x32 images, like the paper's CIFAR nets
 TRAINED_SIZE = 16           # the trained pair learns the digits upsampled to 16x16...
 TEST_SIZES = [8, 12, 16, 24, 32]   # ...and is tested on the same held-out digits at these sides
-GROUP = experiments.GAP_FC
+GROUP = groups.GAP_FC
 
 
 def head_counts() -> None:

@@ -13,6 +13,7 @@ from resnet_core import ModelConfig, TrainConfig, arch_config
 from resnet_core.inspection import analysis
 from resnet_core.inspection.probes import block_gradient_gains, grad_norms_at_init
 from resnet_core.nets.config import ACTIVATIONS, BLOCKS, INITS
+from resnet_core.store import groups
 from resnet_core.training import experiments
 from ui import (charts, costs, exports, guard, identity, keep, label_of, lang, live_charts, presets, progress, runs,
                 style, svg_axes, svg_lines, t, tables, terms)
@@ -24,7 +25,7 @@ st.markdown(t("gradients.lead"))
 
 DEPTHS = [8, 11, 14, 20, 29, 32, 44, 56, 110]   # 6n+2 for basic/pre-act, 9n+2 for bottleneck
 PROBE_SIZE, PROBE_BATCH = 16, 16   # random 16x16 images: the same picture as 32x32, four times faster
-GROUP = experiments.GRADIENTS
+GROUP = groups.GRADIENTS
 # One click to each setting worth seeing (bench/bench_probes.py measured all three).
 SCENARIOS = {
     "vanish": dict(activation="sigmoid", norm=False, init="he", block="preact", depth=56),

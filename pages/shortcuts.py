@@ -7,6 +7,9 @@ Table 3 beside them."""
 import streamlit as st
 
 from resnet_core.nets import flops
+from resnet_core.nets.architectures import arch_config
+from resnet_core.inspection import readings
+from resnet_core.store import groups
 from resnet_core.training import experiments
 from ui import (charts, costs, diagrams, experiment_panel, guard, guarded, keep, label_of, presets, progress, style,
                 svg_axes, svg_charts, t, tables, terms)
@@ -119,7 +122,7 @@ def cost_section() -> None:
     c1, c2 = st.columns(2)
     arch = c1.selectbox(t("shortcuts.costs.arch"), ARCHS, index=ARCHS.index("resnet34"), format_func=style.arch_name,
                         **keep("shortcuts_arch"))
-    bottleneck = flops.named_config(arch).block == "bottleneck"
+    bottleneck = arch_config(arch).block == "bottleneck"
     layout = c2.radio(t("shortcuts.costs.layout"), ["v1", "v1.5"], horizontal=True, disabled=not bottleneck,
                       format_func=label_of("shortcuts.layout"), **keep("shortcuts_layout"))
     rows = costs_of(arch, layout if bottleneck else "v1")
@@ -215,9 +218,9 @@ def draw_runs(views) -> None:
 
 def honest(views) -> str:
     """What the finished runs show about A, B and C, chosen from their held-out accuracies
-    (experiments.shortcut_reading), beside what the paper found."""
+    (readings.shortcut_reading), beside what the paper found."""
     acc = {option_of(v.info.label): v.info.test_acc for v in views if v.info.status == "finished"}
-    code, order = experiments.shortcut_reading(acc)
+    code, order = readings.shortcut_reading(acc)
     paper = t("shortcuts.train.honest.paper")
     if code == "missing":
         return t("shortcuts.train.honest.missing", paper=paper)
@@ -234,7 +237,7 @@ def training() -> None:
     steps = c2.select_slider(t("shortcuts.train.steps"), TRAIN_STEPS, 300, **keep("shortcuts_train_steps"))
     costs.line(experiments.shortcut_configs("digits", depth=depth, steps=steps))
     ids, _ = experiment_panel.start("shortcuts", lambda: experiments.shortcut_configs("digits", depth=depth, steps=steps),
-                                    group=experiments.SHORTCUTS, place=c3)
+                                    group=groups.SHORTCUTS, place=c3)
     if ids:
         progress.live_runs(ids, guarded(draw_runs), stop_prefix="shortcuts")
     else:

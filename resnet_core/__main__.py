@@ -22,8 +22,9 @@ import sys
 from resnet_core.cli import export as cli_export
 from resnet_core.cli import predict as cli_predict
 from resnet_core.cli import train as cli_train
+from resnet_core.nets.architectures import arch_config
 from resnet_core.nets.config import SHORTCUTS, STRIDE_AT, ConfigError
-from resnet_core.nets.flops import UNIT, bottleneck_calc, count, gap_fc_params, named_config
+from resnet_core.nets.flops import UNIT, bottleneck_calc, count, gap_fc_params
 
 LAYOUTS = {"v1": "v1: stride on the first 1x1 of each bottleneck (the paper)",
            "v1.5": "v1.5: stride on the 3x3 of each bottleneck (torchvision)"}
@@ -54,7 +55,7 @@ def emit(args: argparse.Namespace, data: dict, text: str) -> None:
 
 
 def run_summary(args: argparse.Namespace) -> None:
-    cfg = named_config(args.arch, plain=args.plain, shortcut=args.shortcut, stride_at=args.stride_at,
+    cfg = arch_config(args.arch, plain=args.plain, shortcut=args.shortcut, stride_at=args.stride_at,
                        input_size=args.input, num_classes=args.classes)
     result = count(cfg)
     # The stride position only matters where there are bottleneck blocks.
@@ -106,8 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plain", action="store_true", help="the plain twin: shortcuts removed")
     p.add_argument("--shortcut", choices=SHORTCUTS, help="A zero-pad, B project when the shape changes, "
                    "C project always (defaults: A on CIFAR, B on ImageNet)")
-    p.add_argument("--stride-at", choices=STRIDE_AT, help="bottleneck downsampling: v1 first 1x1 (paper), "
-                   "v1.5 the 3x3 (torchvision; the default)")
+    p.add_argument("--stride-at", choices=STRIDE_AT, help="bottleneck downsampling: v1 first 1x1 (the paper's), "
+                   "v1.5 the 3x3 (torchvision); default v1")
     p.add_argument("--input", type=int, metavar="N", help="input side in pixels (defaults: 32 CIFAR, 224 ImageNet)")
     p.add_argument("--classes", type=int, metavar="K", help="outputs of the last layer (defaults: 10 CIFAR, 1000 ImageNet)")
     p.set_defaults(func=run_summary)

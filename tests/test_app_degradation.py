@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from resnet_core import build_model
 from resnet_core.jobs import runner as jobs
 from resnet_core.store.runs import RunStore
+from resnet_core.store import groups
 from resnet_core.training import experiments
 
 ME, CLASSMATE = "deg0test", "deg1mate"
@@ -33,7 +34,7 @@ def finished_experiment(store: RunStore, owner: str, losses: dict[str, float], d
     (recorded as `steps` long; 20 steps of curve are written whatever it says)."""
     ids, experiment = [], None
     for label, model_cfg, train_cfg in experiments.degradation_configs("digits", steps=steps):
-        rid = store.create_run(model_cfg, train_cfg, owner=owner, label=label, group=experiments.DEGRADATION,
+        rid = store.create_run(model_cfg, train_cfg, owner=owner, label=label, group=groups.DEGRADATION,
                                experiment=experiment, display_name=display_name)
         experiment = store.get_run(rid).experiment
         store.start_run(rid, device="cpu", layer_names=["stem.conv", "head.fc"], stat_names=[], total_steps=20)
@@ -230,7 +231,7 @@ def test_while_the_nets_train_the_curves_are_svg_then_plotly_once_they_end(store
     net's line through its recorded steps), plotly's interactive figures once all have ended."""
     ids, experiment, losses = [], None, {}
     for n, (label, model_cfg, train_cfg) in enumerate(experiments.degradation_configs("digits", steps=300)):
-        rid = store.create_run(model_cfg, train_cfg, owner="deg6svg", label=label, group=experiments.DEGRADATION,
+        rid = store.create_run(model_cfg, train_cfg, owner="deg6svg", label=label, group=groups.DEGRADATION,
                                experiment=experiment)
         experiment = store.get_run(rid).experiment
         store.start_run(rid, device="cpu", layer_names=["stem.conv", "head.fc"], stat_names=[], total_steps=300)

@@ -7,9 +7,10 @@ import pytest
 import torch
 from apptest_helpers import RAW_KEY, markdown_tables, metrics, open_page, own_store
 
-from resnet_core import build_model
+from resnet_core import arch_config, build_model
 from resnet_core.inspection import analysis
 from resnet_core.store.runs import RunStore
+from resnet_core.store import groups
 from resnet_core.training import experiments
 
 
@@ -48,7 +49,7 @@ def test_misconceptions_are_answered_with_measurements(store):
     assert ratio > 1e3          # with BN, plain-56's gradients grow towards the input
     assert any("They use option **B**" in x and "**4** projection shortcuts" in x for x in texts(at))
     from resnet_core.nets import flops
-    n = f"{flops.count(flops.named_config('resnet20')).params:,}"
+    n = f"{flops.count(arch_config('resnet20')).params:,}"
     assert any(f"**{n}** parameters and plain-20 **{n}**: exactly the same" in x for x in texts(at))
 
 
@@ -61,7 +62,7 @@ def test_preact_and_alexnet_sections_in_korean(store):
 
 
 def _stored(store: RunStore, label: str, cfg, train_cfg, seed: int, experiment: str | None = None) -> int:
-    rid = store.create_run(cfg, train_cfg, owner="evid3", label=label, group=experiments.DEGRADATION,
+    rid = store.create_run(cfg, train_cfg, owner="evid3", label=label, group=groups.DEGRADATION,
                            experiment=experiment)
     store.start_run(rid, device="cpu", layer_names=[], stat_names=[], total_steps=1)
     torch.manual_seed(seed)
@@ -98,7 +99,7 @@ def _finished_degradation(store: RunStore, owner: str, losses: dict[str, float])
     """The four degradation nets as one finished experiment (no checkpoints: the myth reads losses)."""
     experiment = None
     for label, cfg, train_cfg in experiments.degradation_configs("digits", steps=300):
-        rid = store.create_run(cfg, train_cfg, owner=owner, label=label, group=experiments.DEGRADATION,
+        rid = store.create_run(cfg, train_cfg, owner=owner, label=label, group=groups.DEGRADATION,
                                experiment=experiment)
         experiment = store.get_run(rid).experiment
         store.start_run(rid, device="cpu", layer_names=[], stat_names=[], total_steps=1)

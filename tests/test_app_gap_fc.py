@@ -105,10 +105,11 @@ def test_a_trained_gap_net_is_scored_at_other_sizes(tmp_path_factory):
         ids, experiment = [], None
         from resnet_core import ModelConfig
         from resnet_core.training import experiments
+        from resnet_core.store import groups
         for head in ("gap", "flatten"):   # one experiment, as the page's button queues it
             cfg = ModelConfig(depth=8, base_width=8, in_channels=1, input_size=16, head=head)
             rid = store.create_run(cfg, experiments.recipe("digits", steps=5), owner="gapfc1",
-                                   label=f"ResNet-8 {head}", group=experiments.GAP_FC, experiment=experiment)
+                                   label=f"ResNet-8 {head}", group=groups.GAP_FC, experiment=experiment)
             experiment = store.get_run(rid).experiment
             store.start_run(rid, device="cpu", layer_names=[], stat_names=[], total_steps=1)
             torch.manual_seed(0)

@@ -9,7 +9,7 @@ from apptest_helpers import APP, assert_clean, own_store
 from streamlit.testing.v1 import AppTest
 
 from resnet_core.store.runs import RunStore
-from resnet_core.store.votes import Votes
+from resnet_core.predict.votes import Votes
 from ui import i18n, nav, predict_class, teacher
 
 KEY = "a teacher's long phrase"

@@ -12,7 +12,8 @@ import torch
 import torchvision
 
 from resnet_core.__main__ import main
-from resnet_core.nets.flops import count, named_config
+from resnet_core.nets.architectures import arch_config
+from resnet_core.nets.flops import count, flop_counter_macs
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,20 +40,21 @@ def test_summary_json_cifar(capsys):
     assert "stage2.block0.conv1" in {layer["name"] for layer in data["layers"]}
 
 
-def test_summary_json_resnet50_defaults_to_torchvision_layout(capsys):
-    data = run_json(capsys, "summary", "resnet50")
+def test_summary_json_resnet50_is_the_papers_unless_torchvisions_is_asked(capsys):
+    paper = run_json(capsys, "summary", "resnet50")
+    assert paper["layout"] == "v1" and abs(paper["macs"] / 1e9 - 3.8) < 0.1   # Table 1
+    data = run_json(capsys, "summary", "resnet50", "--stride-at", "v1.5")
     with torch.device("meta"):
         theirs = torchvision.models.resnet50(weights=None)
-    assert data["layout"] == "v1.5"
+    assert data["layout"] == "v1.5" and data["params"] == paper["params"]
     assert data["params"] == sum(p.numel() for p in theirs.parameters())
-    paper = run_json(capsys, "summary", "resnet50", "--stride-at", "v1")
-    assert paper["layout"] == "v1" and abs(paper["macs"] / 1e9 - 3.8) < 0.1   # Table 1
+    assert data["macs"] == flop_counter_macs(theirs, 224)
     assert paper["params"] == data["params"]
 
 
 def test_summary_options_reach_the_config(capsys):
     data = run_json(capsys, "summary", "resnet34", "--shortcut", "C", "--input", "64", "--classes", "7")
-    cfg = named_config("resnet34", shortcut="C", input_size=64, num_classes=7)
+    cfg = arch_config("resnet34", shortcut="C", input_size=64, num_classes=7)
     assert (data["params"], data["macs"]) == (count(cfg).params, count(cfg).macs)
     assert data["layers"][-1]["output_shape"] == [7]
     assert data["input_size"] == 64 and data["shortcut"] == "C"

@@ -8,8 +8,8 @@ import pytest
 from resnet_core.__main__ import main
 from resnet_core.nets.flops import count
 from resnet_core.store.runs import RunStore
-from resnet_core.training.experiments import (ExperimentRow, bn_configs, bn_verdict, degradation_configs,
-                                              degradation_verdict, shortcut_configs)
+from resnet_core.inspection.readings import bn_verdict, degradation_verdict
+from resnet_core.training.experiments import ExperimentRow, bn_configs, degradation_configs, shortcut_configs
 
 
 def test_degradation_nets_differ_only_in_depth_and_shortcuts():

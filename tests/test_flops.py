@@ -10,7 +10,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from resnet_core import ConfigError, ModelConfig, arch_config, build_model
 from resnet_core.nets.blocks import BasicBlock, Bottleneck
 from resnet_core.nets.flops import (block_weights, bottleneck_calc, build_on_meta, conv_macs, count, flop_counter_macs,
-                                    gap_fc_params, layer_table, named_config, paper_table, shortcut_costs)
+                                    gap_fc_params, layer_table, paper_table, shortcut_costs)
 
 # He et al. 2015, Table 1 (x 10^9 multiply-adds at 224x224).
 PAPER_TABLE1_G = {"resnet18": 1.8, "resnet34": 3.6, "resnet50": 3.8, "resnet101": 7.6,
@@ -108,9 +108,9 @@ def test_hooks_are_removed_even_when_the_forward_fails():
 
 
 def test_count_is_cached_and_cheap():
-    cfg = named_config("resnet152")
+    cfg = arch_config("resnet152")
     assert count(cfg) is count(cfg)
-    assert count(cfg).params == count(named_config("resnet152")).params
+    assert count(cfg).params == count(arch_config("resnet152")).params
 
 
 def test_bad_input_size_is_a_config_error():
@@ -184,12 +184,13 @@ def test_paper_table_rows():
     for arch, row in rows.items():
         assert row.paper_macs == PAPER_TABLE1_G[arch] * 1e9
         assert abs(row.macs_v1 - row.paper_macs) < 0.1e9, arch
-        assert row.params == count(named_config(arch)).params
+        assert row.params == count(arch_config(arch)).params
         assert (row.macs_v15 > row.macs_v1) == (row.block == "bottleneck")
 
 
-def test_named_config_layout_default():
-    assert named_config("resnet50").stride_at == "v1.5"
-    assert named_config("resnet50", stride_at="v1").stride_at == "v1"
-    assert named_config("resnet20").stride_at == "v1"   # no bottleneck: the field is unused
-    assert named_config("plain34").residual is False
+def test_one_name_gives_one_net_the_papers_layout_unless_asked():
+    assert arch_config("resnet50").stride_at == "v1" and arch_config("resnet50", stride_at=None).stride_at == "v1"
+    assert arch_config("resnet50", stride_at="v1.5").stride_at == "v1.5"
+    assert abs(count(arch_config("resnet50")).macs / 1e9 - 3.8) < 0.1   # Table 1's 3.8 G, not v1.5's 4.1 G
+    assert arch_config("resnet20").stride_at == "v1"   # no bottleneck: the field is unused
+    assert arch_config("plain34").residual is False

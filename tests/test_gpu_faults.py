@@ -22,7 +22,7 @@ from resnet_core.store.runs import RunStore
 from resnet_core.training import gpu
 from resnet_core.training.engine import train
 from resnet_core.training.sinks import StoreSink
-from resnet_core.training.provenance import library_versions
+from resnet_core.store.provenance import library_versions
 from ui import errors, i18n
 
 MODEL = arch_config("resnet20", base_width=4, input_size=8, in_channels=1)
@@ -155,7 +155,7 @@ def test_a_run_records_one_device_name_and_its_precision(tmp_path):
 def test_a_cpu_run_never_asks_the_gpu_driver():
     """A CPU run's provenance names no GPU, so recording it needs no CUDA context."""
     assert "gpu" not in library_versions("cpu")
-    code = ("import torch; from resnet_core.training.provenance import library_versions; "
+    code = ("import torch; from resnet_core.store.provenance import library_versions; "
             "library_versions('cpu'); print(torch.cuda.is_initialized())")
     import subprocess
 

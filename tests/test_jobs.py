@@ -240,15 +240,16 @@ def test_a_group_waits_longest_first_with_ids_in_the_given_order(store):
 def test_each_submission_is_one_experiment_and_the_name_stays_out_of_the_label(store):
     """submit_many gives its runs one experiment id (the first run's), another call another;
     the display name is kept in its own column, the label is the page's."""
+    from resnet_core.store import groups
     from resnet_core.training import experiments
 
     gate = Gate()
     runner = JobRunner(store, max_queue=16, train_fn=gate)
     try:
         first = runner.submit_many(experiments.degradation_configs("digits", steps=30), owner="ana",
-                                   group=experiments.DEGRADATION, display_name="Minji")
+                                   group=groups.DEGRADATION, display_name="Minji")
         second = runner.submit_many(experiments.degradation_configs("digits", steps=30), owner="ana",
-                                    group=experiments.DEGRADATION)
+                                    group=groups.DEGRADATION)
         alone = runner.submit(MODEL, TRAIN, owner="bob", label="one", group="build")
         infos = {i: store.get_run(i) for i in first + second + [alone]}
         assert {infos[i].experiment for i in first} == {f"x{first[0]}"}

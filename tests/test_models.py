@@ -11,7 +11,7 @@ from torch import nn
 from resnet_core import ModelConfig, arch_config, build_model
 from resnet_core.nets.blocks import ZeroPadShortcut
 from resnet_core.nets.config import IMAGENET_STAGES
-from resnet_core.nets.flops import count, flop_counter_macs, layer_table, named_config
+from resnet_core.nets.flops import count, flop_counter_macs, layer_table
 from resnet_core.nets.models import weight_layers
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -55,11 +55,11 @@ def test_cifar_1202_params_match_paper():
 @pytest.mark.parametrize("depth", [18, 34, 50, 101, 152])
 def test_torchvision_layout_equals_torchvision(depth):
     """v1.5 with option B is torchvision's ResNet: same parameters, shapes and multiply-adds."""
-    ours = count(named_config(f"resnet{depth}"))   # v1.5 is the default layout for bottlenecks
+    ours = count(arch_config(f"resnet{depth}", stride_at="v1.5"))   # asked for: the paper's v1 is the default
     theirs = torchvision_meta(f"resnet{depth}")
     assert ours.params == n_params(theirs)
     with torch.device("meta"):
-        ours_model = build_model(named_config(f"resnet{depth}"))
+        ours_model = build_model(arch_config(f"resnet{depth}", stride_at="v1.5"))
     assert sorted(tuple(p.shape) for p in ours_model.parameters()) == \
         sorted(tuple(p.shape) for p in theirs.parameters())
     assert ours.macs == flop_counter_macs(theirs, 224)
@@ -67,9 +67,9 @@ def test_torchvision_layout_equals_torchvision(depth):
 
 @pytest.mark.parametrize("depth", [18, 34, 50, 101, 152])
 def test_paper_layout_matches_table1(depth):
-    v1 = count(named_config(f"resnet{depth}", stride_at="v1")).macs
+    v1 = count(arch_config(f"resnet{depth}", stride_at="v1")).macs
     assert abs(v1 / 1e9 - PAPER_TABLE1_G[depth]) < 0.1
-    v15 = count(named_config(f"resnet{depth}", stride_at="v1.5")).macs
+    v15 = count(arch_config(f"resnet{depth}", stride_at="v1.5")).macs
     if depth in (50, 101, 152):
         assert v15 > v1   # the 3x3 runs at the higher resolution in torchvision's layout
     else:
@@ -86,7 +86,7 @@ def test_vgg19_matches_paper_and_torchvision():
 
 def test_plain34_is_18_percent_of_vgg19():
     # Section 3.3: the 34-layer plain net costs 3.6 G, "only 18%" of VGG-19's 19.6 G.
-    plain34 = count(named_config("plain34")).macs
+    plain34 = count(arch_config("plain34")).macs
     vgg19 = count(arch_config("vgg19")).macs
     assert abs(plain34 / 1e9 - 3.6) < 0.1
     assert abs(100 * plain34 / vgg19 - 18) < 1
@@ -194,7 +194,7 @@ def test_weight_layers_are_in_forward_order():
     order = [r.name for r in layer_table(model, 16) if r.type in ("Conv2d", "Linear")]
     assert [name for name, _ in weight_layers(model)] == order
     with torch.device("meta"):
-        resnet34 = build_model(named_config("resnet34"))
+        resnet34 = build_model(arch_config("resnet34"))
     # Table 1: 2 convs per block, the 7x7 stem and the FC make 34; option B adds 3 projections.
     assert len(weight_layers(resnet34)) == 2 * sum(IMAGENET_STAGES[34]) + 2 + 3
 

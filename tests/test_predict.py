@@ -136,7 +136,7 @@ def test_cli_decides_and_records_a_question_the_page_can_reuse(capsys, tmp_path)
     assert main(["predict", "bottleneck", "--device", "cpu", "--db", str(db), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["answer"] == "10x" and out["measurement"]["ratio"] == pytest.approx(120_422_400 / 12_443_648)
-    from resnet_core.store.votes import Votes
+    from resnet_core.predict.votes import Votes
 
     run_id, status, result = Votes(RunStore(db)).stored_result("bottleneck", bank.get("bottleneck").setup)
     assert (run_id, status, result["answer"]) == (out["run_id"], "finished", "10x")

@@ -11,7 +11,7 @@ import pytest
 from resnet_core import arch_config
 from resnet_core.nets.config import TrainConfig
 from resnet_core.store.runs import RunStore
-from resnet_core.training import experiments
+from resnet_core.store import groups
 
 MODEL = arch_config("resnet20", base_width=4, input_size=8, in_channels=1)
 TRAIN = TrainConfig(dataset="digits", steps=10, batch_size=32, device="cpu")
@@ -126,9 +126,9 @@ def test_runs_join_an_experiment_only_when_told(tmp_path):
 
 
 def test_groups_come_from_one_registry():
-    assert experiments.group_of("bn") == experiments.BATCHNORM == "batchnorm"
-    assert experiments.group_of("degradation") == experiments.DEGRADATION
-    assert experiments.group_of("gap_fc") == "gap_fc"
+    assert groups.group_of("bn") == groups.BATCHNORM == "batchnorm"
+    assert groups.group_of("degradation") == groups.DEGRADATION
+    assert groups.group_of("gap_fc") == "gap_fc"
 
 
 @pytest.mark.parametrize("group, name", [("degradation-20250301-101500", "degradation"),

@@ -7,7 +7,8 @@ import pytest
 
 from resnet_core import ConfigError, arch_config
 from resnet_core.__main__ import main
-from resnet_core.jobs.tasks import TASKS, run_data
+from resnet_core.data.datasets import run_data
+from resnet_core.jobs.tasks import TASKS
 from resnet_core.store.runs import RunStore
 from resnet_core.training.engine import train
 from resnet_core.training.sinks import StoreSink

@@ -12,6 +12,7 @@ import pytest
 from resnet_core import arch_config, text
 from resnet_core.inspection import analysis, landscape, lesion, verdicts
 from resnet_core.inspection.probes import grad_norms_at_init
+from resnet_core.inspection import readings
 from resnet_core.training import experiments
 from ui import i18n
 
@@ -187,10 +188,10 @@ def test_learning_outcome_reads_loss_and_accuracy_against_chance():
 # Shortcuts and the degradation myth: chosen from the runs' numbers
 
 def test_shortcut_reading_from_held_out_accuracies():
-    assert experiments.shortcut_reading({"A": 0.950, "B": 0.953, "C": 0.948}) == ("alike", ["B", "A", "C"])
-    assert experiments.shortcut_reading({"A": 0.90, "B": 0.95, "C": 0.93}) == ("ordered", ["B", "C", "A"])
-    assert experiments.shortcut_reading({"A": 0.90, "B": None, "C": 0.93}) == ("missing", [])
-    assert experiments.shortcut_reading({"A": 0.90, "B": float("nan"), "C": 0.93}) == ("missing", [])
+    assert readings.shortcut_reading({"A": 0.950, "B": 0.953, "C": 0.948}) == ("alike", ["B", "A", "C"])
+    assert readings.shortcut_reading({"A": 0.90, "B": 0.95, "C": 0.93}) == ("ordered", ["B", "C", "A"])
+    assert readings.shortcut_reading({"A": 0.90, "B": None, "C": 0.93}) == ("missing", [])
+    assert readings.shortcut_reading({"A": 0.90, "B": float("nan"), "C": 0.93}) == ("missing", [])
 
 
 def _rows(p20: float, p56: float) -> list:
@@ -199,10 +200,10 @@ def _rows(p20: float, p56: float) -> list:
 
 
 def test_plain_depth_reading_from_the_degradation_losses():
-    assert experiments.plain_depth_reading(_rows(0.05, 1.5)) == "held"
-    assert experiments.plain_depth_reading(_rows(0.05, 0.07)) == "mixed"
-    assert experiments.plain_depth_reading(_rows(0.05, 0.04)) == "not_shown"
-    assert experiments.plain_depth_reading(_rows(0.05, 1.5)[:3]) == "missing"
+    assert readings.plain_depth_reading(_rows(0.05, 1.5)) == "held"
+    assert readings.plain_depth_reading(_rows(0.05, 0.07)) == "mixed"
+    assert readings.plain_depth_reading(_rows(0.05, 0.04)) == "not_shown"
+    assert readings.plain_depth_reading(_rows(0.05, 1.5)[:3]) == "missing"
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])

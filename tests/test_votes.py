@@ -12,7 +12,7 @@ import pytest
 from resnet_core.nets.config import ConfigError, ModelConfig, TrainConfig
 from resnet_core.store.archive import archive_and_clear
 from resnet_core.store.runs import RunStore
-from resnet_core.store.votes import ALONE, Votes, VotingClosed
+from resnet_core.predict.votes import ALONE, Votes, VotingClosed
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ import json
 
 import streamlit as st
 
+from resnet_core.store import groups
 from resnet_core.training import experiments
 
 from . import costs, identity, progress, runs
@@ -27,7 +28,7 @@ from .state import keep
 DEPTHS = [20, 56]
 DATASETS = ["digits", "shapes"]
 STEPS = [150, 300, 600]
-TRAIN_GROUP = experiments.STUDY_PAIR
+TRAIN_GROUP = groups.STUDY_PAIR
 SEARCH = 400   # newest runs looked through for a pair or a study that is already there
 
 

@@ -15,8 +15,8 @@ import time
 import streamlit as st
 
 from resnet_core.predict.bank import Question, get
-from resnet_core.store.votes import ALONE, Round, Votes, VotingClosed
-from resnet_core.training.experiments import PREDICT
+from resnet_core.predict.votes import ALONE, Round, Votes, VotingClosed
+from resnet_core.store.groups import PREDICT
 
 from . import runs, teacher
 from .i18n import t

@@ -38,7 +38,8 @@ def run(args: argparse.Namespace, store_of) -> int:
     from resnet_core.jobs.tasks import TASKS
     from resnet_core.store.runs import RunStore
     from resnet_core.cli import backend as cli_backend
-    from resnet_core.training.experiments import degradation_configs, group_of
+    from resnet_core.store.groups import group_of
+    from resnet_core.training.experiments import degradation_configs
 
     depths = args.depth or DEFAULT_DEPTHS[args.name]
     nets = [row for row in degradation_configs(args.dataset, steps=args.steps, seed=args.seed,

@@ -50,9 +50,9 @@ def run(args: argparse.Namespace) -> int:
         finally:
             store.close()
     else:
-        from resnet_core.nets.flops import named_config
+        from resnet_core.nets.architectures import arch_config
 
-        cfg = named_config(args.target, plain=args.plain, shortcut=args.shortcut, stride_at=args.stride_at,
+        cfg = arch_config(args.target, plain=args.plain, shortcut=args.shortcut, stride_at=args.stride_at,
                            input_size=args.input, num_classes=args.classes)
         export = export_config(cfg, onnx=not args.no_onnx)
     out = Path(args.out).expanduser()

@@ -67,7 +67,7 @@ def _record(args, question: str, setup: dict, out: dict) -> int:
     """A finished prediction task in the store, as the job runner leaves one."""
     from resnet_core.nets.config import ModelConfig, TrainConfig
     from resnet_core.store.runs import RunStore
-    from resnet_core.training.experiments import PREDICT
+    from resnet_core.store.groups import PREDICT
 
     store = RunStore(args.db or None)
     try:

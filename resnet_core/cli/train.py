@@ -20,7 +20,7 @@ from resnet_core.cli import analysis as cli_analysis
 from resnet_core.cli import backend as cli_backend
 from resnet_core.nets.architectures import arch_config
 from resnet_core.nets.config import DATASETS, DEVICES, OPTIMIZERS, SCHEDULES, SHORTCUTS, TrainConfig
-from resnet_core.training.experiments import BUILD, group_of
+from resnet_core.store.groups import BUILD, group_of
 
 EXPERIMENT_NAMES = ("degradation", "shortcuts", "bn") + cli_analysis.ANALYSES
 
@@ -157,7 +157,8 @@ def run_train(args: argparse.Namespace) -> int:
 def run_experiment_cmd(args: argparse.Namespace) -> int:
     if args.name in cli_analysis.ANALYSES:
         return cli_analysis.run(args, _store)
-    from resnet_core.training.experiments import EXPERIMENTS, ExperimentRow, bn_verdict, degradation_verdict
+    from resnet_core.inspection.readings import bn_verdict, degradation_verdict
+    from resnet_core.training.experiments import EXPERIMENTS, ExperimentRow
 
     runs = EXPERIMENTS[args.name](args.dataset, steps=args.steps, seed=args.seed, device=args.device,
                                   data_dir=args.data_dir, width=args.width)

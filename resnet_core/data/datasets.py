@@ -24,7 +24,8 @@ from resnet_core.lru import LRU
 from resnet_core.nets.config import ConfigError, ModelConfig, TrainConfig
 
 __all__ = ["Dataset", "DatasetMissing", "load_dataset", "augment_batch", "sample_images",
-           "default_data_dir", "dataset_info", "check_compatible", "clear_cache", "EMBEDDED"]
+           "default_data_dir", "dataset_info", "check_compatible", "clear_cache", "EMBEDDED", "run_data",
+           "train_subset"]
 
 EMBEDDED = ("digits", "shapes")   # need no files and no network
 
@@ -215,6 +216,26 @@ def load_dataset(name: str, *, size: int, in_channels: int | None = None, data_d
         num_classes=info.num_classes, in_channels=in_channels, size=size, class_names=raw.class_names,
         mean=tuple(mean.tolist()), std=tuple(std.tolist()), flip=info.flip)
     return _READY.put(key, ds)
+
+
+def run_data(info, device: torch.device | str) -> Dataset:
+    """The dataset split a run was trained on: same seed, hold-out share and cap as the engine,
+    so its held-out images are really held out."""
+    tc, m = info.train_cfg, info.model_cfg
+    return load_dataset(tc.dataset, size=m.input_size, in_channels=m.in_channels, data_dir=tc.data_dir,
+                        seed=tc.seed, holdout_fraction=tc.holdout_fraction, max_samples=tc.max_samples,
+                        device=device)
+
+
+def train_subset(ds: Dataset, max_images: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """At most `max_images` of the training images, a seeded subset (all of them for 0)."""
+    n = len(ds.y_train)
+    if not max_images or max_images >= n:
+        return ds.x_train, ds.y_train
+    # A seeded subset, the same for twin nets trained on the same split.
+    pick = torch.randperm(n, generator=torch.Generator().manual_seed(seed))[:max_images]
+    pick = pick.sort().values.to(ds.y_train.device)
+    return ds.x_train[pick], ds.y_train[pick]
 
 
 def _evict_gpu_dataset() -> bool:

@@ -33,7 +33,7 @@ from resnet_core.nets.diagram import describe
 from resnet_core.nets.models import build_model
 from resnet_core.store.checkpoints import weights_bytes
 from resnet_core.store.schema import RunNotFound
-from resnet_core.training.provenance import library_versions
+from resnet_core.store.provenance import library_versions
 
 FORMAT = "resnet-explorer-export/1"
 METRIC_COLUMNS = ["step", "train_loss", "train_acc", "lr", "seconds", "test_loss", "test_acc"]

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 import torch
 
+from resnet_core.nets.architectures import arch_config
 from resnet_core.nets.config import ModelConfig
-from resnet_core.nets.flops import count, named_config
+from resnet_core.nets.flops import count
 from resnet_core.nets.models import build_model
 
 
@@ -64,5 +65,5 @@ def run_head(head: str, train_size: int, test_size: int, seed: int = 0) -> HeadR
 def fc_share(arch: str = "vgg19") -> tuple[int, int]:
     """(parameters in fully connected layers, all parameters) of a named net at 224x224.
     VGG-19: about 123.6M of 143.7M (PAPER.md, "GAP vs FC")."""
-    summary = count(named_config(arch))
+    summary = count(arch_config(arch))
     return sum(r.params for r in summary.rows if r.type == "Linear"), summary.params

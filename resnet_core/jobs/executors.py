@@ -35,38 +35,11 @@ from pathlib import Path
 from typing import Callable
 
 from resnet_core.jobs.template import LOST, Forked, shared_template
-from resnet_core.jobs.worker import JobSpec, run_job
+from resnet_core.jobs.worker import Control, JobSpec, run_job
 
 log = logging.getLogger(__name__)
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]   # the folder holding resnet_core
-
-
-class Control:
-    """A job's stop switch, shared by the runner (which flips it) and the executor (which
-    forwards it to wherever the job runs)."""
-
-    def __init__(self) -> None:
-        self.stopped = False
-        self._hooks: list[Callable[[], None]] = []
-        self._lock = threading.Lock()
-
-    def on_stop(self, hook: Callable[[], None]) -> None:
-        with self._lock:
-            self._hooks.append(hook)
-            fire = self.stopped
-        if fire:
-            hook()
-
-    def stop(self) -> None:
-        with self._lock:
-            self.stopped = True
-            hooks = list(self._hooks)
-        for hook in hooks:
-            try:
-                hook()
-            except Exception:   # the worker is already gone; its end is reported elsewhere
-                log.debug("stop hook failed", exc_info=True)
 
 
 class InProcess:

@@ -21,9 +21,8 @@ import socket
 import threading
 from pathlib import Path
 
-from resnet_core.jobs.executors import Control
 from resnet_core.jobs.ray_remote import WRITES, RemoteRunner
-from resnet_core.jobs.worker import JobSpec
+from resnet_core.jobs.worker import Control, JobSpec
 
 log = logging.getLogger(__name__)
 

@@ -36,7 +36,7 @@ class StreamStore:
         self._emit, self._snapshot = emit, snapshot or {}
 
     def start_run(self, run_id: int, **fields) -> None:
-        from resnet_core.training.provenance import library_versions
+        from resnet_core.store.provenance import library_versions
 
         # The provenance that matters is the machine that trained, not the app's.
         versions = {**(fields.pop("versions", None) or library_versions(fields.get("device", "cpu"))),

@@ -22,9 +22,9 @@ from typing import Callable, Sequence
 from resnet_core.data.datasets import check_compatible
 from resnet_core.jobs import sharing
 from resnet_core.jobs.controls import QueueControls
-from resnet_core.jobs.executors import Control, InProcess, default_executor
+from resnet_core.jobs.executors import InProcess, default_executor
 from resnet_core.jobs.fair_queue import FairQueue, OwnerLimit, Paused, QueueFull
-from resnet_core.jobs.worker import JobSpec
+from resnet_core.jobs.worker import Control, JobSpec
 from resnet_core.nets.config import ModelConfig, TrainConfig
 from resnet_core.store import retention
 from resnet_core.store.runs import RunStore

@@ -21,7 +21,7 @@ from typing import Callable
 import torch
 from torch import nn
 
-from resnet_core.data.datasets import Dataset, load_dataset
+from resnet_core.data.datasets import Dataset, run_data, train_subset
 from resnet_core.inspection import landscape, lesion
 from resnet_core.nets.config import ConfigError
 from resnet_core.training.engine import cpu_threads, resolve_device
@@ -50,15 +50,6 @@ def _run_ids(params: dict) -> list[int]:
         return [int(i) for i in ids]
     except (TypeError, ValueError):
         raise ConfigError(f"run ids must be whole numbers (got {ids!r})") from None
-
-
-def run_data(info, device: torch.device) -> Dataset:
-    """The dataset split a run was trained on: same seed, hold-out share and cap as the engine,
-    so its held-out images are really held out."""
-    tc, m = info.train_cfg, info.model_cfg
-    return load_dataset(tc.dataset, size=m.input_size, in_channels=m.in_channels, data_dir=tc.data_dir,
-                        seed=tc.seed, holdout_fraction=tc.holdout_fraction, max_samples=tc.max_samples,
-                        device=device)
 
 
 def _load(store, run_ids: list[int], device: torch.device) -> list[tuple[object, nn.Module, Dataset]]:
@@ -116,16 +107,6 @@ def lesion_task(params: dict, *, store, on_progress: Callable[[int, int], None],
             "device": str(device), "seconds": time.perf_counter() - started}
 
 
-def _train_subset(ds: Dataset, max_images: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    n = len(ds.y_train)
-    if not max_images or max_images >= n:
-        return ds.x_train, ds.y_train
-    # A seeded subset, the same for twin nets trained on the same split.
-    pick = torch.randperm(n, generator=torch.Generator().manual_seed(seed))[:max_images]
-    pick = pick.sort().values.to(ds.y_train.device)
-    return ds.x_train[pick], ds.y_train[pick]
-
-
 def landscape_task(params: dict, *, store, on_progress: Callable[[int, int], None],
                    should_stop: Callable[[], bool]) -> dict:
     """1-D and 2-D filter-normalised loss slices around each run's trained weights."""
@@ -143,7 +124,7 @@ def landscape_task(params: dict, *, store, on_progress: Callable[[int, int], Non
         per_net = points + grid * grid
         total, out = per_net * len(nets), []
         for i, (info, model, ds) in enumerate(nets):
-            x, y = _train_subset(ds, max_images, seed)
+            x, y = train_subset(ds, max_images, seed)
             res = landscape.slices(model, x, y, points_1d=points, grid=grid, span=span, seed=seed,
                                    on_progress=on_progress, should_stop=should_stop,
                                    done_before=i * per_net, total=total)

@@ -1,6 +1,7 @@
 """What one queued job does, and the worker process that does it.
 
-`run_job(spec, store, should_stop)` trains a net (or runs an analysis task) and records it in the
+A job is a `JobSpec` (plain data) and its `Control` (the stop switch the runner flips and the
+executor forwards). `run_job(spec, store, should_stop)` trains a net (or runs an analysis task) and records it in the
 store; every executor calls it, in a thread or in a worker process, so a run is the same run
 wherever it trains. `python -m resnet_core.jobs.worker FD` is a worker process: it takes job specs
 from the socket FD, one at a time, and answers each with its outcome. A "stop" message on the
@@ -13,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -36,6 +38,33 @@ class JobSpec:
     train_cfg: TrainConfig
     kind: str = "train"           # "train", or the name of an analysis task (resnet_core.jobs.tasks)
     params: dict = field(default_factory=dict)
+
+
+class Control:
+    """A job's stop switch, shared by the runner (which flips it) and the executor (which
+    forwards it to wherever the job runs)."""
+
+    def __init__(self) -> None:
+        self.stopped = False
+        self._hooks: list[Callable[[], None]] = []
+        self._lock = threading.Lock()
+
+    def on_stop(self, hook: Callable[[], None]) -> None:
+        with self._lock:
+            self._hooks.append(hook)
+            fire = self.stopped
+        if fire:
+            hook()
+
+    def stop(self) -> None:
+        with self._lock:
+            self.stopped = True
+            hooks = list(self._hooks)
+        for hook in hooks:
+            try:
+                hook()
+            except Exception:   # the worker is already gone; its end is reported elsewhere
+                log.debug("stop hook failed", exc_info=True)
 
 
 def run_job(spec: JobSpec, store, should_stop: Callable[[], bool],

@@ -12,7 +12,9 @@ def arch_config(arch: str, *, plain: bool = False, **overrides: Any) -> ModelCon
     """The ModelConfig of a named architecture (resnet20..1202, resnet18..152, vgg11..19).
 
     CIFAR names default to 32x32, 10 classes, option A (paper section 4.2); ImageNet names to
-    224x224, 1000 classes, option B (paper Table 3's choice for the deeper nets).
+    224x224, 1000 classes, option B (paper Table 3's choice for the deeper nets). Bottleneck nets
+    take the paper's layout, the stride on the first 1x1 ("v1"); torchvision's "v1.5" (the stride
+    on the 3x3) only when `stride_at="v1.5"` asks for it. An override of None keeps the default.
     """
     name = arch.strip().lower()
     if name.startswith("plain"):
@@ -33,5 +35,5 @@ def arch_config(arch: str, *, plain: bool = False, **overrides: Any) -> ModelCon
         base = dict(family="cifar", depth=depth, base_width=16, shortcut="A",
                     input_size=32, num_classes=10)
     base["residual"] = not plain
-    base.update(overrides)
+    base.update({k: v for k, v in overrides.items() if v is not None})
     return ModelConfig(**base)

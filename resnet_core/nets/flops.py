@@ -174,18 +174,6 @@ def count(model_cfg: ModelConfig) -> Summary:
     return Summary(params=params, macs=sum(r.macs for r in rows), rows=rows)
 
 
-def named_config(arch: str, *, plain: bool = False, shortcut: str | None = None, stride_at: str | None = None,
-                 input_size: int | None = None, num_classes: int | None = None) -> ModelConfig:
-    """`arch_config` with the layout shown by default: ImageNet bottleneck nets put the stride on
-    the 3x3 ("v1.5", as torchvision) unless `stride_at` says otherwise."""
-    overrides = {k: v for k, v in dict(shortcut=shortcut, stride_at=stride_at, input_size=input_size,
-                                       num_classes=num_classes).items() if v is not None}
-    cfg = arch_config(arch, plain=plain, **overrides)
-    if stride_at is None and cfg.family == "imagenet" and cfg.block == "bottleneck":
-        cfg = cfg.replace(stride_at="v1.5")
-    return cfg
-
-
 # The calculators of the Bottleneck & FLOPs and GAP vs FC pages: plain integer arithmetic.
 
 def _positive(**values: int) -> None:
@@ -263,8 +251,8 @@ def paper_table() -> list[PaperRow]:
     """ResNet-18..152 and VGG-19 at 224x224: our counts in both layouts beside the paper's Table 1."""
     rows = []
     for arch, paper in PAPER_MACS.items():
-        v1, v15 = count(named_config(arch, stride_at="v1")), count(named_config(arch, stride_at="v1.5"))
-        cfg = named_config(arch)
+        v1, v15 = count(arch_config(arch, stride_at="v1")), count(arch_config(arch, stride_at="v1.5"))
+        cfg = arch_config(arch)
         block = "vgg" if cfg.family == "vgg" else cfg.block
         rows.append(PaperRow(arch, block, v1.params, v1.macs, v15.macs, paper))
     return rows
@@ -281,11 +269,11 @@ class ShortcutCost:
 def shortcut_costs(arch: str, stride_at: str | None = None) -> list[ShortcutCost]:
     """The same residual net with shortcut options A, B and C (A and B: paper section 3.3;
     C and the comparison, Table 3: section 4.1)."""
-    if named_config(arch).family == "vgg":
+    if arch_config(arch).family == "vgg":
         raise ConfigError(f"{arch} has no shortcuts; pick a ResNet such as resnet34")
     costs = []
     for option in ("A", "B", "C"):
-        summary = count(named_config(arch, shortcut=option, stride_at=stride_at))
+        summary = count(arch_config(arch, shortcut=option, stride_at=stride_at))
         projections = sum(1 for r in summary.rows if r.name.endswith("shortcut.conv"))
         costs.append(ShortcutCost(option, summary.params, summary.macs, projections))
     return costs

@@ -1,2 +1,2 @@
 """Predict, then observe: a bank of questions the app can decide by running or counting
-(bank.py, measure.py), and the class's votes on them (resnet_core.store.votes)."""
+(bank.py, measure.py), and the class's votes on them (votes.py, kept in the run store's database)."""

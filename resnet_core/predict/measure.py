@@ -94,7 +94,7 @@ def lesion(setup: dict, device: str = "auto", progress: Progress = _quiet, shoul
     """plain-N and ResNet-N trained, then each ordinary (shape-keeping) block deleted in turn at
     test time: the median held-out accuracy drop (Veit et al. 2016, resnet_core.inspection.lesion)."""
     from resnet_core.inspection import lesion as study
-    from resnet_core.jobs.tasks import run_data
+    from resnet_core.data.datasets import run_data
     from resnet_core.training.engine import cpu_threads, resolve_device
 
     depth = int(setup["depth"])
@@ -138,7 +138,7 @@ def landscape(setup: dict, device: str = "auto", progress: Progress = _quiet,
     """plain-N and ResNet-N trained, then a filter-normalised 2-D loss slice around each (Li et al.
     2018, resnet_core.inspection.landscape): strict local minima on the grid."""
     from resnet_core.inspection import landscape as slices
-    from resnet_core.jobs.tasks import _train_subset, run_data
+    from resnet_core.data.datasets import run_data, train_subset
     from resnet_core.training.engine import cpu_threads, resolve_device
 
     depth, grid, seed = int(setup["depth"]), int(setup["grid"]), int(setup["seed"])
@@ -147,7 +147,7 @@ def landscape(setup: dict, device: str = "auto", progress: Progress = _quiet,
     for i, (label, m, tc, result) in enumerate(done):
         model = result.model.eval()
         ds = run_data(SimpleNamespace(model_cfg=m, train_cfg=tc), dev)
-        x, y = _train_subset(ds, int(setup["max_images"]), seed)
+        x, y = train_subset(ds, int(setup["max_images"]), seed)
         # Denormals flushed, as the landscape task does: far from the minimum, weights make them
         # and each evaluation would crawl.
         with cpu_threads(dev):
@@ -185,9 +185,10 @@ def gradient_ratio(setup: dict, device: str = "auto", progress: Progress = _quie
 
 def macs(setup: dict, device: str = "auto", progress: Progress = _quiet, should_stop: StopFlag = _never) -> dict:
     """Multiply-adds for one 224x224 image, counted layer by layer (resnet_core.nets.flops)."""
-    from resnet_core.nets.flops import count, named_config
+    from resnet_core.nets.architectures import arch_config
+    from resnet_core.nets.flops import count
 
-    out = {arch: count(named_config(arch, stride_at="v1")).macs for arch in setup["archs"]}
+    out = {arch: count(arch_config(arch, stride_at="v1")).macs for arch in setup["archs"]}
     progress(1, 1)
     return {"macs": out}
 
@@ -195,11 +196,12 @@ def macs(setup: dict, device: str = "auto", progress: Progress = _quiet, should_
 def shortcut_params(setup: dict, device: str = "auto", progress: Progress = _quiet,
                     should_stop: StopFlag = _never) -> dict:
     """Parameters of one net with shortcut options A, B and C, and of its plain twin."""
-    from resnet_core.nets.flops import count, named_config, shortcut_costs
+    from resnet_core.nets.architectures import arch_config
+    from resnet_core.nets.flops import count, shortcut_costs
 
     arch = setup["arch"]
     params = {c.option: c.params for c in shortcut_costs(arch)}
-    plain = count(named_config(arch, plain=True)).params
+    plain = count(arch_config(arch, plain=True)).params
     progress(1, 1)
     return {"params": params, "plain_params": plain, "c_minus_a": params["C"] - params["A"],
             "a_minus_plain": params["A"] - plain}

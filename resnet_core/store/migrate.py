@@ -58,7 +58,7 @@ def derive_experiments(conn: sqlite3.Connection) -> int:
     """Give every row without an experiment one (see the module's docstring); returns how many.
     Call inside a write transaction: the rows are read again there, so another process that
     got there first leaves nothing to do."""
-    from resnet_core.training.experiments import group_of
+    from resnet_core.store.groups import group_of
 
     rows = conn.execute("SELECT id, owner, grp, created FROM runs WHERE experiment IS NULL ORDER BY id").fetchall()
     updates, stamped, prev, current = [], {}, None, ""

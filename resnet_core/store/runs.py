@@ -26,7 +26,7 @@ from resnet_core.store import checkpoints
 from resnet_core.store import migrate
 from resnet_core.store.schema import (RUN_COLUMNS, SCHEMA, EvalColumns, RunInfo, RunNotFound, StatColumns, StepColumns,
                                       experiment_id, run_info)
-from resnet_core.training.provenance import library_versions, pid_alive
+from resnet_core.store.provenance import library_versions, pid_alive
 
 __all__ = ["RunStore", "RunInfo", "RunNotFound", "StepColumns", "EvalColumns", "StatColumns",
            "default_db_path", "STATUSES", "TERMINAL"]

@@ -5,11 +5,7 @@ Each `*_configs` function returns (label, ModelConfig, TrainConfig) triples shar
 and one seed, so the nets differ only in what the experiment is about. The CLI and the pages
 both use them; `run_experiment` trains them one after another in this process.
 
-Where runs are found again: every run has a group (the store's `grp` column: which page or
-command it belongs to, one name from the registry below, shared by pages, ui and the CLI) and an
-experiment id (the runs submitted together share it; `resnet_core.store.schema.experiment_id`).
-A page lists its group and shows one experiment at a time, so an experiment run from the CLI into
-the app's store appears on the page that runs the same experiment.
+Where runs are found again: by their store group (resnet_core.store.groups) and experiment id.
 """
 
 from __future__ import annotations
@@ -18,33 +14,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 from resnet_core.data.datasets import dataset_info
-from resnet_core.inspection import verdicts
 from resnet_core.nets.architectures import arch_config
 from resnet_core.nets.config import ModelConfig, TrainConfig
-
-# Store groups, one per page or command that records runs.
-DEGRADATION = "degradation"       # the Degradation page and `experiment degradation`; Evidence's Figure 7 reads it
-SHORTCUTS = "shortcuts"           # the Shortcuts page and `experiment shortcuts`
-BATCHNORM = "batchnorm"           # the BatchNorm page and `experiment bn`
-BUILD = "build"                   # Build & Train, and the CLI's `train`
-GRADIENTS = "gradients"
-GAP_FC = "gap_fc"
-EVIDENCE_ALEXNET = "evidence-alexnet"
-STUDY_PAIR = "study-pair"         # the nets a lesion or landscape study is made on (ui/pairs.py)
-INSPECT_TWIN = "inspect-twin"     # twins queued for Feature maps and Attribution (resnet_core.training.twins)
-LESION = "lesion"                 # `experiment lesion` and `experiment landscape` record their nets here
-LANDSCAPE = "landscape"
-PREDICT = "predict"               # the Predict page's questions decided (tasks), and `predict` on the CLI
-
-# The CLI's experiment names and the group each records under (the page's group, so it shows there).
-EXPERIMENT_GROUPS = {"degradation": DEGRADATION, "shortcuts": SHORTCUTS, "bn": BATCHNORM,
-                     "lesion": LESION, "landscape": LANDSCAPE}
-
-
-def group_of(name: str) -> str:
-    """The store group for a CLI experiment name (`bn` -> `batchnorm`); other names are groups already."""
-    return EXPERIMENT_GROUPS.get(name, name)
-
+from resnet_core.store.groups import DEGRADATION
 
 # Input side per dataset. Digits stay at their native 8x8 (upsampling adds pixels, not
 # information); with width 8 and batch 64 a ResNet-56 step costs about 18 ms of one CPU core,
@@ -130,75 +102,6 @@ class ExperimentRow:
     test_acc: float
     steps: int
     seconds: float
-
-
-# Each ordering check of degradation_verdict, and the nets whose final losses it compares.
-DEGRADATION_PAIRS = {"plain_deeper_worse": ("plain-56", "plain-20"),
-                     "residual_deeper_not_worse": ("ResNet-56", "ResNet-20"),
-                     "residual_beats_plain": ("ResNet-56", "plain-56")}
-
-
-def degradation_verdict(rows: list[ExperimentRow]) -> dict | None:
-    """Does the paper's ordering (Figure 6) show in final training losses? None unless the four
-    degradation nets all finished."""
-    loss = {r.name: r.final_train_loss for r in rows if r.status == "finished"}
-    if not {"plain-20", "plain-56", "ResNet-20", "ResNet-56"} <= loss.keys():
-        return None
-    p20, p56, r20, r56 = loss["plain-20"], loss["plain-56"], loss["ResNet-20"], loss["ResNet-56"]
-    checks = {
-        # The deeper plain net fits its training set worse: degradation (section 4.2).
-        "plain_deeper_worse": p56 >= 2 * p20,
-        # The deeper residual net is not worse (small tolerance: both are near zero).
-        "residual_deeper_not_worse": r56 <= r20 + 0.05,
-        # At 56 layers, shortcuts are what makes the net trainable.
-        "residual_beats_plain": r56 < p56 / 3,
-    }
-    shown = all(checks.values())
-    summary = (f"plain-56 ends at {p56 / max(p20, 1e-12):.1f}x plain-20's loss; ResNet-56 at "
-               f"{r56:.4f} vs ResNet-20 {r20:.4f}: "
-               + ("the paper's ordering (deeper plain worse, deeper residual not)." if shown
-                  else "the paper's ordering did not fully appear this time (try more steps or another seed)."))
-    return {**checks, "shown": shown, "summary": summary}
-
-
-def plain_depth_reading(rows: list[ExperimentRow]) -> str:
-    """What a degradation experiment says about "plain-56 trains worse than plain-20", for text
-    that repeats the claim: "held" (the Degradation page's check passed: at least twice the
-    final loss), "mixed" (plain-56 ended above plain-20, but not clearly), "not_shown" (not
-    above), or "missing" (the four nets have not all finished)."""
-    verdict = degradation_verdict(rows)
-    if verdict is None:
-        return "missing"
-    if verdict["plain_deeper_worse"]:
-        return "held"
-    loss = {r.name: r.final_train_loss for r in rows}
-    return "mixed" if loss["plain-56"] > loss["plain-20"] else "not_shown"
-
-
-# Held-out accuracies of A, B and C closer than this are too close to call: on the ~360 held-out
-# digits one image is 0.28 points, and a seed moves each net by more than three images.
-SHORTCUT_TOLERANCE = 0.01
-
-
-def shortcut_reading(test_acc: dict[str, float | None]) -> tuple[str, list[str]]:
-    """How the shortcut experiment's options A, B and C compare on held-out accuracy: ("missing",
-    []) unless all three have one; ("alike", order) when the highest and the lowest are within
-    SHORTCUT_TOLERANCE (no difference to tell here); else ("ordered", order), highest first."""
-    if any(test_acc.get(o) is None or test_acc[o] != test_acc[o] for o in "ABC"):
-        return "missing", []
-    order = sorted("ABC", key=lambda o: -test_acc[o])
-    spread = verdicts.compare(test_acc[order[0]], test_acc[order[-1]], tolerance=SHORTCUT_TOLERANCE)
-    return ("ordered" if spread.outcome == verdicts.CLEAR else "alike"), order
-
-
-def bn_verdict(rows: list[ExperimentRow], runs: list[tuple[str, ModelConfig, TrainConfig]]) -> dict:
-    """The BatchNorm experiment's verdict, as its page shows it (analysis.bn_reading): each net's
-    outcome by name ("learned", "stuck", "diverged" or "unfinished") and the findings supported."""
-    from resnet_core.inspection.analysis import bn_reading  # local: analysis pulls in the probes' hooks
-
-    cfg = {label: m for label, m, _ in runs}
-    outcomes, findings = bn_reading([(cfg[r.name], r.status, r.final_train_loss) for r in rows])
-    return {"outcomes": {r.name: end for r, end in zip(rows, outcomes)}, "findings": findings}
 
 
 def run_experiment(runs: list[tuple[str, ModelConfig, TrainConfig]], *, store=None, group: str = "",

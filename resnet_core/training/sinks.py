@@ -64,7 +64,7 @@ class StoreSink:
 
     def start(self, *, device: str, layer_names: list[str], stat_names: list[str], total_steps: int,
               precision: str = "fp32") -> None:
-        from resnet_core.training.provenance import library_versions
+        from resnet_core.store.provenance import library_versions
 
         # Recorded by the process that trains: its libraries, its GPU, the precision it computes in.
         versions = {**library_versions(device), "precision": precision}

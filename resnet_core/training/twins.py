@@ -30,7 +30,7 @@ from resnet_core.data.datasets import EMBEDDED, load_dataset
 from resnet_core.nets.config import ConfigError, ModelConfig, TrainConfig
 from resnet_core.nets.models import build_model
 from resnet_core.store.checkpoints import FORMAT, atomic_write
-from resnet_core.training.experiments import INSPECT_TWIN
+from resnet_core.store.groups import INSPECT_TWIN
 
 INPUT_SIZE = {"digits": 16, "shapes": 32}   # digits' 8x8 doubled so stage 3 still has 4x4 maps
 DEPTHS = (8, 14, 20, 32, 44, 56)            # CIFAR-style 6n+2 (He et al. 2015, section 4.2)

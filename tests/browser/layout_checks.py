@@ -9,13 +9,14 @@ reads well. Each check is what a reader meets:
   drawn width over its viewBox width), for text that is displayed;
 - a clipped table cell: a cell whose content is wider than the cell, unless the table sits in a
   box that scrolls sideways;
+- a button under `touch_px` high (on a phone: 44 px, a finger's tap);
 - a cut label (`labels=True`): a button's, select's, metric's or tab's text cut with an ellipsis
   (its scrollWidth larger than its visible width).
 """
 
 from __future__ import annotations
 
-PROBLEMS_JS = """([minSvgPx, labels]) => {
+PROBLEMS_JS = """([minSvgPx, labels, touchPx]) => {
     const out = [];
     const shown = el => { const r = el.getBoundingClientRect();
                           return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== 'hidden'; };
@@ -52,6 +53,13 @@ PROBLEMS_JS = """([minSvgPx, labels]) => {
         if (!shown(cell) || cell.scrollWidth <= cell.clientWidth + 1) continue;
         if (!scrolls(cell)) out.push(`table cell "${cell.innerText.slice(0, 40)}" clipped: ${cell.scrollWidth} px in ${cell.clientWidth} px`);
     }
+    if (touchPx) {
+        for (const b of document.querySelectorAll('[data-testid="stMain"] button[data-testid^="stBaseButton"], [data-testid="stSidebar"] button[data-testid^="stBaseButton"]')) {
+            const r = b.getBoundingClientRect();
+            if (shown(b) && r.height < touchPx - 0.5)
+                out.push(`button "${b.innerText.trim().slice(0, 40)}" ${r.height.toFixed(0)} px high, under ${touchPx} px`);
+        }
+    }
     if (labels) {
         const sel = ['[data-testid="stButton"] button p', '[data-testid="stMetricValue"] div',
                      '[data-testid="stMetricLabel"] p', '[data-baseweb="select"] [value], [data-baseweb="select"] div[title]',
@@ -66,5 +74,5 @@ PROBLEMS_JS = """([minSvgPx, labels]) => {
 }"""
 
 
-def problems(page, min_svg_px: float, labels: bool = False) -> list[str]:
-    return page.evaluate(PROBLEMS_JS, [min_svg_px, labels])
+def problems(page, min_svg_px: float, labels: bool = False, touch_px: float = 0) -> list[str]:
+    return page.evaluate(PROBLEMS_JS, [min_svg_px, labels, touch_px])

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 from resnet_core.jobs import sharing
 from resnet_core.store.runs import RunStore
+from resnet_core.store import groups
 from resnet_core.training import experiments
 
 STUDENT = "9a9a9a9a9a9a9a9a"
@@ -19,7 +20,7 @@ def _finished(store: RunStore, owner: str, steps: int, acc: dict[str, float], wi
     is remembered under its key, so an identical request is served by it."""
     experiment = None
     for label, m, tc in experiments.degradation_configs("digits", steps=steps, width=width):
-        rid = store.create_run(m, tc, owner=owner, label=label, group=experiments.DEGRADATION, experiment=experiment)
+        rid = store.create_run(m, tc, owner=owner, label=label, group=groups.DEGRADATION, experiment=experiment)
         experiment = store.get_run(rid).experiment
         store.start_run(rid, device="cpu", layer_names=["stem.conv"], stat_names=[], total_steps=steps)
         store.write_batch(rid, steps=[SimpleNamespace(step=s, loss=1.0, acc=acc[label], lr=0.1, seconds=0.1,

@@ -4,7 +4,8 @@ language with the sidebar's toggle (which must be reachable on a phone), and che
 
 - nothing overflows the page sideways;
 - no text of an inline SVG figure shows below 11 px (its font size times the figure's scale);
-- no table cell is clipped, unless its table scrolls in its own box
+- no table cell is clipped, unless its table scrolls in its own box;
+- every button (segments, Stop, votes, the sidebar's) is at least 44 px high
 (tests/browser/layout_checks.py measures all three from the DOM).
 
 The pages are the ones app.py routes, so a new page is checked as soon as it is added.
@@ -22,6 +23,7 @@ from ui.i18n import table
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
          "has_touch": True}
 MIN_TEXT_PX = 11
+TOUCH_PX = 44          # every button, segment and the sidebar's own, for a finger
 ROUTES = re.findall(r'nav\.page\("pages/[^"]+", "([^"]+)"',
                     (Path(__file__).resolve().parents[2] / "app.py").read_text(encoding="utf-8"))
 
@@ -51,7 +53,7 @@ def _fold_sidebar(page) -> None:
 
 
 def _check(page, where: str) -> list[str]:
-    return [f"{where}: {p}" for p in problems(page, MIN_TEXT_PX)]
+    return [f"{where}: {p}" for p in problems(page, MIN_TEXT_PX, touch_px=TOUCH_PX)]
 
 
 def _go_on_a_phone(page, path: str, lang: str) -> None:

@@ -1,4 +1,4 @@
-"""The class's predictions in the run store: rounds the teacher opens, and one vote per owner.
+"""The class's predictions, kept in the run store's database: rounds the teacher opens, and one vote per owner.
 
 A round is one question put to the class: "open" (votes are taken and may be changed), "closed"
 (no more votes), "revealed" (everyone sees the outcome), "ended" (the class is back to working
@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass
 
 from resnet_core.nets.config import ConfigError
+from resnet_core.predict.bank import get
 
 ALONE = 0                      # the round of votes made outside the class's rounds
 STATES = ("open", "closed", "revealed", "ended")
@@ -52,8 +53,6 @@ class Votes:
 
     def open_round(self, question: str) -> int:
         """A new round for `question`, open for votes; the one before it ends."""
-        from resnet_core.predict.bank import get
-
         get(question)   # an unknown question is refused before anything is written
         now = time.time()
         with self.store._write_lock:
@@ -98,8 +97,6 @@ class Votes:
     def vote(self, round_id: int, question: str, owner: str, option: str, name: str = "") -> None:
         """Record or change `owner`'s vote. In a class round only while it is open, and only
         for the round's own question."""
-        from resnet_core.predict.bank import get
-
         q = get(question)
         if option not in q.options:
             raise ConfigError(f"{option!r} is not an option of {question} ({', '.join(q.options)})")
@@ -134,8 +131,6 @@ class Votes:
 
     def tally(self, round_id: int) -> dict[str, int]:
         """Votes per option of a round's question, every option listed (0 when nobody chose it)."""
-        from resnet_core.predict.bank import get
-
         rows = self.store._query("SELECT question FROM rounds WHERE id=?", (round_id,))
         counts = dict(self.store._query("SELECT option, COUNT(*) FROM votes WHERE round=? GROUP BY option",
                                         (round_id,)))
