@@ -215,16 +215,17 @@ def gpu_precision(steps: int) -> None:
     torch.backends.cuda.matmul.allow_tf32 = False
 
 
-def degradation() -> None:
+def degradation(device: str = "cpu") -> None:
     from resnet_core.inspection.readings import degradation_verdict
     from resnet_core.training.experiments import run_degradation
 
-    print("\n== degradation experiment (4 nets, digits, CPU) ==")
+    print(f"\n== degradation experiment (4 nets, digits, {device}) ==")
     start = time.perf_counter()
-    rows = run_degradation(device="cpu")
+    rows = run_degradation(device=device)
     for r in rows:
         print(f"  {r.name:<10} loss {r.final_train_loss:.4f}  {r.seconds:5.1f} s")
-    print(f"  total {time.perf_counter() - start:.1f} s; {degradation_verdict(rows)['summary']}")
+    verdict = degradation_verdict(rows)
+    print(f"  total {time.perf_counter() - start:.1f} s; {verdict['summary'] if verdict else 'no verdict'}")
 
 
 def main() -> None:

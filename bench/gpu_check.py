@@ -90,16 +90,9 @@ def throughput(steps: int) -> None:
 
 
 def degradation() -> None:
-    from resnet_core.inspection.readings import degradation_verdict
-    from resnet_core.training.experiments import run_degradation
+    import bench_train
 
-    section("degradation ordering on the GPU (digits)")
-    start = time.perf_counter()
-    rows = run_degradation(device="cuda")
-    for r in rows:
-        print(f"  {r.name:<10} loss {r.final_train_loss:.4f}  {r.seconds:5.1f} s")
-    verdict = degradation_verdict(rows)
-    print(f"  total {time.perf_counter() - start:.1f} s; {verdict['summary'] if verdict else 'no verdict'}")
+    bench_train.degradation("cuda")   # the ordering as the GPU computes it, in its precision
 
 
 def pool_drills() -> None:
