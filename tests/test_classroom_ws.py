@@ -11,11 +11,11 @@ from __future__ import annotations
 import asyncio
 import secrets
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
+from loops import run_apart
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 sys.path.insert(0, str(BENCH))
@@ -95,18 +95,4 @@ async def classroom(server) -> None:
 
 
 def test_a_small_class_watches_one_experiment(app_server):
-    # Its own thread and event loop: this process may already run Playwright's loop (the browser
-    # tests' session fixture), and asyncio.run refuses to start inside a running loop.
-    failure = []
-
-    def run() -> None:
-        try:
-            asyncio.run(classroom(app_server))
-        except BaseException as exc:   # handed to the test's thread, which reports it
-            failure.append(exc)
-
-    thread = threading.Thread(target=run, name="classroom")
-    thread.start()
-    thread.join()
-    if failure:
-        raise failure[0]
+    run_apart(classroom(app_server))

@@ -8,10 +8,10 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import sys
-import threading
 from pathlib import Path
 
 import pytest
+from loops import run_apart
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 pytest.importorskip("websockets")
@@ -66,16 +66,4 @@ async def classroom(server) -> None:
 
 
 def test_sixty_students_vote_at_once(app_server):
-    failure = []
-
-    def run() -> None:   # its own loop: Playwright's may be running in this process
-        try:
-            asyncio.run(classroom(app_server))
-        except BaseException as exc:
-            failure.append(exc)
-
-    thread = threading.Thread(target=run, name="predict-classroom")
-    thread.start()
-    thread.join()
-    if failure:
-        raise failure[0]
+    run_apart(classroom(app_server))

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from loops import run_apart
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 sys.path.insert(0, str(BENCH))
@@ -44,7 +45,7 @@ def test_a_short_day_leaves_nothing_growing(app_server):
     assert base.sessions >= 0, "Streamlit's /_stcore/metrics has no active_sessions gauge any more"
     peaks = []
     for n in range(3):   # three lessons of the same pages: the first warms the caches
-        asyncio.run(lesson(url, rng, errors))
+        run_apart(lesson(url, rng, errors))
         time.sleep(1.0)
         peaks.append(bench_day.sample(pid, url, db, 0, n, 0))
     assert errors == []

@@ -11,7 +11,7 @@ def test_bottleneck_page_in_both_languages(page, open_page, switch_language, ass
         assert page.locator("h1").first.inner_text() == title
         body = page.inner_text("body")
         assert "120,422,400 MACs" in body and "12,443,648 MACs" in body
-        figure = page.locator('[data-testid="stMain"] svg[role="img"]')    # no chart library on arrival
+        figure = page.locator('[data-testid="stMain"] svg[role="img"]:visible')    # no chart library on arrival
         assert figure.count() == 1 and page.locator('[data-testid="stPlotlyChart"]').count() == 0
         assert figure.bounding_box()["height"] > 200
 

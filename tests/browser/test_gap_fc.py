@@ -14,7 +14,7 @@ def test_gap_fc_page_in_both_languages(page, open_page, switch_language, assert_
         body = page.inner_text("body")
         assert "25,089,000" in body and "513,000" in body
         assert WORKS[lang] in body and WORKS["ko" if lang == "en" else "en"] not in body
-        figures = page.locator('[data-testid="stMain"] svg[role="img"]')   # no chart library on arrival
+        figures = page.locator('[data-testid="stMain"] svg[role="img"]:visible')   # no chart library on arrival; the phone's copy is hidden
         assert figures.count() == 2 and page.locator('[data-testid="stPlotlyChart"]').count() == 0
         assert figures.first.bounding_box()["height"] > 200
         assert page.locator('[data-testid="stAlertContentWarning"]').count() == 1
