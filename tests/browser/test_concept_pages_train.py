@@ -28,7 +28,8 @@ def check_page(page, url_path: str, lang: str, assert_no_error, wait_for_charts)
     title, texts = PAGES[(url_path, lang)]
     # Each page draws at least two charts, as inline SVG (no chart library on arrival); on a busy
     # server the activation profiles take a while.
-    figures = page.locator('[data-testid="stMain"] svg[role="img"]')
+    # (:visible: a figure drawn for both a wide screen and a phone has one copy hidden.)
+    figures = page.locator('[data-testid="stMain"] svg[role="img"]:visible')
     figures.nth(1).wait_for()
     wait_for_charts(page)
     assert_no_error(page)
