@@ -11,6 +11,7 @@ Starts the app exactly as the browser tests do (tests/browser/harness.py) and ne
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -99,7 +100,8 @@ def main() -> int:
     from playwright.sync_api import sync_playwright
 
     args.out.mkdir(parents=True, exist_ok=True)
-    server = harness.start_app(Path(tempfile.mkdtemp(prefix="explorer-shots-")))
+    workdir = Path(tempfile.mkdtemp(prefix="explorer-shots-"))   # the server's store, removed at the end
+    server = harness.start_app(workdir)
     try:
         with sync_playwright() as playwright:
             browser = harness.launch_browser(playwright)
@@ -124,6 +126,7 @@ def main() -> int:
             browser.close()
     finally:
         server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 
