@@ -125,3 +125,39 @@ def test_a_bare_ray_client_timeout_names_the_likely_cause():
     assert line.startswith("ConnectionError: ray client connection timeout (")
     assert "~/.ray/auth_token" in line and "RAY_AUTH_TOKEN" in line
     assert one_line(RuntimeError("a\n  b")) == "RuntimeError: a b"
+
+
+def test_runs_are_priced_on_what_the_cluster_gives_them(tmp_path):
+    """Not connected: "auto" (this machine's own device); connected to GPUs: "cuda", so a
+    CPU-only web server in front of a GPU cluster prices runs at GPU speed."""
+    class GpuCluster(LentPool):
+        device = "cuda"
+
+        def alive(self):
+            return True
+
+    refused = ClusterExecutor(dead_address(), retry=(30.0,))
+    try:
+        assert refused.device == "auto"
+    finally:
+        refused.shutdown()
+    executor = ClusterExecutor("ray://head:10001", connect=lambda address: GpuCluster(), retry=(0.2,))
+    runner = JobRunner(RunStore(tmp_path / "runs.db"), executor=executor)
+    try:
+        wait_for(lambda: executor.state().state == "connected", 30)
+        assert executor.device == "cuda" and runner.runs_on == "cuda"
+    finally:
+        runner.shutdown()
+
+
+def test_a_ray_cluster_says_which_device_its_runs_get():
+    from types import SimpleNamespace
+
+    from resnet_core.jobs.ray_executor import RayExecutor
+
+    executor = RayExecutor.__new__(RayExecutor)      # its resources only, no connection
+    for resources, device in [({"GPU": 2.0, "CPU": 16.0}, "cuda"), ({"CPU": 16.0}, "cpu")]:
+        executor._ray = SimpleNamespace(cluster_resources=lambda r=resources: r)
+        assert executor.device == device
+    executor._ray = SimpleNamespace(cluster_resources=lambda: (_ for _ in ()).throw(ConnectionError("gone")))
+    assert executor.device == "auto"

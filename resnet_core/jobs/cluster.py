@@ -84,6 +84,13 @@ class ClusterExecutor:
             return link.slots
         return self._fallback_slots if self._make_fallback else 1
 
+    @property
+    def device(self) -> str:
+        """The kind of device the cluster's runs get ("cuda" when it has GPUs), which prices them;
+        "auto" while it is not connected."""
+        link = self._link
+        return getattr(link, "device", "auto") if link is not None else "auto"
+
     def ready(self) -> bool:
         """Whether a job handed over now would run (on the cluster, or in the fallback pool)."""
         return self._link is not None or self._make_fallback is not None

@@ -92,6 +92,15 @@ class RayExecutor:
     def _gpus(self) -> float:
         return float(self._ray.cluster_resources().get("GPU", 0))
 
+    @property
+    def device(self) -> str:
+        """What its runs get: "cuda" when the cluster has GPUs (a CPU-only web server in front
+        of a GPU cluster prices runs at GPU speed), else "cpu"."""
+        try:
+            return "cuda" if self._gpus() > 0 else "cpu"
+        except Exception:   # the connection went: the caller prices as it would without one
+            return "auto"
+
     def _default_slots(self) -> int:
         gpus = self._gpus()
         if gpus:
