@@ -76,7 +76,7 @@ def test_korean():
 
 
 @pytest.mark.parametrize("lang, label", [("en", "GAP vs FC: a 64×64 image into nets built for 32×32"),
-                                         ("ko", "GAP vs FC: 32×32용 네트워크에 64×64 이미지 넣기")])
+                                         ("ko", "GAP 대 FC: 32×32용 네트워크에 64×64 이미지 넣기")])
 def test_home_preset_feeds_a_64_pixel_image(lang, label):
     at = AppTest.from_file(APP, default_timeout=240)   # the page now also reads the run store
     at.query_params["lang"] = lang
