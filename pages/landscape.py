@@ -46,8 +46,10 @@ def findings(result: dict) -> None:
                    plain=terms.net_label(nets["plain"]["label"]), residual=terms.net_label(nets["residual"]["label"]))
     for code, outcome in verdict["outcomes"].items():
         verdicts.box(outcome, t(verdicts.key(f"landscape.check.{code}", outcome), **numbers))
-    st.markdown(t({"held": "landscape.held", "equal": "landscape.no_difference"}.get(verdict["finding"],
-                                                                                     "landscape.not_held")))
+    plain = nets["plain"]
+    st.markdown(t(f"landscape.{landscape.closing(verdict['finding'], plain.get('depth', 0))}",
+                  depth=plain.get("depth", ""), steps=plain.get("train_steps", ""),
+                  dataset=t(f"landscape.dataset.{plain.get('dataset')}")))
 
 
 def table(nets: list[dict]) -> None:

@@ -45,8 +45,11 @@ def findings(result: dict) -> None:
     if p["undeletable"]:
         st.markdown(t("lesion.undeletable", net=plain_name, blocks=", ".join(study_charts.block_name(b) for b in p["undeletable"])))
     if plain["intact_acc"] < 0.5:
-        st.info(t("lesion.plain_untrained", net=plain_name, acc=_pts(plain["intact_acc"])),
-                icon=":material/info:")
+        # Deeper than 20 layers, the shallower pair is the fair one (Figure 6); at 20 or fewer,
+        # only more training can help.
+        deep = plain.get("depth", 0) > 20
+        st.info(t("lesion.plain_untrained.deep" if deep else "lesion.plain_untrained", net=plain_name,
+                  acc=_pts(plain["intact_acc"]), depth=plain.get("depth", "")), icon=":material/info:")
     st.markdown(t("lesion.held" if verdict["held"] else "lesion.not_held"))
 
 
