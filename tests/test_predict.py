@@ -84,7 +84,7 @@ def test_gradient_ratio_band_follows_a_naive_measurement():
     assert bank.get("gradient_ratio").rule({"plain": {"times_smaller": 2.0}}) == "1x"
     zero = {"plain": {"times_smaller": None, "zero_layers": 17}, "residual": {"times_smaller": 8.47, "zero_layers": 0}}
     assert predict_view.measured_values(bank.get("gradient_ratio"), zero) == \
-        {"plain": "exactly 0 in 17 layers, too small for a number", "residual": "8.5× smaller"}
+        {"plain": "exactly 0 in the first layers (layers at 0: 17), too small for a ratio", "residual": "8.5× smaller"}
 
 
 # --- trained, small -------------------------------------------------------------------------------
