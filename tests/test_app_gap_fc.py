@@ -30,7 +30,7 @@ def test_defaults_are_resnet34s_head():
     at = open_gap_fc()
     assert metrics(at) == {"Flatten + FC": "25,089,000", "GAP + FC": "513,000", "GAP needs": "48.9× fewer"}
     assert any("7×7×512×1000 + 1000 = 25,089,000" in m.value for m in at.markdown)
-    # Both figures are inline SVG: the first visit needs no chart library (ui/svg_charts.py).
+    # Both figures are inline SVG: the first visit needs no chart library (ui/draw/bar_charts.py).
     figures = [m.value for m in at.markdown if m.value.startswith("<svg")]
     assert len(figures) == 2 and "25,089,000" in figures[0] and "VGG-19" in figures[1]
     assert not at.get("plotly_chart")
