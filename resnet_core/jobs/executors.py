@@ -66,6 +66,12 @@ class InProcess:
     def shutdown(self) -> None:
         pass
 
+    def run_memory(self, kind: str) -> int | None:
+        """Bytes one run may take on `kind` ("cuda" or "cpu") here: this process's own device."""
+        from resnet_core.training.memory import room
+
+        return room(kind)
+
 
 def exit_reason(code: int | None) -> str:
     """Why a worker process ended, in words a student can act on."""
@@ -140,6 +146,9 @@ class ProcessPool:
                 "PYTHONPATH": os.pathsep.join(filter(None, [str(PACKAGE_ROOT),
                                                             os.environ.get("PYTHONPATH")]))}
         self._envs = gpu_envs(base, workers, gpus or [], memory)
+        self._gpus = [e["CUDA_VISIBLE_DEVICES"] for e in self._envs if "CUDA_VISIBLE_DEVICES" in e]
+        self._share = min((float(e["RESNET_EXPLORER_GPU_MEMORY_FRACTION"]) for e in self._envs
+                           if "RESNET_EXPLORER_GPU_MEMORY_FRACTION" in e), default=1.0)
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: list[_Worker] = []
         self._lock = threading.Lock()
@@ -158,6 +167,13 @@ class ProcessPool:
         with self._lock:
             self._all.remove(dead)
         return dead if self._closed else self._spawn(dead.env)
+
+    def run_memory(self, kind: str) -> int | None:
+        """Bytes one run may take on `kind`: a GPU worker's share of the smallest of its GPUs,
+        or the share of the host's available memory a CPU run may take."""
+        from resnet_core.training.memory import room
+
+        return room(kind, share=self._share, gpus=self._gpus or None)
 
     def pids(self) -> list[int]:
         """The running workers' process ids (waiting for forks the template has yet to make)."""
