@@ -180,14 +180,14 @@ def shrink_reading(depth: int) -> str:
     off, on = signal_steps(depth, "none"), signal_steps(depth, "batch")
     steps = [t(f"batchnorm.place.{place}", ratio=style.fmt_ratio(off.by_place[place][0], lang()), n=off.by_place[place][1])
              for place in PLACES if place in off.by_place]
-    return t("batchnorm.init.reading.plain", overall=style.fmt_ratio(off.overall), steps="; ".join(steps),
-             bn_overall=style.fmt_ratio(on.overall))
+    return t("batchnorm.init.reading.plain", overall=style.fmt_ratio(off.overall, lang()), steps="; ".join(steps),
+             bn_overall=style.fmt_ratio(on.overall, lang()))
 
 
 def residual_reading(depth: int) -> str:
     """The residual net's last activation std over its first, with and without BN, as measured."""
     profiles = {norm: init_profile("residual", depth, norm) for norm in NORMS}
-    last_first = {norm: style.fmt_ratio(float(p.std[-1] / p.std[0])) for norm, p in profiles.items()}
+    last_first = {norm: style.fmt_ratio(float(p.std[-1] / p.std[0]), lang()) for norm, p in profiles.items()}
     return t("batchnorm.init.reading.residual", overall=last_first["none"], bn_overall=last_first["batch"])
 
 

@@ -22,7 +22,7 @@ from torch import nn
 from resnet_core.inspection import bn_demo
 from resnet_core.jobs import runner as jobs
 from resnet_core.training import experiments
-from ui import style
+from ui.draw import style
 
 
 @pytest.fixture(scope="module", autouse=True)
