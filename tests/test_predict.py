@@ -38,6 +38,9 @@ def test_the_bank_has_at_least_eight_questions_with_text_in_both_languages():
         for key in [f"predict.q.{q.id}", f"predict.q.{q.id}.measured", f"predict.q.{q.id}.finding"] + \
                    [f"predict.q.{q.id}.{o}" for o in q.options]:
             assert table[key]["en"] and table[key]["ko"], key
+        # Where the paper shows it: a key of the table of sources, which the finding cites too.
+        assert q.source in paper.SOURCES or q.source in paper.PAPERS, q.source
+        assert q.source.split(".")[0] in table[f"predict.q.{q.id}.finding"]["en"], q.id
 
 
 def test_bands_split_at_their_edges_and_put_infinity_last():
