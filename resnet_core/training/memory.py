@@ -19,7 +19,8 @@ What is counted, for one step of training (resnet_core.training.engine):
 - the largest gradient tensors alive at once in the backward pass (taken as three of the
   largest activation), or the final evaluation's batches of 1024 held-out images without
   gradients, whichever is larger;
-- the prepared images (resnet_core.data.budget.data_bytes: float32, train and test).
+- the prepared images (resnet_core.data.budget.data_bytes: float32, train and test) and the
+  engine's copy of up to 4,096 held-out images for its evaluations.
 Not counted: the CUDA context and cuDNN's workspace (outside or beside PyTorch's allocator),
 allocator fragmentation, and torch.compile's buffers. tests/test_memory.py checks the estimate
 against PyTorch's own allocation on the CPU; bench/gpu_check.py against max_memory_allocated.
@@ -40,6 +41,7 @@ from resnet_core.messages import ConfigError
 from resnet_core.nets.config import ModelConfig, TrainConfig
 
 EVAL_BATCH = 1024      # engine.evaluate's batch
+EVAL_SUBSET = 4096     # held-out images the engine copies for its evaluations during training
 GRADS_IN_FLIGHT = 3    # activation-sized gradients alive at once in the backward pass
 # The share of the host's available memory (MemAvailable) one CPU run may take: the web server,
 # the other workers and the page cache need the rest.
@@ -95,8 +97,8 @@ class RunTooBig(ConfigError):
 
 
 def gb(n: int | float) -> str:
-    """GB with one decimal; two below 1 GB, so a small room does not read as 0.0."""
-    return f"{n / GB:.1f}" if n >= 0.95 * GB else f"{n / GB:.2f}"
+    """GB with one decimal; two significant digits below 1 GB, so a small room does not read as 0.0."""
+    return f"{n / GB:.1f}" if n >= 0.95 * GB else f"{n / GB:.2g}"
 
 
 @functools.lru_cache(maxsize=256)
@@ -175,9 +177,11 @@ def estimate(model_cfg: ModelConfig, train_cfg: TrainConfig, *, bf16: bool = Fal
     largest = acts.largest_fp32 * width // 4
     transient = max(GRADS_IN_FLIGHT * largest * batch, GRADS_IN_FLIGHT * largest * eval_batch - saved)
     moments = 2 if train_cfg.optimizer == "adam" else (1 if train_cfg.momentum else 0)
+    # The images, and the copy of up to EVAL_SUBSET held-out ones the engine evaluates on.
+    held_out = min(EVAL_SUBSET, round(images * train_cfg.holdout_fraction))
+    data = data_bytes(images + held_out, model_cfg.in_channels, model_cfg.input_size)
     return MemoryEstimate(weights=(params + buffers) * 4, grads=params * 4, optimizer=moments * params * 4,
-                          activations=saved, transient=max(0, transient),
-                          data=data_bytes(images, model_cfg.in_channels, model_cfg.input_size), bf16=bf16)
+                          activations=saved, transient=max(0, transient), data=data, bf16=bf16)
 
 
 def host_room() -> int | None:
@@ -247,3 +251,22 @@ def check(model_cfg: ModelConfig, train_cfg: TrainConfig, *, room: int | None, d
     if room and est.total > room:
         raise RunTooBig(est, room, model_cfg, train_cfg, device)
     return est
+
+
+def measure_on_gpu(model_cfg: ModelConfig, train_cfg: TrainConfig) -> tuple[MemoryEstimate, int]:
+    """(the estimate, the allocator's peak) of a short real run on this process's GPU, from an
+    empty dataset cache: how bench/gpu_check.py and tests/test_gpu.py check the rules above."""
+    from resnet_core.data import datasets
+    from resnet_core.training.engine import train
+    from resnet_core.training.gpu import use_bf16
+
+    device = torch.device("cuda")
+    while datasets._evict_gpu_dataset():   # the run's images are counted in its peak
+        pass
+    torch.cuda.empty_cache()
+    torch.cuda.reset_peak_memory_stats(device)
+    base = torch.cuda.memory_allocated(device)
+    result = train(model_cfg, train_cfg.replace(device="cuda"))
+    if result.status != "finished":
+        raise RuntimeError(f"the measuring run ended as {result.status}: {result.error}")
+    return estimate(model_cfg, train_cfg, bf16=use_bf16(device)), torch.cuda.max_memory_allocated(device) - base
