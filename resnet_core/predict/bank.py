@@ -118,7 +118,7 @@ QUESTIONS: dict[str, Question] = {q.id: q for q in [
     Question("shortcut_a", "range", PARAM_BANDS, measure.shortcut_params, _a_more,
              {"arch": "resnet34"}, False, "shortcuts", "he2015.sec3.3"),
     Question("gap_size", "choice", ("yes", "no"), measure.gap_other_size, _beats_chance,
-             {"train_size": 8, "test_size": 16, "steps": 200, "seed": 0}, True, "gap-fc",
+             {"train_size": 16, "test_size": 24, "steps": 200, "seed": 0}, True, "gap-fc",
              "he2015.sec3.3", quick={"steps": 30}, plan=measure.plan_gap),
     Question("bottleneck", "range", RATIO_BANDS, measure.bottleneck, _bottleneck_band,
              {"size": 28, "cin": 192, "cout": 32, "k": 5, "mid": 16}, False, "bottleneck", "szegedy2014"),
