@@ -90,6 +90,22 @@ def test_gradient_ratio_band_follows_a_naive_measurement():
         {"plain": "exactly 0 in the first layers (layers at 0: 17), too small for a ratio", "residual": "8.5× smaller"}
 
 
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_gradient_ratio_is_said_in_the_direction_measured(lang, monkeypatch):
+    """A twin whose first layers get more gradient than its last is "larger", never "0.5× smaller"."""
+    from ui import i18n as ui_i18n
+    monkeypatch.setattr(ui_i18n, "lang", lambda: lang)
+    monkeypatch.setattr(predict_view, "lang", lambda: lang)
+    m = {"plain": {"times_smaller": 2500.0, "zero_layers": 0}, "residual": {"times_smaller": 0.4, "zero_layers": 0}}
+    values = predict_view.measured_values(bank.get("gradient_ratio"), m)
+    if lang == "en":
+        assert values == {"plain": "2,500× smaller", "residual": "2.5× larger (the first layers get more)"}
+    else:
+        assert values == {"plain": "2,500배 작음", "residual": "2.5배 큼 (처음 층들이 더 많이 받음)"}
+    shown = render(i18n.table()["predict.q.gradient_ratio.measured"][lang], lang, **values)
+    assert "0.4" not in shown and ("pre-activation" in shown if lang == "en" else "사전 활성화" in shown)
+
+
 # --- trained, small -------------------------------------------------------------------------------
 
 def test_degradation_answer_is_the_net_with_the_higher_measured_loss():
