@@ -188,3 +188,18 @@ def test_the_predict_task_decides_and_refuses_bad_params(tmp_path):
     with pytest.raises(ConfigError):
         TASKS["predict"]({"question": "macs", "oops": 1}, store=store, on_progress=lambda d, t: None,
                          should_stop=lambda: False)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_training_estimate_counts_one_net_or_several(lang, monkeypatch):
+    """The GAP question trains a single net: "one small net", never "1 small nets"."""
+    from ui import i18n as ui_i18n
+    monkeypatch.setattr(ui_i18n, "lang", lambda: lang)
+    assert len(bank.get("gap_size").plan(bank.get("gap_size").setup)) == 1
+    one, two = predict_view.trains_text(1, "3 s" if lang == "en" else "3초"), predict_view.trains_text(2, "1 min" if lang == "en" else "1분")
+    if lang == "en":
+        assert one == "Trains one small net: about 3 s on this server, then measures it."
+        assert two.startswith("Trains 2 small nets one after another: about 1 min")
+    else:
+        assert one.startswith("작은 네트워크 하나를") and "약 3초가 걸립니다" in one
+        assert two.startswith("작은 네트워크 2개를") and "약 1분이 걸립니다" in two

@@ -30,7 +30,12 @@ def question(q: Question) -> None:
     planned = q.plan(q.setup)
     ests = costs.estimates(planned)   # the queue's own estimate (ui/costs.py); the nets train in turn
     if ests:
-        st.caption(f":material/timer: {t('predict.trains', n=len(planned), time=costs.seconds_text(sum(e.seconds for e in ests)))}")
+        st.caption(f":material/timer: {trains_text(len(planned), costs.seconds_text(sum(e.seconds for e in ests)))}")
+
+
+def trains_text(n: int, time: str) -> str:
+    """What a trained question costs before it runs: one net, or n nets in turn."""
+    return t("predict.trains_one", time=time) if n == 1 else t("predict.trains", n=n, time=time)
 
 
 def options(q: Question, mine: str | None, on_pick, key: str, *, disabled: bool = False) -> None:
