@@ -199,17 +199,21 @@ def host_room() -> int | None:
 
 def gpu_room(share: float, gpus: list[str] | None = None) -> int | None:
     """Bytes one GPU worker may take: its memory share (set_per_process_memory_fraction) of the
-    smallest of `gpus` (CUDA_VISIBLE_DEVICES entries; all visible GPUs when None). The total is
-    read from the device's properties, which makes no CUDA context in this process."""
+    smallest of `gpus` (CUDA_VISIBLE_DEVICES entries; all visible GPUs when None). The totals are
+    read once, from the devices' properties: no memory is allocated in this process."""
+    totals = gpu_totals()
+    if not totals:
+        return None
+    picked = [totals[int(g)] for g in gpus or () if g.isdigit() and int(g) < len(totals)] or list(totals)
+    return int(share * min(picked))
+
+
+@functools.lru_cache(maxsize=1)
+def gpu_totals() -> tuple[int, ...]:
+    """Each visible GPU's memory in bytes; () without CUDA."""
     if not torch.cuda.is_available():
-        return None
-    count = torch.cuda.device_count()
-    indices = [int(g) for g in gpus if g.isdigit() and int(g) < count] if gpus else list(range(count))
-    if not indices:
-        indices = list(range(count))
-    if not indices:
-        return None
-    return int(share * min(torch.cuda.get_device_properties(i).total_memory for i in indices))
+        return ()
+    return tuple(torch.cuda.get_device_properties(i).total_memory for i in range(torch.cuda.device_count()))
 
 
 def fixed_room() -> int | None:
