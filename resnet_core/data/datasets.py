@@ -8,7 +8,6 @@ only indexes tensors: no per-sample DataLoader in the hot loop.
 
 from __future__ import annotations
 
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from resnet_core import settings
 from resnet_core.data.folders import DatasetMissing, RawImages, load_folder
 from resnet_core.data import budget
 from resnet_core.data.shapes import IMAGES_PER_CLASS, SHAPE_NAMES, make_shapes
@@ -72,8 +72,7 @@ class Dataset:
 
 
 def default_data_dir() -> Path:
-    env = os.environ.get("RESNET_EXPLORER_DATA")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "resnet-explorer" / "data"
+    return settings.data_dir()
 
 
 def dataset_info(name: str) -> DatasetInfo:

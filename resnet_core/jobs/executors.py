@@ -34,6 +34,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from resnet_core import settings
 from resnet_core.jobs.template import LOST, Forked, shared_template
 from resnet_core.jobs.worker import Control, JobSpec, run_job
 
@@ -134,7 +135,7 @@ class ProcessPool:
             raise ValueError(f"a process pool needs at least one worker (got {workers})")
         self.slots = workers
         self.device = "cuda" if gpus else "cpu"   # what its runs get: the estimates price them so
-        self._fork = fork and os.environ.get("RESNET_EXPLORER_FORK_WORKERS", "1") != "0"
+        self._fork = fork and settings.fork_workers()
         base = {**os.environ, "RESNET_EXPLORER_CPU_THREADS": str(threads),
                 "OMP_NUM_THREADS": str(threads),
                 "PYTHONPATH": os.pathsep.join(filter(None, [str(PACKAGE_ROOT),
@@ -236,12 +237,12 @@ def gpu_envs(base: dict[str, str], workers: int, gpus: list[str], memory: float)
 def default_workers(device: str = "auto") -> int:
     """One worker per core on a CPU; on GPUs, RESNET_EXPLORER_GPU_WORKERS (default 2) per GPU.
     RESNET_EXPLORER_WORKERS overrides both; 0 runs jobs in the server's own thread."""
-    if "RESNET_EXPLORER_WORKERS" in os.environ:
-        return max(0, int(os.environ["RESNET_EXPLORER_WORKERS"]))
+    if settings.workers() is not None:
+        return settings.workers()
     if device != "cpu" and _cuda_available():
         from resnet_core.training.gpu import visible_gpus
 
-        per_gpu = max(1, int(os.environ.get("RESNET_EXPLORER_GPU_WORKERS", "2")))
+        per_gpu = settings.gpu_workers()
         return per_gpu * max(1, len(visible_gpus()))
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
@@ -250,7 +251,7 @@ def default_executor(device: str = "auto"):
     """RESNET_EXPLORER_RAY_ADDRESS (auto, or ray://host:10001) hands jobs to a Ray cluster,
     reached in the background (resnet_core.jobs.cluster: nothing waits for it here); unset, they
     run in a pool of local worker processes."""
-    address = os.environ.get("RESNET_EXPLORER_RAY_ADDRESS", "").strip()
+    address = settings.ray_address()
     if address:
         from resnet_core.jobs.cluster import ClusterExecutor, fallback_setting
 
@@ -269,7 +270,7 @@ def local_executor(device: str = "auto"):
     on_gpu = device != "cpu" and _cuda_available()
     if on_gpu:
         from resnet_core.training.gpu import visible_gpus
-    return ProcessPool(workers, threads=int(os.environ.get("RESNET_EXPLORER_CPU_THREADS", "1")),
+    return ProcessPool(workers, threads=settings.cpu_threads(),
                        fork=not on_gpu, gpus=visible_gpus() if on_gpu else None)
 
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import atexit
 import logging
-import os
 import threading
 import time
 import traceback
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
+from resnet_core import settings
 from resnet_core.data.datasets import check_compatible
 from resnet_core.jobs import sharing
 from resnet_core.jobs.controls import QueueControls
@@ -29,14 +29,14 @@ from resnet_core.nets.config import ModelConfig, TrainConfig
 from resnet_core.store import retention
 from resnet_core.store.runs import RunStore
 from resnet_core.store.schema import experiment_id
-from resnet_core.training.costs import Estimator, RunTooLong, max_run_seconds
+from resnet_core.training.costs import Estimator, RunTooLong
 
 log = logging.getLogger(__name__)
 
 __all__ = ["JobRunner", "Job", "QueueFull", "OwnerLimit", "Paused", "NotOwner", "RunTooLong", "get_runner"]
 
-DEFAULT_MAX_QUEUE = 32   # a classroom of 30 each queueing a run, or several 4-net experiments
-DEFAULT_PER_OWNER = 8    # runs one owner may have waiting: two 4-net experiments
+DEFAULT_MAX_QUEUE = 32   # as settings.max_queue(): a class of 30 each queueing a run
+DEFAULT_PER_OWNER = 8    # as settings.max_per_owner(): two 4-net experiments
 KEEP_ENDED = 500         # ended jobs kept in memory; older ones are read from the store
 
 
@@ -370,10 +370,7 @@ def get_runner() -> JobRunner:
     global _RUNNER
     with _RUNNER_LOCK:
         if _RUNNER is None:
-            env = os.environ
-            _RUNNER = JobRunner(RunStore(), max_queue=int(env.get("RESNET_EXPLORER_MAX_QUEUE", DEFAULT_MAX_QUEUE)),
-                                per_owner=int(env.get("RESNET_EXPLORER_MAX_PER_OWNER", DEFAULT_PER_OWNER)),
-                                device=env.get("RESNET_EXPLORER_DEVICE", "auto"),
-                                max_run_seconds=max_run_seconds() or None)
+            _RUNNER = JobRunner(RunStore(), max_queue=settings.max_queue(), per_owner=settings.max_per_owner(),
+                                device=settings.device(), max_run_seconds=settings.max_run_seconds() or None)
             atexit.register(_RUNNER.shutdown, True, 5.0)
         return _RUNNER

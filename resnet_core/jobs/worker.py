@@ -20,6 +20,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Callable
 
+from resnet_core import settings
 from resnet_core.nets.config import ModelConfig, TrainConfig
 from resnet_core.training import gpu as gpus
 
@@ -177,19 +178,19 @@ def prepare() -> None:
 
     # Training yields to the web process: a page that answers within a second matters more to
     # a class than a run finishing a little sooner. 0 turns it off.
-    nice = int(os.environ.get("RESNET_EXPLORER_WORKER_NICE", "10") or 0)
+    nice = settings.worker_nice()
     if nice and hasattr(os, "nice"):
         os.nice(nice)
     # One intra-op thread per worker (the pool runs one worker per core); set before torch
     # starts its thread pools.
-    os.environ.setdefault("OMP_NUM_THREADS", os.environ.get("RESNET_EXPLORER_CPU_THREADS", "1"))
+    os.environ.setdefault("OMP_NUM_THREADS", str(settings.cpu_threads()))
     # torch's optimizers import torch._dynamo when the first one is made: 3.5 s on a laptop core,
     # which would otherwise land on each worker's first run.
     import torch._dynamo  # noqa: F401
 
     # Workers that share a GPU each get their share of its memory (set by the pool), so one
     # run that overreaches fails alone instead of taking its neighbour down with it.
-    gpus.limit_memory(float(os.environ.get("RESNET_EXPLORER_GPU_MEMORY_FRACTION", "0") or 0))
+    gpus.limit_memory(settings.gpu_memory_fraction())
 
     from resnet_core.store import runs  # noqa: F401
     from resnet_core.training import engine  # noqa: F401

@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from resnet_core import settings
 from resnet_core.nets.config import ModelConfig, TrainConfig
 from resnet_core.store import checkpoints
 from resnet_core.store import migrate
@@ -36,8 +37,7 @@ STATUSES = ("queued", "running") + TERMINAL
 
 
 def default_db_path() -> Path:
-    env = os.environ.get("RESNET_EXPLORER_DB")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "resnet-explorer" / "runs.db"
+    return settings.db_path()
 
 
 class RunStore:

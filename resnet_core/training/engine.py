@@ -11,7 +11,6 @@ The same seed and configs on the CPU give identical losses.
 from __future__ import annotations
 
 import math
-import os
 import threading
 import time
 from collections import deque
@@ -23,6 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from resnet_core import settings
 from resnet_core.data.datasets import Dataset, augment_batch, check_compatible, load_dataset
 from resnet_core.nets.config import ConfigError, ModelConfig, TrainConfig
 from resnet_core.nets.hooks import eval_mode
@@ -35,7 +35,6 @@ EVAL_SUBSET = 4096   # held-out images used for the evaluations during training;
 # Intra-op threads on the CPU. One is fastest for these small nets on two cores: whenever anything
 # else runs (a page, a test, a second student), OpenMP's spin-waiting second thread made steps
 # 1.4 to 10 times slower in bench/bench_train.py. One thread also leaves a core to the page threads.
-CPU_THREADS = int(os.environ.get("RESNET_EXPLORER_CPU_THREADS", "1"))
 _BUILD_LOCK = threading.Lock()
 
 
@@ -138,7 +137,7 @@ def build_seeded(model_cfg: ModelConfig, seed: int) -> nn.Module:
 
 @contextmanager
 def cpu_threads(device: torch.device, n: int = 0) -> Iterator[None]:
-    """Train with `n` intra-op threads on the CPU (0: CPU_THREADS) and denormals flushed to zero,
+    """Train with `n` intra-op threads on the CPU (0: settings.cpu_threads()) and denormals flushed to zero,
     both as before afterwards. Denormals make CPU maths crawl as weights decay toward zero;
     flushing them costs training nothing, but left on it would change what a later probe in the
     same process measures (Gradient flow's norms of 1e-20 and below are denormal on the way)."""
@@ -146,7 +145,7 @@ def cpu_threads(device: torch.device, n: int = 0) -> Iterator[None]:
         yield
         return
     before = torch.get_num_threads()
-    torch.set_num_threads(max(1, n or CPU_THREADS))
+    torch.set_num_threads(max(1, n or settings.cpu_threads()))
     torch.set_flush_denormal(True)
     try:
         yield
