@@ -131,6 +131,9 @@ def gpu_workers() -> int:
     return _whole("GPU_WORKERS", 2, 1, 64)
 
 
+# One intra-op thread is fastest for these small nets on two cores: whenever anything else runs (a
+# page, a test, a second student), OpenMP's spin-waiting second thread made steps 1.4 to 10 times
+# slower in bench/bench_train.py. One thread also leaves a core to the page threads.
 @_setting("CPU_THREADS", "1", "1 to 256", "intra-op threads per worker (one worker per core already)")
 def cpu_threads() -> int:
     return _whole("CPU_THREADS", 1, 1, 256)

@@ -11,9 +11,9 @@ An executor is small on purpose, so another engine can implement it:
 here, and `RayExecutor` (resnet_core.jobs.ray_executor) for a Ray cluster:
 
 - `ProcessPool` (the default): worker processes, each training one job at a time. On a CPU they
-  are forks of a template process that has imported torch once (resnet_core.jobs.template), so a
-  worker is ready in milliseconds, not seconds of a core; on a GPU they are fresh processes, which
-  CUDA needs. A page's thread never trains, so no number of viewers can starve training through
+  are forks of multiprocessing's fork server, which has imported torch once
+  (resnet_core.jobs.forkserver), so a worker is ready in milliseconds, not seconds of a core; on a
+  GPU they are fresh processes, which CUDA needs. A page's thread never trains, so no number of viewers can starve training through
   the interpreter lock. A worker that dies (a crash in native code, `kill -9`, the out-of-memory
   killer) fails its job with the reason and is replaced.
 - `InProcess`: runs the job in the calling thread. For notebooks, the CLI, and tests that put a
@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Callable
 
 from resnet_core import settings
-from resnet_core.jobs.template import LOST, Forked, shared_template
+from resnet_core.jobs import forkserver
 from resnet_core.jobs.worker import Control, JobSpec, run_job
 
 log = logging.getLogger(__name__)
@@ -70,8 +70,6 @@ class InProcess:
 
 def exit_reason(code: int | None) -> str:
     """Why a worker process ended, in words a student can act on."""
-    if code == LOST:
-        return "the training worker ended and why is not known; the run was lost"
     if code is not None and code < 0:
         sig = -code
         name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
@@ -90,10 +88,13 @@ class _Worker:
         ours, theirs = socket.socketpair()
         self.proc = None
         if fork:
+            end = Connection(os.dup(theirs.fileno()))
             try:
-                self.proc = shared_template(env, str(PACKAGE_ROOT)).fork(theirs.fileno(), env)
-            except OSError as err:   # the template died or cannot fork: a fresh process will do
+                self.proc = forkserver.start(end, env)
+            except OSError as err:   # the fork server cannot fork: a fresh process will do
                 log.warning("forking a worker failed (%s); starting a fresh one", err)
+            finally:
+                end.close()          # the fork has its own copy
         if self.proc is None:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "resnet_core.jobs.worker", str(theirs.fileno())],
@@ -145,28 +146,39 @@ class ProcessPool:
         self._all: list[_Worker] = []
         self._lock = threading.Lock()
         self._closed = False
-        for env in self._envs:   # started now: a worker takes seconds to import torch
-            self._idle.put(self._spawn(env))
+        # Started now, in the background: a worker takes seconds to import torch, and the first
+        # fork waits for the fork server to import it; whoever made the pool need not wait.
+        self._starting = threading.Thread(target=self._start_all, name="worker-start", daemon=True)
+        self._starting.start()
 
-    def _spawn(self, env: dict[str, str]) -> _Worker:
+    def _start_all(self) -> None:
+        for env in self._envs:
+            worker = self._spawn(env)
+            if worker is None:
+                return
+            self._idle.put(worker)
+
+    def _spawn(self, env: dict[str, str]) -> _Worker | None:
         worker = _Worker(env, self._fork)
         with self._lock:
-            self._all.append(worker)
-        return worker
+            if not self._closed:
+                self._all.append(worker)
+                return worker
+        worker.close()                   # the pool shut down while this one started
+        worker.proc.kill()
+        return None
 
     def _replace(self, dead: _Worker) -> _Worker:
         dead.conn.close()
         with self._lock:
             self._all.remove(dead)
-        return dead if self._closed else self._spawn(dead.env)
+        return dead if self._closed else (self._spawn(dead.env) or dead)
 
     def pids(self) -> list[int]:
-        """The running workers' process ids (waiting for forks the template has yet to make)."""
+        """The running workers' process ids (once the pool has started them all)."""
+        self._starting.join()
         with self._lock:
             workers = list(self._all)
-        for w in workers:
-            if isinstance(w.proc, Forked):
-                w.proc.started()
         return [w.proc.pid for w in workers if w.proc.pid is not None and w.proc.poll() is None]
 
     def run(self, spec: JobSpec, control: Control) -> tuple[str, str]:
@@ -203,7 +215,8 @@ class ProcessPool:
         """End every worker. An idle one holds no run, so it is killed at once (it may still be
         importing torch, seconds from reading its socket); one with a job gets `grace` seconds to
         stop it and write its status."""
-        self._closed = True
+        with self._lock:
+            self._closed = True
         idle = []
         while True:
             try:

@@ -15,7 +15,7 @@ import threading
 import time
 from collections import deque
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Iterator
 
 import torch
@@ -29,59 +29,11 @@ from resnet_core.nets.hooks import eval_mode
 from resnet_core.nets.models import build_model
 from resnet_core.training import gpu as gpus
 from resnet_core.training.recorders import ActivationRecorder, GradNormRecorder
+from resnet_core.training.results import EvalRecord, StatsRecord, StepRecord, TrainResult
 from resnet_core.training.sinks import MemorySink, Sink
 
 EVAL_SUBSET = 4096   # held-out images used for the evaluations during training; the last uses all
-# Intra-op threads on the CPU. One is fastest for these small nets on two cores: whenever anything
-# else runs (a page, a test, a second student), OpenMP's spin-waiting second thread made steps
-# 1.4 to 10 times slower in bench/bench_train.py. One thread also leaves a core to the page threads.
 _BUILD_LOCK = threading.Lock()
-
-
-@dataclass
-class StepRecord:
-    step: int                  # 1-based: the number of updates made so far
-    loss: float                # cross-entropy of this step's training batch
-    acc: float                 # accuracy on this step's training batch
-    lr: float
-    grad_norms: list[float]    # one per conv/linear weight, in weight_layers(model) order
-    seconds: float             # since the first step began
-    total_steps: int = 0
-
-
-@dataclass
-class EvalRecord:
-    step: int
-    test_loss: float
-    test_acc: float
-
-
-@dataclass
-class StatsRecord:
-    step: int
-    values: list[list[float]]  # per activation module: mean, std, zero fraction
-
-
-@dataclass
-class TrainResult:
-    final_train_loss: float    # mean over the last 10% of steps (one batch is too noisy)
-    final_train_acc: float     # likewise
-    test_acc: float            # held-out accuracy at the end (nan if the run diverged first)
-    test_loss: float
-    steps_done: int
-    total_steps: int
-    status: str                # finished, diverged or cancelled
-    seconds: float             # wall time of the whole call, data loading included
-    model: nn.Module
-    device: str                # "cpu" or "cuda", as the store records it
-    layer_names: list[str]
-    stat_names: list[str]
-    error: str = ""
-    precision: str = "fp32"    # what the convolutions computed in: bf16, tf32 or fp32
-    compile_seconds: float = 0.0   # torch.compile's first call, inside `seconds`
-    history: list[StepRecord] = field(default_factory=list)   # filled by a MemorySink only
-    evals: list[EvalRecord] = field(default_factory=list)
-    stats: list[StatsRecord] = field(default_factory=list)
 
 
 def resolve_device(name: str) -> torch.device:
@@ -89,9 +41,9 @@ def resolve_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("device cuda was asked for but no CUDA GPU is available here: use auto or cpu")
+        raise ConfigError(code="no_cuda")
     if name not in ("cpu", "cuda"):
-        raise ConfigError(f"device must be auto, cpu or cuda (got {name!r})")
+        raise ConfigError(code="device", value=repr(name))
     return torch.device(name)
 
 
