@@ -7,9 +7,13 @@ import numpy as np
 import streamlit as st
 
 from resnet_core.inspection import inspect_models as im
-from ui import guard, keep, pictures, presets, style, svg_lines, t, terms
+from resnet_core.inspection import readings
+from resnet_core.nets.blocks import block_outputs
+from ui import guard, keep, presets, t, terms
+from ui.draw import line_charts, pictures, style
+from ui.draw.line_charts import Line, Panel
+from ui.i18n import words
 from ui.inspect import Member, Picked, picker, valid_or_reset
-from ui.svg_lines import Line, Panel
 
 presets.apply("features")
 st.title(t("page.features.title"))
@@ -72,7 +76,8 @@ def stats_chart(rows: list[tuple[Member, dict]]) -> str:
               Panel(lines["std"], y_title=unit, title=t("features.stats.std"), value_format=fmt),
               Panel(lines["zero_frac"], y_title=t("features.stats.share"), title=t("features.stats.zero"),
                     y_range=(0.0, 1.0), percent=True, value_format=".1%")]
-    return svg_lines.small_multiples(panels, x_title=t("features.stats.x"), title=t("features.stats.title"))
+    return line_charts.small_multiples(panels, words=words(line_charts.WORDS), x_title=t("features.stats.x"),
+                                       title=t("features.stats.title"))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -82,7 +87,10 @@ def layer_choices(member: Member) -> list:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def activation_stats(member: Member) -> dict:
-    return im.layer_stats(member.trained().model, im.held_out_batch(member.data))
+    """The layer statistics, how many images they summarise, and which layers are block outputs."""
+    model = member.trained().model
+    batch = im.held_out_batch(member.data)
+    return {**im.layer_stats(model, batch), "images": len(batch), "outputs": block_outputs(model)}
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -130,11 +138,28 @@ def maps_section(picked: Picked) -> None:
             st.markdown(grid_html(grid, per_channel), unsafe_allow_html=True)
 
 
+def trend_text(name: str, stats: dict) -> str | None:
+    """What the chart shows of a residual net's block outputs from each stage's first block to
+    its last (readings.block_output_trend), with the numbers; None when there is nothing to read."""
+    found = readings.block_output_trend(stats["name"], stats["std"], stats["outputs"])
+    if found is None:
+        return None
+    code, stages = found
+    numbers = ", ".join(t("features.stats.stage", n=stage.replace("stage", ""), first=f"{first:.2f}",
+                          last=f"{last:.2f}") for stage, first, last in stages)
+    return t(f"features.stats.trend.{code}", net=name, stages=numbers)
+
+
 def stats_section(members: list[Member]) -> None:
     st.header(t("features.stats.title"))
-    st.markdown(t("features.stats.intro"))
     rows = [(m, activation_stats(m)) for m in members]
+    # Stored runs of two datasets may hold out different numbers of images: name both.
+    st.markdown(t("features.stats.intro", n=" / ".join(sorted({str(s["images"]) for _, s in rows}, key=int))))
     st.markdown(stats_chart(rows), unsafe_allow_html=True)
+    for member, stats in rows:
+        text = trend_text(terms.net_label(member.name), stats)
+        if text:
+            st.markdown(text)
 
 
 def draw(picked: Picked) -> None:

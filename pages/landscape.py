@@ -7,7 +7,8 @@ import streamlit as st
 
 from resnet_core.inspection import landscape
 from ui import exports, guard, identity, keep, label_of, pairs, presets, t, terms, verdicts
-from ui import study_charts as charts
+from ui.draw import study_charts
+from ui.i18n import words
 
 presets.apply("landscape")
 st.title(t("page.landscape.title"))
@@ -45,8 +46,10 @@ def findings(result: dict) -> None:
                    plain=terms.net_label(nets["plain"]["label"]), residual=terms.net_label(nets["residual"]["label"]))
     for code, outcome in verdict["outcomes"].items():
         verdicts.box(outcome, t(verdicts.key(f"landscape.check.{code}", outcome), **numbers))
-    st.markdown(t({"held": "landscape.held", "equal": "landscape.no_difference"}.get(verdict["finding"],
-                                                                                     "landscape.not_held")))
+    plain = nets["plain"]
+    st.markdown(t(f"landscape.{landscape.closing(verdict['finding'], plain.get('depth', 0))}",
+                  depth=plain.get("depth", ""), steps=plain.get("train_steps", ""),
+                  dataset=t(f"landscape.dataset.{plain.get('dataset')}")))
 
 
 def table(nets: list[dict]) -> None:
@@ -69,11 +72,12 @@ def _num(v) -> str:
 def show(result: dict) -> None:
     nets = sorted(result["nets"], key=lambda n: n["kind"] != "plain")
     st.subheader(t("landscape.line_title"))
-    st.plotly_chart(charts.lines(nets), config=exports.png_config("landscape-1d"), key="landscape_line_chart")
+    st.plotly_chart(study_charts.lines(nets, words(study_charts.WORDS)), config=exports.png_config("landscape-1d"),
+                    key="landscape_line_chart")
     st.subheader(t("landscape.surface_title"))
     three_d = st.toggle(t("landscape.three_d"), **keep("landscape_3d"))
-    st.caption(t("landscape.surface_help", cap=int(10 ** charts.LOSS_CAP_LOG10)))
-    st.plotly_chart(charts.surfaces(nets, three_d=three_d), config=exports.png_config("landscape-2d"),
+    st.caption(t("landscape.surface_help", cap=int(10 ** study_charts.LOSS_CAP_LOG10)))
+    st.plotly_chart(study_charts.surfaces(nets, words=words(study_charts.WORDS), three_d=three_d), config=exports.png_config("landscape-2d"),
                     key="landscape_surface_chart")
     table(nets)
     findings(result)

@@ -106,6 +106,13 @@ MESSAGES: dict[str, str] = {
                "depth {depth}): reduce batch, input size, width or depth",
     "gpu_data": "the {dataset} images at {size}x{size} need {need} GB on the GPU, more than the {have} GB "
                 "left for data: reduce the input size or the number of images (max_samples)",
+    # before a run is queued: its memory estimate against the room one run gets (training/memory.py)
+    "run_memory_gpu": "this run needs about {need} GB of GPU memory ({data} GB of it for the images; batch {batch}, "
+                      "{size}x{size} input, width {width}, depth {depth}) and one run may use {have} GB here: "
+                      "reduce batch, input size, width or depth",
+    "run_memory_cpu": "this run needs about {need} GB of memory ({data} GB of it for the images; batch {batch}, "
+                      "{size}x{size} input, width {width}, depth {depth}) and one run may use {have} GB of this "
+                      "server's memory: reduce batch, input size, width or depth",
     "gpu_fatal": "the GPU reported an error that ends its worker ({detail}); the worker was restarted "
                  "and the run was lost",
 }

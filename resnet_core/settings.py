@@ -63,7 +63,7 @@ def _whole(name: str, default: int | None, low: int, high: int) -> int | None:
     return value
 
 
-def _number(name: str, default: float, low: float, high: float) -> float:
+def _number(name: str, default: float | None, low: float, high: float) -> float | None:
     text = _text(name)
     if not text:
         return default
@@ -175,6 +175,12 @@ def gpu_data_share() -> float:
           "how often a run's steps are written to the store: fewer writes, a live chart all the same")
 def flush_seconds() -> float:
     return _number("FLUSH_SECONDS", 0.25, 0.0, 60.0)
+
+
+@_setting("RUN_MEMORY_GB", "unset (the device's own room)", "0 to 100,000 (0: no check)",
+          "a fixed room one run may take, checked before it is queued (a server shared with other programs)")
+def run_memory_gb() -> float | None:
+    return _number("RUN_MEMORY_GB", None, 0.0, 1e5)
 
 
 # --- the queue -------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ def test_other_settings_offer_to_compute(studied):
     assert len(figures(at)) == 0
 
 
-def _variant(store, ids, result, seed: int, plain: dict, residual: dict) -> None:
+def _variant(store, ids, result, seed: int, plain: dict, residual: dict, depth: int | None = None) -> None:
     """The finished study, its shapes replaced by `plain` and `residual`, stored under another
     direction seed: the page reads what it is fed."""
     import copy
@@ -49,6 +49,7 @@ def _variant(store, ids, result, seed: int, plain: dict, residual: dict) -> None
     crafted = copy.deepcopy(result)
     for net in crafted["nets"]:
         net["shape"].update(plain if net["kind"] == "plain" else residual)
+        net["depth"] = depth or net["depth"]
     params = {**PARAMS, "seed": seed, "run_ids": ids}
     tid = store.create_task("landscape", params, ModelConfig(), TrainConfig(), owner="teach0er", label="landscape",
                             group=pairs._group("landscape", params))
@@ -91,3 +92,21 @@ def test_a_clear_difference_is_stated_with_its_numbers(studied, lang):
     at = open_page("landscape", lang, owner="land0ti", state={"landscape_grid": 11, "landscape_direction_seed": 9})
     tiny = "Too small to tell" if lang == "en" else "차이가 너무 작아 판단할 수 없음"
     assert any(i.startswith(tiny) and "9%" in i and "10%" in i for i in _findings(at)[2])
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_no_difference_at_56_layers_does_not_lean_on_the_20_layer_result(studied, lang):
+    """At 56 layers Li et al.'s plain net was already chaotic: the sentence says so and names
+    what these nets were trained on, instead of "fairly smooth at 20 layers"."""
+    store, ids, result = studied
+    _variant(store, ids, result, 10, {"local_minima_2d": 1, "curve_down_fraction": 0.10},
+             {"local_minima_2d": 1, "curve_down_fraction": 0.10}, depth=56)
+    at = open_page("landscape", lang, owner="land0de", state={"landscape_grid": 11, "landscape_direction_seed": 10})
+    closing = [m.value for m in at.markdown if m.value.startswith("**No difference here between" if lang == "en"
+                                                                  else "**여기서는 두 단면 사이에")]
+    assert len(closing) == 1
+    if lang == "en":
+        assert "at 56 layers this measure" in closing[0] and "300 steps on the handwritten digits" in closing[0]
+        assert "fairly smooth at 20 layers" not in closing[0]
+    else:
+        assert "56층인데도" in closing[0] and "손글씨 숫자에서 300단계만" in closing[0] and "20층에서는" not in closing[0]

@@ -235,3 +235,75 @@ def test_bn_fits_better_only_for_a_clear_difference():
     assert analysis.bn_findings(ends)[-1] == "plain_fits_as_well"      # 8% apart: too small to tell
     ends[("residual", "batch")] = ("learned", 0.020)
     assert analysis.bn_findings(ends)[-1] == "residual_fits_better"
+
+
+# Feature maps: whether the residual blocks' outputs spread wider within each stage is read from
+# the measured standard deviations, never assumed
+
+def test_block_outputs_are_the_activations_after_residual_additions_only():
+    from resnet_core import ModelConfig, build_model
+    from resnet_core.nets.blocks import block_outputs
+
+    basic = block_outputs(build_model(ModelConfig(depth=8)))
+    assert basic == [("stage1", "stage1.block0.act2"), ("stage2", "stage2.block0.act2"),
+                     ("stage3", "stage3.block0.act2")]
+    assert block_outputs(build_model(ModelConfig(depth=8, residual=False))) == []     # nothing is added
+    assert block_outputs(build_model(ModelConfig(depth=8, block="preact"))) == []     # nothing after the addition
+    assert block_outputs(build_model(ModelConfig(depth=11, block="bottleneck")))[0] == ("stage1", "stage1.block0.act3")
+
+
+def _outputs(per_stage: int) -> list[tuple[str, str]]:
+    return [(f"stage{s}", f"stage{s}.block{b}.act2") for s in (1, 2) for b in range(per_stage)]
+
+
+def test_block_output_trend_grows_only_when_every_stage_clearly_grows():
+    names = [a for _, a in _outputs(3)]
+    grow = readings.block_output_trend(names, [1.0, 1.2, 1.4, 0.9, 1.0, 1.3], _outputs(3))
+    assert grow == ("grow", [("stage1", 1.0, 1.4), ("stage2", 0.9, 1.3)])
+    # One stage ends where it began (within 5%): not "grows along the depth".
+    assert readings.block_output_trend(names, [1.0, 1.2, 1.4, 1.0, 1.1, 1.03], _outputs(3))[0] == "mixed"
+    assert readings.block_output_trend(names, [1.4, 1.2, 1.0, 1.3, 1.1, 0.9], _outputs(3))[0] == "mixed"
+    # One block per stage, or no residual block at all: nothing to read.
+    assert readings.block_output_trend(["stage1.block0.act2"], [1.0], [("stage1", "stage1.block0.act2")]) is None
+    assert readings.block_output_trend(names, [1.0] * 6, []) is None
+
+
+@pytest.mark.parametrize("lang, grows, mixed", [
+    ("en", "spread wider from the first block of each stage to its last here",
+     "do not spread wider from the first block to the last in every stage here"),
+    ("ko", "스테이지마다 첫 블록보다 마지막 블록에서 더 넓게 퍼져 있습니다",
+     "모든 스테이지에서 첫 블록보다 마지막 블록에서 더 넓게 퍼져 있지는 않습니다"),
+])
+def test_block_output_trend_wordings_show_their_numbers(lang, grows, mixed):
+    stages = ", ".join(said("features.stats.stage", lang, n=n, first=a, last=b)
+                       for n, a, b in (("1", "0.97", "1.44"), ("2", "1.16", "1.51")))
+    text = said("features.stats.trend.grow", lang, net="ResNet-20", stages=stages)
+    assert grows in text and "0.97 → 1.44" in text and "1.16 → 1.51" in text and mixed not in text
+    text = said("features.stats.trend.mixed", lang, net="ResNet-20", stages=stages)
+    assert mixed in text and "0.97 → 1.44" in text and grows not in text
+
+
+# Loss landscape and lesion: the closing sentence fits the depth that was measured
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_landscape_closing_sentence_follows_the_depth(lang):
+    def key(finding, depth):
+        return f"landscape.{landscape.closing(finding, depth)}"
+
+    values = dict(depth=56, steps=300, dataset=said("landscape.dataset.digits", lang))
+    assert key("held", 20) == key("held", 56) == "landscape.held"
+    for finding, base in (("equal", "landscape.no_difference"), ("reversed", "landscape.not_held")):
+        shallow, deep = said(key(finding, 20), lang, **dict(values, depth=20)), said(key(finding, 56), lang, **values)
+        assert key(finding, 20) == base and key(finding, 56) == f"{base}.deep"
+        # At 20 layers Li et al.'s smooth plain net is the excuse; at 56 it is not, and the run is named.
+        assert "20" in shallow and ("56 layers and more" in shallow if lang == "en" else "56층 이상" in shallow)
+        assert ("300 steps on the handwritten digits" in deep if lang == "en" else "손글씨 숫자에서 300단계만" in deep)
+        assert ("at 20 layers" not in deep) and ("20층에서는" not in deep)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_lesion_untrained_plain_note_follows_the_depth(lang):
+    shallow = said("lesion.plain_untrained", lang, net="plain-20", acc="31.0", depth=20)
+    deep = said("lesion.plain_untrained.deep", lang, net="plain-56", acc="31.0", depth=56)
+    fairer = "20-layer pair is the fairer" if lang == "en" else "20층 쌍이 더 공정한"
+    assert fairer in deep and fairer not in shallow and "31.0%" in shallow and "31.0%" in deep

@@ -61,7 +61,13 @@ def follow_toggle() -> None:
     """The sidebar's "follow the teacher" switch, for students on a server with a teacher key."""
     if not teacher.configured_key() or teacher.is_teacher():
         return
-    if st.sidebar.toggle(t("lecture.follow"), key=FOLLOW, help=t("lecture.follow_help")):
+    # persist_state: following takes the student to the teacher's page by st.switch_page, whose
+    # rerun carries no widget values from the browser; Streamlit then drops every widget's value
+    # at the page change (ScriptRunner: "Clear widget state on page change"), this switch's too,
+    # so the new page's first run would not follow and would show the student's runs, not the
+    # teacher's. A kept value survives the switch.
+    if st.sidebar.toggle(t("lecture.follow"), key=FOLLOW, help=t("lecture.follow_help"),
+                         persist_state="session"):
         st.sidebar.caption(t("lecture.following"))
 
 

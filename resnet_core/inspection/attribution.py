@@ -77,12 +77,14 @@ def attribute(model: nn.Module, image: torch.Tensor, target: int | None = None,
     shaped (C, H, W) and normalised as the model expects.
 
     saliency: |d score / d pixel|, the largest over colour channels (Simonyan et al. 2014).
-    integrated_gradients: gradients averaged along the path from ``baseline`` (default black,
-    0) to the image, times the difference (Sundararajan et al. 2017); ``n_steps`` (32).
+    integrated_gradients: gradients averaged along the path from ``baseline`` (default 0: the
+    inputs are normalised, so that is the training images' mean colour, not black) to the
+    image, times the difference (Sundararajan et al. 2017); ``n_steps`` (32).
     gradcam: the ``layer``'s maps weighted by their mean gradient, ReLU, upsampled to the image
     (Selvaraju et al. 2017); default the last block.
-    occlusion: the drop in score when a ``window`` x ``window`` patch is blacked out, sliding
-    by ``stride`` (Zeiler & Fergus 2014); defaults about 1/8 of the image and half a window.
+    occlusion: the drop in score when a ``window`` x ``window`` patch is set to 0 (the mean
+    colour, as above), sliding by ``stride`` (Zeiler & Fergus 2014); defaults about 1/8 of the
+    image and half a window.
     """
     _check_options(method, opts)
     # A fresh leaf that asks for gradients, so captum need not switch them on (and warn).

@@ -217,3 +217,17 @@ def verdict(plain: dict, residual: dict) -> dict:
         finding = verdicts.REVERSED
     return {"checks": {c: o == verdicts.HELD for c, o in outcomes.items()}, "outcomes": outcomes,
             "held": finding == verdicts.HELD, "finding": finding}
+
+
+# Li et al. 2018, Figure 5: without shortcuts, 20 layers is still fairly smooth; 56 and 110 are chaotic.
+CHAOTIC_DEPTH = 56
+
+
+def closing(finding: str | None, depth: int) -> str:
+    """The page's closing sentence for `finding` (verdict's): "held", else "no_difference" or
+    "not_held", with ".deep" where Li et al.'s plain net of that depth was already chaotic, so
+    the shallow nets' excuse (fairly smooth at 20 layers) cannot be given."""
+    if finding == verdicts.HELD:
+        return "held"
+    code = "no_difference" if finding == verdicts.EQUAL else "not_held"
+    return f"{code}.deep" if depth >= CHAOTIC_DEPTH else code

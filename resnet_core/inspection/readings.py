@@ -69,6 +69,30 @@ def shortcut_reading(test_acc: dict[str, float | None]) -> tuple[str, list[str]]
     return ("ordered" if spread.outcome == verdicts.CLEAR else "alike"), order
 
 
+# Within a stage, a block output's spread has grown only when the last block's standard deviation
+# exceeds the first's by more than this share (a few percent moves with the images drawn).
+GROWTH_TOLERANCE = 0.05
+
+
+def block_output_trend(names: list[str], stds: list[float],
+                       outputs: list[tuple[str, str]]) -> tuple[str, list[tuple[str, float, float]]] | None:
+    """Whether the residual blocks' outputs (blocks.block_outputs) spread wider from the first
+    block of each stage to its last, read from the measured standard deviations: ("grow",
+    stages) when they clearly do in every stage of two or more blocks, else ("mixed", stages);
+    stages are (stage, first std, last std). None when no stage has two residual blocks."""
+    std = dict(zip(names, stds))
+    by_stage: dict[str, list[float]] = {}
+    for stage, act in outputs:
+        if act in std:
+            by_stage.setdefault(stage, []).append(float(std[act]))
+    stages = [(stage, v[0], v[-1]) for stage, v in by_stage.items() if len(v) >= 2]
+    if not stages:
+        return None
+    grew = all(verdicts.claim(last, first, expect="higher", tolerance=GROWTH_TOLERANCE, relative=True)
+               == verdicts.HELD for _, first, last in stages)
+    return ("grow" if grew else "mixed"), stages
+
+
 def bn_verdict(rows: list[ExperimentRow], runs: list[tuple[str, ModelConfig, TrainConfig]]) -> dict:
     """The BatchNorm experiment's verdict, as its page shows it (analysis.bn_reading): each net's
     outcome by name ("learned", "stuck", "diverged" or "unfinished") and the findings supported."""

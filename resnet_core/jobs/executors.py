@@ -16,7 +16,7 @@ here, and `RayExecutor` (resnet_core.jobs.ray_executor) for a Ray cluster:
   GPU they are fresh processes, which CUDA needs. A page's thread never trains, so no number of viewers can starve training through
   the interpreter lock. A worker that dies (a crash in native code, `kill -9`, the out-of-memory
   killer) fails its job with the reason and is replaced.
-- `InProcess`: runs the job in the calling thread. For notebooks, the CLI, and tests that put a
+- `InProcess` (resnet_core.jobs.in_process): runs the job in the calling thread. For notebooks, the CLI, and tests that put a
   stand-in for the engine.
 """
 
@@ -32,40 +32,15 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Callable
 
 from resnet_core import settings
 from resnet_core.jobs import forkserver
-from resnet_core.jobs.worker import Control, JobSpec, run_job
+from resnet_core.jobs.in_process import InProcess
+from resnet_core.jobs.worker import Control, JobSpec
 
 log = logging.getLogger(__name__)
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]   # the folder holding resnet_core
-
-
-class InProcess:
-    """Jobs run in the runner's own threads (`slots` at a time)."""
-
-    device = "auto"   # this process's own device
-
-    def __init__(self, slots: int = 1, train_fn: Callable | None = None):
-        self.slots, self._train = slots, train_fn
-        self._stores: dict[str, object] = {}
-        self._lock = threading.Lock()
-
-    def run(self, spec: JobSpec, control: Control) -> tuple[str, str]:
-        return run_job(spec, self._store(spec.db_path), lambda: control.stopped, train_fn=self._train)
-
-    def _store(self, path: str):
-        from resnet_core.store.runs import RunStore  # one per database: its connections are per thread anyway
-
-        with self._lock:
-            if path not in self._stores:
-                self._stores[path] = RunStore(path)
-            return self._stores[path]
-
-    def shutdown(self) -> None:
-        pass
 
 
 def exit_reason(code: int | None) -> str:
@@ -142,6 +117,9 @@ class ProcessPool:
                 "PYTHONPATH": os.pathsep.join(filter(None, [str(PACKAGE_ROOT),
                                                             os.environ.get("PYTHONPATH")]))}
         self._envs = gpu_envs(base, workers, gpus or [], memory)
+        self._gpus = [e["CUDA_VISIBLE_DEVICES"] for e in self._envs if "CUDA_VISIBLE_DEVICES" in e]
+        self._share = min((float(e["RESNET_EXPLORER_GPU_MEMORY_FRACTION"]) for e in self._envs
+                           if "RESNET_EXPLORER_GPU_MEMORY_FRACTION" in e), default=1.0)
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: list[_Worker] = []
         self._lock = threading.Lock()
@@ -173,6 +151,13 @@ class ProcessPool:
         with self._lock:
             self._all.remove(dead)
         return dead if self._closed else (self._spawn(dead.env) or dead)
+
+    def run_memory(self, kind: str) -> int | None:
+        """Bytes one run may take on `kind`: a GPU worker's share of the smallest of its GPUs,
+        or the share of the host's available memory a CPU run may take."""
+        from resnet_core.training.memory import room
+
+        return room(kind, share=self._share, gpus=self._gpus or None)
 
     def pids(self) -> list[int]:
         """The running workers' process ids (once the pool has started them all)."""

@@ -22,14 +22,16 @@ from resnet_core import settings
 from resnet_core.jobs.controls import QueueControls
 from resnet_core.jobs.executors import InProcess, default_executor
 from resnet_core.jobs.fair_queue import FairQueue, OwnerLimit, Paused, QueueFull
-from resnet_core.jobs.submit import Submitting, Entry
+from resnet_core.jobs.submit import Entry, Submitting
 from resnet_core.store import retention
 from resnet_core.store.runs import RunStore
 from resnet_core.training.costs import Estimator, RunTooLong
+from resnet_core.training.memory import RunTooBig
 
 log = logging.getLogger(__name__)
 
-__all__ = ["JobRunner", "Job", "QueueFull", "OwnerLimit", "Paused", "NotOwner", "RunTooLong", "get_runner"]
+__all__ = ["JobRunner", "Job", "QueueFull", "OwnerLimit", "Paused", "NotOwner", "RunTooLong", "RunTooBig",
+           "get_runner"]
 
 DEFAULT_MAX_QUEUE = 32   # as settings.max_queue(): a class of 30 each queueing a run
 DEFAULT_PER_OWNER = 8    # as settings.max_per_owner(): two 4-net experiments

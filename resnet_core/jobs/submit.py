@@ -13,6 +13,8 @@ from resnet_core.jobs import sharing
 from resnet_core.jobs.worker import Control, JobSpec
 from resnet_core.nets.config import ModelConfig, TrainConfig
 from resnet_core.store.schema import experiment_id
+from resnet_core.training import memory
+from resnet_core.training.costs import device_kind
 
 
 @dataclass
@@ -50,6 +52,8 @@ class Submitting:
         runs = [(label, m, self._on_device(tc)) for label, m, tc in runs]
         # Every run's cost before any is queued: one too long refuses the group (RunTooLong).
         costs = [self.estimator.check(m, tc, self.runs_on, self.max_run_seconds, label) for label, m, tc in runs]
+        for _, m, tc in runs:   # and its memory: one that cannot fit refuses the group (RunTooBig)
+            self.check_memory(m, tc)
         # Ids follow the given order (pages list runs by id); the queue takes the group longest
         # first, so the short runs fill the gaps at the end instead of a long one starting last
         # (four degradation nets on two workers: ~26 s instead of ~33 s).
@@ -95,6 +99,19 @@ class Submitting:
             (self.store.create_task(name, params, m, tc, owner=owner, label=label, group=group,
                                     display_name=display_name),
              label, m, tc, name, params)], group, teacher=teacher)[0]
+
+    def check_memory(self, model_cfg: ModelConfig, train_cfg: TrainConfig) -> memory.MemoryEstimate | None:
+        """The run's memory estimate against the room one run gets on the device its executor
+        gives it (resnet_core.training.memory); RunTooBig when it cannot fit. None where the
+        executor cannot say what room a run gets (a Ray cluster: its workers check at the start)."""
+        kind = device_kind(train_cfg.device if train_cfg.device != "auto" else self.runs_on)
+        room_of = getattr(self.executor, "run_memory", None)
+        room = memory.fixed_room()
+        if room is None and room_of is not None:
+            room = room_of(kind)
+        if room is None:
+            return None
+        return memory.check(model_cfg, train_cfg, room=room, device=kind, bf16=memory.runs_in_bf16(kind))
 
     def _on_device(self, train_cfg: TrainConfig) -> TrainConfig:
         if train_cfg.device == "auto" and self.device != "auto":

@@ -202,3 +202,17 @@ def named_blocks(model: nn.Module) -> list[tuple[str, nn.Module]]:
 def named_activations(model: nn.Module) -> list[tuple[str, nn.Module]]:
     """Every nonlinearity module in forward order, named as in the model (`stage1.block0.act1`)."""
     return [(name, m) for name, m in model.named_modules() if isinstance(m, ACTIVATION_TYPES)]
+
+
+def block_outputs(model: nn.Module) -> list[tuple[str, str]]:
+    """(stage, activation) naming each residual block's output, the activation after the
+    addition, act(F(x) + x), in forward order: ("stage1", "stage1.block0.act2"). Plain blocks
+    add nothing and pre-activation blocks put nothing after the addition, so neither is listed."""
+    out = []
+    for name, block in named_blocks(model):
+        if isinstance(block, PreActBlock) or getattr(block, "shortcut", None) is None:
+            continue
+        acts = named_activations(block)
+        if acts:
+            out.append((name.rsplit(".", 1)[0], f"{name}.{acts[-1][0]}"))
+    return out
