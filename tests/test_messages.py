@@ -165,7 +165,7 @@ SAMPLES = {"name": "steps", "value": "3", "low": "1", "high": "10", "options": "
            "question": "deeper_plain", "asked": "gap_params", "round": "4", "method": "saliency",
            "allowed": "n_steps", "arch": "vgg19", "reason": "size mismatch", "step": "12", "kind": "basic",
            "series": "20, 32", "block": "basic", "steps": "5", "batch": "64", "size": "32", "width": "16",
-           "depth": "20", "need": "2.1", "detail": "device-side assert"}
+           "depth": "20", "need": "2.1", "data": "0.4", "detail": "device-side assert"}
 
 
 @pytest.mark.parametrize("code", sorted(messages.MESSAGES))
