@@ -21,8 +21,9 @@ What is counted, for one step of training (resnet_core.training.engine):
   gradients, whichever is larger;
 - the prepared images (resnet_core.data.budget.data_bytes: float32, train and test) and the
   engine's copy of up to 4,096 held-out images for its evaluations.
-Not counted: the CUDA context and cuDNN's workspace (outside or beside PyTorch's allocator),
-allocator fragmentation, and torch.compile's buffers. tests/test_memory.py checks the estimate
+Not counted: the CUDA context (outside PyTorch's allocator), cuDNN's and cuBLAS's workspaces
+(inside it, so max_memory_allocated shows what they add), allocator fragmentation, and
+torch.compile's buffers. tests/test_memory.py checks the estimate
 against PyTorch's own allocation on the CPU; bench/gpu_check.py against max_memory_allocated.
 No Streamlit here.
 """
@@ -61,6 +62,7 @@ class Activations:
     saved_bf16: int      # the same under bf16 autocast, with the fp32 batch beside its copy
     largest_fp32: int    # the largest single activation of one image, fp32 bytes
     weight_copies: int   # bf16 copies of the convolution and linear weights (per step, not per image)
+    params: int          # the network's parameters
     buffers: int         # floats in BN's running statistics (held beside the weights)
 
 
@@ -93,7 +95,8 @@ class RunTooBig(ConfigError):
         self.estimate, self.room = est, room
         super().__init__(code="run_memory_gpu" if device == "cuda" else "run_memory_cpu",
                          need=gb(est.total), data=gb(est.data), have=gb(room), batch=train_cfg.batch_size,
-                         size=model_cfg.input_size, width=model_cfg.base_width, depth=model_cfg.depth)
+                         size=model_cfg.input_size, width=round(model_cfg.base_width * model_cfg.width_mult),
+                         depth=model_cfg.depth)
 
 
 def gb(n: int | float) -> str:
@@ -148,8 +151,9 @@ def activations(model_cfg: ModelConfig) -> Activations:
     # bf16: every float activation halves; the batch x (kept by the first layer) stays in fp32
     # beside the bf16 copy the first convolution keeps.
     bf16 = (fp32 - floats * 4) + floats * 2 + x.numel() * 4
+    params = sum(p.numel() for p in model.parameters())
     buffers = sum(b.numel() for b in model.buffers() if b.is_floating_point())
-    return Activations(fp32, bf16, largest[0], copies[0], buffers)
+    return Activations(fp32, bf16, largest[0], copies[0], params, buffers)
 
 
 def dataset_images(train_cfg: TrainConfig) -> int:
@@ -163,11 +167,8 @@ def dataset_images(train_cfg: TrainConfig) -> int:
 
 def estimate(model_cfg: ModelConfig, train_cfg: TrainConfig, *, bf16: bool = False) -> MemoryEstimate:
     """The peak memory of one training run of `model_cfg` with `train_cfg`, by the rules above."""
-    from resnet_core.nets.flops import count
-
-    params = count(model_cfg).params
     acts = activations(model_cfg)
-    buffers = acts.buffers
+    params, buffers = acts.params, acts.buffers
     images = dataset_images(train_cfg)
     batch = min(train_cfg.batch_size, max(1, images - round(images * train_cfg.holdout_fraction)))
     eval_batch = min(EVAL_BATCH, max(1, round(images * train_cfg.holdout_fraction)))
@@ -199,17 +200,21 @@ def host_room() -> int | None:
 
 def gpu_room(share: float, gpus: list[str] | None = None) -> int | None:
     """Bytes one GPU worker may take: its memory share (set_per_process_memory_fraction) of the
-    smallest of `gpus` (CUDA_VISIBLE_DEVICES entries; all visible GPUs when None). The total is
-    read from the device's properties, which makes no CUDA context in this process."""
+    smallest of `gpus` (CUDA_VISIBLE_DEVICES entries; all visible GPUs when None). The totals are
+    read once, from the devices' properties: no memory is allocated in this process."""
+    totals = gpu_totals()
+    if not totals:
+        return None
+    picked = [totals[int(g)] for g in gpus or () if g.isdigit() and int(g) < len(totals)] or list(totals)
+    return int(share * min(picked))
+
+
+@functools.lru_cache(maxsize=1)
+def gpu_totals() -> tuple[int, ...]:
+    """Each visible GPU's memory in bytes; () without CUDA."""
     if not torch.cuda.is_available():
-        return None
-    count = torch.cuda.device_count()
-    indices = [int(g) for g in gpus if g.isdigit() and int(g) < count] if gpus else list(range(count))
-    if not indices:
-        indices = list(range(count))
-    if not indices:
-        return None
-    return int(share * min(torch.cuda.get_device_properties(i).total_memory for i in indices))
+        return ()
+    return tuple(torch.cuda.get_device_properties(i).total_memory for i in range(torch.cuda.device_count()))
 
 
 def fixed_room() -> int | None:
