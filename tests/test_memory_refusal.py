@@ -81,6 +81,7 @@ def fake_gpus(monkeypatch, totals: list[int], capability=(8, 0)):
     monkeypatch.setattr(torch.cuda, "get_device_properties",
                         lambda i: SimpleNamespace(total_memory=totals[i if isinstance(i, int) else i.index or 0]))
     monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: capability)
+    memory.gpu_totals.cache_clear()
 
 
 def test_a_gpu_run_is_measured_against_its_workers_share_of_the_smallest_gpu(monkeypatch, tmp_path):
@@ -104,6 +105,7 @@ def test_a_gpu_run_is_measured_against_its_workers_share_of_the_smallest_gpu(mon
         assert not info.value.estimate.bf16 and runner.store.list_runs() == []
     finally:
         runner.shutdown()
+        memory.gpu_totals.cache_clear()   # the next test sees the real machine
 
 
 # The pages' nets on the digits at the default width, and on CIFAR-10 (the largest images the

@@ -21,8 +21,9 @@ What is counted, for one step of training (resnet_core.training.engine):
   gradients, whichever is larger;
 - the prepared images (resnet_core.data.budget.data_bytes: float32, train and test) and the
   engine's copy of up to 4,096 held-out images for its evaluations.
-Not counted: the CUDA context and cuDNN's workspace (outside or beside PyTorch's allocator),
-allocator fragmentation, and torch.compile's buffers. tests/test_memory.py checks the estimate
+Not counted: the CUDA context (outside PyTorch's allocator), cuDNN's and cuBLAS's workspaces
+(inside it, so max_memory_allocated shows what they add), allocator fragmentation, and
+torch.compile's buffers. tests/test_memory.py checks the estimate
 against PyTorch's own allocation on the CPU; bench/gpu_check.py against max_memory_allocated.
 No Streamlit here.
 """
@@ -30,13 +31,13 @@ No Streamlit here.
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass
 
 import torch
 from torch import nn
 
 from resnet_core.data.budget import GB, data_bytes
+from resnet_core import settings
 from resnet_core.messages import ConfigError
 from resnet_core.nets.config import ModelConfig, TrainConfig
 
@@ -46,7 +47,7 @@ GRADS_IN_FLIGHT = 3    # activation-sized gradients alive at once in the backwar
 # The share of the host's available memory (MemAvailable) one CPU run may take: the web server,
 # the other workers and the page cache need the rest.
 HOST_SHARE = 0.8
-ROOM_ENV = "RESNET_EXPLORER_RUN_MEMORY_GB"   # a fixed room for one run, in GB (0: no check)
+ROOM_ENV = settings.run_memory_gb.env   # a fixed room for one run, in GB (0: no check)
 
 # What each layer keeps for its backward pass: its input, its output, or nothing (not listed).
 KEEPS_INPUT = (nn.Conv2d, nn.Linear, nn.BatchNorm2d, nn.LeakyReLU, nn.GELU, nn.AdaptiveAvgPool2d,
@@ -61,6 +62,7 @@ class Activations:
     saved_bf16: int      # the same under bf16 autocast, with the fp32 batch beside its copy
     largest_fp32: int    # the largest single activation of one image, fp32 bytes
     weight_copies: int   # bf16 copies of the convolution and linear weights (per step, not per image)
+    params: int          # the network's parameters
     buffers: int         # floats in BN's running statistics (held beside the weights)
 
 
@@ -93,7 +95,8 @@ class RunTooBig(ConfigError):
         self.estimate, self.room = est, room
         super().__init__(code="run_memory_gpu" if device == "cuda" else "run_memory_cpu",
                          need=gb(est.total), data=gb(est.data), have=gb(room), batch=train_cfg.batch_size,
-                         size=model_cfg.input_size, width=model_cfg.base_width, depth=model_cfg.depth)
+                         size=model_cfg.input_size, width=round(model_cfg.base_width * model_cfg.width_mult),
+                         depth=model_cfg.depth)
 
 
 def gb(n: int | float) -> str:
@@ -148,8 +151,9 @@ def activations(model_cfg: ModelConfig) -> Activations:
     # bf16: every float activation halves; the batch x (kept by the first layer) stays in fp32
     # beside the bf16 copy the first convolution keeps.
     bf16 = (fp32 - floats * 4) + floats * 2 + x.numel() * 4
+    params = sum(p.numel() for p in model.parameters())
     buffers = sum(b.numel() for b in model.buffers() if b.is_floating_point())
-    return Activations(fp32, bf16, largest[0], copies[0], buffers)
+    return Activations(fp32, bf16, largest[0], copies[0], params, buffers)
 
 
 def dataset_images(train_cfg: TrainConfig) -> int:
@@ -163,11 +167,8 @@ def dataset_images(train_cfg: TrainConfig) -> int:
 
 def estimate(model_cfg: ModelConfig, train_cfg: TrainConfig, *, bf16: bool = False) -> MemoryEstimate:
     """The peak memory of one training run of `model_cfg` with `train_cfg`, by the rules above."""
-    from resnet_core.nets.flops import count
-
-    params = count(model_cfg).params
     acts = activations(model_cfg)
-    buffers = acts.buffers
+    params, buffers = acts.params, acts.buffers
     images = dataset_images(train_cfg)
     batch = min(train_cfg.batch_size, max(1, images - round(images * train_cfg.holdout_fraction)))
     eval_batch = min(EVAL_BATCH, max(1, round(images * train_cfg.holdout_fraction)))
@@ -199,28 +200,28 @@ def host_room() -> int | None:
 
 def gpu_room(share: float, gpus: list[str] | None = None) -> int | None:
     """Bytes one GPU worker may take: its memory share (set_per_process_memory_fraction) of the
-    smallest of `gpus` (CUDA_VISIBLE_DEVICES entries; all visible GPUs when None). The total is
-    read from the device's properties, which makes no CUDA context in this process."""
+    smallest of `gpus` (CUDA_VISIBLE_DEVICES entries; all visible GPUs when None). The totals are
+    read once, from the devices' properties: no memory is allocated in this process."""
+    totals = gpu_totals()
+    if not totals:
+        return None
+    picked = [totals[int(g)] for g in gpus or () if g.isdigit() and int(g) < len(totals)] or list(totals)
+    return int(share * min(picked))
+
+
+@functools.lru_cache(maxsize=1)
+def gpu_totals() -> tuple[int, ...]:
+    """Each visible GPU's memory in bytes; () without CUDA."""
     if not torch.cuda.is_available():
-        return None
-    count = torch.cuda.device_count()
-    indices = [int(g) for g in gpus if g.isdigit() and int(g) < count] if gpus else list(range(count))
-    if not indices:
-        indices = list(range(count))
-    if not indices:
-        return None
-    return int(share * min(torch.cuda.get_device_properties(i).total_memory for i in indices))
+        return ()
+    return tuple(torch.cuda.get_device_properties(i).total_memory for i in range(torch.cuda.device_count()))
 
 
 def fixed_room() -> int | None:
     """RESNET_EXPLORER_RUN_MEMORY_GB, when set: the room a run gets whatever the device (a
     server shared with other programs; tests). None when unset; 0 (no check) for 0."""
-    value = os.environ.get(ROOM_ENV, "").strip()
-    if not value:
-        return None
-    try:
-        gbs = float(value)
-    except ValueError:
+    gbs = settings.run_memory_gb()
+    if gbs is None:
         return None
     return int(gbs * GB) if gbs > 0 else 0
 
