@@ -67,9 +67,9 @@ def submit(runs: Sequence[tuple[str, ModelConfig, TrainConfig]], *, group: str) 
 
         costs.too_long(exc)
     except RunTooBig as exc:   # its numbers and what to reduce (resnet_core.training.memory)
-        from .errors import config_text
+        from . import costs
 
-        st.warning(config_text(exc), icon=":material/memory:")
+        costs.too_large(exc)
     except Paused as exc:
         paused_message(exc.message)
     except OwnerLimit:

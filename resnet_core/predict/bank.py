@@ -135,7 +135,7 @@ def get(question_id: str) -> Question:
     try:
         return QUESTIONS[question_id]
     except KeyError:
-        raise ConfigError(f"no question {question_id!r}; the questions are: {', '.join(QUESTIONS)}") from None
+        raise ConfigError(code="no_question", value=repr(question_id), options=", ".join(QUESTIONS)) from None
 
 
 def setup_of(question: Question, quick: bool = False) -> dict:

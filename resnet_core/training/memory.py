@@ -31,13 +31,13 @@ No Streamlit here.
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass
 
 import torch
 from torch import nn
 
 from resnet_core.data.budget import GB, data_bytes
+from resnet_core import settings
 from resnet_core.messages import ConfigError
 from resnet_core.nets.config import ModelConfig, TrainConfig
 
@@ -47,7 +47,7 @@ GRADS_IN_FLIGHT = 3    # activation-sized gradients alive at once in the backwar
 # The share of the host's available memory (MemAvailable) one CPU run may take: the web server,
 # the other workers and the page cache need the rest.
 HOST_SHARE = 0.8
-ROOM_ENV = "RESNET_EXPLORER_RUN_MEMORY_GB"   # a fixed room for one run, in GB (0: no check)
+ROOM_ENV = settings.run_memory_gb.env   # a fixed room for one run, in GB (0: no check)
 
 # What each layer keeps for its backward pass: its input, its output, or nothing (not listed).
 KEEPS_INPUT = (nn.Conv2d, nn.Linear, nn.BatchNorm2d, nn.LeakyReLU, nn.GELU, nn.AdaptiveAvgPool2d,
@@ -220,12 +220,8 @@ def gpu_totals() -> tuple[int, ...]:
 def fixed_room() -> int | None:
     """RESNET_EXPLORER_RUN_MEMORY_GB, when set: the room a run gets whatever the device (a
     server shared with other programs; tests). None when unset; 0 (no check) for 0."""
-    value = os.environ.get(ROOM_ENV, "").strip()
-    if not value:
-        return None
-    try:
-        gbs = float(value)
-    except ValueError:
+    gbs = settings.run_memory_gb()
+    if gbs is None:
         return None
     return int(gbs * GB) if gbs > 0 else 0
 
