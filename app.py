@@ -48,13 +48,21 @@ pg = st.navigation({name: pages for name, pages in sections.items() if pages}, e
 from ui import boot  # noqa: E402
 
 boot.load()
-from ui import class_state, heap, identity, links, preload, projector, runs, share, style, teacher  # noqa: E402
+from ui import class_state, figures, heap, identity, links, preload, projector, runs, share, teacher  # noqa: E402
 
+from resnet_core import settings  # noqa: E402
+from ui.errors import config_text  # noqa: E402
+
+bad_settings = settings.problems()   # a server setting out of range: say which, never a traceback
+for bad in bad_settings:
+    st.error(t("settings.bad", msg=config_text(bad)), icon=":material/tune:")
+if bad_settings:
+    st.stop()
 heap.settle()   # once per process: no full garbage collection per script run (see ui/heap.py)
 links.open_short()  # a short link (?s=code) becomes the settings it stands for
 identity.owner()    # keeps ?u= in the URL on every page, so a reload anywhere finds the user's runs
 runs.runner()   # the first visit starts the training workers, so the first run need not wait for them
-style.page_css()   # phone and projector layout (assets/layout.css)
+figures.page_css()   # phone and projector layout (assets/layout.css)
 language_toggle()
 teacher.sidebar()   # only when the server has a teacher key (ui/teacher.py)
 class_state.follow_toggle()             # a student may follow the teacher's projector

@@ -10,7 +10,8 @@ import streamlit as st
 
 from resnet_core.inspection import inspect_models as im
 from resnet_core.inspection.attribution import METHODS
-from ui import guard, keep, label_of, pictures, presets, style, t, terms
+from ui import guard, keep, label_of, presets, t, terms
+from ui.draw import pictures, style
 from ui.inspect import Member, Picked, picker, valid_or_reset
 
 presets.apply("attribution")

@@ -7,8 +7,9 @@ import numpy as np
 import streamlit as st
 
 from resnet_core.inspection import inspect_models as im
-from ui import guard, keep, label_of, pictures, presets, style, svg_charts, t
-from ui.svg_charts import BarPanel, Series
+from ui import guard, keep, label_of, presets, t
+from ui.draw import bar_charts, pictures, style
+from ui.draw.bar_charts import BarPanel, Series
 
 presets.apply("augmentation")
 st.title(t("page.augmentation.title"))
@@ -61,7 +62,7 @@ def eigen_chart(pca: im.ColourPCA) -> str:
                                 for c, name in enumerate(channels)],
                         y_title=t("augmentation.pca.loading"), title=t("augmentation.pca.vectors"),
                         y_range=(-1.0, 1.0), value_format=".3f")
-    return svg_charts.grouped_bars([values, loadings], title=t("augmentation.pca.title"),
+    return bar_charts.grouped_bars([values, loadings], title=t("augmentation.pca.title"),
                                    x_title=t("augmentation.pca.component"), width=720)
 
 

@@ -9,9 +9,11 @@ from resnet_core import ModelConfig
 from resnet_core.inspection import analysis, bn_demo
 from resnet_core.store import groups
 from resnet_core.training import experiments
-from ui import (charts, costs, experiment_panel, guard, guarded, keep, label_of, live_charts, presets, progress, runs,
-                style, svg_axes, svg_lines, t, tables, terms)
-from ui.svg_lines import Histogram, Line, Panel
+from ui import (costs, experiment_panel, figures, guard, guarded, keep, label_of, lang, live_charts, presets, progress, runs, t,
+                tables, terms)
+from ui.draw import line_charts, style, training_charts
+from ui.i18n import words
+from ui.draw.line_charts import Histogram, Line, Panel
 
 presets.apply("batchnorm")
 st.title(t("page.batchnorm.title"))
@@ -26,7 +28,7 @@ PROFILE_IMAGES = 256    # real images each activation profile is measured on
 def norm_colour(kind: str, norm: str) -> str:
     """The net's kind gives the hue (plain warm, residual cool); BN on is the full shade, BN off
     the light one (as the live curves draw them)."""
-    return charts.colour(kind, 1 if norm == "batch" else 0)
+    return training_charts.colour(kind, 1 if norm == "batch" else 0)
 
 
 # 1. One BN layer, with numbers
@@ -97,8 +99,8 @@ def std_chart(entries: list[Entry], y_title: str) -> str:
     same look at initialisation, during training and after it)."""
     lines = [Line(title, [float(v) for v in prof.std], norm_colour(kind, norm), list(prof.names),
                   dash="solid" if norm == "batch" else "dash", width=3) for title, kind, norm, prof in entries]
-    return svg_lines.lines(Panel(lines, y_title=y_title, log=True), x_title=t("batchnorm.axis.layer"),
-                           title=y_title, height=400)
+    return line_charts.lines(Panel(lines, y_title=y_title, log=True), words=words(line_charts.WORDS), x_title=t("batchnorm.axis.layer"),
+                             title=y_title, height=400)
 
 
 def hist_chart(entries: list[Entry], layer: int) -> str:
@@ -108,8 +110,8 @@ def hist_chart(entries: list[Entry], layer: int) -> str:
         counts, edges = prof.hists[layer]
         share = 100 * counts / max(counts.sum(), 1)
         panels.append(Histogram([float(e) for e in edges], [float(v) for v in share], norm_colour(kind, norm), title))
-    return svg_lines.histograms(panels, x_title=t("batchnorm.axis.value"), y_title=t("batchnorm.axis.share"),
-                                title=t("batchnorm.axis.share"), width=320 * len(panels) + 60)
+    return line_charts.histograms(panels, x_title=t("batchnorm.axis.value"), y_title=t("batchnorm.axis.share"),
+                              title=t("batchnorm.axis.share"), width=320 * len(panels) + 60)
 
 
 def show(svg: str) -> None:
@@ -130,7 +132,7 @@ def layer_details(entries: list[Entry], key: str, chart_key: tuple) -> None:
     for column, (title, kind, norm, prof) in zip(st.columns(len(entries)), entries):
         column.metric(title, f"σ = {prof.std[layer]:.3g}")
         column.caption(t("batchnorm.metric.zero", pct=f"{100 * prof.zero_frac[layer]:.0f}"))
-    show(svg_axes.cached(chart_key + (layer,), lambda: hist_chart(entries, layer)))
+    show(figures.cached(chart_key + (layer,), lambda: hist_chart(entries, layer)))
 
 
 def net_config(kind: str, depth: int, norm: str) -> ModelConfig:
@@ -155,12 +157,12 @@ def at_init() -> None:
                                 format_func=label_of("kind"), **keep("batchnorm_init_kind")) or "plain"
     depth = c2.select_slider(t("batchnorm.init.depth"), INIT_DEPTHS, 20, **keep("batchnorm_init_depth"))
     entries = [(t(f"batchnorm.norm.{norm}"), kind, norm, init_profile(kind, depth, norm)) for norm in NORMS]
-    show(svg_axes.cached(("batchnorm-init-std", kind, depth), lambda: std_chart(entries, t("batchnorm.axis.std"))))
+    show(figures.cached(("batchnorm-init-std", kind, depth), lambda: std_chart(entries, t("batchnorm.axis.std"))))
     layer_details(entries, "batchnorm_init_layer", ("batchnorm-init-hist", kind, depth))
     if kind == "plain":
         st.markdown(shrink_reading(depth))
     else:
-        st.markdown(t("batchnorm.init.reading.residual"))
+        st.markdown(residual_reading(depth))
 
 
 def signal_steps(depth: int, norm: str) -> analysis.SignalSteps:
@@ -176,10 +178,17 @@ PLACES = ("map8", "grow", "map4", "map2")
 def shrink_reading(depth: int) -> str:
     """Where the plain net's signal shrinks without BN, as measured (not assumed)."""
     off, on = signal_steps(depth, "none"), signal_steps(depth, "batch")
-    steps = [t(f"batchnorm.place.{place}", ratio=style.fmt_ratio(off.by_place[place][0]), n=off.by_place[place][1])
+    steps = [t(f"batchnorm.place.{place}", ratio=style.fmt_ratio(off.by_place[place][0], lang()), n=off.by_place[place][1])
              for place in PLACES if place in off.by_place]
-    return t("batchnorm.init.reading.plain", overall=f"{off.overall:.2g}", steps="; ".join(steps),
-             bn_overall=f"{on.overall:.2g}")
+    return t("batchnorm.init.reading.plain", overall=style.fmt_ratio(off.overall, lang()), steps="; ".join(steps),
+             bn_overall=style.fmt_ratio(on.overall, lang()))
+
+
+def residual_reading(depth: int) -> str:
+    """The residual net's last activation std over its first, with and without BN, as measured."""
+    profiles = {norm: init_profile("residual", depth, norm) for norm in NORMS}
+    last_first = {norm: style.fmt_ratio(float(p.std[-1] / p.std[0]), lang()) for norm, p in profiles.items()}
+    return t("batchnorm.init.reading.residual", overall=last_first["none"], bn_overall=last_first["batch"])
 
 
 # 3. Trained with and without BN (background runs), and their activations afterwards
@@ -193,7 +202,7 @@ def curves_of(views, metric: str) -> list:
     for v in views:
         kind, norm = v.info.model_cfg.twin, v.info.model_cfg.norm
         x, y = (v.steps.step, v.steps.loss) if metric == "loss" else (v.evals.step, v.evals.test_acc)
-        out.append(charts.Curve(terms.net_label(v.info.label), kind, x, y, shade=1 if norm == "batch" else 0,
+        out.append(training_charts.Curve(terms.net_label(v.info.label), kind, x, y, shade=1 if norm == "batch" else 0,
                                 dash="solid" if norm == "batch" else "dash", markers=metric != "loss"))
     return out
 
@@ -220,7 +229,7 @@ def draw_runs(views) -> None:
     if entries:
         st.markdown(t("batchnorm.train.stats", step=step))
         # Built once per change of the runs and shared: this fragment reruns about once a second.
-        show(svg_axes.cached(("batchnorm-stats", str(runs.store().path), step) + key,
+        show(figures.cached(("batchnorm-stats", str(runs.store().path), step) + key,
                              lambda: std_chart(entries, t("batchnorm.axis.std"))))
 
 
@@ -240,7 +249,7 @@ def after_training(views) -> None:
     db = str(runs.store().path)
     entries = [(terms.net_label(v.info.label), v.info.model_cfg.twin, v.info.model_cfg.norm, trained_profile(v.id, db)) for v in done]
     done_key = (db, tuple((v.id, v.info.label) for v in done))
-    show(svg_axes.cached(("batchnorm-after-std",) + done_key, lambda: std_chart(entries, t("batchnorm.axis.std"))))
+    show(figures.cached(("batchnorm-after-std",) + done_key, lambda: std_chart(entries, t("batchnorm.axis.std"))))
     layer_details(entries, "batchnorm_after_layer", ("batchnorm-after-hist",) + done_key)
     missing = [terms.net_label(v.info.label) for v in views if not v.info.has_checkpoint]
     if missing:
@@ -285,8 +294,9 @@ def measured_reading(views) -> None:
                loss="–" if i.final_train_loss is None else f"{i.final_train_loss:.3f}",
                outcome=t(f"batchnorm.outcome.{end}")) for i, end in zip(infos, outcomes)]
     st.markdown(t("batchnorm.train.measured") + "\n\n" + "\n".join(f"- {line}" for line in lines))
+    depth = infos[0].model_cfg.depth if infos else 0
     for code in findings:
-        st.markdown(t(f"batchnorm.finding.{code}"))
+        st.markdown(t(f"batchnorm.finding.{analysis.bn_finding_key(code, depth)}"))
     st.caption(t("batchnorm.train.try_56"))
 
 

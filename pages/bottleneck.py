@@ -5,7 +5,9 @@ import streamlit as st
 
 from resnet_core.nets import flops
 from resnet_core.nets.architectures import arch_config
-from ui import cost_charts, diagrams, guard, keep, label_of, presets, style, t
+from ui import figures, guard, keep, label_of, lang, presets, t
+from ui.draw import flops_charts, style
+from ui.i18n import words
 
 presets.apply("bottleneck")
 st.title(t("page.bottleneck.title"))
@@ -29,7 +31,7 @@ def calculator() -> None:
     m1, m2, m3 = st.columns(3)
     m1.metric(t("bottleneck.path.direct"), style.fmt_int(calc.direct_macs) + " MACs")
     m2.metric(t("bottleneck.path.reduced"), style.fmt_int(calc.bottleneck_macs) + " MACs")
-    m3.metric(t("bottleneck.saving"), t("bottleneck.times_fewer", ratio=style.fmt_ratio(calc.ratio)))
+    m3.metric(t("bottleneck.saving"), t("bottleneck.times_fewer", ratio=style.fmt_ratio(calc.ratio, lang())))
     st.markdown(t("bottleneck.calc.formula",
                   direct=f"{size}×{size}×{cout}×{k}×{k}×{cin} = {style.fmt_int(calc.direct_macs)}",
                   reduce=f"{size}×{size}×{mid}×{cin} = {style.fmt_int(calc.reduce_macs)}",
@@ -39,7 +41,9 @@ def calculator() -> None:
                  reduced=style.fmt_int(calc.bottleneck_params)))
     if calc.ratio < 1:
         st.info(t("bottleneck.calc.no_saving"))
-    diagrams.show(cost_charts.reduction_paths(calc, k), [cost_charts.reduction_paths(calc, k, cost_charts.PHONE_WIDTH)])
+    said = words(flops_charts.WORDS)
+    figures.show(flops_charts.reduction_paths(calc, k, said),
+                 [flops_charts.reduction_paths(calc, k, said, flops_charts.PHONE_WIDTH)])
 
 
 def blocks() -> None:
@@ -54,7 +58,7 @@ def blocks() -> None:
     m1, m2 = st.columns(2)
     m1.metric(t("bottleneck.block.basic", c=basic), t("bottleneck.n_weights", n=style.fmt_int(basic_w)))
     m2.metric(t("bottleneck.block.bottleneck", c=wide), t("bottleneck.n_weights", n=style.fmt_int(wide_w)))
-    st.plotly_chart(cost_charts.two_blocks(basic, basic_w, wide, wide_w, side), config={"displayModeBar": False})
+    st.plotly_chart(flops_charts.two_blocks(basic, basic_w, wide, wide_w, side, words(flops_charts.WORDS)), config={"displayModeBar": False})
 
 
 @st.cache_data(show_spinner=False)
@@ -76,7 +80,7 @@ def paper_table() -> None:
     by_arch = {r.arch: r for r in rows}
     st.caption(t("bottleneck.table.vgg_share",
                  pct=f"{100 * by_arch['resnet34'].macs_v1 / by_arch['vgg19'].macs_v1:.1f}"))
-    st.plotly_chart(cost_charts.paper_comparison(rows, names), config={"displayModeBar": False})
+    st.plotly_chart(flops_charts.paper_comparison(rows, names, words(flops_charts.WORDS)), config={"displayModeBar": False})
 
 
 def per_layer() -> None:
@@ -95,7 +99,7 @@ def per_layer() -> None:
     m3.metric(t("bottleneck.layers.count"), str(sum(1 for r in summary.rows if r.macs > 0)))
     if cfg.block == "bottleneck" and not is_vgg:
         st.caption(t(f"bottleneck.layout.{layout}.shown"))
-    st.plotly_chart(cost_charts.layer_costs(summary.rows, residual=cfg.residual and not is_vgg),
+    st.plotly_chart(flops_charts.layer_costs(summary.rows, cfg.residual and not is_vgg, words(flops_charts.WORDS)),
                     config={"displayModeBar": False})
     st.caption(t("bottleneck.layers.legend"))
 

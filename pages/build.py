@@ -2,7 +2,7 @@
 train it live in the background, and compare runs side by side.
 
 Widgets -> ModelConfig and TrainConfig (a bad combination is a message, never a traceback) ->
-resnet_core.nets.diagram for the outline (ui.outline) and counts -> ui.runs to queue training, ui.progress
+resnet_core.nets.diagram for the outline (ui.draw.outline) and counts -> ui.runs to queue training, ui.progress
 to poll the store while it trains.
 """
 
@@ -14,9 +14,10 @@ from resnet_core.nets.config import (ACTIVATIONS, BLOCKS, DATASETS, IMAGENET_STA
                                      SHORTCUTS, VGG_LAYOUTS)
 from resnet_core.nets.diagram import describe, shape_text
 from resnet_core.store import groups
-from ui import (charts, costs, exports, guard, identity, keep, label_of, live_charts, presets, progress, runs,
-                style, t)
-from ui.outline import architecture
+from ui import costs, exports, guard, identity, keep, label_of, live_charts, presets, progress, runs, t
+from ui.draw import style, training_charts
+from ui.draw.outline import WORDS as OUTLINE_WORDS, architecture
+from ui.i18n import words
 
 presets.apply("build")
 st.title(t("page.build.title"))
@@ -137,8 +138,8 @@ def outline(cfg: ModelConfig) -> None:
     m3.metric(t("build.macs"), style.fmt_macs(d.macs), help=t("build.macs_help"))
     m4.metric(t("build.weighted"), str(d.weighted_layers), help=t("build.weighted_help"))
     word = t("build.word.conv") if cfg.family == "vgg" else t(f"build.word.{cfg.block}")
-    # SVG, not a chart: the page's first visit needs no chart library (ui/outline.py).
-    st.markdown(architecture(d, block_word=word), unsafe_allow_html=True)
+    # SVG, not a chart: the page's first visit needs no chart library (ui/draw/outline.py).
+    st.markdown(architecture(d, block_word=word, words=words(OUTLINE_WORDS)), unsafe_allow_html=True)
     st.caption(t("build.outline_legend"))
     # Deferred: the zip (and its ONNX trace, seconds) is made only when clicked, never per rerun.
     st.download_button(t("export.zip"), lambda: exports.net_zip(cfg), file_name=f"{cfg.name}.zip",
@@ -171,15 +172,15 @@ def start(cfg: ModelConfig, train_cfg: TrainConfig) -> None:
 
 def draw(views: list) -> None:
     progress.progress_rows(views, "build")
-    shades = charts.assign_shades([(v.info.model_cfg.twin, v.info.model_cfg.depth) for v in views])
+    shades = training_charts.assign_shades([(v.info.model_cfg.twin, v.info.model_cfg.depth) for v in views])
     loss, acc = [], []
     for v, shade in zip(views, shades):
         name = f"#{v.id} {v.info.label}"
         kind = v.info.model_cfg.twin
-        loss.append(charts.Curve(name, kind, v.steps.step, v.steps.loss, shade=shade))
-        acc.append(charts.Curve(name, kind, v.steps.step, [100 * a for a in v.steps.acc], shade=shade, group=name))
+        loss.append(training_charts.Curve(name, kind, v.steps.step, v.steps.loss, shade=shade))
+        acc.append(training_charts.Curve(name, kind, v.steps.step, [100 * a for a in v.steps.acc], shade=shade, group=name))
         if v.evals.step:
-            acc.append(charts.Curve(f"{name} · {t('build.held_out')}", kind, v.evals.step,
+            acc.append(training_charts.Curve(f"{name} · {t('build.held_out')}", kind, v.evals.step,
                                     [100 * a for a in v.evals.test_acc], shade=shade, dash="dot", markers=True,
                                     group=name))
     key = live_charts.views_key(views)

@@ -15,9 +15,10 @@ from resnet_core.inspection.probes import block_gradient_gains, grad_norms_at_in
 from resnet_core.nets import flops
 from resnet_core.store import groups
 from resnet_core.training import experiments
-from ui import (charts, costs, experiment_panel, exports, guard, guarded, identity, keep, label_of, nav, presets, progress, runs, style,
-                t, tables, terms)
-from ui import i18n
+from ui import (costs, experiment_panel, exports, guard, guarded, identity, keep, label_of, nav, presets, progress, runs, t, tables, terms)
+from ui import i18n, lang
+from ui.draw import style, training_charts
+from ui.i18n import words
 from ui.verdicts import box as verdict_box
 
 presets.apply("evidence")
@@ -99,7 +100,7 @@ def fig7_chart(measured: dict[str, np.ndarray]) -> go.Figure:
                         subplot_titles=[t("evidence.fig7.by_layer"), t("evidence.fig7.sorted")])
     for net, stds in measured.items():
         kind = "residual" if net.startswith("ResNet") else "plain"
-        line = dict(color=charts.colour(kind, 1 if net.endswith("56") else 0), width=2.5)
+        line = dict(color=training_charts.colour(kind, 1 if net.endswith("56") else 0), width=2.5)
         for row, ys in ((1, stds), (2, np.sort(stds)[::-1])):
             fig.add_scatter(x=list(range(1, len(ys) + 1)), y=ys, mode="lines+markers", name=terms.net_label(net),
                             line=line, showlegend=row == 1, legendgroup=net, row=row, col=1)
@@ -175,7 +176,7 @@ def degradation_said() -> str:
 def myths() -> None:
     st.header(t("evidence.myths.title"))
     st.subheader(t("evidence.myth.vanish.q"))
-    st.markdown(t("evidence.myth.vanish.a", ratio=style.fmt_ratio(plain56_ratio()), degradation=degradation_said()))
+    st.markdown(t("evidence.myth.vanish.a", ratio=style.fmt_ratio(plain56_ratio(), lang()), degradation=degradation_said()))
     st.subheader(t("evidence.myth.option_a.q"))
     costs = {c.option: c for c in flops.shortcut_costs("resnet50")}
     st.markdown(t("evidence.myth.option_a.a", n=costs["B"].projections,
@@ -215,12 +216,12 @@ def draw_alexnet(views) -> None:
     curves, reached = [], {}
     for v, shade in zip(views, (1, 0)):
         act = v.info.model_cfg.activation
-        curves.append(charts.Curve(t(f"evidence.alex.{act}"), "plain", v.steps.step,
+        curves.append(training_charts.Curve(t(f"evidence.alex.{act}"), "plain", v.steps.step,
                                    [100 * (1 - a) for a in v.steps.acc], shade=shade))
         if not v.active:
             acc = runs.store().steps(v.id).acc
             reached[act] = analysis.steps_to_error(acc, paper.ALEXNET_TARGET_ERROR / 100, window=ALEX_WINDOW)
-    st.plotly_chart(charts.curves(curves, y_title=t("evidence.alex.err_axis"), y_range=(0, 100)),
+    st.plotly_chart(training_charts.curves(curves, words=words(training_charts.WORDS), y_title=t("evidence.alex.err_axis"), y_range=(0, 100)),
                     config=NO_BAR, key="evidence_alex_chart")
     if len(reached) == 2:
         relu, tanh = reached.get("relu"), reached.get("tanh")
@@ -231,7 +232,7 @@ def draw_alexnet(views) -> None:
             key = {verdicts.EQUAL: "same", verdicts.UNCLEAR: "unclear"}.get(
                 pace.outcome, "relu_faster" if pace.direction < 0 else "tanh_faster")
             st.markdown(t(f"evidence.alex.result.{key}", relu=relu, tanh=tanh,
-                          ratio=style.fmt_ratio(max(relu, tanh) / min(relu, tanh))))
+                          ratio=style.fmt_ratio(max(relu, tanh) / min(relu, tanh), lang())))
         else:
             st.markdown(t("evidence.alex.not_reached", relu=relu or "–", tanh=tanh or "–"))
 

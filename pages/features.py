@@ -9,9 +9,11 @@ import streamlit as st
 from resnet_core.inspection import inspect_models as im
 from resnet_core.inspection import readings
 from resnet_core.nets.blocks import block_outputs
-from ui import guard, keep, pictures, presets, style, svg_lines, t, terms
+from ui import guard, keep, presets, t, terms
+from ui.draw import line_charts, pictures, style
+from ui.draw.line_charts import Line, Panel
+from ui.i18n import words
 from ui.inspect import Member, Picked, picker, valid_or_reset
-from ui.svg_lines import Line, Panel
 
 presets.apply("features")
 st.title(t("page.features.title"))
@@ -74,7 +76,8 @@ def stats_chart(rows: list[tuple[Member, dict]]) -> str:
               Panel(lines["std"], y_title=unit, title=t("features.stats.std"), value_format=fmt),
               Panel(lines["zero_frac"], y_title=t("features.stats.share"), title=t("features.stats.zero"),
                     y_range=(0.0, 1.0), percent=True, value_format=".1%")]
-    return svg_lines.small_multiples(panels, x_title=t("features.stats.x"), title=t("features.stats.title"))
+    return line_charts.small_multiples(panels, words=words(line_charts.WORDS), x_title=t("features.stats.x"),
+                                       title=t("features.stats.title"))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

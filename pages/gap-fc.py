@@ -8,7 +8,9 @@ from resnet_core.inspection import analysis, headcheck
 from resnet_core.nets import flops
 from resnet_core.store import groups
 from resnet_core.training import experiments
-from ui import cluster, cost_charts, diagrams, experiment_panel, guard, guarded, keep, presets, progress, runs, style, t
+from ui import cluster, experiment_panel, figures, guard, guarded, keep, lang, presets, progress, runs, t
+from ui.draw import flops_charts, style
+from ui.i18n import words
 
 presets.apply("gap-fc")
 st.title(t("page.gap-fc.title"))
@@ -29,11 +31,12 @@ def head_counts() -> None:
     m1, m2, m3 = st.columns(3)
     m1.metric(t("gap_fc.head.flatten"), style.fmt_int(fc))
     m2.metric(t("gap_fc.head.gap"), style.fmt_int(gap))
-    m3.metric(t("gap_fc.saving"), t("gap_fc.times_fewer", ratio=style.fmt_ratio(fc / gap)))
+    m3.metric(t("gap_fc.saving"), t("gap_fc.times_fewer", ratio=style.fmt_ratio(fc / gap, lang())))
     st.markdown(t("gap_fc.formula",
                   fc=f"{spatial}×{spatial}×{channels}×{classes} + {classes} = {style.fmt_int(fc)}",
                   gap=f"{channels}×{classes} + {classes} = {style.fmt_int(gap)}"))
-    diagrams.show(cost_charts.head_params(fc, gap), [cost_charts.head_params(fc, gap, cost_charts.PHONE_WIDTH)])
+    said = words(flops_charts.WORDS)
+    figures.show(flops_charts.head_params(fc, gap, said), [flops_charts.head_params(fc, gap, said, flops_charts.PHONE_WIDTH)])
 
 
 @st.cache_data(show_spinner=False)
@@ -45,7 +48,7 @@ def vgg() -> None:
     st.header(t("gap_fc.vgg.title"))
     fc, total = vgg_share()
     left, right = st.columns([2, 3])
-    left.markdown(cost_charts.parameter_share(fc, total, "VGG-19"), unsafe_allow_html=True)
+    left.markdown(flops_charts.parameter_share(fc, total, "VGG-19", words(flops_charts.WORDS)), unsafe_allow_html=True)
     right.markdown(t("gap_fc.vgg.text", fc=style.fmt_int(fc), total=style.fmt_int(total),
                      pct=f"{100 * fc / total:.0f}"))
 
@@ -107,7 +110,7 @@ def draw_trained(views) -> None:
     st.table(rows, hide_index=True)
     gap = acc.get("gap", {})
     best = max((s for s in TEST_SIZES if s != TRAINED_SIZE and gap.get(s) is not None), key=lambda s: gap[s])
-    worst = min((s for s in TEST_SIZES if gap.get(s) is not None), key=lambda s: gap[s])
+    worst = min((s for s in TEST_SIZES if s != TRAINED_SIZE and gap.get(s) is not None), key=lambda s: gap[s])
     st.markdown(t("gap_fc.trained.reading", train=TRAINED_SIZE, at_train=f"{100 * gap[TRAINED_SIZE]:.1f}",
                   best=best, at_best=f"{100 * gap[best]:.1f}", worst=worst, at_worst=f"{100 * gap[worst]:.1f}"))
 

@@ -15,9 +15,11 @@ from resnet_core.inspection.probes import block_gradient_gains, grad_norms_at_in
 from resnet_core.nets.config import ACTIVATIONS, BLOCKS, INITS
 from resnet_core.store import groups
 from resnet_core.training import experiments
-from ui import (charts, costs, exports, guard, identity, keep, label_of, lang, live_charts, presets, progress, runs,
-                style, svg_axes, svg_lines, t, tables, terms)
-from ui.svg_lines import Line, Panel
+from ui import (costs, exports, figures, guard, identity, keep, label_of, lang, live_charts, presets, progress, runs, t,
+                tables, terms)
+from ui.draw import line_charts, style, training_charts
+from ui.i18n import words
+from ui.draw.line_charts import Line, Panel
 
 presets.apply("gradients")
 st.title(t("page.gradients.title"))
@@ -46,19 +48,20 @@ def probe(cfg: ModelConfig, seed: int) -> dict:
 
 def profile_chart(lines: list[Line], title: str) -> str:
     """Gradient norm against depth (layer 1 next to the input) on a log axis, stages named along
-    it; exact zeros (underflow) sit at the floor as crosses (ui/svg_lines.py)."""
+    it; exact zeros (underflow) sit at the floor as crosses (ui/draw/line_charts.py)."""
     names = lines[0].points if lines else ()
-    return svg_lines.lines(Panel(lines, y_title=t("charts.norm_axis"), log=True, value_name=t("charts.norm")),
-                           x_title=t("charts.depth_axis"), title=title, ticks=charts.stage_ticks(names))
+    return line_charts.lines(Panel(lines, y_title=t("charts.norm_axis"), log=True, value_name=t("charts.norm")),
+                             words=words(line_charts.WORDS), x_title=t("charts.depth_axis"), title=title,
+                             ticks=training_charts.stage_ticks(names))
 
 
 def gains_chart(lines: list[Line]) -> str:
     """Per-block gradient gain on a log axis, with gain = 1 (passes through unchanged) marked."""
     names = lines[0].points if lines else ()
-    return svg_lines.lines(Panel(lines, y_title=t("charts.gain_axis"), log=True, value_name=t("charts.gain"),
-                                 refs=[(1.0, t("charts.gain_one"))]),
-                           x_title=t("charts.block_axis"), title=t("gradients.one_plus.title"),
-                           ticks=charts.stage_ticks(names), width=640, height=400)
+    return line_charts.lines(Panel(lines, y_title=t("charts.gain_axis"), log=True, value_name=t("charts.gain"),
+                                   refs=[(1.0, t("charts.gain_one"))]),
+                             words=words(line_charts.WORDS), x_title=t("charts.block_axis"),
+                             title=t("gradients.one_plus.title"), ticks=training_charts.stage_ticks(names), width=640, height=400)
 
 
 def show_chart(container, svg: str, file_name: str, key: str) -> None:
@@ -74,7 +77,7 @@ def ratio_text(ratio: float) -> str:
     """A measured ratio as shown: exact zeros (nothing arrives) in words, never as a number."""
     if ratio == 0:
         return t("gradients.ratio_zero")
-    return "–" if not np.isfinite(ratio) else style.fmt_ratio(ratio)
+    return "–" if not np.isfinite(ratio) else style.fmt_ratio(ratio, lang())
 
 
 def verdict(ratio: float, zeros: int) -> str:
@@ -128,12 +131,12 @@ def at_init() -> None:
         col.markdown(verdict(ratios[kind], zeros[kind]))
     profiles = []
     for kind, r in results.items():
-        keep_ix = charts.main_path(r["names"])
+        keep_ix = training_charts.main_path(r["names"])
         profiles.append(Line(terms.kind_name(twins[kind].residual, twins[kind].depth),
-                             np.asarray(r["norms"])[keep_ix].tolist(), charts.colour(kind),
+                             np.asarray(r["norms"])[keep_ix].tolist(), training_charts.colour(kind),
                              [r["names"][i] for i in keep_ix]))
     st.markdown(f"**{t('gradients.profile_title')}**")
-    svg = svg_axes.cached(("gradients-init", cfg, seed), lambda: profile_chart(profiles, t("gradients.profile_title")))
+    svg = figures.cached(("gradients-init", cfg, seed), lambda: profile_chart(profiles, t("gradients.profile_title")))
     show_chart(st, svg, f"gradients-at-init-{cfg.name}", "gradients_init_profile_download")
     st.caption(t("gradients.init_note", size=PROBE_SIZE, batch=PROBE_BATCH))
     explain(cfg, ratios, zeros)
@@ -146,7 +149,8 @@ def reading(cfg: ModelConfig, ratios: dict, zeros: dict) -> tuple[str, dict]:
     of giving a ratio."""
     plain, res = ratios["plain"], ratios["residual"]
     code = analysis.gradient_reading(cfg, plain, res)
-    values = dict(plain=ratio_text(plain), residual=ratio_text(res), depth=cfg.depth)
+    values = dict(plain=ratio_text(plain), residual=ratio_text(res), depth=cfg.depth,
+                  act=t(f"gradients.act.{cfg.activation}"))
     if plain == 0 and code in ("vanish_preact", "vanish_post", "both_vanish"):
         twin = (t("gradients.twin.zero", m=zeros["residual"]) if res == 0
                 else t("gradients.twin.ratio", residual=ratio_text(res)))
@@ -182,8 +186,8 @@ def one_plus(results: dict, twins: dict, seed: int) -> None:
         st.caption(t("gradients.one_plus.caption"))
     with right:
         lines = [Line(terms.kind_name(twins[k].residual, twins[k].depth), np.asarray(r["gains"]).tolist(),
-                      charts.colour(k), list(r["blocks"])) for k, r in results.items()]
-        svg = svg_axes.cached(("gradients-gains", twins["residual"], seed), lambda: gains_chart(lines))
+                      training_charts.colour(k), list(r["blocks"])) for k, r in results.items()]
+        svg = figures.cached(("gradients-gains", twins["residual"], seed), lambda: gains_chart(lines))
         show_chart(st, svg, "gradients-block-gains", "gradients_gains_download")
 
 
@@ -249,8 +253,8 @@ def learning(views: list) -> None:
     loss, acc = [], []
     for v in views:
         name, kind = terms.net_label(v.info.label), v.info.model_cfg.twin
-        loss.append(charts.Curve(name, kind, v.steps.step, v.steps.loss))
-        acc.append(charts.Curve(name, kind, v.steps.step, [100 * a for a in v.steps.acc]))
+        loss.append(training_charts.Curve(name, kind, v.steps.step, v.steps.loss))
+        acc.append(training_charts.Curve(name, kind, v.steps.step, [100 * a for a in v.steps.acc]))
     live_charts.learning_curves(st.columns(2), ("gradients",) + live_charts.views_key(views), [
         live_charts.CurvePanel("gradients-loss", loss, t("gradients.live.loss_axis"), log_y=True,
                                config=exports.png_config("gradients-training-loss"), element_key="gradients_loss"),
@@ -277,7 +281,7 @@ def draw_live(views: list, at_step: int) -> None:
     for v in views:
         steps, names, matrix = runs.grads(v.id)
         data.append((v, steps, names, matrix))
-    zrange = charts.log_range(*[m for *_, m in data])
+    zrange = training_charts.log_range(*[m for *_, m in data])
     cols = st.columns(len(data))
     profiles, shown = [], []
     for col, (v, steps, names, matrix) in zip(cols, data):
@@ -285,20 +289,20 @@ def draw_live(views: list, at_step: int) -> None:
         # One heatmap per change of the run for the whole class, not one per viewer and tick.
         heat = live_charts.figure(
             ("gradients-heat", v.id, v.info.status, steps[-1] if steps else 0, zrange, v.info.label, lang()),
-            lambda v=v, steps=steps, names=names, matrix=matrix: charts.grad_heatmap(
-                steps, names, matrix, title=terms.net_label(v.info.label), zrange=zrange, revision=f"heat-{v.id}"))
+            lambda v=v, steps=steps, names=names, matrix=matrix: training_charts.grad_heatmap(
+                steps, names, matrix, words=words(training_charts.WORDS), title=terms.net_label(v.info.label), zrange=zrange, revision=f"heat-{v.id}"))
         live_charts.show(col, heat, config=exports.png_config(f"gradients-heatmap-run{v.id}"),
                          key=f"gradients_heat_{v.id}")
         step, norms = runs.grads_at(v.id, at_step)
         if norms is not None:
-            ix = charts.main_path(names)
+            ix = training_charts.main_path(names)
             profiles.append(Line(f"{terms.net_label(v.info.label)} · {t('charts.step')} {step}",
-                                 np.asarray(norms)[ix].tolist(), charts.colour(kind), [names[i] for i in ix]))
+                                 np.asarray(norms)[ix].tolist(), training_charts.colour(kind), [names[i] for i in ix]))
             shown.append((v.id, step, v.info.label))
     st.markdown(f"**{t('gradients.live.profile_title')}**")
     # One drawing per (runs, steps shown) for the whole class: the fragment reruns every second.
-    svg = svg_axes.cached(("gradients-profile", str(runs.store().path), tuple(shown)),
-                          lambda: profile_chart(profiles, t("gradients.live.profile_title")))
+    svg = figures.cached(("gradients-profile", str(runs.store().path), tuple(shown)),
+                         lambda: profile_chart(profiles, t("gradients.live.profile_title")))
     show_chart(st, svg, "gradients-profile", "gradients_live_profile_download")
     st.caption(t("gradients.live.caption"))
 

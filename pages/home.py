@@ -3,8 +3,9 @@
 import streamlit as st
 
 from ui import guard, keep, label_of, lesson, nav, presets, t
-from ui import diagrams
-from ui.diagrams import block_diagram
+from ui import figures
+from ui.draw import diagrams
+from ui.i18n import words
 
 presets.apply("home")
 st.title(t("home.title"))
@@ -16,11 +17,12 @@ with guard():
                                       required=True, format_func=label_of("home.view"), **keep("home_view"))
     show_grad = controls.toggle(t("home.show_grad"), **keep("home_show_grad"))
     # Full width: the two blocks need about 650 pixels side by side, even on a 1024-wide projector;
-    # SVG, not a chart, so the landing page needs no chart library (ui/diagrams.py).
+    # SVG, not a chart, so the landing page needs no chart library (ui/draw/diagrams.py).
     # On a phone the two blocks stand one above the other, at a size their text can be read.
     view = view or "both"
-    diagrams.show(block_diagram(view, show_grad),
-                  [block_diagram(kind, show_grad) for kind in ("plain", "residual")] if view == "both" else [])
+    said = words(diagrams.WORDS)
+    figures.show(diagrams.block_diagram(said, view, show_grad),
+                 [diagrams.block_diagram(said, kind, show_grad) for kind in ("plain", "residual")] if view == "both" else [])
     left, right = st.columns(2, gap="large")
     with left:
         st.latex(r"H(x) = F(x) + x")

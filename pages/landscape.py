@@ -7,7 +7,8 @@ import streamlit as st
 
 from resnet_core.inspection import landscape
 from ui import exports, guard, identity, keep, label_of, pairs, presets, t, terms, verdicts
-from ui import study_charts as charts
+from ui.draw import study_charts
+from ui.i18n import words
 
 presets.apply("landscape")
 st.title(t("page.landscape.title"))
@@ -71,11 +72,12 @@ def _num(v) -> str:
 def show(result: dict) -> None:
     nets = sorted(result["nets"], key=lambda n: n["kind"] != "plain")
     st.subheader(t("landscape.line_title"))
-    st.plotly_chart(charts.lines(nets), config=exports.png_config("landscape-1d"), key="landscape_line_chart")
+    st.plotly_chart(study_charts.lines(nets, words(study_charts.WORDS)), config=exports.png_config("landscape-1d"),
+                    key="landscape_line_chart")
     st.subheader(t("landscape.surface_title"))
     three_d = st.toggle(t("landscape.three_d"), **keep("landscape_3d"))
-    st.caption(t("landscape.surface_help", cap=int(10 ** charts.LOSS_CAP_LOG10)))
-    st.plotly_chart(charts.surfaces(nets, three_d=three_d), config=exports.png_config("landscape-2d"),
+    st.caption(t("landscape.surface_help", cap=int(10 ** study_charts.LOSS_CAP_LOG10)))
+    st.plotly_chart(study_charts.surfaces(nets, words=words(study_charts.WORDS), three_d=three_d), config=exports.png_config("landscape-2d"),
                     key="landscape_surface_chart")
     table(nets)
     findings(result)

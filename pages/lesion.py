@@ -6,7 +6,8 @@ import streamlit as st
 
 from resnet_core.inspection import lesion
 from ui import exports, guard, identity, keep, pairs, presets, t, terms, verdicts
-from ui import study_charts as charts
+from ui.draw import study_charts
+from ui.i18n import words
 
 presets.apply("lesion")
 st.title(t("page.lesion.title"))
@@ -42,7 +43,7 @@ def findings(result: dict) -> None:
         verdicts.box(outcome, t(verdicts.key(f"lesion.check.{code}", outcome), **numbers[code]))
     worst(residual, residual_name, r, tol)
     if p["undeletable"]:
-        st.markdown(t("lesion.undeletable", net=plain_name, blocks=", ".join(charts.block_name(b) for b in p["undeletable"])))
+        st.markdown(t("lesion.undeletable", net=plain_name, blocks=", ".join(study_charts.block_name(b) for b in p["undeletable"])))
     if plain["intact_acc"] < 0.5:
         # Deeper than 20 layers, the shallower pair is the fair one (Figure 6); at 20 or fewer,
         # only more training can help.
@@ -61,10 +62,10 @@ def worst(net: dict, name: str, summary: dict, tol: str) -> None:
     drops = {b["name"]: net["intact_acc"] - b["acc"] for b in net["blocks"] if b["acc"] is not None}
     if len(blocks) == 1:
         kind = "down" if blocks[0] in summary["downsampling_blocks"] else "ordinary"
-        st.markdown(t("lesion.worst.one", net=name, block=charts.block_name(blocks[0]),
+        st.markdown(t("lesion.worst.one", net=name, block=study_charts.block_name(blocks[0]),
                       drop=_pts(drops[blocks[0]]), kind=t(f"lesion.kind.{kind}")))
     else:
-        st.markdown(t("lesion.worst.tied", net=name, blocks=", ".join(charts.block_name(b) for b in blocks),
+        st.markdown(t("lesion.worst.tied", net=name, blocks=", ".join(study_charts.block_name(b) for b in blocks),
                       drop=_pts(drops[blocks[0]]), low=_pts(drops[blocks[-1]]), tol=tol))
 
 
@@ -76,11 +77,11 @@ def show(result: dict) -> None:
     nets = sorted(result["nets"], key=lambda n: n["kind"] != "plain")
     st.subheader(t("lesion.single_title"))
     st.caption(t("lesion.single_help"))
-    st.plotly_chart(charts.single_deletions(nets), config=exports.png_config("lesion-single-deletions"),
+    st.plotly_chart(study_charts.single_deletions(nets, words(study_charts.WORDS)), config=exports.png_config("lesion-single-deletions"),
                     key="lesion_single_chart")
     st.subheader(t("lesion.k_title"))
     st.caption(t("lesion.k_help", draws=result["draws"]))
-    st.plotly_chart(charts.k_curve(nets), config=exports.png_config("lesion-k-deletions"), key="lesion_k_chart")
+    st.plotly_chart(study_charts.k_curve(nets, words(study_charts.WORDS)), config=exports.png_config("lesion-k-deletions"), key="lesion_k_chart")
     findings(result)
     st.caption(t("lesion.measured", n=nets[0]["n_test"], seconds=f"{result['seconds']:.1f}",
                  device=result["device"]))

@@ -11,17 +11,17 @@ from resnet_core.nets.architectures import arch_config
 from resnet_core.inspection import readings
 from resnet_core.store import groups
 from resnet_core.training import experiments
-from ui import (charts, costs, diagrams, experiment_panel, guard, guarded, keep, label_of, presets, progress, style,
-                svg_axes, svg_charts, t, tables, terms)
-from ui.diagrams import ADDER_PX, Canvas
-from ui.svg_charts import BarPanel, Series
+from ui import costs, experiment_panel, figures, guard, guarded, keep, label_of, presets, progress, t, tables, terms
+from ui.draw import axes, bar_charts, style, training_charts
+from ui.draw.bar_charts import BarPanel, Series
+from ui.draw.canvas import ADDER_PX, Canvas
 
 presets.apply("shortcuts")
 st.title(t("page.shortcuts.title"))
 st.markdown(t("shortcuts.lead"))
 
 OPTIONS = ("A", "B", "C")
-# Three residual nets told apart at a glance, colour-blind viewers included (ui.style); the
+# Three residual nets told apart at a glance, colour-blind viewers included (ui.draw.style); the
 # diagram, the bars and the live curves use the same three, and the curves' dashes differ too.
 OPTION_COLOURS = style.OPTION_COLOURS
 OPTION_DASHES = {"A": "solid", "B": "dash", "C": "dot", "plain": "solid"}
@@ -78,7 +78,7 @@ def option_diagram(options: tuple[str, ...] = OPTIONS) -> str:
         for i, grows in enumerate((False, True)):
             _cell(c, j * width, -i * height, option, grows)
     for i, grows in enumerate((False, True)):
-        svg_axes.vertical_label(c, -0.3, -i * height + 1.9,
+        axes.vertical_label(c, -0.3, -i * height + 1.9,
                             t("shortcuts.diagram.row_grow" if grows else "shortcuts.diagram.row_same"), INK, 13)
     return c.svg(t("shortcuts.diagram.title") if len(options) > 1 else t(f"shortcuts.option.{options[0]}"))
 
@@ -86,8 +86,8 @@ def option_diagram(options: tuple[str, ...] = OPTIONS) -> str:
 def diagram() -> None:
     st.header(t("shortcuts.diagram.title"))
     # On a phone the three options stand one above the other, each at a readable size.
-    diagrams.show(svg_axes.cached(("shortcuts-options",), option_diagram),
-                  [svg_axes.cached(("shortcuts-option", o), lambda o=o: option_diagram((o,))) for o in OPTIONS])
+    figures.show(figures.cached(("shortcuts-options",), option_diagram),
+                 [figures.cached(("shortcuts-option", o), lambda o=o: option_diagram((o,))) for o in OPTIONS])
     for column, option in zip(st.columns(3), OPTIONS):
         column.markdown(t(f"shortcuts.explain.{option}"))
 
@@ -113,7 +113,7 @@ def extra_cost_chart(costs: list[tuple[str, int, int, int]]) -> str:
         texts = [f"+{style.fmt_si(e)} ({_pct(e, costs[0][index])})" for e in extra]
         panels.append(BarPanel(names, [Series("", extra, [OPTION_COLOURS[o] for o in options], texts)],
                                y_title=unit, y_range=(0, max(max(extra), 1) * 1.25), value_format=","))
-    return svg_charts.grouped_bars(panels, title=t("shortcuts.costs.title"), height=380, width=900)
+    return bar_charts.grouped_bars(panels, title=t("shortcuts.costs.title"), height=380, width=900)
 
 
 def cost_section() -> None:
@@ -137,7 +137,7 @@ def cost_section() -> None:
         st.markdown(t(f"shortcuts.costs.diff.{option}", params=f"{params - base_params:,}",
                       params_pct=_pct(params - base_params, base_params), macs=f"{macs - base_macs:,}",
                       macs_pct=_pct(macs - base_macs, base_macs), n=n))
-    st.markdown(svg_axes.cached(("shortcuts-extra", arch, layout), lambda: extra_cost_chart(rows)),
+    st.markdown(figures.cached(("shortcuts-extra", arch, layout), lambda: extra_cost_chart(rows)),
                 unsafe_allow_html=True)
     st.caption(t("shortcuts.costs.bottleneck_note" if bottleneck else "shortcuts.costs.basic_note"))
 
@@ -154,7 +154,7 @@ def paper_chart() -> str:
         panels.append(BarPanel(names, [Series("", values, colours, [f"{v:.2f}" for v in values])],
                                y_title=t("shortcuts.paper.axis") if index == 1 else "", title=title,
                                y_range=(0, max(values) * 1.2), value_format=".2f"))
-    return svg_charts.grouped_bars(panels, title=t("shortcuts.paper.title"), height=400, width=820)
+    return bar_charts.grouped_bars(panels, title=t("shortcuts.paper.title"), height=400, width=820)
 
 
 def paper() -> None:
@@ -164,7 +164,7 @@ def paper() -> None:
                   t("shortcuts.paper.top1"): f"{top1:.2f}", t("shortcuts.paper.top5"): f"{top5:.2f}"}
                  for code, top1, top5 in TABLE_3], place=left)
     left.caption(t("shortcuts.paper.source"))
-    right.markdown(svg_axes.cached(("shortcuts-table3",), paper_chart), unsafe_allow_html=True)
+    right.markdown(figures.cached(("shortcuts-table3",), paper_chart), unsafe_allow_html=True)
     st.markdown(t("shortcuts.paper.reading"))
 
 
@@ -189,7 +189,7 @@ def curves_of(views, metric: str) -> list:
             x, y, markers = v.steps.step, v.steps.loss, False
         else:
             x, y, markers = v.evals.step, v.evals.test_acc, True
-        out.append(charts.Curve(terms.net_label(v.info.label), kind, x, y, dash=OPTION_DASHES[option],
+        out.append(training_charts.Curve(terms.net_label(v.info.label), kind, x, y, dash=OPTION_DASHES[option],
                                 markers=markers))
     return out
 

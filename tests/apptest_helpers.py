@@ -141,7 +141,7 @@ def progress_bars(at) -> list[tuple[str, str, float]]:
     return found
 
 
-# --- pictures drawn as inline PNG (ui/pictures.py) -------------------------------------------
+# --- pictures drawn as inline PNG (ui/draw/pictures.py) -------------------------------------------
 
 PICTURE = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)" alt="([^"]*)"[^>]*>'
                      r'(?:</figure>|<figcaption[^>]*>(.*?)</figcaption>)', re.DOTALL)
@@ -161,7 +161,7 @@ def decode_pictures(markup: str) -> list[tuple[np.ndarray, str, str]]:
 
 
 def picture_blocks(at: AppTest) -> list[list[tuple[np.ndarray, str, str]]]:
-    """The picture grids on the page (ui.pictures), in order, each as decode_pictures reads it."""
+    """The picture grids on the page (ui.draw.pictures), in order, each as decode_pictures reads it."""
     return [decode_pictures(md.value) for md in at.markdown if 'class="rx-pictures"' in md.value]
 
 
@@ -177,7 +177,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def svg_charts(at: AppTest) -> list:
-    """The inline SVG figures on the page (ui/svg_charts.py, ui/svg_lines.py), parsed, in order."""
+    """The inline SVG figures on the page (ui/draw/bar_charts.py, ui/draw/line_charts.py), parsed, in order."""
     import xml.etree.ElementTree as ET
 
     return [ET.fromstring(md.value) for md in at.markdown if md.value.lstrip().startswith("<svg")]

@@ -28,7 +28,8 @@ from resnet_core import arch_config
 from resnet_core.inspection.probes import block_gradient_gains, grad_norms_at_init
 from resnet_core.store.runs import RunStore
 from resnet_core.training import experiments
-from ui import charts, runs
+from ui import runs
+from ui.draw import training_charts
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +65,7 @@ def test_default_shows_real_vanishing_in_the_plain_net_only(store):
     reading = " ".join(i.value for i in at.info)
     assert "This is real vanishing, down to exactly 0" in reading and "pre-activation blocks" in reading
     # Exact zeros are counted, never given as a ratio (float32 cannot hold 2.68e-307).
-    zeros = int(verdicts[0].split(":** ")[1].split()[0])
+    zeros = int(re.search(r"exactly 0 in (\d+) of the layers", verdicts[0]).group(1))
     assert f"{zeros} layers of plain-56 near the input get no gradient at all" in reading
     shown = [m.value for m in at.markdown if not m.value.startswith("<svg")] + [i.value for i in at.info] \
         + list(metrics(at).values())
@@ -95,7 +96,7 @@ def test_the_charts_draw_the_probes_measured_norms_and_gains(store):
     for kind, name in (("plain", "Plain-56"), ("residual", "Residual-56")):
         twin = cfg.replace(residual=kind == "residual")
         names, norms = grad_norms_at_init(twin, batch=16, seed=0)
-        keep = charts.main_path(names)
+        keep = training_charts.main_path(names)
         names, norms = [names[i] for i in keep], np.asarray(norms, dtype=float)[keep]
         points = svg_series(profile)[name]
         assert [p[2].split("\n")[1] for p in points] == names              # every main-path layer, in order

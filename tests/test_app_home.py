@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui import nav, presets, style
+from ui import nav, presets
+from ui.draw import style
 from ui.state import keep
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -183,7 +184,7 @@ def test_number_formats():
     assert style.fmt_int(1234567) == "1,234,567"
     assert style.fmt_int(120_422_400.0) == "120,422,400"
     assert style.fmt_macs(3.664e9) == "3.66 G MACs"
-    assert style.fmt_ratio(120_422_400 / 12_443_648) == "9.68×"
+    assert style.fmt_ratio(120_422_400 / 12_443_648, "en") == "9.68×"
     assert style.fmt_si(float("nan")) == "–"
 
 

@@ -167,13 +167,13 @@ def test_the_build_page_says_the_cost_before_the_click_and_refuses_a_run_too_lon
                                                  ("ko", "프로젝터 보기", "프로젝터 보기 끝내기")])
 def test_the_projector_view_is_the_teachers_and_sizes_figures_for_the_room(setup, lang, switch, leave):
     """Only behind the key; on, the page gets its stylesheet and a way back at the top, and each
-    inline figure is drawn wide enough that its smallest text shows at 14 px (ui/projector.py)."""
+    inline figure is drawn wide enough that its smallest text shows at 14 px (ui/draw/canvas.py)."""
     import math
     import re
 
     from apptest_helpers import svg_charts
 
-    from ui import projector
+    from ui.draw.canvas import ROOM_TEXT_PX
 
     student = open_app(ANA, "bottleneck", lang)
     assert not [w for w in student.toggle if w.label == switch]        # no switch without the key
@@ -189,9 +189,11 @@ def test_the_projector_view_is_the_teachers_and_sizes_figures_for_the_room(setup
     for svg in svg_charts(at):
         width = float(svg.get("viewBox").split()[2])
         sizes = [float(el.get("font-size")) for el in svg.iter() if el.get("font-size")]
-        floor = re.search(r"min-width:(\d+)px", svg.get("style"))
+        floor = re.search(r"--rx-room:(\d+)px", svg.get("style"))
         assert floor, f"{svg.get('aria-label')}: no width for the projector"
-        assert int(floor.group(1)) == math.ceil(width * projector.MIN_TEXT_PX / min(sizes))
+        assert int(floor.group(1)) == math.ceil(width * ROOM_TEXT_PX / min(sizes))
+    rule = 'svg[style*="--rx-room"] { min-width: var(--rx-room) !important; }'
+    assert any(rule in h.proto.body for h in at.get("html")), "the projector does not size the figures"
 
     next(b for b in at.button if b.label == leave).click().run()
     assert_clean(at)

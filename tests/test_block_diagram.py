@@ -1,11 +1,13 @@
-"""Home's block diagram (ui/diagrams.py): well-formed SVG with the parts of He et al.'s Figure 2,
+"""Home's block diagram (ui/draw/diagrams.py): well-formed SVG with the parts of He et al.'s Figure 2,
 in the reader's language, and boxes wide enough for their text."""
 
 import xml.etree.ElementTree as ET
 
 import pytest
 
-from ui import diagrams, i18n
+from ui import i18n
+from ui.draw import canvas, diagrams
+from ui.draw.words import Words
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -27,7 +29,7 @@ def texts(root: ET.Element) -> list[str]:
 @pytest.mark.parametrize("view, titles", [("both", 2), ("plain", 1), ("residual", 1)])
 @pytest.mark.parametrize("show_grad", [False, True])
 def test_each_view_draws_its_blocks(lang, view, titles, show_grad):
-    root = parse(diagrams.block_diagram(view, show_grad))
+    root = parse(diagrams.block_diagram(i18n.words(diagrams.WORDS), view, show_grad))
     words = texts(root)
     plain, residual = i18n.t("diagram.plain_title"), i18n.t("diagram.residual_title")
     assert residual == {"en": "Residual block", "ko": "잔차 블록"}[lang]
@@ -55,18 +57,18 @@ def test_each_view_draws_its_blocks(lang, view, titles, show_grad):
 
 
 def test_boxes_fit_their_text(lang):
-    root = parse(diagrams.block_diagram("both"))
+    root = parse(diagrams.block_diagram(i18n.words(diagrams.WORDS), "both"))
     word = i18n.t("diagram.weight")
     for rect in root.iter(f"{SVG}rect"):
-        assert float(rect.get("width")) >= diagrams.text_width(word, 16) + 16
+        assert float(rect.get("width")) >= canvas.text_width(word, 16) + 16
     width = float(root.get("viewBox").split()[2])
     assert all(0 <= float(r.get("x")) and float(r.get("x")) + float(r.get("width")) <= width
                for r in root.iter(f"{SVG}rect"))
 
 
-def test_korean_takes_a_whole_em_per_character_and_text_is_escaped(monkeypatch):
-    assert diagrams.text_width("가중치 층", 16) == pytest.approx(4 * 16 + 0.55 * 16)
-    assert diagrams.text_width("weight", 10) == pytest.approx(6 * 5.5)
-    monkeypatch.setattr(diagrams, "t", lambda key: "<b>&" if key == "diagram.weight" else key)
-    root = parse(diagrams.block_diagram("plain"))                         # still well-formed
+def test_korean_takes_a_whole_em_per_character_and_text_is_escaped():
+    assert canvas.text_width("가중치 층", 16) == pytest.approx(4 * 16 + 0.55 * 16)
+    assert canvas.text_width("weight", 10) == pytest.approx(6 * 5.5)
+    said = Words("en", {key: "<b>&" if key == "diagram.weight" else key for key in diagrams.WORDS})
+    root = parse(diagrams.block_diagram(said, "plain"))                         # still well-formed
     assert texts(root).count("<b>&") == 2

@@ -1,13 +1,14 @@
 """The chart builders: plain data in, figures with labelled axes, log scales, bounded point
 counts, and the plain (warm) / residual (cool) colours out. Zeros are shown, never dropped (the
-depth profile and block gains, now SVG, are checked in tests/test_svg_lines.py)."""
+depth profile and block gains, now SVG, are checked in tests/test_line_charts.py)."""
 
 import numpy as np
 import pytest
 
 from resnet_core import arch_config
 from resnet_core.nets.diagram import describe
-from ui import charts, outline, style
+from ui.draw import outline, style, training_charts
+from ui.i18n import words
 
 
 def _log(fig, axis="yaxis") -> bool:
@@ -16,42 +17,42 @@ def _log(fig, axis="yaxis") -> bool:
 
 def test_decimate_keeps_short_series_and_caps_long_ones():
     x, y = list(range(1, 101)), [float(v) for v in range(100)]
-    assert charts.decimate(x, y, 300) == (x, y)
-    xs, ys = charts.decimate(list(range(1, 10_001)), [1.0] * 10_000, 300)
+    assert training_charts.decimate(x, y, 300) == (x, y)
+    xs, ys = training_charts.decimate(list(range(1, 10_001)), [1.0] * 10_000, 300)
     assert len(xs) <= 300 and xs[-1] == 10_000 and set(ys) == {1.0}
     # Bucket means: 0..9 then 10..19 -> 4.5, 14.5
-    assert charts.decimate(list(range(20)), list(range(20)), 2)[1] == [4.5, 14.5]
+    assert training_charts.decimate(list(range(20)), list(range(20)), 2)[1] == [4.5, 14.5]
 
 
 def test_shades_go_darker_with_depth_within_a_kind():
-    shades = charts.assign_shades([("plain", 20), ("plain", 56), ("residual", 20), ("residual", 56)])
+    shades = training_charts.assign_shades([("plain", 20), ("plain", 56), ("residual", 20), ("residual", 56)])
     assert shades == [0, 1, 0, 1]
-    assert charts.colour("plain", 1) == style.PLAIN and charts.colour("residual", 1) == style.RESIDUAL
-    assert charts.colour("plain", 0) == style.PLAIN_LIGHT
-    assert charts.assign_shades([("plain", 56)]) == [1]     # one run of a kind: its main colour
+    assert training_charts.colour("plain", 1) == style.PLAIN and training_charts.colour("residual", 1) == style.RESIDUAL
+    assert training_charts.colour("plain", 0) == style.PLAIN_LIGHT
+    assert training_charts.assign_shades([("plain", 56)]) == [1]     # one run of a kind: its main colour
 
 
 def test_curves_use_kind_colours_and_stay_bounded():
     long = list(range(1, 5001))
-    fig = charts.curves([charts.Curve("plain-56", "plain", long, [1.0] * 5000),
-                         charts.Curve("ResNet-56", "residual", long, [0.5] * 5000)],
-                        y_title="training loss", log_y=True)
+    fig = training_charts.curves([training_charts.Curve("plain-56", "plain", long, [1.0] * 5000),
+                                  training_charts.Curve("ResNet-56", "residual", long, [0.5] * 5000)],
+                                 words=words(training_charts.WORDS), y_title="training loss", log_y=True)
     assert [tr.line.color for tr in fig.data] == [style.PLAIN, style.RESIDUAL]
-    assert all(len(tr.x) <= charts.MAX_POINTS for tr in fig.data)
+    assert all(len(tr.x) <= training_charts.MAX_POINTS for tr in fig.data)
     assert _log(fig) and fig.layout.yaxis.title.text == "training loss"
     assert fig.layout.xaxis.title.text == "training step"
     assert fig.layout.uirevision   # keeps the user's zoom across live refreshes
 
 
 def test_empty_chart_says_so():
-    fig = charts.curves([], y_title="loss")
+    fig = training_charts.curves([], words=words(training_charts.WORDS), y_title="loss")
     assert fig.layout.annotations[0].text == "No data yet"
 
 
 def test_heatmap_is_log_coloured_with_zeros_blank_and_stage_ticks():
     names = ["stem.conv", "stage1.block0.conv1", "stage1.block0.conv2", "stage2.block0.conv1", "head.fc"]
     matrix = np.array([[1e-6, 1e-3, 1e-2, 0.0, 1.0], [1e-5, 1e-3, 1e-2, 1e-1, 1.0]])
-    fig = charts.grad_heatmap([1, 2], names, matrix, title="plain-20", zrange=(-6, 0))
+    fig = training_charts.grad_heatmap([1, 2], names, matrix, words=words(training_charts.WORDS), title="plain-20", zrange=(-6, 0))
     heat = fig.data[0]
     z = np.array(heat.z, dtype=float)
     assert z.shape == (5, 2)                               # layers x steps
@@ -63,19 +64,19 @@ def test_heatmap_is_log_coloured_with_zeros_blank_and_stage_ticks():
 
 
 def test_log_range_is_shared_and_ignores_zeros():
-    lo, hi = charts.log_range(np.array([[0.0, 1e-4, 1.0]]), np.array([[1e2]]))
+    lo, hi = training_charts.log_range(np.array([[0.0, 1e-4, 1.0]]), np.array([[1e2]]))
     assert hi == pytest.approx(2.0) and lo <= -3.9
 
 
 def test_main_path_leaves_out_projections():
     names = ["stem.conv", "stage2.block0.conv1", "stage2.block0.shortcut.conv", "head.fc"]
-    assert charts.main_path(names) == [0, 1, 3]
+    assert training_charts.main_path(names) == [0, 1, 3]
 
 
 def _outline(cfg):
     import xml.etree.ElementTree as ET
 
-    root = ET.fromstring(outline.architecture(describe(cfg), block_word="basic"))
+    root = ET.fromstring(outline.architecture(describe(cfg), block_word="basic", words=words(outline.WORDS)))
     ns = "{http://www.w3.org/2000/svg}"
     texts = [" ".join(s.text or "" for s in el.iter(f"{ns}tspan")) for el in root.iter(f"{ns}text")]
     return root, ns, texts

@@ -71,7 +71,7 @@ def test_render_puts_the_particle_after_the_value():
 
 
 def test_t_and_fmt_ratio_in_both_languages():
-    from ui import style
+    from ui.draw import style
     assert style.fmt_ratio(3600.2, "ko") == "3,600배"
     assert style.fmt_ratio(3600.2, "en") == "3,600×"
     assert style.fmt_ratio(120_422_400 / 12_443_648, "ko") == "9.68배"

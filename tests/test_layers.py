@@ -1,7 +1,8 @@
 """The layers hold (import-linter, contracts in .importlinter): the library never imports the
 app's ui package nor Streamlit, its parts import only the ones below them (cli, jobs and export,
 predict, inspection, training, store and data, nets), and inside jobs the runner sits above its
-executors, they above the worker; whatever function an import hides in, so no cycle hides."""
+executors, they above the worker; whatever function an import hides in, so no cycle hides. The
+app's drawings (ui/draw) import neither Streamlit nor the session's modules."""
 
 import subprocess
 import sys
@@ -14,7 +15,7 @@ def test_the_import_contracts_are_kept():
     lint = Path(sys.executable).with_name("lint-imports")
     out = subprocess.run([str(lint), "--no-cache"], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
-    assert "4 kept, 0 broken" in out.stdout
+    assert "6 kept, 0 broken" in out.stdout
 
 
 def test_a_broken_contract_is_caught(tmp_path):
@@ -42,6 +43,8 @@ def test_an_import_inside_a_function_that_closes_a_cycle_is_caught(tmp_path):
         (root / part).mkdir(parents=True)
         (root / part / "__init__.py").write_text("")
     (root / "__init__.py").write_text("")
+    (root / "settings.py").write_text("")
+    (root / "messages.py").write_text("")
     (root / "training" / "engine.py").write_text("from resnet_core.store import runs\n")
     (root / "store" / "runs.py").write_text("def f():\n    from resnet_core.training import engine\n")
     config = (ROOT / ".importlinter").read_text()
@@ -52,3 +55,46 @@ def test_an_import_inside_a_function_that_closes_a_cycle_is_caught(tmp_path):
     out = subprocess.run([str(lint), "--no-cache"], cwd=tmp_path, capture_output=True, text=True,
                          env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"})
     assert out.returncode == 1 and "resnet_core.store.runs -> resnet_core.training.engine" in out.stdout
+
+
+def _contract(name: str) -> str:
+    config = (ROOT / ".importlinter").read_text()
+    start = config.index(f"[importlinter:contract:{name}]")
+    end = config.find("\n[importlinter:contract:", start + 1)
+    return config[start:] if end < 0 else config[start:end]
+
+
+def test_a_drawing_that_reads_the_session_or_streamlit_is_caught(tmp_path):
+    """A copy of ui/draw's two contracts over a tree whose drawing calls t() (ui.i18n) inside a
+    function, and whose other drawing imports Streamlit: both are reported."""
+    (tmp_path / "ui" / "draw").mkdir(parents=True)
+    (tmp_path / "streamlit").mkdir()
+    (tmp_path / "streamlit" / "__init__.py").write_text("")
+    (tmp_path / "ui" / "__init__.py").write_text("")
+    (tmp_path / "ui" / "draw" / "__init__.py").write_text("")
+    (tmp_path / "ui" / "draw" / "axes.py").write_text("def f():\n    from ui.i18n import t\n")
+    (tmp_path / "ui" / "draw" / "bars.py").write_text("import streamlit\n")
+    layers = _contract("drawings-below-the-session")
+    session = layers[layers.index("layers =") + len("layers ="):].strip().splitlines()[0]
+    (tmp_path / "ui" / "i18n.py").write_text("")
+    for name in session.split(":"):
+        (tmp_path / "ui" / f"{name.strip()}.py").touch()
+    (tmp_path / ".importlinter").write_text("[importlinter]\nroot_packages =\n    ui\n    streamlit\n\n"
+                                            + _contract("drawings-without-streamlit") + "\n" + layers)
+    lint = Path(sys.executable).with_name("lint-imports")
+    out = subprocess.run([str(lint), "--no-cache"], cwd=tmp_path, capture_output=True, text=True,
+                         env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    assert out.returncode == 1 and "0 kept, 2 broken" in out.stdout
+    assert "ui.draw.axes -> ui.i18n" in out.stdout and "ui.draw.bars -> streamlit" in out.stdout
+
+
+def test_the_drawings_load_without_streamlit():
+    """Importing every module of ui/draw in a fresh interpreter loads no Streamlit: the package
+    above it (ui/__init__.py) loads its helpers only when a page asks for them."""
+    names = sorted(p.stem for p in (ROOT / "ui" / "draw").glob("*.py") if p.stem != "__init__")
+    code = ("import importlib, sys\n"
+            f"for name in {names!r}:\n    importlib.import_module('ui.draw.' + name)\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'streamlit'))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert len(names) >= 10 and out.stdout.strip() == "[]"

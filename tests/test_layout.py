@@ -1,5 +1,5 @@
 """The layout for phones and projectors, below the browser: how wide an inline figure must stay
-for its text to be read (ui/diagrams.readable_width), the arrangements drawn for a phone, tables
+for its text to be read (ui/draw/canvas.readable_width), the arrangements drawn for a phone, tables
 that scroll with names kept whole (ui/tables.py), and the colours of shortcuts A, B and C told
 apart also by colour-blind viewers. tests/browser/test_phone.py and the projector test in
 tests/browser/test_teacher.py measure the same in Chromium."""
@@ -11,8 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from ui import cost_charts, diagrams, style, tables
-from ui.diagrams import MIN_TEXT_PX, block_diagram
+from ui import figures, tables
+from ui.draw import diagrams, flops_charts, style
+from ui.draw.canvas import MIN_TEXT_PX
+from ui.i18n import words
+
+
+def block_diagram(*args, **kwargs):
+    return diagrams.block_diagram(words(diagrams.WORDS), *args, **kwargs)
 
 PHONE_COLUMN = 358     # 390 px less Streamlit's margins on a phone
 
@@ -34,7 +40,7 @@ def test_a_figure_keeps_its_smallest_text_at_11_px_on_a_phone_and_only_there():
 
 
 @pytest.mark.parametrize("make", [lambda: block_diagram("plain", True), lambda: block_diagram("residual", True),
-                                  lambda: cost_charts.head_params(25_089_000, 513_000, cost_charts.PHONE_WIDTH)])
+                                  lambda: flops_charts.head_params(25_089_000, 513_000, words(flops_charts.WORDS), flops_charts.PHONE_WIDTH)])
 def test_what_a_phone_is_shown_fits_its_column_without_scrolling(make):
     assert _min_width(make()) <= PHONE_COLUMN
 
@@ -42,12 +48,12 @@ def test_what_a_phone_is_shown_fits_its_column_without_scrolling(make):
 def test_show_gives_the_phone_its_own_arrangement_beside_the_wide_one(monkeypatch):
     shown = []
     monkeypatch.setattr("streamlit.markdown", lambda body, **_: shown.append(body))
-    diagrams.show(block_diagram("both"), [block_diagram("plain"), block_diagram("residual")])
+    figures.show(block_diagram("both"), [block_diagram("plain"), block_diagram("residual")])
     wide, narrow = shown
     assert wide.startswith('<svg class="rx-wide" ') and ET.fromstring(wide) is not None
     assert narrow.startswith('<div class="rx-narrow">') and narrow.count("<svg ") == 2
     shown.clear()
-    diagrams.show(block_diagram("plain"))
+    figures.show(block_diagram("plain"))
     assert shown == [block_diagram("plain")]
 
 

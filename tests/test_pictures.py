@@ -1,4 +1,4 @@
-"""ui/pictures.py: colours against plotly's own colour scales, PNGs that decode to the arrays
+"""ui/draw/pictures.py: colours against plotly's own colour scales, PNGs that decode to the arrays
 given, blends against a naive numpy blend, the HTML's figures and captions, and bad inputs (one
 pixel, a constant map, NaN) drawn sanely."""
 
@@ -9,7 +9,7 @@ import plotly.colors as pc
 import pytest
 from apptest_helpers import COLOUR_BAR, decode_pictures
 
-from ui import pictures
+from ui.draw import pictures
 
 # The attribution page's overlay scale, as it was given to plotly.
 OVERLAY = [[0.0, "rgba(255,235,59,0)"], [0.15, "rgba(255,235,59,0.15)"], [0.45, "rgba(255,152,0,0.6)"],

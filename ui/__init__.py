@@ -11,26 +11,27 @@ A page file starts like this (see docs/pages.md):
         depth = st.slider(t("build.depth"), 8, 110, 20, **keep("build_depth"))
         ...
 
-Importing ``ui`` (or ``ui.nav``, ``ui.i18n``) loads only Streamlit and the text table: app.py
-calls ``st.navigation`` before anything imports torch. The helpers that pull torch and plotly in
-(``guard``, ``guarded``, ``keep``, ``presets``, ``style``) load on first use.
+Every name here loads on first use: ``from ui import t`` loads only Streamlit and the text table
+(app.py calls ``st.navigation`` before anything imports torch), and importing the drawings of
+ui/draw, which never touch Streamlit, loads no Streamlit at all.
 """
 
 from importlib import import_module
-
-from . import nav
-from .i18n import label_of, lang, set_lang, t
 
 # name -> (submodule, attribute in it; None for the submodule itself), loaded on first use
 _LAZY = {
     "guard": ("errors", "guard"),
     "guarded": ("errors", "guarded"),
     "keep": ("state", "keep"),
+    "label_of": ("i18n", "label_of"),
+    "lang": ("i18n", "lang"),
+    "nav": ("nav", None),
     "presets": ("presets", None),
-    "style": ("style", None),
+    "set_lang": ("i18n", "set_lang"),
+    "t": ("i18n", "t"),
 }
 
-__all__ = ["guard", "guarded", "keep", "label_of", "lang", "nav", "presets", "set_lang", "style", "t"]
+__all__ = ["guard", "guarded", "keep", "label_of", "lang", "nav", "presets", "set_lang", "t"]
 
 
 def __getattr__(name: str):

@@ -30,5 +30,6 @@ def load() -> None:
         # 2.6 s of imports that would otherwise land in the middle of some student's page.
         import torch._dynamo  # noqa: F401
 
-        from . import exports, heap, identity, links, outline, progress, runs, teacher  # noqa: F401
+        from . import exports, heap, identity, links, progress, runs, teacher  # noqa: F401
+        from .draw import outline  # noqa: F401
         _loaded = True

@@ -20,6 +20,8 @@ import streamlit as st
 
 from resnet_core import text as catalog_text
 
+from .draw.words import Words
+
 LANGS = ("ko", "en")
 LANG_NAMES = {"ko": "한국어", "en": "English"}
 DEFAULT_LANG = "en"
@@ -77,6 +79,21 @@ def t(key: str, **fmt) -> str:
     code = lang() if entry.get(lang()) else DEFAULT_LANG
     text = entry.get(code) or key
     return catalog_text.render(text, code, **fmt)
+
+
+def words(keys) -> Words:
+    """The sentences of `keys` in the current language, for a renderer of ui/draw (which takes
+    its text as an argument and never calls t()): ``outline.architecture(d, words=words(outline.WORDS))``."""
+    return _words(lang(), tuple(keys))
+
+
+@lru_cache(maxsize=256)
+def _words(code: str, keys: tuple[str, ...]) -> Words:
+    texts = {}
+    for key in keys:
+        entry = table().get(key, {})
+        texts[key] = entry.get(code) or entry.get(DEFAULT_LANG) or key
+    return Words(code, texts)
 
 
 def label_of(prefix: str) -> Callable[[object], str]:

@@ -28,7 +28,8 @@ from resnet_core.data.uploads import ImageRejected
 from resnet_core.inspection import inspect_models as im
 from resnet_core.training.twins import GROUP as TWIN_GROUP
 
-from . import costs, progress, runs, style
+from . import costs, progress, runs
+from .draw import style
 from .errors import guarded
 from .i18n import label_of, t
 from .identity import class_name

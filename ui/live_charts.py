@@ -6,7 +6,7 @@ every one of those reruns (about two thirds of a live page's rerun on a busy ser
 chart's figure is built once per key and its message made once, the first time any session asks
 for them, and every session then sends that same message:
 
-    fig = live_charts.figure(("degradation-loss",) + live_charts.views_key(views), lambda: charts.curves(...))
+    fig = live_charts.figure(("degradation-loss",) + live_charts.views_key(views), lambda: training_charts.curves(...))
     live_charts.show(left, fig, config=..., key="degradation_loss")
 
 The message is what ``st.plotly_chart(fig, config=config, key=key)`` sends (tests/test_live_charts.py
@@ -24,8 +24,9 @@ import plotly.io
 
 from resnet_core.lru import LRU
 
-from . import charts, streamlit_internals, svg_axes
-from .i18n import lang
+from . import figures, streamlit_internals
+from .draw import training_charts
+from .i18n import lang, words
 
 KEPT = 256          # figures kept: a class's worth of distinct live charts, and then some
 
@@ -104,7 +105,7 @@ def table(container, key: tuple, rows: Callable[[], list[dict]], **kwargs) -> No
 class CurvePanel:
     """One chart of learning curves for `learning_curves`."""
     name: str                      # "degradation-loss": names its cached figure and SVG, keeps its zoom
-    curves: Sequence               # charts.Curve
+    curves: Sequence               # training_charts.Curve
     y_title: str
     log_y: bool = False
     y_range: tuple[float, float] | None = None
@@ -120,11 +121,11 @@ def learning_curves(columns: Sequence, key: tuple, panels: Sequence[CurvePanel],
     for column, p in zip(columns, panels):
         axis = dict(y_title=p.y_title, log_y=p.log_y, y_range=p.y_range)
         if training:
-            column.markdown(svg_axes.cached((f"{p.name}-svg",) + tuple(key), lambda p=p, axis=axis: (
-                charts.curves_svg(p.curves, title=p.y_title, **axis))), unsafe_allow_html=True)
+            column.markdown(figures.cached((f"{p.name}-svg",) + tuple(key), lambda p=p, axis=axis: (
+                training_charts.curves_svg(p.curves, words=words(training_charts.WORDS), title=p.y_title, **axis))), unsafe_allow_html=True)
         else:
             fig = figure((p.name,) + tuple(key), lambda p=p, axis=axis: (
-                charts.curves(p.curves, revision=p.name, **axis)))
+                training_charts.curves(p.curves, words=words(training_charts.WORDS), revision=p.name, **axis)))
             show(column, fig, config=p.config, key=p.element_key)
 
 

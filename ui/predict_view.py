@@ -10,7 +10,8 @@ import streamlit as st
 
 from resnet_core.predict.bank import Question
 
-from . import costs, nav, style, svg_charts
+from . import costs, nav
+from .draw import bar_charts, style
 from .i18n import lang, t
 
 VOTE_COLOUR, RIGHT_COLOUR = "#8A94A6", "#2E7D32"
@@ -51,10 +52,10 @@ def options(q: Question, mine: str | None, on_pick, key: str, *, disabled: bool 
 
 def tally_chart(q: Question, counts: dict[str, int], answer: str | None = None) -> str:
     """The class's votes per option as bars with their counts; the right option green once known."""
-    items = [svg_charts.Bar(option_label(q, o), (svg_charts.Segment(
+    items = [bar_charts.Bar(option_label(q, o), (bar_charts.Segment(
         t("predict.votes_axis"), counts.get(o, 0), RIGHT_COLOUR if o == answer else VOTE_COLOUR),),
         text=str(counts.get(o, 0))) for o in q.options]
-    return svg_charts.bars(items, y_title=t("predict.votes_axis"), title=t("predict.votes_axis"),
+    return bar_charts.bars(items, y_title=t("predict.votes_axis"), title=t("predict.votes_axis"),
                            height=300, width=640)
 
 

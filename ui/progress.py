@@ -172,7 +172,7 @@ def progress_html(views: Sequence[RunView]) -> str:
     """One progress bar per run (label, status, share done), as HTML; labels are escaped."""
     from html import escape
 
-    from .style import PLAIN, RESIDUAL
+    from .draw.style import PLAIN, RESIDUAL
 
     return "".join(_BAR.format(pct=100 * v.progress, label=escape(net_label(v.info.label)),
                                status=escape(status_text(v) + _whose(v.info)),

@@ -1,7 +1,8 @@
 """The projector view: a switch in the teacher's controls (behind the teacher key) that shows
 the page for a room at 1280x720 — large type, the sidebar and the page's input controls folded
 away so the result comes first, no label cut short, and figure text at least 14 px
-(assets/projector.css; ui/diagrams.readable_width sizes the inline figures).
+(assets/projector.css, with the width each inline figure carries for it:
+ui/draw/canvas.readable_width).
 
 The teacher leaves it with the button at the top of the page, since the sidebar is hidden.
 """
@@ -17,7 +18,6 @@ from .i18n import t
 
 KEY = "projector_view"          # the teacher's switch (a widget key in ui/teacher_controls.py)
 _WAS_ON = "_projector_was_on"
-MIN_TEXT_PX = 14                # figure text on the projector, read from the back of the room
 _CSS = Path(__file__).resolve().parent.parent / "assets" / "projector.css"
 
 

@@ -23,7 +23,8 @@ import streamlit as st
 
 from resnet_core import ConfigError, ModelConfig, TrainConfig
 from resnet_core.data.datasets import DatasetMissing
-from resnet_core.jobs.runner import JobRunner, NotOwner, OwnerLimit, Paused, QueueFull, RunTooLong, get_runner
+from resnet_core.jobs.runner import (JobRunner, NotOwner, OwnerLimit, Paused, QueueFull, RunTooBig, RunTooLong,
+                                     get_runner)
 from resnet_core.store.runs import EvalColumns, RunInfo, RunNotFound, RunStore, StepColumns
 from resnet_core.store import retention
 
@@ -65,6 +66,10 @@ def submit(runs: Sequence[tuple[str, ModelConfig, TrainConfig]], *, group: str) 
         from . import costs
 
         costs.too_long(exc)
+    except RunTooBig as exc:   # its numbers and what to reduce (resnet_core.training.memory)
+        from . import costs
+
+        costs.too_large(exc)
     except Paused as exc:
         paused_message(exc.message)
     except OwnerLimit:

@@ -19,10 +19,12 @@ import time
 
 import streamlit as st
 
+from resnet_core import settings
+
 from . import runs
 from .i18n import t
 
-KEY_ENV = "RESNET_EXPLORER_TEACHER_KEY"
+KEY_ENV = settings.teacher_key.env
 MIN_INTERVAL = 1.0        # seconds between two key checks on the whole server
 FIRST_DELAY = 2.0         # a session's lock-out after its first wrong key; doubles each time
 MAX_DELAY = 300.0
@@ -40,7 +42,7 @@ _last_check = [0.0]
 
 def configured_key() -> str:
     """The teacher key of this server, "" when none is set."""
-    key = os.environ.get(KEY_ENV, "")
+    key = settings.teacher_key()
     if key:
         return key
     try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from .i18n import lang, t
-from .style import arch_name
+from .draw.style import arch_name
 
 _KO = ((re.compile(r"\b[Pp]lain-(?=\d)"), "플레인-"),
        (re.compile(r"\bResidual-(?=\d)"), "잔차-"),

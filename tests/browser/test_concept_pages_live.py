@@ -42,7 +42,7 @@ def pictures_shown(page) -> list[tuple[int, float, str]]:
 
 def check_page(page, url_path: str, lang: str) -> None:
     assert title(page) == TITLES[url_path, lang]
-    # The pictures are PNG (ui/pictures.py), the statistics and component charts SVG: no plotly.
+    # The pictures are PNG (ui/draw/pictures.py), the statistics and component charts SVG: no plotly.
     assert page.locator('[data-testid="stPlotlyChart"]').count() == 0
     charts = page.locator('[data-testid="stMain"] svg[role="img"]:not(.rx-colour-bar)')
     assert charts.count() == {"features": 1, "attribution": 0, "augmentation": 1}[url_path]

@@ -1,12 +1,12 @@
 """Small static charts as inline SVG: bars (side by side, stacked, grouped, signed) and a ring;
-their axes, legends and panels are ui/svg_axes.py's, shared with ui/svg_lines.py.
+their axes, legends and panels are ui/draw/axes.py's, shared with ui/draw/line_charts.py.
 
 The figures a page shows on arrival are drawn here, so a first visit needs no chart library
 (plotly's code is 4.7 MB for the browser to load and compile, several seconds on a classroom
 laptop). Every bar, slice and point names its exact value in a <title> tooltip.
 
-    st.markdown(svg_charts.bars([...], y_title="MACs", title="..."), unsafe_allow_html=True)
-    svg = svg_axes.cached(("shortcuts-extra", arch), lambda: svg_charts.grouped_bars([...], title=...))
+    st.markdown(bar_charts.bars([...], y_title="MACs", title="..."), unsafe_allow_html=True)
+    svg = figures.cached(("shortcuts-extra", arch), lambda: bar_charts.grouped_bars([...], title=...))
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from html import escape
 
 from . import style
-from .diagrams import TEXT, Canvas
-from .svg_axes import FONT, Key, layout, number, value_axis
+from .axes import FONT, Key, layout, number, value_axis
+from .canvas import TEXT, Canvas
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""ui/svg_lines.py against the numbers it draws: points at their values on a linear axis and at
+"""ui/line_charts.py against the numbers it draws: points at their values on a linear axis and at
 log10 of their values on a log axis, decade ticks written 10^k, every exact value in a tooltip as
 plotly's hover wrote it, exact zeros at the floor with their own marker and note, NaN and
 infinity left out, small multiples with a percent axis, histogram bins edge to edge; and the
@@ -9,8 +9,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from ui import charts, style, svg_lines
-from ui.svg_lines import Histogram, Line, Panel
+from ui.draw import line_charts, style, training_charts
+from ui.draw.line_charts import Histogram, Line, Panel
+from ui.i18n import words
+
+SAID = words(line_charts.WORDS)
 
 NS = "{http://www.w3.org/2000/svg}"
 
@@ -61,7 +64,7 @@ def fit(ticks: list[tuple[str, float]], log: bool):
 
 def test_points_sit_at_their_values_on_a_linear_axis():
     values = [0.2, 1.7, -0.4, 3.1]
-    root = ET.fromstring(svg_lines.lines(Panel([Line("s", values, "#123456", ["a", "b", "c", "d"])],
+    root = ET.fromstring(line_charts.lines(words=SAID, panel=Panel([Line("s", values, "#123456", ["a", "b", "c", "d"])],
                                                y_title="v"), x_title="layer", title="t"))
     ticks = y_ticks(root)
     steps = {round(tick_value(b) - tick_value(a), 9) for (a, _), (b, _) in zip(ticks, ticks[1:])}
@@ -77,7 +80,7 @@ def test_points_sit_at_their_values_on_a_linear_axis():
 
 def test_log_axis_puts_points_at_log10_with_decade_ticks():
     values = [3e-7, 2e-4, 0.05, 1.0, 40.0]
-    root = ET.fromstring(svg_lines.lines(Panel([Line("plain-56", values, style.PLAIN)], log=True,
+    root = ET.fromstring(line_charts.lines(words=SAID, panel=Panel([Line("plain-56", values, style.PLAIN)], log=True,
                                                value_name="norm"), x_title="x", title="t"))
     ticks = y_ticks(root)
     exps = [math.log10(tick_value(label)) for label, _ in ticks]
@@ -95,7 +98,7 @@ def test_log_axis_puts_points_at_log10_with_decade_ticks():
 
 def test_exact_zeros_sit_at_the_floor_with_their_own_marker_and_note():
     names = [f"l{i}" for i in range(5)]
-    root = ET.fromstring(svg_lines.lines(Panel([
+    root = ET.fromstring(line_charts.lines(words=SAID, panel=Panel([
         Line("plain-56", [0.0, 0.0, 1e-8, 1e-3, 1e-1], style.PLAIN, names),
         Line("ResNet-56", [1e-2, 2e-2, 3e-2, 5e-2, 1e-1], style.RESIDUAL, names)], log=True, value_name="norm"),
         x_title="layer depth", title="t"))
@@ -119,7 +122,7 @@ def _zero_hover() -> str:
 
 
 def test_nan_and_infinity_are_left_out_and_break_the_line():
-    root = ET.fromstring(svg_lines.lines(Panel([Line("s", [1.0, float("nan"), 2.0, float("inf"), 3.0, 4.0],
+    root = ET.fromstring(line_charts.lines(words=SAID, panel=Panel([Line("s", [1.0, float("nan"), 2.0, float("inf"), 3.0, 4.0],
                                                      "#111111")]), x_title="x", title="t"))
     assert [p[2].split(": ")[1] for p in points(root)] == ["1.00", "2.00", "3.00", "4.00"]
     pts = {(round(x, 1), round(y, 1)) for x, y, _ in points(root)}
@@ -135,7 +138,7 @@ def test_nan_and_infinity_are_left_out_and_break_the_line():
 
 
 def test_an_empty_chart_says_so():
-    root = ET.fromstring(svg_lines.lines(Panel([]), x_title="x", title="t"))
+    root = ET.fromstring(line_charts.lines(words=SAID, panel=Panel([]), x_title="x", title="t"))
     assert "No data yet" in [text_of(t) for t in root.iter(f"{NS}text")]
     assert not points(root)
 
@@ -146,7 +149,7 @@ def test_small_multiples_share_one_legend_and_read_percent():
                      (("plain", style.PLAIN, "solid", 1), ("residual", style.RESIDUAL, "dash", 2))],
                     title=title, y_title="value", y_range=rng, percent=pct, value_format=".3f")
               for title, rng, pct in (("mean", None, False), ("std", None, False), ("zeros", (0, 1), True))]
-    root = ET.fromstring(svg_lines.small_multiples(panels, x_title="layer", title="stats"))
+    root = ET.fromstring(line_charts.small_multiples(panels, words=SAID, x_title="layer", title="stats"))
     texts = [text_of(t) for t in root.iter(f"{NS}text")]
     assert texts.count("plain") == 1 and texts.count("residual") == 1        # one legend for three panels
     assert {"mean", "std", "zeros"} <= set(texts)
@@ -160,15 +163,15 @@ def test_small_multiples_share_one_legend_and_read_percent():
 
 def test_named_ticks_name_the_stages_and_labels_are_escaped():
     names = ["stem.conv", "stage1.block0.conv1", "stage1.block0.conv2", "stage2.block0.conv1", "head.fc"]
-    root = ET.fromstring(svg_lines.lines(Panel([Line("<b> & 한국어", [1, 2, 3, 4, 5], "#111111", names)]),
-                                         x_title="깊이", title="a < b", ticks=charts.stage_ticks(names)))
+    root = ET.fromstring(line_charts.lines(words=SAID, panel=Panel([Line("<b> & 한국어", [1, 2, 3, 4, 5], "#111111", names)]),
+                                         x_title="깊이", title="a < b", ticks=training_charts.stage_ticks(names)))
     texts = [text_of(t) for t in root.iter(f"{NS}text")]
     assert {"stem", "stage1", "stage2", "head"} <= set(texts) and "<b> & 한국어" in texts
     assert points(root)[0][2] == "<b> & 한국어\nstem.conv: 1.00"
 
 
 def test_reference_line_at_gain_one():
-    root = ET.fromstring(svg_lines.lines(Panel([Line("res", [0.5, 2.0], "#111111")], log=True,
+    root = ET.fromstring(line_charts.lines(words=SAID, panel=Panel([Line("res", [0.5, 2.0], "#111111")], log=True,
                                                refs=[(1.0, "gain 1")]), x_title="x", title="t"))
     y = fit(y_ticks(root), log=True)
     ref = [p for p in root.iter(f"{NS}path") if p.get("stroke-dasharray") == "8 5"]
@@ -177,7 +180,7 @@ def test_reference_line_at_gain_one():
 
 def test_histogram_bins_are_contiguous_on_a_log_axis():
     edges = [-1.0, 0.0, 1.0, 2.0, 3.0]
-    root = ET.fromstring(svg_lines.histograms([Histogram(edges, [50.0, 0.0, 5.0, 0.05], "#111111", "with BN")],
+    root = ET.fromstring(line_charts.histograms([Histogram(edges, [50.0, 0.0, 5.0, 0.05], "#111111", "with BN")],
                                               x_title="value", y_title="share", title="t"))
     rects = [(float(r.get("x")), float(r.get("width")), float(r.get("y")), r.find(f"{NS}title").text)
              for r in root.iter(f"{NS}rect") if r.find(f"{NS}title") is not None]

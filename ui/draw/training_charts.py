@@ -1,9 +1,9 @@
 """Figures of training and of gradients, built from plain data (lists and arrays, no store, no
 torch): loss and accuracy curves of several runs and a layer x step gradient-norm heatmap (a
-whole network's outline is ui.outline; the norm-vs-depth profile and per-block gains, shown on
-arrival, are inline SVG from ui.svg_lines).
+whole network's outline is ui.draw.outline; the norm-vs-depth profile and per-block gains, shown on
+arrival, are inline SVG from ui.draw.line_charts).
 
-Plain nets are warm and residual nets cool on every chart (ui.style); several runs of one kind
+Plain nets are warm and residual nets cool on every chart (ui.draw.style); several runs of one kind
 get shades of their hue, deeper nets darker. Every axis names its unit. Values that span decades
 go on log axes; an exact zero (a gradient that underflowed) has no colour on the log heatmap and
 is left blank.
@@ -18,14 +18,17 @@ from typing import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from . import style
-from .i18n import t
+from . import line_charts, style
+from .words import Words
+
+WORDS = ("charts.step", "charts.no_data", "charts.norm_log", "charts.layer_no", "charts.norm",
+         "charts.layer_axis", *line_charts.WORDS)
 
 # Shades per kind, main colour first; deeper nets take the later (darker) shades.
 SHADES = {
     "plain": (style.PLAIN_LIGHT, style.PLAIN, "#A3431A", "#E8A33D", "#6E2A0C", "#F4C9A8"),
     "residual": (style.RESIDUAL_LIGHT, style.RESIDUAL, "#0E3F6E", "#3FA7B5", "#5560C9", "#B9D6EF"),
-    # Shortcuts A, B and C (pages/shortcuts.py): one colour each, of ui.style's colour-blind-safe three.
+    # Shortcuts A, B and C (pages/shortcuts.py): one colour each, of ui.draw.style's colour-blind-safe three.
     **{f"option-{o}": (c,) * 2 for o, c in style.OPTION_COLOURS.items()},
 }
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
@@ -82,7 +85,7 @@ class Curve:
     group: str = ""                # legend group: a run's train and test lines toggle together
 
 
-def curves(series: Sequence[Curve], *, y_title: str, x_title: str | None = None, log_y: bool = False,
+def curves(series: Sequence[Curve], *, words: Words, y_title: str, x_title: str | None = None, log_y: bool = False,
            y_range: tuple[float, float] | None = None, height: int = 380, revision: str | None = None) -> go.Figure:
     """Several runs' lines on one chart. `revision` keeps the user's zoom across live refreshes.
 
@@ -95,35 +98,33 @@ def curves(series: Sequence[Curve], *, y_title: str, x_title: str | None = None,
                          line=dict(color=colour(s.kind, s.shade), width=s.width, dash=s.dash),
                          marker=dict(size=7), legendgroup=s.group or s.label,
                          hovertemplate=f"{s.label}<br>%{{x}}: %{{y:.4g}}<extra></extra>"))
-    spec = style.layout_spec(x=x_title or t("charts.step"), y=y_title, height=height)
+    spec = style.layout_spec(x=x_title or words("charts.step"), y=y_title, height=height)
     spec["uirevision"] = revision or "curves"
     if log_y:
         spec["yaxis"]["type"] = "log"
     if y_range is not None:
         spec["yaxis"]["range"] = list(y_range)
     if not series:
-        spec["annotations"] = [_empty_note(t("charts.no_data"))]
+        spec["annotations"] = [_empty_note(words("charts.no_data"))]
         for axis in ("xaxis", "yaxis"):
             spec[axis].update(showticklabels=False, showgrid=False, zeroline=False)
     return go.Figure(data=data, layout=spec)
 
 
-def curves_svg(series: Sequence[Curve], *, title: str, y_title: str, log_y: bool = False,
+def curves_svg(series: Sequence[Curve], *, words: Words, title: str, y_title: str, log_y: bool = False,
                y_range: tuple[float, float] | None = None, height: int = 400, width: int = 560) -> str:
     """The same lines as `curves`, as an SVG for a chart that changes every second while runs
     train: a browser redraws plotly's figure on each change (about a third of a core for a
     watching laptop on Degradation), and an SVG for almost nothing. Points only where `curves`
     marks them (held-out evaluations); the finished chart is `curves`, with its hover and zoom."""
-    from . import svg_lines
-
-    lines = []
+    drawn = []
     for s in series:
         x, y = decimate(s.x, s.y)
-        lines.append(svg_lines.Line(s.label, y, colour(s.kind, s.shade), [f"{v:g}" for v in x], dash=s.dash,
+        drawn.append(line_charts.Line(s.label, y, colour(s.kind, s.shade), [f"{v:g}" for v in x], dash=s.dash,
                                     markers=s.markers, width=s.width, x=x))
-    panel = svg_lines.Panel(lines, y_title=y_title, log=log_y, y_range=y_range)
+    panel = line_charts.Panel(drawn, y_title=y_title, log=log_y, y_range=y_range)
     # 560 wide: drawn in half a page's width, its text stays about the size of plotly's.
-    return svg_lines.lines(panel, x_title=t("charts.step"), title=title, height=height, width=width)
+    return line_charts.lines(panel, words=words, x_title=words("charts.step"), title=title, height=height, width=width)
 
 
 def _empty_note(text: str) -> dict:
@@ -171,7 +172,7 @@ def main_path(names: Sequence[str]) -> list[int]:
     return [i for i, n in enumerate(names) if ".shortcut" not in n]
 
 
-def grad_heatmap(steps: Sequence[int], names: Sequence[str], matrix: np.ndarray, *, title: str,
+def grad_heatmap(steps: Sequence[int], names: Sequence[str], matrix: np.ndarray, *, words: Words, title: str,
                  zrange: tuple[float, float] | None = None, height: int = 460,
                  revision: str | None = None) -> go.Figure:
     """Layer x step, colour = log10 of the gradient norm (input layer at the top). Exact zeros
@@ -179,7 +180,7 @@ def grad_heatmap(steps: Sequence[int], names: Sequence[str], matrix: np.ndarray,
     matrix = np.asarray(matrix, dtype=np.float64)
     fig = go.Figure()
     if matrix.size == 0:
-        _empty(fig, t("charts.no_data"))
+        _empty(fig, words("charts.no_data"))
         return style.layout(fig, title=title, height=height)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(matrix > 0, np.log10(matrix), np.nan).T            # (layers, steps)
@@ -189,11 +190,11 @@ def grad_heatmap(steps: Sequence[int], names: Sequence[str], matrix: np.ndarray,
     ticks = ticks[::step_ticks]
     fig.add_heatmap(
         x=list(steps), y=list(range(1, len(names) + 1)), z=z, zmin=lo, zmax=hi, colorscale=HEAT_SCALE,
-        colorbar=dict(title=dict(text=t("charts.norm_log"), side="right"), tickvals=ticks,
+        colorbar=dict(title=dict(text=words("charts.norm_log"), side="right"), tickvals=ticks,
                       ticktext=[f"1e{k}" for k in ticks]),
-        hovertemplate=(t("charts.step") + " %{x}<br>" + t("charts.layer_no") + " %{y}<br>"
-                       + t("charts.norm") + " 10^%{z:.2f}<extra></extra>"))
+        hovertemplate=(words("charts.step") + " %{x}<br>" + words("charts.layer_no") + " %{y}<br>"
+                       + words("charts.norm") + " 10^%{z:.2f}<extra></extra>"))
     vals, texts = stage_ticks(names)
     fig.update_yaxes(autorange="reversed", tickvals=vals, ticktext=texts)
     fig.update_layout(uirevision=revision or "heatmap")
-    return style.layout(fig, x=t("charts.step"), y=t("charts.layer_axis"), title=title, height=height)
+    return style.layout(fig, x=words("charts.step"), y=words("charts.layer_axis"), title=title, height=height)

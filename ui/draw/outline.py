@@ -14,8 +14,12 @@ import math
 from dataclasses import dataclass, field
 
 from . import style
-from .diagrams import Canvas
-from .i18n import t
+from .canvas import Canvas
+from .words import Words
+
+WORDS = ("unit.params", "unit.macs", "charts.shortcut", "charts.sc.none", "charts.sc.identity",
+         "charts.sc.zero_pad", "charts.sc.projection", "charts.input", "charts.stem", "charts.more_blocks",
+         "charts.head.gap", "charts.head.flatten", "charts.stage_label")
 
 _BLOCK_W, _GAP = 1.0, 0.45
 _PX_ACROSS = 52          # pixels a unit across: a ResNet-20 about as wide as the page's column
@@ -45,23 +49,23 @@ def _height(channels: int, smallest: int) -> float:
     return 0.9 + 0.35 * max(0.0, math.log2(max(channels, 1) / max(smallest, 1)))
 
 
-def _block_hover(b, shape_text) -> str:
+def _block_hover(b, shape_text, words: Words) -> str:
     return (f"<b>{b.name}</b><br>{shape_text(b.in_shape)} → {shape_text(b.out_shape)}<br>"
-            f"{t('unit.params')}: {style.fmt_int(b.params)}<br>{t('unit.macs')}: {style.fmt_int(b.macs)}<br>"
-            f"{t('charts.shortcut')}: {t('charts.sc.' + b.shortcut)}")
+            f"{words('unit.params')}: {style.fmt_int(b.params)}<br>{words('unit.macs')}: {style.fmt_int(b.macs)}<br>"
+            f"{words('charts.shortcut')}: {words('charts.sc.' + b.shortcut)}")
 
 
-def _outline(d, block_word: str) -> _Layout:
+def _outline(d, block_word: str, words: Words) -> _Layout:
     from resnet_core.nets.diagram import shape_text
 
     lay = _Layout()
     smallest = min([b.out_shape[0] for b in d.blocks] + [d.stem.out_shape[0]])
     x = 0.0
-    lay.nodes.append(_Node(x, t("charts.input"), d.input_shape, shape_text(d.input_shape), "io", height=0.9))
+    lay.nodes.append(_Node(x, words("charts.input"), d.input_shape, shape_text(d.input_shape), "io", height=0.9))
     x += _BLOCK_W + _GAP
     if d.stem.convs:
-        lay.nodes.append(_Node(x, t("charts.stem"), d.stem.out_shape,
-                               _block_hover(d.stem, shape_text), "stem",
+        lay.nodes.append(_Node(x, words("charts.stem"), d.stem.out_shape,
+                               _block_hover(d.stem, shape_text, words), "stem",
                                height=_height(d.stem.out_shape[0], smallest)))
         x += _BLOCK_W + _GAP
     for stage in d.stages:
@@ -74,27 +78,28 @@ def _outline(d, block_word: str) -> _Layout:
         for b in shown:
             if b is None:
                 hidden = len(blocks) - 3
-                lay.nodes.append(_Node(x, f"⋯ ×{hidden}", (), t("charts.more_blocks", n=hidden), "more",
+                lay.nodes.append(_Node(x, f"⋯ ×{hidden}", (), words("charts.more_blocks", n=hidden), "more",
                                        height=0.6, stage=stage.name))
             else:
-                lay.nodes.append(_Node(x, block_word, b.out_shape, _block_hover(b, shape_text), "block",
+                lay.nodes.append(_Node(x, block_word, b.out_shape, _block_hover(b, shape_text, words), "block",
                                        b.shortcut, _height(b.out_shape[0], smallest), stage.name))
             x += _BLOCK_W + _GAP
         lay.stages.append((stage.name, x0, x - _GAP, shape_text(stage.out_shape), len(blocks)))
-    head_word = t(f"charts.head.{d.head}")
+    head_word = words(f"charts.head.{d.head}")
     head_hover = (f"<b>{head_word}</b><br>{shape_text(d.head_in)} → {d.num_classes}<br>"
-                  f"{t('unit.params')}: {style.fmt_int(d.head_params)}")
+                  f"{words('unit.params')}: {style.fmt_int(d.head_params)}")
     lay.nodes.append(_Node(x, head_word.replace(" + ", "<br>+ "), (d.num_classes,), head_hover, "head", height=0.9))
     return lay
 
 
-def architecture(d, *, block_word: str, height: int = 300) -> str:
-    """The network `d` (a resnet_core.nets.diagram.Diagram) left to right as an SVG element:
+def architecture(d, *, block_word: str, words: Words, height: int = 300) -> str:
+    """The network `d` (a resnet_core.nets.diagram.Diagram) left to right as an SVG element, its
+    text from `block_word` and `words` (WORDS):
     input, stem, each stage's blocks with their shortcuts drawn as arcs above them, the head.
     Rest the pointer on a box for its shapes, parameters and multiply-adds."""
     from resnet_core.nets.diagram import shape_text
 
-    lay = _outline(d, block_word)
+    lay = _outline(d, block_word, words)
     main = style.RESIDUAL if d.residual else style.PLAIN
     top = max(n.height for n in lay.nodes)
     width = lay.nodes[-1].x + _BLOCK_W
@@ -102,7 +107,7 @@ def architecture(d, *, block_word: str, height: int = 300) -> str:
     c = Canvas(-0.3, width + 0.3, y0, y1, sx=_PX_ACROSS, sy=(height - 20) / (y1 - y0))
     for name, x0, x1, shape, count in lay.stages:
         c.rect(x0 - 0.15, -top / 2 - 0.55, x1 + 0.15, top / 2 + 0.95, fill="#F3F5F8")
-        c.label((x0 + x1) / 2, top / 2 + 0.8, t("charts.stage_label", name=name.replace("stage", "").replace(
+        c.label((x0 + x1) / 2, top / 2 + 0.8, words("charts.stage_label", name=name.replace("stage", "").replace(
             "group", ""), n=count, shape=shape), "#333", size=14)
     prev = None
     for node in lay.nodes:

@@ -1,6 +1,6 @@
-"""ui/svg_charts.py against the numbers it draws: bar heights in proportion to their values on
+"""ui/bar_charts.py against the numbers it draws: bar heights in proportion to their values on
 a round axis from zero, stacked parts adding up, every exact value in a tooltip, the ring's
-slices in their shares; and the cost figures built with it (ui/cost_charts.py)."""
+slices in their shares; and the cost figures built with it (ui/draw/flops_charts.py)."""
 
 import math
 import re
@@ -8,8 +8,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from ui import cost_charts, style, svg_axes, svg_charts
-from ui.svg_charts import Bar, Segment
+from ui.draw import axes, bar_charts, flops_charts, style
+from ui.draw.bar_charts import Bar, Segment
+from ui.i18n import words
 
 NS = "{http://www.w3.org/2000/svg}"
 
@@ -30,7 +31,7 @@ def bars_of(root: ET.Element) -> list[tuple[float, float, float, str]]:
 
 @pytest.mark.parametrize("top", [1, 7, 9.99, 10, 42, 513_000, 25_089_000, 120_422_400 * 1.12, 3.3e9])
 def test_ticks_are_round_steps_from_zero_past_the_top(top):
-    ticks = svg_axes.nice_ticks(top)
+    ticks = axes.nice_ticks(top)
     steps = {round(b - a, 9) for a, b in zip(ticks, ticks[1:])}
     assert ticks[0] == 0 and ticks[-1] >= top and len(steps) == 1
     step = steps.pop()
@@ -40,7 +41,7 @@ def test_ticks_are_round_steps_from_zero_past_the_top(top):
 
 
 def test_bar_heights_are_proportional_and_stacks_add_up():
-    svg = svg_charts.bars([Bar("A", (Segment("one", 300, "#111111"),), "300"),
+    svg = bar_charts.bars([Bar("A", (Segment("one", 300, "#111111"),), "300"),
                            Bar("B", (Segment("low", 50, "#222222"), Segment("high", 100, "#333333")), "150")],
                           y_title="units", title="test")
     root = parse(svg)
@@ -55,7 +56,7 @@ def test_bar_heights_are_proportional_and_stacks_add_up():
 
 
 def test_simple_bars_have_no_legend_and_names_are_escaped():
-    svg = svg_charts.bars([Bar("<x> & 한국어", (Segment("<x> & 한국어", 5, "#111111"),), "5")],
+    svg = bar_charts.bars([Bar("<x> & 한국어", (Segment("<x> & 한국어", 5, "#111111"),), "5")],
                           y_title="개수", title="a < b")
     root = parse(svg)                               # well-formed despite < and &
     texts = [t.text for t in root.iter(f"{NS}tspan")]
@@ -63,7 +64,7 @@ def test_simple_bars_have_no_legend_and_names_are_escaped():
 
 
 def test_ring_slices_take_their_share_of_the_turn():
-    root = parse(svg_charts.ring([Segment("conv", 20_024_384, "#111111"), Segment("fc", 123_642_856, "#222222")],
+    root = parse(bar_charts.ring([Segment("conv", 20_024_384, "#111111"), Segment("fc", 123_642_856, "#222222")],
                                  centre="VGG-19<br>143.7 M", title="VGG-19"))
     paths = [p for p in root.iter(f"{NS}path") if p.find(f"{NS}title") is not None]
     tips = [p.find(f"{NS}title").text for p in paths]
@@ -71,7 +72,7 @@ def test_ring_slices_take_their_share_of_the_turn():
     # The large-arc flag is set only for the slice over half the turn.
     flags = [re.search(r"A [\d.]+ [\d.]+ 0 (\d) 1", p.get("d")).group(1) for p in paths]
     assert flags == ["0", "1"]
-    whole = parse(svg_charts.ring([Segment("all", 5, "#111111"), Segment("none", 0, "#222222")],
+    whole = parse(bar_charts.ring([Segment("all", 5, "#111111"), Segment("none", 0, "#222222")],
                                   centre="x", title="x"))
     assert [c.find(f"{NS}title").text for c in whole.iter(f"{NS}circle")] == ["all: 5 (100%)"]
 
@@ -79,14 +80,14 @@ def test_ring_slices_take_their_share_of_the_turn():
 def test_cost_figures_carry_the_papers_numbers():
     from resnet_core.nets import flops
     calc = flops.bottleneck_calc(28, 192, 32, 5, 16)
-    root = parse(cost_charts.reduction_paths(calc, 5))
+    root = parse(flops_charts.reduction_paths(calc, 5, words(flops_charts.WORDS)))
     tips = [b[3] for b in bars_of(root)]
     assert tips[0].endswith(": 120,422,400") and tips[1].endswith(": 2,408,448") and tips[2].endswith(": 10,035,200")
     texts = {t.text for t in root.iter(f"{NS}tspan")}
     assert {"120,422,400", "12,443,648"} <= texts
-    heads = parse(cost_charts.head_params(25_089_000, 513_000))
+    heads = parse(flops_charts.head_params(25_089_000, 513_000, words(flops_charts.WORDS)))
     assert [b[3].split(": ")[1] for b in bars_of(heads)] == ["25,089,000", "513,000"]
-    share = parse(cost_charts.parameter_share(123_642_856, 143_667_240, "VGG-19"))
+    share = parse(flops_charts.parameter_share(123_642_856, 143_667_240, "VGG-19", words(flops_charts.WORDS)))
     assert "VGG-19" in [t.text for t in share.iter(f"{NS}tspan")]
     assert style.fmt_si(143_667_240) in [t.text for t in share.iter(f"{NS}tspan")]
 
@@ -97,7 +98,7 @@ def test_cost_figures_carry_the_papers_numbers():
     (0.57735, ".3f", "0.577"), (0.4512, ".0%", "45%"), (173824, ",", "173,824")])
 def test_numbers_read_as_plotlys_hover_wrote_them(value, spec, js):
     # Expected strings: what JavaScript's toPrecision / d3-format give for the same spec.
-    assert svg_axes.number(value, spec) == js
+    assert axes.number(value, spec) == js
 
 
 def grouped(root: ET.Element):
@@ -115,10 +116,10 @@ def zero_line_y(root: ET.Element) -> float:
 def test_grouped_signed_bars_stand_side_by_side_above_and_below_zero():
     loadings = {"R": [0.58, -0.71, 0.40], "G": [0.57, 0.01, -0.82], "B": [0.58, 0.70, 0.41]}
     colours = {"R": "#D62728", "G": "#2CA02C", "B": "#1F77B4"}
-    panel = svg_charts.BarPanel(["PC1", "PC2", "PC3"],
-                                [svg_charts.Series(c, v, colours[c]) for c, v in loadings.items()],
+    panel = bar_charts.BarPanel(["PC1", "PC2", "PC3"],
+                                [bar_charts.Series(c, v, colours[c]) for c, v in loadings.items()],
                                 y_title="loading", y_range=(-1.05, 1.05), value_format=".3f")
-    root = parse(svg_charts.grouped_bars([panel], title="eigenvectors"))
+    root = parse(bar_charts.grouped_bars([panel], title="eigenvectors"))
     bars = grouped(root)
     assert [b[5] for b in bars[:3]] == ["PC1 · R: 0.580", "PC1 · G: 0.570", "PC1 · B: 0.580"]
     zero = zero_line_y(root)
@@ -141,11 +142,11 @@ def test_grouped_signed_bars_stand_side_by_side_above_and_below_zero():
 
 def test_bars_carry_value_labels_per_bar_colours_and_escaped_names():
     share = [0.4512, 0.3321, 0.2167]
-    panels = [svg_charts.BarPanel(["<PC1>", "PC2 & co", "주성분3"],
-                                  [svg_charts.Series("", [3.2, 2.4, 1.5], ["#111111", "#222222", "#333333"],
+    panels = [bar_charts.BarPanel(["<PC1>", "PC2 & co", "주성분3"],
+                                  [bar_charts.Series("", [3.2, 2.4, 1.5], ["#111111", "#222222", "#333333"],
                                                      [f"{s:.0%}" for s in share])], title="variance a < b"),
-              svg_charts.BarPanel(["x"], [svg_charts.Series("", [-2.0], "#444444", ["−2"])], title="second")]
-    root = parse(svg_charts.grouped_bars(panels, title="<both>"))
+              bar_charts.BarPanel(["x"], [bar_charts.Series("", [-2.0], "#444444", ["−2"])], title="second")]
+    root = parse(bar_charts.grouped_bars(panels, title="<both>"))
     texts = [t.text for t in root.iter(f"{NS}tspan")]
     assert {"45%", "33%", "22%", "<PC1>", "PC2 & co", "주성분3", "variance a < b", "second", "−2"} <= set(texts)
     bars = grouped(root)

@@ -1,5 +1,5 @@
 """Figures of the lesion study and the loss landscape, built from the tasks' JSON results (plain
-lists, no store, no torch). Plain nets warm, residual nets cool (ui.style); side-by-side panels
+lists, no store, no torch). Plain nets warm, residual nets cool (ui.draw.style); side-by-side panels
 share one axis or one colour scale, so the two nets are compared by eye, not by reading ticks.
 """
 
@@ -11,7 +11,11 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from . import style
-from .i18n import t
+from .words import Words
+
+WORDS = ("lesion.cannot_delete", "lesion.intact", "lesion.chance", "lesion.acc_axis", "lesion.k_hover",
+         "lesion.k_axis", "landscape.alpha_axis", "landscape.loss_axis", "landscape.colour_axis",
+         "landscape.trained_point")
 
 LOSS_SCALE = "Viridis"
 # Colours stop at a loss of 10^2: far beyond chance (2.3 for ten classes), the net is broken
@@ -34,7 +38,7 @@ def block_name(name: str) -> str:
     return name.replace("stage", "s").replace(".block", ".b")
 
 
-def single_deletions(nets: list[dict], height: int = 420) -> go.Figure:
+def single_deletions(nets: list[dict], words: Words, height: int = 420) -> go.Figure:
     """Held-out accuracy after deleting each block alone, one panel per net, one y axis."""
     fig = make_subplots(rows=1, cols=len(nets), shared_yaxes=True, horizontal_spacing=0.04,
                         subplot_titles=[n["label"] for n in nets])
@@ -51,24 +55,24 @@ def single_deletions(nets: list[dict], height: int = 420) -> go.Figure:
             fig.add_trace(go.Scatter(
                 x=[n for n, _ in stuck], y=[4] * len(stuck), mode="markers",
                 marker=dict(symbol="x", size=12, color=style.NEUTRAL),
-                hovertext=[t("lesion.cannot_delete") for _ in stuck], hoverinfo="text", showlegend=False),
+                hovertext=[words("lesion.cannot_delete") for _ in stuck], hoverinfo="text", showlegend=False),
                 row=1, col=col)
         fig.add_hline(y=100 * net["intact_acc"], line=dict(color=_colour(net), dash="dash", width=2),
-                      annotation_text=t("lesion.intact", acc=f"{100 * net['intact_acc']:.1f}"),
+                      annotation_text=words("lesion.intact", acc=f"{100 * net['intact_acc']:.1f}"),
                       annotation_position="bottom left", row=1, col=col)
         # Chance is named in the legend, not written over the bars (where its label hid them).
         fig.add_trace(go.Scatter(
-            x=names, y=[100 * net["chance_acc"]] * len(names), mode="lines", name=t("lesion.chance"),
+            x=names, y=[100 * net["chance_acc"]] * len(names), mode="lines", name=words("lesion.chance"),
             line=dict(color=style.NEUTRAL, dash="dot", width=2), showlegend=col == 1, hoverinfo="skip"),
             row=1, col=col)
-    style.layout(fig, y=t("lesion.acc_axis"), height=height)
+    style.layout(fig, y=words("lesion.acc_axis"), height=height)
     fig.update_yaxes(range=[0, 102])
     fig.update_yaxes(title_text=None, col=2)   # the axis is shared: one title is enough
     fig.update_xaxes(tickangle=-60, tickfont=dict(size=style.FONT_SIZE - 2))
     return fig
 
 
-def k_curve(nets: list[dict], height: int = 400) -> go.Figure:
+def k_curve(nets: list[dict], words: Words, height: int = 400) -> go.Figure:
     """Mean held-out accuracy after deleting k random blocks, with the spread over the draws."""
     fig = go.Figure()
     depths = sorted({n["depth"] for n in nets})
@@ -79,11 +83,11 @@ def k_curve(nets: list[dict], height: int = 400) -> go.Figure:
             error_y=dict(type="data", array=[0] + [100 * p["std_acc"] for p in pts], thickness=1.2),
             mode="lines+markers", name=net["label"],
             line=dict(color=_colour(net), width=3, dash=DASHES[depths.index(net["depth"]) % len(DASHES)]),
-            hovertemplate=t("lesion.k_hover") + "<extra>" + net["label"] + "</extra>"))
+            hovertemplate=words("lesion.k_hover") + "<extra>" + net["label"] + "</extra>"))
     if nets:
         fig.add_hline(y=100 * nets[0]["chance_acc"], line=dict(color=style.NEUTRAL, dash="dot", width=1),
-                      annotation_text=t("lesion.chance"), annotation_position="top right")
-    style.layout(fig, x=t("lesion.k_axis"), y=t("lesion.acc_axis"), height=height)
+                      annotation_text=words("lesion.chance"), annotation_position="top right")
+    style.layout(fig, x=words("lesion.k_axis"), y=words("lesion.acc_axis"), height=height)
     fig.update_yaxes(range=[0, 102])
     return fig
 
@@ -92,7 +96,7 @@ def _log10(v):
     return None if v is None or v <= 0 else math.log10(v)
 
 
-def lines(nets: list[dict], height: int = 400) -> go.Figure:
+def lines(nets: list[dict], words: Words, height: int = 400) -> go.Figure:
     """The 1-D slices: training loss along the first direction, log scale."""
     fig = go.Figure()
     depths = sorted({n["depth"] for n in nets})
@@ -101,7 +105,7 @@ def lines(nets: list[dict], height: int = 400) -> go.Figure:
             x=net["line"]["alpha"], y=net["line"]["loss"], mode="lines", name=net["label"],
             line=dict(color=_colour(net), width=3, dash=DASHES[depths.index(net["depth"]) % len(DASHES)]),
             hovertemplate="α = %{x:.2f}: %{y:.3g}<extra>" + net["label"] + "</extra>"))
-    style.layout(fig, x=t("landscape.alpha_axis"), y=t("landscape.loss_axis"), height=height)
+    style.layout(fig, x=words("landscape.alpha_axis"), y=words("landscape.loss_axis"), height=height)
     fig.update_yaxes(type="log")
     return fig
 
@@ -116,7 +120,7 @@ def loss_range(nets: list[dict]) -> tuple[float, float]:
     return low, max(low + 0.5, min(max(values), LOSS_CAP_LOG10))
 
 
-def surfaces(nets: list[dict], *, three_d: bool = False, height: int = 480) -> go.Figure:
+def surfaces(nets: list[dict], *, words: Words, three_d: bool = False, height: int = 480) -> go.Figure:
     """The 2-D slices side by side, contours (or surfaces) on one colour scale of log10(loss)."""
     low, high = loss_range(nets)
     kind = "surface" if three_d else "xy"
@@ -125,7 +129,7 @@ def surfaces(nets: list[dict], *, three_d: bool = False, height: int = 480) -> g
     for col, net in enumerate(nets, start=1):
         s = net["surface"]
         z = [[None if v is None else min(v, high) for v in map(_log10, row)] for row in s["loss"]]
-        bar = dict(title=dict(text=t("landscape.colour_axis"), side="right"), thickness=14) if col == len(nets) else None
+        bar = dict(title=dict(text=words("landscape.colour_axis"), side="right"), thickness=14) if col == len(nets) else None
         common = dict(x=s["alpha"], y=s["beta"], z=z, colorscale=LOSS_SCALE, showscale=col == len(nets),
                       colorbar=bar, hovertemplate="α %{x:.2f}, β %{y:.2f}: log10 L = %{z:.2f}<extra></extra>")
         if three_d:
@@ -134,7 +138,7 @@ def surfaces(nets: list[dict], *, three_d: bool = False, height: int = 480) -> g
             fig.add_trace(go.Contour(zmin=low, zmax=high, ncontours=24, contours=dict(coloring="heatmap"),
                                      line=dict(width=0.6), **common), row=1, col=col)
             fig.add_trace(go.Scatter(x=[0], y=[0], mode="markers", marker=dict(symbol="x", size=11, color="white"),
-                                     hovertext=t("landscape.trained_point"), hoverinfo="text", showlegend=False),
+                                     hovertext=words("landscape.trained_point"), hoverinfo="text", showlegend=False),
                           row=1, col=col)
     style.layout(fig, height=height)
     if three_d:

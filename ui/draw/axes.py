@@ -1,7 +1,7 @@
-"""Axes, legends and panels for the inline SVG charts (ui/svg_charts.py: bars and a ring;
-ui/svg_lines.py: lines and histograms), and the cache that builds each chart once.
+"""Axes, legends and panels for the inline SVG charts (ui/draw/bar_charts.py: bars and a ring;
+ui/draw/line_charts.py: lines and histograms).
 
-A chart is drawn on a ui.diagrams.Canvas in pixels with y up. `layout` puts one or more panels
+A chart is drawn on a ui.draw.canvas.Canvas in pixels with y up. `layout` puts one or more panels
 side by side, each with its value axis (linear from zero, linear, percent, or log with decades
 written 10^k), its title and axis titles, under one shared legend; the chart then draws its marks
 into the returned `Plot`s. Numbers in tooltips are written as plotly's hover wrote them
@@ -11,15 +11,12 @@ into the returned `Plot`s. Numbers in tooltips are written as plotly's hover wro
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-from resnet_core.lru import LRU
-
 from . import style
-from .diagrams import TEXT, Canvas, text_width
-from .i18n import lang
+from .canvas import TEXT, Canvas, text_width
 
 GRID = "#E5E7EB"
 AXIS = "#6B7280"
@@ -218,18 +215,3 @@ def layout(c: Canvas, axes: Sequence[Axis], *, y_titles: Sequence[str], titles: 
 
 def empty_note(c: Canvas, p: Plot, text: str) -> None:
     c.label((p.x0 + p.x1) / 2, (p.y0 + p.y1) / 2, text, style.NEUTRAL, size=FONT + 4)
-
-
-# --- shared, built once ---------------------------------------------------------------------------
-
-# key -> SVG text. A class opening a page together, or 60 browsers rerunning a live fragment about
-# once a second, would otherwise each draw the same chart again.
-_BUILT: LRU[tuple, str] = LRU(256)
-
-
-def cached(key: tuple, build: Callable[[], str]) -> str:
-    """`build()` once per key, language and view for the whole server; equal keys must mean equal
-    charts."""
-    from . import projector   # the projector view sizes figures for 14 px text (ui/diagrams.py)
-
-    return _BUILT.get_or_make(tuple(key) + (lang(), projector.on()), build)

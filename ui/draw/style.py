@@ -6,9 +6,7 @@ every chart, so a student who learns the colours once can read any figure from a
 
 from __future__ import annotations
 
-import functools
 import math
-from pathlib import Path
 
 import plotly.graph_objects as go
 
@@ -92,13 +90,9 @@ def fmt_macs(x: float) -> str:
     return f"{fmt_si(x)} MACs"
 
 
-def fmt_ratio(x: float, lang: str | None = None) -> str:
+def fmt_ratio(x: float, lang: str) -> str:
     """10.04 -> "10.0×" in English, "10.0배" in Korean: the unit comes with the number, so a
-    catalog string writes "{ratio}" alone and never shows both ("3,600×배").
-    `lang` defaults to the page's language."""
-    if lang is None:
-        from .i18n import lang as current
-        lang = current()
+    catalog string writes "{ratio}" alone and never shows both ("3,600×배")."""
     number = f"{x:.3g}" if x < 100 else f"{x:,.0f}"
     return number + ("배" if lang == "ko" else "×")
 
@@ -109,19 +103,3 @@ def arch_name(code: str) -> str:
         if code.startswith(prefix) and code[len(prefix):].isdigit():
             return f"{name}-{code[len(prefix):]}"
     return code
-
-
-_CSS = Path(__file__).resolve().parent.parent / "assets" / "layout.css"
-
-
-@functools.cache
-def _css() -> str:
-    return _CSS.read_text(encoding="utf-8")
-
-
-def page_css() -> None:
-    """The layout rules for phones and the projector (assets/layout.css) on this page; a style
-    element alone takes no room on the page."""
-    import streamlit as st
-
-    st.html(f"<style>{_css()}</style>")

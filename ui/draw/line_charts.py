@@ -7,8 +7,9 @@ decade under the smallest value, as a cross with its own legend entry and a dott
 hidden. NaN and infinity are left out, and the line breaks there. Each point names its series,
 its layer and its value in a tooltip, written as plotly's hover wrote it.
 
-    svg = svg_lines.lines(Panel([Line("plain-56", norms, colour, names)], log=True, value_name="norm"),
-                          x_title="layer", title="gradient norm", ticks=charts.stage_ticks(names))
+    svg = line_charts.lines(Panel([Line("plain-56", norms, colour, names)], log=True, value_name="norm"),
+                            words=words(line_charts.WORDS), x_title="layer", title="gradient norm",
+                            ticks=training_charts.stage_ticks(names))
 """
 
 from __future__ import annotations
@@ -19,9 +20,7 @@ from dataclasses import dataclass
 from html import escape
 
 from . import style
-from .diagrams import DASHES, Canvas, text_width
-from .i18n import t
-from .svg_axes import (
+from .axes import (
     AXIS,
     FONT,
     GRID,
@@ -34,6 +33,10 @@ from .svg_axes import (
     number,
     value_axis,
 )
+from .canvas import DASHES, Canvas, text_width
+from .words import Words
+
+WORDS = ("charts.zero", "charts.zero_hover", "charts.no_data")
 
 
 @dataclass(frozen=True)
@@ -57,21 +60,22 @@ class Panel:
     y_range: tuple[float, float] | None = None
     percent: bool = False              # ticks as "45%" (values are fractions)
     value_name: str = ""               # "norm": a tooltip reads "norm 0.0123", else "layer: 0.0123"
-    value_format: str = ".3g"          # the tooltip's value (svg_axes.number's spec)
+    value_format: str = ".3g"          # the tooltip's value (axes.number's spec)
     refs: Sequence[tuple[float, str]] = ()   # dashed lines across the panel: (value, label)
 
 
-def lines(panel: Panel, *, x_title: str, title: str, ticks: tuple[Sequence[int], Sequence[str]] | None = None,
+def lines(panel: Panel, *, words: Words, x_title: str, title: str, ticks: tuple[Sequence[int], Sequence[str]] | None = None,
           height: int = 420, width: int = 760) -> str:
     """One panel of lines against x = 1..n; `ticks` (positions, names) name spans of x instead
     of numbering it (charts.stage_ticks: where each stage starts)."""
-    return small_multiples([panel], x_title=x_title, title=title, ticks=ticks, height=height, width=width)
+    return small_multiples([panel], words=words, x_title=x_title, title=title, ticks=ticks, height=height, width=width)
 
 
-def small_multiples(panels: Sequence[Panel], *, x_title: str, title: str,
+def small_multiples(panels: Sequence[Panel], *, words: Words, x_title: str, title: str,
                     ticks: tuple[Sequence[int], Sequence[str]] | None = None, height: int = 430,
                     width: int = 0) -> str:
-    """Panels side by side on the same x, each with its own title and y axis, one legend."""
+    """Panels side by side on the same x, each with its own title and y axis, one legend; the
+    words for zeros and for no data from `words` (WORDS)."""
     width = width or max(760, 400 * len(panels))
     n = max((len(ln.values) for p in panels for ln in p.lines), default=0)
     xs = [float(v) for p in panels for ln in p.lines for v in ln.x]
@@ -84,7 +88,7 @@ def small_multiples(panels: Sequence[Panel], *, x_title: str, title: str,
     for p, floor in zip(panels, floors):            # the zeros' entries after the lines
         for ln in p.lines:
             if floor is not None and any(v == 0 for v in ln.values):
-                name = t("charts.zero", label=ln.name)
+                name = words("charts.zero", label=ln.name)
                 keys.setdefault(name, Key(name, ln.colour, "cross"))
     axes = [value_axis([v for ln in p.lines for v in ln.values] + ([floor] if floor else []) +
                        [v for v, _ in p.refs], log=p.log, fixed=p.y_range, percent=p.percent, zero=False)
@@ -94,7 +98,7 @@ def small_multiples(panels: Sequence[Panel], *, x_title: str, title: str,
                    keys=list(keys.values()), x_title=x_title, ticks=n > 0)
     for panel, plot, floor in zip(panels, plots, floors):
         if n == 0:
-            empty_note(c, plot, t("charts.no_data"))
+            empty_note(c, plot, words("charts.no_data"))
             continue
         x = _numeric_x_axis(c, plot, span) if span else _x_axis(c, plot, n, ticks)
         for value, label in panel.refs:
@@ -104,7 +108,7 @@ def small_multiples(panels: Sequence[Panel], *, x_title: str, title: str,
         if floor is not None:
             c.path([(plot.x0, plot.y(floor)), (plot.x1, plot.y(floor))], style.NEUTRAL, 1, "dot")
         for ln in panel.lines:
-            _line(c, plot, panel, ln, x, floor)
+            _line(c, plot, panel, ln, x, floor, words("charts.zero_hover"))
     return c.svg(title)
 
 
@@ -165,7 +169,7 @@ def _tip(line: Line, panel: Panel, i: int, value: str) -> str:
     return f"{line.name}\n{point}: {value}"
 
 
-def _line(c: Canvas, p: Plot, panel: Panel, line: Line, x, floor: float | None) -> None:
+def _line(c: Canvas, p: Plot, panel: Panel, line: Line, x, floor: float | None, zero_hover: str) -> None:
     runs: list[list[tuple[float, float]]] = [[]]
     marks = []
     at = [float(v) for v in line.x] if line.x else [i + 1.0 for i in range(len(line.values))]
@@ -174,7 +178,7 @@ def _line(c: Canvas, p: Plot, panel: Panel, line: Line, x, floor: float | None) 
         if v == 0 and floor is not None:
             point = line.points[i] if i < len(line.points) else str(i + 1)
             marks.append(cross(*c.px(x(where), p.y(floor)), line.colour,
-                                f"{line.name}\n{point}\n{t('charts.zero_hover')}"))
+                                f"{line.name}\n{point}\n{zero_hover}"))
             runs.append([])
             continue
         if not math.isfinite(v) or (panel.log and v <= 0):

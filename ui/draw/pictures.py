@@ -25,7 +25,7 @@ import numpy as np
 from PIL import Image
 
 from . import style
-from .svg_axes import linear_ticks
+from .axes import linear_ticks
 
 # plotly's "Viridis" as plotly.py expands the name (plotly.colors.sequential.Viridis, evenly spaced).
 VIRIDIS = tuple((i / 9, c) for i, c in enumerate(
@@ -109,7 +109,7 @@ def number(v: float) -> str:
 
 
 def inner_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
-    """Round values strictly between lo and hi (the axes' ticks, svg_axes.linear_ticks), none so
+    """Round values strictly between lo and hi (the axes' ticks, axes.linear_ticks), none so
     close to an end that its label would overlap the end's."""
     if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
         return []
