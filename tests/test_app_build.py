@@ -12,7 +12,8 @@ from streamlit.testing.v1 import AppTest
 from resnet_core import arch_config
 from resnet_core.nets.flops import count
 from resnet_core.store.runs import RunStore
-from ui import exports, nav
+from ui.page import nav
+from ui.training import exports
 
 
 @pytest.fixture(scope="module")
@@ -221,7 +222,7 @@ def test_korean_page_has_no_missing_text(store):
 
 
 def test_a_zip_button_for_a_run_that_is_gone_says_so_in_both_languages(store, monkeypatch):
-    from ui import i18n
+    from ui.page import i18n
 
     class Column:   # where the button would go: here only a caption can be drawn
         def __init__(self):

@@ -11,7 +11,7 @@ import pytest
 from resnet_core import ConfigError, ModelConfig, TrainConfig, arch_config, messages
 from resnet_core.data.augment import pad_crop
 from resnet_core.nets import flops
-from ui import errors, i18n
+from ui.page import errors, i18n
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 ENGLISH_WORDS = re.compile(r"\b(must|be|got|the|and|or|of|for|with|this|cannot|needs?|has|no)\b")

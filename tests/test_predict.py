@@ -15,14 +15,15 @@ from resnet_core.jobs.tasks import TASKS
 from resnet_core.predict import bank
 from resnet_core.store.runs import RunStore
 from resnet_core.text import render
-from ui import i18n, predict_view
+from ui.page import i18n
+from ui.predict import view
 
 
 def decide(qid: str) -> dict:
     out = bank.decide(qid, device="cpu", quick=True)
     assert out["answer"] in bank.get(qid).options
     # The page's sentence of measured numbers takes this measurement, in both languages.
-    values = predict_view.measured_values(bank.get(qid), out["measurement"])
+    values = view.measured_values(bank.get(qid), out["measurement"])
     for lang in ("en", "ko"):
         shown = render(i18n.table()[f"predict.q.{qid}.measured"][lang], lang, **values)
         assert "{" not in shown and shown, (qid, lang, shown)
@@ -83,7 +84,7 @@ def test_gradient_ratio_band_follows_a_naive_measurement():
     # The rule reads the measurement only: a made-up gentle ratio gets a gentle answer.
     assert bank.get("gradient_ratio").rule({"plain": {"times_smaller": 2.0}}) == "1x"
     zero = {"plain": {"times_smaller": None, "zero_layers": 17}, "residual": {"times_smaller": 8.47, "zero_layers": 0}}
-    assert predict_view.measured_values(bank.get("gradient_ratio"), zero) == \
+    assert view.measured_values(bank.get("gradient_ratio"), zero) == \
         {"plain": "exactly 0 in the first layers (layers at 0: 17), too small for a ratio", "residual": "8.5× smaller"}
 
 

@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 import harness
-from ui import nav
+from ui.page import nav
 
 PAGES = list(nav.CATALOGUE)
 # Each language takes every other page, so both languages go through every kind of page without
