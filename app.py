@@ -56,6 +56,14 @@ from ui.page import figures, links, share  # noqa: E402
 from ui.server import preload, shared  # noqa: E402
 from ui.users import follow, identity  # noqa: E402
 
+from resnet_core import settings  # noqa: E402
+from ui.page.errors import config_text  # noqa: E402
+
+bad_settings = settings.problems()   # a server setting out of range: say which, never a traceback
+for bad in bad_settings:
+    st.error(t("settings.bad", msg=config_text(bad)), icon=":material/tune:")
+if bad_settings:
+    st.stop()
 startup.settle()   # once per process: no full garbage collection per script run (see ui/server/startup.py)
 links.open_short()  # a short link (?s=code) becomes the settings it stands for
 identity.owner()    # keeps ?u= in the URL on every page, so a reload anywhere finds the user's runs

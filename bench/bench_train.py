@@ -8,7 +8,7 @@ Prints (no asserts):
      paper's CIFAR size (32x32, width 16, batch 128);
   2. the recorder's overhead as a share of step time (targets: under 5% on the CPU, 2% on a GPU),
      measured by running the same engine with the recorder replaced by an empty tensor;
-  3. one CPU thread against two (the engine uses one; see engine.CPU_THREADS);
+  3. one CPU thread against two (the engine uses one; see settings.cpu_threads);
   4. on a GPU: bf16 autocast + channels_last (+ torch.compile) against plain fp32;
   5. with --degradation: the whole degradation experiment, timed.
 
@@ -19,6 +19,7 @@ processes on a busy machine do not inflate; wall-clock figures are printed besid
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -29,7 +30,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from resnet_core import TrainConfig, arch_config, build_model  # noqa: E402
+from resnet_core import TrainConfig, arch_config, build_model, settings  # noqa: E402
 from resnet_core.training import engine  # noqa: E402
 from resnet_core.training.recorders import GradNormRecorder  # noqa: E402
 from resnet_core.training.sinks import MemorySink  # noqa: E402
@@ -59,21 +60,25 @@ def step_times(arch: str, size: str, device: str, steps: int, record: bool = Tru
             cpus.append(now[1] - last[0][1])
         last[:] = [now]
 
-    saved_record, saved_threads = GradNormRecorder.record, engine.CPU_THREADS
+    saved_record, saved_threads = GradNormRecorder.record, os.environ.get("RESNET_EXPLORER_CPU_THREADS")
     try:
         if not record:
             GradNormRecorder.record = lambda self: torch.zeros(0, device=self.weights[0].device)
         if threads:
-            engine.CPU_THREADS = threads
+            os.environ["RESNET_EXPLORER_CPU_THREADS"] = str(threads)
         engine.train(model_cfg, train_cfg, sink=Timed())
     finally:
-        GradNormRecorder.record, engine.CPU_THREADS = saved_record, saved_threads
+        GradNormRecorder.record = saved_record
+        if saved_threads is None:
+            os.environ.pop("RESNET_EXPLORER_CPU_THREADS", None)
+        else:
+            os.environ["RESNET_EXPLORER_CPU_THREADS"] = saved_threads
     return statistics.median(walls), statistics.median(cpus)
 
 
 def throughput(device: str, steps: int) -> None:
     print(f"\n== training images/s through engine.train on {device} "
-          f"({torch.get_num_threads()} threads available, engine uses {engine.CPU_THREADS} on the CPU) ==")
+          f"({torch.get_num_threads()} threads available, engine uses {settings.cpu_threads()} on the CPU) ==")
     for size, spec in SIZES.items():
         for arch in ("resnet20", "resnet56"):
             wall, cpu = step_times(arch, size, device, steps)

@@ -1,8 +1,8 @@
-"""Starting the training workers: fresh processes against forks of a template.
+"""Starting the training workers: fresh processes against forks of multiprocessing's fork server.
 
 For each way (RESNET_EXPLORER_FORK_WORKERS=0 and the default fork), in a new Python process so
 nothing is warm: start a pool of N workers as a server does, and report the wall time until every
-worker has said it is ready, the CPU seconds the workers (and the template) spent getting there,
+worker has said it is ready, the CPU seconds the workers (and the fork server) spent getting there,
 their memory (PSS: shared pages counted once), and the wall time to replace one worker that was
 killed. Prints one line per way and a JSON summary.
 
@@ -50,12 +50,13 @@ def ready(worker):
 fork = sys.argv[2] == "fork"
 start = time.monotonic()
 pool = ProcessPool(int(sys.argv[1]), fork=fork)
+pool._starting.join()
 for worker in pool._all:
     ready(worker)
 started = time.monotonic() - start
 pids = pool.pids()
-template = parent(pids[0]) if fork else None
-procs = pids + ([template] if template else [])
+server = parent(pids[0]) if fork else None   # the fork server: its import counts too
+procs = pids + ([server] if server else [])
 out = {"start_s": started, "cpu_s": sum(cpu(p) for p in procs), "pss_mb": sum(pss(p) for p in procs)}
 victim = pool._idle.get()
 os.kill(victim.proc.pid, signal.SIGKILL)
@@ -83,13 +84,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--ways", nargs="+", default=["fresh", "fork"])
     args = parser.parse_args()
+    # The ways take turns, so a machine whose load changes over the minutes weighs on each alike.
+    runs = {way: [] for way in args.ways}
+    for _ in range(args.repeat):
+        for way in args.ways:
+            runs[way].append(measure(args.workers, way))
     summary = {}
-    for way in ("fresh", "fork"):
-        runs = [measure(args.workers, way) for _ in range(args.repeat)]
-        best = {k: min(r[k] for r in runs) for k in runs[0]}
+    for way, measured in runs.items():
+        best = {k: min(r[k] for r in measured) for k in measured[0]}
         summary[way] = best
-        print(f"{way:5s} {args.workers} workers: ready in {best['start_s']:.2f} s, "
+        print(f"{way:10s} {args.workers} workers: ready in {best['start_s']:.2f} s, "
               f"{best['cpu_s']:.1f} s of CPU, {best['pss_mb']:.0f} MB; one replaced in {best['replace_s']:.2f} s")
     print(json.dumps({"workers": args.workers, "cpus": os.cpu_count(), **summary}))
 

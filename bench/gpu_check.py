@@ -23,9 +23,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import torch  # noqa: E402
 
-from resnet_core import arch_config  # noqa: E402
+from resnet_core import ModelConfig, arch_config  # noqa: E402
 from resnet_core.jobs.executors import ProcessPool  # noqa: E402
-from resnet_core.jobs.runner import JobRunner  # noqa: E402
+from resnet_core.jobs.runner import JobRunner, RunTooBig  # noqa: E402
 from resnet_core.store.runs import RunStore  # noqa: E402
 from resnet_core.training import gpu  # noqa: E402
 from resnet_core.training.engine import train  # noqa: E402
@@ -95,6 +95,41 @@ def degradation() -> None:
     bench_train.degradation("cuda")   # the ordering as the GPU computes it, in its precision
 
 
+# (label, model, train config, RESNET_EXPLORER_BF16): plain and residual, basic and bottleneck,
+# depths 20 to 110, 8 to 224 px, bf16 and fp32; the digits, upsampled where the net wants more.
+MEMORY_CASES = [
+    ("ResNet-20 w16, 8 px, batch 128", arch_config("resnet20", input_size=8, in_channels=1), 128, "1"),
+    ("ResNet-56 w16, 32 px, batch 128", arch_config("resnet56", input_size=32, in_channels=1), 128, "1"),
+    ("plain-56 w16, 32 px, batch 128, fp32", arch_config("plain56", input_size=32, in_channels=1), 128, "0"),
+    ("ResNet-110 w16, 32 px, batch 256", arch_config("resnet110", input_size=32, in_channels=1), 256, "1"),
+    ("CIFAR bottleneck-47 C, 32 px, batch 128",
+     ModelConfig(depth=47, block="bottleneck", shortcut="C", input_size=32, in_channels=1), 128, "1"),
+    ("ResNet-18, 112 px, batch 64, fp32", arch_config("resnet18", input_size=112, in_channels=1), 64, "0"),
+    ("ResNet-50, 224 px, batch 32", arch_config("resnet50", input_size=224, in_channels=1), 32, "1"),
+]
+
+
+def memory_estimates() -> None:
+    from resnet_core.training.memory import measure_on_gpu
+
+    section("memory: the estimate before a run against max_memory_allocated in it (3 steps on digits)")
+    for label, m, batch, bf16 in MEMORY_CASES:
+        old = os.environ.get("RESNET_EXPLORER_BF16")
+        os.environ["RESNET_EXPLORER_BF16"] = bf16
+        try:
+            est, peak = measure_on_gpu(m, recipe("digits", steps=3, batch_size=batch, max_samples=1000))
+        except Exception as err:   # one case that fails is a figure too; the others still run
+            print(f"  {label:<42} failed: {type(err).__name__}: {str(err)[:200]}")
+            continue
+        finally:
+            if old is None:
+                os.environ.pop("RESNET_EXPLORER_BF16", None)
+            else:
+                os.environ["RESNET_EXPLORER_BF16"] = old
+        print(f"  {label:<42} estimate {est.total / 2**20:8.1f} MiB (activations {est.activations / 2**20:.1f}, "
+              f"{'bf16' if est.bf16 else 'fp32'}), measured {peak / 2**20:8.1f} MiB: {est.total / peak:.2f}x")
+
+
 def pool_drills() -> None:
     section("two workers on one GPU, and an out-of-memory drill")
     with tempfile.TemporaryDirectory() as tmp:
@@ -116,7 +151,17 @@ def pool_drills() -> None:
             print(f"  one run alone {single:.1f} s; two side by side {pair:.1f} s "
                   f"({2 * single / pair:.2f}x the throughput of one worker)")
             pids = sorted(pool.pids())
-            huge = runner.submit(m.replace(input_size=512), tc.replace(steps=2, batch_size=1024))
+            big, big_tc = m.replace(input_size=512), tc.replace(steps=2, batch_size=1024)
+            try:
+                runner.submit(big, big_tc)
+                print("  a run far beyond a worker's memory was NOT refused at submit")
+            except RunTooBig as err:
+                print(f"  refused at submit: {err}")
+            os.environ["RESNET_EXPLORER_RUN_MEMORY_GB"] = "0"   # the drill: let it reach the worker
+            try:
+                huge = runner.submit(big, big_tc)
+            finally:
+                os.environ.pop("RESNET_EXPLORER_RUN_MEMORY_GB", None)
             status = runner.wait(huge, timeout=600)
             print(f"  out-of-memory run: {status}: {store.get_run(huge).error}")
             after = runner.submit(m, tc.replace(steps=50))
@@ -130,17 +175,22 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="skip the GPU tests and the degradation run")
     parser.add_argument("--steps", type=int, default=200, help="steps of the CPU/CUDA agreement (default 200)")
+    parser.add_argument("--memory", action="store_true", help="only the devices and the memory estimates")
     args = parser.parse_args()
     if not torch.cuda.is_available():
         print("no CUDA GPU is visible to this process: nothing to check")
         return 1
     devices()
+    if args.memory:
+        memory_estimates()
+        return 0
     if not args.quick:
         gpu_tests()
     agreement(args.steps)
     throughput(40)
     if not args.quick:
         degradation()
+    memory_estimates()
     pool_drills()
     return 0
 

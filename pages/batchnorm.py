@@ -164,7 +164,7 @@ def at_init() -> None:
     if kind == "plain":
         st.markdown(shrink_reading(depth))
     else:
-        st.markdown(t("batchnorm.init.reading.residual"))
+        st.markdown(residual_reading(depth))
 
 
 def signal_steps(depth: int, norm: str) -> analysis.SignalSteps:
@@ -182,8 +182,15 @@ def shrink_reading(depth: int) -> str:
     off, on = signal_steps(depth, "none"), signal_steps(depth, "batch")
     steps = [t(f"batchnorm.place.{place}", ratio=style.fmt_ratio(off.by_place[place][0], lang()), n=off.by_place[place][1])
              for place in PLACES if place in off.by_place]
-    return t("batchnorm.init.reading.plain", overall=f"{off.overall:.2g}", steps="; ".join(steps),
-             bn_overall=f"{on.overall:.2g}")
+    return t("batchnorm.init.reading.plain", overall=style.fmt_ratio(off.overall, lang()), steps="; ".join(steps),
+             bn_overall=style.fmt_ratio(on.overall, lang()))
+
+
+def residual_reading(depth: int) -> str:
+    """The residual net's last activation std over its first, with and without BN, as measured."""
+    profiles = {norm: init_profile("residual", depth, norm) for norm in NORMS}
+    last_first = {norm: style.fmt_ratio(float(p.std[-1] / p.std[0]), lang()) for norm, p in profiles.items()}
+    return t("batchnorm.init.reading.residual", overall=last_first["none"], bn_overall=last_first["batch"])
 
 
 # 3. Trained with and without BN (background runs), and their activations afterwards
@@ -289,8 +296,9 @@ def measured_reading(views) -> None:
                loss="–" if i.final_train_loss is None else f"{i.final_train_loss:.3f}",
                outcome=t(f"batchnorm.outcome.{end}")) for i, end in zip(infos, outcomes)]
     st.markdown(t("batchnorm.train.measured") + "\n\n" + "\n".join(f"- {line}" for line in lines))
+    depth = infos[0].model_cfg.depth if infos else 0
     for code in findings:
-        st.markdown(t(f"batchnorm.finding.{code}"))
+        st.markdown(t(f"batchnorm.finding.{analysis.bn_finding_key(code, depth)}"))
     st.caption(t("batchnorm.train.try_56"))
 
 

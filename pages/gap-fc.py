@@ -113,7 +113,7 @@ def draw_trained(views) -> None:
     st.table(rows, hide_index=True)
     gap = acc.get("gap", {})
     best = max((s for s in TEST_SIZES if s != TRAINED_SIZE and gap.get(s) is not None), key=lambda s: gap[s])
-    worst = min((s for s in TEST_SIZES if gap.get(s) is not None), key=lambda s: gap[s])
+    worst = min((s for s in TEST_SIZES if s != TRAINED_SIZE and gap.get(s) is not None), key=lambda s: gap[s])
     st.markdown(t("gap_fc.trained.reading", train=TRAINED_SIZE, at_train=f"{100 * gap[TRAINED_SIZE]:.1f}",
                   best=best, at_best=f"{100 * gap[best]:.1f}", worst=worst, at_worst=f"{100 * gap[worst]:.1f}"))
 

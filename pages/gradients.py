@@ -152,7 +152,8 @@ def reading(cfg: ModelConfig, ratios: dict, zeros: dict) -> tuple[str, dict]:
     of giving a ratio."""
     plain, res = ratios["plain"], ratios["residual"]
     code = analysis.gradient_reading(cfg, plain, res)
-    values = dict(plain=ratio_text(plain), residual=ratio_text(res), depth=cfg.depth)
+    values = dict(plain=ratio_text(plain), residual=ratio_text(res), depth=cfg.depth,
+                  act=t(f"gradients.act.{cfg.activation}"))
     if plain == 0 and code in ("vanish_preact", "vanish_post", "both_vanish"):
         twin = (t("gradients.twin.zero", m=zeros["residual"]) if res == 0
                 else t("gradients.twin.ratio", residual=ratio_text(res)))

@@ -19,6 +19,7 @@ import json
 import os
 import sys
 
+from resnet_core import settings
 from resnet_core.cli import export as cli_export
 from resnet_core.cli import predict as cli_predict
 from resnet_core.cli import train as cli_train
@@ -145,6 +146,11 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except UsageError as err:
         print(f"error: {one_line(err)}", file=sys.stderr)
+        return 2
+    bad = settings.problems()     # a setting out of range is named before anything starts
+    for err in bad:
+        print(f"error: {one_line(err)}", file=sys.stderr)
+    if bad:
         return 2
     try:
         code = args.func(args)

@@ -2,10 +2,9 @@
 
 The library speaks English (the CLI prints ``str(err)``); the app shows the same reason in the
 reader's language by looking the code up in ``assets/i18n/errors.json`` (``err.<code>``) and
-filling in the same values. A ``ConfigError`` raised with a code carries it; one raised with a
-finished English sentence gets its code and values back from ``identify``, which reads the
-sentence against these templates. A stored run keeps only its English reason, so the pages
-translate it the same way.
+filling in the same values. Every ``ConfigError`` the library raises names its code and values
+where it happens. Only a stored run's reason is text (the store keeps the English sentence), so
+``identify`` reads such a sentence back against these templates for the pages to translate.
 """
 
 from __future__ import annotations
@@ -83,6 +82,23 @@ MESSAGES: dict[str, str] = {
     "occlusion": "occlusion window must be 1 to {high} pixels and the stride 1 to the window "
                  "(got {value} and {stride})",
     "image_number": "image number must be 0 to {high} (got {value})",
+    # analysis tasks, lesions and class votes
+    "task_params": "unknown task parameters: {value}",
+    "run_ids": "give 1 to {high} trained runs (run_ids), got {value}",
+    "run_ids_whole": "run ids must be whole numbers (got {value})",
+    "run_unfinished": "run {run} ({label}) has not finished training, so there is no trained net to study "
+                      "(status: {status})",
+    "grid_points": "grid must be 3 to {high} and points_1d 3 to 201 (got {value}, {points})",
+    "predict_task": "a prediction task takes question, setup and device (got {value})",
+    "lesion_vgg": "a lesion study needs a ResNet-family net (plain or residual), not VGG",
+    "no_block": "no block named {value}; blocks are {options}",
+    "lesion_shape": "{value} changes the shape ({cin} -> {cout} channels, stride {stride}): no identity fits",
+    "cli_question": "name a question (see --list) or give --list",
+    "no_question": "no question {value}; the questions are: {options}",
+    "round_state": "a round can be set to {options} (got {value})",
+    "vote_option": "{value} is not an option of {question} ({options})",
+    "vote_owner": "a vote needs its owner",
+    "round_asks": "round {round} asks {asked}, not {question}",
     # why a run stopped (stored with the run)
     "diverged": "the loss became {value} at step {step}: the learning rate is too high for this net",
     "process_stopped": "the process running it stopped",
@@ -90,6 +106,13 @@ MESSAGES: dict[str, str] = {
                "depth {depth}): reduce batch, input size, width or depth",
     "gpu_data": "the {dataset} images at {size}x{size} need {need} GB on the GPU, more than the {have} GB "
                 "left for data: reduce the input size or the number of images (max_samples)",
+    # before a run is queued: its memory estimate against the room one run gets (training/memory.py)
+    "run_memory_gpu": "this run needs about {need} GB of GPU memory ({data} GB of it for the images; batch {batch}, "
+                      "{size}x{size} input, width {width}, depth {depth}) and one run may use {have} GB here: "
+                      "reduce batch, input size, width or depth",
+    "run_memory_cpu": "this run needs about {need} GB of memory ({data} GB of it for the images; batch {batch}, "
+                      "{size}x{size} input, width {width}, depth {depth}) and one run may use {have} GB of this "
+                      "server's memory: reduce batch, input size, width or depth",
     "gpu_fatal": "the GPU reported an error that ends its worker ({detail}); the worker was restarted "
                  "and the run was lost",
 }
@@ -142,16 +165,16 @@ class ConfigError(ValueError):
 
     ``str(err)`` is English (the CLI prints it). ``err.code`` and ``err.params`` name the reason
     and its values (the templates above), so the app can say it in the reader's language:
-    ``ConfigError(code="range", name="steps", low=1, high=10, value=0)``, or a finished
-    sentence written from one of the templates, whose code is then read back from it.
+    ``ConfigError(code="range", name="steps", low=1, high=10, value=0)``. A page may raise one
+    with a sentence it has already written in the reader's language; that one has no code.
     """
 
     def __init__(self, text: str = "", *, code: str | None = None, **params: Any) -> None:
         if code is not None:
             text = message(code, **params)
             params = {k: str(v) for k, v in params.items()}
-        else:
-            code, params = identify(text) or ("", {})
+        else:   # a sentence already written for the reader (a page's own words): shown as it is
+            code, params = "", {}
         super().__init__(text)
-        self.code = code          # "" when the sentence matches no template
+        self.code = code          # "" for a page's own sentence
         self.params = params

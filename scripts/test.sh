@@ -10,4 +10,5 @@ if [ "$workers" = "0" ]; then
   exec .venv/bin/python -m pytest -q "$@"
 fi
 # loadfile: a file's tests share one process, so module fixtures (a trained net, a server) are made once.
-exec .venv/bin/python -m pytest -q -n "$workers" --dist loadfile "$@"
+# Files are handed out slowest first (tests/conftest.py SLOW_FIRST), not by how many tests they hold.
+exec .venv/bin/python -m pytest -q -n "$workers" --dist loadfile --no-loadscope-reorder "$@"

@@ -24,6 +24,9 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from resnet_core import settings  # noqa: E402
+
 WAIT_FOR_SERVER_S = 120
 WARM_UP_S = 300
 PAGE_S = 300             # one page's first run, on a busy 2-core machine
@@ -124,7 +127,7 @@ if __name__ == "__main__":
     if answer != "ok":
         print(f"warm-up: {answer}", file=sys.stderr)
         sys.exit(1)
-    if os.environ.get("RESNET_EXPLORER_WARM_PAGES", "1") == "0":   # app.py ran; the pages wait for visitors
+    if not settings.warm_pages():   # app.py ran; the pages wait for visitors
         sys.exit(0)
     for problem in warm_pages(url):
         print(f"warm-up: {problem}", file=sys.stderr)

@@ -54,6 +54,34 @@ from ui.server import streamlit_internals  # noqa: E402
 streamlit_internals.cache_component_scan()
 
 
+# The slowest files, slowest first (seconds of one run on two busy cores, 2026-12). The suite runs
+# a file per process (`--dist loadfile --no-loadscope-reorder`, scripts/test.sh); a long file
+# handed out last keeps one core busy while the other has nothing left, so the long ones go
+# first and the many short ones fill the gaps at the end. Files not named keep their order.
+SLOW_FIRST = (
+    "tests/test_ray_cluster.py", "tests/browser/test_teacher.py",
+    "tests/browser/test_classroom_watch.py", "tests/browser/test_phone.py",
+    "tests/browser/test_share_links.py", "tests/test_ray_backend.py",
+    "tests/browser/test_studies.py", "tests/test_experiment.py", "tests/browser/test_home.py",
+    "tests/browser/test_concept_pages_live.py", "tests/browser/test_export_page.py",
+    "tests/browser/test_live_pages.py", "tests/browser/test_restart.py",
+    "tests/browser/test_concept_pages_train.py", "tests/browser/test_bottleneck.py",
+    "tests/test_boot.py", "tests/browser/test_cluster_page.py", "tests/test_export.py",
+    "tests/test_gpu_faults.py", "tests/test_school_day.py", "tests/test_template.py",
+    "tests/browser/test_degradation_gap.py", "tests/test_twins.py", "tests/test_jobs.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    root = Path(str(config.rootpath))
+    rank = {name: i for i, name in enumerate(SLOW_FIRST)}
+
+    def file_rank(item) -> int:
+        return rank.get(Path(str(item.fspath)).relative_to(root).as_posix(), len(rank))
+
+    items.sort(key=file_rank)   # stable: a file's tests stay together and in their order
+
+
 def pytest_unconfigure(config):
     # As well as at exit: a test process of pytest-xdist may end without running atexit.
     shutil.rmtree(SESSION_DIR, ignore_errors=True)

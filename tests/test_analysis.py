@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 import torch
 
-from resnet_core import ModelConfig, arch_config, build_model
+from resnet_core import ModelConfig, arch_config, build_model, text
 from resnet_core.inspection import analysis, bn_demo
 from resnet_core.training import experiments
+from ui.page import i18n
 
 
 def _plain(depth: int, norm: str) -> ModelConfig:
@@ -91,6 +92,22 @@ def test_bn_findings_only_say_what_the_runs_show():
     assert analysis.bn_findings(ends) == ["bn_rescues_plain", "residual_needs_bn", "plain_fits_as_well"]
     assert analysis.outcome("finished", 2.2, 10) == "stuck" and analysis.outcome("finished", 0.3, 10) == "learned"
     assert analysis.outcome("diverged", 0.3, 10) == "diverged" and analysis.outcome("running", 1, 10) == "unfinished"
+
+
+@pytest.mark.parametrize("lang, try_56", [("en", "try 56 layers"), ("ko", "56층으로 해 보세요")])
+def test_plain_fits_as_well_suggests_56_layers_only_below_56(lang, try_56):
+    """The BatchNorm page's "plain fit as well" reading: runs below 56 layers are told to try 56;
+    runs that had 56 are told to train longer or change the seed, never to try what they did."""
+    def said(depth: int) -> str:
+        key = "batchnorm.finding." + analysis.bn_finding_key("plain_fits_as_well", depth)
+        return text.render(i18n.table()[key][lang], lang)
+
+    for depth in (8, 20, 32):
+        assert try_56 in said(depth)
+    deep = said(56)
+    assert try_56 not in deep and "56" in deep
+    assert ("more steps or another seed" if lang == "en" else "단계 수를 늘리거나 다른 시드") in deep
+    assert analysis.bn_finding_key("residual_fits_better", 56) == "residual_fits_better"
 
 
 def test_the_gradient_ratio_is_first_convs_over_last_convs():

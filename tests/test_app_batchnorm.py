@@ -22,6 +22,7 @@ from torch import nn
 from resnet_core.inspection import bn_demo
 from resnet_core.jobs import runner as jobs
 from resnet_core.training import experiments
+from ui.draw import style
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -139,9 +140,19 @@ def test_activation_profiles_at_initialisation():
     with_bn, without = (float(m[net].removeprefix("σ = ")) for net in ("with BN", "without BN"))
     # Plain-20 at its last layer: BN keeps the scale, without BN the signal has faded.
     assert 0.3 < with_bn < 1.0 and without < 0.1 * with_bn
+    plain_said = next(x.value for x in at.markdown if x.value.startswith("**Plain net, measured here.**"))
     at.segmented_control(key="batchnorm_init_kind").set_value("residual").run()
     assert not at.exception
-    assert any(x.value.startswith("**Residual net.**") for x in at.markdown)
+    # The residual reading gives the chart's own last-over-first ratios, with and without BN, and
+    # does not say which way they go: at 8 layers without BN the signal shrinks, at 56 it grows.
+    said = next(x.value for x in at.markdown if x.value.startswith("**Residual net, measured here.**"))
+    nets = {m.norm: m for _, m, _ in experiments.bn_configs("digits", depth=20) if m.residual}
+    for norm in ("none", "batch"):
+        std = bn_demo.init_profile(nets[norm], "digits", n=256).std
+        assert style.fmt_ratio(float(std[-1] / std[0]), "en") in said
+    plain = {m.norm: m for _, m, _ in experiments.bn_configs("digits", depth=20) if not m.residual}
+    std = bn_demo.init_profile(plain["none"], "digits", n=256).std
+    assert f"signal is {style.fmt_ratio(float(std[-1] / std[0]), 'en')} the size of the first's" in plain_said
     # A deep net's last layer picked, then a shallow net: the layer slider follows, no error.
     at.select_slider(key="batchnorm_init_depth").set_value(56).run()
     at.select_slider(key="batchnorm_init_layer").set_value(54).run()
@@ -162,6 +173,8 @@ def test_korean_has_no_missing_text():
     texts = {"".join(t.itertext()) for chart in (std, hist) for t in chart.iter() if t.tag.endswith("text")}
     assert {"활성화 층 (입력 → 출력)", "활성값의 표준편차 (로그 축)", "활성값", "값의 비율 (%, 로그 축)"} <= texts
     assert not at.get("plotly_chart")
+    said = [x.value for x in at.markdown if x.value.startswith("**플레인 네트워크, 여기서 측정한 값.**")]
+    assert said and "배" in said[0] and "배배" not in said[0] and "e-" not in said[0].split("(")[0]
 
 
 def test_trained_with_and_without_bn_then_measured_again(runner):

@@ -91,7 +91,7 @@ def test_the_fallback_setting(monkeypatch):
         monkeypatch.setenv("RESNET_EXPLORER_RAY_FALLBACK", value)
         assert fallback_setting() == expected
     monkeypatch.setenv("RESNET_EXPLORER_RAY_FALLBACK", "locl")
-    with pytest.raises(ValueError, match="must be local or wait"):
+    with pytest.raises(ValueError, match="must be one of wait, local"):
         fallback_setting()
 
 

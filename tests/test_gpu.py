@@ -1,14 +1,15 @@
 """The CUDA path, on a real GPU (skipped where there is none; CI has none, bench/gpu_check.py runs
 these first on a new GPU server): a run trains on the GPU in the precision its card runs fast,
 agrees with the CPU, records its GPU; workers spread over the GPUs with their share of memory,
-and a real out-of-memory run fails alone while its worker goes on."""
+a run too large for a worker's share is refused at submit, a real out-of-memory run fails alone
+while its worker goes on, and the memory estimate is within its factor of the GPU's peak."""
 
 import pytest
 import torch
 
-from resnet_core import arch_config
+from resnet_core import ModelConfig, arch_config
 from resnet_core.jobs.executors import ProcessPool
-from resnet_core.jobs.runner import JobRunner
+from resnet_core.jobs.runner import JobRunner, RunTooBig
 from resnet_core.messages import identify
 from resnet_core.nets.config import TrainConfig
 from resnet_core.store.runs import RunStore
@@ -47,7 +48,7 @@ def test_a_compiled_run_keeps_its_compile_time_apart():
     assert result.status == "finished" and result.compile_seconds > 0
 
 
-def test_a_real_out_of_memory_run_fails_alone(tmp_path):
+def test_a_real_out_of_memory_run_fails_alone(tmp_path, monkeypatch):
     store = RunStore(tmp_path / "runs.db")
     gpus = gpu.visible_gpus()
     pool = ProcessPool(2 * len(gpus), fork=False, gpus=gpus)
@@ -55,7 +56,14 @@ def test_a_real_out_of_memory_run_fails_alone(tmp_path):
     try:
         before = sorted(pool.pids())
         # Activations of a 20-layer net at 512 px and batch 1024: far beyond a worker's share.
-        huge = runner.submit(MODEL.replace(input_size=512), TRAIN.replace(steps=2, batch_size=1024))
+        # Refused at submit for its estimate; with the check off, it reaches a worker.
+        big, big_tc = MODEL.replace(input_size=512), TRAIN.replace(steps=2, batch_size=1024)
+        with pytest.raises(RunTooBig) as refused:
+            runner.submit(big, big_tc)
+        assert refused.value.code == "run_memory_gpu"
+        monkeypatch.setenv("RESNET_EXPLORER_RUN_MEMORY_GB", "0")
+        huge = runner.submit(big, big_tc)
+        monkeypatch.delenv("RESNET_EXPLORER_RUN_MEMORY_GB")
         assert runner.wait(huge, timeout=300) == "failed"
         assert identify(store.get_run(huge).error)[0] in ("gpu_oom", "gpu_data")
         ok = runner.submit(MODEL, TRAIN)
@@ -63,3 +71,17 @@ def test_a_real_out_of_memory_run_fails_alone(tmp_path):
         assert sorted(pool.pids()) == before, "out of memory must not cost a worker"
     finally:
         runner.shutdown()
+
+
+@pytest.mark.parametrize("model, batch", [
+    (arch_config("resnet56", input_size=32, in_channels=1), 128),
+    (ModelConfig(depth=29, block="bottleneck", shortcut="B", input_size=32, in_channels=1), 64),
+    (arch_config("resnet18", input_size=112, in_channels=1), 32),
+], ids=["resnet56-32px", "bottleneck29-32px", "resnet18-112px"])
+def test_the_memory_estimate_is_within_its_factor_of_the_gpus_peak(model, batch):
+    """The estimate a run is refused by, against max_memory_allocated over three real steps and
+    the final evaluation (tests/test_memory.py checks the same on the CPU)."""
+    from resnet_core.training.memory import measure_on_gpu
+
+    est, peak = measure_on_gpu(model, TRAIN.replace(steps=3, batch_size=batch, max_samples=1000))
+    assert 0.7 * peak <= est.total <= 1.5 * peak, (est, peak)

@@ -8,9 +8,13 @@ import re
 
 import pytest
 
-from resnet_core import ConfigError, ModelConfig, TrainConfig, arch_config, messages
+from resnet_core import ConfigError, ModelConfig, TrainConfig, arch_config, build_model, messages
 from resnet_core.data.augment import pad_crop
-from resnet_core.nets import flops
+from resnet_core.inspection import lesion
+from resnet_core.jobs import tasks
+from resnet_core.nets import flops, hooks
+from resnet_core.predict import bank
+from resnet_core.training import engine
 from ui.page import errors, i18n
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -103,3 +107,76 @@ def test_configs_raise_codes_with_values_not_sentences():
             assert messages.identify(str(err)) == (err.code, err.params)   # the stored text reads back the same
         else:
             raise AssertionError(f"{code} was not raised")
+
+
+def test_the_library_raises_no_config_error_as_a_sentence():
+    """Every ConfigError in resnet_core names its code where it happens (a sentence would reach a
+    Korean page in English)."""
+    from pathlib import Path
+
+    root = Path(messages.__file__).parent
+    bad = [f"{p.relative_to(root)}:{n}" for p in root.rglob("*.py")
+           for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+           if re.search(r'ConfigError\(\s*(f?"|$)', line)]
+    assert not bad, bad
+
+
+def _raises(make):
+    with pytest.raises(ConfigError) as info:
+        make()
+    return info.value
+
+
+MORE = [
+    (lambda: tasks._options({"wat": 1}, {"seed": 0}), "task_params", "unknown task parameters: wat"),
+    (lambda: tasks._run_ids({"run_ids": []}), "run_ids", "give 1 to"),
+    (lambda: tasks._run_ids({"run_ids": ["x"]}), "run_ids_whole", "run ids must be whole numbers (got ['x'])"),
+    (lambda: lesion.blocks(build_model(arch_config("vgg19", input_size=32))), "lesion_vgg", "not VGG"),
+    (lambda: bank.get("nope"), "no_question", "no question 'nope'"),
+    (lambda: hooks.find_modules(build_model(ModelConfig()), ["stage9"]), "no_layer", "no layer named 'stage9'"),
+    (lambda: engine.resolve_device("tpu"), "device", "device must be auto, cpu or cuda (got 'tpu')"),
+]
+
+
+@pytest.mark.parametrize("make, code, says", MORE, ids=[m[1] for m in MORE])
+def test_library_errors_beyond_the_configs_carry_their_code(make, code, says):
+    err = _raises(make)
+    assert err.code == code and says in str(err), (err.code, str(err))
+    assert messages.message(err.code, **err.params) == str(err)
+
+
+def test_lesion_names_the_block_and_why_in_both_languages():
+    from resnet_core.text import render
+
+    net = build_model(arch_config("resnet20", residual=False))
+    err = _raises(lambda: lesion.lesioned(net, ["stage2.block0"]).__enter__())
+    assert err.code == "lesion_shape"
+    assert str(err) == "stage2.block0 changes the shape (16 -> 32 channels, stride 2): no identity fits"
+    ko = render(i18n.table()["err.lesion_shape"]["ko"], "ko", **err.params)
+    assert ko == "stage2.block0 블록은 모양을 바꾸므로(16 → 32 채널, 스트라이드 2) 대신 넣을 항등 함수가 없습니다"
+    err = _raises(lambda: lesion.lesioned(net, ["stage7.block0"]).__enter__())
+    assert render(i18n.table()["err.no_block"]["ko"], "ko", **err.params).startswith(
+        "'stage7.block0'이라는 블록이 없습니다 (있는 블록: stage1.block0, ")
+
+
+SAMPLES = {"name": "steps", "value": "3", "low": "1", "high": "10", "options": "a, b", "shape": "(1, 2)",
+           "shape2": "(3,)", "channels": "3", "dataset": "mnist", "have": "10", "status": "failed",
+           "run": "7", "label": "plain 20", "points": "5", "cin": "16", "cout": "32", "stride": "2",
+           "question": "deeper_plain", "asked": "gap_params", "round": "4", "method": "saliency",
+           "allowed": "n_steps", "arch": "vgg19", "reason": "size mismatch", "step": "12", "kind": "basic",
+           "series": "20, 32", "block": "basic", "steps": "5", "batch": "64", "size": "32", "width": "16",
+           "depth": "20", "need": "2.1", "data": "0.4", "detail": "device-side assert"}
+
+
+@pytest.mark.parametrize("code", sorted(messages.MESSAGES))
+def test_every_code_reads_in_both_languages(code):
+    """Each code's sentence, filled with sample values: the English is the library's own, the
+    Korean has Hangul, no English prose, no brace left and no particle mark left unresolved."""
+    from resnet_core.text import render
+
+    values = {k: SAMPLES[k] for k in re.findall(r"{(\w+)}", messages.MESSAGES[code])}
+    entry = i18n.table()[f"err.{code}"]
+    assert render(entry["en"], "en", **values) == messages.message(code, **values)
+    ko = render(entry["ko"], "ko", **values)
+    assert HANGUL.search(ko) and "{" not in ko and "/" not in re.sub(r"\d/\d|--list|`[^`]*`", "", ko), ko
+    assert not ENGLISH_WORDS.search(re.sub(r"`[^`]*`", "", ko)), ko

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from resnet_core import arch_config
+from resnet_core import ConfigError, arch_config, settings
 from resnet_core.jobs.executors import InProcess
 from resnet_core.jobs.runner import JobRunner
 from resnet_core.nets.config import TrainConfig
@@ -31,11 +31,17 @@ def store(tmp_path):
     return RunStore(tmp_path / "runs.db")
 
 
-def test_the_bound_comes_from_the_environment_and_a_bad_value_is_the_default():
-    assert retention.max_bytes({}) == retention.DEFAULT_MAX_MB * retention.MB
-    assert retention.max_bytes({retention.ENV: "5"}) == 5 * retention.MB
-    assert retention.max_bytes({retention.ENV: "0"}) is None
-    assert retention.max_bytes({retention.ENV: "lots"}) == retention.DEFAULT_MAX_MB * retention.MB
+def test_the_bound_comes_from_the_environment_and_a_bad_value_is_refused(monkeypatch):
+    env = settings.max_checkpoint_mb.env
+    monkeypatch.delenv(env, raising=False)
+    assert retention.max_bytes() == 2048 * retention.MB
+    monkeypatch.setenv(env, "5")
+    assert retention.max_bytes() == 5 * retention.MB
+    monkeypatch.setenv(env, "0")
+    assert retention.max_bytes() is None
+    monkeypatch.setenv(env, "lots")
+    with pytest.raises(ConfigError, match="RESNET_EXPLORER_MAX_CHECKPOINT_MB must be 0 to 1e"):
+        retention.max_bytes()
 
 
 def test_the_oldest_unpinned_checkpoints_go_first_and_their_runs_stay(store):
@@ -86,7 +92,7 @@ def test_pages_keep_what_they_showed_for_a_while():
 
 
 def test_the_runner_bounds_the_folder_after_each_run(store, monkeypatch, one_thread):
-    monkeypatch.setenv(retention.ENV, "0.01")                    # 10 KB: less than one checkpoint
+    monkeypatch.setenv(settings.max_checkpoint_mb.env, "0.01")                    # 10 KB: less than one checkpoint
     monkeypatch.setattr(retention, "SHOWN", retention.Shown())
     old = finished_run(store, "old", time.time() - 60)
     runner = JobRunner(store, executor=InProcess())

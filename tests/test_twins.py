@@ -57,7 +57,7 @@ def test_a_changed_recipe_does_not_use_the_old_checkpoint(tmp_path):
 
 def test_rebuilding_a_shipped_checkpoint_with_the_script_recipe_matches_it(tmp_path, monkeypatch):
     # What scripts/make_checkpoints.py does for one member: same recipe, one CPU thread.
-    monkeypatch.setattr(engine, "CPU_THREADS", 1)
+    monkeypatch.setenv("RESNET_EXPLORER_CPU_THREADS", "1")
     shipped = twins.shipped_meta(DEFAULT, True)
     made = twins.make_shipped(DEFAULT, True, tmp_path)
     assert made["model_cfg"] == shipped["model_cfg"] and made["train_cfg"] == shipped["train_cfg"]

@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
               else "\n".join(f"{i['id']:<16} {i['text']}" for i in items))
         return 0
     if not args.question:
-        raise ConfigError("name a question (see --list) or give --list")
+        raise ConfigError(code="cli_question")
     q = get(args.question)
     setup = setup_of(q, args.quick)
     out = decide(q.id, device=args.device, setup=setup)

@@ -24,7 +24,7 @@ def _draw(generator: torch.Generator | None, x: torch.Tensor, draw) -> torch.Ten
 
 def _check_batch(x: torch.Tensor) -> None:
     if x.dim() != 4:
-        raise ConfigError(f"augmentation works on batches shaped (N, C, H, W); got {tuple(x.shape)}")
+        raise ConfigError(code="aug_shape", shape=tuple(x.shape))
 
 
 def pad_crop(x: torch.Tensor, pad: int = 4, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -32,7 +32,7 @@ def pad_crop(x: torch.Tensor, pad: int = 4, generator: torch.Generator | None = 
     from each image, each with its own offset."""
     _check_batch(x)
     if pad < 0:
-        raise ConfigError(f"pad cannot be negative (got {pad})")
+        raise ConfigError(code="not_negative", name="pad", value=pad)
     n, c, h, w = x.shape
     padded = F.pad(x, (pad, pad, pad, pad))                    # (N, C, H+2p, W+2p)
     offsets = _draw(generator, x,
@@ -48,7 +48,7 @@ def hflip(x: torch.Tensor, p: float = 0.5, generator: torch.Generator | None = N
     """Mirror each image left to right with probability ``p``."""
     _check_batch(x)
     if not 0.0 <= p <= 1.0:
-        raise ConfigError(f"flip probability must be 0 to 1 (got {p})")
+        raise ConfigError(code="range", name="flip probability", low=0, high=1, value=p)
     flip = _draw(generator, x, lambda d: torch.rand(x.shape[0], generator=generator, device=d)) < p
     return torch.where(flip[:, None, None, None], x.flip(-1), x)
 
@@ -59,7 +59,7 @@ def rgb_pca(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     _check_batch(images)
     pixels = images.transpose(0, 1).reshape(images.shape[1], -1).double()   # (C, N*H*W)
     if pixels.shape[1] < 2:
-        raise ConfigError("colour PCA needs at least two pixels")
+        raise ConfigError(code="pca_two_pixels")
     cov = torch.cov(pixels).reshape(pixels.shape[0], pixels.shape[0])       # 0-d for one channel
     eigvals, eigvecs = torch.linalg.eigh(cov)                                # ascending order
     return eigvals.flip(0).to(images.dtype), eigvecs.flip(1).to(images.dtype)
@@ -74,10 +74,10 @@ def pca_colour(x: torch.Tensor, alphastd: float, eigvals: torch.Tensor, eigvecs:
     _check_batch(x)
     channels = x.shape[1]
     if eigvals.shape != (channels,) or eigvecs.shape != (channels, channels):
-        raise ConfigError(f"the colour PCA must match the images' {channels} channels "
-                          f"(got {tuple(eigvals.shape)} and {tuple(eigvecs.shape)})")
+        raise ConfigError(code="pca_match", channels=channels, shape=tuple(eigvals.shape),
+                          shape2=tuple(eigvecs.shape))
     if alphastd < 0:
-        raise ConfigError(f"alphastd cannot be negative (got {alphastd})")
+        raise ConfigError(code="not_negative", name="alphastd", value=alphastd)
     alpha = _draw(generator, x, lambda d: torch.randn(x.shape[0], channels, generator=generator, device=d))
     alpha = alpha.to(x.dtype) * alphastd                                      # (N, C)
     shift = (alpha * eigvals.to(x)) @ eigvecs.to(x).T                         # (N, C): sum_i a_i l_i p_i

@@ -54,7 +54,7 @@ def augmented_copies(image: torch.Tensor | np.ndarray, n: int, *, pad: int, flip
     """`n` augmented copies of one image (C, H, W) in [0, 1]: pad and random crop, flip, then
     PCA colour (the order of Krizhevsky et al. 2012), clipped to [0, 1] for display; (n, H, W, C)."""
     if not 1 <= n <= 64:
-        raise ConfigError(f"copies must be 1 to 64 (got {n})")
+        raise ConfigError(code="range", name="copies", low=1, high=64, value=n)
     g = torch.Generator().manual_seed(seed)
     x = torch.as_tensor(image, dtype=torch.float32)[None].expand(n, -1, -1, -1).contiguous()
     if pad:

@@ -9,17 +9,16 @@ cannot fit even alone is refused with what to reduce, before a single image is d
 
 from __future__ import annotations
 
-import os
 from typing import Callable
 
 import torch
 
+from resnet_core import settings
 from resnet_core.messages import ConfigError
 
 GB = 1024 ** 3
 # The share of a GPU's free memory that the images may take: the net, its gradients, the
 # optimizer's state and the activations of a batch need the rest.
-DATA_SHARE = float(os.environ.get("RESNET_EXPLORER_GPU_DATA_SHARE", "0.5"))
 CHUNK = 4096   # images per slice when a large dataset's statistics are summed in float64
 WHOLE = 64 * 2 ** 20   # pixels up to which they are summed in one float64 copy (512 MB)
 
@@ -42,12 +41,13 @@ def gpu_free(device: torch.device) -> int:
 
 def make_room(name: str, size: int, needed: int, *, free: Callable[[], int],
               evict: Callable[[], bool]) -> None:
-    """Evict cached datasets until `needed` bytes fit in DATA_SHARE of `free()`; refuse the
+    """Evict cached datasets until `needed` bytes fit in settings.gpu_data_share() of `free()`; refuse the
     dataset (a ConfigError naming what to reduce) when even an empty cache leaves too little."""
-    while needed > DATA_SHARE * free():
+    share = settings.gpu_data_share()
+    while needed > share * free():
         if not evict():
             raise ConfigError(code="gpu_data", dataset=name, size=size, need=f"{needed / GB:.1f}",
-                              have=f"{DATA_SHARE * free() / GB:.1f}")
+                              have=f"{share * free() / GB:.1f}")
 
 
 def release() -> None:

@@ -8,7 +8,6 @@ only indexes tensors: no per-sample DataLoader in the hot loop.
 
 from __future__ import annotations
 
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from resnet_core import settings
 from resnet_core.data.folders import DatasetMissing, RawImages, load_folder
 from resnet_core.data import budget
 from resnet_core.data.shapes import IMAGES_PER_CLASS, SHAPE_NAMES, make_shapes
@@ -72,13 +72,12 @@ class Dataset:
 
 
 def default_data_dir() -> Path:
-    env = os.environ.get("RESNET_EXPLORER_DATA")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "resnet-explorer" / "data"
+    return settings.data_dir()
 
 
 def dataset_info(name: str) -> DatasetInfo:
     if name not in INFO:
-        raise ConfigError(f"dataset must be one of {', '.join(INFO)} (got {name!r})")
+        raise ConfigError(code="one_of", name="dataset", options=", ".join(INFO), value=repr(name))
     return INFO[name]
 
 
@@ -86,15 +85,14 @@ def check_compatible(model_cfg: ModelConfig, train_cfg: TrainConfig) -> None:
     """The checks that need no data: classes fit the head, channels can be converted."""
     info = dataset_info(train_cfg.dataset)
     if model_cfg.num_classes < info.num_classes:
-        raise ConfigError(f"{train_cfg.dataset} has {info.num_classes} classes but the model has only "
-                          f"{model_cfg.num_classes} outputs: set num_classes to {info.num_classes} or more")
+        raise ConfigError(code="classes", dataset=train_cfg.dataset, have=info.num_classes,
+                          value=model_cfg.num_classes)
     _check_channels(train_cfg.dataset, info.native_channels, model_cfg.in_channels)
 
 
 def _check_channels(name: str, have: int, want: int) -> None:
     if have != want and not (have == 1 or want == 1):
-        raise ConfigError(f"{name} images have {have} channel(s); a model with {want} input channels "
-                          "cannot take them (use 1 for grey or 3 for colour)")
+        raise ConfigError(code="channels", dataset=name, have=have, value=want)
 
 
 # --- raw images, cached per process ----------------------------------------------------------
@@ -180,9 +178,9 @@ def load_dataset(name: str, *, size: int, in_channels: int | None = None, data_d
     info = dataset_info(name)
     in_channels = info.native_channels if in_channels is None else in_channels
     if not 1 <= size <= 1024:
-        raise ConfigError(f"image size must be 1 to 1024 pixels (got {size})")
+        raise ConfigError(code="range_pixels", name="image size", low=1, high=1024, value=size)
     if not 0.0 < holdout_fraction < 1.0:
-        raise ConfigError(f"holdout_fraction must be between 0 and 1 (got {holdout_fraction})")
+        raise ConfigError(code="between", name="holdout_fraction", low=0, high=1, value=holdout_fraction)
     device = torch.device(device)
     key = (name, size, in_channels, str(data_dir), seed, holdout_fraction, max_samples, str(device))
     ready = _READY.get(key)
@@ -201,7 +199,7 @@ def load_dataset(name: str, *, size: int, in_channels: int | None = None, data_d
         order = order[:max_samples]
     n_test = max(1, int(round(len(order) * holdout_fraction)))
     if len(order) - n_test < 1:
-        raise ConfigError(f"max_samples={max_samples} leaves no training images; use at least 2")
+        raise ConfigError(code="max_samples", value=max_samples)
     # Sorting each part keeps reads from the source array sequential; order within a part
     # does not matter because the engine draws its own batches.
     train_idx, test_idx = np.sort(order[n_test:]), np.sort(order[:n_test])

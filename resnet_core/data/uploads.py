@@ -108,7 +108,7 @@ def _per_channel(name: str, value: float | Sequence[float], channels: int) -> to
     if values.numel() == 1:
         values = values.expand(channels)
     if values.numel() != channels:
-        raise ConfigError(f"{name} needs 1 or {channels} values (got {values.numel()})")
+        raise ConfigError(code="per_channel", name=name, channels=channels, value=values.numel())
     return values.reshape(channels, 1, 1)
 
 
@@ -117,12 +117,12 @@ def to_model_input(img: Image.Image, size: int, in_channels: int,
     """A (1, C, size, size) float tensor: centre square crop, resize, scale to [0, 1], then
     ``(x - mean) / std`` per channel, matching how the model's training data was prepared."""
     if in_channels not in (1, 3):
-        raise ConfigError(f"uploads can feed greyscale (1) or colour (3) models (got {in_channels} channels)")
+        raise ConfigError(code="upload_channels", value=in_channels)
     if not 1 <= size <= 1024:
-        raise ConfigError(f"size must be 1 to 1024 pixels (got {size})")
+        raise ConfigError(code="range_pixels", name="size", low=1, high=1024, value=size)
     std_t = _per_channel("std", std, in_channels)
     if (std_t <= 0).any():
-        raise ConfigError("std must be above 0")
+        raise ConfigError(code="std_positive")
     square = ImageOps.fit(img.convert("RGB"), (size, size), method=Image.Resampling.BILINEAR)
     if in_channels == 1:
         square = square.convert("L")
@@ -137,4 +137,4 @@ def as_batch(image: torch.Tensor) -> torch.Tensor:
         return image.unsqueeze(0)
     if image.dim() == 4 and image.shape[0] == 1:
         return image
-    raise ConfigError(f"expected one image shaped (C, H, W); got shape {tuple(image.shape)}")
+    raise ConfigError(code="one_image", shape=tuple(image.shape))

@@ -10,6 +10,7 @@ weights.
 from __future__ import annotations
 
 from resnet_core.nets.config import VGG_LAYOUTS, ModelConfig
+from resnet_core.export import model_blocks
 from resnet_core.export import model_parts as parts
 
 FAMILY_TEXT = {
@@ -45,7 +46,7 @@ def model_py(cfg: ModelConfig) -> str:
     else:
         if cfg.residual:
             sections.append(parts.shortcut_code(cfg))
-        sections.append(parts.block_class(cfg))
+        sections.append(model_blocks.block_class(cfg))
         sections.append(parts.resnet_class(cfg))
     sections += [parts.init_code(cfg), factory(cfg), parts.LOADER]
     body = "\n\n\n".join(s.strip("\n") for s in sections)

@@ -199,6 +199,19 @@ def bn_findings(ends: dict[tuple[str, str], tuple[str, float]]) -> list[str]:
     return out
 
 
+# The deepest pair of Figure 6 that the BatchNorm page trains: below it, "the plain net fit as
+# well" suggests trying 56 layers; at it, only longer runs or another seed are left to try.
+PAPER_DEEP_PLAIN = 56
+
+
+def bn_finding_key(code: str, depth: int) -> str:
+    """The catalog key (under "batchnorm.finding.") for a bn_findings code on runs of `depth`
+    layers, so the advice to try 56 layers never goes to runs that already had 56."""
+    if code == "plain_fits_as_well" and depth >= PAPER_DEEP_PLAIN:
+        return "plain_fits_as_well.at_56"
+    return code
+
+
 # Which reading of the gradient ratios the measurement supports
 
 VANISH, GROW = 1e-3, 1e3   # input-side / output-side gradient ratios called vanishing, growing

@@ -51,7 +51,7 @@ def default_cam_layer(model: nn.Module) -> str:
     acts = [n for n, _ in named_activations(model) if n.startswith("features")]
     convs = [n for n, m in model.named_modules() if isinstance(m, nn.Conv2d)]
     if not (acts or convs):
-        raise ConfigError("Grad-CAM needs a network with convolutional layers")
+        raise ConfigError(code="gradcam_convs")
     return (acts or convs)[-1]
 
 
@@ -64,11 +64,11 @@ def _scaled(values: torch.Tensor) -> np.ndarray:
 
 def _check_options(method: str, opts: dict) -> None:
     if method not in METHODS:
-        raise ConfigError(f"method must be one of {', '.join(METHODS)} (got {method!r})")
+        raise ConfigError(code="one_of", name="method", options=", ".join(METHODS), value=repr(method))
     unknown = sorted(set(opts) - set(OPTIONS[method]))
     if unknown:
         allowed = ", ".join(OPTIONS[method]) or "none"
-        raise ConfigError(f"{method} takes no option {', '.join(unknown)} (options: {allowed})")
+        raise ConfigError(code="method_option", method=method, options=", ".join(unknown), allowed=allowed)
 
 
 def attribute(model: nn.Module, image: torch.Tensor, target: int | None = None,
@@ -97,7 +97,7 @@ def attribute(model: nn.Module, image: torch.Tensor, target: int | None = None,
         predicted = int(probs.argmax())
         target = predicted if target is None else int(target)
         if not 0 <= target < classes:
-            raise ConfigError(f"target must be a class from 0 to {classes - 1} (got {target})")
+            raise ConfigError(code="target", high=classes - 1, value=target)
         delta = None
         if method == "saliency":
             raw = Saliency(model).attribute(x, target=target, abs=True)[0]
@@ -105,7 +105,7 @@ def attribute(model: nn.Module, image: torch.Tensor, target: int | None = None,
         elif method == "integrated_gradients":
             n_steps = int(opts.get("n_steps", 32))
             if not 2 <= n_steps <= 1000:
-                raise ConfigError(f"n_steps must be 2 to 1000 (got {n_steps})")
+                raise ConfigError(code="range", name="n_steps", low=2, high=1000, value=n_steps)
             baseline = opts.get("baseline", 0.0)
             baseline = torch.as_tensor(baseline, dtype=x.dtype, device=x.device).expand_as(x)
             attr, gap = IntegratedGradients(model).attribute(
@@ -118,15 +118,14 @@ def attribute(model: nn.Module, image: torch.Tensor, target: int | None = None,
             (_, layer), = find_modules(model, [layer_name])
             cam = LayerGradCam(model, layer).attribute(x, target=target, relu_attributions=True)
             if cam.dim() != 4:
-                raise ConfigError(f"Grad-CAM needs a layer with feature maps; {layer_name!r} has none")
+                raise ConfigError(code="gradcam_layer", value=repr(layer_name))
             raw = LayerAttribution.interpolate(cam, (height, width), interpolate_mode="bilinear")[0, 0]
             heat = raw
         else:
             window = int(opts.get("window") or max(1, round(min(height, width) / 8)))
             stride = int(opts.get("stride") or max(1, window // 2))
             if not (1 <= window <= min(height, width) and 1 <= stride <= window):
-                raise ConfigError(f"occlusion window must be 1 to {min(height, width)} pixels and "
-                                  f"the stride 1 to the window (got {window} and {stride})")
+                raise ConfigError(code="occlusion", high=min(height, width), value=window, stride=stride)
             channels = x.shape[1]
             raw = Occlusion(model).attribute(
                 x, sliding_window_shapes=(channels, window, window), strides=(channels, stride, stride),

@@ -67,7 +67,7 @@ class BNExample:
 
 def _positive_int(name: str, value, low: int, high: int) -> int:
     if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or not low <= value <= high:
-        raise ConfigError(f"{name} must be a whole number from {low} to {high} (got {value!r})")
+        raise ConfigError(code="whole_range", name=name, low=low, high=high, value=repr(value))
     return int(value)
 
 
@@ -89,13 +89,13 @@ def bn_example(batch: int = 4, channels: int = 2, size: int = 2, *, shift: float
     warm_batches = _positive_int("warm_batches", warm_batches, 0, 10_000)
     for name, value in (("shift", shift), ("spread", spread), ("momentum", momentum), ("eps", eps)):
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not np.isfinite(value):
-            raise ConfigError(f"{name} must be a number (got {value!r})")
+            raise ConfigError(code="number", name=name, value=repr(value))
     if spread <= 0:
-        raise ConfigError(f"spread must be above 0 (got {spread})")
+        raise ConfigError(code="above_zero", name="spread", value=spread)
     if not 0.0 < momentum <= 1.0:
-        raise ConfigError(f"momentum must be above 0 and at most 1 (got {momentum})")
+        raise ConfigError(code="above_zero_at_most", name="momentum", high=1, value=momentum)
     if eps <= 0:
-        raise ConfigError(f"eps must be above 0 (got {eps})")
+        raise ConfigError(code="above_zero", name="eps", value=eps)
     g = np.broadcast_to(np.asarray(gamma, np.float64), (channels,)).copy()
     b = np.broadcast_to(np.asarray(beta, np.float64), (channels,)).copy()
 
@@ -183,7 +183,7 @@ def layer_profile(model: nn.Module, x: torch.Tensor, *, batch_stats: bool, bins:
     still 0 and 1); a trained net is measured as it predicts, in eval mode."""
     rows = activation_stats(model, x, bins=bins, batch_stats=batch_stats)
     if not rows:
-        raise ConfigError("this network has no activation layers to measure")
+        raise ConfigError(code="no_activations")
     return LayerProfile(names=[r["name"] for r in rows], mean=np.array([r["mean"] for r in rows]),
                         std=np.array([r["std"] for r in rows]),
                         zero_frac=np.array([r["zero_frac"] for r in rows]),
@@ -203,5 +203,5 @@ def trained_profile(model: nn.Module, dataset: str = "digits", n: int = 256, see
     with the running statistics it learned."""
     cfg = getattr(model, "cfg", None)
     if not isinstance(cfg, ModelConfig):
-        raise ConfigError("this model carries no configuration; build it with resnet_core.build_model")
+        raise ConfigError(code="no_cfg")
     return layer_profile(model, real_batch(cfg, dataset, n, seed), batch_stats=False, bins=bins)

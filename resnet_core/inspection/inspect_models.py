@@ -178,7 +178,7 @@ def held_out(data: DataSpec, index: int) -> Picture:
     """Image `index` of the held-out part: one the net never trained on."""
     ds = data.load()
     if not 0 <= index < len(ds.y_test):
-        raise ConfigError(f"image number must be 0 to {len(ds.y_test) - 1} (got {index})")
+        raise ConfigError(code="image_number", high=len(ds.y_test) - 1, value=index)
     x = ds.x_test[index].cpu()
     return Picture(x, _display(x, ds.mean, ds.std), int(ds.y_test[index]))
 

@@ -66,7 +66,7 @@ def blocks(model: nn.Module) -> list[dict]:
     """Every block of a ResNet-family net in forward order: name, stage, index, shape change,
     and whether (and why not) it can be deleted."""
     if not isinstance(model, ResNet):
-        raise ConfigError("a lesion study needs a ResNet-family net (plain or residual), not VGG")
+        raise ConfigError(code="lesion_vgg")
     out = []
     for s, stage in enumerate(model.stages, start=1):
         for j, (name, block) in enumerate(stage.named_children()):
@@ -98,9 +98,11 @@ def lesioned(model: nn.Module, names: Sequence[str]) -> Iterator[nn.Module]:
     try:
         for name in names:
             if name not in info:
-                raise ConfigError(f"no block named {name!r}; blocks are {', '.join(info)}")
+                raise ConfigError(code="no_block", value=repr(name), options=", ".join(info))
             if not info[name]["deletable"]:
-                raise ConfigError(f"{name} {info[name]['reason']}")
+                b = info[name]
+                raise ConfigError(code="lesion_shape", value=name, cin=b["in_channels"], cout=b["out_channels"],
+                                  stride=b["stride"])
             stage_name, block_name = name.split(".")
             stage = getattr(model, stage_name)
             original = stage._modules[block_name]

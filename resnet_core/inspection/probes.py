@@ -67,8 +67,7 @@ def feature_maps(model: nn.Module, image: torch.Tensor, layer_name: str) -> torc
         model(x)
     maps = out[layer_name]
     if maps.dim() != 4:
-        raise ConfigError(f"layer {layer_name!r} gives {tuple(maps.shape[1:])}, not feature maps; "
-                          "pick a conv, block or stem layer")
+        raise ConfigError(code="not_feature_maps", value=repr(layer_name), shape=tuple(maps.shape[1:]))
     return maps[0]
 
 
@@ -107,7 +106,7 @@ def _fresh_batch(model_cfg: ModelConfig, batch: int, seed: int, data: Batch,
     """A freshly initialised net in train mode and one batch, both from ``seed``; the global
     random state is left as it was."""
     if not 1 <= batch <= 1024:
-        raise ConfigError(f"batch must be 1 to 1024 images (got {batch})")
+        raise ConfigError(code="range_images", name="batch", low=1, high=1024, value=batch)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = build_model(model_cfg).to(device).train()
@@ -116,8 +115,7 @@ def _fresh_batch(model_cfg: ModelConfig, batch: int, seed: int, data: Batch,
             size = model_cfg.input_size
             x = torch.randn(batch, model_cfg.in_channels, size, size)
         if x.dim() != 4 or x.shape[1] != model_cfg.in_channels:
-            raise ConfigError(f"the batch must be shaped (N, {model_cfg.in_channels}, H, W); "
-                              f"got {tuple(x.shape)}")
+            raise ConfigError(code="batch_shape", channels=model_cfg.in_channels, shape=tuple(x.shape))
         if y is None:
             y = torch.randint(0, model_cfg.num_classes, (x.shape[0],))
     return model, x.to(device), y.to(device)
@@ -162,7 +160,7 @@ def block_gradient_gains(model_cfg: ModelConfig, batch: int = 16, seed: int = 0,
     model, x, y = _fresh_batch(model_cfg, batch, seed, data, device)
     blocks = named_blocks(model)
     if not blocks:
-        raise ConfigError("this network has no blocks to measure (VGG is a plain stack of layers)")
+        raise ConfigError(code="no_blocks")
     ins: list[torch.Tensor] = []
     outs: list[torch.Tensor] = []
 

@@ -15,11 +15,12 @@ The pages read `state()`: what a student and the teacher are told. No Streamlit 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from dataclasses import dataclass
 from typing import Callable
+
+from resnet_core import settings
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +214,4 @@ def _ray_executor(address: str):
 def fallback_setting() -> str:
     """RESNET_EXPLORER_RAY_FALLBACK: "local" trains in local workers while the cluster cannot be
     reached; anything else (the default, "wait") keeps new runs in the queue."""
-    value = os.environ.get("RESNET_EXPLORER_RAY_FALLBACK", "wait").strip().lower()
-    if value not in ("local", "wait", ""):
-        raise ValueError(f"RESNET_EXPLORER_RAY_FALLBACK must be local or wait (got {value!r})")
-    return "local" if value == "local" else ""
+    return "local" if settings.ray_fallback() == "local" else ""

@@ -11,12 +11,12 @@ An executor is small on purpose, so another engine can implement it:
 here, and `RayExecutor` (resnet_core.jobs.ray_executor) for a Ray cluster:
 
 - `ProcessPool` (the default): worker processes, each training one job at a time. On a CPU they
-  are forks of a template process that has imported torch once (resnet_core.jobs.template), so a
-  worker is ready in milliseconds, not seconds of a core; on a GPU they are fresh processes, which
-  CUDA needs. A page's thread never trains, so no number of viewers can starve training through
+  are forks of multiprocessing's fork server, which has imported torch once
+  (resnet_core.jobs.forkserver), so a worker is ready in milliseconds, not seconds of a core; on a
+  GPU they are fresh processes, which CUDA needs. A page's thread never trains, so no number of viewers can starve training through
   the interpreter lock. A worker that dies (a crash in native code, `kill -9`, the out-of-memory
   killer) fails its job with the reason and is replaced.
-- `InProcess`: runs the job in the calling thread. For notebooks, the CLI, and tests that put a
+- `InProcess` (resnet_core.jobs.in_process): runs the job in the calling thread. For notebooks, the CLI, and tests that put a
   stand-in for the engine.
 """
 
@@ -32,45 +32,19 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Callable
 
-from resnet_core.jobs.template import LOST, Forked, shared_template
-from resnet_core.jobs.worker import Control, JobSpec, run_job
+from resnet_core import settings
+from resnet_core.jobs import forkserver
+from resnet_core.jobs.in_process import InProcess
+from resnet_core.jobs.worker import Control, JobSpec
 
 log = logging.getLogger(__name__)
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]   # the folder holding resnet_core
 
 
-class InProcess:
-    """Jobs run in the runner's own threads (`slots` at a time)."""
-
-    device = "auto"   # this process's own device
-
-    def __init__(self, slots: int = 1, train_fn: Callable | None = None):
-        self.slots, self._train = slots, train_fn
-        self._stores: dict[str, object] = {}
-        self._lock = threading.Lock()
-
-    def run(self, spec: JobSpec, control: Control) -> tuple[str, str]:
-        return run_job(spec, self._store(spec.db_path), lambda: control.stopped, train_fn=self._train)
-
-    def _store(self, path: str):
-        from resnet_core.store.runs import RunStore  # one per database: its connections are per thread anyway
-
-        with self._lock:
-            if path not in self._stores:
-                self._stores[path] = RunStore(path)
-            return self._stores[path]
-
-    def shutdown(self) -> None:
-        pass
-
-
 def exit_reason(code: int | None) -> str:
     """Why a worker process ended, in words a student can act on."""
-    if code == LOST:
-        return "the training worker ended and why is not known; the run was lost"
     if code is not None and code < 0:
         sig = -code
         name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
@@ -89,10 +63,13 @@ class _Worker:
         ours, theirs = socket.socketpair()
         self.proc = None
         if fork:
+            end = Connection(os.dup(theirs.fileno()))
             try:
-                self.proc = shared_template(env, str(PACKAGE_ROOT)).fork(theirs.fileno(), env)
-            except OSError as err:   # the template died or cannot fork: a fresh process will do
+                self.proc = forkserver.start(end, env)
+            except OSError as err:   # the fork server cannot fork: a fresh process will do
                 log.warning("forking a worker failed (%s); starting a fresh one", err)
+            finally:
+                end.close()          # the fork has its own copy
         if self.proc is None:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "resnet_core.jobs.worker", str(theirs.fileno())],
@@ -134,38 +111,59 @@ class ProcessPool:
             raise ValueError(f"a process pool needs at least one worker (got {workers})")
         self.slots = workers
         self.device = "cuda" if gpus else "cpu"   # what its runs get: the estimates price them so
-        self._fork = fork and os.environ.get("RESNET_EXPLORER_FORK_WORKERS", "1") != "0"
+        self._fork = fork and settings.fork_workers()
         base = {**os.environ, "RESNET_EXPLORER_CPU_THREADS": str(threads),
                 "OMP_NUM_THREADS": str(threads),
                 "PYTHONPATH": os.pathsep.join(filter(None, [str(PACKAGE_ROOT),
                                                             os.environ.get("PYTHONPATH")]))}
         self._envs = gpu_envs(base, workers, gpus or [], memory)
+        self._gpus = [e["CUDA_VISIBLE_DEVICES"] for e in self._envs if "CUDA_VISIBLE_DEVICES" in e]
+        self._share = min((float(e["RESNET_EXPLORER_GPU_MEMORY_FRACTION"]) for e in self._envs
+                           if "RESNET_EXPLORER_GPU_MEMORY_FRACTION" in e), default=1.0)
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: list[_Worker] = []
         self._lock = threading.Lock()
         self._closed = False
-        for env in self._envs:   # started now: a worker takes seconds to import torch
-            self._idle.put(self._spawn(env))
+        # Started now, in the background: a worker takes seconds to import torch, and the first
+        # fork waits for the fork server to import it; whoever made the pool need not wait.
+        self._starting = threading.Thread(target=self._start_all, name="worker-start", daemon=True)
+        self._starting.start()
 
-    def _spawn(self, env: dict[str, str]) -> _Worker:
+    def _start_all(self) -> None:
+        for env in self._envs:
+            worker = self._spawn(env)
+            if worker is None:
+                return
+            self._idle.put(worker)
+
+    def _spawn(self, env: dict[str, str]) -> _Worker | None:
         worker = _Worker(env, self._fork)
         with self._lock:
-            self._all.append(worker)
-        return worker
+            if not self._closed:
+                self._all.append(worker)
+                return worker
+        worker.close()                   # the pool shut down while this one started
+        worker.proc.kill()
+        return None
 
     def _replace(self, dead: _Worker) -> _Worker:
         dead.conn.close()
         with self._lock:
             self._all.remove(dead)
-        return dead if self._closed else self._spawn(dead.env)
+        return dead if self._closed else (self._spawn(dead.env) or dead)
+
+    def run_memory(self, kind: str) -> int | None:
+        """Bytes one run may take on `kind`: a GPU worker's share of the smallest of its GPUs,
+        or the share of the host's available memory a CPU run may take."""
+        from resnet_core.training.memory import room
+
+        return room(kind, share=self._share, gpus=self._gpus or None)
 
     def pids(self) -> list[int]:
-        """The running workers' process ids (waiting for forks the template has yet to make)."""
+        """The running workers' process ids (once the pool has started them all)."""
+        self._starting.join()
         with self._lock:
             workers = list(self._all)
-        for w in workers:
-            if isinstance(w.proc, Forked):
-                w.proc.started()
         return [w.proc.pid for w in workers if w.proc.pid is not None and w.proc.poll() is None]
 
     def run(self, spec: JobSpec, control: Control) -> tuple[str, str]:
@@ -202,7 +200,8 @@ class ProcessPool:
         """End every worker. An idle one holds no run, so it is killed at once (it may still be
         importing torch, seconds from reading its socket); one with a job gets `grace` seconds to
         stop it and write its status."""
-        self._closed = True
+        with self._lock:
+            self._closed = True
         idle = []
         while True:
             try:
@@ -236,12 +235,12 @@ def gpu_envs(base: dict[str, str], workers: int, gpus: list[str], memory: float)
 def default_workers(device: str = "auto") -> int:
     """One worker per core on a CPU; on GPUs, RESNET_EXPLORER_GPU_WORKERS (default 2) per GPU.
     RESNET_EXPLORER_WORKERS overrides both; 0 runs jobs in the server's own thread."""
-    if "RESNET_EXPLORER_WORKERS" in os.environ:
-        return max(0, int(os.environ["RESNET_EXPLORER_WORKERS"]))
+    if settings.workers() is not None:
+        return settings.workers()
     if device != "cpu" and _cuda_available():
         from resnet_core.training.gpu import visible_gpus
 
-        per_gpu = max(1, int(os.environ.get("RESNET_EXPLORER_GPU_WORKERS", "2")))
+        per_gpu = settings.gpu_workers()
         return per_gpu * max(1, len(visible_gpus()))
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
@@ -250,7 +249,7 @@ def default_executor(device: str = "auto"):
     """RESNET_EXPLORER_RAY_ADDRESS (auto, or ray://host:10001) hands jobs to a Ray cluster,
     reached in the background (resnet_core.jobs.cluster: nothing waits for it here); unset, they
     run in a pool of local worker processes."""
-    address = os.environ.get("RESNET_EXPLORER_RAY_ADDRESS", "").strip()
+    address = settings.ray_address()
     if address:
         from resnet_core.jobs.cluster import ClusterExecutor, fallback_setting
 
@@ -269,7 +268,7 @@ def local_executor(device: str = "auto"):
     on_gpu = device != "cpu" and _cuda_available()
     if on_gpu:
         from resnet_core.training.gpu import visible_gpus
-    return ProcessPool(workers, threads=int(os.environ.get("RESNET_EXPLORER_CPU_THREADS", "1")),
+    return ProcessPool(workers, threads=settings.cpu_threads(),
                        fork=not on_gpu, gpus=visible_gpus() if on_gpu else None)
 
 

@@ -16,11 +16,11 @@ the other runs go on. The job queue and its bound stay the JobRunner's.
 from __future__ import annotations
 
 import logging
-import os
 import socket
 import threading
 from pathlib import Path
 
+from resnet_core import settings
 from resnet_core.jobs.ray_remote import WRITES, RemoteRunner
 from resnet_core.jobs.worker import Control, JobSpec
 
@@ -63,7 +63,7 @@ class RayExecutor:
         self._ray = ray
         self._owns = not ray.is_initialized()
         if self._owns:
-            logs = os.environ.get("RESNET_EXPLORER_RAY_LOGS", "0") == "1"
+            logs = settings.ray_logs()
             if address:
                 use_token_if_present()
                 ray.init(address=address, runtime_env=_runtime_env(), log_to_driver=logs)
@@ -72,11 +72,11 @@ class RayExecutor:
                 ray.init(num_cpus=num_cpus, include_dashboard=False, log_to_driver=logs)
         self.address = address or "local"
         self.poll_seconds = poll_seconds
-        self.gpu_share = gpu_share or float(os.environ.get("RESNET_EXPLORER_RAY_GPU_SHARE", "0.5"))
+        self.gpu_share = gpu_share or settings.ray_gpu_share()
         if not 0 < self.gpu_share <= 1:
             raise ValueError(f"the GPU share of a run must be above 0 and at most 1 (got {self.gpu_share})")
         try:
-            self.slots = slots or int(os.environ.get("RESNET_EXPLORER_RAY_SLOTS", "0")) or self._default_slots()
+            self.slots = slots or settings.ray_slots() or self._default_slots()
         except Exception:   # connected, then lost at once: the next attempt starts clean
             if self._owns:
                 ray.shutdown()
@@ -285,6 +285,6 @@ def use_token_if_present() -> bool:
 def _runtime_env() -> dict:
     """What a cluster's workers get from the app: this package, so they run the app's code
     (RESNET_EXPLORER_RAY_SHIP_CODE=0 when the workers have the repository on PYTHONPATH)."""
-    if os.environ.get("RESNET_EXPLORER_RAY_SHIP_CODE", "1") == "0":
+    if not settings.ray_ship_code():
         return {}
     return {"py_modules": [str(PACKAGE_DIR)]}

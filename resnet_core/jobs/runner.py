@@ -12,31 +12,29 @@ from __future__ import annotations
 
 import atexit
 import logging
-import os
 import threading
 import time
 import traceback
-from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from dataclasses import dataclass
+from typing import Callable
 
-from resnet_core.data.datasets import check_compatible
-from resnet_core.jobs import sharing
+from resnet_core import settings
 from resnet_core.jobs.controls import QueueControls
 from resnet_core.jobs.executors import InProcess, default_executor
 from resnet_core.jobs.fair_queue import FairQueue, OwnerLimit, Paused, QueueFull
-from resnet_core.jobs.worker import Control, JobSpec
-from resnet_core.nets.config import ModelConfig, TrainConfig
+from resnet_core.jobs.submit import Entry, Submitting
 from resnet_core.store import retention
 from resnet_core.store.runs import RunStore
-from resnet_core.store.schema import experiment_id
-from resnet_core.training.costs import Estimator, RunTooLong, max_run_seconds
+from resnet_core.training.costs import Estimator, RunTooLong
+from resnet_core.training.memory import RunTooBig
 
 log = logging.getLogger(__name__)
 
-__all__ = ["JobRunner", "Job", "QueueFull", "OwnerLimit", "Paused", "NotOwner", "RunTooLong", "get_runner"]
+__all__ = ["JobRunner", "Job", "QueueFull", "OwnerLimit", "Paused", "NotOwner", "RunTooLong", "RunTooBig",
+           "get_runner"]
 
-DEFAULT_MAX_QUEUE = 32   # a classroom of 30 each queueing a run, or several 4-net experiments
-DEFAULT_PER_OWNER = 8    # runs one owner may have waiting: two 4-net experiments
+DEFAULT_MAX_QUEUE = 32   # as settings.max_queue(): a class of 30 each queueing a run
+DEFAULT_PER_OWNER = 8    # as settings.max_per_owner(): two 4-net experiments
 KEEP_ENDED = 500         # ended jobs kept in memory; older ones are read from the store
 
 
@@ -57,21 +55,10 @@ class Job:
     error: str = ""
 
 
-@dataclass
-class _Entry:
-    job_id: int
-    spec: JobSpec
-    owner: str
-    label: str
-    group: str
-    status: str = "queued"
-    error: str = ""
-    control: Control = field(default_factory=Control)
-
-
-class JobRunner(QueueControls):
-    """`submit` / `submit_many` / `submit_task` queue jobs; `executor.slots` dispatcher threads
-    hand them to the executor, owners in turn (resnet_core.jobs.fair_queue).
+class JobRunner(Submitting, QueueControls):
+    """`submit` / `submit_many` / `submit_task` queue jobs (resnet_core.jobs.submit);
+    `executor.slots` dispatcher threads hand them to the executor, owners in turn
+    (resnet_core.jobs.fair_queue).
 
     `train_fn` replaces the engine's `train` and runs jobs in this process (a test that must
     crash on purpose); `executor` chooses where jobs run (default: worker processes).
@@ -93,7 +80,7 @@ class JobRunner(QueueControls):
             executor = InProcess(train_fn=train_fn) if train_fn is not None else default_executor(device)
         self.executor = executor
         self._lock = threading.Condition()
-        self._jobs: dict[int, _Entry] = {}
+        self._jobs: dict[int, Entry] = {}
         self._closed = False
         self._threads: list[threading.Thread] = []
         self._busy = 0   # dispatchers handing a job to the executor now
@@ -120,99 +107,6 @@ class JobRunner(QueueControls):
     def paused(self) -> str | None:
         """The teacher's message while new runs are paused, else None."""
         return self._queue.paused
-
-    # --- submitting ---------------------------------------------------------------------
-
-    def submit(self, model_cfg: ModelConfig, train_cfg: TrainConfig, *, owner: str = "",
-               label: str = "", group: str = "", display_name: str = "", teacher: bool = False) -> int:
-        return self.submit_many([(label, model_cfg, train_cfg)], owner=owner, group=group,
-                                display_name=display_name, teacher=teacher)[0]
-
-    def submit_many(self, runs: Sequence[tuple[str, ModelConfig, TrainConfig]], *, owner: str = "",
-                    group: str = "", display_name: str = "", teacher: bool = False,
-                    share: bool = False) -> list[int]:
-        """Queue several runs (label, model config, train config) together, or none of them.
-        They form one experiment: they share one experiment id (the first run's,
-        resnet_core.store.schema.experiment_id), so a page finds them again as one;
-        `display_name` is the owner's name as they gave it, kept beside the label, not in it.
-        `teacher`: the caller has checked the teacher's key; those runs are not held by a pause.
-        `share`: a run equal to one queued, running or finished (resnet_core.jobs.sharing) is
-        served by that one: its id is returned and no queue place is taken; only the others are
-        queued (and only they can be refused)."""
-        for _, model_cfg, train_cfg in runs:
-            check_compatible(model_cfg, train_cfg)   # a bad pairing fails here, not in a worker
-        runs = [(label, m, self._on_device(tc)) for label, m, tc in runs]
-        # Every run's cost before any is queued: one too long refuses the group (RunTooLong).
-        costs = [self.estimator.check(m, tc, self.runs_on, self.max_run_seconds, label) for label, m, tc in runs]
-        # Ids follow the given order (pages list runs by id); the queue takes the group longest
-        # first, so the short runs fill the gaps at the end instead of a long one starting last
-        # (four degradation nets on two workers: ~26 s instead of ~33 s).
-        longest_first = sorted(range(len(runs)), key=lambda i: -costs[i].seconds)
-
-        keys = [sharing.run_key(m, tc) for _, m, tc in runs]
-        with self._lock:   # no two equal requests both find nothing and both queue
-            served = [sharing.find(self.store, k) if share else None for k in keys]
-            fresh = [i for i, rid in enumerate(served) if rid is None]
-            sharing.attach(self.store, owner, [rid for rid in served if rid is not None])
-            if not fresh:
-                return [int(rid) for rid in served]
-
-            def create() -> list:
-                made, experiment = [], None
-                for i in fresh:
-                    (label, m, tc), est = runs[i], costs[i]
-                    run_id = self.store.create_run(m, tc, owner=owner, label=label, group=group,
-                                                   estimate_s=est.seconds, guess_s=est.base_seconds,
-                                                   experiment=experiment, display_name=display_name)
-                    sharing.remember(self.store, run_id, keys[i])
-                    experiment = experiment or experiment_id(run_id)
-                    made.append((run_id, label, m, tc, "train", {}))
-                return made
-
-            order = [fresh.index(i) for i in longest_first if i in fresh]
-            made = iter(self._enqueue(len(fresh), owner, create, group, queue_order=order, teacher=teacher))
-        return [int(rid) if rid is not None else next(made) for rid in served]
-
-    def submit_task(self, name: str, params: dict, *, owner: str = "", label: str = "", group: str = "",
-                    model_cfg: ModelConfig | None = None, train_cfg: TrainConfig | None = None,
-                    display_name: str = "", teacher: bool = False) -> int:
-        """Queue an analysis task (resnet_core.jobs.tasks.TASKS[name]); its result is read with
-        `store.result(id)` once it has finished."""
-        from resnet_core.jobs.tasks import TASKS
-
-        if name not in TASKS:
-            raise ValueError(f"unknown task {name!r} (known: {', '.join(sorted(TASKS))})")
-        m, tc = model_cfg or ModelConfig(), self._on_device(train_cfg or TrainConfig())
-        if params.get("device", "auto") == "auto" and self.device != "auto":
-            params = {**params, "device": self.device}   # RESNET_EXPLORER_DEVICE holds for studies too
-        return self._enqueue(1, owner, lambda: [
-            (self.store.create_task(name, params, m, tc, owner=owner, label=label, group=group,
-                                    display_name=display_name),
-             label, m, tc, name, params)], group, teacher=teacher)[0]
-
-    def _on_device(self, train_cfg: TrainConfig) -> TrainConfig:
-        if train_cfg.device == "auto" and self.device != "auto":
-            return train_cfg.replace(device=self.device)
-        return train_cfg
-
-    def _enqueue(self, count: int, owner: str, create: Callable[[], list], group: str,
-                 queue_order: Sequence[int] | None = None, teacher: bool = False) -> list[int]:
-        with self._lock:
-            if self._closed:
-                raise RuntimeError("the job runner has been shut down")
-            self._queue.admit(count, owner, teacher=teacher)
-            entries = []
-            for run_id, label, m, tc, kind, params in create():
-                spec = JobSpec(run_id, str(self.store.path), m, tc, kind, params)
-                entry = _Entry(run_id, spec, owner, label, group)
-                self._jobs[run_id] = entry
-                entries.append(entry)
-            for i in queue_order if queue_order is not None else range(len(entries)):
-                self._queue.add(entries[i])
-            ids = [e.job_id for e in entries]
-            self._ensure_threads()
-            self._lock.notify_all()
-        return ids
 
     def _ensure_threads(self) -> None:
         # Also restarts a dispatcher that died of something the per-job guard did not catch.
@@ -330,7 +224,7 @@ class JobRunner(QueueControls):
                     self._busy -= 1
                     self._lock.notify_all()
 
-    def _run(self, entry: _Entry) -> None:
+    def _run(self, entry: Entry) -> None:
         try:   # pages show it as running from now on, while a worker loads its data
             self.store.set_status(entry.job_id, "running")
         except Exception:
@@ -370,10 +264,7 @@ def get_runner() -> JobRunner:
     global _RUNNER
     with _RUNNER_LOCK:
         if _RUNNER is None:
-            env = os.environ
-            _RUNNER = JobRunner(RunStore(), max_queue=int(env.get("RESNET_EXPLORER_MAX_QUEUE", DEFAULT_MAX_QUEUE)),
-                                per_owner=int(env.get("RESNET_EXPLORER_MAX_PER_OWNER", DEFAULT_PER_OWNER)),
-                                device=env.get("RESNET_EXPLORER_DEVICE", "auto"),
-                                max_run_seconds=max_run_seconds() or None)
+            _RUNNER = JobRunner(RunStore(), max_queue=settings.max_queue(), per_owner=settings.max_per_owner(),
+                                device=settings.device(), max_run_seconds=settings.max_run_seconds() or None)
             atexit.register(_RUNNER.shutdown, True, 5.0)
         return _RUNNER

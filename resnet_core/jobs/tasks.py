@@ -38,18 +38,18 @@ MAX_GRID = 51
 def _options(params: dict, defaults: dict) -> dict:
     unknown = set(params) - set(defaults) - {"run_ids"}
     if unknown:
-        raise ConfigError(f"unknown task parameters: {', '.join(sorted(unknown))}")
+        raise ConfigError(code="task_params", value=", ".join(sorted(unknown)))
     return {**defaults, **{k: v for k, v in params.items() if k != "run_ids"}}
 
 
 def _run_ids(params: dict) -> list[int]:
     ids = params.get("run_ids")
     if not isinstance(ids, (list, tuple)) or not ids or len(ids) > MAX_RUNS:
-        raise ConfigError(f"give 1 to {MAX_RUNS} trained runs (run_ids), got {ids!r}")
+        raise ConfigError(code="run_ids", high=MAX_RUNS, value=repr(ids))
     try:
         return [int(i) for i in ids]
     except (TypeError, ValueError):
-        raise ConfigError(f"run ids must be whole numbers (got {ids!r})") from None
+        raise ConfigError(code="run_ids_whole", value=repr(ids)) from None
 
 
 def _load(store, run_ids: list[int], device: torch.device) -> list[tuple[object, nn.Module, Dataset]]:
@@ -57,8 +57,7 @@ def _load(store, run_ids: list[int], device: torch.device) -> list[tuple[object,
     for rid in run_ids:
         info = store.get_run(rid)
         if info.status != "finished" or not info.has_checkpoint:
-            raise ConfigError(f"run {rid} ({info.label}) has not finished training, so there is no "
-                              f"trained net to study (status: {info.status})")
+            raise ConfigError(code="run_unfinished", run=rid, label=info.label, status=info.status)
         model = store.load_model(rid, device)
         model.eval()
         nets.append((info, model, run_data(info, device)))
@@ -88,7 +87,7 @@ def lesion_task(params: dict, *, store, on_progress: Callable[[int, int], None],
     opts = _options(params, LESION_DEFAULTS)
     draws, seed = int(opts["draws"]), int(opts["seed"])
     if not 1 <= draws <= 50:
-        raise ConfigError(f"draws must be 1 to 50 (got {draws})")
+        raise ConfigError(code="range", name="draws", low=1, high=50, value=draws)
     device = resolve_device(opts["device"])
     started = time.perf_counter()
     with cpu_threads(device):
@@ -114,9 +113,9 @@ def landscape_task(params: dict, *, store, on_progress: Callable[[int, int], Non
     grid, points, span = int(opts["grid"]), int(opts["points_1d"]), float(opts["span"])
     seed, max_images = int(opts["seed"]), int(opts["max_images"])
     if not 3 <= grid <= MAX_GRID or not 3 <= points <= 201:
-        raise ConfigError(f"grid must be 3 to {MAX_GRID} and points_1d 3 to 201 (got {grid}, {points})")
+        raise ConfigError(code="grid_points", high=MAX_GRID, value=grid, points=points)
     if not 0 < span <= 5:
-        raise ConfigError(f"span must be above 0 and at most 5 (got {span})")
+        raise ConfigError(code="above_zero_at_most", name="span", high=5, value=span)
     device = resolve_device(opts["device"])
     started = time.perf_counter()
     with cpu_threads(device):          # and denormals flushed: far from the minimum, weights make them
@@ -144,7 +143,7 @@ def predict_task(params: dict, *, store, on_progress: Callable[[int, int], None]
 
     unknown = set(params) - {"question", "setup", "device"}
     if unknown or not isinstance(params.get("setup"), dict):
-        raise ConfigError(f"a prediction task takes question, setup and device (got {sorted(params)})")
+        raise ConfigError(code="predict_task", value=sorted(params))
     started = time.perf_counter()
     out = decide(str(params.get("question")), device=str(params.get("device", "auto")), setup=params["setup"],
                  progress=on_progress, should_stop=should_stop)

@@ -20,6 +20,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Callable
 
+from resnet_core import settings
 from resnet_core.nets.config import ModelConfig, TrainConfig
 from resnet_core.training import gpu as gpus
 
@@ -171,34 +172,62 @@ def failure_reason(err: BaseException, spec: JobSpec) -> str:
 
 def prepare() -> None:
     """Set up this process as a worker: its priority, its threads, its signals, and the modules
-    every job needs, imported before the first job arrives so that no job waits for them. A
-    template (resnet_core.jobs.template) runs this once for all the workers forked from it."""
-    import signal
-
-    # Training yields to the web process: a page that answers within a second matters more to
-    # a class than a run finishing a little sooner. 0 turns it off.
-    nice = int(os.environ.get("RESNET_EXPLORER_WORKER_NICE", "10") or 0)
-    if nice and hasattr(os, "nice"):
-        os.nice(nice)
+    every job needs, imported before the first job arrives so that no job waits for them."""
+    lower_priority()                # before the imports: they take seconds of a core
     # One intra-op thread per worker (the pool runs one worker per core); set before torch
     # starts its thread pools.
-    os.environ.setdefault("OMP_NUM_THREADS", os.environ.get("RESNET_EXPLORER_CPU_THREADS", "1"))
+    os.environ.setdefault("OMP_NUM_THREADS", str(settings.cpu_threads()))
+    preload()
+    settle()
+
+
+def lower_priority() -> None:
+    # Training yields to the web process: a page that answers within a second matters more to
+    # a class than a run finishing a little sooner. 0 turns it off.
+    nice = settings.worker_nice()
+    if nice and hasattr(os, "nice"):
+        os.nice(nice)
+
+
+def preload() -> None:
+    """The modules every job needs. A fork server imports them once for all its workers."""
     # torch's optimizers import torch._dynamo when the first one is made: 3.5 s on a laptop core,
     # which would otherwise land on each worker's first run.
     import torch._dynamo  # noqa: F401
 
-    # Workers that share a GPU each get their share of its memory (set by the pool), so one
-    # run that overreaches fails alone instead of taking its neighbour down with it.
-    gpus.limit_memory(float(os.environ.get("RESNET_EXPLORER_GPU_MEMORY_FRACTION", "0") or 0))
-
     from resnet_core.store import runs  # noqa: F401
     from resnet_core.training import engine  # noqa: F401
 
+
+def settle() -> None:
+    """What each worker process sets for itself once its modules are in: its GPU share, its signals."""
+    import signal
+
+    # Workers that share a GPU each get their share of its memory (set by the pool), so one
+    # run that overreaches fails alone instead of taking its neighbour down with it.
+    gpus.limit_memory(settings.gpu_memory_fraction())
     # The server decides when a worker ends (it closes the socket). Ctrl-C or a SIGTERM sent to
     # the whole process group must not kill workers first, or the server would replace them
     # while it shuts down.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+def serve_forked(conn, env: dict[str, str]) -> None:
+    """A worker forked by the fork server (resnet_core.jobs.forkserver): take the pool's
+    environment, settle, and serve the connection `conn` until it closes."""
+    os.environ.clear()
+    os.environ.update(env)
+    lower_priority()
+    settle()
+    try:
+        conn.send(("ready", os.getpid()))
+    except OSError:
+        return
+    _serve(conn)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)     # as a fresh worker does: no teardown of torch's modules
 
 
 def serve_fd(fd: int) -> int:

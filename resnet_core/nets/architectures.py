@@ -21,9 +21,7 @@ def arch_config(arch: str, *, plain: bool = False, **overrides: Any) -> ModelCon
         name, plain = "resnet" + name[len("plain"):], True
     number = name[len("resnet"):] if name.startswith("resnet") else name[len("vgg"):]
     if not (name.startswith(("resnet", "vgg")) and number.isdigit()):
-        raise ConfigError(
-            f"unknown architecture {arch!r}: use resnet20, 32, 44, 56, 110, 1202 (CIFAR), "
-            "resnet18, 34, 50, 101, 152 (ImageNet) or vgg19")
+        raise ConfigError(code="unknown_arch", value=repr(arch))
     depth = int(number)
     if name.startswith("vgg"):
         base = dict(family="vgg", depth=depth, input_size=224, num_classes=1000, head="flatten", norm="none")

@@ -71,8 +71,24 @@ def _depth_series(step: int, start: int = 1, count: int = 5) -> str:
     return ", ".join(str(step * n + 2) for n in range(start, start + count)) + ", ..."
 
 
+class _Plain:
+    """What both configs share: a plain dict for the store and back (unknown keys dropped, lists
+    made tuples again), and a copy with some fields changed."""
+
+    def to_dict(self) -> dict:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: dict):
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known})
+
+    def replace(self, **changes: Any):
+        return dataclasses.replace(self, **changes)
+
+
 @dataclass(frozen=True)
-class ModelConfig:
+class ModelConfig(_Plain):
     family: str = "cifar"            # cifar: 3 stages on 32x32 (6n+2); imagenet: 7x7 stem, 4 stages; custom: free stages; vgg
     depth: int = 20                  # weighted layers: cifar 6n+2 (basic/preact) or 9n+2 (bottleneck); imagenet 18..152; vgg 11..19
     stages: tuple[int, ...] = ()     # custom family only: blocks per stage, e.g. (2, 2, 2)
@@ -225,22 +241,10 @@ class ModelConfig:
         nets by. VGG has no shortcuts, so it is plain whatever `residual` says."""
         return "residual" if self.residual and self.family != "vgg" else "plain"
 
-    def to_dict(self) -> dict:
-        out = dataclasses.asdict(self)
-        out["stages"] = list(self.stages)
-        return out
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "ModelConfig":
-        known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: (tuple(v) if k == "stages" else v) for k, v in data.items() if k in known})
-
-    def replace(self, **changes: Any) -> "ModelConfig":
-        return dataclasses.replace(self, **changes)
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(_Plain):
     dataset: str = "digits"          # digits, shapes (embedded) or mnist, fashion_mnist, cifar10 (local folder)
     data_dir: str = ""               # folder holding real datasets in torchvision's layout; "" = the default
     steps: int = 300                 # optimiser steps; ignored when epochs > 0
@@ -289,14 +293,3 @@ class TrainConfig:
             raise ConfigError(code="not_negative", name="max_samples", value=self.max_samples)
         if self.eval_every < 1 or self.stats_every < 1:
             raise ConfigError(code="every_at_least_one")
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "TrainConfig":
-        known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
-
-    def replace(self, **changes: Any) -> "TrainConfig":
-        return dataclasses.replace(self, **changes)

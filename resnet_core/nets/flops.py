@@ -114,7 +114,7 @@ def _meta_forward(model: nn.Module, input_size, in_channels: int | None) -> torc
     """One forward of a single image through a meta-device model: shapes only, nothing computed."""
     h, w = (input_size, input_size) if isinstance(input_size, int) else tuple(input_size)
     if h < 1 or w < 1:
-        raise ConfigError(f"input size must be at least 1 pixel (got {h}x{w})")
+        raise ConfigError(code="input_too_small", value=f"{h}x{w}")
     channels = _infer_in_channels(model) if in_channels is None else in_channels
     x = torch.empty(1, channels, h, w, device="meta")
     try:
@@ -122,7 +122,7 @@ def _meta_forward(model: nn.Module, input_size, in_channels: int | None) -> torc
             return model(x)
     except RuntimeError as err:   # e.g. a map shrunk below a kernel: say so in one line
         reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise ConfigError(f"this network cannot take a {channels}x{h}x{w} input: {reason}") from err
+        raise ConfigError(code="cannot_take_input", shape=f"{channels}x{h}x{w}", reason=reason) from err
 
 
 def layer_table(model: nn.Module, input_size, in_channels: int | None = None) -> list[LayerRow]:
@@ -179,7 +179,7 @@ def count(model_cfg: ModelConfig) -> Summary:
 def _positive(**values: int) -> None:
     for name, value in values.items():
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ConfigError(f"{name} must be a positive whole number (got {value!r})")
+            raise ConfigError(code="positive_whole", name=name, value=repr(value))
 
 
 def conv_macs(size: int, cin: int, cout: int, k: int) -> int:
@@ -220,10 +220,10 @@ def block_weights(kind: str, channels: int) -> int:
         return 2 * 9 * channels * channels
     if kind == "bottleneck":
         if channels % 4:
-            raise ConfigError(f"a bottleneck block's width must be a multiple of 4 (got {channels})")
+            raise ConfigError(code="bottleneck_width", value=channels)
         mid = channels // 4
         return channels * mid + 9 * mid * mid + mid * channels
-    raise ConfigError(f"block kind must be basic or bottleneck (got {kind!r})")
+    raise ConfigError(code="block_kind", value=repr(kind))
 
 
 def gap_fc_params(channels: int, spatial: int, classes: int) -> tuple[int, int]:
@@ -270,7 +270,7 @@ def shortcut_costs(arch: str, stride_at: str | None = None) -> list[ShortcutCost
     """The same residual net with shortcut options A, B and C (A and B: paper section 3.3;
     C and the comparison, Table 3: section 4.1)."""
     if arch_config(arch).family == "vgg":
-        raise ConfigError(f"{arch} has no shortcuts; pick a ResNet such as resnet34")
+        raise ConfigError(code="no_shortcuts", arch=arch)
     costs = []
     for option in ("A", "B", "C"):
         summary = count(arch_config(arch, shortcut=option, stride_at=stride_at))

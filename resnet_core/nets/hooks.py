@@ -39,8 +39,7 @@ def find_modules(model: nn.Module, names: Sequence[str]) -> list[tuple[str, nn.M
     modules = dict(model.named_modules())
     for name in names:
         if name not in modules or name == "":
-            raise ConfigError(f"this network has no layer named {name!r} "
-                              "(names look like stem, stage2.block0, stage2.block0.conv1)")
+            raise ConfigError(code="no_layer", value=repr(name))
     return [(name, modules[name]) for name in names]
 
 

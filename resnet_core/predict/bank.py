@@ -28,7 +28,7 @@ class Question:
     setup: dict                               # what is run or counted; the same setup reuses a result
     trained: bool                             # trains nets (queued) or counts at once
     page: str                                 # url_path of the page that shows it in depth
-    source: str                               # where the paper (or the follow-up) shows it
+    source: str                               # where the paper shows it: a key of resnet_core.paper
     quick: dict = field(default_factory=dict)  # a smaller setup for tests and a fast check
     plan: Callable[..., list] | None = None   # setup, device -> the nets it trains (for the time estimate)
 
@@ -104,27 +104,27 @@ def _more_minima(m: dict) -> str:
 QUESTIONS: dict[str, Question] = {q.id: q for q in [
     Question("degradation", "choice", ("plain-20", "plain-56"), measure.degradation, _higher_loss,
              {"dataset": "digits", "steps": 300, "seed": 0, "width": 8}, True, "degradation",
-             "he2015:fig6", quick={"steps": 10}, plan=measure.plan_degradation),
+             "he2015.fig6", quick={"steps": 10}, plan=measure.plan_degradation),
     Question("lesion", "choice", ("plain", "residual"), measure.lesion, _bigger_drop,
              {"dataset": "digits", "steps": 300, "seed": 0, "width": 8, "depth": 20}, True, "lesion",
-             "veit2016:s4", quick={"steps": 20, "depth": 8}, plan=measure.plan_pair),
+             "veit2016.sec4", quick={"steps": 20, "depth": 8}, plan=measure.plan_pair),
     Question("gradient_ratio", "range", TIMES, measure.gradient_ratio, _gradient_band,
              {"depth": 56, "block": "preact", "activation": "sigmoid", "seed": 0}, False, "gradients",
-             "he2015:s4.1", quick={"depth": 20}),
+             "he2015.sec4.1", quick={"depth": 20}),
     Question("macs", "choice", ("resnet152", "vgg19"), measure.macs, _more_macs,
-             {"archs": ["resnet152", "vgg19"]}, False, "bottleneck", "he2015:s3.3"),
+             {"archs": ["resnet152", "vgg19"]}, False, "bottleneck", "he2015.sec3.3"),
     Question("shortcut_c", "range", PARAM_BANDS, measure.shortcut_params, _c_more,
-             {"arch": "resnet34"}, False, "shortcuts", "he2015:table3"),
+             {"arch": "resnet34"}, False, "shortcuts", "he2015.table3"),
     Question("shortcut_a", "range", PARAM_BANDS, measure.shortcut_params, _a_more,
-             {"arch": "resnet34"}, False, "shortcuts", "he2015:s3.3"),
+             {"arch": "resnet34"}, False, "shortcuts", "he2015.sec3.3"),
     Question("gap_size", "choice", ("yes", "no"), measure.gap_other_size, _beats_chance,
-             {"train_size": 8, "test_size": 16, "steps": 200, "seed": 0}, True, "gap-fc",
-             "he2015:s3.3", quick={"steps": 30}, plan=measure.plan_gap),
+             {"train_size": 16, "test_size": 24, "steps": 200, "seed": 0}, True, "gap-fc",
+             "he2015.sec3.3", quick={"steps": 30}, plan=measure.plan_gap),
     Question("bottleneck", "range", RATIO_BANDS, measure.bottleneck, _bottleneck_band,
-             {"size": 28, "cin": 192, "cout": 32, "k": 5, "mid": 16}, False, "bottleneck", "szegedy2015:s4"),
+             {"size": 28, "cin": 192, "cout": 32, "k": 5, "mid": 16}, False, "bottleneck", "szegedy2014"),
     Question("landscape", "choice", ("plain", "residual", "same"), measure.landscape, _more_minima,
              {"dataset": "digits", "steps": 300, "seed": 0, "width": 8, "depth": 56, "grid": 11,
-              "max_images": 256}, True, "landscape", "li2018:s6",
+              "max_images": 256}, True, "landscape", "li2018.sec6",
              quick={"steps": 10, "depth": 8, "grid": 5, "max_images": 32}, plan=measure.plan_pair),
 ]}
 
@@ -135,7 +135,7 @@ def get(question_id: str) -> Question:
     try:
         return QUESTIONS[question_id]
     except KeyError:
-        raise ConfigError(f"no question {question_id!r}; the questions are: {', '.join(QUESTIONS)}") from None
+        raise ConfigError(code="no_question", value=repr(question_id), options=", ".join(QUESTIONS)) from None
 
 
 def setup_of(question: Question, quick: bool = False) -> dict:

@@ -71,7 +71,7 @@ class Votes:
     def set_state(self, round_id: int, state: str) -> None:
         """close, reveal or end a round (reveal also closes it)."""
         if state not in STATES[1:]:
-            raise ConfigError(f"a round can be set to {', '.join(STATES[1:])} (got {state!r})")
+            raise ConfigError(code="round_state", options=", ".join(STATES[1:]), value=repr(state))
         now = time.time()
         self.store._write([(
             "UPDATE rounds SET state=?, closed=COALESCE(closed, ?),"
@@ -99,9 +99,9 @@ class Votes:
         for the round's own question."""
         q = get(question)
         if option not in q.options:
-            raise ConfigError(f"{option!r} is not an option of {question} ({', '.join(q.options)})")
+            raise ConfigError(code="vote_option", value=repr(option), question=question, options=", ".join(q.options))
         if not owner:
-            raise ConfigError("a vote needs its owner")
+            raise ConfigError(code="vote_owner")
         sql = ("INSERT INTO votes (round, question, owner, option, time, name) VALUES (?, ?, ?, ?, ?, ?)"
                " ON CONFLICT (round, question, owner) DO UPDATE SET option=excluded.option,"
                " time=excluded.time, name=excluded.name")
@@ -117,7 +117,7 @@ class Votes:
                 if row is None or row[1] != "open":
                     raise VotingClosed(f"round {round_id} takes no votes now ({row[1] if row else 'no such round'})")
                 if row[0] != question:
-                    raise ConfigError(f"round {round_id} asks {row[0]}, not {question}")
+                    raise ConfigError(code="round_asks", round=round_id, asked=row[0], question=question)
                 conn.execute(sql, params)
                 conn.execute("COMMIT")
             except BaseException:

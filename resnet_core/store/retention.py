@@ -17,27 +17,21 @@ Never dropped ("pinned"):
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from dataclasses import dataclass
 
+from resnet_core import settings
+
 log = logging.getLogger(__name__)
 
-ENV = "RESNET_EXPLORER_MAX_CHECKPOINT_MB"
-DEFAULT_MAX_MB = 2048
 SHOWN_FOR_S = 900.0     # a lesson's page stays open a quarter of an hour without being read again
 MB = 1024 * 1024
 
 
-def max_bytes(environ=os.environ) -> int | None:
-    """The bound in bytes from the environment; None when there is none (0)."""
-    text = environ.get(ENV, "").strip()
-    try:
-        mb = float(text) if text else DEFAULT_MAX_MB
-    except ValueError:
-        log.warning("%s=%r is not a number of MB; using %d", ENV, text, DEFAULT_MAX_MB)
-        mb = DEFAULT_MAX_MB
+def max_bytes() -> int | None:
+    """The bound in bytes (settings.max_checkpoint_mb); None when there is none (0)."""
+    mb = settings.max_checkpoint_mb()
     return int(mb * MB) if mb > 0 else None
 
 

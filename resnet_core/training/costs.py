@@ -18,7 +18,6 @@ GPU) and the kind of net (launch-bound or arithmetic-bound). No Streamlit here.
 
 from __future__ import annotations
 
-import os
 import statistics
 import threading
 import time
@@ -26,7 +25,6 @@ from dataclasses import dataclass
 
 from resnet_core.nets.config import ModelConfig, TrainConfig
 
-DEFAULT_MAX_RUN_SECONDS = 600.0   # one run may hold a worker for ten minutes at most
 LEARN_FROM = 30                   # the newest finished runs the correction is learned from
 FIT_FROM = 6                      # runs of one device kind before costs are fitted, not only rescaled
 RELEARN_SECONDS = 5.0             # a class submitting at once shares one look at the store
@@ -81,14 +79,6 @@ class RunTooLong(ValueError):
             f"{label + ': ' if label else ''}this run would take about {estimate.seconds:,.0f} s on this "
             f"server and one run may take {limit:,.0f} s at most: reduce the steps ({self.steps:,}), "
             f"the depth ({self.depth}), the width ({self.width}) or the input size ({self.input_size} px)")
-
-
-def max_run_seconds() -> float:
-    """The per-run cap: RESNET_EXPLORER_MAX_RUN_SECONDS, default ten minutes; 0 turns it off."""
-    try:
-        return float(os.environ.get("RESNET_EXPLORER_MAX_RUN_SECONDS", DEFAULT_MAX_RUN_SECONDS))
-    except ValueError:
-        return DEFAULT_MAX_RUN_SECONDS
 
 
 def device_kind(device: str) -> str:

@@ -11,78 +11,29 @@ The same seed and configs on the CPU give identical losses.
 from __future__ import annotations
 
 import math
-import os
 import threading
 import time
 from collections import deque
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Iterator
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from resnet_core import settings
 from resnet_core.data.datasets import Dataset, augment_batch, check_compatible, load_dataset
 from resnet_core.nets.config import ConfigError, ModelConfig, TrainConfig
 from resnet_core.nets.hooks import eval_mode
 from resnet_core.nets.models import build_model
 from resnet_core.training import gpu as gpus
 from resnet_core.training.recorders import ActivationRecorder, GradNormRecorder
+from resnet_core.training.results import EvalRecord, StatsRecord, StepRecord, TrainResult
 from resnet_core.training.sinks import MemorySink, Sink
 
 EVAL_SUBSET = 4096   # held-out images used for the evaluations during training; the last uses all
-# Intra-op threads on the CPU. One is fastest for these small nets on two cores: whenever anything
-# else runs (a page, a test, a second student), OpenMP's spin-waiting second thread made steps
-# 1.4 to 10 times slower in bench/bench_train.py. One thread also leaves a core to the page threads.
-CPU_THREADS = int(os.environ.get("RESNET_EXPLORER_CPU_THREADS", "1"))
 _BUILD_LOCK = threading.Lock()
-
-
-@dataclass
-class StepRecord:
-    step: int                  # 1-based: the number of updates made so far
-    loss: float                # cross-entropy of this step's training batch
-    acc: float                 # accuracy on this step's training batch
-    lr: float
-    grad_norms: list[float]    # one per conv/linear weight, in weight_layers(model) order
-    seconds: float             # since the first step began
-    total_steps: int = 0
-
-
-@dataclass
-class EvalRecord:
-    step: int
-    test_loss: float
-    test_acc: float
-
-
-@dataclass
-class StatsRecord:
-    step: int
-    values: list[list[float]]  # per activation module: mean, std, zero fraction
-
-
-@dataclass
-class TrainResult:
-    final_train_loss: float    # mean over the last 10% of steps (one batch is too noisy)
-    final_train_acc: float     # likewise
-    test_acc: float            # held-out accuracy at the end (nan if the run diverged first)
-    test_loss: float
-    steps_done: int
-    total_steps: int
-    status: str                # finished, diverged or cancelled
-    seconds: float             # wall time of the whole call, data loading included
-    model: nn.Module
-    device: str                # "cpu" or "cuda", as the store records it
-    layer_names: list[str]
-    stat_names: list[str]
-    error: str = ""
-    precision: str = "fp32"    # what the convolutions computed in: bf16, tf32 or fp32
-    compile_seconds: float = 0.0   # torch.compile's first call, inside `seconds`
-    history: list[StepRecord] = field(default_factory=list)   # filled by a MemorySink only
-    evals: list[EvalRecord] = field(default_factory=list)
-    stats: list[StatsRecord] = field(default_factory=list)
 
 
 def resolve_device(name: str) -> torch.device:
@@ -90,9 +41,9 @@ def resolve_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("device cuda was asked for but no CUDA GPU is available here: use auto or cpu")
+        raise ConfigError(code="no_cuda")
     if name not in ("cpu", "cuda"):
-        raise ConfigError(f"device must be auto, cpu or cuda (got {name!r})")
+        raise ConfigError(code="device", value=repr(name))
     return torch.device(name)
 
 
@@ -138,7 +89,7 @@ def build_seeded(model_cfg: ModelConfig, seed: int) -> nn.Module:
 
 @contextmanager
 def cpu_threads(device: torch.device, n: int = 0) -> Iterator[None]:
-    """Train with `n` intra-op threads on the CPU (0: CPU_THREADS) and denormals flushed to zero,
+    """Train with `n` intra-op threads on the CPU (0: settings.cpu_threads()) and denormals flushed to zero,
     both as before afterwards. Denormals make CPU maths crawl as weights decay toward zero;
     flushing them costs training nothing, but left on it would change what a later probe in the
     same process measures (Gradient flow's norms of 1e-20 and below are denormal on the way)."""
@@ -146,7 +97,7 @@ def cpu_threads(device: torch.device, n: int = 0) -> Iterator[None]:
         yield
         return
     before = torch.get_num_threads()
-    torch.set_num_threads(max(1, n or CPU_THREADS))
+    torch.set_num_threads(max(1, n or settings.cpu_threads()))
     torch.set_flush_denormal(True)
     try:
         yield

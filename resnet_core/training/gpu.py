@@ -12,6 +12,8 @@ import os
 
 import torch
 
+from resnet_core import settings
+
 # bf16 autocast pays only where the tensor cores run bf16 natively: compute capability 8.0
 # (Ampere) and newer. Older cards (T4 is 7.5) report bf16 as supported through emulation, and
 # their convolutions then run slower than in fp32.
@@ -27,7 +29,7 @@ def device_name(device: torch.device | str) -> str:
 def use_bf16(device: torch.device) -> bool:
     """bf16 autocast for this run: on CUDA devices of compute capability 8.0 or newer only.
     RESNET_EXPLORER_BF16=0 turns it off everywhere (fp32, with TF32 convolutions)."""
-    if device.type != "cuda" or os.environ.get("RESNET_EXPLORER_BF16", "1") == "0":
+    if device.type != "cuda" or not settings.bf16():
         return False
     return torch.cuda.get_device_capability(device) >= BF16_MIN_CAPABILITY
 

@@ -9,12 +9,12 @@ chart at most half a second behind.
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Protocol
 
+from resnet_core import settings
+
 # RESNET_EXPLORER_FLUSH_SECONDS=0 writes every step (tests that follow a run step by step).
-FLUSH_SECONDS = float(os.environ.get("RESNET_EXPLORER_FLUSH_SECONDS", "0.25"))
 FLUSH_STEPS = 500   # also flush after this many steps, so a fast GPU run does not pile up
 
 
@@ -58,7 +58,7 @@ class StoreSink:
 
     def __init__(self, store, run_id: int, flush_seconds: float | None = None):
         self.store, self.run_id = store, run_id
-        self.flush_seconds = FLUSH_SECONDS if flush_seconds is None else flush_seconds
+        self.flush_seconds = settings.flush_seconds() if flush_seconds is None else flush_seconds
         self._steps, self._evals, self._stats = [], [], []
         self._last = time.monotonic()
 

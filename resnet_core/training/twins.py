@@ -76,13 +76,13 @@ class TwinSpec:
 
     def __post_init__(self) -> None:
         if self.dataset not in EMBEDDED:
-            raise ConfigError(f"dataset must be one of {', '.join(EMBEDDED)} (got {self.dataset!r})")
+            raise ConfigError(code="one_of", name="dataset", options=", ".join(EMBEDDED), value=repr(self.dataset))
         if self.depth not in DEPTHS:
-            raise ConfigError(f"depth must be one of {', '.join(map(str, DEPTHS))} (got {self.depth})")
+            raise ConfigError(code="one_of", name="depth", options=", ".join(map(str, DEPTHS)), value=self.depth)
         if not 4 <= self.width <= 64:
-            raise ConfigError(f"width must be 4 to 64 channels (got {self.width})")
+            raise ConfigError(code="range_channels", name="width", low=4, high=64, value=self.width)
         if not 0 <= self.steps <= MAX_STEPS:
-            raise ConfigError(f"steps must be 0 to {MAX_STEPS} (got {self.steps})")
+            raise ConfigError(code="range", name="steps", low=0, high=MAX_STEPS, value=self.steps)
 
     def model_config(self, residual: bool) -> ModelConfig:
         return ModelConfig(depth=self.depth, base_width=self.width, residual=residual,

@@ -29,16 +29,17 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import threading
 from pathlib import Path
 
 import streamlit as st
 
+from resnet_core import settings
+
 log = logging.getLogger(__name__)
 
 TESTED = "1.67.0"       # the Streamlit version every contract below was checked with
-ENV = "RESNET_EXPLORER_ST_INTERNALS"
+ENV = settings.st_internals.env
 
 _failed: set[str] = set()
 _lock = threading.Lock()
@@ -46,7 +47,7 @@ _lock = threading.Lock()
 
 def enabled(name: str) -> bool:
     """Whether the internal `name` may be used: not turned off, and not failed in this process."""
-    return os.environ.get(ENV, "1") != "0" and name not in _failed
+    return settings.st_internals() and name not in _failed
 
 
 def failed(name: str, exc: BaseException) -> None:

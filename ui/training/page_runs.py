@@ -23,7 +23,7 @@ import streamlit as st
 
 from resnet_core import ConfigError, ModelConfig, TrainConfig
 from resnet_core.data.datasets import DatasetMissing
-from resnet_core.jobs.runner import NotOwner, OwnerLimit, Paused, QueueFull, RunTooLong
+from resnet_core.jobs.runner import NotOwner, OwnerLimit, Paused, QueueFull, RunTooBig, RunTooLong
 from resnet_core.jobs.sharing import watched
 from resnet_core.store import retention
 from resnet_core.store.runs import EvalColumns, RunInfo, RunNotFound, StepColumns
@@ -52,6 +52,8 @@ def submit(runs: Sequence[tuple[str, ModelConfig, TrainConfig]], *, group: str) 
         return ids
     except RunTooLong as exc:
         estimates.too_long(exc)
+    except RunTooBig as exc:   # its numbers and what to reduce (resnet_core.training.memory)
+        st.warning(config_text(exc), icon=":material/memory:")
     except Paused as exc:
         paused_message(exc.message)
     except OwnerLimit:

@@ -1,7 +1,7 @@
 """Runs in progress, drawn while they train: a fragment that redraws part of a page while its
 runs are queued or running, a progress bar per run, and Stop buttons for the user's own runs.
 
-    from ui import progress
+    from ui.training import progress
 
     progress.live_runs(ids, draw)            # draw(views) redraws ~1x a second while a run trains
     progress.progress_rows(views, "build")   # in draw: a bar per run, the owner's Stop buttons

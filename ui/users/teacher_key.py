@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import threading
 import time
 
 import streamlit as st
 
-KEY_ENV = "RESNET_EXPLORER_TEACHER_KEY"
+from resnet_core import settings
+
+KEY_ENV = settings.teacher_key.env
 MIN_INTERVAL = 1.0        # seconds between two key checks on the whole server
 FIRST_DELAY = 2.0         # a session's lock-out after its first wrong key; doubles each time
 MAX_DELAY = 300.0
@@ -34,7 +35,7 @@ _last_check = [0.0]
 
 def configured_key() -> str:
     """The teacher key of this server, "" when none is set."""
-    key = os.environ.get(KEY_ENV, "")
+    key = settings.teacher_key()
     if key:
         return key
     try:
