@@ -243,18 +243,26 @@ def test_a_zip_button_for_a_run_that_is_gone_says_so_in_both_languages(store, mo
 @pytest.mark.parametrize("lang, words", [("en", ["this run needs about", "one run may use 0.005 GB", "reduce batch"]),
                                          ("ko", ["GB 필요합니다", "쓸 수 있는 메모리는 0.005 GB", "줄여 보세요"])])
 def test_a_run_too_big_for_the_servers_memory_is_refused_with_its_numbers(store, monkeypatch, lang, words):
-    """The room one run gets is injected (5 MB): the default net (about 10 MB) is refused at the
-    click, with its numbers and what to reduce, and nothing is queued."""
+    """The room one run gets is injected (5 MB): the default net (about 10 MB) is flagged before
+    the click and refused at it, with its numbers and what to reduce, and nothing is queued."""
     monkeypatch.setenv("RESNET_EXPLORER_RUN_MEMORY_GB", "0.005")
     owner = f"build{lang}mem"
     at = open_build(owner=owner, lang=lang)
+
+    def refusals() -> list[str]:
+        return [w.value for w in at.warning if "0.005 GB" in w.value]
+
+    before = refusals()
+    assert len(before) == 1 and all(word in before[0] for word in words), before
+    assert ("배치" in before[0]) == (lang == "ko") and "Traceback" not in before[0]
     # AppTest formats the widgets' options outside the page's run, where the language falls back
     # to English: give it the page's language so the Korean options are found.
     from ui.page import i18n
     monkeypatch.setattr(i18n, "lang", lambda: lang)
     at.button(key="build_start").click().run()
     assert_clean(at)
-    refusals = [w.value for w in at.warning if "0.005 GB" in w.value]
-    assert len(refusals) == 1 and all(word in refusals[0] for word in words), refusals
-    assert ("배치" in refusals[0]) == (lang == "ko") and "Traceback" not in refusals[0]
+    assert set(refusals()) == set(before)                          # the runner's own check, same words
     assert store.list_runs(owner=owner) == []
+    monkeypatch.setenv("RESNET_EXPLORER_RUN_MEMORY_GB", "0.05")   # 50 MB: it fits, and nothing is said
+    at.run()
+    assert not refusals() and not [w for w in at.warning if "GB" in w.value]

@@ -1,5 +1,5 @@
-"""Build & Train in a real browser: a 224-px ResNet-152 at batch 512, set up by link, is refused
-at the click by this server's real memory (80 % of what /proc/meminfo says is available), with
+"""Build & Train in a real browser: a 224-px ResNet-152 at batch 512, set up by link, is flagged
+before the click and refused at it by this server's real memory (80 % of what /proc/meminfo says is available), with
 its numbers and what to reduce, in English and in Korean; nothing is queued and no traceback shows."""
 
 import pytest
@@ -25,13 +25,15 @@ def test_a_run_too_big_for_this_server_is_refused_at_the_click(app_server, page,
     page.goto(f"{app_server.url}/build?lang={lang}&u={owner}&{SETUP}")
     wait_for_app(page)
     assert_no_error(page)
-    page.locator(".st-key-build_start").get_by_role("button").click()
-    wait_for_app(page)
+    alerts = page.locator('[data-testid="stAlert"]', has_text=WORDS[lang][0])
     wait_for_text(page, WORDS[lang][0])
-    alert = page.locator('[data-testid="stAlert"]', has_text=WORDS[lang][0])
-    text = alert.inner_text()
+    assert alerts.count() == 1                      # said before the click, beside the time it takes
+    text = alerts.first.inner_text()
     for word in WORDS[lang]:
         assert word in text, text
+    page.locator(".st-key-build_start").get_by_role("button").click()
+    wait_for_app(page)
+    assert alerts.count() >= 1 and WORDS[lang][-1] in alerts.last.inner_text()   # and refused at it
     assert "Traceback" not in page.content()
     assert_no_error(page)
     store = RunStore(app_server.workdir / "runs.sqlite")

@@ -5,7 +5,8 @@
 
 The estimate comes from resnet_core.training.costs through the server's runner (multiply-adds x batch x
 steps at the speed this server has measured); a plan above the per-run cap says so in the same
-place, with what to reduce, so the refusal after the click is never a surprise.
+place, with what to reduce, and so does a plan too large for the memory one run gets
+(resnet_core.training.memory), so the refusal after the click is never a surprise.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ import streamlit as st
 
 from resnet_core import ModelConfig, TrainConfig
 from resnet_core.training.costs import Estimate, RunTooLong
+from resnet_core.training.memory import RunTooBig
 
+from ui.page.errors import config_text
 from ui.page.i18n import t
 from ui.server import shared
 from ui.training import cluster
@@ -63,8 +66,31 @@ def line(planned: Sequence[tuple[str, ModelConfig, TrainConfig]]) -> Estimate | 
         label, m, tc = planned[ests.index(longest)]
         st.warning(too_long_text(RunTooLong(longest, limit, m, tc, label)), icon=":material/timer_off:")
         return longest
+    too_big = memory_refusal(planned)
+    if too_big is not None:
+        too_large(too_big)
+        return longest
     st.caption(f":material/timer: {text} {basis}")
     return longest
+
+
+def memory_refusal(planned: Sequence[tuple[str, ModelConfig, TrainConfig]]) -> RunTooBig | None:
+    """Why the first planned run that cannot fit in the memory one run gets would be refused
+    (the runner's own check, resnet_core.training.memory); None when all fit or cannot be sized."""
+    r = shared.runner()
+    for _, m, tc in planned:
+        try:
+            r.check_memory(m, r._on_device(tc))
+        except RunTooBig as exc:
+            return exc
+        except Exception:   # a settings error is the page's to explain, elsewhere
+            return None
+    return None
+
+
+def too_large(exc: RunTooBig) -> None:
+    """A run too large for the memory one run gets: its numbers and what to reduce."""
+    st.warning(config_text(exc), icon=":material/memory:")
 
 
 def too_long_text(exc: RunTooLong) -> str:

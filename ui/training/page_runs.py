@@ -53,7 +53,7 @@ def submit(runs: Sequence[tuple[str, ModelConfig, TrainConfig]], *, group: str) 
     except RunTooLong as exc:
         estimates.too_long(exc)
     except RunTooBig as exc:   # its numbers and what to reduce (resnet_core.training.memory)
-        st.warning(config_text(exc), icon=":material/memory:")
+        estimates.too_large(exc)
     except Paused as exc:
         paused_message(exc.message)
     except OwnerLimit:
