@@ -433,13 +433,18 @@ async def run_round(n: int, args, tmp: Path) -> Round:
                 {"train0": train0, "train1": train1, "epoch_offset": offset, "store": trace,
                  "pages": {s.stats.name: s.page for s in viewers}, "script_runs": runs_seen}))
     finally:
-        for s in viewers:
-            await s.close()
-        server.stop()
+        await close_round(viewers, server)
     return result
 
 
 # --- report -----------------------------------------------------------------------------------
+
+async def close_round(sessions: list[StSession], server: Server) -> None:
+    """The end of a round, however it ended: every browser session closed, then the server."""
+    for s in sessions:
+        await s.close()
+    server.stop()
+
 
 def pct(values: list, q: float) -> float:
     if not values:

@@ -33,7 +33,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from bench_classroom import Sampler, Server, free_port, pct, settle   # noqa: E402
+from bench_classroom import Sampler, Server, close_round, free_port, pct, settle   # noqa: E402
 from st_client import StSession   # noqa: E402
 
 KEY = "bench " + secrets.token_hex(8)
@@ -163,9 +163,7 @@ async def run(n: int, args, tmp: Path) -> dict:
             out["errors"] += [f"{s.stats.name}: {e}" for e in s.stats.errors]
             out["dropped"] += s.stats.dropped
     finally:
-        for s in tabs:
-            await s.close()
-        server.stop()
+        await close_round(tabs, server)
     return out
 
 

@@ -81,7 +81,7 @@ def _runs(db: Path) -> list[tuple]:
 
 
 async def press_round(n: int, args, tmp: Path) -> PressRound:
-    from bench_classroom import TERMINAL, Server, free_port, settle
+    from bench_classroom import TERMINAL, Server, close_round, free_port, settle
     from st_client import StSession
 
     result = PressRound(n, args.press_window)
@@ -142,9 +142,7 @@ async def press_round(n: int, args, tmp: Path) -> PressRound:
         log = server.log_path.read_text(errors="replace") if server.log_path.exists() else ""
         result.errors += [line[:200] for line in log.splitlines() if "Traceback" in line or "Error" in line][:5]
     finally:
-        for s in students:
-            await s.close()
-        server.stop()
+        await close_round(students, server)
     return result
 
 
@@ -174,7 +172,7 @@ async def poll_cost(n: int, args, tmp: Path, seconds: float = 30.0) -> dict:
     """What the pause banner's poll costs: a server with a teacher key, N students' tabs open on
     Home doing nothing, the web process's CPU over `seconds` against the same server with no tab
     open (run with --direct, so that the server's pid is the web process)."""
-    from bench_classroom import Server, free_port, proc_cpu, settle
+    from bench_classroom import Server, close_round, free_port, proc_cpu, settle
 
     def web_cpu() -> float:   # the web process alone (--direct: the server's own pid); workers excluded
         got = proc_cpu(server.proc.pid)
@@ -215,6 +213,4 @@ async def poll_cost(n: int, args, tmp: Path, seconds: float = 30.0) -> dict:
               f"{out['polls_per_tab_s']:.2f} polls/s and {out['bytes_per_tab_s']:.0f} B/s per tab")
         return out
     finally:
-        for s in tabs:
-            await s.close()
-        server.stop()
+        await close_round(tabs, server)

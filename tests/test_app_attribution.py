@@ -92,7 +92,7 @@ def test_every_method_gives_a_map_for_both_nets():
     markup = next(md.value for md in at.markdown if 'class="rx-pictures"' in md.value)
     for title in ["Image", *NAMES.values(), *NETS]:
         assert f">{title}</div>" in markup
-    assert colour_bars(at) == [(0.0, 1.0, "evidence (scaled 0–1): 0 – 1")]
+    assert colour_bars(at) == [(0.0, 1.0, "attribution (scaled 0–1): 0 – 1")]
     assert [m.label for m in at.metric] == ["Prediction", "True class"] * 2
     assert all(m.delta.startswith("probability ") and m.delta.endswith("%") for m in at.metric if m.delta)
 
@@ -127,7 +127,7 @@ def test_the_page_speaks_korean():
     assert ">이미지</div>" in markup and len(overlays_ko := maps_block(at)) == 2 * (1 + len(METHODS))
     assert {tip.split(" · ")[1] for _, tip, _ in overlays_ko} == {"이미지", *NAMES.values()}
     assert {tip.split(" · ")[0] for _, tip, _ in overlays_ko} == {"플레인-20", "ResNet-20"}   # as every chart names them
-    assert colour_bars(at)[0][2] == "근거 (0–1로 조정): 0 – 1"
+    assert colour_bars(at)[0][2] == "기여도 (0–1로 조정): 0 – 1"
 
 
 def test_explaining_another_class_and_the_settings_reach_the_methods():

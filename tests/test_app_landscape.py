@@ -61,13 +61,19 @@ def _findings(at) -> tuple[list[str], list[str], list[str]]:
     return [s.value for s in at.success], [w.value for w in at.warning], [i.value for i in at.info]
 
 
+def _shown(studied, lang: str, seed: int, plain: dict, residual: dict, owner: str, depth: int | None = None):
+    """The page in `lang` over a study whose findings are `plain` and `residual` (direction seed
+    `seed`): the page and its (success, warning, info) texts."""
+    store, ids, result = studied
+    _variant(store, ids, result, seed, plain, residual, depth=depth)
+    at = open_page("landscape", lang, owner=owner, state={"landscape_grid": 11, "landscape_direction_seed": seed})
+    return at, _findings(at)
+
+
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_equal_minima_are_no_difference_not_a_reproduction(studied, lang):
-    store, ids, result = studied
-    _variant(store, ids, result, 7, {"local_minima_2d": 1, "curve_down_fraction": 0.10},
-             {"local_minima_2d": 1, "curve_down_fraction": 0.10})
-    at = open_page("landscape", lang, owner="land0eq", state={"landscape_grid": 11, "landscape_direction_seed": 7})
-    success, warning, info = _findings(at)
+    at, (success, warning, info) = _shown(studied, lang, 7, {"local_minima_2d": 1, "curve_down_fraction": 0.10},
+                                          {"local_minima_2d": 1, "curve_down_fraction": 0.10}, "land0eq")
     same = "No difference here" if lang == "en" else "차이 없음"
     assert [i for i in info if i.startswith(same)] and len([i for i in info if i.startswith(same)]) == 2
     assert not warning and not [s for s in success if "fewer local minima" in s or "국소 최솟값이 1개로" in s]
@@ -78,30 +84,24 @@ def test_equal_minima_are_no_difference_not_a_reproduction(studied, lang):
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_a_clear_difference_is_stated_with_its_numbers(studied, lang):
-    store, ids, result = studied
-    _variant(store, ids, result, 8, {"local_minima_2d": 4, "curve_down_fraction": 0.30},
-             {"local_minima_2d": 1, "curve_down_fraction": 0.10})
-    at = open_page("landscape", lang, owner="land0cl", state={"landscape_grid": 11, "landscape_direction_seed": 8})
-    success, warning, info = _findings(at)
+    at, (success, warning, info) = _shown(studied, lang, 8, {"local_minima_2d": 4, "curve_down_fraction": 0.30},
+                                          {"local_minima_2d": 1, "curve_down_fraction": 0.10}, "land0cl")
     assert len(success) == 3 and not warning and not info
     assert "(1)" in success[0] and "(4)" in success[0] if lang == "en" else "1개로" in success[0] and "4개보다" in success[0]
     assert any(("held here" if lang == "en" else "재현되었습니다") in m.value for m in at.markdown)
     # Too small to tell: 10% against 9% of the grid bending down.
-    _variant(store, ids, result, 9, {"local_minima_2d": 4, "curve_down_fraction": 0.10},
-             {"local_minima_2d": 1, "curve_down_fraction": 0.09})
-    at = open_page("landscape", lang, owner="land0ti", state={"landscape_grid": 11, "landscape_direction_seed": 9})
+    at, findings = _shown(studied, lang, 9, {"local_minima_2d": 4, "curve_down_fraction": 0.10},
+                          {"local_minima_2d": 1, "curve_down_fraction": 0.09}, "land0ti")
     tiny = "Too small to tell" if lang == "en" else "차이가 너무 작아 판단할 수 없음"
-    assert any(i.startswith(tiny) and "9%" in i and "10%" in i for i in _findings(at)[2])
+    assert any(i.startswith(tiny) and "9%" in i and "10%" in i for i in findings[2])
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_no_difference_at_56_layers_does_not_lean_on_the_20_layer_result(studied, lang):
     """At 56 layers Li et al.'s plain net was already chaotic: the sentence says so and names
     what these nets were trained on, instead of "fairly smooth at 20 layers"."""
-    store, ids, result = studied
-    _variant(store, ids, result, 10, {"local_minima_2d": 1, "curve_down_fraction": 0.10},
-             {"local_minima_2d": 1, "curve_down_fraction": 0.10}, depth=56)
-    at = open_page("landscape", lang, owner="land0de", state={"landscape_grid": 11, "landscape_direction_seed": 10})
+    at, _ = _shown(studied, lang, 10, {"local_minima_2d": 1, "curve_down_fraction": 0.10},
+                   {"local_minima_2d": 1, "curve_down_fraction": 0.10}, "land0de", depth=56)
     closing = [m.value for m in at.markdown if m.value.startswith("**No difference here between" if lang == "en"
                                                                   else "**여기서는 두 단면 사이에")]
     assert len(closing) == 1

@@ -17,7 +17,9 @@ MODEL = arch_config("resnet20", base_width=4, input_size=8, in_channels=1)
 TRAIN = TrainConfig(dataset="digits", steps=5000, batch_size=16, device="cpu")
 
 
-def test_a_run_whose_server_went_away_is_interrupted_and_keeps_its_steps(tmp_path, one_thread):
+def serving_one_run(tmp_path, steps: int):
+    """A worker serving one end of a pipe in a thread, training one run until it has `steps`
+    steps in the store: (store, run id, the server's end, the thread)."""
     store = RunStore(tmp_path / "runs.db")
     rid = store.create_run(MODEL, TRAIN, owner="a" * 16, label="ResNet-20", group="build")
     server_end, worker_end = Pipe()
@@ -25,8 +27,14 @@ def test_a_run_whose_server_went_away_is_interrupted_and_keeps_its_steps(tmp_pat
     serving.start()
     server_end.send(JobSpec(rid, str(store.path), MODEL, TRAIN))
     deadline = time.monotonic() + 120
-    while store.get_run(rid).steps_done < 3 and time.monotonic() < deadline:
+    while store.get_run(rid).steps_done < steps:
+        assert time.monotonic() < deadline, "the run did not start"
         time.sleep(0.1)
+    return store, rid, server_end, serving
+
+
+def test_a_run_whose_server_went_away_is_interrupted_and_keeps_its_steps(tmp_path, one_thread):
+    store, rid, server_end, serving = serving_one_run(tmp_path, 3)
     server_end.close()                                    # the server is gone
     serving.join(60)
     assert not serving.is_alive()                         # the worker ends with it
@@ -36,14 +44,7 @@ def test_a_run_whose_server_went_away_is_interrupted_and_keeps_its_steps(tmp_pat
 
 
 def test_a_run_stopped_by_its_owner_is_still_cancelled(tmp_path, one_thread):
-    store = RunStore(tmp_path / "runs.db")
-    rid = store.create_run(MODEL, TRAIN, owner="a" * 16, label="ResNet-20", group="build")
-    server_end, worker_end = Pipe()
-    serving = threading.Thread(target=worker._serve, args=(worker_end,), daemon=True)
-    serving.start()
-    server_end.send(JobSpec(rid, str(store.path), MODEL, TRAIN))
-    while store.get_run(rid).steps_done < 2:
-        time.sleep(0.1)
+    store, rid, server_end, serving = serving_one_run(tmp_path, 2)
     server_end.send("stop")
     assert server_end.recv()[:3] == ("done", rid, "cancelled")
     server_end.close()

@@ -91,6 +91,22 @@ def test_gradient_ratio_band_follows_a_naive_measurement():
         {"plain": "exactly 0 in the first layers (layers at 0: 17), too small for a ratio", "residual": "8.5× smaller"}
 
 
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_gradient_ratio_is_said_in_the_direction_measured(lang, monkeypatch):
+    """A twin whose first layers get more gradient than its last is "larger", never "0.5× smaller"."""
+    from ui.page import i18n as ui_i18n
+    monkeypatch.setattr(ui_i18n, "lang", lambda: lang)
+    monkeypatch.setattr(predict_view, "lang", lambda: lang)
+    m = {"plain": {"times_smaller": 2500.0, "zero_layers": 0}, "residual": {"times_smaller": 0.4, "zero_layers": 0}}
+    values = view.measured_values(bank.get("gradient_ratio"), m)
+    if lang == "en":
+        assert values == {"plain": "2,500× smaller", "residual": "2.5× larger (the first layers get more)"}
+    else:
+        assert values == {"plain": "2,500배 작음", "residual": "2.5배 큼 (처음 층들이 더 많이 받음)"}
+    shown = render(i18n.table()["predict.q.gradient_ratio.measured"][lang], lang, **values)
+    assert "0.4" not in shown and ("pre-activation" in shown if lang == "en" else "사전 활성화" in shown)
+
+
 # --- trained, small -------------------------------------------------------------------------------
 
 def test_degradation_answer_is_the_net_with_the_higher_measured_loss():
@@ -173,3 +189,18 @@ def test_the_predict_task_decides_and_refuses_bad_params(tmp_path):
     with pytest.raises(ConfigError):
         TASKS["predict"]({"question": "macs", "oops": 1}, store=store, on_progress=lambda d, t: None,
                          should_stop=lambda: False)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_training_estimate_counts_one_net_or_several(lang, monkeypatch):
+    """The GAP question trains a single net: "one small net", never "1 small nets"."""
+    from ui.page import i18n as ui_i18n
+    monkeypatch.setattr(ui_i18n, "lang", lambda: lang)
+    assert len(bank.get("gap_size").plan(bank.get("gap_size").setup)) == 1
+    one, two = view.trains_text(1, "3 s" if lang == "en" else "3초"), view.trains_text(2, "1 min" if lang == "en" else "1분")
+    if lang == "en":
+        assert one == "Trains one small net: about 3 s on this server, then measures it."
+        assert two.startswith("Trains 2 small nets one after another: about 1 min")
+    else:
+        assert one.startswith("작은 네트워크 하나를") and "약 3초가 걸립니다" in one
+        assert two.startswith("작은 네트워크 2개를") and "약 1분이 걸립니다" in two

@@ -35,8 +35,10 @@ def texts(lang: str) -> dict[str, str]:
     """Each question's text in `lang`, from the app's own text table (one source for both)."""
     table = json.loads(I18N.read_text(encoding="utf-8"))
     from resnet_core.predict.bank import QUESTIONS
+    from resnet_core.text import render
 
-    return {q: table[f"predict.q.{q}"][lang] for q in QUESTIONS}
+    # Rendered as the page renders it: source marks and particles resolved, never printed raw.
+    return {q: render(table[f"predict.q.{q}"][lang], lang) for q in QUESTIONS}
 
 
 def run(args: argparse.Namespace) -> int:

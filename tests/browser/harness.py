@@ -89,12 +89,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(workdir: Path, warm: bool = True, port: int | None = None, run_command: bool = False) -> AppServer:
+def start_app(workdir: Path, warm: bool = True, port: int | None = None, run_command: bool = False,
+              settings: dict[str, str] | None = None) -> AppServer:
     """`streamlit run app.py` on a free port (or `port`), with the run store and data folders in
     `workdir`; returns once /_stcore/health answers and (`warm`) app.py has run once, as the run
     command does. Without `warm`, the first browser's request is the server's first script run, as
     under a bare `streamlit run app.py`. `run_command`: started with the README's command
-    (scripts/run_app.sh, in a process group of its own, which `stop` ends whole)."""
+    (scripts/run_app.sh, in a process group of its own, which `stop` ends whole). `settings`: environment
+    variables of this server only (a teacher key, a cluster address), over the test process's own."""
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "data").mkdir(exist_ok=True)
     port = port or free_port()
@@ -108,6 +110,7 @@ def start_app(workdir: Path, warm: bool = True, port: int | None = None, run_com
                # Tests start long runs on purpose, to watch and stop them; on a loaded machine the
                # server's own estimate may call them too long. The cap has its own tests.
                RESNET_EXPLORER_MAX_RUN_SECONDS=os.environ.get("RESNET_EXPLORER_MAX_RUN_SECONDS", "0"))
+    env.update(settings or {})
     log_path = workdir / "streamlit.log"
     log = log_path.open("a")
     options = ["--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",

@@ -4,7 +4,6 @@ timeout, raised from the page's first call for the job runner), and again on eve
 Home draws at once and without a word of the cluster, and Build & Train says which cluster
 cannot be reached and why, and that a run waits for it, in English and in Korean."""
 
-import os
 import time
 
 import pytest
@@ -16,15 +15,7 @@ ADDRESS = f"ray://127.0.0.1:{harness.free_port()}"
 
 @pytest.fixture(scope="module")
 def cluster_server(tmp_path_factory, chromium):
-    before = os.environ.get("RESNET_EXPLORER_RAY_ADDRESS")
-    os.environ["RESNET_EXPLORER_RAY_ADDRESS"] = ADDRESS
-    try:
-        server = harness.start_app(tmp_path_factory.mktemp("cluster"))
-    finally:
-        if before is None:
-            os.environ.pop("RESNET_EXPLORER_RAY_ADDRESS", None)
-        else:
-            os.environ["RESNET_EXPLORER_RAY_ADDRESS"] = before
+    server = harness.start_app(tmp_path_factory.mktemp("cluster"), settings={"RESNET_EXPLORER_RAY_ADDRESS": ADDRESS})
     yield server
     server.stop()
 

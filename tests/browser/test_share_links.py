@@ -8,11 +8,13 @@ import pytest
 
 import harness
 from ui.page import nav
+from ui.page.i18n import table
 
 PAGES = list(nav.CATALOGUE)
-# Each language takes every other page, so both languages go through every kind of page without
-# two loads of each; the first page of each opens with a setting off its default.
-CASES = {"ko": ("degradation", "seed", "3"), "en": ("gap-fc", "spatial", "5")}
+# The first page opens with a setting off its default, which its links in both languages carry.
+FIRST, NAME, VALUE = "degradation", "seed", "3"
+OTHER = {"ko": "en", "en": "ko"}
+SHARE = {"en": "Link to these settings", "ko": "이 설정으로 여는 링크"}
 
 
 def _query(url: str) -> dict:
@@ -20,22 +22,26 @@ def _query(url: str) -> dict:
 
 
 def _open_share_box(page, lang: str) -> str:
-    label = {"en": "Link to these settings", "ko": "이 설정으로 여는 링크"}[lang]
-    page.locator('[data-testid="stSidebar"]').get_by_text(label, exact=True).click()
-    harness.wait_for_app(page)
-    code = page.locator('[data-testid="stSidebar"] [data-testid="stCode"]').first
-    code.wait_for()
+    """The share box's link, in `lang`; the box is opened first unless it already shows one.
+    Its link shows once the box's run has drawn it: waiting for that, not for the page to go
+    quiet, saves most of a second a box."""
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stCode"]')
+    code = box.filter(has_text=f"lang={lang}").first
+    if not code.count():
+        page.locator('[data-testid="stSidebar"]').get_by_text(SHARE[lang], exact=True).click()
+        code.wait_for()
     return code.inner_text().strip()
 
 
 @pytest.fixture(scope="module")
 def second_browser(browser):
-    """Another browser context: no cookies, cache or storage shared with the first."""
+    """Another browser context: no cookies, cache or storage shared with the first; a tab per
+    language, so a page's two links load side by side."""
     context = browser.new_context(viewport=harness.VIEWPORT, locale="en-US")
     context.set_default_timeout(harness.RUN_TIMEOUT_MS)
     context.add_init_script(harness.WATCH_INIT)
     context.add_init_script(harness.NO_PRELOAD_INIT)
-    yield context.new_page()
+    yield {"ko": context.new_page(), "en": context.new_page()}
     context.close()
 
 
@@ -45,36 +51,65 @@ def _nav_to(page, code: str) -> None:
     harness.wait_for_app(page)
 
 
-@pytest.mark.parametrize("lang", list(CASES))
-def test_share_link_opens_the_same_page_with_the_same_settings(lang, app_server, page, second_browser,
-                                                               assert_no_error):
-    first, name, value = CASES[lang]
-    mine = [c for i, c in enumerate(PAGES) if i % 2 == (0 if lang == "ko" else 1)]
-    mine.remove(first) if first in mine else None
-    page.goto(harness.page_url(app_server.url, first, lang) + f"&{name}={value}")
-    harness.wait_for_app(page)
-    for code in [first] + mine:
-        if code != first:
-            _nav_to(page, code)
-        assert_no_error(page)
-        title = page.locator("h1").first.inner_text()
-        link = _open_share_box(page, lang)
-        shown = _query(page.url)
-        path = "" if code == "home" else "/" + code
-        assert "u=" not in link and urlsplit(link).path.rstrip("/") == path, (code, link)
-        assert _query(link) == {**shown, "lang": lang}, code
-        if code == first:
-            assert _query(link)[name] == value
+def _title(code: str, lang: str) -> str:
+    """The page's heading in `lang` (Home's is a question, not its menu entry)."""
+    return table()["home.title" if code == "home" else f"page.{code}.title"][lang]
 
-        second_browser.goto(link)
-        harness.wait_for_app(second_browser)
-        assert_no_error(second_browser)
-        assert second_browser.locator("h1").first.inner_text() == title, code
-        assert _query(second_browser.url) == _query(link), f"{code}: the link opened with other settings"
-        assert "u=" in second_browser.url            # a user of its own, not the teacher's
+
+def _switch_language(page, lang: str, code: str) -> None:
+    """The sidebar's language toggle, as a reader uses it: the page redraws under its title in `lang`."""
+    page.locator('[data-testid="stSidebar"]').get_by_role("radio", name=harness.LANGUAGES[lang]).click()
+    harness.wait_for_app(page)
+    harness.wait_for_text(page, _title(code, lang), "h1")
+
+
+def test_share_link_opens_the_same_page_with_the_same_settings_in_both_languages(app_server, page, second_browser,
+                                                                                   assert_no_error):
+    """Every page, in Korean and in English: the link the share box gives opens in a second
+    browser as the same page, in that language, with the same settings. One session walks the
+    pages by the menu and switches the language on each (the language alternates which comes first)."""
+    lang = "ko"
+    page.goto(harness.page_url(app_server.url, FIRST, lang) + f"&{NAME}={VALUE}")
+    harness.wait_for_app(page)
+    loading: dict = {}      # the previous page's links, loading in the second browser meanwhile
+    for code in [FIRST] + [c for c in PAGES if c != FIRST]:
+        if code != FIRST:
+            _nav_to(page, code)
+        made = {}
+        for switch in (False, True):
+            if switch:
+                lang = OTHER[lang]
+                _switch_language(page, lang, code)
+            assert_no_error(page)
+            title = page.locator("h1").first.inner_text()
+            assert title == _title(code, lang), (code, lang, title)
+            link = _open_share_box(page, lang)
+            path = "" if code == "home" else "/" + code
+            assert "u=" not in link and urlsplit(link).path.rstrip("/") == path, (code, lang, link)
+            assert _query(link) == {**_query(page.url), "lang": lang}, (code, lang)
+            if code == FIRST:
+                assert _query(link)[NAME] == VALUE, (lang, link)
+            made[lang] = (code, link, title)
+        _check_opened(second_browser, loading, assert_no_error)
+        for tab_lang, (_, link, _) in made.items():   # both links load while the next page is read
+            second_browser[tab_lang].goto(link, wait_until="commit")
+        loading = made
+    _check_opened(second_browser, loading, assert_no_error)
+
+
+def _check_opened(tabs: dict, loading: dict, assert_no_error) -> None:
+    """Each link, opened in the second browser, shows its page, language and settings."""
+    for lang, (code, link, title) in loading.items():
+        tab = tabs[lang]
+        harness.wait_for_app(tab)
+        assert_no_error(tab)
+        assert tab.locator("h1").first.inner_text() == title, (code, lang)
+        assert _query(tab.url) == _query(link), f"{code} ({lang}): the link opened with other settings"
+        assert "u=" in tab.url            # a user of its own, not the teacher's
 
 
 def test_short_link_and_qr_open_the_same_settings(app_server, page, second_browser, assert_no_error):
+    second_browser = second_browser["ko"]
     page.goto(harness.page_url(app_server.url, "degradation", "ko") + "&seed=4")
     harness.wait_for_app(page)
     title = page.locator("h1").first.inner_text()

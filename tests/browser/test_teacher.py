@@ -42,15 +42,7 @@ RAW_FILE_ENTRIES = {"app", "batchnorm", "gap fc", "gap-fc", "gap_fc", "shortcuts
 
 @pytest.fixture(scope="module")
 def keyed_server(tmp_path_factory, chromium):
-    before = os.environ.get("RESNET_EXPLORER_TEACHER_KEY")
-    os.environ["RESNET_EXPLORER_TEACHER_KEY"] = KEY
-    try:
-        server = harness.start_app(tmp_path_factory.mktemp("teacher"))
-    finally:
-        if before is None:
-            os.environ.pop("RESNET_EXPLORER_TEACHER_KEY", None)
-        else:
-            os.environ["RESNET_EXPLORER_TEACHER_KEY"] = before
+    server = harness.start_app(tmp_path_factory.mktemp("teacher"), settings={"RESNET_EXPLORER_TEACHER_KEY": KEY})
     yield server
     server.stop()
 

@@ -31,7 +31,12 @@ def question(q: Question) -> None:
     planned = q.plan(q.setup)
     ests = estimates.estimates(planned)   # the queue's own estimate (ui/training/estimates.py); the nets train in turn
     if ests:
-        st.caption(f":material/timer: {t('predict.trains', n=len(planned), time=estimates.seconds_text(sum(e.seconds for e in ests)))}")
+        st.caption(f":material/timer: {trains_text(len(planned), estimates.seconds_text(sum(e.seconds for e in ests)))}")
+
+
+def trains_text(n: int, time: str) -> str:
+    """What a trained question costs before it runs: one net, or n nets in turn."""
+    return t("predict.trains_one", time=time) if n == 1 else t("predict.trains", n=n, time=time)
 
 
 def options(q: Question, mine: str | None, on_pick, key: str, *, disabled: bool = False) -> None:
@@ -72,6 +77,17 @@ def _times(x: float | None) -> str:
     return f"{text}배" if lang() == "ko" else f"{text}×"
 
 
+def _gradient_ratio(net: dict) -> str:
+    """The first layers' gradient against the last ones', in the direction it was measured: layers
+    at exactly 0 are counted, a ratio below 1 (the first layers get more) is said as "larger"."""
+    if net["zero_layers"]:
+        return t("predict.zero_layers", n=net["zero_layers"])
+    x = net["times_smaller"]
+    if x is not None and math.isfinite(x) and 0 < x < 1:
+        return t("predict.times_larger", ratio=_times(1 / x))
+    return t("predict.times_smaller", ratio=_times(x))
+
+
 def _pct(x: float | None) -> str:
     return "–" if x is None else f"{100 * x:.1f}%"
 
@@ -87,8 +103,7 @@ def measured_values(q: Question, m: dict) -> dict:
         drop = lambda n: "–" if n["median_drop"] is None else f"{100 * n['median_drop']:.1f}"  # noqa: E731
         return {"pd": drop(p), "rd": drop(r), "pa": _pct(p["intact_acc"]), "ra": _pct(r["intact_acc"])}
     if q.id == "gradient_ratio":
-        return {kind: t("predict.zero_layers", n=m[kind]["zero_layers"]) if m[kind]["zero_layers"]
-                else t("predict.times_smaller", ratio=_times(m[kind]["times_smaller"])) for kind in ("plain", "residual")}
+        return {kind: _gradient_ratio(m[kind]) for kind in ("plain", "residual")}
     if q.id == "macs":
         return {k: style.fmt_macs(v) for k, v in m["macs"].items()}
     if q.id in ("shortcut_c", "shortcut_a"):
