@@ -96,7 +96,7 @@ def test_gradient_ratio_is_said_in_the_direction_measured(lang, monkeypatch):
     """A twin whose first layers get more gradient than its last is "larger", never "0.5× smaller"."""
     from ui.page import i18n as ui_i18n
     monkeypatch.setattr(ui_i18n, "lang", lambda: lang)
-    monkeypatch.setattr(predict_view, "lang", lambda: lang)
+    monkeypatch.setattr(view, "lang", lambda: lang)
     m = {"plain": {"times_smaller": 2500.0, "zero_layers": 0}, "residual": {"times_smaller": 0.4, "zero_layers": 0}}
     values = view.measured_values(bank.get("gradient_ratio"), m)
     if lang == "en":
