@@ -66,7 +66,7 @@ def test_default_shows_real_vanishing_in_the_plain_net_only(store):
     assert "This is real vanishing, down to exactly 0" in reading and "pre-activation blocks" in reading
     # Exact zeros are counted, never given as a ratio (float32 cannot hold 2.68e-307).
     zeros = int(re.search(r"exactly 0 in (\d+) of the layers", verdicts[0]).group(1))
-    assert f"{zeros} layers of plain-56 near the input get no gradient at all" in reading
+    assert f"plain-56's layers near the input get no gradient at all (layers at exactly 0: {zeros})" in reading
     shown = [m.value for m in at.markdown if not m.value.startswith("<svg")] + [i.value for i in at.info] \
         + list(metrics(at).values())
     assert not [x for x in shown if re.search(r"\de-\d{2}", x)], "a tiny ratio where the gradient is exactly 0"
