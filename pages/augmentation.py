@@ -7,9 +7,10 @@ import numpy as np
 import streamlit as st
 
 from resnet_core.inspection import inspect_models as im
-from ui import guard, keep, label_of, presets, t
+from ui import guard, keep, label_of, t
 from ui.draw import bar_charts, pictures, style
 from ui.draw.bar_charts import BarPanel, Series
+from ui.page import presets
 
 presets.apply("augmentation")
 st.title(t("page.augmentation.title"))

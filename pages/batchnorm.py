@@ -9,11 +9,13 @@ from resnet_core import ModelConfig
 from resnet_core.inspection import analysis, bn_demo
 from resnet_core.store import groups
 from resnet_core.training import experiments
-from ui import (costs, experiment_panel, figures, guard, guarded, keep, label_of, lang, live_charts, presets, progress, runs, t,
-                tables, terms)
+from ui import guard, guarded, keep, label_of, lang, t
 from ui.draw import line_charts, style, training_charts
-from ui.i18n import words
 from ui.draw.line_charts import Histogram, Line, Panel
+from ui.page import figures, presets, tables, terms
+from ui.page.i18n import words
+from ui.server import shared
+from ui.training import estimates, experiment_panel, live_charts, page_runs, progress
 
 presets.apply("batchnorm")
 st.title(t("page.batchnorm.title"))
@@ -212,7 +214,7 @@ def recorded_stats(views) -> tuple[list[Entry], int]:
     as profiles without histograms; and the oldest of those steps."""
     entries, steps = [], []
     for v in views:
-        cols = runs.store().stats(v.id)
+        cols = shared.store().stats(v.id)
         if not cols.step:
             continue
         kind, norm = v.info.model_cfg.twin, v.info.model_cfg.norm
@@ -229,14 +231,14 @@ def draw_runs(views) -> None:
     if entries:
         st.markdown(t("batchnorm.train.stats", step=step))
         # Built once per change of the runs and shared: this fragment reruns about once a second.
-        show(figures.cached(("batchnorm-stats", str(runs.store().path), step) + key,
+        show(figures.cached(("batchnorm-stats", str(shared.store().path), step) + key,
                              lambda: std_chart(entries, t("batchnorm.axis.std"))))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def trained_profile(run_id: int, db: str) -> bn_demo.LayerProfile:
-    info = runs.store().get_run(run_id)
-    model = runs.store().load_model(run_id)
+    info = shared.store().get_run(run_id)
+    model = shared.store().load_model(run_id)
     return bn_demo.trained_profile(model, info.train_cfg.dataset, n=PROFILE_IMAGES, seed=info.train_cfg.seed)
 
 
@@ -246,7 +248,7 @@ def after_training(views) -> None:
         return
     st.subheader(t("batchnorm.after.title"))
     st.markdown(t("batchnorm.after.intro", n=PROFILE_IMAGES))
-    db = str(runs.store().path)
+    db = str(shared.store().path)
     entries = [(terms.net_label(v.info.label), v.info.model_cfg.twin, v.info.model_cfg.norm, trained_profile(v.id, db)) for v in done]
     done_key = (db, tuple((v.id, v.info.label) for v in done))
     show(figures.cached(("batchnorm-after-std",) + done_key, lambda: std_chart(entries, t("batchnorm.axis.std"))))
@@ -272,7 +274,7 @@ def training() -> None:
                                  **keep("batchnorm_train_kinds"))
     depth = c2.select_slider(t("batchnorm.train.depth"), TRAIN_DEPTHS, 20, **keep("batchnorm_train_depth"))
     steps = c3.select_slider(t("batchnorm.train.steps"), TRAIN_STEPS, 300, **keep("batchnorm_train_steps"))
-    costs.line(planned(depth, steps, kinds))
+    estimates.line(planned(depth, steps, kinds))
     ids, busy = experiment_panel.start("batchnorm", lambda: planned(depth, steps, kinds), group=groups.BATCHNORM,
                                        nothing_planned=t("batchnorm.train.pick_kind"))
     if not ids:
@@ -280,7 +282,7 @@ def training() -> None:
         return
     progress.live_runs(ids, guarded(draw_runs), stop_prefix="batchnorm")
     if not busy:
-        views = runs.read(ids)
+        views = page_runs.read(ids)
         measured_reading(views)
         after_training(views)
 

@@ -12,7 +12,7 @@ import torch
 from resnet_core import ModelConfig, arch_config, build_model, text
 from resnet_core.inspection import analysis, bn_demo, readings
 from resnet_core.training import experiments
-from ui import i18n
+from ui.page import i18n
 
 
 def _plain(depth: int, norm: str) -> ModelConfig:

@@ -16,7 +16,7 @@ from resnet_core.jobs import tasks
 from resnet_core.nets import flops, hooks
 from resnet_core.predict import bank
 from resnet_core.training import engine
-from ui import errors, i18n
+from ui.page import errors, i18n
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 ENGLISH_WORDS = re.compile(r"\b(must|be|got|the|and|or|of|for|with|this|cannot|needs?|has|no)\b")

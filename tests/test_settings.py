@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from resnet_core import settings
 from resnet_core.messages import ConfigError
-from ui.errors import config_text
+from ui.page.errors import config_text
 
 ROOT = Path(__file__).resolve().parents[1]
 NAME = re.compile(r"RESNET_EXPLORER_[A-Z0-9_]*[A-Z0-9]")

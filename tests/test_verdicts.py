@@ -14,7 +14,7 @@ from resnet_core.inspection import analysis, landscape, lesion, verdicts
 from resnet_core.inspection.probes import grad_norms_at_init
 from resnet_core.inspection import readings
 from resnet_core.training import experiments
-from ui import i18n
+from ui.page import i18n
 
 
 def said(key: str, lang: str, **values) -> str:

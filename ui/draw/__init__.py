@@ -9,5 +9,5 @@ with no Streamlit and no session (a contract in .importlinter, checked by tests/
     training_charts loss curves, gradient heat maps    flops_charts    multiply-adds and parameters
     study_charts    lesion study and loss landscape    words           the text a figure is handed
 
-A renderer lists the text keys it needs in WORDS; the page passes ``ui.i18n.words(WORDS)``.
+A renderer lists the text keys it needs in WORDS; the page passes ``ui.page.i18n.words(WORDS)``.
 """
