@@ -43,8 +43,8 @@ def test_the_pairs_and_their_forms():
 @pytest.mark.parametrize("value, expected", [
     ("ResNet-20", "은"), ("ResNet-56", "은"), ("ResNet-32", "는"), ("ResNet-34", "는"),
     ("ResNet-1202", "는"), ("ResNet-110", "은"), ("플레인-20", "은"), ("플레인-56", "은"), ("plain-2", "는"),
-    ("VGG-19", "는"), ("ResNet", "은"), ("ImageNet", "은"), ("BN", "은"), ("ReLU", "는"),
-    ("tanh", "는"), ("Goldstein", "은"), ("GAP", "는"), ("F(x_l)", "은"), ("N(0, σ²)", "은"), ("FC", "는"), ("Grad-CAM", "은"), ("CIFAR-10", "은"),
+    ("VGG-19", "는"), ("ResNet", "은"), ("ImageNet", "은"), ("BN", "은"), ("ReLU", "는"), ("GAP", "은"),
+    ("tanh", "는"), ("Goldstein", "은"), ("F(x_l)", "은"), ("N(0, σ²)", "은"), ("FC", "는"), ("Grad-CAM", "은"), ("CIFAR-10", "은"),
     ("A", "는"), ("B", "는"), ("C", "는"), ("stage2.block0.conv1", "은"), ("stage3.block1", "은"),
     ("(1, 16, 32, 32)", "는"), ("12%", "는"), ("9.68배", "는"), ("**3**", "은"), ("`stem`", "은"),
     ("네트워크(논문의 기준선)", "는"), ("Goldstein (2018)", "은"), ("Belongie (2016)", "는"), ("학습 기록 #3 (플레인)", "은"), ("'abc'", "는"),
