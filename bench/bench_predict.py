@@ -7,7 +7,7 @@ One server started as the README does, with a teacher key (its own temporary sto
 
 1. idle: the server's CPU over --idle s with no tab open (after the warm-up has settled);
 2. watching: N students open /predict (alone: nothing opened yet) and sit there; the server's CPU
-   over --idle s again. Each tab polls for a newly opened question (ui/predict_class.py):
+   over --idle s again. Each tab polls for a newly opened question (ui/predict/rounds.py):
    cost per viewer = (CPU watching - CPU idle) / s / N, in % of one core;
 3. the teacher presses Degradation's "Train all four" (training runs from here on), unlocks
    /predict with the key and opens the first question. For each student: the time from the

@@ -10,9 +10,10 @@ import streamlit as st
 
 from resnet_core.inspection import inspect_models as im
 from resnet_core.inspection.attribution import METHODS
-from ui import guard, keep, label_of, presets, t, terms
+from ui import guard, keep, label_of, t
 from ui.draw import pictures, style
-from ui.inspect import Member, Picked, picker, valid_or_reset
+from ui.page import presets, terms
+from ui.training.net_picker import Member, Picked, picker, valid_or_reset
 
 presets.apply("attribution")
 st.title(t("page.attribution.title"))

@@ -7,9 +7,10 @@ import numpy as np
 import streamlit as st
 
 from resnet_core.inspection import inspect_models as im
-from ui import guard, keep, label_of, presets, t
+from ui import guard, keep, label_of, t
 from ui.draw import bar_charts, pictures, style
 from ui.draw.bar_charts import BarPanel, Series
+from ui.page import presets
 
 presets.apply("augmentation")
 st.title(t("page.augmentation.title"))
@@ -93,7 +94,8 @@ def copies_section() -> None:
     seed = st.session_state.get(SEED_KEY, 0)
     copies = im.augmented_copies(images[index], count, pad=pad, flip_p=flip_p, alphastd=alpha,
                                  pca=pca, seed=seed)
-    st.caption(t("augmentation.caption", seed=seed, pad=pad, size=SIZE, padded=SIZE + 2 * pad,
+    # Without padding the "random crop" of the full image is the image itself: say so.
+    st.caption(t("augmentation.caption.no_pad" if pad == 0 else "augmentation.caption", seed=seed, pad=pad, size=SIZE, padded=SIZE + 2 * pad,
                  flip=f"{flip_p:.0%}", alpha=f"{alpha:g}"))
     if dataset == "digits" and flip_p > 0:
         st.caption(t("augmentation.digits_flip"))

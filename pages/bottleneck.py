@@ -5,9 +5,10 @@ import streamlit as st
 
 from resnet_core.nets import flops
 from resnet_core.nets.architectures import arch_config
-from ui import figures, guard, keep, label_of, lang, presets, t
+from ui import guard, keep, label_of, lang, t
 from ui.draw import flops_charts, style
-from ui.i18n import words
+from ui.page import figures, presets
+from ui.page.i18n import words
 
 presets.apply("bottleneck")
 st.title(t("page.bottleneck.title"))

@@ -2,7 +2,7 @@
 train it live in the background, and compare runs side by side.
 
 Widgets -> ModelConfig and TrainConfig (a bad combination is a message, never a traceback) ->
-resnet_core.nets.diagram for the outline (ui.draw.outline) and counts -> ui.runs to queue training, ui.progress
+resnet_core.nets.diagram for the outline (ui.draw.outline) and counts -> ui.training.page_runs to queue training, ui.training.progress
 to poll the store while it trains.
 """
 
@@ -14,10 +14,13 @@ from resnet_core.nets.config import (ACTIVATIONS, BLOCKS, DATASETS, IMAGENET_STA
                                      SHORTCUTS, VGG_LAYOUTS)
 from resnet_core.nets.diagram import describe, shape_text
 from resnet_core.store import groups
-from ui import costs, exports, guard, identity, keep, label_of, live_charts, presets, progress, runs, t
+from ui import guard, keep, label_of, t
 from ui.draw import style, training_charts
-from ui.draw.outline import WORDS as OUTLINE_WORDS, architecture
-from ui.i18n import words
+from ui.draw.outline import architecture, WORDS as OUTLINE_WORDS
+from ui.page import presets
+from ui.page.i18n import words
+from ui.training import estimates, exports, live_charts, page_runs, progress
+from ui.users import identity
 
 presets.apply("build")
 st.title(t("page.build.title"))
@@ -158,13 +161,13 @@ def outline(cfg: ModelConfig) -> None:
 # --- training and comparing -----------------------------------------------------------------
 
 def start(cfg: ModelConfig, train_cfg: TrainConfig) -> None:
-    cuda_missing = train_cfg.device == "cuda" and not runs.cuda_available()
+    cuda_missing = train_cfg.device == "cuda" and not page_runs.cuda_available()
     if cuda_missing:
         st.warning(t("build.no_cuda"), icon=":material/memory:")
-    costs.line([(cfg.kind, cfg, train_cfg)])
+    estimates.line([(cfg.kind, cfg, train_cfg)])
     if st.button(t("build.start"), type="primary", icon=":material/play_arrow:", key="build_start",
                  disabled=cuda_missing):
-        ids = runs.submit([(cfg.kind, cfg, train_cfg)], group=GROUP)
+        ids = page_runs.submit([(cfg.kind, cfg, train_cfg)], group=GROUP)
         if ids:
             st.session_state["_build_latest"] = ids[0]
             st.toast(t("build.queued", label=cfg.kind), icon=":material/play_arrow:")
@@ -208,14 +211,14 @@ def comparison(views: list) -> list[dict]:
                      t("build.col.loss"): "–" if i.final_train_loss is None else f"{i.final_train_loss:.3f}",
                      t("build.col.train_acc"): pct(i.final_train_acc), t("build.col.test_acc"): pct(i.test_acc),
                      t("build.col.seconds"): "–" if i.seconds is None else f"{i.seconds:.1f}",
-                     t("build.col.device"): runs.device_text(i)})
+                     t("build.col.device"): page_runs.device_text(i)})
     return rows
 
 
 def compare() -> None:
     st.header(t("build.runs_title"))
     show_class = identity.scope_toggle("build")
-    known = runs.recent(mine=not show_class, group=None if show_class else GROUP, limit=50)
+    known = page_runs.recent(mine=not show_class, group=None if show_class else GROUP, limit=50)
     if not known:
         st.info(t("build.no_runs"))
         return
@@ -229,7 +232,7 @@ def compare() -> None:
     elif latest in by_id and latest not in st.session_state["build_overlay"]:
         st.session_state["build_overlay"] = ([latest] + st.session_state["build_overlay"])[:MAX_OVERLAY]
     chosen = st.multiselect(t("build.overlay"), list(by_id),
-                            format_func=lambda i: runs.run_label(by_id[i], show_class),   # whose, in the class's list
+                            format_func=lambda i: page_runs.run_label(by_id[i], show_class),   # whose, in the class's list
                             max_selections=MAX_OVERLAY, key="build_overlay")
     if not chosen:
         return
@@ -239,7 +242,7 @@ def compare() -> None:
 
 def export(chosen: list[int], by_id: dict, whose: bool) -> None:
     c1, c2, c3 = st.columns([2, 1, 1])
-    pick = c1.selectbox(t("build.export_pick"), chosen, format_func=lambda i: runs.run_label(by_id[i], whose),
+    pick = c1.selectbox(t("build.export_pick"), chosen, format_func=lambda i: page_runs.run_label(by_id[i], whose),
                         key="build_export_run")
     c2.download_button(t("build.export_csv"), exports.metrics_csv(pick), file_name=f"run-{pick}-metrics.csv",
                        mime="text/csv", icon=":material/download:", key="build_export_csv")
@@ -252,7 +255,7 @@ with guard():
     c1, _ = st.columns([1, 3])
     dataset = c1.selectbox(t("build.dataset"), list(DATASETS), format_func=label_of("build.datasets"),
                            **keep("build_dataset"))
-    if not runs.dataset_present(dataset):
+    if not page_runs.dataset_present(dataset):
         st.info(t("build.dataset_absent"), icon=":material/folder_off:")
     st.subheader(t("build.model_title"))
     model_cfg = train_cfg = None

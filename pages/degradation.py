@@ -10,8 +10,12 @@ from resnet_core.nets.diagram import describe
 from resnet_core.inspection import readings
 from resnet_core.store import groups
 from resnet_core.training import experiments
-from ui import (class_state, costs, exports, guard, identity, keep, label_of, live_charts, nav, presets, progress, runs, t, tables, terms)
+from ui import guard, keep, label_of, t
 from ui.draw import style, training_charts
+from ui.page import nav, presets, tables, terms
+from ui.server import shared
+from ui.training import estimates, exports, live_charts, page_runs, progress
+from ui.users import follow, identity
 
 presets.apply("degradation")
 st.title(t("page.degradation.title"))
@@ -29,8 +33,8 @@ PAPER_ERROR = {"ResNet-20": 8.75, "ResNet-56": 6.97}
 
 
 def controls() -> tuple[str, int, int]:
-    present = {d: runs.dataset_present(d) for d in DATASETS}
-    if "degradation_dataset" not in st.session_state and present["cifar10"] and runs.cuda_available():
+    present = {d: page_runs.dataset_present(d) for d in DATASETS}
+    if "degradation_dataset" not in st.session_state and present["cifar10"] and page_runs.cuda_available():
         st.session_state["degradation_dataset"] = "cifar10"   # the paper's own data, when a GPU makes it quick
     c1, c2, c3 = st.columns([2, 2, 1])
     dataset = c1.selectbox(t("degradation.dataset"), DATASETS, format_func=label_of("degradation.datasets"),
@@ -39,7 +43,7 @@ def controls() -> tuple[str, int, int]:
     seed = int(c3.number_input(t("degradation.seed"), 0, 9999, 0, **keep("degradation_seed")))
     if not present[dataset]:
         st.info(t("degradation.absent"), icon=":material/folder_off:")
-    elif dataset == "cifar10" and not runs.cuda_available():
+    elif dataset == "cifar10" and not page_runs.cuda_available():
         st.caption(t("degradation.cifar_cpu"))
     return dataset, int(steps), seed
 
@@ -52,14 +56,14 @@ def net_name(info) -> str:
 
 def pick_experiment() -> list[int]:
     show_class = identity.scope_toggle("degradation")
-    infos = runs.recent(mine=not show_class, group=GROUP, limit=200)
-    sets = runs.experiments_of(infos)   # the runs submitted together, by the store's experiment id
+    infos = page_runs.recent(mine=not show_class, group=GROUP, limit=200)
+    sets = page_runs.experiments_of(infos)   # the runs submitted together, by the store's experiment id
     # The teacher's runs while following; else this user's last press, which runs already there
     # may have served (resnet_core.jobs.sharing): they are then someone else's, so listed here.
-    latest = class_state.teacher_experiment(GROUP) or st.session_state.get("_degradation_latest")
+    latest = follow.teacher_experiment(GROUP) or st.session_state.get("_degradation_latest")
     labels = {tuple(i.id for i in s): set_label(s) for s in sets}
     if latest and tuple(latest) not in labels:
-        labels = {tuple(latest): set_label([runs.store().get_run(i) for i in latest]), **labels}
+        labels = {tuple(latest): set_label([shared.store().get_run(i) for i in latest]), **labels}
     if not labels:
         return []
     options = list(labels)
@@ -164,9 +168,9 @@ def against_paper(by_net: dict) -> None:
 def gaps_by_length(dataset: str, seed: int, *, mine: bool) -> dict[tuple[int, int], float]:
     """plain-56's training error minus plain-20's, in points, for each (steps, width) finished on
     this dataset and seed (the newest experiment of each), from this user's runs or the class's."""
-    infos = [i for i in runs.recent(mine=mine, group=GROUP, limit=200) if i.status == "finished"]
+    infos = [i for i in page_runs.recent(mine=mine, group=GROUP, limit=200) if i.status == "finished"]
     out: dict[tuple[int, int], float] = {}
-    for same in runs.experiments_of(infos):   # newest first
+    for same in page_runs.experiments_of(infos):   # newest first
         by_net = {i.model_cfg.kind: i for i in same}
         cfg = same[0].train_cfg
         if {"plain-20", "plain-56"} <= by_net.keys() and cfg.dataset == dataset and cfg.seed == seed:
@@ -206,7 +210,7 @@ def explanation() -> None:
 with guard():
     identity.identity_box("degradation")
     dataset, steps, seed = controls()
-    costs.line(experiments.degradation_configs(dataset, steps=steps, seed=seed))
+    estimates.line(experiments.degradation_configs(dataset, steps=steps, seed=seed))
     planned = None
     if st.button(t("degradation.start"), type="primary", icon=":material/play_arrow:", key="degradation_start"):
         planned = experiments.degradation_configs(dataset, steps=steps, seed=seed)
@@ -214,7 +218,7 @@ with guard():
     if longer:
         planned = experiments.degradation_configs(longer[0], steps=LONG_STEPS, seed=longer[1], width=LONG_WIDTH)
     if planned:
-        ids = runs.submit(planned, group=GROUP)
+        ids = page_runs.submit(planned, group=GROUP)
         if ids:
             st.session_state["_degradation_latest"] = ids
     ids = pick_experiment()

@@ -15,11 +15,16 @@ from resnet_core.inspection.probes import block_gradient_gains, grad_norms_at_in
 from resnet_core.nets import flops
 from resnet_core.store import groups
 from resnet_core.training import experiments
-from ui import (costs, experiment_panel, exports, guard, guarded, identity, keep, label_of, nav, presets, progress, runs, t, tables, terms)
-from ui import i18n, lang
+from ui import guard, guarded, keep, label_of, t
+from ui import lang
 from ui.draw import style, training_charts
-from ui.i18n import words
-from ui.verdicts import box as verdict_box
+from ui.page import nav, presets, tables, terms
+from ui.page import i18n
+from ui.page.i18n import words
+from ui.page.verdicts import box as verdict_box
+from ui.server import shared
+from ui.training import estimates, experiment_panel, exports, page_runs, progress
+from ui.users import identity
 
 presets.apply("evidence")
 st.title(t("page.evidence.title"))
@@ -77,9 +82,9 @@ def dataset_name(code: str) -> str:
 def fig7_runs() -> dict[str, object]:
     """The newest finished, checkpointed run of each of Figure 7's four nets (this user's, or
     the class's), all from one experiment."""
-    infos = runs.recent(mine=not identity.scope_toggle("evidence_fig7"), group=FIG7_GROUP, limit=200)
+    infos = page_runs.recent(mine=not identity.scope_toggle("evidence_fig7"), group=FIG7_GROUP, limit=200)
     done = [i for i in infos if i.status == "finished" and i.has_checkpoint]
-    for same in runs.experiments_of(done):   # newest first: take the newest experiment that has all four
+    for same in page_runs.experiments_of(done):   # newest first: take the newest experiment that has all four
         found = {i.model_cfg.kind: i for i in same}
         if set(NETS) <= found.keys():
             return {net: found[net] for net in NETS}
@@ -88,8 +93,8 @@ def fig7_runs() -> dict[str, object]:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def responses(run_id: int, db: str) -> tuple[list[str], np.ndarray]:
-    info = runs.store().get_run(run_id)
-    return analysis.trained_responses(runs.store().load_model(run_id), info.train_cfg.dataset,
+    info = shared.store().get_run(run_id)
+    return analysis.trained_responses(shared.store().load_model(run_id), info.train_cfg.dataset,
                                       seed=info.train_cfg.seed)
 
 
@@ -116,14 +121,14 @@ def figure7() -> None:
     found = fig7_runs()
     if len(found) < len(NETS):
         st.info(t("evidence.fig7.none"), icon=":material/hourglass_empty:")
-        costs.line(experiments.degradation_configs("digits", steps=300))
+        estimates.line(experiments.degradation_configs("digits", steps=300))
         ids, _ = experiment_panel.start("evidence", lambda: experiments.degradation_configs("digits", steps=300),
                                         group=FIG7_GROUP, name="fig7_train", label="evidence.fig7.train")
         if ids:
             progress.live_runs(ids, guarded(lambda views: progress.progress_rows(views, "evidence")),
                                stop_prefix="evidence")
         return
-    db = str(runs.store().path)
+    db = str(shared.store().path)
     measured = {net: responses(info.id, db)[1] for net, info in found.items()}
     first = found["plain-20"].train_cfg
     st.markdown(t("evidence.fig7.source", runs=", ".join(f"#{i.id} {terms.net_label(n)}" for n, i in found.items()),
@@ -160,8 +165,8 @@ def median_gains() -> dict[str, float]:
 def degradation_said() -> str:
     """"plain-56 trains worse than plain-20", said only as far as this server's newest finished
     Degradation experiment (anyone's) showed it; a neutral sentence when there is none."""
-    infos = [i for i in runs.recent(mine=False, group=FIG7_GROUP, limit=200) if i.status == "finished"]
-    for same in runs.experiments_of(infos):   # newest first
+    infos = [i for i in page_runs.recent(mine=False, group=FIG7_GROUP, limit=200) if i.status == "finished"]
+    for same in page_runs.experiments_of(infos):   # newest first
         by_net = {i.model_cfg.kind: i for i in same}
         if set(NETS) <= by_net.keys():
             rows = [experiments.ExperimentRow(n, i.id, i.status, i.final_train_loss, i.final_train_acc, i.test_acc,
@@ -176,7 +181,9 @@ def degradation_said() -> str:
 def myths() -> None:
     st.header(t("evidence.myths.title"))
     st.subheader(t("evidence.myth.vanish.q"))
-    st.markdown(t("evidence.myth.vanish.a", ratio=style.fmt_ratio(plain56_ratio(), lang()), degradation=degradation_said()))
+    ratio = plain56_ratio()
+    st.markdown(t("evidence.myth.vanish.a", ratio=style.fmt_ratio(ratio, lang()), degradation=degradation_said(),
+                  seen=t(f"evidence.myth.vanish.seen.{readings.vanish_seen(ratio)}")))
     st.subheader(t("evidence.myth.option_a.q"))
     costs = {c.option: c for c in flops.shortcut_costs("resnet50")}
     st.markdown(t("evidence.myth.option_a.a", n=costs["B"].projections,
@@ -219,7 +226,7 @@ def draw_alexnet(views) -> None:
         curves.append(training_charts.Curve(t(f"evidence.alex.{act}"), "plain", v.steps.step,
                                    [100 * (1 - a) for a in v.steps.acc], shade=shade))
         if not v.active:
-            acc = runs.store().steps(v.id).acc
+            acc = shared.store().steps(v.id).acc
             reached[act] = analysis.steps_to_error(acc, paper.ALEXNET_TARGET_ERROR / 100, window=ALEX_WINDOW)
     st.plotly_chart(training_charts.curves(curves, words=words(training_charts.WORDS), y_title=t("evidence.alex.err_axis"), y_range=(0, 100)),
                     config=NO_BAR, key="evidence_alex_chart")
@@ -241,7 +248,7 @@ def alexnet() -> None:
     st.header(t("evidence.alex.title"))
     st.markdown(t("evidence.alex.text", target=paper.ALEXNET_TARGET_ERROR, speedup=paper.ALEXNET_RELU_SPEEDUP))
     steps = st.select_slider(t("evidence.alex.steps"), [150, 300, 600], 300, **keep("evidence_alex_steps"))
-    costs.line(alexnet_configs(steps))
+    estimates.line(alexnet_configs(steps))
     ids, _ = experiment_panel.start("evidence", lambda: alexnet_configs(steps), group=ALEX_GROUP, name="alex_train",
                                     label="evidence.alex.train")
     if ids:

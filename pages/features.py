@@ -9,11 +9,12 @@ import streamlit as st
 from resnet_core.inspection import inspect_models as im
 from resnet_core.inspection import readings
 from resnet_core.nets.blocks import block_outputs
-from ui import guard, keep, presets, t, terms
+from ui import guard, keep, t
 from ui.draw import line_charts, pictures, style
 from ui.draw.line_charts import Line, Panel
-from ui.i18n import words
-from ui.inspect import Member, Picked, picker, valid_or_reset
+from ui.page import presets, terms
+from ui.page.i18n import words
+from ui.training.net_picker import Member, Picked, picker, valid_or_reset
 
 presets.apply("features")
 st.title(t("page.features.title"))

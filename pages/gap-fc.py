@@ -4,13 +4,16 @@ the GAP net accepts another input size, shown by running both."""
 import streamlit as st
 
 from resnet_core import ModelConfig
-from resnet_core.inspection import analysis, headcheck
+from resnet_core.inspection import analysis, gap_vs_flatten
 from resnet_core.nets import flops
 from resnet_core.store import groups
 from resnet_core.training import experiments
-from ui import cluster, experiment_panel, figures, guard, guarded, keep, lang, presets, progress, runs, t
+from ui import guard, guarded, keep, lang, t
 from ui.draw import flops_charts, style
-from ui.i18n import words
+from ui.page import figures, presets
+from ui.page.i18n import words
+from ui.server import shared
+from ui.training import cluster, experiment_panel, progress
 
 presets.apply("gap-fc")
 st.title(t("page.gap-fc.title"))
@@ -41,7 +44,7 @@ def head_counts() -> None:
 
 @st.cache_data(show_spinner=False)
 def vgg_share() -> tuple[int, int]:
-    return headcheck.fc_share("vgg19")
+    return gap_vs_flatten.fc_share("vgg19")
 
 
 def vgg() -> None:
@@ -59,7 +62,7 @@ def input_size_demo() -> None:
     size = st.slider(t("gap_fc.demo.size"), 8, 96, 48, step=4, **keep("gap_fc_test_size"))
     left, right = st.columns(2)
     for column, head in ((left, "gap"), (right, "flatten")):
-        run = headcheck.run_head(head, TRAIN_SIZE, size)
+        run = gap_vs_flatten.run_head(head, TRAIN_SIZE, size)
         c, h, w = run.feature_shape
         with column.container(border=True):
             st.subheader(t(f"gap_fc.head.{head}"))
@@ -88,8 +91,8 @@ def trained_configs(steps: int) -> list:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def accuracies(run_id: int, db: str) -> dict:
-    info = runs.store().get_run(run_id)
-    return analysis.accuracy_at_sizes(runs.store().load_model(run_id), info.train_cfg.dataset, TEST_SIZES,
+    info = shared.store().get_run(run_id)
+    return analysis.accuracy_at_sizes(shared.store().load_model(run_id), info.train_cfg.dataset, TEST_SIZES,
                                       seed=info.train_cfg.seed)
 
 
@@ -98,7 +101,7 @@ def draw_trained(views) -> None:
     done = [v for v in views if v.info.status == "finished" and v.info.has_checkpoint]
     if len(done) < len(views) or not done:
         return
-    db = str(runs.store().path)
+    db = str(shared.store().path)
     acc = {v.info.model_cfg.head: accuracies(v.id, db) for v in done}
     rows = []
     for size in TEST_SIZES:

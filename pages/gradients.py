@@ -15,11 +15,14 @@ from resnet_core.inspection.probes import block_gradient_gains, grad_norms_at_in
 from resnet_core.nets.config import ACTIVATIONS, BLOCKS, INITS
 from resnet_core.store import groups
 from resnet_core.training import experiments
-from ui import (costs, exports, figures, guard, identity, keep, label_of, lang, live_charts, presets, progress, runs, t,
-                tables, terms)
-from ui.draw import line_charts, style, training_charts
-from ui.i18n import words
-from ui.draw.line_charts import Line, Panel
+from ui import guard, keep, label_of, lang, t
+from ui.draw import gradient_charts, style, training_charts
+from ui.draw.line_charts import Line
+from ui.page import figures, presets, tables, terms
+from ui.page.i18n import words
+from ui.server import shared
+from ui.training import estimates, exports, live_charts, page_runs, progress
+from ui.users import identity
 
 presets.apply("gradients")
 st.title(t("page.gradients.title"))
@@ -44,33 +47,6 @@ def probe(cfg: ModelConfig, seed: int) -> dict:
     names, norms = grad_norms_at_init(cfg, batch=PROBE_BATCH, seed=seed)
     gains = block_gradient_gains(cfg, batch=PROBE_BATCH, seed=seed)
     return dict(names=names, norms=norms, blocks=gains.names, gains=gains.gains, end_to_end=gains.end_to_end)
-
-
-def profile_chart(lines: list[Line], title: str) -> str:
-    """Gradient norm against depth (layer 1 next to the input) on a log axis, stages named along
-    it; exact zeros (underflow) sit at the floor as crosses (ui/draw/line_charts.py)."""
-    names = lines[0].points if lines else ()
-    return line_charts.lines(Panel(lines, y_title=t("charts.norm_axis"), log=True, value_name=t("charts.norm")),
-                             words=words(line_charts.WORDS), x_title=t("charts.depth_axis"), title=title,
-                             ticks=training_charts.stage_ticks(names))
-
-
-def gains_chart(lines: list[Line]) -> str:
-    """Per-block gradient gain on a log axis, with gain = 1 (passes through unchanged) marked."""
-    names = lines[0].points if lines else ()
-    return line_charts.lines(Panel(lines, y_title=t("charts.gain_axis"), log=True, value_name=t("charts.gain"),
-                                   refs=[(1.0, t("charts.gain_one"))]),
-                             words=words(line_charts.WORDS), x_title=t("charts.block_axis"),
-                             title=t("gradients.one_plus.title"), ticks=training_charts.stage_ticks(names), width=640, height=400)
-
-
-def show_chart(container, svg: str, file_name: str, key: str) -> None:
-    """The chart, and under it a small button that saves it as an SVG file; the file is made
-    only when clicked, and the click does not rerun the page."""
-    container.markdown(svg, unsafe_allow_html=True)
-    container.download_button(t("gradients.download_svg"), lambda: svg, file_name=f"{file_name}.svg",
-                              mime="image/svg+xml", key=key, on_click="ignore", type="tertiary",
-                              icon=":material/download:")
 
 
 def ratio_text(ratio: float) -> str:
@@ -136,8 +112,11 @@ def at_init() -> None:
                              np.asarray(r["norms"])[keep_ix].tolist(), training_charts.colour(kind),
                              [r["names"][i] for i in keep_ix]))
     st.markdown(f"**{t('gradients.profile_title')}**")
-    svg = figures.cached(("gradients-init", cfg, seed), lambda: profile_chart(profiles, t("gradients.profile_title")))
-    show_chart(st, svg, f"gradients-at-init-{cfg.name}", "gradients_init_profile_download")
+    svg = figures.cached(("gradients-init", cfg, seed),
+                         lambda: gradient_charts.profile(profiles, t("gradients.profile_title"),
+                                                         words(gradient_charts.WORDS)))
+    figures.with_download(st, svg, t("gradients.download_svg"), f"gradients-at-init-{cfg.name}",
+                          "gradients_init_profile_download")
     st.caption(t("gradients.init_note", size=PROBE_SIZE, batch=PROBE_BATCH))
     explain(cfg, ratios, zeros)
     one_plus(results, twins, seed)
@@ -187,13 +166,14 @@ def one_plus(results: dict, twins: dict, seed: int) -> None:
     with right:
         lines = [Line(terms.kind_name(twins[k].residual, twins[k].depth), np.asarray(r["gains"]).tolist(),
                       training_charts.colour(k), list(r["blocks"])) for k, r in results.items()]
-        svg = figures.cached(("gradients-gains", twins["residual"], seed), lambda: gains_chart(lines))
-        show_chart(st, svg, "gradients-block-gains", "gradients_gains_download")
+        svg = figures.cached(("gradients-gains", twins["residual"], seed),
+                             lambda: gradient_charts.gains(lines, words(gradient_charts.WORDS)))
+        figures.with_download(st, svg, t("gradients.download_svg"), "gradients-block-gains", "gradients_gains_download")
 
 
 # --- during training ------------------------------------------------------------------------
 
-def pair_configs(depth: int, bn: bool, activation: str, steps: int) -> list[tuple[str, ModelConfig, TrainConfig]]:
+def twin_configs(depth: int, bn: bool, activation: str, steps: int) -> list[tuple[str, ModelConfig, TrainConfig]]:
     """A plain net and its residual twin on the digits, with the degradation experiment's recipe."""
     base = arch_config(f"resnet{depth}", in_channels=1, input_size=experiments.RECIPE_SIZE["digits"],
                        base_width=8, norm="batch" if bn else "none", activation=activation,
@@ -213,27 +193,27 @@ def live() -> None:
         activation = c3.selectbox(t("gradients.activation"), ["relu", "sigmoid"], format_func=label_of("gradients.act"),
                                   **keep("gradients_live_activation"))
         steps = c4.select_slider(t("gradients.live.steps"), [50, 100, 200, 400], 200, **keep("gradients_live_steps"))
-        costs.line(pair_configs(depth, bn, activation, steps))
+        estimates.line(twin_configs(depth, bn, activation, steps))
         go = st.form_submit_button(t("gradients.live.train"), icon=":material/play_arrow:", type="primary")
     if go:
-        ids = runs.submit(pair_configs(depth, bn, activation, steps), group=GROUP)
+        ids = page_runs.submit(twin_configs(depth, bn, activation, steps), group=GROUP)
         if ids:
-            st.session_state["_gradients_pair"] = ids
+            st.session_state["_gradients_twins"] = ids
 
     mine = not identity.scope_toggle("gradients")
-    known = runs.recent(mine=mine, limit=40)
+    known = page_runs.recent(mine=mine, limit=40)
     if not known:
         st.info(t("gradients.live.none"))
         return
     by_id = {r.id: r for r in known}
     plain_ids = [r.id for r in known if not r.model_cfg.residual]
     res_ids = [r.id for r in known if r.model_cfg.residual]
-    pair = [i for i in st.session_state.get("_gradients_pair", []) if i in by_id]
-    label = lambda i: terms.net_label(runs.run_label(by_id[i], whose=not mine))  # noqa: E731
+    twins = [i for i in st.session_state.get("_gradients_twins", []) if i in by_id]
+    label = lambda i: terms.net_label(page_runs.run_label(by_id[i], whose=not mine))  # noqa: E731
     c1, c2 = st.columns(2)
     picked = []
     for col, ids, kind in ((c1, plain_ids, "plain"), (c2, res_ids, "residual")):
-        default = next((i for i in pair if i in ids), ids[0] if ids else None)
+        default = next((i for i in twins if i in ids), ids[0] if ids else None)
         key = f"gradients_pick_{kind}"
         if st.session_state.get(key) not in ids:
             st.session_state[key] = default
@@ -279,7 +259,7 @@ def draw_live(views: list, at_step: int) -> None:
     learning(views)
     data = []
     for v in views:
-        steps, names, matrix = runs.grads(v.id)
+        steps, names, matrix = page_runs.grads(v.id)
         data.append((v, steps, names, matrix))
     zrange = training_charts.log_range(*[m for *_, m in data])
     cols = st.columns(len(data))
@@ -293,7 +273,7 @@ def draw_live(views: list, at_step: int) -> None:
                 steps, names, matrix, words=words(training_charts.WORDS), title=terms.net_label(v.info.label), zrange=zrange, revision=f"heat-{v.id}"))
         live_charts.show(col, heat, config=exports.png_config(f"gradients-heatmap-run{v.id}"),
                          key=f"gradients_heat_{v.id}")
-        step, norms = runs.grads_at(v.id, at_step)
+        step, norms = page_runs.grads_at(v.id, at_step)
         if norms is not None:
             ix = training_charts.main_path(names)
             profiles.append(Line(f"{terms.net_label(v.info.label)} · {t('charts.step')} {step}",
@@ -301,9 +281,10 @@ def draw_live(views: list, at_step: int) -> None:
             shown.append((v.id, step, v.info.label))
     st.markdown(f"**{t('gradients.live.profile_title')}**")
     # One drawing per (runs, steps shown) for the whole class: the fragment reruns every second.
-    svg = figures.cached(("gradients-profile", str(runs.store().path), tuple(shown)),
-                         lambda: profile_chart(profiles, t("gradients.live.profile_title")))
-    show_chart(st, svg, "gradients-profile", "gradients_live_profile_download")
+    svg = figures.cached(("gradients-profile", str(shared.store().path), tuple(shown)),
+                         lambda: gradient_charts.profile(profiles, t("gradients.live.profile_title"),
+                                                        words(gradient_charts.WORDS)))
+    figures.with_download(st, svg, t("gradients.download_svg"), "gradients-profile", "gradients_live_profile_download")
     st.caption(t("gradients.live.caption"))
 
 

@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from ui import guard, keep, label_of, lesson, nav, presets, t
-from ui import figures
+from ui import guard, keep, label_of, t
 from ui.draw import diagrams
-from ui.i18n import words
+from ui.page import lesson, nav, presets
+from ui.page import figures
+from ui.page.i18n import words
 
 presets.apply("home")
 st.title(t("home.title"))

@@ -6,9 +6,12 @@ grid, never assumed."""
 import streamlit as st
 
 from resnet_core.inspection import landscape
-from ui import exports, guard, identity, keep, label_of, pairs, presets, t, terms, verdicts
+from ui import guard, keep, label_of, t
 from ui.draw import study_charts
-from ui.i18n import words
+from ui.page import presets, terms, verdicts
+from ui.page.i18n import words
+from ui.training import exports, twins
+from ui.users import identity
 
 presets.apply("landscape")
 st.title(t("page.landscape.title"))
@@ -91,10 +94,10 @@ with guard():
     with st.expander(t("landscape.how_title")):
         st.markdown(t("landscape.how"))
     st.subheader(t("landscape.nets_title"))
-    pair = pairs.pair_ui("landscape")
-    if pair:
+    trained = twins.twins_ui("landscape")
+    if trained:
         params = settings()
-        result = pairs.study_ui("landscape", "landscape", pair, params)
+        result = twins.study_ui("landscape", "landscape", trained, params)
         if result:
             show(result)
     st.divider()

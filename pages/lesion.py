@@ -5,9 +5,12 @@ here is read from the measured drops, never assumed."""
 import streamlit as st
 
 from resnet_core.inspection import lesion
-from ui import exports, guard, identity, keep, pairs, presets, t, terms, verdicts
+from ui import guard, keep, t
 from ui.draw import study_charts
-from ui.i18n import words
+from ui.page import presets, terms, verdicts
+from ui.page.i18n import words
+from ui.training import exports, twins
+from ui.users import identity
 
 presets.apply("lesion")
 st.title(t("page.lesion.title"))
@@ -92,10 +95,10 @@ with guard():
     with st.expander(t("lesion.how_title")):
         st.markdown(t("lesion.how"))
     st.subheader(t("lesion.nets_title"))
-    pair = pairs.pair_ui("lesion")
-    if pair:
+    trained = twins.twins_ui("lesion")
+    if trained:
         draws = st.select_slider(t("lesion.draws"), DRAWS, 5, help=t("lesion.draws_help"), **keep("lesion_draws"))
-        result = pairs.study_ui("lesion", "lesion", pair, {"draws": int(draws), "seed": 0})
+        result = twins.study_ui("lesion", "lesion", trained, {"draws": int(draws), "seed": 0})
         if result:
             show(result)
     st.divider()

@@ -5,7 +5,11 @@ a question for everyone, closes the vote, runs it and reveals the outcome."""
 import streamlit as st
 
 from resnet_core.predict.bank import QUESTIONS, get
-from ui import guard, keep, predict_class as pc, predict_view as view, presets, progress, t, teacher
+from ui import guard, keep, t
+from ui.page import presets
+from ui.predict import rounds, view
+from ui.training import progress
+from ui.users import teacher_key
 
 presets.apply("predict")
 st.title(t("page.predict.title"))
@@ -18,23 +22,23 @@ def alone() -> None:
                        **keep("predict_question"))
     q = get(qid)
     view.question(q)
-    mine = pc.my_vote(pc.ALONE, q.id)
-    view.options(q, mine, lambda option: pc.cast(pc.ALONE, q.id, option), key=f"predict_alone_{q.id}")
+    mine = rounds.my_vote(rounds.ALONE, q.id)
+    view.options(q, mine, lambda option: rounds.cast(rounds.ALONE, q.id, option), key=f"predict_alone_{q.id}")
     key = f"_predict_run_{q.id}"
     if st.button(t("predict.run"), key="predict_run", type="primary", disabled=mine is None,
                  icon=":material/play_arrow:", help=None if mine else t("predict.run_first")):
-        st.session_state[key] = pc.start(q)
+        st.session_state[key] = rounds.start(q)
     run_id = st.session_state.get(key)
     if run_id is not None:
         progress.live_runs([run_id], lambda views: draw_alone(q, views))
 
 
 def draw_alone(q, views) -> None:
-    status, result = pc.result_of(views[0].id) if views else ("", None)
+    status, result = rounds.result_of(views[0].id) if views else ("", None)
     if result is None:
         progress.progress_rows(views, "predict", stop=False)
         return
-    view.outcome(q, result, pc.my_vote(pc.ALONE, q.id))
+    view.outcome(q, result, rounds.my_vote(rounds.ALONE, q.id))
 
 
 def student(r) -> None:
@@ -42,29 +46,29 @@ def student(r) -> None:
     q = get(r.question)
     st.info(t(f"predict.class.{r.state}"), icon=":material/school:")
     view.question(q)
-    mine = pc.my_vote(r.id, q.id)
-    view.options(q, mine, lambda option: pc.cast(r.id, q.id, option), key=f"predict_class_{r.id}",
+    mine = rounds.my_vote(r.id, q.id)
+    view.options(q, mine, lambda option: rounds.cast(r.id, q.id, option), key=f"predict_class_{r.id}",
                  disabled=r.state != "open")
     if r.state == "revealed":
-        status, result = pc.result_of(r.result_run)
+        status, result = rounds.result_of(r.result_run)
         if result is not None:
-            view.outcome(q, result, mine, pc.tally(r.id))
+            view.outcome(q, result, mine, rounds.tally(r.id))
 
 
 def teacher_panel(r) -> None:
-    from ui import predict_teacher
+    from ui.predict import teacher_panel
 
-    predict_teacher.panel(r)
+    teacher_panel.panel(r)
 
 
 with guard():
-    pc.feedback()
-    current = pc.class_round()
-    if teacher.is_teacher():
+    rounds.feedback()
+    current = rounds.class_round()
+    if teacher_key.is_teacher():
         teacher_panel(current)
     elif current is not None:
         student(current)
     else:
         alone()
-    if not teacher.is_teacher():
-        pc.watch(current)
+    if not teacher_key.is_teacher():
+        rounds.watch(current)

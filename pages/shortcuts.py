@@ -11,10 +11,12 @@ from resnet_core.nets.architectures import arch_config
 from resnet_core.inspection import readings
 from resnet_core.store import groups
 from resnet_core.training import experiments
-from ui import costs, experiment_panel, figures, guard, guarded, keep, label_of, presets, progress, t, tables, terms
+from ui import guard, guarded, keep, label_of, t
 from ui.draw import axes, bar_charts, style, training_charts
 from ui.draw.bar_charts import BarPanel, Series
 from ui.draw.canvas import ADDER_PX, Canvas
+from ui.page import figures, presets, tables, terms
+from ui.training import estimates, experiment_panel, progress
 
 presets.apply("shortcuts")
 st.title(t("page.shortcuts.title"))
@@ -235,7 +237,7 @@ def training() -> None:
     c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
     depth = c1.select_slider(t("shortcuts.train.depth"), TRAIN_DEPTHS, 20, **keep("shortcuts_train_depth"))
     steps = c2.select_slider(t("shortcuts.train.steps"), TRAIN_STEPS, 300, **keep("shortcuts_train_steps"))
-    costs.line(experiments.shortcut_configs("digits", depth=depth, steps=steps))
+    estimates.line(experiments.shortcut_configs("digits", depth=depth, steps=steps))
     ids, _ = experiment_panel.start("shortcuts", lambda: experiments.shortcut_configs("digits", depth=depth, steps=steps),
                                     group=groups.SHORTCUTS, place=c3)
     if ids:

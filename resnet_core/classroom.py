@@ -1,7 +1,7 @@
 """What the teacher tells the whole class, held in the web process: a few named values and a
 version number that moves whenever one of them changes.
 
-Every watching browser asks about once a second whether the version has moved (ui/class_state.py);
+Every watching browser asks about once a second whether the version has moved (ui/users/follow.py);
 that question reads one integer under a lock, so sixty browsers asking cost the server nothing
 worth measuring, and only a change makes a page run again. Values are plain data (dicts, lists,
 strings), never Streamlit objects; they are not kept across a restart of the server.

@@ -82,6 +82,11 @@ MESSAGES: dict[str, str] = {
     "occlusion": "occlusion window must be 1 to {high} pixels and the stride 1 to the window "
                  "(got {value} and {stride})",
     "image_number": "image number must be 0 to {high} (got {value})",
+    # dataset files in torchvision's layout (data/folders.py): a file a run could not read
+    "idx_not": "{file} is not an IDX file",
+    "idx_type": "{file}: unknown IDX data type {value}",
+    "idx_truncated": "{file} is truncated: {value} values for shape {shape}",
+    "idx_mismatch": "{file} and {file2} do not match: {shape} images, {shape2} labels",
     # analysis tasks, lesions and class votes
     "task_params": "unknown task parameters: {value}",
     "run_ids": "give 1 to {high} trained runs (run_ids), got {value}",

@@ -31,7 +31,7 @@ a change); errors: exception elements, ``st.error`` alerts, page-not-found, comp
 misses and a websocket that closed while the session still wanted it.
 
 Only the standard library, ``websockets`` (installed with streamlit) and ``streamlit.proto``
-(through ui/streamlit_internals.py, whose contract tests name the version it was checked with).
+(through ui/server/streamlit_internals.py, whose contract tests name the version it was checked with).
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ import websockets
 
 if str(Path(__file__).resolve().parents[1]) not in sys.path:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from ui.streamlit_internals import websocket_protos  # noqa: E402  (Streamlit's own messages)
+from ui.server.streamlit_internals import websocket_protos  # noqa: E402  (Streamlit's own messages)
 
 BackMsg, ForwardMsg, WidgetState = websocket_protos()
 

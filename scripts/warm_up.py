@@ -74,9 +74,9 @@ class ProtocolFailed(RuntimeError):
 
 
 def pages() -> list[str]:
-    """Every page's url_path, in the app's own order (ui/nav.py)."""
+    """Every page's url_path, in the app's own order (ui/page/nav.py)."""
     sys.path.insert(0, str(ROOT))
-    from ui.nav import CATALOGUE
+    from ui.page.nav import CATALOGUE
 
     return list(CATALOGUE)
 

@@ -25,7 +25,8 @@ from streamlit.testing.v1 import AppTest
 
 from resnet_core.jobs import runner as jobs
 from resnet_core.jobs.executors import ProcessPool
-from ui import nav, runs
+from ui.page import nav
+from ui.server import shared
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 RAW_KEY = re.compile(r"^[a-z_]+(\.[a-z0-9_\-]+)+$")   # what t() shows for a missing key
@@ -64,14 +65,14 @@ def own_store(tmp_path_factory, name: str):
     os.environ["RESNET_EXPLORER_DB"] = str(db)
     jobs._RUNNER = None
     jobs.default_executor = lambda device="auto": LentPool()
-    runs.runner.clear()
+    shared.runner.clear()
     st.cache_data.clear()
     yield db
     if jobs._RUNNER is not None:
         jobs._RUNNER.shutdown(wait=True, timeout=30)
     jobs.default_executor = old_executor
     jobs._RUNNER = old_runner
-    runs.runner.clear()
+    shared.runner.clear()
     st.cache_data.clear()
     if old_env is None:
         os.environ.pop("RESNET_EXPLORER_DB", None)
@@ -128,7 +129,7 @@ def array(value) -> np.ndarray:
 
 
 def progress_bars(at) -> list[tuple[str, str, float]]:
-    """The live progress rows on the page (ui.progress.progress_rows): (label, status, percent done)."""
+    """The live progress rows on the page (ui.training.progress.progress_rows): (label, status, percent done)."""
     import html
     import re
 
@@ -229,7 +230,7 @@ def svg_y_ticks(root) -> list[tuple[float, float]]:
 
 
 def markdown_tables(at) -> list:
-    """The small tables on the page (ui.tables writes them as HTML in Markdown), in order, each
+    """The small tables on the page (ui.page.tables writes them as HTML in Markdown), in order, each
     as a DataFrame of the cells' text."""
     import xml.etree.ElementTree as ET
 

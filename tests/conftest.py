@@ -49,7 +49,7 @@ import harness  # noqa: E402  (starting the app as the run command does; no brow
 # Streamlit components: 0.4 s of CPU each time, about half of what an AppTest file spent. A
 # server scans once, as it starts; the packages do not change during a test run, so neither do
 # the components found: scan once per test process too.
-from ui import streamlit_internals  # noqa: E402
+from ui.server import streamlit_internals  # noqa: E402
 
 streamlit_internals.cache_component_scan()
 

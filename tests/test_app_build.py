@@ -12,7 +12,8 @@ from streamlit.testing.v1 import AppTest
 from resnet_core import arch_config
 from resnet_core.nets.flops import count
 from resnet_core.store.runs import RunStore
-from ui import exports, nav
+from ui.page import nav
+from ui.training import exports
 
 
 @pytest.fixture(scope="module")
@@ -221,7 +222,7 @@ def test_korean_page_has_no_missing_text(store):
 
 
 def test_a_zip_button_for_a_run_that_is_gone_says_so_in_both_languages(store, monkeypatch):
-    from ui import i18n
+    from ui.page import i18n
 
     class Column:   # where the button would go: here only a caption can be drawn
         def __init__(self):
@@ -256,7 +257,7 @@ def test_a_run_too_big_for_the_servers_memory_is_refused_with_its_numbers(store,
     assert ("배치" in before[0]) == (lang == "ko") and "Traceback" not in before[0]
     # AppTest formats the widgets' options outside the page's run, where the language falls back
     # to English: give it the page's language so the Korean options are found.
-    from ui import i18n
+    from ui.page import i18n
     monkeypatch.setattr(i18n, "lang", lambda: lang)
     at.button(key="build_start").click().run()
     assert_clean(at)

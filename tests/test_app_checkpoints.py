@@ -1,5 +1,5 @@
 """The teacher sees the checkpoint folder (how much of the bound, what is kept) and pins
-checkpoints, in both languages (ui/teacher_checkpoints.py)."""
+checkpoints, in both languages (ui/classroom/checkpoints.py)."""
 
 import time
 

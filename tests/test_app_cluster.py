@@ -14,7 +14,7 @@ from resnet_core.jobs import runner as jobs
 from resnet_core.jobs.cluster import ClusterExecutor
 from resnet_core.jobs.runner import JobRunner
 from resnet_core.store.runs import RunStore
-from ui import teacher
+from ui.users import teacher_key
 
 ADDRESS = f"ray://127.0.0.1:{free_port()}"
 HOST_PORT = ADDRESS.removeprefix("ray://")
@@ -59,8 +59,8 @@ def test_a_page_that_trains_nothing_says_nothing_of_it(unreachable):
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_the_teacher_sees_the_clusters_state_and_can_try_again(unreachable, lang, monkeypatch):
-    monkeypatch.setenv(teacher.KEY_ENV, KEY)
-    monkeypatch.setattr(teacher, "_last_check", [0.0])
+    monkeypatch.setenv(teacher_key.KEY_ENV, KEY)
+    monkeypatch.setattr(teacher_key, "_last_check", [0.0])
     at = enter_key(open_app(OWNER, lang=lang), KEY)
     said = [w.value for w in at.warning if ADDRESS in w.value]
     assert len(said) == 1, [w.value for w in at.warning]

@@ -221,7 +221,7 @@ def test_a_stop_button_left_from_before_its_run_ended_says_so(store):
     ("running", None, {1}, set(), True),             # the last run ended
 ])
 def test_a_live_part_redraws_the_page_only_when_it_must(phase, now, stoppable, still, redraw):
-    from ui.progress import redraw_page
+    from ui.training.progress import redraw_page
 
     assert redraw_page(phase, now, stoppable, still) is redraw
 

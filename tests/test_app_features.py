@@ -236,11 +236,11 @@ def queue_store(tmp_path_factory):
     """A store of our own and a runner on it, which the page picks up; its runs hold until stopped."""
     from resnet_core.jobs import runner as jobs
     from resnet_core.store.runs import RunStore
-    from ui import runs
+    from ui.server import shared
 
     with own_store(tmp_path_factory, "features-queue") as db:
         jobs._RUNNER = jobs.JobRunner(RunStore(db), train_fn=hold)
-        runs.runner.clear()
+        shared.runner.clear()
         yield RunStore(db)
 
 
@@ -275,7 +275,7 @@ def test_another_setting_queues_its_two_runs_and_shows_their_progress(queue_stor
     assert {b[1] for b in progress_bars(at)} == {"stopped"}
 
 
-def test_a_finished_pair_of_queued_runs_is_drawn_for_everyone(queue_store):
+def test_finished_twins_from_queued_runs_are_drawn_for_everyone(queue_store):
     made = []
     for residual in (False, True):
         model_cfg = OTHER.model_config(residual)

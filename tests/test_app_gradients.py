@@ -28,8 +28,8 @@ from resnet_core import arch_config
 from resnet_core.inspection.probes import block_gradient_gains, grad_norms_at_init
 from resnet_core.store.runs import RunStore
 from resnet_core.training import experiments
-from ui import runs
 from ui.draw import training_charts
+from ui.training import page_runs
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +66,7 @@ def test_default_shows_real_vanishing_in_the_plain_net_only(store):
     assert "This is real vanishing, down to exactly 0" in reading and "pre-activation blocks" in reading
     # Exact zeros are counted, never given as a ratio (float32 cannot hold 2.68e-307).
     zeros = int(re.search(r"exactly 0 in (\d+) of the layers", verdicts[0]).group(1))
-    assert f"{zeros} layers of plain-56 near the input get no gradient at all" in reading
+    assert f"plain-56's layers near the input get no gradient at all (layers at exactly 0: {zeros})" in reading
     shown = [m.value for m in at.markdown if not m.value.startswith("<svg")] + [i.value for i in at.info] \
         + list(metrics(at).values())
     assert not [x for x in shown if re.search(r"\de-\d{2}", x)], "a tiny ratio where the gradient is exactly 0"
@@ -211,7 +211,7 @@ def test_live_mode_draws_both_heatmaps_on_one_scale_and_the_profile(store):
         on_log_axis(profile, list(stored), [p[1] for p in series[name]])
 
 
-def test_live_mode_without_runs_invites_a_first_pair(store):
+def test_live_mode_without_runs_invites_first_twins(store):
     at = open_gradients(owner="grad2none")
     at.segmented_control(key="gradients_mode").set_value("live").run()
     assert any("No runs yet" in i.value for i in at.info)
@@ -235,7 +235,7 @@ def test_the_form_queues_a_plain_net_and_its_residual_twin(store):
     assert queued[0].train_cfg == queued[1].train_cfg
     assert (queued[0].train_cfg.steps, queued[0].train_cfg.lr, queued[0].train_cfg.dataset) == (50, 0.01, "digits")
     for r in queued:
-        runs.cancel(r.id)
+        page_runs.cancel(r.id)
     wait_runs_ended(store, [r.id for r in queued], 60)
 
 

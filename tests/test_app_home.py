@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui import nav, presets
 from ui.draw import style
-from ui.state import keep
+from ui.page import nav, presets
+from ui.page.state import keep
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
@@ -213,7 +213,7 @@ def test_each_routed_preset_opens_its_page_configured(code):
 
 
 def presets_title(url_path: str) -> str:
-    from ui.i18n import table
+    from ui.page.i18n import table
     return table()[f"page.{url_path}.title"]["en"]
 
 
@@ -233,7 +233,7 @@ def rendered_widgets(node) -> dict:
 @pytest.mark.parametrize("lang, title, minutes", [("en", "A 45-minute lesson", "42–45 min"), ("ko", "45분 수업", "42–45분")])
 def test_the_lesson_walks_the_pages_and_questions_in_order(lang, title, minutes):
     from resnet_core.predict.bank import QUESTIONS
-    from ui import lesson
+    from ui.page import lesson
 
     at = run_app(lang=lang)
     assert [e.label for e in at.expander if e.label == title] == [title]

@@ -1,4 +1,4 @@
-"""The picker the Feature maps and Attribution pages share (ui/inspect.py), seen from both pages:
+"""The picker the Feature maps and Attribution pages share (ui/training/net_picker.py), seen from both pages:
 the same sources under the same names, the same stored runs, and the same message for a run that
 is still training or gone, a twin setting in the queue, missing images and a refused upload."""
 
@@ -54,11 +54,11 @@ def store(tmp_path_factory):
     training, one that failed."""
     from resnet_core.jobs import runner as jobs
     from resnet_core.store.runs import RunStore
-    from ui import runs
+    from ui.server import shared
 
     with own_store(tmp_path_factory, "inspect-picker") as db:
         jobs._RUNNER = jobs.JobRunner(RunStore(db), train_fn=hold)
-        runs.runner.clear()
+        shared.runner.clear()
         store = RunStore(db)
         made = SimpleNamespace(store=store, finished=add_run(store, "mine"),
                                running=add_run(store, "busy", "running"), failed=add_run(store, "broke", "failed"))
@@ -67,7 +67,7 @@ def store(tmp_path_factory):
 
 def open_link(page: str, params: dict) -> AppTest:
     """A new browser opening /page?params, as a shared link does."""
-    from ui import nav
+    from ui.page import nav
 
     if not nav.exists(page):                 # the router registers the pages on its first run
         AppTest.from_file(APP, default_timeout=TIMEOUT).run()

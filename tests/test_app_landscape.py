@@ -3,7 +3,7 @@ on one colour scale, in both languages."""
 
 import pytest
 from apptest_helpers import figures, open_page, own_store
-from study_helpers import finished_pair, finished_study
+from study_helpers import finished_twins, finished_study
 
 from resnet_core.store.runs import RunStore
 
@@ -14,7 +14,7 @@ PARAMS = {"grid": 11, "points_1d": 41, "span": 1.0, "seed": 0, "max_images": 512
 def studied(tmp_path_factory):
     with own_store(tmp_path_factory, "landscape") as db:
         store = RunStore(db)
-        ids = finished_pair(store)
+        ids = finished_twins(store)
         yield store, ids, finished_study(store, "landscape", {**PARAMS, "run_ids": ids})
 
 
@@ -45,14 +45,14 @@ def _variant(store, ids, result, seed: int, plain: dict, residual: dict, depth: 
     import copy
 
     from resnet_core import ModelConfig, TrainConfig
-    from ui import pairs
+    from ui.training import twins
     crafted = copy.deepcopy(result)
     for net in crafted["nets"]:
         net["shape"].update(plain if net["kind"] == "plain" else residual)
         net["depth"] = depth or net["depth"]
     params = {**PARAMS, "seed": seed, "run_ids": ids}
     tid = store.create_task("landscape", params, ModelConfig(), TrainConfig(), owner="teach0er", label="landscape",
-                            group=pairs._group("landscape", params))
+                            group=twins._group("landscape", params))
     store.save_result(tid, crafted)
     store.set_status(tid, "finished")
 

@@ -3,7 +3,7 @@ both languages, and what the page says follows the measured verdict."""
 
 import pytest
 from apptest_helpers import figures, open_page, own_store
-from study_helpers import finished_pair, finished_study
+from study_helpers import finished_twins, finished_study
 
 from resnet_core.store.runs import RunStore
 
@@ -12,7 +12,7 @@ from resnet_core.store.runs import RunStore
 def studied(tmp_path_factory):
     with own_store(tmp_path_factory, "lesion") as db:
         store = RunStore(db)
-        ids = finished_pair(store)
+        ids = finished_twins(store)
         result = finished_study(store, "lesion", {"draws": 5, "seed": 0, "run_ids": ids})
         yield store, ids, result
 
@@ -64,12 +64,12 @@ def test_a_study_that_ends_between_two_looks_is_drawn_not_left_at_full_progress(
     still reads "running" there. The page must look at the store, rerun, and draw the result."""
     from resnet_core import ModelConfig, TrainConfig
     from resnet_core.jobs.tasks import TASKS
-    from ui import pairs
+    from ui.training import twins
 
     store, ids, _ = studied
     params = {"draws": 1, "seed": 0, "run_ids": ids}
     tid = store.create_task("lesion", params, ModelConfig(), TrainConfig(), owner="les0race", label="lesion",
-                            group=pairs._group("lesion", params))
+                            group=twins._group("lesion", params))
     store.set_status(tid, "running")
     at = open_page("lesion", owner="les0race", state={"lesion_draws": 1})
     assert not figures(at)   # running: its progress, no result yet
@@ -85,7 +85,7 @@ def test_the_block_named_is_the_lowest_bar_and_ties_are_named_together(studied, 
     import copy
 
     from resnet_core import ModelConfig, TrainConfig
-    from ui import pairs
+    from ui.training import twins
     store, ids, result = studied
     crafted = copy.deepcopy(result)
     residual = next(n for n in crafted["nets"] if n["kind"] == "residual")
@@ -95,7 +95,7 @@ def test_the_block_named_is_the_lowest_bar_and_ties_are_named_together(studied, 
             b["acc"] = {"stage1.block0": intact - 0.150, "stage1.block1": intact - 0.147}.get(b["name"], intact - 0.01)
     params = {"draws": 3, "seed": 0, "run_ids": ids}
     tid = store.create_task("lesion", params, ModelConfig(), TrainConfig(), owner="teach0er", label="lesion",
-                            group=pairs._group("lesion", params))
+                            group=twins._group("lesion", params))
     store.save_result(tid, crafted)
     store.set_status(tid, "finished")
     at = open_page("lesion", lang, owner="les0tie", state={"lesion_draws": 3})

@@ -10,7 +10,9 @@ from streamlit.testing.v1 import AppTest
 
 from resnet_core.store.runs import RunStore
 from resnet_core.predict.votes import Votes
-from ui import i18n, nav, predict_class, teacher
+from ui.page import i18n, nav
+from ui.predict import rounds
+from ui.users import teacher_key
 
 KEY = "a teacher's long phrase"
 ANA, BOB, TEACHER = "a" * 16, "b" * 16, "c" * 16
@@ -46,7 +48,7 @@ def wait_result(at: AppTest, votes: Votes, run_id: int, timeout: float = 120) ->
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_alone_predict_run_and_compare(db, lang, monkeypatch):
-    monkeypatch.delenv(teacher.KEY_ENV, raising=False)
+    monkeypatch.delenv(teacher_key.KEY_ENV, raising=False)
     # AppTest formats a widget's options in the test's thread: speak the page's language there too.
     monkeypatch.setattr(i18n, "lang", lambda: lang)
     at = open_predict(f"alone{lang}00000", lang, {"predict_question": "macs"})
@@ -69,8 +71,8 @@ def test_alone_predict_run_and_compare(db, lang, monkeypatch):
 
 
 def test_class_round_teacher_only_votes_and_reveal(db, monkeypatch):
-    monkeypatch.setenv(teacher.KEY_ENV, KEY)
-    monkeypatch.setattr(teacher, "MIN_INTERVAL", 0.0)
+    monkeypatch.setenv(teacher_key.KEY_ENV, KEY)
+    monkeypatch.setattr(teacher_key, "MIN_INTERVAL", 0.0)
     votes = Votes(RunStore(db))
     # A student cannot open a round: refused on the server, with a message, nothing written.
     before = votes.current()
@@ -93,7 +95,7 @@ def test_class_round_teacher_only_votes_and_reveal(db, monkeypatch):
     r = votes.current()
     assert r.question == "macs" and r.state == "open"
 
-    predict_class._changed()
+    rounds._changed()
     ana = open_predict(ANA, "ko")     # opened after the round: the class view, no question picker
     bob = open_predict(BOB, "en")
     assert any("선생님이 이 질문을" in i.value for i in ana.info)
@@ -104,7 +106,7 @@ def test_class_round_teacher_only_votes_and_reveal(db, monkeypatch):
     assert "내 예측: **ResNet-152**" in " ".join(m.value for m in ana.markdown)
 
     button(tea.run(), "Close voting").click().run()
-    predict_class._changed()
+    rounds._changed()
     bob.run()
     assert any("Voting has closed" in i.value for i in bob.info)
     assert all(b.disabled for b in bob.button if b.key and b.key.startswith(f"predict_class_{r.id}"))
@@ -115,7 +117,7 @@ def test_class_round_teacher_only_votes_and_reveal(db, monkeypatch):
     assert not any("What the measurement says" in m.value for m in bob.markdown)   # not before the reveal
     button(tea, "Reveal to the class").click().run()
     assert_clean(tea)
-    predict_class._changed()
+    rounds._changed()
     bob.run()
     text = " ".join(m.value for m in bob.markdown)
     assert "0 of 2 predicted right" in text and "19.6" in text
@@ -129,8 +131,8 @@ def test_class_round_teacher_only_votes_and_reveal(db, monkeypatch):
 
 def _student_tries_teacher_actions():
     """A session without the key calls the teacher's actions directly: each is refused."""
-    from ui import predict_class as pc
+    from ui.predict import rounds
 
-    assert pc.open_question("macs") is None
-    assert pc.set_state(1, "revealed") is False
-    assert pc.run_round(1) is None
+    assert rounds.open_question("macs") is None
+    assert rounds.set_state(1, "revealed") is False
+    assert rounds.run_round(1) is None

@@ -11,7 +11,8 @@ from test_jobs import Gate
 from resnet_core.jobs import runner as jobs
 from resnet_core.jobs.runner import JobRunner
 from resnet_core.store.runs import RunStore
-from ui import nav
+from ui.page import nav
+from ui.users import teacher_key
 
 ANA, BOB = "a1a1a1a1a1a1a1a1", "b2b2b2b2b2b2b2b2"
 
@@ -77,10 +78,8 @@ def test_a_served_build_run_is_listed_among_the_students_runs(runner):
 def _teacher_with_a_run(runner, monkeypatch):
     """The teacher unlocks on Build & Train, sets 40 steps and starts a run: the run."""
     from resnet_core.classroom import class_state
-    from ui import teacher as teacher_ui
-
-    monkeypatch.setenv(teacher_ui.KEY_ENV, "front row")
-    monkeypatch.setattr(teacher_ui, "MIN_INTERVAL", 0.0)
+    monkeypatch.setenv(teacher_key.KEY_ENV, "front row")
+    monkeypatch.setattr(teacher_key, "MIN_INTERVAL", 0.0)
     for name in ("teacher_view", "teacher_owner", "teacher_runs"):
         class_state().publish(name, None)
     teacher = open_app("7eac7eac7eac7eac", "build", "en")

@@ -23,7 +23,7 @@ from resnet_core.nets import flops
 from resnet_core.nets.architectures import arch_config
 from resnet_core.inspection import readings
 from resnet_core.store import groups
-from ui import nav
+from ui.page import nav
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -15,7 +15,8 @@ from resnet_core.jobs import runner as jobs
 from resnet_core.jobs.runner import JobRunner
 from resnet_core.nets.config import TrainConfig
 from resnet_core.store.runs import RunStore
-from ui import nav, teacher
+from ui.page import nav
+from ui.users import teacher_key
 
 KEY = "correct horse battery staple"
 MODEL = arch_config("resnet20", base_width=4, input_size=8, in_channels=1)
@@ -26,13 +27,13 @@ ANA, BOB, TEACHER = "a" * 16, "b" * 16, "c" * 16
 @pytest.fixture
 def setup(tmp_path_factory, monkeypatch):
     """A runner whose runs wait at a gate (no training), the key set, quick lock-outs."""
-    monkeypatch.setattr(teacher, "MIN_INTERVAL", 0.3)
-    monkeypatch.setattr(teacher, "FIRST_DELAY", 5.0)
-    monkeypatch.setattr(teacher, "_last_check", [0.0])
+    monkeypatch.setattr(teacher_key, "MIN_INTERVAL", 0.3)
+    monkeypatch.setattr(teacher_key, "FIRST_DELAY", 5.0)
+    monkeypatch.setattr(teacher_key, "_last_check", [0.0])
     with own_store(tmp_path_factory, "teacher") as db:
         gate = Gate()
         jobs._RUNNER = JobRunner(RunStore(db), train_fn=gate, max_run_seconds=600)
-        monkeypatch.setenv(teacher.KEY_ENV, KEY)
+        monkeypatch.setenv(teacher_key.KEY_ENV, KEY)
         yield jobs._RUNNER, gate
         gate.release.set()
 
@@ -42,7 +43,7 @@ def open_app(owner: str, page: str = "", lang: str = "en") -> AppTest:
     at.query_params.update({"lang": lang, "u": owner})
     at.run()
     if page:
-        from ui import nav
+        from ui.page import nav
 
         at.switch_page(nav.file_of(page)).run()
     assert_clean(at)
@@ -60,7 +61,7 @@ def texts(at: AppTest) -> str:
 
 
 def test_without_a_key_there_are_no_teacher_controls(setup, monkeypatch):
-    monkeypatch.delenv(teacher.KEY_ENV)
+    monkeypatch.delenv(teacher_key.KEY_ENV)
     at = open_app(TEACHER)
     assert not [e for e in at.expander if e.label == "Teacher"]
     with pytest.raises(KeyError):
@@ -68,11 +69,11 @@ def test_without_a_key_there_are_no_teacher_controls(setup, monkeypatch):
 
 
 def test_a_wrong_key_is_refused_and_the_next_try_slowed(setup, monkeypatch):
-    from ui import nav, teacher
+    from ui.page import nav
 
     now = [1000.0]                      # a clock this test moves: no waiting for the lock-out
-    monkeypatch.setattr(teacher, "clock", lambda: now[0])
-    monkeypatch.setattr(teacher, "sleep", lambda s: now.__setitem__(0, now[0] + s))
+    monkeypatch.setattr(teacher_key, "clock", lambda: now[0])
+    monkeypatch.setattr(teacher_key, "sleep", lambda s: now.__setitem__(0, now[0] + s))
     at = open_app(TEACHER)
     assert [e for e in at.expander if e.label == "Teacher"]
     assert at.text_input(key="teacher_key_input").value == ""

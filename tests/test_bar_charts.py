@@ -10,7 +10,7 @@ import pytest
 
 from ui.draw import axes, bar_charts, flops_charts, style
 from ui.draw.bar_charts import Bar, Segment
-from ui.i18n import words
+from ui.page.i18n import words
 
 NS = "{http://www.w3.org/2000/svg}"
 

@@ -5,9 +5,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from ui import i18n
 from ui.draw import canvas, diagrams
 from ui.draw.words import Words
+from ui.page import i18n
 
 SVG = "{http://www.w3.org/2000/svg}"
 

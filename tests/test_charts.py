@@ -8,7 +8,7 @@ import pytest
 from resnet_core import arch_config
 from resnet_core.nets.diagram import describe
 from ui.draw import outline, style, training_charts
-from ui.i18n import words
+from ui.page.i18n import words
 
 
 def _log(fig, axis="yaxis") -> bool:

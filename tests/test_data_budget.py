@@ -41,7 +41,7 @@ def test_older_datasets_make_room_then_a_dataset_too_large_is_refused():
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_the_refusal_reads_in_both_languages(lang, monkeypatch):
-    from ui import errors, i18n
+    from ui.page import errors, i18n
 
     monkeypatch.setattr(i18n, "lang", lambda: lang)
     with pytest.raises(ConfigError) as err:

@@ -1,4 +1,4 @@
-"""The start buttons of GAP vs FC's and Evidence's experiments (ui.experiment_panel.start, as on
+"""The start buttons of GAP vs FC's and Evidence's experiments (ui.training.experiment_panel.start, as on
 Shortcuts and BatchNorm): one click queues the section's nets as one experiment, its runs show
 live, and the button stays disabled until they end, so a double click in a busy classroom does
 not queue the same nets twice."""

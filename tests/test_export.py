@@ -227,7 +227,7 @@ def test_runs_that_cannot_be_exported_say_why(trained):
 
 
 def test_every_export_message_has_both_languages():
-    from ui.i18n import table
+    from ui.page.i18n import table
 
     for code, english in MESSAGES.items():
         entry = table()[f"export.err.{code}"]

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from ui import i18n
+from ui.page import i18n
 
 GLOSSARY = i18n.I18N_DIR / "glossary.json"
 

@@ -23,7 +23,7 @@ from resnet_core.training import gpu
 from resnet_core.training.engine import train
 from resnet_core.training.sinks import StoreSink
 from resnet_core.store.provenance import library_versions
-from ui import errors, i18n
+from ui.page import errors, i18n
 
 MODEL = arch_config("resnet20", base_width=4, input_size=8, in_channels=1)
 TRAIN = TrainConfig(dataset="digits", steps=6, batch_size=16, device="cpu")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ui import i18n, nav, presets
+from ui.page import i18n, nav, presets
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "ui").glob("*.py"))]
@@ -168,7 +168,7 @@ def test_set_lang_rejects_unknown_codes():
 
 def test_net_names_from_model_configs_read_in_korean(monkeypatch):
     from resnet_core import arch_config
-    from ui import terms
+    from ui.page import terms
 
     monkeypatch.setattr(terms, "lang", lambda: "ko")
     glossary = json.loads((i18n.I18N_DIR / "glossary.json").read_text(encoding="utf-8"))

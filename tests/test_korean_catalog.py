@@ -12,8 +12,8 @@ import re
 import pytest
 
 from resnet_core import korean, text
-from ui import i18n
 from ui.draw import style
+from ui.page import i18n
 
 C, V, L = korean.CONSONANT, korean.VOWEL, korean.RIEUL
 

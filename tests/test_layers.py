@@ -2,7 +2,8 @@
 app's ui package nor Streamlit, its parts import only the ones below them (cli, jobs and export,
 predict, inspection, training, store and data, nets), and inside jobs the runner sits above its
 executors, they above the worker; whatever function an import hides in, so no cycle hides. The
-app's drawings (ui/draw) import neither Streamlit nor the session's modules."""
+app's parts do the same (predict, classroom, training, users, page, server, then the drawings,
+which import no Streamlit), with no cycle among the modules of any one part."""
 
 import subprocess
 import sys
@@ -15,7 +16,7 @@ def test_the_import_contracts_are_kept():
     lint = Path(sys.executable).with_name("lint-imports")
     out = subprocess.run([str(lint), "--no-cache"], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
-    assert "6 kept, 0 broken" in out.stdout
+    assert "7 kept, 0 broken" in out.stdout
 
 
 def test_a_broken_contract_is_caught(tmp_path):
@@ -64,28 +65,33 @@ def _contract(name: str) -> str:
     return config[start:] if end < 0 else config[start:end]
 
 
-def test_a_drawing_that_reads_the_session_or_streamlit_is_caught(tmp_path):
-    """A copy of ui/draw's two contracts over a tree whose drawing calls t() (ui.i18n) inside a
-    function, and whose other drawing imports Streamlit: both are reported."""
-    (tmp_path / "ui" / "draw").mkdir(parents=True)
+def test_a_drawing_that_reads_the_session_a_part_that_reaches_up_and_a_cycle_are_caught(tmp_path):
+    """A copy of ui's contracts over a tree where a drawing calls t() (ui.page.i18n) inside a
+    function, another drawing imports Streamlit, the page part imports the training part, and two
+    modules of the page part import each other (one inside a function): all four are reported."""
+    parts = ("predict", "classroom", "training", "users", "page", "server", "draw")
+    for part in parts:
+        (tmp_path / "ui" / part).mkdir(parents=True)
+        (tmp_path / "ui" / part / "__init__.py").write_text("")
+    (tmp_path / "ui" / "__init__.py").write_text("")
     (tmp_path / "streamlit").mkdir()
     (tmp_path / "streamlit" / "__init__.py").write_text("")
-    (tmp_path / "ui" / "__init__.py").write_text("")
-    (tmp_path / "ui" / "draw" / "__init__.py").write_text("")
-    (tmp_path / "ui" / "draw" / "axes.py").write_text("def f():\n    from ui.i18n import t\n")
+    (tmp_path / "ui" / "draw" / "axes.py").write_text("def f():\n    from ui.page.i18n import t\n")
     (tmp_path / "ui" / "draw" / "bars.py").write_text("import streamlit\n")
-    layers = _contract("drawings-below-the-session")
-    session = layers[layers.index("layers =") + len("layers ="):].strip().splitlines()[0]
-    (tmp_path / "ui" / "i18n.py").write_text("")
-    for name in session.split(":"):
-        (tmp_path / "ui" / f"{name.strip()}.py").touch()
-    (tmp_path / ".importlinter").write_text("[importlinter]\nroot_packages =\n    ui\n    streamlit\n\n"
-                                            + _contract("drawings-without-streamlit") + "\n" + layers)
+    (tmp_path / "ui" / "page" / "i18n.py").write_text("")
+    (tmp_path / "ui" / "page" / "links.py").write_text("from ui.page import nav\nfrom ui.training import runs\n")
+    (tmp_path / "ui" / "page" / "nav.py").write_text("def f():\n    from ui.page import links\n")
+    (tmp_path / "ui" / "training" / "runs.py").write_text("")
+    (tmp_path / ".importlinter").write_text(
+        "[importlinter]\nroot_packages =\n    ui\n    streamlit\n\n" + _contract("drawings-without-streamlit")
+        + "\n" + _contract("ui-layers") + "\n" + _contract("ui-acyclic"))
     lint = Path(sys.executable).with_name("lint-imports")
     out = subprocess.run([str(lint), "--no-cache"], cwd=tmp_path, capture_output=True, text=True,
                          env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"})
-    assert out.returncode == 1 and "0 kept, 2 broken" in out.stdout
-    assert "ui.draw.axes -> ui.i18n" in out.stdout and "ui.draw.bars -> streamlit" in out.stdout
+    assert out.returncode == 1 and "0 kept, 3 broken" in out.stdout, out.stdout[-3000:]
+    assert "ui.draw.bars -> streamlit" in out.stdout
+    assert "ui.draw.axes -> ui.page.i18n" in out.stdout and "ui.page.links -> ui.training.runs" in out.stdout
+    assert "No cycles are allowed in ui.page" in out.stdout
 
 
 def test_the_drawings_load_without_streamlit():

@@ -1,6 +1,6 @@
 """The layout for phones and projectors, below the browser: how wide an inline figure must stay
 for its text to be read (ui/draw/canvas.readable_width), the arrangements drawn for a phone, tables
-that scroll with names kept whole (ui/tables.py), and the colours of shortcuts A, B and C told
+that scroll with names kept whole (ui/page/tables.py), and the colours of shortcuts A, B and C told
 apart also by colour-blind viewers. tests/browser/test_phone.py and the projector test in
 tests/browser/test_teacher.py measure the same in Chromium."""
 
@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from ui import figures, tables
 from ui.draw import diagrams, flops_charts, style
 from ui.draw.canvas import MIN_TEXT_PX
-from ui.i18n import words
+from ui.page import figures, tables
+from ui.page.i18n import words
 
 
 def block_diagram(*args, **kwargs):

@@ -11,7 +11,7 @@ import pytest
 
 from ui.draw import line_charts, style, training_charts
 from ui.draw.line_charts import Histogram, Line, Panel
-from ui.i18n import words
+from ui.page.i18n import words
 
 SAID = words(line_charts.WORDS)
 
@@ -117,7 +117,7 @@ def test_exact_zeros_sit_at_the_floor_with_their_own_marker_and_note():
 
 
 def _zero_hover() -> str:
-    from ui.i18n import t
+    from ui.page.i18n import t
     return t("charts.zero_hover")
 
 

@@ -1,12 +1,12 @@
-"""Setup by link (ui/links.py): every page's kept settings go into its address, and a fresh
+"""Setup by link (ui/page/links.py): every page's kept settings go into its address, and a fresh
 browser opening that address gets the same settings; a bad or outdated value gives a message
 and the default, never a traceback."""
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui import links, nav
-from ui.links import decode, encode
+from ui.page import links, nav
+from ui.page.links import decode, encode
 
 from apptest_helpers import APP, assert_clean, own_store
 

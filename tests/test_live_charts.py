@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 import pytest
 
-from ui import live_charts
+from ui.training import live_charts
 
 
 @pytest.fixture(autouse=True)
@@ -23,7 +23,7 @@ def _page():
     import plotly.graph_objects as go
     import streamlit as st
 
-    from ui import live_charts
+    from ui.training import live_charts
 
     def build():
         st.session_state["builds"] = st.session_state.get("builds", 0) + 1
@@ -80,8 +80,9 @@ def _static_page():
     import plotly.graph_objects as go
     import streamlit as st
 
-    from ui import live_charts, t
-    from ui.i18n import init_lang
+    from ui import t
+    from ui.page.i18n import init_lang
+    from ui.training import live_charts
 
     init_lang()   # app.py's first step: ?lang= picks the words
 
@@ -107,7 +108,7 @@ def test_a_static_chart_is_built_once_per_language_for_every_visitor():
 def _table_page():
     import streamlit as st
 
-    from ui import live_charts
+    from ui.training import live_charts
 
     def rows():
         st.session_state["tables"] = st.session_state.get("tables", 0) + 1

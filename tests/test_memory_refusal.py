@@ -17,7 +17,7 @@ from resnet_core.messages import identify
 from resnet_core.store.runs import RunStore
 from resnet_core.training import memory
 from resnet_core.training.experiments import DEGRADATION_LONG_WIDTH, EXPERIMENTS
-from ui import errors, i18n
+from ui.page import errors, i18n
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 # A 224-px ResNet-152 at batch 512 on CIFAR-10: the laptop-killer.

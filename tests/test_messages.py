@@ -9,13 +9,14 @@ import re
 import pytest
 
 from resnet_core import ConfigError, ModelConfig, TrainConfig, arch_config, build_model, messages
+from resnet_core.data import folders
 from resnet_core.data.augment import pad_crop
 from resnet_core.inspection import lesion
 from resnet_core.jobs import tasks
 from resnet_core.nets import flops, hooks
 from resnet_core.predict import bank
 from resnet_core.training import engine
-from ui import errors, i18n
+from ui.page import errors, i18n
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 ENGLISH_WORDS = re.compile(r"\b(must|be|got|the|and|or|of|for|with|this|cannot|needs?|has|no)\b")
@@ -165,7 +166,8 @@ SAMPLES = {"name": "steps", "value": "3", "low": "1", "high": "10", "options": "
            "question": "deeper_plain", "asked": "gap_params", "round": "4", "method": "saliency",
            "allowed": "n_steps", "arch": "vgg19", "reason": "size mismatch", "step": "12", "kind": "basic",
            "series": "20, 32", "block": "basic", "steps": "5", "batch": "64", "size": "32", "width": "16",
-           "depth": "20", "need": "2.1", "data": "0.4", "detail": "device-side assert"}
+           "depth": "20", "need": "2.1", "data": "0.4", "detail": "device-side assert",
+           "file": "train-images-idx3-ubyte", "file2": "train-labels-idx1-ubyte"}
 
 
 @pytest.mark.parametrize("code", sorted(messages.MESSAGES))
@@ -180,3 +182,16 @@ def test_every_code_reads_in_both_languages(code):
     ko = render(entry["ko"], "ko", **values)
     assert HANGUL.search(ko) and "{" not in ko and "/" not in re.sub(r"\d/\d|--list|`[^`]*`", "", ko), ko
     assert not ENGLISH_WORDS.search(re.sub(r"`[^`]*`", "", ko)), ko
+
+
+def test_a_damaged_dataset_file_is_named_in_both_languages(tmp_path):
+    from resnet_core.text import render
+
+    path = tmp_path / "x-idx1-ubyte"
+    path.write_bytes(bytes([0, 0, 0x08, 1]) + (3).to_bytes(4, "big") + bytes([1, 2]))   # 3 promised, 2 given
+    err = _raises(lambda: folders.read_idx(path))
+    assert (err.code, str(err)) == ("idx_truncated", "x-idx1-ubyte is truncated: 2 values for shape [3]")
+    assert render(i18n.table()["err.idx_truncated"]["ko"], "ko", **err.params) == \
+        "x-idx1-ubyte 파일이 중간에 잘렸습니다: 모양 [3]에 값이 2개뿐입니다"
+    path.write_bytes(b"hello")
+    assert _raises(lambda: folders.read_idx(path)).code == "idx_not"

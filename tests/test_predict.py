@@ -15,14 +15,15 @@ from resnet_core.jobs.tasks import TASKS
 from resnet_core.predict import bank
 from resnet_core.store.runs import RunStore
 from resnet_core.text import render
-from ui import i18n, predict_view
+from ui.page import i18n
+from ui.predict import view
 
 
 def decide(qid: str) -> dict:
     out = bank.decide(qid, device="cpu", quick=True)
     assert out["answer"] in bank.get(qid).options
     # The page's sentence of measured numbers takes this measurement, in both languages.
-    values = predict_view.measured_values(bank.get(qid), out["measurement"])
+    values = view.measured_values(bank.get(qid), out["measurement"])
     for lang in ("en", "ko"):
         shown = render(i18n.table()[f"predict.q.{qid}.measured"][lang], lang, **values)
         assert "{" not in shown and shown, (qid, lang, shown)
@@ -86,18 +87,18 @@ def test_gradient_ratio_band_follows_a_naive_measurement():
     # The rule reads the measurement only: a made-up gentle ratio gets a gentle answer.
     assert bank.get("gradient_ratio").rule({"plain": {"times_smaller": 2.0}}) == "1x"
     zero = {"plain": {"times_smaller": None, "zero_layers": 17}, "residual": {"times_smaller": 8.47, "zero_layers": 0}}
-    assert predict_view.measured_values(bank.get("gradient_ratio"), zero) == \
+    assert view.measured_values(bank.get("gradient_ratio"), zero) == \
         {"plain": "exactly 0 in the first layers (layers at 0: 17), too small for a ratio", "residual": "8.5× smaller"}
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_gradient_ratio_is_said_in_the_direction_measured(lang, monkeypatch):
     """A twin whose first layers get more gradient than its last is "larger", never "0.5× smaller"."""
-    from ui import i18n as ui_i18n
+    from ui.page import i18n as ui_i18n
     monkeypatch.setattr(ui_i18n, "lang", lambda: lang)
-    monkeypatch.setattr(predict_view, "lang", lambda: lang)
+    monkeypatch.setattr(view, "lang", lambda: lang)
     m = {"plain": {"times_smaller": 2500.0, "zero_layers": 0}, "residual": {"times_smaller": 0.4, "zero_layers": 0}}
-    values = predict_view.measured_values(bank.get("gradient_ratio"), m)
+    values = view.measured_values(bank.get("gradient_ratio"), m)
     if lang == "en":
         assert values == {"plain": "2,500× smaller", "residual": "2.5× larger (the first layers get more)"}
     else:
@@ -193,10 +194,10 @@ def test_the_predict_task_decides_and_refuses_bad_params(tmp_path):
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_the_training_estimate_counts_one_net_or_several(lang, monkeypatch):
     """The GAP question trains a single net: "one small net", never "1 small nets"."""
-    from ui import i18n as ui_i18n
+    from ui.page import i18n as ui_i18n
     monkeypatch.setattr(ui_i18n, "lang", lambda: lang)
     assert len(bank.get("gap_size").plan(bank.get("gap_size").setup)) == 1
-    one, two = predict_view.trains_text(1, "3 s" if lang == "en" else "3초"), predict_view.trains_text(2, "1 min" if lang == "en" else "1분")
+    one, two = view.trains_text(1, "3 s" if lang == "en" else "3초"), view.trains_text(2, "1 min" if lang == "en" else "1분")
     if lang == "en":
         assert one == "Trains one small net: about 3 s on this server, then measures it."
         assert two.startswith("Trains 2 small nets one after another: about 1 min")

@@ -1,4 +1,4 @@
-"""ui/preload.py: the element that asks the browser for plotly's code names a chunk this
+"""ui/server/preload.py: the element that asks the browser for plotly's code names a chunk this
 Streamlit really serves, and asks once the browser is idle. (tests/browser/test_home.py checks
 that the browser loads it and that the element takes no room.)"""
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import preload
+from ui.server import preload
 
 
 def test_the_chunk_is_one_streamlit_serves():

@@ -2,7 +2,7 @@
 pages, some train a small net, all leave. The sessions the server holds and its threads go back to
 where they were, its memory does not grow from one lesson to the next, and its file descriptors stay
 within what the closed tabs' keep-alive accounts for. Also: the heap's sweep lets go of what a
-closed tab leaves in reference cycles (ui/heap.py)."""
+closed tab leaves in reference cycles (ui/server/startup.py)."""
 
 from __future__ import annotations
 
@@ -62,12 +62,12 @@ def test_a_short_day_leaves_nothing_growing(app_server):
 
 
 def test_the_sweep_collects_what_a_closed_tab_leaves_in_cycles():
-    from ui import heap
+    from ui.server import startup
 
     class Session:   # a session and its script thread's event loop, holding each other
         pass
 
-    gc.freeze()            # what the web process does after start-up (heap.settle)
+    gc.freeze()            # what the web process does after start-up (startup.settle)
     gc.disable()           # no collection on its own meanwhile: only the sweep's
     try:
         fds_before = len(os.listdir("/proc/self/fd"))
@@ -77,7 +77,7 @@ def test_the_sweep_collects_what_a_closed_tab_leaves_in_cycles():
             s.loop.owner = s
             del s
         assert len(os.listdir("/proc/self/fd")) >= fds_before + 15   # 3 each, still held
-        heap.sweep()
+        startup.sweep()
         assert len(os.listdir("/proc/self/fd")) <= fds_before
     finally:
         gc.enable()

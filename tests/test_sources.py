@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from resnet_core import paper, text
-from ui import i18n
+from ui.page import i18n
 
 PAPER_MD = Path(__file__).resolve().parents[2] / "shared" / "PAPER.md"
 

@@ -1,4 +1,4 @@
-"""Contracts of the Streamlit internals the app relies on (ui/streamlit_internals.py).
+"""Contracts of the Streamlit internals the app relies on (ui/server/streamlit_internals.py).
 
 Each failure message names the Streamlit version installed, the one the contract was checked with,
 and what the app relies on: after an upgrade, this file says what changed, before a page does.
@@ -13,7 +13,7 @@ import pytest
 import streamlit
 from streamlit.testing.v1 import AppTest
 
-from ui import streamlit_internals as internals
+from ui.server import streamlit_internals as internals
 
 
 def relies(what: str) -> str:
@@ -23,7 +23,7 @@ def relies(what: str) -> str:
 @pytest.fixture(autouse=True)
 def fresh(monkeypatch):
     from resnet_core.lru import LRU
-    from ui import live_charts
+    from ui.training import live_charts
 
     internals.reset()
     monkeypatch.delenv(internals.ENV, raising=False)
@@ -38,7 +38,7 @@ def _charts_page():
     import plotly.graph_objects as go
     import streamlit as st
 
-    from ui import live_charts
+    from ui.training import live_charts
 
     fig = live_charts.figure(("contract",), lambda: go.Figure(go.Scatter(x=[1, 2], y=[2.0, 0.5]), layout={"height": 320}))
     config = {"displaylogo": False}
@@ -107,7 +107,7 @@ def test_script_running_is_known_inside_a_page_and_outside_one(monkeypatch):
     def page():
         import streamlit as st
 
-        from ui import streamlit_internals
+        from ui.server import streamlit_internals
 
         st.write(f"running={streamlit_internals.script_running()}")
 
@@ -122,7 +122,7 @@ def test_script_running_is_known_inside_a_page_and_outside_one(monkeypatch):
 def test_the_frontend_serves_its_code_chunks_from_the_static_js_folder():
     folder = internals.static_js_folder()
     assert list(folder.glob("index.*.js")) and list(folder.glob("PlotlyChart.*.js")), relies(
-        f"the frontend's entry and plotly chunk in {folder} (ui/preload.py asks for the chunk by name)")
+        f"the frontend's entry and plotly chunk in {folder} (ui/server/preload.py asks for the chunk by name)")
 
 
 def test_the_websocket_messages_have_the_fields_the_client_speaks():

@@ -1,4 +1,4 @@
-"""ui/tables.py: rows as an HTML table whose cells read back exactly as given (markup characters
+"""ui/page/tables.py: rows as an HTML table whose cells read back exactly as given (markup characters
 escaped, so "μ_B", "<b>" or "$5" stay text), numbers right-aligned. The browser test
 (tests/browser/test_concept_pages_train.py) checks how Chromium draws them."""
 
@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from apptest_helpers import markdown_tables
 
-from ui import tables
+from ui.page import tables
 
 
 class Page:

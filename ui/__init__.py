@@ -20,15 +20,15 @@ from importlib import import_module
 
 # name -> (submodule, attribute in it; None for the submodule itself), loaded on first use
 _LAZY = {
-    "guard": ("errors", "guard"),
-    "guarded": ("errors", "guarded"),
-    "keep": ("state", "keep"),
-    "label_of": ("i18n", "label_of"),
-    "lang": ("i18n", "lang"),
-    "nav": ("nav", None),
-    "presets": ("presets", None),
-    "set_lang": ("i18n", "set_lang"),
-    "t": ("i18n", "t"),
+    "guard": ("page.errors", "guard"),
+    "guarded": ("page.errors", "guarded"),
+    "keep": ("page.state", "keep"),
+    "label_of": ("page.i18n", "label_of"),
+    "lang": ("page.i18n", "lang"),
+    "nav": ("page.nav", None),
+    "presets": ("page.presets", None),
+    "set_lang": ("page.i18n", "set_lang"),
+    "t": ("page.i18n", "t"),
 }
 
 __all__ = ["guard", "guarded", "keep", "label_of", "lang", "nav", "presets", "set_lang", "t"]

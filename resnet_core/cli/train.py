@@ -80,7 +80,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _owner(text: str) -> str:
-    # The app's owner ids: 4-64 lowercase letters and digits (ui/runs.py OWNER_RE).
+    # The app's owner ids: 4-64 lowercase letters and digits (ui/training/page_runs.py OWNER_RE).
     if text and not re.fullmatch(r"[a-z0-9]{4,64}", text):
         raise argparse.ArgumentTypeError("an owner id is 4-64 lowercase letters and digits, as in the app's ?u=")
     return text

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from resnet_core.messages import ConfigError
+
 log = logging.getLogger(__name__)
 
 MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
@@ -50,15 +52,15 @@ def read_idx(path: Path) -> np.ndarray:
     if data[:2] == b"\x1f\x8b":
         data = gzip.decompress(data)
     if len(data) < 4 or data[0] != 0 or data[1] != 0:
-        raise ValueError(f"{path.name} is not an IDX file")
+        raise ConfigError(code="idx_not", file=path.name)
     dtypes = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
     if data[2] not in dtypes:
-        raise ValueError(f"{path.name}: unknown IDX data type {data[2]:#x}")
+        raise ConfigError(code="idx_type", file=path.name, value=f"{data[2]:#x}")
     rank = data[3]
     dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(rank)]
     flat = np.frombuffer(data, dtype=dtypes[data[2]], offset=4 + 4 * rank)
     if flat.size != int(np.prod(dims)):
-        raise ValueError(f"{path.name} is truncated: {flat.size} values for shape {dims}")
+        raise ConfigError(code="idx_truncated", file=path.name, value=flat.size, shape=dims)
     return flat.reshape(dims).astype(flat.dtype.newbyteorder("="))
 
 
@@ -79,7 +81,7 @@ def read_mnist_folder(raw: Path, class_names: tuple[str, ...]) -> RawImages | No
             continue
         x, y = read_idx(img), read_idx(lab)
         if x.ndim != 3 or y.shape != (x.shape[0],):
-            raise ValueError(f"{img.name} and {lab.name} do not match: {x.shape} images, {y.shape} labels")
+            raise ConfigError(code="idx_mismatch", file=img.name, file2=lab.name, shape=x.shape, shape2=y.shape)
         images.append(x[:, None])
         labels.append(y.astype(np.int64))
         splits.append("train" if split == "train" else "test")

@@ -227,7 +227,7 @@ class ModelConfig(_Plain):
     def kind(self) -> str:
         """The net as the paper names it, for readers: ResNet-20, plain-56, VGG-19, with "preact-"
         before a pre-activation net; custom stages keep their short name. Stored run labels use
-        it in English; ui/terms.py translates it where shown."""
+        it in English; ui/page/terms.py translates it where shown."""
         if self.family == "vgg":
             return f"VGG-{self.depth}"
         if self.family == "custom":

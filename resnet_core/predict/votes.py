@@ -7,7 +7,7 @@ option, time, name): an owner has one vote per round and question, changed by vo
 the name is only what the student typed into the name field ("" otherwise). Votes made alone,
 outside any round, sit in round 0 and can always be changed.
 
-Who may open, close and reveal is the page's to check (the teacher key, ui/teacher.py); this
+Who may open, close and reveal is the page's to check (the teacher key, ui/classroom/teacher.py); this
 module checks what the data allows: a vote only in an open round, only for one of the
 question's options. The tables live in the run store's database (schema.SCHEMA), so "a fresh
 class store" archives them with the runs.

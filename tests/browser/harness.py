@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 import warm_up  # noqa: E402  (scripts/warm_up.py: what run_app.sh runs beside the server)
-from ui import preload  # noqa: E402
+from ui.server import preload  # noqa: E402
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--disable-quic"]
@@ -179,7 +179,7 @@ WATCH_JS = """() => {
 WATCH_INIT = f"({WATCH_JS})()"
 
 # Every page asks the browser, 3 s after it has drawn, to compile the chart library for the next
-# page (ui/preload.py): 1.2-1.4 s of Chromium's CPU on two cores, paid again by every tab a
+# page (ui/server/preload.py): 1.2-1.4 s of Chromium's CPU on two cores, paid again by every tab a
 # test opens, about a third of all Chromium's CPU in the suite. The flag the preload checks
 # (set once per tab) skips it; tests/browser/test_home.py checks the preload itself.
 NO_PRELOAD_INIT = f"window.{preload.FLAG} = true;"

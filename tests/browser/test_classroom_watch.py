@@ -9,7 +9,7 @@ import time
 
 OWNER = "c1a55c1a55c1a55c"
 
-# Every run's progress on the page (ui.progress.progress_rows): label -> percent done.
+# Every run's progress on the page (ui.training.progress.progress_rows): label -> percent done.
 PROGRESS_JS = """() => Object.fromEntries([...document.querySelectorAll('.rx-run')].map(
     el => [el.getAttribute('aria-label'), parseFloat(el.getAttribute('aria-valuenow'))]))"""
 

@@ -159,7 +159,7 @@ def test_refused_uploads_get_a_clear_message_and_the_server_keeps_serving(
 
 
 def test_a_setting_that_does_not_ship_trains_in_the_queue_then_draws(page, app_server, assert_no_error):
-    # depth, width and steps ride in the address (ui/links.py): a small twin, quick to train.
+    # depth, width and steps ride in the address (ui/page/links.py): a small twin, quick to train.
     page.goto(f"{app_server.url}/features?lang=en&depth=8&width=8&steps=20")
     harness.wait_for_app(page, FIRST_RUN_MS)
     assert_no_error(page)

@@ -43,7 +43,7 @@ def check_page(page, url_path: str, lang: str, assert_no_error, wait_for_charts)
     tips = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stMain"] svg[role="img"] title')]
                                   .map(t => t.textContent)""")
     assert ({"shortcuts": "ResNet-34 C: 24.19", "batchnorm": "\n"}[url_path] in "|".join(tips)), tips[:5]
-    # The small tables are HTML (ui/tables.py), their columns of numbers right-aligned.
+    # The small tables are HTML (ui/page/tables.py), their columns of numbers right-aligned.
     tables = page.locator('[data-testid="stMain"] [data-testid="stMarkdownContainer"] table')
     assert tables.count() == 2
     aligns = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stMarkdownContainer"] table')]

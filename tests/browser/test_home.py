@@ -8,7 +8,7 @@ def _title(page) -> str:
 
 
 def test_home_loads_the_chart_library_once_idle_and_keeps_no_gap_for_it(new_page, open_page):
-    """Home draws no chart, so its browser asks for plotly's code only once idle (ui/preload.py):
+    """Home draws no chart, so its browser asks for plotly's code only once idle (ui/server/preload.py):
     the next page a student opens need not wait for it. The element asking takes no room."""
     page = new_page(preload_charts=True)
     open_page(page, "home", "en")

@@ -72,7 +72,7 @@ def test_gradient_flow_arrives_without_the_chart_library(page, open_page, switch
     assert_no_error(page)
     # The sigmoid setting: the plain net's first layers get exactly 0, counted, never a ratio.
     body = page.inner_text("body")
-    assert "0 (nothing arrives)" in body and "layers of plain-56 near the input get no gradient at all" in body
+    assert "0 (nothing arrives)" in body and "plain-56's layers near the input get no gradient at all" in body
     assert not re.search(r"\de-\d{2}", body)
 
     switch_language(page, "ko", PAGES["gradients"][1])

@@ -18,7 +18,7 @@ import harness
 import pytest
 from layout_checks import problems
 
-from ui.i18n import table
+from ui.page.i18n import table
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
          "has_touch": True}

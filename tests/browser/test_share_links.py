@@ -7,8 +7,8 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 import harness
-from ui import nav
-from ui.i18n import table
+from ui.page import nav
+from ui.page.i18n import table
 
 PAGES = list(nav.CATALOGUE)
 # The first page opens with a setting off its default, which its links in both languages carry.

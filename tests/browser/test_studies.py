@@ -6,7 +6,7 @@ through the address, and leave it when the user moves to another page."""
 from pathlib import Path
 
 import pytest
-from study_helpers import finished_pair, finished_study
+from study_helpers import finished_twins, finished_study
 
 from resnet_core.store.runs import RunStore
 
@@ -22,7 +22,7 @@ def studies(app_server):
     """The digits pair the pages train by default (20 layers, 300 steps, seed 0), finished by a
     teacher, with a lesion study (5 draws) and an 11x11 landscape already computed."""
     store = RunStore(Path(app_server.log_path).parent / "runs.sqlite")
-    ids = finished_pair(store)
+    ids = finished_twins(store)
     finished_study(store, "lesion", {"draws": 5, "seed": 0, "run_ids": ids})
     RESULTS["landscape"] = finished_study(store, "landscape", {**LANDSCAPE, "run_ids": ids})
     return ids

@@ -17,7 +17,7 @@ import pytest
 
 import harness
 
-from ui.i18n import table
+from ui.page.i18n import table
 
 KEY = "blue whale 42"
 MESSAGE = "Eyes on the projector please"

@@ -31,7 +31,7 @@ def _bar_text(values: list[float]) -> list[str]:
     return [style.fmt_int(v) for v in values]
 
 
-# A phone's width (ui.figures.show): two bars and their numbers fit at full size.
+# A phone's width (ui.page.figures.show): two bars and their numbers fit at full size.
 PHONE_WIDTH = 360
 
 

@@ -1,6 +1,6 @@
 """The text of a figure, handed to it already translated.
 
-A renderer never looks text up: its caller (a page, through ui.i18n.words) passes a `Words`
+A renderer never looks text up: its caller (a page, through ui.page.i18n.words) passes a `Words`
 holding the sentences the renderer lists in its WORDS, in the reader's language. The renderer
 only fills in the values it alone knows (a block count, a layer's name), with Korean particles
 chosen after them as everywhere else (resnet_core.text.render).

@@ -1,0 +1,40 @@
+"""Net names in the reader's language: "plain-20" reads "플레인-20" in Korean.
+
+Run labels are stored once, in English ("plain-56 no BN"), so a class that switches
+language mid-lesson still finds its runs; they are translated only where they are shown, in
+tables and legends. The words follow assets/i18n/glossary.json (term.plain).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ui.draw.style import arch_name
+from ui.page.i18n import lang, t
+
+_KO = ((re.compile(r"\b[Pp]lain-(?=\d)"), "플레인-"),
+       (re.compile(r"\bResidual-(?=\d)"), "잔차-"),
+       (re.compile(r"\bno BN\b"), "BN 없음"),
+       (re.compile(r"\bpreact-"), "사전 활성화 "))
+_EN = ((re.compile(r"플레인-(?=\d)"), "plain-"),
+       (re.compile(r"잔차-(?=\d)"), "Residual-"),
+       (re.compile(r"BN 없음"), "no BN"))
+
+
+def net_label(label: str) -> str:
+    """A stored run label or net name as the current language writes it; anything after " · "
+    (a twin's "40 steps", or the name runs stored before `display_name` carried) is left alone."""
+    name, sep, who = str(label).partition(" · ")
+    for pattern, word in (_KO if lang() == "ko" else _EN):
+        name = pattern.sub(word, name)
+    return name + sep + who
+
+
+def arch_label(code: str) -> str:
+    """"plain56" -> "plain-56" / "플레인-56"; "resnet50" -> "ResNet-50" in both."""
+    return net_label(arch_name(code))
+
+
+def kind_name(residual: bool, depth: int) -> str:
+    """"Plain-20" / "플레인-20", "Residual-56" / "잔차-56"."""
+    return f"{t('kind.residual') if residual else t('kind.plain')}-{depth}"

@@ -1,0 +1,173 @@
+"""Every use of Streamlit's private internals, each behind one function, in this one module.
+
+A Streamlit upgrade may rename or change any of these. Each has a contract test in
+tests/test_streamlit_internals.py that names the Streamlit version it was checked with (TESTED) and
+what it relies on, so an upgrade fails there, loudly, and never on a page: where a use fails at
+run time, the caller falls back to Streamlit's public API (slower, the same page) and the failure
+is logged once per process. ``RESNET_EXPLORER_ST_INTERNALS=0`` turns every internal off (the public
+API throughout), to compare or to get round a broken upgrade.
+
+What each one buys (measured figures in the README, "Streamlit's internals"):
+
+- ``plotly_message`` / ``send_plotly``: a live chart's message is made once for every watching
+  session instead of ``st.plotly_chart`` copying, serialising and hashing the figure in each
+  session's rerun (st._main, DeltaGenerator._enqueue, elements.lib.layout_utils.LayoutConfig, the
+  PlotlyChart proto and its "$$ID-<md5>-<key>" element id).
+- ``script_running``: whether a page's script is running, to read the address and session state
+  only then (runtime.scriptrunner.get_script_run_ctx; public fallback: st.runtime.exists()).
+- ``static_js_folder``: where the frontend's code chunks are served from, to preload plotly's.
+- ``websocket_protos``: the protobuf messages a browser exchanges with the server, which
+  scripts/st_client.py speaks for the warm-up and the benches (streamlit.proto).
+- ``expire_closed_sessions``: a closed tab's session is let go once its keep-alive has passed,
+  even when no other tab comes (runtime's session manager and its TTLCache of closed sessions).
+- ``cache_component_scan``: the tests scan installed packages for components once per process
+  (components.v2.manifest_scanner).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from pathlib import Path
+
+import streamlit as st
+
+from resnet_core import settings
+
+log = logging.getLogger(__name__)
+
+TESTED = "1.67.0"       # the Streamlit version every contract below was checked with
+ENV = settings.st_internals.env
+
+_failed: set[str] = set()
+_lock = threading.Lock()
+
+
+def enabled(name: str) -> bool:
+    """Whether the internal `name` may be used: not turned off, and not failed in this process."""
+    return settings.st_internals() and name not in _failed
+
+
+def failed(name: str, exc: BaseException) -> None:
+    """`name` broke: use the public API from now on, and say so once."""
+    with _lock:
+        if name in _failed:
+            return
+        _failed.add(name)
+    log.warning("Streamlit %s (internals checked with %s): %s failed (%s: %s); using the public API "
+                "instead, slower but the same page. tests/test_streamlit_internals.py says what changed.",
+                st.__version__, TESTED, name, type(exc).__name__, exc)
+
+
+def reset() -> None:
+    """Forget failures (tests)."""
+    with _lock:
+        _failed.clear()
+
+
+# --- a live chart's message, made once and sent to every viewer ---------------------------
+
+def plotly_message(spec: str, config: dict, element_key: str):
+    """The PlotlyChart message ``st.plotly_chart(fig, config=config, key=element_key)`` sends for a
+    chart outside a form, default theme, selections off, whose figure serialises to `spec`
+    (plotly.io.to_json without validation); None when the internal is unavailable."""
+    if not enabled("plotly_message"):
+        return None
+    try:
+        from streamlit.proto.PlotlyChart_pb2 import PlotlyChart
+
+        proto = PlotlyChart()
+        proto.theme = "streamlit"
+        proto.spec = spec
+        proto.config = json.dumps(config)
+        digest = hashlib.md5((proto.spec + proto.config + element_key).encode(), usedforsecurity=False).hexdigest()
+        proto.id = f"$$ID-{digest}-{element_key or 'None'}"
+        return proto
+    except Exception as exc:
+        failed("plotly_message", exc)
+        return None
+
+
+def send_plotly(container, message, height: int) -> bool:
+    """Put a made message on the page in `container` (``st`` or a column) with st.plotly_chart's
+    layout (full width, the figure's height); False when that cannot be done (nothing was sent)."""
+    if message is None or not enabled("send_plotly"):
+        return False
+    try:
+        from streamlit.elements.lib.layout_utils import LayoutConfig
+
+        if container is st:             # st.plotly_chart draws on the main delta generator
+            container = st._main
+        container._enqueue("plotly_chart", message, layout_config=LayoutConfig(width="stretch", height=height))
+        return True
+    except Exception as exc:
+        failed("send_plotly", exc)
+        return False
+
+
+# --- small ones -----------------------------------------------------------------------------
+
+def script_running() -> bool:
+    """Whether this thread runs a page's script (so st.session_state and st.query_params exist)."""
+    if enabled("script_running"):
+        try:
+            from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+            return get_script_run_ctx(suppress_warning=True) is not None
+        except Exception as exc:
+            failed("script_running", exc)
+    return st.runtime.exists()
+
+
+def expire_closed_sessions() -> int:
+    """Let go of the sessions of closed tabs whose keep-alive (two minutes, for a reconnect) has
+    passed; returns how many. Streamlit drops them only when another tab connects or leaves, and
+    each holds its script thread's event loop (three file descriptors) until it is collected."""
+    if not enabled("expire_sessions"):
+        return 0
+    try:
+        from contextlib import nullcontext
+
+        from streamlit import runtime
+
+        if not runtime.exists():
+            return 0
+        manager = runtime.get_instance()._session_mgr
+        with getattr(manager, "_storage_lock", None) or nullcontext():
+            expired = manager._session_storage._cache.expire()
+        return len(expired or ())
+    except Exception as exc:
+        failed("expire_sessions", exc)
+        return 0
+
+
+def static_js_folder() -> Path:
+    """The folder whose files the frontend loads as ``static/js/<name>`` (its code chunks)."""
+    return Path(st.__file__).resolve().parent / "static" / "static" / "js"
+
+
+def websocket_protos():
+    """(BackMsg, ForwardMsg, WidgetState): the messages of the browser's websocket."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    return BackMsg, ForwardMsg, WidgetState
+
+
+def cache_component_scan() -> bool:
+    """Scan installed packages for Streamlit components once per process, not once per AppTest
+    run (0.4 s of CPU each); False when this Streamlit has no such scanner (tests only slower)."""
+    import functools
+
+    try:
+        from streamlit.components.v2 import manifest_scanner
+
+        scan = manifest_scanner.scan_component_manifests
+    except (ImportError, AttributeError):
+        return False
+    if not hasattr(scan, "cache_info"):
+        manifest_scanner.scan_component_manifests = functools.cache(scan)
+    return True

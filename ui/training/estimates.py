@@ -1,0 +1,104 @@
+"""What a training run will cost, said before the click: "about 40 s on this server".
+
+    estimates.line(planned)        # planned: [(label, model config, train config), ...]
+    if st.button(...): page_runs.submit(planned, group=...)
+
+The estimate comes from resnet_core.training.costs through the server's runner (multiply-adds x batch x
+steps at the speed this server has measured); a plan above the per-run cap says so in the same
+place, with what to reduce, and so does a plan too large for the memory one run gets
+(resnet_core.training.memory), so the refusal after the click is never a surprise.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import streamlit as st
+
+from resnet_core import ModelConfig, TrainConfig
+from resnet_core.training.costs import Estimate, RunTooLong
+from resnet_core.training.memory import RunTooBig
+
+from ui.page.errors import config_text
+from ui.page.i18n import t
+from ui.server import shared
+from ui.training import cluster
+
+
+def estimates(planned: Sequence[tuple[str, ModelConfig, TrainConfig]]) -> list[Estimate] | None:
+    """One estimate per planned run, None when a configuration cannot be counted (the page says
+    why elsewhere, e.g. an invalid combination)."""
+    r = shared.runner()
+    try:
+        return [r.estimator.estimate(m, r._on_device(tc), r.runs_on) for _, m, tc in planned]
+    except Exception:   # a cost line must never break the page it sits on
+        return None
+
+
+def seconds_text(seconds: float) -> str:
+    if seconds < 90:
+        return t("costs.seconds", n=max(1, round(seconds)))
+    if seconds < 2 * 3600:
+        minutes = seconds / 60
+        return t("costs.minutes", n=f"{round(minutes, 1) if minutes < 10 else round(minutes):g}")
+    return t("costs.hours", n=f"{round(seconds / 3600, 1):g}")
+
+
+def line(planned: Sequence[tuple[str, ModelConfig, TrainConfig]]) -> Estimate | None:
+    """A caption under the train button's settings: the longest run's time (they run in
+    parallel when the server has workers for them), all runs' total, and the cap if one is
+    over it. Returns the longest estimate, None when nothing could be estimated. A training
+    cluster that cannot be reached is said here too (ui.training.cluster)."""
+    cluster.notice()
+
+    ests = estimates(planned)
+    if not ests:
+        return None
+    longest = max(ests, key=lambda e: e.seconds)
+    basis = t("costs.measured", n=longest.learned_from) if longest.learned_from else t("costs.default")
+    limit = shared.runner().max_run_seconds
+    if len(ests) == 1:
+        text = t("costs.about_one", time=seconds_text(longest.seconds))
+    else:
+        text = t("costs.about_many", time=seconds_text(longest.seconds), n=len(ests),
+                 total=seconds_text(sum(e.seconds for e in ests)))
+    if limit and longest.seconds > limit:
+        label, m, tc = planned[ests.index(longest)]
+        st.warning(too_long_text(RunTooLong(longest, limit, m, tc, label)), icon=":material/timer_off:")
+        return longest
+    too_big = memory_refusal(planned)
+    if too_big is not None:
+        too_large(too_big)
+        return longest
+    st.caption(f":material/timer: {text} {basis}")
+    return longest
+
+
+def memory_refusal(planned: Sequence[tuple[str, ModelConfig, TrainConfig]]) -> RunTooBig | None:
+    """Why the first planned run that cannot fit in the memory one run gets would be refused
+    (the runner's own check, resnet_core.training.memory); None when all fit or cannot be sized."""
+    r = shared.runner()
+    for _, m, tc in planned:
+        try:
+            r.check_memory(m, r._on_device(tc))
+        except RunTooBig as exc:
+            return exc
+        except Exception:   # a settings error is the page's to explain, elsewhere
+            return None
+    return None
+
+
+def too_large(exc: RunTooBig) -> None:
+    """A run too large for the memory one run gets: its numbers and what to reduce."""
+    st.warning(config_text(exc), icon=":material/memory:")
+
+
+def too_long_text(exc: RunTooLong) -> str:
+    return t("costs.too_long", label=exc.label or "–", time=seconds_text(exc.estimate.seconds),
+             limit=seconds_text(exc.limit), steps=f"{exc.steps:,}", depth=exc.depth, width=exc.width,
+             size=exc.input_size)
+
+
+def too_long(exc: RunTooLong) -> None:
+    """The refusal after the click (the runner checked again): what to reduce."""
+    st.warning(too_long_text(exc), icon=":material/timer_off:")
