@@ -66,7 +66,7 @@ class _Worker:
             end = Connection(os.dup(theirs.fileno()))
             try:
                 self.proc = forkserver.start(end, env)
-            except OSError as err:   # the fork server cannot fork: a fresh process will do
+            except (OSError, EOFError) as err:   # the fork server cannot fork: a fresh process will do
                 log.warning("forking a worker failed (%s); starting a fresh one", err)
             finally:
                 end.close()          # the fork has its own copy
