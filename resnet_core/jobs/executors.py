@@ -131,7 +131,11 @@ class ProcessPool:
 
     def _start_all(self) -> None:
         for env in self._envs:
-            worker = self._spawn(env)
+            try:
+                worker = self._spawn(env)
+            except Exception:   # no process could be started at all: said in the log, the others go on
+                log.exception("could not start a training worker")
+                continue
             if worker is None:
                 return
             self._idle.put(worker)
