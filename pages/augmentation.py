@@ -94,7 +94,8 @@ def copies_section() -> None:
     seed = st.session_state.get(SEED_KEY, 0)
     copies = im.augmented_copies(images[index], count, pad=pad, flip_p=flip_p, alphastd=alpha,
                                  pca=pca, seed=seed)
-    st.caption(t("augmentation.caption", seed=seed, pad=pad, size=SIZE, padded=SIZE + 2 * pad,
+    # Without padding the "random crop" of the full image is the image itself: say so.
+    st.caption(t("augmentation.caption.no_pad" if pad == 0 else "augmentation.caption", seed=seed, pad=pad, size=SIZE, padded=SIZE + 2 * pad,
                  flip=f"{flip_p:.0%}", alpha=f"{alpha:g}"))
     if dataset == "digits" and flip_p > 0:
         st.caption(t("augmentation.digits_flip"))

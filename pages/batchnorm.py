@@ -10,8 +10,8 @@ from resnet_core.inspection import analysis, bn_demo
 from resnet_core.store import groups
 from resnet_core.training import experiments
 from ui import guard, guarded, keep, label_of, lang, t
-from ui.draw import line_charts, style, training_charts
-from ui.draw.line_charts import Histogram, Line, Panel
+from ui.draw import activation_charts, style, training_charts
+from ui.draw.activation_charts import Entry
 from ui.page import figures, presets, tables, terms
 from ui.page.i18n import words
 from ui.server import shared
@@ -25,12 +25,6 @@ NORMS = ("batch", "none")
 DATASET = "digits"      # embedded: no download, 1,797 real images
 INIT_DEPTHS = [8, 20, 56]
 PROFILE_IMAGES = 256    # real images each activation profile is measured on
-
-
-def norm_colour(kind: str, norm: str) -> str:
-    """The net's kind gives the hue (plain warm, residual cool); BN on is the full shade, BN off
-    the light one (as the live curves draw them)."""
-    return training_charts.colour(kind, 1 if norm == "batch" else 0)
 
 
 # 1. One BN layer, with numbers
@@ -93,27 +87,8 @@ def one_layer() -> None:
 
 # 2. A whole net's activations, with and without BN
 
-Entry = tuple[str, str, str, bn_demo.LayerProfile]   # (title, kind, norm, profile)
-
-
-def std_chart(entries: list[Entry], y_title: str) -> str:
-    """Each net's activation scale per layer on a log axis: BN on solid, BN off dashed (SVG, the
-    same look at initialisation, during training and after it)."""
-    lines = [Line(title, [float(v) for v in prof.std], norm_colour(kind, norm), list(prof.names),
-                  dash="solid" if norm == "batch" else "dash", width=3) for title, kind, norm, prof in entries]
-    return line_charts.lines(Panel(lines, y_title=y_title, log=True), words=words(line_charts.WORDS), x_title=t("batchnorm.axis.layer"),
-                             title=y_title, height=400)
-
-
-def hist_chart(entries: list[Entry], layer: int) -> str:
-    """One layer's histogram per net, side by side (their value ranges differ by decades)."""
-    panels = []
-    for title, kind, norm, prof in entries:
-        counts, edges = prof.hists[layer]
-        share = 100 * counts / max(counts.sum(), 1)
-        panels.append(Histogram([float(e) for e in edges], [float(v) for v in share], norm_colour(kind, norm), title))
-    return line_charts.histograms(panels, x_title=t("batchnorm.axis.value"), y_title=t("batchnorm.axis.share"),
-                              title=t("batchnorm.axis.share"), width=320 * len(panels) + 60)
+def scales_chart(entries: list[Entry]) -> str:
+    return activation_charts.scales(entries, t("batchnorm.axis.std"), words(activation_charts.WORDS))
 
 
 def show(svg: str) -> None:
@@ -134,7 +109,8 @@ def layer_details(entries: list[Entry], key: str, chart_key: tuple) -> None:
     for column, (title, kind, norm, prof) in zip(st.columns(len(entries)), entries):
         column.metric(title, f"σ = {prof.std[layer]:.3g}")
         column.caption(t("batchnorm.metric.zero", pct=f"{100 * prof.zero_frac[layer]:.0f}"))
-    show(figures.cached(chart_key + (layer,), lambda: hist_chart(entries, layer)))
+    show(figures.cached(chart_key + (layer,),
+                        lambda: activation_charts.histograms(entries, layer, words(activation_charts.WORDS))))
 
 
 def net_config(kind: str, depth: int, norm: str) -> ModelConfig:
@@ -159,7 +135,7 @@ def at_init() -> None:
                                 format_func=label_of("kind"), **keep("batchnorm_init_kind")) or "plain"
     depth = c2.select_slider(t("batchnorm.init.depth"), INIT_DEPTHS, 20, **keep("batchnorm_init_depth"))
     entries = [(t(f"batchnorm.norm.{norm}"), kind, norm, init_profile(kind, depth, norm)) for norm in NORMS]
-    show(figures.cached(("batchnorm-init-std", kind, depth), lambda: std_chart(entries, t("batchnorm.axis.std"))))
+    show(figures.cached(("batchnorm-init-std", kind, depth), lambda: scales_chart(entries)))
     layer_details(entries, "batchnorm_init_layer", ("batchnorm-init-hist", kind, depth))
     if kind == "plain":
         st.markdown(shrink_reading(depth))
@@ -232,7 +208,7 @@ def draw_runs(views) -> None:
         st.markdown(t("batchnorm.train.stats", step=step))
         # Built once per change of the runs and shared: this fragment reruns about once a second.
         show(figures.cached(("batchnorm-stats", str(shared.store().path), step) + key,
-                             lambda: std_chart(entries, t("batchnorm.axis.std"))))
+                             lambda: scales_chart(entries)))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -251,7 +227,7 @@ def after_training(views) -> None:
     db = str(shared.store().path)
     entries = [(terms.net_label(v.info.label), v.info.model_cfg.twin, v.info.model_cfg.norm, trained_profile(v.id, db)) for v in done]
     done_key = (db, tuple((v.id, v.info.label) for v in done))
-    show(figures.cached(("batchnorm-after-std",) + done_key, lambda: std_chart(entries, t("batchnorm.axis.std"))))
+    show(figures.cached(("batchnorm-after-std",) + done_key, lambda: scales_chart(entries)))
     layer_details(entries, "batchnorm_after_layer", ("batchnorm-after-hist",) + done_key)
     missing = [terms.net_label(v.info.label) for v in views if not v.info.has_checkpoint]
     if missing:

@@ -181,7 +181,9 @@ def degradation_said() -> str:
 def myths() -> None:
     st.header(t("evidence.myths.title"))
     st.subheader(t("evidence.myth.vanish.q"))
-    st.markdown(t("evidence.myth.vanish.a", ratio=style.fmt_ratio(plain56_ratio(), lang()), degradation=degradation_said()))
+    ratio = plain56_ratio()
+    st.markdown(t("evidence.myth.vanish.a", ratio=style.fmt_ratio(ratio, lang()), degradation=degradation_said(),
+                  seen=t(f"evidence.myth.vanish.seen.{readings.vanish_seen(ratio)}")))
     st.subheader(t("evidence.myth.option_a.q"))
     costs = {c.option: c for c in flops.shortcut_costs("resnet50")}
     st.markdown(t("evidence.myth.option_a.a", n=costs["B"].projections,

@@ -4,7 +4,7 @@ the GAP net accepts another input size, shown by running both."""
 import streamlit as st
 
 from resnet_core import ModelConfig
-from resnet_core.inspection import analysis, headcheck
+from resnet_core.inspection import analysis, gap_vs_flatten
 from resnet_core.nets import flops
 from resnet_core.store import groups
 from resnet_core.training import experiments
@@ -44,7 +44,7 @@ def head_counts() -> None:
 
 @st.cache_data(show_spinner=False)
 def vgg_share() -> tuple[int, int]:
-    return headcheck.fc_share("vgg19")
+    return gap_vs_flatten.fc_share("vgg19")
 
 
 def vgg() -> None:
@@ -62,7 +62,7 @@ def input_size_demo() -> None:
     size = st.slider(t("gap_fc.demo.size"), 8, 96, 48, step=4, **keep("gap_fc_test_size"))
     left, right = st.columns(2)
     for column, head in ((left, "gap"), (right, "flatten")):
-        run = headcheck.run_head(head, TRAIN_SIZE, size)
+        run = gap_vs_flatten.run_head(head, TRAIN_SIZE, size)
         c, h, w = run.feature_shape
         with column.container(border=True):
             st.subheader(t(f"gap_fc.head.{head}"))

@@ -16,8 +16,8 @@ from resnet_core.nets.config import ACTIVATIONS, BLOCKS, INITS
 from resnet_core.store import groups
 from resnet_core.training import experiments
 from ui import guard, keep, label_of, lang, t
-from ui.draw import line_charts, style, training_charts
-from ui.draw.line_charts import Line, Panel
+from ui.draw import gradient_charts, style, training_charts
+from ui.draw.line_charts import Line
 from ui.page import figures, presets, tables, terms
 from ui.page.i18n import words
 from ui.server import shared
@@ -47,33 +47,6 @@ def probe(cfg: ModelConfig, seed: int) -> dict:
     names, norms = grad_norms_at_init(cfg, batch=PROBE_BATCH, seed=seed)
     gains = block_gradient_gains(cfg, batch=PROBE_BATCH, seed=seed)
     return dict(names=names, norms=norms, blocks=gains.names, gains=gains.gains, end_to_end=gains.end_to_end)
-
-
-def profile_chart(lines: list[Line], title: str) -> str:
-    """Gradient norm against depth (layer 1 next to the input) on a log axis, stages named along
-    it; exact zeros (underflow) sit at the floor as crosses (ui/draw/line_charts.py)."""
-    names = lines[0].points if lines else ()
-    return line_charts.lines(Panel(lines, y_title=t("charts.norm_axis"), log=True, value_name=t("charts.norm")),
-                             words=words(line_charts.WORDS), x_title=t("charts.depth_axis"), title=title,
-                             ticks=training_charts.stage_ticks(names))
-
-
-def gains_chart(lines: list[Line]) -> str:
-    """Per-block gradient gain on a log axis, with gain = 1 (passes through unchanged) marked."""
-    names = lines[0].points if lines else ()
-    return line_charts.lines(Panel(lines, y_title=t("charts.gain_axis"), log=True, value_name=t("charts.gain"),
-                                   refs=[(1.0, t("charts.gain_one"))]),
-                             words=words(line_charts.WORDS), x_title=t("charts.block_axis"),
-                             title=t("gradients.one_plus.title"), ticks=training_charts.stage_ticks(names), width=640, height=400)
-
-
-def show_chart(container, svg: str, file_name: str, key: str) -> None:
-    """The chart, and under it a small button that saves it as an SVG file; the file is made
-    only when clicked, and the click does not rerun the page."""
-    container.markdown(svg, unsafe_allow_html=True)
-    container.download_button(t("gradients.download_svg"), lambda: svg, file_name=f"{file_name}.svg",
-                              mime="image/svg+xml", key=key, on_click="ignore", type="tertiary",
-                              icon=":material/download:")
 
 
 def ratio_text(ratio: float) -> str:
@@ -139,8 +112,11 @@ def at_init() -> None:
                              np.asarray(r["norms"])[keep_ix].tolist(), training_charts.colour(kind),
                              [r["names"][i] for i in keep_ix]))
     st.markdown(f"**{t('gradients.profile_title')}**")
-    svg = figures.cached(("gradients-init", cfg, seed), lambda: profile_chart(profiles, t("gradients.profile_title")))
-    show_chart(st, svg, f"gradients-at-init-{cfg.name}", "gradients_init_profile_download")
+    svg = figures.cached(("gradients-init", cfg, seed),
+                         lambda: gradient_charts.profile(profiles, t("gradients.profile_title"),
+                                                         words(gradient_charts.WORDS)))
+    figures.with_download(st, svg, t("gradients.download_svg"), f"gradients-at-init-{cfg.name}",
+                          "gradients_init_profile_download")
     st.caption(t("gradients.init_note", size=PROBE_SIZE, batch=PROBE_BATCH))
     explain(cfg, ratios, zeros)
     one_plus(results, twins, seed)
@@ -190,8 +166,9 @@ def one_plus(results: dict, twins: dict, seed: int) -> None:
     with right:
         lines = [Line(terms.kind_name(twins[k].residual, twins[k].depth), np.asarray(r["gains"]).tolist(),
                       training_charts.colour(k), list(r["blocks"])) for k, r in results.items()]
-        svg = figures.cached(("gradients-gains", twins["residual"], seed), lambda: gains_chart(lines))
-        show_chart(st, svg, "gradients-block-gains", "gradients_gains_download")
+        svg = figures.cached(("gradients-gains", twins["residual"], seed),
+                             lambda: gradient_charts.gains(lines, words(gradient_charts.WORDS)))
+        figures.with_download(st, svg, t("gradients.download_svg"), "gradients-block-gains", "gradients_gains_download")
 
 
 # --- during training ------------------------------------------------------------------------
@@ -305,8 +282,9 @@ def draw_live(views: list, at_step: int) -> None:
     st.markdown(f"**{t('gradients.live.profile_title')}**")
     # One drawing per (runs, steps shown) for the whole class: the fragment reruns every second.
     svg = figures.cached(("gradients-profile", str(shared.store().path), tuple(shown)),
-                         lambda: profile_chart(profiles, t("gradients.live.profile_title")))
-    show_chart(st, svg, "gradients-profile", "gradients_live_profile_download")
+                         lambda: gradient_charts.profile(profiles, t("gradients.live.profile_title"),
+                                                        words(gradient_charts.WORDS)))
+    figures.with_download(st, svg, t("gradients.download_svg"), "gradients-profile", "gradients_live_profile_download")
     st.caption(t("gradients.live.caption"))
 
 

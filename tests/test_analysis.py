@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from resnet_core import ModelConfig, arch_config, build_model, text
-from resnet_core.inspection import analysis, bn_demo
+from resnet_core.inspection import analysis, bn_demo, readings
 from resnet_core.training import experiments
 from ui.page import i18n
 
@@ -148,3 +148,16 @@ def test_shapes_from_names_match_a_forward_pass():
     assert inferred.places == measured.places
     for place, (ratio, n) in measured.by_place.items():
         assert inferred.by_place[place][1] == n and inferred.by_place[place][0] == pytest.approx(ratio, rel=1e-4)
+
+
+@pytest.mark.parametrize("lang, grew, within, vanished", [
+    ("en", "they grow towards the input", "within a factor of a thousand", "Here they do shrink"),
+    ("ko", "천 배 넘게 커집니다", "천 배 이내이므로", "천분의 일도 안 될 만큼 작아졌습니다")])
+def test_the_vanishing_myth_is_answered_with_what_was_measured(lang, grew, within, vanished):
+    """The Evidence page says "they grow" only for a ratio that grew, and says so in both
+    languages; a ratio that shrank is reported as shrinking, never as growth."""
+    said = {ratio: text.render(i18n.table()[f"evidence.myth.vanish.seen.{readings.vanish_seen(ratio)}"][lang], lang)
+            for ratio in (3600.0, 0.5, 1e-5, 0.0)}
+    assert grew in said[3600.0] and within in said[0.5]
+    assert vanished in said[1e-5] and vanished in said[0.0]
+    assert grew not in said[0.5] + said[1e-5]

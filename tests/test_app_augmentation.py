@@ -60,13 +60,18 @@ def test_page_opens_in_both_languages_with_the_papers_defaults():
     assert not at.get("plotly_chart")                                   # pictures PNG, components SVG
     steps = picture_blocks(at)[1]
     assert len(steps) == 1
-    ko = open_augmentation("ko")
+    ko = open_augmentation("ko", augmentation_pad=0)
     assert ko.title[0].value == "데이터 증강"
     assert ko.button(key="augmentation_reseed").label == "다시 뽑기"
+    # The caption follows the padding: no crop is claimed without it, in both languages.
+    assert ko.caption[0].value.startswith("뽑기 #0: 여백이 없어 자르지 않음")
+    ko.slider(key="augmentation_pad").set_value(4).run()
+    assert ko.caption[0].value.startswith("뽑기 #0: 여백을 붙여 40×40 크기로 만들고 32×32 크기를 무작위로 잘라 냄")
 
 
 def test_flip_probability_one_flips_every_copy():
     at = open_augmentation(**{**PLAIN, "augmentation_flip": 1.0})
+    assert at.caption[0].value.startswith("Draw #0: no padding, so no crop; flip with probability 100%")
     original, copies = panels(at)
     for copy in copies:
         np.testing.assert_array_equal(copy, original[:, ::-1])

@@ -6,7 +6,7 @@ into words and the CLI prints."""
 from __future__ import annotations
 
 from resnet_core.inspection import verdicts
-from resnet_core.inspection.analysis import bn_reading
+from resnet_core.inspection.analysis import bn_reading, gradient_verdict
 from resnet_core.nets.config import ModelConfig, TrainConfig
 from resnet_core.training.experiments import ExperimentRow
 
@@ -99,3 +99,12 @@ def bn_verdict(rows: list[ExperimentRow], runs: list[tuple[str, ModelConfig, Tra
     cfg = {label: m for label, m, _ in runs}
     outcomes, findings = bn_reading([(cfg[r.name], r.status, r.final_train_loss) for r in rows])
     return {"outcomes": {r.name: end for r, end in zip(rows, outcomes)}, "findings": findings}
+
+
+def vanish_seen(ratio: float) -> str:
+    """What plain-56's measured input-over-output gradient ratio says against "degradation is
+    vanishing gradients", in the Gradient flow page's terms: "grow" (over a thousand), "within" a
+    factor of a thousand, or "vanish" (under a thousandth, or exactly 0). The Evidence page's
+    answer to that misconception picks its sentence from this, not from what BN should do."""
+    code = gradient_verdict(ratio, 0)
+    return "vanish" if code == "zero" else code

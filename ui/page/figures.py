@@ -46,6 +46,14 @@ def show(wide: str, narrow: list[str] = (), place=None) -> None:
     place.markdown(f'<div class="rx-narrow">{"".join(narrow)}</div>', unsafe_allow_html=True)
 
 
+def with_download(container, svg: str, label: str, file_name: str, key: str) -> None:
+    """The SVG, and under it a small button (`label`) that saves it as `file_name`.svg; the file
+    is made only when clicked, and the click does not rerun the page."""
+    container.markdown(svg, unsafe_allow_html=True)
+    container.download_button(label, lambda: svg, file_name=f"{file_name}.svg", mime="image/svg+xml", key=key,
+                              on_click="ignore", type="tertiary", icon=":material/download:")
+
+
 @functools.cache
 def _css() -> str:
     return _CSS.read_text(encoding="utf-8")
