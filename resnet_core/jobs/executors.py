@@ -66,7 +66,7 @@ class _Worker:
             end = Connection(os.dup(theirs.fileno()))
             try:
                 self.proc = forkserver.start(end, env)
-            except OSError as err:   # the fork server cannot fork: a fresh process will do
+            except (OSError, EOFError) as err:   # the fork server cannot fork: a fresh process will do
                 log.warning("forking a worker failed (%s); starting a fresh one", err)
             finally:
                 end.close()          # the fork has its own copy
@@ -131,7 +131,11 @@ class ProcessPool:
 
     def _start_all(self) -> None:
         for env in self._envs:
-            worker = self._spawn(env)
+            try:
+                worker = self._spawn(env)
+            except Exception:   # no process could be started at all: said in the log, the others go on
+                log.exception("could not start a training worker")
+                continue
             if worker is None:
                 return
             self._idle.put(worker)
