@@ -536,6 +536,7 @@ def parse_args(argv=None):
     p.add_argument("--press", type=int, default=0,
                    help="instead: N students on Degradation press 'Train all four' (bench/classroom_press.py)")
     p.add_argument("--press-window", type=float, default=5.0, help="seconds within which the N students press")
+    p.add_argument("--keep-log", type=Path, help="--press: copy the server's log here when it holds a traceback")
     p.add_argument("--poll", type=int, default=0,
                    help="instead: what N idle tabs cost a server with a teacher key (the pause banner's poll)")
     p.add_argument("--predict", type=int, metavar="N", help="instead: N students on /predict vote while training "

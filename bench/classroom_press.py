@@ -11,13 +11,20 @@ presses at a random moment within --press-window seconds. Measured:
   a pause;
 - live: students whose page changed while the runs trained (curves drawn as they train);
 - time until every student sees the result: from the first press until the last student's page
-  shows the final table ("Final results beside the paper"), and per student p50 / max.
+  shows the final table ("Final results beside the paper"), and per student p50 / max;
+- per student, when each stage arrived (p50 / p95 / max after the first press): the click's
+  answer, the first update while training, the progress rows with all four runs finished, the
+  final table; whether the table came in the live fragment's tick that saw the runs end or in the
+  full run after it, how often it was drawn, and for a student who never got it, what they got
+  last; the web process's CPU over the round and the machine's load average (--keep-log keeps the
+  server's log when it holds a traceback).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import secrets
 import sqlite3
@@ -47,14 +54,28 @@ class PressRound:
     train_wall: float | None = None
     runs_after_press: list = field(default_factory=list)   # per student: script runs finished after the press
     errors: list = field(default_factory=list)
+    stages: dict = field(default_factory=dict)   # per stage: students reached, p50 / p95 / max s after the first press
+    web_cpu_s: float = 0.0     # the web process's CPU seconds from the first press to the end
+    wall_s: float = 0.0        # ... over this many seconds
+    load: tuple = ()           # the machine's load average at the end
+
+
+AFTER_S = 10.0   # after the last student's final table, the pages are watched this long more
+
+# The progress rows' status of a finished run (ui/progress.py: "<b>label</b> — status").
+FINISHED_ROW = "</b> — " + TEXTS["runs.status.finished"]["en"]
 
 
 def _watch(session, seen: dict) -> None:
-    """Record, per session, when it first showed a refusal and the final table."""
-    original = session._delta
+    """Record, per session, when each stage first reached it: a refusal, the curves' first
+    change after the press ("live"), the progress rows with all four runs finished
+    ("all_done"), each full script run after that ("full_runs"), and the final table
+    ("result"); and the last message of any kind ("last_msg")."""
+    original, original_new = session._delta, session._new_session
 
     def delta(msg, content_hash, run, now):
         original(msg, content_hash, run, now)
+        seen["last_msg"] = now
         d = msg.delta
         if d.WhichOneof("type") != "new_element":
             return
@@ -66,8 +87,46 @@ def _watch(session, seen: dict) -> None:
             seen.setdefault("refused", now)
         if text and RESULT in text:
             seen.setdefault("result", now)
+            # By the live fragment's tick that saw the runs end, or by the full run after it.
+            seen.setdefault("result_by", "fragment" if run is not None and run.fragment_ids else "full run")
+            seen["tables"] = seen.get("tables", 0) + 1
+        if which == "markdown" and text.count(FINISHED_ROW) == 4:
+            seen.setdefault("all_done", now)
+        if "pressed" in seen and which in ("plotly_chart", "vega_lite_chart", "arrow_vega_lite_chart", "imgs",
+                                           "markdown", "html") and now > seen["pressed"] + 1:
+            seen.setdefault("live", now)
 
-    session._delta = delta
+    def new_session(msg):
+        original_new(msg)
+        if not msg.metadata.run.fragment_ids and "all_done" in seen:
+            seen.setdefault("full_runs", []).append(time.monotonic())
+
+    session._delta, session._new_session = delta, new_session
+
+
+def stages(seen: list[dict], t0: float) -> dict:
+    """Per stage, over the students who reached it: how many, and p50 / p95 / max seconds after
+    the first press."""
+    out = {}
+    for stage in ("clicked", "live", "all_done", "result"):
+        times = sorted(x[stage] - t0 for x in seen if stage in x)
+        out[stage] = {"n": len(times), "p50": _pct(times, 0.5), "p95": _pct(times, 0.95),
+                      "max": times[-1] if times else None}
+    by = [x.get("result_by") for x in seen if "result_by" in x]
+    out["result_by"] = {kind: by.count(kind) for kind in sorted(set(by))}
+    out["tables_drawn"] = sorted(x.get("tables", 0) for x in seen)
+    out["full_runs_after_done"] = sorted(len(x.get("full_runs", [])) for x in seen)
+    stuck = [x for x in seen if "result" not in x and "refused" not in x]
+    out["without_result"] = {"n": len(stuck), "saw_all_done": sum("all_done" in x for x in stuck),
+                             "full_runs_after_done": sorted(len(x.get("full_runs", [])) for x in stuck),
+                             "last_msg_s": sorted(round(x.get("last_msg", t0) - t0, 1) for x in stuck)[-5:]}
+    return out
+
+
+def _pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    return values[min(len(values) - 1, int(q * len(values)))]
 
 
 def _runs(db: Path) -> list[tuple]:
@@ -78,6 +137,25 @@ def _runs(db: Path) -> list[tuple]:
         return []
     finally:
         con.close()
+
+
+def _web_pid(server) -> int:
+    """The web process: the streamlit process under the run command (or the server itself)."""
+    for pid in [server.proc.pid, *server.tree()]:
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"streamlit" in cmd and b"run" in cmd:
+            return pid
+    return server.proc.pid
+
+
+def _cpu_s(pid: int) -> float:
+    from bench_classroom import proc_cpu
+
+    got = proc_cpu(pid)
+    return got[1] if got else 0.0
 
 
 async def press_round(n: int, args, tmp: Path) -> PressRound:
@@ -107,6 +185,8 @@ async def press_round(n: int, args, tmp: Path) -> PressRound:
 
         students = list(await asyncio.gather(*(open_one(i) for i in range(n))))
         rng = random.Random(0)
+        web_pid = _web_pid(server)
+        cpu0 = _cpu_s(web_pid)
         t0 = time.monotonic()
         result.first_press = t0
 
@@ -115,6 +195,7 @@ async def press_round(n: int, args, tmp: Path) -> PressRound:
             seen[i]["pressed"] = time.monotonic()
             try:
                 await s.click("degradation_start", timeout=300)
+                seen[i]["clicked"] = time.monotonic()
             except Exception as exc:
                 result.errors.append(f"s{i:02d}: {type(exc).__name__}: {exc}")
 
@@ -125,6 +206,10 @@ async def press_round(n: int, args, tmp: Path) -> PressRound:
             if rows and all(r[1] in TERMINAL for r in rows) and all("result" in x or "refused" in x for x in seen):
                 break
             await asyncio.sleep(0.25)
+        result.wall_s, result.web_cpu_s = time.monotonic() - t0, _cpu_s(web_pid) - cpu0
+        result.load = os.getloadavg()
+        await asyncio.sleep(AFTER_S)   # what the pages still draw once every student has the table
+        result.stages = stages(seen, t0)
         rows = _runs(db)
         result.runs, result.statuses = len(rows), sorted(r[1] for r in rows)
         if rows and all(r[1] in TERMINAL for r in rows):
@@ -141,6 +226,8 @@ async def press_round(n: int, args, tmp: Path) -> PressRound:
             result.runs_after_press.append(sum(1 for r in s.stats.runs if r.finished and r.first_msg > x.get("pressed", t0)))
         log = server.log_path.read_text(errors="replace") if server.log_path.exists() else ""
         result.errors += [line[:200] for line in log.splitlines() if "Traceback" in line or "Error" in line][:5]
+        if "Traceback" in log and getattr(args, "keep_log", None):
+            Path(args.keep_log).write_text(log)
     finally:
         await close_round(students, server)
     return result
@@ -163,6 +250,20 @@ def report(r: PressRound) -> dict:
     if r.runs_after_press:
         print(f"  script runs each student saw after pressing: p50 {statistics.median(r.runs_after_press):.0f}, "
               f"min {min(r.runs_after_press)}, max {max(r.runs_after_press)}")
+    for stage, got in r.stages.items():
+        if stage in ("result_by", "tables_drawn", "full_runs_after_done"):
+            shown = got if isinstance(got, dict) else f"min {min(got)}, max {max(got)}" if got else "-"
+            print(f"  {stage.replace('_', ' ')}: {shown}")
+        elif stage == "without_result":
+            print(f"  without the final table: {got['n']} (of them saw all four runs finished: {got['saw_all_done']}; "
+                  f"full page runs after that: {got['full_runs_after_done']}; last message at +{got['last_msg_s']} s)")
+        elif got["n"]:
+            print(f"  {stage}: {got['n']} students, p50 {got['p50']:.1f} s, p95 {got['p95']:.1f} s, "
+                  f"max {got['max']:.1f} s after the first press")
+    if r.wall_s:
+        print(f"  web process CPU {r.web_cpu_s:.0f} s over {r.wall_s:.0f} s ({100 * r.web_cpu_s / r.wall_s:.0f} % of "
+              f"one core); load average at the end {', '.join(f'{x:.1f}' for x in r.load)}")
+    out.update(stages=r.stages, web_cpu_s=r.web_cpu_s, wall_s=r.wall_s, load=list(r.load))
     for e in r.errors[:5]:
         print(f"  error: {e}")
     return out

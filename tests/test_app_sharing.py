@@ -75,7 +75,8 @@ def test_a_served_build_run_is_listed_among_the_students_runs(runner):
     assert "started by student 1" in markdown(bob)
 
 
-def test_a_student_who_follows_the_teacher_gets_the_teachers_page_settings_and_runs(runner, monkeypatch):
+def _teacher_with_a_run(runner, monkeypatch):
+    """The teacher unlocks on Build & Train, sets 40 steps and starts a run: the run."""
     from resnet_core.classroom import class_state
     monkeypatch.setenv(teacher_key.KEY_ENV, "front row")
     monkeypatch.setattr(teacher_key, "MIN_INTERVAL", 0.0)
@@ -88,6 +89,36 @@ def test_a_student_who_follows_the_teacher_gets_the_teachers_page_settings_and_r
     teacher.button(key="build_start").click().run()
     assert_clean(teacher)
     (run,) = runner.store.list_runs(owner="7eac7eac7eac7eac")
+    return run
+
+
+def _empty_class() -> None:
+    from resnet_core.classroom import class_state
+
+    for name in ("teacher_view", "teacher_owner", "teacher_runs"):   # the next test's class starts empty
+        class_state().publish(name, None)
+
+
+def test_the_follow_switch_survives_the_page_change_it_causes(runner, monkeypatch):
+    """The student switches following on where they are (a widget value, as a browser sends it):
+    the page change to the teacher's page must not drop the switch, or that page shows the
+    student's runs, not the teacher's (st.switch_page's rerun carries no widget values, and
+    Streamlit drops widget values at a page change)."""
+    run = _teacher_with_a_run(runner, monkeypatch)
+    try:
+        student = open_app(BOB, "gap-fc", "en")
+        student.toggle(key="class_follow").set_value(True).run()
+        assert_clean(student)
+        assert student.number_input(key="build_steps").value == 40     # on the teacher's page
+        assert student.toggle(key="class_follow").value
+        assert run.id in student.multiselect(key="build_overlay").value
+        assert "started by the teacher" in markdown(student)
+    finally:
+        _empty_class()
+
+
+def test_a_student_who_follows_the_teacher_gets_the_teachers_page_settings_and_runs(runner, monkeypatch):
+    run = _teacher_with_a_run(runner, monkeypatch)
 
     student = AppTest.from_file(APP, default_timeout=120)
     student.query_params.update({"lang": "en", "u": BOB})
@@ -101,5 +132,4 @@ def test_a_student_who_follows_the_teacher_gets_the_teachers_page_settings_and_r
     student.session_state["class_follow"] = False
     student.run()
     assert run.id not in (student.multiselect(key="build_overlay").value if student.multiselect else [])
-    for name in ("teacher_view", "teacher_owner", "teacher_runs"):   # the next test's class starts empty
-        class_state().publish(name, None)
+    _empty_class()
