@@ -49,7 +49,7 @@ _WORDS = {
     "macs": VOWEL, "flops": VOWEL, "onnx": VOWEL, "lrn": CONSONANT, "pca": VOWEL, "px": VOWEL,
     "xavier": VOWEL, "he": VOWEL, "kaiming": CONSONANT, "inception": CONSONANT, "ray": VOWEL,
     "softmax": VOWEL, "batch": VOWEL, "layer": VOWEL, "conv": VOWEL, "block": CONSONANT,
-    "stem": CONSONANT, "fan-in": CONSONANT, "fan-out": VOWEL, "goldstein": CONSONANT,
+    "stem": CONSONANT, "gap": CONSONANT, "fan-in": CONSONANT, "fan-out": VOWEL, "goldstein": CONSONANT,
     "belongie": VOWEL, "mnist-fashion": CONSONANT, "fashion-mnist": VOWEL, "shortcut": CONSONANT,
     "k": VOWEL, "m": VOWEL, "g": VOWEL, "t": VOWEL,   # SI prefixes: 킬로 메가 기가 테라
 }

@@ -68,7 +68,7 @@ def test_other_input_size_gap_runs_flatten_is_explained():
 
 def test_korean():
     at = open_gap_fc("ko")
-    assert at.title[0].value == "GAP 대 FC"
+    assert at.title[0].value == "GAP과 FC 비교"
     assert at.success[0].value.startswith("실행됩니다: 48×48 이미지에서 클래스 점수 10개가 나옵니다.")
     assert at.warning[0].value.startswith("48×48 이미지로는 실행할 수 없습니다")
     texts = [m.value for m in at.markdown] + [m.label for m in at.metric] + [h.value for h in at.header]
@@ -76,7 +76,7 @@ def test_korean():
 
 
 @pytest.mark.parametrize("lang, label", [("en", "GAP vs FC: a 64×64 image into nets built for 32×32"),
-                                         ("ko", "GAP 대 FC: 32×32용 네트워크에 64×64 이미지 넣기")])
+                                         ("ko", "GAP과 FC 비교: 32×32용 네트워크에 64×64 이미지 넣기")])
 def test_home_preset_feeds_a_64_pixel_image(lang, label):
     at = AppTest.from_file(APP, default_timeout=240)   # the page now also reads the run store
     at.query_params["lang"] = lang

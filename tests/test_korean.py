@@ -43,8 +43,8 @@ def test_the_pairs_and_their_forms():
 @pytest.mark.parametrize("value, expected", [
     ("ResNet-20", "은"), ("ResNet-56", "은"), ("ResNet-32", "는"), ("ResNet-34", "는"),
     ("ResNet-1202", "는"), ("ResNet-110", "은"), ("플레인-20", "은"), ("플레인-56", "은"), ("plain-2", "는"),
-    ("VGG-19", "는"), ("ResNet", "은"), ("ImageNet", "은"), ("BN", "은"), ("ReLU", "는"),
-    ("tanh", "는"), ("Goldstein", "은"), ("GAP", "는"), ("F(x_l)", "은"), ("N(0, σ²)", "은"), ("FC", "는"), ("Grad-CAM", "은"), ("CIFAR-10", "은"),
+    ("VGG-19", "는"), ("ResNet", "은"), ("ImageNet", "은"), ("BN", "은"), ("ReLU", "는"), ("GAP", "은"),
+    ("tanh", "는"), ("Goldstein", "은"), ("F(x_l)", "은"), ("N(0, σ²)", "은"), ("FC", "는"), ("Grad-CAM", "은"), ("CIFAR-10", "은"),
     ("A", "는"), ("B", "는"), ("C", "는"), ("stage2.block0.conv1", "은"), ("stage3.block1", "은"),
     ("(1, 16, 32, 32)", "는"), ("12%", "는"), ("9.68배", "는"), ("**3**", "은"), ("`stem`", "은"),
     ("네트워크(논문의 기준선)", "는"), ("Goldstein (2018)", "은"), ("Belongie (2016)", "는"), ("학습 기록 #3 (플레인)", "은"), ("'abc'", "는"),
@@ -75,3 +75,20 @@ def test_t_and_fmt_ratio_in_both_languages():
     assert style.fmt_ratio(3600.2, "ko") == "3,600배"
     assert style.fmt_ratio(3600.2, "en") == "3,600×"
     assert style.fmt_ratio(120_422_400 / 12_443_648, "ko") == "9.68배"
+
+
+def test_fmt_ratio_writes_tiny_ratios_as_fractions_a_student_can_read():
+    from ui.draw import style
+    # BatchNorm at depth 56 without BN, and a sigmoid plain net on Gradient flow: no e-notation.
+    assert style.fmt_ratio(1.63e-05, "en") == "1/61,300"
+    assert style.fmt_ratio(1.63e-05, "ko") == "6만 1,300분의 1"
+    assert style.fmt_ratio(7.41e-10, "en") == "1/1,350,000,000"
+    assert style.fmt_ratio(7.41e-10, "ko") == "13억 5,000만분의 1"
+    assert style.fmt_ratio(0.00123, "ko") == "813분의 1"
+    assert style.fmt_ratio(0.01, "en") == "0.01×"     # from 1/100 up, still a decimal
+    assert style.fmt_ratio(0.0, "ko") == "0배"
+    for x in (1.63e-05, 7.41e-10, 0.00123, 0.5):
+        assert "e-" not in style.fmt_ratio(x, "en") + style.fmt_ratio(x, "ko")
+    # The particle after a fraction follows 1 (일): "…분의 1을", "…분의 1이".
+    assert text.render("{ratio}{을/를} 받습니다", "ko", ratio=style.fmt_ratio(1.63e-05, "ko")) == \
+        "6만 1,300분의 1을 받습니다"

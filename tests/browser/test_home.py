@@ -114,7 +114,7 @@ def test_deep_links_right_after_start_go_through_the_router(tmp_path, new_page):
             assert page.get_by_role("dialog").count() == 0, page.get_by_role("dialog").first.inner_text()
             sidebar = page.locator('[data-testid="stSidebar"]')
             assert sidebar.get_by_role("radio", name="한국어" if lang == "ko" else "English").is_checked()
-            assert ("GAP 대 FC" if lang == "ko" else "GAP vs FC") in sidebar.inner_text()
+            assert ("GAP과 FC 비교" if lang == "ko" else "GAP vs FC") in sidebar.inner_text()
             assert ("홈" if lang == "ko" else "Home") in sidebar.inner_text()
             assert shown in page.inner_text("body")
     finally:

@@ -92,9 +92,30 @@ def fmt_macs(x: float) -> str:
 
 def fmt_ratio(x: float, lang: str) -> str:
     """10.04 -> "10.0×" in English, "10.0배" in Korean: the unit comes with the number, so a
-    catalog string writes "{ratio}" alone and never shows both ("3,600×배")."""
+    catalog string writes "{ratio}" alone and never shows both ("3,600×배").
+
+    Below 1/100 a decimal is hard to read ("1.63e-05×"), so the ratio becomes a fraction with a
+    three-digit denominator, as a textbook writes it: "1/61,300" and "6만 1,300분의 1". English
+    reads it as "1/61,300 the gradient of ..."; Korean needs no 배 after 분의 1."""
+    if x <= 0:
+        return "0" + ("배" if lang == "ko" else "×")
+    if x < 0.01:
+        whole = int(float(f"{1 / x:.3g}"))
+        return f"{_korean_number(whole)}분의 1" if lang == "ko" else f"1/{whole:,}"
     number = f"{x:.3g}" if x < 100 else f"{x:,.0f}"
     return number + ("배" if lang == "ko" else "×")
+
+
+def _korean_number(n: int) -> str:
+    """61300 -> "6만 1,300", 1350000000 -> "13억 5,000만": Korean groups digits by 10^4."""
+    parts = []
+    for unit, size in (("조", 10**12), ("억", 10**8), ("만", 10**4)):
+        if n >= size:
+            parts.append(f"{n // size:,}{unit}")
+            n %= size
+    if n or not parts:
+        parts.append(f"{n:,}")
+    return " ".join(parts)
 
 
 def arch_name(code: str) -> str:
