@@ -118,6 +118,10 @@ MESSAGES: dict[str, str] = {
     "run_memory_cpu": "this run needs about {need} GB of memory ({data} GB of it for the images; batch {batch}, "
                       "{size}x{size} input, width {width}, depth {depth}) and one run may use {have} GB of this "
                       "server's memory: reduce batch, input size, width or depth",
+    "worker_killed": "the training worker was stopped by signal {value} ({name}) (often: the server ran out of "
+                     "memory); the run was lost",
+    "worker_signal": "the training worker was stopped by signal {value} ({name}); the run was lost",
+    "worker_exit": "the training worker exited unexpectedly (exit code {value}); the run was lost",
     "gpu_fatal": "the GPU reported an error that ends its worker ({detail}); the worker was restarted "
                  "and the run was lost",
 }

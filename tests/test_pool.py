@@ -127,9 +127,17 @@ def test_an_idle_worker_that_died_is_replaced_before_the_next_job(store, pool):
             runner._lock.notify_all()
 
 
-def test_exit_reasons_name_the_signal():
+def test_exit_reasons_name_the_signal_and_read_in_korean():
     assert "SIGKILL" in exit_reason(-9) and "memory" in exit_reason(-9)
     assert "exit code 3" in exit_reason(3)
+    from resnet_core.messages import identify
+    from resnet_core.text import render
+    from ui.page.i18n import table
+
+    code, values = identify(exit_reason(-9))
+    assert code == "worker_killed" and render(table()["err.worker_killed"]["ko"], "ko", **values) == \
+        "학습 작업자가 신호 9(SIGKILL)로 멈춰 학습 기록을 잃었습니다 (대개 서버의 메모리가 모자랄 때입니다)"
+    assert identify(exit_reason(-15))[0] == "worker_signal" and identify(exit_reason(3))[0] == "worker_exit"
 
 
 # --- fair turns, caps and owners (the scheduler; a stand-in engine in this process) -----------

@@ -34,6 +34,7 @@ import time
 from pathlib import Path
 
 from resnet_core import settings
+from resnet_core.messages import message
 from resnet_core.jobs import forkserver
 from resnet_core.jobs.in_process import InProcess
 from resnet_core.jobs.worker import Control, JobSpec
@@ -44,13 +45,13 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[2]   # the folder holding resnet
 
 
 def exit_reason(code: int | None) -> str:
-    """Why a worker process ended, in words a student can act on."""
+    """Why a worker process ended, in words a student can act on (stored with the run; the pages
+    translate it by its template, resnet_core.messages)."""
     if code is not None and code < 0:
         sig = -code
         name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
-        hint = " (often: the server ran out of memory)" if sig == signal.SIGKILL else ""
-        return f"the training worker was stopped by signal {sig} ({name}){hint}; the run was lost"
-    return f"the training worker exited unexpectedly (exit code {code}); the run was lost"
+        return message("worker_killed" if sig == signal.SIGKILL else "worker_signal", value=sig, name=name)
+    return message("worker_exit", value=code)
 
 
 class _Worker:
