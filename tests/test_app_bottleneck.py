@@ -34,11 +34,11 @@ def show(at: AppTest, section: str) -> AppTest:
 def test_calculator_defaults_are_the_textbook_example():
     at = open_bottleneck()
     assert at.title[0].value == "Bottleneck & FLOPs"
-    assert metrics(at) == {"Direct k×k conv": "120,422,400 MACs", "1x1 first, then k×k": "12,443,648 MACs",
+    assert metrics(at) == {"Direct k×k conv": "120,422,400 MACs", "1×1 first, then k×k": "12,443,648 MACs",
                            "Saving": "9.68× fewer"}
     formula = next(m.value for m in at.markdown if m.value.startswith("Direct:"))
     assert "28×28×32×5×5×192 = 120,422,400" in formula
-    assert "2,408,448 (1x1) + 28×28×32×5×5×16 = 10,035,200" in formula
+    assert "2,408,448 (1×1) + 28×28×32×5×5×16 = 10,035,200" in formula
     # The two paths are an inline SVG figure: the first visit needs no chart library.
     figure = next(m.value for m in at.markdown if m.value.startswith("<svg"))
     assert "120,422,400" in figure and "12,443,648" in figure
@@ -49,7 +49,7 @@ def test_calculator_follows_the_sliders():
     at = open_bottleneck()
     at.slider(key="bottleneck_mid").set_value(64).run()
     # 28*28*64*192 + 28*28*32*25*64 = 9,633,792 + 40,140,800
-    assert metrics(at)["1x1 first, then k×k"] == "49,774,592 MACs"
+    assert metrics(at)["1×1 first, then k×k"] == "49,774,592 MACs"
     at.slider(key="bottleneck_mid").set_value(1024).run()
     assert at.info, "a reduction that widens the map should say it does not pay off"
 

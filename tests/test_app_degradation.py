@@ -74,7 +74,7 @@ def test_empty_page_explains_and_links_to_gradient_flow(store):
     at = open_degradation(owner="deg9none")
     assert at.title[0].value == "Degradation"
     assert any("No experiment yet" in i.value for i in at.info)
-    assert any("not vanishing gradients" in m.value for m in at.markdown)   # section 4.1
+    assert any("unlikely to be vanishing gradients" in m.value for m in at.markdown)   # section 4.1
     assert [link.label for link in at.get("page_link")][-1].startswith("See the gradients")
     assert at.query_params["u"] == "deg9none"
 
