@@ -49,7 +49,7 @@ def test_home_korean(page, open_page, assert_no_error, wait_for_app, wait_for_te
     page.get_by_role("link", name="반 전체에 질문하기").first.click()
     wait_for_app(page)
     wait_for_text(page, "예측하고 확인하기", "h1")
-    assert "숫자 데이터로 300단계를 학습한 뒤" in page.inner_text("body")
+    assert "손글씨 숫자로 300단계를 학습한 뒤" in page.inner_text("body")
     assert_no_error(page)
 
 
