@@ -178,3 +178,27 @@ def test_net_names_from_model_configs_read_in_korean(monkeypatch):
     assert terms.net_label(arch_config("plain20", block="preact").kind + " no BN") == f"{ko_preact} {ko_plain}-20 BN 없음"
     monkeypatch.setattr(terms, "lang", lambda: "en")
     assert terms.net_label("플레인-56 BN 없음") == "plain-56 no BN"   # a label typed in Korean reads back
+
+
+def test_every_drawing_is_handed_text_that_exists_in_both_languages(monkeypatch):
+    """Each renderer of ui/draw lists the keys it reads in WORDS (it never calls t()): every one
+    is in the table in English and Korean, and ui.page.i18n.words hands over the reader's
+    language, whose values and particles the renderer fills in itself."""
+    import importlib
+
+    from ui.draw.words import Words
+
+    folder = Path(i18n.__file__).resolve().parents[1] / "draw"
+    listed = {path.stem: importlib.import_module(f"ui.draw.{path.stem}") for path in sorted(folder.glob("*.py"))}
+    listed = {name: module.WORDS for name, module in listed.items() if hasattr(module, "WORDS")}
+    assert {"diagrams", "outline", "line_charts", "flops_charts", "study_charts"} <= set(listed)
+    missing = [f"{name}: {key}" for name, keys in listed.items() for key in keys
+               if not all(i18n.table().get(key, {}).get(code) for code in i18n.LANGS)]
+    assert not missing, missing
+    monkeypatch.setattr(i18n, "lang", lambda: "ko")
+    from ui.draw import outline
+
+    said = i18n.words(outline.WORDS)
+    assert said.lang == "ko" and said("charts.more_blocks", n=3) == i18n.t("charts.more_blocks", n=3)
+    with pytest.raises(KeyError):
+        Words("en", {})("charts.more_blocks", n=3)      # a key the caller did not hand over
