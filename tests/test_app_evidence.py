@@ -109,9 +109,9 @@ def _finished_degradation(store: RunStore, owner: str, losses: dict[str, float])
 
 @pytest.mark.parametrize("lang, held, mixed", [
     ("en", "And on this server plain-56 did train worse than plain-20: final training loss 1.500 against 0.050",
-     "plain-56 ended only a little above plain-20 (final training loss 0.070 against 0.050"),
+     "plain-56 ended above plain-20, but with less than the twice-as-high final training loss that the Degradation page asks for before it calls it degradation (0.070 against 0.050"),
     ("ko", "그리고 이 서버에서도 플레인-56의 학습이 플레인-20보다 나빴습니다: 최종 학습 손실 1.500 대 0.050",
-     "플레인-56이 플레인-20보다 조금만 높게 끝났습니다(최종 학습 손실 0.070 대 0.050"),
+     "플레인-56의 최종 학습 손실이 플레인-20보다 높았지만, 성능 저하 문제 페이지가 성능 저하로 판정하는 기준인 두 배에는 못 미쳤습니다(0.070 대 0.050"),
 ])
 def test_the_degradation_myth_says_what_this_servers_run_showed(store, lang, held, mixed):
     def answer() -> str:
