@@ -36,9 +36,11 @@ def findings(result: dict) -> None:
     p, r = verdict["plain"], verdict["residual"]
     tol = _pts(lesion.tolerance(residual))
     numbers = {
-        "residual_robust": dict(drop=_pts(r["median_drop_ordinary"]), net=residual_name),
+        "residual_robust": dict(drop=_pts(r["median_drop_ordinary"]), net=residual_name,
+                                limit=f"{100 * lesion.ROBUST_BELOW:g}"),
         "plain_fragile": dict(drop=_pts(p["median_drop_ordinary"]), net=plain_name,
-                              other=_pts(r["median_drop_ordinary"])),
+                              other=_pts(r["median_drop_ordinary"]), limit=f"{100 * lesion.FRAGILE_AT_LEAST:g}",
+                              times=lesion.FRAGILE_TIMES),
         "downsampling_hurts": dict(down=_pts(r["median_drop_downsampling"]),
                                    ordinary=_pts(r["median_drop_ordinary"]), tol=tol),
     }

@@ -105,7 +105,10 @@ MESSAGES: dict[str, str] = {
     "vote_owner": "a vote needs its owner",
     "round_asks": "round {round} asks {asked}, not {question}",
     # why a run stopped (stored with the run)
-    "diverged": "the loss became {value} at step {step}: the learning rate is too high for this net",
+    # what was seen and what to try: a divergence has more than one cause (a learning rate too
+    # high for the net, no batch normalisation at depth), so the sentence names none of them
+    "diverged": "the training loss became {value} at step {step}, so training stopped there: try a lower "
+                "learning rate, or switch batch normalisation on if this net has none",
     "process_stopped": "the process running it stopped",
     "gpu_oom": "the GPU ran out of memory for this run (batch {batch}, {size}x{size} input, width {width}, "
                "depth {depth}): reduce batch, input size, width or depth",
@@ -127,6 +130,12 @@ MESSAGES: dict[str, str] = {
 }
 
 
+# Sentences older runs stored, read back as the code that replaced them (their values carry over).
+STORED_BEFORE: dict[str, str] = {
+    "diverged": "the loss became {value} at step {step}: the learning rate is too high for this net",
+}
+
+
 def message(code: str, **params) -> str:
     """The English sentence for `code` with `params` filled in."""
     return MESSAGES[code].format(**params)
@@ -140,7 +149,8 @@ def _patterns() -> list[tuple[str, re.Pattern]]:
         return len(re.sub(r"{\w+}", "", template))
 
     out = []
-    for code, template in sorted(MESSAGES.items(), key=lambda kv: -literal_length(kv[1])):
+    templates = list(MESSAGES.items()) + list(STORED_BEFORE.items())
+    for code, template in sorted(templates, key=lambda kv: -literal_length(kv[1])):
         parts = re.split(r"({\w+})", template)
         seen: set[str] = set()
         regex = ""

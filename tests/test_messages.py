@@ -75,9 +75,18 @@ def test_every_template_has_korean_with_the_same_values():
         assert set(re.findall(r"{(\w+)}", entry["ko"])) == set(re.findall(r"{(\w+)}", template)), code
 
 
-def test_stored_run_reasons_translate():
-    assert messages.identify("the loss became nan at step 12: the learning rate is too high for this net") \
-        == ("diverged", {"value": "nan", "step": "12"})
+def test_stored_run_reasons_translate(monkeypatch):
+    # a divergence names what was seen, not a cause; older runs stored a sentence that blamed the
+    # learning rate, which still reads back as the same code and shows the new wording
+    new = messages.message("diverged", value="nan", step=12)
+    assert "too high" not in new and "step 12" in new
+    for stored in (new, "the loss became nan at step 12: the learning rate is too high for this net"):
+        assert messages.identify(stored) == ("diverged", {"value": "nan", "step": "12"})
+        monkeypatch.setattr(i18n, "lang", lambda: "ko")
+        korean = errors.reason_text(stored)
+        monkeypatch.setattr(i18n, "lang", lambda: "en")
+        assert errors.reason_text(stored) == new
+        assert korean.startswith("12단계에서 학습 손실이 nan이 되어") and "너무 높" not in korean, korean
     assert messages.identify("ConfigError: steps must be 1 to 1,000,000 (got 0)")[0] == "range"
     assert messages.identify("something nobody templated") is None
     assert errors.reason_text("RuntimeError: CUDA out of memory") == \

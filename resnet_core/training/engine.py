@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from resnet_core import settings
+from resnet_core.messages import message
 from resnet_core.data.datasets import Dataset, augment_batch, check_compatible, load_dataset
 from resnet_core.nets.config import ConfigError, ModelConfig, TrainConfig
 from resnet_core.nets.hooks import eval_mode
@@ -249,7 +250,7 @@ def _loop(run: _Setup, cfg: TrainConfig, sink: Sink, should_stop) -> _End:
         if first_compiled:   # the compiled graph's first call is where torch.compile compiles
             compile_seconds = time.perf_counter() - step_start
         if not math.isfinite(values[0]):
-            error = f"the loss became {values[0]} at step {step}: the learning rate is too high for this net"
+            error = message("diverged", value=values[0], step=step)
             status, step = "diverged", step - 1
             break
         rec = StepRecord(step, values[0], values[1], lr, values[2:], time.perf_counter() - loop_start, total)

@@ -21,6 +21,7 @@ import streamlit as st
 from resnet_core.store import groups
 from resnet_core.training import experiments
 
+from ui.page.errors import reason_text
 from ui.page.i18n import label_of, t
 from ui.page.state import keep
 from ui.server import shared
@@ -170,7 +171,7 @@ def study_ui(prefix: str, name: str, twin_ids: tuple[int, int], params: dict) ->
         return None
     failed = next((i for i in infos if i.status == "failed" and i.owner == identity.owner()), None)
     if failed is not None and failed.error:
-        st.warning(t("pairs.study_failed", msg=failed.error), icon=":material/error:")
+        st.warning(t("pairs.study_failed", msg=reason_text(failed.error)), icon=":material/error:")
     if st.button(t(f"pairs.run.{name}"), type="primary", icon=":material/science:", key=f"{prefix}_run_study"):
         if page_runs.submit_task(name, params, label=t(f"pairs.task.{name}"), group=group):
             _runs.clear()
