@@ -74,13 +74,15 @@ def _num(v) -> str:
 
 def show(result: dict) -> None:
     nets = sorted(result["nets"], key=lambda n: n["kind"] != "plain")
+    # Stored labels are English ("plain-20"): the charts name each net as the page's sentences do.
+    charted = [{**n, "label": terms.net_label(n["label"])} for n in nets]
     st.subheader(t("landscape.line_title"))
-    st.plotly_chart(study_charts.lines(nets, words(study_charts.WORDS)), config=exports.png_config("landscape-1d"),
+    st.plotly_chart(study_charts.lines(charted, words(study_charts.WORDS)), config=exports.png_config("landscape-1d"),
                     key="landscape_line_chart")
     st.subheader(t("landscape.surface_title"))
     three_d = st.toggle(t("landscape.three_d"), **keep("landscape_3d"))
     st.caption(t("landscape.surface_help", cap=int(10 ** study_charts.LOSS_CAP_LOG10)))
-    st.plotly_chart(study_charts.surfaces(nets, words=words(study_charts.WORDS), three_d=three_d), config=exports.png_config("landscape-2d"),
+    st.plotly_chart(study_charts.surfaces(charted, words=words(study_charts.WORDS), three_d=three_d), config=exports.png_config("landscape-2d"),
                     key="landscape_surface_chart")
     table(nets)
     findings(result)

@@ -80,13 +80,15 @@ def _pts(v) -> str:
 
 def show(result: dict) -> None:
     nets = sorted(result["nets"], key=lambda n: n["kind"] != "plain")
+    # Stored labels are English ("plain-20"): the charts name each net as the page's sentences do.
+    charted = [{**n, "label": terms.net_label(n["label"])} for n in nets]
     st.subheader(t("lesion.single_title"))
     st.caption(t("lesion.single_help"))
-    st.plotly_chart(study_charts.single_deletions(nets, words(study_charts.WORDS)), config=exports.png_config("lesion-single-deletions"),
+    st.plotly_chart(study_charts.single_deletions(charted, words(study_charts.WORDS)), config=exports.png_config("lesion-single-deletions"),
                     key="lesion_single_chart")
     st.subheader(t("lesion.k_title"))
     st.caption(t("lesion.k_help", draws=result["draws"]))
-    st.plotly_chart(study_charts.k_curve(nets, words(study_charts.WORDS)), config=exports.png_config("lesion-k-deletions"), key="lesion_k_chart")
+    st.plotly_chart(study_charts.k_curve(charted, words(study_charts.WORDS)), config=exports.png_config("lesion-k-deletions"), key="lesion_k_chart")
     findings(result)
     st.caption(t("lesion.measured", n=nets[0]["n_test"], seconds=f"{result['seconds']:.1f}",
                  device=result["device"]))

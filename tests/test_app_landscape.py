@@ -31,6 +31,9 @@ def test_slices_side_by_side_on_one_colour_scale(studied, lang):
     assert len(at.table) == 1
     names = " ".join(str(v) for v in at.table[0].value.iloc[:, 0])
     assert ("plain-" in names) == (lang == "en") and ("플레인-" in names) == (lang == "ko")
+    # the charts name the nets as the table does
+    legend = " ".join(tr["name"] for tr in line["data"])
+    assert ("plain-" in legend) == (lang == "en") and ("플레인-" in legend) == (lang == "ko")
 
 
 def test_other_settings_offer_to_compute(studied):

@@ -48,7 +48,12 @@ def test_a_finished_study_is_drawn_with_its_verdict(studied, lang):
     # The nets are named in the page's language: 플레인-20 in Korean, never plain-20.
     plain = "plain-20" if lang == "en" else "플레인-20"
     assert any(plain in m for m in shown)
+    checks = [m for m in shown if m.startswith(("Held", "Did not hold", "재현"))]
+    assert checks and all(("this app's threshold" if lang == "en" else "이 앱") in m for m in checks)
     assert lang == "en" or not any("plain-" in m for m in shown + [m.value for m in at.markdown])
+    # and the charts name them as the sentences do
+    assert [tr["name"] for tr in bars] == [plain, "ResNet-20"]
+    assert plain in [tr["name"] for tr in figs[1]["data"]]
 
 
 def test_stored_runs_can_be_picked_and_the_twin_comes_with_the_plain_net(studied):
