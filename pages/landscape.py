@@ -73,9 +73,7 @@ def _num(v) -> str:
 
 
 def show(result: dict) -> None:
-    nets = sorted(result["nets"], key=lambda n: n["kind"] != "plain")
-    # Stored labels are English ("plain-20"): the charts name each net as the page's sentences do.
-    charted = [{**n, "label": terms.net_label(n["label"])} for n in nets]
+    nets, charted = terms.study_nets(result)
     st.subheader(t("landscape.line_title"))
     st.plotly_chart(study_charts.lines(charted, words(study_charts.WORDS)), config=exports.png_config("landscape-1d"),
                     key="landscape_line_chart")
@@ -92,11 +90,7 @@ def show(result: dict) -> None:
 
 
 with guard():
-    identity.identity_box("landscape")
-    with st.expander(t("landscape.how_title")):
-        st.markdown(t("landscape.how"))
-    st.subheader(t("landscape.nets_title"))
-    trained = twins.twins_ui("landscape")
+    trained = twins.study_intro("landscape")
     if trained:
         params = settings()
         result = twins.study_ui("landscape", "landscape", trained, params)

@@ -79,9 +79,7 @@ def _pts(v) -> str:
 
 
 def show(result: dict) -> None:
-    nets = sorted(result["nets"], key=lambda n: n["kind"] != "plain")
-    # Stored labels are English ("plain-20"): the charts name each net as the page's sentences do.
-    charted = [{**n, "label": terms.net_label(n["label"])} for n in nets]
+    nets, charted = terms.study_nets(result)
     st.subheader(t("lesion.single_title"))
     st.caption(t("lesion.single_help"))
     st.plotly_chart(study_charts.single_deletions(charted, words(study_charts.WORDS)), config=exports.png_config("lesion-single-deletions"),
@@ -95,11 +93,7 @@ def show(result: dict) -> None:
 
 
 with guard():
-    identity.identity_box("lesion")
-    with st.expander(t("lesion.how_title")):
-        st.markdown(t("lesion.how"))
-    st.subheader(t("lesion.nets_title"))
-    trained = twins.twins_ui("lesion")
+    trained = twins.study_intro("lesion")
     if trained:
         draws = st.select_slider(t("lesion.draws"), DRAWS, 5, help=t("lesion.draws_help"), **keep("lesion_draws"))
         result = twins.study_ui("lesion", "lesion", trained, {"draws": int(draws), "seed": 0})

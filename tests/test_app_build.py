@@ -195,7 +195,7 @@ def test_a_display_name_goes_into_the_url_and_beside_the_run_label(store):
 
 
 @pytest.mark.parametrize("lang, words", [("en", ("Run #", "has no weights to take home yet (waiting in the queue)")),
-                                         ("ko", ("학습에는 아직 가져갈 가중치가 없습니다 (대기열에서 기다리는 중)",))])
+                                         ("ko", ("학습 기록 #", "에는 아직 가져갈 가중치가 없습니다 (대기열에서 기다리는 중)"))])
 def test_a_run_without_weights_says_so_instead_of_a_zip(store, lang, words):
     from resnet_core import TrainConfig
 

@@ -80,7 +80,22 @@ def make_shortcut(cfg: ModelConfig, cin: int, cout: int, stride: int) -> nn.Modu
     return nn.Identity()
 
 
-class BasicBlock(nn.Module):
+class PostAddBlock(nn.Module):
+    """What the paper's two 2015 blocks share: an activation after the addition, named by
+    `last_act` (act2 in the basic block, act3 in the bottleneck)."""
+
+    last_act = "act2"
+
+    def skip(self, x: torch.Tensor) -> torch.Tensor:
+        """The shortcut's term of the addition (a residual block only)."""
+        return self.shortcut(x)
+
+    def without_branch(self, x: torch.Tensor) -> torch.Tensor:
+        """The block's output with its residual branch deleted, F(x) = 0 (Veit et al. 2016)."""
+        return getattr(self, self.last_act)(self.skip(x))
+
+
+class BasicBlock(PostAddBlock):
     """Two 3x3 convs (paper Figure 5, left)."""
 
     expansion = 1
@@ -103,20 +118,13 @@ class BasicBlock(nn.Module):
             out = out + self.skip(identity)   # H(x) = F(x) + x; not in place, for hooks
         return self.act2(out)
 
-    def skip(self, x: torch.Tensor) -> torch.Tensor:
-        """The shortcut's term of the addition (a residual block only)."""
-        return self.shortcut(x)
 
-    def without_branch(self, x: torch.Tensor) -> torch.Tensor:
-        """The block's output with its residual branch deleted, F(x) = 0 (Veit et al. 2016)."""
-        return self.act2(self.skip(x))
-
-
-class Bottleneck(nn.Module):
+class Bottleneck(PostAddBlock):
     """1x1 reduce, 3x3, 1x1 expand by 4 (paper Figure 5, right). `stride_at` picks the layer
     that downsamples: v1 the first 1x1 (paper), v1.5 the 3x3 (torchvision)."""
 
     expansion = 4
+    last_act = "act3"
 
     def __init__(self, cfg: ModelConfig, cin: int, planes: int, stride: int):
         super().__init__()
@@ -141,14 +149,6 @@ class Bottleneck(nn.Module):
         if self.shortcut is not None:
             out = out + self.skip(identity)
         return self.act3(out)
-
-    def skip(self, x: torch.Tensor) -> torch.Tensor:
-        """The shortcut's term of the addition (a residual block only)."""
-        return self.shortcut(x)
-
-    def without_branch(self, x: torch.Tensor) -> torch.Tensor:
-        """The block's output with its residual branch deleted, F(x) = 0 (Veit et al. 2016)."""
-        return self.act3(self.skip(x))
 
 
 class PreActBlock(nn.Module):

@@ -30,6 +30,13 @@ def net_label(label: str) -> str:
     return name + sep + who
 
 
+def study_nets(result: dict) -> tuple[list[dict], list[dict]]:
+    """A study's nets, plain first, and the same nets named for its charts in the reader's
+    language (stored labels are English, "plain-20")."""
+    nets = sorted(result["nets"], key=lambda n: n["kind"] != "plain")
+    return nets, [{**n, "label": net_label(n["label"])} for n in nets]
+
+
 def arch_label(code: str) -> str:
     """"plain56" -> "plain-56" / "플레인-56"; "resnet50" -> "ResNet-50" in both."""
     return net_label(arch_name(code))

@@ -54,15 +54,8 @@ def submit(runs: Sequence[tuple[str, ModelConfig, TrainConfig]], *, group: str) 
         estimates.too_long(exc)
     except RunTooBig as exc:   # its numbers and what to reduce (resnet_core.training.memory)
         estimates.too_large(exc)
-    except Paused as exc:
-        paused_message(exc.message)
-    except OwnerLimit:
-        st.warning(t("runs.owner_limit", waiting=runner().waiting_for(uid), limit=runner().per_owner),
-                   icon=":material/hourglass_top:")
-    except QueueFull:
-        r = runner()
-        st.warning(t("runs.queue_full", waiting=r.queue_length(), places=r.max_queue, asked=len(runs)),
-                   icon=":material/hourglass_top:")
+    except (Paused, OwnerLimit, QueueFull) as exc:
+        queue_refusal(exc, uid, asked=len(runs))
     except DatasetMissing as exc:
         st.warning(t("runs.dataset_missing", msg=str(exc)), icon=":material/folder_off:")
     except ConfigError as exc:
@@ -133,15 +126,8 @@ def submit_task(name: str, params: dict, *, label: str, group: str, model_cfg: M
         return [runner().submit_task(name, params, owner=uid, label=label, group=group,
                                      model_cfg=model_cfg, train_cfg=train_cfg, display_name=display_name(),
                                      teacher=_teacher())]
-    except Paused as exc:
-        paused_message(exc.message)
-    except OwnerLimit:
-        st.warning(t("runs.owner_limit", waiting=runner().waiting_for(uid), limit=runner().per_owner),
-                   icon=":material/hourglass_top:")
-    except QueueFull:
-        r = runner()
-        st.warning(t("runs.queue_full", waiting=r.queue_length(), places=r.max_queue, asked=1),
-                   icon=":material/hourglass_top:")
+    except (Paused, OwnerLimit, QueueFull) as exc:
+        queue_refusal(exc, uid, asked=1)
     return None
 
 
@@ -272,3 +258,17 @@ def experiments_of(infos: Sequence[RunInfo]) -> list[list[RunInfo]]:
     for info in sorted(infos, key=lambda i: i.id):
         by_id.setdefault(info.experiment, []).append(info)
     return sorted(by_id.values(), key=lambda runs: -runs[-1].id)
+
+
+def queue_refusal(exc: Exception, uid: str, asked: int) -> None:
+    """Why the queue did not take a request of `asked` runs: the class is paused, this user has
+    enough runs waiting, or every place is taken."""
+    if isinstance(exc, Paused):
+        paused_message(exc.message)
+    elif isinstance(exc, OwnerLimit):
+        st.warning(t("runs.owner_limit", waiting=runner().waiting_for(uid), limit=runner().per_owner),
+                   icon=":material/hourglass_top:")
+    else:
+        r = runner()
+        st.warning(t("runs.queue_full", waiting=r.queue_length(), places=r.max_queue, asked=asked),
+                   icon=":material/hourglass_top:")

@@ -153,6 +153,16 @@ def _group(name: str, params: dict) -> str:
     return f"{name}-{digest}"
 
 
+def study_intro(prefix: str) -> tuple[int, int] | None:
+    """The top of a study page (Lesion, Landscape): who you are, how the study works, and the
+    trained twins it studies (None until there are some)."""
+    identity.identity_box(prefix)
+    with st.expander(t(f"{prefix}.how_title")):
+        st.markdown(t(f"{prefix}.how"))
+    st.subheader(t(f"{prefix}.nets_title"))
+    return twins_ui(prefix)
+
+
 def study_ui(prefix: str, name: str, twin_ids: tuple[int, int], params: dict) -> dict | None:
     """The study of the twins `twin_ids` with `params`: its result when one has finished; else its progress
     while it is queued or running; else a button that queues it."""
