@@ -20,7 +20,7 @@ def studied(tmp_path_factory):
 def test_nothing_trained_yet_offers_to_train(tmp_path_factory):
     with own_store(tmp_path_factory, "lesion_empty"):
         at = open_page("lesion", owner="les0none")
-        assert at.button(key="lesion_train_pair")
+        assert at.button(key="lesion_train_twins")
         assert not figures(at)
 
 

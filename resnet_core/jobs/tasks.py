@@ -71,7 +71,7 @@ def _describe(info) -> dict:
             "test_acc_when_trained": info.test_acc}
 
 
-def _pairs(nets: list[dict]) -> list[tuple[dict, dict]]:
+def _twins(nets: list[dict]) -> list[tuple[dict, dict]]:
     """(plain, residual) of equal depth, for the verdicts."""
     out = []
     for p in (n for n in nets if n["kind"] == "plain"):
@@ -101,7 +101,7 @@ def lesion_task(params: dict, *, store, on_progress: Callable[[int, int], None],
             out.append({**_describe(info), **res, "summary": lesion.summary(res)})
             if res["stopped"]:
                 break
-    verdicts = {str(p["depth"]): lesion.verdict(p, r) for p, r in _pairs(out)}
+    verdicts = {str(p["depth"]): lesion.verdict(p, r) for p, r in _twins(out)}
     return {"task": "lesion", "nets": out, "verdicts": verdicts, "draws": draws, "seed": seed,
             "device": str(device), "seconds": time.perf_counter() - started}
 
@@ -130,7 +130,7 @@ def landscape_task(params: dict, *, store, on_progress: Callable[[int, int], Non
             out.append({**_describe(info), **res})
             if res["stopped"]:
                 break
-    verdicts = {str(p["depth"]): landscape.verdict(p, r) for p, r in _pairs(out)}
+    verdicts = {str(p["depth"]): landscape.verdict(p, r) for p, r in _twins(out)}
     return {"task": "landscape", "nets": out, "verdicts": verdicts, "grid": grid, "points_1d": points,
             "span": span, "seed": seed, "max_images": max_images, "device": str(device),
             "seconds": time.perf_counter() - started}

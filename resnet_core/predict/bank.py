@@ -107,7 +107,7 @@ QUESTIONS: dict[str, Question] = {q.id: q for q in [
              "he2015.fig6", quick={"steps": 10}, plan=measure.plan_degradation),
     Question("lesion", "choice", ("plain", "residual"), measure.lesion, _bigger_drop,
              {"dataset": "digits", "steps": 300, "seed": 0, "width": 8, "depth": 20}, True, "lesion",
-             "veit2016.sec4", quick={"steps": 20, "depth": 8}, plan=measure.plan_pair),
+             "veit2016.sec4", quick={"steps": 20, "depth": 8}, plan=measure.plan_twins),
     Question("gradient_ratio", "range", TIMES, measure.gradient_ratio, _gradient_band,
              {"depth": 56, "block": "preact", "activation": "sigmoid", "seed": 0}, False, "gradients",
              "he2015.sec4.1", quick={"depth": 20}),
@@ -125,7 +125,7 @@ QUESTIONS: dict[str, Question] = {q.id: q for q in [
     Question("landscape", "choice", ("plain", "residual", "same"), measure.landscape, _more_minima,
              {"dataset": "digits", "steps": 300, "seed": 0, "width": 8, "depth": 56, "grid": 11,
               "max_images": 256}, True, "landscape", "li2018.sec6",
-             quick={"steps": 10, "depth": 8, "grid": 5, "max_images": 32}, plan=measure.plan_pair),
+             quick={"steps": 10, "depth": 8, "grid": 5, "max_images": 32}, plan=measure.plan_twins),
 ]}
 
 

@@ -25,7 +25,7 @@ def _quiet(done: int, total: int) -> None:
     pass
 
 
-def _pair(setup: dict, depth: int, device: str) -> list:
+def _twins(setup: dict, depth: int, device: str) -> list:
     """plain-N and ResNet-N with the degradation recipe (training/experiments.py), one seed."""
     from resnet_core.training.experiments import degradation_configs
 
@@ -65,9 +65,9 @@ def plan_degradation(setup: dict, device: str = "auto") -> list:
             if r[0] in ("plain-20", "plain-56")]
 
 
-def plan_pair(setup: dict, device: str = "auto") -> list:
+def plan_twins(setup: dict, device: str = "auto") -> list:
     """plain-N and ResNet-N, N the setup's depth (lesion, landscape)."""
-    return _pair(setup, int(setup["depth"]), device)
+    return _twins(setup, int(setup["depth"]), device)
 
 
 def plan_gap(setup: dict, device: str = "auto") -> list:
@@ -98,7 +98,7 @@ def lesion(setup: dict, device: str = "auto", progress: Progress = _quiet, shoul
     from resnet_core.training.engine import cpu_threads, resolve_device
 
     depth = int(setup["depth"])
-    done = _train_all(plan_pair(setup, device), progress, should_stop, 3)
+    done = _train_all(plan_twins(setup, device), progress, should_stop, 3)
     out, dev = {}, resolve_device(device)
     for label, m, tc, result in done:
         model = result.model.eval()
@@ -142,7 +142,7 @@ def landscape(setup: dict, device: str = "auto", progress: Progress = _quiet,
     from resnet_core.training.engine import cpu_threads, resolve_device
 
     depth, grid, seed = int(setup["depth"]), int(setup["grid"]), int(setup["seed"])
-    done = _train_all(plan_pair(setup, device), progress, should_stop, 4)
+    done = _train_all(plan_twins(setup, device), progress, should_stop, 4)
     out, dev = {}, resolve_device(device)
     for i, (label, m, tc, result) in enumerate(done):
         model = result.model.eval()

@@ -77,33 +77,33 @@ def _find_twins(configs) -> tuple[list[int], bool]:
 
 def twins_ui(prefix: str) -> tuple[int, int] | None:
     """Where the two nets come from: trained here, or picked from stored runs."""
-    source = st.segmented_control(t("pairs.source"), ["train", "runs"], default="train", required=True,
-                                  format_func=label_of("pairs.source"), **keep(f"{prefix}_source"))
+    source = st.segmented_control(t("twins.source"), ["train", "runs"], default="train", required=True,
+                                  format_func=label_of("twins.source"), **keep(f"{prefix}_source"))
     return _train_ui(prefix) if source == "train" else _pick_ui(prefix)
 
 
 def _train_ui(prefix: str) -> tuple[int, int] | None:
     c1, c2, c3, c4 = st.columns([1, 1, 2, 1])
-    depth = c1.segmented_control(t("pairs.depth"), DEPTHS, default=20, required=True, **keep(f"{prefix}_depth"))
-    dataset = c2.selectbox(t("pairs.dataset"), DATASETS, format_func=label_of("pairs.datasets"),
+    depth = c1.segmented_control(t("twins.depth"), DEPTHS, default=20, required=True, **keep(f"{prefix}_depth"))
+    dataset = c2.selectbox(t("twins.dataset"), DATASETS, format_func=label_of("twins.datasets"),
                            **keep(f"{prefix}_dataset"))
-    steps = c3.select_slider(t("pairs.steps"), STEPS, 300, **keep(f"{prefix}_steps"))
-    seed = int(c4.number_input(t("pairs.seed"), 0, 9999, 0, **keep(f"{prefix}_seed")))
+    steps = c3.select_slider(t("twins.steps"), STEPS, 300, **keep(f"{prefix}_steps"))
+    seed = int(c4.number_input(t("twins.seed"), 0, 9999, 0, **keep(f"{prefix}_seed")))
     configs = [row for row in experiments.degradation_configs(dataset, steps=int(steps), seed=seed)
                if row[1].depth == depth]
     names = tuple(m.kind for _, m, _ in configs)
     ids, finished = _find_twins(configs)
     if finished:
-        st.caption(t("pairs.trained", plain=ids[0], residual=ids[1]))
+        st.caption(t("twins.trained", plain=ids[0], residual=ids[1]))
         return ids[0], ids[1]
     if ids:
         _fresh_if_ended(ids)
-        progress.live_runs(ids, lambda views: progress.progress_rows(views, f"{prefix}_pair"),
-                           stop_prefix=f"{prefix}_pair")
+        progress.live_runs(ids, lambda views: progress.progress_rows(views, f"{prefix}_twins"),
+                           stop_prefix=f"{prefix}_twins")
         return None
-    st.caption(t("pairs.train_help", plain=names[0], residual=names[1], steps=steps))
+    st.caption(t("twins.train_help", plain=names[0], residual=names[1], steps=steps))
     estimates.line(configs)
-    if st.button(t("pairs.train"), type="primary", icon=":material/play_arrow:", key=f"{prefix}_train_pair"):
+    if st.button(t("twins.train"), type="primary", icon=":material/play_arrow:", key=f"{prefix}_train_twins"):
         if page_runs.submit(configs, group=TRAIN_GROUP):
             _runs.clear()
             st.rerun()
@@ -112,31 +112,31 @@ def _train_ui(prefix: str) -> tuple[int, int] | None:
 
 def _run_option(info) -> str:
     acc = "–" if info.test_acc is None else f"{info.test_acc:.1%}"
-    return t("pairs.run_option", id=info.id, name=info.label or info.model_cfg.kind,
-             dataset=t(f"pairs.datasets.{info.train_cfg.dataset}") if info.train_cfg.dataset in DATASETS
+    return t("twins.run_option", id=info.id, name=info.label or info.model_cfg.kind,
+             dataset=t(f"twins.datasets.{info.train_cfg.dataset}") if info.train_cfg.dataset in DATASETS
              else info.train_cfg.dataset, acc=acc)
 
 
 def _pick_ui(prefix: str) -> tuple[int, int] | None:
-    everyone = st.toggle(t("pairs.class_runs"), help=t("pairs.class_runs_help"), **keep(f"{prefix}_class"))
+    everyone = st.toggle(t("twins.class_runs"), help=t("twins.class_runs_help"), **keep(f"{prefix}_class"))
     usable = [i for i in _runs(None, None if everyone else identity.owner())
               if i.status == "finished" and i.has_checkpoint and i.model_cfg.family != "vgg"]
     by_id = {i.id: i for i in usable}
     plain = [i.id for i in usable if not i.model_cfg.residual]
     residual = [i.id for i in usable if i.model_cfg.residual]
     if not plain or not residual:
-        st.info(t("pairs.none_stored"), icon=":material/inventory_2:")
+        st.info(t("twins.none_stored"), icon=":material/inventory_2:")
         return None
     c1, c2 = st.columns(2)
-    p = c1.selectbox(t("pairs.plain_run"), plain, format_func=lambda i: _run_option(by_id[i]),
+    p = c1.selectbox(t("twins.plain_run"), plain, format_func=lambda i: _run_option(by_id[i]),
                      **keep(f"{prefix}_plain_run"))
     twin = [i for i in residual if _twins(by_id[p], by_id[i])]
     key = f"{prefix}_residual_run"
     if twin and key not in st.session_state:
         st.session_state[key] = twin[0]   # the plain net's own twin, when the store has it
-    r = c2.selectbox(t("pairs.residual_run"), residual, format_func=lambda i: _run_option(by_id[i]), **keep(key))
+    r = c2.selectbox(t("twins.residual_run"), residual, format_func=lambda i: _run_option(by_id[i]), **keep(key))
     if not _twins(by_id[p], by_id[r]):
-        st.caption(t("pairs.not_twins"))
+        st.caption(t("twins.not_twins"))
     return p, r
 
 
@@ -181,9 +181,9 @@ def study_ui(prefix: str, name: str, twin_ids: tuple[int, int], params: dict) ->
         return None
     failed = next((i for i in infos if i.status == "failed" and i.owner == identity.owner()), None)
     if failed is not None and failed.error:
-        st.warning(t("pairs.study_failed", msg=reason_text(failed.error)), icon=":material/error:")
-    if st.button(t(f"pairs.run.{name}"), type="primary", icon=":material/science:", key=f"{prefix}_run_study"):
-        if page_runs.submit_task(name, params, label=t(f"pairs.task.{name}"), group=group):
+        st.warning(t("twins.study_failed", msg=reason_text(failed.error)), icon=":material/error:")
+    if st.button(t(f"twins.run.{name}"), type="primary", icon=":material/science:", key=f"{prefix}_run_study"):
+        if page_runs.submit_task(name, params, label=t(f"twins.task.{name}"), group=group):
             _runs.clear()
             st.rerun()
     return None
@@ -192,8 +192,8 @@ def study_ui(prefix: str, name: str, twin_ids: tuple[int, int], params: dict) ->
 def _progress(views, prefix: str, name: str) -> None:
     for view in views:
         info = view.info
-        text = (t("pairs.study_queued") if info.status == "queued"
-                else t("pairs.study_running", task=t(f"pairs.task.{name}"), done=info.steps_done,
+        text = (t("twins.study_queued") if info.status == "queued"
+                else t("twins.study_running", task=t(f"twins.task.{name}"), done=info.steps_done,
                        total=info.total_steps or "…"))
         cols = st.columns([5, 1])
         cols[0].progress(view.progress if info.total_steps else 0.0, text=text)
