@@ -5,6 +5,8 @@ without losing a run."""
 
 import os
 import signal
+import sys
+import types
 
 import pytest
 from test_jobs import wait_for
@@ -80,7 +82,7 @@ def test_a_fork_takes_the_environment_and_settings_of_its_pool(pools, tmp_path, 
     assert parent_of(after.pids()[0]) == parent_of(before.pids()[0])
     base = nice_of(os.getpid())
     wait_for(lambda: nice_of(after.pids()[0]) == min(19, base + 3))   # set by the fork as it starts
-    assert nice_of(before.pids()[0]) == min(19, base + 10)
+    wait_for(lambda: nice_of(before.pids()[0]) == min(19, base + 10))
     info = run_on(after, RunStore(tmp_path / "runs.db"), train_cfg=TRAIN.replace(dataset="mnist"))
     assert info.status == "failed" and str(folder) in info.error, info.error
 
@@ -121,3 +123,17 @@ def test_without_forking_a_pool_starts_fresh_processes(pools, monkeypatch):
     assert parent_of(pools(1).pids()[0]) == os.getpid()
     monkeypatch.delenv("RESNET_EXPLORER_FORK_WORKERS")
     assert parent_of(pools(1, fork=False).pids()[0]) == os.getpid()
+
+
+def test_a_worker_started_while_a_page_runs_does_not_run_the_page(pools, tmp_path, monkeypatch):
+    """Streamlit's script runner installs the page script as __main__ while the page runs, and a
+    page is where a pool starts its workers: the workers must not run that script again."""
+    ran = tmp_path / "the page ran"
+    page = tmp_path / "page.py"
+    page.write_text(f"open({str(ran)!r}, 'w').close()\n")
+    script = types.ModuleType("__main__")
+    script.__file__ = str(page)
+    monkeypatch.setitem(sys.modules, "__main__", script)
+    info = run_on(pools(1), RunStore(tmp_path / "runs.db"))
+    assert info.status == "finished", info.error
+    assert not ran.exists(), "a worker ran the page script that started it"

@@ -136,7 +136,7 @@ def test_exit_reasons_name_the_signal_and_read_in_korean():
 
     code, values = identify(exit_reason(-9))
     assert code == "worker_killed" and render(table()["err.worker_killed"]["ko"], "ko", **values) == \
-        "학습 작업자가 신호 9(SIGKILL)로 멈춰 학습 기록을 잃었습니다 (대개 서버의 메모리가 모자랄 때입니다)"
+        "학습 작업 프로세스가 신호 9(SIGKILL)로 멈춰 이 학습은 중단되었습니다 (대개 서버의 메모리가 모자랄 때 일어납니다)"
     assert identify(exit_reason(-15))[0] == "worker_signal" and identify(exit_reason(3))[0] == "worker_exit"
 
 

@@ -27,7 +27,8 @@ import subprocess
 
 from resnet_core.jobs import worker
 
-PRELOAD = ["torch._dynamo", "resnet_core.store.runs", "resnet_core.training.engine", "resnet_core.jobs.worker"]
+# fork_preload first: it keeps a page script that is __main__ while it runs out of the workers.
+PRELOAD = ["resnet_core.jobs.fork_preload", "torch._dynamo", "resnet_core.store.runs", "resnet_core.training.engine", "resnet_core.jobs.worker"]
 
 _CONTEXT = multiprocessing.get_context("forkserver")
 _CONTEXT.set_forkserver_preload(PRELOAD)
