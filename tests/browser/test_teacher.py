@@ -117,8 +117,10 @@ def test_a_following_student_sees_the_pause_and_the_teachers_demo_without_a_clic
     wait_for_text(teacher, "plain-20")
 
     try:
-        student.wait_for_url("**/degradation?**", timeout=30_000)
-        assert "seed=7" in student.url and "lang=ko" in student.url     # the teacher's page and settings
+        # The student may first arrive with the page's seed 0 (the teacher's first view of the page)
+        # and take seed 7 a tick later: wait for the teacher's latest settings, whichever came first.
+        student.wait_for_url(lambda url: "/degradation?" in url and "seed=7" in url, timeout=30_000)
+        assert "lang=ko" in student.url                                   # the student's own language
         assert f"u={FOLLOWER}" in student.url                              # still the student, not the teacher
         assert MESSAGE in student.locator('[data-testid="stMain"]').inner_text()
         assert_no_error(student)
@@ -130,6 +132,8 @@ def test_a_following_student_sees_the_pause_and_the_teachers_demo_without_a_clic
         assert len(teacher_ids) == 4
         main = student.locator('[data-testid="stMain"]').inner_text()
         assert main.count("시작한 사람: 선생님") == 4, main      # all four of the teacher's runs, one row each
+        assert "seed=7" in student.url, student.url    # kept through the teacher's training (issue 31)
+        assert student.get_by_label("시드").input_value() == "7"      # on the page, not only in the address
         assert "아직 실험이 없습니다" not in main
         assert student.locator('[data-testid="stSidebar"]').get_by_role("switch", name="선생님 화면 따라가기").is_checked()
     finally:

@@ -41,6 +41,7 @@ _NOTES = "_links_notes"      # messages for the next run (after a rerun that dro
 _PREFIX = "_links_prefix"    # the current page's widget prefix, e.g. "gap_fc_"
 _KEPT = "_links_kept"        # widget keys kept in this run (a dict used as an ordered set)
 _PAGE = "_links_page"        # the current page's url_path
+_HELD = "_links_held"        # address name -> value the widget takes on every run (a follower)
 SHARE_OPEN = "_links_share_open"   # the sidebar share box: open or not (its contents are drawn only when open)
 
 
@@ -106,6 +107,15 @@ def param_of(key: str, prefix: str | None = None) -> str:
     return key if not short or short in RESERVED else short
 
 
+def hold(settings: dict[str, str]) -> None:
+    """Settings (address name -> value) that this run's widgets take even when the session has
+    seen them already: a follower's page holds the teacher's settings against the value the
+    student's widget still had (ui/users/follow.py). Empty: the session's own values rule."""
+    state = _state()
+    if state is not None:
+        state[0][_HELD] = dict(settings)
+
+
 def sync(key: str) -> None:
     """Just before the widget `key` is made: take a new value from the address, or write the
     widget's value to it."""
@@ -118,7 +128,8 @@ def sync(key: str) -> None:
     seen = ss.setdefault(_SEEN, {})
     # A dict, not a list: a fragment rerunning every second would otherwise grow it forever.
     ss.setdefault(_KEPT, {})[key] = None
-    if raw is not None and raw != seen.get(key):
+    held = raw is not None and ss.get(_HELD, {}).get(name) == raw and (key not in ss or encode(ss[key]) != raw)
+    if raw is not None and (raw != seen.get(key) or held):
         seen[key] = raw
         ss[key] = decode(raw)
         ss.setdefault(_APPLIED, {})[key] = raw

@@ -73,23 +73,32 @@ def follow_toggle() -> None:
 
 
 def follow(current_page: str) -> None:
-    """Before the page runs: a follower is taken to the teacher's page and settings, once per
-    change of what the teacher shows (in between, the follower may scroll and look around)."""
+    """Before the page runs: a follower is taken to the teacher's page once per change of what
+    the teacher shows (in between, the follower may look at other pages), and while on the
+    teacher's page takes the teacher's settings on every run. Every run, not once: the
+    student's browser, a moment behind, sends back the value its widget still shows (with the
+    banner's next tick, or in the address), which would otherwise be taken as the student's own
+    change, written to the address, and the teacher's newer setting lost."""
+    links.hold({})
     if not following():
         return
     view = class_state().get(VIEW)
-    if view is None or view == st.session_state.get(_APPLIED):
+    if view is None:
         return
-    st.session_state[_APPLIED] = view
-    qp = st.query_params
     settings = {name: value for name, value in view["params"] if name not in ("lang", "u", "n")}
-    if view["page"] != current_page and nav.exists(view["page"]):
-        # The student's own language and id go along; the old page's settings do not.
-        own = {k: v for k, v in qp.to_dict().items() if k in ("lang", "u", "n")}
-        st.switch_page(nav.file_of(view["page"]), query_params={**own, **settings})
+    if view != st.session_state.get(_APPLIED):
+        st.session_state[_APPLIED] = view
+        if view["page"] != current_page and nav.exists(view["page"]):
+            # The student's own language and id go along; the old page's settings do not.
+            own = {k: v for k, v in st.query_params.to_dict().items() if k in ("lang", "u", "n")}
+            st.switch_page(nav.file_of(view["page"]), query_params={**own, **settings})
+    if view["page"] != current_page:
+        return
+    qp = st.query_params
     for name, value in settings.items():
         if qp.get(name) != value:
             qp[name] = value
+    links.hold(settings)
 
 
 def publish_view() -> None:
