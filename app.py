@@ -21,12 +21,23 @@ HOME = [
     nav.page("pages/home.py", "home", default=True),
     nav.page("pages/predict.py", "predict"),
 ]
-# Each page's file is pages/<its address>.py.
-EXPLORE_LIVE = [nav.page(f"pages/{name}.py", name)
-                for name in ("build", "degradation", "gradients", "lesion", "landscape")]
-CONCEPTS = [nav.page(f"pages/{name}.py", name)
-            for name in ("features", "bottleneck", "gap-fc", "shortcuts", "batchnorm", "attribution",
-                         "augmentation", "evidence")]
+EXPLORE_LIVE = [
+    nav.page("pages/build.py", "build"),
+    nav.page("pages/degradation.py", "degradation"),
+    nav.page("pages/gradients.py", "gradients"),
+    nav.page("pages/lesion.py", "lesion"),
+    nav.page("pages/landscape.py", "landscape"),
+]
+CONCEPTS = [
+    nav.page("pages/features.py", "features"),
+    nav.page("pages/bottleneck.py", "bottleneck"),
+    nav.page("pages/gap-fc.py", "gap-fc"),
+    nav.page("pages/shortcuts.py", "shortcuts"),
+    nav.page("pages/batchnorm.py", "batchnorm"),
+    nav.page("pages/attribution.py", "attribution"),
+    nav.page("pages/augmentation.py", "augmentation"),
+    nav.page("pages/evidence.py", "evidence"),
+]
 
 sections = {"": HOME, t("nav.explore"): EXPLORE_LIVE, t("nav.concepts"): CONCEPTS}
 # Every page listed: a collapsed menu hides the last four behind Streamlit's own "View 4 more",

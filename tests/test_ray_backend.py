@@ -36,7 +36,10 @@ STEPS = 6
 @pytest.fixture(scope="module")
 def ray_instance():
     try:
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+        # address="local": a new instance of its own, even where a head started earlier in this
+        # test process (tests/test_ray_cluster.py) left its address behind in the Ray temp dir;
+        # without it ray.init() would try to join that head and refuse num_cpus.
+        ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     except Exception as err:   # e.g. no shared memory in a sandbox
         pytest.skip(f"Ray could not start here: {type(err).__name__}: {err}")
     yield
