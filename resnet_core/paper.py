@@ -83,6 +83,7 @@ PAPERS = {
     "balduzzi2017": Paper("Balduzzi et al. 2017", "The Shattered Gradients Problem: If resnets "
                                                   "are the answer, then what is the question?"),
     "yang2019": Paper("Yang et al. 2019", "A Mean Field Theory of Batch Normalization"),
+    "zeiler2014": Paper("Zeiler & Fergus 2014", "Visualizing and Understanding Convolutional Networks"),
 }
 
 SOURCES = {
@@ -187,6 +188,9 @@ SOURCES = {
                                "1x1 convolutions reduce dimensions before the 3x3 and 5x5 convs"),
     "szegedy2014.fig2": Source("szegedy2014", "figure", "2", "Inception module",
                                "(b) with dimension reductions"),
+    # Zeiler & Fergus 2014
+    "zeiler2014.fig2": Source("zeiler2014", "figure", "2", "Visualization of features in a fully trained model",
+                              "layers 1-2 answer to edges and colours, deeper layers to textures and object parts"),
 }
 
 _KIND = {"en": {"section": "section {n}", "table": "Table {n}", "figure": "Figure {n}"},
