@@ -83,6 +83,7 @@ PAPERS = {
     "balduzzi2017": Paper("Balduzzi et al. 2017", "The Shattered Gradients Problem: If resnets "
                                                   "are the answer, then what is the question?"),
     "yang2019": Paper("Yang et al. 2019", "A Mean Field Theory of Batch Normalization"),
+    "zeiler2014": Paper("Zeiler & Fergus 2014", "Visualizing and Understanding Convolutional Networks"),
 }
 
 SOURCES = {
@@ -190,6 +191,9 @@ SOURCES = {
     "szegedy2014.table1": Source("szegedy2014", "table", "1", "GoogLeNet incarnation of the Inception architecture",
                                  "inception (3a): a 28x28x192 input; its 5x5 branch reduces to 16 channels "
                                  "with a 1x1 and outputs 32"),
+    # Zeiler & Fergus 2014
+    "zeiler2014.fig2": Source("zeiler2014", "figure", "2", "Visualization of features in a fully trained model",
+                              "layers 1-2 answer to edges and colours, deeper layers to textures and object parts"),
 }
 
 _KIND = {"en": {"section": "section {n}", "table": "Table {n}", "figure": "Figure {n}"},
