@@ -157,10 +157,12 @@ def one_plus(results: dict, twins: dict, seed: int) -> None:
         rows = []
         for kind, r in results.items():
             gains = np.asarray(r["gains"])
+            # Gains as ratios (style.fmt_ratio): "8,610×", "1/1,680", never "8.61e+03".
+            gain = lambda x: style.fmt_ratio(float(x), lang())  # noqa: E731
             rows.append({t("gradients.one_plus.net"): terms.kind_name(twins[kind].residual, twins[kind].depth),
-                         t("gradients.one_plus.median"): f"{np.median(gains):.3g}",
-                         t("gradients.one_plus.range"): f"{gains.min():.2g} – {gains.max():.2g}",
-                         t("gradients.one_plus.end"): f"{r['end_to_end']:.3g}"})
+                         t("gradients.one_plus.median"): gain(np.median(gains)),
+                         t("gradients.one_plus.range"): f"{gain(gains.min())} – {gain(gains.max())}",
+                         t("gradients.one_plus.end"): gain(r["end_to_end"])})
         tables.show(rows)
         st.caption(t("gradients.one_plus.caption"))
     with right:

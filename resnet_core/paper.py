@@ -188,6 +188,9 @@ SOURCES = {
                                "1x1 convolutions reduce dimensions before the 3x3 and 5x5 convs"),
     "szegedy2014.fig2": Source("szegedy2014", "figure", "2", "Inception module",
                                "(b) with dimension reductions"),
+    "szegedy2014.table1": Source("szegedy2014", "table", "1", "GoogLeNet incarnation of the Inception architecture",
+                                 "inception (3a): a 28x28x192 input; its 5x5 branch reduces to 16 channels "
+                                 "with a 1x1 and outputs 32"),
     # Zeiler & Fergus 2014
     "zeiler2014.fig2": Source("zeiler2014", "figure", "2", "Visualization of features in a fully trained model",
                               "layers 1-2 answer to edges and colours, deeper layers to textures and object parts"),

@@ -89,7 +89,9 @@ def test_bn_findings_only_say_what_the_runs_show():
     assert analysis.bn_findings(ends) == ["bn_rescues_plain", "shortcuts_without_bn", "residual_fits_better"]
     ends[("residual", "none")] = ("diverged", float("nan"))
     ends[("residual", "batch")] = ("learned", 0.09)
-    assert analysis.bn_findings(ends) == ["bn_rescues_plain", "residual_needs_bn", "plain_fits_as_well"]
+    assert analysis.bn_findings(ends) == ["bn_rescues_plain", "residual_needs_bn", "plain_fits_better"]
+    ends[("residual", "batch")] = ("learned", 0.055)                 # 10% apart: too close to call
+    assert analysis.bn_findings(ends)[-1] == "plain_fits_as_well"
     assert analysis.outcome("finished", 2.2, 10) == "stuck" and analysis.outcome("finished", 0.3, 10) == "learned"
     assert analysis.outcome("diverged", 0.3, 10) == "diverged" and analysis.outcome("running", 1, 10) == "unfinished"
 
@@ -108,6 +110,20 @@ def test_plain_fits_as_well_suggests_56_layers_only_below_56(lang, try_56):
     assert try_56 not in deep and "56" in deep
     assert ("more steps or another seed" if lang == "en" else "단계 수를 늘리거나 다른 시드") in deep
     assert analysis.bn_finding_key("residual_fits_better", 56) == "residual_fits_better"
+
+
+@pytest.mark.parametrize("lang, better, try_56", [("en", "better than the residual one", "try 56 layers"),
+                                                  ("ko", "잔차 네트워크보다 학습 데이터를 더 잘", "56층으로 해 보세요")])
+def test_a_plain_net_clearly_ahead_is_said_to_be_ahead(lang, better, try_56):
+    """With BN, a plain net whose final loss is clearly below the residual net's is said to have
+    fit better, never "as well"; below 56 layers it is told to try 56, at 56 to train longer."""
+    ends = {("plain", "batch"): ("learned", 0.02), ("residual", "batch"): ("learned", 0.10)}
+    [code] = analysis.bn_findings(ends)
+    assert code == "plain_fits_better"
+    for depth, advice in ((20, try_56), (56, "more steps or another seed" if lang == "en" else "단계 수를 늘리거나")):
+        said = text.render(i18n.table()["batchnorm.finding." + analysis.bn_finding_key(code, depth)][lang], lang)
+        assert better in said and advice in said and "as well" not in said and "잔차 네트워크만큼" not in said
+    assert try_56 not in text.render(i18n.table()["batchnorm.finding.plain_fits_better.at_56"][lang], lang)
 
 
 def test_the_gradient_ratio_is_first_convs_over_last_convs():

@@ -49,7 +49,7 @@ def ratio(text: str) -> float:
 
 def gain_table(at: AppTest) -> dict[str, float]:
     table = markdown_tables(at)[0]
-    return dict(zip(table["net"], table["median gain per block"].astype(float)))
+    return {net: ratio(g) for net, g in zip(table["net"], table["median gain per block"])}
 
 
 def test_default_shows_real_vanishing_in_the_plain_net_only(store):
@@ -143,6 +143,22 @@ def test_the_papers_setting_does_not_vanish_and_says_so(store):
     assert metrics(at)["Plain-56: input side ÷ output side"] in reading     # the growth, named as measured
     assert "healthy" not in reading.lower()
     assert any("only approximate" in m.value for m in at.markdown)  # a ReLU follows the sum here
+    # The gains table reads as ratios, never in e-notation (plain-56's end-to-end gain is ~8,600).
+    table = markdown_tables(at)[0]
+    cells = [c for col in table.columns[1:] for c in table[col]]
+    assert not [c for c in cells if "e+" in c or "e-" in c]
+    end = dict(zip(table["net"], table["first block's input ÷ last block's output"]))
+    assert re.fullmatch(r"\d{1,3}(,\d{3})+×", end["Plain-56"]) and ratio(end["Plain-56"]) > 1e3
+
+
+def test_the_papers_setting_in_korean_gives_the_gains_in_bae(store):
+    at = open_page("gradients", "ko", owner="grad0me", state=dict(
+        gradients_activation="relu", gradients_norm=True, gradients_block="basic", gradients_depth=56))
+    table = markdown_tables(at)[0]
+    end = dict(zip(table["네트워크"], table["첫 블록 입력 ÷ 마지막 블록 출력"]))
+    assert re.fullmatch(r"\d{1,3}(,\d{3})+배", end["플레인-56"])
+    assert all(c.endswith("배") for c in table["블록당 증폭률 (중앙값)"])
+    assert not [c for col in table.columns[1:] for c in table[col] if "e+" in c or "e-" in c or "×" in c]
 
 
 def test_relu_with_he_init_explains_why_nothing_vanishes(store):

@@ -193,9 +193,11 @@ def bn_findings(ends: dict[tuple[str, str], tuple[str, float]]) -> list[str]:
         out.append("residual_needs_bn")
     if p_bn == r_bn == "learned":
         # "Fit better" only for a clear difference: final losses within BN_LOSS_TOLERANCE of each
-        # other are too close to call, and the plain net then fit "as well".
+        # other are too close to call, and the plain net then fit "as well"; a plain net clearly
+        # ahead is said to be ahead, not "as well".
         better = verdicts.claim(r_bn_loss, p_bn_loss, tolerance=BN_LOSS_TOLERANCE, relative=True)
-        out.append("residual_fits_better" if better == verdicts.HELD else "plain_fits_as_well")
+        out.append({verdicts.HELD: "residual_fits_better",
+                    verdicts.REVERSED: "plain_fits_better"}.get(better, "plain_fits_as_well"))
     return out
 
 
@@ -207,8 +209,8 @@ PAPER_DEEP_PLAIN = 56
 def bn_finding_key(code: str, depth: int) -> str:
     """The catalog key (under "batchnorm.finding.") for a bn_findings code on runs of `depth`
     layers, so the advice to try 56 layers never goes to runs that already had 56."""
-    if code == "plain_fits_as_well" and depth >= PAPER_DEEP_PLAIN:
-        return "plain_fits_as_well.at_56"
+    if code in ("plain_fits_as_well", "plain_fits_better") and depth >= PAPER_DEEP_PLAIN:
+        return f"{code}.at_56"
     return code
 
 
