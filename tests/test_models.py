@@ -235,3 +235,22 @@ def test_an_unknown_activation_is_an_error_not_another_net():
     assert isinstance(make_act("relu"), nn.ReLU) and make_act("relu") is not make_act("relu")
     with pytest.raises(ConfigError, match="activation must be one of relu, leaky_relu"):
         make_act("swish")
+
+
+@pytest.mark.parametrize("arch,block", [("resnet20", "basic"), ("resnet20", "preact"), ("resnet50", "bottleneck")])
+@pytest.mark.parametrize("norm", ["batch", "none"])
+def test_zero_init_starts_every_residual_branch_at_zero(arch, block, norm):
+    # Build's "start each residual branch F(x) at zero" holds with and without BN: every block
+    # then gives what its shortcut alone gives (act(s(x)) after the addition, s(x) pre-activation).
+    from resnet_core.inspection.lesion import lesioned
+    from resnet_core.nets.blocks import named_blocks
+    torch.manual_seed(0)
+    model = build_model(arch_config(arch, block=block, norm=norm, zero_init_residual=True, base_width=8,
+                                    input_size=32)).eval()
+    names = [n for n, b in named_blocks(model) if getattr(b, "shortcut", None) is not None]
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        out = model(x)
+        with lesioned(model, names) as shortcut_only:
+            bare = shortcut_only(x)
+    assert names and torch.allclose(out, bare, atol=1e-6)

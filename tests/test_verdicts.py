@@ -288,9 +288,9 @@ def test_block_output_trend_grows_only_when_every_stage_clearly_grows():
 
 @pytest.mark.parametrize("lang, grows, mixed", [
     ("en", "spread wider from the first block of each stage to its last here",
-     "do not spread wider from the first block to the last in every stage here"),
+     "do not clearly spread wider from the first block to the last in every stage here"),
     ("ko", "스테이지마다 첫 블록보다 마지막 블록에서 더 넓게 퍼져 있습니다",
-     "마지막 블록에서 더 넓게 퍼지지 않은 스테이지가 여기서는 있습니다"),
+     "마지막 블록에서 뚜렷이 더 넓게 퍼지지 않은 스테이지가 있습니다"),
 ])
 def test_block_output_trend_wordings_show_their_numbers(lang, grows, mixed):
     stages = ", ".join(said("features.stats.stage", lang, n=n, first=a, last=b)

@@ -235,8 +235,10 @@ def init_code(cfg: ModelConfig) -> str:
     if cfg.zero_init_residual and cfg.residual and cfg.family != "vgg":
         if cfg.block == "preact":
             zero = ("PreActBlock", "m.conv2.weight")
-        elif cfg.norm == "batch":
-            zero = ("BasicBlock", "m.bn2.weight") if cfg.block == "basic" else ("Bottleneck", "m.bn3.weight")
+        elif cfg.block == "basic":
+            zero = ("BasicBlock", "m.bn2.weight" if cfg.norm == "batch" else "m.conv2.weight")
+        else:
+            zero = ("Bottleneck", "m.bn3.weight" if cfg.norm == "batch" else "m.conv3.weight")
     if zero:
         lines += ["    # Each block starts as the identity: its last layer scales the residual to zero",
                   '    # (Goyal et al. 2017, "Accurate, large minibatch SGD").',

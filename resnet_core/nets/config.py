@@ -105,7 +105,7 @@ class ModelConfig(_Plain):
     in_channels: int = 3             # 1 for greyscale digits, 3 for colour
     input_size: int = 32             # square input side in pixels
     num_classes: int = 10            # outputs of the final FC layer
-    zero_init_residual: bool = False  # start each block's last BN at zero so blocks begin as identities (Goyal et al. 2017)
+    zero_init_residual: bool = False  # start each residual branch at zero (last BN scale, or last conv without BN) so blocks begin as identities (Goyal et al. 2017)
 
     def __post_init__(self) -> None:
         _one_of("family", self.family, FAMILIES)

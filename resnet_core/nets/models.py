@@ -134,12 +134,13 @@ def init_weights(model: nn.Module, cfg: ModelConfig) -> None:
                 nn.init.xavier_normal_(m.weight)
                 nn.init.zeros_(m.bias)
     if cfg.zero_init_residual and cfg.residual:
-        # Each block starts as the identity (Goyal et al. 2017, "Accurate, large minibatch SGD").
+        # Each block starts as the identity (Goyal et al. 2017, "Accurate, large minibatch SGD"):
+        # the branch's last BN scale, or its last conv where no BN follows it, starts at zero.
         for m in model.modules():
-            if isinstance(m, Bottleneck) and isinstance(m.bn3, nn.BatchNorm2d):
-                nn.init.zeros_(m.bn3.weight)
-            elif isinstance(m, BasicBlock) and isinstance(m.bn2, nn.BatchNorm2d):
-                nn.init.zeros_(m.bn2.weight)
+            if isinstance(m, Bottleneck):
+                nn.init.zeros_(m.bn3.weight if isinstance(m.bn3, nn.BatchNorm2d) else m.conv3.weight)
+            elif isinstance(m, BasicBlock):
+                nn.init.zeros_(m.bn2.weight if isinstance(m.bn2, nn.BatchNorm2d) else m.conv2.weight)
             elif isinstance(m, PreActBlock):
                 nn.init.zeros_(m.conv2.weight)
 
