@@ -45,7 +45,7 @@ def findings(result: dict) -> None:
     p, r = nets["plain"]["shape"], nets["residual"]["shape"]
     st.subheader(t("landscape.findings"))
     numbers = dict(pm=p["local_minima_2d"], rm=r["local_minima_2d"], pb=f"{100 * (p['curve_down_fraction'] or 0):.0f}",
-                   rb=f"{100 * (r['curve_down_fraction'] or 0):.0f}", tol=f"{100 * landscape.BENDING_TOLERANCE:.1f}",
+                   rb=f"{100 * (r['curve_down_fraction'] or 0):.0f}", tol=f"{100 * landscape.BENDING_TOLERANCE:.1f}", bowl=landscape.BOWL_MINIMA,
                    plain=terms.net_label(nets["plain"]["label"]), residual=terms.net_label(nets["residual"]["label"]))
     for code, outcome in verdict["outcomes"].items():
         verdicts.box(outcome, t(verdicts.key(f"landscape.check.{code}", outcome), **numbers))

@@ -76,7 +76,7 @@ def test_landscape_equal_counts_are_no_difference_not_a_reproduction():
     ("ko", "차이 없음", "차이가 너무 작아 판단할 수 없음", "재현됨:"),
 ])
 def test_landscape_wordings_in_both_languages(lang, equal, tiny, clear):
-    values = dict(pm=1, rm=1, pb="10", rb="9", tol="2.5", plain="plain-20", residual="ResNet-20")
+    values = dict(pm=1, rm=1, pb="10", rb="9", tol="2.5", bowl=2, plain="plain-20", residual="ResNet-20")
     text = said("landscape.check.residual_fewer_minima.equal", lang, **values)
     assert text.startswith(equal) and "재현됨" not in text and "Held" not in text
     assert said("landscape.check.residual_less_bending.unclear", lang, **values).startswith(tiny)
@@ -85,6 +85,9 @@ def test_landscape_wordings_in_both_languages(lang, equal, tiny, clear):
     for key in ("residual_fewer_minima.yes", "residual_fewer_minima.no", "residual_single_bowl.yes",
                 "residual_single_bowl.no"):
         assert "1 local minima" not in said(f"landscape.check.{key}", "en", **values)
+    # The single-bowl check names its threshold as this app's, not the paper's.
+    for key in ("residual_single_bowl.yes", "residual_single_bowl.no"):
+        assert ("this app" if lang == "en" else "이 앱") in said(f"landscape.check.{key}", lang, **values)
 
 
 # Lesion: the block named is the bar that is lowest, and ties are named together

@@ -195,6 +195,11 @@ def shape_measures(line: list[float | None], surface: list[list[float | None]]) 
             "min_loss": min(finite) if finite else None, "max_loss": max(finite) if finite else None}
 
 
+# This app's reading of "close to a single bowl" (Li et al. give no count): at most this many
+# strict local minima on the 2-D slice.
+BOWL_MINIMA = 2
+
+
 def verdict(plain: dict, residual: dict) -> dict:
     """Li et al.: the residual net's slice is smooth and bowl-like, the plain twin's chaotic.
     Each comparison is read with ``verdicts.claim``: the residual slice has fewer local minima,
@@ -210,7 +215,7 @@ def verdict(plain: dict, residual: dict) -> dict:
         "residual_fewer_minima": verdicts.claim(r["local_minima_2d"], p["local_minima_2d"]),
         "residual_less_bending": verdicts.claim(r["curve_down_fraction"] or 0, p["curve_down_fraction"] or 0,
                                                 tolerance=BENDING_TOLERANCE),
-        "residual_single_bowl": verdicts.HELD if r["local_minima_2d"] <= 2 else verdicts.REVERSED,
+        "residual_single_bowl": verdicts.HELD if r["local_minima_2d"] <= BOWL_MINIMA else verdicts.REVERSED,
     }
     finding = verdicts.overall([outcomes["residual_fewer_minima"], outcomes["residual_less_bending"]])
     if outcomes["residual_single_bowl"] == verdicts.REVERSED:
