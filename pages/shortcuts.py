@@ -227,7 +227,9 @@ def honest(views) -> str:
     if code == "missing":
         return t("shortcuts.train.honest.missing", paper=paper)
     pct = {o: f"{100 * acc[o]:.1f}%" for o in OPTIONS}
-    return t(f"shortcuts.train.honest.{code}", best=order[0], a=pct["A"], b=pct["B"], c=pct["C"], paper=paper,
+    leaders = readings.shortcut_leaders(acc, order)
+    best = leaders[0] if len(leaders) == 1 else t("shortcuts.train.honest.pair", a=leaders[0], b=leaders[1])
+    return t(f"shortcuts.train.honest.{code}", best=best, a=pct["A"], b=pct["B"], c=pct["C"], paper=paper,
              spread=f"{100 * (acc[order[0]] - acc[order[-1]]):.1f}")
 
 

@@ -197,6 +197,24 @@ def test_shortcut_reading_from_held_out_accuracies():
     assert readings.shortcut_reading({"A": 0.90, "B": float("nan"), "C": 0.93}) == ("missing", [])
 
 
+@pytest.mark.parametrize("lang, tied, alone", [("en", "Here A and B ended highest", "Here B ended highest"),
+                                               ("ko", "여기서는 A와 B 방식의 검증 정확도가 가장 높았습니다",
+                                                "여기서는 B 방식의 검증 정확도가 가장 높았습니다")])
+def test_two_options_tied_at_the_top_are_both_named(lang, tied, alone):
+    table = i18n.table()
+
+    def said(acc: dict) -> str:
+        code, order = readings.shortcut_reading(acc)
+        leaders = readings.shortcut_leaders(acc, order)
+        best = leaders[0] if len(leaders) == 1 else text.render(
+            table["shortcuts.train.honest.pair"][lang], lang, a=leaders[0], b=leaders[1])
+        return text.render(table[f"shortcuts.train.honest.{code}"][lang], lang, best=best, a="", b="", c="",
+                           spread="3.0", paper="")
+
+    assert said({"A": 0.95, "B": 0.95, "C": 0.92}).startswith(tied)
+    assert said({"A": 0.94, "B": 0.95, "C": 0.92}).startswith(alone)
+
+
 def _rows(p20: float, p56: float) -> list:
     losses = {"plain-20": p20, "plain-56": p56, "ResNet-20": 0.01, "ResNet-56": 0.01}
     return [experiments.ExperimentRow(n, i, "finished", loss, 0.9, 0.9, 300, 1.0) for i, (n, loss) in enumerate(losses.items())]

@@ -69,6 +69,13 @@ def shortcut_reading(test_acc: dict[str, float | None]) -> tuple[str, list[str]]
     return ("ordered" if spread.outcome == verdicts.CLEAR else "alike"), order
 
 
+def shortcut_leaders(test_acc: dict[str, float], order: list[str]) -> list[str]:
+    """The options of `order` (shortcut_reading's, highest first) whose held-out accuracy equals
+    the highest: on a few hundred images two options can score exactly alike, and then neither
+    alone "ended highest"."""
+    return [o for o in order if round(test_acc[o], 9) == round(test_acc[order[0]], 9)]
+
+
 # Within a stage, a block output's spread has grown only when the last block's standard deviation
 # exceeds the first's by more than this share (a few percent moves with the images drawn).
 GROWTH_TOLERANCE = 0.05
