@@ -47,7 +47,8 @@ MESSAGES: dict[str, str] = {
     "depth_vgg": "VGG depth must be one of 11, 13, 16, 19 (got {value})",
     "custom_stages": "a custom stack needs 1 to 6 stages, each with 1 to 200 blocks, e.g. (2, 2, 2) (got {value})",
     "unknown_arch": "unknown architecture {value}: use resnet20, 32, 44, 56, 110, 1202 (CIFAR), "
-                    "resnet18, 34, 50, 101, 152 (ImageNet) or vgg19",
+                    "resnet18, 34, 50, 101, 152 (ImageNet), plain and a depth for the same net "
+                    "without shortcuts (plain20), or vgg11, 13, 16, 19",
     "input_too_small": "input size must be at least 1 pixel (got {value})",
     "cannot_take_input": "this network cannot take a {shape} input: {reason}",
     "bottleneck_width": "a bottleneck block's width must be a multiple of 4 (got {value})",
