@@ -32,7 +32,10 @@ def calculator() -> None:
     m1, m2, m3 = st.columns(3)
     m1.metric(t("bottleneck.path.direct"), style.fmt_int(calc.direct_macs) + " MACs")
     m2.metric(t("bottleneck.path.reduced"), style.fmt_int(calc.bottleneck_macs) + " MACs")
-    m3.metric(t("bottleneck.saving"), t("bottleneck.times_fewer", ratio=style.fmt_ratio(calc.ratio, lang())))
+    if calc.ratio >= 1:
+        m3.metric(t("bottleneck.saving"), t("bottleneck.times_fewer", ratio=style.fmt_ratio(calc.ratio, lang())))
+    else:   # a "reduction" to more channels than it had: say what it costs, never "0.5× fewer"
+        m3.metric(t("bottleneck.extra_cost"), t("bottleneck.times_more", ratio=style.fmt_ratio(1 / calc.ratio, lang())))
     st.markdown(t("bottleneck.calc.formula",
                   direct=f"{size}×{size}×{cout}×{k}×{k}×{cin} = {style.fmt_int(calc.direct_macs)}",
                   reduce=f"{size}×{size}×{mid}×{cin} = {style.fmt_int(calc.reduce_macs)}",

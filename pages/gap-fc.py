@@ -34,7 +34,8 @@ def head_counts() -> None:
     m1, m2, m3 = st.columns(3)
     m1.metric(t("gap_fc.head.flatten"), style.fmt_int(fc))
     m2.metric(t("gap_fc.head.gap"), style.fmt_int(gap))
-    m3.metric(t("gap_fc.saving"), t("gap_fc.times_fewer", ratio=style.fmt_ratio(fc / gap, lang())))
+    m3.metric(t("gap_fc.saving"), t("gap_fc.same") if fc == gap   # a 1x1 map: "1× fewer" would say nothing
+              else t("gap_fc.times_fewer", ratio=style.fmt_ratio(fc / gap, lang())))
     st.markdown(t("gap_fc.formula",
                   fc=f"{spatial}×{spatial}×{channels}×{classes} + {classes} = {style.fmt_int(fc)}",
                   gap=f"{channels}×{classes} + {classes} = {style.fmt_int(gap)}"))

@@ -52,6 +52,15 @@ def test_calculator_follows_the_sliders():
     assert metrics(at)["1×1 first, then k×k"] == "49,774,592 MACs"
     at.slider(key="bottleneck_mid").set_value(1024).run()
     assert at.info, "a reduction that widens the map should say it does not pay off"
+    assert "Saving" not in metrics(at) and re.fullmatch(r"[\d.]+× more", metrics(at)["Extra cost"])
+
+
+def test_a_widening_reduction_is_an_extra_cost_in_korean():
+    at = open_bottleneck("ko")
+    at.slider(key="bottleneck_mid").set_value(1024).run()
+    assert re.fullmatch(r"[\d.]+배 많음", metrics(at)["추가 비용"])
+    at.slider(key="bottleneck_mid").set_value(16).run()
+    assert metrics(at)["절감"] == "9.68배 적음"
 
 
 def test_basic_and_bottleneck_blocks_match_the_paper():

@@ -40,6 +40,7 @@ def test_counts_follow_the_widgets():
     at = open_gap_fc()
     at.slider(key="gap_fc_spatial").set_value(1).run()
     assert metrics(at)["Flatten + FC"] == metrics(at)["GAP + FC"] == "513,000"
+    assert metrics(at)["GAP needs"].startswith("as many")        # not "1× fewer"
     at.number_input(key="gap_fc_classes").set_value(10).run()
     assert metrics(at)["GAP + FC"] == "5,130"
 
@@ -73,6 +74,9 @@ def test_korean():
     assert at.warning[0].value.startswith("48×48 이미지로는 실행할 수 없습니다")
     texts = [m.value for m in at.markdown] + [m.label for m in at.metric] + [h.value for h in at.header]
     assert not [x for x in texts if RAW_KEY.match(x)]
+    assert metrics(at)["GAP 사용 시"] == "48.9배 적음"
+    at.slider(key="gap_fc_spatial").set_value(1).run()
+    assert metrics(at)["GAP 사용 시"].startswith("같은 수")
 
 
 @pytest.mark.parametrize("lang, label", [("en", "GAP vs FC: a 64×64 image into nets built for 32×32"),
