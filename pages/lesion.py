@@ -87,7 +87,7 @@ def show(result: dict) -> None:
     st.plotly_chart(study_charts.single_deletions(charted, words(study_charts.WORDS)), config=exports.png_config("lesion-single-deletions"),
                     key="lesion_single_chart")
     st.subheader(t("lesion.k_title"))
-    st.caption(t("lesion.k_help", draws=result["draws"]))
+    st.caption(t("lesion.k_help.one") if result["draws"] == 1 else t("lesion.k_help", draws=result["draws"]))
     st.plotly_chart(study_charts.k_curve(charted, words(study_charts.WORDS)), config=exports.png_config("lesion-k-deletions"), key="lesion_k_chart")
     findings(result)
     st.caption(t("lesion.measured", n=nets[0]["n_test"], seconds=f"{result['seconds']:.1f}",
