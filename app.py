@@ -1,6 +1,6 @@
 """ResNet Explorer: the router. Page config, language, navigation; each page lives in pages/.
 
-To add a page: append one line to its section below (see docs/pages.md).
+To add a page: add its url_path to its section in ui/page/nav.py SECTIONS (see docs/pages.md).
 
 The navigation is set before anything imports torch: until a run calls ``st.navigation``,
 Streamlit treats the ``pages/`` folder as its old file-list menu, and that list would stay in the
@@ -17,29 +17,9 @@ from ui.page.i18n import init_lang, language_toggle, t
 st.set_page_config(page_title="ResNet Explorer", page_icon=":material/hub:", layout="wide")
 init_lang()
 
-HOME = [
-    nav.page("pages/home.py", "home", default=True),
-    nav.page("pages/predict.py", "predict"),
-]
-EXPLORE_LIVE = [
-    nav.page("pages/build.py", "build"),
-    nav.page("pages/degradation.py", "degradation"),
-    nav.page("pages/gradients.py", "gradients"),
-    nav.page("pages/lesion.py", "lesion"),
-    nav.page("pages/landscape.py", "landscape"),
-]
-CONCEPTS = [
-    nav.page("pages/features.py", "features"),
-    nav.page("pages/bottleneck.py", "bottleneck"),
-    nav.page("pages/gap-fc.py", "gap-fc"),
-    nav.page("pages/shortcuts.py", "shortcuts"),
-    nav.page("pages/batchnorm.py", "batchnorm"),
-    nav.page("pages/attribution.py", "attribution"),
-    nav.page("pages/augmentation.py", "augmentation"),
-    nav.page("pages/evidence.py", "evidence"),
-]
-
-sections = {"": HOME, t("nav.explore"): EXPLORE_LIVE, t("nav.concepts"): CONCEPTS}
+# Each section of ui.page.nav.SECTIONS, its pages from pages/<url_path>.py.
+sections = {t(title) if title else "": [nav.page(f"pages/{code}.py", code, default=code == "home") for code in codes]
+            for title, codes in nav.SECTIONS.items()}
 # Every page listed: a collapsed menu hides the last four behind Streamlit's own "View 4 more",
 # which stays English on the Korean page.
 pg = st.navigation({name: pages for name, pages in sections.items() if pages}, expanded=True)

@@ -11,21 +11,19 @@ language with the sidebar's toggle (which must be reachable on a phone), and che
 The pages are the ones app.py routes, so a new page is checked as soon as it is added.
 """
 
-import re
-from pathlib import Path
 
 import harness
 import pytest
 from layout_checks import problems
 
+from ui.page import nav
 from ui.page.i18n import table
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
          "has_touch": True}
 MIN_TEXT_PX = 11
 TOUCH_PX = 44          # every button, segment and the sidebar's own, for a finger
-ROUTES = re.findall(r'nav\.page\("pages/[^"]+", "([^"]+)"',
-                    (Path(__file__).resolve().parents[2] / "app.py").read_text(encoding="utf-8"))
+ROUTES = nav.routes()   # what app.py routes, in the sidebar's order
 
 
 def _title(path: str, lang: str) -> str:

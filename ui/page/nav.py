@@ -42,6 +42,21 @@ CATALOGUE: dict[str, str] = {
     "evidence": ":material/fact_check:",
 }
 
+# The sidebar: each section's title key ("" for the top) and its pages, in order. app.py routes
+# exactly these, each from pages/<url_path>.py; every url_path must be in CATALOGUE.
+SECTIONS: dict[str, tuple[str, ...]] = {
+    "": ("home", "predict"),
+    "nav.explore": ("build", "degradation", "gradients", "lesion", "landscape"),
+    "nav.concepts": ("features", "bottleneck", "gap-fc", "shortcuts", "batchnorm", "attribution",
+                     "augmentation", "evidence"),
+}
+
+
+def routes() -> list[str]:
+    """Every page app.py routes, in the sidebar's order."""
+    return [code for codes in SECTIONS.values() for code in codes]
+
+
 # url_path -> page file (relative to the app root), filled by app.py on every run. The same for
 # every session (it holds no language), so sharing it across sessions is safe.
 _REGISTERED: dict[str, str] = {}
