@@ -7,6 +7,7 @@ import json
 from types import SimpleNamespace
 
 import pytest
+from test_jobs import wait_for
 from apptest_helpers import (APP, RAW_KEY, open_page, own_store, progress_bars, svg_charts, svg_title,
                               wait_runs_ended)
 from streamlit.testing.v1 import AppTest
@@ -203,6 +204,11 @@ def test_a_stop_button_left_from_before_its_run_ended_says_so(store):
     assert f"degradation_stop_{first.id}" not in keys
     assert {f"degradation_stop_{r.id}" for r in rest} <= keys
     # A Stop pressed on a live run: that button goes with the same click, whatever the run does next.
+    # The page is drawn again once the next run trains (one worker here): a click just as the
+    # experiment moves from queued to training would meet the live part's full rerun, whose
+    # page has no toast of that click.
+    wait_for(lambda: store.get_run(rest[0].id).status == "running", 60)
+    at.run()
     at.button(key=f"degradation_stop_{rest[0].id}").click().run()
     assert [x.value for x in at.toast][-1] == f"Stopping {rest[0].label}…"
     keys = {b.key for b in at.button}
