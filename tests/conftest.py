@@ -33,12 +33,12 @@ os.makedirs(os.environ["HOME"])
 os.makedirs(os.environ["RAY_TMPDIR"])
 for name in ("RAY_ADDRESS", "RAY_AUTH_MODE", "RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH"):
     os.environ.pop(name, None)   # the developer's own cluster settings are not the tests'
-# Temporary files too, of this process and of everything it starts: a fork server's socket folder
-# (pymp-*) outlives a server killed with SIGKILL (tests/browser/test_restart.py), and would stay
-# in /tmp; inside SESSION_DIR it goes with the rest.
+# Temporary files of everything this process starts: a fork server's socket folder (pymp-*)
+# outlives a server killed with SIGKILL (tests/browser/test_restart.py), and would stay in /tmp;
+# inside SESSION_DIR it goes with the rest. This process keeps its own temporary folder: its fork
+# server's socket folder is removed by multiprocessing as it exits, after SESSION_DIR is gone.
 os.environ["TMPDIR"] = os.path.join(SESSION_DIR, "tmp")
 os.makedirs(os.environ["TMPDIR"])
-tempfile.tempdir = None   # this process's next temporary file goes there as well
 atexit.register(shutil.rmtree, SESSION_DIR, True)
 
 import sys  # noqa: E402
