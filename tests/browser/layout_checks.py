@@ -67,14 +67,17 @@ PROBLEMS_JS = """([minSvgPx, labels, touchPx]) => {
         // select's or field's value clipped in its box, and text clamped to fewer lines.
         const cut = el => el.scrollWidth > el.clientWidth + 1;
         const seen = new Set();
-        for (const el of document.querySelectorAll('[data-testid="stMain"] *, [data-testid="stSidebar"] *')) {
+        const bar = document.querySelector('[data-testid="stSidebar"]');
+        const open = bar && bar.getBoundingClientRect().right > 100;   // a folded sidebar is off the screen
+        const scope = open ? '[data-testid="stMain"], [data-testid="stSidebar"]' : '[data-testid="stMain"]';
+        for (const el of [...document.querySelectorAll(scope)].flatMap(root => [...root.querySelectorAll('*')])) {
             if (!el.textContent.trim() || getComputedStyle(el).textOverflow !== 'ellipsis' || !shown(el) || !cut(el)) continue;
             const text = el.textContent.trim().slice(0, 40);
             if (seen.has(text)) continue;
             seen.add(text);
             out.push(`label "${text}" cut: ${el.scrollWidth} px in ${el.clientWidth} px`);
         }
-        for (const input of document.querySelectorAll('[data-testid="stMain"] input[type="text"], [data-testid="stMain"] input[role="combobox"], [data-testid="stSidebar"] input[role="combobox"]')) {
+        for (const input of document.querySelectorAll('[data-testid="stMain"] input[type="text"], [data-testid="stMain"] input[role="combobox"]')) {
             if (input.value && shown(input) && cut(input))
                 out.push(`value "${input.value.slice(0, 40)}" cut: ${input.scrollWidth} px in ${input.clientWidth} px`);
         }
@@ -82,7 +85,7 @@ PROBLEMS_JS = """([minSvgPx, labels, touchPx]) => {
                      '[data-testid="stMetricLabel"] p', '[data-baseweb="tab"] p', '[data-testid="stWidgetLabel"] p',
                      '[data-testid="stRadio"] label p', '[data-testid="stButtonGroup"]'].join(',');
         for (const el of document.querySelectorAll(sel)) {
-            if (!shown(el) || !el.textContent.trim()) continue;
+            if (!shown(el) || !el.textContent.trim() || !open && el.closest('[data-testid="stSidebar"]')) continue;
             if (cut(el) || el.scrollHeight > el.clientHeight + 2 && getComputedStyle(el).overflow === 'hidden')
                 out.push(`label "${el.textContent.trim().slice(0, 40)}" cut: ${el.scrollWidth}x${el.scrollHeight} px in ${el.clientWidth}x${el.clientHeight} px`);
         }
