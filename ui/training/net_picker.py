@@ -32,6 +32,7 @@ from ui.draw import style
 from ui.page.errors import guarded
 from ui.page.i18n import label_of, t
 from ui.page.state import keep
+from ui.page.terms import net_label
 from ui.server import shared
 from ui.training import estimates, page_runs, progress
 from ui.users.identity import class_name
@@ -118,8 +119,9 @@ def queue_twin(prefix: str, spec: im.TwinSpec, found) -> None:
 def run_label(info) -> str:
     acc = "–" if info.test_acc is None else f"{info.test_acc:.1%}"
     # The list holds the whole class's runs: each says whose it is (a name or "student 3").
-    text = t("inspect.run_option", id=info.id, name=info.label or info.model_cfg.kind,
-             dataset=info.train_cfg.dataset, acc=acc)
+    # Named as the rest of the page names them: 플레인-20 and 손글씨 숫자 in Korean, not the stored codes.
+    text = t("inspect.run_option", id=info.id, name=net_label(info.label or info.model_cfg.kind),
+             dataset=t(f"build.datasets.{info.train_cfg.dataset}"), acc=acc)
     return f"{text} · {class_name(info)}"
 
 
