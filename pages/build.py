@@ -233,7 +233,7 @@ def compare() -> None:
     elif latest in by_id and latest not in st.session_state["build_overlay"]:
         st.session_state["build_overlay"] = ([latest] + st.session_state["build_overlay"])[:MAX_OVERLAY]
     chosen = st.multiselect(t("build.overlay"), list(by_id),
-                            format_func=lambda i: net_label(page_runs.run_label(by_id[i], show_class)),   # whose, in the class's list
+                            format_func=lambda i: page_runs.run_label(by_id[i], show_class),   # whose, in the class's list
                             max_selections=MAX_OVERLAY, key="build_overlay")
     if not chosen:
         return
@@ -243,7 +243,7 @@ def compare() -> None:
 
 def export(chosen: list[int], by_id: dict, whose: bool) -> None:
     c1, c2, c3 = st.columns([2, 1, 1])
-    pick = c1.selectbox(t("build.export_pick"), chosen, format_func=lambda i: net_label(page_runs.run_label(by_id[i], whose)),
+    pick = c1.selectbox(t("build.export_pick"), chosen, format_func=lambda i: page_runs.run_label(by_id[i], whose),
                         key="build_export_run")
     c2.download_button(t("build.export_csv"), exports.metrics_csv(pick), file_name=f"run-{pick}-metrics.csv",
                        mime="text/csv", icon=":material/download:", key="build_export_csv")

@@ -345,7 +345,7 @@ def test_stored_runs_are_offered_plain_first_and_drawn_side_by_side(run_store):
     assert len(grids(at)) == 1
 
 
-@pytest.mark.parametrize("lang, dataset", [("en", "Handwritten digits"), ("ko", "손글씨 숫자")])
+@pytest.mark.parametrize("lang, dataset", [("en", "· Digits ·"), ("ko", "· 손글씨 숫자 ·")])
 def test_a_stored_run_is_offered_with_its_dataset_named_in_the_readers_language(run_store, monkeypatch, lang,
                                                                                  dataset):
     from ui.page import i18n, terms
