@@ -50,13 +50,27 @@ def config_text(exc: ConfigError) -> str:
     return translated(getattr(exc, "code", ""), getattr(exc, "params", {}), str(exc))
 
 
+# Values that are themselves a reason: "the connection was lost ({reason})" holds another one.
+_NESTED = ("reason", "error")
+
+
+def reason_words(english: str) -> str:
+    """A reason the library worded from a template, in the reader's language, reasons inside it
+    too; anything else (what Ray or the system said) as it came, for the sentence around it to
+    frame."""
+    found = identify(english)
+    if not found:
+        return english
+    code, params = found
+    return translated(code, {k: reason_words(v) if k in _NESTED else v for k, v in params.items()}, english)
+
+
 def reason_text(english: str) -> str:
     """A stored reason (why a run failed or stopped), in the reader's language. Reasons the
     library words from a template translate; any other exception is named in a translated
     sentence, so Korean mode shows no English prose."""
-    found = identify(english)
-    if found:
-        return translated(*found, english)
+    if identify(english):
+        return reason_words(english)
     kind = english.split(":", 1)[0].strip()
     if kind.isidentifier() and kind != english.strip():
         return t("err.exception", kind=kind)
