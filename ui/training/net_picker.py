@@ -121,7 +121,8 @@ def run_label(info) -> str:
     # The list holds the whole class's runs: each says whose it is (a name or "student 3").
     dataset = info.train_cfg.dataset
     text = t("inspect.run_option", id=info.id, name=net_label(info.label or info.model_cfg.kind),
-             dataset=t(f"inspect.dataset.{dataset}") if f"inspect.dataset.{dataset}" in table() else dataset,
+             dataset=t(f"inspect.dataset.{dataset}") if f"inspect.dataset.{dataset}" in table()
+             else t(f"build.datasets.{dataset}"),   # "Fashion-MNIST", never the code fashion_mnist
              acc=acc)
     return f"{text} · {class_name(info)}"
 
