@@ -121,7 +121,9 @@ def draw_trained(views) -> None:
     if high == low:
         st.markdown(t("gap_fc.trained.flat", train=TRAINED_SIZE, at_train=at_train, at_other=high))
         return
-    sides = lambda value: ", ".join(f"{s}×{s}" for s, v in shown.items() if v == value)  # noqa: E731
+    def sides(value: str) -> str:   # "12×12 and 24×24" / "12×12, 24×24"
+        named = [f"{s}×{s}" for s, v in shown.items() if v == value]
+        return ", ".join(named) if lang() == "ko" or len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
     st.markdown(t("gap_fc.trained.reading", train=TRAINED_SIZE, at_train=at_train,
                   best=sides(high), at_best=high, worst=sides(low), at_worst=low))
 
