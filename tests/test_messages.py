@@ -235,3 +235,16 @@ def test_cluster_and_ray_reasons_read_in_korean_with_rays_words_framed(monkeypat
     monkeypatch.setattr(i18n, "lang", lambda: "en")
     for english in (died, other, silent, during, token):
         assert errors.reason_words(english) == english
+
+
+def test_a_stored_reason_names_the_run_and_its_status_in_the_readers_words(monkeypatch):
+    from ui.page import terms
+
+    english = messages.message("run_unfinished", run=7, label="plain-20", status="running")
+    monkeypatch.setattr(i18n, "lang", lambda: "ko")
+    monkeypatch.setattr(terms, "lang", lambda: "ko")
+    assert errors.reason_text(english) == ("학습 기록 #7(플레인-20)은 아직 학습을 마치지 않아 살펴볼 학습된 네트워크가 "
+                                           "없습니다 (상태: 학습 중)")
+    monkeypatch.setattr(i18n, "lang", lambda: "en")
+    monkeypatch.setattr(terms, "lang", lambda: "en")
+    assert errors.reason_text(english) == english.replace("status: running", "status: training")

@@ -23,6 +23,7 @@ from resnet_core.messages import identify
 
 from ui.page import links
 from ui.page.i18n import t, table
+from ui.page.terms import net_label
 
 log = logging.getLogger("resnet_explorer")
 
@@ -42,6 +43,10 @@ def translated(code: str, params: dict, english: str) -> str:
     if not code or f"err.{code}" not in table():
         return english
     words = {k: (t(f"errword.{v}") if f"errword.{v}" in table() else v) for k, v in params.items()}
+    if "label" in words:   # a run's stored label ("plain-20") in the reader's words
+        words["label"] = net_label(words["label"])
+    if f"runs.status.{words.get('status')}" in table():   # "running" as the run lists say it
+        words["status"] = t(f"runs.status.{words['status']}")
     return t(f"err.{code}", **words)
 
 
