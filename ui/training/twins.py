@@ -23,6 +23,7 @@ from resnet_core.training import experiments
 
 from ui.page.errors import reason_text
 from ui.page.i18n import label_of, t
+from ui.page.terms import net_label
 from ui.page.state import keep
 from ui.server import shared
 from ui.training import estimates, page_runs, progress
@@ -112,7 +113,7 @@ def _train_ui(prefix: str) -> tuple[int, int] | None:
 
 def _run_option(info) -> str:
     acc = "–" if info.test_acc is None else f"{info.test_acc:.1%}"
-    return t("twins.run_option", id=info.id, name=info.label or info.model_cfg.kind,
+    return t("twins.run_option", id=info.id, name=net_label(info.label or info.model_cfg.kind),
              dataset=t(f"twins.datasets.{info.train_cfg.dataset}") if info.train_cfg.dataset in DATASETS
              else info.train_cfg.dataset, acc=acc)
 
