@@ -45,7 +45,11 @@ def findings(result: dict) -> None:
                                    ordinary=_pts(r["median_drop_ordinary"]), tol=tol),
     }
     for code, outcome in verdict["outcomes"].items():
-        verdicts.box(outcome, t(verdicts.key(f"lesion.check.{code}", outcome), **numbers[code]))
+        text = t(verdicts.key(f"lesion.check.{code}", outcome), **numbers[code])
+        if code == "downsampling_hurts":   # a measurement here, not a claim of the paper: no held/not held colour
+            st.info(text, icon=":material/info:")
+        else:
+            verdicts.box(outcome, text)
     worst(residual, residual_name, r, tol)
     if p["undeletable"]:
         st.markdown(t("lesion.undeletable", net=plain_name, blocks=", ".join(study_charts.block_name(b) for b in p["undeletable"])))

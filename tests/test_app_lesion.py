@@ -35,12 +35,16 @@ def test_a_finished_study_is_drawn_with_its_verdict(studied, lang):
     from resnet_core.inspection import lesion
     nets = {n["kind"]: n for n in result["nets"]}
     verdict = lesion.verdict(nets["plain"], nets["residual"])   # the page reads the stored drops afresh
-    outcomes = list(verdict["outcomes"].values())
+    # The paper's two claims are coloured by what held; the downsampling blocks, which the paper
+    # is not cited for, are reported as measured, always in a neutral box.
+    outcomes = [o for c, o in verdict["outcomes"].items() if c != "downsampling_hurts"]
     assert len(at.success) == outcomes.count("held")
     assert len(at.warning) == outcomes.count("reversed")
     neutral = [i.value for i in at.info if i.value.startswith(("No difference here", "Too small to tell", "차이 없음",
-                                                                 "잔차 네트워크의 다운샘플링 블록이 더 중요한지는"))]
-    assert len(neutral) == outcomes.count("equal") + outcomes.count("unclear")
+                                                                 "잔차 네트워크의 다운샘플링 블록이 더 중요한지는",
+                                                                 "Here deleting one of the residual net's downsampling",
+                                                                 "여기서는 잔차 네트워크의 다운샘플링"))]
+    assert len(neutral) == outcomes.count("equal") + outcomes.count("unclear") + ("downsampling_hurts" in verdict["outcomes"])
     shown = [m.value for m in at.success] + [m.value for m in at.warning] + neutral
     held = ("held here" if lang == "en" else "재현되었습니다") if verdict["held"] else \
         ("did not fully hold" if lang == "en" else "완전히 재현되지")

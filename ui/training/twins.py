@@ -22,8 +22,8 @@ from resnet_core.store import groups
 from resnet_core.training import experiments
 
 from ui.page.errors import reason_text
-from ui.page import terms
 from ui.page.i18n import label_of, t
+from ui.page.terms import net_label
 from ui.page.state import keep
 from ui.server import shared
 from ui.training import estimates, page_runs, progress
@@ -103,7 +103,7 @@ def _train_ui(prefix: str) -> tuple[int, int] | None:
                            stop_prefix=f"{prefix}_twins")
         return None
     # Net names in the reader's language ("플레인-20"), so the particle after them reads right.
-    st.caption(t("twins.train_help", plain=terms.net_label(names[0]), residual=terms.net_label(names[1]), steps=steps))
+    st.caption(t("twins.train_help", plain=net_label(names[0]), residual=net_label(names[1]), steps=steps))
     estimates.line(configs)
     if st.button(t("twins.train"), type="primary", icon=":material/play_arrow:", key=f"{prefix}_train_twins"):
         if page_runs.submit(configs, group=TRAIN_GROUP):
@@ -114,7 +114,7 @@ def _train_ui(prefix: str) -> tuple[int, int] | None:
 
 def _run_option(info) -> str:
     acc = "–" if info.test_acc is None else f"{info.test_acc:.1%}"
-    return t("twins.run_option", id=info.id, name=terms.net_label(info.label or info.model_cfg.kind),
+    return t("twins.run_option", id=info.id, name=net_label(info.label or info.model_cfg.kind),
              dataset=t(f"twins.datasets.{info.train_cfg.dataset}") if info.train_cfg.dataset in DATASETS
              else info.train_cfg.dataset, acc=acc)
 
