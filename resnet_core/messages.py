@@ -39,7 +39,7 @@ MESSAGES: dict[str, str] = {
     "stages_numbers": "stages must be whole numbers of blocks, e.g. (2, 2, 2) (got {value})",
     "no_channels": "base_width x width_mult leaves the first stage with no channels",
     "input_size": "input_size must be {low} to 1024 pixels for this network "
-                  "(it halves the image {steps} times; got {value})",
+                  "(halvings of the image before the head: {steps}; got {value})",
     "depth_cifar": "depth must be {step}n+2 for the CIFAR family with {kind} blocks: "
                    "{series} up to {high} (got {value})",
     "depth_imagenet": "depth must be one of {options} for the ImageNet family with {block} blocks "
@@ -64,7 +64,7 @@ MESSAGES: dict[str, str] = {
     "aug_shape": "augmentation works on batches shaped (N, C, H, W); got {shape}",
     "pca_two_pixels": "colour PCA needs at least two pixels",
     "pca_match": "the colour PCA must match the images' {channels} channels (got {shape} and {shape2})",
-    "per_channel": "{name} needs 1 or {channels} values (got {value})",
+    "per_channel": "{name} needs one value, or one per channel: {channels} here (got {value})",
     "upload_channels": "uploads can feed greyscale (1) or colour (3) models (got {value} channels)",
     # data and training
     "classes": "{dataset} has {have} classes but the model has only {value} outputs: "
