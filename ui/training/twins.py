@@ -102,7 +102,8 @@ def _train_ui(prefix: str) -> tuple[int, int] | None:
         progress.live_runs(ids, lambda views: progress.progress_rows(views, f"{prefix}_twins"),
                            stop_prefix=f"{prefix}_twins")
         return None
-    st.caption(t("twins.train_help", plain=names[0], residual=names[1], steps=steps))
+    # Net names in the reader's language ("플레인-20"), so the particle after them reads right.
+    st.caption(t("twins.train_help", plain=net_label(names[0]), residual=net_label(names[1]), steps=steps))
     estimates.line(configs)
     if st.button(t("twins.train"), type="primary", icon=":material/play_arrow:", key=f"{prefix}_train_twins"):
         if page_runs.submit(configs, group=TRAIN_GROUP):
