@@ -44,9 +44,9 @@ def job_runner(args: argparse.Namespace, store, queue: int) -> Iterator:
         from resnet_core.jobs.executors import local_executor
 
         # The workers yield to nothing here: a server lowers their priority so its pages answer
-        # at once, but a command has no pages, and on a busy machine niced workers wait behind
-        # everyone else's processes (an experiment 1.6 times slower side by side than one after
-        # another in this process, at full priority). RESNET_EXPLORER_WORKER_NICE, when set, wins.
+        # at once, but a command has no pages, and niced workers would train behind every other
+        # process of the machine while one after another in this process trained at full
+        # priority. RESNET_EXPLORER_WORKER_NICE, when set, wins.
         nice = None if os.environ.get(settings.worker_nice.env, "").strip() else 0
         executor = local_executor(args.device, nice=nice)
     runner = JobRunner(store, max_queue=max(1, queue), per_owner=max(1, queue), executor=executor)

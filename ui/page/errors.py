@@ -50,11 +50,13 @@ def config_text(exc: ConfigError) -> str:
     return translated(getattr(exc, "code", ""), getattr(exc, "params", {}), str(exc))
 
 
-def reason_text(english: str) -> str:
-    """A stored reason (why a run failed or stopped), in the reader's language. Reasons the
-    library words from a template translate; any other exception is named in a translated
-    sentence, so Korean mode shows no English prose."""
-    found = identify(english)
+def reason_text(english: str, code: str = "", values: dict | None = None) -> str:
+    """A stored reason (why a run failed or stopped), in the reader's language: translated from
+    the `code` and `values` the store keeps beside the sentence (RunInfo.error_code and
+    error_values). A run stored before those were kept has the English alone, read back against
+    the templates (messages.identify). Any other exception is named in a translated sentence, so
+    Korean mode shows no English prose."""
+    found = (code, values or {}) if code else identify(english)
     if found:
         return translated(*found, english)
     kind = english.split(":", 1)[0].strip()
