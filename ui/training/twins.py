@@ -19,6 +19,7 @@ import json
 import streamlit as st
 
 from resnet_core.store import groups
+from resnet_core.store.runs import RunNotFound
 from resnet_core.training import experiments
 
 from ui.page.errors import reason_text
@@ -140,6 +141,17 @@ def _pick_ui(prefix: str) -> tuple[int, int] | None:
     if not _twins(by_id[p], by_id[r]):
         st.caption(t("twins.not_twins"))
     return p, r
+
+
+def known_not_twins(plain_id: int, residual_id: int) -> bool:
+    """Whether two stored runs differ in more than their shortcuts: a pair trained on this page
+    never does, two runs picked from the store may (a study's text then says so). False when a
+    run has been deleted since the study: nothing is known, and nothing is claimed."""
+    store = shared.store()
+    try:
+        return not _twins(store.get_run(plain_id), store.get_run(residual_id))
+    except RunNotFound:
+        return False
 
 
 def _twins(plain, residual) -> bool:
