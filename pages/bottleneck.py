@@ -32,7 +32,10 @@ def calculator() -> None:
     m1, m2, m3 = st.columns(3)
     m1.metric(t("bottleneck.path.direct"), style.fmt_int(calc.direct_macs) + " MACs")
     m2.metric(t("bottleneck.path.reduced"), style.fmt_int(calc.bottleneck_macs) + " MACs")
-    if calc.ratio >= 1:
+    same = style.fmt_ratio(calc.ratio, "en") == "1×"   # equal as shown: neither "1× fewer" nor "1× more"
+    if same:
+        m3.metric(t("bottleneck.saving"), t("bottleneck.same"))
+    elif calc.ratio > 1:
         m3.metric(t("bottleneck.saving"), t("bottleneck.times_fewer", ratio=style.fmt_ratio(calc.ratio, lang())))
     else:   # a "reduction" to more channels than it had: say what it costs, never "0.5× fewer"
         m3.metric(t("bottleneck.extra_cost"), t("bottleneck.times_more", ratio=style.fmt_ratio(1 / calc.ratio, lang())))
@@ -43,7 +46,7 @@ def calculator() -> None:
                   total=style.fmt_int(calc.bottleneck_macs)))
     st.caption(t("bottleneck.calc.weights", direct=style.fmt_int(calc.direct_params),
                  reduced=style.fmt_int(calc.bottleneck_params)))
-    if calc.ratio < 1:
+    if calc.ratio < 1 and not same:
         st.info(t("bottleneck.calc.no_saving"))
     said = words(flops_charts.WORDS)
     figures.show(flops_charts.reduction_paths(calc, k, said),
@@ -70,6 +73,11 @@ def paper_rows():
     return flops.paper_table()
 
 
+@st.cache_data(show_spinner=False)
+def plain34_macs() -> int:
+    return flops.count(arch_config("plain34")).macs
+
+
 def paper_table() -> None:
     st.markdown(t("bottleneck.table.intro"))
     rows = paper_rows()
@@ -82,8 +90,9 @@ def paper_table() -> None:
           t("bottleneck.table.paper"): f"{r.paper_macs / 1e9:.1f} G MACs"} for r in rows],
         hide_index=True)
     by_arch = {r.arch: r for r in rows}
-    st.caption(t("bottleneck.table.vgg_share",
-                 pct=f"{100 * by_arch['resnet34'].macs_v1 / by_arch['vgg19'].macs_v1:.1f}"))
+    vgg = by_arch["vgg19"].macs_v1   # the paper's 18% is its plain net's; ResNet-34 (option B) adds projections
+    st.caption(t("bottleneck.table.vgg_share", plain34=f"{100 * plain34_macs() / vgg:.1f}",
+                 resnet34=f"{100 * by_arch['resnet34'].macs_v1 / vgg:.1f}"))
     st.plotly_chart(flops_charts.paper_comparison(rows, names, words(flops_charts.WORDS)), config={"displayModeBar": False})
 
 

@@ -18,6 +18,7 @@ from ui import guard, keep, label_of, t
 from ui.draw import style, training_charts
 from ui.draw.outline import architecture, WORDS as OUTLINE_WORDS
 from ui.page import presets
+from ui.page.terms import net_label
 from ui.page.i18n import words
 from ui.training import estimates, exports, live_charts, page_runs, progress
 from ui.users import identity
@@ -136,7 +137,7 @@ def train_widgets() -> TrainConfig:
 def outline(cfg: ModelConfig) -> None:
     d = describe(cfg)
     m1, m2, m3, m4 = st.columns(4)
-    m1.metric(t("build.name"), cfg.kind)
+    m1.metric(t("build.name"), net_label(cfg.kind))   # 플레인-20 in Korean, as on every page
     m2.metric(t("unit.params"), style.fmt_int(d.params))
     m3.metric(t("build.macs"), style.fmt_macs(d.macs), help=t("build.macs_help"))
     m4.metric(t("build.weighted"), str(d.weighted_layers), help=t("build.weighted_help"))
@@ -170,7 +171,7 @@ def start(cfg: ModelConfig, train_cfg: TrainConfig) -> None:
         ids = page_runs.submit([(cfg.kind, cfg, train_cfg)], group=GROUP)
         if ids:
             st.session_state["_build_latest"] = ids[0]
-            st.toast(t("build.queued", label=cfg.kind), icon=":material/play_arrow:")
+            st.toast(t("build.queued", label=net_label(cfg.kind)), icon=":material/play_arrow:")
 
 
 def draw(views: list) -> None:
@@ -178,7 +179,7 @@ def draw(views: list) -> None:
     shades = training_charts.assign_shades([(v.info.model_cfg.twin, v.info.model_cfg.depth) for v in views])
     loss, acc = [], []
     for v, shade in zip(views, shades):
-        name = f"#{v.id} {v.info.label}"
+        name = f"#{v.id} {net_label(v.info.label)}"
         kind = v.info.model_cfg.twin
         loss.append(training_charts.Curve(name, kind, v.steps.step, v.steps.loss, shade=shade))
         acc.append(training_charts.Curve(name, kind, v.steps.step, [100 * a for a in v.steps.acc], shade=shade, group=name))
@@ -203,7 +204,7 @@ def comparison(views: list) -> list[dict]:
     rows = []
     for v in views:
         i = v.info
-        rows.append({t("build.col.run"): f"#{i.id}", t("build.col.net"): i.label,
+        rows.append({t("build.col.run"): f"#{i.id}", t("build.col.net"): net_label(i.label),
                      t("build.col.kind"): t(f"kind.{i.model_cfg.twin}"),
                      t("unit.params"): style.fmt_si(describe(i.model_cfg).params),
                      t("build.col.status"): progress.status_text(v),
@@ -237,17 +238,7 @@ def compare() -> None:
     if not chosen:
         return
     progress.live_runs(sorted(chosen), draw, stop_prefix="build")
-    export(chosen, by_id, show_class)
-
-
-def export(chosen: list[int], by_id: dict, whose: bool) -> None:
-    c1, c2, c3 = st.columns([2, 1, 1])
-    pick = c1.selectbox(t("build.export_pick"), chosen, format_func=lambda i: page_runs.run_label(by_id[i], whose),
-                        key="build_export_run")
-    c2.download_button(t("build.export_csv"), exports.metrics_csv(pick), file_name=f"run-{pick}-metrics.csv",
-                       mime="text/csv", icon=":material/download:", key="build_export_csv")
-    exports.run_zip_button(c3, pick, key="build_export_zip")
-    st.caption(t("build.export_help"))
+    exports.run_list_export(chosen, lambda i: page_runs.run_label(by_id[i], show_class), "build")
 
 
 with guard():

@@ -113,10 +113,19 @@ def draw_trained(views) -> None:
         rows.append(row)
     st.table(rows, hide_index=True)
     gap = acc.get("gap", {})
-    best = max((s for s in TEST_SIZES if s != TRAINED_SIZE and gap.get(s) is not None), key=lambda s: gap[s])
-    worst = min((s for s in TEST_SIZES if s != TRAINED_SIZE and gap.get(s) is not None), key=lambda s: gap[s])
-    st.markdown(t("gap_fc.trained.reading", train=TRAINED_SIZE, at_train=f"{100 * gap[TRAINED_SIZE]:.1f}",
-                  best=best, at_best=f"{100 * gap[best]:.1f}", worst=worst, at_worst=f"{100 * gap[worst]:.1f}"))
+    # The other sizes' accuracies as the table shows them: sizes that tie share "best" or "worst",
+    # and when all of them tie there is no best or worst to name.
+    shown = {s: f"{100 * gap[s]:.1f}" for s in TEST_SIZES if s != TRAINED_SIZE and gap.get(s) is not None}
+    high, low = max(shown.values(), key=float), min(shown.values(), key=float)
+    at_train = f"{100 * gap[TRAINED_SIZE]:.1f}"
+    if high == low:
+        st.markdown(t("gap_fc.trained.flat", train=TRAINED_SIZE, at_train=at_train, at_other=high))
+        return
+    def sides(value: str) -> str:   # "12×12 and 24×24" / "12×12, 24×24"
+        named = [f"{s}×{s}" for s, v in shown.items() if v == value]
+        return ", ".join(named) if lang() == "ko" or len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+    st.markdown(t("gap_fc.trained.reading", train=TRAINED_SIZE, at_train=at_train,
+                  best=sides(high), at_best=high, worst=sides(low), at_worst=low))
 
 
 def trained_demo() -> None:

@@ -41,7 +41,7 @@ MESSAGES: dict[str, str] = {
     "stages_numbers": "stages must be whole numbers of blocks, e.g. (2, 2, 2) (got {value})",
     "no_channels": "base_width x width_mult leaves the first stage with no channels",
     "input_size": "input_size must be {low} to 1024 pixels for this network "
-                  "(it halves the image {steps} times; got {value})",
+                  "(halvings of the image before the head: {steps}; got {value})",
     "depth_cifar": "depth must be {step}n+2 for the CIFAR family with {kind} blocks: "
                    "{series} up to {high} (got {value})",
     "depth_imagenet": "depth must be one of {options} for the ImageNet family with {block} blocks "
@@ -66,12 +66,13 @@ MESSAGES: dict[str, str] = {
     "aug_shape": "augmentation works on batches shaped (N, C, H, W); got {shape}",
     "pca_two_pixels": "colour PCA needs at least two pixels",
     "pca_match": "the colour PCA must match the images' {channels} channels (got {shape} and {shape2})",
-    "per_channel": "{name} needs 1 or {channels} values (got {value})",
+    "per_channel": "{name} needs one value, or one per channel: {channels} here (got {value})",
     "upload_channels": "uploads can feed greyscale (1) or colour (3) models (got {value} channels)",
     # data and training
     "classes": "{dataset} has {have} classes but the model has only {value} outputs: "
                "set num_classes to {have} or more",
-    "channels": "{dataset} images have {have} channel(s); a model with {value} input channels "
+    # raised only when neither side has 1 channel (a grey image or model converts), so "channels"
+    "channels": "{dataset} images have {have} channels; a model with {value} input channels "
                 "cannot take them (use 1 for grey or 3 for colour)",
     "max_samples": "max_samples={value} leaves no training images; use at least 2",
     "no_cuda": "device cuda was asked for but no CUDA GPU is available here: use auto or cpu",
@@ -130,12 +131,31 @@ MESSAGES: dict[str, str] = {
     "worker_exit": "the training worker exited unexpectedly (exit code {value}); the run was lost",
     "gpu_fatal": "the GPU reported an error that ends its worker ({detail}); the worker was restarted "
                  "and the run was lost",
+    # the training cluster (jobs/cluster.py, jobs/ray_executor.py): what Ray or the system said
+    # ({detail}, {reason}, {why}, {error}) stays as it came, inside a sentence of ours
+    "cluster_unreachable": "the training cluster at {addr} cannot be reached: {reason}",
+    "cluster_lost_run": "the connection to the training cluster at {addr} was lost during this run: {reason}",
+    "cluster_lost": "the connection was lost ({reason})",
+    "cluster_silent": "the cluster stopped answering",
+    "cluster_no_answer": "ConnectionError: nothing answers at {target} ({why})",
+    "cluster_token": "{error} (the port answered but Ray did not: a cluster that asks for a token needs it in "
+                     "~/.ray/auth_token or RAY_AUTH_TOKEN on this server)",
+    "ray_no_gpu": "this run asks for a GPU but the Ray cluster has none: choose the CPU, or add a GPU node",
+    "ray_node_died": "the Ray node running this run went away ({detail}); the run was lost",
+    "ray_oom": "Ray stopped the worker running this run because its machine ran out of memory ({detail}); "
+               "the run was lost",
+    "ray_unschedulable": "no machine of the Ray cluster has the resources this run asks for ({detail}); "
+                         "the run was lost",
+    "ray_env": "a Ray worker could not be set up with this app's code ({detail}); the run was lost",
+    "ray_lost": "the Ray worker running this run was lost ({detail}); the run was lost",
 }
 
 
 # Sentences older runs stored, read back as the code that replaced them (their values carry over).
 STORED_BEFORE: dict[str, str] = {
     "diverged": "the loss became {value} at step {step}: the learning rate is too high for this net",
+    "channels": "{dataset} images have {have} channel(s); a model with {value} input channels "
+                "cannot take them (use 1 for grey or 3 for colour)",
 }
 
 

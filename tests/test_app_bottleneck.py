@@ -63,6 +63,18 @@ def test_a_widening_reduction_is_an_extra_cost_in_korean():
     assert metrics(at)["절감"] == "9.68배 적음"
 
 
+@pytest.mark.parametrize("lang, label, same", [("en", "Saving", "none (about the same cost)"),
+                                               ("ko", "절감", "없음 (연산량이 거의 같음)")])
+def test_a_reduction_that_costs_the_same_is_no_saving(lang, label, same):
+    # k=1, 2 -> 1 -> 2 channels: 2x2 multiply-adds per pixel either way, neither "1× fewer" nor more
+    at = open_bottleneck(lang)
+    for key, value in (("bottleneck_cin", 2), ("bottleneck_cout", 2), ("bottleneck_mid", 1)):
+        at.slider(key=key).set_value(value).run()
+    at.select_slider(key="bottleneck_k").set_value(1).run()
+    assert metrics(at)[label] == same
+    assert not at.info
+
+
 def test_basic_and_bottleneck_blocks_match_the_paper():
     at = show(open_bottleneck(), "block")
     assert metrics(at) == {"Basic block, 64 channels": "73,728 weights",
@@ -77,7 +89,8 @@ def test_table_sets_our_counts_beside_table_1():
     assert row["Ours, v1.5 (torchvision)"] == "4.09 G MACs"
     assert row["Paper (Table 1; VGG-19: Figure 3)"] == "3.8 G MACs"
     assert list(table["Network"]) == ["ResNet-18", "ResNet-34", "ResNet-50", "ResNet-101", "ResNet-152", "VGG-19"]
-    assert "18.7%" in at.caption[0].value
+    # the paper's 18% is its plain net's; ResNet-34's option B projections add a little
+    assert "plain net needs 18.6%" in at.caption[0].value and "shortcuts: 18.7%" in at.caption[0].value
 
 
 def test_per_layer_costs_for_any_model():

@@ -25,7 +25,8 @@ def test_the_teacher_sees_what_is_kept_and_pins_a_checkpoint(setup, lang, kept, 
     pick = at.multiselect(key="teacher_pins")
     mb = f"{retention.kept(store)[0].size / retention.MB:.1f} MB"
     assert pick.label.startswith(pins)
-    assert pick.options == [f"#{second} ResNet-20 · {mb}", f"#{first} plain-20 · {mb}"]   # newest first
+    plain = "plain-20" if lang == "en" else "플레인-20"   # stored in English, shown in the reader's words
+    assert pick.options == [f"#{second} ResNet-20 · {mb}", f"#{first} {plain} · {mb}"]   # newest first
     pick.select(first).run()
     assert not at.exception
     assert [k.run_id for k in retention.kept(store) if k.pinned] == [first]

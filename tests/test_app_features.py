@@ -217,6 +217,27 @@ def test_a_fresh_twin_needs_no_training_and_the_image_number_is_kept():
     assert_clean(at)
 
 
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_shape_classes_are_named_in_the_readers_language(lang):
+    """The shapes' classes are stored in English ("circle"); a Korean page names them in Korean."""
+    at = open_features(lang, features_source="fresh", features_dataset="shapes", features_depth=8,
+                       features_width=8)
+    assert_clean(at)
+    label = im.class_names(im.TwinSpec("shapes", 8, 8, 0).data)[im.held_out(im.TwinSpec("shapes", 8, 8, 0).data, 0).label]
+    truth = next(c for c in captions(at) if c.startswith(("True class: ", "정답: ")))
+    shown = truth.split(": ", 1)[1]
+    assert shown == (label if lang == "en" else at_ko(label))
+    predicted = [m.value for m in at.metric]
+    assert predicted and all(re.search("[a-z]", v) is None for v in predicted) == (lang == "ko")
+
+
+def at_ko(name: str) -> str:
+    import json
+    from pathlib import Path
+    catalog = json.loads((Path(__file__).parents[1] / "assets/i18n/features.json").read_text(encoding="utf-8"))
+    return catalog[f"class.{name}"]["ko"]
+
+
 # --- settings that do not ship: queued, never trained in the page ------------------------------
 
 OTHER = im.TwinSpec("digits", depth=8, width=8, steps=40)
@@ -322,6 +343,19 @@ def test_stored_runs_are_offered_plain_first_and_drawn_side_by_side(run_store):
     at.selectbox(key="features_run_right").set_value(0).run()
     assert_clean(at)
     assert len(grids(at)) == 1
+
+
+@pytest.mark.parametrize("lang, dataset", [("en", "· Digits ·"), ("ko", "· 손글씨 숫자 ·")])
+def test_a_stored_run_is_offered_with_its_dataset_named_in_the_readers_language(run_store, monkeypatch, lang,
+                                                                                 dataset):
+    from ui.page import i18n, terms
+    _, (plain, _) = run_store
+    at = open_features(lang, features_source="run")
+    # AppTest formats the options outside the page's run: give it the page's language.
+    monkeypatch.setattr(i18n, "lang", lambda: lang)
+    monkeypatch.setattr(terms, "lang", lambda: lang)
+    offered = next(o for o in at.selectbox(key="features_run_left").options if o.startswith(f"#{plain} "))
+    assert dataset in offered and "· digits ·" not in offered
 
 
 def add_run(store, model_cfg, train_cfg, label):

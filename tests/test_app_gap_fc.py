@@ -93,10 +93,15 @@ def test_home_preset_feeds_a_64_pixel_image(lang, label):
     assert "64" in at.success[0].value
 
 
-def test_a_trained_gap_net_is_scored_at_other_sizes(tmp_path_factory):
+READING = {"en": "Measured: at its training size", "ko": "측정 결과: 학습한 크기"}
+
+
+@pytest.mark.parametrize("lang, flat", [("en", False), ("ko", False), ("en", True), ("ko", True)])
+def test_a_trained_gap_net_is_scored_at_other_sizes(tmp_path_factory, lang, flat):
     """Stored runs with checkpoints (written here, no training): the page measures each head's
     held-out accuracy at every size; the flatten net runs only at its training size, and the
-    reading quotes the numbers of the table."""
+    reading quotes the numbers of the table. A GAP net whose head answers the same class for
+    every image (`flat`) scores alike at every size: no size is named best or worst."""
     import torch
     from apptest_helpers import open_page, own_store
 
@@ -117,16 +122,32 @@ def test_a_trained_gap_net_is_scored_at_other_sizes(tmp_path_factory):
             experiment = store.get_run(rid).experiment
             store.start_run(rid, device="cpu", layer_names=[], stat_names=[], total_steps=1)
             torch.manual_seed(0)
-            store.save_checkpoint(rid, build_model(cfg))
+            model = build_model(cfg)
+            if flat:
+                with torch.no_grad():   # every logit 0: the same answer for every image at every size
+                    model.head.fc.weight.zero_()
+                    model.head.fc.bias.zero_()
+            store.save_checkpoint(rid, model)
             store.finish_run(rid, status="finished", seconds=1.0, steps_done=1, final_train_loss=2.0,
                              final_train_acc=0.1, test_acc=0.1)
             ids.append(rid)
-        at = open_page("gap-fc", owner="gapfc1")
+        at = open_page("gap-fc", lang, owner="gapfc1")
+        cannot, flatten = ("cannot run", "Flatten + FC") if lang == "en" else ("실행 불가", "평탄화 + FC")
         table = at.table[-1].value
-        assert list(table["Flatten + FC"]) == ["cannot run", "cannot run", table["Flatten + FC"][2],
-                                               "cannot run", "cannot run"]
-        assert table["Flatten + FC"][2].endswith("%")
+        assert list(table[flatten]) == [cannot, cannot, table[flatten][2], cannot, cannot]
+        assert table[flatten][2].endswith("%")
         gap = analysis.accuracy_at_sizes(store.load_model(ids[0]), "digits", [8, 12, 16, 24, 32])
         assert list(table["GAP + FC"]) == [f"{100 * gap[s]:.1f}%" for s in (8, 12, 16, 24, 32)]
-        reading = next(m.value for m in at.markdown if m.value.startswith("Measured: at its training size"))
+        reading = next(m.value for m in at.markdown if m.value.startswith(READING[lang]))
         assert f"{100 * gap[16]:.1f}%" in reading
+        others = {s: f"{100 * gap[s]:.1f}" for s in (8, 12, 24, 32)}
+        assert (len(set(others.values())) == 1) == flat
+        if flat:
+            assert f"{others[8]}%" in reading
+            assert not re.search("best|worst|가장", reading)
+        else:
+            high, low = max(others.values(), key=float), min(others.values(), key=float)
+            best = [f"{s}×{s}" for s, v in others.items() if v == high]
+            named = ", ".join(best) if lang == "ko" or len(best) == 1 else ", ".join(best[:-1]) + " and " + best[-1]
+            assert f"best at {named} ({high}%)" in reading or f"{named}에서 가장 좋고({high}%)" in reading
+            assert f"({low}%)" in reading

@@ -29,7 +29,7 @@ from resnet_core.inspection.probes import block_gradient_gains, grad_norms_at_in
 from resnet_core.store.runs import RunStore
 from resnet_core.training import experiments
 from ui.draw import training_charts
-from ui.training import page_runs
+from ui.training import exports, page_runs
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +57,8 @@ def test_default_shows_real_vanishing_in_the_plain_net_only(store):
     assert at.selectbox(key="gradients_activation").value == "sigmoid"
     assert at.toggle(key="gradients_norm").value is False
     m = metrics(at)
-    assert m["Plain-56: input side ÷ output side"] == "0 (nothing arrives)"
+    assert m["Plain-56: input side ÷ output side"] == "0"
+    assert any(c.value.startswith("0 (nothing arrives): at least one of the three layers") for c in at.caption)
     residual = ratio(m["Residual-56: input side ÷ output side"])
     assert 1e-3 < residual < 10
     verdicts = [x.value for x in at.markdown if x.value.startswith("**")]
@@ -184,7 +185,7 @@ def test_home_preset_is_the_measured_vanishing_setting(store):
     assert at.title[0].value == "Gradient flow"
     assert (at.selectbox(key="gradients_activation").value, at.selectbox(key="gradients_block").value,
             at.toggle(key="gradients_norm").value) == ("sigmoid", "preact", False)
-    assert metrics(at)["Plain-56: input side ÷ output side"] == "0 (nothing arrives)"
+    assert metrics(at)["Plain-56: input side ÷ output side"] == "0"
 
 
 def _finished_with_grads(store: RunStore, owner: str, residual: bool, loss: float = 1.0, acc: float = 0.5) -> int:
@@ -260,7 +261,8 @@ def test_korean_page_has_no_missing_text(store):
     assert at.title[0].value == "그래디언트 흐름"
     texts = [m.value for m in at.markdown] + [b.label for b in at.button] + [m.label for m in at.metric]
     assert not [x for x in texts if RAW_KEY.match(x)]
-    assert metrics(at)["플레인-56: 입력 쪽 ÷ 출력 쪽"] == "0 (아무것도 도달하지 않음)"
+    assert metrics(at)["플레인-56: 입력 쪽 ÷ 출력 쪽"] == "0"
+    assert any(c.value.startswith("0 (아무것도 도달하지 않음): 입력에 가장 가까운") for c in at.caption)
     profile, gains = svg_charts(at)
     assert list(svg_series(profile)) == ["플레인-56", "잔차-56"]
     texts = {"".join(t.itertext()) for t in profile.iter() if t.tag.endswith("text")}
@@ -284,3 +286,32 @@ def test_live_mode_shows_loss_and_accuracy_and_says_when_a_net_did_not_learn(sto
     assert any(stuck in w and "2.30" in w and "10.6%" in w and "ln 10" in w for w in warned), warned
     assert any(learned in s.value and "99.0%" in s.value for s in at.success)
     assert not any(stuck in s.value for s in at.success)
+
+
+@pytest.mark.parametrize("lang, csv, zip_label, no_weights", [
+    ("en", "Download CSV", "Download as PyTorch (zip)", "has no weights to take home yet"),
+    ("ko", "CSV 내려받기", "PyTorch로 내려받기 (zip)", "에는 아직 가져갈 가중치가 없습니다")])
+def test_the_live_run_list_takes_a_run_home_as_other_run_lists_do(store, lang, csv, zip_label, no_weights):
+    """The runs shown can be taken home as on Build & Train: the picked run's metrics as a CSV
+    and, once it has left weights, the run as a PyTorch zip; a run without weights says so."""
+    from resnet_core import build_model
+
+    owner = f"grad5{lang}"
+    plain = _finished_with_grads(store, owner, residual=False)
+    res = _finished_with_grads(store, owner, residual=True)
+    store.save_checkpoint(res, build_model(store.get_run(res).model_cfg))   # only the residual run has weights
+    at = open_page("gradients", lang, owner=owner, state={"gradients_mode": "live"})
+    assert not at.exception and not at.error
+    pick = at.selectbox(key="gradients_export_run")
+    assert pick.options == [f"#{plain} plain20", f"#{res} resnet20"]      # the two runs shown above
+    assert pick.value == plain
+    buttons = {b.proto.id.split("-")[-1]: b.proto.label for b in at.get("download_button")}
+    assert buttons.get("gradients_export_csv") == csv and "gradients_export_zip" not in buttons
+    captions = " ".join(c.value for c in at.caption)
+    assert f"#{plain}" in captions and no_weights in captions, captions
+    at.selectbox(key="gradients_export_run").set_value(res).run()
+    assert not at.exception
+    buttons = {b.proto.id.split("-")[-1]: b.proto.label for b in at.get("download_button")}
+    assert buttons.get("gradients_export_csv") == csv and buttons.get("gradients_export_zip") == zip_label
+    csv_rows = exports.metrics_csv(res).splitlines()
+    assert csv_rows[0].startswith("step,train_loss") and len(csv_rows) == 11   # every recorded step

@@ -176,7 +176,9 @@ SAMPLES = {"name": "steps", "value": "3", "low": "1", "high": "10", "options": "
            "allowed": "n_steps", "arch": "vgg19", "reason": "size mismatch", "step": "12", "kind": "basic",
            "series": "20, 32", "block": "basic", "steps": "5", "batch": "64", "size": "32", "width": "16",
            "depth": "20", "need": "2.1", "data": "0.4", "detail": "device-side assert",
-           "file": "train-images-idx3-ubyte", "file2": "train-labels-idx1-ubyte"}
+           "file": "train-images-idx3-ubyte", "file2": "train-labels-idx1-ubyte",
+           "addr": "10.0.0.5:10001", "target": "10.0.0.5:10001", "why": "Connection refused",
+           "error": "ConnectionError: ray client connection timeout"}
 
 
 @pytest.mark.parametrize("code", sorted(messages.MESSAGES))
@@ -204,3 +206,45 @@ def test_a_damaged_dataset_file_is_named_in_both_languages(tmp_path):
         "x-idx1-ubyte 파일이 중간에 잘렸습니다: 모양 [3]에 값이 2개뿐입니다"
     path.write_bytes(b"hello")
     assert _raises(lambda: folders.read_idx(path)).code == "idx_not"
+
+
+def test_cluster_and_ray_reasons_read_in_korean_with_rays_words_framed(monkeypatch):
+    """What the cluster and Ray executors store or show is our sentence around Ray's words: in
+    Korean our part is Korean, nested reasons too; Ray's own text comes through unchanged."""
+    from resnet_core.jobs.cluster import one_line
+    from resnet_core.jobs.ray_executor import lost_reason
+
+    class NodeDiedError(Exception):
+        pass
+
+    died = lost_reason(NodeDiedError("node 3f2a is dead"))
+    assert died == "the Ray node running this run went away (NodeDiedError: node 3f2a is dead); the run was lost"
+    other = lost_reason(KeyError())
+    assert other == "the Ray worker running this run was lost (KeyError); the run was lost"
+    silent = messages.message("cluster_lost", reason=messages.message("cluster_silent"))
+    during = messages.message("cluster_lost_run", addr="ray://h:1", reason=died)
+    token = one_line(ConnectionError("ray client connection timeout"))
+    monkeypatch.setattr(i18n, "lang", lambda: "ko")
+    assert errors.reason_text(died) == "이 학습을 돌리던 Ray 노드가 사라져 이 학습은 중단되었습니다 (NodeDiedError: node 3f2a is dead)"
+    assert errors.reason_text(other).endswith("이 학습은 중단되었습니다 (KeyError)")
+    assert errors.reason_words(silent) == "연결이 끊겼습니다 (클러스터가 더 이상 응답하지 않습니다)"
+    assert errors.reason_text(during) == ("학습 도중 학습 클러스터(ray://h:1) 연결이 끊겼습니다: 이 학습을 돌리던 Ray 노드가 "
+                                          "사라져 이 학습은 중단되었습니다 (NodeDiedError: node 3f2a is dead)")
+    assert errors.reason_words(token).startswith("ConnectionError: ray client connection timeout (포트는 응답했지만")
+    assert errors.reason_text(messages.message("ray_no_gpu")).startswith("이 학습은 GPU가 필요한데")
+    monkeypatch.setattr(i18n, "lang", lambda: "en")
+    for english in (died, other, silent, during, token):
+        assert errors.reason_words(english) == english
+
+
+def test_a_stored_reason_names_the_run_and_its_status_in_the_readers_words(monkeypatch):
+    from ui.page import terms
+
+    english = messages.message("run_unfinished", run=7, label="plain-20", status="running")
+    monkeypatch.setattr(i18n, "lang", lambda: "ko")
+    monkeypatch.setattr(terms, "lang", lambda: "ko")
+    assert errors.reason_text(english) == ("학습 기록 #7(플레인-20)은 아직 학습을 마치지 않아 살펴볼 학습된 네트워크가 "
+                                           "없습니다 (상태: 학습 중)")
+    monkeypatch.setattr(i18n, "lang", lambda: "en")
+    monkeypatch.setattr(terms, "lang", lambda: "en")
+    assert errors.reason_text(english) == english.replace("status: running", "status: training")

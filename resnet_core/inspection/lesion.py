@@ -1,6 +1,6 @@
 """Lesion study: delete blocks of a trained net at test time and measure held-out accuracy
 (Veit, Wilber, Belongie 2016, "Residual networks behave like ensembles of relatively shallow
-networks", sections 4.1-4.2).
+networks", section 4 and Figure 3).
 
 Deleting a residual block keeps only its shortcut: the block's residual branch F becomes zero,
 so the block computes act(shortcut(x)) (post-activation blocks) or shortcut(x) (pre-activation
@@ -231,9 +231,11 @@ def verdict(plain: dict, residual: dict) -> dict:
     - residual_robust: deleting one ordinary residual block costs little (median under 5
       accuracy points; Veit et al. saw no significant change on CIFAR-10 ResNet-110).
     - plain_fragile: deleting one plain block costs far more (median at least 20 points and
-      three times the residual net's), as VGG collapsed in their Figure 3.
+      three times the residual net's), as their net without shortcuts broke in their Figure 3
+      (theirs was not our plain twin, and the page says so).
     - downsampling_hurts: in the residual net, deleting a downsampling block costs more than an
-      ordinary one (their exception: those blocks change the representation's shape).
+      ordinary one, where the shortcut is not an identity. Reported as measured, not as the
+      paper's claim (shared/PAPER.md says nothing of these blocks).
     """
     p, r = summary(plain), summary(residual)
     rp, pp, rd = r["median_drop_ordinary"], p["median_drop_ordinary"], r["median_drop_downsampling"]

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from resnet_core import settings
+from resnet_core.messages import message
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +46,7 @@ def one_line(err: BaseException) -> str:
     text = " ".join(str(err).split())[:240]
     line = f"{type(err).__name__}: {text}" if text else type(err).__name__
     if "ray client connection timeout" in text:
-        line += (" (the port answered but Ray did not: a cluster that asks for a token needs it in"
-                 " ~/.ray/auth_token or RAY_AUTH_TOKEN on this server)")
+        line = message("cluster_token", error=line)
     return line
 
 
@@ -115,7 +115,7 @@ class ClusterExecutor:
         if link is None:
             if self._make_fallback is not None:
                 return self._local().run(spec, control)
-            return "failed", f"the training cluster at {self.address} cannot be reached: {self._state.reason}"
+            return "failed", message("cluster_unreachable", addr=self.address, reason=self._state.reason)
         try:
             status, error = link.run(spec, control)
         except Exception as err:
@@ -124,7 +124,7 @@ class ClusterExecutor:
             status, error = "failed", one_line(err)
         if status == "failed" and not link.alive():
             self._lost(link, error)
-            return "failed", f"the connection to the training cluster at {self.address} was lost during this run: {error}"
+            return "failed", message("cluster_lost_run", addr=self.address, reason=error)
         return status, error
 
     def shutdown(self) -> None:
@@ -168,7 +168,7 @@ class ClusterExecutor:
             link.shutdown()
         except Exception:   # the connection is gone; what it held is gone with it
             log.debug("closing a lost cluster connection failed", exc_info=True)
-        self._set("unreachable", f"the connection was lost ({reason})", time.time())
+        self._set("unreachable", message("cluster_lost", reason=reason), time.time())
         self._wake.set()
 
     def _keep_connected(self) -> None:
@@ -179,7 +179,7 @@ class ClusterExecutor:
                 self._wake.wait(WATCH_SECONDS)
                 self._wake.clear()
                 if not self._closed and not link.alive():
-                    self._lost(link, "the cluster stopped answering")
+                    self._lost(link, message("cluster_silent"))
                 continue
             try:
                 link = self._connect(self.address)

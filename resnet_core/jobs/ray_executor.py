@@ -21,6 +21,7 @@ import threading
 from pathlib import Path
 
 from resnet_core import settings
+from resnet_core.messages import message
 from resnet_core.jobs.ray_remote import WRITES, RemoteRunner
 from resnet_core.jobs.worker import Control, JobSpec
 
@@ -30,20 +31,20 @@ PACKAGE_DIR = Path(__file__).resolve().parents[1]   # resnet_core/, shipped whol
 POLL_SECONDS = 0.25      # one poll waits this long for news: a live chart is at most ~0.5 s behind
 PROBE_SECONDS = 5.0      # a cluster's port that does not take a connection in this long is not there
 LOCAL_CPUS = 2           # a Ray instance started for one command (the CLI without --ray-address)
-LOST_HINT = {
-    "NodeDiedError": "the Ray node running this run went away",
-    "OutOfMemoryError": "Ray stopped the worker running this run because its machine ran out of memory",
-    "ActorUnschedulableError": "no machine of the Ray cluster has the resources this run asks for",
-    "RuntimeEnvSetupError": "a Ray worker could not be set up with this app's code",
+LOST_HINT = {   # Ray's error -> the code of our sentence for it (resnet_core/messages.py)
+    "NodeDiedError": "ray_node_died",
+    "OutOfMemoryError": "ray_oom",
+    "ActorUnschedulableError": "ray_unschedulable",
+    "RuntimeEnvSetupError": "ray_env",
 }
 
 
 def lost_reason(err: BaseException) -> str:
-    """A one-line reason for a lost worker or node, in words a student can act on."""
+    """A one-line reason for a lost worker or node, in words a student can act on; Ray's own
+    words follow in brackets. A template, so a Korean page says it in Korean."""
     name = type(err).__name__
-    lead = LOST_HINT.get(name, "the Ray worker running this run was lost")
     detail = " ".join(str(err).split())[:300]
-    return f"{lead} ({name}: {detail}); the run was lost" if detail else f"{lead} ({name}); the run was lost"
+    return message(LOST_HINT.get(name, "ray_lost"), detail=f"{name}: {detail}" if detail else name)
 
 
 class RayExecutor:
@@ -163,7 +164,7 @@ class RayExecutor:
         req = self.request(spec)
         if req.get("num_gpus") and self._gpus() < req["num_gpus"]:
             # Ray would keep such an actor pending for ever; say why instead.
-            return "failed", "this run asks for a GPU but the Ray cluster has none: choose the CPU, or add a GPU node"
+            return "failed", message("ray_no_gpu")
         snapshot = _snapshot(store, spec) if spec.kind != "train" else {}
         key = tuple(sorted(req.items()))
         actor, healthy = self._acquire(key), False
@@ -253,7 +254,7 @@ def probe(address: str, timeout: float = PROBE_SECONDS) -> None:
         socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
     except OSError as err:
         why = err.strerror or type(err).__name__
-        raise ConnectionError(f"nothing answers at {target} ({why})") from None
+        raise ConnectionError(message("cluster_no_answer", target=target, why=why).removeprefix("ConnectionError: ")) from None
 
 
 def _no_auto_start(ray) -> None:

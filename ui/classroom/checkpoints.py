@@ -8,6 +8,7 @@ import streamlit as st
 from resnet_core.store import retention
 
 from ui.page.i18n import t
+from ui.page.terms import net_label
 from ui.server import shared
 
 _PICK = "teacher_pins"
@@ -37,7 +38,7 @@ def draw() -> None:
     if not every:
         return
     newest = sorted(every, key=lambda k: -k.ended)
-    labels = {k.run_id: f"#{k.run_id} {k.label} · {_mb(k.size)} MB" + (" · " + t("ops.ckpt.shown") if k.shown else "")
+    labels = {k.run_id: f"#{k.run_id} {net_label(k.label)} · {_mb(k.size)} MB" + (" · " + t("ops.ckpt.shown") if k.shown else "")
               for k in newest}
     pinned = {k.run_id for k in every if k.pinned}
     st.multiselect(t("ops.ckpt.pins"), list(labels), default=sorted(pinned), format_func=labels.get, key=_PICK,

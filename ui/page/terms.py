@@ -1,4 +1,4 @@
-"""Net names in the reader's language: "plain-20" reads "플레인-20" in Korean.
+"""Net names and class names in the reader's language: "plain-20" reads "플레인-20" in Korean, "circle" "원".
 
 Run labels are stored once, in English ("plain-56 no BN"), so a class that switches
 language mid-lesson still finds its runs; they are translated only where they are shown, in
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from ui.draw.style import arch_name
-from ui.page.i18n import lang, t
+from ui.page.i18n import lang, t, table
 
 _KO = ((re.compile(r"\b[Pp]lain-(?=\d)"), "플레인-"),
        (re.compile(r"\bResidual-(?=\d)"), "잔차-"),
@@ -28,6 +28,12 @@ def net_label(label: str) -> str:
     for pattern, word in (_KO if lang() == "ko" else _EN):
         name = pattern.sub(word, name)
     return name + sep + who
+
+
+def class_label(name: str) -> str:
+    """A dataset's class name in the reader's language ("circle" reads "원" in Korean), from the
+    catalog's "class.<name>" keys; a name the catalog lacks (a digit, a folder's class) as it is."""
+    return t(f"class.{name}") if f"class.{name}" in table() else str(name)
 
 
 def study_nets(result: dict) -> tuple[list[dict], list[dict]]:

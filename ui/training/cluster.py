@@ -12,6 +12,7 @@ import time
 
 import streamlit as st
 
+from ui.page.errors import reason_words
 from ui.page.i18n import t
 from ui.server import shared
 
@@ -31,7 +32,7 @@ def notice() -> None:
         st.info(t("cluster.connecting", addr=s.address), icon=":material/cloud_sync:")
         return
     then = t("cluster.then_local") if s.fallback else t("cluster.then_wait")
-    st.warning(f"{t('cluster.unreachable', addr=s.address, reason=s.reason)}  \n{then}",
+    st.warning(f"{t('cluster.unreachable', addr=s.address, reason=reason_words(s.reason))}  \n{then}",
                icon=":material/cloud_off:")
 
 
@@ -48,7 +49,7 @@ def teacher() -> None:
     else:
         then = t("cluster.then_local") if s.fallback else t("cluster.then_wait")
         wait = t("cluster.next_try", n=max(0, round(s.next_try - time.time())), waiting=shared.runner().queue_length())
-        st.warning(f"{t('cluster.unreachable', addr=s.address, reason=s.reason)}  \n{then} {wait}",
+        st.warning(f"{t('cluster.unreachable', addr=s.address, reason=reason_words(s.reason))}  \n{then} {wait}",
                    icon=":material/cloud_off:")
     st.button(t("cluster.retry"), key="teacher_cluster_retry", icon=":material/refresh:",
               on_click=shared.runner().executor.retry_now)

@@ -21,6 +21,7 @@ from resnet_core.training.memory import RunTooBig
 
 from ui.page.errors import config_text
 from ui.page.i18n import t
+from ui.page.terms import net_label
 from ui.server import shared
 from ui.training import cluster
 
@@ -94,7 +95,7 @@ def too_large(exc: RunTooBig) -> None:
 
 
 def too_long_text(exc: RunTooLong) -> str:
-    return t("costs.too_long", label=exc.label or "–", time=seconds_text(exc.estimate.seconds),
+    return t("costs.too_long", label=net_label(exc.label) if exc.label else "–", time=seconds_text(exc.estimate.seconds),
              limit=seconds_text(exc.limit), steps=f"{exc.steps:,}", depth=exc.depth, width=exc.width,
              size=exc.input_size)
 

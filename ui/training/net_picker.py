@@ -30,7 +30,8 @@ from resnet_core.training.twins import GROUP as TWIN_GROUP
 
 from ui.draw import style
 from ui.page.errors import guarded
-from ui.page.i18n import label_of, t
+from ui.page.i18n import label_of, t, table
+from ui.page.terms import net_label
 from ui.page.state import keep
 from ui.server import shared
 from ui.training import estimates, page_runs, progress
@@ -118,8 +119,11 @@ def queue_twin(prefix: str, spec: im.TwinSpec, found) -> None:
 def run_label(info) -> str:
     acc = "–" if info.test_acc is None else f"{info.test_acc:.1%}"
     # The list holds the whole class's runs: each says whose it is (a name or "student 3").
-    text = t("inspect.run_option", id=info.id, name=info.label or info.model_cfg.kind,
-             dataset=info.train_cfg.dataset, acc=acc)
+    dataset = info.train_cfg.dataset
+    text = t("inspect.run_option", id=info.id, name=net_label(info.label or info.model_cfg.kind),
+             dataset=t(f"inspect.dataset.{dataset}") if f"inspect.dataset.{dataset}" in table()
+             else t(f"build.datasets.{dataset}"),   # "Fashion-MNIST", never the code fashion_mnist
+             acc=acc)
     return f"{text} · {class_name(info)}"
 
 
@@ -143,7 +147,7 @@ def run_members(prefix: str) -> list[Member]:
                          **keep(f"{prefix}_run_right"))
     chosen = [left] + ([right] if right and right != left else [])
     return [Member("residual" if infos[r].model_cfg.residual else "plain",
-                   f"#{r} {infos[r].label or infos[r].model_cfg.kind}", None, r,
+                   f"#{r} {net_label(infos[r].label or infos[r].model_cfg.kind)}", None, r,
                    im.DataSpec.of_run(infos[r].model_cfg, infos[r].train_cfg)) for r in chosen]
 
 

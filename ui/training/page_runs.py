@@ -29,6 +29,7 @@ from resnet_core.store import retention
 from resnet_core.store.runs import EvalColumns, RunInfo, RunNotFound, StepColumns
 from ui.page.errors import config_text
 from ui.page.i18n import t
+from ui.page.terms import net_label
 from ui.server.shared import runner, store
 from ui.training import estimates
 from ui.users import follow, teacher_key
@@ -207,7 +208,7 @@ def run_label(info: RunInfo, whose: bool = False) -> str:
     """"#12 ResNet-20" for pickers (the live progress rows say how each run is doing; a
     picker's label would only be as fresh as the page's last full run). With `whose` (a list of
     the class's runs) it says whose run it is: "#12 ResNet-20 · Minji", "#4 ResNet-20 · student 3"."""
-    base = f"#{info.id} {info.label}"
+    base = f"#{info.id} {net_label(info.label)}"
     return f"{base} · {class_name(info)}" if whose else base
 
 

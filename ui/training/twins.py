@@ -19,10 +19,12 @@ import json
 import streamlit as st
 
 from resnet_core.store import groups
+from resnet_core.store.runs import RunNotFound
 from resnet_core.training import experiments
 
 from ui.page.errors import reason_text
 from ui.page.i18n import label_of, t
+from ui.page.terms import net_label
 from ui.page.state import keep
 from ui.server import shared
 from ui.training import estimates, page_runs, progress
@@ -101,7 +103,8 @@ def _train_ui(prefix: str) -> tuple[int, int] | None:
         progress.live_runs(ids, lambda views: progress.progress_rows(views, f"{prefix}_twins"),
                            stop_prefix=f"{prefix}_twins")
         return None
-    st.caption(t("twins.train_help", plain=names[0], residual=names[1], steps=steps))
+    # Net names in the reader's language ("플레인-20"), so the particle after them reads right.
+    st.caption(t("twins.train_help", plain=net_label(names[0]), residual=net_label(names[1]), steps=steps))
     estimates.line(configs)
     if st.button(t("twins.train"), type="primary", icon=":material/play_arrow:", key=f"{prefix}_train_twins"):
         if page_runs.submit(configs, group=TRAIN_GROUP):
@@ -112,7 +115,7 @@ def _train_ui(prefix: str) -> tuple[int, int] | None:
 
 def _run_option(info) -> str:
     acc = "–" if info.test_acc is None else f"{info.test_acc:.1%}"
-    return t("twins.run_option", id=info.id, name=info.label or info.model_cfg.kind,
+    return t("twins.run_option", id=info.id, name=net_label(info.label or info.model_cfg.kind),
              dataset=t(f"twins.datasets.{info.train_cfg.dataset}") if info.train_cfg.dataset in DATASETS
              else info.train_cfg.dataset, acc=acc)
 
@@ -138,6 +141,17 @@ def _pick_ui(prefix: str) -> tuple[int, int] | None:
     if not _twins(by_id[p], by_id[r]):
         st.caption(t("twins.not_twins"))
     return p, r
+
+
+def known_not_twins(plain_id: int, residual_id: int) -> bool:
+    """Whether two stored runs differ in more than their shortcuts: a pair trained on this page
+    never does, two runs picked from the store may (a study's text then says so). False when a
+    run has been deleted since the study: nothing is known, and nothing is claimed."""
+    store = shared.store()
+    try:
+        return not _twins(store.get_run(plain_id), store.get_run(residual_id))
+    except RunNotFound:
+        return False
 
 
 def _twins(plain, residual) -> bool:
