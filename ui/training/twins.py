@@ -195,7 +195,8 @@ def study_ui(prefix: str, name: str, twin_ids: tuple[int, int], params: dict) ->
         return None
     failed = next((i for i in infos if i.status == "failed" and i.owner == identity.owner()), None)
     if failed is not None and failed.error:
-        st.warning(t("twins.study_failed", msg=reason_text(failed.error)), icon=":material/error:")
+        why = reason_text(failed.error, failed.error_code, failed.error_values)
+        st.warning(t("twins.study_failed", msg=why), icon=":material/error:")
     if st.button(t(f"twins.run.{name}"), type="primary", icon=":material/science:", key=f"{prefix}_run_study"):
         if page_runs.submit_task(name, params, label=t(f"twins.task.{name}"), group=group):
             _runs.clear()
