@@ -143,7 +143,8 @@ def outline(cfg: ModelConfig) -> None:
     m4.metric(t("build.weighted"), str(d.weighted_layers), help=t("build.weighted_help"))
     word = t("build.word.conv") if cfg.family == "vgg" else t(f"build.word.{cfg.block}")
     # SVG, not a chart: the page's first visit needs no chart library (ui/draw/outline.py).
-    st.markdown(architecture(d, block_word=word, words=words(OUTLINE_WORDS)), unsafe_allow_html=True)
+    st.markdown(architecture(d, block_word=word, words=words(OUTLINE_WORDS), title=net_label(cfg.kind)),
+                unsafe_allow_html=True)
     st.caption(t("build.outline_legend"))
     # Deferred: the zip (and its ONNX trace, seconds) is made only when clicked, never per rerun.
     st.download_button(t("export.zip"), lambda: exports.net_zip(cfg), file_name=f"{cfg.name}.zip",
