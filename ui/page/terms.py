@@ -53,3 +53,8 @@ def arch_label(code: str) -> str:
 def kind_name(residual: bool, depth: int) -> str:
     """"Plain-20" / "플레인-20", "Residual-56" / "잔차-56"."""
     return f"{t('kind.residual') if residual else t('kind.plain')}-{depth}"
+
+
+def device_name(device: str) -> str:
+    """"cpu" -> "CPU", "cuda:0" -> "CUDA": a device in a sentence, as the Build page's choices name it."""
+    return str(device).split(":")[0].upper()
