@@ -238,17 +238,7 @@ def compare() -> None:
     if not chosen:
         return
     progress.live_runs(sorted(chosen), draw, stop_prefix="build")
-    export(chosen, by_id, show_class)
-
-
-def export(chosen: list[int], by_id: dict, whose: bool) -> None:
-    c1, c2, c3 = st.columns([2, 1, 1])
-    pick = c1.selectbox(t("build.export_pick"), chosen, format_func=lambda i: page_runs.run_label(by_id[i], whose),
-                        key="build_export_run")
-    c2.download_button(t("build.export_csv"), exports.metrics_csv(pick), file_name=f"run-{pick}-metrics.csv",
-                       mime="text/csv", icon=":material/download:", key="build_export_csv")
-    exports.run_zip_button(c3, pick, key="build_export_zip")
-    st.caption(t("build.export_help"))
+    exports.run_list_export(chosen, lambda i: page_runs.run_label(by_id[i], show_class), "build")
 
 
 with guard():

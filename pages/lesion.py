@@ -59,9 +59,13 @@ def findings(result: dict) -> None:
         deep = plain.get("depth", 0) > 20
         st.info(t("lesion.plain_untrained.deep" if deep else "lesion.plain_untrained", net=plain_name,
                   acc=_pts(plain["intact_acc"]), depth=plain.get("depth", "")), icon=":material/info:")
-    st.markdown(t("lesion.held") if verdict["held"] else
-                t("lesion.not_held", steps=plain.get("train_steps", ""),
-                  dataset=t(f"landscape.dataset.{plain.get('dataset')}")))
+    if verdict["held"]:
+        st.markdown(t("lesion.held"))
+    elif twins.known_not_twins(plain["run_id"], residual["run_id"]):
+        st.markdown(t("lesion.not_held.other"))   # not twins: one net's steps and data would mislead
+    else:
+        st.markdown(t("lesion.not_held", steps=plain.get("train_steps", ""),
+                      dataset=t(f"landscape.dataset.{plain.get('dataset')}")))
 
 
 def worst(net: dict, name: str, summary: dict, tol: str) -> None:

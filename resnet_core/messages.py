@@ -3,8 +3,10 @@
 The library speaks English (the CLI prints ``str(err)``); the app shows the same reason in the
 reader's language by looking the code up in ``assets/i18n/errors.json`` (``err.<code>``) and
 filling in the same values. Every ``ConfigError`` the library raises names its code and values
-where it happens. Only a stored run's reason is text (the store keeps the English sentence), so
-``identify`` reads such a sentence back against these templates for the pages to translate.
+where it happens, and so does every reason a run stops for: ``message`` gives a ``Reason``, an
+English sentence that carries its code and values, and the run store keeps all three
+(``error``, ``error_code``, ``error_values``). Runs stored before those columns kept only the
+sentence; ``identify`` reads such a sentence back against these templates, for them alone.
 """
 
 from __future__ import annotations
@@ -157,9 +159,41 @@ STORED_BEFORE: dict[str, str] = {
 }
 
 
-def message(code: str, **params) -> str:
-    """The English sentence for `code` with `params` filled in."""
-    return MESSAGES[code].format(**params)
+class Reason(str):
+    """Why a run stopped: the English sentence (it is a str: the CLI prints it, the store keeps
+    it), with the `code` and `values` it was written from, which the store keeps beside it so a
+    page says it in the reader's language. A plain str is a reason without a code."""
+
+    code: str
+    values: dict[str, str]
+
+    def __new__(cls, text: str, code: str = "", values: dict | None = None) -> "Reason":
+        reason = super().__new__(cls, text)
+        reason.code = code
+        reason.values = {k: str(v) for k, v in (values or {}).items()}
+        return reason
+
+    def __reduce__(self):   # it crosses to worker processes and Ray with its code
+        return Reason, (str(self), self.code, self.values)
+
+
+def message(code: str, **params) -> Reason:
+    """The English sentence for `code` with `params` filled in, carrying both."""
+    return Reason(MESSAGES[code].format(**params), code, params)
+
+
+def reason_of(err: BaseException) -> Reason:
+    """A failed run's reason: the exception's name and text, with its code and values when it
+    has them (a ConfigError raised with a code)."""
+    text = f"{type(err).__name__}: {err}"
+    if isinstance(err, ConfigError) and err.code:
+        return Reason(text, err.code, err.params)
+    return Reason(text)
+
+
+def code_of(reason: str) -> tuple[str, dict[str, str]]:
+    """(code, values) that `reason` carries; ("", {}) for a plain str."""
+    return getattr(reason, "code", ""), dict(getattr(reason, "values", {}))
 
 
 @lru_cache(maxsize=1)
@@ -190,7 +224,8 @@ def _patterns() -> list[tuple[str, re.Pattern]]:
 
 def identify(text: str) -> tuple[str, dict[str, str]] | None:
     """(code, values) of an English reason written from one of the templates, else None.
-    A leading exception name ("ConfigError: ...") is ignored."""
+    A leading exception name ("ConfigError: ...") is ignored. Only for reasons stored as a
+    sentence alone, before the store kept their codes (resnet_core.store.migrate)."""
     text = " ".join(str(text).split())
     text = re.sub(r"^(ConfigError|ValueError): ", "", text)
     for code, pattern in _patterns():

@@ -29,7 +29,7 @@ from resnet_core.inspection.probes import block_gradient_gains, grad_norms_at_in
 from resnet_core.store.runs import RunStore
 from resnet_core.training import experiments
 from ui.draw import training_charts
-from ui.training import page_runs
+from ui.training import exports, page_runs
 
 
 @pytest.fixture(scope="module")
@@ -186,7 +186,7 @@ def test_home_preset_is_the_measured_vanishing_setting(store):
     assert metrics(at)["Plain-56: input side ÷ output side"].startswith("1/(")
 
 
-@pytest.mark.parametrize("lang, zero, none", [("en", "0 (nothing arrives)", "–"), ("ko", "0 (아무것도 도달하지 않음)", "–")])
+@pytest.mark.parametrize("lang, zero, none", [("en", "0 (nothing arrives):", "–"), ("ko", "0 (아무것도 도달하지 않음):", "–")])
 def test_exact_zeros_are_counted_and_no_gradient_at_either_end_is_said(store, lang, zero, none):
     """At 110 layers the sigmoid plain net's first layers get exactly 0 (every value), counted,
     never a ratio. With PyTorch's default init, ReLU and no BN, plain-110's signal dies before the
@@ -197,7 +197,7 @@ def test_exact_zeros_are_counted_and_no_gradient_at_either_end_is_said(store, la
     zeros = int((norms == 0).sum())
     assert 0 < zeros < len(norms)
     plain_label = "Plain-110: input side ÷ output side" if lang == "en" else "플레인-110: 입력 쪽 ÷ 출력 쪽"
-    assert metrics(at)[plain_label] == zero
+    assert metrics(at)[plain_label] == "0" and any(c.value.startswith(zero) for c in at.caption)
     reading = " ".join(i.value for i in at.info)
     assert (f"plain-110's layers near the input get no gradient at all (layers at exactly 0: {zeros})" if lang == "en"
             else f"플레인-110의 입력 쪽 층 {zeros}개는 그래디언트를 전혀 받지 못합니다") in reading
@@ -315,3 +315,32 @@ def test_live_mode_shows_loss_and_accuracy_and_says_when_a_net_did_not_learn(sto
     assert any(stuck in w and "2.30" in w and "10.6%" in w and "ln 10" in w for w in warned), warned
     assert any(learned in s.value and "99.0%" in s.value for s in at.success)
     assert not any(stuck in s.value for s in at.success)
+
+
+@pytest.mark.parametrize("lang, csv, zip_label, no_weights", [
+    ("en", "Download CSV", "Download as PyTorch (zip)", "has no weights to take home yet"),
+    ("ko", "CSV 내려받기", "PyTorch로 내려받기 (zip)", "에는 아직 가져갈 가중치가 없습니다")])
+def test_the_live_run_list_takes_a_run_home_as_other_run_lists_do(store, lang, csv, zip_label, no_weights):
+    """The runs shown can be taken home as on Build & Train: the picked run's metrics as a CSV
+    and, once it has left weights, the run as a PyTorch zip; a run without weights says so."""
+    from resnet_core import build_model
+
+    owner = f"grad5{lang}"
+    plain = _finished_with_grads(store, owner, residual=False)
+    res = _finished_with_grads(store, owner, residual=True)
+    store.save_checkpoint(res, build_model(store.get_run(res).model_cfg))   # only the residual run has weights
+    at = open_page("gradients", lang, owner=owner, state={"gradients_mode": "live"})
+    assert not at.exception and not at.error
+    pick = at.selectbox(key="gradients_export_run")
+    assert pick.options == [f"#{plain} plain20", f"#{res} resnet20"]      # the two runs shown above
+    assert pick.value == plain
+    buttons = {b.proto.id.split("-")[-1]: b.proto.label for b in at.get("download_button")}
+    assert buttons.get("gradients_export_csv") == csv and "gradients_export_zip" not in buttons
+    captions = " ".join(c.value for c in at.caption)
+    assert f"#{plain}" in captions and no_weights in captions, captions
+    at.selectbox(key="gradients_export_run").set_value(res).run()
+    assert not at.exception
+    buttons = {b.proto.id.split("-")[-1]: b.proto.label for b in at.get("download_button")}
+    assert buttons.get("gradients_export_csv") == csv and buttons.get("gradients_export_zip") == zip_label
+    csv_rows = exports.metrics_csv(res).splitlines()
+    assert csv_rows[0].startswith("step,train_loss") and len(csv_rows) == 11   # every recorded step

@@ -115,13 +115,20 @@ def test_degradation_answer_is_the_net_with_the_higher_measured_loss():
     assert set(loss) == {"plain-20", "plain-56"} and all(math.isfinite(v) for v in loss.values())
     assert bank.get("degradation").rule(m) == max(loss, key=loss.get)
     assert bank.get("degradation").rule({"final_train_loss": {"plain-20": 0.9, "plain-56": 0.1}}) == "plain-20"
+    # Losses that read alike on the page (three decimals) have no winner.
+    assert bank.get("degradation").rule({"final_train_loss": {"plain-20": 2.3021, "plain-56": 2.3024}}) == "same"
 
 
 def test_lesion_answer_is_the_net_that_lost_more():
     m = decide("lesion")["measurement"]
     drops = {k: v["median_drop"] for k, v in m["nets"].items()}
     assert set(drops) == {"plain", "residual"}
-    assert bank.get("lesion").rule(m) == max(drops, key=drops.get)
+    shown = {k: round(100 * v, 1) for k, v in drops.items()}
+    assert bank.get("lesion").rule(m) == ("same" if len(set(shown.values())) == 1 else max(shown, key=shown.get))
+    tie = {"nets": {"plain": {"median_drop": 0.0028}, "residual": {"median_drop": 0.00281}}}
+    assert bank.get("lesion").rule(tie) == "same"
+    tie["nets"]["plain"]["median_drop"] = 0.5
+    assert bank.get("lesion").rule(tie) == "plain"
 
 
 def test_gap_answer_compares_accuracy_with_three_sigmas_above_chance():

@@ -225,6 +225,7 @@ def test_plain_depth_reading_from_the_degradation_losses():
     assert readings.plain_depth_reading(_rows(0.05, 1.5)) == "held"
     assert readings.plain_depth_reading(_rows(0.05, 0.07)) == "mixed"
     assert readings.plain_depth_reading(_rows(0.05, 0.04)) == "not_shown"
+    assert readings.plain_depth_reading(_rows(0.0501, 0.0503)) == "not_shown"   # 0.050 against 0.050
     assert readings.plain_depth_reading(_rows(0.05, 1.5)[:3]) == "missing"
 
 

@@ -49,7 +49,8 @@ def plain_depth_reading(rows: list[ExperimentRow]) -> str:
         return "missing"
     if verdict["plain_deeper_worse"]:
         return "held"
-    loss = {r.name: r.final_train_loss for r in rows}
+    # As the Paper's evidence page shows the two losses (three decimals): alike is not above.
+    loss = {r.name: round(r.final_train_loss, 3) for r in rows}
     return "mixed" if loss["plain-56"] > loss["plain-20"] else "not_shown"
 
 

@@ -44,14 +44,23 @@ def band(value: float | None, edges: tuple[float, ...], codes: tuple[str, ...]) 
     return codes[-1]
 
 
+def _larger(values: dict[str, float]) -> str:
+    """The key of the larger of two values as the page shows them; "same" when they read alike:
+    a tie is not a winner."""
+    if len(set(values.values())) == 1:
+        return "same"
+    return max(values, key=values.get)
+
+
 def _higher_loss(m: dict) -> str:
-    loss = m["final_train_loss"]
-    return max(loss, key=lambda k: -math.inf if loss[k] is None else loss[k])
+    # The page shows each loss to three decimals (ui/predict/view.py).
+    return _larger({k: -math.inf if v is None else round(v, 3) for k, v in m["final_train_loss"].items()})
 
 
 def _bigger_drop(m: dict) -> str:
-    nets = m["nets"]
-    return max(nets, key=lambda k: nets[k]["median_drop"] if nets[k]["median_drop"] is not None else -math.inf)
+    # The page shows each median drop in accuracy points to one decimal.
+    return _larger({k: -math.inf if n["median_drop"] is None else round(100 * n["median_drop"], 1)
+                    for k, n in m["nets"].items()})
 
 
 TIMES = ("1x", "10x", "1000x", "1e6x")
@@ -102,10 +111,10 @@ def _more_minima(m: dict) -> str:
 
 
 QUESTIONS: dict[str, Question] = {q.id: q for q in [
-    Question("degradation", "choice", ("plain-20", "plain-56"), measure.degradation, _higher_loss,
+    Question("degradation", "choice", ("plain-20", "plain-56", "same"), measure.degradation, _higher_loss,
              {"dataset": "digits", "steps": 300, "seed": 0, "width": 8}, True, "degradation",
              "he2015.fig6", quick={"steps": 10}, plan=measure.plan_degradation),
-    Question("lesion", "choice", ("plain", "residual"), measure.lesion, _bigger_drop,
+    Question("lesion", "choice", ("plain", "residual", "same"), measure.lesion, _bigger_drop,
              {"dataset": "digits", "steps": 300, "seed": 0, "width": 8, "depth": 20}, True, "lesion",
              "veit2016.sec4", quick={"steps": 20, "depth": 8}, plan=measure.plan_twins),
     Question("gradient_ratio", "range", TIMES, measure.gradient_ratio, _gradient_band,

@@ -19,6 +19,7 @@ import json
 import streamlit as st
 
 from resnet_core.store import groups
+from resnet_core.store.runs import RunNotFound
 from resnet_core.training import experiments
 
 from ui.page.errors import reason_text
@@ -142,6 +143,17 @@ def _pick_ui(prefix: str) -> tuple[int, int] | None:
     return p, r
 
 
+def known_not_twins(plain_id: int, residual_id: int) -> bool:
+    """Whether two stored runs differ in more than their shortcuts: a pair trained on this page
+    never does, two runs picked from the store may (a study's text then says so). False when a
+    run has been deleted since the study: nothing is known, and nothing is claimed."""
+    store = shared.store()
+    try:
+        return not _twins(store.get_run(plain_id), store.get_run(residual_id))
+    except RunNotFound:
+        return False
+
+
 def _twins(plain, residual) -> bool:
     return (plain.model_cfg.replace(residual=True) == residual.model_cfg
             and plain.train_cfg.replace(device="auto") == residual.train_cfg.replace(device="auto"))
@@ -183,7 +195,8 @@ def study_ui(prefix: str, name: str, twin_ids: tuple[int, int], params: dict) ->
         return None
     failed = next((i for i in infos if i.status == "failed" and i.owner == identity.owner()), None)
     if failed is not None and failed.error:
-        st.warning(t("twins.study_failed", msg=reason_text(failed.error)), icon=":material/error:")
+        why = reason_text(failed.error, failed.error_code, failed.error_values)
+        st.warning(t("twins.study_failed", msg=why), icon=":material/error:")
     if st.button(t(f"twins.run.{name}"), type="primary", icon=":material/science:", key=f"{prefix}_run_study"):
         if page_runs.submit_task(name, params, label=t(f"twins.task.{name}"), group=group):
             _runs.clear()
