@@ -45,7 +45,7 @@ def test_misconceptions_are_answered_with_measurements(store):
     at = open_page("evidence", owner="evid1", state={"evidence_section": "myths"})
     answer = next(x for x in texts(at) if x.startswith("Measured here at initialisation"))
     # No finished Degradation experiment in this store yet: the claim is not made, only pointed to.
-    assert "Whether plain-56 also trains worse than plain-20 on this server, the Degradation page measures" in answer
+    assert "The Degradation page measures whether plain-56 also trains worse than plain-20 on this server" in answer
     assert "still trains worse" not in answer
     ratio = float(answer.split("**")[1].rstrip("×").replace(",", ""))
     assert ratio > 1e3          # with BN, plain-56's gradients grow towards the input
