@@ -70,7 +70,14 @@ async def classroom(server) -> None:
             if len(runs) == 2 and all(r.status in TERMINAL for r in runs):
                 break
             await asyncio.sleep(0.5)
-        await asyncio.sleep(2.0)   # the last tick's full rerun draws the finished runs
+        # The last tick's full rerun draws the finished runs: wait for each live tab's first
+        # script run begun after the end (not a fixed time, which a loaded machine overruns).
+        ended = time.monotonic()
+        live = [s for s in tabs if s.page != "shortcuts"]
+        for _ in range(80):
+            if all(any(r.first_msg >= ended and r.finished for r in s.stats.runs) for s in live):
+                break
+            await asyncio.sleep(0.25)
     finally:
         for s in tabs:
             await s.close()
