@@ -92,7 +92,7 @@ def show(result: dict) -> None:
     table(nets)
     findings(result)
     st.caption(t("landscape.measured", grid=result["grid"], n=nets[0]["n_images"],
-                 seconds=f"{result['seconds']:.0f}", device=result["device"],
+                 seconds=f"{result['seconds']:.0f}", device=terms.device_name(result["device"]),
                  per_net=f"{sum(n['seconds'] for n in nets) / len(nets):.0f}"))
 
 

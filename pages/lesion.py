@@ -99,7 +99,7 @@ def show(result: dict) -> None:
     st.plotly_chart(study_charts.k_curve(charted, words(study_charts.WORDS)), config=exports.png_config("lesion-k-deletions"), key="lesion_k_chart")
     findings(result)
     st.caption(t("lesion.measured", n=nets[0]["n_test"], seconds=f"{result['seconds']:.1f}",
-                 device=result["device"]))
+                 device=terms.device_name(result["device"])))
 
 
 with guard():

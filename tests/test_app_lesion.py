@@ -164,3 +164,5 @@ def test_a_finding_that_did_not_hold_speaks_of_twins_only_for_twins(studied, lan
         assert differ in closing[0] and "300" not in closing[0]
     said = [m.value for m in list(at.warning) + list(at.success)]
     assert said and not any(w in s for s in said for w in ("twin", "쌍둥이"))
+    measured = next(c.value for c in at.caption if c.value.startswith(("Measured on", "검증 이미지")))
+    assert "CPU" in measured and "cpu" not in measured   # as the Build page names the device

@@ -85,7 +85,7 @@ def twins_ui(prefix: str) -> tuple[int, int] | None:
 
 
 def _train_ui(prefix: str) -> tuple[int, int] | None:
-    c1, c2, c3, c4 = st.columns([1, 1, 2, 1])
+    c1, c2, c3, c4 = st.columns([1, 1.5, 2, 1])   # the dataset's name whole ("손글씨 숫자 (8×8)") at 1280 px
     depth = c1.segmented_control(t("twins.depth"), DEPTHS, default=20, required=True, **keep(f"{prefix}_depth"))
     dataset = c2.selectbox(t("twins.dataset"), DATASETS, format_func=label_of("twins.datasets"),
                            **keep(f"{prefix}_dataset"))
