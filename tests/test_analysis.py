@@ -79,6 +79,7 @@ def test_a_gap_net_runs_at_other_sizes_and_a_flatten_net_does_not():
     (dict(norm="none"), 2.0, 50.0, "he"),
     (dict(norm="none"), 5e3, 50.0, "grow"),
     (dict(norm="none", activation="tanh", init="xavier"), 0.5, 0.9, "other"),
+    (dict(norm="none", init="default"), float("nan"), 0.2, "dead"),   # exact zeros at both ends: no ratio
 ])
 def test_the_gradient_reading_follows_the_numbers(cfg, plain, res, expected):
     assert analysis.gradient_reading(ModelConfig(**cfg), plain, res) == expected
@@ -154,7 +155,7 @@ def test_the_gradient_ratio_is_first_convs_over_last_convs():
 
 @pytest.mark.parametrize("ratio,zeros,expected", [
     (1e-4, 0, "vanish"), (1e-3, 0, "within"), (1.0, 0, "within"), (1e3, 0, "within"), (2e3, 0, "grow"),
-    (1.0, 3, "zero"),
+    (1.0, 3, "zero"), (float("nan"), 110, "dead"),
 ])
 def test_the_gradient_verdict_follows_the_thresholds(ratio, zeros, expected):
     assert analysis.gradient_verdict(ratio, zeros) == expected

@@ -43,7 +43,7 @@ def readme(cfg: ModelConfig, meta: dict, *, onnx_included: bool, onnx_asked: boo
              + ("; it reads `weights.safetensors` itself." if weighted else "."), ""]
     if run:
         lines += ["Images go in as the app gave them: scaled to [0, 1], resized to "
-                  f"{n}x{n}, then normalised with the mean and standard deviation of the training images, "
+                  f"{n}×{n}, then normalised with the mean and standard deviation of the training images, "
                   "per channel. The notebook shows the steps on the digits.", ""]
     lines += ["## The files", "", "| file | what it is |", "| --- | --- |", table, ""]
     if not onnx_included and onnx_asked:
