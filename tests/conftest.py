@@ -88,6 +88,13 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=file_rank)   # stable: a file's tests stay together and in their order
 
 
+def pytest_configure(config):
+    if os.environ.get("TEST_TIMELINE"):   # where the suite's time goes (tests/timeline.py)
+        from timeline import Timeline
+
+        config.pluginmanager.register(Timeline(os.environ["TEST_TIMELINE"]), "timeline")
+
+
 def pytest_unconfigure(config):
     # As well as at exit: a test process of pytest-xdist may end without running atexit.
     shutil.rmtree(SESSION_DIR, ignore_errors=True)
