@@ -89,7 +89,10 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_configure(config):
-    if os.environ.get("TEST_TIMELINE"):   # where the suite's time goes (tests/timeline.py)
+    # Where the suite's time goes (tests/timeline.py): written by the processes that run tests,
+    # not by pytest-xdist's controller, which only hears of them.
+    controller = getattr(config.option, "numprocesses", None) and not os.environ.get("PYTEST_XDIST_WORKER")
+    if os.environ.get("TEST_TIMELINE") and not controller:
         from timeline import Timeline
 
         config.pluginmanager.register(Timeline(os.environ["TEST_TIMELINE"]), "timeline")
