@@ -80,7 +80,7 @@ def copies_section() -> None:
                                    format_func=label_of("augmentation.dataset"), **keep("augmentation_dataset"))
     index = c2.slider(t("augmentation.index"), 0, POOL - 1, 0, **keep("augmentation_index"))
     count = c3.slider(t("augmentation.copies"), 1, 16, 8, **keep("augmentation_copies"))
-    s1, s2, s3, s4 = st.columns([2, 2, 2, 1], vertical_alignment="bottom")
+    s1, s2, s3, s4 = st.columns([2, 2, 2, 1.4], vertical_alignment="bottom")   # room for the button's label on one line
     pad = s1.slider(t("augmentation.pad"), 0, 8, 4, help=t("augmentation.pad_help"), **keep("augmentation_pad"))
     flip_p = s2.slider(t("augmentation.flip"), 0.0, 1.0, 0.5, 0.05, help=t("augmentation.flip_help"),
                        **keep("augmentation_flip"))

@@ -38,41 +38,43 @@ MAX_OVERLAY = 6
 
 def model_widgets(dataset: str) -> ModelConfig:
     info = dataset_info(dataset)
-    c1, c2, c3, c4 = st.columns(4)
+    # Three to a row, not four: at 1280 px a quarter of the page cuts the longer choices
+    # ("CIFAR (6n+2 layers, 3 stages)", "Global average pool + FC").
+    c1, c2, c3 = st.columns(3)
     family = c1.selectbox(t("build.family"), FAMILIES, format_func=label_of("build.families"),
                           **keep("build_family"))
     kind = c2.segmented_control(t("build.kind"), ["plain", "residual"], default="residual", required=True,
                                 format_func=label_of("kind"), disabled=family == "vgg", **keep("build_kind"))
     block = c3.selectbox(t("build.block"), list(BLOCKS), format_func=label_of("build.blocks"),
                          disabled=family == "vgg", **keep("build_block"))
-    shortcut = c4.selectbox(t("build.shortcut"), list(SHORTCUTS), format_func=label_of("build.shortcuts"),
+    c1, c2, c3 = st.columns(3)
+    shortcut = c1.selectbox(t("build.shortcut"), list(SHORTCUTS), format_func=label_of("build.shortcuts"),
                             disabled=kind == "plain" or family == "vgg", help=t("build.shortcut_help"),
                             **keep("build_shortcut"))
-    c1, c2, c3, c4 = st.columns(4)
     stages: tuple[int, ...] = ()
     depth = 20
     if family == "cifar":
-        depth = int(c1.number_input(t("build.depth"), 4, 2000, 20, help=t("build.depth_help"),
+        depth = int(c2.number_input(t("build.depth"), 4, 2000, 20, help=t("build.depth_help"),
                                     **keep("build_depth")))
     elif family == "imagenet":
-        depth = c1.selectbox(t("build.depth"), list(IMAGENET_STAGES), **keep("build_depth_imagenet"))
+        depth = c2.selectbox(t("build.depth"), list(IMAGENET_STAGES), **keep("build_depth_imagenet"))
     elif family == "vgg":
-        depth = c1.selectbox(t("build.depth"), list(VGG_LAYOUTS), index=3, **keep("build_depth_vgg"))
+        depth = c2.selectbox(t("build.depth"), list(VGG_LAYOUTS), index=3, **keep("build_depth_vgg"))
     else:
-        text = c1.text_input(t("build.stages"), "2, 2, 2", help=t("build.stages_help"), **keep("build_stages"))
+        text = c2.text_input(t("build.stages"), "2, 2, 2", help=t("build.stages_help"), **keep("build_stages"))
         stages = parse_stages(text)
-    activation = c2.selectbox(t("build.activation"), list(ACTIVATIONS), format_func=label_of("build.act"),
+    activation = c3.selectbox(t("build.activation"), list(ACTIVATIONS), format_func=label_of("build.act"),
                               **keep("build_activation"))
-    init = c3.selectbox(t("build.init"), list(INITS), format_func=label_of("build.inits"), **keep("build_init"))
-    c4.write("")
-    bn = c4.toggle(t("build.bn"), value=True, **keep("build_bn"))
-    c1, c2, c3, c4 = st.columns(4)
+    c1, c2, c3 = st.columns(3)
+    init = c1.selectbox(t("build.init"), list(INITS), format_func=label_of("build.inits"), **keep("build_init"))
     default_width = 64 if family == "imagenet" else 16
-    width = int(c1.number_input(t("build.width"), 1, 1024, default_width, **keep(f"build_width_{family}")))
-    input_size = c2.selectbox(t("build.input"), INPUT_SIZES, index=INPUT_SIZES.index(default_input(family, dataset)),
+    width = int(c2.number_input(t("build.width"), 1, 1024, default_width, **keep(f"build_width_{family}")))
+    input_size = c3.selectbox(t("build.input"), INPUT_SIZES, index=INPUT_SIZES.index(default_input(family, dataset)),
                               **keep(f"build_input_{family}"))
-    width_mult = c3.number_input(t("build.width_mult"), 0.125, 8.0, 1.0, step=0.125, **keep("build_width_mult"))
-    head = c4.selectbox(t("build.head"), ["gap", "flatten"], format_func=label_of("build.heads"), **keep("build_head"))
+    c1, c2, c3 = st.columns(3, vertical_alignment="bottom")
+    width_mult = c1.number_input(t("build.width_mult"), 0.125, 8.0, 1.0, step=0.125, **keep("build_width_mult"))
+    head = c2.selectbox(t("build.head"), ["gap", "flatten"], format_func=label_of("build.heads"), **keep("build_head"))
+    bn = c3.toggle(t("build.bn"), value=True, **keep("build_bn"))
     with st.expander(t("build.more_model")):
         c1, c2 = st.columns(2)
         stride_at = c1.segmented_control(t("build.stride_at"), ["v1", "v1.5"], default="v1", required=True,
@@ -111,14 +113,14 @@ def train_widgets() -> TrainConfig:
     optimizer = c3.selectbox(t("build.optimizer"), list(OPTIMIZERS), format_func=label_of("build.optimizers"),
                              **keep("build_optimizer"))
     lr = c4.number_input(t("build.lr"), 0.0001, 10.0, 0.1, step=0.01, format="%.4f", **keep("build_lr"))
-    c1, c2, c3, c4 = st.columns(4)
+    # The schedule's choices are long ("Step: ÷10 at 50% and 75% (paper)"): it takes half the row.
+    c1, c2, c3 = st.columns([2, 1, 1])
     schedule = c1.selectbox(t("build.schedule"), list(SCHEDULES), format_func=label_of("build.schedules"),
                             **keep("build_schedule"))
     seed = int(c2.number_input(t("build.seed"), 0, 1_000_000, 0, **keep("build_seed")))
     device = c3.segmented_control(t("build.device"), ["auto", "cpu", "cuda"], default="auto", required=True,
                                   format_func=label_of("build.devices"), **keep("build_device"))
-    c4.write("")
-    augment = c4.toggle(t("build.augment"), value=False, help=t("build.augment_help"), **keep("build_augment"))
+    augment = st.toggle(t("build.augment"), value=False, help=t("build.augment_help"), **keep("build_augment"))
     with st.expander(t("build.more_train")):
         c1, c2, c3, c4 = st.columns(4)
         momentum = c1.number_input(t("build.momentum"), 0.0, 0.999, 0.9, step=0.05, **keep("build_momentum"))
@@ -136,14 +138,15 @@ def train_widgets() -> TrainConfig:
 
 def outline(cfg: ModelConfig) -> None:
     d = describe(cfg)
-    m1, m2, m3, m4 = st.columns(4)
+    m1, m2, m3, m4 = st.columns([1.1, 1, 1.2, 0.8])   # "2.52 M MACs" on one line at 1280 px
     m1.metric(t("build.name"), net_label(cfg.kind))   # 플레인-20 in Korean, as on every page
     m2.metric(t("unit.params"), style.fmt_int(d.params))
     m3.metric(t("build.macs"), style.fmt_macs(d.macs), help=t("build.macs_help"))
     m4.metric(t("build.weighted"), str(d.weighted_layers), help=t("build.weighted_help"))
     word = t("build.word.conv") if cfg.family == "vgg" else t(f"build.word.{cfg.block}")
     # SVG, not a chart: the page's first visit needs no chart library (ui/draw/outline.py).
-    st.markdown(architecture(d, block_word=word, words=words(OUTLINE_WORDS)), unsafe_allow_html=True)
+    st.markdown(architecture(d, block_word=word, words=words(OUTLINE_WORDS), title=net_label(cfg.kind)),
+                unsafe_allow_html=True)
     st.caption(t("build.outline_legend"))
     # Deferred: the zip (and its ONNX trace, seconds) is made only when clicked, never per rerun.
     st.download_button(t("export.zip"), lambda: exports.net_zip(cfg), file_name=f"{cfg.name}.zip",
@@ -238,22 +241,12 @@ def compare() -> None:
     if not chosen:
         return
     progress.live_runs(sorted(chosen), draw, stop_prefix="build")
-    export(chosen, by_id, show_class)
-
-
-def export(chosen: list[int], by_id: dict, whose: bool) -> None:
-    c1, c2, c3 = st.columns([2, 1, 1])
-    pick = c1.selectbox(t("build.export_pick"), chosen, format_func=lambda i: page_runs.run_label(by_id[i], whose),
-                        key="build_export_run")
-    c2.download_button(t("build.export_csv"), exports.metrics_csv(pick), file_name=f"run-{pick}-metrics.csv",
-                       mime="text/csv", icon=":material/download:", key="build_export_csv")
-    exports.run_zip_button(c3, pick, key="build_export_zip")
-    st.caption(t("build.export_help"))
+    exports.run_list_export(chosen, lambda i: page_runs.run_label(by_id[i], show_class), "build")
 
 
 with guard():
     identity.identity_box("build")
-    c1, _ = st.columns([1, 3])
+    c1, _ = st.columns([1, 2])
     dataset = c1.selectbox(t("build.dataset"), list(DATASETS), format_func=label_of("build.datasets"),
                            **keep("build_dataset"))
     if not page_runs.dataset_present(dataset):

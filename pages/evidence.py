@@ -203,7 +203,7 @@ def preact() -> None:
              r"\frac{\partial L}{\partial x_l} = \frac{\partial L}{\partial x_L}"
              r"\Big(1 + \frac{\partial}{\partial x_l}\sum_{i=l}^{L-1} F(x_i)\Big)")
     gains = median_gains()
-    st.markdown(t("evidence.preact.measured", basic=f"{gains['basic']:.3g}", preact=f"{gains['preact']:.3g}"))
+    st.markdown(t("evidence.preact.measured", basic=f"{gains['basic']:#.3g}", preact=f"{gains['preact']:#.3g}"))
     if nav.exists("build"):
         st.page_link(nav.file_of("build"), label=t("evidence.preact.try"), icon=nav.CATALOGUE["build"])
 
@@ -215,7 +215,7 @@ def alexnet_configs(steps: int) -> list:
     train = experiments.recipe("digits", steps=steps).replace(lr=0.05, schedule="constant", warmup_steps=0)
     nets = [arch_config("plain8", in_channels=1, input_size=8, base_width=16, norm="none", activation=act,
                         init="xavier") for act in ("relu", "tanh")]
-    return [(f"{m.kind} {m.activation}", m, train) for m in nets]
+    return [(f"{m.kind} {'ReLU' if m.activation == 'relu' else m.activation}", m, train) for m in nets]
 
 
 def draw_alexnet(views) -> None:

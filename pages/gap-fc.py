@@ -87,7 +87,8 @@ def trained_configs(steps: int) -> list:
     train = experiments.recipe("digits", steps=steps)
     nets = [ModelConfig(depth=8, base_width=8, in_channels=1, input_size=TRAINED_SIZE, head=head)
             for head in ("gap", "flatten")]
-    return [(f"{m.kind} {m.head}", m, train) for m in nets]
+    # Stored in English and named in the reader's language where shown (ui/page/terms.py).
+    return [(f"{m.kind} {'GAP' if m.head == 'gap' else 'flatten'}", m, train) for m in nets]
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -121,7 +122,9 @@ def draw_trained(views) -> None:
     if high == low:
         st.markdown(t("gap_fc.trained.flat", train=TRAINED_SIZE, at_train=at_train, at_other=high))
         return
-    sides = lambda value: ", ".join(f"{s}×{s}" for s, v in shown.items() if v == value)  # noqa: E731
+    def sides(value: str) -> str:   # "12×12 and 24×24" / "12×12, 24×24"
+        named = [f"{s}×{s}" for s, v in shown.items() if v == value]
+        return ", ".join(named) if lang() == "ko" or len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
     st.markdown(t("gap_fc.trained.reading", train=TRAINED_SIZE, at_train=at_train,
                   best=sides(high), at_best=high, worst=sides(low), at_worst=low))
 

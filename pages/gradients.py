@@ -62,28 +62,27 @@ def verdict(ratio: float, zeros: int) -> str:
 
 
 def use_scenario(code: str) -> None:
-    s = SCENARIOS[code]
-    st.session_state.update(gradients_activation=s["activation"], gradients_norm=s["norm"],
-                            gradients_init=s["init"], gradients_block=s["block"], gradients_depth=s["depth"])
+    st.session_state.update({f"gradients_{name}": value for name, value in SCENARIOS[code].items()})
 
 
 def init_controls() -> tuple[ModelConfig, int]:
     st.caption(t("gradients.scenarios"))
-    cols = st.columns(len(SCENARIOS))
-    for col, code in zip(cols, SCENARIOS):
-        col.button(t(f"gradients.scenario.{code}"), key=f"gradients_try_{code}", on_click=use_scenario,
-                   args=(code,), width="stretch")
-    c1, c2, c4, c5, c6, c3 = st.columns([1, 1.4, 1.2, 1.2, 0.8, 1.2])
+    with st.container(horizontal=True, gap="small"):   # each button as wide as its label, wrapping, never cut
+        for code in SCENARIOS:
+            st.button(t(f"gradients.scenario.{code}"), key=f"gradients_try_{code}", on_click=use_scenario,
+                      args=(code,), width="content")
+    # Two rows of three: the net's shape, then how it starts. Six in one row cut the longer
+    # choices ("Bottleneck (1×1-3×3-1×1)", "Xavier (Glorot)") at 1280 px.
+    c1, c2, c3 = st.columns(3)
     depth = c1.selectbox(t("gradients.depth"), DEPTHS, index=DEPTHS.index(56), **keep("gradients_depth"))
     block = c2.selectbox(t("gradients.block"), list(BLOCKS), index=BLOCKS.index("preact"), format_func=label_of("gradients.blocks"),
                          **keep("gradients_block"))
-    c3.write("")
-    norm = c3.toggle(t("gradients.bn"), value=False, **keep("gradients_norm"))
-    activation = c4.selectbox(t("gradients.activation"), list(ACTIVATIONS), index=ACTIVATIONS.index("sigmoid"),
+    activation = c3.selectbox(t("gradients.activation"), list(ACTIVATIONS), index=ACTIVATIONS.index("sigmoid"),
                               format_func=label_of("gradients.act"), **keep("gradients_activation"))
-    init = c5.selectbox(t("gradients.init"), list(INITS), format_func=label_of("gradients.inits"),
-                        **keep("gradients_init"))
-    seed = c6.number_input(t("gradients.seed"), 0, 9999, 0, **keep("gradients_seed"))
+    c4, c5, c6 = st.columns(3, vertical_alignment="bottom")
+    init = c4.selectbox(t("gradients.init"), list(INITS), format_func=label_of("gradients.inits"), **keep("gradients_init"))
+    seed = c5.number_input(t("gradients.seed"), 0, 9999, 0, **keep("gradients_seed"))
+    norm = c6.toggle(t("gradients.bn"), value=False, **keep("gradients_norm"))
     if block == "preact":
         st.caption(t("gradients.preact_note"))
     cfg = arch_config(f"resnet{depth}", block=block, norm="batch" if norm else "none", activation=activation,
@@ -102,8 +101,11 @@ def at_init() -> None:
     cols = st.columns(2)
     for col, kind in zip(cols, twins):
         name = terms.kind_name(twins[kind].residual, twins[kind].depth)
-        col.metric(t("gradients.ratio_label", name=name), ratio_text(ratios[kind]),
+        ratio = ratios[kind]   # an exact 0 as "0", its words under it: they do not fit a metric at 1280 px
+        col.metric(t("gradients.ratio_label", name=name), "0" if ratio == 0 else ratio_text(ratio),
                    help=t("gradients.ratio_help"))
+        if ratio == 0:
+            col.caption(t("gradients.ratio_zero_caption", zero=ratio_text(ratio)))
         col.markdown(verdict(ratios[kind], zeros[kind]))
     profiles = []
     for kind, r in results.items():
@@ -118,27 +120,29 @@ def at_init() -> None:
     figures.with_download(st, svg, t("gradients.download_svg"), f"gradients-at-init-{cfg.name}",
                           "gradients_init_profile_download")
     st.caption(t("gradients.init_note", size=PROBE_SIZE, batch=PROBE_BATCH))
-    explain(cfg, ratios, zeros)
+    explain(cfg, ratios, zeros, len(results["plain"]["norms"]))
     one_plus(results, twins, seed)
 
 
-def reading(cfg: ModelConfig, ratios: dict, zeros: dict) -> tuple[str, dict]:
+def reading(cfg: ModelConfig, ratios: dict, zeros: dict, layers: int = 0) -> tuple[str, dict]:
     """The explanation the measured ratios support (analysis.gradient_reading), with its values.
     Where the plain net's input side gets exactly 0, the sentence counts those layers instead
-    of giving a ratio."""
+    of giving a ratio; where both its ends do ("dead"), it counts them out of `layers`."""
     plain, res = ratios["plain"], ratios["residual"]
     code = analysis.gradient_reading(cfg, plain, res)
     values = dict(plain=ratio_text(plain), residual=ratio_text(res), depth=cfg.depth,
                   act=t(f"gradients.act.{cfg.activation}"))
+    twin = (t("gradients.twin.zero", m=zeros["residual"]) if not res > 0
+            else t("gradients.twin.ratio", residual=ratio_text(res)))
+    if code == "dead":
+        return "gradients.explain.dead", dict(values, n=zeros["plain"], total=layers, twin=twin)
     if plain == 0 and code in ("vanish_preact", "vanish_post", "both_vanish"):
-        twin = (t("gradients.twin.zero", m=zeros["residual"]) if res == 0
-                else t("gradients.twin.ratio", residual=ratio_text(res)))
         return f"gradients.explain.{code}.zero", dict(values, n=zeros["plain"], twin=twin)
     return f"gradients.explain.{code}", values
 
 
-def explain(cfg: ModelConfig, ratios: dict, zeros: dict) -> None:
-    key, values = reading(cfg, ratios, zeros)
+def explain(cfg: ModelConfig, ratios: dict, zeros: dict, layers: int) -> None:
+    key, values = reading(cfg, ratios, zeros, layers)
     st.info(t(key, **values), icon=":material/info:")
     if cfg.activation == "sigmoid":
         st.caption(t("gradients.sigmoid_note"))
@@ -150,27 +154,24 @@ def one_plus(results: dict, twins: dict, seed: int) -> None:
     st.latex(r"x_{out} = x_{in} + F(x_{in}) \quad\Rightarrow\quad "
              r"\frac{\partial L}{\partial x_{in}} = \frac{\partial L}{\partial x_{out}}"
              r"\left(1 + \frac{\partial F}{\partial x_{in}}\right)")
-    left, right = st.columns([2, 3], gap="large")
-    with left:
-        st.markdown(t("gradients.one_plus.text"))
-        st.markdown(t("gradients.one_plus.exact" if block == "preact" else "gradients.one_plus.approx"))
-        rows = []
-        for kind, r in results.items():
-            gains = np.asarray(r["gains"])
-            # Gains as ratios (style.fmt_ratio): "8,610×", "1/1,680", never "8.61e+03".
-            gain = lambda x: style.fmt_ratio(float(x), lang())  # noqa: E731
-            rows.append({t("gradients.one_plus.net"): terms.kind_name(twins[kind].residual, twins[kind].depth),
-                         t("gradients.one_plus.median"): gain(np.median(gains)),
-                         t("gradients.one_plus.range"): f"{gain(gains.min())} – {gain(gains.max())}",
-                         t("gradients.one_plus.end"): gain(r["end_to_end"])})
-        tables.show(rows)
-        st.caption(t("gradients.one_plus.caption"))
-    with right:
-        lines = [Line(terms.kind_name(twins[k].residual, twins[k].depth), np.asarray(r["gains"]).tolist(),
-                      training_charts.colour(k), list(r["blocks"])) for k, r in results.items()]
-        svg = figures.cached(("gradients-gains", twins["residual"], seed),
-                             lambda: gradient_charts.gains(lines, words(gradient_charts.WORDS)))
-        figures.with_download(st, svg, t("gradients.download_svg"), "gradients-block-gains", "gradients_gains_download")
+    # One after another at the page's width: side by side, at 1280 px, the table hid a column.
+    st.markdown(t("gradients.one_plus.text"))
+    st.markdown(t("gradients.one_plus.exact" if block == "preact" else "gradients.one_plus.approx"))
+    lines = [Line(terms.kind_name(twins[k].residual, twins[k].depth), np.asarray(r["gains"]).tolist(),
+                  training_charts.colour(k), list(r["blocks"])) for k, r in results.items()]
+    svg = figures.cached(("gradients-gains", twins["residual"], seed),
+                         lambda: gradient_charts.gains(lines, words(gradient_charts.WORDS)))
+    figures.with_download(st, svg, t("gradients.download_svg"), "gradients-block-gains", "gradients_gains_download")
+    gain = lambda x: style.fmt_ratio(float(x), lang())  # noqa: E731   as ratios: "8,610×", "1/1,680", never "8.61e+03"
+    rows = []
+    for kind, r in results.items():
+        gains = np.asarray(r["gains"])
+        rows.append({t("gradients.one_plus.net"): terms.kind_name(twins[kind].residual, twins[kind].depth),
+                     t("gradients.one_plus.median"): gain(np.median(gains)),
+                     t("gradients.one_plus.range"): f"{gain(gains.min())} – {gain(gains.max())}",
+                     t("gradients.one_plus.end"): gain(r["end_to_end"])})
+    tables.show(rows)
+    st.caption(t("gradients.one_plus.caption"))
 
 
 # --- during training ------------------------------------------------------------------------
@@ -226,6 +227,7 @@ def live() -> None:
     total = max(by_id[i].total_steps or by_id[i].train_cfg.steps for i in chosen)
     at_step = st.slider(t("gradients.live.at_step"), 1, max(2, total), max(2, total), key="gradients_at_step")
     progress.live_runs(chosen, lambda views: draw_live(views, at_step), stop_prefix="gradients")
+    exports.run_list_export(chosen, label, "gradients")
 
 
 def learning(views: list) -> None:

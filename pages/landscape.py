@@ -39,6 +39,10 @@ def findings(result: dict) -> None:
     nets = {n["kind"]: n for n in result["nets"]}
     if set(nets) != {"plain", "residual"}:
         return
+    if not result["verdicts"]:   # stored runs of two depths: nothing to compare
+        st.subheader(t("landscape.findings"))
+        st.caption(t("landscape.not_twins"))
+        return
     verdict = landscape.verdict(nets["plain"], nets["residual"])
     if not verdict["outcomes"]:
         return
@@ -50,6 +54,9 @@ def findings(result: dict) -> None:
     for code, outcome in verdict["outcomes"].items():
         verdicts.box(outcome, t(verdicts.key(f"landscape.check.{code}", outcome), **numbers))
     plain = nets["plain"]
+    if not verdict["held"] and twins.known_not_twins(plain["run_id"], nets["residual"]["run_id"]):
+        st.markdown(t("landscape.not_held.other"))   # the closings below speak of twins' steps and dataset
+        return
     st.markdown(t(f"landscape.{landscape.closing(verdict['finding'], plain.get('depth', 0))}",
                   depth=plain.get("depth", ""), steps=plain.get("train_steps", ""),
                   dataset=t(f"landscape.dataset.{plain.get('dataset')}")))
@@ -85,7 +92,7 @@ def show(result: dict) -> None:
     table(nets)
     findings(result)
     st.caption(t("landscape.measured", grid=result["grid"], n=nets[0]["n_images"],
-                 seconds=f"{result['seconds']:.0f}", device=result["device"],
+                 seconds=f"{result['seconds']:.0f}", device=terms.device_name(result["device"]),
                  per_net=f"{sum(n['seconds'] for n in nets) / len(nets):.0f}"))
 
 

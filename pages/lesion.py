@@ -45,7 +45,11 @@ def findings(result: dict) -> None:
                                    ordinary=_pts(r["median_drop_ordinary"]), tol=tol),
     }
     for code, outcome in verdict["outcomes"].items():
-        verdicts.box(outcome, t(verdicts.key(f"lesion.check.{code}", outcome), **numbers[code]))
+        text = t(verdicts.key(f"lesion.check.{code}", outcome), **numbers[code])
+        if code == "downsampling_hurts":   # a measurement here, not a claim of the paper: no held/not held colour
+            st.info(text, icon=":material/info:")
+        else:
+            verdicts.box(outcome, text)
     worst(residual, residual_name, r, tol)
     if p["undeletable"]:
         st.markdown(t("lesion.undeletable", net=plain_name, blocks=", ".join(study_charts.block_name(b) for b in p["undeletable"])))
@@ -55,9 +59,13 @@ def findings(result: dict) -> None:
         deep = plain.get("depth", 0) > 20
         st.info(t("lesion.plain_untrained.deep" if deep else "lesion.plain_untrained", net=plain_name,
                   acc=_pts(plain["intact_acc"]), depth=plain.get("depth", "")), icon=":material/info:")
-    st.markdown(t("lesion.held") if verdict["held"] else
-                t("lesion.not_held", steps=plain.get("train_steps", ""),
-                  dataset=t(f"landscape.dataset.{plain.get('dataset')}")))
+    if verdict["held"]:
+        st.markdown(t("lesion.held"))
+    elif twins.known_not_twins(plain["run_id"], residual["run_id"]):
+        st.markdown(t("lesion.not_held.other"))   # not twins: one net's steps and data would mislead
+    else:
+        st.markdown(t("lesion.not_held", steps=plain.get("train_steps", ""),
+                      dataset=t(f"landscape.dataset.{plain.get('dataset')}")))
 
 
 def worst(net: dict, name: str, summary: dict, tol: str) -> None:
@@ -91,7 +99,7 @@ def show(result: dict) -> None:
     st.plotly_chart(study_charts.k_curve(charted, words(study_charts.WORDS)), config=exports.png_config("lesion-k-deletions"), key="lesion_k_chart")
     findings(result)
     st.caption(t("lesion.measured", n=nets[0]["n_test"], seconds=f"{result['seconds']:.1f}",
-                 device=result["device"]))
+                 device=terms.device_name(result["device"])))
 
 
 with guard():

@@ -161,12 +161,14 @@ def paper_chart() -> str:
 
 def paper() -> None:
     st.header(t("shortcuts.paper.title"))
-    left, right = st.columns([2, 3])
+    # The table, then the chart at the page's width: beside the table, at 1280 px, its numbers
+    # shrank to 8 px.
+    left, _ = st.columns([3, 2])
     tables.show([{t("shortcuts.paper.net"): t(f"shortcuts.paper.net.{code}"),
                   t("shortcuts.paper.top1"): f"{top1:.2f}", t("shortcuts.paper.top5"): f"{top5:.2f}"}
                  for code, top1, top5 in TABLE_3], place=left)
     left.caption(t("shortcuts.paper.source"))
-    right.markdown(figures.cached(("shortcuts-table3",), paper_chart), unsafe_allow_html=True)
+    st.markdown(figures.cached(("shortcuts-table3",), paper_chart), unsafe_allow_html=True)
     st.markdown(t("shortcuts.paper.reading"))
 
 
@@ -236,7 +238,7 @@ def honest(views) -> str:
 def training() -> None:
     st.header(t("shortcuts.train.title"))
     st.markdown(t("shortcuts.train.intro"))
-    c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
+    c1, c2, c3 = st.columns([2, 2, 1.6], vertical_alignment="bottom")   # the start button's label on one line
     depth = c1.select_slider(t("shortcuts.train.depth"), TRAIN_DEPTHS, 20, **keep("shortcuts_train_depth"))
     steps = c2.select_slider(t("shortcuts.train.steps"), TRAIN_STEPS, 300, **keep("shortcuts_train_steps"))
     estimates.line(experiments.shortcut_configs("digits", depth=depth, steps=steps))

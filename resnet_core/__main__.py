@@ -20,12 +20,36 @@ import os
 import sys
 
 from resnet_core import settings
-from resnet_core.cli import export as cli_export
-from resnet_core.cli import predict as cli_predict
-from resnet_core.cli import train as cli_train
-from resnet_core.nets.architectures import arch_config
-from resnet_core.nets.config import SHORTCUTS, STRIDE_AT, ConfigError
-from resnet_core.nets.flops import UNIT, bottleneck_calc, count, gap_fc_params
+from resnet_core.jobs import forkserver   # imports no torch
+from resnet_core.messages import ConfigError
+
+
+def starts_workers(argv: list[str]) -> bool:
+    """Whether the command line `argv` trains on this machine's forked workers: `train` and
+    `experiment`, not with --help, Ray, a GPU (whose workers are fresh processes), workers off
+    or a bad setting (which main() reports)."""
+    if argv[:1] not in (["train"], ["experiment"]):
+        return False
+    if set(argv) & {"-h", "--help", "ray", "--backend=ray", "cuda", "--device=cuda"}:
+        return False
+    try:
+        return settings.fork_workers() and settings.workers() != 0
+    except ConfigError:
+        return False
+
+
+# Such a command starts the workers' fork server before this process imports torch (below): the
+# two imports share the two cores instead of the server's coming after the command's
+# (bench/bench_cli_experiment.py).
+if __name__ == "__main__" and starts_workers(sys.argv[1:]):
+    forkserver.start_server()
+
+from resnet_core.cli import export as cli_export  # noqa: E402  (after the fork server, on purpose)
+from resnet_core.cli import predict as cli_predict  # noqa: E402
+from resnet_core.cli import train as cli_train  # noqa: E402
+from resnet_core.nets.architectures import arch_config  # noqa: E402
+from resnet_core.nets.config import SHORTCUTS, STRIDE_AT  # noqa: E402
+from resnet_core.nets.flops import UNIT, bottleneck_calc, count, gap_fc_params  # noqa: E402
 
 LAYOUTS = {"v1": "v1: stride on the first 1x1 of each bottleneck (the paper)",
            "v1.5": "v1.5: stride on the 3x3 of each bottleneck (torchvision)"}

@@ -3,8 +3,10 @@
 The library speaks English (the CLI prints ``str(err)``); the app shows the same reason in the
 reader's language by looking the code up in ``assets/i18n/errors.json`` (``err.<code>``) and
 filling in the same values. Every ``ConfigError`` the library raises names its code and values
-where it happens. Only a stored run's reason is text (the store keeps the English sentence), so
-``identify`` reads such a sentence back against these templates for the pages to translate.
+where it happens, and so does every reason a run stops for: ``message`` gives a ``Reason``, an
+English sentence that carries its code and values, and the run store keeps all three
+(``error``, ``error_code``, ``error_values``). Runs stored before those columns kept only the
+sentence; ``identify`` reads such a sentence back against these templates, for them alone.
 """
 
 from __future__ import annotations
@@ -37,9 +39,9 @@ MESSAGES: dict[str, str] = {
     "every_at_least_one": "eval_every and stats_every must be at least 1",
     # network shapes
     "stages_numbers": "stages must be whole numbers of blocks, e.g. (2, 2, 2) (got {value})",
-    "no_channels": "base_width x width_mult leaves the first stage with no channels",
+    "no_channels": "base_width × width_mult leaves the first stage with no channels",
     "input_size": "input_size must be {low} to 1024 pixels for this network "
-                  "(it halves the image {steps} times; got {value})",
+                  "(halvings of the image before the head: {steps}; got {value})",
     "depth_cifar": "depth must be {step}n+2 for the CIFAR family with {kind} blocks: "
                    "{series} up to {high} (got {value})",
     "depth_imagenet": "depth must be one of {options} for the ImageNet family with {block} blocks "
@@ -64,7 +66,7 @@ MESSAGES: dict[str, str] = {
     "aug_shape": "augmentation works on batches shaped (N, C, H, W); got {shape}",
     "pca_two_pixels": "colour PCA needs at least two pixels",
     "pca_match": "the colour PCA must match the images' {channels} channels (got {shape} and {shape2})",
-    "per_channel": "{name} needs 1 or {channels} values (got {value})",
+    "per_channel": "{name} needs one value, or one per channel: {channels} here (got {value})",
     "upload_channels": "uploads can feed greyscale (1) or colour (3) models (got {value} channels)",
     # data and training
     "classes": "{dataset} has {have} classes but the model has only {value} outputs: "
@@ -99,29 +101,31 @@ MESSAGES: dict[str, str] = {
     "predict_task": "a prediction task takes question, setup and device (got {value})",
     "lesion_vgg": "a lesion study needs a ResNet-family net (plain or residual), not VGG",
     "no_block": "no block named {value}; blocks are {options}",
-    "lesion_shape": "{value} changes the shape ({cin} -> {cout} channels, stride {stride}): no identity fits",
+    "lesion_shape": "{value} changes the shape ({cin} → {cout} channels, stride {stride}): no identity fits",
     "cli_question": "name a question (see --list) or give --list",
     "no_question": "no question {value}; the questions are: {options}",
     "round_state": "a round can be set to {options} (got {value})",
     "vote_option": "{value} is not an option of {question} ({options})",
     "vote_owner": "a vote needs its owner",
     "round_asks": "round {round} asks {asked}, not {question}",
+    # a prediction question's net that did not train to the end; {reason} is the engine's own
+    "net_unfinished": "{label} did not finish training: {reason}",
     # why a run stopped (stored with the run)
     # what was seen and what to try: a divergence has more than one cause (a learning rate too
     # high for the net, no batch normalisation at depth), so the sentence names none of them
     "diverged": "the training loss became {value} at step {step}, so training stopped there: try a lower "
                 "learning rate, or switch batch normalisation on if this net has none",
     "process_stopped": "the process running it stopped",
-    "gpu_oom": "the GPU ran out of memory for this run (batch {batch}, {size}x{size} input, width {width}, "
+    "gpu_oom": "the GPU ran out of memory for this run (batch {batch}, {size}×{size} input, width {width}, "
                "depth {depth}): reduce batch, input size, width or depth",
-    "gpu_data": "the {dataset} images at {size}x{size} need {need} GB on the GPU, more than the {have} GB "
+    "gpu_data": "the {dataset} images at {size}×{size} need {need} GB on the GPU, more than the {have} GB "
                 "left for data: reduce the input size or the number of images (max_samples)",
     # before a run is queued: its memory estimate against the room one run gets (training/memory.py)
     "run_memory_gpu": "this run needs about {need} GB of GPU memory ({data} GB of it for the images; batch {batch}, "
-                      "{size}x{size} input, width {width}, depth {depth}) and one run may use {have} GB here: "
+                      "{size}×{size} input, width {width}, depth {depth}) and one run may use {have} GB here: "
                       "reduce batch, input size, width or depth",
     "run_memory_cpu": "this run needs about {need} GB of memory ({data} GB of it for the images; batch {batch}, "
-                      "{size}x{size} input, width {width}, depth {depth}) and one run may use {have} GB of this "
+                      "{size}×{size} input, width {width}, depth {depth}) and one run may use {have} GB of this "
                       "server's memory: reduce batch, input size, width or depth",
     "worker_killed": "the training worker was stopped by signal {value} ({name}) (often: the server ran out of "
                      "memory); the run was lost",
@@ -154,12 +158,49 @@ STORED_BEFORE: dict[str, str] = {
     "diverged": "the loss became {value} at step {step}: the learning rate is too high for this net",
     "channels": "{dataset} images have {have} channel(s); a model with {value} input channels "
                 "cannot take them (use 1 for grey or 3 for colour)",
+    "gpu_oom": "the GPU ran out of memory for this run (batch {batch}, {size}x{size} input, width {width}, "
+               "depth {depth}): reduce batch, input size, width or depth",
+    "gpu_data": "the {dataset} images at {size}x{size} need {need} GB on the GPU, more than the {have} GB "
+                "left for data: reduce the input size or the number of images (max_samples)",
+    "lesion_shape": "{value} changes the shape ({cin} -> {cout} channels, stride {stride}): no identity fits",
 }
 
 
-def message(code: str, **params) -> str:
-    """The English sentence for `code` with `params` filled in."""
-    return MESSAGES[code].format(**params)
+class Reason(str):
+    """Why a run stopped: the English sentence (it is a str: the CLI prints it, the store keeps
+    it), with the `code` and `values` it was written from, which the store keeps beside it so a
+    page says it in the reader's language. A plain str is a reason without a code."""
+
+    code: str
+    values: dict[str, str]
+
+    def __new__(cls, text: str, code: str = "", values: dict | None = None) -> "Reason":
+        reason = super().__new__(cls, text)
+        reason.code = code
+        reason.values = {k: str(v) for k, v in (values or {}).items()}
+        return reason
+
+    def __reduce__(self):   # it crosses to worker processes and Ray with its code
+        return Reason, (str(self), self.code, self.values)
+
+
+def message(code: str, **params) -> Reason:
+    """The English sentence for `code` with `params` filled in, carrying both."""
+    return Reason(MESSAGES[code].format(**params), code, params)
+
+
+def reason_of(err: BaseException) -> Reason:
+    """A failed run's reason: the exception's name and text, with its code and values when it
+    has them (a ConfigError raised with a code)."""
+    text = f"{type(err).__name__}: {err}"
+    if isinstance(err, ConfigError) and err.code:
+        return Reason(text, err.code, err.params)
+    return Reason(text)
+
+
+def code_of(reason: str) -> tuple[str, dict[str, str]]:
+    """(code, values) that `reason` carries; ("", {}) for a plain str."""
+    return getattr(reason, "code", ""), dict(getattr(reason, "values", {}))
 
 
 @lru_cache(maxsize=1)
@@ -190,7 +231,8 @@ def _patterns() -> list[tuple[str, re.Pattern]]:
 
 def identify(text: str) -> tuple[str, dict[str, str]] | None:
     """(code, values) of an English reason written from one of the templates, else None.
-    A leading exception name ("ConfigError: ...") is ignored."""
+    A leading exception name ("ConfigError: ...") is ignored. Only for reasons stored as a
+    sentence alone, before the store kept their codes (resnet_core.store.migrate)."""
     text = " ".join(str(text).split())
     text = re.sub(r"^(ConfigError|ValueError): ", "", text)
     for code, pattern in _patterns():

@@ -155,7 +155,8 @@ SOURCES = {
     "veit2016.sec4": Source("veit2016", "section", "4", "Lesion study",
                             "deleting blocks of trained nets at test time"),
     "veit2016.fig3": Source("veit2016", "figure", "3", "Deleting individual layers",
-                            "one block deleted: ResNet barely hurt, VGG at chance"),
+                            "one block deleted at test time: a ResNet barely hurt, a plain net "
+                            "(no shortcuts) broken"),
     "veit2016.fig5": Source("veit2016", "figure", "5", "Deleting and reordering several modules",
                             "error grows smoothly with the number of blocks deleted"),
     # Li et al. 2018
@@ -176,7 +177,8 @@ SOURCES = {
     "krizhevsky2012.sec3.4": Source("krizhevsky2012", "section", "3.4", "Overlapping Pooling",
                                     "3x3 max pooling with stride 2"),
     "krizhevsky2012.sec4.1": Source("krizhevsky2012", "section", "4.1", "Data Augmentation",
-                                    "crops and flips; PCA colour augmentation"),
+                                    "crops and flips; PCA colour augmentation with "
+                                    "alpha ~ N(0, 0.1^2) per component"),
     "krizhevsky2012.fig1": Source("krizhevsky2012", "figure", "1",
                                   "A four-layer convolutional neural network with ReLUs",
                                   "25% training error on CIFAR-10 six times faster than tanh"),

@@ -38,7 +38,9 @@ def open_attribution(lang: str = "en", owner: str | None = None, **state) -> App
 
 
 NAMES = {"saliency": "Saliency", "integrated_gradients": "Integrated Gradients", "gradcam": "Grad-CAM",
-         "occlusion": "Occlusion"}       # the same in both languages
+         "occlusion": "Occlusion"}
+# A Korean textbook names the methods in Korean; Grad-CAM is a name and stays.
+NAMES_KO = {"saliency": "돌출 맵", "integrated_gradients": "적분 그래디언트", "gradcam": "Grad-CAM", "occlusion": "가리기"}
 # The overlay's colour scale as the page defined it for plotly: [position, rgba], transparent at 0.
 SCALE = [[0.0, "rgba(255,235,59,0)"], [0.15, "rgba(255,235,59,0.15)"], [0.45, "rgba(255,152,0,0.6)"],
          [0.75, "rgba(230,40,20,0.85)"], [1.0, "rgba(150,0,60,1)"]]
@@ -125,7 +127,7 @@ def test_the_page_speaks_korean():
     assert [m.label for m in at.metric] == ["예측", "정답"] * 2
     markup = next(md.value for md in at.markdown if 'class="rx-pictures"' in md.value)
     assert ">이미지</div>" in markup and len(overlays_ko := maps_block(at)) == 2 * (1 + len(METHODS))
-    assert {tip.split(" · ")[1] for _, tip, _ in overlays_ko} == {"이미지", *NAMES.values()}
+    assert {tip.split(" · ")[1] for _, tip, _ in overlays_ko} == {"이미지", *NAMES_KO.values()}
     assert {tip.split(" · ")[0] for _, tip, _ in overlays_ko} == {"플레인-20", "ResNet-20"}   # as every chart names them
     assert colour_bars(at)[0][2] == "기여도 (0–1로 조정): 0 – 1"
 

@@ -224,6 +224,9 @@ def test_korean_page_has_no_missing_text(store, monkeypatch):
     monkeypatch.setattr(i18n, "lang", lambda: "ko")
     at.segmented_control(key="build_kind").set_value("plain").run()
     assert metrics(at)["네트워크"] == "플레인-20"
+    # The outline's own tooltip names the net as the page does, not by its code name "plain20".
+    [outline] = [m.value for m in at.markdown if m.value.startswith("<svg")]
+    assert "<title>플레인-20</title>" in outline and "plain20" not in outline
 
 
 def test_a_zip_button_for_a_run_that_is_gone_says_so_in_both_languages(store, monkeypatch):

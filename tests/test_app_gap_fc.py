@@ -148,5 +148,6 @@ def test_a_trained_gap_net_is_scored_at_other_sizes(tmp_path_factory, lang, flat
         else:
             high, low = max(others.values(), key=float), min(others.values(), key=float)
             best = [f"{s}×{s}" for s, v in others.items() if v == high]
-            assert f"{', '.join(best)} ({high}%)" in reading or f"{', '.join(best)}에서 가장 좋고({high}%)" in reading
+            named = ", ".join(best) if lang == "ko" or len(best) == 1 else ", ".join(best[:-1]) + " and " + best[-1]
+            assert f"best at {named} ({high}%)" in reading or f"{named}에서 가장 좋고({high}%)" in reading
             assert f"({low}%)" in reading

@@ -113,3 +113,39 @@ def test_no_difference_at_56_layers_does_not_lean_on_the_20_layer_result(studied
         assert "fairly smooth at 20 layers" not in closing[0]
     else:
         assert "56층인데도" in closing[0] and "손글씨 숫자에서 300단계만" in closing[0] and "20층에서는" not in closing[0]
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_stored_runs_that_are_not_twins_are_not_read_as_twins(studied, lang):
+    """Two stored runs of one depth that differ in more than the shortcuts: the checks are shown,
+    and the closing says the pair is not a fair one instead of naming one net's training. Two
+    depths: nothing is compared at all."""
+    import copy
+
+    from resnet_core import ModelConfig, TrainConfig
+    from ui.training import twins
+    store, ids, result = studied
+    other = finished_twins(store, seed=1)[1]
+    for seed, pair, verdicts in ((11, [ids[0], other], result["verdicts"]), (12, [ids[0], other], {})):
+        crafted = copy.deepcopy(result)
+        crafted["verdicts"] = verdicts
+        for net in crafted["nets"]:
+            net["run_id"] = pair[0] if net["kind"] == "plain" else pair[1]
+            net["shape"].update({"local_minima_2d": 1 if net["kind"] == "plain" else 5, "curve_down_fraction": 0.1})
+        params = {**PARAMS, "seed": seed, "run_ids": pair}
+        tid = store.create_task("landscape", params, ModelConfig(), TrainConfig(), owner="teach0er",
+                                label="landscape", group=twins._group("landscape", params))
+        store.save_result(tid, crafted)
+        store.set_status(tid, "finished")
+        twins._runs.clear()   # the page's list of runs is shared for two seconds: show the new run now
+        at = open_page("landscape", lang, owner=f"land0o{seed}", state={
+            "landscape_source": "runs", "landscape_class": True, "landscape_plain_run": pair[0],
+            "landscape_residual_run": pair[1], "landscape_grid": 11, "landscape_direction_seed": seed})
+        assert len(figures(at)) == 2
+        text = [m.value for m in at.markdown] + [c.value for c in at.caption]
+        differ = "differ in more than the shortcuts" if lang == "en" else "숏컷 말고도 다른 점이 있어"
+        same_depth = "of the same depth" if lang == "en" else "깊이가 같은"
+        if verdicts:
+            assert at.warning and any(differ in m for m in text) and not any("300" in m for m in text if differ in m)
+        else:
+            assert not at.warning and not at.success and any(same_depth in c for c in text)

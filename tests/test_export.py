@@ -215,6 +215,8 @@ def test_an_untrained_net_exports_without_weights(tmp_path):
     assert export.files["metrics.csv"].decode().strip() == "step,train_loss,train_acc,lr,seconds,test_loss,test_acc"
     meta = json.loads(export.files["run.json"])
     assert meta["trained"] is False and meta["run"] is None
+    readme = export.files["README.md"].decode()   # says only what the zip holds
+    assert "weights.safetensors" not in readme and "with fresh weights" in readme
 
 
 def test_runs_that_cannot_be_exported_say_why(trained):

@@ -161,7 +161,10 @@ def test_lesion_names_the_block_and_why_in_both_languages():
     net = build_model(arch_config("resnet20", residual=False))
     err = _raises(lambda: lesion.lesioned(net, ["stage2.block0"]).__enter__())
     assert err.code == "lesion_shape"
-    assert str(err) == "stage2.block0 changes the shape (16 -> 32 channels, stride 2): no identity fits"
+    assert str(err) == "stage2.block0 changes the shape (16 → 32 channels, stride 2): no identity fits"
+    # a reason stored before the arrow was one character still reads back as the same code
+    assert messages.identify("stage2.block0 changes the shape (16 -> 32 channels, stride 2): no identity fits")[0] == \
+        "lesion_shape"
     ko = render(i18n.table()["err.lesion_shape"]["ko"], "ko", **err.params)
     assert ko == "stage2.block0 블록은 모양을 바꾸므로(16 → 32 채널, 스트라이드 2) 대신 넣을 항등 함수가 없습니다"
     err = _raises(lambda: lesion.lesioned(net, ["stage7.block0"]).__enter__())
@@ -235,3 +238,44 @@ def test_cluster_and_ray_reasons_read_in_korean_with_rays_words_framed(monkeypat
     monkeypatch.setattr(i18n, "lang", lambda: "en")
     for english in (died, other, silent, during, token):
         assert errors.reason_words(english) == english
+
+
+def test_a_stored_reason_names_the_run_and_its_status_in_the_readers_words(monkeypatch):
+    from ui.page import terms
+
+    english = messages.message("run_unfinished", run=7, label="plain-20", status="running")
+    monkeypatch.setattr(i18n, "lang", lambda: "ko")
+    monkeypatch.setattr(terms, "lang", lambda: "ko")
+    assert errors.reason_text(english) == ("학습 기록 #7(플레인-20)은 아직 학습을 마치지 않아 살펴볼 학습된 네트워크가 "
+                                           "없습니다 (상태: 학습 중)")
+    monkeypatch.setattr(i18n, "lang", lambda: "en")
+    monkeypatch.setattr(terms, "lang", lambda: "en")
+    assert errors.reason_text(english) == english.replace("status: running", "status: training")
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_prediction_net_that_diverges_says_so_not_unexpected_error(lang, monkeypatch):
+    """A prediction question's net that blows up (a real run at lr 100 without BN) fails its task
+    with the engine's own reason inside a sentence naming the net, which the Predict page's run
+    row translates; never "an unexpected RuntimeError"."""
+    from resnet_core.jobs.worker import failure_reason
+    from resnet_core.predict import measure
+    from resnet_core.training.experiments import recipe
+    from ui.page import terms
+
+    m = ModelConfig(depth=8, base_width=4, in_channels=1, input_size=8, residual=False, norm="none")
+    tc = recipe("digits", steps=20, seed=0, device="cpu").replace(lr=100.0, warmup_steps=0)
+    err = _raises(lambda: measure._train_all([(m.kind, m, tc)], measure._quiet, measure._never, 1))
+    assert err.code == "net_unfinished" and err.params["label"] == "plain-8"
+    stored = failure_reason(err, None)              # what the worker keeps for the failed task
+    monkeypatch.setattr(i18n, "lang", lambda: lang)
+    monkeypatch.setattr(terms, "lang", lambda: lang)
+    shown = errors.reason_text(stored)
+    value, step = re.search(r"became (\S+) at step (\d+)", stored).groups()
+    assert "unexpected" not in shown and "예상하지 못한" not in shown
+    if lang == "en":
+        assert shown == f"plain-8 did not finish training: the training loss became {value} at step {step}, so training " \
+                        "stopped there: try a lower learning rate, or switch batch normalisation on if this net has none"
+    else:
+        assert shown.startswith(f"플레인-8은 끝까지 학습하지 못했습니다. {step}단계에서 학습 손실이 {value}"), shown
+        assert not ENGLISH_WORDS.search(shown), shown

@@ -46,8 +46,11 @@ def test_the_bank_has_at_least_eight_questions_with_text_in_both_languages():
 
 def test_bands_split_at_their_edges_and_put_infinity_last():
     codes = ("1x", "10x", "1000x", "1e6x")
-    assert [bank.band(v, bank.TIMES_EDGES, codes) for v in (1, 3.1, 3.2, 99, 100, 3e4, 4e4)] == \
+    # The edges are the round values the options name: 3.1x is not "under 3x", 31,000x is "above 30,000x".
+    assert [bank.band(v, bank.TIMES_EDGES, codes) for v in (1, 2.9, 3.1, 99, 100, 2.9e4, 3.1e4)] == \
         ["1x", "1x", "10x", "10x", "1000x", "1000x", "1e6x"]
+    assert [bank.band(v, bank.PARAM_EDGES, bank.PARAM_BANDS) for v in (290_000, 310_000, 2_900_000, 3_100_000)] == \
+        ["0.1M", "1M", "1M", "10M"]
     assert bank.band(None, bank.TIMES_EDGES, codes) == "1e6x"   # a gradient that is exactly 0
     assert bank.band(0, bank.PARAM_EDGES, bank.PARAM_BANDS) == "none"
 
@@ -115,13 +118,20 @@ def test_degradation_answer_is_the_net_with_the_higher_measured_loss():
     assert set(loss) == {"plain-20", "plain-56"} and all(math.isfinite(v) for v in loss.values())
     assert bank.get("degradation").rule(m) == max(loss, key=loss.get)
     assert bank.get("degradation").rule({"final_train_loss": {"plain-20": 0.9, "plain-56": 0.1}}) == "plain-20"
+    # Losses that read alike on the page (three decimals) have no winner.
+    assert bank.get("degradation").rule({"final_train_loss": {"plain-20": 2.3021, "plain-56": 2.3024}}) == "same"
 
 
 def test_lesion_answer_is_the_net_that_lost_more():
     m = decide("lesion")["measurement"]
     drops = {k: v["median_drop"] for k, v in m["nets"].items()}
     assert set(drops) == {"plain", "residual"}
-    assert bank.get("lesion").rule(m) == max(drops, key=drops.get)
+    shown = {k: round(100 * v, 1) for k, v in drops.items()}
+    assert bank.get("lesion").rule(m) == ("same" if len(set(shown.values())) == 1 else max(shown, key=shown.get))
+    tie = {"nets": {"plain": {"median_drop": 0.0028}, "residual": {"median_drop": 0.00281}}}
+    assert bank.get("lesion").rule(tie) == "same"
+    tie["nets"]["plain"]["median_drop"] = 0.5
+    assert bank.get("lesion").rule(tie) == "plain"
 
 
 def test_gap_answer_compares_accuracy_with_three_sigmas_above_chance():

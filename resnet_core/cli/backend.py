@@ -12,9 +12,12 @@ give the same losses.
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 from contextlib import contextmanager
 from typing import Callable, Iterator
+
+from resnet_core import settings
 
 BACKENDS = ("local", "ray")
 
@@ -40,7 +43,12 @@ def job_runner(args: argparse.Namespace, store, queue: int) -> Iterator:
     else:
         from resnet_core.jobs.executors import local_executor
 
-        executor = local_executor(args.device)
+        # The workers yield to nothing here: a server lowers their priority so its pages answer
+        # at once, but a command has no pages, and niced workers would train behind every other
+        # process of the machine while one after another in this process trained at full
+        # priority. RESNET_EXPLORER_WORKER_NICE, when set, wins.
+        nice = None if os.environ.get(settings.worker_nice.env, "").strip() else 0
+        executor = local_executor(args.device, nice=nice)
     runner = JobRunner(store, max_queue=max(1, queue), per_owner=max(1, queue), executor=executor)
     try:
         yield runner

@@ -16,8 +16,10 @@ def readme(cfg: ModelConfig, meta: dict, *, onnx_included: bool, onnx_asked: boo
     else:
         what = (f"{cfg.kind} as configured in ResNet Explorer, not trained: `load()` gives freshly "
                 "initialised weights, drawn as the app draws them.")
-    rows = [("model.py", "the net in PyTorch alone, read top to bottom; `load()` builds it and reads the weights")]
-    if "weights.safetensors" in meta["files"]:
+    weighted = "weights.safetensors" in meta["files"]
+    rows = [("model.py", "the net in PyTorch alone, read top to bottom; `load()` builds it and reads the weights"
+             if weighted else "the net in PyTorch alone, read top to bottom; `load()` builds it with fresh weights")]
+    if weighted:
         rows.append(("weights.safetensors", "the trained weights, by the same names as the net's `state_dict()`"))
     if onnx_included:
         seeded = "" if run else f" (its weights: a fresh initialisation with seed {meta.get('init_seed', 0)})"
@@ -37,11 +39,11 @@ def readme(cfg: ModelConfig, meta: dict, *, onnx_included: bool, onnx_asked: boo
              "from model import load",
              f"net = load()   # then net(images): images shaped (batch, {c}, {n}, {n}) give (batch, {cfg.num_classes}) logits",
              "```", "",
-             "Run it in this folder (or put the folder on `sys.path`). `model.py` needs only PyTorch; "
-             "it reads `weights.safetensors` itself.", ""]
+             "Run it in this folder (or put the folder on `sys.path`). `model.py` needs only PyTorch"
+             + ("; it reads `weights.safetensors` itself." if weighted else "."), ""]
     if run:
         lines += ["Images go in as the app gave them: scaled to [0, 1], resized to "
-                  f"{n}x{n}, then normalised with the mean and standard deviation of the training images, "
+                  f"{n}×{n}, then normalised with the mean and standard deviation of the training images, "
                   "per channel. The notebook shows the steps on the digits.", ""]
     lines += ["## The files", "", "| file | what it is |", "| --- | --- |", table, ""]
     if not onnx_included and onnx_asked:

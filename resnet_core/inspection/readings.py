@@ -49,7 +49,8 @@ def plain_depth_reading(rows: list[ExperimentRow]) -> str:
         return "missing"
     if verdict["plain_deeper_worse"]:
         return "held"
-    loss = {r.name: r.final_train_loss for r in rows}
+    # As the Paper's evidence page shows the two losses (three decimals): alike is not above.
+    loss = {r.name: round(r.final_train_loss, 3) for r in rows}
     return "mixed" if loss["plain-56"] > loss["plain-20"] else "not_shown"
 
 
@@ -114,4 +115,4 @@ def vanish_seen(ratio: float) -> str:
     factor of a thousand, or "vanish" (under a thousandth, or exactly 0). The Evidence page's
     answer to that misconception picks its sentence from this, not from what BN should do."""
     code = gradient_verdict(ratio, 0)
-    return "vanish" if code == "zero" else code
+    return "vanish" if code in ("zero", "dead") else code

@@ -104,10 +104,11 @@ class ProcessPool:
 
     `gpus` (CUDA_VISIBLE_DEVICES entries) spreads the workers over those GPUs in turn, each
     worker seeing only its own, and gives each the share of its GPU's memory that its
-    neighbours leave it (`memory` in all, split between the workers on one GPU)."""
+    neighbours leave it (`memory` in all, split between the workers on one GPU). `nice`: the
+    workers' niceness above this process's (None: RESNET_EXPLORER_WORKER_NICE)."""
 
     def __init__(self, workers: int, *, threads: int = 1, fork: bool = True,
-                 gpus: list[str] | None = None, memory: float = 0.9):
+                 gpus: list[str] | None = None, memory: float = 0.9, nice: int | None = None):
         if workers < 1:
             raise ValueError(f"a process pool needs at least one worker (got {workers})")
         self.slots = workers
@@ -117,6 +118,8 @@ class ProcessPool:
                 "OMP_NUM_THREADS": str(threads),
                 "PYTHONPATH": os.pathsep.join(filter(None, [str(PACKAGE_ROOT),
                                                             os.environ.get("PYTHONPATH")]))}
+        if nice is not None:   # else RESNET_EXPLORER_WORKER_NICE's
+            base[settings.worker_nice.env] = str(nice)
         self._envs = gpu_envs(base, workers, gpus or [], memory)
         self._gpus = [e["CUDA_VISIBLE_DEVICES"] for e in self._envs if "CUDA_VISIBLE_DEVICES" in e]
         self._share = min((float(e["RESNET_EXPLORER_GPU_MEMORY_FRACTION"]) for e in self._envs
@@ -265,8 +268,9 @@ def default_executor(device: str = "auto"):
     return local_executor(device)
 
 
-def local_executor(device: str = "auto"):
-    """Local worker processes (RESNET_EXPLORER_WORKERS=0: the server's own thread)."""
+def local_executor(device: str = "auto", nice: int | None = None):
+    """Local worker processes (RESNET_EXPLORER_WORKERS=0: the server's own thread); `nice` as
+    ProcessPool's."""
     workers = default_workers(device)
     if workers == 0:
         return InProcess(slots=1)
@@ -274,7 +278,7 @@ def local_executor(device: str = "auto"):
     if on_gpu:
         from resnet_core.training.gpu import visible_gpus
     return ProcessPool(workers, threads=settings.cpu_threads(),
-                       fork=not on_gpu, gpus=visible_gpus() if on_gpu else None)
+                       fork=not on_gpu, gpus=visible_gpus() if on_gpu else None, nice=nice)
 
 
 def _cuda_available() -> bool:

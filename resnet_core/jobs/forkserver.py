@@ -8,6 +8,11 @@ environment as it starts and needs nothing re-imported.
 
     proc = start(conn, env)    # a worker serving the Connection `conn`, in environment `env`:
                                # pid / poll / wait / kill, as subprocess.Popen has them
+    start_server()             # the fork server now, before this process imports torch itself
+
+This module imports no torch, so a command can start the fork server first thing
+(resnet_core.__main__): the server imports torch on one core while the command imports it on the
+other, instead of after it.
 
 It replaced a hand-made fork server of 300 lines (a template process and its own protocol) at
 the same speed: bench/bench_workers.py, 2 workers on a shared 2-core machine, best of 3 taken in
@@ -22,10 +27,9 @@ their connections close, as workers always have.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.forkserver
 import multiprocessing.process
 import subprocess
-
-from resnet_core.jobs import worker
 
 # fork_preload first: it keeps a page script that is __main__ while it runs out of the workers.
 PRELOAD = ["resnet_core.jobs.fork_preload", "torch._dynamo", "resnet_core.store.runs", "resnet_core.training.engine", "resnet_core.jobs.worker"]
@@ -34,11 +38,25 @@ _CONTEXT = multiprocessing.get_context("forkserver")
 _CONTEXT.set_forkserver_preload(PRELOAD)
 
 
+def start_server() -> None:
+    """Start the fork server if it is not running: it returns at once, the server imports in
+    the background. It ends when this process does."""
+    multiprocessing.forkserver.ensure_running()
+
+
+def _serve(conn, env: dict[str, str]) -> None:
+    # Imported here, not at the top: in a fork the fork server has imported it already, and this
+    # module stays free of torch (see the module's docstring).
+    from resnet_core.jobs.worker import serve_forked
+
+    serve_forked(conn, env)
+
+
 class Forked:
     """A worker forked by the fork server, with what the pool uses of subprocess.Popen."""
 
     def __init__(self, conn, env: dict[str, str]):
-        self._proc = _CONTEXT.Process(target=worker.serve_forked, args=(conn, env), name="training-worker")
+        self._proc = _CONTEXT.Process(target=_serve, args=(conn, env), name="training-worker")
         self._proc.start()       # waits for the fork server: seconds the first time, while it imports
         # multiprocessing joins the processes it started when this one exits; the pool ends its
         # workers itself (they ignore SIGTERM and end when their connection closes), so a join

@@ -20,6 +20,7 @@ import threading
 import traceback
 
 from resnet_core.jobs.worker import JobSpec, run_job
+from resnet_core.messages import reason_of
 from resnet_core.store.schema import RunNotFound
 
 # The store methods a job may call to write, and so the only ones the app will replay.
@@ -111,7 +112,7 @@ class RemoteRunner:
             status, error = run_job(spec, StreamStore(out.put, snapshot), stop.is_set)
         except BaseException as err:   # the job failed; the actor lives on for the next one
             traceback.print_exc()
-            status, error = "failed", f"{type(err).__name__}: {err}"
+            status, error = "failed", reason_of(err)
         out.put(("done", status, error))
 
     def poll(self, timeout: float) -> list:

@@ -23,6 +23,7 @@ from resnet_core.jobs.controls import QueueControls
 from resnet_core.jobs.executors import InProcess, default_executor
 from resnet_core.jobs.fair_queue import FairQueue, OwnerLimit, Paused, QueueFull
 from resnet_core.jobs.submit import Entry, Submitting
+from resnet_core.messages import reason_of
 from resnet_core.store import retention
 from resnet_core.store.runs import RunStore
 from resnet_core.training.costs import Estimator, RunTooLong
@@ -233,7 +234,7 @@ class JobRunner(Submitting, QueueControls):
             status, error = self.executor.run(entry.spec, entry.control)
         except BaseException as err:   # a crash ends this job, never the runner
             log.error("run %s failed:\n%s", entry.job_id, traceback.format_exc())
-            status, error = "failed", f"{type(err).__name__}: {err}"
+            status, error = "failed", reason_of(err)
         if status == "failed":
             try:   # a worker that died could not say so itself
                 self.store.set_status(entry.job_id, "failed", error)

@@ -35,7 +35,7 @@ class Question:
 
 def band(value: float | None, edges: tuple[float, ...], codes: tuple[str, ...]) -> str:
     """The band code of `value`: codes[i] for edges[i-1] <= value < edges[i]; None (infinite) is
-    the last band. Edges of "about 1x, 10x, 1,000x" bands sit at the geometric midpoints."""
+    the last band. Edges of "about 1x, 10x, 1,000x" bands sit near the geometric midpoints."""
     if value is None or math.isinf(value):
         return codes[-1]
     for edge, code in zip(edges, codes):
@@ -44,19 +44,29 @@ def band(value: float | None, edges: tuple[float, ...], codes: tuple[str, ...]) 
     return codes[-1]
 
 
+def _larger(values: dict[str, float]) -> str:
+    """The key of the larger of two values as the page shows them; "same" when they read alike:
+    a tie is not a winner."""
+    if len(set(values.values())) == 1:
+        return "same"
+    return max(values, key=values.get)
+
+
 def _higher_loss(m: dict) -> str:
-    loss = m["final_train_loss"]
-    return max(loss, key=lambda k: -math.inf if loss[k] is None else loss[k])
+    # The page shows each loss to three decimals (ui/predict/view.py).
+    return _larger({k: -math.inf if v is None else round(v, 3) for k, v in m["final_train_loss"].items()})
 
 
 def _bigger_drop(m: dict) -> str:
-    nets = m["nets"]
-    return max(nets, key=lambda k: nets[k]["median_drop"] if nets[k]["median_drop"] is not None else -math.inf)
+    # The page shows each median drop in accuracy points to one decimal.
+    return _larger({k: -math.inf if n["median_drop"] is None else round(100 * n["median_drop"], 1)
+                    for k, n in m["nets"].items()})
 
 
 TIMES = ("1x", "10x", "1000x", "1e6x")
-# Geometric midpoints between 1, 10, 1,000 and 1,000,000.
-TIMES_EDGES = (10 ** 0.5, 10 ** 2, 10 ** 4.5)
+# About the geometric midpoints between 1, 10, 1,000 and 1,000,000, at the round values the
+# options name ("under 3x", "100x to 30,000x"), so a measured 3.1x is never answered "under 3x".
+TIMES_EDGES = (3, 100, 30_000)
 
 
 def _gradient_band(m: dict) -> str:
@@ -69,7 +79,8 @@ def _more_macs(m: dict) -> str:
 
 
 PARAM_BANDS = ("none", "0.1M", "1M", "10M")
-PARAM_EDGES = (1, 10 ** 5 * 10 ** 0.5, 10 ** 6 * 10 ** 0.5)   # none; about 0.1 M; about 1 M; more
+# none; about 0.1 M (under 0.3 M); about 1 M (0.3 M to 3 M); more: the edges the options name
+PARAM_EDGES = (1, 300_000, 3_000_000)
 
 
 def _c_more(m: dict) -> str:
@@ -102,10 +113,10 @@ def _more_minima(m: dict) -> str:
 
 
 QUESTIONS: dict[str, Question] = {q.id: q for q in [
-    Question("degradation", "choice", ("plain-20", "plain-56"), measure.degradation, _higher_loss,
+    Question("degradation", "choice", ("plain-20", "plain-56", "same"), measure.degradation, _higher_loss,
              {"dataset": "digits", "steps": 300, "seed": 0, "width": 8}, True, "degradation",
              "he2015.fig6", quick={"steps": 10}, plan=measure.plan_degradation),
-    Question("lesion", "choice", ("plain", "residual"), measure.lesion, _bigger_drop,
+    Question("lesion", "choice", ("plain", "residual", "same"), measure.lesion, _bigger_drop,
              {"dataset": "digits", "steps": 300, "seed": 0, "width": 8, "depth": 20}, True, "lesion",
              "veit2016.sec4", quick={"steps": 20, "depth": 8}, plan=measure.plan_twins),
     Question("gradient_ratio", "range", TIMES, measure.gradient_ratio, _gradient_band,

@@ -2,7 +2,9 @@
 
 Two steps, both safe to repeat and safe when several processes open the store at once:
 
-1. Columns added after the first release (schema.ADDED_RUN_COLUMNS) are added.
+1. Columns added after the first release (schema.ADDED_RUN_COLUMNS) are added. A row from before
+   `error_code` keeps its reason as an English sentence alone; the pages read it back against the
+   templates (resnet_core.messages.identify), where a newer row names its code and values.
 2. Rows from before the `experiment` column get one, derived from what the old versions wrote:
    - a group stamped with its start time ("degradation-20250301-101500", the CLI's and some
      pages' way of telling experiments apart, "shortcuts-20250301-101500-<owner>" too) is one

@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from resnet_core import settings
+from resnet_core.messages import code_of
 from resnet_core.nets.config import ModelConfig, TrainConfig
 from resnet_core.store import checkpoints
 from resnet_core.store import migrate
@@ -34,6 +35,12 @@ __all__ = ["RunStore", "RunInfo", "RunNotFound", "StepColumns", "EvalColumns", "
 
 TERMINAL = ("finished", "diverged", "cancelled", "failed", "interrupted")
 STATUSES = ("queued", "running") + TERMINAL
+
+
+def _coded(reason: str) -> tuple[str, str]:
+    """The code and values (JSON) a reason carries, for the columns beside its sentence."""
+    code, values = code_of(reason)
+    return code, json.dumps(values)
 
 
 def default_db_path() -> Path:
@@ -161,8 +168,9 @@ class RunStore(Metrics):
         if status not in STATUSES:
             raise ValueError(f"status must be one of {', '.join(STATUSES)} (got {status!r})")
         finished = time.time() if status in TERMINAL else None
-        self._write([("UPDATE runs SET status=?, error=?, finished=COALESCE(?, finished) WHERE id=?",
-                      (status, error, finished, run_id))])
+        self._write([("UPDATE runs SET status=?, error=?, error_code=?, error_values=?,"
+                      " finished=COALESCE(?, finished) WHERE id=?",
+                      (status, error, *_coded(error), finished, run_id))])
 
     def finish_run(self, run_id: int, *, status: str, seconds: float, steps_done: int,
                    final_train_loss: float, final_train_acc: float, test_acc: float, error: str = "",
@@ -171,9 +179,9 @@ class RunStore(Metrics):
         that the cost estimate learns from training time alone (see training/costs.py)."""
         writes = [(
             "UPDATE runs SET status=?, finished=?, seconds=?, steps_done=?, final_train_loss=?,"
-            " final_train_acc=?, test_acc=?, error=? WHERE id=?",
+            " final_train_acc=?, test_acc=?, error=?, error_code=?, error_values=? WHERE id=?",
             (status, time.time(), seconds, steps_done, final_train_loss, final_train_acc, test_acc,
-             error, run_id))]
+             error, *_coded(error), run_id))]
         if compile_seconds:
             writes.append(("UPDATE runs SET versions=json_set(versions, '$.compile_seconds', ?) WHERE id=?",
                            (round(compile_seconds, 3), run_id)))

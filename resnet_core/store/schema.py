@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -67,6 +67,10 @@ ADDED_RUN_COLUMNS = (
     ("experiment", "TEXT"),
     ("display_name", "TEXT NOT NULL DEFAULT ''"),   # the name the user gave (optional); never in the label
     ("pinned", "INTEGER NOT NULL DEFAULT 0"),       # the teacher keeps its checkpoint (store.retention)
+    # Why a run stopped, as the code and values `error` was written from (resnet_core.messages),
+    # so pages translate it; '' in rows written before, whose `error` is read back instead.
+    ("error_code", "TEXT NOT NULL DEFAULT ''"),
+    ("error_values", "TEXT NOT NULL DEFAULT '{}'"),
 )
 
 
@@ -108,6 +112,8 @@ class RunInfo:
     estimate_s: float | None = None    # the seconds estimated at submit (resnet_core.training.costs)
     experiment: str = ""               # shared by the runs submitted together (experiment_id)
     display_name: str = ""             # the owner's name as they gave it, "" when they gave none
+    error_code: str = ""               # the code `error` was written from ("": none, or an older row)
+    error_values: dict = field(default_factory=dict)   # and its values (resnet_core.messages)
 
 
 @dataclass
@@ -137,15 +143,16 @@ class StatColumns:
 
 RUN_COLUMNS = ("id, model_cfg, train_cfg, status, owner, label, grp, seed, device, versions, created,"
                 " started, finished, seconds, error, layer_names, stat_names, total_steps, steps_done,"
-                " final_train_loss, final_train_acc, test_acc, checkpoint, estimate_s, experiment, display_name")
+                " final_train_loss, final_train_acc, test_acc, checkpoint, estimate_s, experiment, display_name,"
+               " error_code, error_values")
 
 
 def run_info(row: tuple) -> RunInfo:
     (rid, mcfg, tcfg, status, owner, label, grp, seed, device, versions, created, started, finished,
      seconds, error, layers, stat_names, total, done, loss, acc, test_acc, ckpt, estimate_s, experiment,
-     display_name) = row
+     display_name, error_code, error_values) = row
     return RunInfo(rid, ModelConfig.from_dict(json.loads(mcfg)), TrainConfig.from_dict(json.loads(tcfg)),
                    status, owner, label, grp, seed, device, json.loads(versions), created, started,
                    finished, seconds, error, json.loads(layers), json.loads(stat_names), total, done,
                    loss, acc, test_acc, bool(ckpt), estimate_s, experiment or experiment_id(rid),
-                   display_name or "")
+                   display_name or "", error_code or "", json.loads(error_values or "{}"))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from resnet_core.data.datasets import dataset_info
+from resnet_core.messages import reason_of
 from resnet_core.nets.architectures import arch_config
 from resnet_core.nets.config import ModelConfig, TrainConfig
 from resnet_core.store.groups import DEGRADATION
@@ -124,7 +125,7 @@ def run_experiment(runs: list[tuple[str, ModelConfig, TrainConfig]], *, store=No
             result = train(model_cfg, train_cfg, sink=StoreSink(store, run_id) if store else MemorySink())
         except Exception as err:
             if run_id is not None:
-                store.set_status(run_id, "failed", f"{type(err).__name__}: {err}")
+                store.set_status(run_id, "failed", reason_of(err))
             raise
         row = ExperimentRow(label, run_id, result.status, result.final_train_loss, result.final_train_acc,
                             result.test_acc, result.steps_done, result.seconds)

@@ -10,8 +10,9 @@ reads well. Each check is what a reader meets:
 - a clipped table cell: a cell whose content is wider than the cell, unless the table sits in a
   box that scrolls sideways;
 - a button under `touch_px` high (on a phone: 44 px, a finger's tap);
-- a cut label (`labels=True`): a button's, select's, metric's or tab's text cut with an ellipsis
-  (its scrollWidth larger than its visible width).
+- a cut label (`labels=True`): any text the browser cuts with an ellipsis (a button's, switch's,
+  metric's, tab's label: its scrollWidth larger than its visible width), a select's or field's
+  value clipped in its box, or a label clamped to fewer lines than it has.
 """
 
 from __future__ import annotations
@@ -61,13 +62,32 @@ PROBLEMS_JS = """([minSvgPx, labels, touchPx]) => {
         }
     }
     if (labels) {
+        // Whatever the browser cuts with an ellipsis (a button's, switch's, metric's, tab's or
+        // option's text: Streamlit sets text-overflow on the element or one around it), a
+        // select's or field's value clipped in its box, and text clamped to fewer lines.
+        const cut = el => el.scrollWidth > el.clientWidth + 1;
+        const seen = new Set();
+        const bar = document.querySelector('[data-testid="stSidebar"]');
+        const open = bar && bar.getBoundingClientRect().right > 100;   // a folded sidebar is off the screen
+        const scope = open ? '[data-testid="stMain"], [data-testid="stSidebar"]' : '[data-testid="stMain"]';
+        for (const el of [...document.querySelectorAll(scope)].flatMap(root => [...root.querySelectorAll('*')])) {
+            if (!el.textContent.trim() || getComputedStyle(el).textOverflow !== 'ellipsis' || !shown(el) || !cut(el)) continue;
+            const text = el.textContent.trim().slice(0, 40);
+            if (seen.has(text)) continue;
+            seen.add(text);
+            out.push(`label "${text}" cut: ${el.scrollWidth} px in ${el.clientWidth} px`);
+        }
+        for (const input of document.querySelectorAll('[data-testid="stMain"] input[type="text"], [data-testid="stMain"] input[role="combobox"]')) {
+            if (input.value && shown(input) && cut(input))
+                out.push(`value "${input.value.slice(0, 40)}" cut: ${input.scrollWidth} px in ${input.clientWidth} px`);
+        }
         const sel = ['[data-testid="stButton"] button p', '[data-testid="stMetricValue"] div',
-                     '[data-testid="stMetricLabel"] p', '[data-baseweb="select"] [value], [data-baseweb="select"] div[title]',
-                     '[data-baseweb="tab"] p', '[data-testid="stWidgetLabel"] p', '[data-testid="stRadio"] label p'].join(',');
+                     '[data-testid="stMetricLabel"] p', '[data-baseweb="tab"] p', '[data-testid="stWidgetLabel"] p',
+                     '[data-testid="stRadio"] label p', '[data-testid="stButtonGroup"]'].join(',');
         for (const el of document.querySelectorAll(sel)) {
-            if (!shown(el) || !el.textContent.trim()) continue;
-            if (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 2 && getComputedStyle(el).overflow === 'hidden')
-                out.push(`label "${el.textContent.trim().slice(0, 40)}" cut: ${el.scrollWidth} px in ${el.clientWidth} px`);
+            if (!shown(el) || !el.textContent.trim() || !open && el.closest('[data-testid="stSidebar"]')) continue;
+            if (cut(el) || el.scrollHeight > el.clientHeight + 2 && getComputedStyle(el).overflow === 'hidden')
+                out.push(`label "${el.textContent.trim().slice(0, 40)}" cut: ${el.scrollWidth}x${el.scrollHeight} px in ${el.clientWidth}x${el.clientHeight} px`);
         }
     }
     return out;

@@ -92,11 +92,12 @@ def _outline(d, block_word: str, words: Words) -> _Layout:
     return lay
 
 
-def architecture(d, *, block_word: str, words: Words, height: int = 300) -> str:
+def architecture(d, *, block_word: str, words: Words, height: int = 300, title: str | None = None) -> str:
     """The network `d` (a resnet_core.nets.diagram.Diagram) left to right as an SVG element, its
     text from `block_word` and `words` (WORDS):
     input, stem, each stage's blocks with their shortcuts drawn as arcs above them, the head.
-    Rest the pointer on a box for its shapes, parameters and multiply-adds."""
+    Rest the pointer on a box for its shapes, parameters and multiply-adds; elsewhere the picture's
+    `title` shows (the net's name as the page writes it; default the code name, "resnet20")."""
     from resnet_core.nets.diagram import shape_text
 
     lay = _outline(d, block_word, words)
@@ -124,7 +125,7 @@ def architecture(d, *, block_word: str, words: Words, height: int = 300) -> str:
             # Inset a little, so the shortcuts of neighbouring blocks read as separate arcs.
             _arc(c, node.x - _GAP / 2 + 0.06, node.x + _BLOCK_W + _GAP / 2 - 0.06, h / 2 + 0.1, node.shortcut)
         prev = node
-    return c.svg(d.name, fill_width=True)
+    return c.svg(title or d.name, fill_width=True)
 
 
 def _plain(hover: str) -> str:

@@ -23,6 +23,7 @@ from resnet_core.messages import identify
 
 from ui.page import links
 from ui.page.i18n import t, table
+from ui.page.terms import net_label
 
 log = logging.getLogger("resnet_explorer")
 
@@ -42,6 +43,10 @@ def translated(code: str, params: dict, english: str) -> str:
     if not code or f"err.{code}" not in table():
         return english
     words = {k: (t(f"errword.{v}") if f"errword.{v}" in table() else v) for k, v in params.items()}
+    if "label" in words:   # a run's stored label ("plain-20") in the reader's words
+        words["label"] = net_label(words["label"])
+    if f"runs.status.{words.get('status')}" in table():   # "running" as the run lists say it
+        words["status"] = t(f"runs.status.{words['status']}")
     return t(f"err.{code}", **words)
 
 
@@ -54,23 +59,25 @@ def config_text(exc: ConfigError) -> str:
 _NESTED = ("reason", "error")
 
 
-def reason_words(english: str) -> str:
+def reason_words(english: str, code: str = "", values: dict | None = None) -> str:
     """A reason the library worded from a template, in the reader's language, reasons inside it
-    too; anything else (what Ray or the system said) as it came, for the sentence around it to
-    frame."""
-    found = identify(english)
+    too: by its `code` and `values` where the store kept them (RunInfo.error_code and
+    error_values), else read back against the templates (messages.identify: a run stored before
+    codes were kept, or a reason inside another). Anything else (what Ray or the system said) as
+    it came, for the sentence around it to frame."""
+    found = (code, values or {}) if code else identify(english)
     if not found:
         return english
     code, params = found
     return translated(code, {k: reason_words(v) if k in _NESTED else v for k, v in params.items()}, english)
 
 
-def reason_text(english: str) -> str:
-    """A stored reason (why a run failed or stopped), in the reader's language. Reasons the
-    library words from a template translate; any other exception is named in a translated
-    sentence, so Korean mode shows no English prose."""
-    if identify(english):
-        return reason_words(english)
+def reason_text(english: str, code: str = "", values: dict | None = None) -> str:
+    """A stored reason (why a run failed or stopped), in the reader's language: by the code and
+    values kept with it, or for an older run by its template (reason_words). Any other
+    exception is named in a translated sentence, so Korean mode shows no English prose."""
+    if code or identify(english):
+        return reason_words(english, code, values)
     kind = english.split(":", 1)[0].strip()
     if kind.isidentifier() and kind != english.strip():
         return t("err.exception", kind=kind)

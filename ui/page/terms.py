@@ -15,10 +15,12 @@ from ui.page.i18n import lang, t, table
 _KO = ((re.compile(r"\b[Pp]lain-(?=\d)"), "플레인-"),
        (re.compile(r"\bResidual-(?=\d)"), "잔차-"),
        (re.compile(r"\bno BN\b"), "BN 없음"),
-       (re.compile(r"\bpreact-"), "사전 활성화 "))
+       (re.compile(r"\bpreact-"), "사전 활성화 "),
+       (re.compile(r"(?<=\d) flatten\b"), " 평탄화"))
 _EN = ((re.compile(r"플레인-(?=\d)"), "plain-"),
        (re.compile(r"잔차-(?=\d)"), "Residual-"),
-       (re.compile(r"BN 없음"), "no BN"))
+       (re.compile(r"BN 없음"), "no BN"),
+       (re.compile(r"(?<=\d) 평탄화\b"), " flatten"))
 
 
 def net_label(label: str) -> str:
@@ -51,3 +53,8 @@ def arch_label(code: str) -> str:
 def kind_name(residual: bool, depth: int) -> str:
     """"Plain-20" / "플레인-20", "Residual-56" / "잔차-56"."""
     return f"{t('kind.residual') if residual else t('kind.plain')}-{depth}"
+
+
+def device_name(device: str) -> str:
+    """"cpu" -> "CPU", "cuda:0" -> "CUDA": a device in a sentence, as the Build page's choices name it."""
+    return str(device).split(":")[0].upper()

@@ -4,6 +4,9 @@ PyTorch code, weights, ONNX and a notebook (resnet_core.export), a chart as a PN
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+
+import streamlit as st
 
 from resnet_core import ModelConfig
 from resnet_core.export import export_config, export_run
@@ -64,6 +67,21 @@ def run_zip_button(where, run_id: int, key: str) -> None:
                               on_click="ignore", key=key)
     else:
         where.caption(t("export.not_ready", run_id=run_id, status=t(f"runs.status.{info.status}")))
+
+
+def run_list_export(runs: list[int], label: Callable[[int], str], prefix: str) -> None:
+    """Under a page's run list: pick one of its runs, then take its metrics (CSV) or the run
+    itself (PyTorch zip) home. The buttons sit in a row of their own that wraps, each as wide as
+    its label, so neither is cut short at 1280 px or on a phone. Widget keys: `{prefix}_export_run`,
+    `_csv`, `_zip`."""
+    if not runs:
+        return
+    pick = st.columns(2)[0].selectbox(t("export.pick"), runs, format_func=label, key=f"{prefix}_export_run")
+    with st.container(horizontal=True, gap="small", vertical_alignment="center"):
+        st.download_button(t("export.csv"), metrics_csv(pick), file_name=f"run-{pick}-metrics.csv", mime="text/csv",
+                           icon=":material/download:", key=f"{prefix}_export_csv")
+        run_zip_button(st, pick, key=f"{prefix}_export_zip")
+    st.caption(t("export.csv_help"))
 
 
 def png_config(filename: str) -> dict:

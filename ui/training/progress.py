@@ -160,8 +160,9 @@ def progress_rows(views: Sequence[RunView], prefix: str, *, stop: bool = True) -
         stop_buttons([v.info for v in views], prefix)
     for view in views:
         if view.info.status in ("failed", "diverged") and view.info.error:
-            # the stored English reason, in the reader's language
-            st.caption(t(f"runs.why.{view.info.status}", msg=reason_text(view.info.error)))
+            # the stored reason, in the reader's language (by its code)
+            info = view.info
+            st.caption(t(f"runs.why.{info.status}", msg=reason_text(info.error, info.error_code, info.error_values)))
 
 
 _BAR = ('<div class="rx-run" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow="{pct:.0f}" '

@@ -19,6 +19,7 @@ import json
 import streamlit as st
 
 from resnet_core.store import groups
+from resnet_core.store.runs import RunNotFound
 from resnet_core.training import experiments
 
 from ui.page.errors import reason_text
@@ -84,7 +85,7 @@ def twins_ui(prefix: str) -> tuple[int, int] | None:
 
 
 def _train_ui(prefix: str) -> tuple[int, int] | None:
-    c1, c2, c3, c4 = st.columns([1, 1, 2, 1])
+    c1, c2, c3, c4 = st.columns([1, 1.5, 2, 1])   # the dataset's name whole ("손글씨 숫자 (8×8)") at 1280 px
     depth = c1.segmented_control(t("twins.depth"), DEPTHS, default=20, required=True, **keep(f"{prefix}_depth"))
     dataset = c2.selectbox(t("twins.dataset"), DATASETS, format_func=label_of("twins.datasets"),
                            **keep(f"{prefix}_dataset"))
@@ -102,7 +103,8 @@ def _train_ui(prefix: str) -> tuple[int, int] | None:
         progress.live_runs(ids, lambda views: progress.progress_rows(views, f"{prefix}_twins"),
                            stop_prefix=f"{prefix}_twins")
         return None
-    st.caption(t("twins.train_help", plain=names[0], residual=names[1], steps=steps))
+    # Net names in the reader's language ("플레인-20"), so the particle after them reads right.
+    st.caption(t("twins.train_help", plain=net_label(names[0]), residual=net_label(names[1]), steps=steps))
     estimates.line(configs)
     if st.button(t("twins.train"), type="primary", icon=":material/play_arrow:", key=f"{prefix}_train_twins"):
         if page_runs.submit(configs, group=TRAIN_GROUP):
@@ -139,6 +141,17 @@ def _pick_ui(prefix: str) -> tuple[int, int] | None:
     if not _twins(by_id[p], by_id[r]):
         st.caption(t("twins.not_twins"))
     return p, r
+
+
+def known_not_twins(plain_id: int, residual_id: int) -> bool:
+    """Whether two stored runs differ in more than their shortcuts: a pair trained on this page
+    never does, two runs picked from the store may (a study's text then says so). False when a
+    run has been deleted since the study: nothing is known, and nothing is claimed."""
+    store = shared.store()
+    try:
+        return not _twins(store.get_run(plain_id), store.get_run(residual_id))
+    except RunNotFound:
+        return False
 
 
 def _twins(plain, residual) -> bool:
@@ -182,7 +195,8 @@ def study_ui(prefix: str, name: str, twin_ids: tuple[int, int], params: dict) ->
         return None
     failed = next((i for i in infos if i.status == "failed" and i.owner == identity.owner()), None)
     if failed is not None and failed.error:
-        st.warning(t("twins.study_failed", msg=reason_text(failed.error)), icon=":material/error:")
+        why = reason_text(failed.error, failed.error_code, failed.error_values)
+        st.warning(t("twins.study_failed", msg=why), icon=":material/error:")
     if st.button(t(f"twins.run.{name}"), type="primary", icon=":material/science:", key=f"{prefix}_run_study"):
         if page_runs.submit_task(name, params, label=t(f"twins.task.{name}"), group=group):
             _runs.clear()
