@@ -78,6 +78,15 @@ MESSAGES: dict[str, str] = {
     "no_cuda": "device cuda was asked for but no CUDA GPU is available here: use auto or cpu",
     "device": "device must be auto, cpu or cuda (got {value})",
     "ended_as": "training ended as {status}",
+    # a real dataset's files (data/folders.py): where they go, and why they could not be fetched
+    "dataset_missing": "{dataset} is not in {folder}: put {files} there ({extra}), or connect to the internet "
+                       "once so it can be downloaded",
+    "dataset_offline": "{dataset} is not in {folder}, and this server is offline, so it could not be downloaded: "
+                       "put {files} there ({extra})",
+    "dataset_download_failed": "{dataset} is not in {folder}, and its download failed ({reason}): "
+                               "put {files} there ({extra})",
+    "dataset_download_empty": "{dataset} is not in {folder}, and the download left no readable files: "
+                              "put {files} there ({extra})",
     # attribution
     "gradcam_convs": "Grad-CAM needs a network with convolutional layers",
     "gradcam_layer": "Grad-CAM needs a layer with feature maps; {value} has none",
@@ -191,10 +200,11 @@ def message(code: str, **params) -> Reason:
 
 def reason_of(err: BaseException) -> Reason:
     """A failed run's reason: the exception's name and text, with its code and values when it
-    has them (a ConfigError raised with a code)."""
+    has them (a ConfigError raised with a code, a dataset that is missing)."""
     text = f"{type(err).__name__}: {err}"
-    if isinstance(err, ConfigError) and err.code:
-        return Reason(text, err.code, err.params)
+    code, params = getattr(err, "code", ""), getattr(err, "params", None)
+    if isinstance(code, str) and code in MESSAGES and isinstance(params, dict):
+        return Reason(text, code, params)
     return Reason(text)
 
 
