@@ -87,7 +87,8 @@ def trained_configs(steps: int) -> list:
     train = experiments.recipe("digits", steps=steps)
     nets = [ModelConfig(depth=8, base_width=8, in_channels=1, input_size=TRAINED_SIZE, head=head)
             for head in ("gap", "flatten")]
-    return [(f"{m.kind} {m.head}", m, train) for m in nets]
+    # Stored in English and named in the reader's language where shown (ui/page/terms.py).
+    return [(f"{m.kind} {'GAP' if m.head == 'gap' else 'flatten'}", m, train) for m in nets]
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

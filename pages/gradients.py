@@ -120,27 +120,29 @@ def at_init() -> None:
     figures.with_download(st, svg, t("gradients.download_svg"), f"gradients-at-init-{cfg.name}",
                           "gradients_init_profile_download")
     st.caption(t("gradients.init_note", size=PROBE_SIZE, batch=PROBE_BATCH))
-    explain(cfg, ratios, zeros)
+    explain(cfg, ratios, zeros, len(results["plain"]["norms"]))
     one_plus(results, twins, seed)
 
 
-def reading(cfg: ModelConfig, ratios: dict, zeros: dict) -> tuple[str, dict]:
+def reading(cfg: ModelConfig, ratios: dict, zeros: dict, layers: int = 0) -> tuple[str, dict]:
     """The explanation the measured ratios support (analysis.gradient_reading), with its values.
     Where the plain net's input side gets exactly 0, the sentence counts those layers instead
-    of giving a ratio."""
+    of giving a ratio; where both its ends do ("dead"), it counts them out of `layers`."""
     plain, res = ratios["plain"], ratios["residual"]
     code = analysis.gradient_reading(cfg, plain, res)
     values = dict(plain=ratio_text(plain), residual=ratio_text(res), depth=cfg.depth,
                   act=t(f"gradients.act.{cfg.activation}"))
+    twin = (t("gradients.twin.zero", m=zeros["residual"]) if not res > 0
+            else t("gradients.twin.ratio", residual=ratio_text(res)))
+    if code == "dead":
+        return "gradients.explain.dead", dict(values, n=zeros["plain"], total=layers, twin=twin)
     if plain == 0 and code in ("vanish_preact", "vanish_post", "both_vanish"):
-        twin = (t("gradients.twin.zero", m=zeros["residual"]) if res == 0
-                else t("gradients.twin.ratio", residual=ratio_text(res)))
         return f"gradients.explain.{code}.zero", dict(values, n=zeros["plain"], twin=twin)
     return f"gradients.explain.{code}", values
 
 
-def explain(cfg: ModelConfig, ratios: dict, zeros: dict) -> None:
-    key, values = reading(cfg, ratios, zeros)
+def explain(cfg: ModelConfig, ratios: dict, zeros: dict, layers: int) -> None:
+    key, values = reading(cfg, ratios, zeros, layers)
     st.info(t(key, **values), icon=":material/info:")
     if cfg.activation == "sigmoid":
         st.caption(t("gradients.sigmoid_note"))

@@ -39,7 +39,7 @@ MESSAGES: dict[str, str] = {
     "every_at_least_one": "eval_every and stats_every must be at least 1",
     # network shapes
     "stages_numbers": "stages must be whole numbers of blocks, e.g. (2, 2, 2) (got {value})",
-    "no_channels": "base_width x width_mult leaves the first stage with no channels",
+    "no_channels": "base_width × width_mult leaves the first stage with no channels",
     "input_size": "input_size must be {low} to 1024 pixels for this network "
                   "(halvings of the image before the head: {steps}; got {value})",
     "depth_cifar": "depth must be {step}n+2 for the CIFAR family with {kind} blocks: "
@@ -78,6 +78,15 @@ MESSAGES: dict[str, str] = {
     "no_cuda": "device cuda was asked for but no CUDA GPU is available here: use auto or cpu",
     "device": "device must be auto, cpu or cuda (got {value})",
     "ended_as": "training ended as {status}",
+    # a real dataset's files (data/folders.py): where they go, and why they could not be fetched
+    "dataset_missing": "{dataset} is not in {folder}: put {files} there ({extra}), or connect to the internet "
+                       "once so it can be downloaded",
+    "dataset_offline": "{dataset} is not in {folder}, and this server is offline, so it could not be downloaded: "
+                       "put {files} there ({extra})",
+    "dataset_download_failed": "{dataset} is not in {folder}, and its download failed ({reason}): "
+                               "put {files} there ({extra})",
+    "dataset_download_empty": "{dataset} is not in {folder}, and the download left no readable files: "
+                              "put {files} there ({extra})",
     # attribution
     "gradcam_convs": "Grad-CAM needs a network with convolutional layers",
     "gradcam_layer": "Grad-CAM needs a layer with feature maps; {value} has none",
@@ -101,29 +110,31 @@ MESSAGES: dict[str, str] = {
     "predict_task": "a prediction task takes question, setup and device (got {value})",
     "lesion_vgg": "a lesion study needs a ResNet-family net (plain or residual), not VGG",
     "no_block": "no block named {value}; blocks are {options}",
-    "lesion_shape": "{value} changes the shape ({cin} -> {cout} channels, stride {stride}): no identity fits",
+    "lesion_shape": "{value} changes the shape ({cin} → {cout} channels, stride {stride}): no identity fits",
     "cli_question": "name a question (see --list) or give --list",
     "no_question": "no question {value}; the questions are: {options}",
     "round_state": "a round can be set to {options} (got {value})",
     "vote_option": "{value} is not an option of {question} ({options})",
     "vote_owner": "a vote needs its owner",
     "round_asks": "round {round} asks {asked}, not {question}",
+    # a prediction question's net that did not train to the end; {reason} is the engine's own
+    "net_unfinished": "{label} did not finish training: {reason}",
     # why a run stopped (stored with the run)
     # what was seen and what to try: a divergence has more than one cause (a learning rate too
     # high for the net, no batch normalisation at depth), so the sentence names none of them
     "diverged": "the training loss became {value} at step {step}, so training stopped there: try a lower "
                 "learning rate, or switch batch normalisation on if this net has none",
     "process_stopped": "the process running it stopped",
-    "gpu_oom": "the GPU ran out of memory for this run (batch {batch}, {size}x{size} input, width {width}, "
+    "gpu_oom": "the GPU ran out of memory for this run (batch {batch}, {size}×{size} input, width {width}, "
                "depth {depth}): reduce batch, input size, width or depth",
-    "gpu_data": "the {dataset} images at {size}x{size} need {need} GB on the GPU, more than the {have} GB "
+    "gpu_data": "the {dataset} images at {size}×{size} need {need} GB on the GPU, more than the {have} GB "
                 "left for data: reduce the input size or the number of images (max_samples)",
     # before a run is queued: its memory estimate against the room one run gets (training/memory.py)
     "run_memory_gpu": "this run needs about {need} GB of GPU memory ({data} GB of it for the images; batch {batch}, "
-                      "{size}x{size} input, width {width}, depth {depth}) and one run may use {have} GB here: "
+                      "{size}×{size} input, width {width}, depth {depth}) and one run may use {have} GB here: "
                       "reduce batch, input size, width or depth",
     "run_memory_cpu": "this run needs about {need} GB of memory ({data} GB of it for the images; batch {batch}, "
-                      "{size}x{size} input, width {width}, depth {depth}) and one run may use {have} GB of this "
+                      "{size}×{size} input, width {width}, depth {depth}) and one run may use {have} GB of this "
                       "server's memory: reduce batch, input size, width or depth",
     "worker_killed": "the training worker was stopped by signal {value} ({name}) (often: the server ran out of "
                      "memory); the run was lost",
@@ -156,6 +167,11 @@ STORED_BEFORE: dict[str, str] = {
     "diverged": "the loss became {value} at step {step}: the learning rate is too high for this net",
     "channels": "{dataset} images have {have} channel(s); a model with {value} input channels "
                 "cannot take them (use 1 for grey or 3 for colour)",
+    "gpu_oom": "the GPU ran out of memory for this run (batch {batch}, {size}x{size} input, width {width}, "
+               "depth {depth}): reduce batch, input size, width or depth",
+    "gpu_data": "the {dataset} images at {size}x{size} need {need} GB on the GPU, more than the {have} GB "
+                "left for data: reduce the input size or the number of images (max_samples)",
+    "lesion_shape": "{value} changes the shape ({cin} -> {cout} channels, stride {stride}): no identity fits",
 }
 
 
@@ -184,10 +200,11 @@ def message(code: str, **params) -> Reason:
 
 def reason_of(err: BaseException) -> Reason:
     """A failed run's reason: the exception's name and text, with its code and values when it
-    has them (a ConfigError raised with a code)."""
+    has them (a ConfigError raised with a code, a dataset that is missing)."""
     text = f"{type(err).__name__}: {err}"
-    if isinstance(err, ConfigError) and err.code:
-        return Reason(text, err.code, err.params)
+    code, params = getattr(err, "code", ""), getattr(err, "params", None)
+    if isinstance(code, str) and code in MESSAGES and isinstance(params, dict):
+        return Reason(text, code, params)
     return Reason(text)
 
 

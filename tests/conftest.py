@@ -88,6 +88,16 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=file_rank)   # stable: a file's tests stay together and in their order
 
 
+def pytest_configure(config):
+    # Where the suite's time goes (tests/timeline.py): written by the processes that run tests,
+    # not by pytest-xdist's controller, which only hears of them.
+    controller = getattr(config.option, "numprocesses", None) and not os.environ.get("PYTEST_XDIST_WORKER")
+    if os.environ.get("TEST_TIMELINE") and not controller:
+        from timeline import Timeline
+
+        config.pluginmanager.register(Timeline(os.environ["TEST_TIMELINE"]), "timeline")
+
+
 def pytest_unconfigure(config):
     # As well as at exit: a test process of pytest-xdist may end without running atexit.
     shutil.rmtree(SESSION_DIR, ignore_errors=True)

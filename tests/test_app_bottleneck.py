@@ -38,7 +38,7 @@ def test_calculator_defaults_are_the_textbook_example():
                            "Saving": "9.68× fewer"}
     formula = next(m.value for m in at.markdown if m.value.startswith("Direct:"))
     assert "28×28×32×5×5×192 = 120,422,400" in formula
-    assert "2,408,448 (1×1) + 28×28×32×5×5×16 = 10,035,200" in formula
+    assert "2,408,448 (1×1) and 28×28×32×5×5×16 = 10,035,200 (k×k), together **12,443,648**" in formula
     # The two paths are an inline SVG figure: the first visit needs no chart library.
     figure = next(m.value for m in at.markdown if m.value.startswith("<svg"))
     assert "120,422,400" in figure and "12,443,648" in figure

@@ -2,11 +2,9 @@
 explained; a short real training run queued, polled and compared; each browser sees its own runs
 unless it asks for the class's."""
 
-import time
-
 import pytest
 from apptest_helpers import (RAW_KEY, assert_clean, metrics, open_page, own_store, progress_bars, svg_charts,
-                             svg_series, svg_title)
+                             svg_series, svg_title, wait_runs_ended)
 from streamlit.testing.v1 import AppTest
 
 from resnet_core import arch_config
@@ -101,10 +99,7 @@ def test_cuda_without_a_gpu_is_explained(store):
 
 
 def _wait_finished(at: AppTest, store: RunStore, run_id: int, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while store.get_run(run_id).status in ("queued", "running"):
-        assert time.monotonic() < deadline, "the run did not finish in time"
-        time.sleep(0.5)
+    wait_runs_ended(store, [run_id], timeout, "the run did not finish in time")
     at.run()
     assert_clean(at)
 

@@ -122,9 +122,10 @@ def test_page_shows_the_shipped_twins_in_english_and_korean():
     texts = [m.value for m in at.markdown]
     assert any("over 128 held-out images" in x for x in texts)
     grow = [x for x in texts if "spread wider from the first block of each stage to its last" in x]
-    assert len(grow) == 1 and grow[0].startswith("The block outputs of ResNet-20") and "stage 1 " in grow[0]
+    assert len(grow) == 1 and grow[0].startswith("The block outputs of ResNet-20") and " in stage 1, " in grow[0]
     ko = open_features("ko")
-    assert [m.value for m in ko.markdown if "마지막 블록에서 더 넓게 퍼져 있습니다" in m.value][0].startswith("ResNet-20의 블록 출력")
+    [grow_ko] = [m.value for m in ko.markdown if "마지막 블록에서 더 넓게 퍼져 있습니다" in m.value]
+    assert grow_ko.startswith("ResNet-20의 블록 출력") and "(표준편차: 스테이지 1에서 " in grow_ko
     assert ko.title[0].value == "특징 맵"
     assert "채널 32개 중 16개, 각 8×8픽셀" in captions(ko)
     assert ko.selectbox(key="features_layer").label == "층"

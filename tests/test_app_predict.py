@@ -2,10 +2,9 @@
 (the teacher opens, students vote and change their vote, closing stops votes, the reveal reaches
 students only when the teacher reveals); open/close/reveal refused on the server for a student."""
 
-import time
 
 import pytest
-from apptest_helpers import APP, assert_clean, own_store
+from apptest_helpers import APP, assert_clean, own_store, wait_runs_ended
 from streamlit.testing.v1 import AppTest
 
 from resnet_core.store.runs import RunStore
@@ -40,9 +39,7 @@ def button(at: AppTest, label: str):
 
 
 def wait_result(at: AppTest, votes: Votes, run_id: int, timeout: float = 120) -> AppTest:
-    end = time.monotonic() + timeout
-    while votes.store.get_run(run_id).status in ("queued", "running") and time.monotonic() < end:
-        time.sleep(0.3)
+    wait_runs_ended(votes.store, [run_id], timeout, "the measuring run did not end")
     return at.run()
 
 

@@ -70,7 +70,15 @@ async def classroom(server) -> None:
             if len(runs) == 2 and all(r.status in TERMINAL for r in runs):
                 break
             await asyncio.sleep(0.5)
-        await asyncio.sleep(2.0)   # the last tick's full rerun draws the finished runs
+        # The last tick's full rerun draws the finished runs: wait for each live tab's first
+        # script run begun after the last run ended (not a fixed time, which a loaded machine
+        # overruns). The store's clock is the wall clock; the tabs' is the monotonic one.
+        ended = time.monotonic() - (time.time() - max((r.finished or 0.0 for r in runs), default=time.time()))
+        live = [s for s in tabs if s.page != "shortcuts"]
+        for _ in range(80):
+            if all(any(r.first_msg >= ended and r.finished for r in s.stats.runs) for s in live):
+                break
+            await asyncio.sleep(0.25)
     finally:
         for s in tabs:
             await s.close()

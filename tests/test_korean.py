@@ -87,7 +87,11 @@ def test_fmt_ratio_writes_tiny_ratios_as_fractions_a_student_can_read():
     assert style.fmt_ratio(0.00123, "ko") == "813분의 1"
     assert style.fmt_ratio(0.01, "en") == "0.01×"     # from 1/100 up, still a decimal
     assert style.fmt_ratio(0.0, "ko") == "0배"
-    for x in (1.63e-05, 7.41e-10, 0.00123, 0.5):
+    # Past 조 (10¹²) a power of ten: sigmoid plain-56's first layers get about 1e-28.
+    assert style.fmt_ratio(1.06e-28, "en") == "1/(9.43×10²⁷)"
+    assert style.fmt_ratio(1.06e-28, "ko") == "9.43×10²⁷분의 1"
+    assert style.fmt_ratio(1.01e-12, "ko") == "9,900억분의 1"
+    for x in (1.63e-05, 7.41e-10, 0.00123, 0.5, 1.06e-28):
         assert "e-" not in style.fmt_ratio(x, "en") + style.fmt_ratio(x, "ko")
     # The particle after a fraction follows 1 (일): "…분의 1을", "…분의 1이".
     assert text.render("{ratio}{을/를} 받습니다", "ko", ratio=style.fmt_ratio(1.63e-05, "ko")) == \

@@ -161,7 +161,10 @@ def test_lesion_names_the_block_and_why_in_both_languages():
     net = build_model(arch_config("resnet20", residual=False))
     err = _raises(lambda: lesion.lesioned(net, ["stage2.block0"]).__enter__())
     assert err.code == "lesion_shape"
-    assert str(err) == "stage2.block0 changes the shape (16 -> 32 channels, stride 2): no identity fits"
+    assert str(err) == "stage2.block0 changes the shape (16 → 32 channels, stride 2): no identity fits"
+    # a reason stored before the arrow was one character still reads back as the same code
+    assert messages.identify("stage2.block0 changes the shape (16 -> 32 channels, stride 2): no identity fits")[0] == \
+        "lesion_shape"
     ko = render(i18n.table()["err.lesion_shape"]["ko"], "ko", **err.params)
     assert ko == "stage2.block0 블록은 모양을 바꾸므로(16 → 32 채널, 스트라이드 2) 대신 넣을 항등 함수가 없습니다"
     err = _raises(lambda: lesion.lesioned(net, ["stage7.block0"]).__enter__())
@@ -178,7 +181,8 @@ SAMPLES = {"name": "steps", "value": "3", "low": "1", "high": "10", "options": "
            "depth": "20", "need": "2.1", "data": "0.4", "detail": "device-side assert",
            "file": "train-images-idx3-ubyte", "file2": "train-labels-idx1-ubyte",
            "addr": "10.0.0.5:10001", "target": "10.0.0.5:10001", "why": "Connection refused",
-           "error": "ConnectionError: ray client connection timeout"}
+           "error": "ConnectionError: ray client connection timeout", "folder": "/srv/data/MNIST/raw",
+           "files": "t10k-images-idx3-ubyte", "extra": "gz"}
 
 
 @pytest.mark.parametrize("code", sorted(messages.MESSAGES))
@@ -248,3 +252,57 @@ def test_a_stored_reason_names_the_run_and_its_status_in_the_readers_words(monke
     monkeypatch.setattr(i18n, "lang", lambda: "en")
     monkeypatch.setattr(terms, "lang", lambda: "en")
     assert errors.reason_text(english) == english.replace("status: running", "status: training")
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_prediction_net_that_diverges_says_so_not_unexpected_error(lang, monkeypatch):
+    """A prediction question's net that blows up (a real run at lr 100 without BN) fails its task
+    with the engine's own reason inside a sentence naming the net, which the Predict page's run
+    row translates; never "an unexpected RuntimeError"."""
+    from resnet_core.jobs.worker import failure_reason
+    from resnet_core.predict import measure
+    from resnet_core.training.experiments import recipe
+    from ui.page import terms
+
+    m = ModelConfig(depth=8, base_width=4, in_channels=1, input_size=8, residual=False, norm="none")
+    tc = recipe("digits", steps=20, seed=0, device="cpu").replace(lr=100.0, warmup_steps=0)
+    err = _raises(lambda: measure._train_all([(m.kind, m, tc)], measure._quiet, measure._never, 1))
+    assert err.code == "net_unfinished" and err.params["label"] == "plain-8"
+    stored = failure_reason(err, None)              # what the worker keeps for the failed task
+    monkeypatch.setattr(i18n, "lang", lambda: lang)
+    monkeypatch.setattr(terms, "lang", lambda: lang)
+    # as the run row reads it: by the code kept beside the sentence, and by the sentence alone
+    shown = errors.reason_text(stored, *messages.code_of(stored))
+    assert messages.code_of(stored)[0] == "net_unfinished" and errors.reason_text(str(stored)) == shown
+    value, step = re.search(r"became (\S+) at step (\d+)", stored).groups()
+    assert "unexpected" not in shown and "예상하지 못한" not in shown
+    if lang == "en":
+        assert shown == f"plain-8 did not finish training: the training loss became {value} at step {step}, so training " \
+                        "stopped there: try a lower learning rate, or switch batch normalisation on if this net has none"
+    else:
+        assert shown.startswith(f"플레인-8은 끝까지 학습하지 못했습니다. {step}단계에서 학습 손실이 {value}"), shown
+        assert not ENGLISH_WORDS.search(shown), shown
+
+
+@pytest.mark.parametrize("code", ["dataset_missing", "dataset_offline", "dataset_download_failed"])
+def test_a_missing_dataset_says_where_its_files_go_in_both_languages(code, tmp_path, monkeypatch):
+    """The real reason a dataset cannot load, with the folder, the files and what else the folder
+    may hold, in Korean without English prose (the path and file names stay as they are)."""
+    from resnet_core.data import folders as data_files
+    from resnet_core.data.datasets import DatasetMissing, load_dataset
+
+    monkeypatch.setattr(data_files, "_online", lambda host, timeout=3.0: code != "dataset_offline")
+    monkeypatch.setattr(data_files, "download", lambda name, root: (_ for _ in ()).throw(OSError("HTTP 503")))
+    with pytest.raises(DatasetMissing) as info:
+        load_dataset("mnist", size=28, data_dir=str(tmp_path), download=code != "dataset_missing")
+    err = info.value
+    assert err.code == code and err.params["folder"] == str(tmp_path / "MNIST" / "raw")
+    assert messages.reason_of(err).code == code     # a run that fails on it keeps the code too
+    monkeypatch.setattr(i18n, "lang", lambda: "en")
+    assert errors.config_text(err) == str(err)
+    monkeypatch.setattr(i18n, "lang", lambda: "ko")
+    korean = errors.config_text(err)
+    assert korean.startswith(f"mnist 데이터셋이 `{tmp_path / 'MNIST' / 'raw'}`에 없") and "t10k-images-idx3-ubyte" in korean
+    assert "학습용과 테스트용 중 하나만" in korean, korean
+    prose = re.sub(r"`[^`]*`|[\w.-]*ubyte|HTTP 503", "", korean)
+    assert not ENGLISH_WORDS.search(prose) and "one split" not in prose, korean

@@ -46,8 +46,11 @@ def test_the_bank_has_at_least_eight_questions_with_text_in_both_languages():
 
 def test_bands_split_at_their_edges_and_put_infinity_last():
     codes = ("1x", "10x", "1000x", "1e6x")
-    assert [bank.band(v, bank.TIMES_EDGES, codes) for v in (1, 3.1, 3.2, 99, 100, 3e4, 4e4)] == \
+    # The edges are the round values the options name: 3.1x is not "under 3x", 31,000x is "above 30,000x".
+    assert [bank.band(v, bank.TIMES_EDGES, codes) for v in (1, 2.9, 3.1, 99, 100, 2.9e4, 3.1e4)] == \
         ["1x", "1x", "10x", "10x", "1000x", "1000x", "1e6x"]
+    assert [bank.band(v, bank.PARAM_EDGES, bank.PARAM_BANDS) for v in (290_000, 310_000, 2_900_000, 3_100_000)] == \
+        ["0.1M", "1M", "1M", "10M"]
     assert bank.band(None, bank.TIMES_EDGES, codes) == "1e6x"   # a gradient that is exactly 0
     assert bank.band(0, bank.PARAM_EDGES, bank.PARAM_BANDS) == "none"
 

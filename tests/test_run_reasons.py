@@ -74,9 +74,9 @@ def test_an_old_row_and_a_new_row_read_right_in_both_languages(tmp_path, monkeyp
         assert shown(info, "en", monkeypatch) == english          # the old wording reads as the new
         korean = shown(info, "ko", monkeypatch)
         assert korean.startswith(KO_DIVERGED) and "너무 높" not in korean, korean
-    assert shown(old_oom, "ko", monkeypatch) == ("이 학습에 GPU 메모리가 부족했습니다 (배치 16, 입력 8x8, 너비 4, 깊이 20). "
+    assert shown(old_oom, "ko", monkeypatch) == ("이 학습에 GPU 메모리가 부족했습니다 (배치 16, 입력 8×8, 너비 4, 깊이 20). "
                                                "배치, 입력 크기, 너비, 깊이 가운데 하나를 줄여 보세요")
-    assert shown(old_oom, "en", monkeypatch) == OLD_OOM
+    assert shown(old_oom, "en", monkeypatch) == OLD_OOM.replace("8x8", "8×8")   # old wording, new sign
 
     # A new row is translated from its code alone: no sentence is parsed, so a reason whose
     # wording no template matches any more still reads right.

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from resnet_core.messages import ConfigError
+from resnet_core.messages import ConfigError, message
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,12 @@ CIFAR_CLASSES = ("airplane", "automobile", "bird", "cat", "deer",
 
 class DatasetMissing(FileNotFoundError):
     """A real dataset is not in its folder and could not be downloaded; the message says where
-    to put which files."""
+    to put which files. It carries its code and values (resnet_core.messages), so a page says it
+    in the reader's language."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.code, self.params = getattr(reason, "code", ""), dict(getattr(reason, "values", {}))
 
 
 @dataclass(frozen=True)
@@ -142,13 +147,16 @@ DOWNLOAD_HOSTS = {"mnist": "ossci-datasets.s3.amazonaws.com",
                   "cifar10": "www.cs.toronto.edu"}
 
 
-def missing_message(name: str, root: Path, reason: str = "") -> str:
+# What else the folder may hold, as the readers accept it (a phrase errors.json's errword.* translates).
+FILES_TOO = {"mnist": ".gz or not; one split is enough", "fashion_mnist": ".gz or not; one split is enough",
+             "cifar10": "or cifar-10-batches-bin/*.bin"}
+
+
+def missing_message(name: str, root: Path, code: str = "dataset_missing", **values) -> str:
+    """Why `name` cannot load: "dataset_missing" (not there, no download tried), "dataset_offline",
+    "dataset_download_failed" (with the download's `reason`) or "dataset_download_empty"."""
     sub, files, _ = LAYOUT[name]
-    listed = ", ".join(files)
-    extra = " (.gz or not; one split is enough)" if name != "cifar10" else " (or cifar-10-batches-bin/*.bin)"
-    why = f" ({reason})" if reason else ""
-    return (f"{name} is not in {root / sub}{why}: put {listed} there{extra}, or connect to the "
-            f"internet once so it can be downloaded")
+    return message(code, dataset=name, folder=root / sub, files=", ".join(files), extra=FILES_TOO[name], **values)
 
 
 def read_folder(name: str, root: Path) -> RawImages | None:
@@ -187,12 +195,13 @@ def load_folder(name: str, root: Path, allow_download: bool = True) -> RawImages
     if not allow_download:
         raise DatasetMissing(missing_message(name, root))
     if not _online(DOWNLOAD_HOSTS[name]):
-        raise DatasetMissing(missing_message(name, root, "offline, so it could not be downloaded"))
+        raise DatasetMissing(missing_message(name, root, "dataset_offline"))
     try:
         download(name, root)
     except Exception as err:  # any failure of the fetch is the same answer for the user
-        raise DatasetMissing(missing_message(name, root, f"download failed: {err}")) from err
+        raise DatasetMissing(missing_message(name, root, "dataset_download_failed",
+                                             reason=" ".join(str(err).split())[:200])) from err
     raw = read_folder(name, root)
     if raw is None:
-        raise DatasetMissing(missing_message(name, root, "the download left no readable files"))
+        raise DatasetMissing(missing_message(name, root, "dataset_download_empty"))
     return raw

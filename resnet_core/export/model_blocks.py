@@ -19,24 +19,35 @@ def _add(cfg: ModelConfig, name: str, skip: str = "self.shortcut(identity)") -> 
     return f"        return self.{name}(out)   # a plain block: no shortcut, the layers learn H(x) itself"
 
 
-def basic_block(cfg: ModelConfig) -> str:
-    sc = "        self.shortcut = shortcut(cin, planes, stride)\n" if cfg.residual else ""
-    ident = "        identity = x\n" if cfg.residual else ""
-    return f'''
-class BasicBlock(nn.Module):
-    """Two 3x3 convolutions (paper Figure 5, left)."""
+def _layers(*layers: tuple[str, str]) -> str:
+    """An exported block's __init__ lines, `self.<name> = <code>` in the order given (the
+    order resnet_core.nets.blocks creates them in, so a seeded build draws the same weights)."""
+    return "".join(f"        self.{name} = {code}\n" for name, code in layers)
 
-    expansion = 1
+
+def _head(name: str, doc: str, expansion: int) -> str:
+    """An exported block class up to its layers: the name, the docstring, the constructor."""
+    return f'''
+class {name}(nn.Module):
+    """{doc}"""
+
+    expansion = {expansion}
 
     def __init__(self, cin: int, planes: int, stride: int = 1):
         super().__init__()
-        self.conv1 = conv3x3(cin, planes, stride)
-        self.bn1 = norm(planes)
-        self.act1 = act()
-        self.conv2 = conv3x3(planes, planes)
-        self.bn2 = norm(planes)
-{sc}        self.act2 = act()
+'''
 
+
+def _shortcut(cfg: ModelConfig, cout: str) -> tuple[tuple[str, str], ...]:
+    return (("shortcut", f"shortcut(cin, {cout}, stride)"),) if cfg.residual else ()
+
+
+def basic_block(cfg: ModelConfig) -> str:
+    init = _layers(("conv1", "conv3x3(cin, planes, stride)"), ("bn1", "norm(planes)"), ("act1", "act()"),
+                   ("conv2", "conv3x3(planes, planes)"), ("bn2", "norm(planes)"), *_shortcut(cfg, "planes"),
+                   ("act2", "act()"))
+    ident = "        identity = x\n" if cfg.residual else ""
+    return _head("BasicBlock", "Two 3x3 convolutions (paper Figure 5, left).", 1) + f'''{init}
     def forward(self, x: torch.Tensor) -> torch.Tensor:
 {ident}        out = self.act1(self.bn1(self.conv1(x)))
         out = self.bn2(self.conv2(out))
@@ -51,27 +62,13 @@ def bottleneck_block(cfg: ModelConfig) -> str:
     else:
         c1 = "conv1x1(cin, planes)"
         c2 = "conv3x3(planes, planes, stride)   # v1.5: the 3x3 downsamples (torchvision)"
-    sc = "        self.shortcut = shortcut(cin, out_ch, stride)\n" if cfg.residual else ""
+    init = _layers(("conv1", c1), ("bn1", "norm(planes)"), ("act1", "act()"), ("conv2", c2), ("bn2", "norm(planes)"),
+                   ("act2", "act()"), ("conv3", "conv1x1(planes, out_ch)"), ("bn3", "norm(out_ch)"),
+                   *_shortcut(cfg, "out_ch"), ("act3", "act()"))
     ident = "        identity = x\n" if cfg.residual else ""
-    return f'''
-class Bottleneck(nn.Module):
-    """1x1 reduce, 3x3, 1x1 expand by 4 (paper Figure 5, right): deep nets at low cost."""
-
-    expansion = 4
-
-    def __init__(self, cin: int, planes: int, stride: int = 1):
-        super().__init__()
-        out_ch = planes * self.expansion
-        self.conv1 = {c1}
-        self.bn1 = norm(planes)
-        self.act1 = act()
-        self.conv2 = {c2}
-        self.bn2 = norm(planes)
-        self.act2 = act()
-        self.conv3 = conv1x1(planes, out_ch)
-        self.bn3 = norm(out_ch)
-{sc}        self.act3 = act()
-
+    doc = "1x1 reduce, 3x3, 1x1 expand by 4 (paper Figure 5, right): deep nets at low cost."
+    return _head("Bottleneck", doc, 4) + f'''        out_ch = planes * self.expansion
+{init}
     def forward(self, x: torch.Tensor) -> torch.Tensor:
 {ident}        out = self.act1(self.bn1(self.conv1(x)))
         out = self.act2(self.bn2(self.conv2(out)))   # (B, planes, H / stride, W / stride)
@@ -81,7 +78,9 @@ class Bottleneck(nn.Module):
 
 
 def preact_block(cfg: ModelConfig) -> str:
-    sc = "        self.shortcut = shortcut(cin, planes, stride)\n" if cfg.residual else ""
+    init = _layers(("bn1", "norm(cin)"), ("act1", "act()"), ("conv1", "conv3x3(cin, planes, stride)"),
+                   ("bn2", "norm(planes)"), ("act2", "act()"), ("conv2", "conv3x3(planes, planes)"),
+                   *_shortcut(cfg, "planes"))
     if not cfg.residual:
         tail = "        return out   # a plain block: no shortcut, the layers learn H(x) itself"
     elif cfg.shortcut == "A":
@@ -93,22 +92,9 @@ def preact_block(cfg: ModelConfig) -> str:
         tail = ("        # A projection sees the pre-activated input, as in the authors' code; the identity sees x.\n"
                 "        skip = self.shortcut(pre) if isinstance(self.shortcut, nn.Sequential) else self.shortcut(x)\n"
                 "        return out + skip   # H(x) = F(x) + x; nothing after the addition")
-    return f'''
-class PreActBlock(nn.Module):
-    """Full pre-activation: BN and activation before each convolution and nothing after the
-    addition, so the identity path stays clean from block to block (He et al. 2016, Figure 4e)."""
-
-    expansion = 1
-
-    def __init__(self, cin: int, planes: int, stride: int = 1):
-        super().__init__()
-        self.bn1 = norm(cin)
-        self.act1 = act()
-        self.conv1 = conv3x3(cin, planes, stride)
-        self.bn2 = norm(planes)
-        self.act2 = act()
-        self.conv2 = conv3x3(planes, planes)
-{sc}
+    doc = ("Full pre-activation: BN and activation before each convolution and nothing after the\n"
+           "    addition, so the identity path stays clean from block to block (He et al. 2016, Figure 4e).")
+    return _head("PreActBlock", doc, 1) + f'''{init}
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         pre = self.act1(self.bn1(x))
         out = self.conv1(pre)

@@ -29,7 +29,9 @@ def readme(cfg: ModelConfig, meta: dict, *, onnx_included: bool, onnx_asked: boo
               if run else "the columns a training run records (no rows: this net was not trained)"),
              ("run.json", "the configuration, the training recipe, the seed, the data split and library versions"),
              ("notebook.ipynb", "loads the net, evaluates it on scikit-learn's digits, plots the training curve "
-              "and shows one layer's feature maps"),
+              "and shows one layer's feature maps" if run else
+              "loads the net, evaluates it on scikit-learn's digits (about chance until it is trained) and "
+              "shows one layer's feature maps; its training curve cell has nothing to plot yet"),
              ("README.md", "this file")]
     table = "\n".join(f"| `{name}` | {text} |" for name, text in rows)
     lines = [f"# {cfg.kind}", "", what, "",
@@ -43,7 +45,7 @@ def readme(cfg: ModelConfig, meta: dict, *, onnx_included: bool, onnx_asked: boo
              + ("; it reads `weights.safetensors` itself." if weighted else "."), ""]
     if run:
         lines += ["Images go in as the app gave them: scaled to [0, 1], resized to "
-                  f"{n}x{n}, then normalised with the mean and standard deviation of the training images, "
+                  f"{n}×{n}, then normalised with the mean and standard deviation of the training images, "
                   "per channel. The notebook shows the steps on the digits.", ""]
     lines += ["## The files", "", "| file | what it is |", "| --- | --- |", table, ""]
     if not onnx_included and onnx_asked:

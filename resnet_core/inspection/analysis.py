@@ -222,7 +222,10 @@ VANISH, GROW = 1e-3, 1e3   # input-side / output-side gradient ratios called van
 def gradient_reading(cfg: ModelConfig, plain_ratio: float, residual_ratio: float) -> str:
     """The explanation a Gradient flow measurement supports, decided by the measured ratios
     (first layers' gradient over the last ones'), never by the settings alone: BN's "does not
-    vanish" only when the plain net's gradient did not vanish."""
+    vanish" only when the plain net's gradient did not vanish. No ratio (nan: exact zeros at both
+    ends) is "dead"."""
+    if np.isnan(plain_ratio):
+        return "dead"
     if plain_ratio < VANISH:
         if residual_ratio >= VANISH:
             return "vanish_preact" if cfg.block == "preact" else "vanish_post"
@@ -237,9 +240,12 @@ def gradient_reading(cfg: ModelConfig, plain_ratio: float, residual_ratio: float
 
 
 def gradient_verdict(ratio: float, zeros: int) -> str:
-    """What one net's measured gradient says: "zero" when some layers got no gradient at all,
-    else "vanish" (input side below VANISH of the output side), "grow" (above GROW) or "within".
-    A ratio of exactly 0 is "zero" too: it is never given as a number (input_output_ratio)."""
+    """What one net's measured gradient says: "dead" when layers at both ends got exactly 0 (no
+    ratio), "zero" when some layers got no gradient at all, else "vanish" (input side below VANISH
+    of the output side), "grow" (above GROW) or "within". A ratio of exactly 0 is "zero" too: it
+    is never given as a number (input_output_ratio)."""
+    if np.isnan(ratio):
+        return "dead"
     if zeros or ratio == 0:
         return "zero"
     if ratio < VANISH:

@@ -128,8 +128,9 @@ def grad_norms_at_init(model_cfg: ModelConfig, batch: int = 16, seed: int = 0, d
 
     ``data``: None (standard normal images, random labels), images, or (images, labels).
     What it shows (bench/bench_probes.py, 16x16 inputs): with sigmoid and no BN a plain net's
-    first layers get about 1e-9 of its last layers' gradient at depth 20, and exactly 0 by
-    depth 56; a pre-activation residual net keeps them within about 10x. With ReLU, He init
+    first layers get about 1e-9 of its last layers' gradient at depth 20, about 1e-28 at depth
+    56, and exactly 0 in some layers by depth 110; a pre-activation residual net keeps them
+    within about 10x. With ReLU, He init
     and no BN, plain nets do not vanish: the init was designed for that (He et al. 2015b).
     With BN, plain nets' first layers get larger gradients at initialisation, thousands of
     times the last layers' at depth 56, while residual twins stay within about 10-40x.
@@ -138,9 +139,18 @@ def grad_norms_at_init(model_cfg: ModelConfig, batch: int = 16, seed: int = 0, d
     layers = weight_layers(model)
     loss = F.cross_entropy(model(x), y)
     grads = torch.autograd.grad(loss, [m.weight for _, m in layers])
-    # One stacked tensor, one copy to the host (as the training engine does).
-    norms = torch.stack(torch._foreach_norm(list(grads))).double().cpu().numpy()
-    return [name for name, _ in layers], norms
+    return [name for name, _ in layers], l2_norms(grads)
+
+
+def l2_norms(tensors) -> np.ndarray:
+    """Each tensor's L2 norm, computed in float64, as one array on the host.
+
+    Not in float32: the squares of float32 values below about 1e-23 fall under float32's range,
+    so a float32 norm reads exactly 0 for a gradient that is not 0. Sigmoid plain-56's first
+    layers hold gradients near 1e-31 (bench/bench_probes.py): in float32 their norm was 0, as if
+    nothing arrived. A norm of 0 here means every value is 0.
+    """
+    return torch.stack(torch._foreach_norm([g.double() for g in tensors])).cpu().numpy()
 
 
 @dataclass(frozen=True)
@@ -171,7 +181,7 @@ def block_gradient_gains(model_cfg: ModelConfig, batch: int = 16, seed: int = 0,
     with hooked(blocks, keep):
         loss = F.cross_entropy(model(x), y)
     grads = torch.autograd.grad(loss, ins + outs)
-    norms = torch.stack(torch._foreach_norm(list(grads))).double().cpu().numpy()
+    norms = l2_norms(grads)
     k = len(blocks)
     in_norms, out_norms = norms[:k], norms[k:]
     tiny = np.finfo(np.float64).tiny

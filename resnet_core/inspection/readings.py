@@ -115,4 +115,4 @@ def vanish_seen(ratio: float) -> str:
     factor of a thousand, or "vanish" (under a thousandth, or exactly 0). The Evidence page's
     answer to that misconception picks its sentence from this, not from what BN should do."""
     code = gradient_verdict(ratio, 0)
-    return "vanish" if code == "zero" else code
+    return "vanish" if code in ("zero", "dead") else code

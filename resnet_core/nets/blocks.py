@@ -57,7 +57,7 @@ class ZeroPadShortcut(nn.Module):
         if self.stride > 1:
             x = x[:, :, :: self.stride, :: self.stride]
         if self.cout > self.cin:
-            x = F.pad(x, (0, 0, 0, 0, 0, self.cout - self.cin))
+            x = F.pad(x, (0, 0, 0, 0, 0, self.cout - self.cin))   # zeros after the last channel
         return x
 
     def extra_repr(self) -> str:

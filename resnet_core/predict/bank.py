@@ -35,7 +35,7 @@ class Question:
 
 def band(value: float | None, edges: tuple[float, ...], codes: tuple[str, ...]) -> str:
     """The band code of `value`: codes[i] for edges[i-1] <= value < edges[i]; None (infinite) is
-    the last band. Edges of "about 1x, 10x, 1,000x" bands sit at the geometric midpoints."""
+    the last band. Edges of "about 1x, 10x, 1,000x" bands sit near the geometric midpoints."""
     if value is None or math.isinf(value):
         return codes[-1]
     for edge, code in zip(edges, codes):
@@ -64,8 +64,9 @@ def _bigger_drop(m: dict) -> str:
 
 
 TIMES = ("1x", "10x", "1000x", "1e6x")
-# Geometric midpoints between 1, 10, 1,000 and 1,000,000.
-TIMES_EDGES = (10 ** 0.5, 10 ** 2, 10 ** 4.5)
+# About the geometric midpoints between 1, 10, 1,000 and 1,000,000, at the round values the
+# options name ("under 3x", "100x to 30,000x"), so a measured 3.1x is never answered "under 3x".
+TIMES_EDGES = (3, 100, 30_000)
 
 
 def _gradient_band(m: dict) -> str:
@@ -78,7 +79,8 @@ def _more_macs(m: dict) -> str:
 
 
 PARAM_BANDS = ("none", "0.1M", "1M", "10M")
-PARAM_EDGES = (1, 10 ** 5 * 10 ** 0.5, 10 ** 6 * 10 ** 0.5)   # none; about 0.1 M; about 1 M; more
+# none; about 0.1 M (under 0.3 M); about 1 M (0.3 M to 3 M); more: the edges the options name
+PARAM_EDGES = (1, 300_000, 3_000_000)
 
 
 def _c_more(m: dict) -> str:

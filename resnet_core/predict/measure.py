@@ -37,14 +37,17 @@ def _twins(setup: dict, depth: int, device: str) -> list:
 
 def _train_all(runs: list, progress: Progress, should_stop: StopFlag, total: int) -> list:
     """Train each (label, model config, train config) here, in turn; the results keep the nets."""
+    from resnet_core.messages import ConfigError, message
     from resnet_core.training.engine import train
 
     out = []
     for i, (label, m, tc) in enumerate(runs):
         result = train(m, tc, should_stop=should_stop)
         if result.status != "finished":
-            why = f"{result.status}: {result.error}" if result.error else result.status
-            raise RuntimeError(f"{label} did not finish training ({why})")
+            # The engine's own reason (a divergence says at which step and what to try), inside a
+            # sentence naming the net, so the page translates both (resnet_core.messages).
+            raise ConfigError(code="net_unfinished", label=label,
+                              reason=result.error or message("ended_as", status=result.status))
         out.append((label, m, tc, result))
         progress(i + 1, total)
     return out
@@ -76,7 +79,7 @@ def plan_gap(setup: dict, device: str = "auto") -> list:
     from resnet_core.training.experiments import recipe
 
     m = ModelConfig(depth=8, base_width=8, in_channels=1, input_size=int(setup["train_size"]), head="gap")
-    return [("gap", m, recipe("digits", steps=int(setup["steps"]), seed=int(setup["seed"]), device=device))]
+    return [(m.kind, m, recipe("digits", steps=int(setup["steps"]), seed=int(setup["seed"]), device=device))]
 
 
 def degradation(setup: dict, device: str = "auto", progress: Progress = _quiet,

@@ -35,7 +35,9 @@ class GradNormRecorder:
         grads = [w.grad for w in self.weights]
         if any(g is None for g in grads):
             grads = [torch.zeros_like(w) if g is None else g for w, g in zip(self.weights, grads)]
-        return torch.stack(torch._foreach_norm(grads)).float()
+        # The norm in float64: squared float32 gradients under about 1e-23 leave float32's range,
+        # and a float32 norm would read 0 for a layer whose gradient is not 0 (probes.l2_norms).
+        return torch.stack(torch._foreach_norm([g.double() for g in grads])).float()
 
 
 class ActivationRecorder:

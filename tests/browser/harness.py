@@ -17,6 +17,7 @@ import urllib.request
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -144,6 +145,16 @@ def start_app(workdir: Path, warm: bool = True, port: int | None = None, run_com
         server.stop()
         raise RuntimeError(f"app.py did not run at start-up ({answer}):\n{server.log_tail()}")
     return server
+
+
+def served(tmp_path_factory, name: str, settings: dict[str, str]) -> Iterator[AppServer]:
+    """A test module's own server with `settings` (a teacher key, a cluster address), stopped
+    when the module is done: `yield from harness.served(...)` in a module-scoped fixture."""
+    server = start_app(tmp_path_factory.mktemp(name), settings=settings)
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def launch_browser(playwright):

@@ -15,9 +15,7 @@ ADDRESS = f"ray://127.0.0.1:{harness.free_port()}"
 
 @pytest.fixture(scope="module")
 def cluster_server(tmp_path_factory, chromium):
-    server = harness.start_app(tmp_path_factory.mktemp("cluster"), settings={"RESNET_EXPLORER_RAY_ADDRESS": ADDRESS})
-    yield server
-    server.stop()
+    yield from harness.served(tmp_path_factory, "cluster", {"RESNET_EXPLORER_RAY_ADDRESS": ADDRESS})
 
 
 def test_home_draws_at_once_and_build_says_the_cluster_cannot_be_reached(cluster_server, new_page):

@@ -1,7 +1,8 @@
-"""Feature maps, Attribution and Augmentation in a real browser: both languages without an error,
-uploads that must be refused (too large, not an image, truncated, a pixel bomb) get a clear
-message while the server keeps serving everyone else, and a twin setting that does not ship is
-trained through the queue and drawn when its runs finish."""
+"""Feature maps, Attribution and Augmentation in a real browser: both languages without an error
+(check_page, on the walk of every page in tests/browser/test_share_links.py), uploads that must
+be refused (too large, not an image, truncated, a pixel bomb) get a clear message while the
+server keeps serving everyone else, and a twin setting that does not ship is trained through the
+queue and drawn when its runs finish."""
 
 import io
 import struct
@@ -41,6 +42,8 @@ def pictures_shown(page) -> list[tuple[int, float, str]]:
 
 
 def check_page(page, url_path: str, lang: str) -> None:
+    """The page in `lang`, as the walk of every page in both languages finds it
+    (tests/browser/test_share_links.py, which calls this after its own check for errors)."""
     assert title(page) == TITLES[url_path, lang]
     # The pictures are PNG (ui/draw/pictures.py), the statistics and component charts SVG: no plotly.
     assert page.locator('[data-testid="stPlotlyChart"]').count() == 0
@@ -60,19 +63,6 @@ def check_page(page, url_path: str, lang: str) -> None:
         assert "What to look for" not in body and "눈여겨볼 점" in body
     else:
         assert "What to look for" in body
-
-
-# Each page opened in one language, then switched to the other with the sidebar's toggle.
-@pytest.mark.parametrize("url_path, first", [("features", "en"), ("attribution", "ko"), ("augmentation", "en")])
-def test_page_opens_without_error_in_both_languages(page, app_server, switch_language, assert_no_error,
-                                                    url_path, first):
-    open_slow(page, app_server, url_path, first)
-    assert_no_error(page)
-    check_page(page, url_path, first)
-    other = "ko" if first == "en" else "en"
-    switch_language(page, other, TITLES[url_path, other])
-    assert_no_error(page)
-    check_page(page, url_path, other)
 
 
 # --- uploads ---------------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 """Shortcuts A/B/C and BatchNorm in a real browser: both pages in both languages without an
-error, and a tiny training experiment that runs in the background and ends on the page."""
-
-import pytest
+error (check_page, on the walk of every page in tests/browser/test_share_links.py), and a tiny
+training experiment that runs in the background and ends on the page."""
 
 PAGES = {
     ("shortcuts", "en"): ("Shortcuts A/B/C", ["B − A = 173,824 parameters", "C − A = 1,092,992 parameters",
@@ -13,18 +12,9 @@ PAGES = {
 }
 
 
-# Each page opened in one language, then switched to the other with the sidebar's toggle.
-@pytest.mark.parametrize("url_path, first", [("shortcuts", "en"), ("batchnorm", "ko")])
-def test_page_opens_without_error_in_both_languages(page, open_page, switch_language, assert_no_error,
-                                                    wait_for_charts, url_path, first):
-    open_page(page, url_path, first)
-    check_page(page, url_path, first, assert_no_error, wait_for_charts)
-    other = "ko" if first == "en" else "en"
-    switch_language(page, other, PAGES[(url_path, other)][0])
-    check_page(page, url_path, other, assert_no_error, wait_for_charts)
-
-
 def check_page(page, url_path: str, lang: str, assert_no_error, wait_for_charts) -> None:
+    """The page in `lang`, as the walk of every page in both languages finds it
+    (tests/browser/test_share_links.py, which calls this)."""
     title, texts = PAGES[(url_path, lang)]
     # Each page draws at least two charts, as inline SVG (no chart library on arrival); on a busy
     # server the activation profiles take a while.

@@ -1,12 +1,17 @@
-"""The sidebar's share link opened in a second browser: every page, in Korean and English, opens
-as the same page with the same settings (the link once doubled the page's path and opened a blank
-page); its short form and QR code open the same."""
+"""Every page in Korean and English, in one walk by the sidebar's menu: each shows no error and
+its title in that language, and what its own test file checks on it (PAGE_CHECKS); its share link
+opens in a second browser as the same page with the same settings (the link once doubled the
+page's path and opened a blank page); the short form and QR code open the same."""
 
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
 import harness
+import test_bottleneck
+import test_concept_pages_live
+import test_concept_pages_train
+import test_live_pages
 from ui.page import nav
 from ui.page.i18n import table
 
@@ -15,6 +20,34 @@ PAGES = list(nav.CATALOGUE)
 FIRST, NAME, VALUE = "degradation", "seed", "3"
 OTHER = {"ko": "en", "en": "ko"}
 SHARE = {"en": "Link to these settings", "ko": "이 설정으로 여는 링크"}
+
+
+GAP_FC_WORKS = {"en": "Runs: a 48×48 image gives 10 class scores.",
+                "ko": "실행됩니다: 48×48 이미지에서 클래스 점수 10개가 나옵니다."}
+
+
+def _check_gap_fc(page, lang: str) -> None:
+    """GAP vs FC: the flatten head's failure is an explanation, in the page's language."""
+    body = page.inner_text("body")
+    assert "25,089,000" in body and "513,000" in body
+    assert GAP_FC_WORKS[lang] in body and GAP_FC_WORKS[OTHER[lang]] not in body
+    figures = page.locator('[data-testid="stMain"] svg[role="img"]:visible')   # the phone's copy is hidden
+    assert figures.count() == 2 and page.locator('[data-testid="stPlotlyChart"]').count() == 0
+    assert figures.first.bounding_box()["height"] > 200
+    assert page.locator('[data-testid="stAlertContentWarning"]').count() == 1
+
+
+# What a page shows in each language, checked where the walk reads it: the page's own test file
+# keeps its check and its texts, and does not load the page again for them.
+PAGE_CHECKS = {
+    **{code: test_live_pages.check_page for code in ("build", "degradation", "gradients")},
+    **{code: lambda page, lang, code=code: test_concept_pages_live.check_page(page, code, lang)
+       for code in ("features", "attribution", "augmentation")},
+    **{code: lambda page, lang, code=code: test_concept_pages_train.check_page(
+        page, code, lang, harness.assert_no_error, harness.wait_for_charts) for code in ("shortcuts", "batchnorm")},
+    "bottleneck": test_bottleneck.check_page,
+    "gap-fc": _check_gap_fc,
+}
 
 
 def _query(url: str) -> dict:
@@ -35,13 +68,12 @@ def _open_share_box(page, lang: str) -> str:
 
 @pytest.fixture(scope="module")
 def second_browser(browser):
-    """Another browser context: no cookies, cache or storage shared with the first; a tab per
-    language, so a page's two links load side by side."""
+    """A tab in another browser context: no cookies, cache or storage shared with the first."""
     context = browser.new_context(viewport=harness.VIEWPORT, locale="en-US")
     context.set_default_timeout(harness.RUN_TIMEOUT_MS)
     context.add_init_script(harness.WATCH_INIT)
     context.add_init_script(harness.NO_PRELOAD_INIT)
-    yield {"ko": context.new_page(), "en": context.new_page()}
+    yield context.new_page()
     context.close()
 
 
@@ -63,53 +95,60 @@ def _switch_language(page, lang: str, code: str) -> None:
     harness.wait_for_text(page, _title(code, lang), "h1")
 
 
-def test_share_link_opens_the_same_page_with_the_same_settings_in_both_languages(app_server, page, second_browser,
-                                                                                   assert_no_error):
-    """Every page, in Korean and in English: the link the share box gives opens in a second
-    browser as the same page, in that language, with the same settings. One session walks the
-    pages by the menu and switches the language on each (the language alternates which comes first)."""
+def test_every_page_in_both_languages_and_its_share_link_opens_it(app_server, page, second_browser,
+                                                                   assert_no_error):
+    """One session walks the pages by the menu and switches the language on each (the language
+    alternates which comes first). On each page, in each language: no error, the title in that
+    language, the page's own checks, and the share box's link: this page, this language, these
+    settings. The link of the language read last opens in a second browser as the same page in
+    that language with the same settings (Korean and English alternate page by page); the other
+    language's link is the same but for its language."""
     lang = "ko"
     page.goto(harness.page_url(app_server.url, FIRST, lang) + f"&{NAME}={VALUE}")
     harness.wait_for_app(page)
-    loading: dict = {}      # the previous page's links, loading in the second browser meanwhile
+    loading = None      # the previous page's link, loading in the second browser meanwhile
     for code in [FIRST] + [c for c in PAGES if c != FIRST]:
         if code != FIRST:
             _nav_to(page, code)
-        made = {}
+        links = {}
         for switch in (False, True):
             if switch:
                 lang = OTHER[lang]
                 _switch_language(page, lang, code)
+            harness.wait_for_charts(page)
             assert_no_error(page)
             title = page.locator("h1").first.inner_text()
             assert title == _title(code, lang), (code, lang, title)
+            if code in PAGE_CHECKS:
+                PAGE_CHECKS[code](page, lang)
             link = _open_share_box(page, lang)
             path = "" if code == "home" else "/" + code
             assert "u=" not in link and urlsplit(link).path.rstrip("/") == path, (code, lang, link)
             assert _query(link) == {**_query(page.url), "lang": lang}, (code, lang)
             if code == FIRST:
                 assert _query(link)[NAME] == VALUE, (lang, link)
-            made[lang] = (code, link, title)
+            links[lang] = link
+        assert urlsplit(links["ko"]).path == urlsplit(links["en"]).path, links
+        assert {**_query(links["ko"]), "lang": "en"} == _query(links["en"]), links
         _check_opened(second_browser, loading, assert_no_error)
-        for tab_lang, (_, link, _) in made.items():   # both links load while the next page is read
-            second_browser[tab_lang].goto(link, wait_until="commit")
-        loading = made
+        second_browser.goto(links[lang], wait_until="commit")   # loads while the next page is read
+        loading = (code, lang, links[lang], title)
     _check_opened(second_browser, loading, assert_no_error)
 
 
-def _check_opened(tabs: dict, loading: dict, assert_no_error) -> None:
-    """Each link, opened in the second browser, shows its page, language and settings."""
-    for lang, (code, link, title) in loading.items():
-        tab = tabs[lang]
-        harness.wait_for_app(tab)
-        assert_no_error(tab)
-        assert tab.locator("h1").first.inner_text() == title, (code, lang)
-        assert _query(tab.url) == _query(link), f"{code} ({lang}): the link opened with other settings"
-        assert "u=" in tab.url            # a user of its own, not the teacher's
+def _check_opened(tab, loading, assert_no_error) -> None:
+    """The link, opened in the second browser, shows its page, language and settings."""
+    if loading is None:
+        return
+    code, lang, link, title = loading
+    harness.wait_for_app(tab)
+    assert_no_error(tab)
+    assert tab.locator("h1").first.inner_text() == title, (code, lang)
+    assert _query(tab.url) == _query(link), f"{code} ({lang}): the link opened with other settings"
+    assert "u=" in tab.url            # a user of its own, not the teacher's
 
 
 def test_short_link_and_qr_open_the_same_settings(app_server, page, second_browser, assert_no_error):
-    second_browser = second_browser["ko"]
     page.goto(harness.page_url(app_server.url, "degradation", "ko") + "&seed=4")
     harness.wait_for_app(page)
     title = page.locator("h1").first.inner_text()

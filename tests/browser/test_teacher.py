@@ -42,9 +42,7 @@ RAW_FILE_ENTRIES = {"app", "batchnorm", "gap fc", "gap-fc", "gap_fc", "shortcuts
 
 @pytest.fixture(scope="module")
 def keyed_server(tmp_path_factory, chromium):
-    server = harness.start_app(tmp_path_factory.mktemp("teacher"), settings={"RESNET_EXPLORER_TEACHER_KEY": KEY})
-    yield server
-    server.stop()
+    yield from harness.served(tmp_path_factory, "teacher", {"RESNET_EXPLORER_TEACHER_KEY": KEY})
 
 
 # First in the file: the keyed server's first visitor.

@@ -101,9 +101,16 @@ def fmt_ratio(x: float, lang: str) -> str:
         return "0" + ("배" if lang == "ko" else "×")
     if x < 0.01:
         whole = int(float(f"{1 / x:.3g}"))
+        if whole >= 10 ** 12:   # past 조, digits stop helping: "1/(1.06×10²⁸)", "1.06×10²⁸분의 1"
+            mantissa, exponent = f"{1 / x:.2e}".split("e")
+            power = f"{mantissa}×10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+            return f"{power}분의 1" if lang == "ko" else f"1/({power})"
         return f"{_korean_number(whole)}분의 1" if lang == "ko" else f"1/{whole:,}"
     number = f"{x:.3g}" if x < 100 else f"{x:,.0f}"
     return number + ("배" if lang == "ko" else "×")
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def _korean_number(n: int) -> str:

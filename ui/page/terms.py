@@ -15,10 +15,12 @@ from ui.page.i18n import lang, t, table
 _KO = ((re.compile(r"\b[Pp]lain-(?=\d)"), "플레인-"),
        (re.compile(r"\bResidual-(?=\d)"), "잔차-"),
        (re.compile(r"\bno BN\b"), "BN 없음"),
-       (re.compile(r"\bpreact-"), "사전 활성화 "))
+       (re.compile(r"\bpreact-"), "사전 활성화 "),
+       (re.compile(r"(?<=\d) flatten\b"), " 평탄화"))
 _EN = ((re.compile(r"플레인-(?=\d)"), "plain-"),
        (re.compile(r"잔차-(?=\d)"), "Residual-"),
-       (re.compile(r"BN 없음"), "no BN"))
+       (re.compile(r"BN 없음"), "no BN"),
+       (re.compile(r"(?<=\d) 평탄화\b"), " flatten"))
 
 
 def net_label(label: str) -> str:

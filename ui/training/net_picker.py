@@ -29,7 +29,7 @@ from resnet_core.inspection import inspect_models as im
 from resnet_core.training.twins import GROUP as TWIN_GROUP
 
 from ui.draw import style
-from ui.page.errors import guarded
+from ui.page.errors import config_text, guarded
 from ui.page.i18n import label_of, t, table
 from ui.page.terms import net_label
 from ui.page.state import keep
@@ -219,4 +219,4 @@ def picker(prefix: str, sources: list[str], draw: Callable[[Picked], None]) -> N
         chosen = pictures_ui(prefix, members)
         draw(Picked(members, *chosen) if chosen else Picked(members))
     except DatasetMissing as exc:
-        st.warning(t("inspect.dataset_missing", msg=str(exc)), icon=":material/folder_off:")
+        st.warning(t("inspect.dataset_missing", msg=config_text(exc)), icon=":material/folder_off:")

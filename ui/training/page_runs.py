@@ -58,7 +58,7 @@ def submit(runs: Sequence[tuple[str, ModelConfig, TrainConfig]], *, group: str) 
     except (Paused, OwnerLimit, QueueFull) as exc:
         queue_refusal(exc, uid, asked=len(runs))
     except DatasetMissing as exc:
-        st.warning(t("runs.dataset_missing", msg=str(exc)), icon=":material/folder_off:")
+        st.warning(t("runs.dataset_missing", msg=config_text(exc)), icon=":material/folder_off:")
     except ConfigError as exc:
         st.warning(t("error.config", msg=config_text(exc)), icon=":material/tune:")
     return None
