@@ -271,7 +271,9 @@ def test_a_prediction_net_that_diverges_says_so_not_unexpected_error(lang, monke
     stored = failure_reason(err, None)              # what the worker keeps for the failed task
     monkeypatch.setattr(i18n, "lang", lambda: lang)
     monkeypatch.setattr(terms, "lang", lambda: lang)
-    shown = errors.reason_text(stored)
+    # as the run row reads it: by the code kept beside the sentence, and by the sentence alone
+    shown = errors.reason_text(stored, *messages.code_of(stored))
+    assert messages.code_of(stored)[0] == "net_unfinished" and errors.reason_text(str(stored)) == shown
     value, step = re.search(r"became (\S+) at step (\d+)", stored).groups()
     assert "unexpected" not in shown and "예상하지 못한" not in shown
     if lang == "en":
