@@ -30,6 +30,8 @@ def test_the_papers_numbers(store):
     m = metrics(at)
     assert m["ImageNet test top-5 error, ensemble (1st in ILSVRC 2015)"] == "3.57%"
     assert (m["ResNet-152 FLOPs (multiply-adds)"], m["VGG-19 FLOPs (multiply-adds)"]) == ("11.3 G", "19.6 G")
+    # Like with like: the paper's 11.3 G is the v1 layout's count; v1.5 is named as torchvision's.
+    assert any("11.3 G MACs in the paper's layout (v1); 11.5 G MACs in torchvision's (v1.5)" in x for x in texts(at))
     table2 = markdown_tables(at)[0]
     assert list(table2["top-1 error (%)"]) == ["27.94", "28.54", "27.88", "25.03"]
     params = list(table2["parameters (counted here)"])
@@ -43,7 +45,7 @@ def test_misconceptions_are_answered_with_measurements(store):
     at = open_page("evidence", owner="evid1", state={"evidence_section": "myths"})
     answer = next(x for x in texts(at) if x.startswith("Measured here at initialisation"))
     # No finished Degradation experiment in this store yet: the claim is not made, only pointed to.
-    assert "Whether plain-56 also trains worse than plain-20 on this server, the Degradation page measures" in answer
+    assert "The Degradation page measures whether plain-56 also trains worse than plain-20 on this server" in answer
     assert "still trains worse" not in answer
     ratio = float(answer.split("**")[1].rstrip("×").replace(",", ""))
     assert ratio > 1e3          # with BN, plain-56's gradients grow towards the input

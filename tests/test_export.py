@@ -217,6 +217,7 @@ def test_an_untrained_net_exports_without_weights(tmp_path):
     assert meta["trained"] is False and meta["run"] is None
     readme = export.files["README.md"].decode()   # says only what the zip holds
     assert "weights.safetensors" not in readme and "with fresh weights" in readme
+    assert "nothing to plot yet" in readme and "plots the training curve" not in readme   # no curve before training
 
 
 def test_runs_that_cannot_be_exported_say_why(trained):

@@ -2,9 +2,10 @@
 batch lives on. Randomness comes only from the ``generator`` passed in, so the same seed gives
 the same augmented batch.
 
-The paper's CIFAR recipe: pad 4 pixels on each side, take a random 32x32 crop, flip half the
-images left to right (He et al. 2015, section 4.2). Its ImageNet recipe adds AlexNet's colour
-augmentation along the principal components of the RGB values (Krizhevsky et al. 2012).
+The paper's CIFAR recipe: pad 4 pixels on each side, take a random 32x32 crop, flip left to
+right at random (He et al. 2015, section 4.2; it gives no probability: 0.5 is this app's). Its
+ImageNet recipe adds AlexNet's colour augmentation along the principal components of the RGB
+values (Krizhevsky et al. 2012).
 """
 
 from __future__ import annotations

@@ -29,7 +29,9 @@ def readme(cfg: ModelConfig, meta: dict, *, onnx_included: bool, onnx_asked: boo
               if run else "the columns a training run records (no rows: this net was not trained)"),
              ("run.json", "the configuration, the training recipe, the seed, the data split and library versions"),
              ("notebook.ipynb", "loads the net, evaluates it on scikit-learn's digits, plots the training curve "
-              "and shows one layer's feature maps"),
+              "and shows one layer's feature maps" if run else
+              "loads the net, evaluates it on scikit-learn's digits (about chance until it is trained) and "
+              "shows one layer's feature maps; its training curve cell has nothing to plot yet"),
              ("README.md", "this file")]
     table = "\n".join(f"| `{name}` | {text} |" for name, text in rows)
     lines = [f"# {cfg.kind}", "", what, "",
