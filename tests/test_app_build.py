@@ -207,7 +207,7 @@ def test_a_run_without_weights_says_so_instead_of_a_zip(store, lang, words, ende
     assert all(w in captions for w in words), captions
     assert f"#{rid}" in captions
     store.set_status(rid, "diverged")   # ended without weights: no "yet", no brackets inside brackets
-    at.run()
+    at = open_build(owner=owner, lang=lang)
     captions = " ".join(c.value for c in at.caption)
     assert ended in captions and "))" not in captions, captions
 
