@@ -243,7 +243,7 @@ def test_shortcut_and_myth_wordings_show_their_numbers(lang):
     assert "{" not in said("evidence.myth.deg.missing", lang)
 
 
-@pytest.mark.parametrize("lang, tiny", [("en", "too small to tell which is faster"), ("ko", "어느 쪽이 빠른지 판단할 수 없습니다")])
+@pytest.mark.parametrize("lang, tiny", [("en", "too close to tell which is faster"), ("ko", "어느 쪽이 빠른지 판단할 수 없습니다")])
 def test_relu_against_tanh_within_the_averaging_window_is_too_small_to_tell(lang, tiny):
     # The Evidence page's AlexNet reading: steps to 25% error, averaged over 10 steps.
     assert verdicts.compare(120, 126, tolerance=10).outcome == "unclear"
