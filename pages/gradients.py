@@ -98,12 +98,10 @@ def at_init() -> None:
     ratios = {k: analysis.input_output_ratio(r["names"], r["norms"]) for k, r in results.items()}
     zeros = {k: int((np.asarray(r["norms"]) == 0).sum()) for k, r in results.items()}
 
-    cols = st.columns(2)
-    for col, kind in zip(cols, twins):
+    for col, kind in zip(st.columns(2), twins):
         name = terms.kind_name(twins[kind].residual, twins[kind].depth)
         ratio = ratios[kind]   # an exact 0 as "0", its words under it: they do not fit a metric at 1280 px
-        col.metric(t("gradients.ratio_label", name=name), "0" if ratio == 0 else ratio_text(ratio),
-                   help=t("gradients.ratio_help"))
+        col.metric(t("gradients.ratio_label", name=name), "0" if ratio == 0 else ratio_text(ratio), help=t("gradients.ratio_help"))
         if ratio == 0:
             col.caption(t("gradients.ratio_zero_caption", zero=ratio_text(ratio)))
         col.markdown(verdict(ratios[kind], zeros[kind]))

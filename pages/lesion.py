@@ -53,12 +53,13 @@ def findings(result: dict) -> None:
     worst(residual, residual_name, r, tol)
     if p["undeletable"]:
         st.markdown(t("lesion.undeletable", net=plain_name, blocks=", ".join(study_charts.block_name(b) for b in p["undeletable"])))
-    if plain["intact_acc"] < 0.5:
-        # Deeper than 20 layers, the shallower pair is the fair one (Figure 6); at 20 or fewer,
-        # only more training can help.
-        deep = plain.get("depth", 0) > 20
-        st.info(t("lesion.plain_untrained.deep" if deep else "lesion.plain_untrained", net=plain_name,
-                  acc=_pts(plain["intact_acc"]), depth=plain.get("depth", "")), icon=":material/info:")
+    for net, name in ((plain, plain_name), (residual, residual_name)):
+        if net["intact_acc"] < 0.5:   # a net that did not train: its drops (and a "held") say little
+            # A plain net deeper than 20 layers: the shallower pair is the fair one (Figure 6);
+            # otherwise only more training can help.
+            deep = net is plain and plain.get("depth", 0) > 20
+            st.info(t("lesion.plain_untrained.deep" if deep else "lesion.plain_untrained", net=name,
+                      acc=_pts(net["intact_acc"]), depth=net.get("depth", "")), icon=":material/info:")
     if verdict["held"]:
         st.markdown(t("lesion.held"))
     elif twins.known_not_twins(plain["run_id"], residual["run_id"]):
