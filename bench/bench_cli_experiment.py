@@ -14,6 +14,11 @@ own clock, from the first run queued to the last ended), the sum of its runs, th
 time and the load average; per round, the pool's experiment over the reference sum (the
 target: at most 0.6) and the pool's process over the other's; then medians and a JSON summary.
 
+Before the rounds and after them it prints how many cores this session gets: the CPU seconds one
+busy process, then two, get per second of wall time. Where the kernel shares the CPU between
+sessions (sched_autogroup, /proc/sys/kernel/sched_autogroup_enabled) and other sessions keep the
+machine busy, two processes get no more than one, and no pool can beat one after another there.
+
     .venv/bin/python bench/bench_cli_experiment.py                 # 200 steps (the default), 2 rounds
     .venv/bin/python bench/bench_cli_experiment.py --steps 100 --rounds 3
     .venv/bin/python bench/bench_cli_experiment.py --dataset mnist --data-dir /path/with/MNIST
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import statistics
 import subprocess
@@ -31,6 +37,27 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def _spin(seconds: float, out) -> None:
+    end, started = time.monotonic() + seconds, time.process_time()
+    while time.monotonic() < end:
+        pass
+    out.put(time.process_time() - started)
+
+
+def cores_got(seconds: float = 2.0) -> tuple[float, float]:
+    """CPU seconds per wall second that one busy process gets here, then two together."""
+    got = []
+    for n in (1, 2):
+        out = multiprocessing.Queue()
+        procs = [multiprocessing.Process(target=_spin, args=(seconds, out)) for _ in range(n)]
+        for proc in procs:
+            proc.start()
+        got.append(sum(out.get() for _ in procs) / seconds)
+        for proc in procs:
+            proc.join()
+    return got[0], got[1]
 
 
 def one(steps: int, workers: str | None, dataset: str, data_dir: str) -> dict:
@@ -59,6 +86,9 @@ def main() -> None:
     parser.add_argument("--data-dir", default="")
     args = parser.parse_args()
     ways = [("pool", None), ("one after another", "0")]
+    before = cores_got()
+    print(f"cores this session gets: one process {before[0]:.2f}, two processes {before[1]:.2f} "
+          f"(load {os.getloadavg()[0]:.1f})", flush=True)
     rounds = []
     for r in range(args.rounds):
         got = {}
@@ -73,12 +103,15 @@ def main() -> None:
         print(f"round {r + 1} pool experiment / sum of the runs alone {got['ratio']:.2f}; "
               f"process / process {got['process_ratio']:.2f}", flush=True)
         rounds.append(got)
+    after = cores_got()
+    print(f"cores this session gets: one process {after[0]:.2f}, two processes {after[1]:.2f} "
+          f"(load {os.getloadavg()[0]:.1f})", flush=True)
     med = lambda key, sub=None: statistics.median(g[key] if sub is None else g[key][sub] for g in rounds)  # noqa: E731
     summary = {"ratio": med("ratio"), "process_ratio": med("process_ratio"),
                **{name: {k: med(name, k) for k in ("experiment_s", "sum_of_runs_s", "wall_s", "load")}
                   for name, _ in ways}}
     print(json.dumps({"steps": args.steps, "dataset": args.dataset, "cores": len(os.sched_getaffinity(0)),
-                      "load": os.getloadavg(), "median": summary}))
+                      "cores_got": {"before": before, "after": after}, "load": os.getloadavg(), "median": summary}))
 
 
 if __name__ == "__main__":

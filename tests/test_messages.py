@@ -247,11 +247,26 @@ def test_a_stored_reason_names_the_run_and_its_status_in_the_readers_words(monke
     english = messages.message("run_unfinished", run=7, label="plain-20", status="running")
     monkeypatch.setattr(i18n, "lang", lambda: "ko")
     monkeypatch.setattr(terms, "lang", lambda: "ko")
-    assert errors.reason_text(english) == ("학습 기록 #7(플레인-20)은 아직 학습을 마치지 않아 살펴볼 학습된 네트워크가 "
-                                           "없습니다 (상태: 학습 중)")
+    assert errors.reason_text(english) == ("학습 기록 #7(플레인-20)은 학습을 마친 기록이 아니라서 살펴볼 학습된 "
+                                           "네트워크가 없습니다. 현재 상태: 학습 중")
     monkeypatch.setattr(i18n, "lang", lambda: "en")
     monkeypatch.setattr(terms, "lang", lambda: "en")
-    assert errors.reason_text(english) == english.replace("status: running", "status: training")
+    assert errors.reason_text(english) == english.replace("status is running", "status is training")
+    # The sentence older rows stored (brackets around the status) still reads in the reader's words.
+    old = "run 7 (plain-20) has not finished training, so there is no trained net to study (status: diverged)"
+    assert errors.reason_text(old) == ("run 7 (plain-20) has not finished training, so there is no trained net to "
+                                       "study; its status is diverged (the loss blew up)")
+
+
+@pytest.mark.parametrize("lang, said", [("en", "the server process in charge of this run stopped before the run ended"),
+                                        ("ko", "이 학습을 맡은 서버 프로세스가 학습이 끝나기 전에 멈췄습니다")])
+def test_an_interrupted_runs_reason_reads_old_and_new(lang, said, monkeypatch):
+    """mark_interrupted stores its reason with its code; rows from before kept the older sentence
+    alone ("the process running it stopped"), read back as the same code."""
+    monkeypatch.setattr(i18n, "lang", lambda: lang)
+    new = messages.message("process_stopped")
+    assert errors.reason_text(new, new.code, new.values) == said
+    assert errors.reason_text("the process running it stopped") == said
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
