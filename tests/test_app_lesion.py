@@ -195,3 +195,38 @@ def test_only_a_net_that_did_not_train_is_said_to_say_little(studied, lang):
     assert len(figures(at)) == 2
     notes = [i.value for i in at.info if ("reached only" if lang == "en" else "뿐입니다") in i.value]
     assert len(notes) == 1 and notes[0].startswith("plain-20" if lang == "en" else "플레인-20")
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_deletion_that_raises_accuracy_reads_as_a_rise(studied, lang):
+    """Deleting an ordinary residual block raises accuracy by 2 points here, a downsampling block
+    leaves it as it was, a plain block costs 30: each reads as a rise, no change, or a drop, never
+    as "a drop of -2.0"; and no block is named as the one the residual net could least do without."""
+    import copy
+    store, _, result = studied
+    pair = finished_twins(store, seed=3, owner="teach0er")
+    crafted = copy.deepcopy(result)
+    for net in crafted["nets"]:
+        net["run_id"] = pair[0] if net["kind"] == "plain" else pair[1]
+        net["intact_acc"] = 0.9
+        for b in net["blocks"]:
+            if b["acc"] is not None:
+                b["acc"] = 0.6 if net["kind"] == "plain" else (0.9 if b["downsampling"] else 0.92)
+    _stored_study(store, crafted, pair, 5)
+    from ui.training import twins
+    twins._runs.clear()
+    at = open_page("lesion", lang, owner="les0rise", state={
+        "lesion_source": "runs", "lesion_class": True, "lesion_plain_run": pair[0],
+        "lesion_residual_run": pair[1], "lesion_draws": 5})
+    checks = [m.value for m in at.success] + [m.value for m in at.warning]
+    robust = next(c for c in checks if ("ordinary block" if lang == "en" else "보통 블록 하나") in c)
+    rise, drop, none = (("a rise of 2.0 points", "a drop of 30.0 points", "no change (0.0 points)") if lang == "en"
+                        else ("2.0%p 상승", "30.0%p 하락", "0.0%p(변화 없음)"))
+    assert rise in robust and robust.startswith("Held" if lang == "en" else "재현됨")
+    fragile = next(c for c in checks if c is not robust)
+    assert drop in fragile and rise in fragile
+    down = next(i.value for i in at.info if i.value.startswith(("Here deleting", "여기서는 잔차")))
+    assert none in down and rise in down and ("left accuracy lower" if lang == "en" else "더 낮았습니다") in down
+    shown = checks + [i.value for i in at.info] + [m.value for m in at.markdown]
+    assert not any(s in text for text in shown for s in ("-2.0", "−2.0", "−0.0", "-0.0", "could least do without",
+                                                          "가장 많이 떨어진 블록"))
