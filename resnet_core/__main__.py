@@ -108,7 +108,7 @@ def run_bottleneck(args: argparse.Namespace) -> None:
             [f"1x1 conv {args.cin}->{args.mid}", calc.reduce_macs, args.cin * args.mid],
             [f"{k}x{k} conv {args.mid}->{args.cout}", calc.conv_macs, k * k * args.mid * args.cout],
             ["with the 1x1 reduction", calc.bottleneck_macs, calc.bottleneck_params]]
-    text = table(["", "MACs", "weights"], rows, {1, 2}) + f"\n\n{calc.ratio:.2f}x fewer multiply-adds"
+    text = table(["", "MACs", "weights"], rows, {1, 2}) + f"\n\n{calc.ratio:.2f}× fewer multiply-adds"
     emit(args, data, text)
 
 
@@ -118,7 +118,7 @@ def run_gapfc(args: argparse.Namespace) -> None:
     c, s = args.channels, args.spatial
     rows = [[f"flatten {s}x{s}x{c} + FC to {args.classes}", fc],
             [f"global average pool + FC {c} to {args.classes}", gap]]
-    emit(args, data, table(["head", "params"], rows, {1}) + f"\n\n{fc / gap:.1f}x fewer parameters with GAP")
+    emit(args, data, table(["head", "params"], rows, {1}) + f"\n\n{fc / gap:.1f}× fewer parameters with GAP")
 
 
 def build_parser() -> argparse.ArgumentParser:

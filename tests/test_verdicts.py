@@ -119,9 +119,11 @@ def test_lesion_downsampling_reading_has_a_tolerance():
 def test_lesion_wordings_in_both_languages(lang):
     tied = said("lesion.worst.tied", lang, net="ResNet-20", blocks="s1.b0, s1.b1", drop="15.0", low="14.7", tol="1.0")
     assert "s1.b0, s1.b1" in tied and ("too close to tell apart" in tied if lang == "en" else "가릴 수 없음" in tied)
-    equal = said("lesion.check.downsampling_hurts.equal", lang, down="1.0", ordinary="1.0", tol="1.0")
+    equal = said("lesion.check.downsampling_hurts.equal", lang, down_change="a drop of 1.0 points",
+                 ordinary_change="a drop of 1.0 points", tol="1.0")
     assert equal.startswith("No difference here" if lang == "en" else "차이 없음")
-    tiny = said("lesion.check.downsampling_hurts.unclear", lang, down="1.2", ordinary="1.0", tol="1.0")
+    tiny = said("lesion.check.downsampling_hurts.unclear", lang, down_change="a drop of 1.2 points",
+                ordinary_change="a rise of 0.1 points", tol="1.0")
     assert ("Too small to tell" if lang == "en" else "판단할 수 없습니다") in tiny
 
 

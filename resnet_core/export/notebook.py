@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+from resnet_core.data.folders import TITLES
 from resnet_core.nets.config import ModelConfig
 
 LOAD = '''\
@@ -181,7 +182,7 @@ fig.suptitle(f"{LAYER}: {maps.shape[0]} channels of {maps.shape[1]}×{maps.shape
 plt.show()'''
 
 
-FOLDER_DATASETS = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST", "cifar10": "CIFAR-10"}
+FOLDER_DATASETS = TITLES   # the datasets a run can read from its folder, by name
 
 
 def feature_layer(cfg: ModelConfig) -> str:
