@@ -46,7 +46,7 @@ def table(rows: list[dict]) -> None:
 
 def paper_numbers() -> None:
     st.header(t("evidence.headline.title"))
-    c1, c2, c3 = st.columns(3)
+    c1, c2, c3 = st.columns(3, vertical_alignment="bottom")   # the values on one line when a label wraps
     c1.metric(t("evidence.headline.ensemble"), f"{paper.ENSEMBLE_TOP5}%")
     c2.metric(t("evidence.headline.r152"), f"{paper.RESNET152_GFLOPS} G")
     c3.metric(t("evidence.headline.vgg"), f"{paper.VGG19_GFLOPS} G")

@@ -98,12 +98,10 @@ def at_init() -> None:
     ratios = {k: analysis.input_output_ratio(r["names"], r["norms"]) for k, r in results.items()}
     zeros = {k: int((np.asarray(r["norms"]) == 0).sum()) for k, r in results.items()}
 
-    cols = st.columns(2)
-    for col, kind in zip(cols, twins):
+    for col, kind in zip(st.columns(2), twins):
         name = terms.kind_name(twins[kind].residual, twins[kind].depth)
         ratio = ratios[kind]   # an exact 0 as "0", its words under it: they do not fit a metric at 1280 px
-        col.metric(t("gradients.ratio_label", name=name), "0" if ratio == 0 else ratio_text(ratio),
-                   help=t("gradients.ratio_help"))
+        col.metric(t("gradients.ratio_label", name=name), "0" if ratio == 0 else ratio_text(ratio), help=t("gradients.ratio_help"))
         if ratio == 0:
             col.caption(t("gradients.ratio_zero_caption", zero=ratio_text(ratio)))
         col.markdown(verdict(ratios[kind], zeros[kind]))
@@ -136,8 +134,10 @@ def reading(cfg: ModelConfig, ratios: dict, zeros: dict, layers: int = 0) -> tup
             else t("gradients.twin.ratio", residual=ratio_text(res)))
     if code == "dead":
         return "gradients.explain.dead", dict(values, n=zeros["plain"], total=layers, twin=twin)
-    if plain == 0 and code in ("vanish_preact", "vanish_post", "both_vanish"):
-        return f"gradients.explain.{code}.zero", dict(values, n=zeros["plain"], twin=twin)
+    if plain == 0 and code in ("vanish_preact", "vanish_post", "both_vanish", "both_vanish_preact"):
+        # both_vanish.zero names no block's reason: it fits pre-activation blocks too.
+        zero_code = "both_vanish" if code == "both_vanish_preact" else code
+        return f"gradients.explain.{zero_code}.zero", dict(values, n=zeros["plain"], twin=twin)
     return f"gradients.explain.{code}", values
 
 

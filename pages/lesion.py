@@ -36,13 +36,13 @@ def findings(result: dict) -> None:
     p, r = verdict["plain"], verdict["residual"]
     tol = _pts(lesion.tolerance(residual))
     numbers = {
-        "residual_robust": dict(drop=_pts(r["median_drop_ordinary"]), net=residual_name,
+        "residual_robust": dict(drop=change(r["median_drop_ordinary"]), net=residual_name,
                                 limit=f"{100 * lesion.ROBUST_BELOW:g}"),
-        "plain_fragile": dict(drop=_pts(p["median_drop_ordinary"]), net=plain_name,
-                              other=_pts(r["median_drop_ordinary"]), limit=f"{100 * lesion.FRAGILE_AT_LEAST:g}",
+        "plain_fragile": dict(drop=change(p["median_drop_ordinary"]), net=plain_name,
+                              other=change(r["median_drop_ordinary"]), limit=f"{100 * lesion.FRAGILE_AT_LEAST:g}",
                               times=lesion.FRAGILE_TIMES),
-        "downsampling_hurts": dict(down=_pts(r["median_drop_downsampling"]),
-                                   ordinary=_pts(r["median_drop_ordinary"]), tol=tol),
+        "downsampling_hurts": dict(down_change=change(r["median_drop_downsampling"]),
+                                   ordinary_change=change(r["median_drop_ordinary"]), tol=tol),
     }
     for code, outcome in verdict["outcomes"].items():
         text = t(verdicts.key(f"lesion.check.{code}", outcome), **numbers[code])
@@ -53,12 +53,13 @@ def findings(result: dict) -> None:
     worst(residual, residual_name, r, tol)
     if p["undeletable"]:
         st.markdown(t("lesion.undeletable", net=plain_name, blocks=", ".join(study_charts.block_name(b) for b in p["undeletable"])))
-    if plain["intact_acc"] < 0.5:
-        # Deeper than 20 layers, the shallower pair is the fair one (Figure 6); at 20 or fewer,
-        # only more training can help.
-        deep = plain.get("depth", 0) > 20
-        st.info(t("lesion.plain_untrained.deep" if deep else "lesion.plain_untrained", net=plain_name,
-                  acc=_pts(plain["intact_acc"]), depth=plain.get("depth", "")), icon=":material/info:")
+    for net, name in ((plain, plain_name), (residual, residual_name)):
+        if net["intact_acc"] < 0.5:   # a net that did not train: its drops (and a "held") say little
+            # A plain net deeper than 20 layers: the shallower pair is the fair one (Figure 6);
+            # otherwise only more training can help.
+            deep = net is plain and plain.get("depth", 0) > 20
+            st.info(t("lesion.plain_untrained.deep" if deep else "lesion.plain_untrained", net=name,
+                      acc=_pts(net["intact_acc"]), depth=net.get("depth", "")), icon=":material/info:")
     if verdict["held"]:
         st.markdown(t("lesion.held"))
     elif twins.known_not_twins(plain["run_id"], residual["run_id"]):
@@ -75,6 +76,11 @@ def worst(net: dict, name: str, summary: dict, tol: str) -> None:
     if not blocks:
         return
     drops = {b["name"]: net["intact_acc"] - b["acc"] for b in net["blocks"] if b["acc"] is not None}
+    # Only deletions that lowered accuracy are named: a block whose deletion raised it (a tie
+    # within the tolerance) is not one the net "could least do without".
+    blocks = [b for b in blocks if float(_pts(drops[b])) > 0]
+    if not blocks:
+        return
     if len(blocks) == 1:
         kind = "down" if blocks[0] in summary["downsampling_blocks"] else "ordinary"
         st.markdown(t("lesion.worst.one", net=name, block=study_charts.block_name(blocks[0]),
@@ -86,6 +92,18 @@ def worst(net: dict, name: str, summary: dict, tol: str) -> None:
 
 def _pts(v) -> str:
     return "–" if v is None else f"{100 * v:.1f}"
+
+
+def change(drop: float | None) -> str:
+    """A median accuracy drop as the sentences say it: deleting blocks can also raise accuracy
+    a little, and a negative drop must read as that rise ("a rise of 0.3 points"), never as
+    "a drop of -0.3"."""
+    shown = _pts(drop)
+    if drop is None:
+        return shown
+    if shown.lstrip("-") == "0.0":
+        return t("lesion.change.none")
+    return t("lesion.change.rise" if drop < 0 else "lesion.change.drop", pts=shown.lstrip("-"))
 
 
 def show(result: dict) -> None:

@@ -104,8 +104,8 @@ MESSAGES: dict[str, str] = {
     "task_params": "unknown task parameters: {value}",
     "run_ids": "give 1 to {high} trained runs (run_ids), got {value}",
     "run_ids_whole": "run ids must be whole numbers (got {value})",
-    "run_unfinished": "run {run} ({label}) has not finished training, so there is no trained net to study "
-                      "(status: {status})",
+    "run_unfinished": "run {run} ({label}) has not finished training, so there is no trained net to study; "
+                      "its status is {status}",
     "grid_points": "grid must be 3 to {high} and points_1d 3 to 201 (got {value}, {points})",
     "predict_task": "a prediction task takes question, setup and device (got {value})",
     "lesion_vgg": "a lesion study needs a ResNet-family net (plain or residual), not VGG",
@@ -124,7 +124,7 @@ MESSAGES: dict[str, str] = {
     # high for the net, no batch normalisation at depth), so the sentence names none of them
     "diverged": "the training loss became {value} at step {step}, so training stopped there: try a lower "
                 "learning rate, or switch batch normalisation on if this net has none",
-    "process_stopped": "the process running it stopped",
+    "process_stopped": "the server process in charge of this run stopped before the run ended",
     "gpu_oom": "the GPU ran out of memory for this run (batch {batch}, {size}×{size} input, width {width}, "
                "depth {depth}): reduce batch, input size, width or depth",
     "gpu_data": "the {dataset} images at {size}×{size} need {need} GB on the GPU, more than the {have} GB "
@@ -164,6 +164,9 @@ MESSAGES: dict[str, str] = {
 
 # Sentences older runs stored, read back as the code that replaced them (their values carry over).
 STORED_BEFORE: dict[str, str] = {
+    "process_stopped": "the process running it stopped",
+    "run_unfinished": "run {run} ({label}) has not finished training, so there is no trained net to study "
+                      "(status: {status})",
     "diverged": "the loss became {value} at step {step}: the learning rate is too high for this net",
     "channels": "{dataset} images have {have} channel(s); a model with {value} input channels "
                 "cannot take them (use 1 for grey or 3 for colour)",

@@ -189,9 +189,12 @@ def test_a_display_name_goes_into_the_url_and_beside_the_run_label(store):
     assert not any("build3name" in label or "build1run" in label for label in labels)
 
 
-@pytest.mark.parametrize("lang, words", [("en", ("Run #", "has no weights to take home yet (waiting in the queue)")),
-                                         ("ko", ("학습 기록 #", "에는 아직 가져갈 가중치가 없습니다 (대기열에서 기다리는 중)"))])
-def test_a_run_without_weights_says_so_instead_of_a_zip(store, lang, words):
+@pytest.mark.parametrize("lang, words, ended", [
+    ("en", ("Run #", "has no weights to take home yet (waiting in the queue)"),
+     "left no weights to take home: only a finished run leaves them, and this one ended as “diverged (the loss blew up)”"),
+    ("ko", ("학습 기록 #", "에는 아직 가져갈 가중치가 없습니다 (대기열에서 기다리는 중)"),
+     "이 기록은 '발산함 (손실이 폭주함)' 상태로 끝났습니다")])
+def test_a_run_without_weights_says_so_instead_of_a_zip(store, lang, words, ended):
     from resnet_core import TrainConfig
 
     owner = f"build4{lang}"
@@ -203,7 +206,10 @@ def test_a_run_without_weights_says_so_instead_of_a_zip(store, lang, words):
     captions = " ".join(c.value for c in at.caption)
     assert all(w in captions for w in words), captions
     assert f"#{rid}" in captions
-    store.set_status(rid, "cancelled")
+    store.set_status(rid, "diverged")   # ended without weights: no "yet", no brackets inside brackets
+    at = open_build(owner=owner, lang=lang)
+    captions = " ".join(c.value for c in at.caption)
+    assert ended in captions and "))" not in captions, captions
 
 
 def test_korean_page_has_no_missing_text(store, monkeypatch):

@@ -111,7 +111,7 @@ def _finished_degradation(store: RunStore, owner: str, losses: dict[str, float])
 
 @pytest.mark.parametrize("lang, held, mixed", [
     ("en", "And on this server plain-56 did train worse than plain-20: final training loss 1.500 against 0.050",
-     "plain-56 ended above plain-20, but with less than the twice-as-high final training loss that the Degradation page asks for before it calls it degradation (0.070 against 0.050"),
+     "plain-56's final training loss ended above plain-20's but less than twice as high, the margin the Degradation page asks for before it reports degradation (0.070 against 0.050"),
     ("ko", "그리고 이 서버에서도 플레인-56의 학습이 플레인-20보다 나빴습니다: 최종 학습 손실 1.500 대 0.050",
      "플레인-56의 최종 학습 손실이 플레인-20보다 높았지만, 성능 저하 문제 페이지가 성능 저하로 판정하는 기준인 두 배에는 못 미쳤습니다(0.070 대 0.050"),
 ])

@@ -318,8 +318,8 @@ def test_live_mode_shows_loss_and_accuracy_and_says_when_a_net_did_not_learn(sto
 
 
 @pytest.mark.parametrize("lang, csv, zip_label, no_weights", [
-    ("en", "Download CSV", "Download as PyTorch (zip)", "has no weights to take home yet"),
-    ("ko", "CSV 내려받기", "PyTorch로 내려받기 (zip)", "에는 아직 가져갈 가중치가 없습니다")])
+    ("en", "Download CSV", "Download as PyTorch (zip)", "finished, but its weights are no longer on the server"),
+    ("ko", "CSV 내려받기", "PyTorch로 내려받기 (zip)", "학습을 마쳤지만 가중치가 더 이상 서버에 없습니다")])
 def test_the_live_run_list_takes_a_run_home_as_other_run_lists_do(store, lang, csv, zip_label, no_weights):
     """The runs shown can be taken home as on Build & Train: the picked run's metrics as a CSV
     and, once it has left weights, the run as a PyTorch zip; a run without weights says so."""
@@ -328,7 +328,8 @@ def test_the_live_run_list_takes_a_run_home_as_other_run_lists_do(store, lang, c
     owner = f"grad5{lang}"
     plain = _finished_with_grads(store, owner, residual=False)
     res = _finished_with_grads(store, owner, residual=True)
-    store.save_checkpoint(res, build_model(store.get_run(res).model_cfg))   # only the residual run has weights
+    # only the residual run has weights; the plain one's went as the folder's bound drops them
+    store.save_checkpoint(res, build_model(store.get_run(res).model_cfg))
     at = open_page("gradients", lang, owner=owner, state={"gradients_mode": "live"})
     assert not at.exception and not at.error
     pick = at.selectbox(key="gradients_export_run")

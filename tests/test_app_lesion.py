@@ -51,6 +51,9 @@ def test_a_finished_study_is_drawn_with_its_verdict(studied, lang):
     closing = next(m.value for m in at.markdown if held in m.value)
     if not verdict["held"]:   # says how these nets were trained, not that they differ from the paper's
         assert f"{nets['plain']['train_steps']}" in closing and "{" not in closing
+    # Each net that did not train (these checkpoints are untrained) is named, the residual one too.
+    notes = [i.value for i in at.info if ("reached only" if lang == "en" else "뿐입니다") in i.value]
+    assert len(notes) == sum(n["intact_acc"] < 0.5 for n in nets.values()) == 2
     # The nets are named in the page's language: 플레인-20 in Korean, never plain-20.
     plain = "plain-20" if lang == "en" else "플레인-20"
     assert any(plain in m for m in shown)
@@ -166,3 +169,64 @@ def test_a_finding_that_did_not_hold_speaks_of_twins_only_for_twins(studied, lan
     assert said and not any(w in s for s in said for w in ("twin", "쌍둥이"))
     measured = next(c.value for c in at.caption if c.value.startswith(("Measured on", "검증 이미지")))
     assert "CPU" in measured and "cpu" not in measured   # as the Build page names the device
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_only_a_net_that_did_not_train_is_said_to_say_little(studied, lang):
+    """A trained residual net (90% intact) gets no "did not train well" note; the untrained plain
+    net beside it does."""
+    import copy
+    store, _, result = studied
+    pair = finished_twins(store, seed=2, owner="teach0er")
+    crafted = copy.deepcopy(result)
+    for net in crafted["nets"]:
+        net["run_id"] = pair[0] if net["kind"] == "plain" else pair[1]
+        if net["kind"] == "residual":
+            net["intact_acc"] = 0.9
+            for b in net["blocks"]:
+                if b["acc"] is not None:
+                    b["acc"] = 0.89
+    _stored_study(store, crafted, pair, 5)
+    from ui.training import twins
+    twins._runs.clear()
+    at = open_page("lesion", lang, owner="les0note", state={
+        "lesion_source": "runs", "lesion_class": True, "lesion_plain_run": pair[0],
+        "lesion_residual_run": pair[1], "lesion_draws": 5})
+    assert len(figures(at)) == 2
+    notes = [i.value for i in at.info if ("reached only" if lang == "en" else "뿐입니다") in i.value]
+    assert len(notes) == 1 and notes[0].startswith("plain-20" if lang == "en" else "플레인-20")
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_deletion_that_raises_accuracy_reads_as_a_rise(studied, lang):
+    """Deleting an ordinary residual block raises accuracy by 2 points here, a downsampling block
+    leaves it as it was, a plain block costs 30: each reads as a rise, no change, or a drop, never
+    as "a drop of -2.0"; and no block is named as the one the residual net could least do without."""
+    import copy
+    store, _, result = studied
+    pair = finished_twins(store, seed=3, owner="teach0er")
+    crafted = copy.deepcopy(result)
+    for net in crafted["nets"]:
+        net["run_id"] = pair[0] if net["kind"] == "plain" else pair[1]
+        net["intact_acc"] = 0.9
+        for b in net["blocks"]:
+            if b["acc"] is not None:
+                b["acc"] = 0.6 if net["kind"] == "plain" else (0.9 if b["downsampling"] else 0.92)
+    _stored_study(store, crafted, pair, 5)
+    from ui.training import twins
+    twins._runs.clear()
+    at = open_page("lesion", lang, owner="les0rise", state={
+        "lesion_source": "runs", "lesion_class": True, "lesion_plain_run": pair[0],
+        "lesion_residual_run": pair[1], "lesion_draws": 5})
+    checks = [m.value for m in at.success] + [m.value for m in at.warning]
+    robust = next(c for c in checks if ("ordinary block" if lang == "en" else "보통 블록 하나") in c)
+    rise, drop, none = (("a rise of 2.0 points", "a drop of 30.0 points", "no change (0.0 points)") if lang == "en"
+                        else ("2.0%p 상승", "30.0%p 하락", "0.0%p(변화 없음)"))
+    assert rise in robust and robust.startswith("Held" if lang == "en" else "재현됨")
+    fragile = next(c for c in checks if c is not robust)
+    assert drop in fragile and rise in fragile
+    down = next(i.value for i in at.info if i.value.startswith(("Here deleting", "여기서는 잔차")))
+    assert none in down and rise in down and ("left accuracy lower" if lang == "en" else "더 낮았습니다") in down
+    shown = checks + [i.value for i in at.info] + [m.value for m in at.markdown]
+    assert not any(s in text for text in shown for s in ("-2.0", "−2.0", "−0.0", "-0.0", "could least do without",
+                                                          "가장 많이 떨어진 블록"))

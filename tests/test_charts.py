@@ -44,6 +44,18 @@ def test_curves_use_kind_colours_and_stay_bounded():
     assert fig.layout.uirevision   # keeps the user's zoom across live refreshes
 
 
+def test_a_log_loss_over_decades_ticks_each_decade_only():
+    """A loss from 2.3 down to 0.001 gets a tick per decade, not plotly's small "2" and "5"
+    between them; a loss within one decade keeps plotly's own ticks (one per decade is too few)."""
+    steps = list(range(1, 101))
+    fall = training_charts.Curve("plain-20", "plain", steps, list(np.geomspace(2.3, 1e-3, 100)))
+    flat = training_charts.Curve("plain-20", "plain", steps, list(np.linspace(2.3, 0.5, 100)))
+    said = words(training_charts.WORDS)
+    assert training_charts.curves([fall], words=said, y_title="loss", log_y=True).layout.yaxis.dtick == 1
+    assert training_charts.curves([flat], words=said, y_title="loss", log_y=True).layout.yaxis.dtick is None
+    assert training_charts.curves([fall], words=said, y_title="loss").layout.yaxis.dtick is None   # linear axis
+
+
 def test_empty_chart_says_so():
     fig = training_charts.curves([], words=words(training_charts.WORDS), y_title="loss")
     assert fig.layout.annotations[0].text == "No data yet"

@@ -190,6 +190,7 @@ def test_the_zip_holds_every_file_in_one_folder(trained):
     assert len(lines) == 1 + len(store.steps(run_id).step) == 21
     readme = export.files["README.md"].decode()
     assert "from model import load\nnet = load()" in readme and "held-out accuracy" in readme
+    assert "trained on scikit-learn's handwritten digits for 20 steps" in readme   # the dataset's name, not its code
 
 
 def test_onnx_passes_the_checker_and_agrees_in_onnx_runtime(trained):
@@ -225,8 +226,15 @@ def test_runs_that_cannot_be_exported_say_why(trained):
     with pytest.raises(ExportError, match=r"^there is no run 999 in .*runs\.db$") as err:
         export_run(store, 999)
     assert err.value.code == "no_run"
-    with pytest.raises(ExportError, match=f"run {unfinished} has no checkpoint to export \\(it is queued\\)"):
+    with pytest.raises(ExportError, match=f"run {unfinished} has no checkpoint to export: .* its status is queued$"):
         export_run(store, unfinished)
+    # A finished run whose checkpoint the folder's bound dropped is not told "only a finished run".
+    dropped = store.create_run(ModelConfig(depth=8, base_width=4, in_channels=1, input_size=8), TrainConfig(steps=1),
+                               label="dropped")
+    store.set_status(dropped, "finished")
+    with pytest.raises(ExportError, match=f"^run {dropped} finished, but its checkpoint is no longer kept") as err:
+        export_run(store, dropped)
+    assert err.value.code == "checkpoint_dropped"
 
 
 def test_every_export_message_has_both_languages():
@@ -254,7 +262,7 @@ def test_cli_exports_a_run_and_a_named_net(trained, tmp_path, capsys):
 
 @pytest.mark.parametrize("args, message", [
     (["999"], "error: there is no run 999 in "),
-    (["UNFINISHED"], "has no checkpoint to export (it is queued); only a finished run leaves one"),
+    (["UNFINISHED"], "has no checkpoint to export: only a finished run leaves one, and its status is queued"),
     (["1", "--db", "MISSING"], "error: there is no run store at "),
     (["resnet21"], "error: depth must be 6n+2"),
     (["1", "--plain"], "describe an ARCH, not a stored run"),

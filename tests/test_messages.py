@@ -86,7 +86,7 @@ def test_stored_run_reasons_translate(monkeypatch):
         korean = errors.reason_text(stored)
         monkeypatch.setattr(i18n, "lang", lambda: "en")
         assert errors.reason_text(stored) == new
-        assert korean.startswith("12단계에서 학습 손실이 nan이 되어") and "너무 높" not in korean, korean
+        assert korean.startswith("12단계에서 학습 손실이 숫자가 아닌 값(NaN)이 되어") and "너무 높" not in korean, korean
     assert messages.identify("ConfigError: steps must be 1 to 1,000,000 (got 0)")[0] == "range"
     assert messages.identify("something nobody templated") is None
     assert errors.reason_text("RuntimeError: CUDA out of memory") == \
@@ -247,11 +247,26 @@ def test_a_stored_reason_names_the_run_and_its_status_in_the_readers_words(monke
     english = messages.message("run_unfinished", run=7, label="plain-20", status="running")
     monkeypatch.setattr(i18n, "lang", lambda: "ko")
     monkeypatch.setattr(terms, "lang", lambda: "ko")
-    assert errors.reason_text(english) == ("학습 기록 #7(플레인-20)은 아직 학습을 마치지 않아 살펴볼 학습된 네트워크가 "
-                                           "없습니다 (상태: 학습 중)")
+    assert errors.reason_text(english) == ("학습 기록 #7(플레인-20)은 학습을 마친 기록이 아니라서 살펴볼 학습된 "
+                                           "네트워크가 없습니다. 현재 상태: 학습 중")
     monkeypatch.setattr(i18n, "lang", lambda: "en")
     monkeypatch.setattr(terms, "lang", lambda: "en")
-    assert errors.reason_text(english) == english.replace("status: running", "status: training")
+    assert errors.reason_text(english) == english.replace("status is running", "status is training")
+    # The sentence older rows stored (brackets around the status) still reads in the reader's words.
+    old = "run 7 (plain-20) has not finished training, so there is no trained net to study (status: diverged)"
+    assert errors.reason_text(old) == ("run 7 (plain-20) has not finished training, so there is no trained net to "
+                                       "study; its status is diverged (the loss blew up)")
+
+
+@pytest.mark.parametrize("lang, said", [("en", "the server process in charge of this run stopped before the run ended"),
+                                        ("ko", "이 학습을 맡은 서버 프로세스가 학습이 끝나기 전에 멈췄습니다")])
+def test_an_interrupted_runs_reason_reads_old_and_new(lang, said, monkeypatch):
+    """mark_interrupted stores its reason with its code; rows from before kept the older sentence
+    alone ("the process running it stopped"), read back as the same code."""
+    monkeypatch.setattr(i18n, "lang", lambda: lang)
+    new = messages.message("process_stopped")
+    assert errors.reason_text(new, new.code, new.values) == said
+    assert errors.reason_text("the process running it stopped") == said
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
@@ -274,13 +289,14 @@ def test_a_prediction_net_that_diverges_says_so_not_unexpected_error(lang, monke
     # as the run row reads it: by the code kept beside the sentence, and by the sentence alone
     shown = errors.reason_text(stored, *messages.code_of(stored))
     assert messages.code_of(stored)[0] == "net_unfinished" and errors.reason_text(str(stored)) == shown
-    value, step = re.search(r"became (\S+) at step (\d+)", stored).groups()
+    value, step = re.search(r"became (NaN \(not a number\)|infinite) at step (\d+)", stored).groups()
     assert "unexpected" not in shown and "예상하지 못한" not in shown
     if lang == "en":
         assert shown == f"plain-8 did not finish training: the training loss became {value} at step {step}, so training " \
                         "stopped there: try a lower learning rate, or switch batch normalisation on if this net has none"
     else:
-        assert shown.startswith(f"플레인-8은 끝까지 학습하지 못했습니다. {step}단계에서 학습 손실이 {value}"), shown
+        said = {"infinite": "무한대가", "NaN (not a number)": "숫자가 아닌 값(NaN)이"}[value]
+        assert shown.startswith(f"플레인-8은 끝까지 학습하지 못했습니다. {step}단계에서 학습 손실이 {said} 되어"), shown
         assert not ENGLISH_WORDS.search(shown), shown
 
 
@@ -302,7 +318,23 @@ def test_a_missing_dataset_says_where_its_files_go_in_both_languages(code, tmp_p
     assert errors.config_text(err) == str(err)
     monkeypatch.setattr(i18n, "lang", lambda: "ko")
     korean = errors.config_text(err)
-    assert korean.startswith(f"mnist 데이터셋이 `{tmp_path / 'MNIST' / 'raw'}`에 없") and "t10k-images-idx3-ubyte" in korean
+    assert str(err).startswith("MNIST is not in")   # the dataset's name, not its code
+    assert korean.startswith(f"MNIST 데이터셋이 `{tmp_path / 'MNIST' / 'raw'}`에 없") and "t10k-images-idx3-ubyte" in korean
     assert "학습용과 테스트용 중 하나만" in korean, korean
     prose = re.sub(r"`[^`]*`|[\w.-]*ubyte|HTTP 503", "", korean)
     assert not ENGLISH_WORDS.search(prose) and "one split" not in prose, korean
+
+
+@pytest.mark.parametrize("lang, nan, inf", [
+    ("en", "the training loss became NaN (not a number) at step 12", "the training loss became infinite at step 12"),
+    ("ko", "12단계에서 학습 손실이 숫자가 아닌 값(NaN)이 되어", "12단계에서 학습 손실이 무한대가 되어")])
+def test_a_divergence_names_the_loss_in_words_not_nan_or_inf(lang, nan, inf, monkeypatch):
+    """The engine words the value; rows stored before ("nan", "inf") read the same in Korean."""
+    monkeypatch.setattr(i18n, "lang", lambda: lang)
+    for value, said in (("NaN (not a number)", nan), ("infinite", inf)):
+        reason = messages.message("diverged", value=value, step=12)
+        assert errors.reason_text(reason, reason.code, reason.values).startswith(said)
+    if lang == "ko":   # a row stored before says Python's "nan"
+        old = ("the training loss became nan at step 12, so training stopped there: try a lower learning rate, "
+               "or switch batch normalisation on if this net has none")
+        assert errors.reason_text(old).startswith(nan)

@@ -46,8 +46,8 @@ def test_the_bank_has_at_least_eight_questions_with_text_in_both_languages():
 
 def test_bands_split_at_their_edges_and_put_infinity_last():
     codes = ("1x", "10x", "1000x", "1e6x")
-    # The edges are the round values the options name: 3.1x is not "under 3x", 31,000x is "above 30,000x".
-    assert [bank.band(v, bank.TIMES_EDGES, codes) for v in (1, 2.9, 3.1, 99, 100, 2.9e4, 3.1e4)] == \
+    # The edges are the round values the options name: 3.1x is not "under 3x", 30,000x is "30,000x and up".
+    assert [bank.band(v, bank.TIMES_EDGES, codes) for v in (1, 2.9, 3.1, 99, 100, 2.9e4, 3e4)] == \
         ["1x", "1x", "10x", "10x", "1000x", "1000x", "1e6x"]
     assert [bank.band(v, bank.PARAM_EDGES, bank.PARAM_BANDS) for v in (290_000, 310_000, 2_900_000, 3_100_000)] == \
         ["0.1M", "1M", "1M", "10M"]
@@ -89,6 +89,12 @@ def test_gradient_ratio_band_follows_a_naive_measurement():
     assert out["answer"] == bank.band(1 / plain["ratio"] if plain["ratio"] else None, bank.TIMES_EDGES, bank.TIMES)
     # The rule reads the measurement only: a made-up gentle ratio gets a gentle answer.
     assert bank.get("gradient_ratio").rule({"plain": {"times_smaller": 2.0}}) == "1x"
+    # A plain net whose first layers got MORE (40x here; 0: its last layers got exactly 0) is not
+    # "about 1x" in a question about how many times smaller; 1.5x more still reads about 1x.
+    rule = bank.get("gradient_ratio").rule
+    assert [rule({"plain": {"times_smaller": x}}) for x in (1 / 40, 0.0, 1 / 3, 1 / 1.5)] == \
+        ["larger", "larger", "larger", "1x"]
+    assert "larger" not in bank.get("gradient_ratio").options   # nobody's vote is marked right
     zero = {"plain": {"times_smaller": None, "zero_layers": 17}, "residual": {"times_smaller": 8.47, "zero_layers": 0}}
     assert view.measured_values(bank.get("gradient_ratio"), zero) == \
         {"plain": "exactly 0 in the first layers (layers at 0: 17), too small for a ratio", "residual": "8.5× smaller"}
@@ -106,6 +112,9 @@ def test_gradient_ratio_is_said_in_the_direction_measured(lang, monkeypatch):
         assert values == {"plain": "2,500× smaller", "residual": "2.5× larger (the first layers get more)"}
     else:
         assert values == {"plain": "2,500배 작음", "residual": "2.5배 큼 (처음 층들이 더 많이 받음)"}
+    assert view.option_label(bank.get("gradient_ratio"), "larger") == (
+        "none of these: the first layers get 3× or more the gradient of the last ones" if lang == "en" else
+        "보기에 없음: 처음 층들이 마지막 층들보다 그래디언트를 3배 이상 받음")
     shown = render(i18n.table()["predict.q.gradient_ratio.measured"][lang], lang, **values)
     assert "0.4" not in shown and ("pre-activation" in shown if lang == "en" else "사전 활성화" in shown)
 

@@ -16,7 +16,7 @@ from resnet_core.store.runs import RunStore
 from ui.page import errors, i18n
 
 OLD_DIVERGED = "the loss became nan at step 12: the learning rate is too high for this net"   # an old wording
-KO_DIVERGED = "12단계에서 학습 손실이 nan이 되어"
+KO_DIVERGED = "12단계에서 학습 손실이 숫자가 아닌 값(NaN)이 되어"
 OLD_OOM = ("the GPU ran out of memory for this run (batch 16, 8x8 input, width 4, depth 20): "
            "reduce batch, input size, width or depth")
 

@@ -241,5 +241,6 @@ def test_reopening_after_a_crash_mid_run(tmp_path):
     assert store.mark_interrupted() == [crashed]
     info = store.get_run(crashed)
     assert info.status == "interrupted" and info.finished and info.steps_done == 7
+    assert info.error_code == "process_stopped"   # the page says it in the reader's language
     assert store.steps(crashed).loss == [1.0 / s for s in range(1, 8)]
     assert store.get_run(mine).status == "queued"

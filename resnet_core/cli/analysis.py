@@ -138,6 +138,6 @@ def landscape_text(data: dict) -> str:
     for depth, v in data["verdicts"].items():
         finding = {"held": " -> Li et al.'s finding held", "equal": " -> no difference here between the two slices"}
         lines.append(f"depth {depth}: " + _outcomes(v) + finding.get(v.get("finding"), " -> it did not fully hold here"))
-    lines.append(f"{data['grid']}x{data['grid']} grid on {data['max_images'] or 'all'} training images; "
+    lines.append(f"{data['grid']}×{data['grid']} grid on {data['max_images'] or 'all'} training images; "
                  f"training {data['train_seconds']:.1f} s, slices {data['analysis_seconds']:.1f} s")
     return "\n".join(lines)

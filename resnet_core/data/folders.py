@@ -152,11 +152,15 @@ FILES_TOO = {"mnist": ".gz or not; one split is enough", "fashion_mnist": ".gz o
              "cifar10": "or cifar-10-batches-bin/*.bin"}
 
 
+# The datasets' own names, as the sentences say them (not their codes).
+TITLES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST", "cifar10": "CIFAR-10"}
+
+
 def missing_message(name: str, root: Path, code: str = "dataset_missing", **values) -> str:
     """Why `name` cannot load: "dataset_missing" (not there, no download tried), "dataset_offline",
     "dataset_download_failed" (with the download's `reason`) or "dataset_download_empty"."""
     sub, files, _ = LAYOUT[name]
-    return message(code, dataset=name, folder=root / sub, files=", ".join(files), extra=FILES_TOO[name], **values)
+    return message(code, dataset=TITLES[name], folder=root / sub, files=", ".join(files), extra=FILES_TOO[name], **values)
 
 
 def read_folder(name: str, root: Path) -> RawImages | None:

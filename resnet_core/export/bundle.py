@@ -47,7 +47,9 @@ _ONNX_LOCK = threading.Lock()   # one trace at a time: it is CPU-heavy, and a cl
 MESSAGES = {
     "no_store": "there is no run store at {db}",
     "no_run": "there is no run {run_id} in {db}",
-    "no_checkpoint": "run {run_id} has no checkpoint to export (it is {status}); only a finished run leaves one",
+    "no_checkpoint": "run {run_id} has no checkpoint to export: only a finished run leaves one, and its status is {status}",
+    "checkpoint_dropped": "run {run_id} finished, but its checkpoint is no longer kept (the oldest runs' checkpoints "
+                          "are dropped when the folder is full)",
 }
 
 
@@ -101,6 +103,8 @@ def export_run(store, run_id: int, *, onnx: bool = True) -> Export:
         info = store.get_run(run_id)
     except RunNotFound:
         raise ExportError("no_run", run_id=run_id, db=store.path) from None
+    if not info.has_checkpoint and info.status == "finished":   # dropped to keep the folder within its bound
+        raise ExportError("checkpoint_dropped", run_id=run_id)
     if not info.has_checkpoint:
         raise ExportError("no_checkpoint", run_id=run_id, status=info.status)
     model = store.load_model(run_id)

@@ -11,25 +11,27 @@ from __future__ import annotations
 
 from resnet_core.nets.config import VGG_LAYOUTS, ModelConfig
 from resnet_core.export import model_blocks
+from resnet_core import paper
 from resnet_core.export import model_parts as parts
 
 FAMILY_TEXT = {
-    "cifar": "CIFAR: a 3x3 stem and three stages on small images (paper section 4.2)",
-    "imagenet": "ImageNet: a 7x7 stem with max pooling and four stages (paper Table 1)",
+    "cifar": f"CIFAR: a 3x3 stem and three stages on small images (paper {paper.cite('he2015.sec4.2')})",
+    "imagenet": f"ImageNet: a 7x7 stem with max pooling and four stages (paper {paper.cite('he2015.table1')})",
     "custom": "custom: a 3x3 stem and stages of your own length",
     "vgg": "VGG (Simonyan and Zisserman 2014): 3x3 convolutions and max pooling, no shortcuts",
 }
 BLOCK_TEXT = {
-    "basic": "basic: two 3x3 convolutions (paper Figure 5, left)",
-    "bottleneck": "bottleneck: 1x1 reduce, 3x3, 1x1 expand by 4 (paper Figure 5, right)",
+    "basic": f"basic: two 3x3 convolutions (paper {paper.cite('he2015.fig5')}, left)",
+    "bottleneck": f"bottleneck: 1x1 reduce, 3x3, 1x1 expand by 4 (paper {paper.cite('he2015.fig5')}, right)",
     "preact": "pre-activation: BN and activation before each convolution (He et al. 2016)",
 }
 SHORTCUT_TEXT = {
-    "A": "option A: identity, zero-padded where the shape changes; no parameters (paper 3.3)",
-    "B": "option B: identity, a 1x1 projection where the shape changes (paper 3.3)",
-    "C": "option C: a 1x1 projection on every block (paper 3.3)",
+    "A": f"option A: identity, zero-padded where the shape changes; no parameters (paper {paper.cite('he2015.sec3.3')})",
+    "B": f"option B: identity, a 1x1 projection where the shape changes (paper {paper.cite('he2015.sec3.3')})",
+    "C": f"option C: a 1x1 projection on every block (paper {paper.cite('he2015.sec4.1.shortcuts')}, "
+         f"{paper.cite('he2015.table3')})",
 }
-HEAD_TEXT = {"gap": "global average pooling, then one fully connected layer (paper 3.4)",
+HEAD_TEXT = {"gap": f"global average pooling, then one fully connected layer (paper {paper.cite('he2015.sec3.3')})",
              "flatten": "flatten the last feature map into a fully connected layer (ties the net to one input size)"}
 
 

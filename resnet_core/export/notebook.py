@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+from resnet_core.data.folders import TITLES
 from resnet_core.nets.config import ModelConfig
 
 LOAD = '''\
@@ -177,11 +178,11 @@ for i in range(shown):
     axes[i + 1].set_title(f"channel {i}", fontsize=8)
 for ax in axes:
     ax.axis("off")
-fig.suptitle(f"{LAYER}: {maps.shape[0]} channels of {maps.shape[1]}x{maps.shape[2]}")
+fig.suptitle(f"{LAYER}: {maps.shape[0]} channels of {maps.shape[1]}×{maps.shape[2]}")
 plt.show()'''
 
 
-FOLDER_DATASETS = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST", "cifar10": "CIFAR-10"}
+FOLDER_DATASETS = TITLES   # the datasets a run can read from its folder, by name
 
 
 def feature_layer(cfg: ModelConfig) -> str:
@@ -192,10 +193,10 @@ def feature_layer(cfg: ModelConfig) -> str:
 
 
 def notebook(cfg: ModelConfig, *, trained: bool, dataset: str) -> str:
-    about = ("For this net, trained on the digits, it is the app's held-out accuracy, measured again."
-             if trained and dataset == "digits" else
-             "This net was not trained on them, so expect about 10% (chance): the cell shows how to "
-             "prepare images for it, and measures it once you train it on digits.")
+    about = ("This net was trained on the digits: the accuracy printed is the app's held-out accuracy, "
+             "measured again." if trained and dataset == "digits" else
+             "This net was not trained on the digits, so expect about 10% (chance): the cells show how "
+             "to prepare images for this net, and give its real accuracy once it is trained on the digits.")
     own_data = []
     if trained and dataset in FOLDER_DATASETS:
         own_data = [("markdown", f"## Evaluate on {FOLDER_DATASETS[dataset]}, the run's own dataset\n\n"
@@ -207,7 +208,7 @@ def notebook(cfg: ModelConfig, *, trained: bool, dataset: str) -> str:
                      "beside it when it is there. Run the cells from the top."),
         ("code", LOAD),
         ("markdown", "## Evaluate on scikit-learn's handwritten digits\n\n"
-                     "1,797 images of 8x8 pixels, prepared and split exactly as the app does. " + about),
+                     "1,797 images of 8×8 pixels, prepared and split exactly as the app does. " + about),
         ("code", PREPARE),
         ("code", DIGITS),
         *own_data,

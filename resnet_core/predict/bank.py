@@ -69,8 +69,17 @@ TIMES = ("1x", "10x", "1000x", "1e6x")
 TIMES_EDGES = (3, 100, 30_000)
 
 
+# Not one of the options: the first layers got 3x or more the gradient of the last ones (or the
+# last ones got exactly 0). The question asks how many times SMALLER, and "about 1x (under 3x)"
+# would grade a gradient that grew as one that held; a measured 1.5x larger still reads "about 1x".
+LARGER = "larger"
+
+
 def _gradient_band(m: dict) -> str:
-    return band(m["plain"]["times_smaller"], TIMES_EDGES, TIMES)
+    x = m["plain"]["times_smaller"]   # None: the first layers got exactly 0; 0: the last ones did
+    if x is not None and x <= 1 / TIMES_EDGES[0]:
+        return LARGER
+    return band(x, TIMES_EDGES, TIMES)
 
 
 def _more_macs(m: dict) -> str:

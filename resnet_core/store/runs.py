@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from resnet_core import settings
-from resnet_core.messages import code_of
+from resnet_core.messages import code_of, message
 from resnet_core.nets.config import ModelConfig, TrainConfig
 from resnet_core.store import checkpoints
 from resnet_core.store import migrate
@@ -234,8 +234,10 @@ class RunStore(Metrics):
         dead = [rid for rid, h, pid in rows
                 if h == host and pid != os.getpid() and not pid_alive(pid)]
         if dead:
-            self._write([("UPDATE runs SET status='interrupted', finished=?, error=? WHERE id=?",
-                          [(time.time(), "the process running it stopped", rid) for rid in dead])])
+            stopped = (message("process_stopped"), "process_stopped", "{}")
+            self._write([("UPDATE runs SET status='interrupted', finished=?, error=?, error_code=?, error_values=?"
+                          " WHERE id=?",
+                          [(time.time(), *stopped, rid) for rid in dead])])
         return dead
 
     # --- checkpoints ------------------------------------------------------------------------

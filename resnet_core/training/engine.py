@@ -250,7 +250,8 @@ def _loop(run: _Setup, cfg: TrainConfig, sink: Sink, should_stop) -> _End:
         if first_compiled:   # the compiled graph's first call is where torch.compile compiles
             compile_seconds = time.perf_counter() - step_start
         if not math.isfinite(values[0]):
-            error = message("diverged", value=values[0], step=step)
+            # In words, as the pages say it (errors.json errword.*), not Python's "nan"/"inf"
+            error = message("diverged", value="NaN (not a number)" if math.isnan(values[0]) else "infinite", step=step)
             status, step = "diverged", step - 1
             break
         rec = StepRecord(step, values[0], values[1], lr, values[2:], time.perf_counter() - loop_start, total)

@@ -39,5 +39,6 @@ def test_home_draws_at_once_and_build_says_the_cluster_cannot_be_reached(cluster
     harness.switch_language(page, "ko", "만들고 학습하기")
     harness.assert_no_error(page)
     text = page.locator('[data-testid="stAlertContentWarning"]', has_text=ADDRESS).inner_text()
-    assert f"학습 클러스터({ADDRESS})에 연결할 수 없습니다: ConnectionError" in text
+    # What Ray said is framed in Korean too (assets/i18n/cluster.json: err.cluster_no_answer).
+    assert f"학습 클러스터({ADDRESS})에 연결할 수 없습니다: {ADDRESS.removeprefix('ray://')}에서 아무것도 응답하지" in text
     assert "대기열에서 기다렸다가" in text

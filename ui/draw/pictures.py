@@ -26,6 +26,7 @@ from PIL import Image
 
 from . import style
 from .axes import linear_ticks
+from .canvas import readable_width
 
 # plotly's "Viridis" as plotly.py expands the name (plotly.colors.sequential.Viridis, evenly spaced).
 VIRIDIS = tuple((i / 9, c) for i, c in enumerate(
@@ -133,9 +134,11 @@ def colour_bar(scale, lo: float, hi: float, title: str, *, width: int = 320) -> 
         f'{escape(number(v))}</text>'
         for v, anchor in ticks for x in [x0 + (x1 - x0) * ((v - lo) / (hi - lo) if hi > lo else 0)])
     tip = f"{title}: {number(lo)} – {number(hi)}"
+    room = readable_width(width, [f'font-size="{SMALL}"'])   # 11 px on a phone, 14 px on a projector
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {top + bar + 22}" role="img" '
             f'aria-label="{escape(tip)}" class="rx-colour-bar" data-min="{lo!r}" data-max="{hi!r}" '
             f'style="display:block;width:100%;max-width:{width}px;height:auto;margin:4px auto 0;'
+            f'{room}'
             f'font-family:{escape(style.FONT_FAMILY)}"><title>{escape(tip)}</title>'
             f'<defs><linearGradient id="rx-bar-{key}">{stops}</linearGradient>'
             f'<pattern id="rx-chk-{key}" width="8" height="8" patternUnits="userSpaceOnUse">'

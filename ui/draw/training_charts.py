@@ -102,6 +102,11 @@ def curves(series: Sequence[Curve], *, words: Words, y_title: str, x_title: str 
     spec["uirevision"] = revision or "curves"
     if log_y:
         spec["yaxis"]["type"] = "log"
+        ys = [v for d in data for v in d["y"] if v is not None and v > 0]
+        # Over two decades or more, a tick per decade: plotly's own choice adds "2" and "5"
+        # between them in small type (10 px), cramped on a 300-pixel-high chart.
+        if ys and math.log10(max(ys) / min(ys)) >= 2:
+            spec["yaxis"]["dtick"] = 1
     if y_range is not None:
         spec["yaxis"]["range"] = list(y_range)
     if not series:

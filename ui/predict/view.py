@@ -80,11 +80,11 @@ def _times(x: float | None) -> str:
 def _gradient_ratio(net: dict) -> str:
     """The first layers' gradient against the last ones', in the direction it was measured: layers
     at exactly 0 are counted, a ratio below 1 (the first layers get more) is said as "larger"."""
-    if net["zero_layers"]:
+    if net["zero_layers"] and net["times_smaller"] is None:   # the first layers' gradient is exactly 0
         return t("predict.zero_layers", n=net["zero_layers"])
     x = net["times_smaller"]
-    if x is not None and math.isfinite(x) and 0 < x < 1:
-        return t("predict.times_larger", ratio=_times(1 / x))
+    if x is not None and math.isfinite(x) and 0 <= x < 1:   # 0: the last layers got exactly 0
+        return t("predict.times_larger", ratio=_times(1 / x if x > 0 else None))
     return t("predict.times_smaller", ratio=_times(x))
 
 

@@ -65,8 +65,12 @@ def run_zip_button(where, run_id: int, key: str) -> None:
         where.download_button(t("export.zip"), lambda: run_zip(run_id),
                               file_name=f"run-{run_id}-{info.model_cfg.name}.zip", mime="application/zip", icon=":material/download:", help=t("export.zip_help"),
                               on_click="ignore", key=key)
-    else:
+    elif info.status == "finished":   # its checkpoint was dropped to keep the folder within its bound
+        where.caption(t("export.dropped", run_id=run_id))
+    elif info.status in ("queued", "running"):
         where.caption(t("export.not_ready", run_id=run_id, status=t(f"runs.status.{info.status}")))
+    else:   # ended without weights: the status goes in quotes, its own brackets inside them
+        where.caption(t("export.no_weights", run_id=run_id, status=t(f"runs.status.{info.status}")))
 
 
 def run_list_export(runs: list[int], label: Callable[[int], str], prefix: str) -> None:
