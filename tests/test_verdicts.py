@@ -179,6 +179,20 @@ def test_zero_explanations_count_layers_and_give_no_ratio(lang):
     assert "17" in text and "5" in text
 
 
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_both_vanishing_gives_the_reason_of_the_block_chosen(lang):
+    """Post-activation blocks: the activation after the addition is named; pre-activation blocks,
+    which put nothing after it, are not given that reason."""
+    values = dict(depth=56, plain="1/(2×10⁵)×", residual="1/(3×10⁴)×")
+    post = said("gradients.explain.both_vanish", lang, **values)
+    pre = said("gradients.explain.both_vanish_preact", lang, **values)
+    after = {"en": "an activation follows each addition", "ko": "덧셈 뒤에 활성화 함수가 있으면"}[lang]
+    preact = {"en": "pre-activation blocks", "ko": "사전 활성화 블록이라"}[lang]
+    assert after in post.lower() and after not in pre.lower() and preact in pre.lower()
+    for text in (post, pre):
+        assert values["plain"] in text and values["residual"] in text and "{" not in text
+
+
 # The live gradient mode: a net left at chance did not learn
 
 def test_learning_outcome_reads_loss_and_accuracy_against_chance():
