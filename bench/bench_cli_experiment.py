@@ -22,6 +22,12 @@ machine busy, two processes get no more than one, and no pool can beat one after
     .venv/bin/python bench/bench_cli_experiment.py                 # 200 steps (the default), 2 rounds
     .venv/bin/python bench/bench_cli_experiment.py --steps 100 --rounds 3
     .venv/bin/python bench/bench_cli_experiment.py --dataset mnist --data-dir /path/with/MNIST
+    .venv/bin/python bench/bench_cli_experiment.py --cpu       # CPU seconds instead, in this process
+
+With --cpu it counts CPU seconds, which a busy machine does not stretch: the same four nets on a
+pool of two workers (each worker's share, and the fork server's imports), then one after another
+in this process. The larger worker's share over the one-after-another total is the ratio two
+free cores would give.
 """
 
 from __future__ import annotations
@@ -78,13 +84,63 @@ def one(steps: int, workers: str | None, dataset: str, data_dir: str) -> dict:
             "load": os.getloadavg()[0], "statuses": [r["status"] for r in out["runs"]]}
 
 
+def _cpu_of(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(steps: int, dataset: str, data_dir: str) -> dict:
+    """The degradation nets' CPU seconds on a pool of two forked workers, and one after another."""
+    import tempfile
+
+    sys.path.insert(0, str(ROOT))
+    from resnet_core.jobs.executors import ProcessPool
+    from resnet_core.jobs.runner import JobRunner
+    from resnet_core.store.runs import RunStore
+    from resnet_core.training.engine import train
+    from resnet_core.training.experiments import degradation_configs
+
+    runs = degradation_configs(dataset, steps=steps, device="cpu", data_dir=data_dir)
+    with tempfile.TemporaryDirectory(prefix="bench-cli-") as tmp:
+        store = RunStore(f"{tmp}/runs.db")
+        pool = ProcessPool(2, nice=0)
+        runner = JobRunner(store, max_queue=len(runs), per_owner=len(runs), executor=pool)
+        pids = pool.pids()
+        server = int(Path(f"/proc/{pids[0]}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        before = {pid: _cpu_of(pid) for pid in pids}
+        for run_id in runner.submit_many(runs):
+            runner.wait(run_id)
+        workers = sorted(_cpu_of(pid) - before[pid] for pid in pids)
+        forkserver = _cpu_of(server)
+        runner.shutdown()
+        store.close()
+    import torch._dynamo  # noqa: F401  (the workers had it preloaded)
+
+    alone = []
+    for _, model_cfg, train_cfg in runs:
+        started = time.process_time()
+        train(model_cfg, train_cfg)
+        alone.append(time.process_time() - started)
+    return {"pool_workers_cpu_s": workers, "fork_server_cpu_s": forkserver, "alone_cpu_s": alone,
+            "ratio_on_two_free_cores": max(workers) / sum(alone), "load": os.getloadavg()[0]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--dataset", default="digits")
     parser.add_argument("--data-dir", default="")
+    parser.add_argument("--cpu", action="store_true", help="CPU seconds instead of wall time")
     args = parser.parse_args()
+    if args.cpu:
+        got = cpu_seconds(args.steps, args.dataset, args.data_dir)
+        print(f"pool of two: workers {got['pool_workers_cpu_s'][0]:.1f} and {got['pool_workers_cpu_s'][1]:.1f} "
+              f"CPU s (fork server's imports {got['fork_server_cpu_s']:.1f}); one after another "
+              f"{sum(got['alone_cpu_s']):.1f} CPU s ({', '.join(f'{c:.1f}' for c in got['alone_cpu_s'])}); "
+              f"larger worker / one after another {got['ratio_on_two_free_cores']:.2f}  (load {got['load']:.1f})")
+        print(json.dumps({"steps": args.steps, "dataset": args.dataset, **got}))
+        return
     ways = [("pool", None), ("one after another", "0")]
     before = cores_got()
     print(f"cores this session gets: one process {before[0]:.2f}, two processes {before[1]:.2f} "

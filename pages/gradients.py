@@ -134,8 +134,10 @@ def reading(cfg: ModelConfig, ratios: dict, zeros: dict, layers: int = 0) -> tup
             else t("gradients.twin.ratio", residual=ratio_text(res)))
     if code == "dead":
         return "gradients.explain.dead", dict(values, n=zeros["plain"], total=layers, twin=twin)
-    if plain == 0 and code in ("vanish_preact", "vanish_post", "both_vanish"):
-        return f"gradients.explain.{code}.zero", dict(values, n=zeros["plain"], twin=twin)
+    if plain == 0 and code in ("vanish_preact", "vanish_post", "both_vanish", "both_vanish_preact"):
+        # both_vanish.zero names no block's reason: it fits pre-activation blocks too.
+        zero_code = "both_vanish" if code == "both_vanish_preact" else code
+        return f"gradients.explain.{zero_code}.zero", dict(values, n=zeros["plain"], twin=twin)
     return f"gradients.explain.{code}", values
 
 

@@ -41,11 +41,8 @@ def findings(result: dict) -> None:
         "plain_fragile": dict(drop=change(p["median_drop_ordinary"]), net=plain_name,
                               other=change(r["median_drop_ordinary"]), limit=f"{100 * lesion.FRAGILE_AT_LEAST:g}",
                               times=lesion.FRAGILE_TIMES),
-        # the "equal"/"unclear" sentences take the bare numbers, the others a drop or a rise
-        "downsampling_hurts": dict(down=_pts(r["median_drop_downsampling"]),
-                                   ordinary=_pts(r["median_drop_ordinary"]), tol=tol,
-                                   down_change=change(r["median_drop_downsampling"]),
-                                   ordinary_change=change(r["median_drop_ordinary"])),
+        "downsampling_hurts": dict(down_change=change(r["median_drop_downsampling"]),
+                                   ordinary_change=change(r["median_drop_ordinary"]), tol=tol),
     }
     for code, outcome in verdict["outcomes"].items():
         text = t(verdicts.key(f"lesion.check.{code}", outcome), **numbers[code])
@@ -79,7 +76,10 @@ def worst(net: dict, name: str, summary: dict, tol: str) -> None:
     if not blocks:
         return
     drops = {b["name"]: net["intact_acc"] - b["acc"] for b in net["blocks"] if b["acc"] is not None}
-    if float(_pts(drops[blocks[0]])) <= 0:   # no deletion lowered accuracy: no block it "could least do without"
+    # Only deletions that lowered accuracy are named: a block whose deletion raised it (a tie
+    # within the tolerance) is not one the net "could least do without".
+    blocks = [b for b in blocks if float(_pts(drops[b])) > 0]
+    if not blocks:
         return
     if len(blocks) == 1:
         kind = "down" if blocks[0] in summary["downsampling_blocks"] else "ordinary"

@@ -90,9 +90,9 @@ def run_summary(args: argparse.Namespace) -> None:
             "layout": layout, "input_size": cfg.input_size, "num_classes": cfg.num_classes,
             "params": result.params, "macs": result.macs, "unit": result.unit,
             "layers": [row.to_dict() for row in result.rows]}
-    rows = [[r.name, r.type, "x".join(map(str, r.output_shape)), r.params, r.macs] for r in result.rows]
+    rows = [[r.name, r.type, "×".join(map(str, r.output_shape)), r.params, r.macs] for r in result.rows]
     rows.append(["total", "", "", result.params, result.macs])
-    head = [f"{cfg.name}: {kind}, {cfg.input_size}x{cfg.input_size} input, {cfg.num_classes} classes"
+    head = [f"{cfg.name}: {kind}, {cfg.input_size}×{cfg.input_size} input, {cfg.num_classes} classes"
             + (f", shortcut {data['shortcut']}" if data["shortcut"] else "")]
     if layout:
         head.append(f"layout {LAYOUTS[layout]}")
@@ -104,11 +104,11 @@ def run_bottleneck(args: argparse.Namespace) -> None:
     calc = bottleneck_calc(args.size, args.cin, args.cout, args.k, args.mid)
     data = {**dataclasses.asdict(calc), "unit": UNIT}
     s, k = args.size, args.k
-    rows = [[f"{k}x{k} conv {args.cin}->{args.cout} on {s}x{s}", calc.direct_macs, calc.direct_params],
-            [f"1x1 conv {args.cin}->{args.mid}", calc.reduce_macs, args.cin * args.mid],
-            [f"{k}x{k} conv {args.mid}->{args.cout}", calc.conv_macs, k * k * args.mid * args.cout],
-            ["with the 1x1 reduction", calc.bottleneck_macs, calc.bottleneck_params]]
-    text = table(["", "MACs", "weights"], rows, {1, 2}) + f"\n\n{calc.ratio:.2f}x fewer multiply-adds"
+    rows = [[f"{k}×{k} conv {args.cin}→{args.cout} on {s}×{s}", calc.direct_macs, calc.direct_params],
+            [f"1×1 conv {args.cin}→{args.mid}", calc.reduce_macs, args.cin * args.mid],
+            [f"{k}×{k} conv {args.mid}→{args.cout}", calc.conv_macs, k * k * args.mid * args.cout],
+            ["with the 1×1 reduction", calc.bottleneck_macs, calc.bottleneck_params]]
+    text = table(["", "MACs", "weights"], rows, {1, 2}) + f"\n\n{calc.ratio:.2f}× fewer multiply-adds"
     emit(args, data, text)
 
 
@@ -116,9 +116,9 @@ def run_gapfc(args: argparse.Namespace) -> None:
     fc, gap = gap_fc_params(args.channels, args.spatial, args.classes)
     data = {"fc_params": fc, "gap_params": gap, "ratio": fc / gap}
     c, s = args.channels, args.spatial
-    rows = [[f"flatten {s}x{s}x{c} + FC to {args.classes}", fc],
+    rows = [[f"flatten {s}×{s}×{c} + FC to {args.classes}", fc],
             [f"global average pool + FC {c} to {args.classes}", gap]]
-    emit(args, data, table(["head", "params"], rows, {1}) + f"\n\n{fc / gap:.1f}x fewer parameters with GAP")
+    emit(args, data, table(["head", "params"], rows, {1}) + f"\n\n{fc / gap:.1f}× fewer parameters with GAP")
 
 
 def build_parser() -> argparse.ArgumentParser:

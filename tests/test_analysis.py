@@ -74,6 +74,7 @@ def test_a_gap_net_runs_at_other_sizes_and_a_flatten_net_does_not():
     (dict(norm="batch"), 3600.0, 40.0, "bn_grow"),
     (dict(norm="batch"), 5.0, 2.0, "bn_within"),
     (dict(norm="batch", activation="sigmoid"), 1e-5, 1e-5, "both_vanish"),   # BN on, yet measured vanishing
+    (dict(norm="batch", activation="sigmoid", block="preact"), 1e-5, 1e-5, "both_vanish_preact"),  # no post-addition reason
     (dict(norm="none", activation="sigmoid", block="preact"), 0.0, 0.1, "vanish_preact"),
     (dict(norm="none", activation="sigmoid"), 0.0, 0.1, "vanish_post"),
     (dict(norm="none"), 2.0, 50.0, "he"),

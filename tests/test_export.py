@@ -190,6 +190,7 @@ def test_the_zip_holds_every_file_in_one_folder(trained):
     assert len(lines) == 1 + len(store.steps(run_id).step) == 21
     readme = export.files["README.md"].decode()
     assert "from model import load\nnet = load()" in readme and "held-out accuracy" in readme
+    assert "trained on scikit-learn's handwritten digits for 20 steps" in readme   # the dataset's name, not its code
 
 
 def test_onnx_passes_the_checker_and_agrees_in_onnx_runtime(trained):

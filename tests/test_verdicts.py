@@ -119,9 +119,11 @@ def test_lesion_downsampling_reading_has_a_tolerance():
 def test_lesion_wordings_in_both_languages(lang):
     tied = said("lesion.worst.tied", lang, net="ResNet-20", blocks="s1.b0, s1.b1", drop="15.0", low="14.7", tol="1.0")
     assert "s1.b0, s1.b1" in tied and ("too close to tell apart" in tied if lang == "en" else "가릴 수 없음" in tied)
-    equal = said("lesion.check.downsampling_hurts.equal", lang, down="1.0", ordinary="1.0", tol="1.0")
+    equal = said("lesion.check.downsampling_hurts.equal", lang, down_change="a drop of 1.0 points",
+                 ordinary_change="a drop of 1.0 points", tol="1.0")
     assert equal.startswith("No difference here" if lang == "en" else "차이 없음")
-    tiny = said("lesion.check.downsampling_hurts.unclear", lang, down="1.2", ordinary="1.0", tol="1.0")
+    tiny = said("lesion.check.downsampling_hurts.unclear", lang, down_change="a drop of 1.2 points",
+                ordinary_change="a rise of 0.1 points", tol="1.0")
     assert ("Too small to tell" if lang == "en" else "판단할 수 없습니다") in tiny
 
 
@@ -175,6 +177,20 @@ def test_zero_explanations_count_layers_and_give_no_ratio(lang):
     twin = said("gradients.twin.zero", lang, m=5)
     text = said("gradients.explain.both_vanish.zero", lang, n=17, depth=56, twin=twin)
     assert "17" in text and "5" in text
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_both_vanishing_gives_the_reason_of_the_block_chosen(lang):
+    """Post-activation blocks: the activation after the addition is named; pre-activation blocks,
+    which put nothing after it, are not given that reason."""
+    values = dict(depth=56, plain="1/(2×10⁵)×", residual="1/(3×10⁴)×")
+    post = said("gradients.explain.both_vanish", lang, **values)
+    pre = said("gradients.explain.both_vanish_preact", lang, **values)
+    after = {"en": "an activation follows each addition", "ko": "덧셈 뒤에 활성화 함수가 있으면"}[lang]
+    preact = {"en": "pre-activation blocks", "ko": "사전 활성화 블록이라"}[lang]
+    assert after in post.lower() and after not in pre.lower() and preact in pre.lower()
+    for text in (post, pre):
+        assert values["plain"] in text and values["residual"] in text and "{" not in text
 
 
 # The live gradient mode: a net left at chance did not learn

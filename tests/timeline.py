@@ -2,7 +2,10 @@
 by every test process (`worker file start end cpu`). Where the suite's time goes: which file ran
 when on which core, whether one core idles at the end, and what each file costs in CPU whatever
 the machine's load. CPU counts this process, the children it waited for, and every process it
-started that is still running (its app server, Chromium, their workers)."""
+started that is still running (its app server, Chromium, their workers). A process that ends
+unreaped takes its CPU with it: a file that ends a server (or the session's last files, as the
+servers stop) may show less CPU than it used, even a negative figure; Ray's daemons, which leave
+the test process's tree, are not counted."""
 
 from __future__ import annotations
 

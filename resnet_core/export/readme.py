@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from resnet_core.data.folders import TITLES
 from resnet_core.nets.config import ModelConfig
+
+# The datasets by name, as the sentence says them (the run's recipe keeps their codes).
+DATASETS = {"digits": "scikit-learn's handwritten digits", "shapes": "the app's built-in shapes", **TITLES}
 
 
 def readme(cfg: ModelConfig, meta: dict, *, onnx_included: bool, onnx_asked: bool = True) -> str:
@@ -11,7 +15,8 @@ def readme(cfg: ModelConfig, meta: dict, *, onnx_included: bool, onnx_asked: boo
     if run:
         recipe = meta["recipe"]
         acc = "" if run["test_acc"] is None else f", held-out accuracy {100 * run['test_acc']:.1f}%"
-        what = (f"Run #{run['id']} of ResNet Explorer: {cfg.kind} trained on {recipe['dataset']} for "
+        data = DATASETS.get(recipe["dataset"], recipe["dataset"])
+        what = (f"Run #{run['id']} of ResNet Explorer: {cfg.kind} trained on {data} for "
                 f"{run['steps_done']} steps (seed {meta['seed']}, {run['status']}{acc}).")
     else:
         what = (f"{cfg.kind} as configured in ResNet Explorer, not trained: `load()` gives freshly "

@@ -229,7 +229,9 @@ def gradient_reading(cfg: ModelConfig, plain_ratio: float, residual_ratio: float
     if plain_ratio < VANISH:
         if residual_ratio >= VANISH:
             return "vanish_preact" if cfg.block == "preact" else "vanish_post"
-        return "both_vanish"
+        # The post-activation reason (an activation after each addition) does not hold for
+        # pre-activation blocks, whose identity shortcuts pass the gradient back unchanged.
+        return "both_vanish_preact" if cfg.block == "preact" else "both_vanish"
     if cfg.norm == "batch":
         return "bn_grow" if plain_ratio > GROW else "bn_within"
     if plain_ratio > GROW:

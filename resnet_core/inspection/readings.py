@@ -32,7 +32,7 @@ def degradation_verdict(rows: list[ExperimentRow]) -> dict | None:
         "residual_beats_plain": r56 < p56 / 3,
     }
     shown = all(checks.values())
-    summary = (f"plain-56 ends at {p56 / max(p20, 1e-12):.1f}x plain-20's loss; ResNet-56 at "
+    summary = (f"plain-56 ends at {p56 / max(p20, 1e-12):.1f}× plain-20's loss; ResNet-56 at "
                f"{r56:.4f} vs ResNet-20 {r20:.4f}: "
                + ("the paper's ordering (deeper plain worse, deeper residual not)." if shown
                   else "the paper's ordering did not fully appear this time (try more steps or another seed)."))
