@@ -39,42 +39,42 @@ MAX_OVERLAY = 6
 def model_widgets(dataset: str) -> ModelConfig:
     info = dataset_info(dataset)
     # Three to a row, not four: at 1280 px a quarter of the page cuts the longer choices
-    # ("CIFAR (6n+2 layers, 3 stages)", "Global average pool + FC").
-    c1, c2, c3 = st.columns(3)
+    # ("Global average pool + FC"); the family's names are the longest, so it takes half a row.
+    c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
     family = c1.selectbox(t("build.family"), FAMILIES, format_func=label_of("build.families"),
                           **keep("build_family"))
     kind = c2.segmented_control(t("build.kind"), ["plain", "residual"], default="residual", required=True,
                                 format_func=label_of("kind"), disabled=family == "vgg", **keep("build_kind"))
-    block = c3.selectbox(t("build.block"), list(BLOCKS), format_func=label_of("build.blocks"),
-                         disabled=family == "vgg", **keep("build_block"))
+    bn = c3.toggle(t("build.bn"), value=True, **keep("build_bn"))
     c1, c2, c3 = st.columns(3)
-    shortcut = c1.selectbox(t("build.shortcut"), list(SHORTCUTS), format_func=label_of("build.shortcuts"),
+    block = c1.selectbox(t("build.block"), list(BLOCKS), format_func=label_of("build.blocks"),
+                         disabled=family == "vgg", **keep("build_block"))
+    shortcut = c2.selectbox(t("build.shortcut"), list(SHORTCUTS), format_func=label_of("build.shortcuts"),
                             disabled=kind == "plain" or family == "vgg", help=t("build.shortcut_help"),
                             **keep("build_shortcut"))
     stages: tuple[int, ...] = ()
     depth = 20
     if family == "cifar":
-        depth = int(c2.number_input(t("build.depth"), 4, 2000, 20, help=t("build.depth_help"),
+        depth = int(c3.number_input(t("build.depth"), 4, 2000, 20, help=t("build.depth_help"),
                                     **keep("build_depth")))
     elif family == "imagenet":
-        depth = c2.selectbox(t("build.depth"), list(IMAGENET_STAGES), **keep("build_depth_imagenet"))
+        depth = c3.selectbox(t("build.depth"), list(IMAGENET_STAGES), **keep("build_depth_imagenet"))
     elif family == "vgg":
-        depth = c2.selectbox(t("build.depth"), list(VGG_LAYOUTS), index=3, **keep("build_depth_vgg"))
+        depth = c3.selectbox(t("build.depth"), list(VGG_LAYOUTS), index=3, **keep("build_depth_vgg"))
     else:
-        text = c2.text_input(t("build.stages"), "2, 2, 2", help=t("build.stages_help"), **keep("build_stages"))
+        text = c3.text_input(t("build.stages"), "2, 2, 2", help=t("build.stages_help"), **keep("build_stages"))
         stages = parse_stages(text)
-    activation = c3.selectbox(t("build.activation"), list(ACTIVATIONS), format_func=label_of("build.act"),
-                              **keep("build_activation"))
     c1, c2, c3 = st.columns(3)
-    init = c1.selectbox(t("build.init"), list(INITS), format_func=label_of("build.inits"), **keep("build_init"))
+    activation = c1.selectbox(t("build.activation"), list(ACTIVATIONS), format_func=label_of("build.act"),
+                              **keep("build_activation"))
+    init = c2.selectbox(t("build.init"), list(INITS), format_func=label_of("build.inits"), **keep("build_init"))
     default_width = 64 if family == "imagenet" else 16
-    width = int(c2.number_input(t("build.width"), 1, 1024, default_width, **keep(f"build_width_{family}")))
-    input_size = c3.selectbox(t("build.input"), INPUT_SIZES, index=INPUT_SIZES.index(default_input(family, dataset)),
+    width = int(c3.number_input(t("build.width"), 1, 1024, default_width, **keep(f"build_width_{family}")))
+    c1, c2, c3 = st.columns(3)
+    input_size = c1.selectbox(t("build.input"), INPUT_SIZES, index=INPUT_SIZES.index(default_input(family, dataset)),
                               **keep(f"build_input_{family}"))
-    c1, c2, c3 = st.columns(3, vertical_alignment="bottom")
-    width_mult = c1.number_input(t("build.width_mult"), 0.125, 8.0, 1.0, step=0.125, **keep("build_width_mult"))
-    head = c2.selectbox(t("build.head"), ["gap", "flatten"], format_func=label_of("build.heads"), **keep("build_head"))
-    bn = c3.toggle(t("build.bn"), value=True, **keep("build_bn"))
+    width_mult = c2.number_input(t("build.width_mult"), 0.125, 8.0, 1.0, step=0.125, **keep("build_width_mult"))
+    head = c3.selectbox(t("build.head"), ["gap", "flatten"], format_func=label_of("build.heads"), **keep("build_head"))
     with st.expander(t("build.more_model")):
         c1, c2 = st.columns(2)
         stride_at = c1.segmented_control(t("build.stride_at"), ["v1", "v1.5"], default="v1", required=True,
@@ -113,14 +113,16 @@ def train_widgets() -> TrainConfig:
     optimizer = c3.selectbox(t("build.optimizer"), list(OPTIMIZERS), format_func=label_of("build.optimizers"),
                              **keep("build_optimizer"))
     lr = c4.number_input(t("build.lr"), 0.0001, 10.0, 0.1, step=0.01, format="%.4f", **keep("build_lr"))
-    # The schedule's choices are long ("Step: ÷10 at 50% and 75% (paper)"): it takes half the row.
-    c1, c2, c3 = st.columns([2, 1, 1])
+    # The schedule's choices are long ("Step: ÷10 at 50% and 75% (paper's CIFAR-10)"):
+    # it takes two thirds of the row.
+    c1, c2 = st.columns([2, 1])
     schedule = c1.selectbox(t("build.schedule"), list(SCHEDULES), format_func=label_of("build.schedules"),
                             **keep("build_schedule"))
     seed = int(c2.number_input(t("build.seed"), 0, 1_000_000, 0, **keep("build_seed")))
-    device = c3.segmented_control(t("build.device"), ["auto", "cpu", "cuda"], default="auto", required=True,
+    c1, c2 = st.columns(2, vertical_alignment="bottom")
+    device = c1.segmented_control(t("build.device"), ["auto", "cpu", "cuda"], default="auto", required=True,
                                   format_func=label_of("build.devices"), **keep("build_device"))
-    augment = st.toggle(t("build.augment"), value=False, help=t("build.augment_help"), **keep("build_augment"))
+    augment = c2.toggle(t("build.augment"), value=False, help=t("build.augment_help"), **keep("build_augment"))
     with st.expander(t("build.more_train")):
         c1, c2, c3, c4 = st.columns(4)
         momentum = c1.number_input(t("build.momentum"), 0.0, 0.999, 0.9, step=0.05, **keep("build_momentum"))
