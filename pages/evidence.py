@@ -10,7 +10,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from resnet_core import arch_config, paper
-from resnet_core.inspection import analysis, readings, verdicts
+from resnet_core.inspection import analysis, gradient_ratios, readings, verdicts
 from resnet_core.inspection.probes import block_gradient_gains, grad_norms_at_init
 from resnet_core.nets import flops
 from resnet_core.store import groups
@@ -154,7 +154,7 @@ def figure7() -> None:
 def plain56_ratio() -> float:
     cfg = arch_config("plain56", input_size=16)
     names, norms = grad_norms_at_init(cfg, batch=16, seed=0)
-    return analysis.input_output_ratio(names, norms)
+    return gradient_ratios.input_output_ratio(names, norms)
 
 
 @st.cache_data(show_spinner=False)

@@ -1,16 +1,13 @@
-"""Gradient flow: per-layer gradient norms, plain against residual.
-
-At initialisation (one forward and backward pass, instant) for any depth up to 110, BN on or off,
-any activation and init; and during training, from live runs, as a layer x step heatmap and a
-norm-vs-depth profile. Beside them, the 1 + dF/dx argument (He et al. 2016; exact only for pre-activation blocks) with
-measured per-block gains. What the numbers say is decided from the numbers, not from the settings.
-"""
+"""Gradient flow: per-layer gradient norms, plain against residual, at initialisation (any depth
+up to 110, BN on or off, any activation and init) and from live runs (a layer x step heat map and
+a norm-by-depth profile), beside the 1 + dF/dx argument (He et al. 2016) with measured per-block
+gains. What the numbers say is decided from the numbers, not from the settings."""
 
 import numpy as np
 import streamlit as st
 
 from resnet_core import ModelConfig, TrainConfig, arch_config
-from resnet_core.inspection import analysis
+from resnet_core.inspection import analysis, gradient_ratios
 from resnet_core.inspection.probes import block_gradient_gains, grad_norms_at_init
 from resnet_core.nets.config import ACTIVATIONS, BLOCKS, INITS
 from resnet_core.store import groups
@@ -57,7 +54,7 @@ def ratio_text(ratio: float) -> str:
 
 
 def verdict(ratio: float, zeros: int) -> str:
-    code = analysis.gradient_verdict(ratio, zeros)
+    code = gradient_ratios.gradient_verdict(ratio, zeros)
     return t(f"gradients.verdict.{code}", n=zeros, ratio=ratio_text(ratio))
 
 
@@ -95,7 +92,7 @@ def at_init() -> None:
     twins = {"plain": cfg.replace(residual=False), "residual": cfg}
     with st.spinner(t("gradients.measuring")):
         results = {kind: probe(c, seed) for kind, c in twins.items()}
-    ratios = {k: analysis.input_output_ratio(r["names"], r["norms"]) for k, r in results.items()}
+    ratios = {k: gradient_ratios.input_output_ratio(r["names"], r["norms"]) for k, r in results.items()}
     zeros = {k: int((np.asarray(r["norms"]) == 0).sum()) for k, r in results.items()}
 
     for col, kind in zip(st.columns(2), twins):
@@ -123,11 +120,11 @@ def at_init() -> None:
 
 
 def reading(cfg: ModelConfig, ratios: dict, zeros: dict, layers: int = 0) -> tuple[str, dict]:
-    """The explanation the measured ratios support (analysis.gradient_reading), with its values.
+    """The explanation the measured ratios support (gradient_ratios.gradient_reading), with its values.
     Where the plain net's input side gets exactly 0, the sentence counts those layers instead
     of giving a ratio; where both its ends do ("dead"), it counts them out of `layers`."""
     plain, res = ratios["plain"], ratios["residual"]
-    code = analysis.gradient_reading(cfg, plain, res)
+    code = gradient_ratios.gradient_reading(cfg, plain, res)
     values = dict(plain=ratio_text(plain), residual=ratio_text(res), depth=cfg.depth,
                   act=t(f"gradients.act.{cfg.activation}"))
     twin = (t("gradients.twin.zero", m=zeros["residual"]) if not res > 0

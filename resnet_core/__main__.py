@@ -21,7 +21,7 @@ import sys
 
 from resnet_core import settings
 from resnet_core.jobs import forkserver   # imports no torch
-from resnet_core.messages import ConfigError
+from resnet_core.messages import ClusterNoAnswer, ConfigError
 
 
 def starts_workers(argv: list[str]) -> bool:
@@ -181,6 +181,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, ValueError) as err:
         print(f"error: {one_line(err)}", file=sys.stderr)
         return 2
+    except ClusterNoAnswer as err:   # our own sentence: no Python type name in front
+        print(f"error: {one_line(err)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("stopped", file=sys.stderr)
         return 130

@@ -136,8 +136,8 @@ MESSAGES: dict[str, str] = {
     "run_memory_cpu": "this run needs about {need} GB of memory ({data} GB of it for the images; batch {batch}, "
                       "{size}×{size} input, width {width}, depth {depth}) and one run may use {have} GB of this "
                       "server's memory: reduce batch, input size, width or depth",
-    "worker_killed": "the training worker was stopped by signal {value} ({name}) (often: the server ran out of "
-                     "memory); the run was lost",
+    "worker_killed": "the training worker was stopped by signal {value} ({name}), which often means the server "
+                     "ran out of memory; the run was lost",
     "worker_signal": "the training worker was stopped by signal {value} ({name}); the run was lost",
     "worker_exit": "the training worker exited unexpectedly (exit code {value}); the run was lost",
     "gpu_fatal": "the GPU reported an error that ends its worker ({detail}); the worker was restarted "
@@ -148,7 +148,7 @@ MESSAGES: dict[str, str] = {
     "cluster_lost_run": "the connection to the training cluster at {addr} was lost during this run: {reason}",
     "cluster_lost": "the connection was lost ({reason})",
     "cluster_silent": "the cluster stopped answering",
-    "cluster_no_answer": "ConnectionError: nothing answers at {target} ({why})",
+    "cluster_no_answer": "nothing answers at {target} ({why})",
     "cluster_token": "{error} (the port answered but Ray did not: a cluster that asks for a token needs it in "
                      "~/.ray/auth_token or RAY_AUTH_TOKEN on this server)",
     "ray_no_gpu": "this run asks for a GPU but the Ray cluster has none: choose the CPU, or add a GPU node",
@@ -164,6 +164,9 @@ MESSAGES: dict[str, str] = {
 
 # Sentences older runs stored, read back as the code that replaced them (their values carry over).
 STORED_BEFORE: dict[str, str] = {
+    "worker_killed": "the training worker was stopped by signal {value} ({name}) (often: the server ran out of "
+                     "memory); the run was lost",
+    "cluster_no_answer": "ConnectionError: nothing answers at {target} ({why})",
     "process_stopped": "the process running it stopped",
     "run_unfinished": "run {run} ({label}) has not finished training, so there is no trained net to study "
                       "(status: {status})",
@@ -273,3 +276,8 @@ class ConfigError(ValueError):
         super().__init__(text)
         self.code = code          # "" for a page's own sentence
         self.params = params
+
+
+class ClusterNoAnswer(ConnectionError):
+    """Nothing listens at a cluster's address. Its text is a sentence of ours (cluster_no_answer),
+    so it is said without Python's type name in front, on the pages and on the command line."""

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from resnet_core import ModelConfig, arch_config, build_model, text
-from resnet_core.inspection import analysis, bn_demo, readings
+from resnet_core.inspection import analysis, bn_demo, gradient_ratios, readings
 from resnet_core.training import experiments
 from ui.page import i18n
 
@@ -83,7 +83,7 @@ def test_a_gap_net_runs_at_other_sizes_and_a_flatten_net_does_not():
     (dict(norm="none", init="default"), float("nan"), 0.2, "dead"),   # exact zeros at both ends: no ratio
 ])
 def test_the_gradient_reading_follows_the_numbers(cfg, plain, res, expected):
-    assert analysis.gradient_reading(ModelConfig(**cfg), plain, res) == expected
+    assert gradient_ratios.gradient_reading(ModelConfig(**cfg), plain, res) == expected
 
 
 def test_bn_findings_only_say_what_the_runs_show():
@@ -151,7 +151,7 @@ def test_the_gradient_ratio_is_first_convs_over_last_convs():
              "stage2.block0.conv1", "stage2.block0.conv2", "stage3.block0.conv1", "head.fc"]
     norms = np.array([1e-4, 4e-4, 2.5e-5, 50.0, 2.0, 0.5, 1.0, 99.0])
     # geometric means: first three 1e-4, last three 1.0
-    assert analysis.input_output_ratio(names, norms) == pytest.approx(1e-4)
+    assert gradient_ratios.input_output_ratio(names, norms) == pytest.approx(1e-4)
 
 
 @pytest.mark.parametrize("ratio,zeros,expected", [
@@ -159,7 +159,7 @@ def test_the_gradient_ratio_is_first_convs_over_last_convs():
     (1.0, 3, "zero"), (float("nan"), 110, "dead"),
 ])
 def test_the_gradient_verdict_follows_the_thresholds(ratio, zeros, expected):
-    assert analysis.gradient_verdict(ratio, zeros) == expected
+    assert gradient_ratios.gradient_verdict(ratio, zeros) == expected
 
 
 def test_the_bn_reading_of_runs():
@@ -186,7 +186,7 @@ def test_shapes_from_names_match_a_forward_pass():
 
 
 @pytest.mark.parametrize("lang, grew, within, vanished", [
-    ("en", "they grow towards the input", "within a factor of a thousand", "Here they do shrink"),
+    ("en", "they grow towards the input", "within a factor of a thousand", "Here the gradients do shrink"),
     ("ko", "천 배 넘게 커집니다", "천 배 이내이므로", "천분의 일도 안 될 만큼 작아졌습니다")])
 def test_the_vanishing_myth_is_answered_with_what_was_measured(lang, grew, within, vanished):
     """The Evidence page says "they grow" only for a ratio that grew, and says so in both

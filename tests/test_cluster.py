@@ -45,7 +45,7 @@ def test_the_executor_is_made_at_once_and_says_why_it_cannot_connect(monkeypatch
         wait_for(lambda: executor.state().state == "unreachable", 30)
         state = executor.state()
         host_port = address.removeprefix("ray://")
-        assert state.reason == f"ConnectionError: nothing answers at {host_port} (Connection refused)"
+        assert state.reason == f"nothing answers at {host_port} (Connection refused)"
         assert state.address == address and state.waiting and not state.fallback
         assert not executor.ready() and executor.slots == 1
         assert state.next_try > time.time()
@@ -161,3 +161,13 @@ def test_a_ray_cluster_says_which_device_its_runs_get():
         assert executor.device == device
     executor._ray = SimpleNamespace(cluster_resources=lambda: (_ for _ in ()).throw(ConnectionError("gone")))
     assert executor.device == "auto"
+
+
+def test_the_command_line_says_nothing_answers_without_a_python_type_name(capsys):
+    from resnet_core.__main__ import main
+
+    port = free_port()
+    code = main(["train", "resnet20", "--steps", "2", "--no-store", "--backend", "ray",
+                 "--ray-address", f"ray://127.0.0.1:{port}"])
+    err = capsys.readouterr().err.strip()
+    assert code == 1 and err == f"error: nothing answers at 127.0.0.1:{port} (Connection refused)", err

@@ -20,6 +20,7 @@ from resnet_core import ModelConfig, TrainConfig, build_model
 from resnet_core.__main__ import main
 from resnet_core.export import ExportError, export_config, export_run, model_py
 from resnet_core.export.bundle import MESSAGES
+from resnet_core.export.readme import readme as readme_text
 from resnet_core.nets.config import ACTIVATIONS, BLOCKS, FAMILIES, NORMS, SHORTCUTS
 from resnet_core.store.runs import RunStore
 from resnet_core.training.experiments import run_experiment
@@ -191,6 +192,11 @@ def test_the_zip_holds_every_file_in_one_folder(trained):
     readme = export.files["README.md"].decode()
     assert "from model import load\nnet = load()" in readme and "held-out accuracy" in readme
     assert "trained on scikit-learn's handwritten digits for 20 steps" in readme   # the dataset's name, not its code
+    assert "evaluates it on scikit-learn's digits, plots" in readme and "about chance" not in readme
+    # a net trained on other images: the README says, as the notebook does, that it scores about chance on the digits
+    meta["recipe"]["dataset"] = "cifar10"
+    other = readme_text(info.model_cfg, meta, onnx_included=True)
+    assert "evaluates it on scikit-learn's digits (about chance: it was trained on CIFAR-10), plots" in other
 
 
 def test_onnx_passes_the_checker_and_agrees_in_onnx_runtime(trained):

@@ -338,3 +338,14 @@ def test_a_divergence_names_the_loss_in_words_not_nan_or_inf(lang, nan, inf, mon
         old = ("the training loss became nan at step 12, so training stopped there: try a lower learning rate, "
                "or switch batch normalisation on if this net has none")
         assert errors.reason_text(old).startswith(nan)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_killed_workers_old_sentence_reads_as_the_new_one(lang, monkeypatch):
+    """worker_killed lost its second pair of brackets; rows stored before read back the same."""
+    monkeypatch.setattr(i18n, "lang", lambda: lang)
+    new = errors.reason_text("the training worker was stopped by signal 9 (SIGKILL), which often means the server "
+                             "ran out of memory; the run was lost")
+    old = errors.reason_text("the training worker was stopped by signal 9 (SIGKILL) (often: the server ran out of "
+                             "memory); the run was lost")
+    assert new == old and ("often means" in new if lang == "en" else "메모리가 모자랄 때" in new), new

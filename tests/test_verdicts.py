@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from resnet_core import arch_config, text
-from resnet_core.inspection import analysis, landscape, lesion, verdicts
+from resnet_core.inspection import analysis, gradient_ratios, landscape, lesion, verdicts
 from resnet_core.inspection.probes import grad_norms_at_init
 from resnet_core.inspection import readings
 from resnet_core.training import experiments
@@ -157,16 +157,16 @@ def test_exact_zero_gradients_give_a_ratio_of_zero_not_a_tiny_number():
     cfg = arch_config("plain110", block="preact", norm="none", activation="sigmoid", input_size=16)
     names, norms = grad_norms_at_init(cfg, batch=16, seed=0)
     assert (np.asarray(norms) == 0).sum() > 0   # float32 underflow: exactly 0, nothing smaller
-    ratio = analysis.input_output_ratio(names, norms)
+    ratio = gradient_ratios.input_output_ratio(names, norms)
     assert ratio == 0.0                          # not 2.68e-307 (float64's floor, which float32 never holds)
-    assert analysis.gradient_verdict(ratio, 0) == "zero"
+    assert gradient_ratios.gradient_verdict(ratio, 0) == "zero"
     # A naive geometric mean over the same norms, with the zeros left as they are, is 0 too.
     convs = [n for name, n in zip(names, norms) if ".shortcut" not in name and not name.startswith("head")]
     with np.errstate(divide="ignore"):
         assert np.exp(np.mean(np.log(np.asarray(convs[:3], dtype=np.float64)))) == 0.0
     six = [f"l{i}" for i in range(6)]
-    assert analysis.input_output_ratio(six, np.array([1e-3] * 3 + [1.0] * 3)) == pytest.approx(1e-3)
-    assert math.isnan(analysis.input_output_ratio(six, np.zeros(6)))
+    assert gradient_ratios.input_output_ratio(six, np.array([1e-3] * 3 + [1.0] * 3)) == pytest.approx(1e-3)
+    assert math.isnan(gradient_ratios.input_output_ratio(six, np.zeros(6)))
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])

@@ -33,8 +33,8 @@ def readme(cfg: ModelConfig, meta: dict, *, onnx_included: bool, onnx_asked: boo
     rows += [("metrics.csv", "every recorded training step: loss, accuracy, learning rate, time, held-out results"
               if run else "the columns a training run records (no rows: this net was not trained)"),
              ("run.json", "the configuration, the training recipe, the seed, the data split and library versions"),
-             ("notebook.ipynb", "loads the net, evaluates it on scikit-learn's digits, plots the training curve "
-              "and shows one layer's feature maps" if run else
+             ("notebook.ipynb", f"loads the net, evaluates it on scikit-learn's digits{_off_digits(meta)}, plots "
+              "the training curve and shows one layer's feature maps" if run else
               "loads the net, evaluates it on scikit-learn's digits (about chance until it is trained) and "
               "shows one layer's feature maps; its training curve cell has nothing to plot yet"),
              ("README.md", "this file")]
@@ -66,3 +66,9 @@ def readme(cfg: ModelConfig, meta: dict, *, onnx_included: bool, onnx_asked: boo
               "He, Zhang, Ren and Sun, \"Deep Residual Learning for Image Recognition\" (2015), "
               "https://arxiv.org/abs/1512.03385", ""]
     return "\n".join(lines)
+
+
+def _off_digits(meta: dict) -> str:
+    """A net trained on other images scores about chance on the digits (as the notebook says)."""
+    dataset = meta["recipe"]["dataset"]
+    return "" if dataset == "digits" else f" (about chance: it was trained on {DATASETS.get(dataset, dataset)})"

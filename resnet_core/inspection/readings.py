@@ -6,7 +6,8 @@ into words and the CLI prints."""
 from __future__ import annotations
 
 from resnet_core.inspection import verdicts
-from resnet_core.inspection.analysis import bn_reading, gradient_verdict
+from resnet_core.inspection.analysis import bn_reading
+from resnet_core.inspection.gradient_ratios import gradient_verdict
 from resnet_core.nets.config import ModelConfig, TrainConfig
 from resnet_core.training.experiments import ExperimentRow
 

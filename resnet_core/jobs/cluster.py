@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from resnet_core import settings
-from resnet_core.messages import message
+from resnet_core.messages import ClusterNoAnswer, message
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,8 @@ class ClusterState:
 def one_line(err: BaseException) -> str:
     """An error as one short line; Ray Client's bare timeout gets the usual cause beside it."""
     text = " ".join(str(err).split())[:240]
+    if isinstance(err, ClusterNoAnswer):   # our own sentence, not Python's or Ray's words
+        return text
     line = f"{type(err).__name__}: {text}" if text else type(err).__name__
     if "ray client connection timeout" in text:
         line = message("cluster_token", error=line)

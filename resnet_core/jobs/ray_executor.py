@@ -21,7 +21,7 @@ import threading
 from pathlib import Path
 
 from resnet_core import settings
-from resnet_core.messages import message
+from resnet_core.messages import ClusterNoAnswer, message
 from resnet_core.jobs.ray_remote import WRITES, RemoteRunner
 from resnet_core.jobs.worker import Control, JobSpec
 
@@ -243,7 +243,7 @@ def _snapshot(store, spec: JobSpec) -> dict:
 
 
 def probe(address: str, timeout: float = PROBE_SECONDS) -> None:
-    """Raise ConnectionError at once when nothing listens at a ray://host:port (or host:port)
+    """Raise ClusterNoAnswer (a ConnectionError) at once when nothing listens at a ray://host:port (or host:port)
     address: Ray Client would retry for 30 s before saying "connection timeout". `auto` finds
     this machine's cluster itself and fails fast when there is none."""
     target = address.removeprefix("ray://")
@@ -254,7 +254,7 @@ def probe(address: str, timeout: float = PROBE_SECONDS) -> None:
         socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
     except OSError as err:
         why = err.strerror or type(err).__name__
-        raise ConnectionError(message("cluster_no_answer", target=target, why=why).removeprefix("ConnectionError: ")) from None
+        raise ClusterNoAnswer(message("cluster_no_answer", target=target, why=why)) from None
 
 
 def _no_auto_start(ray) -> None:

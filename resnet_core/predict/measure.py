@@ -169,7 +169,7 @@ def gradient_ratio(setup: dict, device: str = "auto", progress: Progress = _quie
                    should_stop: StopFlag = _never) -> dict:
     """First layers' gradient over the last layers' at initialisation, plain and residual twins,
     as the Gradient flow page measures it (its "vanishing" scenario: sigmoid, no BN, He init)."""
-    from resnet_core.inspection.analysis import input_output_ratio
+    from resnet_core.inspection.gradient_ratios import input_output_ratio
     from resnet_core.inspection.probes import grad_norms_at_init
     from resnet_core.nets.architectures import arch_config
 
