@@ -119,6 +119,31 @@ def test_gradient_ratio_is_said_in_the_direction_measured(lang, monkeypatch):
     assert "0.4" not in shown and ("pre-activation" in shown if lang == "en" else "사전 활성화" in shown)
 
 
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_lesion_change_reads_as_a_drop_a_rise_or_no_change_like_the_lesion_page(lang, monkeypatch):
+    """Deleting a block can raise accuracy: a negative median drop reads as a rise, never "-0.5 points"."""
+    from ui.page import i18n as ui_i18n
+    monkeypatch.setattr(ui_i18n, "lang", lambda: lang)
+    m = {"nets": {"plain": {"median_drop": 0.042, "intact_acc": 0.951},
+                  "residual": {"median_drop": -0.005, "intact_acc": 0.96}}}
+    values = view.measured_values(bank.get("lesion"), m)
+    shown = render(i18n.table()["predict.q.lesion.measured"][lang], lang, **values)
+    if lang == "en":
+        assert values["pd"] == "a drop of 4.2 points" and values["rd"] == "a rise of 0.5 points"
+        assert shown == ("Held-out accuracy before any deletion: plain 95.1%, ResNet 96.0%. Deleting each ordinary "
+                         "block in turn, the median change is a drop of 4.2 points for plain and a rise of 0.5 "
+                         "points for ResNet.")
+    else:
+        assert values["pd"] == "4.2%p 하락" and values["rd"] == "0.5%p 상승"
+        assert shown == ("지우기 전 검증 정확도는 플레인 95.1%, ResNet 96.0%입니다. 보통 블록을 하나씩 차례로 지웠을 때 "
+                         "검증 정확도 변화의 중앙값은 플레인이 4.2%p 하락, ResNet이 0.5%p 상승입니다.")
+    assert "-" not in values["rd"]
+    m["nets"]["residual"]["median_drop"] = -0.0004   # shows as 0.0: no change, not "a rise of 0.0"
+    m["nets"]["plain"]["median_drop"] = None
+    values = view.measured_values(bank.get("lesion"), m)
+    assert values["rd"] == ("no change (0.0 points)" if lang == "en" else "0.0%p(변화 없음)") and values["pd"] == "–"
+
+
 # --- trained, small -------------------------------------------------------------------------------
 
 def test_degradation_answer_is_the_net_with_the_higher_measured_loss():

@@ -92,6 +92,17 @@ def _pct(x: float | None) -> str:
     return "–" if x is None else f"{100 * x:.1f}%"
 
 
+def _change(drop: float | None) -> str:
+    """A median accuracy drop in points as the Lesion page says it (its lesion.change.* wording):
+    deleting blocks can also raise accuracy, and that reads "a rise of 0.5 points", never "-0.5"."""
+    if drop is None:
+        return "–"
+    shown = f"{100 * drop:.1f}".lstrip("-")
+    if shown == "0.0":
+        return t("lesion.change.none")
+    return t("lesion.change.rise" if drop < 0 else "lesion.change.drop", pts=shown)
+
+
 def measured_values(q: Question, m: dict) -> dict:
     """The numbers each question's `measured` sentence shows, formatted."""
     if q.id == "degradation":
@@ -100,8 +111,8 @@ def measured_values(q: Question, m: dict) -> dict:
                 "e56": _pct(err["plain-56"])}
     if q.id == "lesion":
         p, r = m["nets"]["plain"], m["nets"]["residual"]
-        drop = lambda n: "–" if n["median_drop"] is None else f"{100 * n['median_drop']:.1f}"  # noqa: E731
-        return {"pd": drop(p), "rd": drop(r), "pa": _pct(p["intact_acc"]), "ra": _pct(r["intact_acc"])}
+        return {"pd": _change(p["median_drop"]), "rd": _change(r["median_drop"]), "pa": _pct(p["intact_acc"]),
+                "ra": _pct(r["intact_acc"])}
     if q.id == "gradient_ratio":
         return {kind: _gradient_ratio(m[kind]) for kind in ("plain", "residual")}
     if q.id == "macs":
