@@ -205,3 +205,12 @@ def test_every_drawing_is_handed_text_that_exists_in_both_languages(monkeypatch)
     assert said.lang == "ko" and said("charts.more_blocks", n=3) == i18n.t("charts.more_blocks", n=3)
     with pytest.raises(KeyError):
         Words("en", {})("charts.more_blocks", n=3)      # a key the caller did not hand over
+
+
+def test_every_dataset_a_stored_run_can_have_is_named_on_the_study_pages():
+    # ui/training/twins.py names a picked run's dataset by the study pages' own name, else Build & Train's.
+    from resnet_core.nets.config import DATASETS
+    from ui.training import twins
+    for dataset in DATASETS:
+        key = f"{'twins' if dataset in twins.DATASETS else 'build'}.datasets.{dataset}"
+        assert key in i18n.table() and all(i18n.table()[key].get(lang) for lang in ("en", "ko")), key

@@ -115,9 +115,10 @@ def _train_ui(prefix: str) -> tuple[int, int] | None:
 
 def _run_option(info) -> str:
     acc = "–" if info.test_acc is None else f"{info.test_acc:.1%}"
+    # Datasets this page does not train on (a run from Build & Train) by Build & Train's name for them.
+    dataset = info.train_cfg.dataset
     return t("twins.run_option", id=info.id, name=net_label(info.label or info.model_cfg.kind),
-             dataset=t(f"twins.datasets.{info.train_cfg.dataset}") if info.train_cfg.dataset in DATASETS
-             else info.train_cfg.dataset, acc=acc)
+             dataset=t(f"{'twins' if dataset in DATASETS else 'build'}.datasets.{dataset}"), acc=acc)
 
 
 def _pick_ui(prefix: str) -> tuple[int, int] | None:
