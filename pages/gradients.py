@@ -203,7 +203,7 @@ def live() -> None:
     mine = not identity.scope_toggle("gradients")
     known = page_runs.recent(mine=mine, limit=40)
     if not known:
-        st.info(t("gradients.live.none"))
+        st.info(t("gradients.live.none" if mine else "gradients.live.none_class"))
         return
     by_id = {r.id: r for r in known}
     plain_ids = [r.id for r in known if not r.model_cfg.residual]

@@ -258,10 +258,14 @@ def test_live_mode_draws_both_heatmaps_on_one_scale_and_the_profile(store):
         on_log_axis(profile, list(stored), [p[1] for p in series[name]])
 
 
-def test_live_mode_without_runs_invites_first_twins(store):
-    at = open_gradients(owner="grad2none")
-    at.segmented_control(key="gradients_mode").set_value("live").run()
-    assert any("No runs yet" in i.value for i in at.info)
+@pytest.mark.parametrize("lang, none, toggle", [("en", "No runs yet", "Show the whole class's runs"),
+                                                ("ko", "아직 학습 기록이 없습니다", "반 전체의 학습 기록 보기")])
+def test_live_mode_without_runs_invites_first_twins(store, lang, none, toggle):
+    at = open_page("gradients", lang, owner="grad2none", state={"gradients_mode": "live"})
+    # Only this browser's runs are listed: the message names the toggle that lists the class's.
+    assert any(none in i.value and toggle in i.value for i in at.info)
+    if lang == "ko":
+        return
     assert any(b.label == "Train plain + residual" for b in at.get("form_submit_button")) or \
         any(b.label == "Train plain + residual" for b in at.button)
 

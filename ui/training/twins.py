@@ -129,7 +129,9 @@ def _pick_ui(prefix: str) -> tuple[int, int] | None:
     plain = [i.id for i in usable if not i.model_cfg.residual]
     residual = [i.id for i in usable if i.model_cfg.residual]
     if not plain or not residual:
-        st.info(t("twins.none_stored"), icon=":material/inventory_2:")
+        # While only this browser's runs are listed, say that the class's may be included.
+        st.info(t("twins.none_stored") + ("" if everyone else "\n\n" + t("twins.none_stored.class")),
+                icon=":material/inventory_2:")
         return None
     c1, c2 = st.columns(2)
     p = c1.selectbox(t("twins.plain_run"), plain, format_func=lambda i: _run_option(by_id[i]),
