@@ -149,8 +149,8 @@ MESSAGES: dict[str, str] = {
     "cluster_lost": "the connection was lost ({reason})",
     "cluster_silent": "the cluster stopped answering",
     "cluster_no_answer": "nothing answers at {target} ({why})",
-    "cluster_token": "{error} (the port answered but Ray did not: a cluster that asks for a token needs it in "
-                     "~/.ray/auth_token or RAY_AUTH_TOKEN on this server)",
+    "cluster_token": "the port answered but Ray did not (Ray's message: {error}); a cluster that asks for a token "
+                     "needs it in ~/.ray/auth_token or RAY_AUTH_TOKEN on this server",
     "ray_no_gpu": "this run asks for a GPU but the Ray cluster has none: choose the CPU, or add a GPU node",
     "ray_node_died": "the Ray node running this run went away ({detail}); the run was lost",
     "ray_oom": "Ray stopped the worker running this run because its machine ran out of memory ({detail}); "
@@ -178,6 +178,8 @@ STORED_BEFORE: dict[str, str] = {
     "gpu_data": "the {dataset} images at {size}x{size} need {need} GB on the GPU, more than the {have} GB "
                 "left for data: reduce the input size or the number of images (max_samples)",
     "lesion_shape": "{value} changes the shape ({cin} -> {cout} channels, stride {stride}): no identity fits",
+    "cluster_token": "{error} (the port answered but Ray did not: a cluster that asks for a token needs it in "
+                     "~/.ray/auth_token or RAY_AUTH_TOKEN on this server)",
 }
 
 

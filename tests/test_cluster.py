@@ -122,7 +122,8 @@ def test_a_connection_that_comes_back_takes_the_waiting_runs(tmp_path):
 
 def test_a_bare_ray_client_timeout_names_the_likely_cause():
     line = one_line(ConnectionError("ray client connection timeout"))
-    assert line.startswith("ConnectionError: ray client connection timeout (")
+    assert line.startswith("the port answered but Ray did not (Ray's message: ConnectionError: ray client "
+                           "connection timeout); ")
     assert "~/.ray/auth_token" in line and "RAY_AUTH_TOKEN" in line
     assert one_line(RuntimeError("a\n  b")) == "RuntimeError: a b"
 

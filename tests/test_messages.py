@@ -234,11 +234,16 @@ def test_cluster_and_ray_reasons_read_in_korean_with_rays_words_framed(monkeypat
     assert errors.reason_words(silent) == "연결이 끊겼습니다 (클러스터가 더 이상 응답하지 않습니다)"
     assert errors.reason_text(during) == ("학습 도중 학습 클러스터(ray://h:1) 연결이 끊겼습니다: 이 학습을 돌리던 Ray 노드가 "
                                           "사라져 이 학습은 중단되었습니다 (NodeDiedError: node 3f2a is dead)")
-    assert errors.reason_words(token).startswith("ConnectionError: ray client connection timeout (포트는 응답했지만")
+    assert errors.reason_words(token).startswith(
+        "포트는 응답했지만 Ray는 응답하지 않았습니다(Ray의 메시지: ConnectionError: ray client connection timeout). ")
+    old_token = messages.STORED_BEFORE["cluster_token"].format(error="ConnectionError: ray client connection timeout")
+    assert errors.reason_words(old_token) == errors.reason_words(token)   # a run stored before reads the same
     assert errors.reason_text(messages.message("ray_no_gpu")).startswith("이 학습은 GPU가 필요한데")
     monkeypatch.setattr(i18n, "lang", lambda: "en")
     for english in (died, other, silent, during, token):
         assert errors.reason_words(english) == english
+    assert token.startswith("the port answered but Ray did not (Ray's message: ConnectionError: ray client "
+                            "connection timeout); a cluster that asks for a token needs it in ")
 
 
 def test_a_stored_reason_names_the_run_and_its_status_in_the_readers_words(monkeypatch):
