@@ -73,6 +73,7 @@ def table(nets: list[dict]) -> None:
                      t("landscape.col.bending"): f"{100 * (s.get('curve_down_fraction') or 0):.0f}%",
                      t("landscape.col.seconds"): f"{n['seconds']:.1f}"})
     st.table(rows, hide_index=True)
+    st.caption(t("landscape.bending_help", ratio=landscape.CURVE_DOWN_RATIO))
 
 
 def _num(v) -> str:

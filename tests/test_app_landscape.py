@@ -149,3 +149,16 @@ def test_stored_runs_that_are_not_twins_are_not_read_as_twins(studied, lang):
             assert at.warning and any(differ in m for m in text) and not any("300" in m for m in text if differ in m)
         else:
             assert not at.warning and not at.success and any(same_depth in c for c in text)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_slice_without_a_minimum_is_not_called_a_bowl(studied, lang):
+    """No strict local minimum on the residual slice: the bowl check cannot tell (it never says
+    "close to a single bowl"), and the note under the table names the app's curvature cut-off."""
+    at, (success, warning, info) = _shown(studied, lang, 13, {"local_minima_2d": 3, "curve_down_fraction": 0.30},
+                                          {"local_minima_2d": 0, "curve_down_fraction": 0.10}, "land0zm")
+    cannot = "Cannot tell" if lang == "en" else "판단할 수 없음"
+    assert [i for i in info if i.startswith(cannot)] and len(success) == 2 and not warning
+    assert not any(("single bowl" if lang == "en" else "그릇 하나에 가깝") in s for s in success + info)
+    note = [c.value for c in at.caption if c.value.startswith("Grid bending down" if lang == "en" else "뚜렷하게 아래로")]
+    assert len(note) == 1 and "0.1" in note[0] and ("this app's" if lang == "en" else "이 앱이 정한") in note[0]

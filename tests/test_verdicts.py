@@ -90,6 +90,31 @@ def test_landscape_wordings_in_both_languages(lang, equal, tiny, clear):
         assert ("this app" if lang == "en" else "이 앱") in said(f"landscape.check.{key}", lang, **values)
 
 
+@pytest.mark.parametrize("lang, cannot, bowl", [("en", "Cannot tell:", "close to a single bowl"),
+                                                ("ko", "판단할 수 없음:", "그릇 하나에 가깝습니다")])
+def test_landscape_slice_without_a_minimum_is_not_called_a_bowl(lang, cannot, bowl):
+    none = landscape.verdict(_shape(3, 0.30), _shape(0, 0.02))
+    assert none["outcomes"]["residual_single_bowl"] == "unclear" and not none["checks"]["residual_single_bowl"]
+    assert none["finding"] == "held"   # the two comparisons still decide the finding
+    assert landscape.verdict(_shape(3, 0.30), _shape(1, 0.02))["outcomes"]["residual_single_bowl"] == "held"
+    assert landscape.verdict(_shape(3, 0.30), _shape(3, 0.02))["outcomes"]["residual_single_bowl"] == "reversed"
+    values = dict(rm=0, bowl=2, residual="ResNet-20")
+    text = said("landscape.check.residual_single_bowl.unclear", lang, **values)
+    assert text.startswith(cannot) and bowl not in text and "ResNet-20" in text
+    assert bowl in said("landscape.check.residual_single_bowl.yes", lang, **dict(values, rm=1))
+
+
+@pytest.mark.parametrize("lang, own, li", [("en", "this app's", "Li et al. 2018"), ("ko", "이 앱이 정한", "Li et al. 2018")])
+def test_landscape_bending_names_the_apps_cut_off(lang, own, li):
+    note = said("landscape.bending_help", lang, ratio=landscape.CURVE_DOWN_RATIO)
+    assert own in note and li in note and "0.1" in note
+    for key in ("residual_less_bending.yes", "residual_less_bending.no", "residual_less_bending.equal",
+                "residual_less_bending.unclear"):
+        text = said(f"landscape.check.{key}", lang, pb="10", rb="9", tol="2.5", plain="plain-20", residual="ResNet-20")
+        assert "negative curvature" not in text and "음의 곡률" not in text
+        assert ("under the table" if lang == "en" else "표 아래") in text
+
+
 # Lesion: the block named is the bar that is lowest, and ties are named together
 
 def _net(accs: dict[str, float], down=("stage2.block0",), n_test=360) -> dict:

@@ -204,8 +204,8 @@ def verdict(plain: dict, residual: dict) -> dict:
     """Li et al.: the residual net's slice is smooth and bowl-like, the plain twin's chaotic.
     Each comparison is read with ``verdicts.claim``: the residual slice has fewer local minima,
     bends down over a smaller share of the grid (a difference within BENDING_TOLERANCE is too
-    small to tell), and is itself nearly a single bowl (at most 2 minima). `finding` is "held"
-    when a comparison clearly favours the residual net and none goes the other way, "equal"
+    small to tell), and is itself nearly a single bowl (1 or 2 minima; with none it cannot
+    tell). `finding` is "held" when a comparison clearly favours the residual net and none goes the other way, "equal"
     when the two slices cannot be told apart here (Li et al. saw this at 20 layers), else
     "reversed". `checks` keeps one bool per claim: True only where it clearly held."""
     p, r = plain.get("shape"), residual.get("shape")
@@ -215,13 +215,21 @@ def verdict(plain: dict, residual: dict) -> dict:
         "residual_fewer_minima": verdicts.claim(r["local_minima_2d"], p["local_minima_2d"]),
         "residual_less_bending": verdicts.claim(r["curve_down_fraction"] or 0, p["curve_down_fraction"] or 0,
                                                 tolerance=BENDING_TOLERANCE),
-        "residual_single_bowl": verdicts.HELD if r["local_minima_2d"] <= BOWL_MINIMA else verdicts.REVERSED,
+        "residual_single_bowl": _single_bowl(r["local_minima_2d"]),
     }
     finding = verdicts.overall([outcomes["residual_fewer_minima"], outcomes["residual_less_bending"]])
     if outcomes["residual_single_bowl"] == verdicts.REVERSED:
         finding = verdicts.REVERSED
     return {"checks": {c: o == verdicts.HELD for c, o in outcomes.items()}, "outcomes": outcomes,
             "held": finding == verdicts.HELD, "finding": finding}
+
+
+def _single_bowl(minima: int) -> str:
+    """At most BOWL_MINIMA strict minima reads as one bowl; none at all shows no bowl to count
+    (the lowest point is on the edge, or ties a neighbour), so it cannot tell either way."""
+    if minima == 0:
+        return verdicts.UNCLEAR
+    return verdicts.HELD if minima <= BOWL_MINIMA else verdicts.REVERSED
 
 
 # Li et al. 2018, Figure 5: without shortcuts, 20 layers is still fairly smooth; 56 and 110 are chaotic.
