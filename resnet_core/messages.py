@@ -52,7 +52,7 @@ MESSAGES: dict[str, str] = {
                     "resnet18, 34, 50, 101, 152 (ImageNet), plain and a depth for the same net "
                     "without shortcuts (plain20), or vgg11, 13, 16, 19",
     "input_too_small": "input size must be at least 1 pixel (got {value})",
-    "cannot_take_input": "this network cannot take a {shape} input: {reason}",
+    "cannot_take_input": "this network cannot take a {shape} input (PyTorch's message: {reason})",
     "bottleneck_width": "a bottleneck block's width must be a multiple of 4 (got {value})",
     "block_kind": "block kind must be basic or bottleneck (got {value})",
     "no_shortcuts": "{arch} has no shortcuts; pick a ResNet such as resnet34",
@@ -83,7 +83,8 @@ MESSAGES: dict[str, str] = {
                        "once so it can be downloaded",
     "dataset_offline": "{dataset} is not in {folder}, and this server is offline, so it could not be downloaded: "
                        "put {files} there ({extra})",
-    "dataset_download_failed": "{dataset} is not in {folder}, and its download failed ({reason}): "
+    "dataset_download_failed": "{dataset} is not in {folder}, and its download failed (the system's message: "
+                               "{reason}): "
                                "put {files} there ({extra})",
     "dataset_download_empty": "{dataset} is not in {folder}, and the download left no readable files: "
                               "put {files} there ({extra})",
@@ -140,7 +141,8 @@ MESSAGES: dict[str, str] = {
                      "ran out of memory; the run was lost",
     "worker_signal": "the training worker was stopped by signal {value} ({name}); the run was lost",
     "worker_exit": "the training worker exited unexpectedly (exit code {value}); the run was lost",
-    "gpu_fatal": "the GPU reported an error that ends its worker ({detail}); the worker was restarted "
+    "gpu_fatal": "the GPU reported an error that ends its worker (PyTorch's message: {detail}); the worker "
+                 "was restarted "
                  "and the run was lost",
     # the training cluster (jobs/cluster.py, jobs/ray_executor.py): what Ray or the system said
     # ({detail}, {reason}, {why}, {error}) stays as it came, inside a sentence of ours
@@ -174,6 +176,11 @@ STORED_BEFORE: dict[str, str | tuple[str, ...]] = {
     "cluster_no_answer": ("ConnectionError: nothing answers at {target} ({why})",
                           "nothing answers at {target} ({why})"),
     "cluster_lost": "the connection was lost ({reason})",
+    "cannot_take_input": "this network cannot take a {shape} input: {reason}",
+    "dataset_download_failed": "{dataset} is not in {folder}, and its download failed ({reason}): "
+                               "put {files} there ({extra})",
+    "gpu_fatal": "the GPU reported an error that ends its worker ({detail}); the worker was restarted "
+                 "and the run was lost",
     "ray_node_died": "the Ray node running this run went away ({detail}); the run was lost",
     "ray_oom": "Ray stopped the worker running this run because its machine ran out of memory ({detail}); "
                "the run was lost",

@@ -95,7 +95,7 @@ def test_the_reasons_read_in_both_languages(lang, monkeypatch):
     monkeypatch.setattr(i18n, "lang", lambda: lang)
     spec = JobSpec(1, "", MODEL.replace(width_mult=2.0), TRAIN.replace(batch_size=256))
     text = errors.reason_text(failure_reason(torch.OutOfMemoryError("CUDA out of memory"), spec))
-    assert "256" in text and "8x8" in text and " 8, " in text and "20" in text
+    assert "256" in text and "8×8" in text and " 8, " in text and "20" in text
     assert ("reduce batch" in text) if lang == "en" else ("줄여 보세요" in text and "GPU 메모리" in text)
     text = errors.reason_text(failure_reason(torch.AcceleratorError("CUDA error: device-side assert triggered"), spec))
     assert "device-side assert" in text

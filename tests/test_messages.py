@@ -353,6 +353,29 @@ def test_a_missing_dataset_says_where_its_files_go_in_both_languages(code, tmp_p
     assert not ENGLISH_WORDS.search(prose) and "one split" not in prose, korean
 
 
+def test_pytorchs_and_the_systems_words_are_marked_as_theirs_in_both_languages(tmp_path, monkeypatch):
+    """A map too small for a kernel, a download that failed, a CUDA error: their own words come
+    through unchanged, labelled as PyTorch's or the system's; a row stored before reads the same."""
+    shape = messages.message("cannot_take_input", shape="1x8x8", reason="Output size is too small")
+    fetch = messages.message("dataset_download_failed", dataset="MNIST", folder=str(tmp_path), files="a, b",
+                             extra="nothing else", reason="HTTP 503")
+    fatal = messages.message("gpu_fatal", detail="CUDA error: an illegal memory access was encountered")
+    olds = [messages.STORED_BEFORE[code].format(**reason.values)
+            for code, reason in (("cannot_take_input", shape), ("dataset_download_failed", fetch), ("gpu_fatal", fatal))]
+    assert "(PyTorch's message: Output size is too small)" in shape
+    assert "its download failed (the system's message: HTTP 503): put" in fetch
+    assert "ends its worker (PyTorch's message: CUDA error: an illegal" in fatal
+    monkeypatch.setattr(i18n, "lang", lambda: "en")
+    assert [errors.reason_text(old) for old in olds] == [shape, fetch, fatal]
+    monkeypatch.setattr(i18n, "lang", lambda: "ko")
+    korean = [errors.reason_text(r) for r in (shape, fetch, fatal)]
+    assert korean[0] == "이 네트워크는 1x8x8 크기의 입력을 받을 수 없습니다(PyTorch의 메시지: Output size is too small)"
+    assert "내려받기에도 실패했습니다(시스템 메시지: HTTP 503). 그 폴더에" in korean[1], korean[1]
+    assert korean[2].startswith("GPU에서 작업 프로세스를 끝내야 하는 오류가 났습니다(PyTorch의 메시지: CUDA error: "
+                                "an illegal memory access was encountered). "), korean[2]
+    assert [errors.reason_text(old) for old in olds] == korean
+
+
 @pytest.mark.parametrize("lang, nan, inf", [
     ("en", "the training loss became NaN (not a number) at step 12", "the training loss became infinite at step 12"),
     ("ko", "12단계에서 학습 손실이 숫자가 아닌 값(NaN)이 되어", "12단계에서 학습 손실이 무한대가 되어")])
