@@ -146,12 +146,34 @@ MESSAGES: dict[str, str] = {
     # ({detail}, {reason}, {why}, {error}) stays as it came, inside a sentence of ours
     "cluster_unreachable": "the training cluster at {addr} cannot be reached: {reason}",
     "cluster_lost_run": "the connection to the training cluster at {addr} was lost during this run: {reason}",
-    "cluster_lost": "the connection was lost ({reason})",
+    "cluster_lost": "the connection was lost; {reason}",
     "cluster_silent": "the cluster stopped answering",
-    "cluster_no_answer": "nothing answers at {target} ({why})",
+    "cluster_no_answer": "nothing answers at {target} (the system's message: {why})",
+    "ray_error": "Ray reported an error (Ray's message: {error})",
     "cluster_token": "the port answered but Ray did not (Ray's message: {error}); a cluster that asks for a token "
                      "needs it in ~/.ray/auth_token or RAY_AUTH_TOKEN on this server",
     "ray_no_gpu": "this run asks for a GPU but the Ray cluster has none: choose the CPU, or add a GPU node",
+    "ray_node_died": "the Ray node running this run went away (Ray's message: {detail}); the run was lost",
+    "ray_oom": "Ray stopped the worker running this run because its machine ran out of memory "
+               "(Ray's message: {detail}); "
+               "the run was lost",
+    "ray_unschedulable": "no machine of the Ray cluster has the resources this run asks for "
+                         "(Ray's message: {detail}); "
+                         "the run was lost",
+    "ray_env": "a Ray worker could not be set up with this app's code (Ray's message: {detail}); "
+               "the run was lost",
+    "ray_lost": "the Ray worker running this run was lost (Ray's message: {detail}); the run was lost",
+}
+
+
+# Sentences older runs stored, read back as the code that replaced them (their values carry over);
+# a tuple where a sentence changed twice.
+STORED_BEFORE: dict[str, str | tuple[str, ...]] = {
+    "worker_killed": "the training worker was stopped by signal {value} ({name}) (often: the server ran out of "
+                     "memory); the run was lost",
+    "cluster_no_answer": ("ConnectionError: nothing answers at {target} ({why})",
+                          "nothing answers at {target} ({why})"),
+    "cluster_lost": "the connection was lost ({reason})",
     "ray_node_died": "the Ray node running this run went away ({detail}); the run was lost",
     "ray_oom": "Ray stopped the worker running this run because its machine ran out of memory ({detail}); "
                "the run was lost",
@@ -159,14 +181,6 @@ MESSAGES: dict[str, str] = {
                          "the run was lost",
     "ray_env": "a Ray worker could not be set up with this app's code ({detail}); the run was lost",
     "ray_lost": "the Ray worker running this run was lost ({detail}); the run was lost",
-}
-
-
-# Sentences older runs stored, read back as the code that replaced them (their values carry over).
-STORED_BEFORE: dict[str, str] = {
-    "worker_killed": "the training worker was stopped by signal {value} ({name}) (often: the server ran out of "
-                     "memory); the run was lost",
-    "cluster_no_answer": "ConnectionError: nothing answers at {target} ({why})",
     "process_stopped": "the process running it stopped",
     "run_unfinished": "run {run} ({label}) has not finished training, so there is no trained net to study "
                       "(status: {status})",
@@ -229,7 +243,8 @@ def _patterns() -> list[tuple[str, re.Pattern]]:
         return len(re.sub(r"{\w+}", "", template))
 
     out = []
-    templates = list(MESSAGES.items()) + list(STORED_BEFORE.items())
+    templates = list(MESSAGES.items()) + [(code, old) for code, olds in STORED_BEFORE.items()
+                                          for old in (olds if isinstance(olds, tuple) else (olds,))]
     for code, template in sorted(templates, key=lambda kv: -literal_length(kv[1])):
         parts = re.split(r"({\w+})", template)
         seen: set[str] = set()

@@ -41,14 +41,14 @@ def test_a_training_page_says_the_cluster_cannot_be_reached(unreachable, lang):
     at = open_page("build", lang, owner=OWNER)
     said = [w for w in warnings(at) if ADDRESS in w]
     assert len(said) == 1, warnings(at)
-    reason = f"nothing answers at {HOST_PORT} (Connection refused)"   # our sentence: no Python type name
+    reason = f"nothing answers at {HOST_PORT} (the system's message: Connection refused)"   # no Python type name
     if lang == "en":
         assert said[0].startswith(f"The training cluster at {ADDRESS} cannot be reached: {reason}")
         then = "train on this server instead" if unreachable == "local" else "wait in the queue"
     else:
-        # our words about the port in Korean; the system's own ("Connection refused") as it came
+        # our words about the port in Korean; the system's own ("Connection refused") marked as its words
         assert said[0].startswith(f"학습 클러스터({ADDRESS})에 연결할 수 없습니다: {HOST_PORT}에서 아무것도 "
-                                  "응답하지 않습니다 (Connection refused)"), said[0]
+                                  "응답하지 않습니다(시스템 메시지: Connection refused)"), said[0]
         then = "이 서버에서 대신 진행합니다" if unreachable == "local" else "대기열에서 기다렸다가"
     assert then in said[0], said[0]
 

@@ -11,7 +11,7 @@ from ray_head import free_port
 from test_jobs import wait_for
 
 from resnet_core.jobs import executors
-from resnet_core.jobs.cluster import ClusterExecutor, fallback_setting, one_line
+from resnet_core.jobs.cluster import ClusterExecutor, fallback_setting, one_line, ray_said
 from resnet_core.jobs.runner import JobRunner, OwnerLimit, QueueFull
 from resnet_core.store.runs import RunStore
 from resnet_core.training.experiments import degradation_configs
@@ -45,7 +45,7 @@ def test_the_executor_is_made_at_once_and_says_why_it_cannot_connect(monkeypatch
         wait_for(lambda: executor.state().state == "unreachable", 30)
         state = executor.state()
         host_port = address.removeprefix("ray://")
-        assert state.reason == f"nothing answers at {host_port} (Connection refused)"
+        assert state.reason == f"nothing answers at {host_port} (the system's message: Connection refused)"
         assert state.address == address and state.waiting and not state.fallback
         assert not executor.ready() and executor.slots == 1
         assert state.next_try > time.time()
@@ -128,6 +128,16 @@ def test_a_bare_ray_client_timeout_names_the_likely_cause():
     assert one_line(RuntimeError("a\n  b")) == "RuntimeError: a b"
 
 
+def test_rays_own_words_are_marked_as_rays_on_the_pages_and_plain_on_the_command_line():
+    err = ConnectionError("Failed to connect to the server")
+    assert one_line(err) == "ConnectionError: Failed to connect to the server"   # the CLI's line
+    said = ray_said(err)
+    assert said == "Ray reported an error (Ray's message: ConnectionError: Failed to connect to the server)"
+    assert said.code == "ray_error"
+    token = ConnectionError("ray client connection timeout")
+    assert ray_said(token) == one_line(token)   # already our sentence around Ray's words
+
+
 def test_runs_are_priced_on_what_the_cluster_gives_them(tmp_path):
     """Not connected: "auto" (this machine's own device); connected to GPUs: "cuda", so a
     CPU-only web server in front of a GPU cluster prices runs at GPU speed."""
@@ -171,4 +181,5 @@ def test_the_command_line_says_nothing_answers_without_a_python_type_name(capsys
     code = main(["train", "resnet20", "--steps", "2", "--no-store", "--backend", "ray",
                  "--ray-address", f"ray://127.0.0.1:{port}"])
     err = capsys.readouterr().err.strip()
-    assert code == 1 and err == f"error: nothing answers at 127.0.0.1:{port} (Connection refused)", err
+    assert code == 1 and err == (f"error: nothing answers at 127.0.0.1:{port} "
+                          "(the system's message: Connection refused)"), err

@@ -215,35 +215,58 @@ def test_a_damaged_dataset_file_is_named_in_both_languages(tmp_path):
 def test_cluster_and_ray_reasons_read_in_korean_with_rays_words_framed(monkeypatch):
     """What the cluster and Ray executors store or show is our sentence around Ray's words: in
     Korean our part is Korean, nested reasons too; Ray's own text comes through unchanged."""
-    from resnet_core.jobs.cluster import one_line
+    from resnet_core.jobs.cluster import one_line, ray_said
     from resnet_core.jobs.ray_executor import lost_reason
 
     class NodeDiedError(Exception):
         pass
 
     died = lost_reason(NodeDiedError("node 3f2a is dead"))
-    assert died == "the Ray node running this run went away (NodeDiedError: node 3f2a is dead); the run was lost"
+    assert died == ("the Ray node running this run went away (Ray's message: NodeDiedError: node 3f2a is dead); "
+                    "the run was lost")
     other = lost_reason(KeyError())
-    assert other == "the Ray worker running this run was lost (KeyError); the run was lost"
+    assert other == "the Ray worker running this run was lost (Ray's message: KeyError); the run was lost"
     silent = messages.message("cluster_lost", reason=messages.message("cluster_silent"))
     during = messages.message("cluster_lost_run", addr="ray://h:1", reason=died)
     token = one_line(ConnectionError("ray client connection timeout"))
+    token_lost = messages.message("cluster_lost", reason=token)   # a token timeout on a connected link
+    raw = ray_said(ConnectionError("Failed to connect"))
+    refused = messages.message("cluster_no_answer", target="h:1", why="Connection refused")
+    unreachable = messages.message("cluster_unreachable", addr="ray://h:1", reason=raw)
+    old_died = messages.STORED_BEFORE["ray_node_died"].format(detail="NodeDiedError: node 3f2a is dead")
+    old_silent = messages.STORED_BEFORE["cluster_lost"].format(reason=messages.message("cluster_silent"))
+    old_refused = [old.format(target="h:1", why="Connection refused")
+                   for old in messages.STORED_BEFORE["cluster_no_answer"]]
     monkeypatch.setattr(i18n, "lang", lambda: "ko")
-    assert errors.reason_text(died) == "이 학습을 돌리던 Ray 노드가 사라져 이 학습은 중단되었습니다 (NodeDiedError: node 3f2a is dead)"
-    assert errors.reason_text(other).endswith("이 학습은 중단되었습니다 (KeyError)")
-    assert errors.reason_words(silent) == "연결이 끊겼습니다 (클러스터가 더 이상 응답하지 않습니다)"
+    assert errors.reason_text(died) == ("이 학습을 돌리던 Ray 노드가 사라져 이 학습은 중단되었습니다"
+                                        "(Ray의 메시지: NodeDiedError: node 3f2a is dead)")
+    assert errors.reason_text(other).endswith("이 학습은 중단되었습니다(Ray의 메시지: KeyError)")
+    assert errors.reason_words(silent) == "연결이 끊겼습니다. 클러스터가 더 이상 응답하지 않습니다"
     assert errors.reason_text(during) == ("학습 도중 학습 클러스터(ray://h:1) 연결이 끊겼습니다: 이 학습을 돌리던 Ray 노드가 "
-                                          "사라져 이 학습은 중단되었습니다 (NodeDiedError: node 3f2a is dead)")
+                                          "사라져 이 학습은 중단되었습니다(Ray의 메시지: NodeDiedError: node 3f2a is dead)")
     assert errors.reason_words(token).startswith(
         "포트는 응답했지만 Ray는 응답하지 않았습니다(Ray의 메시지: ConnectionError: ray client connection timeout). ")
+    assert errors.reason_words(token_lost) == "연결이 끊겼습니다. " + errors.reason_words(token)   # no nested brackets
+    assert errors.reason_words(raw) == "Ray가 오류를 알렸습니다(Ray의 메시지: ConnectionError: Failed to connect)"
+    assert errors.reason_words(unreachable) == ("학습 클러스터(ray://h:1)에 연결할 수 없습니다: Ray가 오류를 "
+                                                "알렸습니다(Ray의 메시지: ConnectionError: Failed to connect)")
+    assert errors.reason_words(refused) == "h:1에서 아무것도 응답하지 않습니다(시스템 메시지: Connection refused)"
     old_token = messages.STORED_BEFORE["cluster_token"].format(error="ConnectionError: ray client connection timeout")
     assert errors.reason_words(old_token) == errors.reason_words(token)   # a run stored before reads the same
+    assert errors.reason_text(old_died) == errors.reason_text(died)
+    assert errors.reason_words(old_silent) == errors.reason_words(silent)
+    assert [errors.reason_words(old) for old in old_refused] == [errors.reason_words(refused)] * 2
     assert errors.reason_text(messages.message("ray_no_gpu")).startswith("이 학습은 GPU가 필요한데")
     monkeypatch.setattr(i18n, "lang", lambda: "en")
-    for english in (died, other, silent, during, token):
+    for english in (died, other, silent, during, token, token_lost, raw, refused, unreachable):
         assert errors.reason_words(english) == english
+    assert errors.reason_words(old_died) == died and errors.reason_words(old_silent) == silent
     assert token.startswith("the port answered but Ray did not (Ray's message: ConnectionError: ray client "
                             "connection timeout); a cluster that asks for a token needs it in ")
+    assert token_lost == "the connection was lost; " + token
+    assert refused == "nothing answers at h:1 (the system's message: Connection refused)"
+    assert unreachable == ("the training cluster at ray://h:1 cannot be reached: Ray reported an error "
+                           "(Ray's message: ConnectionError: Failed to connect)")
 
 
 def test_a_stored_reason_names_the_run_and_its_status_in_the_readers_words(monkeypatch):

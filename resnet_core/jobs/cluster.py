@@ -52,6 +52,15 @@ def one_line(err: BaseException) -> str:
     return line
 
 
+def ray_said(err: BaseException) -> str:
+    """Why connecting or a run on the cluster failed, for the pages: our own sentence as it is,
+    anything else (Ray's or Python's words) inside a sentence that says whose words they are."""
+    line = one_line(err)
+    if isinstance(err, ClusterNoAnswer) or getattr(line, "code", ""):
+        return line
+    return message("ray_error", error=line)
+
+
 class ClusterExecutor:
     """The executor interface (resnet_core.jobs.executors) over a Ray cluster that may come and go.
 
@@ -123,7 +132,7 @@ class ClusterExecutor:
         except Exception as err:
             if link.alive():
                 raise
-            status, error = "failed", one_line(err)
+            status, error = "failed", ray_said(err)
         if status == "failed" and not link.alive():
             self._lost(link, error)
             return "failed", message("cluster_lost_run", addr=self.address, reason=error)
@@ -188,7 +197,7 @@ class ClusterExecutor:
             except Exception as err:   # whatever Ray raises: said on the pages, the details in the log
                 delay = self._retry[min(failures, len(self._retry) - 1)]
                 failures += 1
-                reason = one_line(err)
+                reason = ray_said(err)
                 # Said once per new reason, not every 30 s of a day the cluster is down.
                 log.log(logging.WARNING if reason != self._state.reason else logging.DEBUG,
                         "the training cluster at %s cannot be reached (%s); next try in %.0f s",
