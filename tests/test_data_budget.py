@@ -47,7 +47,7 @@ def test_the_refusal_reads_in_both_languages(lang, monkeypatch):
     with pytest.raises(ConfigError) as err:
         budget.make_room("cifar10", 224, 36 * GB, free=lambda: 10 * GB, evict=lambda: False)
     text = errors.config_text(err.value)
-    assert "36.0" in text and "224x224" in text
+    assert "36.0" in text and "224×224" in text
     assert ("max_samples" in text) and (("줄여 보세요" in text) if lang == "ko" else ("reduce" in text))
 
 

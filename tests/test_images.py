@@ -170,7 +170,7 @@ def test_model_input_rejects_what_it_cannot_feed():
     img = noise(4, 4)
     with pytest.raises(ConfigError, match="greyscale"):
         to_model_input(img, 4, 2)
-    with pytest.raises(ConfigError, match="mean needs 1 or 3"):
+    with pytest.raises(ConfigError, match="mean needs one value, or one per channel: 3 here"):
         to_model_input(img, 4, 3, mean=(0.1, 0.2))
     with pytest.raises(ConfigError, match="std must be above 0"):
         to_model_input(img, 4, 3, std=0.0)
