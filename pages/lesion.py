@@ -36,13 +36,13 @@ def findings(result: dict) -> None:
     p, r = verdict["plain"], verdict["residual"]
     tol = _pts(lesion.tolerance(residual))
     numbers = {
-        "residual_robust": dict(drop=change(r["median_drop_ordinary"]), net=residual_name,
+        "residual_robust": dict(drop=terms.accuracy_change(r["median_drop_ordinary"]), net=residual_name,
                                 limit=f"{100 * lesion.ROBUST_BELOW:g}"),
-        "plain_fragile": dict(drop=change(p["median_drop_ordinary"]), net=plain_name,
-                              other=change(r["median_drop_ordinary"]), limit=f"{100 * lesion.FRAGILE_AT_LEAST:g}",
+        "plain_fragile": dict(drop=terms.accuracy_change(p["median_drop_ordinary"]), net=plain_name,
+                              other=terms.accuracy_change(r["median_drop_ordinary"]), limit=f"{100 * lesion.FRAGILE_AT_LEAST:g}",
                               times=lesion.FRAGILE_TIMES),
-        "downsampling_hurts": dict(down_change=change(r["median_drop_downsampling"]),
-                                   ordinary_change=change(r["median_drop_ordinary"]), tol=tol),
+        "downsampling_hurts": dict(down_change=terms.accuracy_change(r["median_drop_downsampling"]),
+                                   ordinary_change=terms.accuracy_change(r["median_drop_ordinary"]), tol=tol),
     }
     for code, outcome in verdict["outcomes"].items():
         text = t(verdicts.key(f"lesion.check.{code}", outcome), **numbers[code])
@@ -92,18 +92,6 @@ def worst(net: dict, name: str, summary: dict, tol: str) -> None:
 
 def _pts(v) -> str:
     return "–" if v is None else f"{100 * v:.1f}"
-
-
-def change(drop: float | None) -> str:
-    """A median accuracy drop as the sentences say it: deleting blocks can also raise accuracy
-    a little, and a negative drop must read as that rise ("a rise of 0.3 points"), never as
-    "a drop of -0.3"."""
-    shown = _pts(drop)
-    if drop is None:
-        return shown
-    if shown.lstrip("-") == "0.0":
-        return t("lesion.change.none")
-    return t("lesion.change.rise" if drop < 0 else "lesion.change.drop", pts=shown.lstrip("-"))
 
 
 def show(result: dict) -> None:

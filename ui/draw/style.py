@@ -102,8 +102,7 @@ def fmt_ratio(x: float, lang: str) -> str:
     if x < 0.01:
         whole = int(float(f"{1 / x:.3g}"))
         if whole >= 10 ** 12:   # past 조, digits stop helping: "1/(1.06×10²⁸)", "1.06×10²⁸분의 1"
-            mantissa, exponent = f"{1 / x:.2e}".split("e")
-            power = f"{mantissa}×10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+            power = power_text(1 / x, 2)
             return f"{power}분의 1" if lang == "ko" else f"1/({power})"
         return f"{_korean_number(whole)}분의 1" if lang == "ko" else f"1/{whole:,}"
     number = f"{x:.3g}" if x < 100 else f"{x:,.0f}"
@@ -111,6 +110,12 @@ def fmt_ratio(x: float, lang: str) -> str:
 
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def power_text(x: float, decimals: int) -> str:
+    """A large number as a textbook prints it: 1.06×10²⁸ (decimals=2)."""
+    mantissa, exponent = f"{x:.{decimals}e}".split("e")
+    return f"{mantissa}×10{str(int(exponent)).translate(_SUPERSCRIPT)}"
 
 
 def _korean_number(n: int) -> str:

@@ -58,3 +58,14 @@ def kind_name(residual: bool, depth: int) -> str:
 def device_name(device: str) -> str:
     """"cpu" -> "CPU", "cuda:0" -> "CUDA": a device in a sentence, as the Build page's choices name it."""
     return str(device).split(":")[0].upper()
+
+
+def accuracy_change(drop: float | None) -> str:
+    """A median accuracy drop (a fraction) as Lesion study and Predict say it: deleting blocks can
+    also raise accuracy a little, which reads "a rise of 0.3 points", never "a drop of -0.3"."""
+    if drop is None:
+        return "–"
+    shown = f"{100 * drop:.1f}".lstrip("-")
+    if shown == "0.0":
+        return t("lesion.change.none")
+    return t("lesion.change.rise" if drop < 0 else "lesion.change.drop", pts=shown)

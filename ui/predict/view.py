@@ -11,12 +11,11 @@ import streamlit as st
 from resnet_core.predict.bank import Question
 
 from ui.draw import bar_charts, style
-from ui.page import nav
+from ui.page import nav, terms
 from ui.page.i18n import lang, t
 from ui.training import estimates
 
 VOTE_COLOUR, RIGHT_COLOUR = "#8A94A6", "#2E7D32"
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def option_label(q: Question, option: str) -> str:
@@ -70,8 +69,7 @@ def _times(x: float | None) -> str:
     if x is None or not math.isfinite(x):
         text = "∞"
     elif x >= 1e4:
-        mant, exp = f"{x:.1e}".split("e")
-        text = f"{mant}×10{str(int(exp)).translate(_SUPERSCRIPT)}"
+        text = style.power_text(x, 1)
     else:
         text = f"{x:,.1f}" if x < 100 else f"{x:,.0f}"
     return f"{text}배" if lang() == "ko" else f"{text}×"
@@ -92,17 +90,6 @@ def _pct(x: float | None) -> str:
     return "–" if x is None else f"{100 * x:.1f}%"
 
 
-def _change(drop: float | None) -> str:
-    """A median accuracy drop in points as the Lesion page says it (its lesion.change.* wording):
-    deleting blocks can also raise accuracy, and that reads "a rise of 0.5 points", never "-0.5"."""
-    if drop is None:
-        return "–"
-    shown = f"{100 * drop:.1f}".lstrip("-")
-    if shown == "0.0":
-        return t("lesion.change.none")
-    return t("lesion.change.rise" if drop < 0 else "lesion.change.drop", pts=shown)
-
-
 def measured_values(q: Question, m: dict) -> dict:
     """The numbers each question's `measured` sentence shows, formatted."""
     if q.id == "degradation":
@@ -111,7 +98,7 @@ def measured_values(q: Question, m: dict) -> dict:
                 "e56": _pct(err["plain-56"])}
     if q.id == "lesion":
         p, r = m["nets"]["plain"], m["nets"]["residual"]
-        return {"pd": _change(p["median_drop"]), "rd": _change(r["median_drop"]), "pa": _pct(p["intact_acc"]),
+        return {"pd": terms.accuracy_change(p["median_drop"]), "rd": terms.accuracy_change(r["median_drop"]), "pa": _pct(p["intact_acc"]),
                 "ra": _pct(r["intact_acc"])}
     if q.id == "gradient_ratio":
         return {kind: _gradient_ratio(m[kind]) for kind in ("plain", "residual")}
