@@ -301,7 +301,7 @@ def test_korean_page_has_no_missing_text(store):
     texts = {"".join(t.itertext()) for t in profile.iter() if t.tag.endswith("text")}
     assert "층 깊이 (1 = 입력 바로 다음)" in texts
     assert svg_series(profile)["잔차-56"][0][2].split("\n")[2].startswith("크기 ")     # the tooltip's word for norm
-    assert "증폭률 1: 그대로 통과" in {"".join(t.itertext()) for t in gains.iter() if t.tag.endswith("text")}
+    assert "증폭률 1: 그래디언트 크기가 그대로" in {"".join(t.itertext()) for t in gains.iter() if t.tag.endswith("text")}
     assert not at.get("plotly_chart")
 
 
