@@ -26,15 +26,34 @@ from resnet_core.messages import ClusterNoAnswer, ConfigError
 
 def starts_workers(argv: list[str]) -> bool:
     """Whether the command line `argv` trains on this machine's forked workers: `train` and
-    `experiment`, not with --help, Ray, a GPU (whose workers are fresh processes), workers off
-    or a bad setting (which main() reports)."""
-    if argv[:1] not in (["train"], ["experiment"]):
+    `experiment` on the local backend and the CPU, not with --help, Ray, a GPU (named, or found
+    by --device auto: its workers are fresh processes, executors.local_executor), workers off or
+    a bad setting (which main() reports). Decided without torch, which this is meant to precede."""
+    if argv[:1] not in (["train"], ["experiment"]) or {"-h", "--help"} & set(argv):
         return False
-    if set(argv) & {"-h", "--help", "ray", "--backend=ray", "cuda", "--device=cuda"}:
+    wanted = argparse.ArgumentParser(add_help=False)
+    wanted.add_argument("--device", default="auto")
+    wanted.add_argument("--backend", default="local")
+    known, _ = wanted.parse_known_args(argv[1:])
+    if known.backend != "local" or known.device == "cuda" or (known.device == "auto" and gpu_visible()):
         return False
     try:
         return settings.fork_workers() and settings.workers() != 0
     except ConfigError:
+        return False
+
+
+def gpu_visible() -> bool:
+    """Whether torch will find a CUDA GPU, guessed without importing it: the NVIDIA driver lists
+    a GPU and CUDA_VISIBLE_DEVICES does not hide them all (CUDA reads the list up to its first
+    invalid entry, such as -1). A wrong guess costs only time: the pool starts the fork server
+    itself when it needs it, and a GPU pool does not."""
+    first = os.environ.get("CUDA_VISIBLE_DEVICES", "0").split(",")[0].strip()
+    if not first or first.startswith("-"):
+        return False
+    try:
+        return bool(os.listdir("/proc/driver/nvidia/gpus"))
+    except OSError:
         return False
 
 

@@ -58,7 +58,7 @@ def test_default_shows_real_vanishing_in_the_plain_net_only(store):
     assert at.toggle(key="gradients_norm").value is False
     m = metrics(at)
     # About 1e-28, not 0: the first layers' gradients are tiny but not zero, and their norms are
-    # taken in float64 (probes.l2_norms), where a float32 norm once read 0. Written as a fraction
+    # taken in float64 (recorders.l2_norms), where a float32 norm once read 0. Written as a fraction
     # with a power of ten, never "1.06e-28".
     plain = m["Plain-56: input side ÷ output side"]
     assert re.fullmatch(r"1/\(\d\.\d\d×10[²³⁴⁵⁶⁷⁸⁹¹⁰]+\)", plain), plain
@@ -301,7 +301,7 @@ def test_korean_page_has_no_missing_text(store):
     texts = {"".join(t.itertext()) for t in profile.iter() if t.tag.endswith("text")}
     assert "층 깊이 (1 = 입력 바로 다음)" in texts
     assert svg_series(profile)["잔차-56"][0][2].split("\n")[2].startswith("크기 ")     # the tooltip's word for norm
-    assert "증폭률 1: 그대로 통과" in {"".join(t.itertext()) for t in gains.iter() if t.tag.endswith("text")}
+    assert "증폭률 1: 그래디언트 크기가 그대로" in {"".join(t.itertext()) for t in gains.iter() if t.tag.endswith("text")}
     assert not at.get("plotly_chart")
 
 

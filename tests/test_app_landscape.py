@@ -162,3 +162,12 @@ def test_a_slice_without_a_minimum_is_not_called_a_bowl(studied, lang):
     assert not any(("single bowl" if lang == "en" else "그릇 하나에 가깝") in s for s in success + info)
     note = [c.value for c in at.caption if c.value.startswith("Grid bending down" if lang == "en" else "뚜렷하게 아래로")]
     assert len(note) == 1 and "0.1" in note[0] and ("this app's" if lang == "en" else "이 앱이 정한") in note[0]
+    # Its "fewer minima" (0 against 3) alone does not make the finding held: with the bending
+    # clearly less it holds; with the bending too close to call the page says it cannot tell.
+    held = "held here" if lang == "en" else "재현되었습니다"
+    unclear = "cannot be told here" if lang == "en" else "재현되었는지 판단할 수 없습니다"
+    assert any(held in m.value for m in at.markdown) and not any(unclear in m.value for m in at.markdown)
+    at, _ = _shown(studied, lang, 14, {"local_minima_2d": 3, "curve_down_fraction": 0.10},
+                   {"local_minima_2d": 0, "curve_down_fraction": 0.09}, "land0zu")
+    closing = [m.value for m in at.markdown if unclear in m.value]
+    assert len(closing) == 1 and not any(held in m.value for m in at.markdown)

@@ -232,7 +232,7 @@ def test_a_deletion_that_raises_accuracy_reads_as_a_rise(studied, lang):
                                                           "가장 많이 떨어진 블록"))
 
 
-@pytest.mark.parametrize("lang, hint", [("en", "Include the whole class's runs"), ("ko", "반 전체의 학습 기록 포함")])
+@pytest.mark.parametrize("lang, hint", [("en", "Show the whole class's runs"), ("ko", "반 전체의 학습 기록 보기")])
 def test_no_runs_of_ones_own_names_the_class_toggle_and_the_class_has_some(studied, lang, hint):
     at = open_page("lesion", lang, owner="les9mine", state={"lesion_source": "runs"})
     assert any(hint in i.value for i in at.info)   # only this browser's runs: none, and the toggle is named

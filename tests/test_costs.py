@@ -237,3 +237,46 @@ def test_runs_are_priced_on_the_device_the_executor_gives_them(store):
         assert on_gpu.seconds != pytest.approx(Estimator().estimate(MODEL, TRAIN, "cpu").seconds)
     finally:
         runner.shutdown()
+
+
+def _finished(store, model, train, seconds, est, steps_done=None):
+    rid = store.create_run(model, train, estimate_s=est.seconds, guess_s=est.base_seconds)
+    store.start_run(rid, device="cpu", layer_names=[], stat_names=[], total_steps=train.steps)
+    store.finish_run(rid, status="finished", seconds=seconds, steps_done=train.steps if steps_done is None else steps_done,
+                     final_train_loss=1.0, final_train_acc=0.5, test_acc=0.5)
+
+
+def test_runs_of_exactly_this_size_give_their_median_time_not_a_fit_inflated_by_busy_runs(store):
+    est = Estimator(store, SPEED)
+    first = est.estimate(MODEL, TRAIN)
+    deeper = MODEL.replace(depth=56)
+    for i in range(8):   # other sizes, trained while the server was busy: 20x the guess
+        other = TRAIN.replace(steps=16 + 4 * i)
+        _finished(store, deeper if i % 2 else MODEL, other, 20 * est.estimate(MODEL, other).base_seconds, first)
+    est.forget()
+    inflated = est.estimate(MODEL, TRAIN)
+    assert inflated.same_size == 0 and inflated.seconds > 5 * first.seconds   # the model of all sizes, busy runs and all
+    for seed, seconds in ((1, 2.0), (2, 9.0), (3, 2.4)):   # this size, any seed
+        _finished(store, MODEL, TRAIN.replace(seed=seed), seconds, first)
+    _finished(store, MODEL, TRAIN, 0.1, first, steps_done=3)   # stopped early: not a whole run's time
+    est.forget()
+    measured = est.estimate(MODEL, TRAIN.replace(seed=7))
+    assert measured.same_size == 3 and measured.seconds == pytest.approx(2.4)
+    assert est.estimate(deeper, TRAIN).same_size == 0   # another net is another size
+    assert est.estimate(MODEL, TRAIN.replace(steps=13)).same_size == 0
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_caption_says_what_the_figure_is(lang):
+    from resnet_core.text import render
+    from ui.page.i18n import table
+
+    def said(key, **values):
+        return render(table()[key][lang], lang, **values)
+
+    assert "3" in said("estimates.same_size", n=3)
+    assert ("median" if lang == "en" else "중앙값") in said("estimates.same_size", n=3)
+    assert ("last run" if lang == "en" else "가장 최근 학습") in said("estimates.same_size_one")
+    with_three = type("E", (), {"same_size": 3, "learned_from": 9})()
+    from ui.training import estimates
+    assert estimates.basis_text(with_three) == render(table()["estimates.same_size"]["en"], "en", n=3)

@@ -14,7 +14,7 @@ from resnet_core.data.datasets import load_dataset
 from resnet_core.nets.config import ConfigError, TrainConfig
 from resnet_core.nets.models import build_model, weight_layers
 from resnet_core.training.engine import build_seeded, evaluate, lr_at, planned_steps, resolve_device, train
-from resnet_core.training.recorders import ActivationRecorder, GradNormRecorder
+from resnet_core.training.recorders import ActivationRecorder, GradNormRecorder, l2_norms
 from resnet_core.training.sinks import MemorySink
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -38,6 +38,23 @@ def test_grad_norms_match_a_naive_loop(arch, norm):
     naive = [m.weight.grad.norm().item() for _, m in weight_layers(model)]
     assert rec.names == [name for name, _ in weight_layers(model)]
     assert np.allclose(rec.record().tolist(), naive, rtol=1e-5, atol=1e-8)
+
+
+def test_l2_norms_match_norms_of_float64_copies():
+    g = torch.Generator().manual_seed(0)
+    tensors = [torch.randn(64, 16, 3, 3, generator=g) * 1e-31,    # sigmoid plain-56's first layers
+               torch.zeros(7, 5),                                   # exact zeros
+               torch.tensor([1e-45, 0.0, -1e-45]),                  # float32's smallest subnormal
+               torch.randn(1000, generator=g) * 1e30,               # squares beyond float32's range
+               torch.randn(10, 64, generator=g),
+               torch.randn(33, generator=g).to(torch.bfloat16),
+               torch.randn(3, 3, generator=g, dtype=torch.float64) * 1e-200]
+    naive = [t.double().pow(2).sum().sqrt().item() for t in tensors]
+    norms = l2_norms(tensors)
+    assert norms.dtype == torch.float64 and norms.shape == (len(tensors),)
+    assert np.allclose(norms.tolist(), naive, rtol=1e-6, atol=0)
+    assert norms[1].item() == 0.0 and norms[0].item() > 0.0 and norms[2].item() > 0.0
+    assert torch.linalg.vector_norm(tensors[0]).item() == 0.0       # why not float32: it reads 0
 
 
 def test_grad_norm_of_a_layer_without_gradient_is_zero():

@@ -89,8 +89,14 @@ def test_stored_run_reasons_translate(monkeypatch):
         assert korean.startswith("12단계에서 학습 손실이 숫자가 아닌 값(NaN)이 되어") and "너무 높" not in korean, korean
     assert messages.identify("ConfigError: steps must be 1 to 1,000,000 (got 0)")[0] == "range"
     assert messages.identify("something nobody templated") is None
+    # Any other exception: Python's name for it, framed as Python's words like every foreign word, and
+    # no "training" (a failed study or counted prediction trained nothing)
     assert errors.reason_text("RuntimeError: CUDA out of memory") == \
-        "training stopped with an unexpected RuntimeError (the server log has the details)"
+        "it stopped on an unexpected error (Python's error type: RuntimeError); the server log has the details"
+    monkeypatch.setattr(i18n, "lang", lambda: "ko")
+    assert errors.reason_text("ConnectionError: nothing at ray://h:1") == \
+        "예상하지 못한 오류로 멈췄습니다(Python의 오류 종류: ConnectionError). 자세한 내용은 서버 로그에 있습니다"
+    monkeypatch.setattr(i18n, "lang", lambda: "en")
 
 
 def test_configs_raise_codes_with_values_not_sentences():

@@ -347,6 +347,28 @@ def test_block_output_trend_wordings_show_their_numbers(lang, grows, mixed):
     assert mixed in text and "0.97 → 1.44" in text and grows not in text
 
 
+@pytest.mark.parametrize("lang, held, unclear", [
+    ("en", "held here", "cannot be told here"), ("ko", "재현되었습니다", "판단할 수 없습니다")])
+def test_landscape_finding_is_not_held_on_a_slice_without_a_minimum_alone(lang, held, unclear):
+    """0 minima against several wins "fewer minima" only because the residual slice has no bowl
+    (its own check cannot tell): the finding then follows the bending check alone."""
+    cases = {"unclear": (_shape(3, 0.10), _shape(0, 0.09)),     # bending too close to call
+             "held": (_shape(3, 0.30), _shape(0, 0.02)),        # bending clearly held
+             "reversed": (_shape(3, 0.02), _shape(0, 0.30)),    # bending clearly the other way
+             "equal": (_shape(0, 0.10), _shape(0, 0.10))}       # no minimum on either slice
+    for expected, (plain, residual) in cases.items():
+        v = landscape.verdict(plain, residual)
+        assert v["finding"] == expected and v["held"] == (expected == "held"), (expected, v)
+        assert v["outcomes"]["residual_single_bowl"] == "unclear"
+    assert landscape.verdict(*cases["unclear"])["outcomes"]["residual_fewer_minima"] == "held"
+    # With a minimum on the residual slice, fewer minima still counts (bending too close to call).
+    assert landscape.verdict(_shape(3, 0.10), _shape(1, 0.09))["finding"] == "held"
+    assert landscape.closing("unclear", 20) == landscape.closing("unclear", 56) == "unclear"
+    text = said("landscape.unclear", lang)
+    assert unclear in text and held not in text and ("none inside the grid" in text or "하나도 없어서" in text)
+    assert held in said("landscape.held", lang)
+
+
 # Loss landscape and lesion: the closing sentence fits the depth that was measured
 
 @pytest.mark.parametrize("lang", ["en", "ko"])

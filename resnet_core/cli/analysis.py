@@ -136,7 +136,8 @@ def landscape_text(data: dict) -> str:
                      f"bending down {100 * (s.get('curve_down_fraction') or 0):.0f}% of the grid  "
                      f"{net['evaluations']} evaluations in {net['seconds']:.1f} s")
     for depth, v in data["verdicts"].items():
-        finding = {"held": " -> Li et al.'s finding held", "equal": " -> no difference here between the two slices"}
+        finding = {"held": " -> Li et al.'s finding held", "equal": " -> no difference here between the two slices",
+                   "unclear": " -> cannot tell here: the residual slice has no local minimum inside the grid"}
         lines.append(f"depth {depth}: " + _outcomes(v) + finding.get(v.get("finding"), " -> it did not fully hold here"))
     lines.append(f"{data['grid']}×{data['grid']} grid on {data['max_images'] or 'all'} training images; "
                  f"training {data['train_seconds']:.1f} s, slices {data['analysis_seconds']:.1f} s")

@@ -205,8 +205,10 @@ def verdict(plain: dict, residual: dict) -> dict:
     Each comparison is read with ``verdicts.claim``: the residual slice has fewer local minima,
     bends down over a smaller share of the grid (a difference within BENDING_TOLERANCE is too
     small to tell), and is itself nearly a single bowl (1 or 2 minima; with none it cannot
-    tell). `finding` is "held" when a comparison clearly favours the residual net and none goes the other way, "equal"
-    when the two slices cannot be told apart here (Li et al. saw this at 20 layers), else
+    tell). `finding` is "held" when a comparison clearly favours the residual net and none goes
+    the other way, "equal" when the two slices cannot be told apart here (Li et al. saw this at
+    20 layers), "unclear" when the only comparison in the residual net's favour is a minima
+    count won with no minimum at all (a slice with no bowl is not "more bowl-like"), else
     "reversed". `checks` keeps one bool per claim: True only where it clearly held."""
     p, r = plain.get("shape"), residual.get("shape")
     if not p or not r:
@@ -217,9 +219,15 @@ def verdict(plain: dict, residual: dict) -> dict:
                                                 tolerance=BENDING_TOLERANCE),
         "residual_single_bowl": _single_bowl(r["local_minima_2d"]),
     }
-    finding = verdicts.overall([outcomes["residual_fewer_minima"], outcomes["residual_less_bending"]])
-    if outcomes["residual_single_bowl"] == verdicts.REVERSED:
+    fewer, bowl = outcomes["residual_fewer_minima"], outcomes["residual_single_bowl"]
+    # With no minimum on the residual slice, "fewer minima" rests on a check that cannot tell:
+    # only the bending comparison can then make the finding held (or reversed).
+    counted = [outcomes["residual_less_bending"]] + ([fewer] if bowl != verdicts.UNCLEAR else [])
+    finding = verdicts.overall(counted)
+    if bowl == verdicts.REVERSED:
         finding = verdicts.REVERSED
+    elif finding == verdicts.EQUAL and fewer == verdicts.HELD:
+        finding = verdicts.UNCLEAR   # fewer minima (none at all), bending too close to call
     return {"checks": {c: o == verdicts.HELD for c, o in outcomes.items()}, "outcomes": outcomes,
             "held": finding == verdicts.HELD, "finding": finding}
 
@@ -237,10 +245,10 @@ CHAOTIC_DEPTH = 56
 
 
 def closing(finding: str | None, depth: int) -> str:
-    """The page's closing sentence for `finding` (verdict's): "held", else "no_difference" or
-    "not_held", with ".deep" where Li et al.'s plain net of that depth was already chaotic, so
-    the shallow nets' excuse (fairly smooth at 20 layers) cannot be given."""
-    if finding == verdicts.HELD:
-        return "held"
+    """The page's closing sentence for `finding` (verdict's): "held", "unclear", else
+    "no_difference" or "not_held", with ".deep" where Li et al.'s plain net of that depth was
+    already chaotic, so the shallow nets' excuse (fairly smooth at 20 layers) cannot be given."""
+    if finding in (verdicts.HELD, verdicts.UNCLEAR):
+        return finding
     code = "no_difference" if finding == verdicts.EQUAL else "not_held"
     return f"{code}.deep" if depth >= CHAOTIC_DEPTH else code

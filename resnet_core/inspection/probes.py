@@ -19,6 +19,7 @@ from resnet_core.nets.blocks import BLOCK_TYPES, named_activations, named_blocks
 from resnet_core.nets.config import ConfigError, ModelConfig
 from resnet_core.nets.hooks import capture, find_modules, hooked, inference_state, model_device
 from resnet_core.nets.models import build_model, weight_layers
+from resnet_core.training.recorders import l2_norms
 
 Batch = torch.Tensor | tuple[torch.Tensor, torch.Tensor] | None
 
@@ -139,18 +140,7 @@ def grad_norms_at_init(model_cfg: ModelConfig, batch: int = 16, seed: int = 0, d
     layers = weight_layers(model)
     loss = F.cross_entropy(model(x), y)
     grads = torch.autograd.grad(loss, [m.weight for _, m in layers])
-    return [name for name, _ in layers], l2_norms(grads)
-
-
-def l2_norms(tensors) -> np.ndarray:
-    """Each tensor's L2 norm, computed in float64, as one array on the host.
-
-    Not in float32: the squares of float32 values below about 1e-23 fall under float32's range,
-    so a float32 norm reads exactly 0 for a gradient that is not 0. Sigmoid plain-56's first
-    layers hold gradients near 1e-31 (bench/bench_probes.py): in float32 their norm was 0, as if
-    nothing arrived. A norm of 0 here means every value is 0.
-    """
-    return torch.stack(torch._foreach_norm([g.double() for g in tensors])).cpu().numpy()
+    return [name for name, _ in layers], l2_norms(grads).cpu().numpy()
 
 
 @dataclass(frozen=True)
@@ -181,7 +171,7 @@ def block_gradient_gains(model_cfg: ModelConfig, batch: int = 16, seed: int = 0,
     with hooked(blocks, keep):
         loss = F.cross_entropy(model(x), y)
     grads = torch.autograd.grad(loss, ins + outs)
-    norms = l2_norms(grads)
+    norms = l2_norms(grads).cpu().numpy()
     k = len(blocks)
     in_norms, out_norms = norms[:k], norms[k:]
     tiny = np.finfo(np.float64).tiny

@@ -13,7 +13,10 @@ have finished on this server, the store holds each run's estimate (and the uncor
 beside its measured time: with a few, the median ratio of measured to guessed time rescales the
 guess; with enough runs of different shapes, the per-layer and per-MAC costs are fitted to them
 for each kind of device, so the figure follows the machine it runs on (a loaded laptop, an idle
-GPU) and the kind of net (launch-bound or arithmetic-bound). No Streamlit here.
+GPU) and the kind of net (launch-bound or arithmetic-bound). Where this server has finished runs of
+exactly this net and training (seed apart), the figure is simply the median of the newest of their
+measured times: a fit over runs of every shape, some trained while the server was busy, once
+announced 1.9 min per run for four runs that took about 25 s each. No Streamlit here.
 """
 
 from __future__ import annotations
@@ -21,13 +24,15 @@ from __future__ import annotations
 import statistics
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from resnet_core.nets.config import ModelConfig, TrainConfig
 
 LEARN_FROM = 30                   # the newest finished runs the correction is learned from
 FIT_FROM = 6                      # runs of one device kind before costs are fitted, not only rescaled
 RELEARN_SECONDS = 5.0             # a class submitting at once shares one look at the store
+SAME_SEARCH = 200                 # the newest finished runs looked through for runs of one size
+SAME_LATEST = 5                   # the newest runs of one size whose median is announced
 
 # Training images per dataset (before the held-out split): what an epoch means in steps.
 DATASET_IMAGES = {"digits": 1797, "shapes": 1600, "mnist": 60000, "fashion_mnist": 60000, "cifar10": 50000}
@@ -65,6 +70,7 @@ class Estimate:
     learned_from: int       # finished runs on this server behind the figure (0: the default guess)
     macs_per_s: float       # the rate the estimate used, after the server's correction
     base_seconds: float     # the uncorrected guess: what the store learns the correction from
+    same_size: int = 0      # finished runs of exactly this net and training whose median time `seconds` is
 
 
 class RunTooLong(ValueError):
@@ -116,6 +122,12 @@ def weighted_layers(model_cfg: ModelConfig) -> int:
     return sum(1 for row in count(model_cfg).rows if row.type in ("Conv2d", "Linear"))
 
 
+def size_key(kind: str, model_cfg: ModelConfig, train_cfg: TrainConfig) -> tuple:
+    """What makes two runs the same size: the device kind, the net and the training, seed and
+    where the data lives apart."""
+    return kind, model_cfg, train_cfg.replace(seed=0, device="auto", data_dir="")
+
+
 def base_seconds(speed: Speed, steps: int, work: float, layers: int = 0) -> float:
     return speed.fixed_s + steps * (speed.per_step_s + layers * speed.per_layer_s) + work / speed.macs_per_s
 
@@ -150,6 +162,7 @@ class Estimator:
         self._lock = threading.Lock()
         self._learned: dict[str, tuple[float, int]] = {}     # kind -> (measured / estimated, runs)
         self._fitted: dict[str, tuple[Speed, int]] = {}      # kind -> (fitted speed, runs)
+        self._measured: dict[tuple, list[float]] = {}        # size_key -> measured seconds, newest first
         self._read_at = float("-inf")
 
     def correction(self, kind: str) -> tuple[float, int]:
@@ -165,10 +178,30 @@ class Estimator:
             self._refresh()
             return self._fitted.get(kind)
 
+    def measured(self, model_cfg: ModelConfig, train_cfg: TrainConfig, kind: str) -> list[float]:
+        """Measured seconds of the newest finished runs (at most SAME_LATEST) of exactly this net
+        and training on this kind of device, newest first; [] when there is none."""
+        with self._lock:
+            self._refresh()
+            return list(self._measured.get(size_key(kind, model_cfg, train_cfg), ()))
+
     def _refresh(self) -> None:
         if self.store is not None and time.monotonic() - self._read_at > RELEARN_SECONDS:
-            self._learned, self._fitted = self._learn(), self._fit()
+            samples = self.store.cost_samples(SAME_SEARCH)
+            self._learned, self._fitted = self._learn(), self._fit(samples[:LEARN_FROM])
+            self._measured = self._by_size(samples)
             self._read_at = time.monotonic()
+
+    @staticmethod
+    def _by_size(samples) -> dict[tuple, list[float]]:
+        out: dict[tuple, list[float]] = {}
+        for device, model_cfg, train_cfg, steps, seconds in samples:   # newest first
+            if steps != planned_steps(train_cfg):   # stopped early: not the time of a whole run
+                continue
+            times = out.setdefault(size_key(device_kind(device or "cpu"), model_cfg, train_cfg), [])
+            if len(times) < SAME_LATEST:
+                times.append(seconds)
+        return out
 
     def forget(self) -> None:
         """Read the store again at the next estimate (a fresh store, a test)."""
@@ -183,9 +216,9 @@ class Estimator:
         # The median: one run slowed by a busy moment does not move the figure much.
         return {kind: (statistics.median(r), len(r)) for kind, r in ratios.items()}
 
-    def _fit(self) -> dict[str, tuple[Speed, int]]:
+    def _fit(self, newest) -> dict[str, tuple[Speed, int]]:
         samples: dict[str, list] = {}
-        for device, model_cfg, train_cfg, steps, seconds in self.store.cost_samples(LEARN_FROM):
+        for device, model_cfg, train_cfg, steps, seconds in newest:
             try:
                 sample = (steps, weighted_layers(model_cfg),
                           float(macs_per_image(model_cfg)) * train_cfg.batch_size * steps, seconds)
@@ -210,10 +243,15 @@ class Estimator:
         fitted = self.fitted(kind)
         if fitted is not None:
             fit, runs = fitted
-            return Estimate(base_seconds(fit, steps, work, layers), steps, per_image, work, kind, runs,
-                            fit.macs_per_s, guess)
-        ratio, runs = self.correction(kind)
-        return Estimate(guess * ratio, steps, per_image, work, kind, runs, speed.macs_per_s / ratio, guess)
+            est = Estimate(base_seconds(fit, steps, work, layers), steps, per_image, work, kind, runs,
+                           fit.macs_per_s, guess)
+        else:
+            ratio, runs = self.correction(kind)
+            est = Estimate(guess * ratio, steps, per_image, work, kind, runs, speed.macs_per_s / ratio, guess)
+        same = self.measured(model_cfg, train_cfg, kind)
+        if same:   # what runs of exactly this size took here, not what a model of all sizes says
+            return replace(est, seconds=statistics.median(same), same_size=len(same))
+        return est
 
     def check(self, model_cfg: ModelConfig, train_cfg: TrainConfig, device: str = "auto",
               limit: float | None = None, label: str = "") -> Estimate:

@@ -1,8 +1,8 @@
 """What the engine measures inside a training step, without stalling it.
 
 GradNormRecorder: the gradient norm of every conv and linear weight, every step, as one tensor
-(torch._foreach_norm over all the grads: one kernel launch per group, not per layer, and no host
-sync; the engine copies the vector to the host once, together with the loss).
+(l2_norms: torch._foreach_norm over all the grads, one kernel launch per group, not per layer, and
+no host sync; the engine copies the vector to the host once, together with the loss).
 
 ActivationRecorder: per activation module, the mean, std and fraction of exact zeros of its
 output (after a ReLU, the share of dead units) -- captured by hooks during the step's own forward
@@ -22,6 +22,20 @@ from resnet_core.nets.hooks import hooked
 from resnet_core.nets.models import weight_layers
 
 
+def l2_norms(tensors) -> torch.Tensor:
+    """Each tensor's L2 norm as one float64 tensor, on the tensors' device.
+
+    Accumulated in float64: the squares of float32 values below about 1e-23 fall under float32's
+    range, so a float32 norm reads exactly 0 for a gradient that is not 0. Sigmoid plain-56's
+    first layers hold gradients near 1e-31 (bench/bench_probes.py): in float32 their norm was 0,
+    as if nothing arrived. A norm of 0 here means every value is 0. `dtype=` makes the reduction
+    widen each value as it reads it, with no float64 copy of each tensor, and gives the same bits
+    as norms of float64 copies (tests/test_engine.py); a training step's share of it halves
+    (bench/bench_grad_norms.py).
+    """
+    return torch.stack(torch._foreach_norm(list(tensors), 2, dtype=torch.float64))
+
+
 class GradNormRecorder:
     """L2 norm of each weight layer's gradient, in `weight_layers(model)` order."""
 
@@ -35,9 +49,7 @@ class GradNormRecorder:
         grads = [w.grad for w in self.weights]
         if any(g is None for g in grads):
             grads = [torch.zeros_like(w) if g is None else g for w, g in zip(self.weights, grads)]
-        # The norm in float64: squared float32 gradients under about 1e-23 leave float32's range,
-        # and a float32 norm would read 0 for a layer whose gradient is not 0 (probes.l2_norms).
-        return torch.stack(torch._foreach_norm([g.double() for g in grads])).float()
+        return l2_norms(grads).float()
 
 
 class ActivationRecorder:

@@ -25,7 +25,7 @@ def profile(lines: list[Line], title: str, words: Words) -> str:
 
 
 def gains(lines: list[Line], words: Words) -> str:
-    """Per-block gradient gain on a log axis, with gain = 1 (passes through unchanged) marked."""
+    """Per-block gradient gain on a log axis, with gain = 1 (the gradient keeps its size) marked."""
     names = lines[0].points if lines else ()
     return line_charts.lines(Panel(lines, y_title=words("charts.gain_axis"), log=True, value_name=words("charts.gain"),
                                    refs=[(1.0, words("charts.gain_one"))]),

@@ -3,8 +3,9 @@
     estimates.line(planned)        # planned: [(label, model config, train config), ...]
     if st.button(...): page_runs.submit(planned, group=...)
 
-The estimate comes from resnet_core.training.costs through the server's runner (multiply-adds x batch x
-steps at the speed this server has measured); a plan above the per-run cap says so in the same
+The estimate comes from resnet_core.training.costs through the server's runner: the median measured time
+of the newest runs of exactly this size, else multiply-adds x batch x steps at the speed this server has
+measured; the caption says which. A plan above the per-run cap says so in the same
 place, with what to reduce, and so does a plan too large for the memory one run gets
 (resnet_core.training.memory), so the refusal after the click is never a surprise.
 """
@@ -56,7 +57,7 @@ def line(planned: Sequence[tuple[str, ModelConfig, TrainConfig]]) -> Estimate | 
     if not ests:
         return None
     longest = max(ests, key=lambda e: e.seconds)
-    basis = t("costs.measured", n=longest.learned_from) if longest.learned_from else t("costs.default")
+    basis = basis_text(longest)
     limit = shared.runner().max_run_seconds
     if len(ests) == 1:
         text = t("costs.about_one", time=seconds_text(longest.seconds))
@@ -73,6 +74,14 @@ def line(planned: Sequence[tuple[str, ModelConfig, TrainConfig]]) -> Estimate | 
         return longest
     st.caption(f":material/timer: {text} {basis}")
     return longest
+
+
+def basis_text(est: Estimate) -> str:
+    """What the figure is: the median time of runs of exactly this size here, the model learned
+    from this server's runs of every size, or the first guess."""
+    if est.same_size:
+        return t("estimates.same_size", n=est.same_size) if est.same_size > 1 else t("estimates.same_size_one")
+    return t("costs.measured", n=est.learned_from) if est.learned_from else t("costs.default")
 
 
 def memory_refusal(planned: Sequence[tuple[str, ModelConfig, TrainConfig]]) -> RunTooBig | None:
