@@ -50,7 +50,7 @@ class Settings:
 
 def settings_ui(members: list[Member]) -> Settings:
     first = members[0]
-    classes = [terms.class_label(n) for n in im.class_names(first.data)]   # "원" for "circle" in Korean
+    classes = terms.class_labels(im.class_names(first.data))   # "원" for "circle" in Korean
     cams = im.cam_layers(first.trained().model)
     c1, c2 = st.columns([3, 2])
     methods = c1.pills(t("attribution.methods"), list(METHODS), selection_mode="multi", default=list(METHODS),
@@ -97,7 +97,7 @@ def overlay_html(rows: list[tuple[Member, im.Picture, list]], opacity: float) ->
 
 def member_header(member: Member, picture: im.Picture, results: list) -> None:
     model = member.trained().model
-    classes = [terms.class_label(n) for n in im.class_names(member.data)]   # "원" for "circle" in Korean
+    classes = terms.class_labels(im.class_names(member.data))   # "원" for "circle" in Korean
     name = lambda c: classes[c] if c < len(classes) else str(c)   # noqa: E731
     top, prob = im.predict(model, picture.x)
     with st.container(border=True):

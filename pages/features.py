@@ -124,7 +124,7 @@ def maps_section(picked: Picked) -> None:
             picture = pictures[member]
             has_layer = layer in {c.name for c in layer_choices(member)}
             (top, prob), grid = looked_at(member, picture_key, picture.x, layer if has_layer else None, count)
-            names_of = [terms.class_label(n) for n in im.class_names(member.data)]   # "원" for "circle" in Korean
+            names_of = terms.class_labels(im.class_names(member.data))   # "원" for "circle" in Korean
             left, right = st.columns([1, 2])
             with left:
                 st.markdown(image_html(picture.display), unsafe_allow_html=True)

@@ -207,10 +207,18 @@ def test_every_drawing_is_handed_text_that_exists_in_both_languages(monkeypatch)
         Words("en", {})("charts.more_blocks", n=3)      # a key the caller did not hand over
 
 
-def test_every_dataset_a_stored_run_can_have_is_named_on_the_study_pages():
-    # ui/training/twins.py names a picked run's dataset by the study pages' own name, else Build & Train's.
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_every_dataset_a_stored_run_can_have_is_named_on_the_study_pages(lang, monkeypatch):
+    # A picked run's dataset by the study page's own name, else Build & Train's (terms.dataset_name).
     from resnet_core.nets.config import DATASETS
-    from ui.training import twins
-    for dataset in DATASETS:
-        key = f"{'twins' if dataset in twins.DATASETS else 'build'}.datasets.{dataset}"
-        assert key in i18n.table() and all(i18n.table()[key].get(lang) for lang in ("en", "ko")), key
+    from ui.page import terms
+
+    monkeypatch.setattr(i18n, "lang", lambda: lang)
+    words = {key: text[lang] for key, text in i18n.table().items() if lang in text}
+    for keys in ("twins.datasets", "inspect.dataset"):
+        for dataset in DATASETS:
+            own = f"{keys}.{dataset}"
+            said = terms.dataset_name(dataset, keys)
+            assert said == words.get(own, words.get(f"build.datasets.{dataset}")) and said, (keys, dataset)
+            assert said != dataset   # a name, never the code (fashion_mnist)
+    assert terms.class_labels(["circle", "3", "my_folder"]) == [words["class.circle"], "3", "my_folder"]

@@ -38,6 +38,19 @@ def class_label(name: str) -> str:
     return t(f"class.{name}") if f"class.{name}" in table() else str(name)
 
 
+def class_labels(names) -> list[str]:
+    """class_label of each name, in order: a chart's or a table's classes."""
+    return [class_label(n) for n in names]
+
+
+def dataset_name(code: str, keys: str) -> str:
+    """A dataset's name in the reader's language: the page's own (`keys`.<code>, e.g.
+    keys="inspect.dataset") where its catalog has one, else Build & Train's, which names every
+    dataset ("Fashion-MNIST", never the code fashion_mnist): a run from another page."""
+    own = f"{keys}.{code}"
+    return t(own) if own in table() else t(f"build.datasets.{code}")
+
+
 def study_nets(result: dict) -> tuple[list[dict], list[dict]]:
     """A study's nets, plain first, and the same nets named for its charts in the reader's
     language (stored labels are English, "plain-20")."""

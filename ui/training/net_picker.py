@@ -30,8 +30,8 @@ from resnet_core.training.twins import GROUP as TWIN_GROUP
 
 from ui.draw import style
 from ui.page.errors import config_text, guarded
-from ui.page.i18n import label_of, t, table
-from ui.page.terms import net_label
+from ui.page.i18n import label_of, t
+from ui.page.terms import dataset_name, net_label
 from ui.page.state import keep
 from ui.server import shared
 from ui.training import estimates, page_runs, progress
@@ -121,9 +121,7 @@ def run_label(info) -> str:
     # The list holds the whole class's runs: each says whose it is (a name or "student 3").
     dataset = info.train_cfg.dataset
     text = t("inspect.run_option", id=info.id, name=net_label(info.label or info.model_cfg.kind),
-             dataset=t(f"inspect.dataset.{dataset}") if f"inspect.dataset.{dataset}" in table()
-             else t(f"build.datasets.{dataset}"),   # "Fashion-MNIST", never the code fashion_mnist
-             acc=acc)
+             dataset=dataset_name(dataset, "inspect.dataset"), acc=acc)
     return f"{text} · {class_name(info)}"
 
 

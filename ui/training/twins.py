@@ -24,7 +24,7 @@ from resnet_core.training import experiments
 
 from ui.page.errors import reason_text
 from ui.page.i18n import label_of, t
-from ui.page.terms import net_label
+from ui.page.terms import dataset_name, net_label
 from ui.page.state import keep
 from ui.server import shared
 from ui.training import estimates, page_runs, progress
@@ -118,7 +118,7 @@ def _run_option(info) -> str:
     # Datasets this page does not train on (a run from Build & Train) by Build & Train's name for them.
     dataset = info.train_cfg.dataset
     return t("twins.run_option", id=info.id, name=net_label(info.label or info.model_cfg.kind),
-             dataset=t(f"{'twins' if dataset in DATASETS else 'build'}.datasets.{dataset}"), acc=acc)
+             dataset=dataset_name(dataset, "twins.datasets"), acc=acc)
 
 
 def _pick_ui(prefix: str) -> tuple[int, int] | None:
