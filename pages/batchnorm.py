@@ -229,9 +229,13 @@ def after_training(views) -> None:
     done_key = (db, tuple((v.id, v.info.label) for v in done))
     show(figures.cached(("batchnorm-after-std",) + done_key, lambda: scales_chart(entries)))
     layer_details(entries, "batchnorm_after_layer", ("batchnorm-after-hist",) + done_key)
-    missing = [terms.net_label(v.info.label) for v in views if not v.info.has_checkpoint]
-    if missing:
-        st.caption(t("batchnorm.after.missing", runs=", ".join(missing)))
+    # Only a finished run saves a checkpoint, and a finished run's may later be dropped to keep the
+    # folder within its bound (resnet_core/store/retention.py): each case gets its own sentence.
+    gone = [v for v in views if not v.info.has_checkpoint]
+    for key, runs in (("dropped", [v for v in gone if v.info.status == "finished"]),
+                      ("missing", [v for v in gone if v.info.status != "finished"])):
+        if runs:
+            st.caption(t(f"batchnorm.after.{key}", runs=", ".join(terms.net_label(v.info.label) for v in runs)))
 
 
 def planned(depth: int, steps: int, kinds: list[str] | None) -> list:

@@ -21,20 +21,39 @@ import sys
 
 from resnet_core import settings
 from resnet_core.jobs import forkserver   # imports no torch
-from resnet_core.messages import ClusterNoAnswer, ConfigError
+from resnet_core.messages import ConfigError, own_sentence
 
 
 def starts_workers(argv: list[str]) -> bool:
     """Whether the command line `argv` trains on this machine's forked workers: `train` and
-    `experiment`, not with --help, Ray, a GPU (whose workers are fresh processes), workers off
-    or a bad setting (which main() reports)."""
-    if argv[:1] not in (["train"], ["experiment"]):
+    `experiment` on the local backend and the CPU, not with --help, Ray, a GPU (named, or found
+    by --device auto: its workers are fresh processes, executors.local_executor), workers off or
+    a bad setting (which main() reports). Decided without torch, which this is meant to precede."""
+    if argv[:1] not in (["train"], ["experiment"]) or {"-h", "--help"} & set(argv):
         return False
-    if set(argv) & {"-h", "--help", "ray", "--backend=ray", "cuda", "--device=cuda"}:
+    wanted = argparse.ArgumentParser(add_help=False)
+    wanted.add_argument("--device", default="auto")
+    wanted.add_argument("--backend", default="local")
+    known, _ = wanted.parse_known_args(argv[1:])
+    if known.backend != "local" or known.device == "cuda" or (known.device == "auto" and gpu_visible()):
         return False
     try:
         return settings.fork_workers() and settings.workers() != 0
     except ConfigError:
+        return False
+
+
+def gpu_visible() -> bool:
+    """Whether torch will find a CUDA GPU, guessed without importing it: the NVIDIA driver lists
+    a GPU and CUDA_VISIBLE_DEVICES does not hide them all (CUDA reads the list up to its first
+    invalid entry, such as -1). A wrong guess costs only time: the pool starts the fork server
+    itself when it needs it, and a GPU pool does not."""
+    first = os.environ.get("CUDA_VISIBLE_DEVICES", "0").split(",")[0].strip()
+    if not first or first.startswith("-"):
+        return False
+    try:
+        return bool(os.listdir("/proc/driver/nvidia/gpus"))
+    except OSError:
         return False
 
 
@@ -181,9 +200,6 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, ValueError) as err:
         print(f"error: {one_line(err)}", file=sys.stderr)
         return 2
-    except ClusterNoAnswer as err:   # our own sentence: no Python type name in front
-        print(f"error: {one_line(err)}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         print("stopped", file=sys.stderr)
         return 130
@@ -191,7 +207,8 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # no second error at exit
         return 0
     except Exception as err:  # never a traceback for a user; the message names what failed
-        print(f"error: {type(err).__name__}: {one_line(err)}", file=sys.stderr)
+        ours = own_sentence(err)   # our own sentence (ClusterNoAnswer): no Python type name in front
+        print(f"error: {ours}" if ours else f"error: {type(err).__name__}: {one_line(err)}", file=sys.stderr)
         return 1
     return code if isinstance(code, int) else 0
 

@@ -21,6 +21,7 @@ from torch import nn
 
 from resnet_core.inspection import bn_demo
 from resnet_core.jobs import runner as jobs
+from resnet_core.store import retention
 from resnet_core.training import experiments
 from ui.draw import style
 
@@ -222,3 +223,39 @@ def test_only_residual_nets_and_none_at_all(runner):
     assert len(ids) == 2
     assert [runner.wait(i, timeout=300) for i in ids] == ["finished"] * 2
     assert [runner.store.get_run(i).label for i in ids] == ["ResNet-8 BN", "ResNet-8 no BN"]
+
+
+def test_after_training_says_why_a_checkpoint_is_missing(runner):
+    """A finished run whose checkpoint was dropped (the folder's bound) and a run that did not
+    finish each get their own sentence, in both languages."""
+    at = open_batchnorm()
+    at.select_slider(key="batchnorm_train_depth").set_value(14)
+    at.select_slider(key="batchnorm_train_steps").set_value(50)
+    at.segmented_control(key="batchnorm_train_kinds").set_value(["plain"]).run()
+    at.button(key="batchnorm_train").click().run()
+    ids = at.session_state["batchnorm_run_ids"]
+    assert [runner.wait(i, timeout=300) for i in ids] == ["finished"] * 2
+    gone = runner.store.get_run(ids[1])
+    assert gone.label == "plain-14 no BN"
+    retention.drop(runner.store, ids[1])
+
+    def captions(lang: str) -> list[str]:
+        page = open_page("batchnorm", lang, state={"batchnorm_run_ids": ids})
+        return [c.value for c in page.caption]
+
+    dropped = {"en": "No checkpoint any more (the run finished, but when the checkpoint folder is full, the "
+                     "checkpoints of the runs that ended longest ago are dropped first): plain-14 no BN.",
+               "ko": "체크포인트가 더 이상 없음 (학습은 끝났지만, 체크포인트 폴더가 가득 차면 가장 오래전에 끝난 "
+                     "학습 기록의 체크포인트부터 지웁니다): 플레인-14 BN 없음."}
+    missing = {"en": "No checkpoint (the run did not finish): plain-14 no BN.",
+               "ko": "체크포인트 없음 (학습이 끝나지 않음): 플레인-14 BN 없음."}
+    for lang in ("en", "ko"):
+        said = captions(lang)
+        assert dropped[lang] in said and missing[lang] not in said, said
+    # The same run as a stopped one leaves: status "cancelled", no checkpoint.
+    runner.store.finish_run(ids[1], status="cancelled", seconds=gone.seconds or 0.0, steps_done=gone.steps_done,
+                            final_train_loss=gone.final_train_loss, final_train_acc=gone.final_train_acc,
+                            test_acc=gone.test_acc)
+    for lang in ("en", "ko"):
+        said = captions(lang)
+        assert missing[lang] in said and dropped[lang] not in said, said

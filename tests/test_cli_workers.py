@@ -8,7 +8,8 @@ import os
 import pytest
 from test_forkserver import nice_of
 
-from resnet_core.__main__ import starts_workers
+import resnet_core.__main__ as cli_main
+from resnet_core.__main__ import gpu_visible, starts_workers
 from resnet_core.cli.backend import job_runner
 from resnet_core.store.runs import RunStore
 
@@ -35,20 +36,38 @@ def test_a_commands_workers_train_at_its_own_priority(tmp_path, monkeypatch):
     workers_reach(store, 3)
 
 
-@pytest.mark.parametrize("argv, starts", [
-    (["experiment", "degradation"], True),
-    (["train", "resnet20", "--steps", "5"], True),
-    (["experiment", "degradation", "--backend", "ray"], False),
-    (["experiment", "degradation", "--backend=ray"], False),
-    (["train", "resnet20", "--device", "cuda"], False),
-    (["train", "--help"], False),
-    (["summary", "resnet20"], False),
-    ([], False),
+@pytest.mark.parametrize("argv, gpu, starts", [
+    (["experiment", "degradation"], False, True),
+    (["train", "resnet20", "--steps", "5"], False, True),
+    (["train", "resnet20", "--device", "cpu"], True, True),     # a GPU there, the CPU asked for
+    (["experiment", "degradation", "--device=cpu", "--backend", "local"], True, True),
+    (["experiment", "degradation"], True, False),                # --device auto takes the GPU
+    (["train", "resnet20", "--device", "auto"], True, False),
+    (["experiment", "degradation", "--backend", "ray"], False, False),
+    (["experiment", "degradation", "--backend=ray", "--device", "cpu"], False, False),
+    (["train", "resnet20", "--device", "cuda"], False, False),
+    (["train", "resnet20", "--device=cuda"], False, False),
+    (["train", "ray", "--device", "cpu"], False, True),         # an argument that reads "ray"
+    (["train", "--help"], False, False),
+    (["summary", "resnet20"], False, False),
+    ([], False, False),
 ])
-def test_only_commands_that_train_on_forked_workers_start_the_fork_server(argv, starts, monkeypatch):
+def test_only_commands_that_train_on_forked_workers_start_the_fork_server(argv, gpu, starts, monkeypatch):
     for name in ("RESNET_EXPLORER_WORKERS", "RESNET_EXPLORER_FORK_WORKERS"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(cli_main, "gpu_visible", lambda: gpu)
     assert starts_workers(argv) is starts
+
+
+def test_the_gpu_guess_agrees_with_torch(monkeypatch):
+    # The guess reads no torch; here it must say what torch says on this machine.
+    import torch
+
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    assert gpu_visible() is torch.cuda.is_available()
+    for hidden in ("", "-1", "-1,0"):
+        monkeypatch.setenv("CUDA_VISIBLE_DEVICES", hidden)
+        assert gpu_visible() is False
 
 
 @pytest.mark.parametrize("name, value", [("RESNET_EXPLORER_WORKERS", "0"), ("RESNET_EXPLORER_FORK_WORKERS", "0"),
