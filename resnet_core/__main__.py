@@ -21,7 +21,7 @@ import sys
 
 from resnet_core import settings
 from resnet_core.jobs import forkserver   # imports no torch
-from resnet_core.messages import ClusterNoAnswer, ConfigError
+from resnet_core.messages import ConfigError, own_sentence
 
 
 def starts_workers(argv: list[str]) -> bool:
@@ -200,9 +200,6 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, ValueError) as err:
         print(f"error: {one_line(err)}", file=sys.stderr)
         return 2
-    except ClusterNoAnswer as err:   # our own sentence: no Python type name in front
-        print(f"error: {one_line(err)}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         print("stopped", file=sys.stderr)
         return 130
@@ -210,7 +207,8 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # no second error at exit
         return 0
     except Exception as err:  # never a traceback for a user; the message names what failed
-        print(f"error: {type(err).__name__}: {one_line(err)}", file=sys.stderr)
+        ours = own_sentence(err)   # our own sentence (ClusterNoAnswer): no Python type name in front
+        print(f"error: {ours}" if ours else f"error: {type(err).__name__}: {one_line(err)}", file=sys.stderr)
         return 1
     return code if isinstance(code, int) else 0
 

@@ -195,12 +195,18 @@ def message(code: str, **params) -> Reason:
 
 def reason_of(err: BaseException) -> Reason:
     """A failed run's reason: the exception's name and text, with its code and values when it
-    has them (a ConfigError raised with a code, a dataset that is missing)."""
-    text = f"{type(err).__name__}: {err}"
+    has them (a ConfigError raised with a code, a dataset that is missing, ClusterNoAnswer)."""
+    own = own_sentence(err)
+    return Reason(f"{type(err).__name__}: {err}", own.code, own.values) if own else Reason(f"{type(err).__name__}: {err}")
+
+
+def own_sentence(err: BaseException) -> Reason | None:
+    """The sentence of ours an exception carries (its `code` and `params`, as ConfigError and
+    ClusterNoAnswer have them), as one line; None for Python's or a library's own words."""
     code, params = getattr(err, "code", ""), getattr(err, "params", None)
     if isinstance(code, str) and code in MESSAGES and isinstance(params, dict):
-        return Reason(text, code, params)
-    return Reason(text)
+        return Reason(" ".join(str(err).split()), code, params)
+    return None
 
 
 def code_of(reason: str) -> tuple[str, dict[str, str]]:
@@ -269,5 +275,14 @@ class ConfigError(ValueError):
 
 
 class ClusterNoAnswer(ConnectionError):
-    """Nothing listens at a cluster's address. Its text is a sentence of ours (cluster_no_answer),
-    so it is said without Python's type name in front, on the pages and on the command line."""
+    """Nothing listens at a cluster's address. It carries its code (cluster_no_answer) and values
+    like ConfigError, so it is said as our sentence (own_sentence), without Python's type name in
+    front, on the pages and on the command line."""
+
+    def __init__(self, target: str, why: str) -> None:
+        super().__init__(message("cluster_no_answer", target=target, why=why))
+        self.code = "cluster_no_answer"
+        self.params = {"target": str(target), "why": str(why)}
+
+    def __reduce__(self):   # to another process with its values, not only its text
+        return ClusterNoAnswer, (self.params["target"], self.params["why"])

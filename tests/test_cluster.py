@@ -46,6 +46,8 @@ def test_the_executor_is_made_at_once_and_says_why_it_cannot_connect(monkeypatch
         state = executor.state()
         host_port = address.removeprefix("ray://")
         assert state.reason == f"nothing answers at {host_port} (the system's message: Connection refused)"
+        assert (state.reason.code, state.reason.values) == (
+            "cluster_no_answer", {"target": host_port, "why": "Connection refused"})   # no regex needed
         assert state.address == address and state.waiting and not state.fallback
         assert not executor.ready() and executor.slots == 1
         assert state.next_try > time.time()
@@ -126,6 +128,23 @@ def test_a_bare_ray_client_timeout_names_the_likely_cause():
                            "connection timeout); ")
     assert "~/.ray/auth_token" in line and "RAY_AUTH_TOKEN" in line
     assert one_line(RuntimeError("a\n  b")) == "RuntimeError: a b"
+
+
+def test_nothing_answering_carries_its_code_and_values_everywhere_it_is_said():
+    import pickle
+
+    from resnet_core.messages import ClusterNoAnswer, reason_of
+
+    err = ClusterNoAnswer("h:1", "Connection refused")
+    text = "nothing answers at h:1 (the system's message: Connection refused)"
+    values = {"target": "h:1", "why": "Connection refused"}
+    for said in (one_line(err), ray_said(err)):
+        assert (said, said.code, said.values) == (text, "cluster_no_answer", values)
+    failed = reason_of(err)
+    assert (failed, failed.code, failed.values) == (f"ClusterNoAnswer: {text}", "cluster_no_answer", values)
+    again = pickle.loads(pickle.dumps(err))
+    assert (str(again), again.code, again.params) == (text, "cluster_no_answer", values)
+    assert isinstance(again, ConnectionError)
 
 
 def test_rays_own_words_are_marked_as_rays_on_the_pages_and_plain_on_the_command_line():

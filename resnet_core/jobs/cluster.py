@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from resnet_core import settings
-from resnet_core.messages import ClusterNoAnswer, message
+from resnet_core.messages import message, own_sentence
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +43,10 @@ class ClusterState:
 
 def one_line(err: BaseException) -> str:
     """An error as one short line; Ray Client's bare timeout gets the usual cause beside it."""
+    own = own_sentence(err)   # our own sentence (ClusterNoAnswer), not Python's or Ray's words
+    if own:
+        return own
     text = " ".join(str(err).split())[:240]
-    if isinstance(err, ClusterNoAnswer):   # our own sentence, not Python's or Ray's words
-        return text
     line = f"{type(err).__name__}: {text}" if text else type(err).__name__
     if "ray client connection timeout" in text:
         line = message("cluster_token", error=line)
@@ -56,7 +57,7 @@ def ray_said(err: BaseException) -> str:
     """Why connecting or a run on the cluster failed, for the pages: our own sentence as it is,
     anything else (Ray's or Python's words) inside a sentence that says whose words they are."""
     line = one_line(err)
-    if isinstance(err, ClusterNoAnswer) or getattr(line, "code", ""):
+    if getattr(line, "code", ""):
         return line
     return message("ray_error", error=line)
 

@@ -254,7 +254,7 @@ def probe(address: str, timeout: float = PROBE_SECONDS) -> None:
         socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
     except OSError as err:
         why = err.strerror or type(err).__name__
-        raise ClusterNoAnswer(message("cluster_no_answer", target=target, why=why)) from None
+        raise ClusterNoAnswer(target, why) from None
 
 
 def _no_auto_start(ray) -> None:
