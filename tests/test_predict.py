@@ -248,3 +248,33 @@ def test_the_training_estimate_counts_one_net_or_several(lang, monkeypatch):
     else:
         assert one.startswith("작은 네트워크 하나를") and "약 3초가 걸립니다" in one
         assert two.startswith("작은 네트워크 2개를") and "약 1분이 걸립니다" in two
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_prediction_in_progress_counts_its_parts_not_training_steps(lang, monkeypatch, tmp_path):
+    """A prediction task reports each net trained (then the measuring) as one part: its row reads
+    "measuring: 1 of 2 parts done", never "training: step 1 of 2" (the question says 300 steps)."""
+    from resnet_core.nets.config import ModelConfig, TrainConfig
+    from resnet_core.store.groups import PREDICT
+    from ui.page import i18n as ui_i18n
+    from ui.training.page_runs import RunView
+    from ui.training.progress import status_text
+
+    monkeypatch.setattr(ui_i18n, "lang", lambda: lang)
+    store = RunStore(tmp_path / "runs.db")
+    task = store.create_task("predict", {"question": "degradation"}, ModelConfig(), TrainConfig(), group=PREDICT)
+    run = store.create_run(ModelConfig(), TrainConfig(steps=300))
+
+    def shown(run_id: int) -> str:
+        info = store.get_run(run_id)
+        return status_text(RunView(info, None, None))
+
+    store.set_status(task, "running")
+    assert shown(task) == ("measuring" if lang == "en" else "측정 중")
+    store.set_progress(task, 1, 2)
+    assert shown(task) == ("measuring: 1 of 2 parts done" if lang == "en" else "측정 중: 2개 중 1개 완료")
+    store.set_status(task, "interrupted")
+    assert shown(task) == ("interrupted (the server restarted)" if lang == "en" else "중단됨 (서버가 다시 시작됨)")
+    store.set_status(run, "running")   # a training run still counts its steps
+    store.set_progress(run, 1, 300)
+    assert shown(run) == ("training: step 1 of 300" if lang == "en" else "학습 중: 300단계 중 1단계")

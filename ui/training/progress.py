@@ -18,6 +18,7 @@ from typing import Callable, Sequence
 
 import streamlit as st
 
+from resnet_core.store.groups import PREDICT
 from resnet_core.store.runs import RunInfo, RunNotFound
 
 from ui.draw.style import PLAIN, RESIDUAL
@@ -144,6 +145,13 @@ def status_text(view: RunView) -> str:
     info = view.info
     if info.status == "queued":
         return t("runs.status.queued_at", n=view.position) if view.position else t("runs.status.queued")
+    if info.group == PREDICT and info.status in ("running", "interrupted"):
+        # A prediction counts its parts (each net trained, then the measuring), not training steps:
+        # "step 1 of 2" would contradict the question's "300 training steps".
+        if info.status == "running":
+            return (t("predict.progress", done=info.steps_done, total=info.total_steps) if info.total_steps
+                    else t("predict.progress_start"))
+        return t("runs.status.interrupted")
     if info.status == "running":
         return t("runs.status.running_at", done=info.steps_done, total=info.total_steps or info.train_cfg.steps)
     if info.status == "interrupted" and info.steps_done:   # it had begun: say where it stopped
