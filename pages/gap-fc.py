@@ -43,14 +43,9 @@ def head_counts() -> None:
     figures.show(flops_charts.head_params(fc, gap, said), [flops_charts.head_params(fc, gap, said, flops_charts.PHONE_WIDTH)])
 
 
-@st.cache_data(show_spinner=False)
-def vgg_share() -> tuple[int, int]:
-    return gap_vs_flatten.fc_share("vgg19")
-
-
 def vgg() -> None:
     st.header(t("gap_fc.vgg.title"))
-    fc, total = vgg_share()
+    fc, total = gap_vs_flatten.fc_share("vgg19")   # from flops.count's own cache
     left, right = st.columns([2, 3])
     left.markdown(flops_charts.parameter_share(fc, total, "VGG-19", words(flops_charts.WORDS)), unsafe_allow_html=True)
     right.markdown(t("gap_fc.vgg.text", fc=style.fmt_int(fc), total=style.fmt_int(total),
