@@ -114,7 +114,7 @@ class ProcessPool:
         self.slots = workers
         self.device = "cuda" if gpus else "cpu"   # what its runs get: the estimates price them so
         self._fork = fork and settings.fork_workers()
-        base = {**os.environ, "RESNET_EXPLORER_CPU_THREADS": str(threads),
+        base = {**os.environ, settings.cpu_threads.env: str(threads),
                 "OMP_NUM_THREADS": str(threads),
                 "PYTHONPATH": os.pathsep.join(filter(None, [str(PACKAGE_ROOT),
                                                             os.environ.get("PYTHONPATH")]))}
@@ -122,8 +122,8 @@ class ProcessPool:
             base[settings.worker_nice.env] = str(nice)
         self._envs = gpu_envs(base, workers, gpus or [], memory)
         self._gpus = [e["CUDA_VISIBLE_DEVICES"] for e in self._envs if "CUDA_VISIBLE_DEVICES" in e]
-        self._share = min((float(e["RESNET_EXPLORER_GPU_MEMORY_FRACTION"]) for e in self._envs
-                           if "RESNET_EXPLORER_GPU_MEMORY_FRACTION" in e), default=1.0)
+        share = settings.gpu_memory_fraction.env
+        self._share = min((float(e[share]) for e in self._envs if share in e), default=1.0)
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: list[_Worker] = []
         self._lock = threading.Lock()
@@ -237,7 +237,7 @@ def gpu_envs(base: dict[str, str], workers: int, gpus: list[str], memory: float)
         return [dict(base) for _ in range(workers)]
     per_gpu = {g: placed.count(g) for g in placed}
     return [{**base, "CUDA_VISIBLE_DEVICES": g,
-             "RESNET_EXPLORER_GPU_MEMORY_FRACTION": f"{memory / per_gpu[g]:.3f}"} for g in placed]
+             settings.gpu_memory_fraction.env: f"{memory / per_gpu[g]:.3f}"} for g in placed]
 
 
 def default_workers(device: str = "auto") -> int:

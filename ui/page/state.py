@@ -1,8 +1,8 @@
 """Keeping a page's settings while the user visits other pages.
 
 By default Streamlit forgets a widget's value as soon as a run does not draw it, which under
-``st.navigation`` means on every page switch. Since Streamlit 1.5x a keyed widget can opt out
-with ``persist_state="session"``; ``keep`` spells that once so every page does it the same way
+``st.navigation`` means on every page switch. A keyed widget of the pinned Streamlit (1.67,
+requirements.txt) can opt out with ``persist_state="session"``; ``keep`` spells that once so every page does it the same way
 and every key carries its page's prefix:
 
     st.slider(t("build.depth"), 8, 110, 20, **keep("build_depth"))
