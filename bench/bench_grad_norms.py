@@ -6,7 +6,7 @@ dtype=float64, no copy).
 
 Prints (no asserts), on the CPU with the engine's one thread, for ResNet-20 and plain-56 on 16x16
 digits, batch 32:
-  1. the norms alone, microseconds per call, each way;
+  1. the norms alone, median microseconds per call, each way, the two ways taking turns;
   2. a whole training step through `engine.train`, median milliseconds, each way, by the training
      thread's own CPU time (which other processes on a busy machine do not inflate) and by the
      wall clock. The two ways run in alternating rounds so that a busy spell hits both.
@@ -46,20 +46,21 @@ def model_cfg(arch: str):
     return arch_config(arch, input_size=SIZE, in_channels=1)
 
 
-def norms_alone(arch: str, repeats: int = 300) -> dict[str, float]:
+def norms_alone(arch: str, repeats: int = 3000) -> dict[str, float]:
+    """Median thread CPU seconds of one call each way, the ways taking turns call by call (so a
+    busy spell on a shared machine hits both alike)."""
     model = build_model(model_cfg(arch))
     x = torch.randn(BATCH, 1, SIZE, SIZE)
     F.cross_entropy(model(x), torch.zeros(BATCH, dtype=torch.long)).backward()
     grads = [w.grad for w in GradNormRecorder(model).weights]
-    out = {}
-    for name, fn in WAYS.items():
-        for _ in range(20):
+    times: dict[str, list[int]] = {name: [] for name in WAYS}
+    order = list(WAYS.items())
+    for i in range(repeats):
+        for name, fn in (order if i % 2 else order[::-1]):
+            t = time.thread_time_ns()
             fn(grads)
-        t = time.thread_time()
-        for _ in range(repeats):
-            fn(grads)
-        out[name] = (time.thread_time() - t) / repeats
-    return out
+            times[name].append(time.thread_time_ns() - t)
+    return {name: statistics.median(ns) / 1e9 for name, ns in times.items()}
 
 
 def step_times(arch: str, fn, steps: int) -> tuple[list[float], list[float]]:

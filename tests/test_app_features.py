@@ -297,6 +297,30 @@ def test_another_setting_queues_its_two_runs_and_shows_their_progress(queue_stor
     assert {b[1] for b in progress_bars(at)} == {"stopped"}
 
 
+@pytest.mark.parametrize("lang, says", [
+    ("en", "plain-8 has finished training; ResNet-8 (50 steps) is still in the training queue."),
+    ("ko", "플레인-8은 학습이 끝났고, ResNet-8은 아직 학습 대기열에 있습니다(50단계)."),
+])
+def test_with_one_net_finished_the_queue_note_names_the_one_still_waiting(queue_store, lang, says):
+    """The plain net has finished and the residual one waits: the note does not say both train."""
+    spec = im.TwinSpec("digits", depth=8, width=8, steps=50)
+    plain = queue_store.create_run(spec.model_config(False), spec.train_config().replace(device="cpu"),
+                                   owner="feat4one", group=twins.GROUP, label="plain-8 · 50 steps")
+    queue_store.save_checkpoint(plain, build_model(spec.model_config(False)))
+    queue_store.finish_run(plain, status="finished", seconds=1.0, steps_done=50, final_train_loss=1.0,
+                           final_train_acc=0.6, test_acc=0.5)
+    waiting = queue_store.create_run(spec.model_config(True), spec.train_config(), owner="feat4one",
+                                     group=twins.GROUP, label="ResNet-8 · 50 steps")
+    try:
+        at = open_features(lang, owner="feat4one", features_depth=8, features_width=8, features_steps=50)
+        notes = [i.value for i in at.info]
+        assert any(says in n for n in notes) and not grids(at)
+        assert [b[0] for b in progress_bars(at)] == ["ResNet-8 · 50 steps"]
+    finally:
+        queue_store.set_status(waiting, "cancelled", "test over")
+        queue_store.set_status(plain, "cancelled", "test over")
+
+
 def test_finished_twins_from_queued_runs_are_drawn_for_everyone(queue_store):
     made = []
     for residual in (False, True):

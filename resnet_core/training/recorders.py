@@ -28,10 +28,11 @@ def l2_norms(tensors) -> torch.Tensor:
     Accumulated in float64: the squares of float32 values below about 1e-23 fall under float32's
     range, so a float32 norm reads exactly 0 for a gradient that is not 0. Sigmoid plain-56's
     first layers hold gradients near 1e-31 (bench/bench_probes.py): in float32 their norm was 0,
-    as if nothing arrived. A norm of 0 here means every value is 0. `dtype=` makes the reduction
-    widen each value as it reads it, with no float64 copy of each tensor, and gives the same bits
-    as norms of float64 copies (tests/test_engine.py); a training step's share of it halves
-    (bench/bench_grad_norms.py).
+    as if nothing arrived. A norm of 0 here means every value is 0. `dtype=` widens each value as
+    the reduction reads it, with no float64 copy of each tensor, and gives the same bits as the
+    norms of float64 copies (tests/test_engine.py). On the CPU (one thread, 16x16, batch 32) it
+    takes 7-10% less time than the copies (ResNet-20 165 against 177 us, plain-56 565 against
+    621 us), well under 1% of a training step either way (bench/bench_grad_norms.py).
     """
     return torch.stack(torch._foreach_norm(list(tensors), 2, dtype=torch.float64))
 

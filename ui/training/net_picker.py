@@ -99,7 +99,15 @@ def queue_twin(prefix: str, spec: im.TwinSpec, found) -> None:
     """A twin setting nobody has trained yet: its runs in the queue with their progress (the
     page reruns itself when they end), or a button that queues them."""
     if found.active:
-        st.info(t("inspect.queued", depth=spec.depth, steps=spec.steps), icon=":material/hourglass_top:")
+        # One member may finish before the other (and a retry queues only the missing one):
+        # then say so, rather than "training both".
+        if found.finished:
+            finished = next(iter(found.finished))     # residual or not: the member already done
+            text = t("inspect.queued.one", done=net_label(spec.model_config(finished).kind),
+                     waiting=net_label(spec.model_config(not finished).kind), steps=spec.steps)
+        else:
+            text = t("inspect.queued", depth=spec.depth, steps=spec.steps)
+        st.info(text, icon=":material/hourglass_top:")
         progress.live_runs([i.id for i in found.active], guarded(lambda views: progress.progress_rows(views, prefix)),
                        stop_prefix=prefix)
         return
