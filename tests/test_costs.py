@@ -156,6 +156,28 @@ def test_a_fresh_store_archives_the_old_one(store, tmp_path):
         runner.shutdown()
 
 
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_while_a_new_class_starts_the_pause_is_not_said_as_the_teachers_words(store, monkeypatch, lang):
+    """fresh_store pauses the queue with its own reason; the pause banner says that in the
+    reader's language, never "The teacher has paused new runs: a new class is starting"."""
+    from resnet_core.store import archive
+    from ui.page import i18n
+    from ui.users.follow import pause_text
+
+    monkeypatch.setattr(i18n, "lang", lambda: lang)
+    runner, seen = JobRunner(store, train_fn=Gate()), []
+    real = archive.archive_and_clear
+    monkeypatch.setattr(archive, "archive_and_clear", lambda s: seen.append(pause_text(runner.paused)) or real(s))
+    try:
+        runner.fresh_store(timeout=10)
+    finally:
+        runner.shutdown()
+    assert seen == ["A new class is starting; try again in a moment." if lang == "en" else
+                    "새 수업을 시작하는 중입니다. 잠시 뒤에 다시 시도해 주세요."]
+    assert pause_text("Eyes on the projector") == ("The teacher has paused new runs: Eyes on the projector" if lang == "en"
+                                                   else "선생님이 새 학습을 잠시 멈춰 두었습니다: Eyes on the projector")
+
+
 def test_owners_are_numbered_in_order_of_their_first_run(store):
     for who in ("b", "a", "b", "c"):
         store.create_run(MODEL, TRAIN, owner=who)

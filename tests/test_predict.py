@@ -278,3 +278,36 @@ def test_a_prediction_in_progress_counts_its_parts_not_training_steps(lang, monk
     store.set_status(run, "running")   # a training run still counts its steps
     store.set_progress(run, 1, 300)
     assert shown(run) == ("training: step 1 of 300" if lang == "en" else "학습 중: 300단계 중 1단계")
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_task_in_a_run_list_reads_in_the_readers_language_and_measures(lang, monkeypatch, tmp_path):
+    """The teacher's list of active runs and the progress rows name a prediction or a study in the
+    reader's language, whoever started it (its stored label is in theirs), and say it measures;
+    a net that trains keeps its own name and "training"."""
+    from resnet_core.nets.config import ModelConfig, TrainConfig
+    from resnet_core.store.groups import PREDICT
+    from ui.page import i18n as ui_i18n
+    from ui.page import terms
+    from ui.training.progress import run_name, status_word
+
+    monkeypatch.setattr(ui_i18n, "lang", lambda: lang)
+    monkeypatch.setattr(terms, "lang", lambda: lang)
+    store = RunStore(tmp_path / "runs.db")
+    other = "Measurement" if lang == "ko" else "측정"   # started by a reader of the other language
+    task = store.create_task("predict", {"question": "degradation"}, ModelConfig(), TrainConfig(), label=other,
+                             group=PREDICT)
+    study = store.create_task("lesion", {"draws": 5}, ModelConfig(), TrainConfig(),
+                              label="Lesion study" if lang == "ko" else "블록 삭제 실험", group="lesion-0123456789ab")
+    run = store.create_run(ModelConfig(), TrainConfig(steps=300), label="plain-20", group="lesion")
+    for rid in (task, study, run):
+        store.set_status(rid, "running")
+    info = {rid: store.get_run(rid) for rid in (task, study, run)}
+    if lang == "en":
+        assert [run_name(info[i]) for i in (task, study, run)] == ["Measurement", "Lesion study", "plain-20"]
+        assert [status_word(info[i]) for i in (task, study, run)] == ["measuring", "measuring", "training"]
+    else:
+        assert [run_name(info[i]) for i in (task, study, run)] == ["측정", "블록 삭제 실험", "플레인-20"]
+        assert [status_word(info[i]) for i in (task, study, run)] == ["측정 중", "측정 중", "학습 중"]
+    store.set_status(task, "queued")
+    assert status_word(store.get_run(task)) == ("waiting in the queue" if lang == "en" else "대기열에서 기다리는 중")

@@ -8,6 +8,10 @@ key before it calls any of these.
 
 from __future__ import annotations
 
+# The queue's own pause while a new class starts (not a teacher's words): pages say it in the
+# reader's language (ui/users/follow.py).
+NEW_CLASS = "a new class is starting"
+
 
 class QueueControls:
     def pause(self, message: str = "") -> None:
@@ -36,7 +40,7 @@ class QueueControls:
         from resnet_core.store.archive import archive_and_clear
 
         with self._lock:
-            paused_before, self._queue.paused = self._queue.paused, "a new class is starting"
+            paused_before, self._queue.paused = self._queue.paused, NEW_CLASS
             running = [e for e in self._jobs.values() if e.status == "running"]
         try:
             self.clear_queue("the teacher started a new class")

@@ -13,9 +13,8 @@ import streamlit as st
 from resnet_core.jobs.runner import JobRunner
 from ui.classroom import checkpoints, projector
 from ui.page.i18n import t
-from ui.page.terms import net_label
 from ui.server import shared
-from ui.training import cluster
+from ui.training import cluster, progress
 from ui.users import identity, teacher_key
 
 _MSG = "_teacher_feedback"
@@ -79,7 +78,7 @@ def _controls(r: JobRunner) -> None:
 
     active = [i for status in ("running", "queued") for i in shared.store().list_runs(status=status, limit=200)]
     if active:
-        labels = {i.id: f"#{i.id} {net_label(i.label)} · {identity.who(i)} · {t(f'runs.status.{i.status}')}"
+        labels = {i.id: f"#{i.id} {progress.run_name(i)} · {identity.who(i)} · {progress.status_word(i)}"
                   for i in active}
         st.selectbox(t("teacher.stop_pick"), list(labels), format_func=labels.get, key="teacher_stop_pick")
         st.button(t("teacher.stop"), key="teacher_stop", icon=":material/stop:", on_click=_stop, args=(r,))

@@ -70,9 +70,8 @@ def _teacher() -> bool:
 
 
 def paused_message(message: str) -> None:
-    """The teacher has paused new runs: say so, with the teacher's words."""
-    text = t("runs.paused_with", msg=message) if message else t("runs.paused")
-    st.info(text, icon=":material/pause_circle:")
+    """New runs are paused: say so, with the teacher's words (follow.pause_text)."""
+    st.info(follow.pause_text(message), icon=":material/pause_circle:")
 
 
 def dataset_present(name: str, data_dir: str = "") -> bool:

@@ -83,6 +83,36 @@ def _stop(run_id: int, label: str) -> None:
         st.toast(t("runs.already_ended", label=label))
 
 
+# The analysis tasks that have a run row: a prediction (its group), and the studies, whose group
+# is "<task>-<digest of its settings>" (ui/training/twins.py).
+STUDIES = ("lesion", "landscape")
+
+
+def task_of(info: RunInfo) -> str:
+    """The analysis task a run row stands for ("predict", "lesion", "landscape"); "" for a net
+    that trains."""
+    if info.group == PREDICT:
+        return "predict"
+    name = info.group.rpartition("-")[0]
+    return name if name in STUDIES else ""
+
+
+def run_name(info: RunInfo) -> str:
+    """A run's name in the reader's language: the net's, or a task's from this language's catalog
+    (the label a task stored is in the language of whoever started it)."""
+    task = task_of(info)
+    if task == "predict":
+        return t("predict.measuring")
+    return t(f"twins.task.{task}") if task else net_label(info.label)
+
+
+def status_word(info: RunInfo) -> str:
+    """A run's status for a one-line list: a task at work measures, it does not train."""
+    if info.status == "running" and task_of(info):
+        return t("runs.status.measuring")
+    return t(f"runs.status.{info.status}")
+
+
 def stop_buttons(infos: Sequence[RunInfo], prefix: str) -> None:
     """A Stop button for each of this user's queued or running runs (others' runs get none)."""
     mine = _stoppable(infos)
@@ -90,7 +120,7 @@ def stop_buttons(infos: Sequence[RunInfo], prefix: str) -> None:
         return
     cols = st.columns(min(len(mine), 4))
     for n, info in enumerate(mine):
-        name = net_label(info.label)    # as the charts name it, in the reader's language
+        name = run_name(info)    # as the charts name it, in the reader's language
         cols[n % len(cols)].button(f"{t('runs.stop')} · {name}", key=f"{prefix}_stop_{info.id}",
                                    icon=":material/stop:", on_click=_stop, args=(info.id, name))
 
@@ -182,7 +212,7 @@ _BAR = ('<div class="rx-run" role="progressbar" aria-valuemin="0" aria-valuemax=
 
 def progress_html(views: Sequence[RunView]) -> str:
     """One progress bar per run (label, status, share done), as HTML; labels are escaped."""
-    return "".join(_BAR.format(pct=100 * v.progress, label=escape(net_label(v.info.label)),
+    return "".join(_BAR.format(pct=100 * v.progress, label=escape(run_name(v.info)),
                                status=escape(status_text(v) + _whose(v.info)),
                                color=RESIDUAL if v.info.model_cfg.residual else PLAIN) for v in views)
 

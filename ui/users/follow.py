@@ -17,6 +17,7 @@ from __future__ import annotations
 import streamlit as st
 
 from resnet_core.classroom import class_state
+from resnet_core.jobs.controls import NEW_CLASS
 
 from ui.page import links, nav
 from ui.page.i18n import t
@@ -129,11 +130,18 @@ def watch() -> None:
     st.fragment(_banner, run_every=POLL_S)()
 
 
+def pause_text(message: str) -> str:
+    """Why new runs are refused: the teacher's pause with their message, or the queue's own
+    pause while a new class starts (said in the reader's language, not as the teacher's words)."""
+    if message == NEW_CLASS:
+        return t("runs.paused_new_class")
+    return t("runs.paused_with", msg=message) if message else t("runs.paused")
+
+
 def _banner() -> None:
     paused = shared.runner().paused
     if paused is not None and not teacher_key.is_teacher():
-        text = t("runs.paused_with", msg=paused) if paused else t("runs.paused")
-        st.info(text, icon=":material/pause_circle:")
+        st.info(pause_text(paused), icon=":material/pause_circle:")
     version = class_state().version
     if version != st.session_state.get(_SEEN):
         st.session_state[_SEEN] = version
