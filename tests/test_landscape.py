@@ -44,6 +44,22 @@ def test_filter_normalisation_follows_its_definition():
             assert torch.allclose(d[i], expected, rtol=1e-5, atol=1e-7)
 
 
+def test_a_plain_net_shares_its_directions_with_an_option_a_twin_only():
+    """What the page says (landscape.how, seed_help): with the same seed, a plain net and its
+    option-A residual twin get the same random directions; an option-B twin's extra projection
+    weights use up random numbers too, so its later layers' directions differ."""
+    def unit_filters(shortcut=None):   # each filter's direction scaled to length 1: the raw draw's own
+        cfg = arch_config("resnet8", base_width=4, input_size=8, in_channels=1, num_classes=10)
+        model = build_model(cfg.replace(residual=False) if shortcut is None else cfg.replace(shortcut=shortcut))
+        d = landscape.filter_normalised_direction(model, torch.Generator().manual_seed(3))
+        return [u.flatten(1) / u.flatten(1).norm(dim=1, keepdim=True) for u in d if u.dim() > 1]
+
+    plain, a, b = unit_filters(), unit_filters("A"), unit_filters("B")
+    assert len(plain) == len(a) and all(torch.allclose(x, y) for x, y in zip(plain, a))
+    assert len(b) > len(plain)                        # B's projections: weights the plain net lacks
+    assert not torch.allclose(plain[-1], b[-1])       # so the head's direction no longer matches
+
+
 def _naive_loss(model, theta, d1, d2, a, b, x, y) -> float:
     net = copy.deepcopy(model)
     with torch.no_grad():
