@@ -102,11 +102,15 @@ def test_bn_findings_only_say_what_the_runs_show():
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_bn_sentences_say_no_more_than_their_outcome(lang):
     """"stuck" covers any finite loss above 80% of ln 10, far above it too (9.0 is worse than
-    guessing), so its label says "near or above"; "residual_needs_bn" is also said when the plain
-    net learned without BN or was not trained, so it never says the residual net failed "too"."""
+    guessing), so its label states that threshold, the one analysis.outcome applies (a loss of
+    1.85 did not learn, 1.83 did), never "near ln 10"; "residual_needs_bn" is also said when the
+    plain net learned without BN or was not trained, so it never says the residual net failed "too"."""
     said = lambda key: text.render(i18n.table()[key][lang], lang)   # noqa: E731
     assert analysis.outcome("finished", 9.0, 10) == "stuck"
-    assert ("near or above ln 10" if lang == "en" else "ln 10 근처이거나 그 이상") in said("batchnorm.outcome.stuck")
+    limit = f"{0.8 * np.log(10):.2f}"
+    assert limit == "1.84" and f"0.8 × ln 10 ≈ {limit}" in said("batchnorm.outcome.stuck")
+    assert analysis.outcome("finished", 1.85, 10) == "stuck" and analysis.outcome("finished", 1.83, 10) == "learned"
+    assert "근처" not in said("batchnorm.outcome.stuck") and "near" not in said("batchnorm.outcome.stuck")
     for ends in ({("residual", "none"): ("stuck", 2.3)},
                  {("plain", "none"): ("learned", 0.2), ("residual", "none"): ("diverged", float("nan"))}):
         assert analysis.bn_findings(ends) == ["residual_needs_bn"]

@@ -302,3 +302,32 @@ def test_the_caption_says_what_the_figure_is(lang):
     with_three = type("E", (), {"same_size": 3, "learned_from": 9})()
     from ui.training import estimates
     assert estimates.basis_text(with_three) == render(table()["estimates.same_size"]["en"], "en", n=3)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_plan_of_several_runs_says_which_figures_are_medians(lang, monkeypatch):
+    """Degradation trains four nets: when only some of them ran here before, the caption says how
+    many of its figures are medians of runs of their size and what the rest come from."""
+    from resnet_core.text import render
+    from ui.page import i18n
+    from ui.training import estimates
+
+    monkeypatch.setattr(estimates, "t", lambda key, **values: render(i18n.table()[key][lang], lang, **values))
+
+    def plan(*same, learned=9):
+        return [type("E", (), {"same_size": s, "learned_from": learned, "seconds": 10.0 + i})()
+                for i, s in enumerate(same)]
+
+    some = estimates.plan_basis_text(plan(3, 0, 2, 0))
+    assert ("for 2 of the 4 runs" if lang == "en" else "학습 4개 가운데 2개는") in some
+    assert "9" in some and ("median" if lang == "en" else "중앙값") in some
+    guess = estimates.plan_basis_text(plan(3, 0, 0, 0, learned=0))
+    assert ("for 1 of the 4 runs" if lang == "en" else "학습 4개 가운데 1개는") in guess
+    assert ("first guess" if lang == "en" else "첫 추정") in guess
+    each = estimates.plan_basis_text(plan(3, 1, 5, 2))
+    assert ("for each run" if lang == "en" else "학습마다") in each
+    none = estimates.plan_basis_text(plan(0, 0))
+    assert none == render(i18n.table()["costs.measured"][lang], lang, n=9)
+    assert ("median" if lang == "en" else "중앙값") not in none
+    one = estimates.plan_basis_text(plan(3))
+    assert one == render(i18n.table()["estimates.same_size"][lang], lang, n=3)

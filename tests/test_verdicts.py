@@ -218,6 +218,17 @@ def test_both_vanishing_gives_the_reason_of_the_block_chosen(lang):
         assert values["plain"] in text and values["residual"] in text and "{" not in text
 
 
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_bn_not_vanishing_states_the_pages_threshold(lang):
+    """sigmoid + BN: plain-56's input side gets about 1/220 of the output side's gradient, and the
+    reading is bn_within; its "do not vanish" is said with the page's measure (a factor of a thousand)."""
+    cfg = arch_config("resnet56", block="preact", norm="batch", activation="sigmoid", input_size=16)
+    assert gradient_ratios.gradient_reading(cfg, 1 / 220, 0.96) == "bn_within"
+    text = said("gradients.explain.bn_within", lang, depth=56, plain="1/220×" if lang == "en" else "220분의 1")
+    threshold = {"en": "within a factor of a thousand", "ko": "천 배 이내"}[lang]
+    assert threshold in text and "{" not in text
+
+
 # The live gradient mode: a net left at chance did not learn
 
 def test_learning_outcome_reads_loss_and_accuracy_against_chance():

@@ -57,7 +57,7 @@ def line(planned: Sequence[tuple[str, ModelConfig, TrainConfig]]) -> Estimate | 
     if not ests:
         return None
     longest = max(ests, key=lambda e: e.seconds)
-    basis = basis_text(longest)
+    basis = plan_basis_text(ests)
     limit = shared.runner().max_run_seconds
     if len(ests) == 1:
         text = t("costs.about_one", time=seconds_text(longest.seconds))
@@ -82,6 +82,23 @@ def basis_text(est: Estimate) -> str:
     if est.same_size:
         return t("estimates.same_size", n=est.same_size) if est.same_size > 1 else t("estimates.same_size_one")
     return t("costs.measured", n=est.learned_from) if est.learned_from else t("costs.default")
+
+
+def plan_basis_text(ests: Sequence[Estimate]) -> str:
+    """What the figures of a plan of several runs are: the time and the total add the runs'
+    estimates, so the caption says which of them are medians of runs of exactly their size here
+    and which come from the model of every size (or the first guess)."""
+    if len(ests) == 1:
+        return basis_text(ests[0])
+    others = [e for e in ests if not e.same_size]
+    if len(others) == len(ests):
+        return basis_text(max(ests, key=lambda e: e.seconds))
+    if not others:
+        return t("estimates.same_size_each")
+    rest = others[0].learned_from
+    if not rest:
+        return t("estimates.same_size_some_guess", k=len(ests) - len(others), n=len(ests))
+    return t("estimates.same_size_some", k=len(ests) - len(others), n=len(ests), m=rest)
 
 
 def memory_refusal(planned: Sequence[tuple[str, ModelConfig, TrainConfig]]) -> RunTooBig | None:
