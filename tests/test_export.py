@@ -353,3 +353,15 @@ def test_the_notebook_finds_the_runs_own_dataset_and_its_held_out_images(tmp_pat
     assert f"held-out accuracy on 120 images of mnist: {100 * acc:.1f}%" in text, text
     assert abs(namespace["accuracy"](namespace["x_run"], namespace["y_run"]) - acc) < 1e-9
     sys.modules.pop("model", None)
+
+
+def test_model_py_cites_each_part_where_the_paper_describes_it():
+    """Option C and its comparison are in section 4.1 (Table 3); the GAP head in section 3.3; BN
+    after each convolution in 3.4 (Implementation): the file's comments agree with its header."""
+    from resnet_core import arch_config
+
+    text = model_py(arch_config("resnet34", shortcut="C"))
+    assert "Option C (paper section 4.1, Table 3)" in text and "Option C (paper 3.3)" not in text
+    assert "then one fully connected layer (paper section 3.3)." in text and "layer (paper 3.4)" not in text
+    assert "(paper 3.4)" in text   # BN right after each convolution, before the activation
+    assert "Option A (paper 3.3)" in model_py(arch_config("resnet34", shortcut="A"))

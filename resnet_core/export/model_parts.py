@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 
+from resnet_core import paper
 from resnet_core.nets.blocks import ZeroPadShortcut
 from resnet_core.nets.config import ModelConfig
 
@@ -100,8 +101,9 @@ def projection(cin: int, cout: int, stride: int) -> nn.Module:
         return projection(cin, cout, stride)
     return nn.Identity()'''
     else:
-        body = '''
-    """Option C (paper 3.3): a projection on every block, even where the identity would fit."""
+        body = f'''
+    """Option C (paper {paper.cite("he2015.sec4.1.shortcuts")}, {paper.cite("he2015.table3")}): a projection on every
+    block, even where the identity would fit."""
     return projection(cin, cout, stride)'''
     out.append("def shortcut(cin: int, cout: int, stride: int) -> nn.Module:" + body)
     return "\n\n\n".join(s.strip("\n") for s in out)
@@ -110,7 +112,7 @@ def projection(cin: int, cout: int, stride: int) -> nn.Module:
 def _head(cfg: ModelConfig, channels: str) -> list[str]:
     if cfg.head == "gap":
         return ["        # Head: global average pooling, one number per channel whatever the input size,",
-                "        # then one fully connected layer (paper 3.4).",
+                f"        # then one fully connected layer (paper {paper.cite('he2015.sec3.3')}).",
                 "        self.head = nn.Sequential(OrderedDict(",
                 "            pool=nn.AdaptiveAvgPool2d(1),",
                 "            flatten=nn.Flatten(),",
