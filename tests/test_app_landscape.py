@@ -96,7 +96,14 @@ def test_a_clear_difference_is_stated_with_its_numbers(studied, lang):
     at, findings = _shown(studied, lang, 9, {"local_minima_2d": 4, "curve_down_fraction": 0.10},
                           {"local_minima_2d": 1, "curve_down_fraction": 0.09}, "land0ti")
     tiny = "Too small to tell" if lang == "en" else "차이가 너무 작아 판단할 수 없음"
-    assert any(i.startswith(tiny) and "9%" in i and "10%" in i for i in findings[2])
+    assert any(i.startswith(tiny) and "9.0%" in i and "10.0%" in i for i in findings[2])
+    # 5 and 14 of a 21 x 21 grid's 361 inner points: 2.49 points apart, too close to call; whole
+    # percents ("1%", "4%") would contradict the stated 2.5-point limit.
+    at, findings = _shown(studied, lang, 15, {"local_minima_2d": 4, "curve_down_fraction": 14 / 361},
+                          {"local_minima_2d": 1, "curve_down_fraction": 5 / 361}, "land0ro")
+    close = [i for i in findings[2] if i.startswith(tiny)]
+    assert len(close) == 1 and "1.4%" in close[0] and "3.9%" in close[0] and "2.5" in close[0]
+    assert {"1.4%", "3.9%"} <= {cell for row in at.table[0].value.values.tolist() for cell in row}
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
