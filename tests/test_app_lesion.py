@@ -232,6 +232,32 @@ def test_a_deletion_that_raises_accuracy_reads_as_a_rise(studied, lang):
                                                           "가장 많이 떨어진 블록"))
 
 
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_stated_tolerance_is_never_rounded_below_a_difference_called_too_close(studied, lang):
+    """140 held-out images: three images' worth is 2.14 points. Downsampling blocks cost 4.28,
+    ordinary ones 2.14 (shown 4.3 and 2.1, 2.14 apart: too close to call); the limit reads 2.2,
+    not 2.1, which the two numbers shown beside it would contradict."""
+    import copy
+    store, _, result = studied
+    pair = finished_twins(store, seed=4, owner="teach0er")
+    crafted = copy.deepcopy(result)
+    for net in crafted["nets"]:
+        net["run_id"] = pair[0] if net["kind"] == "plain" else pair[1]
+        net["n_test"], net["intact_acc"] = 140, 0.9
+        for b in net["blocks"]:
+            if b["acc"] is not None:
+                b["acc"] = 0.9 - (0.0428 if b["downsampling"] else 0.0214)
+    _stored_study(store, crafted, pair, 5)
+    from ui.training import twins
+    twins._runs.clear()
+    at = open_page("lesion", lang, owner="les0tol", state={
+        "lesion_source": "runs", "lesion_class": True, "lesion_plain_run": pair[0],
+        "lesion_residual_run": pair[1], "lesion_draws": 5})
+    close = [i.value for i in at.info if i.value.startswith(("Too small to tell", "잔차 네트워크의 다운샘플링 블록이 더 중요한지는"))]
+    assert len(close) == 1 and "4.3" in close[0] and "2.1" in close[0]
+    assert ("no more than 2.2 points apart" if lang == "en" else "차이 2.2%p 이하") in close[0]
+
+
 @pytest.mark.parametrize("lang, hint", [("en", "Show the whole class's runs"), ("ko", "반 전체의 학습 기록 보기")])
 def test_no_runs_of_ones_own_names_the_class_toggle_and_the_class_has_some(studied, lang, hint):
     at = open_page("lesion", lang, owner="les9mine", state={"lesion_source": "runs"})
