@@ -153,3 +153,16 @@ def test_progress_stop_and_verdict():
     assert v["residual"]["worst_block"] == "b"
     assert v["checks"] == {"residual_robust": True, "plain_fragile": True, "downsampling_hurts": True}
     assert v["held"] and v["plain"]["undeletable"] == ["d"]
+
+
+@pytest.mark.parametrize("residual_drop, robust", [(0.0494, True), (0.0496, False)])
+def test_the_thresholds_are_read_on_the_drops_as_shown(residual_drop, robust):
+    """4.94 points reads "4.9", under this app's 5; 4.96 reads "5.0", which the page must not
+    call under 5. A plain drop of 19.96 reads "20.0": at least 20, and three times 6.6 (19.8)."""
+    def net(drop, downsampling=False):
+        return {"intact_acc": 0.9, "blocks": [{"name": "a", "acc": 0.9 - drop, "downsampling": downsampling,
+                                               "deletable": True}]}
+    v = lesion.verdict(net(0.1996), net(residual_drop))
+    assert v["checks"]["residual_robust"] is robust
+    assert lesion.verdict(net(0.1996), net(0.066))["checks"]["plain_fragile"]
+    assert not lesion.verdict(net(0.1996), net(0.0668))["checks"]["plain_fragile"]   # 3 x 6.7 = 20.1
