@@ -56,8 +56,10 @@ def findings(result: dict) -> None:
     for code, outcome in verdict["outcomes"].items():
         verdicts.box(outcome, t(verdicts.key(f"landscape.check.{code}", outcome), **numbers))
     plain = nets["plain"]
-    if not verdict["held"] and twins.known_not_twins(plain["run_id"], nets["residual"]["run_id"]):
-        st.markdown(t("landscape.not_held.other"))   # the closings below speak of twins' steps and dataset
+    if twins.known_not_twins(plain["run_id"], nets["residual"]["run_id"]):
+        # Not twins: a smoother slice may come from the other differences, and the closings
+        # below speak of twins' steps and dataset.
+        st.markdown(t("landscape.held.other" if verdict["held"] else "landscape.not_held.other"))
         return
     st.markdown(t(f"landscape.{landscape.closing(verdict['finding'], plain.get('depth', 0))}",
                   depth=plain.get("depth", ""), steps=plain.get("train_steps", ""),

@@ -62,9 +62,10 @@ def findings(result: dict) -> None:
             deep = net is plain and plain.get("depth", 0) > 20
             st.info(t("lesion.plain_untrained.deep" if deep else "lesion.plain_untrained", net=name,
                       acc=_pts(net["intact_acc"]), depth=net.get("depth", "")), icon=":material/info:")
-    if verdict["held"]:
-        st.markdown(t("lesion.held"))
-    elif twins.known_not_twins(plain["run_id"], residual["run_id"]):
+    other = twins.known_not_twins(plain["run_id"], residual["run_id"])
+    if verdict["held"]:   # not twins: the difference may come from more than the shortcuts
+        st.markdown(t("lesion.held.other" if other else "lesion.held"))
+    elif other:
         st.markdown(t("lesion.not_held.other"))   # not twins: one net's steps and data would mislead
     else:
         st.markdown(t("lesion.not_held", steps=plain.get("train_steps", ""),

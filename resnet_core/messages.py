@@ -41,8 +41,8 @@ MESSAGES: dict[str, str] = {
     "every_at_least_one": "eval_every and stats_every must be at least 1",
     # network shapes
     "stages_numbers": "stages must be whole numbers of blocks, e.g. (2, 2, 2) (got {value})",
-    "no_channels": "base_width × width_mult leaves the first stage with no channels",
-    "input_size": "input_size must be {low} to 1024 pixels for this network "
+    "no_channels": "the first stage's channels times the width multiplier leaves the first stage with no channels",
+    "input_size": "input size must be {low} to 1024 pixels for this network "
                   "(halvings of the image before the head: {steps}; got {value})",
     "depth_cifar": "depth must be {step}n+2 for the CIFAR family with {kind} blocks: "
                    "{series} up to {high} (got {value})",
@@ -76,7 +76,7 @@ MESSAGES: dict[str, str] = {
     # raised only when neither side has 1 channel (a grey image or model converts), so "channels"
     "channels": "{dataset} images have {have} channels; a model with {value} input channels "
                 "cannot take them (use 1 for grey or 3 for colour)",
-    "max_samples": "max_samples={value} leaves no training images; use at least 2",
+    "max_samples": "images used: {value}, which leaves no training images; use at least 2",
     "no_cuda": "device cuda was asked for but no CUDA GPU is available here: use auto or cpu",
     "device": "device must be auto, cpu or cuda (got {value})",
     "ended_as": "training ended as {status}",
@@ -131,7 +131,7 @@ MESSAGES: dict[str, str] = {
     "gpu_oom": "the GPU ran out of memory for this run (batch {batch}, {size}×{size} input, width {width}, "
                "depth {depth}): reduce batch, input size, width or depth",
     "gpu_data": "the {dataset} images at {size}×{size} need {need} GB on the GPU, more than the {have} GB "
-                "left for data: reduce the input size or the number of images (max_samples)",
+                "left for data: reduce the input size or the number of images used",
     # before a run is queued: its memory estimate against the room one run gets (training/memory.py)
     "run_memory_gpu": "this run needs about {need} GB of GPU memory ({data} GB of it for the images; batch {batch}, "
                       "{size}×{size} input, width {width}, depth {depth}) and one run may use {have} GB here: "

@@ -32,8 +32,11 @@ STORED_BEFORE: dict[str, str | tuple[str, ...]] = {
                 "cannot take them (use 1 for grey or 3 for colour)",
     "gpu_oom": "the GPU ran out of memory for this run (batch {batch}, {size}x{size} input, width {width}, "
                "depth {depth}): reduce batch, input size, width or depth",
-    "gpu_data": "the {dataset} images at {size}x{size} need {need} GB on the GPU, more than the {have} GB "
-                "left for data: reduce the input size or the number of images (max_samples)",
+    "gpu_data": ("the {dataset} images at {size}x{size} need {need} GB on the GPU, more than the {have} GB "
+                 "left for data: reduce the input size or the number of images (max_samples)",
+                 "the {dataset} images at {size}×{size} need {need} GB on the GPU, more than the {have} GB "
+                 "left for data: reduce the input size or the number of images (max_samples)"),
+    "max_samples": "max_samples={value} leaves no training images; use at least 2",
     "lesion_shape": "{value} changes the shape ({cin} -> {cout} channels, stride {stride}): no identity fits",
     "cluster_token": "{error} (the port answered but Ray did not: a cluster that asks for a token needs it in "
                      "~/.ray/auth_token or RAY_AUTH_TOKEN on this server)",

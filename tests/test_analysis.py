@@ -135,6 +135,22 @@ def test_plain_fits_as_well_suggests_56_layers_only_below_56(lang, try_56):
     assert analysis.bn_finding_key("residual_fits_better", 56) == "residual_fits_better"
 
 
+@pytest.mark.parametrize("lang, margin", [("en", "no more than 20% of the larger"), ("ko", "둘 중 큰 값의 20% 이하")])
+def test_plain_fits_as_well_states_the_margin_it_is_said_within(lang, margin):
+    """"About as well" is said for final losses within BN_LOSS_TOLERANCE of the larger, so the
+    sentence names that margin: 0.150 against 0.126 (16% apart) reads "as well" beside rows that
+    show the residual net lower; 0.150 against 0.110 (27% apart) reads "better"."""
+    assert f"{100 * analysis.BN_LOSS_TOLERANCE:.0f}% " in margin
+    near = {("plain", "batch"): ("learned", 0.150), ("residual", "batch"): ("learned", 0.126)}
+    far = {("plain", "batch"): ("learned", 0.150), ("residual", "batch"): ("learned", 0.110)}
+    assert analysis.bn_findings(near) == ["plain_fits_as_well"]
+    assert analysis.bn_findings(far) == ["residual_fits_better"]
+    for depth in (20, 56):
+        key = "batchnorm.finding." + analysis.bn_finding_key("plain_fits_as_well", depth)
+        assert margin in text.render(i18n.table()[key][lang], lang)
+    assert "20%" not in text.render(i18n.table()["batchnorm.finding.residual_fits_better"][lang], lang)
+
+
 @pytest.mark.parametrize("lang, better, try_56", [("en", "better than the residual one", "try 56 layers"),
                                                   ("ko", "잔차 네트워크보다 학습 데이터를 더 잘", "56층으로 해 보세요")])
 def test_a_plain_net_clearly_ahead_is_said_to_be_ahead(lang, better, try_56):

@@ -133,12 +133,14 @@ def test_stored_runs_that_are_not_twins_are_not_read_as_twins(studied, lang):
     from ui.training import twins
     store, ids, result = studied
     other = finished_twins(store, seed=1)[1]
-    for seed, pair, verdicts in ((11, [ids[0], other], result["verdicts"]), (12, [ids[0], other], {})):
+    for seed, pair, verdicts, held in ((11, [ids[0], other], result["verdicts"], False), (12, [ids[0], other], {}, False),
+                                       (15, [ids[0], other], result["verdicts"], True)):
         crafted = copy.deepcopy(result)
         crafted["verdicts"] = verdicts
         for net in crafted["nets"]:
             net["run_id"] = pair[0] if net["kind"] == "plain" else pair[1]
-            net["shape"].update({"local_minima_2d": 1 if net["kind"] == "plain" else 5, "curve_down_fraction": 0.1})
+            minima = (5, 1) if held else (1, 5)   # (plain, residual)
+            net["shape"].update({"local_minima_2d": minima[net["kind"] != "plain"], "curve_down_fraction": 0.1})
         params = {**PARAMS, "seed": seed, "run_ids": pair}
         tid = store.create_task("landscape", params, ModelConfig(), TrainConfig(), owner="teach0er",
                                 label="landscape", group=twins._group("landscape", params))
@@ -152,7 +154,12 @@ def test_stored_runs_that_are_not_twins_are_not_read_as_twins(studied, lang):
         text = [m.value for m in at.markdown] + [c.value for c in at.caption]
         differ = "differ in more than the shortcuts" if lang == "en" else "숏컷 말고도 다른 점이 있어"
         same_depth = "of the same depth" if lang == "en" else "깊이가 같은"
-        if verdicts:
+        reproduced = "held here" if lang == "en" else "재현되었습니다"
+        if held:   # held, but not credited to the shortcuts alone
+            assert at.success and not at.warning and any(differ in m for m in text)
+            assert not any(reproduced in m for m in text)
+            assert any(("As in" if lang == "en" else "결과처럼 여기서도") in m for m in text if differ in m)
+        elif verdicts:
             assert at.warning and any(differ in m for m in text) and not any("300" in m for m in text if differ in m)
         else:
             assert not at.warning and not at.success and any(same_depth in c for c in text)

@@ -172,6 +172,36 @@ def test_a_finding_that_did_not_hold_speaks_of_twins_only_for_twins(studied, lan
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("twin", [True, False])
+def test_a_finding_that_held_is_credited_to_the_shortcuts_only_for_twins(studied, lang, twin):
+    """Held (residual blocks cost nothing, plain blocks 30 points): for a plain net and its twin
+    the closing says the paper's finding held; for two stored runs that differ in more than the
+    shortcuts it says the difference may come from something else."""
+    import copy
+    store, ids, result = studied
+    pair = ids if twin else [ids[0], finished_twins(store, seed=2, owner="teach0er")[1]]
+    crafted = copy.deepcopy(result)
+    for net in crafted["nets"]:
+        net["run_id"] = pair[0] if net["kind"] == "plain" else pair[1]
+        for b in net["blocks"]:
+            if b["acc"] is not None:
+                b["acc"] = net["intact_acc"] - (0.3 if net["kind"] == "plain" else 0.0)
+    _stored_study(store, crafted, pair, 3)
+    from ui.training import twins
+    twins._runs.clear()   # the page's list of runs is shared for two seconds: show the new run now
+    at = open_page("lesion", lang, owner=f"les0hd{int(twin)}", state={
+        "lesion_source": "runs", "lesion_class": True, "lesion_plain_run": pair[0],
+        "lesion_residual_run": pair[1], "lesion_draws": 3})
+    assert len(figures(at)) == 2 and len(at.success) == 2 and not at.warning
+    text = " ".join(m.value for m in at.markdown)
+    held = "held here" if lang == "en" else "재현되었습니다"
+    differ = "differ in more than the shortcuts" if lang == "en" else "숏컷 말고도 다른 점이 있어"
+    shrugged = "shrugged off a missing block here" if lang == "en" else "여기서도 잔차 네트워크는 블록 하나가 없어도 버텼지만"
+    assert (held in text) == twin and (differ in text) != twin and (shrugged in text) != twin
+    assert "{" not in text
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
 def test_only_a_net_that_did_not_train_is_said_to_say_little(studied, lang):
     """A trained residual net (90% intact) gets no "did not train well" note; the untrained plain
     net beside it does."""

@@ -144,3 +144,20 @@ def test_subprocess_smoke():
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and bad.stdout == ""
     assert bad.stderr.count("\n") == 1 and "6n+2" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_landscape_text_shows_bending_shares_as_the_page_does():
+    """The terminal prints the share of the grid bending down clearly to 0.1 points, as the page:
+    5 and 14 of 361 points (2.49 points apart, too close to call) read 1.4% and 3.9%, not 1% and 4%."""
+    from resnet_core.cli.analysis import landscape_text
+    from resnet_core.inspection import landscape
+
+    def net(label, kind, down):
+        shape = {"centre_loss": 0.1, "local_minima_2d": 1, "local_minima_1d": 1, "curve_down_fraction": down / 361}
+        return {"label": label, "kind": kind, "shape": shape, "evaluations": 482, "seconds": 1.0}
+    nets = [net("plain-20", "plain", 14), net("resnet-20", "residual", 5)]
+    data = {"nets": nets, "verdicts": {20: landscape.verdict(*nets)}, "grid": 21, "max_images": 512,
+            "train_seconds": 1.0, "analysis_seconds": 2.0}
+    text = landscape_text(data)
+    assert "bending down clearly 3.9% of the grid" in text and "bending down clearly 1.4% of the grid" in text
+    assert "residual_less_bending unclear" in text

@@ -178,9 +178,14 @@ def test_net_names_from_model_configs_read_in_korean(monkeypatch):
     assert terms.net_label(arch_config("plain20", block="preact").kind + " no BN") == f"{ko_preact} {ko_plain}-20 BN 없음"
     ko_flatten = glossary["term.flatten"]["ko"]   # the GAP vs FC page's trained pair
     assert terms.net_label("ResNet-8 flatten") == f"ResNet-8 {ko_flatten}" and terms.net_label("ResNet-8 GAP") == "ResNet-8 GAP"
+    # a twin's steps, stored in English, read in Korean; a name after them is left alone
+    assert terms.net_label("plain-8 · 40 steps") == f"{ko_plain}-8 · 40단계"
+    assert terms.net_label("ResNet-8 · 40 steps · Minji") == "ResNet-8 · 40단계 · Minji"
+    assert terms.net_label("ResNet-8 · 40 stepsister") == "ResNet-8 · 40 stepsister"
     monkeypatch.setattr(terms, "lang", lambda: "en")
     assert terms.net_label("플레인-56 BN 없음") == "plain-56 no BN"   # a label typed in Korean reads back
     assert terms.net_label("ResNet-8 flatten") == "ResNet-8 flatten"
+    assert terms.net_label("플레인-8 · 40단계") == "plain-8 · 40 steps"   # a twin queued in Korean before
 
 
 def test_every_drawing_is_handed_text_that_exists_in_both_languages(monkeypatch):

@@ -406,3 +406,24 @@ def test_a_killed_workers_old_sentence_reads_as_the_new_one(lang, monkeypatch):
     old = errors.reason_text("the training worker was stopped by signal 9 (SIGKILL) (often: the server ran out of "
                              "memory); the run was lost")
     assert new == old and ("often means" in new if lang == "en" else "메모리가 모자랄 때" in new), new
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_build_page_setting_is_named_as_the_page_labels_it(lang, monkeypatch):
+    """A setting the Build page refuses is named by its label there ("Images used", "Input size"),
+    not by the library's field (max_samples, input_size), which only the CLI prints."""
+    from resnet_core.data.datasets import load_dataset
+
+    monkeypatch.setattr(i18n, "lang", lambda: lang)
+    label = {key: i18n.t(key).split(" (")[0].lower() for key in ("build.max_samples", "build.input", "build.width",
+                                                                  "build.width_mult")}
+    cases = [(lambda: load_dataset("digits", size=8, max_samples=1), "build.max_samples"),
+             (lambda: ModelConfig(family="imagenet", depth=18, input_size=8), "build.input"),
+             (lambda: ModelConfig(base_width=0), "build.width"),
+             (lambda: ModelConfig(width_mult=9.0), "build.width_mult")]
+    for make, key in cases:
+        with pytest.raises(ConfigError) as info:
+            make()
+        text = errors.config_text(info.value)
+        assert label[key] in text.lower(), (label[key], text)
+        assert not re.search(r"max_samples|input_size|base_width|width_mult", text), text

@@ -133,7 +133,7 @@ def landscape_text(data: dict) -> str:
         s = net["shape"] or {}
         lines.append(f"{net['label']:<10} centre loss {s.get('centre_loss', float('nan')):.4f}  "
                      f"local minima 2-D {s.get('local_minima_2d')}  1-D {s.get('local_minima_1d')}  "
-                     f"bending down {100 * (s.get('curve_down_fraction') or 0):.0f}% of the grid  "
+                     f"bending down clearly {100 * (s.get('curve_down_fraction') or 0):.1f}% of the grid  "
                      f"{net['evaluations']} evaluations in {net['seconds']:.1f} s")
     for depth, v in data["verdicts"].items():
         finding = {"held": " -> Li et al.'s finding held", "equal": " -> no difference here between the two slices",

@@ -21,15 +21,19 @@ _EN = ((re.compile(r"플레인-(?=\d)"), "plain-"),
        (re.compile(r"잔차-(?=\d)"), "Residual-"),
        (re.compile(r"BN 없음"), "no BN"),
        (re.compile(r"(?<=\d) 평탄화\b"), " flatten"))
+# A twin's training steps after " · " (Feature maps, Attribution): "40 steps" / "40단계".
+_STEPS = {"ko": (re.compile(r"^(\d+) steps(?= · |$)"), r"\1단계"), "en": (re.compile(r"^(\d+)단계(?= · |$)"), r"\1 steps")}
 
 
 def net_label(label: str) -> str:
-    """A stored run label or net name as the current language writes it; anything after " · "
-    (a twin's "40 steps", or the name runs stored before `display_name` carried) is left alone."""
+    """A stored run label or net name as the current language writes it; after " · ", a twin's
+    "40 steps" reads "40단계" in Korean, and anything else (the name runs stored before
+    `display_name` carried) is left alone."""
     name, sep, who = str(label).partition(" · ")
     for pattern, word in (_KO if lang() == "ko" else _EN):
         name = pattern.sub(word, name)
-    return name + sep + who
+    pattern, word = _STEPS["ko" if lang() == "ko" else "en"]
+    return name + sep + pattern.sub(word, who)
 
 
 def class_label(name: str) -> str:

@@ -118,7 +118,9 @@ def queue_twin(prefix: str, spec: im.TwinSpec, found) -> None:
     estimates.line([(name, m, tc) for name, m, tc in spec.jobs() if m.residual not in found.finished])
     if st.button(t("inspect.train_twin"), type="primary", icon=":material/play_arrow:", key=f"{prefix}_train_twin"):
         # Only the members still missing: one that finished earlier serves as it is.
-        jobs = [(t("inspect.twin_label", arch=m.kind, steps=spec.steps), m, tc)
+        # Stored in English, as every run label (ui/page/terms.py): net_label reads it in the
+        # reader's language ("40 steps" -> "40단계").
+        jobs = [(f"{m.kind} · {spec.steps} steps", m, tc)
                 for _, m, tc in spec.jobs() if m.residual not in found.finished]
         if page_runs.submit(jobs, group=TWIN_GROUP):
             st.rerun()
