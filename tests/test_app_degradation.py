@@ -224,7 +224,7 @@ def test_a_stop_button_left_from_before_its_run_ended_says_so(store):
     wait_for(lambda: store.get_run(rest[0].id).status == "running", 60)
     at.run()
     at.button(key=f"degradation_stop_{rest[0].id}").click().run()
-    assert [x.value for x in at.toast][-1] == f"Stopping {rest[0].label}…"
+    assert [x.value for x in at.toast][-1] == f"{rest[0].label}: stopping…"
     keys = {b.key for b in at.button}
     assert f"degradation_stop_{rest[0].id}" not in keys and f"degradation_stop_{rest[1].id}" in keys
     for r in rest:
