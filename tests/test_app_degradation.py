@@ -236,7 +236,7 @@ def test_a_stop_button_left_from_before_its_run_ended_says_so(store):
     wait_for(lambda: store.get_run(rest[0].id).status == "running", 60)
     at.run()
     at.button(key=f"degradation_stop_{rest[0].id}").click().run()
-    assert [x.value for x in at.toast][-1] == f"Stopping {rest[0].label}…"
+    assert [x.value for x in at.toast][-1] == f"{rest[0].label}: stopping…"
     keys = {b.key for b in at.button}
     assert f"degradation_stop_{rest[0].id}" not in keys and f"degradation_stop_{rest[1].id}" in keys
     for r in rest:
@@ -336,6 +336,9 @@ def test_the_gap_stands_beside_figure_6_with_the_gaps_measured_at_other_lengths(
     assert list(gaps[table_col]) == ["60.4", "10.0"]   # 300 steps, then 1200: measured here, narrower
     narrow = "narrower than the paper's (8 channels" if lang == "en" else "첫 스테이지의 채널 수 8, 논문은 16"
     assert any(narrow in m.value for m in at.markdown)
+    # The note names the table it means (gaps by length and width), not "the table above".
+    table_named = "a table of the gap at each run length and width" if lang == "en" else "학습 길이와 너비별 차이를 정리한 표"
+    assert any(narrow in m.value and table_named in m.value for m in at.markdown)
     if lang == "ko":
         return   # AppTest formats options outside the page, in English: the click is tested in English
 
@@ -374,3 +377,23 @@ def test_a_plain_56_that_did_not_end_worse_is_not_explained_as_an_exaggerated_ga
     against = "**Against the paper:**" if lang == "en" else "**논문과 비교:**"
     text = next(m.value for m in at.markdown if m.value.startswith(against))
     assert none in text and exaggerate not in text and shown in text and "20.0%" in text
+
+
+@pytest.mark.parametrize("lang, shown", [
+    ("en", "plain-56 ends at 30.3% training error and plain-20 at 10.0%: 20.3 points apart"),
+    ("ko", "플레인-56 30.3%, 플레인-20 10.0%, 차이 20.3%p"),
+])
+def test_the_gap_is_the_difference_of_the_errors_as_shown(store, lang, shown):
+    # Errors are loss / 2.5: 0.7565 -> 30.26% (shown 30.3%), 0.251 -> 10.04% (shown 10.0%). The gap
+    # of the unrounded values would read 20.2 beside them; the page gives 30.3 - 10.0 = 20.3, in
+    # the sentence and in the table of gaps by length.
+    owner = f"deg10round{lang}"
+    finished_experiment(store, owner, {**PAPER_LIKE, "plain-20": 0.251, "plain-56": 0.7565}, steps=150)
+    finished_experiment(store, owner, {**PAPER_LIKE, "plain-20": 0.251, "plain-56": 0.7565}, steps=300)
+    at = open_page("degradation", lang, owner=owner, timeout=90)
+    against = "**Against the paper:**" if lang == "en" else "**논문과 비교:**"
+    text = next(m.value for m in at.markdown if m.value.startswith(against))
+    assert shown in text, text
+    col = "plain-56 − plain-20 (training error, points)" if lang == "en" else "플레인-56 − 플레인-20 (학습 오류율, %p)"
+    gaps = next(tb for tb in _tables(at) if col in tb.columns)
+    assert list(gaps[col]) == ["20.3", "20.3"]
