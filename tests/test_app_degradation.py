@@ -337,7 +337,7 @@ def test_the_gap_stands_beside_figure_6_with_the_gaps_measured_at_other_lengths(
     narrow = "narrower than the paper's (8 channels" if lang == "en" else "첫 스테이지의 채널 수 8, 논문은 16"
     assert any(narrow in m.value for m in at.markdown)
     # The note names the table it means (gaps by length and width), not "the table above".
-    table_named = "a table of the gap at each run length and width" if lang == "en" else "학습 길이와 너비별 차이를 정리한 표"
+    table_named = "the table of gaps by run length and width" if lang == "en" else "학습 길이와 너비별 차이 표"
     assert any(narrow in m.value and table_named in m.value for m in at.markdown)
     if lang == "ko":
         return   # AppTest formats options outside the page, in English: the click is tested in English
