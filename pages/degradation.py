@@ -81,7 +81,7 @@ def set_label(infos: list) -> str:
     first = infos[0]
     who = identity.who(first)   # a name or "student 3", never an owner id
     return t("degradation.set_label", first=infos[0].id, last=infos[-1].id, who=who,
-             dataset=t(f"degradation.datasets.{first.train_cfg.dataset}"), steps=first.train_cfg.steps)
+             dataset=terms.dataset_name(first.train_cfg.dataset, "degradation.datasets"), steps=first.train_cfg.steps)
 
 
 def draw(views: list) -> None:
@@ -154,7 +154,7 @@ def against_paper(by_net: dict) -> None:
     measured = gaps_by_length(first.train_cfg.dataset, first.train_cfg.seed,
                               mine=not st.session_state.get("degradation_show_class", False))
     if len(measured) > 1:
-        st.caption(t("degradation.gap.by_length", dataset=t(f"degradation.datasets.{first.train_cfg.dataset}"),
+        st.caption(t("degradation.gap.by_length", dataset=terms.dataset_name(first.train_cfg.dataset, "degradation.datasets"),
                      seed=first.train_cfg.seed))
         tables.show([{t("degradation.steps"): steps, t("degradation.gap.width"): width,
                       t("degradation.gap.col"): f"{gap:.1f}"} for (steps, width), gap in measured.items()])

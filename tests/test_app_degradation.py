@@ -30,11 +30,11 @@ def store(tmp_path_factory):
 
 
 def finished_experiment(store: RunStore, owner: str, losses: dict[str, float], display_name: str = "",
-                        steps: int = 20) -> list[int]:
+                        steps: int = 20, dataset: str = "digits") -> list[int]:
     """The four degradation runs, one experiment, finished with the given final training losses
     (recorded as `steps` long; 20 steps of curve are written whatever it says)."""
     ids, experiment = [], None
-    for label, model_cfg, train_cfg in experiments.degradation_configs("digits", steps=steps):
+    for label, model_cfg, train_cfg in experiments.degradation_configs(dataset, steps=steps):
         rid = store.create_run(model_cfg, train_cfg, owner=owner, label=label, group=groups.DEGRADATION,
                                experiment=experiment, display_name=display_name)
         experiment = store.get_run(rid).experiment
@@ -179,6 +179,18 @@ def test_an_experiment_run_from_the_command_line_shows_on_the_page(store, capsys
     at.run()
     assert at.selectbox(key="degradation_pick").options[0] == (
         f"runs #{ownerless[0]}–{ownerless[-1]} · command line · {DIGITS} · 20 steps")
+
+
+@pytest.mark.parametrize("lang, name", [("en", "MNIST"), ("ko", "MNIST")])
+def test_an_experiment_on_a_dataset_the_page_does_not_offer_is_named_not_coded(store, lang, name):
+    """The command line can run the experiment on MNIST, which this page's picker does not offer:
+    the experiment's label names the dataset as Build & Train does, never a catalog key."""
+    owner = f"deg9mn{lang}"
+    ids = finished_experiment(store, owner, PAPER_LIKE, dataset="mnist")
+    at = open_degradation(owner=owner, lang=lang)
+    label = at.selectbox(key="degradation_pick").options[0]
+    assert f"#{ids[0]}" in label and f" · {name} · " in label and "degradation.datasets" not in label, label
+    assert not at.exception and not [c.value for c in at.caption if RAW_KEY.match(c.value)]
 
 
 def test_train_all_four_queues_the_experiment_and_shows_progress(store):
