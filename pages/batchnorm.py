@@ -269,12 +269,14 @@ def training() -> None:
 
 def measured_reading(views) -> None:
     """What these runs showed, net by net, and only the readings they support (analysis.bn_reading,
-    the same verdict the CLI's bn experiment prints)."""
+    the same verdict the CLI's bn experiment prints, read on the losses as shown)."""
     infos = [v.info for v in views]
-    outcomes, findings = analysis.bn_reading([(i.model_cfg, i.status, i.final_train_loss) for i in infos])
-    lines = [t("batchnorm.train.row", net=terms.net_label(i.label),
-               loss="–" if i.final_train_loss is None else f"{i.final_train_loss:.3f}",
-               outcome=t(f"batchnorm.outcome.{end}")) for i, end in zip(infos, outcomes)]
+    # Judged on the losses as the rows show them (three decimals), so "within 20% of each other"
+    # holds of the numbers a student reads beside it.
+    shown = [None if i.final_train_loss is None else round(i.final_train_loss, 3) for i in infos]
+    outcomes, findings = analysis.bn_reading([(i.model_cfg, i.status, loss) for i, loss in zip(infos, shown)])
+    lines = [t("batchnorm.train.row", net=terms.net_label(i.label), loss="–" if loss is None else f"{loss:.3f}",
+               outcome=t(f"batchnorm.outcome.{end}")) for i, loss, end in zip(infos, shown, outcomes)]
     st.markdown(t("batchnorm.train.measured") + "\n\n" + "\n".join(f"- {line}" for line in lines))
     depth = infos[0].model_cfg.depth if infos else 0
     for code in findings:

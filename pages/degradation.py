@@ -81,7 +81,7 @@ def set_label(infos: list) -> str:
     first = infos[0]
     who = identity.who(first)   # a name or "student 3", never an owner id
     return t("degradation.set_label", first=infos[0].id, last=infos[-1].id, who=who,
-             dataset=t(f"degradation.datasets.{first.train_cfg.dataset}"), steps=first.train_cfg.steps)
+             dataset=terms.dataset_name(first.train_cfg.dataset, "degradation.datasets"), steps=first.train_cfg.steps)
 
 
 def draw(views: list) -> None:
@@ -142,10 +142,11 @@ def against_paper(by_net: dict) -> None:
     if not {"plain-20", "plain-56"} <= by_net.keys():
         return
     first = by_net["plain-20"]
-    err = {n: 100 * (1 - by_net[n].final_train_acc) for n in ("plain-20", "plain-56")}
-    # Why a short run exaggerates the gap only where plain-56 did end worse, as the page shows
-    # the two errors (one decimal): a gap that rounds to 0.0 is no gap.
-    worse = round(err["plain-56"], 1) > round(err["plain-20"], 1)
+    # The errors as the page shows them (one decimal), and the gap between those: "30.3% and 10.0%"
+    # are 20.3 points apart, never the 20.2 of the unrounded values. A gap of 0.0 is no gap, so
+    # why a short run exaggerates it is said only where plain-56 did end worse.
+    err = {n: _shown_error(by_net[n]) for n in ("plain-20", "plain-56")}
+    worse = err["plain-56"] > err["plain-20"]
     st.markdown(t("degradation.gap.text" if worse else "degradation.gap.text_none", p20=f"{err['plain-20']:.1f}%", p56=f"{err['plain-56']:.1f}%",
                   gap=f"{err['plain-56'] - err['plain-20']:.1f}", steps=first.train_cfg.steps,
                   width=first.model_cfg.base_width))
@@ -153,7 +154,7 @@ def against_paper(by_net: dict) -> None:
     measured = gaps_by_length(first.train_cfg.dataset, first.train_cfg.seed,
                               mine=not st.session_state.get("degradation_show_class", False))
     if len(measured) > 1:
-        st.caption(t("degradation.gap.by_length", dataset=t(f"degradation.datasets.{first.train_cfg.dataset}"),
+        st.caption(t("degradation.gap.by_length", dataset=terms.dataset_name(first.train_cfg.dataset, "degradation.datasets"),
                      seed=first.train_cfg.seed))
         tables.show([{t("degradation.steps"): steps, t("degradation.gap.width"): width,
                       t("degradation.gap.col"): f"{gap:.1f}"} for (steps, width), gap in measured.items()])
@@ -176,8 +177,13 @@ def gaps_by_length(dataset: str, seed: int, *, mine: bool) -> dict[tuple[int, in
         cfg = same[0].train_cfg
         if {"plain-20", "plain-56"} <= by_net.keys() and cfg.dataset == dataset and cfg.seed == seed:
             out.setdefault((cfg.steps, by_net["plain-20"].model_cfg.base_width),
-                           100 * (by_net["plain-20"].final_train_acc - by_net["plain-56"].final_train_acc))
+                           _shown_error(by_net["plain-56"]) - _shown_error(by_net["plain-20"]))
     return dict(sorted(out.items()))
+
+
+def _shown_error(info) -> float:
+    """A run's final training error in percent, rounded as the page shows it (one decimal)."""
+    return round(100 * (1 - info.final_train_acc), 1)
 
 
 def _longer(dataset: str, seed: int) -> None:
@@ -188,8 +194,9 @@ def _longer(dataset: str, seed: int) -> None:
 
 def ordering(by_net: dict) -> list[tuple[bool, str]]:
     """The paper's three claims, each checked on the final training losses measured here, with
-    the library's own verdict (the same one the CLI prints)."""
-    rows = [experiments.ExperimentRow(net, i.id, i.status, i.final_train_loss, i.final_train_acc,
+    the library's own verdict (the same one the CLI prints). The losses are read as the sentences
+    and the table show them (three decimals), so "0.150 vs 0.100" never fails "at most 0.05 higher"."""
+    rows = [experiments.ExperimentRow(net, i.id, i.status, _shown(i.final_train_loss), i.final_train_acc,
                                       i.test_acc, i.steps_done, i.seconds or 0.0) for net, i in by_net.items()]
     verdict = readings.degradation_verdict(rows)
     if verdict is None:
@@ -198,6 +205,10 @@ def ordering(by_net: dict) -> list[tuple[bool, str]]:
     return [(verdict[code], t(f"degradation.check.{code}.{'yes' if verdict[code] else 'no'}",
                               a=f"{loss[a]:.3f}", b=f"{loss[b]:.3f}"))
             for code, (a, b) in readings.DEGRADATION_PAIRS.items()]
+
+
+def _shown(loss: float | None) -> float | None:
+    return None if loss is None else round(loss, 3)
 
 
 def explanation() -> None:

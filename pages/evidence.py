@@ -19,7 +19,6 @@ from ui import guard, guarded, keep, label_of, t
 from ui import lang
 from ui.draw import style, training_charts
 from ui.page import nav, presets, tables, terms
-from ui.page import i18n
 from ui.page.i18n import words
 from ui.page.verdicts import box as verdict_box
 from ui.server import shared
@@ -74,10 +73,9 @@ def paper_numbers() -> None:
 # 2. Figure 7, measured
 
 def dataset_name(code: str) -> str:
-    """The dataset's name as the Degradation page shows it; its code where that page has none
-    (a CLI experiment on another dataset)."""
-    key = f"degradation.datasets.{code}"
-    return t(key) if key in i18n.table() else code
+    """The dataset's name as the Degradation page shows it; Build & Train's name where that page
+    has none (a CLI experiment on MNIST or Fashion-MNIST), never the code."""
+    return terms.dataset_name(code, "degradation.datasets")
 
 
 def fig7_runs() -> dict[str, object]:
@@ -163,6 +161,10 @@ def median_gains() -> dict[str, float]:
                                                         batch=16, seed=0).gains)) for block in ("basic", "preact")}
 
 
+def shown_loss(loss: float | None) -> float | None:
+    return None if loss is None else round(loss, 3)
+
+
 def degradation_said() -> str:
     """"plain-56 trains worse than plain-20", said only as far as this server's newest finished
     Degradation experiment (anyone's) showed it; a neutral sentence when there is none."""
@@ -170,8 +172,10 @@ def degradation_said() -> str:
     for same in page_runs.experiments_of(infos):   # newest first
         by_net = {i.model_cfg.kind: i for i in same}
         if set(NETS) <= by_net.keys():
-            rows = [experiments.ExperimentRow(n, i.id, i.status, i.final_train_loss, i.final_train_acc, i.test_acc,
-                                              i.steps_done, i.seconds or 0.0) for n, i in by_net.items()]
+            # Read as the sentence shows them (three decimals), as the Degradation page reads them:
+            # "0.100 against 0.050" is twice, on both pages.
+            rows = [experiments.ExperimentRow(n, i.id, i.status, shown_loss(i.final_train_loss), i.final_train_acc,
+                                              i.test_acc, i.steps_done, i.seconds or 0.0) for n, i in by_net.items()]
             first = by_net["plain-20"].train_cfg
             return t(f"evidence.myth.deg.{readings.plain_depth_reading(rows)}",
                      p56=f"{by_net['plain-56'].final_train_loss:.3f}", p20=f"{by_net['plain-20'].final_train_loss:.3f}",

@@ -128,17 +128,19 @@ MESSAGES: dict[str, str] = {
     "diverged": "the training loss became {value} at step {step}, so training stopped there: try a lower "
                 "learning rate, or switch batch normalisation on if this net has none",
     "process_stopped": "the server process in charge of this run stopped before the run ended",
-    "gpu_oom": "the GPU ran out of memory for this run (batch {batch}, {size}×{size} input, width {width}, "
-               "depth {depth}): reduce batch, input size, width or depth",
+    "gpu_oom": "the GPU ran out of memory for this run (batch {batch}, {size}×{size} input, {width} channels in the "
+               "first stage, depth {depth}): reduce batch, input size, first stage's channels, width multiplier "
+               "or depth",
     "gpu_data": "the {dataset} images at {size}×{size} need {need} GB on the GPU, more than the {have} GB "
                 "left for data: reduce the input size or the number of images used",
     # before a run is queued: its memory estimate against the room one run gets (training/memory.py)
     "run_memory_gpu": "this run needs about {need} GB of GPU memory ({data} GB of it for the images; batch {batch}, "
-                      "{size}×{size} input, width {width}, depth {depth}) and one run may use {have} GB here: "
-                      "reduce batch, input size, width or depth",
+                      "{size}×{size} input, {width} channels in the first stage, depth {depth}) and one run may use "
+                      "{have} GB here: reduce batch, input size, first stage's channels, width multiplier or depth",
     "run_memory_cpu": "this run needs about {need} GB of memory ({data} GB of it for the images; batch {batch}, "
-                      "{size}×{size} input, width {width}, depth {depth}) and one run may use {have} GB of this "
-                      "server's memory: reduce batch, input size, width or depth",
+                      "{size}×{size} input, {width} channels in the first stage, depth {depth}) and one run may use "
+                      "{have} GB of this server's memory: reduce batch, input size, first stage's channels, width "
+                      "multiplier or depth",
     "worker_killed": "the training worker was stopped by signal {value} ({name}), which often means the server "
                      "ran out of memory; the run was lost",
     "worker_signal": "the training worker was stopped by signal {value} ({name}); the run was lost",

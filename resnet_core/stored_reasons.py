@@ -30,8 +30,10 @@ STORED_BEFORE: dict[str, str | tuple[str, ...]] = {
     "diverged": "the loss became {value} at step {step}: the learning rate is too high for this net",
     "channels": "{dataset} images have {have} channel(s); a model with {value} input channels "
                 "cannot take them (use 1 for grey or 3 for colour)",
-    "gpu_oom": "the GPU ran out of memory for this run (batch {batch}, {size}x{size} input, width {width}, "
-               "depth {depth}): reduce batch, input size, width or depth",
+    "gpu_oom": ("the GPU ran out of memory for this run (batch {batch}, {size}x{size} input, width {width}, "
+                "depth {depth}): reduce batch, input size, width or depth",
+                "the GPU ran out of memory for this run (batch {batch}, {size}×{size} input, width {width}, "
+                "depth {depth}): reduce batch, input size, width or depth"),
     "gpu_data": ("the {dataset} images at {size}x{size} need {need} GB on the GPU, more than the {have} GB "
                  "left for data: reduce the input size or the number of images (max_samples)",
                  "the {dataset} images at {size}×{size} need {need} GB on the GPU, more than the {have} GB "

@@ -30,11 +30,11 @@ def store(tmp_path_factory):
 
 
 def finished_experiment(store: RunStore, owner: str, losses: dict[str, float], display_name: str = "",
-                        steps: int = 20) -> list[int]:
+                        steps: int = 20, dataset: str = "digits") -> list[int]:
     """The four degradation runs, one experiment, finished with the given final training losses
     (recorded as `steps` long; 20 steps of curve are written whatever it says)."""
     ids, experiment = [], None
-    for label, model_cfg, train_cfg in experiments.degradation_configs("digits", steps=steps):
+    for label, model_cfg, train_cfg in experiments.degradation_configs(dataset, steps=steps):
         rid = store.create_run(model_cfg, train_cfg, owner=owner, label=label, group=groups.DEGRADATION,
                                experiment=experiment, display_name=display_name)
         experiment = store.get_run(rid).experiment
@@ -108,6 +108,20 @@ def test_an_ordering_that_did_not_appear_is_reported_as_such(store):
     assert found[1].startswith("✅") and found[2].startswith("✅")
 
 
+@pytest.mark.parametrize("lang, behind, twice", [
+    ("en", "ResNet-56 ended behind", "plain-56 ends with a much higher training loss than plain-20 (0.200 vs 0.100)"),
+    ("ko", "ResNet-56이 ResNet-20보다 뒤처졌습니다", "플레인-56의 최종 학습 손실이 플레인-20보다 훨씬 높습니다 (0.200 대 0.100)"),
+])
+def test_the_checks_read_the_losses_as_the_page_shows_them(store, lang, behind, twice):
+    # 0.1504 shows as 0.150, exactly 0.05 above ResNet-20's 0.100: allowed; 0.20004 against 0.10004
+    # shows as 0.200 vs 0.100: exactly twice, so it passes "at least twice".
+    owner = f"deg3shown{lang}"
+    finished_experiment(store, owner, {"plain-20": 0.10004, "plain-56": 0.20004, "ResNet-20": 0.1, "ResNet-56": 0.1504})
+    found = checks(open_degradation(owner=owner, lang=lang))
+    assert found[0].startswith("✅") and twice in found[0]
+    assert found[1].startswith("✅") and "0.150" in found[1] and "0.100" in found[1] and behind not in found[1]
+
+
 def test_each_student_sees_their_own_experiment_unless_they_ask_for_the_class(store):
     finished_experiment(store, CLASSMATE, PAPER_LIKE)
     at = open_degradation(owner="deg3solo")
@@ -167,6 +181,18 @@ def test_an_experiment_run_from_the_command_line_shows_on_the_page(store, capsys
         f"runs #{ownerless[0]}–{ownerless[-1]} · command line · {DIGITS} · 20 steps")
 
 
+@pytest.mark.parametrize("lang, name", [("en", "MNIST"), ("ko", "MNIST")])
+def test_an_experiment_on_a_dataset_the_page_does_not_offer_is_named_not_coded(store, lang, name):
+    """The command line can run the experiment on MNIST, which this page's picker does not offer:
+    the experiment's label names the dataset as Build & Train does, never a catalog key."""
+    owner = f"deg9mn{lang}"
+    ids = finished_experiment(store, owner, PAPER_LIKE, dataset="mnist")
+    at = open_degradation(owner=owner, lang=lang)
+    label = at.selectbox(key="degradation_pick").options[0]
+    assert f"#{ids[0]}" in label and f" · {name} · " in label and "degradation.datasets" not in label, label
+    assert not at.exception and not [c.value for c in at.caption if RAW_KEY.match(c.value)]
+
+
 def test_train_all_four_queues_the_experiment_and_shows_progress(store):
     at = open_degradation(owner="deg4live")
     at.button(key="degradation_start").click().run()
@@ -210,7 +236,7 @@ def test_a_stop_button_left_from_before_its_run_ended_says_so(store):
     wait_for(lambda: store.get_run(rest[0].id).status == "running", 60)
     at.run()
     at.button(key=f"degradation_stop_{rest[0].id}").click().run()
-    assert [x.value for x in at.toast][-1] == f"Stopping {rest[0].label}…"
+    assert [x.value for x in at.toast][-1] == f"{rest[0].label}: stopping…"
     keys = {b.key for b in at.button}
     assert f"degradation_stop_{rest[0].id}" not in keys and f"degradation_stop_{rest[1].id}" in keys
     for r in rest:
@@ -310,6 +336,9 @@ def test_the_gap_stands_beside_figure_6_with_the_gaps_measured_at_other_lengths(
     assert list(gaps[table_col]) == ["60.4", "10.0"]   # 300 steps, then 1200: measured here, narrower
     narrow = "narrower than the paper's (8 channels" if lang == "en" else "첫 스테이지의 채널 수 8, 논문은 16"
     assert any(narrow in m.value for m in at.markdown)
+    # The note names the table it means (gaps by length and width), not "the table above".
+    table_named = "the table of gaps by run length and width" if lang == "en" else "학습 길이와 너비별 차이 표"
+    assert any(narrow in m.value and table_named in m.value for m in at.markdown)
     if lang == "ko":
         return   # AppTest formats options outside the page, in English: the click is tested in English
 
@@ -348,3 +377,23 @@ def test_a_plain_56_that_did_not_end_worse_is_not_explained_as_an_exaggerated_ga
     against = "**Against the paper:**" if lang == "en" else "**논문과 비교:**"
     text = next(m.value for m in at.markdown if m.value.startswith(against))
     assert none in text and exaggerate not in text and shown in text and "20.0%" in text
+
+
+@pytest.mark.parametrize("lang, shown", [
+    ("en", "plain-56 ends at 30.3% training error and plain-20 at 10.0%: 20.3 points apart"),
+    ("ko", "플레인-56 30.3%, 플레인-20 10.0%, 차이 20.3%p"),
+])
+def test_the_gap_is_the_difference_of_the_errors_as_shown(store, lang, shown):
+    # Errors are loss / 2.5: 0.7565 -> 30.26% (shown 30.3%), 0.251 -> 10.04% (shown 10.0%). The gap
+    # of the unrounded values would read 20.2 beside them; the page gives 30.3 - 10.0 = 20.3, in
+    # the sentence and in the table of gaps by length.
+    owner = f"deg10round{lang}"
+    finished_experiment(store, owner, {**PAPER_LIKE, "plain-20": 0.251, "plain-56": 0.7565}, steps=150)
+    finished_experiment(store, owner, {**PAPER_LIKE, "plain-20": 0.251, "plain-56": 0.7565}, steps=300)
+    at = open_page("degradation", lang, owner=owner, timeout=90)
+    against = "**Against the paper:**" if lang == "en" else "**논문과 비교:**"
+    text = next(m.value for m in at.markdown if m.value.startswith(against))
+    assert shown in text, text
+    col = "plain-56 − plain-20 (training error, points)" if lang == "en" else "플레인-56 − 플레인-20 (학습 오류율, %p)"
+    gaps = next(tb for tb in _tables(at) if col in tb.columns)
+    assert list(gaps[col]) == ["20.3", "20.3"]

@@ -125,3 +125,26 @@ def test_the_degradation_myth_says_what_this_servers_run_showed(store, lang, hel
     _finished_degradation(store, "evid5cls", {"plain-20": 0.05, "plain-56": 0.07, "ResNet-20": 0.01, "ResNet-56": 0.01})
     text = answer()
     assert mixed in text and held not in text
+
+
+@pytest.mark.parametrize("lang, said", [
+    ("en", "And on this server plain-56 did train worse than plain-20: final training loss 0.100 against 0.050 "
+           "(Fashion-MNIST, 300 steps"),
+    ("ko", "그리고 이 서버에서도 플레인-56의 학습이 플레인-20보다 나빴습니다: 최종 학습 손실 0.100 대 0.050 "
+           "(Fashion-MNIST, 300단계"),
+])
+def test_the_degradation_myth_reads_the_losses_as_shown_and_names_the_dataset(store, lang, said):
+    """0.1004 against 0.0504 shows as 0.100 against 0.050: twice, as the Degradation page reads it, so
+    not "less than twice as high"; a CLI experiment on Fashion-MNIST is named, not "fashion_mnist"."""
+    experiment = None
+    losses = {"plain-20": 0.0504, "plain-56": 0.1004, "ResNet-20": 0.01, "ResNet-56": 0.01}
+    for label, cfg, train_cfg in experiments.degradation_configs("fashion_mnist", steps=300):
+        rid = store.create_run(cfg, train_cfg, owner="evid6cls", label=label, group=groups.DEGRADATION,
+                               experiment=experiment)
+        experiment = store.get_run(rid).experiment
+        store.start_run(rid, device="cpu", layer_names=[], stat_names=[], total_steps=1)
+        store.finish_run(rid, status="finished", seconds=1.0, steps_done=300, final_train_loss=losses[label],
+                         final_train_acc=0.9, test_acc=0.9)
+    at = open_page("evidence", lang, owner=f"evid6{lang}", state={"evidence_section": "myths"})
+    answer = next(m.value for m in at.markdown if "4.1" in m.value and "BN" in m.value)
+    assert said in answer and "fashion_mnist" not in answer, answer

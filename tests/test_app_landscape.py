@@ -1,6 +1,8 @@
 """The Loss landscape page under AppTest: a finished pair and its slices are drawn side by side
 on one colour scale, in both languages."""
 
+import re
+
 import pytest
 from apptest_helpers import figures, open_page, own_store
 from study_helpers import finished_twins, finished_study
@@ -34,6 +36,12 @@ def test_slices_side_by_side_on_one_colour_scale(studied, lang):
     # the charts name the nets as the table does
     legend = " ".join(tr["name"] for tr in line["data"])
     assert ("plain-" in legend) == (lang == "en") and ("플레인-" in legend) == (lang == "ko")
+    # The timing caption to 0.1 s, as the table's column: its per-net figure is the column's mean.
+    seconds = [float(v) for v in at.table[0].value.iloc[:, -1]]
+    timing = [c.value for c in at.caption if ("s per net" if lang == "en" else "초가 걸렸습니다") in c.value]
+    assert len(timing) == 1
+    per_net = re.search(r"about (\d+\.\d) s per net" if lang == "en" else r"약 (\d+\.\d)초", timing[0])
+    assert per_net and abs(float(per_net.group(1)) - sum(seconds) / len(seconds)) <= 0.1
 
 
 def test_other_settings_offer_to_compute(studied):

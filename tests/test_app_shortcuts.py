@@ -247,3 +247,33 @@ def test_one_experiment_at_a_time(runner, monkeypatch):
             runner.store.set_status(run_id, "cancelled")
     at.run()
     assert not at.button(key="shortcuts_train").disabled
+
+
+@pytest.mark.parametrize("lang, shown", [
+    ("en", "(A 90.1%, B 89.5%, C 88.9%; 1.2 points from the lowest)"),
+    ("ko", "(A 90.1%, B 89.5%, C 88.9%, 가장 낮은 것과 1.2%p 차이)"),
+])
+def test_the_spread_is_the_difference_of_the_accuracies_as_shown(runner, lang, shown):
+    """A 90.06% and C 88.94% read 90.1% and 88.9%: 1.2 points apart, never the 1.1 of the
+    unrounded values."""
+    from types import SimpleNamespace
+
+    from resnet_core.training import experiments
+
+    store, experiment, owner = runner.store, None, f"sc10round{lang}"
+    accs = {"plain": 0.5, "A": 0.9006, "B": 0.895, "C": 0.8894}
+    for label, model_cfg, train_cfg in experiments.shortcut_configs("digits", depth=8, steps=30):
+        rid = store.create_run(model_cfg, train_cfg, owner=owner, label=label, group=groups.SHORTCUTS,
+                               experiment=experiment)
+        experiment = store.get_run(rid).experiment
+        store.start_run(rid, device="cpu", layer_names=["stem.conv", "head.fc"], stat_names=[], total_steps=30)
+        acc = accs[label.split()[-1] if label.startswith("ResNet") else "plain"]
+        store.write_batch(rid, steps=[SimpleNamespace(step=s, loss=2.0 / s, acc=acc, lr=0.1, seconds=0.1 * s,
+                                                      grad_norms=[1.0, 0.5]) for s in range(1, 31)],
+                          evals=[(30, 0.5, acc)])
+        store.finish_run(rid, status="finished", seconds=3.0, steps_done=30, final_train_loss=0.07,
+                         final_train_acc=acc, test_acc=acc)
+    at = open_page("shortcuts", lang, owner=owner)
+    table3 = "Table 3" if lang == "en" else "표 3"
+    [honest] = [i.value for i in at.info if table3 in i.value]
+    assert shown in honest, honest

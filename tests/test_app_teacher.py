@@ -158,10 +158,11 @@ def test_the_build_page_says_the_cost_before_the_click_and_refuses_a_run_too_lon
     at.number_input(key="build_steps").set_value(100_000).run()
     warning = " ".join(w.value for w in at.warning)
     assert "one run may take 10 min at most" in warning and "Reduce the steps (now 100,000)" in warning
+    assert "the first stage's channels (" in warning   # the Build page's label, not "width"
     at.button(key="build_start").click().run()
     assert setup[0].store.list_runs(owner=ANA) == []                 # refused at the runner too
     ko = open_page("build", "ko", owner=ANA, state={"build_steps": 100_000})
-    assert any("단계 수(지금 100,000)" in w.value for w in ko.warning)
+    assert any("단계 수(지금 100,000)" in w.value and "첫 스테이지 채널 수(" in w.value for w in ko.warning)
 
 
 @pytest.mark.parametrize("lang, switch, leave", [("en", "Projector view", "Leave projector view"),

@@ -52,11 +52,13 @@ def test_a_run_too_big_for_the_room_is_refused_with_its_numbers_in_both_language
                           "size": "224", "width": "64", "depth": "152"}
     english = str(err)
     assert english.startswith(f"this run needs about {memory.gb(est.total)} GB of memory")
-    assert "reduce batch, input size, width or depth" in english
+    assert "64 channels in the first stage" in english   # named as the Build page labels the settings
+    assert "reduce batch, input size, first stage's channels, width multiplier or depth" in english
     assert identify(english) == (err.code, err.params)           # a stored reason translates too
     assert errors.config_text(err) == english                    # English outside a page
     ko = korean(err)
     assert HANGUL.search(ko) and "8.0 GB" in ko and "배치 512" in ko and "깊이 152" in ko
+    assert "첫 스테이지 채널 64개" in ko and "첫 스테이지 채널 수, 너비 배수" in ko
     # The same run fits once the room is large enough; 0 turns the check off.
     monkeypatch.setenv(memory.ROOM_ENV, "0")
     assert runner.check_memory(*HUGE) is None or runner.check_memory(*HUGE).total == est.total

@@ -166,6 +166,14 @@ def test_lesion_answer_is_the_net_that_lost_more():
     assert bank.get("lesion").rule(tie) == "same"
     tie["nets"]["plain"]["median_drop"] = 0.5
     assert bank.get("lesion").rule(tie) == "plain"
+    # The question asks which net loses more: a rise loses nothing, so two rises, or a rise beside
+    # no change, have no loser; a drop beside a rise is the drop's net.
+    rises = {"nets": {"plain": {"median_drop": -0.002}, "residual": {"median_drop": -0.01}}}
+    assert bank.get("lesion").rule(rises) == "same"
+    rises["nets"]["plain"]["median_drop"] = 0.0
+    assert bank.get("lesion").rule(rises) == "same"
+    rises["nets"]["residual"]["median_drop"] = 0.003
+    assert bank.get("lesion").rule(rises) == "residual"
 
 
 def test_gap_answer_compares_accuracy_with_three_sigmas_above_chance():
@@ -311,3 +319,21 @@ def test_a_task_in_a_run_list_reads_in_the_readers_language_and_measures(lang, m
         assert [status_word(info[i]) for i in (task, study, run)] == ["측정 중", "측정 중", "학습 중"]
     store.set_status(task, "queued")
     assert status_word(store.get_run(task)) == ("waiting in the queue" if lang == "en" else "대기열에서 기다리는 중")
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_stopping_a_task_does_not_call_it_training_and_an_owner_id_takes_no_particle(lang, monkeypatch):
+    """The Stop toasts and the teacher's line name a prediction or a study without calling it
+    training; the owner id (any lowercase letters and digits, from the address or the CLI) has no
+    particle after it, since no reading of an arbitrary id can pick one."""
+    monkeypatch.setattr(i18n, "lang", lambda: lang)
+    names = ("Measurement", "Loss landscape", "ResNet-20") if lang == "en" else ("측정", "손실 지형", "ResNet-20")
+    for name in names:
+        stopping, ended = i18n.t("runs.stopping", label=name), i18n.t("runs.already_ended", label=name)
+        assert stopping.startswith(name) and ended.startswith(name)
+        assert "학습" not in stopping + ended and "Stopping" not in stopping
+    assert i18n.t("teacher.stopped", id=12) == ("Run #12 is stopping." if lang == "en" else "학습 기록 #12를 멈추는 중입니다.")
+    for uid in ("w1dump", "3fa9c1d2e0b47a68", "4f2c9e10"):
+        text = i18n.t("runs.owner_id", uid=uid)
+        after = text.split(f"**{uid}**", 1)[1]
+        assert after[0] in ",." and not after.startswith(("이라", "라"))

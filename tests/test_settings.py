@@ -115,7 +115,7 @@ def test_the_cli_names_a_bad_setting_without_a_traceback(monkeypatch, capsys):
 @pytest.mark.parametrize("lang, says", [
     ("en", "This server cannot start: RESNET_EXPLORER_WORKERS must be a whole number from 0 to 1024 "
            "(got 'abc'). Whoever runs the server can change the setting."),
-    ("ko", "이 서버의 설정값이 허용 범위를 벗어나 앱을 시작할 수 없습니다: RESNET_EXPLORER_WORKERS 값은 "
+    ("ko", "이 서버의 설정값 가운데 허용되지 않는 값이 있어 앱을 시작할 수 없습니다: RESNET_EXPLORER_WORKERS 값은 "
            "0부터 1024까지의 정수여야 합니다 (입력: 'abc'). 서버를 운영하는 분이 설정을 고쳐야 합니다."),
 ])
 def test_the_app_names_a_bad_setting_in_both_languages(monkeypatch, lang, says):

@@ -58,8 +58,10 @@ def _higher_loss(m: dict) -> str:
 
 
 def _bigger_drop(m: dict) -> str:
-    # The page shows each median drop in accuracy points to one decimal.
-    return _larger({k: -math.inf if n["median_drop"] is None else round(100 * n["median_drop"], 1)
+    # The page shows each median change in accuracy points to one decimal. The question asks which
+    # net LOSES more: a rise loses nothing, so two rises (or a rise and no change) are "the same",
+    # not a win for the smaller rise.
+    return _larger({k: -math.inf if n["median_drop"] is None else max(round(100 * n["median_drop"], 1), 0.0)
                     for k, n in m["nets"].items()})
 
 

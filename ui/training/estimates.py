@@ -72,7 +72,9 @@ def line(planned: Sequence[tuple[str, ModelConfig, TrainConfig]]) -> Estimate | 
     if too_big is not None:
         too_large(too_big)
         return longest
-    st.caption(f":material/timer: {text} {basis}")
+    # The basis on a line of its own: after "(4 runs, about 64 s in all)." a second bracket in the
+    # same line read as two remarks in a row.
+    st.caption(f":material/timer: {text}  \n{basis}")
     return longest
 
 
