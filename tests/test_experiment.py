@@ -61,6 +61,8 @@ def test_verdict_meets_its_boundaries_exactly():
     assert degradation_verdict(third[:3] + [row("ResNet-56", 0.010)])["residual_beats_plain"]
     over = [row("plain-20", 0.1), row("plain-56", 1.5), row("ResNet-20", 0.118), row("ResNet-56", 0.169)]
     assert not degradation_verdict(over)["residual_deeper_not_worse"]
+    zeros = [row("plain-20", 0.0), row("plain-56", 0.0), row("ResNet-20", 0.0), row("ResNet-56", 0.0)]
+    assert not degradation_verdict(zeros)["plain_deeper_worse"]   # "0.000 vs 0.000" is not much higher
 
 
 def test_bn_verdict_names_each_net():

@@ -30,7 +30,8 @@ def degradation_verdict(rows: list[ExperimentRow]) -> dict | None:
     eps = 1e-9
     checks = {
         # The deeper plain net fits its training set worse: degradation (section 4.2).
-        "plain_deeper_worse": p56 >= 2 * p20 - eps,
+        # (Above it at all: "0.000 vs 0.000" is not "much higher".)
+        "plain_deeper_worse": p56 > p20 and p56 >= 2 * p20 - eps,
         # The deeper residual net is not worse (small tolerance: both are near zero).
         "residual_deeper_not_worse": r56 - r20 <= 0.05 + eps,
         # At 56 layers, shortcuts are what makes the net trainable.
