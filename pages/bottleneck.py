@@ -32,7 +32,9 @@ def calculator() -> None:
     m1, m2, m3 = st.columns(3)
     m1.metric(t("bottleneck.path.direct"), style.fmt_int(calc.direct_macs) + " MACs")
     m2.metric(t("bottleneck.path.reduced"), style.fmt_int(calc.bottleneck_macs) + " MACs")
-    same = style.fmt_ratio(calc.ratio, "en") == "1×"   # equal as shown: neither "1× fewer" nor "1× more"
+    # Equal as shown: neither "1× fewer" nor "1× more". Read on the number the metric would show
+    # (1/ratio when the 1x1 path costs more: 0.998 would read "1× more").
+    same = style.fmt_ratio(max(calc.ratio, 1 / calc.ratio), "en") == "1×"
     if same:
         m3.metric(t("bottleneck.saving"), t("bottleneck.same"))
     elif calc.ratio > 1:

@@ -135,7 +135,8 @@ def figure7() -> None:
     st.plotly_chart(fig7_chart(measured), config=exports.png_config("figure7-responses"), key="evidence_fig7_chart")
     means = {net: float(np.mean(s)) for net, s in measured.items()}
     table([{t("evidence.col.net"): terms.net_label(n), t("evidence.fig7.mean"): f"{m:.3f}"} for n, m in means.items()])
-    for code, outcome in analysis.figure7_checks(means).items():
+    # Judged on the means as the table and the sentences show them (three decimals).
+    for code, outcome in analysis.figure7_checks(means, decimals=3).items():
         a, b = analysis.FIGURE7_PAIRS[code]
         if outcome in (verdicts.EQUAL, verdicts.UNCLEAR):
             text = t(f"evidence.fig7.{outcome}", a=terms.net_label(a), b=terms.net_label(b), va=f"{means[a]:.3f}",

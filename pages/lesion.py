@@ -56,7 +56,9 @@ def findings(result: dict) -> None:
     if p["undeletable"]:
         st.markdown(t("lesion.undeletable", net=plain_name, blocks=", ".join(study_charts.block_name(b) for b in p["undeletable"])))
     for net, name in ((plain, plain_name), (residual, residual_name)):
-        if net["intact_acc"] < 0.5:   # a net that did not train: its drops (and a "held") say little
+        # A net that did not train: its drops (and a "held") say little. Read on the accuracy as
+        # shown, to 0.1: 49.96% reads "50.0%" and is not "only" that.
+        if float(_pts(net["intact_acc"])) < 50:
             # A plain net deeper than 20 layers: the shallower pair is the fair one (Figure 6);
             # otherwise only more training can help.
             deep = net is plain and plain.get("depth", 0) > 20
@@ -113,8 +115,8 @@ def show(result: dict) -> None:
     st.caption(t("lesion.k_help.one") if result["draws"] == 1 else t("lesion.k_help", draws=result["draws"]))
     st.plotly_chart(study_charts.k_curve(charted, words(study_charts.WORDS)), config=exports.png_config("lesion-k-deletions"), key="lesion_k_chart")
     findings(result)
-    st.caption(t("lesion.measured", n=nets[0]["n_test"], seconds=f"{result['seconds']:.1f}",
-                 device=terms.device_name(result["device"])))
+    st.caption(terms.study_measured("lesion.measured", nets, "n_test", seconds=f"{result['seconds']:.1f}",
+                                    device=terms.device_name(result["device"])))
 
 
 with guard():

@@ -73,6 +73,10 @@ def test_a_reduction_that_costs_the_same_is_no_saving(lang, label, same):
     at.select_slider(key="bottleneck_k").set_value(1).run()
     assert metrics(at)[label] == same
     assert not at.info
+    # 1024 -> 513 -> 1024: the 1x1 path costs 0.2% more, which would read "1× more" (1/0.998)
+    for key, value in (("bottleneck_cin", 1024), ("bottleneck_cout", 1024), ("bottleneck_mid", 513)):
+        at.slider(key=key).set_value(value).run()
+    assert metrics(at)[label] == same
 
 
 def test_basic_and_bottleneck_blocks_match_the_paper():

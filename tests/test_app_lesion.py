@@ -202,9 +202,11 @@ def test_a_finding_that_held_is_credited_to_the_shortcuts_only_for_twins(studied
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
-def test_only_a_net_that_did_not_train_is_said_to_say_little(studied, lang):
-    """A trained residual net (90% intact) gets no "did not train well" note; the untrained plain
-    net beside it does."""
+@pytest.mark.parametrize("residual_acc", [0.9, 0.4996])
+def test_only_a_net_that_did_not_train_is_said_to_say_little(studied, lang, residual_acc):
+    """A trained residual net (90% intact, or 4,996 of 10,000 held-out images, shown as 50.0%)
+    gets no "did not train well" note; the untrained plain net beside it does. Measured on
+    10,000 images against the plain net's own count, the caption names both counts."""
     import copy
     store, _, result = studied
     pair = finished_twins(store, seed=2, owner="teach0er")
@@ -212,19 +214,24 @@ def test_only_a_net_that_did_not_train_is_said_to_say_little(studied, lang):
     for net in crafted["nets"]:
         net["run_id"] = pair[0] if net["kind"] == "plain" else pair[1]
         if net["kind"] == "residual":
-            net["intact_acc"] = 0.9
+            net["intact_acc"], net["n_test"] = residual_acc, 10000
             for b in net["blocks"]:
                 if b["acc"] is not None:
-                    b["acc"] = 0.89
-    _stored_study(store, crafted, pair, 5)
+                    b["acc"] = residual_acc - 0.01
+    draws = 5 if residual_acc == 0.9 else 10   # one stored study per case
+    _stored_study(store, crafted, pair, draws)
     from ui.training import twins
     twins._runs.clear()
     at = open_page("lesion", lang, owner="les0note", state={
         "lesion_source": "runs", "lesion_class": True, "lesion_plain_run": pair[0],
-        "lesion_residual_run": pair[1], "lesion_draws": 5})
+        "lesion_residual_run": pair[1], "lesion_draws": draws})
     assert len(figures(at)) == 2
     notes = [i.value for i in at.info if ("reached only" if lang == "en" else "뿐입니다") in i.value]
     assert len(notes) == 1 and notes[0].startswith("plain-20" if lang == "en" else "플레인-20")
+    n_plain = next(n["n_test"] for n in result["nets"] if n["kind"] == "plain")
+    measured = next(c.value for c in at.caption if c.value.startswith(("Measured on", "플레인-20")))
+    assert (f"Measured on {n_plain} held-out images for plain-20 and 10000 for ResNet-20" if lang == "en"
+            else f"플레인-20은 검증 이미지 {n_plain}장, ResNet-20은 10000장으로 쟀습니다") in measured
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])

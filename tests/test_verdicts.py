@@ -164,6 +164,16 @@ def test_figure7_tiny_differences_are_too_small_to_tell():
     assert analysis.figure7_checks(means)["smaller_56"] == "reversed"
 
 
+def test_figure7_reads_the_means_as_shown():
+    """The page shows three decimals and its "too small to tell" sentence states the 2% margin:
+    0.490 against 0.500 as shown is within it, whatever digits lie beyond; alike as shown is alike."""
+    means = {"plain-20": 0.50049, "ResNet-20": 0.48951, "plain-56": 0.4504, "ResNet-56": 0.4501}
+    assert analysis.figure7_checks(means)["smaller_20"] == "held"   # unrounded: 2.2% apart
+    shown = analysis.figure7_checks(means, decimals=3)
+    assert shown["smaller_20"] == "unclear" and shown["smaller_56"] == "equal"
+    assert analysis.figure7_checks({**means, "ResNet-20": 0.4894}, decimals=3)["smaller_20"] == "held"   # 0.489
+
+
 @pytest.mark.parametrize("lang, equal, tiny", [("en", "**No difference here:**", "**Too small to tell:**"),
                                                ("ko", "**차이 없음:**", "**차이가 너무 작아 판단할 수 없음:**")])
 def test_figure7_wordings_in_both_languages(lang, equal, tiny):

@@ -222,11 +222,15 @@ FIGURE7_PAIRS = {"smaller_20": ("ResNet-20", "plain-20"), "smaller_56": ("ResNet
                  "deeper_smaller": ("ResNet-56", "ResNet-20")}
 
 
-def figure7_checks(mean_std: dict[str, float]) -> dict[str, str]:
+def figure7_checks(mean_std: dict[str, float], decimals: int | None = None) -> dict[str, str]:
     """The paper's two readings of Figure 7, read on measured mean response stds keyed
     "plain-20", "plain-56", "ResNet-20", "ResNet-56": residual responses smaller than their
     plain twins', and smaller still in the deeper ResNet. Each is a ``verdicts.claim``
-    outcome: "held", "reversed", "equal" or "unclear" (within FIGURE7_TOLERANCE)."""
+    outcome: "held", "reversed", "equal" or "unclear" (within FIGURE7_TOLERANCE). With
+    `decimals`, read on the values as a page shows them, counted in whole units of the last digit
+    so the margin's edge is exact ("0.490 against 0.500" is within 2%)."""
+    if decimals is not None:
+        mean_std = {net: round(v * 10 ** decimals) for net, v in mean_std.items()}
     return {code: verdicts.claim(mean_std[a], mean_std[b], tolerance=FIGURE7_TOLERANCE, relative=True)
             for code, (a, b) in FIGURE7_PAIRS.items()}
 

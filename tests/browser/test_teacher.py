@@ -16,7 +16,9 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 import harness
+from apptest_helpers import wait_runs_ended
 
+from resnet_core.store.runs import RunStore
 from ui.page.i18n import table
 
 KEY = "blue whale 42"
@@ -134,6 +136,15 @@ def test_a_following_student_sees_the_pause_and_the_teachers_demo_without_a_clic
         assert student.get_by_label("시드").input_value() == "7"      # on the page, not only in the address
         assert "아직 실험이 없습니다" not in main
         assert student.locator('[data-testid="stSidebar"]').get_by_role("switch", name="선생님 화면 따라가기").is_checked()
+        # Shown, so the teacher stops the demonstration with the page's Stop buttons, as a teacher
+        # would; left alone, its four runs trained on this server through the rest of the file.
+        _stop_own_runs(teacher, wait_for_app)
+        store = RunStore(keyed_server.workdir / "runs.sqlite")
+        try:
+            wait_runs_ended(store, teacher_ids, 60, "the teacher's Stop buttons left a run going")
+            assert {store.get_run(i).status for i in teacher_ids} <= {"cancelled", "finished"}
+        finally:
+            store.close()
     finally:
         resume = teacher.get_by_role("button", name="Let new runs in again")     # the class goes on unpaused
         if not resume.is_visible():
@@ -146,13 +157,22 @@ def test_a_following_student_sees_the_pause_and_the_teachers_demo_without_a_clic
 
 def keyed_server_runs(server, seed: int) -> list[int]:
     """The ids of the server's Degradation runs with this seed, read from its run store file."""
-    from resnet_core.store.runs import RunStore
-
     store = RunStore(server.workdir / "runs.sqlite")
     try:
         return sorted(r.id for r in store.list_runs(group="degradation", limit=100) if r.train_cfg.seed == seed)
     finally:
         store.close()
+
+
+def _stop_own_runs(page, wait_for_app) -> None:
+    """Click the page's "Stop · <net>" buttons (one per run of this user's still going) until none is left."""
+    buttons = page.locator('[data-testid="stMain"] button', has_text="Stop · ")
+    for _ in range(4):
+        if not buttons.count():
+            return
+        buttons.first.click()
+        wait_for_app(page)
+    assert not buttons.count(), buttons.all_inner_texts()
 
 
 def _unlock(page, key: str, wait_for_app) -> None:

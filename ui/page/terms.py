@@ -62,6 +62,18 @@ def study_nets(result: dict) -> tuple[list[dict], list[dict]]:
     return nets, [{**n, "label": net_label(n["label"])} for n in nets]
 
 
+def study_measured(key: str, nets: list[dict], count: str, **values) -> str:
+    """A study's caption with the number of images it used: one number when both nets used as
+    many, else each net's (two stored runs of different datasets or sizes), never the first's alone."""
+    kinds = {n["kind"]: n for n in nets}
+    counts = {n[count] for n in nets}
+    if len(counts) == 1 or set(kinds) != {"plain", "residual"}:
+        return t(key, n=nets[0][count], **values)
+    plain, residual = kinds["plain"], kinds["residual"]
+    return t(f"{key}.each", n_plain=plain[count], plain=net_label(plain["label"]), n_residual=residual[count],
+             residual=net_label(residual["label"]), **values)
+
+
 def arch_label(code: str) -> str:
     """"plain56" -> "plain-56" / "플레인-56"; "resnet50" -> "ResNet-50" in both."""
     return net_label(arch_name(code))
