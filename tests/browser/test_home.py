@@ -26,8 +26,12 @@ def test_home_loads_the_chart_library_once_idle_and_keeps_no_gap_for_it(new_page
     }"""), "the page's title is not the first thing shown"
 
 
-def test_home_korean(page, open_page, assert_no_error, wait_for_app, wait_for_text):
-    open_page(page, "home", "ko")
+def test_browser_locale_picks_korean_and_home_reads_korean(new_page, open_page, assert_no_error, wait_for_app,
+                                                          wait_for_text):
+    """A browser set to Korean gets Home in Korean without asking (no ?lang=), and all of it reads
+    Korean: one page load for both checks."""
+    page = new_page(locale="ko-KR")
+    open_page(page, "home", lang=None)
     assert_no_error(page)
     assert _title(page) == "잔차 네트워크는 왜 잘 작동할까"
     body = page.inner_text("body")
@@ -51,13 +55,6 @@ def test_home_korean(page, open_page, assert_no_error, wait_for_app, wait_for_te
     wait_for_text(page, "예측하고 확인하기", "h1")
     assert "손글씨 숫자로 300단계를 학습한 뒤" in page.inner_text("body")
     assert_no_error(page)
-
-
-def test_browser_locale_picks_korean(new_page, open_page, assert_no_error):
-    page = new_page(locale="ko-KR")
-    open_page(page, "home", lang=None)
-    assert_no_error(page)
-    assert _title(page) == "잔차 네트워크는 왜 잘 작동할까"
 
 
 def test_home_in_english_then_the_toggle_switches_language_and_keeps_settings(
