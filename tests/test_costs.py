@@ -331,3 +331,16 @@ def test_a_plan_of_several_runs_says_which_figures_are_medians(lang, monkeypatch
     assert ("median" if lang == "en" else "중앙값") not in none
     one = estimates.plan_basis_text(plan(3))
     assert one == render(i18n.table()["estimates.same_size"][lang], lang, n=3)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_run_refused_for_its_time_never_reads_as_the_cap(monkeypatch, lang):
+    """Refused at 30.3 min against a 30 min cap: the estimate shows the decimal that puts it above."""
+    from ui.page import i18n
+    from ui.training.estimates import over_text, seconds_text
+
+    monkeypatch.setattr(i18n, "lang", lambda: lang)
+    assert seconds_text(1820) == seconds_text(1800)          # what the sentence said before: both "30 min"
+    assert over_text(1820, 1800) == ("30.3 min" if lang == "en" else "30.3분")
+    assert over_text(3000, 1800) == seconds_text(3000)        # apart already: unchanged
+    assert over_text(7300, 7200) == ("2.03 h" if lang == "en" else "2.03시간")
