@@ -54,7 +54,8 @@ def ratio_text(ratio: float) -> str:
 
 
 def verdict(ratio: float, zeros: int) -> str:
-    code = gradient_ratios.gradient_verdict(ratio, zeros)
+    # Judged on the ratio as shown: "1/1,000" is not "under a thousandth", "1,000×" is within a thousand.
+    code = gradient_ratios.gradient_verdict(style.shown_ratio(ratio), zeros)
     return t(f"gradients.verdict.{code}", n=zeros, ratio=ratio_text(ratio))
 
 
@@ -124,7 +125,7 @@ def reading(cfg: ModelConfig, ratios: dict, zeros: dict, layers: int = 0) -> tup
     Where the plain net's input side gets exactly 0, the sentence counts those layers instead
     of giving a ratio; where both its ends do ("dead"), it counts them out of `layers`."""
     plain, res = ratios["plain"], ratios["residual"]
-    code = gradient_ratios.gradient_reading(cfg, plain, res)
+    code = gradient_ratios.gradient_reading(cfg, style.shown_ratio(plain), style.shown_ratio(res))
     values = dict(plain=ratio_text(plain), residual=ratio_text(res), depth=cfg.depth,
                   act=t(f"gradients.act.{cfg.activation}"))
     twin = (t("gradients.twin.zero", m=zeros["residual"]) if not res > 0

@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code = args.func(args)
     except (ConfigError, ValueError) as err:
-        print(f"error: {one_line(err)}", file=sys.stderr)
+        print(f"error: {cli_train.cli_words(err) or one_line(err)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("stopped", file=sys.stderr)

@@ -195,6 +195,23 @@ def message(code: str, **params) -> Reason:
     return Reason(MESSAGES[code].format(**params), code, params)
 
 
+def apart(need: float, have: float, texts: tuple[str, str], decimals: int = 2) -> tuple[str, str]:
+    """A refusal's "needs {need} ... may use {have}" as numbers that read apart: when both round to
+    the same text (4.04 and 4.00 GB both "4.0"), more decimals until they differ (at most 4)."""
+    while texts[0] == texts[1] and need != have and decimals <= 4:
+        texts = (f"{need:.{decimals}f}", f"{have:.{decimals}f}")
+        decimals += 1
+    return texts
+
+
+def first_stage_channels(base_width: int, width_mult: float) -> str:
+    """The first stage's channels as the Build page sets them: its "First stage's channels" (16),
+    times the "Width multiplier" where that is not 1 ("16 × 1.5 = 24"), so the number a message
+    gives is the one on the page."""
+    channels = max(1, int(round(base_width * width_mult)))
+    return str(channels) if width_mult == 1 else f"{base_width} × {width_mult:g} = {channels}"
+
+
 def reason_of(err: BaseException) -> Reason:
     """A failed run's reason: the exception's name and text, with its code and values when it
     has them (a ConfigError raised with a code, a dataset that is missing, ClusterNoAnswer)."""

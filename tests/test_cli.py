@@ -93,8 +93,8 @@ def test_human_tables(capsys, argv, expected):
 @pytest.mark.parametrize("argv,message", [
     (["summary", "resnet21"], "6n+2"),
     (["summary", "densenet"], "unknown architecture"),
-    (["summary", "resnet20", "--input", "-4"], "input_size"),
-    (["summary", "resnet50", "--input", "16"], "input_size"),
+    (["summary", "resnet20", "--input", "-4"], "input size must be"),
+    (["summary", "resnet50", "--input", "16"], "input size must be 32 to 1024"),
     (["summary", "resnet20", "--shortcut", "D"], "invalid choice"),
     (["summary", "resnet20", "--classes", "1"], "num_classes"),
     (["summary", "resnet20", "--input", "big"], "invalid int value"),
@@ -103,6 +103,10 @@ def test_human_tables(capsys, argv, expected):
     (["gapfc", "--spatial", "0"], "spatial must be a positive"),
     (["gapfc", "--colour"], "unrecognized arguments"),
     (["frobnicate"], "invalid choice"),
+    # A setting is named by the option the user typed, never by its code (base_width, batch_size).
+    (["train", "resnet20", "--width", "0", "--no-store"], "error: --width must be 1 to 1024 (got 0)"),
+    (["experiment", "degradation", "--width", "2000", "--no-store"], "error: --width must be 1 to 1024 (got 2000)"),
+    (["train", "resnet20", "--batch-size", "0", "--no-store"], "error: --batch-size must be 1 to 4096 (got 0)"),
     ([], "required"),
 ])
 def test_bad_arguments_exit_2_with_one_line(capsys, argv, message):

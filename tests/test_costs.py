@@ -331,3 +331,37 @@ def test_a_plan_of_several_runs_says_which_figures_are_medians(lang, monkeypatch
     assert ("median" if lang == "en" else "중앙값") not in none
     one = estimates.plan_basis_text(plan(3))
     assert one == render(i18n.table()["estimates.same_size"][lang], lang, n=3)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_run_refused_for_its_time_never_reads_as_the_cap(monkeypatch, lang):
+    """Refused at 30.3 min against a 30 min cap: the estimate shows the decimal that puts it above."""
+    from ui.page import i18n
+    from ui.training.estimates import over_text, seconds_text
+
+    monkeypatch.setattr(i18n, "lang", lambda: lang)
+    assert seconds_text(1820) == seconds_text(1800)          # what the sentence said before: both "30 min"
+    assert over_text(1820, 1800) == ("30.3 min" if lang == "en" else "30.3분")
+    assert over_text(3000, 1800) == seconds_text(3000)        # apart already: unchanged
+    assert over_text(7300, 7200) == ("2.03 h" if lang == "en" else "2.03시간")
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_refusal_for_too_many_waiting_runs_shows_the_runs_asked_for(monkeypatch, lang):
+    """The check is waiting + asked > limit: 5 waiting and 4 asked against 8 must show the 4, or
+    "5 waiting, 8 at most" reads as no reason at all."""
+    from types import SimpleNamespace
+
+    from resnet_core.jobs.runner import OwnerLimit
+    from ui.page import i18n
+    from ui.training import page_runs
+
+    monkeypatch.setattr(i18n, "lang", lambda: lang)
+    said = []
+    monkeypatch.setattr(page_runs, "runner", lambda: SimpleNamespace(waiting_for=lambda uid: 5, per_owner=8))
+    monkeypatch.setattr(page_runs, "st", SimpleNamespace(warning=lambda text, icon=None: said.append(text)))
+    page_runs.queue_refusal(OwnerLimit("8 runs waiting"), "abcd", asked=4)
+    assert said == ["Runs you have waiting: 5, and this would add 4; one person may have 8 waiting at most, so that "
+                    "everyone gets a turn. Wait for some to start, or stop some." if lang == "en" else
+                    "이미 대기 중인 학습이 5개이고, 이번에 4개를 더 요청했습니다. 모두가 차례를 얻도록 한 사람당 최대 "
+                    "8개까지만 기다릴 수 있습니다. 대기 중인 학습이 시작되기를 기다리거나 몇 개를 멈춰 주세요."]

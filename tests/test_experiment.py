@@ -50,6 +50,21 @@ def test_verdict_follows_the_stated_rule():
     assert degradation_verdict(good[:3] + [row("ResNet-56", 0.0, "diverged")]) is None
 
 
+def test_verdict_meets_its_boundaries_exactly():
+    # Losses as the page shows them (three decimals): exactly 0.05 higher is allowed, exactly a
+    # third is not under a third, exactly twice is at least twice (floating point once said otherwise).
+    at = [row("plain-20", 0.0165), row("plain-56", 0.033), row("ResNet-20", 0.118), row("ResNet-56", 0.168)]
+    v = degradation_verdict(at)
+    assert v["plain_deeper_worse"] and v["residual_deeper_not_worse"]
+    third = [row("plain-20", 0.01), row("plain-56", 0.033), row("ResNet-20", 0.011), row("ResNet-56", 0.011)]
+    assert not degradation_verdict(third)["residual_beats_plain"]
+    assert degradation_verdict(third[:3] + [row("ResNet-56", 0.010)])["residual_beats_plain"]
+    over = [row("plain-20", 0.1), row("plain-56", 1.5), row("ResNet-20", 0.118), row("ResNet-56", 0.169)]
+    assert not degradation_verdict(over)["residual_deeper_not_worse"]
+    zeros = [row("plain-20", 0.0), row("plain-56", 0.0), row("ResNet-20", 0.0), row("ResNet-56", 0.0)]
+    assert not degradation_verdict(zeros)["plain_deeper_worse"]   # "0.000 vs 0.000" is not much higher
+
+
 def test_bn_verdict_names_each_net():
     runs = bn_configs()
     rows = [row("plain-20 BN", 0.1), row("plain-20 no BN", 2.0), row("ResNet-20 BN", 0.05),

@@ -96,9 +96,10 @@ def test_the_reasons_read_in_both_languages(lang, monkeypatch):
     spec = JobSpec(1, "", MODEL.replace(width_mult=2.0), TRAIN.replace(batch_size=256))
     text = errors.reason_text(failure_reason(torch.OutOfMemoryError("CUDA out of memory"), spec))
     assert "256" in text and "8×8" in text and "20" in text
-    # the channels the first stage has (4 × multiplier 2), named as the Build page names its settings
-    assert ("8 channels in the first stage" in text and "width multiplier" in text) if lang == "en" else (
-        "첫 스테이지 채널 8개" in text and "너비 배수" in text and "너비 8" not in text)
+    # the first stage's channels as the Build page sets them (4) times the multiplier (2): the 8
+    # channels the net has, with the number the page shows beside it
+    assert ("4 × 2 = 8 channels in the first stage" in text and "width multiplier" in text) if lang == "en" else (
+        "첫 스테이지 채널 4 × 2 = 8개" in text and "너비 배수" in text and "너비 8" not in text)
     assert ("reduce batch" in text) if lang == "en" else ("줄여 보세요" in text and "GPU 메모리" in text)
     text = errors.reason_text(failure_reason(torch.AcceleratorError("CUDA error: device-side assert triggered"), spec))
     assert "device-side assert" in text

@@ -123,3 +123,21 @@ def test_the_apps_own_experiments_and_the_build_default_are_never_refused():
     for label, model, train in runs:
         est = memory.check(model, train, room=2 * GB, device="cpu")
         assert est.total < 2 * GB, (label, model, train, est)
+
+
+def test_a_refusal_names_the_channels_as_the_build_page_sets_them_and_its_numbers_read_apart(runner, monkeypatch):
+    """With a width multiplier the message shows the slider's channels and the multiplier (16 × 1.5 = 24),
+    not a 24 the page has nowhere; a need just above the room does not read as the room ("4.0 ... 4.0")."""
+    wide = (HUGE[0].replace(base_width=64, width_mult=1.5), HUGE[1])
+    est = memory.estimate(*wide)
+    room = est.total / GB - 0.01                     # refused by a hair: both are "x.y" to one decimal
+    monkeypatch.setenv(memory.ROOM_ENV, f"{room:.4f}")
+    with pytest.raises(RunTooBig) as info:
+        runner.submit_many([("wide", *wide)], owner="a")
+    err = info.value
+    assert err.params["width"] == "64 × 1.5 = 96"
+    assert "64 × 1.5 = 96 channels in the first stage" in str(err)
+    assert "첫 스테이지 채널 64 × 1.5 = 96개" in korean(err)
+    assert float(err.params["need"]) > float(err.params["have"]), err.params
+    assert identify(str(err)) == (err.code, err.params)
+    assert memory.RunTooBig(est, int(room * GB), *wide, "cpu").params["width"] == "64 × 1.5 = 96"

@@ -184,6 +184,33 @@ def test_gap_answer_compares_accuracy_with_three_sigmas_above_chance():
     assert bank.get("gap_size").rule({**m, "acc": {str(m["test_size"]): 0.1}}) == "no"
 
 
+def test_range_and_chance_answers_read_the_numbers_as_the_page_prints_them():
+    """The page prints a ratio to one decimal (whole from 100, 3.0×10⁴ from 10,000) and an accuracy
+    in % to one decimal: an answer must agree with those printed numbers, not with hidden digits."""
+    rule = bank.get("gradient_ratio").rule
+    # 2.96 prints "3.0× smaller": not "under 3×"; 99.97 prints "100.0×": not "3× to 100×".
+    assert [rule({"plain": {"times_smaller": x}}) for x in (2.94, 2.96, 99.94, 99.97, 29_400, 29_960)] == \
+        ["1x", "10x", "10x", "1000x", "1000x", "1e6x"]
+    # The first layers 2.98× larger print "3.0× larger": "3× or more", so none of the options.
+    assert [rule({"plain": {"times_smaller": 1 / x}}) for x in (2.94, 2.98)] == ["1x", bank.LARGER]
+    assert [bank.shown_times(x) for x in (2.96, 99.97, 1234.5, 29_960)] == [3.0, 100.0, 1234.0, 30_000.0]
+    # Accuracy 20.04% beside a bar of 19.96%: both print 20.0%, which is not "above".
+    chance = {"test_size": 24, "beats_chance_above": 0.1996}
+    gap = bank.get("gap_size").rule
+    assert [gap({**chance, "acc": {"24": a}}) for a in (0.2004, 0.2006)] == ["no", "yes"]
+    m = {"acc": {"16": 0.9, "24": 0.2004}, "train_size": 16, "test_size": 24, "beats_chance_above": 0.1996,
+         "n_images": 360}
+    for lang in ("en", "ko"):   # the sentence beside the answer prints the two equal numbers
+        text = render(i18n.table()["predict.q.gap_size.measured"][lang], lang,
+                      **view.measured_values(bank.get("gap_size"), m))
+        assert text.count("20.0%") == 2, text
+    # The printed ratio and the band agree: "3.0× smaller" is answered "about 10× (3× to 100×)".
+    printed = view.measured_values(bank.get("gradient_ratio"),
+                                   {"plain": {"times_smaller": 2.96, "zero_layers": 0},
+                                    "residual": {"times_smaller": 1.0, "zero_layers": 0}})
+    assert printed["plain"] == "3.0× smaller" and rule({"plain": {"times_smaller": 2.96}}) == "10x"
+
+
 def test_gap_answer_at_the_page_setup_is_far_from_the_bar():
     """At the question's own setup the answer must not hang on the seed. Trained at 8 px and shown
     16 px, seeds 0-2 gave 14.2%, 15.9% and 18.4% against a bar of 14.8%; trained at 16 px and

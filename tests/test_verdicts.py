@@ -14,6 +14,7 @@ from resnet_core.inspection import analysis, gradient_ratios, landscape, lesion,
 from resnet_core.inspection.probes import grad_norms_at_init
 from resnet_core.inspection import readings
 from resnet_core.training import experiments
+from ui.draw import style
 from ui.page import i18n
 
 
@@ -237,6 +238,23 @@ def test_bn_not_vanishing_states_the_pages_threshold(lang):
     text = said("gradients.explain.bn_within", lang, depth=56, plain="1/220×" if lang == "en" else "220분의 1")
     threshold = {"en": "within a factor of a thousand", "ko": "천 배 이내"}[lang]
     assert threshold in text and "{" not in text
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_gradient_verdicts_read_the_ratio_as_it_is_shown(lang):
+    """0.000998 is shown as 1/1,000 and 1000.4 as 1,000x: both are within a factor of a thousand as
+    the page shows them, so neither is called vanishing ("under a thousandth") or growing; a ratio
+    shown past the threshold still is."""
+    cfg = arch_config("resnet56", block="basic", norm="batch", activation="relu", input_size=16)
+    for raw, shown in ((0.000998, {"en": "1/1,000", "ko": "1,000분의 1"}), (1000.4, {"en": "1,000×", "ko": "1,000배"})):
+        assert style.fmt_ratio(raw, lang) == shown[lang]
+        ratio = style.shown_ratio(raw)
+        assert gradient_ratios.gradient_verdict(ratio, 0) == "within"
+        assert gradient_ratios.gradient_reading(cfg, ratio, 1.0) == "bn_within"
+        text = said("gradients.verdict.within", lang, ratio=style.fmt_ratio(raw, lang))
+        assert shown[lang] in text and {"en": "Within a factor of a thousand", "ko": "천 배 이내"}[lang] in text
+    assert gradient_ratios.gradient_verdict(style.shown_ratio(0.00099), 0) == "vanish"   # shown 1/1,010
+    assert gradient_ratios.gradient_verdict(style.shown_ratio(1000.6), 0) == "grow"      # shown 1,001x
 
 
 # The live gradient mode: a net left at chance did not learn

@@ -99,6 +99,23 @@ def _store(args):
     return RunStore(args.db or None)
 
 
+# The settings' code names a ConfigError gives, as the options of these commands name them, so the
+# CLI says "--width must be 1 to 1024", never "base_width", which no one typed.
+OPTION_OF = {"base_width": "--width", "batch_size": "--batch-size", "warmup_steps": "--warmup",
+             "max_samples": "--max-samples", "input_size": "--input", "steps": "--steps", "epochs": "--epochs",
+             "lr": "--lr", "seed": "--seed"}
+
+
+def cli_words(err: BaseException) -> str | None:
+    """A ConfigError about one setting, said with the option's name; None for any other."""
+    from resnet_core.messages import message
+
+    code, params = getattr(err, "code", ""), getattr(err, "params", None)
+    if not code or not isinstance(params, dict) or params.get("name") not in OPTION_OF:
+        return None
+    return " ".join(str(message(code, **{**params, "name": OPTION_OF[params["name"]]})).split())
+
+
 def _num(value):
     """JSON has no NaN: a missing number is null."""
     return None if value is None or (isinstance(value, float) and not math.isfinite(value)) else value
@@ -116,7 +133,7 @@ def run_train(args: argparse.Namespace) -> int:
         overrides["shortcut"] = args.shortcut
     if args.no_bn:
         overrides["norm"] = "none"
-    if args.width:
+    if args.width is not None:   # --width 0 is a bad value, not "the paper's 16"
         overrides["base_width"] = args.width
     model_cfg = arch_config(args.arch, plain=args.plain, **overrides)
     size = args.input or max(info.native_size, model_cfg.min_input_size)
@@ -147,7 +164,8 @@ def run_train(args: argparse.Namespace) -> int:
         print(json.dumps(data))
     else:
         on = " (Ray)" if args.backend == "ray" else ""
-        print(f"{model_cfg.name} on {args.dataset}: {info.status} after {info.steps_done} steps in "
+        steps = f"{info.steps_done} step" + ("" if info.steps_done == 1 else "s")
+        print(f"{model_cfg.name} on {args.dataset}: {info.status} after {steps} in "
               f"{info.seconds or 0:.1f} s on {info.device or '-'}{on}" + (f" ({info.error})" if info.error else ""))
         print(f"final train loss {_fmt(info.final_train_loss, '.4f')} (mean of the last 10% of steps), "
               f"train acc {_fmt(info.final_train_acc, '.3f')}, held-out acc {_fmt(info.test_acc, '.3f')}" + where)

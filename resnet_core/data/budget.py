@@ -14,7 +14,7 @@ from typing import Callable
 import torch
 
 from resnet_core import settings
-from resnet_core.messages import ConfigError
+from resnet_core.messages import ConfigError, apart
 
 GB = 1024 ** 3
 # The share of a GPU's free memory that the images may take: the net, its gradients, the
@@ -46,8 +46,9 @@ def make_room(name: str, size: int, needed: int, *, free: Callable[[], int],
     share = settings.gpu_data_share()
     while needed > share * free():
         if not evict():
-            raise ConfigError(code="gpu_data", dataset=name, size=size, need=f"{needed / GB:.1f}",
-                              have=f"{share * free() / GB:.1f}")
+            room = share * free()
+            need, have = apart(needed / GB, room / GB, (f"{needed / GB:.1f}", f"{room / GB:.1f}"))
+            raise ConfigError(code="gpu_data", dataset=name, size=size, need=need, have=have)
 
 
 def release() -> None:

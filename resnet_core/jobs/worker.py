@@ -159,11 +159,11 @@ def _serve(conn) -> None:
 def failure_reason(err: BaseException, spec: JobSpec) -> str:
     """The reason a failed run keeps: a sentence the pages translate for the errors a student
     can act on, the exception's name and text for the rest."""
-    from resnet_core.messages import message, reason_of
+    from resnet_core.messages import first_stage_channels, message, reason_of
 
     if gpus.is_out_of_memory(err):
         m, t = spec.model_cfg, spec.train_cfg
-        width = round(m.base_width * m.width_mult)
+        width = first_stage_channels(m.base_width, m.width_mult)   # as the Build page sets it
         return message("gpu_oom", batch=t.batch_size, size=m.input_size, width=width, depth=m.depth)
     if gpus.is_fatal(err):
         return message("gpu_fatal", detail=" ".join(str(err).split())[:160])

@@ -65,6 +65,19 @@ def _bigger_drop(m: dict) -> str:
                     for k, n in m["nets"].items()})
 
 
+def shown_times(x: float | None) -> float | None:
+    """A ratio as the page prints it (ui/predict/view.py _times): one decimal under 100, whole
+    under 10,000, two significant digits (3.0×10⁴) above. The bands read this value, so a ratio
+    printed "3.0×" is never answered "under 3×"."""
+    if x is None or not math.isfinite(x):
+        return x
+    if x < 100:
+        return round(x, 1)
+    if x < 1e4:
+        return float(round(x))
+    return float(f"{x:.1e}")
+
+
 TIMES = ("1x", "10x", "1000x", "1e6x")
 # About the geometric midpoints between 1, 10, 1,000 and 1,000,000, at the round values the
 # options name ("under 3x", "100x to 30,000x"), so a measured 3.1x is never answered "under 3x".
@@ -79,9 +92,10 @@ LARGER = "larger"
 
 def _gradient_band(m: dict) -> str:
     x = m["plain"]["times_smaller"]   # None: the first layers got exactly 0; 0: the last ones did
-    if x is not None and x <= 1 / TIMES_EDGES[0]:
-        return LARGER
-    return band(x, TIMES_EDGES, TIMES)
+    if x is not None and 0 <= x < 1:   # the page prints 1/x "larger" (view._gradient_ratio)
+        if x == 0 or shown_times(1 / x) >= TIMES_EDGES[0]:
+            return LARGER
+    return band(shown_times(x), TIMES_EDGES, TIMES)
 
 
 def _more_macs(m: dict) -> str:
@@ -103,8 +117,9 @@ def _a_more(m: dict) -> str:
 
 
 def _beats_chance(m: dict) -> str:
+    # The page shows the accuracy and the bar in % to one decimal: "above" is read on those.
     acc = m["acc"][str(m["test_size"])]
-    return "yes" if acc is not None and acc > m["beats_chance_above"] else "no"
+    return "yes" if acc is not None and round(100 * acc, 1) > round(100 * m["beats_chance_above"], 1) else "no"
 
 
 RATIO_BANDS = ("2x", "5x", "10x", "50x")
@@ -112,7 +127,7 @@ RATIO_EDGES = (3.2, 7, 22)   # between 2 and 5, 5 and 10 (geometric), 10 and 50
 
 
 def _bottleneck_band(m: dict) -> str:
-    return band(m["ratio"], RATIO_EDGES, RATIO_BANDS)
+    return band(shown_times(m["ratio"]), RATIO_EDGES, RATIO_BANDS)
 
 
 def _more_minima(m: dict) -> str:

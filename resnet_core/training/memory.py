@@ -38,7 +38,7 @@ from torch import nn
 
 from resnet_core.data.budget import GB, data_bytes
 from resnet_core import settings
-from resnet_core.messages import ConfigError
+from resnet_core.messages import ConfigError, apart, first_stage_channels
 from resnet_core.nets.config import ModelConfig, TrainConfig
 
 EVAL_BATCH = 1024      # engine.evaluate's batch
@@ -93,9 +93,11 @@ class RunTooBig(ConfigError):
     def __init__(self, est: MemoryEstimate, room: int, model_cfg: ModelConfig, train_cfg: TrainConfig,
                  device: str):
         self.estimate, self.room = est, room
+        need, have = apart(est.total / GB, room / GB, (gb(est.total), gb(room)))   # refused: they must differ
         super().__init__(code="run_memory_gpu" if device == "cuda" else "run_memory_cpu",
-                         need=gb(est.total), data=gb(est.data), have=gb(room), batch=train_cfg.batch_size,
-                         size=model_cfg.input_size, width=round(model_cfg.base_width * model_cfg.width_mult),
+                         need=need, data=gb(est.data), have=have, batch=train_cfg.batch_size,
+                         size=model_cfg.input_size,
+                         width=first_stage_channels(model_cfg.base_width, model_cfg.width_mult),
                          depth=model_cfg.depth)
 
 

@@ -109,6 +109,18 @@ def fmt_ratio(x: float, lang: str) -> str:
     return number + ("배" if lang == "ko" else "×")
 
 
+def shown_ratio(x: float) -> float:
+    """The value fmt_ratio(x) shows, as a number: a verdict read against a threshold (a
+    thousandth, a thousand) reads this, so "1/1,000" is never called "under a thousandth"
+    (0.000998 is shown as 1/1,000). 0, nan and inf are kept as they are."""
+    if not math.isfinite(x) or x <= 0:
+        return x
+    if x < 0.01:
+        whole = float(f"{1 / x:.3g}")
+        return 1 / (whole if whole >= 10 ** 12 else int(whole))
+    return float(f"{x:.3g}") if x < 100 else float(round(x))
+
+
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 

@@ -123,9 +123,23 @@ def too_large(exc: RunTooBig) -> None:
 
 
 def too_long_text(exc: RunTooLong) -> str:
-    return t("costs.too_long", label=net_label(exc.label) if exc.label else "–", time=seconds_text(exc.estimate.seconds),
-             limit=seconds_text(exc.limit), steps=f"{exc.steps:,}", depth=exc.depth, width=exc.width,
-             size=exc.input_size)
+    return t("costs.too_long", label=net_label(exc.label) if exc.label else "–",
+             time=over_text(exc.estimate.seconds, exc.limit), limit=seconds_text(exc.limit), steps=f"{exc.steps:,}",
+             depth=exc.depth, width=exc.width, size=exc.input_size)
+
+
+def over_text(seconds: float, limit: float) -> str:
+    """A refused run's time, in the cap's unit, with the decimals it takes to read above the cap:
+    "about 30.3 min" beside "30 min at most", never "about 30 min" beside it."""
+    text = seconds_text(seconds)
+    if text != seconds_text(limit) or seconds <= limit:
+        return text
+    unit, size = ("costs.seconds", 1) if limit < 90 else ("costs.minutes", 60) if limit < 2 * 3600 else ("costs.hours", 3600)
+    for decimals in (1, 2, 3):
+        finer = t(unit, n=f"{seconds / size:.{decimals}f}")
+        if finer != t(unit, n=f"{limit / size:.{decimals}f}"):
+            return finer
+    return text
 
 
 def too_long(exc: RunTooLong) -> None:

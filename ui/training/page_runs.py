@@ -266,7 +266,8 @@ def queue_refusal(exc: Exception, uid: str, asked: int) -> None:
     if isinstance(exc, Paused):
         paused_message(exc.message)
     elif isinstance(exc, OwnerLimit):
-        st.warning(t("runs.owner_limit", waiting=runner().waiting_for(uid), limit=runner().per_owner),
+        # the check is waiting + asked > limit: the sentence gives all three
+        st.warning(t("runs.owner_limit", waiting=runner().waiting_for(uid), asked=asked, limit=runner().per_owner),
                    icon=":material/hourglass_top:")
     else:
         r = runner()
