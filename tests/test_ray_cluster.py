@@ -65,7 +65,9 @@ def test_runs_wait_for_the_head_then_train_on_it_with_its_token(head, on_cluster
     assert "Connection refused" in executor.state().reason
     model_cfg, train_cfg, label = run_of(5)
     run_id = runner.submit(model_cfg, train_cfg, label=label)
-    time.sleep(1.5)
+    # The app tries the head again (every second here) and finds it still down: the run waits.
+    submitted = time.time()
+    wait_for(lambda: executor.state().since > submitted and executor.state().state == "unreachable", 30)
     assert runner.job(run_id).status == "queued" and runner.job(run_id).position == 1
 
     head.start()
