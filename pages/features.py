@@ -148,8 +148,8 @@ def trend_text(name: str, stats: dict) -> str | None:
     if found is None:
         return None
     code, stages = found
-    numbers = ", ".join(t("features.stats.stage", n=stage.replace("stage", ""), first=f"{first:.2f}",
-                          last=f"{last:.2f}") for stage, first, last in stages)
+    numbers = ", ".join(t("features.stats.stage", n=stage.replace("stage", ""), first=f"{first:.{readings.STD_DECIMALS}f}",
+                          last=f"{last:.{readings.STD_DECIMALS}f}") for stage, first, last in stages)
     return t(f"features.stats.trend.{code}", net=name, stages=numbers)
 
 

@@ -321,6 +321,20 @@ def test_live_mode_shows_loss_and_accuracy_and_says_when_a_net_did_not_learn(sto
     assert not any(stuck in s.value for s in at.success)
 
 
+@pytest.mark.parametrize("lang, stuck, slow, bar", [("en", "did not learn, by this page's measure", "learned only a little", "above 0.8 × ln 10 ≈ 1.84"),
+                                                      ("ko", "이 페이지의 기준으로는 학습되지 않음", "조금만 학습됨", "0.8 × ln 10 ≈ 1.84보다 크고")])
+def test_live_verdict_reads_loss_and_accuracy_as_the_sentence_shows_them(store, lang, stuck, slow, bar):
+    """Two runs both shown at 20.0% (19.96% and 20.04%) get the same verdict, and the sentence
+    states the page's bar for "did not learn" rather than "about what guessing gets"."""
+    owner = f"grad6{lang}"
+    _finished_with_grads(store, owner, residual=False, loss=2.00, acc=0.1996)
+    _finished_with_grads(store, owner, residual=True, loss=2.00, acc=0.2004)
+    at = open_page("gradients", lang, owner=owner, state={"gradients_mode": "live"})
+    warned = [w.value for w in at.warning]
+    assert len([w for w in warned if stuck in w and "20.0%" in w and bar in w]) == 2, warned
+    assert not any(slow in w for w in warned), warned
+
+
 @pytest.mark.parametrize("lang, csv, zip_label, no_weights", [
     ("en", "Download CSV", "Download as PyTorch (zip)", "finished, but its weights are no longer on the server"),
     ("ko", "CSV 내려받기", "PyTorch로 내려받기 (zip)", "학습을 마쳤지만 가중치가 더 이상 서버에 없습니다")])

@@ -366,6 +366,12 @@ def test_block_output_trend_grows_only_when_every_stage_clearly_grows():
     # One stage ends where it began (within 5%): not "grows along the depth".
     assert readings.block_output_trend(names, [1.0, 1.2, 1.4, 1.0, 1.1, 1.03], _outputs(3))[0] == "mixed"
     assert readings.block_output_trend(names, [1.4, 1.2, 1.0, 1.3, 1.1, 0.9], _outputs(3))[0] == "mixed"
+    # Read on the standard deviations as the page shows them (2 decimals): 0.0951 -> 0.1004 reads
+    # "0.10 -> 0.10", not wider; 0.2049 -> 0.2151 reads "0.20 -> 0.22", clearly wider.
+    one = [("stage1", "stage1.block0.act2"), ("stage1", "stage1.block1.act2")]
+    pair = [a for _, a in one]
+    assert readings.block_output_trend(pair, [0.0951, 0.1004], one) == ("mixed", [("stage1", 0.1, 0.1)])
+    assert readings.block_output_trend(pair, [0.2049, 0.2151], one) == ("grow", [("stage1", 0.2, 0.22)])
     # One block per stage, or no residual block at all: nothing to read.
     assert readings.block_output_trend(["stage1.block0.act2"], [1.0], [("stage1", "stage1.block0.act2")]) is None
     assert readings.block_output_trend(names, [1.0] * 6, []) is None

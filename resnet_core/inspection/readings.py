@@ -86,6 +86,9 @@ def shortcut_leaders(test_acc: dict[str, float], order: list[str]) -> list[str]:
 # Within a stage, a block output's spread has grown only when the last block's standard deviation
 # exceeds the first's by more than this share (a few percent moves with the images drawn).
 GROWTH_TOLERANCE = 0.05
+# The Feature maps page states the standard deviations to this many decimals; the check reads
+# them as shown, or "spread wider" could sit beside "0.10 → 0.10".
+STD_DECIMALS = 2
 
 
 def block_output_trend(names: list[str], stds: list[float],
@@ -93,12 +96,13 @@ def block_output_trend(names: list[str], stds: list[float],
     """Whether the residual blocks' outputs (blocks.block_outputs) spread wider from the first
     block of each stage to its last, read from the measured standard deviations: ("grow",
     stages) when they clearly do in every stage of two or more blocks, else ("mixed", stages);
-    stages are (stage, first std, last std). None when no stage has two residual blocks."""
-    std = dict(zip(names, stds))
+    stages are (stage, first std, last std), rounded to STD_DECIMALS as the page shows them.
+    None when no stage has two residual blocks."""
+    std = {name: round(float(v), STD_DECIMALS) for name, v in zip(names, stds)}
     by_stage: dict[str, list[float]] = {}
     for stage, act in outputs:
         if act in std:
-            by_stage.setdefault(stage, []).append(float(std[act]))
+            by_stage.setdefault(stage, []).append(std[act])
     stages = [(stage, v[0], v[-1]) for stage, v in by_stage.items() if len(v) >= 2]
     if not stages:
         return None
