@@ -122,6 +122,7 @@ MESSAGES: dict[str, str] = {
     "round_asks": "round {round} asks {asked}, not {question}",
     # a prediction question's net that did not train to the end; {reason} is the engine's own
     "net_unfinished": "{label} did not finish training: {reason}",
+    "no_final_loss": "{label} finished without a finite final training loss, so the nets' losses cannot be compared",
     # why a run stopped (stored with the run)
     # what was seen and what to try: a divergence has more than one cause (a learning rate too
     # high for the net, no batch normalisation at depth), so the sentence names none of them
@@ -199,7 +200,7 @@ def apart(need: float, have: float, texts: tuple[str, str], decimals: int = 2) -
     """A refusal's "needs {need} ... may use {have}" as numbers that read apart: when both round to
     the same text (4.04 and 4.00 GB both "4.0"), more decimals until they differ (at most 4)."""
     while texts[0] == texts[1] and need != have and decimals <= 4:
-        texts = (f"{need:.{decimals}f}", f"{have:.{decimals}f}")
+        texts = (f"{need:,.{decimals}f}", f"{have:,.{decimals}f}")
         decimals += 1
     return texts
 

@@ -165,3 +165,14 @@ def test_landscape_text_shows_bending_shares_as_the_page_does():
     text = landscape_text(data)
     assert "bending down clearly 3.9% of the grid" in text and "bending down clearly 1.4% of the grid" in text
     assert "residual_less_bending unclear" in text
+
+
+def test_a_failed_runs_own_reason_is_printed_without_the_exception_name():
+    from types import SimpleNamespace
+
+    from resnet_core.cli.train import _said
+
+    ours = SimpleNamespace(error="ConfigError: depth must be 6n+2 (got 7)", error_code="depth_6n2")
+    assert _said(ours) == "depth must be 6n+2 (got 7)"
+    other = SimpleNamespace(error="RuntimeError: CUDA is not available", error_code="")
+    assert _said(other) == "RuntimeError: CUDA is not available"

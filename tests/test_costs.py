@@ -97,6 +97,18 @@ def test_a_run_above_the_cap_is_refused_with_what_to_reduce(store):
         runner.shutdown()
 
 
+def test_a_refusal_just_over_the_cap_does_not_read_as_equal():
+    from resnet_core.training.costs import Estimate
+
+    est = Estimate(seconds=1800.3, steps=100, macs_per_image=1, work=1.0, device="cpu", learned_from=0,
+                   macs_per_s=1.0, base_seconds=1800.3)
+    msg = str(RunTooLong(est, 1800, MODEL, TRAIN))
+    assert "about 1,800.3 s" in msg and "1,800.0 s at most" in msg
+    est = Estimate(seconds=2400.2, steps=100, macs_per_image=1, work=1.0, device="cpu", learned_from=0,
+                   macs_per_s=1.0, base_seconds=2400.2)
+    assert "about 2,400 s" in str(RunTooLong(est, 1800, MODEL, TRAIN))
+
+
 def test_pause_refuses_new_runs_with_the_teachers_message(store):
     gate = Gate()
     runner = JobRunner(store, train_fn=gate)

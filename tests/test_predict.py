@@ -156,6 +156,28 @@ def test_degradation_answer_is_the_net_with_the_higher_measured_loss():
     assert bank.get("degradation").rule({"final_train_loss": {"plain-20": 2.3021, "plain-56": 2.3024}}) == "same"
 
 
+def test_a_degradation_run_without_a_final_loss_is_refused_not_answered(monkeypatch):
+    from types import SimpleNamespace
+
+    from resnet_core.messages import ConfigError
+    from resnet_core.predict import measure
+
+    ended = {"plain-20": 0.4, "plain-56": float("nan")}
+    monkeypatch.setattr(measure, "_train_all", lambda runs, *a: [
+        (label, m, tc, SimpleNamespace(final_train_loss=ended[label], final_train_acc=0.9, seconds=1.0))
+        for label, m, tc in runs])
+    with pytest.raises(ConfigError) as err:
+        measure.degradation(bank.setup_of(bank.get("degradation"), quick=True), "cpu")
+    assert err.value.code == "no_final_loss" and "plain-56" in str(err.value)
+    for lang in ("en", "ko"):
+        shown = render(i18n.table()["err.no_final_loss"][lang], lang, label="plain-56")
+        assert shown.startswith("plain-56" + ("" if lang == "en" else "은"))
+    # A stored measurement with a missing loss shows a dash, not a traceback.
+    old = {"final_train_loss": {"plain-20": 0.4, "plain-56": None},
+           "final_train_error": {"plain-20": 0.1, "plain-56": None}}
+    assert view.measured_values(bank.get("degradation"), old)["p56"] == "–"
+
+
 def test_lesion_answer_is_the_net_that_lost_more():
     m = decide("lesion")["measurement"]
     drops = {k: v["median_drop"] for k, v in m["nets"].items()}

@@ -88,6 +88,11 @@ def degradation(setup: dict, device: str = "auto", progress: Progress = _quiet,
     2015, Figure 6: the deeper plain net ends higher)."""
     runs = plan_degradation(setup, device)
     done = _train_all(runs, progress, should_stop, len(runs))
+    from resnet_core.messages import ConfigError
+
+    for label, _, _, r in done:   # the answer compares the two losses: a missing one answers nothing
+        if _num(r.final_train_loss) is None:
+            raise ConfigError(code="no_final_loss", label=label)
     return {"final_train_loss": {label: _num(r.final_train_loss) for label, _, _, r in done},
             "final_train_error": {label: _num(1 - r.final_train_acc) for label, _, _, r in done},
             "seconds": {label: r.seconds for label, _, _, r in done}}

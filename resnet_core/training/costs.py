@@ -26,6 +26,7 @@ import threading
 import time
 from dataclasses import dataclass, replace
 
+from resnet_core.messages import apart
 from resnet_core.nets.config import ModelConfig, TrainConfig
 
 LEARN_FROM = 30                   # the newest finished runs the correction is learned from
@@ -81,9 +82,11 @@ class RunTooLong(ValueError):
         self.estimate, self.limit, self.label = estimate, limit, label
         self.steps, self.depth = estimate.steps, model_cfg.depth
         self.width, self.input_size = model_cfg.base_width, model_cfg.input_size
+        # Seconds with decimals where whole ones would read equal (1,800.4 s against a 1,800 s cap).
+        need, cap = apart(estimate.seconds, limit, (f"{estimate.seconds:,.0f}", f"{limit:,.0f}"), decimals=1)
         super().__init__(
-            f"{label + ': ' if label else ''}this run would take about {estimate.seconds:,.0f} s on this "
-            f"server and one run may take {limit:,.0f} s at most: reduce the steps ({self.steps:,}), "
+            f"{label + ': ' if label else ''}this run would take about {need} s on this "
+            f"server and one run may take {cap} s at most: reduce the steps ({self.steps:,}), "
             f"the depth ({self.depth}), the width ({self.width}) or the input size ({self.input_size} px)")
 
 

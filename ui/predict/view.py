@@ -86,6 +86,10 @@ def _gradient_ratio(net: dict) -> str:
     return t("predict.times_smaller", ratio=_times(x))
 
 
+def _loss(x: float | None) -> str:
+    return "–" if x is None else f"{x:.3f}"
+
+
 def _pct(x: float | None) -> str:
     return "–" if x is None else f"{100 * x:.1f}%"
 
@@ -94,7 +98,7 @@ def measured_values(q: Question, m: dict) -> dict:
     """The numbers each question's `measured` sentence shows, formatted."""
     if q.id == "degradation":
         loss, err = m["final_train_loss"], m["final_train_error"]
-        return {"p20": f"{loss['plain-20']:.3f}", "p56": f"{loss['plain-56']:.3f}", "e20": _pct(err["plain-20"]),
+        return {"p20": _loss(loss["plain-20"]), "p56": _loss(loss["plain-56"]), "e20": _pct(err["plain-20"]),
                 "e56": _pct(err["plain-56"])}
     if q.id == "lesion":
         p, r = m["nets"]["plain"], m["nets"]["residual"]
