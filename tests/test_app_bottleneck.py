@@ -93,6 +93,13 @@ def test_table_sets_our_counts_beside_table_1():
     assert row["Ours, v1.5 (torchvision)"] == "4.09 G MACs"
     assert row["Paper (Table 1; VGG-19: Figure 3)"] == "3.8 G MACs"
     assert list(table["Network"]) == ["ResNet-18", "ResNet-34", "ResNet-50", "ResNet-101", "ResNet-152", "VGG-19"]
+    # The intro's "about 0.23 G more" for v1.5 is the difference of the numbers every row shows.
+    assert any("about 0.23 G more" in m.value for m in at.markdown)
+    for net in ("ResNet-50", "ResNet-101", "ResNet-152"):
+        v1, v15 = (float(table.set_index("Network").loc[net][col].split()[0])
+                   for col in ("Ours, v1 (paper layout)", "Ours, v1.5 (torchvision)"))
+        assert round(v15 - v1, 2) == 0.23, net
+    assert table.set_index("Network").loc["ResNet-152"]["Ours, v1 (paper layout)"] == "11.28 G MACs"
     # the paper's 18% is its plain net's; ResNet-34's option B projections add a little
     assert "plain net needs 18.6%" in at.caption[0].value and "shortcuts: 18.7%" in at.caption[0].value
 

@@ -122,6 +122,19 @@ def test_the_checks_read_the_losses_as_the_page_shows_them(store, lang, behind, 
     assert found[1].startswith("✅") and "0.150" in found[1] and "0.100" in found[1] and behind not in found[1]
 
 
+@pytest.mark.parametrize("lang, margin, alike", [
+    ("en", "below ResNet-20's or at most 0.05 above it, the margin this check allows (0.065 vs 0.020)", "about as well"),
+    ("ko", "ResNet-20보다 낮거나, 높더라도 이 검사가 허용하는 0.05 이내입니다 (0.065 대 0.020)", "비슷하게"),
+])
+def test_the_deeper_resnet_check_states_its_margin_not_a_tie(store, lang, margin, alike):
+    # ResNet-56 at three times ResNet-20's loss passes the 0.05 margin: the sentence says what
+    # the check allows, never that the two fit about as well.
+    owner = f"deg3margin{lang}"
+    finished_experiment(store, owner, {"plain-20": 0.1, "plain-56": 0.5, "ResNet-20": 0.02, "ResNet-56": 0.065})
+    found = checks(open_degradation(owner=owner, lang=lang))
+    assert found[1].startswith("✅") and margin in found[1] and alike not in found[1], found[1]
+
+
 def test_each_student_sees_their_own_experiment_unless_they_ask_for_the_class(store):
     finished_experiment(store, CLASSMATE, PAPER_LIKE)
     at = open_degradation(owner="deg3solo")
