@@ -65,6 +65,16 @@ def test_verdict_meets_its_boundaries_exactly():
     assert not degradation_verdict(zeros)["plain_deeper_worse"]   # "0.000 vs 0.000" is not much higher
 
 
+def test_the_summary_never_prints_twice_for_a_ratio_under_twice():
+    rows = [row("plain-20", 0.100), row("plain-56", 0.196), row("ResNet-20", 0.01), row("ResNet-56", 0.01)]
+    v = degradation_verdict(rows)
+    assert not v["plain_deeper_worse"] and "ends at 1.96× plain-20's loss" in v["summary"]
+    rows[1] = row("plain-56", 0.200)
+    v = degradation_verdict(rows)
+    assert v["plain_deeper_worse"] and "ends at 2.0× plain-20's loss" in v["summary"]
+    assert "ResNet-56 at 0.010 vs ResNet-20 0.010" in v["summary"]
+
+
 def test_bn_verdict_names_each_net():
     runs = bn_configs()
     rows = [row("plain-20 BN", 0.1), row("plain-20 no BN", 2.0), row("ResNet-20 BN", 0.05),

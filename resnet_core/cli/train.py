@@ -15,6 +15,7 @@ import json
 import math
 import re
 import time
+from dataclasses import replace
 
 from resnet_core.cli import analysis as cli_analysis
 from resnet_core.cli import backend as cli_backend
@@ -210,7 +211,10 @@ def run_experiment_cmd(args: argparse.Namespace) -> int:
             "runs": [{"name": r.name, "run_id": r.run_id if store else None, "status": r.status,
                       "final_train_loss": _num(r.final_train_loss), "final_train_acc": _num(r.final_train_acc),
                       "test_acc": _num(r.test_acc), "steps": r.steps, "seconds": r.seconds} for r in rows]}
-    verdict = degradation_verdict(rows) if args.name == "degradation" else None
+    # Read on the losses as the Degradation page reads them (three decimals), so both give one verdict.
+    verdict = degradation_verdict([replace(r, final_train_loss=None if r.final_train_loss is None else
+                                                     round(r.final_train_loss, 3)) for r in rows]) \
+        if args.name == "degradation" else None
     if verdict is not None:
         data["ordering"] = verdict
     findings = bn_verdict(rows, runs) if args.name == "bn" else None

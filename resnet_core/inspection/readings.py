@@ -5,6 +5,8 @@ into words and the CLI prints."""
 
 from __future__ import annotations
 
+import math
+
 from resnet_core.inspection import verdicts
 from resnet_core.inspection.analysis import bn_reading
 from resnet_core.inspection.gradient_ratios import gradient_verdict
@@ -38,8 +40,12 @@ def degradation_verdict(rows: list[ExperimentRow]) -> dict | None:
         "residual_beats_plain": 3 * r56 < p56 - eps,
     }
     shown = all(checks.values())
-    summary = (f"plain-56 ends at {p56 / max(p20, 1e-12):.1f}× plain-20's loss; ResNet-56 at "
-               f"{r56:.4f} vs ResNet-20 {r20:.4f}: "
+    ratio = p56 / max(p20, 1e-12)
+    times = f"{ratio:.1f}"
+    if times == "2.0" and not checks["plain_deeper_worse"]:   # 1.96 is not "2.0": the rule is at least twice
+        times = f"{math.floor(ratio * 100) / 100:.2f}"
+    summary = (f"plain-56 ends at {times}× plain-20's loss; ResNet-56 at "
+               f"{r56:.3f} vs ResNet-20 {r20:.3f}: "
                + ("the paper's ordering (deeper plain worse, deeper residual not)." if shown
                   else "the paper's ordering did not fully appear this time (try more steps or another seed)."))
     return {**checks, "shown": shown, "summary": summary}
