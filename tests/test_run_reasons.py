@@ -74,9 +74,12 @@ def test_an_old_row_and_a_new_row_read_right_in_both_languages(tmp_path, monkeyp
         assert shown(info, "en", monkeypatch) == english          # the old wording reads as the new
         korean = shown(info, "ko", monkeypatch)
         assert korean.startswith(KO_DIVERGED) and "너무 높" not in korean, korean
-    assert shown(old_oom, "ko", monkeypatch) == ("이 학습에 GPU 메모리가 부족했습니다 (배치 16, 입력 8×8, 너비 4, 깊이 20). "
-                                               "배치, 입력 크기, 너비, 깊이 가운데 하나를 줄여 보세요")
-    assert shown(old_oom, "en", monkeypatch) == OLD_OOM.replace("8x8", "8×8")   # old wording, new sign
+    assert shown(old_oom, "ko", monkeypatch) == ("이 학습에 GPU 메모리가 부족했습니다 (배치 16, 입력 8×8, 첫 스테이지 채널 4개, 깊이 20). "
+                                               "배치, 입력 크기, 첫 스테이지 채널 수, 너비 배수, 깊이 가운데 하나를 줄여 보세요")
+    # An old row reads in today's wording: the old "width 4" was the first stage's channels.
+    assert shown(old_oom, "en", monkeypatch) == ("the GPU ran out of memory for this run (batch 16, 8×8 input, 4 channels "
+                                               "in the first stage, depth 20): reduce batch, input size, first stage's "
+                                               "channels, width multiplier or depth")
 
     # A new row is translated from its code alone: no sentence is parsed, so a reason whose
     # wording no template matches any more still reads right.

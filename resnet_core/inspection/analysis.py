@@ -149,8 +149,8 @@ def outcome(status: str, final_loss: float, classes: int) -> str:
 
 def learning_outcome(status: str, final_loss: float | None, final_acc: float | None, classes: int) -> str:
     """``outcome`` for a page that shows accuracy beside the loss: a "stuck" run whose training
-    accuracy is still above twice chance (2/classes) learned a little ("slow"), so a sentence
-    saying "about what guessing gets" is kept for runs that are at chance on both measures."""
+    accuracy is still above twice chance (2/classes) learned a little ("slow"), so "did not learn"
+    is kept for runs near chance on both measures (the page's sentence states both bars)."""
     if status not in ("finished", "diverged"):
         return "unfinished"   # queued, running, stopped or failed: nothing to judge it by
     loss = float("nan") if final_loss is None else final_loss
