@@ -197,6 +197,8 @@ def test_the_zip_holds_every_file_in_one_folder(trained):
     meta["recipe"]["dataset"] = "cifar10"
     other = readme_text(info.model_cfg, meta, onnx_included=True)
     assert "evaluates it on scikit-learn's digits (about chance: it was trained on CIFAR-10), plots" in other
+    meta["run"] = {**meta["run"], "steps_done": 1}
+    assert "for 1 step (seed" in readme_text(info.model_cfg, meta, onnx_included=True)
 
 
 def test_onnx_passes_the_checker_and_agrees_in_onnx_runtime(trained):

@@ -17,7 +17,7 @@ def readme(cfg: ModelConfig, meta: dict, *, onnx_included: bool, onnx_asked: boo
         acc = "" if run["test_acc"] is None else f", held-out accuracy {100 * run['test_acc']:.1f}%"
         data = DATASETS.get(recipe["dataset"], recipe["dataset"])
         what = (f"Run #{run['id']} of ResNet Explorer: {cfg.kind} trained on {data} for "
-                f"{run['steps_done']} steps (seed {meta['seed']}, {run['status']}{acc}).")
+                f"{run['steps_done']} step{'' if run['steps_done'] == 1 else 's'} (seed {meta['seed']}, {run['status']}{acc}).")
     else:
         what = (f"{cfg.kind} as configured in ResNet Explorer, not trained: `load()` gives freshly "
                 "initialised weights, drawn as the app draws them.")
