@@ -274,7 +274,8 @@ def measured_reading(views) -> None:
     # Judged on the losses as the rows show them (three decimals), so "within 20% of each other"
     # holds of the numbers a student reads beside it.
     shown = [None if i.final_train_loss is None else round(i.final_train_loss, 3) for i in infos]
-    outcomes, findings = analysis.bn_reading([(i.model_cfg, i.status, loss) for i, loss in zip(infos, shown)])
+    outcomes, findings = analysis.bn_reading([(i.model_cfg, i.status, loss) for i, loss in zip(infos, shown)],
+                                             decimals=3)
     lines = [t("batchnorm.train.row", net=terms.net_label(i.label), loss="–" if loss is None else f"{loss:.3f}",
                outcome=t(f"batchnorm.outcome.{end}")) for i, loss, end in zip(infos, shown, outcomes)]
     st.markdown(t("batchnorm.train.measured") + "\n\n" + "\n".join(f"- {line}" for line in lines))

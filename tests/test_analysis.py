@@ -154,6 +154,21 @@ def test_plain_fits_as_well_states_the_margin_it_is_said_within(lang, margin):
     assert "20%" not in text.render(i18n.table()["batchnorm.finding.residual_fits_better"][lang], lang)
 
 
+def test_the_20_percent_edge_is_exact_on_the_losses_as_shown():
+    """With decimals, losses exactly 20% apart as shown are within the margin, as the sentence
+    says, for every such pair a page can show; in floating point some of them were not."""
+    for big in range(5, 2500, 5):
+        small = big - big // 5
+        for r, p in ((small / 1000, big / 1000), (big / 1000, small / 1000)):
+            ends = {("plain", "batch"): ("learned", p), ("residual", "batch"): ("learned", r)}
+            assert analysis.bn_findings(ends, decimals=3) == ["plain_fits_as_well"], (r, p)
+    # one thousandth past the edge is clear again
+    ends = {("plain", "batch"): ("learned", 0.035), ("residual", "batch"): ("learned", 0.027)}
+    assert analysis.bn_findings(ends, decimals=3) == ["residual_fits_better"]
+    ends = {("plain", "batch"): ("learned", 0.035), ("residual", "batch"): ("learned", 0.028)}
+    assert analysis.bn_findings(ends, decimals=3) == ["plain_fits_as_well"]
+
+
 @pytest.mark.parametrize("lang, better, try_56", [("en", "better than the residual one", "try 56 layers"),
                                                   ("ko", "잔차 네트워크보다 학습 데이터를 더 잘", "56층으로 해 보세요")])
 def test_a_plain_net_clearly_ahead_is_said_to_be_ahead(lang, better, try_56):

@@ -160,17 +160,18 @@ def learning_outcome(status: str, final_loss: float | None, final_acc: float | N
     return end
 
 
-def bn_reading(nets: list[tuple[ModelConfig, str, float | None]]) -> tuple[list[str], list[str]]:
+def bn_reading(nets: list[tuple[ModelConfig, str, float | None]],
+               decimals: int | None = None) -> tuple[list[str], list[str]]:
     """The BatchNorm experiment's verdict on finished runs, each given as (model config, status,
     final training loss or None): each net's outcome, in the order given, and the findings
-    (bn_findings) they support. The page and the CLI both say exactly this."""
+    (bn_findings, with `decimals`) they support. The page and the CLI both say exactly this."""
     ends, outcomes = {}, []
     for cfg, status, loss in nets:
         loss = float("nan") if loss is None else loss
         end = outcome(status, loss, cfg.num_classes)
         outcomes.append(end)
         ends[(cfg.twin, cfg.norm)] = (end, loss)
-    return outcomes, bn_findings(ends)
+    return outcomes, bn_findings(ends, decimals)
 
 
 # Final training losses (each a mean over the last tenth of the run) closer than this share of the
@@ -178,9 +179,11 @@ def bn_reading(nets: list[tuple[ModelConfig, str, float | None]]) -> tuple[list[
 BN_LOSS_TOLERANCE = 0.2
 
 
-def bn_findings(ends: dict[tuple[str, str], tuple[str, float]]) -> list[str]:
+def bn_findings(ends: dict[tuple[str, str], tuple[str, float]], decimals: int | None = None) -> list[str]:
     """Which of the page's readings the runs support. `ends` maps (kind, norm) -- kind "plain"
-    or "residual", norm "batch" or "none" -- to (outcome, final training loss)."""
+    or "residual", norm "batch" or "none" -- to (outcome, final training loss). With `decimals`,
+    the losses are compared as a page shows them, counted in whole units of the last digit so the
+    margin's edge is exact (0.028 against 0.035 is within 20%, as the sentence says)."""
     out = []
     get = lambda kind, norm: ends.get((kind, norm), ("", float("nan")))  # noqa: E731
     (p_bn, p_bn_loss), (p_no, _) = get("plain", "batch"), get("plain", "none")
@@ -195,6 +198,8 @@ def bn_findings(ends: dict[tuple[str, str], tuple[str, float]]) -> list[str]:
         # "Fit better" only for a clear difference: final losses within BN_LOSS_TOLERANCE of each
         # other are too close to call, and the plain net then fit "as well"; a plain net clearly
         # ahead is said to be ahead, not "as well".
+        if decimals is not None:
+            r_bn_loss, p_bn_loss = round(r_bn_loss * 10 ** decimals), round(p_bn_loss * 10 ** decimals)
         better = verdicts.claim(r_bn_loss, p_bn_loss, tolerance=BN_LOSS_TOLERANCE, relative=True)
         out.append({verdicts.HELD: "residual_fits_better",
                     verdicts.REVERSED: "plain_fits_better"}.get(better, "plain_fits_as_well"))
