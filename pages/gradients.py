@@ -245,17 +245,15 @@ def learning(views: list) -> None:
         training=any(v.active for v in views))
     for v in views:
         i, classes = v.info, v.info.model_cfg.num_classes
-        # Judged on the loss and accuracy as the sentence shows them (2 decimals, 0.1%), so a run shown
-        # at 20.0% is never "learned a little" and "did not learn" at once.
+        # Judged as the sentence shows them (2 decimals, 0.1%): 20.0% never gets both verdicts.
         loss = None if i.final_train_loss is None else round(i.final_train_loss, 2)
         acc = round(100 * (i.final_train_acc or 0), 1)
         end = analysis.learning_outcome(i.status, loss, acc / 100, classes)
         if end == "unfinished":
             continue
         text = t(f"gradients.live.{end}", net=terms.net_label(i.label), classes=classes,
-                 loss=f"{loss:.2f}" if end != "diverged" else "–", acc=f"{acc:.1f}%",
-                 chance_loss=f"{np.log(classes):.2f}", bar_loss=f"{0.8 * np.log(classes):.2f}",
-                 chance_acc=f"{100 / classes:.0f}%")
+                 loss=f"{loss:.2f}" if end != "diverged" else "–", acc=f"{acc:.1f}%", chance_acc=f"{100 / classes:.0f}%",
+                 chance_loss=f"{np.log(classes):.2f}", bar_loss=f"{0.8 * np.log(classes):.2f}")
         (st.success if end == "learned" else st.warning)(
             text, icon=":material/check_circle:" if end == "learned" else ":material/warning:")
 
@@ -263,10 +261,7 @@ def learning(views: list) -> None:
 def draw_live(views: list, at_step: int) -> None:
     progress.progress_rows(views, "gradients")
     learning(views)
-    data = []
-    for v in views:
-        steps, names, matrix = page_runs.grads(v.id)
-        data.append((v, steps, names, matrix))
+    data = [(v, *page_runs.grads(v.id)) for v in views]
     zrange = training_charts.log_range(*[m for *_, m in data])
     cols = st.columns(len(data))
     profiles, shown = [], []

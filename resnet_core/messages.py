@@ -124,8 +124,7 @@ MESSAGES: dict[str, str] = {
     "net_unfinished": "{label} did not finish training: {reason}",
     "no_final_loss": "{label} finished without a finite final training loss, so the nets' losses cannot be compared",
     # why a run stopped (stored with the run)
-    # what was seen and what to try: a divergence has more than one cause (a learning rate too
-    # high for the net, no batch normalisation at depth), so the sentence names none of them
+    # what was seen and what to try; a divergence has more than one cause, so it names none
     "diverged": "the training loss became {value} at step {step}, so training stopped there: try a lower "
                 "learning rate, or switch batch normalisation on if this net has none",
     "process_stopped": "the server process in charge of this run stopped before the run ended",
@@ -147,8 +146,7 @@ MESSAGES: dict[str, str] = {
     "worker_signal": "the training worker was stopped by signal {value} ({name}); the run was lost",
     "worker_exit": "the training worker exited unexpectedly (exit code {value}); the run was lost",
     "gpu_fatal": "the GPU reported an error that ends its worker (PyTorch's message: {detail}); the worker "
-                 "was restarted "
-                 "and the run was lost",
+                 "was restarted and the run was lost",
     # the training cluster (jobs/cluster.py, jobs/ray_executor.py): what Ray or the system said
     # ({detail}, {reason}, {why}, {error}) stays as it came, inside a sentence of ours
     "cluster_unreachable": "the training cluster at {addr} cannot be reached: {reason}",
@@ -162,21 +160,17 @@ MESSAGES: dict[str, str] = {
     "ray_no_gpu": "this run asks for a GPU but the Ray cluster has none: choose the CPU, or add a GPU node",
     "ray_node_died": "the Ray node running this run went away (Ray's message: {detail}); the run was lost",
     "ray_oom": "Ray stopped the worker running this run because its machine ran out of memory "
-               "(Ray's message: {detail}); "
-               "the run was lost",
+               "(Ray's message: {detail}); the run was lost",
     "ray_unschedulable": "no machine of the Ray cluster has the resources this run asks for "
-                         "(Ray's message: {detail}); "
-                         "the run was lost",
-    "ray_env": "a Ray worker could not be set up with this app's code (Ray's message: {detail}); "
-               "the run was lost",
+                         "(Ray's message: {detail}); the run was lost",
+    "ray_env": "a Ray worker could not be set up with this app's code (Ray's message: {detail}); the run was lost",
     "ray_lost": "the Ray worker running this run was lost (Ray's message: {detail}); the run was lost",
 }
 
 
 class Reason(str):
-    """Why a run stopped: the English sentence (it is a str: the CLI prints it, the store keeps
-    it), with the `code` and `values` it was written from, which the store keeps beside it so a
-    page says it in the reader's language. A plain str is a reason without a code."""
+    """Why a run stopped: the English sentence (a str: the CLI prints it, the store keeps it), with
+    the `code` and `values` it was written from, so a page says it in the reader's language."""
 
     code: str
     values: dict[str, str]
@@ -216,13 +210,13 @@ def first_stage_channels(base_width: int, width_mult: float) -> str:
 def reason_of(err: BaseException) -> Reason:
     """A failed run's reason: the exception's name and text, with its code and values when it
     has them (a ConfigError raised with a code, a dataset that is missing, ClusterNoAnswer)."""
-    own = own_sentence(err)
-    return Reason(f"{type(err).__name__}: {err}", own.code, own.values) if own else Reason(f"{type(err).__name__}: {err}")
+    own, text = own_sentence(err), f"{type(err).__name__}: {err}"
+    return Reason(text, own.code, own.values) if own else Reason(text)
 
 
 def own_sentence(err: BaseException) -> Reason | None:
-    """The sentence of ours an exception carries (its `code` and `params`, as ConfigError and
-    ClusterNoAnswer have them), as one line; None for Python's or a library's own words."""
+    """The sentence of ours an exception carries (its `code` and `params`), as one line; None for
+    Python's or a library's own words."""
     code, params = getattr(err, "code", ""), getattr(err, "params", None)
     if isinstance(code, str) and code in MESSAGES and isinstance(params, dict):
         return Reason(" ".join(str(err).split()), code, params)
@@ -275,13 +269,11 @@ def identify(text: str) -> tuple[str, dict[str, str]] | None:
 
 
 class ConfigError(ValueError):
-    """A configuration that cannot be built; the message says what is allowed.
-
-    ``str(err)`` is English (the CLI prints it). ``err.code`` and ``err.params`` name the reason
-    and its values (the templates above), so the app can say it in the reader's language:
+    """A configuration that cannot be built; the message says what is allowed. ``str(err)`` is
+    English (the CLI prints it); ``err.code`` and ``err.params`` name the reason and its values
+    (the templates above), so the app can say it in the reader's language:
     ``ConfigError(code="range", name="steps", low=1, high=10, value=0)``. A page may raise one
-    with a sentence it has already written in the reader's language; that one has no code.
-    """
+    with a sentence already written in the reader's language; that one has no code."""
 
     def __init__(self, text: str = "", *, code: str | None = None, **params: Any) -> None:
         if code is not None:
@@ -295,9 +287,8 @@ class ConfigError(ValueError):
 
 
 class ClusterNoAnswer(ConnectionError):
-    """Nothing listens at a cluster's address. It carries its code (cluster_no_answer) and values
-    like ConfigError, so it is said as our sentence (own_sentence), without Python's type name in
-    front, on the pages and on the command line."""
+    """Nothing listens at a cluster's address. It carries its code and values like ConfigError, so
+    pages and the command line say it as our sentence, without Python's type name in front."""
 
     def __init__(self, target: str, why: str) -> None:
         super().__init__(message("cluster_no_answer", target=target, why=why))

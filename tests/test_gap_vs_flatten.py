@@ -34,7 +34,7 @@ def test_flatten_head_runs_at_its_own_size_and_matches_a_direct_forward():
 
 
 def test_sizes_the_network_cannot_halve_are_config_errors():
-    with pytest.raises(ConfigError, match="input_size"):
+    with pytest.raises(ConfigError, match="input size must be"):
         gap_vs_flatten.run_head("gap", 32, 2)
 
 
