@@ -108,6 +108,12 @@ def test_an_ordering_that_did_not_appear_is_reported_as_such(store):
     assert found[1].startswith("✅") and found[2].startswith("✅")
 
 
+def checks_for(store: RunStore, owner: str, lang: str, losses: dict[str, float]) -> list[str]:
+    """The Degradation checks as `owner` reads them in `lang`, once an experiment with `losses` has finished."""
+    finished_experiment(store, owner, losses)
+    return checks(open_degradation(owner=owner, lang=lang))
+
+
 @pytest.mark.parametrize("lang, behind, twice", [
     ("en", "ResNet-56 ended behind", "plain-56 ends with a much higher training loss than plain-20 (0.200 vs 0.100)"),
     ("ko", "ResNet-56이 ResNet-20보다 뒤처졌습니다", "플레인-56의 최종 학습 손실이 플레인-20보다 훨씬 높습니다 (0.200 대 0.100)"),
@@ -115,9 +121,8 @@ def test_an_ordering_that_did_not_appear_is_reported_as_such(store):
 def test_the_checks_read_the_losses_as_the_page_shows_them(store, lang, behind, twice):
     # 0.1504 shows as 0.150, exactly 0.05 above ResNet-20's 0.100: allowed; 0.20004 against 0.10004
     # shows as 0.200 vs 0.100: exactly twice, so it passes "at least twice".
-    owner = f"deg3shown{lang}"
-    finished_experiment(store, owner, {"plain-20": 0.10004, "plain-56": 0.20004, "ResNet-20": 0.1, "ResNet-56": 0.1504})
-    found = checks(open_degradation(owner=owner, lang=lang))
+    found = checks_for(store, f"deg3shown{lang}", lang,
+                       {"plain-20": 0.10004, "plain-56": 0.20004, "ResNet-20": 0.1, "ResNet-56": 0.1504})
     assert found[0].startswith("✅") and twice in found[0]
     assert found[1].startswith("✅") and "0.150" in found[1] and "0.100" in found[1] and behind not in found[1]
 
@@ -129,9 +134,7 @@ def test_the_checks_read_the_losses_as_the_page_shows_them(store, lang, behind, 
 def test_the_deeper_resnet_check_states_its_margin_not_a_tie(store, lang, margin, alike):
     # ResNet-56 at three times ResNet-20's loss passes the 0.05 margin: the sentence says what
     # the check allows, never that the two fit about as well.
-    owner = f"deg3margin{lang}"
-    finished_experiment(store, owner, {"plain-20": 0.1, "plain-56": 0.5, "ResNet-20": 0.02, "ResNet-56": 0.065})
-    found = checks(open_degradation(owner=owner, lang=lang))
+    found = checks_for(store, f"deg3margin{lang}", lang, {"plain-20": 0.1, "plain-56": 0.5, "ResNet-20": 0.02, "ResNet-56": 0.065})
     assert found[1].startswith("✅") and margin in found[1] and alike not in found[1], found[1]
 
 

@@ -113,8 +113,8 @@ def test_a_clear_difference_is_stated_with_its_numbers(studied, lang):
     assert any(i.startswith(tiny) and "9.0%" in i and "10.0%" in i for i in findings[2])
     n_plain = next(n["n_images"] for n in studied[2]["nets"] if n["kind"] == "plain")
     assert n_plain != 1437
-    assert any((f"on {n_plain} training images for plain-20 and 1437 for ResNet-20" if lang == "en"
-                else f"플레인-20은 학습 이미지 {n_plain}장, ResNet-20은 1437장으로 쟀습니다") in c.value for c in at.caption)
+    assert any((f"on {n_plain:,} training images for plain-20 and 1,437 for ResNet-20" if lang == "en"
+                else f"플레인-20은 학습 이미지 {n_plain:,}장, ResNet-20은 1,437장으로 쟀습니다") in c.value for c in at.caption)
     # 5 and 14 of a 21 x 21 grid's 361 inner points: 2.49 points apart, too close to call; whole
     # percents ("1%", "4%") would contradict the stated 2.5-point limit.
     at, findings = _shown(studied, lang, 15, {"local_minima_2d": 4, "curve_down_fraction": 14 / 361},

@@ -230,8 +230,8 @@ def test_only_a_net_that_did_not_train_is_said_to_say_little(studied, lang, resi
     assert len(notes) == 1 and notes[0].startswith("plain-20" if lang == "en" else "플레인-20")
     n_plain = next(n["n_test"] for n in result["nets"] if n["kind"] == "plain")
     measured = next(c.value for c in at.caption if c.value.startswith(("Measured on", "플레인-20")))
-    assert (f"Measured on {n_plain} held-out images for plain-20 and 10000 for ResNet-20" if lang == "en"
-            else f"플레인-20은 검증 이미지 {n_plain}장, ResNet-20은 10000장으로 쟀습니다") in measured
+    assert (f"Measured on {n_plain:,} held-out images for plain-20 and 10,000 for ResNet-20" if lang == "en"
+            else f"플레인-20은 검증 이미지 {n_plain:,}장, ResNet-20은 10,000장으로 쟀습니다") in measured
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])

@@ -68,10 +68,10 @@ def study_measured(key: str, nets: list[dict], count: str, **values) -> str:
     kinds = {n["kind"]: n for n in nets}
     counts = {n[count] for n in nets}
     if len(counts) == 1 or set(kinds) != {"plain", "residual"}:
-        return t(key, n=nets[0][count], **values)
+        return t(key, n=f"{nets[0][count]:,}", **values)
     plain, residual = kinds["plain"], kinds["residual"]
-    return t(f"{key}.each", n_plain=plain[count], plain=net_label(plain["label"]), n_residual=residual[count],
-             residual=net_label(residual["label"]), **values)
+    return t(f"{key}.each", n_plain=f"{plain[count]:,}", plain=net_label(plain["label"]),
+             n_residual=f"{residual[count]:,}", residual=net_label(residual["label"]), **values)
 
 
 def arch_label(code: str) -> str:
