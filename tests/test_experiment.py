@@ -86,6 +86,22 @@ def test_bn_verdict_names_each_net():
         "findings": ["bn_rescues_plain", "residual_needs_bn", "residual_fits_better"]}
 
 
+def test_bn_verdict_reads_the_losses_as_the_page_shows_them():
+    """The CLI gives the BatchNorm page's verdict for the same runs: the page shows 0.15051 and
+    0.12049 as 0.151 and 0.120 (20.5% apart: the residual net fit better), and 1.8424 as 1.842
+    (not above 0.8 ln 10 = 1.84207: learned)."""
+    runs = bn_configs()
+    rows = [row("plain-20 BN", 0.15051), row("plain-20 no BN", 2.3), row("ResNet-20 BN", 0.12049),
+            row("ResNet-20 no BN", 1.8424)]
+    verdict = bn_verdict(rows, runs)
+    assert verdict["findings"][-1] == "residual_fits_better"
+    assert verdict["outcomes"]["ResNet-20 no BN"] == "learned"
+    rows[2], rows[3] = row("ResNet-20 BN", 0.12149), row("ResNet-20 no BN", 1.8426)   # 0.121, 1.843
+    verdict = bn_verdict(rows, runs)
+    assert verdict["findings"][-1] == "plain_fits_as_well"
+    assert verdict["outcomes"]["ResNet-20 no BN"] == "stuck"
+
+
 def test_bn_command_prints_the_verdict(capsys):
     code = main(["experiment", "bn", "--steps", "4", "--width", "4", "--device", "cpu", "--no-store", "--json"])
     out = json.loads(capsys.readouterr().out)
