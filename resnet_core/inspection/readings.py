@@ -117,14 +117,14 @@ def block_output_trend(names: list[str], stds: list[float],
     return ("grow" if grew else "mixed"), stages
 
 
-# The BatchNorm page shows final losses to this many decimals and judges them as shown.
+# The BatchNorm page shows each final loss to this many decimals and judges the runs on those.
 BN_LOSS_DECIMALS = 3
 
 
 def bn_verdict(rows: list[ExperimentRow], runs: list[tuple[str, ModelConfig, TrainConfig]]) -> dict:
-    """The BatchNorm experiment's verdict, as its page shows it (analysis.bn_reading on the losses
-    read to BN_LOSS_DECIMALS, as the page reads them): each net's outcome by name ("learned",
-    "stuck", "diverged" or "unfinished") and the findings supported."""
+    """The BatchNorm experiment's verdict, as its page shows it (analysis.bn_reading): each net's
+    outcome by name ("learned", "stuck", "diverged" or "unfinished") and the findings supported.
+    Read on the losses as the page reads them (three decimals), so both give one verdict."""
     cfg = {label: m for label, m, _ in runs}
     shown = [None if r.final_train_loss is None else round(r.final_train_loss, BN_LOSS_DECIMALS) for r in rows]
     outcomes, findings = bn_reading([(cfg[r.name], r.status, loss) for r, loss in zip(rows, shown)],
