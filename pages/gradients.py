@@ -230,8 +230,8 @@ def live() -> None:
 
 def learning(views: list) -> None:
     """Loss and training accuracy beside the gradients, and, once a run has ended, whether it
-    learned: a net left at chance (loss near ln(classes), accuracy near 1/classes) did not, and
-    its gradients are those of a net that is not learning (analysis.outcome)."""
+    learned, read on both measures against their bars (analysis.learning_outcome): a net left at
+    chance on both did not, and its gradients are those of a net that is not learning."""
     loss, acc = [], []
     for v in views:
         name, kind = terms.net_label(v.info.label), v.info.model_cfg.twin

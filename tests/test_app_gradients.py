@@ -305,7 +305,7 @@ def test_korean_page_has_no_missing_text(store):
     assert not at.get("plotly_chart")
 
 
-@pytest.mark.parametrize("lang, stuck, learned", [("en", "did not learn", "learned:"),
+@pytest.mark.parametrize("lang, stuck, learned", [("en", "did not learn", "learned, by this page's measure:"),
                                                    ("ko", "학습되지 않음", "학습됨.")])
 def test_live_mode_shows_loss_and_accuracy_and_says_when_a_net_did_not_learn(store, lang, stuck, learned):
     owner = f"grad3{lang}"
@@ -317,6 +317,8 @@ def test_live_mode_shows_loss_and_accuracy_and_says_when_a_net_did_not_learn(sto
     assert sorted(kinds) == ["heatmap", "heatmap", "scatter", "scatter"]   # loss and accuracy beside the heatmaps
     warned = [w.value for w in at.warning]
     assert any(stuck in w and "2.30" in w and "10.6%" in w and "ln 10" in w for w in warned), warned
+    # The heat maps are drawn under the sentences, never above them.
+    assert any({"en": "Its gradients below", "ko": "아래의 그래디언트"}[lang] in w for w in warned), warned
     assert any(learned in s.value and "99.0%" in s.value for s in at.success)
     assert not any(stuck in s.value for s in at.success)
 
@@ -333,6 +335,23 @@ def test_live_verdict_reads_loss_and_accuracy_as_the_sentence_shows_them(store, 
     warned = [w.value for w in at.warning]
     assert len([w for w in warned if stuck in w and "20.0%" in w and bar in w]) == 2, warned
     assert not any(slow in w for w in warned), warned
+
+
+@pytest.mark.parametrize("lang, learned, low_acc", [
+    ("en", "learned, by this page's measure:** it ends at training loss 1.84, at most 0.8 × ln 10 ≈ 1.84, and training accuracy 20.1%",
+     "learned only a little, by this page's measure:** its training loss fell to 1.61, at most 0.8 × ln 10 ≈ 1.84, but its training accuracy 20.0% is at most twice"),
+    ("ko", "학습됨.** 최종 학습 손실 1.84는 0.8 × ln 10 ≈ 1.84 이하이고, 학습 정확도 20.1%는",
+     "조금만 학습됨.** 최종 학습 손실 1.61은 0.8 × ln 10 ≈ 1.84 이하로 내려갔지만, 학습 정확도 20.0%는")])
+def test_live_verdict_says_learned_only_when_loss_and_accuracy_both_pass_their_bars(store, lang, learned, low_acc):
+    """A loss under the bar is not "learned" while the accuracy beside it is still at most twice
+    chance (ln 5 = 1.61 at 20%: a net that tells two groups of five digits apart)."""
+    owner = f"grad7{lang}"
+    _finished_with_grads(store, owner, residual=False, loss=1.61, acc=0.20)
+    _finished_with_grads(store, owner, residual=True, loss=1.84, acc=0.201)
+    at = open_page("gradients", lang, owner=owner, state={"gradients_mode": "live"})
+    assert [s.value for s in at.success if learned in s.value], [s.value for s in at.success]
+    assert [w.value for w in at.warning if low_acc in w.value], [w.value for w in at.warning]
+    assert len(at.success) == 1
 
 
 @pytest.mark.parametrize("lang, csv, zip_label, no_weights", [

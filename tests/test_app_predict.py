@@ -107,6 +107,9 @@ def test_class_round_teacher_only_votes_and_reveal(db, monkeypatch):
     bob.run()
     assert any("Voting has closed" in i.value for i in bob.info)
     assert all(b.disabled for b in bob.button if b.key and b.key.startswith(f"predict_class_{r.id}"))
+    button(tea, "Reveal to the class").click().run()   # nothing measured yet: refused, and said why
+    assert any("no measurement to reveal yet" in w.value for w in tea.warning)
+    assert votes.get_round(r.id).state == "closed"
     button(tea, "Run it").click().run()
     rnd = votes.get_round(r.id)
     tea = wait_result(tea, votes, rnd.result_run)

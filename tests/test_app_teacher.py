@@ -159,10 +159,12 @@ def test_the_build_page_says_the_cost_before_the_click_and_refuses_a_run_too_lon
     warning = " ".join(w.value for w in at.warning)
     assert "one run may take 10 min at most" in warning and "Reduce the steps (now 100,000)" in warning
     assert "the first stage's channels (" in warning   # the Build page's label, not "width"
+    assert "the width multiplier (1)" in warning        # it sizes the run too (Build's "Width multiplier")
     at.button(key="build_start").click().run()
     assert setup[0].store.list_runs(owner=ANA) == []                 # refused at the runner too
     ko = open_page("build", "ko", owner=ANA, state={"build_steps": 100_000})
-    assert any("단계 수(지금 100,000)" in w.value and "첫 스테이지 채널 수(" in w.value for w in ko.warning)
+    assert any("단계 수(지금 100,000)" in w.value and "첫 스테이지 채널 수(" in w.value and "너비 배수(1)" in w.value
+               for w in ko.warning)
 
 
 @pytest.mark.parametrize("lang, switch, leave", [("en", "Projector view", "Leave projector view"),

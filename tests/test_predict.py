@@ -335,6 +335,13 @@ def test_a_prediction_in_progress_counts_its_parts_not_training_steps(lang, monk
     store.set_status(run, "running")   # a training run still counts its steps
     store.set_progress(run, 1, 300)
     assert shown(run) == ("training: step 1 of 300" if lang == "en" else "학습 중: 300단계 중 1단계")
+    # A lesion study (the Build page's class list shows every group's runs) counts its evaluations.
+    study = store.create_task("lesion", {}, ModelConfig(), TrainConfig(), group="lesion-1a2b3c")
+    store.set_status(study, "running")
+    store.set_progress(study, 3, 9)
+    assert shown(study) == ("measuring: 3 of 9 parts done" if lang == "en" else "측정 중: 9개 중 3개 완료")
+    store.set_status(study, "interrupted")   # not "interrupted at step 3 of 9 ... its curves are kept"
+    assert shown(study) == ("interrupted (the server restarted)" if lang == "en" else "중단됨 (서버가 다시 시작됨)")
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])

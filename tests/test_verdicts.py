@@ -304,6 +304,10 @@ def test_learning_outcome_reads_loss_and_accuracy_against_chance():
     assert analysis.learning_outcome("finished", 2.30, 0.106, 10) == "stuck"      # ln 10, 1/10
     assert analysis.learning_outcome("finished", 2.00, 0.40, 10) == "slow"
     assert analysis.learning_outcome("finished", 0.05, 0.99, 10) == "learned"
+    # Both bars, as the sentences state them: loss at most 0.8 ln 10 (1.842), accuracy above 20%.
+    assert analysis.learning_outcome("finished", 1.84, 0.201, 10) == "learned"
+    assert analysis.learning_outcome("finished", 1.61, 0.20, 10) == "low_acc"     # ln 5: two groups of five
+    assert analysis.learning_outcome("finished", 1.85, 0.60, 10) == "slow"
     assert analysis.learning_outcome("diverged", None, None, 10) == "diverged"
     assert analysis.learning_outcome("running", 1.0, 0.5, 10) == "unfinished"
     assert analysis.learning_outcome("queued", None, None, 10) == "unfinished"   # not "diverged"

@@ -148,15 +148,21 @@ def outcome(status: str, final_loss: float, classes: int) -> str:
 
 
 def learning_outcome(status: str, final_loss: float | None, final_acc: float | None, classes: int) -> str:
-    """``outcome`` for a page that shows accuracy beside the loss: a "stuck" run whose training
-    accuracy is still above twice chance (2/classes) learned a little ("slow"), so "did not learn"
-    is kept for runs near chance on both measures (the page's sentence states both bars)."""
+    """``outcome`` for a page that shows accuracy beside the loss, read on both measures and their
+    bars (loss at most 0.8 ln(classes); accuracy above twice chance, 2/classes): "learned" passes
+    both, "stuck" ("did not learn") neither, and a run that passes only one learned a little:
+    "slow" (accuracy above the bar, loss still above it) or "low_acc" (loss below the bar, accuracy
+    still at most twice chance: a net that tells two groups of five digits apart ends near ln 5 =
+    1.61 at 20%). The page's sentences state both bars."""
     if status not in ("finished", "diverged"):
         return "unfinished"   # queued, running, stopped or failed: nothing to judge it by
     loss = float("nan") if final_loss is None else final_loss
     end = outcome(status, loss, classes)
-    if end == "stuck" and (final_acc or 0.0) > 2 / classes:
+    above_chance = (final_acc or 0.0) > 2 / classes
+    if end == "stuck" and above_chance:
         return "slow"
+    if end == "learned" and not above_chance:
+        return "low_acc"
     return end
 
 

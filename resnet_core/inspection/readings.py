@@ -117,11 +117,18 @@ def block_output_trend(names: list[str], stds: list[float],
     return ("grow" if grew else "mixed"), stages
 
 
+# The BatchNorm page shows each final loss to this many decimals and judges the runs on those.
+BN_LOSS_DECIMALS = 3
+
+
 def bn_verdict(rows: list[ExperimentRow], runs: list[tuple[str, ModelConfig, TrainConfig]]) -> dict:
     """The BatchNorm experiment's verdict, as its page shows it (analysis.bn_reading): each net's
-    outcome by name ("learned", "stuck", "diverged" or "unfinished") and the findings supported."""
+    outcome by name ("learned", "stuck", "diverged" or "unfinished") and the findings supported.
+    Read on the losses as the page reads them (three decimals), so both give one verdict."""
     cfg = {label: m for label, m, _ in runs}
-    outcomes, findings = bn_reading([(cfg[r.name], r.status, r.final_train_loss) for r in rows])
+    shown = [None if r.final_train_loss is None else round(r.final_train_loss, BN_LOSS_DECIMALS) for r in rows]
+    outcomes, findings = bn_reading([(cfg[r.name], r.status, loss) for r, loss in zip(rows, shown)],
+                                    decimals=BN_LOSS_DECIMALS)
     return {"outcomes": {r.name: end for r, end in zip(rows, outcomes)}, "findings": findings}
 
 

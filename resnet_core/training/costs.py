@@ -82,6 +82,7 @@ class RunTooLong(ValueError):
         self.estimate, self.limit, self.label = estimate, limit, label
         self.steps, self.depth = estimate.steps, model_cfg.depth
         self.width, self.input_size = model_cfg.base_width, model_cfg.input_size
+        self.width_mult = model_cfg.width_mult   # the Build page's "Width multiplier": it sizes the run too
         # Seconds with decimals where whole ones would read equal (1,800.4 s against a 1,800 s cap).
         need, cap = apart(estimate.seconds, limit, (f"{estimate.seconds:,.0f}", f"{limit:,.0f}"), decimals=1)
         super().__init__(

@@ -125,7 +125,7 @@ def too_large(exc: RunTooBig) -> None:
 def too_long_text(exc: RunTooLong) -> str:
     return t("costs.too_long", label=net_label(exc.label) if exc.label else "–",
              time=over_text(exc.estimate.seconds, exc.limit), limit=seconds_text(exc.limit), steps=f"{exc.steps:,}",
-             depth=exc.depth, width=exc.width, size=exc.input_size)
+             depth=exc.depth, width=exc.width, mult=f"{exc.width_mult:g}", size=exc.input_size)
 
 
 def over_text(seconds: float, limit: float) -> str:

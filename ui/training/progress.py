@@ -175,9 +175,10 @@ def status_text(view: RunView) -> str:
     info = view.info
     if info.status == "queued":
         return t("runs.status.queued_at", n=view.position) if view.position else t("runs.status.queued")
-    if info.group == PREDICT and info.status in ("running", "interrupted"):
-        # A prediction counts its parts (each net trained, then the measuring), not training steps:
-        # "step 1 of 2" would contradict the question's "300 training steps".
+    if task_of(info) and info.status in ("running", "interrupted"):
+        # A task counts its parts, not training steps: a prediction each net trained, then the
+        # measuring ("step 1 of 2" would contradict the question's "300 training steps"); a lesion or
+        # landscape study each evaluation. A study trains nothing and keeps no curves to speak of.
         if info.status == "running":
             return (t("predict.progress", done=info.steps_done, total=info.total_steps) if info.total_steps
                     else t("predict.progress_start"))
