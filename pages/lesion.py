@@ -2,8 +2,6 @@
 watch held-out accuracy (Veit et al. 2016). What the paper found is stated, and whether it held
 here is read from the measured drops, never assumed."""
 
-import math
-
 import streamlit as st
 
 from resnet_core.inspection import lesion
@@ -36,7 +34,7 @@ def findings(result: dict) -> None:
         return
     verdict = lesion.verdict(plain, residual)
     p, r = verdict["plain"], verdict["residual"]
-    tol = _pts_up(lesion.tolerance(residual))
+    tol = f"{lesion.shown_tolerance(residual):.1f}"
     numbers = {
         "residual_robust": dict(drop=terms.accuracy_change(r["median_drop_ordinary"]), net=residual_name,
                                 limit=f"{100 * lesion.ROBUST_BELOW:g}"),
@@ -52,7 +50,7 @@ def findings(result: dict) -> None:
             st.info(text, icon=":material/info:")
         else:
             verdicts.box(outcome, text)
-    worst(residual, residual_name, r, tol)
+    worst(residual_name, r, tol)
     if p["undeletable"]:
         st.markdown(t("lesion.undeletable", net=plain_name, blocks=", ".join(study_charts.block_name(b) for b in p["undeletable"])))
     for net, name in ((plain, plain_name), (residual, residual_name)):
@@ -74,13 +72,13 @@ def findings(result: dict) -> None:
                       dataset=t(f"landscape.dataset.{plain.get('dataset')}")))
 
 
-def worst(net: dict, name: str, summary: dict, tol: str) -> None:
+def worst(name: str, summary: dict, tol: str) -> None:
     """The block(s) the net could least do without, named as the bars name them; blocks whose
     drops are within the tolerance of the largest are named together, not ranked."""
     blocks = summary["worst_blocks"]
     if not blocks:
         return
-    drops = {b["name"]: net["intact_acc"] - b["acc"] for b in net["blocks"] if b["acc"] is not None}
+    drops = summary["drops"]   # each the difference of the accuracies as the chart shows them
     # Only deletions that lowered accuracy are named: a block whose deletion raised it (a tie
     # within the tolerance) is not one the net "could least do without".
     blocks = [b for b in blocks if float(_pts(drops[b])) > 0]
@@ -97,12 +95,6 @@ def worst(net: dict, name: str, summary: dict, tol: str) -> None:
 
 def _pts(v) -> str:
     return "–" if v is None else f"{100 * v:.1f}"
-
-
-def _pts_up(v: float) -> str:
-    """A tolerance in points, rounded up to 0.1: "no more than 2.2 points apart" stays true of
-    drops 2.14 apart that are shown as 4.3 and 2.1 (rounded down it would read 2.1)."""
-    return f"{math.ceil(round(1000 * v, 6)) / 10:.1f}"
 
 
 def show(result: dict) -> None:

@@ -301,3 +301,33 @@ def test_no_runs_of_ones_own_names_the_class_toggle_and_the_class_has_some(studi
     assert any(hint in i.value for i in at.info)   # only this browser's runs: none, and the toggle is named
     at = open_page("lesion", lang, owner="les9mine", state={"lesion_source": "runs", "lesion_class": True})
     assert not any(hint in i.value for i in at.info) and at.selectbox(key="lesion_plain_run")
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_drops_and_the_downsampling_reading_follow_the_accuracies_as_shown(studied, lang):
+    """400 held-out images (tolerance 1.0 point). The residual net reads 90.8% intact (363
+    images); its ordinary blocks' bars 89.8%, its downsampling blocks' 88.8%, s1.b0's 83.2%. The
+    worst block's drop is 7.6 points, the difference of the two numbers the chart shows (not the
+    7.5 of the unrounded 363 - 333 images), and medians shown exactly 1.0 apart are too close to
+    call, as "no more than 1.0 points apart" says."""
+    import copy
+    store, _, result = studied
+    pair = finished_twins(store, seed=5, owner="teach0er")
+    crafted = copy.deepcopy(result)
+    for net in crafted["nets"]:
+        net["run_id"] = pair[0] if net["kind"] == "plain" else pair[1]
+        net["n_test"], net["intact_acc"] = 400, 363 / 400
+        for b in net["blocks"]:
+            if b["acc"] is not None:
+                b["acc"] = (333 if b["name"] == "stage1.block0" else 355 if b["downsampling"] else 359) / 400
+    _stored_study(store, crafted, pair, 5)
+    from ui.training import twins
+    twins._runs.clear()
+    at = open_page("lesion", lang, owner="les0shown", state={
+        "lesion_source": "runs", "lesion_class": True, "lesion_plain_run": pair[0],
+        "lesion_residual_run": pair[1], "lesion_draws": 5})
+    close = [i.value for i in at.info if i.value.startswith(("Too small to tell", "잔차 네트워크의 다운샘플링 블록이 더 중요한지는"))]
+    assert len(close) == 1 and "2.0" in close[0] and "1.0" in close[0]
+    assert ("no more than 1.0 points apart" if lang == "en" else "차이 1.0%p 이하") in close[0]
+    worst = [m.value for m in at.markdown if "**s1.b0**" in m.value]
+    assert worst and ("(−7.6 accuracy points)" if lang == "en" else "(−7.6%p)") in worst[-1]

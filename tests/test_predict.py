@@ -192,6 +192,11 @@ def test_lesion_answer_is_the_net_that_lost_more():
     # no change, have no loser; a drop beside a rise is the drop's net.
     rises = {"nets": {"plain": {"median_drop": -0.002}, "residual": {"median_drop": -0.01}}}
     assert bank.get("lesion").rule(rises) == "same"
+    # ... and that answer says so in both languages, not "the two are the same" beside 0.2 and 1.0.
+    from resnet_core.text import render
+    from ui.page.i18n import table
+    same = table()["predict.q.lesion.same"]
+    assert render(same["en"], "en") == "neither loses more" and "같습니다" not in render(same["ko"], "ko")
     rises["nets"]["plain"]["median_drop"] = 0.0
     assert bank.get("lesion").rule(rises) == "same"
     rises["nets"]["residual"]["median_drop"] = 0.003

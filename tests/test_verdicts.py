@@ -72,6 +72,19 @@ def test_landscape_equal_counts_are_no_difference_not_a_reproduction():
     assert landscape.verdict(_shape(1, 0.02), _shape(4, 0.30))["finding"] == "reversed"
 
 
+def test_landscape_bending_is_read_on_the_shares_as_shown():
+    """When some losses are not finite, the inner points counted differ from the full grid's 361
+    and from net to net. 5 of 357 and 5 of 361 both read "1.4%": no difference, not "too small
+    to tell"; 14 of 355 (3.9%) against 5 of 357 (1.4%) are 2.54 points apart unrounded but 2.5
+    as shown: "no more than 2.5 percentage points apart", not a clear difference."""
+    same = landscape.verdict(_shape(1, 5 / 361), _shape(1, 5 / 357))
+    assert same["outcomes"]["residual_less_bending"] == "equal"
+    close = landscape.verdict(_shape(1, 5 / 357), _shape(1, 14 / 355))
+    assert close["outcomes"]["residual_less_bending"] == "unclear" and close["finding"] == "equal"
+    clear = landscape.verdict(_shape(1, 14 / 355), _shape(1, 4 / 357))   # 1.1% against 3.9%: 2.8 apart
+    assert clear["outcomes"]["residual_less_bending"] == "held"
+
+
 @pytest.mark.parametrize("lang, equal, tiny, clear", [
     ("en", "No difference here", "Too small to tell", "Held:"),
     ("ko", "차이 없음", "차이가 너무 작아 판단할 수 없음", "재현됨:"),
@@ -139,6 +152,34 @@ def test_lesion_downsampling_reading_has_a_tolerance():
     assert lesion.verdict(plain, same)["outcomes"]["downsampling_hurts"] == "equal"
     far = _net({"stage1.block0": 0.94, "stage2.block0": 0.60})
     assert lesion.verdict(plain, far)["outcomes"]["downsampling_hurts"] == "held"
+
+
+def test_lesion_readings_follow_the_accuracies_as_shown():
+    """400 held-out images (tolerance 1.0 point). The chart shows the intact net at 90.8% (363
+    images) and bars at 89.8%, 88.8% and 83.2%: the drops are read as 1.0, 2.0 and 7.6, the
+    differences of those numbers (unrounded, 363 - 333 images is 7.5 points, shown "7.5"), and
+    medians shown exactly 1.0 apart are "too small to tell", as the sentence says ("no more
+    than 1.0 points apart"), whatever the floating-point gap of the unrounded values."""
+    def net(accs, down=("stage2.block0",)):
+        return {"intact_acc": 363 / 400, "n_test": 400, "blocks": [
+            {"name": n, "acc": k / 400, "downsampling": n in down, "deletable": True} for n, k in accs.items()]}
+    residual = net({"stage1.block0": 333, "stage1.block1": 359, "stage1.block2": 359, "stage2.block0": 355})
+    s = lesion.summary(residual)
+    assert f"{100 * s['worst_drop']:.1f}" == "7.6" and s["worst_blocks"] == ["stage1.block0"]
+    assert [f"{100 * s[k]:.1f}" for k in ("median_drop_ordinary", "median_drop_downsampling")] == ["1.0", "2.0"]
+    plain = _net({"stage1.block0": 0.1, "stage1.block1": 0.1})
+    assert lesion.verdict(plain, residual)["outcomes"]["downsampling_hurts"] == "unclear"
+    # One tenth more, as shown, is clearly more; two medians shown alike are no difference.
+    residual["blocks"][3]["acc"] = 354 / 400   # 88.5%: a drop of 2.3
+    assert lesion.verdict(plain, residual)["outcomes"]["downsampling_hurts"] == "held"
+    alike = {"intact_acc": 0.95, "n_test": 400, "blocks": [
+        {"name": "stage1.block0", "acc": 0.9392, "downsampling": False, "deletable": True},   # 93.9%
+        {"name": "stage2.block0", "acc": 0.9388, "downsampling": True, "deletable": True}]}   # 93.9%
+    assert lesion.verdict(plain, alike)["outcomes"]["downsampling_hurts"] == "equal"
+    # Bars shown exactly the tolerance below the worst are named with it.
+    tie = lesion.summary(net({"stage1.block0": 333, "stage1.block1": 337, "stage2.block0": 362}))
+    assert [f"{100 * s_:.1f}" for s_ in (tie["drops"]["stage1.block0"], tie["drops"]["stage1.block1"])] == ["7.6", "6.6"]
+    assert tie["worst_blocks"] == ["stage1.block0", "stage1.block1"]
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])

@@ -215,8 +215,10 @@ def verdict(plain: dict, residual: dict) -> dict:
         return {"checks": {}, "outcomes": {}, "held": False, "finding": None}
     outcomes = {
         "residual_fewer_minima": verdicts.claim(r["local_minima_2d"], p["local_minima_2d"]),
-        "residual_less_bending": verdicts.claim(r["curve_down_fraction"] or 0, p["curve_down_fraction"] or 0,
-                                                tolerance=BENDING_TOLERANCE),
+        # Read on the shares as the page shows them (tenths of a point), so "no more than 2.5
+        # percentage points apart" is said exactly when the printed shares are at most 2.5 apart.
+        "residual_less_bending": verdicts.claim(_tenths(r["curve_down_fraction"]), _tenths(p["curve_down_fraction"]),
+                                                tolerance=round(1000 * BENDING_TOLERANCE)),
         "residual_single_bowl": _single_bowl(r["local_minima_2d"]),
     }
     fewer, bowl = outcomes["residual_fewer_minima"], outcomes["residual_single_bowl"]
@@ -230,6 +232,11 @@ def verdict(plain: dict, residual: dict) -> dict:
         finding = verdicts.UNCLEAR   # fewer minima (none at all), bending too close to call
     return {"checks": {c: o == verdicts.HELD for c, o in outcomes.items()}, "outcomes": outcomes,
             "held": finding == verdicts.HELD, "finding": finding}
+
+
+def _tenths(fraction: float | None) -> int:
+    """A share of the grid in tenths of a percent, as the Loss landscape page prints it (to 0.1)."""
+    return round(10 * round(100 * (fraction or 0), 1))
 
 
 def _single_bowl(minima: int) -> str:
