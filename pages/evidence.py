@@ -178,9 +178,13 @@ def degradation_said() -> str:
             rows = [experiments.ExperimentRow(n, i.id, i.status, shown_loss(i.final_train_loss), i.final_train_acc,
                                               i.test_acc, i.steps_done, i.seconds or 0.0) for n, i in by_net.items()]
             first = by_net["plain-20"].train_cfg
+            # The runs are named (in the losses' order), as Figure 7 names its own: the two sections
+            # can take different experiments (Figure 7: this browser's, with checkpoints; here: the
+            # server's newest).
             return t(f"evidence.myth.deg.{readings.plain_depth_reading(rows)}",
                      p56=f"{by_net['plain-56'].final_train_loss:.3f}", p20=f"{by_net['plain-20'].final_train_loss:.3f}",
-                     dataset=dataset_name(first.dataset), steps=first.steps)
+                     dataset=dataset_name(first.dataset), steps=first.steps,
+                     runs=", ".join(f"#{by_net[n].id} {terms.net_label(n)}" for n in ("plain-56", "plain-20")))
     return t("evidence.myth.deg.missing")
 
 
@@ -189,7 +193,7 @@ def myths() -> None:
     st.subheader(t("evidence.myth.vanish.q"))
     ratio = plain56_ratio()
     st.markdown(t("evidence.myth.vanish.a", ratio=style.fmt_ratio(ratio, lang()), degradation=degradation_said(),
-                  seen=t(f"evidence.myth.vanish.seen.{readings.vanish_seen(ratio)}")))
+                  seen=t(f"evidence.myth.vanish.seen.{readings.vanish_seen(style.shown_ratio(ratio))}")))
     st.subheader(t("evidence.myth.option_a.q"))
     costs = {c.option: c for c in flops.shortcut_costs("resnet50")}
     st.markdown(t("evidence.myth.option_a.a", n=costs["B"].projections,

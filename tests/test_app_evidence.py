@@ -135,16 +135,19 @@ def test_the_degradation_myth_says_what_this_servers_run_showed(store, lang, hel
 ])
 def test_the_degradation_myth_reads_the_losses_as_shown_and_names_the_dataset(store, lang, said):
     """0.1004 against 0.0504 shows as 0.100 against 0.050: twice, as the Degradation page reads it, so
-    not "less than twice as high"; a CLI experiment on Fashion-MNIST is named, not "fashion_mnist"."""
-    experiment = None
+    not "less than twice as high"; a CLI experiment on Fashion-MNIST is named, not "fashion_mnist";
+    and the two runs the losses come from are named, as Figure 7 names its own."""
+    experiment, ids = None, {}
     losses = {"plain-20": 0.0504, "plain-56": 0.1004, "ResNet-20": 0.01, "ResNet-56": 0.01}
     for label, cfg, train_cfg in experiments.degradation_configs("fashion_mnist", steps=300):
         rid = store.create_run(cfg, train_cfg, owner="evid6cls", label=label, group=groups.DEGRADATION,
                                experiment=experiment)
-        experiment = store.get_run(rid).experiment
+        experiment, ids[label] = store.get_run(rid).experiment, rid
         store.start_run(rid, device="cpu", layer_names=[], stat_names=[], total_steps=1)
         store.finish_run(rid, status="finished", seconds=1.0, steps_done=300, final_train_loss=losses[label],
                          final_train_acc=0.9, test_acc=0.9)
     at = open_page("evidence", lang, owner=f"evid6{lang}", state={"evidence_section": "myths"})
     answer = next(m.value for m in at.markdown if "4.1" in m.value and "BN" in m.value)
     assert said in answer and "fashion_mnist" not in answer, answer
+    plain = "plain" if lang == "en" else "플레인"
+    assert f"#{ids['plain-56']} {plain}-56, #{ids['plain-20']} {plain}-20)" in answer, answer

@@ -363,8 +363,9 @@ def test_shortcut_and_myth_wordings_show_their_numbers(lang):
                     spread="0.5", paper=paper)
         assert all(v in text for v in ("95.0%", "95.3%", "94.8%", "0.5"))
     for code in ("held", "mixed", "not_shown"):
-        text = said(f"evidence.myth.deg.{code}", lang, p56="1.500", p20="0.050", dataset="digits", steps=300)
-        assert "1.500" in text and "0.050" in text and "300" in text
+        text = said(f"evidence.myth.deg.{code}", lang, p56="1.500", p20="0.050", dataset="digits", steps=300,
+                    runs="#13 plain-56, #12 plain-20")
+        assert "1.500" in text and "0.050" in text and "300" in text and "#13 plain-56, #12 plain-20" in text
     assert "{" not in said("evidence.myth.deg.missing", lang)
 
 
