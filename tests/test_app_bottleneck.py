@@ -89,8 +89,8 @@ def test_table_sets_our_counts_beside_table_1():
     at = show(open_bottleneck(), "table")
     table = at.dataframe[0].value
     row = table.set_index("Network").loc["ResNet-50"]
-    assert row["Ours, v1 (paper layout)"] == "3.86 G MACs"
-    assert row["Ours, v1.5 (torchvision)"] == "4.09 G MACs"
+    assert row["Ours, v1 (paper layout)"] == "3.858 G MACs"
+    assert row["Ours, v1.5 (torchvision)"] == "4.089 G MACs"
     assert row["Paper (Table 1; VGG-19: Figure 3)"] == "3.8 G MACs"
     assert list(table["Network"]) == ["ResNet-18", "ResNet-34", "ResNet-50", "ResNet-101", "ResNet-152", "VGG-19"]
     # The intro's "about 0.23 G more" for v1.5 is the difference of the numbers every row shows.
@@ -99,9 +99,13 @@ def test_table_sets_our_counts_beside_table_1():
         v1, v15 = (float(table.set_index("Network").loc[net][col].split()[0])
                    for col in ("Ours, v1 (paper layout)", "Ours, v1.5 (torchvision)"))
         assert round(v15 - v1, 2) == 0.23, net
-    assert table.set_index("Network").loc["ResNet-152"]["Ours, v1 (paper layout)"] == "11.28 G MACs"
+    assert table.set_index("Network").loc["ResNet-152"]["Ours, v1 (paper layout)"] == "11.282 G MACs"
     # the paper's 18% is its plain net's; ResNet-34's option B projections add a little
     assert "plain net needs 18.6%" in at.caption[0].value and "shortcuts: 18.7%" in at.caption[0].value
+    # ...and the caption's 18.7% is the ratio of the two rows shown (3.66 / 19.63 read 18.6%)
+    r34, vgg = (float(table.set_index("Network").loc[net]["Ours, v1 (paper layout)"].split()[0])
+                for net in ("ResNet-34", "VGG-19"))
+    assert f"{100 * r34 / vgg:.1f}" == "18.7"
 
 
 def test_per_layer_costs_for_any_model():

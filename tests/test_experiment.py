@@ -86,6 +86,17 @@ def test_bn_verdict_names_each_net():
         "findings": ["bn_rescues_plain", "residual_needs_bn", "residual_fits_better"]}
 
 
+def test_bn_verdict_reads_the_stuck_edge_as_shown():
+    """1.8424 shows as 1.842, not above 0.8 ln 10 = 1.84207: "learned" on the page and in the CLI;
+    1.8426 shows as 1.843: "stuck" in both."""
+    runs = bn_configs()
+    rows = [row("plain-20 BN", 0.1), row("plain-20 no BN", 2.3), row("ResNet-20 BN", 0.1),
+            row("ResNet-20 no BN", 1.8424)]
+    assert bn_verdict(rows, runs)["outcomes"]["ResNet-20 no BN"] == "learned"
+    rows[3] = row("ResNet-20 no BN", 1.8426)
+    assert bn_verdict(rows, runs)["outcomes"]["ResNet-20 no BN"] == "stuck"
+
+
 def test_bn_verdict_reads_the_losses_as_the_batchnorm_page_shows_them():
     """0.0276 against 0.0354 is 22% apart, but the page shows 0.028 and 0.035 (20%: "as well"):
     the CLI gives the page's verdict, not its own."""
