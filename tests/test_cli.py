@@ -165,6 +165,12 @@ def test_landscape_text_shows_bending_shares_as_the_page_does():
     text = landscape_text(data)
     assert "bending down clearly 3.9% of the grid" in text and "bending down clearly 1.4% of the grid" in text
     assert "residual_less_bending unclear" in text
+    # An even grid has no centre point: "-", not a format error after all the work.
+    for n in nets:
+        n["shape"] = {**n["shape"], "centre_loss": None}
+    nets[0]["shape"]["curve_down_fraction"] = None
+    text = landscape_text(data)
+    assert "plain-20   centre loss -  " in text and "bending down clearly - of the grid" in text
 
 
 def test_a_failed_runs_own_reason_is_printed_without_the_exception_name():

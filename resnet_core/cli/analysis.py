@@ -131,9 +131,12 @@ def landscape_text(data: dict) -> str:
     lines = []
     for net in data["nets"]:
         s = net["shape"] or {}
-        lines.append(f"{net['label']:<10} centre loss {s.get('centre_loss', float('nan')):.4f}  "
+        # None where nothing was measured: an even grid has no centre point, a grid with no finite
+        # interior point no bending share. Printed "-", never a number (or a format error).
+        centre, down = s.get("centre_loss"), s.get("curve_down_fraction")
+        lines.append(f"{net['label']:<10} centre loss {'-' if centre is None else f'{centre:.4f}'}  "
                      f"local minima 2-D {s.get('local_minima_2d')}  1-D {s.get('local_minima_1d')}  "
-                     f"bending down clearly {100 * (s.get('curve_down_fraction') or 0):.1f}% of the grid  "
+                     f"bending down clearly {'-' if down is None else f'{100 * down:.1f}%'} of the grid  "
                      f"{net['evaluations']} evaluations in {net['seconds']:.1f} s")
     for depth, v in data["verdicts"].items():
         finding = {"held": " -> Li et al.'s finding held", "equal": " -> no difference here between the two slices",
