@@ -9,11 +9,19 @@ from pathlib import Path
 
 import pytest
 import torch
-import torchvision
 
 from resnet_core.__main__ import main
 from resnet_core.nets.architectures import arch_config
 from resnet_core.nets.flops import count, flop_counter_macs
+
+
+def models():
+    """torchvision.models, imported by the tests that compare with it: importing torchvision
+    costs about 4 s of CPU, which every test process would otherwise pay to collect this file."""
+    import torchvision
+
+    return torchvision.models
+
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,7 +53,7 @@ def test_summary_json_resnet50_is_the_papers_unless_torchvisions_is_asked(capsys
     assert paper["layout"] == "v1" and abs(paper["macs"] / 1e9 - 3.8) < 0.1   # Table 1
     data = run_json(capsys, "summary", "resnet50", "--stride-at", "v1.5")
     with torch.device("meta"):
-        theirs = torchvision.models.resnet50(weights=None)
+        theirs = models().resnet50(weights=None)
     assert data["layout"] == "v1.5" and data["params"] == paper["params"]
     assert data["params"] == sum(p.numel() for p in theirs.parameters())
     assert data["macs"] == flop_counter_macs(theirs, 224)

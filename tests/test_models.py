@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 import torch
 import torch.nn.functional as F
-import torchvision
 from torch import nn
 
 from resnet_core import ModelConfig, arch_config, build_model
@@ -13,6 +12,15 @@ from resnet_core.nets.blocks import ZeroPadShortcut
 from resnet_core.nets.config import IMAGENET_STAGES
 from resnet_core.nets.flops import count, flop_counter_macs, layer_table
 from resnet_core.nets.models import weight_layers
+
+
+def models():
+    """torchvision.models, imported by the tests that compare with it: importing torchvision
+    costs about 4 s of CPU, which every test process would otherwise pay to collect this file."""
+    import torchvision
+
+    return torchvision.models
+
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -35,7 +43,7 @@ def paper_rounding(n: int, printed: str) -> str:
 
 def torchvision_meta(name: str) -> nn.Module:
     with torch.device("meta"):
-        return getattr(torchvision.models, name)(weights=None)
+        return getattr(models(), name)(weights=None)
 
 
 @pytest.mark.parametrize("depth", [20, 32, 44, 56, 110])

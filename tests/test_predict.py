@@ -7,7 +7,6 @@ import json
 import math
 
 import pytest
-import torchvision
 
 from resnet_core import paper
 from resnet_core.__main__ import main
@@ -17,6 +16,15 @@ from resnet_core.store.runs import RunStore
 from resnet_core.text import render
 from ui.page import i18n
 from ui.predict import view
+
+
+def models():
+    """torchvision.models, imported by the tests that compare with it: importing torchvision
+    costs about 4 s of CPU, which every test process would otherwise pay to collect this file."""
+    import torchvision
+
+    return torchvision.models
+
 
 
 def decide(qid: str) -> dict:
@@ -68,7 +76,7 @@ def test_macs_resnet152_against_vgg19_as_the_paper_counts():
 def test_shortcut_parameters_against_torchvision_and_the_paper():
     c = decide("shortcut_c")["measurement"]
     # torchvision's ResNet-34 projects where the shape changes: option B.
-    assert c["params"]["B"] == sum(p.numel() for p in torchvision.models.resnet34().parameters())
+    assert c["params"]["B"] == sum(p.numel() for p in models().resnet34().parameters())
     assert c["c_minus_a"] == c["params"]["C"] - c["params"]["A"] > 0
     assert bank.get("shortcut_c").rule(c) == "1M"          # 1,092,992 more
     a = decide("shortcut_a")
