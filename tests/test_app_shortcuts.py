@@ -225,7 +225,7 @@ def test_a_full_queue_is_a_translated_message(runner, monkeypatch):
     at.button(key="shortcuts_train").click().run()
     assert not at.exception and not at.error
     assert len(at.warning) == 1
-    assert at.warning[0].value.startswith("The training queue is full (") and "Try again" in at.warning[0].value
+    assert at.warning[0].value.startswith("The training queue has no room for this request (") and "Try again" in at.warning[0].value
     assert "shortcuts_run_ids" not in at.session_state
 
 
