@@ -124,7 +124,7 @@ def test_class_round_teacher_only_votes_and_reveal(db, monkeypatch):
     ana.run()
     assert "2명 중 0명이 맞혔습니다" in " ".join(m.value for m in ana.markdown)
     csv_text = votes.export_csv()
-    assert ANA not in csv_text and BOB not in csv_text and "student 1" in csv_text
+    assert ANA not in csv_text and BOB not in csv_text and "voter 1" in csv_text
     button(tea, "End the round").click().run()
     assert votes.current() is None
 
