@@ -101,11 +101,9 @@ def show(result: dict) -> None:
                     key="landscape_surface_chart")
     table(nets)
     findings(result)
-    # Seconds to 0.1, as the table's column: whole seconds read "5 s in all, about 3 s per net"
-    # beside 2.5 and 2.9.
-    st.caption(terms.study_measured("landscape.measured", nets, "n_images", grid=result["grid"],
-                                    seconds=f"{result['seconds']:.1f}", device=terms.device_name(result["device"]),
-                                    per_net=f"{sum(n['seconds'] for n in nets) / len(nets):.1f}"))
+    total, per_net = terms.study_seconds(result["seconds"], [n["seconds"] for n in nets])
+    st.caption(terms.study_measured("landscape.measured", nets, "n_images", grid=result["grid"], seconds=total,
+                                    device=terms.device_name(result["device"]), per_net=per_net))
 
 
 with guard():

@@ -229,6 +229,8 @@ def honest(views) -> str:
     if code == "missing":
         return t("shortcuts.train.honest.missing", paper=paper)
     shown = {o: round(100 * acc[o], 1) for o in OPTIONS}   # as the sentence shows them: one decimal
+    if len(set(shown.values())) == 1:   # all three alike to the digit shown: no spread, no order to state
+        return t("shortcuts.train.honest.tied", a=f"{shown['A']:.1f}%", paper=paper)
     leaders = readings.shortcut_leaders(acc, order)
     best = leaders[0] if len(leaders) == 1 else t("shortcuts.train.honest.pair", a=leaders[0], b=leaders[1])
     # The spread between the shown values: "A 90.1%, C 88.9%" are 1.2 points apart, not 1.1.

@@ -295,3 +295,28 @@ def test_the_reading_judges_the_losses_as_the_rows_show_them(runner, plain_loss,
         text = "\n".join(m.value for m in page.markdown)
         said, not_said = (BETTER, ALIKE) if residual_better else (ALIKE, BETTER)
         assert plain in text and residual in text and said[lang] in text and not_said[lang] not in text, text[-1500:]
+
+
+@pytest.mark.parametrize("lang, drawn, depends", [
+    ("en", "values are drawn at random with mean 3, channel 1's with mean 4, both with standard deviation 2",
+     "only as far as this batch's own mean and variance"),
+    ("ko", "채널 0은 평균 3, 채널 1은 평균 4이고 둘 다 표준편차가 2(분산 4)인 분포",
+     "이 배치의 평균과 분산(위 표)이 데이터의 것에 얼마나 가까운지에 달려 있습니다"),
+])
+def test_the_one_layer_text_holds_for_a_batch_that_strays(lang, drawn, depends):
+    """Four images after 50 batches: the running statistics have caught up, yet this batch's own mean
+    sits far from the data's, so eval mode's output is far from beta (-0.150 against 0.500). The text
+    states the distribution the values are drawn from (bn_demo's shift 3 and spread 2) and says eval
+    mode's output is near beta and gamma only as far as the batch matches the data, never "nearly"."""
+    import inspect
+    defaults = inspect.signature(bn_demo.bn_example).parameters
+    assert (defaults["shift"].default, defaults["spread"].default) == (3.0, 2.0)
+    at = open_batchnorm(lang)
+    at.select_slider(key="batchnorm_warm").set_value(50).run()
+    assert not at.exception
+    label = "Eval mode, channel 0: mean / std" if lang == "en" else "평가 모드, 채널 0: 평균 / 표준편차"
+    mean = float(metrics(at)[label].split(" / ")[0])
+    assert abs(mean - 0.5) > 0.5    # the case the old "nearly what training mode gives" got wrong
+    text = " ".join(m.value for m in at.markdown)
+    assert drawn in text and depends in text
+    assert "nearly what training mode gives" not in text and "거의 같아집니다" not in text

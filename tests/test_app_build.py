@@ -189,6 +189,27 @@ def test_a_display_name_goes_into_the_url_and_beside_the_run_label(store):
     assert not any("build3name" in label or "build1run" in label for label in labels)
 
 
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_class_list_offers_trained_nets_not_analysis_tasks(store, monkeypatch, lang):
+    # A prediction stored by a Korean student is a task, not a net: an English page must not offer
+    # "#N 측정" with a placeholder ResNet-20's kind and parameters.
+    from resnet_core import ModelConfig, TrainConfig
+
+    net = store.create_run(arch_config("resnet20", in_channels=1, input_size=8), TrainConfig(steps=5),
+                           owner="build5net", label="ResNet-20", group="build")
+    task = store.create_task("predict", {"question": "macs", "setup": {}}, ModelConfig(), TrainConfig(),
+                             owner="build5task", label="측정" if lang == "en" else "Measurement", group="predict")
+    at = open_build(owner=f"build5{lang}", lang=lang)
+    from ui.page import i18n   # AppTest formats the options outside the page's run: give it the page's language
+    monkeypatch.setattr(i18n, "lang", lambda: lang)
+    at.toggle(key="build_show_class").set_value(True).run()
+    assert_clean(at)
+    options = at.multiselect(key="build_overlay").options
+    assert any(o.startswith(f"#{net} ") for o in options)
+    assert not any(o.startswith(f"#{task} ") for o in options)
+    assert not any("측정" in o or "Measurement" in o for o in options)
+
+
 @pytest.mark.parametrize("lang, words, ended", [
     ("en", ("Run #", "has no weights to take home yet (waiting in the queue)"),
      "left no weights to take home: only a finished run leaves them, and this one ended as “diverged (the loss blew up)”"),

@@ -373,14 +373,31 @@ def test_the_gap_stands_beside_figure_6_with_the_gaps_measured_at_other_lengths(
             store.set_status(r.id, "cancelled")
 
 
+@pytest.mark.parametrize("lang, longer, same", [
+    ("en", "Longer run at the paper's width: 1200 steps, width 16", "Run at the paper's width: 1200 steps, width 16"),
+    ("ko", "논문의 너비로 더 길게 학습: 1200단계, 너비 16", "논문의 너비로 학습: 1200단계, 너비 16"),
+])
+@pytest.mark.parametrize("steps", [300, 1200])
+def test_the_run_at_the_papers_width_is_called_longer_only_when_it_is(store, lang, longer, same, steps):
+    # An experiment of 1,200 steps at width 8 (the slider's longest) is as long as the run the
+    # button queues: that one is only wider, and neither the button nor the note calls it longer.
+    owner = f"deg9{lang}{steps}"
+    finished_experiment(store, owner, PAPER_LIKE, steps=steps)
+    at = open_page("degradation", lang, owner=owner, timeout=90)
+    label = at.button(key="degradation_longer").label
+    assert label == (longer if steps < experiments.DEGRADATION_LONG_STEPS else same), label
+    narrow = next(m.value for m in at.markdown if ("narrower than the paper's" if lang == "en" else "논문은 16") in m.value)
+    assert ("longer" not in narrow) if lang == "en" else ("더 긴" not in narrow), narrow
+
+
 def _tables(at):
     from apptest_helpers import markdown_tables
     return markdown_tables(at)
 
 
 @pytest.mark.parametrize("lang, none, exaggerate", [
-    ("en", "the deeper plain net did not end worse here", "A short run can exaggerate the gap"),
-    ("ko", "여기서는 더 깊은 플레인 네트워크가 더 나쁘게 끝나지 않았습니다", "짧은 학습은 이 차이를 부풀릴 수 있습니다"),
+    ("en", "the deeper plain net did not end worse here", "A short run can make the gap larger"),
+    ("ko", "여기서는 더 깊은 플레인 네트워크가 더 나쁘게 끝나지 않았습니다", "짧은 학습에서는 이 차이가 끝까지 학습할 때보다 커질 수 있습니다"),
 ])
 @pytest.mark.parametrize("p56, shown", [(0.25, "10.0%"), (0.5001, "20.0%")], ids=["lower", "equal-as-shown"])
 def test_a_plain_56_that_did_not_end_worse_is_not_explained_as_an_exaggerated_gap(store, lang, none, exaggerate,

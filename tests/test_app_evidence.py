@@ -151,3 +151,26 @@ def test_the_degradation_myth_reads_the_losses_as_shown_and_names_the_dataset(st
     assert said in answer and "fashion_mnist" not in answer, answer
     plain = "plain" if lang == "en" else "플레인"
     assert f"#{ids['plain-56']} {plain}-56, #{ids['plain-20']} {plain}-20)" in answer, answer
+
+
+@pytest.mark.parametrize("lang, said", [
+    ("en", "the newest Degradation experiment with all four nets finished, runs #{p56} plain-56, #{p20} plain-20)"),
+    ("ko", "네 네트워크의 학습이 모두 끝난 가장 최근의 성능 저하 실험의 학습 기록 #{p56} 플레인-56, #{p20} 플레인-20)"),
+])
+def test_the_degradation_myth_skips_a_newer_experiment_still_running(store, lang, said):
+    """A classmate's newer experiment with a net still training is not "the newest experiment" the
+    sentence quotes: it names the newest one whose four nets all finished, and says so."""
+    _finished_degradation(store, f"evid7{lang}", {"plain-20": 0.05, "plain-56": 1.5, "ResNet-20": 0.01, "ResNet-56": 0.01})
+    done = {r.model_cfg.kind: r.id for r in store.list_runs(owner=f"evid7{lang}")}
+    experiment = None
+    for label, cfg, train_cfg in experiments.degradation_configs("digits", steps=300):
+        rid = store.create_run(cfg, train_cfg, owner=f"evid7{lang}x", label=label, group=groups.DEGRADATION,
+                               experiment=experiment)
+        experiment = store.get_run(rid).experiment
+        store.start_run(rid, device="cpu", layer_names=[], stat_names=[], total_steps=1)
+        if label != "ResNet-56":   # still training
+            store.finish_run(rid, status="finished", seconds=1.0, steps_done=300, final_train_loss=0.5,
+                             final_train_acc=0.9, test_acc=0.9)
+    at = open_page("evidence", lang, owner=f"evid7{lang}", state={"evidence_section": "myths"})
+    answer = next(m.value for m in at.markdown if "4.1" in m.value and "BN" in m.value)
+    assert said.format(p56=done["plain-56"], p20=done["plain-20"]) in answer, answer

@@ -36,12 +36,26 @@ def test_slices_side_by_side_on_one_colour_scale(studied, lang):
     # the charts name the nets as the table does
     legend = " ".join(tr["name"] for tr in line["data"])
     assert ("plain-" in legend) == (lang == "en") and ("플레인-" in legend) == (lang == "ko")
-    # The timing caption to 0.1 s, as the table's column: its per-net figure is the column's mean.
+    # The timing caption: its per-net figure is the mean of the table's column as shown, and its
+    # total is no less than the column's sum.
     seconds = [float(v) for v in at.table[0].value.iloc[:, -1]]
     timing = [c.value for c in at.caption if ("s per net" if lang == "en" else "초가 걸렸습니다") in c.value]
     assert len(timing) == 1
-    per_net = re.search(r"about (\d+\.\d) s per net" if lang == "en" else r"약 (\d+\.\d)초", timing[0])
-    assert per_net and abs(float(per_net.group(1)) - sum(seconds) / len(seconds)) <= 0.1
+    per_net = re.search(r"about (\d+\.\d+) s per net" if lang == "en" else r"약 (\d+\.\d+)초", timing[0])
+    assert per_net and float(per_net.group(1)) == pytest.approx(sum(seconds) / len(seconds), abs=1e-9)
+    total = re.search(r"took (\d+\.\d) s in all" if lang == "en" else r"모두 (\d+\.\d)초", timing[0])
+    assert total and float(total.group(1)) >= round(sum(seconds), 1)
+
+
+@pytest.mark.parametrize("total, each, shown", [
+    (5.4, [2.31, 2.56], ("5.4", "2.45")),    # the table's 2.3 and 2.6 average to 2.45, not to 2.4
+    (5.4, [2.5, 2.9], ("5.4", "2.7")),
+    (4.93, [2.46, 2.46], ("5.0", "2.5")),    # "in all" is never below the shown parts' 2.5 + 2.5
+    (3.0, [1.0], ("3.0", "1.0"))])
+def test_the_caption_seconds_follow_the_table_as_shown(total, each, shown):
+    from ui.page import terms
+
+    assert terms.study_seconds(total, each) == shown
 
 
 def test_other_settings_offer_to_compute(studied):

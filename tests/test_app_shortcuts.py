@@ -202,7 +202,8 @@ def test_a_b_c_train_side_by_side(runner):
     values = {o: float(acc[o].rstrip("%")) for o in "ABC"}
     spread = max(values.values()) - min(values.values())
     limit = 100 * readings.SHORTCUT_TOLERANCE   # shown values are rounded: near the limit either reads
-    expected = {"too small to tell apart"} if spread < limit - 0.1 else {"ended highest"} if spread > limit + 0.1 \
+    expected = {"exactly the same held-out accuracy"} if spread == 0 else {"too small to tell apart"} \
+        if spread < limit - 0.1 else {"ended highest"} if spread > limit + 0.1 \
         else {"too small to tell apart", "ended highest"}
     assert any(e in honest for e in expected) and "B is slightly better than A" in honest
     # A reload in a new session finds the user's experiment again (the owner id is in the URL).
@@ -224,7 +225,7 @@ def test_a_full_queue_is_a_translated_message(runner, monkeypatch):
     at.button(key="shortcuts_train").click().run()
     assert not at.exception and not at.error
     assert len(at.warning) == 1
-    assert at.warning[0].value.startswith("The training queue is full (") and "Try again" in at.warning[0].value
+    assert at.warning[0].value.startswith("The training queue has no room for this request (") and "Try again" in at.warning[0].value
     assert "shortcuts_run_ids" not in at.session_state
 
 
@@ -256,12 +257,21 @@ def test_one_experiment_at_a_time(runner, monkeypatch):
 def test_the_spread_is_the_difference_of_the_accuracies_as_shown(runner, lang, shown):
     """A 90.06% and C 88.94% read 90.1% and 88.9%: 1.2 points apart, never the 1.1 of the
     unrounded values."""
+    owner = f"sc10round{lang}"
+    _finished_options(runner.store, owner, {"plain": 0.5, "A": 0.9006, "B": 0.895, "C": 0.8894})
+    at = open_page("shortcuts", lang, owner=owner)
+    table3 = "Table 3" if lang == "en" else "표 3"
+    [honest] = [i.value for i in at.info if table3 in i.value]
+    assert shown in honest, honest
+
+
+def _finished_options(store, owner: str, accs: dict) -> None:
+    """A finished plain, A, B and C experiment with these held-out accuracies (no training)."""
     from types import SimpleNamespace
 
     from resnet_core.training import experiments
 
-    store, experiment, owner = runner.store, None, f"sc10round{lang}"
-    accs = {"plain": 0.5, "A": 0.9006, "B": 0.895, "C": 0.8894}
+    experiment = None
     for label, model_cfg, train_cfg in experiments.shortcut_configs("digits", depth=8, steps=30):
         rid = store.create_run(model_cfg, train_cfg, owner=owner, label=label, group=groups.SHORTCUTS,
                                experiment=experiment)
@@ -273,7 +283,22 @@ def test_the_spread_is_the_difference_of_the_accuracies_as_shown(runner, lang, s
                           evals=[(30, 0.5, acc)])
         store.finish_run(rid, status="finished", seconds=3.0, steps_done=30, final_train_loss=0.07,
                          final_train_acc=acc, test_acc=acc)
+
+
+@pytest.mark.parametrize("lang, tied, spread", [
+    ("en", "Here A, B and C ended with exactly the same held-out accuracy on the digits (90.3% each)", "points"),
+    ("ko", "여기서는 A, B, C의 검증 정확도가 모두 90.3%로 똑같습니다", "%p"),
+])
+@pytest.mark.parametrize("c", [324 / 359, 323 / 359], ids=["tied", "apart"])
+def test_three_options_that_tie_are_said_to_tie_not_to_be_within_zero_points(runner, lang, tied, spread, c):
+    """324 of 359 digits each (90.3%) is a tie: no "within 0.0 points", no order; 323 for C
+    (90.0%) is the ordinary "within 0.3 points"."""
+    owner = f"sc11tie{lang}{round(c * 10000)}"
+    _finished_options(runner.store, owner, {"plain": 0.5, "A": 324 / 359, "B": 324 / 359, "C": c})
     at = open_page("shortcuts", lang, owner=owner)
     table3 = "Table 3" if lang == "en" else "표 3"
     [honest] = [i.value for i in at.info if table3 in i.value]
-    assert shown in honest, honest
+    if c == 324 / 359:
+        assert honest.startswith(tied) and "0.0" not in honest and spread not in honest.split(table3)[0], honest
+    else:
+        assert not honest.startswith(tied) and "0.3" in honest, honest

@@ -2,6 +2,7 @@
 He et al. 2015 (Figure 6) reproduced on the built-in digits."""
 
 import json
+import re
 
 import pytest
 
@@ -114,6 +115,18 @@ def test_bn_command_prints_the_verdict(capsys):
     assert code == 0 and list(out["outcomes"]) == [r["name"] for r in out["runs"]]
     assert set(out["outcomes"].values()) <= {"learned", "stuck", "diverged"}
     assert isinstance(out["findings"], list)
+
+
+def test_bn_table_prints_the_losses_its_verdict_reads(capsys):
+    """The verdict reads each loss at three decimals (as the BatchNorm page): the table beside it
+    prints them so, not at four (0.2354 and 0.1176 printed beside "not twice")."""
+    assert main(["experiment", "bn", "--steps", "4", "--width", "4", "--device", "cpu", "--no-store"]) == 0
+    out = capsys.readouterr().out
+    table = out.split("train loss", 1)[1].split("\n\ntrain loss:", 1)[0].strip().splitlines()[1:]
+    assert len(table) == 4 and all(re.search(r" (\d+\.\d{3}|-) +\d\.\d{3} ", line) for line in table), table
+    steps = [line for line in out.splitlines() if line.startswith("  ") and " loss " in line]
+    assert len(steps) == 4 and all(re.search(r" loss (\d+\.\d{3}|-)  ", line) for line in steps), steps
+    assert "outcomes: " in out and "findings: " in out
 
 
 def test_train_command_prints_the_design_keys(capsys, tmp_path):

@@ -288,6 +288,17 @@ def test_cli_decides_and_records_a_question_the_page_can_reuse(capsys, tmp_path)
     assert json.loads(capsys.readouterr().out)["run_id"] is None
 
 
+def test_cli_says_how_the_answer_read_the_printed_measurement(capsys):
+    """The measurement is printed in full; a rule that reads it as the page shows it says so beside
+    the answer (a loss 0.50041 against 0.50012 answers "same"), one that reads exact counts does not."""
+    assert main(["predict", "bottleneck", "--no-store"]) == 0
+    out = capsys.readouterr().out
+    assert "\nanswer: 10x (read on the ratio as the page prints it: one decimal under 100" in out
+    assert main(["predict", "macs", "--no-store"]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("answer: vgg19")
+    assert bank.get("degradation").reads.startswith("each final loss to three decimals")
+
+
 def test_cli_refuses_an_unknown_question(capsys):
     assert main(["predict", "deepest", "--json"]) == 2
     assert "no question 'deepest'" in capsys.readouterr().err

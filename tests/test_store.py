@@ -76,6 +76,16 @@ def test_list_runs_filters_newest_first(store):
     assert [r.id for r in store.list_runs(limit=1)] == [ids[2]]
 
 
+def test_nets_only_leaves_out_analysis_tasks(store):
+    # A task's row holds a placeholder net (ModelConfig()): lists of trained nets skip it.
+    net = store.create_run(MODEL, TRAIN, owner="a", group="x")
+    task = store.create_task("predict", {"question": "macs"}, MODEL, TRAIN, owner="a", label="측정", group="predict")
+    assert [r.id for r in store.list_runs()] == [task, net]
+    assert [r.id for r in store.list_runs(nets_only=True)] == [net]
+    assert [r.id for r in store.list_runs(owner="a", limit=1, nets_only=True)] == [net]
+    assert store.task_ids([net, task, 999]) == {task} and store.task_ids([]) == set()
+
+
 def test_steps_and_grad_norms_round_trip(store):
     run_id = store.create_run(MODEL, TRAIN)
     store.start_run(run_id, device="cpu", layer_names=list("abcde"), stat_names=[], total_steps=30)

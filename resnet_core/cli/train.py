@@ -183,8 +183,12 @@ def _said(info) -> str:
 def run_experiment_cmd(args: argparse.Namespace) -> int:
     if args.name in cli_analysis.ANALYSES:
         return cli_analysis.run(args, _store)
-    from resnet_core.inspection.readings import bn_verdict, degradation_verdict
+    from resnet_core.inspection.readings import BN_LOSS_DECIMALS, bn_verdict, degradation_verdict
     from resnet_core.training.experiments import EXPERIMENTS, ExperimentRow
+
+    # The losses as the verdicts below read them (and the Degradation and BatchNorm pages show
+    # them): three decimals, or a table of 0.2354 and 0.1176 (twice) sits beside "did not appear".
+    loss_format = f".{BN_LOSS_DECIMALS}f"
 
     runs = EXPERIMENTS[args.name](args.dataset, steps=args.steps, seed=args.seed, device=args.device,
                                   data_dir=args.data_dir, width=args.width)
@@ -197,7 +201,7 @@ def run_experiment_cmd(args: argparse.Namespace) -> int:
 
     def show(row: ExperimentRow) -> None:
         if not args.json:
-            print(f"  {row.name:<16} {row.status:<9} loss {_fmt(row.final_train_loss, '.4f')}  "
+            print(f"  {row.name:<16} {row.status:<9} loss {_fmt(row.final_train_loss, loss_format)}  "
                   f"{row.seconds:5.1f} s", flush=True)
 
     # Through the job runner, as the app runs them: on the local pool the nets train side by side.
@@ -226,7 +230,7 @@ def run_experiment_cmd(args: argparse.Namespace) -> int:
     print()
     print(f"{'net':<16} {'train loss':>10} {'train acc':>9} {'held-out acc':>12} {'seconds':>7}")
     for r in rows:
-        print(f"{r.name:<16} {_fmt(r.final_train_loss, '.4f'):>10} {_fmt(r.final_train_acc, '.3f'):>9} "
+        print(f"{r.name:<16} {_fmt(r.final_train_loss, loss_format):>10} {_fmt(r.final_train_acc, '.3f'):>9} "
               f"{_fmt(r.test_acc, '.3f'):>12} {r.seconds:7.1f}")
     print(f"\ntrain loss: mean of the last 10% of steps; total {data['seconds']:.1f} s"
           + (f"; experiment {experiment} (group {group}) in {store.path}" if store else ""))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 from resnet_core.data.folders import TITLES
+from resnet_core.export.readme import DATASETS
 from resnet_core.nets.config import ModelConfig
 
 LOAD = '''\
@@ -193,10 +194,17 @@ def feature_layer(cfg: ModelConfig) -> str:
 
 
 def notebook(cfg: ModelConfig, *, trained: bool, dataset: str) -> str:
-    about = ("This net was trained on the digits: the accuracy printed is the app's held-out accuracy, "
-             "measured again." if trained and dataset == "digits" else
-             "This net was not trained on the digits, so expect about 10% (chance): the cells show how "
-             "to prepare images for this net, and give its real accuracy once it is trained on the digits.")
+    if trained and dataset == "digits":
+        about = ("This net was trained on the digits: the accuracy printed is the app's held-out accuracy, "
+                 "measured again.")
+    elif trained:
+        # Not "about chance": a net trained on other handwritten digits (MNIST) may well do better,
+        # and nothing here has measured it.
+        about = (f"This net was trained on {DATASETS.get(dataset, dataset)}, not on these digits: the accuracy "
+                 "printed here is how it does on images unlike its training data, not the app's held-out accuracy.")
+    else:
+        about = ("This net was not trained yet, so expect about 10% (chance): the cells show how to prepare "
+                 "images for this net, and give its real accuracy once it is trained on the digits.")
     own_data = []
     if trained and dataset in FOLDER_DATASETS:
         own_data = [("markdown", f"## Evaluate on {FOLDER_DATASETS[dataset]}, the run's own dataset\n\n"

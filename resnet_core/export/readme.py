@@ -69,6 +69,9 @@ def readme(cfg: ModelConfig, meta: dict, *, onnx_included: bool, onnx_asked: boo
 
 
 def _off_digits(meta: dict) -> str:
-    """A net trained on other images scores about chance on the digits (as the notebook says)."""
+    """A net trained on other images: the digits are not its training data (as the notebook says);
+    how it does on them was not measured, so nothing is promised ("about chance" is not so for MNIST)."""
     dataset = meta["recipe"]["dataset"]
-    return "" if dataset == "digits" else f" (about chance: it was trained on {DATASETS.get(dataset, dataset)})"
+    if dataset == "digits":
+        return ""
+    return f" (not its training data: it was trained on {DATASETS.get(dataset, dataset)})"

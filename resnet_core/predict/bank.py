@@ -31,6 +31,7 @@ class Question:
     source: str                               # where the paper shows it: a key of resnet_core.paper
     quick: dict = field(default_factory=dict)  # a smaller setup for tests and a fast check
     plan: Callable[..., list] | None = None   # setup, device -> the nets it trains (for the time estimate)
+    reads: str = ""                           # how the rule reads the numbers, when not as measured (CLI)
 
 
 def band(value: float | None, edges: tuple[float, ...], codes: tuple[str, ...]) -> str:
@@ -122,6 +123,10 @@ def _beats_chance(m: dict) -> str:
     return "yes" if acc is not None and round(100 * acc, 1) > round(100 * m["beats_chance_above"], 1) else "no"
 
 
+# What the CLI says beside an answer whose rule reads a ratio as shown_times prints it.
+RATIO_AS_SHOWN = ("the ratio as the page prints it: one decimal under 100, whole under 10,000, two significant "
+                  "digits above")
+
 RATIO_BANDS = ("2x", "5x", "10x", "50x")
 RATIO_EDGES = (3.2, 7, 22)   # between 2 and 5, 5 and 10 (geometric), 10 and 50
 
@@ -141,13 +146,16 @@ def _more_minima(m: dict) -> str:
 QUESTIONS: dict[str, Question] = {q.id: q for q in [
     Question("degradation", "choice", ("plain-20", "plain-56", "same"), measure.degradation, _higher_loss,
              {"dataset": "digits", "steps": 300, "seed": 0, "width": 8}, True, "degradation",
-             "he2015.fig6", quick={"steps": 10}, plan=measure.plan_degradation),
+             "he2015.fig6", quick={"steps": 10}, plan=measure.plan_degradation,
+             reads="each final loss to three decimals, as the page shows it"),
     Question("lesion", "choice", ("plain", "residual", "same"), measure.lesion, _bigger_drop,
              {"dataset": "digits", "steps": 300, "seed": 0, "width": 8, "depth": 20}, True, "lesion",
-             "veit2016.sec4", quick={"steps": 20, "depth": 8}, plan=measure.plan_twins),
+             "veit2016.sec4", quick={"steps": 20, "depth": 8}, plan=measure.plan_twins,
+             reads="each median change in accuracy points to one decimal, as the page shows it; a rise "
+                   "loses nothing"),
     Question("gradient_ratio", "range", TIMES, measure.gradient_ratio, _gradient_band,
              {"depth": 56, "block": "preact", "activation": "sigmoid", "seed": 0}, False, "gradients",
-             "he2015.sec4.1", quick={"depth": 20}),
+             "he2015.sec4.1", quick={"depth": 20}, reads=RATIO_AS_SHOWN),
     Question("macs", "choice", ("resnet152", "vgg19"), measure.macs, _more_macs,
              {"archs": ["resnet152", "vgg19"]}, False, "bottleneck", "he2015.sec3.3"),
     Question("shortcut_c", "range", PARAM_BANDS, measure.shortcut_params, _c_more,
@@ -156,9 +164,11 @@ QUESTIONS: dict[str, Question] = {q.id: q for q in [
              {"arch": "resnet34"}, False, "shortcuts", "he2015.sec3.3"),
     Question("gap_size", "choice", ("yes", "no"), measure.gap_other_size, _beats_chance,
              {"train_size": 16, "test_size": 24, "steps": 200, "seed": 0}, True, "gap-fc",
-             "he2015.sec3.3", quick={"steps": 30}, plan=measure.plan_gap),
+             "he2015.sec3.3", quick={"steps": 30}, plan=measure.plan_gap,
+             reads="the accuracy and the bar in % to one decimal, as the page shows them"),
     Question("bottleneck", "range", RATIO_BANDS, measure.bottleneck, _bottleneck_band,
-             {"size": 28, "cin": 192, "cout": 32, "k": 5, "mid": 16}, False, "bottleneck", "szegedy2014"),
+             {"size": 28, "cin": 192, "cout": 32, "k": 5, "mid": 16}, False, "bottleneck", "szegedy2014",
+             reads=RATIO_AS_SHOWN),
     Question("landscape", "choice", ("plain", "residual", "same"), measure.landscape, _more_minima,
              {"dataset": "digits", "steps": 300, "seed": 0, "width": 8, "depth": 56, "grid": 11,
               "max_images": 256}, True, "landscape", "li2018.sec6",

@@ -204,6 +204,14 @@ class RunStore(Metrics):
     def save_result(self, run_id: int, result: dict) -> None:
         self._write([("UPDATE tasks SET result=? WHERE run_id=?", (json.dumps(result), run_id))])
 
+    def task_ids(self, run_ids: list[int]) -> set[int]:
+        """Which of `run_ids` are analysis tasks, not trained nets."""
+        ids = [int(i) for i in run_ids]
+        if not ids:
+            return set()
+        rows = self._query(f"SELECT run_id FROM tasks WHERE run_id IN ({','.join('?' * len(ids))})", tuple(ids))
+        return {int(r[0]) for r in rows}
+
     def result(self, run_id: int) -> dict | None:
         """A task's result, None while it has none (still running, failed, or not a task)."""
         rows = self._query("SELECT result FROM tasks WHERE run_id=?", (run_id,))
@@ -216,13 +224,16 @@ class RunStore(Metrics):
         return run_info(rows[0])
 
     def list_runs(self, owner: str | None = None, group: str | None = None, status: str | None = None,
-                  limit: int = 100, experiment: str | None = None) -> list[RunInfo]:
-        """Newest first."""
+                  limit: int = 100, experiment: str | None = None, nets_only: bool = False) -> list[RunInfo]:
+        """Newest first. `nets_only` leaves out analysis tasks' rows (their model settings are a
+        placeholder: no net was built or trained)."""
         where, params = [], []
         for column, value in (("owner", owner), ("grp", group), ("status", status), ("experiment", experiment)):
             if value is not None:
                 where.append(f"{column}=?")
                 params.append(value)
+        if nets_only:
+            where.append("id NOT IN (SELECT run_id FROM tasks)")
         sql = f"SELECT {RUN_COLUMNS} FROM runs" + (" WHERE " + " AND ".join(where) if where else "")
         return [run_info(r) for r in self._query(sql + " ORDER BY id DESC LIMIT ?", (*params, limit))]
 

@@ -212,18 +212,21 @@ def run_label(info: RunInfo, whose: bool = False) -> str:
 
 
 def recent(*, mine: bool = True, group: str | None = None, limit: int = 20) -> list[RunInfo]:
-    """The newest runs of this user (or of everyone), optionally of one page's group. This
-    user's include the runs that served their requests, whoever started them, and, while they
-    follow the teacher (ui/users/follow.py), the teacher's."""
-    found = store().list_runs(owner=owner() if mine else None, group=group, limit=limit)
+    """The newest trained nets' runs of this user (or of everyone), optionally of one page's group.
+    This user's include the runs that served their requests, whoever started them, and, while
+    they follow the teacher (ui/users/follow.py), the teacher's. Analysis tasks (a prediction, a
+    lesion or landscape study) are left out: their rows hold no net to chart or compare."""
+    found = store().list_runs(owner=owner() if mine else None, group=group, limit=limit, nets_only=True)
     if not mine:
         return found
     have = {r.id for r in found}
     extra = []
     lead = follow.lead()
-    theirs = [r.id for r in store().list_runs(owner=lead, group=group, limit=limit)] if lead else []
-    for rid in [*theirs, *watched(store(), owner(), group, limit)]:
-        if rid not in have:
+    theirs = [r.id for r in store().list_runs(owner=lead, group=group, limit=limit, nets_only=True)] if lead else []
+    served = watched(store(), owner(), group, limit)
+    tasks = store().task_ids(served)
+    for rid in [*theirs, *served]:
+        if rid not in have and rid not in tasks:
             try:
                 info = store().get_run(rid)
             except RunNotFound:   # a fresh class store emptied it
