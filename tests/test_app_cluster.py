@@ -75,3 +75,22 @@ def test_the_teacher_sees_the_clusters_state_and_can_try_again(unreachable, lang
     at.run()
     wait_for(lambda: executor.state().since > before, 30)   # tried again at once, not in 60 s
     assert executor.state().state == "unreachable"
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_while_it_first_connects_the_notice_says_where_a_run_goes(lang, monkeypatch):
+    """Before the first answer, a run started with the local fallback trains here (ClusterExecutor.run):
+    the notice says so, not that it waits in the queue; without the fallback it waits."""
+    from resnet_core.jobs.cluster import ClusterState
+    from ui.page import i18n as ui_i18n
+    from ui.training.cluster import connecting_text
+
+    monkeypatch.setattr(ui_i18n, "lang", lambda: lang)
+    local, waits = (connecting_text(ClusterState(ADDRESS, "connecting", fallback=f, waiting=not f))
+                    for f in ("local", ""))
+    if lang == "en":
+        assert "train on this server instead" in local and "wait in the queue" not in local
+        assert "wait in the queue until it answers" in waits
+    else:
+        assert "이 서버에서 대신 진행합니다" in local and "대기열" not in local
+        assert "연결될 때까지 대기열에서 기다립니다" in waits

@@ -7,6 +7,8 @@ import pytest
 from apptest_helpers import APP, assert_clean, own_store, wait_runs_ended
 from streamlit.testing.v1 import AppTest
 
+from resnet_core.nets.config import ModelConfig, TrainConfig
+from resnet_core.store.groups import PREDICT
 from resnet_core.store.runs import RunStore
 from resnet_core.predict.votes import Votes
 from ui.page import i18n, nav
@@ -124,7 +126,25 @@ def test_class_round_teacher_only_votes_and_reveal(db, monkeypatch):
     ana.run()
     assert "2명 중 0명이 맞혔습니다" in " ".join(m.value for m in ana.markdown)
     csv_text = votes.export_csv()
-    assert ANA not in csv_text and BOB not in csv_text and "student 1" in csv_text
+    assert ANA not in csv_text and BOB not in csv_text and "voter 1" in csv_text
+    assert next(b for b in tea.button if b.key == "predict_teacher_run").disabled   # measured: nothing to run
+    button(tea, "End the round").click().run()
+    assert votes.current() is None
+
+    # A measurement that ended without a result (failed): the reveal is refused with "run it", and
+    # Run is offered again, so the round is not left with nothing to reveal.
+    button(tea.run(), "Open for voting").click().run()
+    again = votes.current()
+    failed = votes.store.create_task("predict", {"question": "macs", "setup": {}}, ModelConfig(), TrainConfig(),
+                                     label="Measurement", group=PREDICT)
+    votes.store.set_status(failed, "failed", "stopped on an unexpected error")
+    votes.attach_result(again.id, failed)
+    rounds._changed()
+    tea.run()
+    assert "failed" in " ".join(m.value for m in tea.markdown)   # its progress row says how it ended
+    button(tea.run(), "Reveal to the class").click().run()
+    assert any("no measurement to reveal yet" in w.value for w in tea.warning)
+    assert not next(b for b in tea.button if b.key == "predict_teacher_run").disabled
     button(tea, "End the round").click().run()
     assert votes.current() is None
 

@@ -107,7 +107,7 @@ def test_csv_names_no_owner_id_and_only_names_given(votes):
     assert "aaaa1111" not in text and "bbbb2222" not in text
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [(x["voter"], x["name"], x["option"], x["right"]) for x in rows] == \
-        [("student 1", "Minji", "vgg19", ""), ("student 2", "", "resnet152", "")]   # not revealed yet
+        [("voter 1", "Minji", "vgg19", ""), ("voter 2", "", "resnet152", "")]   # not revealed yet
     votes.set_state(r, "revealed")
     rows = list(csv.DictReader(io.StringIO(votes.export_csv())))
     assert [x["right"] for x in rows] == ["yes", "no"]

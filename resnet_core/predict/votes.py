@@ -138,10 +138,11 @@ class Votes:
         return {o: int(counts.get(o, 0)) for o in options}
 
     def export_csv(self) -> str:
-        """Every class vote as CSV for the teacher: round, question, voter ("student 3", numbered
+        """Every class vote as CSV for the teacher: round, question, voter ("voter 3", numbered
         by their first vote in this store; never the owner id, which is a student's key to their
-        runs), the name only if the student gave one, option, whether it was right once revealed,
-        and the time (UTC)."""
+        runs; not "student 3", which the run lists number by first run, so one number would name
+        two people), the name only if the student gave one, option, whether it was right once
+        revealed, and the time (UTC)."""
         rows = self.store._query(
             "SELECT v.round, v.question, v.owner, v.name, v.option, v.time, r.state, t.result"
             " FROM votes v JOIN rounds r ON r.id = v.round LEFT JOIN tasks t ON t.run_id = r.result_run"
@@ -156,7 +157,7 @@ class Votes:
         for rnd, question, owner, name, option, when, state, result in rows:
             answer = json.loads(result).get("answer") if result and state == "revealed" else None
             right = "" if answer is None else ("yes" if option == answer else "no")
-            writer.writerow([rnd, question, f"student {numbers.get(owner, 0)}", name, option, right,
+            writer.writerow([rnd, question, f"voter {numbers.get(owner, 0)}", name, option, right,
                              time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when))])
         return out.getvalue()
 

@@ -34,8 +34,12 @@ def panel(r) -> None:
     b = st.columns(4)
     b[0].button(t("predict.teacher.close"), key="predict_teacher_close", on_click=rounds.set_state, args=(r.id, "closed"),
                 disabled=r.state != "open", width="stretch")
+    # Run again once a measurement ended without a result (failed, stopped): the reveal's refusal
+    # says "run it", and a button left disabled would leave the round with nothing to reveal.
+    status, result = rounds.result_of(r.result_run)
     b[1].button(t("predict.run"), key="predict_teacher_run", on_click=rounds.run_round, args=(r.id,),
-                disabled=r.result_run is not None, icon=":material/play_arrow:", width="stretch")
+                disabled=status in ("queued", "running") or result is not None, icon=":material/play_arrow:",
+                width="stretch")
     b[2].button(t("predict.teacher.reveal"), key="predict_teacher_reveal", on_click=rounds.set_state,
                 args=(r.id, "revealed"), disabled=r.state == "revealed", type="primary", width="stretch")
     b[3].button(t("predict.teacher.end"), key="predict_teacher_end", on_click=rounds.set_state, args=(r.id, "ended"),

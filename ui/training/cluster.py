@@ -23,13 +23,19 @@ def state():
     return read() if callable(read) else None
 
 
+def connecting_text(s) -> str:
+    """The first connection is under way: with the local fallback a run started now trains here
+    (resnet_core.jobs.cluster.ClusterExecutor.run), else it waits in the queue."""
+    return t("cluster.connecting_local" if s.fallback else "cluster.connecting", addr=s.address)
+
+
 def notice() -> None:
     """Before the train button: what happens to a run while the cluster is not there."""
     s = state()
     if s is None or s.state == "connected":
         return
     if s.state == "connecting":
-        st.info(t("cluster.connecting", addr=s.address), icon=":material/cloud_sync:")
+        st.info(connecting_text(s), icon=":material/cloud_sync:")
         return
     then = t("cluster.then_local") if s.fallback else t("cluster.then_wait")
     st.warning(f"{t('cluster.unreachable', addr=s.address, reason=reason_words(s.reason))}  \n{then}",
@@ -45,7 +51,7 @@ def teacher() -> None:
         st.success(t("cluster.connected", addr=s.address, n=s.slots), icon=":material/cloud_done:")
         return
     if s.state == "connecting":
-        st.info(t("cluster.connecting", addr=s.address), icon=":material/cloud_sync:")
+        st.info(connecting_text(s), icon=":material/cloud_sync:")
     else:
         then = t("cluster.then_local") if s.fallback else t("cluster.then_wait")
         wait = t("cluster.next_try", n=max(0, round(s.next_try - time.time())), waiting=shared.runner().queue_length())
