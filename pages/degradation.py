@@ -8,7 +8,6 @@ import streamlit as st
 
 from resnet_core.nets.diagram import describe
 from resnet_core.inspection import readings
-from resnet_core.jobs import sharing
 from resnet_core.store import groups
 from resnet_core.training import experiments
 from ui import guard, keep, label_of, t
@@ -81,22 +80,15 @@ def pick_experiment() -> list[int]:
 
 
 def with_served(same: list) -> list:
-    """An experiment's runs and the runs that served it. A press whose plain-20 and ResNet-20 equal
-    a pair already trained elsewhere (the Lesion study's pair has this very recipe) is served by
-    those runs (resnet_core.jobs.sharing), which keep their own page and experiment; found again by
-    their key, the four nets show together, never as an experiment with two runs missing."""
-    kinds = {i.model_cfg.kind for i in same}
-    if not same or kinds >= set(NETS):
+    """An experiment's runs and the runs that served its press (page_runs.with_served): a press
+    after the Lesion study's pair, which has this very recipe, queues only the 56-layer nets, and
+    the four show together, never as an experiment with two runs missing."""
+    if not same:
         return same
     first = same[0]
     tc = first.train_cfg   # one recipe for the four: the runner's own (its device included)
-    served = []
-    for _, m, _ in experiments.degradation_configs(tc.dataset, steps=tc.steps, seed=tc.seed,
-                                                   data_dir=tc.data_dir, width=first.model_cfg.base_width):
-        rid = None if m.kind in kinds else sharing.find(shared.store(), sharing.run_key(m, tc))
-        if rid is not None:
-            served.append(shared.store().get_run(rid))
-    return sorted(same + served, key=lambda i: i.id)
+    return page_runs.with_served(same, experiments.degradation_configs(
+        tc.dataset, steps=tc.steps, seed=tc.seed, data_dir=tc.data_dir, width=first.model_cfg.base_width))
 
 
 def set_label(infos: list) -> str:
