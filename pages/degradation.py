@@ -57,10 +57,12 @@ def net_name(info) -> str:
 def pick_experiment() -> list[int]:
     show_class = identity.scope_toggle("degradation")
     infos = page_runs.recent(mine=not show_class, group=GROUP, limit=200)
-    sets = page_runs.experiments_of(infos)   # the runs submitted together, by the store's experiment id
+    # the runs submitted together, by the store's experiment id, with those that served the press
+    sets = [with_served(s) for s in page_runs.experiments_of(infos)]
     # The teacher's runs while following; else this user's last press, which runs already there
     # may have served (resnet_core.jobs.sharing): they are then someone else's, so listed here.
     latest = follow.teacher_experiment(GROUP) or st.session_state.get("_degradation_latest")
+    latest = sorted(latest) if latest else latest   # in id order, as the sets are: one entry each
     labels = {tuple(i.id for i in s): set_label(s) for s in sets}
     if latest and tuple(latest) not in labels:
         labels = {tuple(latest): set_label([shared.store().get_run(i) for i in latest]), **labels}
@@ -77,9 +79,23 @@ def pick_experiment() -> list[int]:
     return list(chosen)
 
 
+def with_served(same: list) -> list:
+    """An experiment's runs and the runs that served its press (page_runs.with_served): a press
+    after the Lesion study's pair, which has this very recipe, queues only the 56-layer nets, and
+    the four show together, never as an experiment with two runs missing."""
+    if not same:
+        return same
+    first = same[0]
+    tc = first.train_cfg   # one recipe for the four: the runner's own (its device included)
+    return page_runs.with_served(same, experiments.degradation_configs(
+        tc.dataset, steps=tc.steps, seed=tc.seed, data_dir=tc.data_dir, width=first.model_cfg.base_width))
+
+
 def set_label(infos: list) -> str:
     first = infos[0]
-    who = identity.who(first)   # a name or "student 3", never an owner id
+    # Whoever pressed (a name or "student 3", never an owner id): a run that served the press may
+    # be someone else's, from another page.
+    who = identity.who(next((i for i in infos if i.group == GROUP), first))
     return t("degradation.set_label", first=infos[0].id, last=infos[-1].id, who=who,
              dataset=terms.dataset_name(first.train_cfg.dataset, "degradation.datasets"), steps=first.train_cfg.steps)
 
@@ -175,7 +191,7 @@ def gaps_by_length(dataset: str, seed: int, *, mine: bool) -> dict[tuple[int, in
     infos = [i for i in page_runs.recent(mine=mine, group=GROUP, limit=200) if i.status == "finished"]
     out: dict[tuple[int, int], float] = {}
     for same in page_runs.experiments_of(infos):   # newest first
-        by_net = {i.model_cfg.kind: i for i in same}
+        by_net = {i.model_cfg.kind: i for i in with_served(same) if i.status == "finished"}
         cfg = same[0].train_cfg
         if {"plain-20", "plain-56"} <= by_net.keys() and cfg.dataset == dataset and cfg.seed == seed:
             out.setdefault((cfg.steps, by_net["plain-20"].model_cfg.base_width),

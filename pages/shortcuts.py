@@ -16,7 +16,7 @@ from ui.draw import axes, bar_charts, style, training_charts
 from ui.draw.bar_charts import BarPanel, Series
 from ui.draw.canvas import ADDER_PX, Canvas
 from ui.page import figures, presets, tables, terms
-from ui.training import estimates, experiment_panel, progress
+from ui.training import estimates, experiment_panel, page_runs, progress
 
 presets.apply("shortcuts")
 st.title(t("page.shortcuts.title"))
@@ -178,22 +178,41 @@ TRAIN_DEPTHS = [8, 14, 20, 32, 56]
 TRAIN_STEPS = [50, 100, 200, 300, 600]
 
 
-def option_of(label: str) -> str:
-    """"ResNet-20 B" -> "B"; the plain twin -> "plain"."""
-    last = label.split(" ·")[0].split()[-1]
-    return last if last in OPTIONS else "plain"
+def option_of(info) -> str:
+    """A run's shortcut option ("B"), or "plain" for the plain twin, from what it trained: a run
+    that served this press may be another page's ("ResNet-20" from a Degradation experiment is
+    this page's ResNet-20 A), so its label does not say."""
+    return info.model_cfg.shortcut if info.model_cfg.residual else "plain"
+
+
+def name_of(info) -> str:
+    """"ResNet-20 B", "plain-20" in the reader's language, from the run's config (as option_of)."""
+    m = info.model_cfg
+    return terms.net_label(f"{m.kind} {m.shortcut}" if m.residual else m.kind)
+
+
+def served_too(ids: list[int]) -> list[int]:
+    """The experiment's runs with those that served its press (page_runs.with_served): plain-20
+    and ResNet-20 A at 300 steps are the Degradation page's plain-20 and ResNet-20."""
+    infos = [page_runs.store().get_run(i) for i in ids]
+    if not infos:
+        return ids
+    first, tc = infos[0], infos[0].train_cfg
+    planned = experiments.shortcut_configs(tc.dataset, depth=first.model_cfg.depth, steps=tc.steps, seed=tc.seed,
+                                           data_dir=tc.data_dir, width=first.model_cfg.base_width)
+    return [i.id for i in page_runs.with_served(infos, planned)]
 
 
 def curves_of(views, metric: str) -> list:
     out = []
     for v in views:
-        option = option_of(v.info.label)
+        option = option_of(v.info)
         kind = "plain" if option == "plain" else f"option-{option}"
         if metric == "loss":
             x, y, markers = v.steps.step, v.steps.loss, False
         else:
             x, y, markers = v.evals.step, v.evals.test_acc, True
-        out.append(training_charts.Curve(terms.net_label(v.info.label), kind, x, y, dash=OPTION_DASHES[option],
+        out.append(training_charts.Curve(name_of(v.info), kind, x, y, dash=OPTION_DASHES[option],
                                 markers=markers))
     return out
 
@@ -205,7 +224,7 @@ def results_table(views) -> None:
     def loss(x):
         return "–" if x is None or x != x else f"{x:.4f}"
 
-    tables.show([{t("shortcuts.train.net"): terms.net_label(v.info.label),
+    tables.show([{t("shortcuts.train.net"): name_of(v.info),
                    t("shortcuts.train.params"): style.fmt_int(flops.count(v.info.model_cfg).params),
                    t("shortcuts.train.loss"): loss(v.info.final_train_loss),
                    t("shortcuts.train.train_acc"): pct(v.info.final_train_acc),
@@ -223,7 +242,7 @@ def draw_runs(views) -> None:
 def honest(views) -> str:
     """What the finished runs show about A, B and C, chosen from their held-out accuracies
     (readings.shortcut_reading), beside what the paper found."""
-    acc = {option_of(v.info.label): v.info.test_acc for v in views if v.info.status == "finished"}
+    acc = {option_of(v.info): v.info.test_acc for v in views if v.info.status == "finished"}
     code, order = readings.shortcut_reading(acc)
     paper = t("shortcuts.train.honest.paper")
     if code == "missing":
@@ -249,7 +268,7 @@ def training() -> None:
     ids, _ = experiment_panel.start("shortcuts", lambda: experiments.shortcut_configs("digits", depth=depth, steps=steps),
                                     group=groups.SHORTCUTS, place=c3)
     if ids:
-        progress.live_runs(ids, guarded(draw_runs), stop_prefix="shortcuts")
+        progress.live_runs(served_too(ids), guarded(draw_runs), stop_prefix="shortcuts")
     else:
         st.caption(t("shortcuts.train.none_yet"))
 

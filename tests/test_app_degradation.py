@@ -430,3 +430,32 @@ def test_the_gap_is_the_difference_of_the_errors_as_shown(store, lang, shown):
     col = "plain-56 − plain-20 (training error, points)" if lang == "en" else "플레인-56 − 플레인-20 (학습 오류율, %p)"
     gaps = next(tb for tb in _tables(at) if col in tb.columns)
     assert list(gaps[col]) == ["20.3", "20.3"]
+
+
+@pytest.mark.parametrize("lang, missing", [("en", "Not all four runs finished"), ("ko", "학습이 끝나지 않은 것이 있어서")])
+def test_an_experiment_partly_served_by_a_lesion_pair_shows_all_four(store, lang, missing):
+    """The Lesion study's pair is plain-20 and ResNet-20 with this very recipe: a press after it is
+    served by those two runs (resnet_core.jobs.sharing), which stay in their own group and
+    experiment, and queues only the 56-layer nets. The page shows the four, after a reload too."""
+    from resnet_core.jobs import sharing
+
+    owner, losses, experiment = f"deg10srv{lang}", PAPER_LIKE, None
+    for label, model_cfg, train_cfg in experiments.degradation_configs("digits", steps=300):
+        pair = model_cfg.depth == 20
+        rid = store.create_run(model_cfg, train_cfg, owner="teach0er" if pair else owner, label=label,
+                               group=groups.STUDY_PAIR if pair else groups.DEGRADATION,
+                               experiment=None if pair else experiment)
+        experiment = experiment if pair else store.get_run(rid).experiment
+        store.start_run(rid, device="cpu", layer_names=["stem.conv", "head.fc"], stat_names=[], total_steps=20)
+        acc = 1 - losses[label] / 2.5
+        store.write_batch(rid, steps=[SimpleNamespace(step=s, loss=losses[label], acc=acc, lr=0.1, seconds=0.1 * s,
+                                                      grad_norms=[1.0, 0.5]) for s in range(1, 21)])
+        store.finish_run(rid, status="finished", seconds=2.0, steps_done=300, final_train_loss=losses[label],
+                         final_train_acc=acc, test_acc=acc)
+        sharing.remember(store, rid, sharing.run_key(model_cfg, train_cfg))
+        if pair:
+            sharing.attach(store, owner, [rid])   # they answered this student's press
+    at = open_page("degradation", lang, owner=owner, timeout=90)
+    assert not [w.value for w in at.warning if missing in w.value]
+    assert len(checks(at)) == 3 and all(c.startswith("✅") for c in checks(at)), checks(at)
+    assert len(at.selectbox(key="degradation_pick").options) == 1

@@ -331,3 +331,57 @@ def test_drops_and_the_downsampling_reading_follow_the_accuracies_as_shown(studi
     assert ("no more than 1.0 points apart" if lang == "en" else "차이 1.0%p 이하") in close[0]
     worst = [m.value for m in at.markdown if "**s1.b0**" in m.value]
     assert worst and ("(−7.6 accuracy points)" if lang == "en" else "(−7.6%p)") in worst[-1]
+
+
+def _classmates_degradation_experiment(store, runner) -> dict[str, int]:
+    """A classmate's finished Degradation experiment on the pages' defaults (digits, 300 steps,
+    seed 0), each run remembered under its key as the runner remembers the runs it queues."""
+    from resnet_core.jobs import sharing
+    from resnet_core.store import groups
+    from resnet_core.training import experiments
+    from resnet_core.training.engine import build_seeded
+
+    ids, experiment = {}, None
+    for label, m, tc in experiments.degradation_configs("digits", steps=300, seed=0):
+        tc = runner._on_device(tc)
+        rid = store.create_run(m, tc, owner="classm8", label=label, group=groups.DEGRADATION, experiment=experiment)
+        experiment = store.get_run(rid).experiment
+        store.start_run(rid, device="cpu", layer_names=[], stat_names=[], total_steps=300)
+        store.finish_run(rid, status="finished", seconds=1.0, steps_done=300, final_train_loss=0.1,
+                         final_train_acc=0.9, test_acc=0.9)
+        store.save_checkpoint(rid, build_seeded(m, 0))
+        sharing.remember(store, rid, sharing.run_key(m, tc))
+        ids[label] = rid
+    return ids
+
+
+@pytest.mark.parametrize("lang, trained", [("en", "Trained: runs #{p} (plain) and #{r} (residual)"),
+                                           ("ko", "학습 완료: 학습 기록 #{p}(플레인), #{r}(잔차)")])
+def test_a_classmates_degradation_pair_is_used_at_once(tmp_path_factory, lang, trained):
+    # The Degradation page trains plain-20 and ResNet-20 with the very recipe of this page's pair.
+    from resnet_core.jobs import runner as jobs
+    with own_store(tmp_path_factory, f"lesion_deg{lang}") as db:
+        ids = _classmates_degradation_experiment(RunStore(db), jobs.get_runner())
+        at = open_page("lesion", lang, owner=f"les0deg{lang}")
+        said = trained.format(p=ids["plain-20"], r=ids["ResNet-20"])
+        assert any(c.value.startswith(said) for c in at.caption), [c.value for c in at.caption]
+        assert "lesion_train_twins" not in [b.key for b in at.button]
+
+
+def test_a_press_served_by_a_classmates_runs_shows_them_not_the_button_again(tmp_path_factory, monkeypatch):
+    """When the pair is not among the newest runs the page looks through, a press is served by the
+    classmate's runs (nothing trains): the page then shows them, never the train button again."""
+    from resnet_core.jobs import runner as jobs
+    from ui.training import twins
+    with own_store(tmp_path_factory, "lesion_served") as db:
+        store, runner = RunStore(db), jobs.get_runner()
+        ids = _classmates_degradation_experiment(store, runner)
+        def out_of_sight(group, owner, limit=0):   # the pair is not among the newest runs looked through
+            return []
+        out_of_sight.clear = lambda: None
+        monkeypatch.setattr(twins, "_runs", out_of_sight)
+        at = open_page("lesion", owner="les0srv")
+        at.button(key="lesion_train_twins").click().run()
+        assert len(store.list_runs()) == 4   # served: nothing queued
+        said = f"Trained: runs #{ids['plain-20']} (plain) and #{ids['ResNet-20']} (residual)"
+        assert any(c.value.startswith(said) for c in at.caption), [c.value for c in at.caption]

@@ -302,3 +302,46 @@ def test_three_options_that_tie_are_said_to_tie_not_to_be_within_zero_points(run
         assert honest.startswith(tied) and "0.0" not in honest and spread not in honest.split(table3)[0], honest
     else:
         assert not honest.startswith(tied) and "0.3" in honest, honest
+
+
+@pytest.mark.parametrize("lang, names, missing", [
+    ("en", ["plain-20", "ResNet-20 A", "ResNet-20 B", "ResNet-20 C"], "Not all of A, B and C finished"),
+    ("ko", ["플레인-20", "ResNet-20 A", "ResNet-20 B", "ResNet-20 C"], "끝나지 않은 학습이 있어"),
+])
+def test_a_press_partly_served_by_a_degradation_experiment_compares_all_three(runner, lang, names, missing):
+    """At the pages' defaults (digits, 300 steps, seed 0) plain-20 and ResNet-20 A are the
+    Degradation page's plain-20 and ResNet-20: a press after a Degradation experiment is served by
+    those runs (resnet_core.jobs.sharing), labelled "ResNet-20" and kept in their own experiment,
+    and queues only B and C. The page still shows and compares A, B and C."""
+    from types import SimpleNamespace
+
+    from resnet_core.jobs import sharing
+    from resnet_core.training import experiments
+
+    store, owner = runner.store, f"sc12srv{lang}"
+    wanted = {(m.residual, m.shortcut if m.residual else "") for _, m, _ in
+              experiments.shortcut_configs("digits", depth=20, steps=300)}
+    served = [(label, m, tc, groups.DEGRADATION) for label, m, tc in experiments.degradation_configs("digits", steps=300)
+              if m.depth == 20]
+    fresh = [(label, m, tc, groups.SHORTCUTS) for label, m, tc in experiments.shortcut_configs("digits", depth=20, steps=300)
+             if m.residual and m.shortcut in "BC"]
+    assert {(m.residual, m.shortcut if m.residual else "") for _, m, *_ in served + fresh} == wanted
+    experiment = None
+    for label, m, tc, group in served + fresh:
+        mine = group == groups.SHORTCUTS
+        rid = store.create_run(m, tc, owner=owner if mine else "teach0er", label=label, group=group,
+                               experiment=experiment if mine else None)
+        experiment = store.get_run(rid).experiment if mine else experiment
+        acc = {"plain-20": 0.5, "ResNet-20": 0.9}.get(label, 0.8)
+        store.start_run(rid, device="cpu", layer_names=["stem.conv", "head.fc"], stat_names=[], total_steps=300)
+        store.write_batch(rid, steps=[SimpleNamespace(step=s, loss=1.0, acc=acc, lr=0.1, seconds=0.1, grad_norms=[1.0, 0.5])
+                                      for s in (1, 300)], evals=[(300, 0.5, acc)])
+        store.finish_run(rid, status="finished", seconds=1.0, steps_done=300, final_train_loss=0.1, final_train_acc=acc,
+                         test_acc=acc)
+        sharing.remember(store, rid, sharing.run_key(m, tc))
+        if not mine:
+            sharing.attach(store, owner, [rid])
+    at = open_page("shortcuts", lang, owner=owner)
+    assert list(markdown_tables(at)[2]["Network" if lang == "en" else "네트워크"]) == names
+    [honest] = [i.value for i in at.info if ("Table 3" if lang == "en" else "표 3") in i.value]
+    assert missing not in honest and "A 90.0%" in honest, honest

@@ -190,3 +190,33 @@ def test_a_failed_runs_own_reason_is_printed_without_the_exception_name():
     assert _said(ours) == "depth must be 6n+2 (got 7)"
     other = SimpleNamespace(error="RuntimeError: CUDA is not available", error_code="")
     assert _said(other) == "RuntimeError: CUDA is not available"
+
+
+def test_a_task_that_failed_on_ray_says_its_own_reason_without_type_names(tmp_path):
+    """`experiment lesion --backend ray`: a task that failed with one of our reasons is said as the
+    local backend says it (the sentence alone), not "RuntimeError: ... ended failed: ConfigError: ..."."""
+    from resnet_core.cli.backend import run_task
+    from resnet_core.messages import ConfigError, reason_of
+    from resnet_core.nets.config import ModelConfig, TrainConfig
+    from resnet_core.store.runs import RunStore
+
+    store = RunStore(tmp_path / "runs.db")
+
+    class Runner:
+        def submit_task(self, name, params, label):
+            self.id = store.create_task(name, params, ModelConfig(), TrainConfig(), label=label)
+            return self.id
+
+        def wait(self, run_id):
+            store.set_status(run_id, "failed", self.error)
+            return "failed"
+
+    runner = Runner()
+    runner.error = reason_of(ConfigError(code="run_unfinished", run=3, label="plain-20", status="running"))
+    with pytest.raises(ConfigError) as err:
+        run_task(runner, "lesion", {}, store)
+    assert str(err.value).startswith("run 3 (plain-20) has not finished training") and "Error" not in str(err.value)
+    runner.error = "TypeError: something inside"   # not ours: said as it came, after what ended
+    with pytest.raises(ConfigError, match="^the lesion task ended as failed: TypeError: something inside$"):
+        run_task(runner, "lesion", {}, store)
+    store.close()

@@ -264,6 +264,7 @@ def test_cli_exports_a_run_and_a_named_net(trained, tmp_path, capsys):
         ["model.py", "weights.safetensors", "metrics.csv", "run.json", "README.md", "notebook.ipynb"])
     assert data["name"] == f"run-{run_id}-resnet8"
     assert main(["export", "resnet20", "--plain", "--out", str(tmp_path / "net"), "--zip", "--no-onnx"]) == 0
+    assert capsys.readouterr().out.startswith(f"plain20: 1 file in {tmp_path / 'net'}\n")   # not "1 file(s)"
     z = zipfile.ZipFile(tmp_path / "net" / "plain20.zip")
     assert "plain20/model.py" in z.namelist()
     text = z.read("plain20/model.py").decode()

@@ -98,13 +98,21 @@ def train_runs(runner, runs: list, store, *, group: str = "", owner: str = "", d
 
 
 def run_task(runner, name: str, params: dict, store) -> dict:
-    """An analysis task (resnet_core.jobs.tasks) through `runner`; its result, or RuntimeError with
-    the reason it did not finish."""
+    """An analysis task (resnet_core.jobs.tasks) through `runner`; its result, or a ConfigError with
+    the reason it did not finish, printed as the local backend prints it: one of our own reasons as
+    its sentence alone ("run 3 (plain-20) has not finished training..."), never "RuntimeError: ...
+    ended failed: ConfigError: ..."."""
+    from resnet_core.messages import ConfigError
+
     run_id = runner.submit_task(name, params, label=name)
     status = runner.wait(run_id)
     result = store.result(run_id)
     if status != "finished" or result is None:
-        raise RuntimeError(f"the {name} task ended {status}: {store.get_run(run_id).error}")
+        info = store.get_run(run_id)
+        kind, _, text = (info.error or "").partition(": ")
+        if info.error_code and text and kind.isidentifier():
+            raise ConfigError(text)
+        raise ConfigError(f"the {name} task ended as {status}: {info.error or 'no reason was kept'}")
     return result
 
 

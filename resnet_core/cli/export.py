@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(data))
     else:
-        print(f"{export.name}: {len(paths)} file(s) in {out}")
+        print(f"{export.name}: {len(paths)} file{'' if len(paths) == 1 else 's'} in {out}")
         for p in paths:
             print(f"  {p.name:<20} {p.stat().st_size:>12,} bytes")
     return 0

@@ -24,7 +24,7 @@ import streamlit as st
 from resnet_core import ConfigError, ModelConfig, TrainConfig
 from resnet_core.data.datasets import DatasetMissing
 from resnet_core.jobs.runner import NotOwner, OwnerLimit, Paused, QueueFull, RunTooBig, RunTooLong
-from resnet_core.jobs.sharing import watched
+from resnet_core.jobs.sharing import find, run_key, watched
 from resnet_core.store import retention
 from resnet_core.store.runs import EvalColumns, RunInfo, RunNotFound, StepColumns
 from ui.page.errors import config_text
@@ -253,6 +253,19 @@ def latest_experiment(group: str, session_key: str) -> list[int]:
     ids = sorted(r.id for r in store().list_runs(group=group, experiment=mine[0].experiment, limit=100))
     st.session_state[session_key] = ids
     return ids
+
+
+def with_served(same: Sequence[RunInfo], planned: Sequence[tuple[str, ModelConfig, TrainConfig]]) -> list[RunInfo]:
+    """One experiment's runs with the runs that served the rest of its press, in id order. A
+    request equal to a run already there is served by it (resnet_core.jobs.sharing), and that run
+    keeps its own page and experiment: a Degradation press after the Lesion study's pair, or a
+    Shortcuts press after a Degradation one, queues only the nets not trained yet. `planned`: the
+    nets the press asked for; the missing ones are found by their key on the experiment's recipe."""
+    if not same:
+        return list(same)
+    have, tc = [i.model_cfg for i in same], same[0].train_cfg
+    ids = [find(store(), run_key(m, tc)) for _, m, _ in planned if m not in have]
+    return sorted([*same, *(store().get_run(i) for i in ids if i is not None)], key=lambda i: i.id)
 
 
 def experiments_of(infos: Sequence[RunInfo]) -> list[list[RunInfo]]:

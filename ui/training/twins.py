@@ -59,16 +59,21 @@ def _fresh_if_ended(run_ids) -> None:
 
 
 def _find_twins(configs) -> tuple[list[int], bool]:
-    """Run ids of the newest twins trained with exactly these configs, finished by anyone, else
-    this user's twins still in the queue; ([], False) when there is none. True: finished."""
-    infos = _runs(TRAIN_GROUP, None) + [i for i in _runs(None, identity.owner(), 60) if i.group != TRAIN_GROUP]
+    """Run ids of the newest twins trained with exactly these configs, finished by anyone on any
+    page (a Degradation experiment trains the same two nets with the same recipe), else this
+    user's twins still in the queue; ([], False) when there is none. True: finished. This user's
+    runs include those that served their press (resnet_core.jobs.sharing), whoever started them:
+    a press answered by a classmate's runs shows them at once, never the train button again."""
+    mine = page_runs.recent(mine=True, limit=60)
+    own = {i.id for i in mine}
+    infos = _runs(None, None) + mine
     found: dict[bool, list[int]] = {}
     for finished in (True, False):
         ids = []
         for _, m, tc in configs:
             match = next((i for i in infos if _same_training(i, m, tc) and (
                 i.status == "finished" and i.has_checkpoint if finished
-                else i.status in page_runs.ACTIVE and i.owner == identity.owner())), None)
+                else i.status in page_runs.ACTIVE and i.id in own)), None)
             ids.append(match.id if match else None)
         if all(ids):
             found[finished] = ids
