@@ -80,6 +80,7 @@ MESSAGES: dict[str, str] = {
     "no_cuda": "device cuda was asked for but no CUDA GPU is available here: use auto or cpu",
     "device": "device must be auto, cpu or cuda (got {value})",
     "ended_as": "training ended as {status}",
+    "task_ended": "the {task} task ended as {status}: {reason}",
     # a real dataset's files (data/folders.py): where they go, and why they could not be fetched
     "dataset_missing": "{dataset} is not in {folder}: put {files} there ({extra}), or connect to the internet "
                        "once so it can be downloaded",

@@ -188,7 +188,7 @@ SAMPLES = {"name": "steps", "value": "3", "low": "1", "high": "10", "options": "
            "file": "train-images-idx3-ubyte", "file2": "train-labels-idx1-ubyte",
            "addr": "10.0.0.5:10001", "target": "10.0.0.5:10001", "why": "Connection refused",
            "error": "ConnectionError: ray client connection timeout", "folder": "/srv/data/MNIST/raw",
-           "files": "t10k-images-idx3-ubyte", "extra": "gz"}
+           "files": "t10k-images-idx3-ubyte", "extra": "gz", "task": "lesion"}
 
 
 @pytest.mark.parametrize("code", sorted(messages.MESSAGES))

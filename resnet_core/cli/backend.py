@@ -112,7 +112,7 @@ def run_task(runner, name: str, params: dict, store) -> dict:
         kind, _, text = (info.error or "").partition(": ")
         if info.error_code and text and kind.isidentifier():
             raise ConfigError(text)
-        raise ConfigError(f"the {name} task ended as {status}: {info.error or 'no reason was kept'}")
+        raise ConfigError(code="task_ended", task=name, status=status, reason=info.error or "no reason was kept")
     return result
 
 
