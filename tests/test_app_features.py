@@ -317,6 +317,14 @@ def test_with_one_net_finished_the_queue_note_names_the_one_still_waiting(queue_
         assert any(says in n for n in notes) and not grids(at)
         # the label is stored in English and read in the page's language
         assert [b[0] for b in progress_bars(at)] == ["ResNet-8 · 50 steps" if lang == "en" else "ResNet-8 · 50단계"]
+        # The waiting one stopped: only it is queued again, as one run, and the note says so.
+        queue_store.set_status(waiting, "cancelled", "stopped")
+        at = open_features(lang, owner="feat4one", features_depth=8, features_width=8, features_steps=50)
+        notes = [i.value for i in at.info]
+        one = ("plain-8 has finished training, ResNet-8 has not" if lang == "en"
+               else "플레인-8은 학습이 끝났지만 ResNet-8은 아직 학습되지 않았습니다")
+        assert any(one in n for n in notes) and at.button(key="features_train_twin")
+        assert not any(("two runs" if lang == "en" else "학습 기록 두 개") in n for n in notes)
     finally:
         queue_store.set_status(waiting, "cancelled", "test over")
         queue_store.set_status(plain, "cancelled", "test over")

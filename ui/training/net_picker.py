@@ -113,8 +113,13 @@ def queue_twin(prefix: str, spec: im.TwinSpec, found) -> None:
         return
     if found.ended:      # the last try failed or was stopped: say why before offering another
         progress.progress_rows(page_runs.read([i.id for i in found.ended]), prefix, stop=False)
-    st.info(t("inspect.not_trained", depth=spec.depth, width=spec.width, steps=spec.steps,
-              dataset=t(f"inspect.dataset.{spec.dataset}")), icon=":material/model_training:")
+    setting = dict(depth=spec.depth, width=spec.width, steps=spec.steps, dataset=t(f"inspect.dataset.{spec.dataset}"))
+    if found.finished:   # one member finished earlier: only the other is queued, as one run
+        finished = next(iter(found.finished))
+        st.info(t("inspect.not_trained.one", done=net_label(spec.model_config(finished).kind),
+                  missing=net_label(spec.model_config(not finished).kind), **setting), icon=":material/model_training:")
+    else:
+        st.info(t("inspect.not_trained", **setting), icon=":material/model_training:")
     estimates.line([(name, m, tc) for name, m, tc in spec.jobs() if m.residual not in found.finished])
     if st.button(t("inspect.train_twin"), type="primary", icon=":material/play_arrow:", key=f"{prefix}_train_twin"):
         # Only the members still missing: one that finished earlier serves as it is.
