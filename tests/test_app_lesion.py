@@ -124,6 +124,27 @@ def test_the_block_named_is_the_lowest_bar_and_ties_are_named_together(studied, 
     assert any(s.startswith("No difference here" if lang == "en" else "차이 없음") for s in said), said
 
 
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_no_block_is_named_when_a_deletion_within_the_tolerance_did_no_harm(studied, lang):
+    """The residual net's s1.b0 costs 0.6 points, s1.b1 raises accuracy by 0.3, the rest cost
+    0.1: all within the tolerance (at least 1 point) of the largest drop, so the largest cannot
+    be told from a deletion that did no harm, and no block is named as the one it could least do
+    without (neither s1.b0 alone nor the blocks that lowered accuracy without s1.b1)."""
+    import copy
+    store, ids, result = studied
+    crafted = copy.deepcopy(result)
+    residual = next(n for n in crafted["nets"] if n["kind"] == "residual")
+    residual["intact_acc"] = intact = 0.5
+    for b in residual["blocks"]:
+        if b["acc"] is not None:
+            b["acc"] = {"stage1.block0": intact - 0.006, "stage1.block1": intact + 0.003}.get(b["name"], intact - 0.001)
+    _stored_study(store, crafted, ids, 10)
+    at = open_page("lesion", lang, owner="les0none2", state={"lesion_draws": 10})
+    assert len(figures(at)) == 2
+    named = "could least do without" if lang == "en" else "가장 많이 떨어진 블록"
+    assert not any(named in m.value for m in at.markdown)
+
+
 def _stored_study(store, result, ids, draws: int) -> None:
     from resnet_core import ModelConfig, TrainConfig
     from ui.training import twins

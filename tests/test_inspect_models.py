@@ -99,7 +99,10 @@ def test_stored_runs_with_checkpoints_are_listed_and_load_the_same_weights(tmp_p
     store.finish_run(done, status="finished", seconds=1.0, steps_done=1, final_train_loss=1.0,
                      final_train_acc=0.5, test_acc=0.25)
     store.create_run(cfg, TrainConfig(dataset="digits", steps=1))             # still queued
+    task = store.create_task("lesion", {"draws": 1}, cfg, TrainConfig(), label="lesion")   # newer, no net
+    store.set_status(task, "finished")
     assert [r.id for r in im.runs_with_checkpoints(store)] == [done]
+    assert [r.id for r in im.runs_with_checkpoints(store, limit=1)] == [done]   # the task takes no place
     loaded = im.stored_model(store, done)
     assert loaded.test_acc == 0.25 and im.stored_model(store, done) is loaded
     for name, tensor in fresh.state_dict().items():

@@ -103,8 +103,10 @@ def stored_model(store, run_id: int) -> Trained:
 
 
 def runs_with_checkpoints(store, limit: int = 100) -> list:
-    """Finished runs that left a checkpoint, newest first."""
-    return [r for r in store.list_runs(status="finished", limit=limit) if r.has_checkpoint]
+    """Finished runs that left a checkpoint, newest first. Analysis tasks (predictions, studies)
+    finish without one: they are left out of the `limit` newest, not counted in and dropped, or a
+    class's studies could hide every run ("no finished run with a saved checkpoint yet")."""
+    return [r for r in store.list_runs(status="finished", limit=limit, nets_only=True) if r.has_checkpoint]
 
 
 # --- one thread for the web process's small computations ------------------------------------
