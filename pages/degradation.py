@@ -96,11 +96,21 @@ def set_label(infos: list) -> str:
     # Whoever pressed (a name or "student 3", never an owner id): a run that served the press may
     # be someone else's, from another page.
     who = identity.who(next((i for i in infos if i.group == GROUP), first))
-    return t("degradation.set_label", first=infos[0].id, last=infos[-1].id, who=who,
+    return t("degradation.set_label", ids=ids_text([i.id for i in infos]), who=who,
              dataset=terms.dataset_name(first.train_cfg.dataset, "degradation.datasets"), steps=first.train_cfg.steps)
 
 
+def ids_text(ids: list[int]) -> str:
+    """"#20–23" for runs in a row; "#7, #8, #20, #21" otherwise: runs that served the press may be
+    older (the Lesion study's pair), and "#7–21" would read as fifteen runs."""
+    ids = sorted(ids)
+    if ids and ids[-1] - ids[0] == len(ids) - 1:
+        return f"#{ids[0]}" if len(ids) == 1 else f"#{ids[0]}–{ids[-1]}"
+    return ", ".join(f"#{i}" for i in ids)
+
+
 def draw(views: list) -> None:
+    views = page_runs.named_as(views, net_name)   # a run that served the press by this page's name
     progress.progress_rows(views, "degradation")
     shades = training_charts.assign_shades([(v.info.model_cfg.twin, v.info.model_cfg.depth) for v in views])
     loss, err = [], []

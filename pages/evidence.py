@@ -82,12 +82,21 @@ def fig7_runs() -> dict[str, object]:
     """The newest finished, checkpointed run of each of Figure 7's four nets (this user's, or
     the class's), all from one experiment."""
     infos = page_runs.recent(mine=not identity.scope_toggle("evidence_fig7"), group=FIG7_GROUP, limit=200)
-    done = [i for i in infos if i.status == "finished" and i.has_checkpoint]
-    for same in page_runs.experiments_of(done):   # newest first: take the newest experiment that has all four
-        found = {i.model_cfg.kind: i for i in same}
+    for same in page_runs.experiments_of(infos):   # newest first: take the newest experiment that has all four
+        found = {i.model_cfg.kind: i for i in with_served(same) if i.status == "finished" and i.has_checkpoint}
         if set(NETS) <= found.keys():
             return {net: found[net] for net in NETS}
     return {}
+
+
+def with_served(same: list) -> list:
+    """An experiment's runs and those that served its press, as the Degradation page shows it
+    (page_runs.with_served): a press after the Lesion study's pair queues only the 56-layer nets,
+    and the pair stays in its own group and experiment."""
+    first = same[0]
+    tc = first.train_cfg
+    return page_runs.with_served(same, experiments.degradation_configs(
+        tc.dataset, steps=tc.steps, seed=tc.seed, data_dir=tc.data_dir, width=first.model_cfg.base_width))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -169,9 +178,9 @@ def shown_loss(loss: float | None) -> float | None:
 def degradation_said() -> str:
     """"plain-56 trains worse than plain-20", said only as far as this server's newest finished
     Degradation experiment (anyone's) showed it; a neutral sentence when there is none."""
-    infos = [i for i in page_runs.recent(mine=False, group=FIG7_GROUP, limit=200) if i.status == "finished"]
-    for same in page_runs.experiments_of(infos):   # newest first
-        by_net = {i.model_cfg.kind: i for i in same}
+    infos = page_runs.recent(mine=False, group=FIG7_GROUP, limit=200)
+    for same in page_runs.experiments_of(infos):   # newest first, each with the runs that served it
+        by_net = {i.model_cfg.kind: i for i in with_served(same) if i.status == "finished"}
         if set(NETS) <= by_net.keys():
             # Read as the sentence shows them (three decimals), as the Degradation page reads them:
             # "0.100 against 0.050" is twice, on both pages.

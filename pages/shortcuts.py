@@ -185,10 +185,15 @@ def option_of(info) -> str:
     return info.model_cfg.shortcut if info.model_cfg.residual else "plain"
 
 
-def name_of(info) -> str:
-    """"ResNet-20 B", "plain-20" in the reader's language, from the run's config (as option_of)."""
+def label_of_run(info) -> str:
+    """"ResNet-20 B", "plain-20": the label this page gives the run, from its config (as option_of)."""
     m = info.model_cfg
-    return terms.net_label(f"{m.kind} {m.shortcut}" if m.residual else m.kind)
+    return f"{m.kind} {m.shortcut}" if m.residual else m.kind
+
+
+def name_of(info) -> str:
+    """The run's name in the reader's language ("ResNet-20 B", "플레인-20")."""
+    return terms.net_label(label_of_run(info))
 
 
 def served_too(ids: list[int]) -> list[int]:
@@ -233,6 +238,7 @@ def results_table(views) -> None:
 
 
 def draw_runs(views) -> None:
+    views = page_runs.named_as(views, label_of_run)   # the progress rows name a served run as the table does
     experiment_panel.loss_and_accuracy("shortcuts", views, curves_of)
     if views and not any(v.active for v in views):
         results_table(views)

@@ -439,13 +439,19 @@ def test_an_experiment_partly_served_by_a_lesion_pair_shows_all_four(store, lang
     experiment, and queues only the 56-layer nets. The page shows the four, after a reload too."""
     from resnet_core.jobs import sharing
 
-    owner, losses, experiment = f"deg10srv{lang}", PAPER_LIKE, None
-    for label, model_cfg, train_cfg in experiments.degradation_configs("digits", steps=300):
+    owner, losses, experiment, ids = f"deg10srv{lang}", PAPER_LIKE, None, []
+    # The pair first, a run of another page between: the four ids are not in a row.
+    for label, model_cfg, train_cfg in sorted(experiments.degradation_configs("digits", steps=300),
+                                              key=lambda c: c[1].depth):
         pair = model_cfg.depth == 20
+        if not pair and experiment is None:
+            store.create_run(model_cfg, train_cfg, owner="other0ne", label=label, group=groups.BUILD,
+                             status="cancelled")
         rid = store.create_run(model_cfg, train_cfg, owner="teach0er" if pair else owner, label=label,
                                group=groups.STUDY_PAIR if pair else groups.DEGRADATION,
                                experiment=None if pair else experiment)
         experiment = experiment if pair else store.get_run(rid).experiment
+        ids.append(rid)
         store.start_run(rid, device="cpu", layer_names=["stem.conv", "head.fc"], stat_names=[], total_steps=20)
         acc = 1 - losses[label] / 2.5
         store.write_batch(rid, steps=[SimpleNamespace(step=s, loss=losses[label], acc=acc, lr=0.1, seconds=0.1 * s,
@@ -458,4 +464,8 @@ def test_an_experiment_partly_served_by_a_lesion_pair_shows_all_four(store, lang
     at = open_page("degradation", lang, owner=owner, timeout=90)
     assert not [w.value for w in at.warning if missing in w.value]
     assert len(checks(at)) == 3 and all(c.startswith("✅") for c in checks(at)), checks(at)
-    assert len(at.selectbox(key="degradation_pick").options) == 1
+    picker = at.selectbox(key="degradation_pick")
+    assert len(picker.options) == 1
+    assert ids[-1] - ids[0] == 4   # a gap: never "#1–5", which reads as five runs
+    runs = "runs" if lang == "en" else "학습 기록"
+    assert picker.options[0].startswith(f"{runs} {', '.join(f'#{i}' for i in ids)} · "), picker.options[0]

@@ -174,3 +174,37 @@ def test_the_degradation_myth_skips_a_newer_experiment_still_running(store, lang
     at = open_page("evidence", lang, owner=f"evid7{lang}", state={"evidence_section": "myths"})
     answer = next(m.value for m in at.markdown if "4.1" in m.value and "BN" in m.value)
     assert said.format(p56=done["plain-56"], p20=done["plain-20"]) in answer, answer
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_an_experiment_partly_served_by_a_lesion_pair_counts_with_all_four(store, lang):
+    """The Lesion study's pair is plain-20 and ResNet-20 with the Degradation recipe: a press after it
+    is served by those two runs (resnet_core.jobs.sharing), which stay in their own group and
+    experiment, and queues only the 56-layer nets. The Degradation page shows the four; Figure 7 and
+    the misconception read the same four, never "none finished yet" or an older experiment."""
+    from resnet_core.jobs import sharing
+
+    owner, experiment, ids = f"evid8{lang}", None, {}
+    losses = {"plain-20": 0.05, "plain-56": 1.5, "ResNet-20": 0.01, "ResNet-56": 0.01}
+    for label, cfg, train_cfg in experiments.degradation_configs("digits", steps=10, seed=7):
+        pair = cfg.depth == 20
+        rid = store.create_run(cfg, train_cfg, owner="evid8teach" if pair else owner, label=label,
+                               group=groups.STUDY_PAIR if pair else groups.DEGRADATION,
+                               experiment=None if pair else experiment)
+        experiment, ids[label] = experiment if pair else store.get_run(rid).experiment, rid
+        store.start_run(rid, device="cpu", layer_names=[], stat_names=[], total_steps=1)
+        torch.manual_seed(0)
+        store.save_checkpoint(rid, build_model(cfg))
+        store.finish_run(rid, status="finished", seconds=1.0, steps_done=10, final_train_loss=losses[label],
+                         final_train_acc=0.9, test_acc=0.9)
+        sharing.remember(store, rid, sharing.run_key(cfg, train_cfg))
+        if pair:
+            sharing.attach(store, owner, [rid])   # they answered this student's press
+    plain = "plain" if lang == "en" else "플레인"
+    at = open_page("evidence", lang, owner=owner, state={"evidence_section": "fig7"})
+    assert not at.info, [i.value for i in at.info]
+    assert len(markdown_tables(at)[0]) == 4
+    assert any(f"#{ids['plain-20']} {plain}-20" in m.value for m in at.markdown)
+    at = open_page("evidence", lang, owner=owner, state={"evidence_section": "myths"})
+    answer = next(m.value for m in at.markdown if "4.1" in m.value and "BN" in m.value)
+    assert f"#{ids['plain-56']} {plain}-56, #{ids['plain-20']} {plain}-20)" in answer, answer

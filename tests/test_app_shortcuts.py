@@ -343,5 +343,6 @@ def test_a_press_partly_served_by_a_degradation_experiment_compares_all_three(ru
             sharing.attach(store, owner, [rid])
     at = open_page("shortcuts", lang, owner=owner)
     assert list(markdown_tables(at)[2]["Network" if lang == "en" else "네트워크"]) == names
+    assert [label for label, *_ in progress_bars(at)] == names   # the served "ResNet-20" is option A here too
     [honest] = [i.value for i in at.info if ("Table 3" if lang == "en" else "표 3") in i.value]
     assert missing not in honest and "A 90.0%" in honest, honest

@@ -15,7 +15,7 @@ Whose runs they are is ui.users.identity; drawing them while they train is ui.tr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 import numpy as np
@@ -266,6 +266,13 @@ def with_served(same: Sequence[RunInfo], planned: Sequence[tuple[str, ModelConfi
     have, tc = [i.model_cfg for i in same], same[0].train_cfg
     ids = [find(store(), run_key(m, tc)) for _, m, _ in planned if m not in have]
     return sorted([*same, *(store().get_run(i) for i in ids if i is not None)], key=lambda i: i.id)
+
+
+def named_as(views: Sequence[RunView], label_of) -> list[RunView]:
+    """The views with each run named as this page names it, `label_of(info)`, for the progress
+    rows: a run that served the press (with_served) keeps the label its own page gave it, and a
+    Degradation experiment's "ResNet-20" is the Shortcuts page's "ResNet-20 A"."""
+    return [replace(v, info=replace(v.info, label=label_of(v.info))) for v in views]
 
 
 def experiments_of(infos: Sequence[RunInfo]) -> list[list[RunInfo]]:
