@@ -155,6 +155,39 @@ def test_no_difference_at_56_layers_does_not_lean_on_the_20_layer_result(studied
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
+def test_runs_that_are_not_twins_held_without_a_minimum_are_not_called_bowl_like(studied, lang):
+    """Two stored runs that differ in more than the shortcuts, the residual slice without a
+    minimum and bending clearly less: "smoother", with the caveat, never "more bowl-like"."""
+    import copy
+    store, ids, result = studied
+    other = finished_twins(store, seed=1)[1]
+    crafted = copy.deepcopy(result)
+    for net in crafted["nets"]:
+        net["run_id"] = ids[0] if net["kind"] == "plain" else other
+        net["shape"].update({"local_minima_2d": 3, "curve_down_fraction": 0.30} if net["kind"] == "plain"
+                            else {"local_minima_2d": 0, "curve_down_fraction": 0.10})
+    _store_variant(store, crafted, [ids[0], other], 16)
+    at = open_page("landscape", lang, owner="land0o16", state={
+        "landscape_source": "runs", "landscape_class": True, "landscape_plain_run": ids[0],
+        "landscape_residual_run": other, "landscape_grid": 11, "landscape_direction_seed": 16})
+    closing = [m.value for m in at.markdown if ("As in" if lang == "en" else "결과처럼 여기서도") in m.value]
+    assert len(closing) == 1 and ("differ in more than the shortcuts" if lang == "en" else "숏컷 말고도") in closing[0]
+    assert ("no bowl to compare" if lang == "en" else "그릇 모양이 보이지 않습니다") in closing[0]
+    assert not any(("bowl-like" if lang == "en" else "그릇에 가깝") in m.value for m in at.markdown)
+
+
+def _store_variant(store, crafted, pair, seed) -> None:
+    from resnet_core import ModelConfig, TrainConfig
+    from ui.training import twins
+    params = {**PARAMS, "seed": seed, "run_ids": pair}
+    tid = store.create_task("landscape", params, ModelConfig(), TrainConfig(), owner="teach0er",
+                            label="landscape", group=twins._group("landscape", params))
+    store.save_result(tid, crafted)
+    store.set_status(tid, "finished")
+    twins._runs.clear()
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
 def test_stored_runs_that_are_not_twins_are_not_read_as_twins(studied, lang):
     """Two stored runs of one depth that differ in more than the shortcuts: the checks are shown,
     and the closing says the pair is not a fair one instead of naming one net's training. Two
@@ -213,6 +246,10 @@ def test_a_slice_without_a_minimum_is_not_called_a_bowl(studied, lang):
     held = "held here" if lang == "en" else "재현되었습니다"
     unclear = "cannot be told here" if lang == "en" else "재현되었는지 판단할 수 없습니다"
     assert any(held in m.value for m in at.markdown) and not any(unclear in m.value for m in at.markdown)
+    # Held on the bending alone: smoother, in part, never "more bowl-like" beside "no bowl to count".
+    closing = [m.value for m in at.markdown if held in m.value]
+    assert len(closing) == 1 and ("held here in part" if lang == "en" else "일부 재현되었습니다") in closing[0]
+    assert not any(("bowl-like" if lang == "en" else "그릇에 가깝") in m.value for m in at.markdown)
     at, _ = _shown(studied, lang, 14, {"local_minima_2d": 3, "curve_down_fraction": 0.10},
                    {"local_minima_2d": 0, "curve_down_fraction": 0.09}, "land0zu")
     closing = [m.value for m in at.markdown if unclear in m.value]
