@@ -320,3 +320,27 @@ def test_the_one_layer_text_holds_for_a_batch_that_strays(lang, drawn, depends):
     text = " ".join(m.value for m in at.markdown)
     assert drawn in text and depends in text
     assert "nearly what training mode gives" not in text and "거의 같아집니다" not in text
+
+
+@pytest.mark.parametrize("lang, closing, depends", [
+    ("en", "The running statistics are closing in on the data's mean and variance but are not there yet",
+     "only as far as these running statistics, and this batch's own mean and variance (the table above)"),
+    ("ko", "데이터의 평균과 분산에 가까워지고 있지만 아직 다 따라잡지는 못했습니다",
+     "이동 통계와 이 배치의 평균·분산(위 표)이 각각 데이터의 것에 얼마나 가까운지에 달려 있습니다"),
+])
+def test_partway_says_closing_in_of_the_running_statistics_not_of_one_batch(lang, closing, depends):
+    """Eight images: after 20 batches eval mode's mean is further from beta than after 10 (one batch
+    strays), while the running statistics are nearer the data's. "Closing in" is said of them, and
+    eval mode's output is near beta and gamma only as far as they and this batch are."""
+    at = open_batchnorm(lang)
+    at.slider(key="batchnorm_batch").set_value(8).run()
+    label = "Eval mode, channel 0: mean / std" if lang == "en" else "평가 모드, 채널 0: 평균 / 표준편차"
+    away = []
+    for warm in (10, 20):
+        at.select_slider(key="batchnorm_warm").set_value(warm).run()
+        assert not at.exception
+        away.append(abs(float(metrics(at)[label].split(" / ")[0]) - 0.5))
+        text = " ".join(m.value for m in at.markdown)
+        assert closing in text and depends in text
+        assert "Eval mode is closing in" not in text and "평가 모드가 학습 모드" not in text
+    assert away[1] > away[0]   # the case the old "eval mode is closing in on training mode" got wrong

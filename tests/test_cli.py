@@ -220,3 +220,29 @@ def test_a_task_that_failed_on_ray_says_its_own_reason_without_type_names(tmp_pa
     with pytest.raises(ConfigError, match="^the lesion task ended as failed: TypeError: something inside$"):
         run_task(runner, "lesion", {}, store)
     store.close()
+
+
+def test_landscape_text_says_held_in_part_when_the_residual_slice_shows_no_bowl():
+    """As the Loss landscape page (landscape.held.no_bowl): held on the bending share alone, with no
+    local minimum inside the residual slice, is "held in part", not "held"; a bowl makes it "held"."""
+    from resnet_core.cli.analysis import landscape_text
+    from resnet_core.inspection import landscape
+
+    def net(label, kind, minima, down):
+        shape = {"centre_loss": 0.1, "local_minima_2d": minima, "local_minima_1d": 1, "curve_down_fraction": down}
+        return {"label": label, "kind": kind, "shape": shape, "evaluations": 482, "seconds": 1.0}
+
+    for minima, said in ((0, "finding held in part: the residual slice bends less"), (1, "Li et al.'s finding held\n")):
+        nets = [net("plain-56", "plain", 6, 0.30), net("resnet-56", "residual", minima, 0.02)]
+        data = {"nets": nets, "verdicts": {56: landscape.verdict(*nets)}, "grid": 11, "max_images": 256,
+                "train_seconds": 1.0, "analysis_seconds": 2.0}
+        assert said in landscape_text(data)
+
+
+def test_lesion_text_says_one_draw_in_the_singular():
+    from resnet_core.cli.analysis import lesion_text
+
+    net = {"label": "resnet-8", "intact_acc": 0.9, "blocks": [], "k_curve": [{"k": 1, "mean_acc": 0.8}]}
+    for draws, said in ((1, "(mean of 1 draw)"), (5, "(mean of 5 draws)")):
+        data = {"nets": [net], "verdicts": {}, "draws": draws, "train_seconds": 1.0, "analysis_seconds": 1.0}
+        assert said in lesion_text(data)

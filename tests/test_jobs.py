@@ -112,7 +112,7 @@ def test_a_full_queue_refuses_clearly_and_all_or_nothing(store):
         runner.submit(MODEL, TRAIN)
         before = len(store.list_runs())
         group = [(f"net{i}", MODEL, TRAIN) for i in range(2)]
-        with pytest.raises(QueueFull, match="queue is full") as err:
+        with pytest.raises(QueueFull, match="queue has no room") as err:
             runner.submit_many(group, group="degradation")
         assert "1 of 2" in str(err.value) and len(store.list_runs()) == before
         assert runner.queue_length() == 1

@@ -427,3 +427,18 @@ def test_a_build_page_setting_is_named_as_the_page_labels_it(lang, monkeypatch):
         text = errors.config_text(info.value)
         assert label[key] in text.lower(), (label[key], text)
         assert not re.search(r"max_samples|input_size|base_width|width_mult", text), text
+
+
+@pytest.mark.parametrize("task, params, word", [
+    (tasks.lesion_task, {"run_ids": [1, 2], "draws": 60}, "k마다 무작위로 뽑는 횟수"),
+    (tasks.landscape_task, {"run_ids": [1, 2], "span": 6.0}, "α와 β의 범위"),
+])
+def test_a_study_refused_for_its_own_setting_names_it_in_korean(task, params, word):
+    # the Lesion study's "Random draws per k" and the Loss landscape's "Range of α and β": no
+    # "draws 값은" or "span 값은" in a Korean sentence
+    with pytest.raises(ConfigError) as info:
+        task(params, store=None, on_progress=lambda *a: None, should_stop=lambda: False)
+    err = info.value
+    text = i18n.table()[f"err.{err.code}"]["ko"].format(
+        **{k: i18n.table().get(f"errword.{v}", {}).get("ko", v) for k, v in err.params.items()})
+    assert text.startswith(f"{word} 값은") and not re.search(r"draws|span", text), text

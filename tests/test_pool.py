@@ -190,7 +190,7 @@ def test_one_owner_may_not_fill_the_queue(store):
         before = len(store.list_runs())
         with pytest.raises(OwnerLimit, match="8 runs waiting") as err:
             runner.submit_many([("x", MODEL, TRAIN)] * 4, owner="ana")
-        assert "8 at most" in str(err.value) and len(store.list_runs()) == before
+        assert "8 waiting at most" in str(err.value) and len(store.list_runs()) == before
         assert runner.submit_many([("y", MODEL, TRAIN)] * 4, owner="bob")   # others still get in
     finally:
         gate.release.set()
@@ -241,7 +241,7 @@ def test_sixty_students_each_press_train_all_four(store):
     try:
         assert not errors
         assert len(accepted) + 4 * len(refused) == 240 and accepted
-        assert all("queue is full" in msg for msg in refused)
+        assert all("queue has no room" in msg for msg in refused)
         assert [runner.wait(j, timeout=60) for j in accepted] == ["finished"] * len(accepted)
         assert runner.queue_length() == 0
         assert {r.status for r in store.list_runs(limit=1000)} <= {"finished", "running"}

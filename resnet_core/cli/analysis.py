@@ -119,7 +119,8 @@ def lesion_text(data: dict) -> str:
             note = "  (downsampling)" if b["downsampling"] else ""
             lines.append(f"  without {b['name']:<14} {_acc(b['acc']) if b['deletable'] else 'cannot delete: ' + b['reason']}{note}")
         curve = "  ".join(f"k={k['k']}: {_acc(k['mean_acc']).strip()}" for k in net["k_curve"])
-        lines.append(f"  k random deletions (mean of {data['draws']} draws): {curve}")
+        draws = data["draws"]
+        lines.append(f"  k random deletions (mean of {draws} draw{'' if draws == 1 else 's'}): {curve}")
     for depth, v in data["verdicts"].items():
         lines.append(f"\ndepth {depth}: " + _outcomes(v)
                      + (" -> Veit et al.'s finding held" if v["held"] else " -> it did not fully hold here"))
@@ -141,7 +142,12 @@ def landscape_text(data: dict) -> str:
     for depth, v in data["verdicts"].items():
         finding = {"held": " -> Li et al.'s finding held", "equal": " -> no difference here between the two slices",
                    "unclear": " -> cannot tell here: the residual slice has no local minimum inside the grid"}
-        lines.append(f"depth {depth}: " + _outcomes(v) + finding.get(v.get("finding"), " -> it did not fully hold here"))
+        said = finding.get(v.get("finding"), " -> it did not fully hold here")
+        if v.get("held") and (v.get("outcomes") or {}).get("residual_single_bowl") == "unclear":
+            # as the page says it (landscape.held.no_bowl): held on the bending alone, no bowl to compare
+            said = (" -> Li et al.'s finding held in part: the residual slice bends less, but it has no local "
+                    "minimum inside the grid, so it shows no bowl to compare")
+        lines.append(f"depth {depth}: " + _outcomes(v) + said)
     lines.append(f"{data['grid']}×{data['grid']} grid on {data['max_images'] or 'all'} training images; "
                  f"training {data['train_seconds']:.1f} s, slices {data['analysis_seconds']:.1f} s")
     return "\n".join(lines)

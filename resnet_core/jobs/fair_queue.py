@@ -58,15 +58,18 @@ class FairQueue:
             raise Paused(self.paused)
         waiting = len(self._waiting)
         if waiting + count > self.max_queue:
+            # Not "full": the check is waiting + asked > places, so places may be free; and a place
+            # frees when a waiting run starts (as runs.queue_full says on the page).
             raise QueueFull(
-                f"the training queue is full ({waiting} of {self.max_queue} places taken, "
-                f"{count} asked for): try again when a run has finished")
+                f"the training queue has no room for this request ({waiting} of {self.max_queue} places "
+                f"taken, {count} asked for): try again when some of the waiting runs have started")
         mine = self.waiting_for(owner)
         # An owner with no name (the CLI, a script) is one person at the server: no per-owner cap.
         if owner and mine + count > self.per_owner:
+            # The check is mine + asked > limit: say all three (as runs.owner_limit on the page).
             raise OwnerLimit(
-                f"you already have {mine} runs waiting and may have {self.per_owner} at most: "
-                f"wait for one to start, or stop one")
+                f"you have {mine} run{'' if mine == 1 else 's'} waiting and ask for {count} more; one person "
+                f"may have {self.per_owner} waiting at most: wait for some to start, or stop some")
 
     def add(self, entry: Waiting) -> None:
         self._waiting.append(entry)
