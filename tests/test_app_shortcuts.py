@@ -346,3 +346,29 @@ def test_a_press_partly_served_by_a_degradation_experiment_compares_all_three(ru
     assert [label for label, *_ in progress_bars(at)] == names   # the served "ResNet-20" is option A here too
     [honest] = [i.value for i in at.info if ("Table 3" if lang == "en" else "표 3") in i.value]
     assert missing not in honest and "A 90.0%" in honest, honest
+
+
+@pytest.mark.parametrize("lang, four, two", [("en", "(4 runs,", "(2 runs,"), ("ko", "(학습 4개,", "(학습 2개,")])
+def test_the_time_estimate_counts_only_the_nets_a_press_would_train(runner, lang, four, two):
+    """plain-56 and ResNet-56 A at 50 steps are a Degradation experiment's plain-56 and ResNet-56:
+    once those have finished, a press reuses them at once (resnet_core.jobs.sharing) and queues B
+    and C only, so the cost line counts two runs, not four."""
+    from resnet_core.jobs import sharing
+    from resnet_core.training import experiments
+
+    state = {"shortcuts_train_depth": 56, "shortcuts_train_steps": 50}
+    def timer(at):
+        return [c.value for c in at.caption if ":material/timer:" in c.value]
+    store, key = runner.store, (lambda m, tc: sharing.run_key(m, runner._on_device(tc)))
+    planned = experiments.degradation_configs("digits", steps=50)
+    if not any(sharing.find(store, key(m, tc)) for _, m, tc in planned):
+        assert any(four in c for c in timer(open_page("shortcuts", lang, state=state)))
+        for label, m, tc in planned:
+            if m.depth == 56:
+                rid = store.create_run(m, runner._on_device(tc), owner="teach0er", label=label, group=groups.DEGRADATION)
+                store.start_run(rid, device="cpu", layer_names=[], stat_names=[], total_steps=50)
+                store.finish_run(rid, status="finished", seconds=1.0, steps_done=50, final_train_loss=0.1,
+                                 final_train_acc=0.9, test_acc=0.9)
+                sharing.remember(store, rid, key(m, tc))
+    said = timer(open_page("shortcuts", lang, state=state))
+    assert any(two in c for c in said), said

@@ -17,6 +17,7 @@ from typing import Sequence
 import streamlit as st
 
 from resnet_core import ModelConfig, TrainConfig
+from resnet_core.jobs import sharing
 from resnet_core.training.costs import Estimate, RunTooLong
 from resnet_core.training.memory import RunTooBig
 
@@ -35,6 +36,19 @@ def estimates(planned: Sequence[tuple[str, ModelConfig, TrainConfig]]) -> list[E
         return [r.estimator.estimate(m, r._on_device(tc), r.runs_on) for _, m, tc in planned]
     except Exception:   # a cost line must never break the page it sits on
         return None
+
+
+def still_to_train(planned: Sequence[tuple[str, ModelConfig, TrainConfig]]) -> list:
+    """The planned runs a press would queue: a run equal to one already finished here serves the
+    press at once (resnet_core.jobs.sharing), costs no time and is not counted in the line
+    (Shortcuts' plain-20 and ResNet-20 A at the defaults are a Degradation experiment's nets)."""
+    r, s = shared.runner(), shared.store()
+    try:
+        done = [sharing.find(s, sharing.run_key(m, r._on_device(tc))) for _, m, tc in planned]
+        return [row for row, rid in zip(planned, done)
+                if rid is None or s.get_run(rid).status not in ("finished", "diverged")]
+    except Exception:   # a cost line must never break the page it sits on: count them all
+        return list(planned)
 
 
 def seconds_text(seconds: float) -> str:

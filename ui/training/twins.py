@@ -111,7 +111,7 @@ def _train_ui(prefix: str) -> tuple[int, int] | None:
         return None
     # Net names in the reader's language ("플레인-20"), so the particle after them reads right.
     st.caption(t("twins.train_help", plain=net_label(names[0]), residual=net_label(names[1]), steps=steps))
-    estimates.line(configs)
+    estimates.line(estimates.still_to_train(configs))
     if st.button(t("twins.train"), type="primary", icon=":material/play_arrow:", key=f"{prefix}_train_twins"):
         if page_runs.submit(configs, group=TRAIN_GROUP):
             _runs.clear()
