@@ -6,7 +6,7 @@ grid, never assumed."""
 import streamlit as st
 
 from resnet_core.inspection import landscape
-from resnet_core.inspection.verdicts import UNCLEAR
+from resnet_core.inspection.verdicts import HELD, UNCLEAR
 from ui import guard, keep, label_of, t
 from ui.draw import study_charts
 from ui.page import presets, terms, verdicts
@@ -57,16 +57,22 @@ def findings(result: dict) -> None:
     for code, outcome in verdict["outcomes"].items():
         verdicts.box(outcome, t(verdicts.key(f"landscape.check.{code}", outcome), **numbers))
     plain = nets["plain"]
-    # Held on the bending alone, with no minimum on the residual slice: smoother, but it shows no
-    # bowl, so the closing must not call it "more bowl-like" beside a check that cannot tell.
-    no_bowl = ".no_bowl" if verdict["held"] and verdict["outcomes"]["residual_single_bowl"] == UNCLEAR else ""
+    # Held on the bending alone: smoother, but "more bowl-like" only where the residual slice has
+    # fewer minima. With no minimum on it, it shows no bowl (beside a check that cannot tell);
+    # with as many minima as the plain slice ("No difference here" above), neither is more a bowl.
+    part = ""
+    if verdict["held"] and verdict["outcomes"]["residual_single_bowl"] == UNCLEAR:
+        part = ".no_bowl"
+    elif verdict["held"] and verdict["outcomes"]["residual_fewer_minima"] != HELD:
+        part = ".same_minima"
     if twins.known_not_twins(plain["run_id"], nets["residual"]["run_id"]):
         # Not twins: a smoother slice may come from the other differences, and the closings
         # below speak of twins' steps and dataset.
-        st.markdown(t(f"landscape.held{no_bowl}.other" if verdict["held"] else "landscape.not_held.other"))
+        st.markdown(t(f"landscape.held{part}.other", rm=numbers["rm"]) if verdict["held"]
+                    else t("landscape.not_held.other"))
         return
-    if no_bowl:
-        st.markdown(t("landscape.held.no_bowl"))
+    if part:
+        st.markdown(t(f"landscape.held{part}", rm=numbers["rm"]))
         return
     st.markdown(t(f"landscape.{landscape.closing(verdict['finding'], plain.get('depth', 0))}",
                   depth=plain.get("depth", ""), steps=plain.get("train_steps", ""),

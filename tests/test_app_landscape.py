@@ -176,6 +176,40 @@ def test_runs_that_are_not_twins_held_without_a_minimum_are_not_called_bowl_like
     assert not any(("bowl-like" if lang == "en" else "그릇에 가깝") in m.value for m in at.markdown)
 
 
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_held_on_the_bending_with_as_many_minima_is_not_called_more_bowl_like(studied, lang):
+    """One minimum on each slice ("No difference here" on the count) and the residual slice bending
+    clearly less: the finding holds on the bending alone, so the closing says "smoother", names
+    the equal counts, and never "more bowl-like"; for stored runs that are not twins, the same
+    with the caveat."""
+    import copy
+    at, (success, warning, info) = _shown(studied, lang, 21, {"local_minima_2d": 1, "curve_down_fraction": 0.30},
+                                          {"local_minima_2d": 1, "curve_down_fraction": 0.10}, "land0sm")
+    same = "No difference here" if lang == "en" else "차이 없음"
+    assert [i for i in info if i.startswith(same)] and len(success) == 2 and not warning
+    in_part = "held here in part" if lang == "en" else "일부 재현되었습니다"
+    equal = "same number of local minima (1 each)" if lang == "en" else "국소 최솟값 수가 같아(둘 다 1개)"
+    bowl_like = "smoother, more bowl-like" if lang == "en" else "매끄럽고 그릇에 가깝"
+    closing = [m.value for m in at.markdown if in_part in m.value]
+    assert len(closing) == 1 and equal in closing[0]
+    assert not any(bowl_like in m.value for m in at.markdown)
+    store, ids, result = studied
+    other = finished_twins(store, seed=1)[1]
+    crafted = copy.deepcopy(result)
+    for net in crafted["nets"]:
+        net["run_id"] = ids[0] if net["kind"] == "plain" else other
+        net["shape"].update({"local_minima_2d": 1, "curve_down_fraction": 0.30} if net["kind"] == "plain"
+                            else {"local_minima_2d": 1, "curve_down_fraction": 0.10})
+    _store_variant(store, crafted, [ids[0], other], 22)
+    at = open_page("landscape", lang, owner="land0o22", state={
+        "landscape_source": "runs", "landscape_class": True, "landscape_plain_run": ids[0],
+        "landscape_residual_run": other, "landscape_grid": 11, "landscape_direction_seed": 22})
+    closing = [m.value for m in at.markdown if ("As in" if lang == "en" else "결과처럼 여기서도") in m.value]
+    assert len(closing) == 1 and equal in closing[0]
+    assert ("differ in more than the shortcuts" if lang == "en" else "숏컷 말고도") in closing[0]
+    assert not any(bowl_like in m.value for m in at.markdown)
+
+
 def _store_variant(store, crafted, pair, seed) -> None:
     from resnet_core import ModelConfig, TrainConfig
     from ui.training import twins

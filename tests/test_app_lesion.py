@@ -324,6 +324,23 @@ def test_no_runs_of_ones_own_names_the_class_toggle_and_the_class_has_some(studi
     assert not any(hint in i.value for i in at.info) and at.selectbox(key="lesion_plain_run")
 
 
+def test_stored_runs_older_than_many_studies_can_still_be_picked(tmp_path_factory):
+    """The picker looks through the newest finished nets, not the newest rows: a class's studies
+    (analysis tasks) after the pair never bring up "No finished plain and residual runs" beside it."""
+    from resnet_core import ModelConfig, TrainConfig
+    from ui.training import twins
+    with own_store(tmp_path_factory, "lesion_many_tasks") as db:
+        store = RunStore(db)
+        ids = finished_twins(store)
+        for n in range(twins.SEARCH):
+            tid = store.create_task("lesion", {"draws": 5, "seed": n}, ModelConfig(), TrainConfig(),
+                                    owner="teach0er", label="lesion", group=f"lesion-{n}")
+            store.set_status(tid, "finished")
+        at = open_page("lesion", owner="les0many", state={"lesion_source": "runs", "lesion_class": True})
+        assert not any("No finished plain and residual runs" in i.value for i in at.info)
+        assert (at.session_state["lesion_plain_run"], at.session_state["lesion_residual_run"]) == tuple(ids)
+
+
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_drops_and_the_downsampling_reading_follow_the_accuracies_as_shown(studied, lang):
     """400 held-out images (tolerance 1.0 point). The residual net reads 90.8% intact (363
@@ -397,7 +414,7 @@ def test_a_press_served_by_a_classmates_runs_shows_them_not_the_button_again(tmp
     with own_store(tmp_path_factory, "lesion_served") as db:
         store, runner = RunStore(db), jobs.get_runner()
         ids = _classmates_degradation_experiment(store, runner)
-        def out_of_sight(group, owner, limit=0):   # the pair is not among the newest runs looked through
+        def out_of_sight(group, owner, limit=0, **_):   # the pair is not among the newest runs looked through
             return []
         out_of_sight.clear = lambda: None
         monkeypatch.setattr(twins, "_runs", out_of_sight)

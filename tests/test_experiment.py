@@ -76,6 +76,16 @@ def test_the_summary_never_prints_twice_for_a_ratio_under_twice():
     assert "ResNet-56 at 0.010 vs ResNet-20 0.010" in v["summary"]
 
 
+def test_the_summary_gives_the_losses_when_plain_20_reads_zero():
+    # A loss read as 0.000 (three decimals) has no ratio: never "12000000000.0×", nor "0.0×" for a tie.
+    rows = [row("plain-20", 0.0), row("plain-56", 0.012), row("ResNet-20", 0.0), row("ResNet-56", 0.0)]
+    v = degradation_verdict(rows)
+    assert v["summary"].startswith("plain-56 ends at 0.012 vs plain-20 0.000; ") and "×" not in v["summary"]
+    rows[1] = row("plain-56", 0.0)
+    v = degradation_verdict(rows)
+    assert v["summary"].startswith("plain-56 ends at 0.000 vs plain-20 0.000; ") and not v["plain_deeper_worse"]
+
+
 def test_bn_verdict_names_each_net():
     runs = bn_configs()
     rows = [row("plain-20 BN", 0.1), row("plain-20 no BN", 2.0), row("ResNet-20 BN", 0.05),

@@ -40,11 +40,15 @@ def degradation_verdict(rows: list[ExperimentRow]) -> dict | None:
         "residual_beats_plain": 3 * r56 < p56 - eps,
     }
     shown = all(checks.values())
-    ratio = p56 / max(p20, 1e-12)
-    times = f"{ratio:.1f}"
-    if times == "2.0" and not checks["plain_deeper_worse"]:   # 1.96 is not "2.0": the rule is at least twice
-        times = f"{math.floor(ratio * 100) / 100:.2f}"
-    summary = (f"plain-56 ends at {times}× plain-20's loss; ResNet-56 at "
+    if p20 > 0:
+        ratio = p56 / p20
+        times = f"{ratio:.1f}"
+        if times == "2.0" and not checks["plain_deeper_worse"]:   # 1.96 is not "2.0": the rule is at least twice
+            times = f"{math.floor(ratio * 100) / 100:.2f}"
+        plain = f"plain-56 ends at {times}× plain-20's loss"
+    else:   # a loss read as 0.000 has no ratio: "12000000000.0×" or "0.0×" for two equal losses
+        plain = f"plain-56 ends at {p56:.3f} vs plain-20 {p20:.3f}"
+    summary = (f"{plain}; ResNet-56 at "
                f"{r56:.3f} vs ResNet-20 {r20:.3f}: "
                + ("the paper's ordering (deeper plain worse, deeper residual not)." if shown
                   else "the paper's ordering did not fully appear this time (try more steps or another seed)."))

@@ -38,9 +38,10 @@ SEARCH = 400   # newest runs looked through for twins or a study that is already
 
 
 @st.cache_data(ttl=2.0, max_entries=64, show_spinner=False)
-def _runs(group: str | None, owner: str | None, limit: int = SEARCH) -> list:
+def _runs(group: str | None, owner: str | None, limit: int = SEARCH, *, status: str | None = None,
+          nets_only: bool = False) -> list:
     # Shared for two seconds: a class opening the same page asks the store once.
-    return shared.store().list_runs(owner=owner, group=group, limit=limit)
+    return shared.store().list_runs(owner=owner, group=group, limit=limit, status=status, nets_only=nets_only)
 
 
 def _same_training(info, model_cfg, train_cfg) -> bool:
@@ -66,7 +67,7 @@ def _find_twins(configs) -> tuple[list[int], bool]:
     a press answered by a classmate's runs shows them at once, never the train button again."""
     mine = page_runs.recent(mine=True, limit=60)
     own = {i.id for i in mine}
-    infos = _runs(None, None) + mine
+    infos = _runs(None, None, nets_only=True) + mine   # studies' rows hold no net: not in the way
     found: dict[bool, list[int]] = {}
     for finished in (True, False):
         ids = []
@@ -128,7 +129,9 @@ def _run_option(info) -> str:
 
 def _pick_ui(prefix: str) -> tuple[int, int] | None:
     everyone = st.toggle(t("twins.class_runs"), help=t("twins.class_runs_help"), **keep(f"{prefix}_class"))
-    usable = [i for i in _runs(None, None if everyone else identity.owner())
+    # The newest finished nets: studies and predictions (analysis tasks) and unfinished runs left
+    # out in the store, so they never fill the window and bring up "no finished runs" too early.
+    usable = [i for i in _runs(None, None if everyone else identity.owner(), status="finished", nets_only=True)
               if i.status == "finished" and i.has_checkpoint and i.model_cfg.family != "vgg"]
     by_id = {i.id: i for i in usable}
     plain = [i.id for i in usable if not i.model_cfg.residual]
