@@ -58,7 +58,7 @@ def pick_experiment() -> list[int]:
     show_class = identity.scope_toggle("degradation")
     infos = page_runs.recent(mine=not show_class, group=GROUP, limit=200)
     # the runs submitted together, by the store's experiment id, with those that served the press
-    sets = [with_served(s) for s in page_runs.experiments_of(infos)]
+    sets = [page_runs.degradation_served(s) for s in page_runs.experiments_of(infos)]
     # The teacher's runs while following; else this user's last press, which runs already there
     # may have served (resnet_core.jobs.sharing): they are then someone else's, so listed here.
     latest = follow.teacher_experiment(GROUP) or st.session_state.get("_degradation_latest")
@@ -77,18 +77,6 @@ def pick_experiment() -> list[int]:
         st.session_state[key] = options[0]
     chosen = st.selectbox(t("degradation.pick"), options, format_func=labels.get, key=key)
     return list(chosen)
-
-
-def with_served(same: list) -> list:
-    """An experiment's runs and the runs that served its press (page_runs.with_served): a press
-    after the Lesion study's pair, which has this very recipe, queues only the 56-layer nets, and
-    the four show together, never as an experiment with two runs missing."""
-    if not same:
-        return same
-    first = same[0]
-    tc = first.train_cfg   # one recipe for the four: the runner's own (its device included)
-    return page_runs.with_served(same, experiments.degradation_configs(
-        tc.dataset, steps=tc.steps, seed=tc.seed, data_dir=tc.data_dir, width=first.model_cfg.base_width))
 
 
 def set_label(infos: list) -> str:
@@ -201,7 +189,7 @@ def gaps_by_length(dataset: str, seed: int, *, mine: bool) -> dict[tuple[int, in
     infos = [i for i in page_runs.recent(mine=mine, group=GROUP, limit=200) if i.status == "finished"]
     out: dict[tuple[int, int], float] = {}
     for same in page_runs.experiments_of(infos):   # newest first
-        by_net = {i.model_cfg.kind: i for i in with_served(same) if i.status == "finished"}
+        by_net = {i.model_cfg.kind: i for i in page_runs.degradation_served(same) if i.status == "finished"}
         cfg = same[0].train_cfg
         if {"plain-20", "plain-56"} <= by_net.keys() and cfg.dataset == dataset and cfg.seed == seed:
             out.setdefault((cfg.steps, by_net["plain-20"].model_cfg.base_width),

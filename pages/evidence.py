@@ -83,20 +83,17 @@ def fig7_runs() -> dict[str, object]:
     the class's), all from one experiment."""
     infos = page_runs.recent(mine=not identity.scope_toggle("evidence_fig7"), group=FIG7_GROUP, limit=200)
     for same in page_runs.experiments_of(infos):   # newest first: take the newest experiment that has all four
-        found = {i.model_cfg.kind: i for i in with_served(same) if i.status == "finished" and i.has_checkpoint}
+        found = {i.model_cfg.kind: i for i in page_runs.degradation_served(same)
+                 if i.status == "finished" and i.has_checkpoint}
         if set(NETS) <= found.keys():
             return {net: found[net] for net in NETS}
     return {}
 
 
-def with_served(same: list) -> list:
-    """An experiment's runs and those that served its press, as the Degradation page shows it
-    (page_runs.with_served): a press after the Lesion study's pair queues only the 56-layer nets,
-    and the pair stays in its own group and experiment."""
-    first = same[0]
-    tc = first.train_cfg
-    return page_runs.with_served(same, experiments.degradation_configs(
-        tc.dataset, steps=tc.steps, seed=tc.seed, data_dir=tc.data_dir, width=first.model_cfg.base_width))
+def fig7_progress(views) -> None:
+    """The press's progress, each run by its net's own name, as the Degradation page names them: a
+    run that served the press keeps its own page's label ("ResNet-20 A" on the Shortcuts page)."""
+    progress.progress_rows(page_runs.named_as(views, lambda info: info.model_cfg.kind), "evidence")
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -133,8 +130,7 @@ def figure7() -> None:
         ids, _ = experiment_panel.start("evidence", lambda: experiments.degradation_configs("digits", steps=300),
                                         group=FIG7_GROUP, name="fig7_train", label="evidence.fig7.train")
         if ids:
-            progress.live_runs(ids, guarded(lambda views: progress.progress_rows(views, "evidence")),
-                               stop_prefix="evidence")
+            progress.live_runs(ids, guarded(fig7_progress), stop_prefix="evidence")
         return
     db = str(shared.store().path)
     measured = {net: responses(info.id, db)[1] for net, info in found.items()}
@@ -180,7 +176,7 @@ def degradation_said() -> str:
     Degradation experiment (anyone's) showed it; a neutral sentence when there is none."""
     infos = page_runs.recent(mine=False, group=FIG7_GROUP, limit=200)
     for same in page_runs.experiments_of(infos):   # newest first, each with the runs that served it
-        by_net = {i.model_cfg.kind: i for i in with_served(same) if i.status == "finished"}
+        by_net = {i.model_cfg.kind: i for i in page_runs.degradation_served(same) if i.status == "finished"}
         if set(NETS) <= by_net.keys():
             # Read as the sentence shows them (three decimals), as the Degradation page reads them:
             # "0.100 against 0.050" is twice, on both pages.

@@ -208,3 +208,25 @@ def test_an_experiment_partly_served_by_a_lesion_pair_counts_with_all_four(store
     at = open_page("evidence", lang, owner=owner, state={"evidence_section": "myths"})
     answer = next(m.value for m in at.markdown if "4.1" in m.value and "BN" in m.value)
     assert f"#{ids['plain-56']} {plain}-56, #{ids['plain-20']} {plain}-20)" in answer, answer
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_figure7_press_served_by_shortcuts_runs_names_each_net_by_this_page(store, lang):
+    """Evidence's own Figure 7 press, answered in part by runs the Shortcuts page trained (labelled
+    "ResNet-20 A" there; resnet_core.jobs.sharing): the progress rows name every run as this page's
+    button and Figure 7 do (plain-20, ResNet-20...), as the Degradation page names them."""
+    from apptest_helpers import progress_bars
+
+    owner, ids = f"evid9{lang}", []
+    for label, cfg, train_cfg in experiments.degradation_configs("digits", steps=300, seed=9):
+        served = cfg.depth == 20   # the Shortcuts page's plain-20 and ResNet-20 A, someone else's
+        shown = f"{label} A" if served and cfg.residual else label
+        rid = store.create_run(cfg, train_cfg, owner="evid9sc" if served else owner, label=shown,
+                               group=groups.SHORTCUTS if served else groups.DEGRADATION)
+        store.start_run(rid, device="cpu", layer_names=[], stat_names=[], total_steps=300)
+        ids.append(rid)   # running, no checkpoint: Figure 7 still waits and shows the press's progress
+    at = open_page("evidence", lang, owner=owner,
+                   state={"evidence_section": "fig7", "evidence_fig7_train_run_ids": ids})
+    plain = "plain" if lang == "en" else "플레인"
+    names = [label for label, *_ in progress_bars(at)]
+    assert names == [f"{plain}-20", f"{plain}-56", "ResNet-20", "ResNet-56"], names

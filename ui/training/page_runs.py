@@ -27,6 +27,7 @@ from resnet_core.jobs.runner import NotOwner, OwnerLimit, Paused, QueueFull, Run
 from resnet_core.jobs.sharing import find, run_key, watched
 from resnet_core.store import retention
 from resnet_core.store.runs import EvalColumns, RunInfo, RunNotFound, StepColumns
+from resnet_core.training import experiments
 from ui.page.errors import config_text
 from ui.page.i18n import t
 from ui.page.terms import net_label
@@ -266,6 +267,19 @@ def with_served(same: Sequence[RunInfo], planned: Sequence[tuple[str, ModelConfi
     have, tc = [i.model_cfg for i in same], same[0].train_cfg
     ids = [find(store(), run_key(m, tc)) for _, m, _ in planned if m not in have]
     return sorted([*same, *(store().get_run(i) for i in ids if i is not None)], key=lambda i: i.id)
+
+
+def degradation_served(same: Sequence[RunInfo]) -> list[RunInfo]:
+    """A Degradation experiment's runs with those that served its press (with_served), read with
+    the experiment's own recipe: a press after the Lesion study's pair, which has this very recipe,
+    queues only the 56-layer nets, and the four belong together (the Degradation page, and the
+    Evidence page's Figure 7 and misconception, read them so)."""
+    if not same:
+        return list(same)
+    first = same[0]
+    tc = first.train_cfg   # one recipe for the four: the runner's own (its device included)
+    return with_served(same, experiments.degradation_configs(
+        tc.dataset, steps=tc.steps, seed=tc.seed, data_dir=tc.data_dir, width=first.model_cfg.base_width))
 
 
 def named_as(views: Sequence[RunView], label_of) -> list[RunView]:
