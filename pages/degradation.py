@@ -43,8 +43,9 @@ def controls() -> tuple[str, int, int]:
     seed = int(c3.number_input(t("degradation.seed"), 0, 9999, 0, **keep("degradation_seed")))
     if not present[dataset]:
         st.info(t("degradation.absent"), icon=":material/folder_off:")
-    elif dataset == "cifar10" and not page_runs.cuda_available():
-        st.caption(t("degradation.cifar_cpu"))
+    elif dataset == "cifar10" and not page_runs.cuda_available() and estimates.still_to_train(
+            experiments.degradation_configs(dataset, steps=int(steps), seed=seed)):
+        st.caption(t("degradation.cifar_cpu"))   # "the estimate below": only where there is one
     return dataset, int(steps), seed
 
 

@@ -469,3 +469,28 @@ def test_an_experiment_partly_served_by_a_lesion_pair_shows_all_four(store, lang
     assert ids[-1] - ids[0] == 4   # a gap: never "#1–5", which reads as five runs
     runs = "runs" if lang == "en" else "학습 기록"
     assert picker.options[0].startswith(f"{runs} {', '.join(f'#{i}' for i in ids)} · "), picker.options[0]
+
+
+@pytest.mark.parametrize("lang, slow", [("en", "far longer (the estimate below"), ("ko", "아래의 예상 시간을 보세요")])
+def test_the_cpu_note_points_to_an_estimate_only_where_there_is_one(tmp_path_factory, monkeypatch, lang, slow):
+    """CIFAR-10 on a server without a GPU: the note sends the reader to the estimate below, which
+    counts only the nets a press would train; once all four have finished here there is none."""
+    from resnet_core.jobs import sharing
+    from ui.training import page_runs
+    monkeypatch.setattr(page_runs, "dataset_present", lambda name, data_dir="": True)
+    monkeypatch.setattr(page_runs, "cuda_available", lambda: False)
+    state = {"degradation_dataset": "cifar10", "degradation_steps": 150}
+    def said(at):
+        return [c.value for c in at.caption]
+    with own_store(tmp_path_factory, f"degradation_cpu_{lang}") as db:
+        store, runner = RunStore(db), jobs.get_runner()
+        before = said(open_page("degradation", lang, state=state))
+        assert any(slow in c for c in before) and any(":material/timer:" in c for c in before), before
+        for label, m, tc in experiments.degradation_configs("cifar10", steps=150):
+            rid = store.create_run(m, runner._on_device(tc), owner="teach0er", label=label, group=groups.DEGRADATION)
+            store.start_run(rid, device="cpu", layer_names=[], stat_names=[], total_steps=150)
+            store.finish_run(rid, status="finished", seconds=1.0, steps_done=150, final_train_loss=0.1,
+                             final_train_acc=0.9, test_acc=0.9)
+            sharing.remember(store, rid, sharing.run_key(m, runner._on_device(tc)))
+        after = said(open_page("degradation", lang, state=state))
+        assert not any(slow in c for c in after) and not any(":material/timer:" in c for c in after), after
