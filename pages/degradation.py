@@ -14,7 +14,7 @@ from ui import guard, keep, label_of, t
 from ui.draw import style, training_charts
 from ui.page import nav, presets, tables, terms
 from ui.server import shared
-from ui.training import estimates, exports, live_charts, page_runs, progress
+from ui.training import estimates, exports, live_charts, page_runs, progress, served
 from ui.users import follow, identity
 
 presets.apply("degradation")
@@ -59,7 +59,7 @@ def pick_experiment() -> list[int]:
     show_class = identity.scope_toggle("degradation")
     infos = page_runs.recent(mine=not show_class, group=GROUP, limit=200)
     # the runs submitted together, by the store's experiment id, with those that served the press
-    sets = [page_runs.degradation_served(s) for s in page_runs.experiments_of(infos)]
+    sets = [served.degradation_served(s) for s in page_runs.experiments_of(infos)]
     # The teacher's runs while following; else this user's last press, which runs already there
     # may have served (resnet_core.jobs.sharing): they are then someone else's, so listed here.
     latest = follow.teacher_experiment(GROUP) or st.session_state.get("_degradation_latest")
@@ -99,7 +99,7 @@ def ids_text(ids: list[int]) -> str:
 
 
 def draw(views: list) -> None:
-    views = page_runs.named_as(views, net_name)   # a run that served the press by this page's name
+    views = served.named_as(views, net_name)   # a run that served the press by this page's name
     progress.progress_rows(views, "degradation")
     shades = training_charts.assign_shades([(v.info.model_cfg.twin, v.info.model_cfg.depth) for v in views])
     loss, err = [], []
@@ -190,7 +190,7 @@ def gaps_by_length(dataset: str, seed: int, *, mine: bool) -> dict[tuple[int, in
     infos = [i for i in page_runs.recent(mine=mine, group=GROUP, limit=200) if i.status == "finished"]
     out: dict[tuple[int, int], float] = {}
     for same in page_runs.experiments_of(infos):   # newest first
-        by_net = {i.model_cfg.kind: i for i in page_runs.degradation_served(same) if i.status == "finished"}
+        by_net = {i.model_cfg.kind: i for i in served.degradation_served(same) if i.status == "finished"}
         cfg = same[0].train_cfg
         if {"plain-20", "plain-56"} <= by_net.keys() and cfg.dataset == dataset and cfg.seed == seed:
             out.setdefault((cfg.steps, by_net["plain-20"].model_cfg.base_width),

@@ -22,7 +22,7 @@ from ui.page import nav, presets, tables, terms
 from ui.page.i18n import words
 from ui.page.verdicts import box as verdict_box
 from ui.server import shared
-from ui.training import estimates, experiment_panel, exports, page_runs, progress
+from ui.training import estimates, experiment_panel, exports, page_runs, progress, served
 from ui.users import identity
 
 presets.apply("evidence")
@@ -83,7 +83,7 @@ def fig7_runs() -> dict[str, object]:
     the class's), all from one experiment."""
     infos = page_runs.recent(mine=not identity.scope_toggle("evidence_fig7"), group=FIG7_GROUP, limit=200)
     for same in page_runs.experiments_of(infos):   # newest first: take the newest experiment that has all four
-        found = {i.model_cfg.kind: i for i in page_runs.degradation_served(same)
+        found = {i.model_cfg.kind: i for i in served.degradation_served(same)
                  if i.status == "finished" and i.has_checkpoint}
         if set(NETS) <= found.keys():
             return {net: found[net] for net in NETS}
@@ -93,7 +93,7 @@ def fig7_runs() -> dict[str, object]:
 def fig7_progress(views) -> None:
     """The press's progress, each run by its net's own name, as the Degradation page names them: a
     run that served the press keeps its own page's label ("ResNet-20 A" on the Shortcuts page)."""
-    progress.progress_rows(page_runs.named_as(views, lambda info: info.model_cfg.kind), "evidence")
+    progress.progress_rows(served.named_as(views, lambda info: info.model_cfg.kind), "evidence")
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -176,7 +176,7 @@ def degradation_said() -> str:
     Degradation experiment (anyone's) showed it; a neutral sentence when there is none."""
     infos = page_runs.recent(mine=False, group=FIG7_GROUP, limit=200)
     for same in page_runs.experiments_of(infos):   # newest first, each with the runs that served it
-        by_net = {i.model_cfg.kind: i for i in page_runs.degradation_served(same) if i.status == "finished"}
+        by_net = {i.model_cfg.kind: i for i in served.degradation_served(same) if i.status == "finished"}
         if set(NETS) <= by_net.keys():
             # Read as the sentence shows them (three decimals), as the Degradation page reads them:
             # "0.100 against 0.050" is twice, on both pages.

@@ -12,7 +12,6 @@ from ui.draw import study_charts
 from ui.page import presets, terms, verdicts
 from ui.page.i18n import words
 from ui.training import exports, twins
-from ui.users import identity
 
 presets.apply("landscape")
 st.title(t("page.landscape.title"))

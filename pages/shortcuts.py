@@ -16,7 +16,7 @@ from ui.draw import axes, bar_charts, style, training_charts
 from ui.draw.bar_charts import BarPanel, Series
 from ui.draw.canvas import ADDER_PX, Canvas
 from ui.page import figures, presets, tables, terms
-from ui.training import estimates, experiment_panel, page_runs, progress
+from ui.training import estimates, experiment_panel, page_runs, progress, served
 
 presets.apply("shortcuts")
 st.title(t("page.shortcuts.title"))
@@ -205,7 +205,7 @@ def served_too(ids: list[int]) -> list[int]:
     first, tc = infos[0], infos[0].train_cfg
     planned = experiments.shortcut_configs(tc.dataset, depth=first.model_cfg.depth, steps=tc.steps, seed=tc.seed,
                                            data_dir=tc.data_dir, width=first.model_cfg.base_width)
-    return [i.id for i in page_runs.with_served(infos, planned)]
+    return [i.id for i in served.with_served(infos, planned)]
 
 
 def curves_of(views, metric: str) -> list:
@@ -238,7 +238,7 @@ def results_table(views) -> None:
 
 
 def draw_runs(views) -> None:
-    views = page_runs.named_as(views, label_of_run)   # the progress rows name a served run as the table does
+    views = served.named_as(views, label_of_run)   # the progress rows name a served run as the table does
     experiment_panel.loss_and_accuracy("shortcuts", views, curves_of)
     if views and not any(v.active for v in views):
         results_table(views)

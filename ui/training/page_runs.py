@@ -15,7 +15,7 @@ Whose runs they are is ui.users.identity; drawing them while they train is ui.tr
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
@@ -24,10 +24,9 @@ import streamlit as st
 from resnet_core import ConfigError, ModelConfig, TrainConfig
 from resnet_core.data.datasets import DatasetMissing
 from resnet_core.jobs.runner import NotOwner, OwnerLimit, Paused, QueueFull, RunTooBig, RunTooLong
-from resnet_core.jobs.sharing import find, run_key, watched
+from resnet_core.jobs.sharing import watched
 from resnet_core.store import retention
 from resnet_core.store.runs import EvalColumns, RunInfo, RunNotFound, StepColumns
-from resnet_core.training import experiments
 from ui.page.errors import config_text
 from ui.page.i18n import t
 from ui.page.terms import net_label
@@ -254,39 +253,6 @@ def latest_experiment(group: str, session_key: str) -> list[int]:
     ids = sorted(r.id for r in store().list_runs(group=group, experiment=mine[0].experiment, limit=100))
     st.session_state[session_key] = ids
     return ids
-
-
-def with_served(same: Sequence[RunInfo], planned: Sequence[tuple[str, ModelConfig, TrainConfig]]) -> list[RunInfo]:
-    """One experiment's runs with the runs that served the rest of its press, in id order. A
-    request equal to a run already there is served by it (resnet_core.jobs.sharing), and that run
-    keeps its own page and experiment: a Degradation press after the Lesion study's pair, or a
-    Shortcuts press after a Degradation one, queues only the nets not trained yet. `planned`: the
-    nets the press asked for; the missing ones are found by their key on the experiment's recipe."""
-    if not same:
-        return list(same)
-    have, tc = [i.model_cfg for i in same], same[0].train_cfg
-    ids = [find(store(), run_key(m, tc)) for _, m, _ in planned if m not in have]
-    return sorted([*same, *(store().get_run(i) for i in ids if i is not None)], key=lambda i: i.id)
-
-
-def degradation_served(same: Sequence[RunInfo]) -> list[RunInfo]:
-    """A Degradation experiment's runs with those that served its press (with_served), read with
-    the experiment's own recipe: a press after the Lesion study's pair, which has this very recipe,
-    queues only the 56-layer nets, and the four belong together (the Degradation page, and the
-    Evidence page's Figure 7 and misconception, read them so)."""
-    if not same:
-        return list(same)
-    first = same[0]
-    tc = first.train_cfg   # one recipe for the four: the runner's own (its device included)
-    return with_served(same, experiments.degradation_configs(
-        tc.dataset, steps=tc.steps, seed=tc.seed, data_dir=tc.data_dir, width=first.model_cfg.base_width))
-
-
-def named_as(views: Sequence[RunView], label_of) -> list[RunView]:
-    """The views with each run named as this page names it, `label_of(info)`, for the progress
-    rows: a run that served the press (with_served) keeps the label its own page gave it, and a
-    Degradation experiment's "ResNet-20" is the Shortcuts page's "ResNet-20 A"."""
-    return [replace(v, info=replace(v.info, label=label_of(v.info))) for v in views]
 
 
 def experiments_of(infos: Sequence[RunInfo]) -> list[list[RunInfo]]:
