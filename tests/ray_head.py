@@ -32,6 +32,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+_REFUSING: list[socket.socket] = []
+
+
+def refused_port() -> int:
+    """A port that refuses connections for as long as this test process runs: a socket holds it,
+    bound but never listening, so no other process can take it meanwhile. A port that was only free
+    when a module was imported may answer minutes later (a Ray worker or an app server of another
+    test process binds free ports too), and a client that reaches something waits instead of failing."""
+    holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    holder.bind(("127.0.0.1", 0))
+    _REFUSING.append(holder)
+    return holder.getsockname()[1]
+
+
 def token_path() -> Path:
     return Path(os.environ["HOME"]) / ".ray" / "auth_token"
 

@@ -6,7 +6,7 @@ cluster's address has nothing behind it (tests/test_cluster.py checks the queue 
 
 import pytest
 from apptest_helpers import LentPool, open_page, own_store
-from ray_head import free_port
+from ray_head import refused_port
 from test_app_teacher import KEY, enter_key, open_app
 from test_jobs import wait_for
 
@@ -16,7 +16,7 @@ from resnet_core.jobs.runner import JobRunner
 from resnet_core.store.runs import RunStore
 from ui.users import teacher_key
 
-ADDRESS = f"ray://127.0.0.1:{free_port()}"
+ADDRESS = f"ray://127.0.0.1:{refused_port()}"
 HOST_PORT = ADDRESS.removeprefix("ray://")
 OWNER = "c1c1c1c1c1c1c1c1"
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 from apptest_helpers import LentPool
-from ray_head import free_port
+from ray_head import refused_port
 from test_jobs import wait_for
 
 from resnet_core.jobs import executors
@@ -18,7 +18,7 @@ from resnet_core.training.experiments import degradation_configs
 
 
 def dead_address() -> str:
-    return f"ray://127.0.0.1:{free_port()}"   # nothing listens there once the probe socket closed
+    return f"ray://127.0.0.1:{refused_port()}"
 
 
 def short_run(steps: int = 4):
@@ -196,7 +196,7 @@ def test_a_ray_cluster_says_which_device_its_runs_get():
 def test_the_command_line_says_nothing_answers_without_a_python_type_name(capsys):
     from resnet_core.__main__ import main
 
-    port = free_port()
+    port = refused_port()
     code = main(["train", "resnet20", "--steps", "2", "--no-store", "--backend", "ray",
                  "--ray-address", f"ray://127.0.0.1:{port}"])
     err = capsys.readouterr().err.strip()

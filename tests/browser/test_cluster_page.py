@@ -9,8 +9,9 @@ import time
 import pytest
 
 import harness
+from ray_head import refused_port
 
-ADDRESS = f"ray://127.0.0.1:{harness.free_port()}"
+ADDRESS = f"ray://127.0.0.1:{refused_port()}"
 
 
 @pytest.fixture(scope="module")
