@@ -5,9 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup_env.sh requirements-dev.txt
-# One process per core. One more was faster on two quiet cores (437 s against 471 s, 2026-12), but
-# twice in a fresh clone test_school_day then found the server with 8 threads more after the day
-# than after its first lesson, its runs ended: not the default until that is understood.
+# One process per core. One more is no faster since the browser tests reuse their tabs (two quiet
+# cores, 2026-12: 376 s against 374 s), and twice in a fresh clone it left test_school_day finding
+# the server with 8 threads more after the day than after its first lesson, its runs ended.
 workers="${PYTEST_WORKERS:-auto}"
 if [ "$workers" = "0" ]; then
   exec .venv/bin/python -m pytest -q "$@"
