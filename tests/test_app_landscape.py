@@ -154,22 +154,28 @@ def test_no_difference_at_56_layers_does_not_lean_on_the_20_layer_result(studied
         assert "56층인데도" in closing[0] and "손글씨 숫자에서 300단계만" in closing[0] and "20층에서는" not in closing[0]
 
 
-@pytest.mark.parametrize("lang", ["en", "ko"])
-def test_runs_that_are_not_twins_held_without_a_minimum_are_not_called_bowl_like(studied, lang):
-    """Two stored runs that differ in more than the shortcuts, the residual slice without a
-    minimum and bending clearly less: "smoother", with the caveat, never "more bowl-like"."""
+def _shown_on_stored_runs(studied, lang: str, seed: int, plain_shape: dict, residual_shape: dict):
+    """The page on a stored study of two runs that are not twins (plain-20 of seed 0, ResNet-20 of
+    seed 1), its slices' shapes set to these."""
     import copy
     store, ids, result = studied
     other = finished_twins(store, seed=1)[1]
     crafted = copy.deepcopy(result)
     for net in crafted["nets"]:
         net["run_id"] = ids[0] if net["kind"] == "plain" else other
-        net["shape"].update({"local_minima_2d": 3, "curve_down_fraction": 0.30} if net["kind"] == "plain"
-                            else {"local_minima_2d": 0, "curve_down_fraction": 0.10})
-    _store_variant(store, crafted, [ids[0], other], 16)
-    at = open_page("landscape", lang, owner="land0o16", state={
+        net["shape"].update(plain_shape if net["kind"] == "plain" else residual_shape)
+    _store_variant(store, crafted, [ids[0], other], seed)
+    return open_page("landscape", lang, owner=f"land0o{seed}", state={
         "landscape_source": "runs", "landscape_class": True, "landscape_plain_run": ids[0],
-        "landscape_residual_run": other, "landscape_grid": 11, "landscape_direction_seed": 16})
+        "landscape_residual_run": other, "landscape_grid": 11, "landscape_direction_seed": seed})
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_runs_that_are_not_twins_held_without_a_minimum_are_not_called_bowl_like(studied, lang):
+    """Two stored runs that differ in more than the shortcuts, the residual slice without a
+    minimum and bending clearly less: "smoother", with the caveat, never "more bowl-like"."""
+    at = _shown_on_stored_runs(studied, lang, 16, {"local_minima_2d": 3, "curve_down_fraction": 0.30},
+                               {"local_minima_2d": 0, "curve_down_fraction": 0.10})
     closing = [m.value for m in at.markdown if ("As in" if lang == "en" else "결과처럼 여기서도") in m.value]
     assert len(closing) == 1 and ("differ in more than the shortcuts" if lang == "en" else "숏컷 말고도") in closing[0]
     assert ("no bowl to compare" if lang == "en" else "그릇 모양이 보이지 않습니다") in closing[0]
@@ -182,7 +188,6 @@ def test_held_on_the_bending_with_as_many_minima_is_not_called_more_bowl_like(st
     clearly less: the finding holds on the bending alone, so the closing says "smoother", names
     the equal counts, and never "more bowl-like"; for stored runs that are not twins, the same
     with the caveat."""
-    import copy
     at, (success, warning, info) = _shown(studied, lang, 21, {"local_minima_2d": 1, "curve_down_fraction": 0.30},
                                           {"local_minima_2d": 1, "curve_down_fraction": 0.10}, "land0sm")
     same = "No difference here" if lang == "en" else "차이 없음"
@@ -193,17 +198,8 @@ def test_held_on_the_bending_with_as_many_minima_is_not_called_more_bowl_like(st
     closing = [m.value for m in at.markdown if in_part in m.value]
     assert len(closing) == 1 and equal in closing[0]
     assert not any(bowl_like in m.value for m in at.markdown)
-    store, ids, result = studied
-    other = finished_twins(store, seed=1)[1]
-    crafted = copy.deepcopy(result)
-    for net in crafted["nets"]:
-        net["run_id"] = ids[0] if net["kind"] == "plain" else other
-        net["shape"].update({"local_minima_2d": 1, "curve_down_fraction": 0.30} if net["kind"] == "plain"
-                            else {"local_minima_2d": 1, "curve_down_fraction": 0.10})
-    _store_variant(store, crafted, [ids[0], other], 22)
-    at = open_page("landscape", lang, owner="land0o22", state={
-        "landscape_source": "runs", "landscape_class": True, "landscape_plain_run": ids[0],
-        "landscape_residual_run": other, "landscape_grid": 11, "landscape_direction_seed": 22})
+    at = _shown_on_stored_runs(studied, lang, 22, {"local_minima_2d": 1, "curve_down_fraction": 0.30},
+                               {"local_minima_2d": 1, "curve_down_fraction": 0.10})
     closing = [m.value for m in at.markdown if ("As in" if lang == "en" else "결과처럼 여기서도") in m.value]
     assert len(closing) == 1 and equal in closing[0]
     assert ("differ in more than the shortcuts" if lang == "en" else "숏컷 말고도") in closing[0]

@@ -10,8 +10,8 @@ Every test in this folder is marked `browser`. A page's test is one short file:
 Fixtures: `app_server` (the test process's server, lent to one file after another; `.url`;
 tests/conftest.py),
 `page` (a tab of the test process's one Chromium profile, blank, often one an earlier test used;
-`new_page()` for more, each its own Streamlit session; `new_page(locale=...)` for a fresh context with another browser locale; pages
-skip the idle chart preload unless `new_page(preload_charts=True)`),
+`new_page()` for more, each its own Streamlit session; `new_page(locale=...)` for a fresh context
+with another browser locale; pages skip the idle chart preload unless `new_page(preload_charts=True)`),
 `open_page(page, url_path, lang)`, `switch_language(page, lang, title)` (the sidebar's toggle:
 one page load checks both languages), `assert_no_error(page, allow_error_alerts=0)`, and
 after a click `wait_for_app(page)`; `wait_for_text(page, text)` for what a click must make the

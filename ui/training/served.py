@@ -18,11 +18,9 @@ from ui.training.page_runs import RunView
 
 
 def with_served(same: Sequence[RunInfo], planned: Sequence[tuple[str, ModelConfig, TrainConfig]]) -> list[RunInfo]:
-    """One experiment's runs with the runs that served the rest of its press, in id order. A
-    request equal to a run already there is served by it (resnet_core.jobs.sharing), and that run
-    keeps its own page and experiment: a Degradation press after the Lesion study's pair, or a
-    Shortcuts press after a Degradation one, queues only the nets not trained yet. `planned`: the
-    nets the press asked for; the missing ones are found by their key on the experiment's recipe."""
+    """One experiment's runs with the runs that served the rest of its press, in id order.
+    `planned`: the nets the press asked for; the missing ones are found by their key on the
+    experiment's recipe."""
     if not same:
         return list(same)
     have, tc = [i.model_cfg for i in same], same[0].train_cfg
