@@ -308,8 +308,14 @@ def _set_projector(page, on: bool, lang: str, wait_for_app) -> None:
     name = {"en": "Projector view", "ko": "프로젝터 보기"}[lang]
     if on:
         sidebar = page.locator('[data-testid="stSidebar"]')
-        if not sidebar.get_by_role("switch", name=name).is_visible():
-            sidebar.get_by_text({"en": "Teacher", "ko": "선생님"}[lang], exact=True).click()
+        label = {"en": "Teacher", "ko": "선생님"}[lang]
+        title = sidebar.get_by_text(label, exact=True)
+        # Open the teacher's box only if it is closed (a closed expander's body is inert): on a
+        # loaded machine the controls may not have drawn yet, and a click on an open box closes it.
+        body = sidebar.locator('[data-testid="stExpander"]').filter(has=page.get_by_text(label, exact=True)) \
+            .locator('[data-testid="stExpanderDetails"]')
+        if body.get_attribute("inert") is not None:
+            title.click()
         sidebar.locator('[data-testid="stCheckbox"] label').filter(has_text=name).click()
     else:
         page.get_by_role("button", name={"en": "Leave projector view", "ko": "프로젝터 보기 끝내기"}[lang]).click()
