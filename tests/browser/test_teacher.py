@@ -147,9 +147,7 @@ def test_a_following_student_sees_the_pause_and_the_teachers_demo_without_a_clic
             store.close()
     finally:
         resume = teacher.get_by_role("button", name="Let new runs in again")     # the class goes on unpaused
-        if not resume.is_visible():
-            teacher.locator('[data-testid="stSidebar"]').get_by_text("Teacher", exact=True).click()
-            wait_for_app(teacher)
+        _open_teacher_box(teacher, "en")
         resume.click()
         wait_for_app(teacher)
         wait_for_text(teacher, "New runs are accepted again.")
@@ -304,19 +302,22 @@ def _projector_problems(page) -> list[str]:
     return found
 
 
+def _open_teacher_box(page, lang: str) -> None:
+    """Open the teacher's box in the sidebar if it is closed (a closed expander's body is inert).
+    Never a click on an open box: on a loaded machine its controls may not have drawn yet, and
+    the click would close it."""
+    label = {"en": "Teacher", "ko": "선생님"}[lang]
+    body = page.locator('[data-testid="stSidebar"] [data-testid="stExpander"]') \
+        .filter(has=page.get_by_text(label, exact=True)).locator('[data-testid="stExpanderDetails"]')
+    if body.get_attribute("inert") is not None:
+        page.locator('[data-testid="stSidebar"]').get_by_text(label, exact=True).click()
+
+
 def _set_projector(page, on: bool, lang: str, wait_for_app) -> None:
     name = {"en": "Projector view", "ko": "프로젝터 보기"}[lang]
     if on:
-        sidebar = page.locator('[data-testid="stSidebar"]')
-        label = {"en": "Teacher", "ko": "선생님"}[lang]
-        title = sidebar.get_by_text(label, exact=True)
-        # Open the teacher's box only if it is closed (a closed expander's body is inert): on a
-        # loaded machine the controls may not have drawn yet, and a click on an open box closes it.
-        body = sidebar.locator('[data-testid="stExpander"]').filter(has=page.get_by_text(label, exact=True)) \
-            .locator('[data-testid="stExpanderDetails"]')
-        if body.get_attribute("inert") is not None:
-            title.click()
-        sidebar.locator('[data-testid="stCheckbox"] label').filter(has_text=name).click()
+        _open_teacher_box(page, lang)
+        page.locator('[data-testid="stSidebar"] [data-testid="stCheckbox"] label').filter(has_text=name).click()
     else:
         page.get_by_role("button", name={"en": "Leave projector view", "ko": "프로젝터 보기 끝내기"}[lang]).click()
     wait_for_app(page)
