@@ -93,7 +93,9 @@ def start(q: Question) -> int | None:
     else a new one in the job queue. None after the page has said why not (queue full, paused)."""
     found = votes().stored_result(q.id, q.setup)
     if found is not None:
-        st.toast(t("predict.reused", id=found[0]), icon=":material/history:")
+        # A task still queued or running is no result yet: say it is followed, not reused.
+        st.toast(t("predict.reused" if found[1] == "finished" else "predict.joined", id=found[0]),
+                 icon=":material/history:")
         return found[0]
     ids = page_runs.submit_task("predict", {"question": q.id, "setup": q.setup, "device": "auto"},
                            label=t("predict.measuring"), group=PREDICT)
