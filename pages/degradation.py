@@ -239,7 +239,7 @@ def explanation() -> None:
 with guard():
     identity.identity_box("degradation")
     dataset, steps, seed = controls()
-    estimates.line(estimates.still_to_train(experiments.degradation_configs(dataset, steps=steps, seed=seed)))
+    estimates.plan_line(experiments.degradation_configs(dataset, steps=steps, seed=seed))
     planned = None
     if st.button(t("degradation.start"), type="primary", icon=":material/play_arrow:", key="degradation_start"):
         planned = experiments.degradation_configs(dataset, steps=steps, seed=seed)

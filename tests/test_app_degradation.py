@@ -494,3 +494,27 @@ def test_the_cpu_note_points_to_an_estimate_only_where_there_is_one(tmp_path_fac
             sharing.remember(store, rid, sharing.run_key(m, runner._on_device(tc)))
         after = said(open_page("degradation", lang, state=state))
         assert not any(slow in c for c in after) and not any(":material/timer:" in c for c in after), after
+
+
+@pytest.mark.parametrize("lang, said", [("en", "These nets are already trained on this server with these settings"),
+                                        ("ko", "이 설정의 네트워크는 이 서버에서 이미 학습을 마쳤습니다")])
+def test_a_press_that_would_train_nothing_says_so_where_the_time_would_be(store, lang, said):
+    """When the four nets of these settings have all finished here (a classmate's experiment), a
+    press trains nothing (resnet_core.jobs.sharing): the page says so instead of leaving the cost
+    line's place empty."""
+    from resnet_core.jobs import sharing
+
+    runner = jobs.get_runner()
+    for label, m, tc in experiments.degradation_configs("digits", steps=150, seed=7):
+        tc = runner._on_device(tc)
+        if sharing.find(runner.store, sharing.run_key(m, tc)) is None:
+            rid = runner.store.create_run(m, tc, owner=CLASSMATE, label=label, group=groups.DEGRADATION)
+            runner.store.start_run(rid, device="cpu", layer_names=[], stat_names=[], total_steps=150)
+            runner.store.finish_run(rid, status="finished", seconds=1.0, steps_done=150, final_train_loss=0.1,
+                                    final_train_acc=0.9, test_acc=0.9)
+            sharing.remember(runner.store, rid, sharing.run_key(m, tc))
+    at = open_page("degradation", lang, owner="deg8done", state={"degradation_steps": 150, "degradation_seed": 7})
+    captions = [c.value for c in at.caption]
+    assert any(said in c for c in captions) and not any(":material/timer:" in c for c in captions), captions
+    at = open_page("degradation", lang, owner="deg8done", state={"degradation_steps": 150, "degradation_seed": 8})
+    assert any(":material/timer:" in c.value for c in at.caption)   # another seed: four nets to train

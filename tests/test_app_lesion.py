@@ -125,6 +125,25 @@ def test_the_block_named_is_the_lowest_bar_and_ties_are_named_together(studied, 
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
+def test_tied_blocks_with_the_same_drop_read_each_not_a_range(studied, lang):
+    """s1.b0 and s1.b1 both shown 15.0 points below the intact net: named together with "−15.0
+    each", never the range "−15.0 to −15.0"."""
+    import copy
+    store, ids, result = studied
+    crafted = copy.deepcopy(result)
+    residual = next(n for n in crafted["nets"] if n["kind"] == "residual")
+    intact = residual["intact_acc"]
+    for b in residual["blocks"]:
+        if b["acc"] is not None:
+            b["acc"] = intact - 0.150 if b["name"] in ("stage1.block0", "stage1.block1") else intact - 0.01
+    _stored_study(store, crafted, ids, 5)
+    at = open_page("lesion", lang, owner="les0same", state={"lesion_draws": 5})
+    worst = [m.value for m in at.markdown if "s1.b0, s1.b1" in m.value]
+    assert len(worst) == 1
+    assert ("(−15.0 accuracy points each)" if lang == "en" else "(각각 −15.0%p)") in worst[0]
+    assert "−15.0 to" not in worst[0] and "%p~" not in worst[0]
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
 def test_no_block_is_named_when_a_deletion_within_the_tolerance_did_no_harm(studied, lang):
     """The residual net's s1.b0 costs 0.6 points, s1.b1 raises accuracy by 0.3, the rest cost
     0.1: all within the tolerance (at least 1 point) of the largest drop, so the largest cannot
