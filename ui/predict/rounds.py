@@ -102,6 +102,12 @@ def start(q: Question) -> int | None:
     return ids[0] if ids else None
 
 
+def stored_finished(q: Question) -> int | None:
+    """The finished task a press on `q` would reuse (start), or None when it would queue or follow one."""
+    found = votes().stored_result(q.id, q.setup)
+    return found[0] if found is not None and found[1] == "finished" else None
+
+
 def result_of(run_id: int | None) -> tuple[str, dict | None]:
     """(status, result) of a prediction task; ("", None) when there is none."""
     if run_id is None:
@@ -162,4 +168,4 @@ def tally(round_id: int) -> dict[str, int]:
 
 
 __all__ = ["ALONE", "cast", "class_round", "feedback", "my_vote", "open_question", "result_of", "run_round",
-           "set_state", "start", "tally", "votes", "watch"]
+           "set_state", "start", "stored_finished", "tally", "votes", "watch"]
