@@ -59,11 +59,14 @@ def findings(result: dict) -> None:
     # Held on the bending alone: smoother, but "more bowl-like" only where the residual slice has
     # fewer minima. With no minimum on it, it shows no bowl (beside a check that cannot tell);
     # with as many minima as the plain slice ("No difference here" above), neither is more a bowl.
+    # Held on the minima alone (bending the same or too close above): more bowl-like, not smoother.
     part = ""
     if verdict["held"] and verdict["outcomes"]["residual_single_bowl"] == UNCLEAR:
         part = ".no_bowl"
     elif verdict["held"] and verdict["outcomes"]["residual_fewer_minima"] != HELD:
         part = ".same_minima"
+    elif verdict["held"] and verdict["outcomes"]["residual_less_bending"] != HELD:
+        part = ".same_bending"
     if twins.known_not_twins(plain["run_id"], nets["residual"]["run_id"]):
         # Not twins: a smoother slice may come from the other differences, and the closings
         # below speak of twins' steps and dataset.

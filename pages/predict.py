@@ -21,7 +21,7 @@ def alone() -> None:
     qid = st.selectbox(t("predict.question"), list(QUESTIONS), format_func=lambda q: t(f"predict.q.{q}"),
                        **keep("predict_question"))
     q = get(qid)
-    view.question(q)
+    view.question(q, stored=rounds.stored_finished(q) if q.trained else None)
     mine = rounds.my_vote(rounds.ALONE, q.id)
     view.options(q, mine, lambda option: rounds.cast(rounds.ALONE, q.id, option), key=f"predict_alone_{q.id}")
     key = f"_predict_run_{q.id}"

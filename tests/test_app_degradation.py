@@ -494,3 +494,42 @@ def test_the_cpu_note_points_to_an_estimate_only_where_there_is_one(tmp_path_fac
             sharing.remember(store, rid, sharing.run_key(m, runner._on_device(tc)))
         after = said(open_page("degradation", lang, state=state))
         assert not any(slow in c for c in after) and not any(":material/timer:" in c for c in after), after
+
+
+@pytest.mark.parametrize("lang, said", [("en", "These nets are already trained on this server with these settings"),
+                                        ("ko", "이 설정의 네트워크는 이 서버에서 이미 학습을 마쳤습니다")])
+def test_a_press_that_would_train_nothing_says_so_where_the_time_would_be(store, lang, said):
+    """When the four nets of these settings have all finished here (a classmate's experiment), a
+    press trains nothing (resnet_core.jobs.sharing): the page says so instead of leaving the cost
+    line's place empty."""
+    from resnet_core.jobs import sharing
+
+    runner = jobs.get_runner()
+    for label, m, tc in experiments.degradation_configs("digits", steps=150, seed=7):
+        tc = runner._on_device(tc)
+        if sharing.find(runner.store, sharing.run_key(m, tc)) is None:
+            rid = runner.store.create_run(m, tc, owner=CLASSMATE, label=label, group=groups.DEGRADATION)
+            runner.store.start_run(rid, device="cpu", layer_names=[], stat_names=[], total_steps=150)
+            runner.store.finish_run(rid, status="finished", seconds=1.0, steps_done=150, final_train_loss=0.1,
+                                    final_train_acc=0.9, test_acc=0.9)
+            sharing.remember(runner.store, rid, sharing.run_key(m, tc))
+    at = open_page("degradation", lang, owner="deg8done", state={"degradation_steps": 150, "degradation_seed": 7})
+    captions = [c.value for c in at.caption]
+    assert any(said in c for c in captions) and not any(":material/timer:" in c for c in captions), captions
+    at = open_page("degradation", lang, owner="deg8done", state={"degradation_steps": 150, "degradation_seed": 8})
+    assert any(":material/timer:" in c.value for c in at.caption)   # another seed: four nets to train
+
+
+@pytest.mark.parametrize("lang, said, again", [
+    ("en", "**Diverged:** the training loss of plain-56 became infinite", "try another seed or number of steps"),
+    ("ko", "**발산:** 플레인-56의 학습 손실이", "다른 시드나 단계 수로 해 보세요")])
+def test_a_diverged_net_is_named_and_start_again_is_not_advised(store, lang, said, again):
+    """A diverged run serves the same settings again (resnet_core.jobs.sharing), so the page names
+    it and asks for other settings, not for the same press ("Start it again")."""
+    owner = f"deg7div{lang}"
+    ids = finished_experiment(store, owner, PAPER_LIKE, steps=150)
+    store.set_status(ids[1], "diverged", "loss became nan at step 12")   # plain-56
+    at = open_page("degradation", lang, owner=owner, state={"degradation_steps": 150})
+    warned = [w.value for w in at.warning]
+    assert any(w.startswith(said) and again in w for w in warned), warned
+    assert not any("Start it again" in w or "다시 시작해 보세요" in w for w in warned)
