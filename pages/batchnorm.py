@@ -201,12 +201,9 @@ def recorded_stats(views) -> tuple[list[Entry], int]:
 
 
 def named_here(views) -> list:
-    """Each run by this page's name for it, its net and "BN" or "no BN" (experiments.bn_configs): a run
-    that served the press keeps its own page's label, and the Gradient flow page's pair with BN off
-    is "plain-20" there, the name this app gives the net with BN."""
-    def label(info) -> str:
-        return f"{info.model_cfg.kind} {'BN' if info.model_cfg.norm == 'batch' else 'no BN'}"
-    return served.named_as(views, label)
+    """Each run by this page's name for it (experiments.bn_configs): a run that served the press keeps its
+    page's label, and Gradient flow's pair with BN off is "plain-20", this app's name for the BN net."""
+    return served.named_as(views, lambda i: f"{i.model_cfg.kind} {'BN' if i.model_cfg.norm == 'batch' else 'no BN'}")
 
 
 def draw_runs(views) -> None:
