@@ -118,7 +118,11 @@ def draw(views: list) -> None:
     if all(v.info.status == "finished" for v in views) and len(views) == len(NETS):
         final_table(views)
     elif not any(v.active for v in views):
-        st.warning(t("degradation.incomplete"), icon=":material/warning:")
+        # A diverged run serves the same settings again (resnet_core.jobs.sharing: training is
+        # deterministic), so "start it again" would bring back the same experiment.
+        diverged = [terms.net_label(net_name(v.info)) for v in views if v.info.status == "diverged"]
+        st.warning(t("degradation.diverged", nets=", ".join(diverged)) if diverged else t("degradation.incomplete"),
+                   icon=":material/warning:")
 
 
 def final_table(views: list) -> None:

@@ -518,3 +518,18 @@ def test_a_press_that_would_train_nothing_says_so_where_the_time_would_be(store,
     assert any(said in c for c in captions) and not any(":material/timer:" in c for c in captions), captions
     at = open_page("degradation", lang, owner="deg8done", state={"degradation_steps": 150, "degradation_seed": 8})
     assert any(":material/timer:" in c.value for c in at.caption)   # another seed: four nets to train
+
+
+@pytest.mark.parametrize("lang, said, again", [
+    ("en", "**Diverged:** the training loss of plain-56 became infinite", "try another seed or number of steps"),
+    ("ko", "**발산:** 플레인-56의 학습 손실이", "다른 시드나 단계 수로 해 보세요")])
+def test_a_diverged_net_is_named_and_start_again_is_not_advised(store, lang, said, again):
+    """A diverged run serves the same settings again (resnet_core.jobs.sharing), so the page names
+    it and asks for other settings, not for the same press ("Start it again")."""
+    owner = f"deg7div{lang}"
+    ids = finished_experiment(store, owner, PAPER_LIKE, steps=150)
+    store.set_status(ids[1], "diverged", "loss became nan at step 12")   # plain-56
+    at = open_page("degradation", lang, owner=owner, state={"degradation_steps": 150})
+    warned = [w.value for w in at.warning]
+    assert any(w.startswith(said) and again in w for w in warned), warned
+    assert not any("Start it again" in w or "다시 시작해 보세요" in w for w in warned)

@@ -2,7 +2,7 @@
 both languages, and what the page says follows the measured verdict."""
 
 import pytest
-from apptest_helpers import figures, open_page, own_store
+from apptest_helpers import figures, open_page, own_store, wait_runs_ended
 from study_helpers import finished_twins, finished_study
 
 from resnet_core.store.runs import RunStore
@@ -442,3 +442,35 @@ def test_a_press_served_by_a_classmates_runs_shows_them_not_the_button_again(tmp
         assert len(store.list_runs()) == 4   # served: nothing queued
         said = f"Trained: runs #{ids['plain-20']} (plain) and #{ids['ResNet-20']} (residual)"
         assert any(c.value.startswith(said) for c in at.caption), [c.value for c in at.caption]
+
+
+@pytest.mark.parametrize("lang, said", [("en", "its weights are no longer there"), ("ko", "그 가중치가 더 이상 서버에 없습니다")])
+def test_a_pair_whose_weights_were_dropped_is_trained_anew_not_asked_for_forever(tmp_path_factory, lang, said):
+    """A classmate's Degradation pair whose checkpoints the full folder dropped cannot be studied;
+    a press would be served by those same runs (sharing) and bring back the same button. The page
+    says why and the press queues the pair anew."""
+    from resnet_core.jobs import runner as jobs
+    from resnet_core.jobs import sharing
+    from resnet_core.store import groups
+    from resnet_core.training import experiments
+    with own_store(tmp_path_factory, f"lesion_dropped{lang}") as db:
+        store, runner = RunStore(db), jobs.get_runner()
+        for label, m, tc in experiments.degradation_configs("digits", steps=300, seed=0):
+            tc = runner._on_device(tc)
+            rid = store.create_run(m, tc, owner="classm8", label=label, group=groups.DEGRADATION)
+            store.start_run(rid, device="cpu", layer_names=[], stat_names=[], total_steps=300)
+            store.finish_run(rid, status="finished", seconds=1.0, steps_done=300, final_train_loss=0.1,
+                             final_train_acc=0.9, test_acc=0.9)   # no checkpoint: dropped
+            sharing.remember(store, rid, sharing.run_key(m, tc))
+        at = open_page("lesion", lang, owner=f"les0drop{lang}")
+        assert any(said in c.value for c in at.caption), [c.value for c in at.caption]
+        assert any(":material/timer:" in c.value for c in at.caption)   # the two runs it will train
+        if lang == "ko":   # AppTest formats a Korean page's selectboxes in English on a rerun
+            return
+        at.button(key="lesion_train_twins").click().run()
+        mine = store.list_runs(owner=f"les0drop{lang}")
+        assert sorted(r.model_cfg.kind for r in mine) == ["ResNet-20", "plain-20"]
+        assert "lesion_train_twins" not in [b.key for b in at.button]   # their progress, not the button again
+        for r in mine:
+            runner.cancel(r.id)
+        wait_runs_ended(store, [r.id for r in mine], 60)

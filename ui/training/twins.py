@@ -18,6 +18,7 @@ import json
 
 import streamlit as st
 
+from resnet_core.jobs import sharing
 from resnet_core.store import groups
 from resnet_core.store.runs import RunNotFound
 from resnet_core.training import experiments
@@ -109,14 +110,30 @@ def _train_ui(prefix: str) -> tuple[int, int] | None:
         progress.live_runs(ids, lambda views: progress.progress_rows(views, f"{prefix}_twins"),
                            stop_prefix=f"{prefix}_twins")
         return None
+    # A pair trained here whose weights were dropped since would serve the press again (sharing)
+    # and the page would ask for the same press forever: it is trained anew, and the page says why.
+    weightless = _weightless(configs)
     # Net names in the reader's language ("플레인-20"), so the particle after them reads right.
-    st.caption(t("twins.train_help", plain=net_label(names[0]), residual=net_label(names[1]), steps=steps))
-    estimates.line(estimates.still_to_train(configs))
+    st.caption(t("twins.retrain" if weightless else "twins.train_help", plain=net_label(names[0]),
+                 residual=net_label(names[1]), steps=steps))
+    estimates.line(configs if weightless else estimates.still_to_train(configs))
     if st.button(t("twins.train"), type="primary", icon=":material/play_arrow:", key=f"{prefix}_train_twins"):
-        if page_runs.submit(configs, group=TRAIN_GROUP):
+        if page_runs.submit(configs, group=TRAIN_GROUP, share=not weightless):
             _runs.clear()
             st.rerun()
     return None
+
+
+def _weightless(configs) -> bool:
+    """Whether a press would be served (resnet_core.jobs.sharing) by a finished run of this pair
+    whose checkpoint has been dropped (the folder keeps the newest): a study cannot load it."""
+    r, s = shared.runner(), shared.store()
+    try:
+        served = [sharing.find(s, sharing.run_key(m, r._on_device(tc))) for _, m, tc in configs]
+        return any(rid is not None and (info := s.get_run(rid)).status == "finished" and not info.has_checkpoint
+                   for rid in served)
+    except Exception:   # the caption must never break the page: the ordinary press
+        return False
 
 
 def _run_option(info) -> str:
