@@ -104,7 +104,8 @@ def test_human_tables(capsys, argv, expected):
     (["summary", "resnet20", "--input", "-4"], "input size must be"),
     (["summary", "resnet50", "--input", "16"], "input size must be 32 to 1024"),
     (["summary", "resnet20", "--shortcut", "D"], "invalid choice"),
-    (["summary", "resnet20", "--classes", "1"], "num_classes"),
+    (["summary", "resnet20", "--classes", "1"], "error: --classes must be at least 2 (got 1)"),
+    (["export", "resnet20", "--classes", "0", "--out", "unused"], "error: --classes must be at least 2 (got 0)"),
     (["summary", "resnet20", "--input", "big"], "invalid int value"),
     (["bottleneck", "--size", "-28"], "size must be a positive"),
     (["bottleneck", "--mid", "0"], "mid must be a positive"),
@@ -115,6 +116,10 @@ def test_human_tables(capsys, argv, expected):
     (["train", "resnet20", "--width", "0", "--no-store"], "error: --width must be 1 to 1024 (got 0)"),
     (["experiment", "degradation", "--width", "2000", "--no-store"], "error: --width must be 1 to 1024 (got 2000)"),
     (["train", "resnet20", "--batch-size", "0", "--no-store"], "error: --batch-size must be 1 to 4096 (got 0)"),
+    # A study's own limits, said before any net trains (nothing printed first), by the options' names.
+    (["experiment", "lesion", "--draws", "0", "--no-store"], "error: --draws must be 1 to 50 (got 0)"),
+    (["experiment", "landscape", "--grid", "2", "--no-store"], "error: --grid must be 3 to 51 (got 2)"),
+    (["experiment", "landscape", "--points", "300", "--no-store"], "error: --points must be 3 to 201 (got 300)"),
     ([], "required"),
 ])
 def test_bad_arguments_exit_2_with_one_line(capsys, argv, message):

@@ -33,6 +33,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="landscape: training images the loss is measured on (default 512; 0: all)")
 
 
+def check_options(args: argparse.Namespace) -> None:
+    """The task's own limits (resnet_core.jobs.tasks), by the options' names: the task checks them
+    too, but only once every net has trained, and by its parameters' names (points_1d)."""
+    from resnet_core.jobs.tasks import MAX_GRID
+    from resnet_core.messages import ConfigError
+
+    limits = ([("--draws", args.draws, 1, 50)] if args.name == "lesion" else
+              [("--grid", args.grid, 3, MAX_GRID), ("--points", args.points, 3, 201)])
+    for option, value, low, high in limits:
+        if not low <= value <= high:
+            raise ConfigError(code="range", name=option, low=low, high=high, value=value)
+
+
 def run(args: argparse.Namespace, store_of) -> int:
     """Train the pairs, run the analysis task on them, print the result."""
     from resnet_core.jobs.tasks import TASKS
@@ -41,6 +54,7 @@ def run(args: argparse.Namespace, store_of) -> int:
     from resnet_core.store.groups import group_of
     from resnet_core.training.experiments import degradation_configs
 
+    check_options(args)   # before any net trains: a bad --grid is said at once, not minutes later
     depths = args.depth or DEFAULT_DEPTHS[args.name]
     nets = [row for row in degradation_configs(args.dataset, steps=args.steps, seed=args.seed,
                                                device=args.device, data_dir=args.data_dir, width=args.width)
@@ -58,7 +72,7 @@ def run(args: argparse.Namespace, store_of) -> int:
     stack = contextlib.ExitStack()
     if not args.json:
         print(f"{args.name} on {args.dataset}: training {', '.join(r[0] for r in runs)} "
-              f"({args.steps} steps each, seed {args.seed})", flush=True)
+              f"({args.steps} step{'' if args.steps == 1 else 's'} each, seed {args.seed})", flush=True)
     on_ray = getattr(args, "backend", "local") == "ray"
     try:
         # One runner for the nets and, on Ray, the task (starting Ray takes seconds).

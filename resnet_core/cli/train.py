@@ -104,7 +104,7 @@ def _store(args):
 # CLI says "--width must be 1 to 1024", never "base_width", which no one typed.
 OPTION_OF = {"base_width": "--width", "batch_size": "--batch-size", "warmup_steps": "--warmup",
              "max_samples": "--max-samples", "input_size": "--input", "steps": "--steps", "epochs": "--epochs",
-             "lr": "--lr", "seed": "--seed"}
+             "lr": "--lr", "seed": "--seed", "num_classes": "--classes"}
 
 
 def cli_words(err: BaseException) -> str | None:
@@ -196,7 +196,8 @@ def run_experiment_cmd(args: argparse.Namespace) -> int:
     who = {"owner": args.owner, "display_name": args.display_name}
     started = time.perf_counter()
     if not args.json:
-        print(f"{args.name} on {args.dataset}: {len(runs)} nets, {args.steps} steps each, seed {args.seed}",
+        print(f"{args.name} on {args.dataset}: {len(runs)} nets, {args.steps} step{'' if args.steps == 1 else 's'} "
+              f"each, seed {args.seed}",
               flush=True)
 
     def show(row: ExperimentRow) -> None:
