@@ -261,7 +261,7 @@ def training() -> None:
                                  **keep("batchnorm_train_kinds"))
     depth = c2.select_slider(t("batchnorm.train.depth"), TRAIN_DEPTHS, 20, **keep("batchnorm_train_depth"))
     steps = c3.select_slider(t("batchnorm.train.steps"), TRAIN_STEPS, 300, **keep("batchnorm_train_steps"))
-    estimates.line(planned(depth, steps, kinds))
+    estimates.plan_line(planned(depth, steps, kinds))
     ids, busy = experiment_panel.start("batchnorm", lambda: planned(depth, steps, kinds), group=groups.BATCHNORM,
                                        nothing_planned=t("batchnorm.train.pick_kind"))
     if not ids:

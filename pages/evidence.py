@@ -141,9 +141,12 @@ def figure7() -> None:
     found = fig7_runs()
     if len(found) < len(NETS):
         st.info(t("evidence.fig7.none"), icon=":material/hourglass_empty:")
-        estimates.line(experiments.degradation_configs("digits", steps=300))
-        ids, _ = experiment_panel.start("evidence", lambda: experiments.degradation_configs("digits", steps=300),
-                                        group=FIG7_GROUP, name="fig7_train", label="evidence.fig7.train")
+        planned = experiments.degradation_configs("digits", steps=300)
+        # Finished nets serve the press at once; Figure 7 needs their weights: without them, trained anew.
+        anew = served.weightless(planned)
+        (estimates.line if anew else estimates.plan_line)(planned)
+        ids, _ = experiment_panel.start("evidence", lambda: planned, group=FIG7_GROUP, name="fig7_train",
+                                        label="evidence.fig7.train", share=not anew)
         if ids:
             progress.live_runs(ids, guarded(fig7_progress), stop_prefix="evidence")
         return
@@ -278,7 +281,7 @@ def alexnet() -> None:
     st.header(t("evidence.alex.title"))
     st.markdown(t("evidence.alex.text", target=paper.ALEXNET_TARGET_ERROR, speedup=paper.ALEXNET_RELU_SPEEDUP))
     steps = st.select_slider(t("evidence.alex.steps"), [150, 300, 600], 300, **keep("evidence_alex_steps"))
-    estimates.line(alexnet_configs(steps))
+    estimates.plan_line(alexnet_configs(steps))
     ids, _ = experiment_panel.start("evidence", lambda: alexnet_configs(steps), group=ALEX_GROUP, name="alex_train",
                                     label="evidence.alex.train")
     if ids:

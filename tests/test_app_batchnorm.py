@@ -375,3 +375,24 @@ def test_partway_says_closing_in_of_the_running_statistics_not_of_one_batch(lang
         assert closing in text and depends in text
         assert "Eval mode is closing in" not in text and "평가 모드가 학습 모드" not in text
     assert away[1] > away[0]   # the case the old "eval mode is closing in on training mode" got wrong
+
+
+@pytest.mark.parametrize("lang, already", [
+    ("en", "These nets are already trained on this server"), ("ko", "이 설정의 네트워크는 이 서버에서 이미 학습을 마쳤습니다")])
+def test_the_cost_line_counts_only_what_the_press_would_train(tmp_path_factory, lang, already):
+    """A classmate's press at the page's defaults serves this one at once (resnet_core.jobs.sharing): the
+    cost line says so instead of "4 runs, about 40 s"."""
+    from resnet_core.jobs import sharing
+    from resnet_core.store import groups
+    from resnet_core.store.runs import RunStore
+    with own_store(tmp_path_factory, f"batchnorm_cost{lang}") as db:
+        store, runner = RunStore(db), jobs.get_runner()
+        for label, m, tc in experiments.bn_configs("digits", depth=20, steps=300):
+            tc = runner._on_device(tc)
+            rid = store.create_run(m, tc, owner="classm8", label=label, group=groups.BATCHNORM)
+            store.start_run(rid, device="cpu", layer_names=[], stat_names=[], total_steps=300)
+            store.finish_run(rid, status="finished", seconds=1.0, steps_done=300, final_train_loss=0.1,
+                             final_train_acc=0.9, test_acc=0.9)
+            sharing.remember(store, rid, sharing.run_key(m, tc))
+        captions = [c.value for c in open_page("batchnorm", lang, owner=f"bncost{lang}").caption]
+        assert any(already in c for c in captions) and not any(":material/timer:" in c for c in captions), captions

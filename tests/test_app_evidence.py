@@ -260,3 +260,46 @@ def test_figure7_press_served_in_full_by_the_study_pairs_is_read(store, lang):
     plain = "plain" if lang == "en" else "플레인"
     assert any(f"#{ids['plain-56']} {plain}-56" in m.value and f"#{ids['ResNet-20']} ResNet-20" in m.value
                for m in at.markdown)
+
+
+ALREADY = {"en": "These nets are already trained on this server", "ko": "이 설정의 네트워크는 이 서버에서 이미 학습을 마쳤습니다"}
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("weights", [True, False])
+def test_figure7_cost_line_counts_only_what_the_press_would_train(tmp_path_factory, lang, weights):
+    """A classmate's Degradation experiment at its defaults is Figure 7's press: it serves the press at
+    once, and the cost line says so instead of "4 runs, about a minute". When those nets' checkpoints
+    were dropped Figure 7 could never read them: the line counts the four, and the press trains them anew
+    rather than bringing back the same finished rows."""
+    from apptest_helpers import wait_runs_ended
+
+    from resnet_core.jobs import runner as jobs
+    from resnet_core.jobs import sharing
+    with own_store(tmp_path_factory, f"evidence_cost{lang}{int(weights)}") as db:
+        store, runner = RunStore(db), jobs.get_runner()
+        experiment = None
+        for label, m, tc in experiments.degradation_configs("digits", steps=300):
+            tc = runner._on_device(tc)
+            rid = store.create_run(m, tc, owner="classm9", label=label, group=groups.DEGRADATION, experiment=experiment)
+            experiment = store.get_run(rid).experiment
+            store.start_run(rid, device="cpu", layer_names=[], stat_names=[], total_steps=300)
+            if weights:
+                torch.manual_seed(0)
+                store.save_checkpoint(rid, build_model(m))
+            store.finish_run(rid, status="finished", seconds=1.0, steps_done=300, final_train_loss=0.1,
+                             final_train_acc=0.9, test_acc=0.9)
+            sharing.remember(store, rid, sharing.run_key(m, tc))
+        owner = f"evidcost{lang}{int(weights)}"
+        at = open_page("evidence", lang, owner=owner, state={"evidence_section": "fig7"})
+        captions = [c.value for c in at.caption]
+        assert any(ALREADY[lang] in c for c in captions) == weights, captions
+        assert any(":material/timer:" in c for c in captions) != weights, captions
+        if weights or lang == "ko":   # the click once is enough
+            return
+        at.button(key="evidence_fig7_train").click().run()
+        mine = store.list_runs(owner=owner)
+        assert sorted(r.model_cfg.kind for r in mine) == ["ResNet-20", "ResNet-56", "plain-20", "plain-56"]
+        for r in mine:
+            runner.cancel(r.id)
+        wait_runs_ended(store, [r.id for r in mine], 60)
