@@ -97,7 +97,14 @@ def _run_task(spec: JobSpec, store, should_stop) -> tuple[str, str]:
             last[0] = now
             store.set_progress(spec.run_id, done, total)
 
-    result = TASKS[spec.kind](spec.params, store=store, on_progress=on_progress, should_stop=should_stop)
+    try:
+        result = TASKS[spec.kind](spec.params, store=store, on_progress=on_progress, should_stop=should_stop)
+    except Exception:
+        # A prediction stopped while its nets train raises on the stopped net ("did not finish
+        # training"): it was stopped, as one stopped while it measures, not failed.
+        if not should_stop():
+            raise
+        result = None
     if should_stop():
         store.set_status(spec.run_id, "cancelled", "stopped before it finished")
         return "cancelled", ""
