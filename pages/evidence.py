@@ -14,6 +14,7 @@ from resnet_core.inspection import analysis, gradient_ratios, readings, verdicts
 from resnet_core.inspection.probes import block_gradient_gains, grad_norms_at_init
 from resnet_core.nets import flops
 from resnet_core.store import groups
+from resnet_core.store.runs import RunNotFound
 from resnet_core.training import experiments
 from ui import guard, guarded, keep, label_of, t
 from ui import lang
@@ -78,13 +79,27 @@ def dataset_name(code: str) -> str:
     return terms.dataset_name(code, "degradation.datasets")
 
 
+def pressed() -> list:
+    """This browser's latest Figure 7 press, as its progress rows show it (experiment_panel keeps its
+    ids). Runs already trained elsewhere may have served all four (the Lesion study's and Loss
+    landscape's pairs have the Degradation recipe: resnet_core.jobs.sharing), and none of them is then
+    in the Degradation group; the Degradation page lists such a press too."""
+    found = []
+    for run_id in page_runs.latest_experiment(FIG7_GROUP, experiment_panel.run_ids_key("evidence", "fig7_train")):
+        try:
+            found.append(shared.store().get_run(run_id))
+        except RunNotFound:   # a fresh class store emptied it
+            continue
+    return found
+
+
 def fig7_runs() -> dict[str, object]:
     """The newest finished, checkpointed run of each of Figure 7's four nets (this user's, or
-    the class's), all from one experiment."""
+    the class's), all from one experiment, or from this browser's latest press."""
     infos = page_runs.recent(mine=not identity.scope_toggle("evidence_fig7"), group=FIG7_GROUP, limit=200)
-    for same in page_runs.experiments_of(infos):   # newest first: take the newest experiment that has all four
-        found = {i.model_cfg.kind: i for i in served.degradation_served(same)
-                 if i.status == "finished" and i.has_checkpoint}
+    sets = [served.degradation_served(same) for same in page_runs.experiments_of(infos)] + [pressed()]
+    for same in sorted((s for s in sets if s), key=lambda s: -max(i.id for i in s)):   # newest first
+        found = {i.model_cfg.kind: i for i in same if i.status == "finished" and i.has_checkpoint}
         if set(NETS) <= found.keys():
             return {net: found[net] for net in NETS}
     return {}

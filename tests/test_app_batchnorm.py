@@ -297,6 +297,37 @@ def test_the_reading_judges_the_losses_as_the_rows_show_them(runner, plain_loss,
         assert plain in text and residual in text and said[lang] in text and not_said[lang] not in text, text[-1500:]
 
 
+@pytest.mark.parametrize("lang, names, row", [
+    ("en", ["plain-20 BN", "plain-20 no BN", "ResNet-20 BN", "ResNet-20 no BN"], "**plain-20 no BN**: 2.300, did not learn"),
+    ("ko", ["플레인-20 BN", "플레인-20 BN 없음", "ResNet-20 BN", "ResNet-20 BN 없음"], "**플레인-20 BN 없음**: 2.300, 학습되지 않음"),
+])
+def test_runs_that_served_the_press_are_named_as_this_page_names_them(runner, lang, names, row):
+    """The Gradient flow page's pair trained with BN off is this page's two nets without BN (same
+    configs, same recipe: resnet_core.jobs.sharing serves the press with them), stored there as
+    "plain-20" and "ResNet-20". Here they are "plain-20 no BN" and "ResNet-20 no BN", in the progress
+    rows and the measured rows alike, never "plain-20": that is the net with BN elsewhere in the app."""
+    from apptest_helpers import progress_bars
+
+    from resnet_core.store import groups
+    owner, ids, experiment = f"bnserved{lang}", [], None
+    for label, cfg, train_cfg in experiments.bn_configs("digits", depth=20, steps=50):
+        theirs = cfg.norm == "none"
+        rid = runner.store.create_run(cfg, train_cfg, owner="bnservedgrad" if theirs else owner,
+                                      label=cfg.kind if theirs else label,
+                                      group=groups.GRADIENTS if theirs else groups.BATCHNORM,
+                                      experiment=None if theirs else experiment)
+        experiment = experiment if theirs else runner.store.get_run(rid).experiment
+        runner.store.start_run(rid, device="cpu", layer_names=[], stat_names=[], total_steps=1)
+        runner.store.finish_run(rid, status="finished", seconds=1.0, steps_done=50,
+                                final_train_loss=2.30 if theirs else 0.1, final_train_acc=0.9, test_acc=0.9)
+        ids.append(rid)
+    page = open_page("batchnorm", lang, owner=owner, state={"batchnorm_run_ids": ids})
+    assert [label for label, *_ in progress_bars(page)] == names
+    text = "\n".join(m.value for m in page.markdown)
+    bare = "**plain-20**:" if lang == "en" else "**플레인-20**:"
+    assert row in text and bare not in text, text[-1500:]
+
+
 @pytest.mark.parametrize("lang, drawn, depends", [
     ("en", "values are drawn at random with mean 3, channel 1's with mean 4, both with standard deviation 2",
      "only as far as this batch's own mean and variance"),

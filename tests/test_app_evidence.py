@@ -230,3 +230,33 @@ def test_figure7_press_served_by_shortcuts_runs_names_each_net_by_this_page(stor
     plain = "plain" if lang == "en" else "플레인"
     names = [label for label, *_ in progress_bars(at)]
     assert names == [f"{plain}-20", f"{plain}-56", "ResNet-20", "ResNet-56"], names
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_figure7_press_served_in_full_by_the_study_pairs_is_read(store, lang):
+    """The Lesion study's and Loss landscape's pairs (ui/training/twins.py) are the Degradation recipe's
+    nets at 20 and at 56 layers: a Figure 7 press after both is served in full, and none of its runs is
+    in the Degradation group. Figure 7 reads them once they have finished, never "none finished yet"
+    above four progress rows that say finished."""
+    from resnet_core.jobs import sharing
+
+    owner, ids, experiment = f"evid10{lang}", {}, {}
+    for label, cfg, train_cfg in experiments.degradation_configs("digits", steps=10, seed=10):
+        rid = store.create_run(cfg, train_cfg, owner="evid10pair", label=label, group=groups.STUDY_PAIR,
+                               experiment=experiment.get(cfg.depth))
+        experiment[cfg.depth], ids[label] = store.get_run(rid).experiment, rid
+        store.start_run(rid, device="cpu", layer_names=[], stat_names=[], total_steps=1)
+        torch.manual_seed(0)
+        store.save_checkpoint(rid, build_model(cfg))
+        store.finish_run(rid, status="finished", seconds=1.0, steps_done=10, final_train_loss=0.1,
+                         final_train_acc=0.9, test_acc=0.9)
+        sharing.remember(store, rid, sharing.run_key(cfg, train_cfg))
+        sharing.attach(store, owner, [rid])   # they answered this student's press
+    press = sorted(ids.values())   # what the press's button keeps (experiment_panel.start)
+    at = open_page("evidence", lang, owner=owner,
+                   state={"evidence_section": "fig7", "evidence_fig7_train_run_ids": press})
+    assert not at.info, [i.value for i in at.info]
+    assert len(markdown_tables(at)[0]) == 4
+    plain = "plain" if lang == "en" else "플레인"
+    assert any(f"#{ids['plain-56']} {plain}-56" in m.value and f"#{ids['ResNet-20']} ResNet-20" in m.value
+               for m in at.markdown)
