@@ -144,7 +144,7 @@ def _serve(conn) -> None:
         try:
             status, error = run_job(msg, store, should_stop)
         except BaseException as err:    # the job failed; the worker lives on for the next one
-            traceback.print_exc()
+            _report(err, msg.run_id)
             status, error, fatal = "failed", failure_reason(err, msg), gpus.is_fatal(err)
             try:
                 store.set_status(msg.run_id, "failed", error)
@@ -161,6 +161,19 @@ def _serve(conn) -> None:
             return
         if fatal:   # this process's CUDA context is broken: every later job here would fail too
             return
+
+
+def _report(err: BaseException, run_id: int) -> None:
+    """A failed job in the log: the traceback of an unexpected error; one of our own reasons (a
+    dataset not on this server, a setting out of range) is said and stored in full, so a
+    traceback would only bury it (the CLI's workers share its terminal)."""
+    from resnet_core.messages import own_sentence
+
+    own = own_sentence(err)
+    if own is None:
+        traceback.print_exc()
+    else:
+        log.info("run %s failed: %s", run_id, own)
 
 
 def failure_reason(err: BaseException, spec: JobSpec) -> str:
