@@ -251,3 +251,16 @@ def test_lesion_text_says_one_draw_in_the_singular():
     for draws, said in ((1, "(mean of 1 draw)"), (5, "(mean of 5 draws)")):
         data = {"nets": [net], "verdicts": {}, "draws": draws, "train_seconds": 1.0, "analysis_seconds": 1.0}
         assert said in lesion_text(data)
+
+
+def test_a_run_that_fails_for_a_reason_of_ours_prints_the_reason_without_a_traceback(capfd, tmp_path):
+    """A dataset that is not on this server: the run fails in a worker (a process that shares this
+    terminal); the reason is said once, in our words, with no traceback and no "on -" for a device
+    the run never got to."""
+    assert main(["train", "resnet20", "--dataset", "cifar10", "--steps", "1", "--no-store",
+                 "--data-dir", str(tmp_path / "none")]) == 1
+    captured = capfd.readouterr()
+    assert "Traceback" not in captured.err and "DatasetMissing" not in captured.err + captured.out
+    first = captured.out.splitlines()[0]
+    assert first.startswith("resnet20 on cifar10: failed after 0 steps in ") and " on -" not in first
+    assert "CIFAR-10 is not in" in first

@@ -167,7 +167,8 @@ def run_train(args: argparse.Namespace) -> int:
         on = " (Ray)" if args.backend == "ray" else ""
         steps = f"{info.steps_done} step" + ("" if info.steps_done == 1 else "s")
         print(f"{model_cfg.name} on {args.dataset}: {info.status} after {steps} in "
-              f"{info.seconds or 0:.1f} s on {info.device or '-'}{on}" + (f" ({_said(info)})" if info.error else ""))
+              f"{info.seconds or 0:.1f} s" + (f" on {info.device}" if info.device else "") + on
+              + (f" ({_said(info)})" if info.error else ""))
         print(f"final train loss {_fmt(info.final_train_loss, '.4f')} (mean of the last 10% of steps), "
               f"train acc {_fmt(info.final_train_acc, '.3f')}, held-out acc {_fmt(info.test_acc, '.3f')}" + where)
     return 1 if info.status == "failed" else 0
