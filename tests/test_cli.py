@@ -227,9 +227,10 @@ def test_a_task_that_failed_on_ray_says_its_own_reason_without_type_names(tmp_pa
     store.close()
 
 
-def test_landscape_text_says_held_in_part_when_the_residual_slice_shows_no_bowl():
-    """As the Loss landscape page (landscape.held.no_bowl): held on the bending share alone, with no
-    local minimum inside the residual slice, is "held in part", not "held"; a bowl makes it "held"."""
+def test_landscape_text_says_held_in_part_where_the_page_does():
+    """As the Loss landscape page (landscape.held.no_bowl, .same_minima, .same_bending): a finding
+    held on one comparison alone is "held in part", naming the half that did not hold; held on both
+    (fewer minima, a bowl, less bending) is "held"."""
     from resnet_core.cli.analysis import landscape_text
     from resnet_core.inspection import landscape
 
@@ -237,11 +238,20 @@ def test_landscape_text_says_held_in_part_when_the_residual_slice_shows_no_bowl(
         shape = {"centre_loss": 0.1, "local_minima_2d": minima, "local_minima_1d": 1, "curve_down_fraction": down}
         return {"label": label, "kind": kind, "shape": shape, "evaluations": 482, "seconds": 1.0}
 
-    for minima, said in ((0, "finding held in part: the residual slice bends less"), (1, "Li et al.'s finding held\n")):
-        nets = [net("plain-56", "plain", 6, 0.30), net("resnet-56", "residual", minima, 0.02)]
-        data = {"nets": nets, "verdicts": {56: landscape.verdict(*nets)}, "grid": 11, "max_images": 256,
+    cases = (((6, 0), (0.30, 0.02), "no_bowl", "held in part: the residual slice bends less, but it has no local minimum"),
+             ((1, 1), (0.30, 0.02), "same_minima", "held in part: the residual slice bends less, but both slices "
+                                                   "have the same number of local minima"),
+             ((6, 1), (0.05, 0.04), "same_bending", "held in part: the residual slice has fewer local minima"),
+             ((6, 1), (0.30, 0.02), None, "Li et al.'s finding held\n"))
+    for (pm, rm), (pd, rd), part, said in cases:
+        nets = [net("plain-56", "plain", pm, pd), net("resnet-56", "residual", rm, rd)]
+        verdict = landscape.verdict(*nets)
+        assert verdict["held"] and landscape.held_in_part(verdict) == part
+        data = {"nets": nets, "verdicts": {56: verdict}, "grid": 11, "max_images": 256,
                 "train_seconds": 1.0, "analysis_seconds": 2.0}
-        assert said in landscape_text(data)
+        text = landscape_text(data)
+        assert said in text
+        assert ("in part" in text) == (part is not None)
 
 
 def test_lesion_text_says_one_draw_in_the_singular():

@@ -142,7 +142,20 @@ def lesion_text(data: dict) -> str:
     return "\n".join(lines)
 
 
+_IN_PART = {
+    "no_bowl": " -> Li et al.'s finding held in part: the residual slice bends less, but it has no local "
+               "minimum inside the grid, so it shows no bowl to compare",
+    "same_minima": " -> Li et al.'s finding held in part: the residual slice bends less, but both slices "
+                   "have the same number of local minima, so neither is the more bowl-like one",
+    "same_bending": " -> Li et al.'s finding held in part: the residual slice has fewer local minima and is "
+                    "close to a single bowl, but the bending is the same or too close to tell, so neither "
+                    "is the smoother one",
+}
+
+
 def landscape_text(data: dict) -> str:
+    from resnet_core.inspection import landscape
+
     lines = []
     for net in data["nets"]:
         s = net["shape"] or {}
@@ -157,10 +170,8 @@ def landscape_text(data: dict) -> str:
         finding = {"held": " -> Li et al.'s finding held", "equal": " -> no difference here between the two slices",
                    "unclear": " -> cannot tell here: the residual slice has no local minimum inside the grid"}
         said = finding.get(v.get("finding"), " -> it did not fully hold here")
-        if v.get("held") and (v.get("outcomes") or {}).get("residual_single_bowl") == "unclear":
-            # as the page says it (landscape.held.no_bowl): held on the bending alone, no bowl to compare
-            said = (" -> Li et al.'s finding held in part: the residual slice bends less, but it has no local "
-                    "minimum inside the grid, so it shows no bowl to compare")
+        # Held on one comparison only: said as the page says it (landscape.held.<part>).
+        said = _IN_PART.get(landscape.held_in_part(v) if v.get("outcomes") else None, said)
         lines.append(f"depth {depth}: " + _outcomes(v) + said)
     lines.append(f"{data['grid']}×{data['grid']} grid on {data['max_images'] or 'all'} training images; "
                  f"training {data['train_seconds']:.1f} s, slices {data['analysis_seconds']:.1f} s")
