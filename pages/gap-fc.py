@@ -13,7 +13,7 @@ from ui.draw import flops_charts, style
 from ui.page import figures, presets
 from ui.page.i18n import words
 from ui.server import shared
-from ui.training import cluster, experiment_panel, progress
+from ui.training import cluster, experiment_panel, progress, served
 
 presets.apply("gap-fc")
 st.title(t("page.gap-fc.title"))
@@ -129,8 +129,9 @@ def trained_demo() -> None:
     st.markdown(t("gap_fc.trained.intro", train=TRAINED_SIZE))
     steps = st.select_slider(t("gap_fc.trained.steps"), [150, 300, 600], 300, **keep("gap_fc_train_steps"))
     cluster.notice()   # the other training pages say it in their cost line
+    # Equal runs already finished serve the press; without their weights nothing could be measured: anew.
     ids, _ = experiment_panel.start("gap_fc", lambda: trained_configs(steps), group=GROUP,
-                                    label="gap_fc.trained.start")
+                                    label="gap_fc.trained.start", share=not served.weightless(trained_configs(steps)))
     if ids:
         progress.live_runs(ids, guarded(draw_trained), stop_prefix="gap_fc")
 
