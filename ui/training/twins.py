@@ -18,7 +18,6 @@ import json
 
 import streamlit as st
 
-from resnet_core.jobs import sharing
 from resnet_core.store import groups
 from resnet_core.store.runs import RunNotFound
 from resnet_core.training import experiments
@@ -28,7 +27,7 @@ from ui.page.i18n import label_of, t
 from ui.page.terms import dataset_name, net_label
 from ui.page.state import keep
 from ui.server import shared
-from ui.training import estimates, page_runs, progress
+from ui.training import estimates, page_runs, progress, served
 from ui.users import identity
 
 DEPTHS = [20, 56]
@@ -112,7 +111,7 @@ def _train_ui(prefix: str) -> tuple[int, int] | None:
         return None
     # A pair trained here whose weights were dropped since would serve the press again (sharing)
     # and the page would ask for the same press forever: it is trained anew, and the page says why.
-    weightless = _weightless(configs)
+    weightless = served.weightless(configs)
     # Net names in the reader's language ("플레인-20"), so the particle after them reads right.
     st.caption(t("twins.retrain" if weightless else "twins.train_help", plain=net_label(names[0]),
                  residual=net_label(names[1]), steps=steps))
@@ -122,18 +121,6 @@ def _train_ui(prefix: str) -> tuple[int, int] | None:
             _runs.clear()
             st.rerun()
     return None
-
-
-def _weightless(configs) -> bool:
-    """Whether a press would be served (resnet_core.jobs.sharing) by a finished run of this pair
-    whose checkpoint has been dropped (the folder keeps the newest): a study cannot load it."""
-    r, s = shared.runner(), shared.store()
-    try:
-        served = [sharing.find(s, sharing.run_key(m, r._on_device(tc))) for _, m, tc in configs]
-        return any(rid is not None and (info := s.get_run(rid)).status == "finished" and not info.has_checkpoint
-                   for rid in served)
-    except Exception:   # the caption must never break the page: the ordinary press
-        return False
 
 
 def _run_option(info) -> str:
