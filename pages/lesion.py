@@ -95,7 +95,7 @@ def worst(name: str, summary: dict, tol: str) -> None:
 
 
 def _pts(v) -> str:
-    return "–" if v is None else f"{100 * v:.1f}"
+    return study_charts.pct_text(v)   # as the bars and the intact line show it
 
 
 def show(result: dict) -> None:

@@ -123,6 +123,12 @@ def test_a_short_run_trains_live_and_is_compared_and_exported(store):
     assert json.loads(loss.proto.spec)["layout"]["yaxis"]["type"] == "log"
     assert len(json.loads(loss.proto.spec)["data"][0]["x"]) == 20
     assert json.loads(acc.proto.spec)["layout"]["yaxis"]["title"]["text"] == "accuracy (%)"
+    # The table's "final" loss is the mean of the last 10% of steps (2 of 20), not the curve's last
+    # point, and the caption under the table says so.
+    from apptest_helpers import array
+    losses = array(json.loads(loss.proto.spec)["data"][0]["y"])
+    assert list(table["final training loss"]) == [f"{losses[-2:].mean():.3f}"]
+    assert any("averaged over the last 10% of steps" in c.value for c in at.caption)
     csv = exports.metrics_csv(info.id).splitlines()
     assert csv[0] == "step,train_loss,train_acc,lr,seconds,test_loss,test_acc" and len(csv) == 21
     assert csv[-1].split(",")[-1] != ""              # the final held-out evaluation
