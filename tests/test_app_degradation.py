@@ -30,11 +30,11 @@ def store(tmp_path_factory):
 
 
 def finished_experiment(store: RunStore, owner: str, losses: dict[str, float], display_name: str = "",
-                        steps: int = 20, dataset: str = "digits") -> list[int]:
+                        steps: int = 20, dataset: str = "digits", width: int = 8) -> list[int]:
     """The four degradation runs, one experiment, finished with the given final training losses
     (recorded as `steps` long; 20 steps of curve are written whatever it says)."""
     ids, experiment = [], None
-    for label, model_cfg, train_cfg in experiments.degradation_configs(dataset, steps=steps):
+    for label, model_cfg, train_cfg in experiments.degradation_configs(dataset, steps=steps, width=width):
         rid = store.create_run(model_cfg, train_cfg, owner=owner, label=label, group=groups.DEGRADATION,
                                experiment=experiment, display_name=display_name)
         experiment = store.get_run(rid).experiment
@@ -190,7 +190,7 @@ def test_an_experiment_run_from_the_command_line_shows_on_the_page(store, capsys
     at = open_degradation(owner="deg8else")
     at.toggle(key="degradation_show_class").set_value(True).run()
     assert at.selectbox(key="degradation_pick").options[0] == (
-        f"runs #{ids[0]}–{ids[-1]} · Ms Kim · {DIGITS} · 3 steps")
+        f"runs #{ids[0]}–{ids[-1]} · Ms Kim · {DIGITS} · 3 steps · width 4")   # not the page's width 8
     ownerless = finished_experiment(store, "", PAPER_LIKE)   # as the CLI records without --owner
     at.run()
     assert at.selectbox(key="degradation_pick").options[0] == (
@@ -388,6 +388,21 @@ def test_the_run_at_the_papers_width_is_called_longer_only_when_it_is(store, lan
     assert label == (longer if steps < experiments.DEGRADATION_LONG_STEPS else same), label
     narrow = next(m.value for m in at.markdown if ("narrower than the paper's" if lang == "en" else "논문은 16") in m.value)
     assert ("longer" not in narrow) if lang == "en" else ("더 긴" not in narrow), narrow
+
+
+@pytest.mark.parametrize("lang, plain, wide", [
+    ("en", " · 1200 steps", " · 1200 steps · width 16"),
+    ("ko", " · 1200단계", " · 1200단계 · 너비 16"),
+])
+def test_the_run_at_the_papers_width_is_told_apart_from_one_at_the_pages_width(store, lang, plain, wide):
+    # The button below the result queues 1,200 steps at width 16: in the picker it must not read
+    # exactly like an experiment of 1,200 steps at the page's width 8.
+    owner = f"deg10{lang}"
+    narrow = finished_experiment(store, owner, PAPER_LIKE, steps=1200)
+    wider = finished_experiment(store, owner, PAPER_LIKE, steps=1200, width=16)
+    options = open_page("degradation", lang, owner=owner, timeout=90).selectbox(key="degradation_pick").options
+    assert options[0].startswith(f"#{wider[0]}–{wider[-1]}", options[0].index("#")) and options[0].endswith(wide), options
+    assert options[1].startswith(f"#{narrow[0]}–{narrow[-1]}", options[1].index("#")) and options[1].endswith(plain), options
 
 
 def _tables(at):

@@ -476,6 +476,33 @@ def test_a_pair_whose_weights_were_dropped_is_trained_anew_not_asked_for_forever
         wait_runs_ended(store, [r.id for r in mine], 60)
 
 
+@pytest.mark.parametrize("lang, said", [("en", "the training loss of plain-20 became infinite"),
+                                        ("ko", "플레인-20의 학습 손실이 무한대나")])
+def test_a_pair_with_a_diverged_net_says_so_and_offers_no_press_that_brings_it_back(tmp_path_factory, lang, said):
+    """A net of the pair that diverged here with these settings serves a press (sharing serves
+    diverged runs) and has no trained weights to study: the page names it and says what to change,
+    not "will be trained ... used at once" with a button that brings back the same run."""
+    from resnet_core.jobs import runner as jobs
+    from resnet_core.jobs import sharing
+    from resnet_core.store import groups
+    from resnet_core.training import experiments
+    with own_store(tmp_path_factory, f"lesion_diverged{lang}") as db:
+        store, runner = RunStore(db), jobs.get_runner()
+        for label, m, tc in experiments.degradation_configs("digits", steps=300, seed=0):
+            tc = runner._on_device(tc)
+            rid = store.create_run(m, tc, owner="classm8", label=label, group=groups.DEGRADATION)
+            store.start_run(rid, device="cpu", layer_names=[], stat_names=[], total_steps=300)
+            status = "diverged" if label == "plain-20" else "finished"
+            store.finish_run(rid, status=status, seconds=1.0, steps_done=40 if status == "diverged" else 300,
+                             final_train_loss=float("nan") if status == "diverged" else 0.1,
+                             final_train_acc=0.1 if status == "diverged" else 0.9, test_acc=0.9)
+            sharing.remember(store, rid, sharing.run_key(m, tc))
+        at = open_page("lesion", lang, owner=f"les0div{lang}")
+        assert any(said in w.value for w in at.warning), [w.value for w in at.warning]
+        assert "lesion_train_twins" not in [b.key for b in at.button]
+        assert not any("ResNet-20" in c.value and "300" in c.value for c in at.caption)   # no "will be trained"
+
+
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_the_bars_hover_the_accuracies_as_the_sentences_round_them(lang):
     """400 held-out images: intact 371 (92.75%, "intact 92.8%"), s1.b0 361 (90.25%). The browser's

@@ -120,6 +120,7 @@ def test_human_tables(capsys, argv, expected):
     (["experiment", "lesion", "--draws", "0", "--no-store"], "error: --draws must be 1 to 50 (got 0)"),
     (["experiment", "landscape", "--grid", "2", "--no-store"], "error: --grid must be 3 to 51 (got 2)"),
     (["experiment", "landscape", "--points", "300", "--no-store"], "error: --points must be 3 to 201 (got 300)"),
+    (["experiment", "landscape", "--max-images", "-1", "--no-store"], "error: --max-images cannot be negative (got -1)"),
     ([], "required"),
 ])
 def test_bad_arguments_exit_2_with_one_line(capsys, argv, message):

@@ -445,7 +445,7 @@ def test_pressing_run_on_a_measurement_still_on_its_way_does_not_call_it_a_store
                         "when it ends.", f"A stored result with the same setup was reused (#{task})."]
     else:
         assert said == [f"설정이 같은 측정이 이미 대기 중이거나 진행 중입니다 (#{task}). 끝나면 결과가 여기에 나옵니다.",
-                        f"설정이 같은 저장된 결과를 다시 썼습니다 (#{task})."]
+                        f"설정이 같은 저장된 결과를 불러왔습니다 (#{task})."]
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
@@ -484,3 +484,9 @@ def test_a_trained_question_measured_before_says_a_press_shows_it_at_once(lang, 
         f"This server has measured this setup before (#{task}): *Run it* shows that result at once, with nothing "
         "to train." if lang == "en" else
         f"이 서버에서 같은 설정으로 이미 측정했습니다 (#{task}). *실행하기*를 누르면 학습 없이 그 결과를 바로 보여 줍니다.")]
+    # A student's page in a class round has no Run button: the teacher's Run shows the same result.
+    page.captions.clear()
+    view.question(q, stored=task, in_class=True)
+    assert page.captions == [":material/history: " + (
+        f"This server has measured this setup before (#{task}): the result is ready, with nothing to train."
+        if lang == "en" else f"이 서버에서 같은 설정으로 이미 측정했습니다 (#{task}). 학습할 것 없이 결과가 준비되어 있습니다.")]

@@ -44,6 +44,9 @@ def check_options(args: argparse.Namespace) -> None:
     for option, value, low, high in limits:
         if not low <= value <= high:
             raise ConfigError(code="range", name=option, low=low, high=high, value=value)
+    # 0 means every training image; a negative count would slice off the last ones unsaid.
+    if args.name == "landscape" and args.max_images < 0:
+        raise ConfigError(code="not_negative", name="--max-images", value=args.max_images)
 
 
 def run(args: argparse.Namespace, store_of) -> int:

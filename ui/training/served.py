@@ -59,3 +59,15 @@ def weightless(planned: Sequence[tuple[str, ModelConfig, TrainConfig]]) -> bool:
                    for i in ids)
     except Exception:   # the cost line must never break the page: the ordinary press
         return False
+
+
+def diverged(planned: Sequence[tuple[str, ModelConfig, TrainConfig]]) -> list[str]:
+    """The nets ("plain-56") of `planned` whose press would be served by a run that diverged here
+    (resnet_core.jobs.sharing serves a diverged run: training is deterministic): a page that studies
+    the trained weights has nothing to study, and the same press would bring back the same run."""
+    r, s = runner(), store()
+    try:
+        ids = [find(s, run_key(m, r._on_device(tc))) for _, m, tc in planned]
+        return [m.kind for (_, m, _), i in zip(planned, ids) if i is not None and s.get_run(i).status == "diverged"]
+    except Exception:   # the page must never break on it: the ordinary press
+        return []

@@ -109,6 +109,12 @@ def _train_ui(prefix: str) -> tuple[int, int] | None:
         progress.live_runs(ids, lambda views: progress.progress_rows(views, f"{prefix}_twins"),
                            stop_prefix=f"{prefix}_twins")
         return None
+    # A net of the pair that diverged here serves the press (sharing) and has nothing to study:
+    # say so, and no button that would bring back the same run.
+    gone = served.diverged(configs)
+    if gone:
+        st.warning(t("twins.diverged", nets=", ".join(net_label(n) for n in gone)), icon=":material/warning:")
+        return None
     # A pair trained here whose weights were dropped since would serve the press again (sharing)
     # and the page would ask for the same press forever: it is trained anew, and the page says why.
     weightless = served.weightless(configs)
