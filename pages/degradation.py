@@ -264,6 +264,6 @@ with guard():
     ids = pick_experiment()
     if ids:
         progress.live_runs(ids, draw, stop_prefix="degradation")
-    else:
-        st.info(t("degradation.none"))
+    else:   # the toggle drawn by pick_experiment: only this browser's experiments, or the server's
+        st.info(t("degradation.none" if st.session_state.get("degradation_show_class") else "degradation.none_mine"))
     explanation()

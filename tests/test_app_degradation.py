@@ -74,7 +74,7 @@ def checks(at: AppTest) -> list[str]:
 def test_empty_page_explains_and_links_to_gradient_flow(store):
     at = open_degradation(owner="deg9none")
     assert at.title[0].value == "Degradation"
-    assert any("No experiment yet" in i.value for i in at.info)
+    assert any("No experiment started from this browser yet" in i.value for i in at.info)
     assert any("unlikely to be vanishing gradients" in m.value for m in at.markdown)   # section 4.1
     assert [link.label for link in at.get("page_link")][-1].startswith("See the gradients")
     assert at.query_params["u"] == "deg9none"
@@ -141,7 +141,7 @@ def test_the_deeper_resnet_check_states_its_margin_not_a_tie(store, lang, margin
 def test_each_student_sees_their_own_experiment_unless_they_ask_for_the_class(store):
     finished_experiment(store, CLASSMATE, PAPER_LIKE)
     at = open_degradation(owner="deg3solo")
-    assert any("No experiment yet" in i.value for i in at.info)
+    assert any("No experiment started from this browser yet" in i.value for i in at.info)
     at.toggle(key="degradation_show_class").set_value(True).run()
     assert not at.exception
     options = at.selectbox(key="degradation_pick").options
@@ -548,3 +548,20 @@ def test_a_diverged_net_is_named_and_start_again_is_not_advised(store, lang, sai
     warned = [w.value for w in at.warning]
     assert any(w.startswith(said) and again in w for w in warned), warned
     assert not any("Start it again" in w or "다시 시작해 보세요" in w for w in warned)
+
+
+@pytest.mark.parametrize("lang, mine, server", [
+    ("en", "No experiment started from this browser yet", "No Degradation experiment on this server yet"),
+    ("ko", "이 브라우저에서 시작한 실험이 아직 없습니다", "이 서버에는 아직 성능 저하 실험이 없습니다"),
+])
+def test_no_experiment_says_whose_were_read(tmp_path_factory, lang, mine, server):
+    """Beside "these nets are already trained on this server" (runs of other pages), an empty list
+    says whose experiments it read: this browser's, or with the class toggle on, the server's."""
+    with own_store(tmp_path_factory, f"degempty{lang}"):      # a server with no Degradation experiment
+        at = open_degradation(f"deg12empty{lang}", lang)
+        assert any(mine in i.value for i in at.info) and not any(server in i.value for i in at.info)
+        # The toggle on (written before the page draws: a Korean AppTest cannot rerun this page's
+        # dataset picker, whose labels it formats in English)
+        at = open_page("degradation", lang, owner=f"deg12empty{lang}", state={"degradation_show_class": True})
+        assert at.toggle(key="degradation_show_class").value
+        assert any(server in i.value for i in at.info) and not any(mine in i.value for i in at.info)

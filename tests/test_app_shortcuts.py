@@ -179,7 +179,7 @@ def test_while_a_b_c_train_their_curves_are_svg_then_plotly(runner):
 
 def test_a_b_c_train_side_by_side(runner):
     at = open_shortcuts()
-    assert any("No runs yet" in c.value for c in at.caption)
+    assert any("Nothing started from this browser yet" in c.value for c in at.caption)
     at.select_slider(key="shortcuts_train_depth").set_value(8)
     at.select_slider(key="shortcuts_train_steps").set_value(50)
     at.button(key="shortcuts_train").click().run()
