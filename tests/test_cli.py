@@ -189,8 +189,8 @@ def test_landscape_text_shows_bending_shares_as_the_page_does():
     # --max-images is an upper bound: a dataset with fewer training images is measured on all of them.
     data["max_images"] = 5000
     for n in nets:
-        n["n_images"] = 1437
-    assert "21×21 grid on 1437 training images" in landscape_text(data)
+        n["n_images"] = 1438
+    assert "21×21 grid on 1438 training images" in landscape_text(data)
 
 
 def test_a_failed_runs_own_reason_is_printed_without_the_exception_name():
