@@ -93,10 +93,10 @@ def pressed() -> list:
     return found
 
 
-def fig7_runs() -> dict[str, object]:
+def fig7_runs(mine: bool) -> dict[str, object]:
     """The newest finished, checkpointed run of each of Figure 7's four nets (this user's, or
     the class's), all from one experiment, or from this browser's latest press."""
-    infos = page_runs.recent(mine=not identity.scope_toggle("evidence_fig7"), group=FIG7_GROUP, limit=200)
+    infos = page_runs.recent(mine=mine, group=FIG7_GROUP, limit=200)
     sets = [served.degradation_served(same) for same in page_runs.experiments_of(infos)] + [pressed()]
     for same in sorted((s for s in sets if s), key=lambda s: -max(i.id for i in s)):   # newest first
         found = {i.model_cfg.kind: i for i in same if i.status == "finished" and i.has_checkpoint}
@@ -138,12 +138,17 @@ def fig7_chart(measured: dict[str, np.ndarray]) -> go.Figure:
 def figure7() -> None:
     st.header(t("evidence.fig7.title"))
     st.markdown(t("evidence.fig7.text"))
-    found = fig7_runs()
+    mine = not identity.scope_toggle("evidence_fig7")
+    found = fig7_runs(mine)
     if len(found) < len(NETS):
-        st.info(t("evidence.fig7.none"), icon=":material/hourglass_empty:")
+        # Whose experiments were read: "none" of this browser's is not "none on this server", and the
+        # cost line below may say that equal nets are already trained here.
+        st.info(t("evidence.fig7.none_mine" if mine else "evidence.fig7.none"), icon=":material/hourglass_empty:")
         planned = experiments.degradation_configs("digits", steps=300)
         # Finished nets serve the press at once; Figure 7 needs their weights: without them, trained anew.
         anew = served.weightless(planned)
+        if anew:
+            st.caption(t("evidence.fig7.anew"))
         (estimates.line if anew else estimates.plan_line)(planned)
         ids, _ = experiment_panel.start("evidence", lambda: planned, group=FIG7_GROUP, name="fig7_train",
                                         label="evidence.fig7.train", share=not anew)

@@ -10,7 +10,7 @@ from resnet_core.store import groups
 from resnet_core.training import experiments
 from ui import guard, guarded, keep, lang, t
 from ui.draw import flops_charts, style
-from ui.page import figures, presets
+from ui.page import figures, presets, terms
 from ui.page.i18n import words
 from ui.server import shared
 from ui.training import cluster, experiment_panel, progress, served
@@ -96,6 +96,11 @@ def accuracies(run_id: int, db: str) -> dict:
 def draw_trained(views) -> None:
     progress.progress_rows(views, "gap_fc")
     done = [v for v in views if v.info.status == "finished" and v.info.has_checkpoint]
+    # A finished run whose checkpoint was dropped (resnet_core.store.retention) has no weights to
+    # measure: said, with what a press does then (trains the pair anew: served.weightless).
+    dropped = [v for v in views if v.info.status == "finished" and not v.info.has_checkpoint]
+    if dropped:
+        st.caption(t("gap_fc.trained.dropped", runs=", ".join(terms.net_label(v.info.label) for v in dropped)))
     if len(done) < len(views) or not done:
         return
     db = str(shared.store().path)

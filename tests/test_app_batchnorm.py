@@ -381,7 +381,7 @@ def test_partway_says_closing_in_of_the_running_statistics_not_of_one_batch(lang
     ("en", "These nets are already trained on this server"), ("ko", "이 설정의 네트워크는 이 서버에서 이미 학습을 마쳤습니다")])
 def test_the_cost_line_counts_only_what_the_press_would_train(tmp_path_factory, lang, already):
     """A classmate's press at the page's defaults serves this one at once (resnet_core.jobs.sharing): the
-    cost line says so instead of "4 runs, about 40 s"."""
+    cost line says so instead of "4 runs, about 40 s", and "nothing yet" says it is this browser's."""
     from resnet_core.jobs import sharing
     from resnet_core.store import groups
     from resnet_core.store.runs import RunStore
@@ -396,3 +396,6 @@ def test_the_cost_line_counts_only_what_the_press_would_train(tmp_path_factory, 
             sharing.remember(store, rid, sharing.run_key(m, tc))
         captions = [c.value for c in open_page("batchnorm", lang, owner=f"bncost{lang}").caption]
         assert any(already in c for c in captions) and not any(":material/timer:" in c for c in captions), captions
+        # Beside "already trained on this server", "none yet" is this browser's, not the server's.
+        none = {"en": "Nothing started from this browser yet", "ko": "이 브라우저에서 시작한 학습이 아직 없습니다"}[lang]
+        assert any(none in c for c in captions), captions

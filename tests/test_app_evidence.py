@@ -76,7 +76,7 @@ def _stored(store: RunStore, label: str, cfg, train_cfg, seed: int, experiment: 
 
 def test_figure7_from_stored_runs(store):
     at = open_page("evidence", owner="evid3", state={"evidence_section": "fig7"})
-    assert any("No finished plain-20/56" in i.value for i in at.info)
+    assert any("No Degradation experiment started in this browser has plain-20/56" in i.value for i in at.info)
     experiment = None   # the four nets as one experiment, as the Degradation page queues them
     for label, cfg, train_cfg in experiments.degradation_configs("digits", steps=10):
         experiment = store.get_run(_stored(store, label, cfg, train_cfg, seed=0, experiment=experiment)).experiment
@@ -263,6 +263,12 @@ def test_figure7_press_served_in_full_by_the_study_pairs_is_read(store, lang):
 
 
 ALREADY = {"en": "These nets are already trained on this server", "ko": "이 설정의 네트워크는 이 서버에서 이미 학습을 마쳤습니다"}
+# Whose experiments "none yet" is about: this browser's (the toggle off), or this server's (on).
+NONE = {("en", True): "No Degradation experiment started in this browser has",
+        ("ko", True): "이 브라우저에서 시작한 성능 저하 실험 중에는",
+        ("en", False): "No Degradation experiment on this server has",
+        ("ko", False): "이 서버의 성능 저하 실험 중에는"}
+ANEW = {"en": "but their checkpoints have since been dropped", "ko": "그 뒤 체크포인트가 지워졌습니다"}
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
@@ -295,6 +301,13 @@ def test_figure7_cost_line_counts_only_what_the_press_would_train(tmp_path_facto
         captions = [c.value for c in at.caption]
         assert any(ALREADY[lang] in c for c in captions) == weights, captions
         assert any(":material/timer:" in c for c in captions) != weights, captions
+        # "None yet" names its scope (a classmate's nets are not this browser's), beside "already trained".
+        assert any(NONE[lang, True] in i.value and "**" in i.value for i in at.info), [i.value for i in at.info]
+        assert any(ANEW[lang] in c for c in captions) != weights, captions
+        if not weights:   # the class's runs read, and still none with weights: the server-wide sentence
+            on = open_page("evidence", lang, owner=owner, state={"evidence_section": "fig7",
+                                                                  "evidence_fig7_show_class": True})
+            assert any(NONE[lang, False] in i.value for i in on.info), [i.value for i in on.info]
         if weights or lang == "ko":   # the click once is enough
             return
         at.button(key="evidence_fig7_train").click().run()
