@@ -185,6 +185,12 @@ def test_landscape_text_shows_bending_shares_as_the_page_does():
     nets[0]["shape"]["curve_down_fraction"] = None
     text = landscape_text(data)
     assert "plain-20   centre loss -  " in text and "bending down clearly - of the grid" in text
+    assert "21×21 grid on 512 training images" in text
+    # --max-images is an upper bound: a dataset with fewer training images is measured on all of them.
+    data["max_images"] = 5000
+    for n in nets:
+        n["n_images"] = 1438
+    assert "21×21 grid on 1438 training images" in landscape_text(data)
 
 
 def test_a_failed_runs_own_reason_is_printed_without_the_exception_name():

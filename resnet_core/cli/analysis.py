@@ -176,6 +176,10 @@ def landscape_text(data: dict) -> str:
         # Held on one comparison only: said as the page says it (landscape.held.<part>).
         said = _IN_PART.get(landscape.held_in_part(v) if v.get("outcomes") else None, said)
         lines.append(f"depth {depth}: " + _outcomes(v) + said)
-    lines.append(f"{data['grid']}×{data['grid']} grid on {data['max_images'] or 'all'} training images; "
+    # The images each slice was measured on: --max-images is an upper bound (a dataset with fewer
+    # training images gives all of them), so the count comes from the slices themselves.
+    counts = {n["n_images"] for n in data["nets"] if n.get("n_images") is not None}
+    images = counts.pop() if len(counts) == 1 else data["max_images"] or "all"
+    lines.append(f"{data['grid']}×{data['grid']} grid on {images} training images; "
                  f"training {data['train_seconds']:.1f} s, slices {data['analysis_seconds']:.1f} s")
     return "\n".join(lines)
