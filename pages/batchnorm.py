@@ -15,7 +15,7 @@ from ui.draw.activation_charts import Entry
 from ui.page import figures, presets, tables, terms
 from ui.page.i18n import words
 from ui.server import shared
-from ui.training import estimates, experiment_panel, live_charts, page_runs, progress
+from ui.training import estimates, experiment_panel, live_charts, page_runs, progress, served
 
 presets.apply("batchnorm")
 st.title(t("page.batchnorm.title"))
@@ -200,7 +200,14 @@ def recorded_stats(views) -> tuple[list[Entry], int]:
     return entries, min(steps) if steps else 0
 
 
+def named_here(views) -> list:
+    """Each run by this page's name for it (experiments.bn_configs): a run that served the press keeps its
+    page's label, and Gradient flow's pair with BN off is "plain-20", this app's name for the BN net."""
+    return served.named_as(views, lambda i: f"{i.model_cfg.kind} {'BN' if i.model_cfg.norm == 'batch' else 'no BN'}")
+
+
 def draw_runs(views) -> None:
+    views = named_here(views)
     experiment_panel.loss_and_accuracy("batchnorm", views, curves_of)
     key = live_charts.views_key(views)
     entries, step = recorded_stats(views)
@@ -254,7 +261,7 @@ def training() -> None:
                                  **keep("batchnorm_train_kinds"))
     depth = c2.select_slider(t("batchnorm.train.depth"), TRAIN_DEPTHS, 20, **keep("batchnorm_train_depth"))
     steps = c3.select_slider(t("batchnorm.train.steps"), TRAIN_STEPS, 300, **keep("batchnorm_train_steps"))
-    estimates.line(planned(depth, steps, kinds))
+    estimates.plan_line(planned(depth, steps, kinds))
     ids, busy = experiment_panel.start("batchnorm", lambda: planned(depth, steps, kinds), group=groups.BATCHNORM,
                                        nothing_planned=t("batchnorm.train.pick_kind"))
     if not ids:
@@ -262,7 +269,7 @@ def training() -> None:
         return
     progress.live_runs(ids, guarded(draw_runs), stop_prefix="batchnorm")
     if not busy:
-        views = page_runs.read(ids)
+        views = named_here(page_runs.read(ids))
         measured_reading(views)
         after_training(views)
 

@@ -200,6 +200,7 @@ def draw(views: list) -> None:
                                config=exports.png_config("training-accuracy"), element_key="build_acc_chart")],
         training=any(v.active for v in views))
     live_charts.table(st, ("build-comparison",) + key, lambda: comparison(views))
+    st.caption(t("build.table_note"))   # the table's "final" values are not the curves' last points
 
 
 def comparison(views: list) -> list[dict]:

@@ -4,6 +4,8 @@ deeper residual net does not. The final table sits beside the paper's numbers, a
 is checked from the measured values, not assumed.
 """
 
+import inspect
+
 import streamlit as st
 
 from resnet_core.nets.diagram import describe
@@ -26,6 +28,7 @@ STEPS = [150, 300, 600, 1200]
 # The longer run at the paper's width: plain-56 closes much of its gap to plain-20, where more
 # steps alone close little (bench/bench_degradation_gap.py; experiments.DEGRADATION_LONG_STEPS).
 LONG_STEPS, LONG_WIDTH = experiments.DEGRADATION_LONG_STEPS, experiments.DEGRADATION_LONG_WIDTH
+PAGE_WIDTH = inspect.signature(experiments.degradation_configs).parameters["width"].default   # 8
 GROUP = groups.DEGRADATION   # the CLI's `experiment degradation` records here too
 NETS = ("plain-20", "plain-56", "ResNet-20", "ResNet-56")
 # He et al. 2015, Table 6 (CIFAR-10 test error, %); the plain nets' curves are in Figure 6 only.
@@ -85,7 +88,11 @@ def set_label(infos: list) -> str:
     # Whoever pressed (a name or "student 3", never an owner id): a run that served the press may
     # be someone else's, from another page.
     who = identity.who(next((i for i in infos if i.group == GROUP), first))
-    return t("degradation.set_label", ids=ids_text([i.id for i in infos]), who=who,
+    # The width only where it is not the page's own: the run at the paper's width (the button below
+    # the result) would otherwise read exactly like a 1,200-step experiment at width 8.
+    width = first.model_cfg.base_width
+    return t("degradation.set_label" if width == PAGE_WIDTH else "degradation.set_label_width",
+             ids=ids_text([i.id for i in infos]), who=who, width=width,
              dataset=terms.dataset_name(first.train_cfg.dataset, "degradation.datasets"), steps=first.train_cfg.steps)
 
 
@@ -118,7 +125,11 @@ def draw(views: list) -> None:
     if all(v.info.status == "finished" for v in views) and len(views) == len(NETS):
         final_table(views)
     elif not any(v.active for v in views):
-        st.warning(t("degradation.incomplete"), icon=":material/warning:")
+        # A diverged run serves the same settings again (resnet_core.jobs.sharing: training is
+        # deterministic), so "start it again" would bring back the same experiment.
+        diverged = [terms.net_label(net_name(v.info)) for v in views if v.info.status == "diverged"]
+        st.warning(t("degradation.diverged", nets=", ".join(diverged)) if diverged else t("degradation.incomplete"),
+                   icon=":material/warning:")
 
 
 def final_table(views: list) -> None:
@@ -239,7 +250,7 @@ def explanation() -> None:
 with guard():
     identity.identity_box("degradation")
     dataset, steps, seed = controls()
-    estimates.line(estimates.still_to_train(experiments.degradation_configs(dataset, steps=steps, seed=seed)))
+    estimates.plan_line(experiments.degradation_configs(dataset, steps=steps, seed=seed))
     planned = None
     if st.button(t("degradation.start"), type="primary", icon=":material/play_arrow:", key="degradation_start"):
         planned = experiments.degradation_configs(dataset, steps=steps, seed=seed)
@@ -253,6 +264,6 @@ with guard():
     ids = pick_experiment()
     if ids:
         progress.live_runs(ids, draw, stop_prefix="degradation")
-    else:
-        st.info(t("degradation.none"))
+    else:   # the toggle drawn by pick_experiment: only this browser's experiments, or the server's
+        st.info(t("degradation.none" if st.session_state.get("degradation_show_class") else "degradation.none_mine"))
     explanation()

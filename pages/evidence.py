@@ -14,6 +14,7 @@ from resnet_core.inspection import analysis, gradient_ratios, readings, verdicts
 from resnet_core.inspection.probes import block_gradient_gains, grad_norms_at_init
 from resnet_core.nets import flops
 from resnet_core.store import groups
+from resnet_core.store.runs import RunNotFound
 from resnet_core.training import experiments
 from ui import guard, guarded, keep, label_of, t
 from ui import lang
@@ -78,13 +79,27 @@ def dataset_name(code: str) -> str:
     return terms.dataset_name(code, "degradation.datasets")
 
 
-def fig7_runs() -> dict[str, object]:
+def pressed() -> list:
+    """This browser's latest Figure 7 press, as its progress rows show it (experiment_panel keeps its
+    ids). Runs already trained elsewhere may have served all four (the Lesion study's and Loss
+    landscape's pairs have the Degradation recipe: resnet_core.jobs.sharing), and none of them is then
+    in the Degradation group; the Degradation page lists such a press too."""
+    found = []
+    for run_id in page_runs.latest_experiment(FIG7_GROUP, experiment_panel.run_ids_key("evidence", "fig7_train")):
+        try:
+            found.append(shared.store().get_run(run_id))
+        except RunNotFound:   # a fresh class store emptied it
+            continue
+    return found
+
+
+def fig7_runs(mine: bool) -> dict[str, object]:
     """The newest finished, checkpointed run of each of Figure 7's four nets (this user's, or
-    the class's), all from one experiment."""
-    infos = page_runs.recent(mine=not identity.scope_toggle("evidence_fig7"), group=FIG7_GROUP, limit=200)
-    for same in page_runs.experiments_of(infos):   # newest first: take the newest experiment that has all four
-        found = {i.model_cfg.kind: i for i in served.degradation_served(same)
-                 if i.status == "finished" and i.has_checkpoint}
+    the class's), all from one experiment, or from this browser's latest press."""
+    infos = page_runs.recent(mine=mine, group=FIG7_GROUP, limit=200)
+    sets = [served.degradation_served(same) for same in page_runs.experiments_of(infos)] + [pressed()]
+    for same in sorted((s for s in sets if s), key=lambda s: -max(i.id for i in s)):   # newest first
+        found = {i.model_cfg.kind: i for i in same if i.status == "finished" and i.has_checkpoint}
         if set(NETS) <= found.keys():
             return {net: found[net] for net in NETS}
     return {}
@@ -123,12 +138,20 @@ def fig7_chart(measured: dict[str, np.ndarray]) -> go.Figure:
 def figure7() -> None:
     st.header(t("evidence.fig7.title"))
     st.markdown(t("evidence.fig7.text"))
-    found = fig7_runs()
+    mine = not identity.scope_toggle("evidence_fig7")
+    found = fig7_runs(mine)
     if len(found) < len(NETS):
-        st.info(t("evidence.fig7.none"), icon=":material/hourglass_empty:")
-        estimates.line(experiments.degradation_configs("digits", steps=300))
-        ids, _ = experiment_panel.start("evidence", lambda: experiments.degradation_configs("digits", steps=300),
-                                        group=FIG7_GROUP, name="fig7_train", label="evidence.fig7.train")
+        # Whose experiments were read: "none" of this browser's is not "none on this server", and the
+        # cost line below may say that equal nets are already trained here.
+        st.info(t("evidence.fig7.none_mine" if mine else "evidence.fig7.none"), icon=":material/hourglass_empty:")
+        planned = experiments.degradation_configs("digits", steps=300)
+        # Finished nets serve the press at once; Figure 7 needs their weights: without them, trained anew.
+        anew = served.weightless(planned)
+        if anew:
+            st.caption(t("evidence.fig7.anew"))
+        (estimates.line if anew else estimates.plan_line)(planned)
+        ids, _ = experiment_panel.start("evidence", lambda: planned, group=FIG7_GROUP, name="fig7_train",
+                                        label="evidence.fig7.train", share=not anew)
         if ids:
             progress.live_runs(ids, guarded(fig7_progress), stop_prefix="evidence")
         return
@@ -263,7 +286,7 @@ def alexnet() -> None:
     st.header(t("evidence.alex.title"))
     st.markdown(t("evidence.alex.text", target=paper.ALEXNET_TARGET_ERROR, speedup=paper.ALEXNET_RELU_SPEEDUP))
     steps = st.select_slider(t("evidence.alex.steps"), [150, 300, 600], 300, **keep("evidence_alex_steps"))
-    estimates.line(alexnet_configs(steps))
+    estimates.plan_line(alexnet_configs(steps))
     ids, _ = experiment_panel.start("evidence", lambda: alexnet_configs(steps), group=ALEX_GROUP, name="alex_train",
                                     label="evidence.alex.train")
     if ids:

@@ -10,10 +10,10 @@ from resnet_core.store import groups
 from resnet_core.training import experiments
 from ui import guard, guarded, keep, lang, t
 from ui.draw import flops_charts, style
-from ui.page import figures, presets
+from ui.page import figures, presets, terms
 from ui.page.i18n import words
 from ui.server import shared
-from ui.training import cluster, experiment_panel, progress
+from ui.training import cluster, experiment_panel, progress, served
 
 presets.apply("gap-fc")
 st.title(t("page.gap-fc.title"))
@@ -96,6 +96,11 @@ def accuracies(run_id: int, db: str) -> dict:
 def draw_trained(views) -> None:
     progress.progress_rows(views, "gap_fc")
     done = [v for v in views if v.info.status == "finished" and v.info.has_checkpoint]
+    # A finished run whose checkpoint was dropped (resnet_core.store.retention) has no weights to
+    # measure: said, with what a press does then (trains the pair anew: served.weightless).
+    dropped = [v for v in views if v.info.status == "finished" and not v.info.has_checkpoint]
+    if dropped:
+        st.caption(t("gap_fc.trained.dropped", runs=", ".join(terms.net_label(v.info.label) for v in dropped)))
     if len(done) < len(views) or not done:
         return
     db = str(shared.store().path)
@@ -129,8 +134,9 @@ def trained_demo() -> None:
     st.markdown(t("gap_fc.trained.intro", train=TRAINED_SIZE))
     steps = st.select_slider(t("gap_fc.trained.steps"), [150, 300, 600], 300, **keep("gap_fc_train_steps"))
     cluster.notice()   # the other training pages say it in their cost line
+    # Equal runs already finished serve the press; without their weights nothing could be measured: anew.
     ids, _ = experiment_panel.start("gap_fc", lambda: trained_configs(steps), group=GROUP,
-                                    label="gap_fc.trained.start")
+                                    label="gap_fc.trained.start", share=not served.weightless(trained_configs(steps)))
     if ids:
         progress.live_runs(ids, guarded(draw_trained), stop_prefix="gap_fc")
 

@@ -194,7 +194,7 @@ def live() -> None:
         activation = c3.selectbox(t("gradients.activation"), ["relu", "sigmoid"], format_func=label_of("gradients.act"),
                                   **keep("gradients_live_activation"))
         steps = c4.select_slider(t("gradients.live.steps"), [50, 100, 200, 400], 200, **keep("gradients_live_steps"))
-        estimates.line(estimates.still_to_train(twin_configs(depth, bn, activation, steps)))
+        estimates.plan_line(twin_configs(depth, bn, activation, steps))
         go = st.form_submit_button(t("gradients.live.train"), icon=":material/play_arrow:", type="primary")
     if go:
         ids = page_runs.submit(twin_configs(depth, bn, activation, steps), group=GROUP)

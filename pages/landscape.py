@@ -6,7 +6,6 @@ grid, never assumed."""
 import streamlit as st
 
 from resnet_core.inspection import landscape
-from resnet_core.inspection.verdicts import HELD, UNCLEAR
 from ui import guard, keep, label_of, t
 from ui.draw import study_charts
 from ui.page import presets, terms, verdicts
@@ -56,14 +55,9 @@ def findings(result: dict) -> None:
     for code, outcome in verdict["outcomes"].items():
         verdicts.box(outcome, t(verdicts.key(f"landscape.check.{code}", outcome), **numbers))
     plain = nets["plain"]
-    # Held on the bending alone: smoother, but "more bowl-like" only where the residual slice has
-    # fewer minima. With no minimum on it, it shows no bowl (beside a check that cannot tell);
-    # with as many minima as the plain slice ("No difference here" above), neither is more a bowl.
-    part = ""
-    if verdict["held"] and verdict["outcomes"]["residual_single_bowl"] == UNCLEAR:
-        part = ".no_bowl"
-    elif verdict["held"] and verdict["outcomes"]["residual_fewer_minima"] != HELD:
-        part = ".same_minima"
+    # A finding held on one comparison only says only that half (beside the check that did not hold).
+    part = landscape.held_in_part(verdict)
+    part = f".{part}" if part else ""
     if twins.known_not_twins(plain["run_id"], nets["residual"]["run_id"]):
         # Not twins: a smoother slice may come from the other differences, and the closings
         # below speak of twins' steps and dataset.

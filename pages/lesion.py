@@ -88,12 +88,14 @@ def worst(name: str, summary: dict, tol: str) -> None:
         st.markdown(t("lesion.worst.one", net=name, block=study_charts.block_name(blocks[0]),
                       drop=_pts(drops[blocks[0]]), kind=t(f"lesion.kind.{kind}")))
     else:
-        st.markdown(t("lesion.worst.tied", net=name, blocks=", ".join(study_charts.block_name(b) for b in blocks),
-                      drop=_pts(drops[blocks[0]]), low=_pts(drops[blocks[-1]]), tol=tol))
+        top, low = _pts(drops[blocks[0]]), _pts(drops[blocks[-1]])
+        # Drops shown alike read "−2.3 each", not a range "−2.3 to −2.3".
+        st.markdown(t("lesion.worst.tied.same" if top == low else "lesion.worst.tied", net=name,
+                      blocks=", ".join(study_charts.block_name(b) for b in blocks), drop=top, low=low, tol=tol))
 
 
 def _pts(v) -> str:
-    return "–" if v is None else f"{100 * v:.1f}"
+    return study_charts.pct_text(v)   # as the bars and the intact line show it
 
 
 def show(result: dict) -> None:

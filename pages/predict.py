@@ -21,7 +21,7 @@ def alone() -> None:
     qid = st.selectbox(t("predict.question"), list(QUESTIONS), format_func=lambda q: t(f"predict.q.{q}"),
                        **keep("predict_question"))
     q = get(qid)
-    view.question(q)
+    view.question(q, stored=rounds.stored_finished(q) if q.trained else None)
     mine = rounds.my_vote(rounds.ALONE, q.id)
     view.options(q, mine, lambda option: rounds.cast(rounds.ALONE, q.id, option), key=f"predict_alone_{q.id}")
     key = f"_predict_run_{q.id}"
@@ -45,7 +45,8 @@ def student(r) -> None:
     """In class: the question the teacher opened, the vote while it is open, the outcome once revealed."""
     q = get(r.question)
     st.info(t(f"predict.class.{r.state}"), icon=":material/school:")
-    view.question(q)
+    # The teacher's Run reuses a finished measurement of this setup, as a student's own press does.
+    view.question(q, stored=rounds.stored_finished(q) if q.trained else None, in_class=True)
     mine = rounds.my_vote(r.id, q.id)
     view.options(q, mine, lambda option: rounds.cast(r.id, q.id, option), key=f"predict_class_{r.id}",
                  disabled=r.state != "open")

@@ -270,7 +270,7 @@ def training() -> None:
     c1, c2, c3 = st.columns([2, 2, 1.6], vertical_alignment="bottom")   # the start button's label on one line
     depth = c1.select_slider(t("shortcuts.train.depth"), TRAIN_DEPTHS, 20, **keep("shortcuts_train_depth"))
     steps = c2.select_slider(t("shortcuts.train.steps"), TRAIN_STEPS, 300, **keep("shortcuts_train_steps"))
-    estimates.line(estimates.still_to_train(experiments.shortcut_configs("digits", depth=depth, steps=steps)))
+    estimates.plan_line(experiments.shortcut_configs("digits", depth=depth, steps=steps))
     ids, _ = experiment_panel.start("shortcuts", lambda: experiments.shortcut_configs("digits", depth=depth, steps=steps),
                                     group=groups.SHORTCUTS, place=c3)
     if ids:

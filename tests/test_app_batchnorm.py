@@ -297,6 +297,37 @@ def test_the_reading_judges_the_losses_as_the_rows_show_them(runner, plain_loss,
         assert plain in text and residual in text and said[lang] in text and not_said[lang] not in text, text[-1500:]
 
 
+@pytest.mark.parametrize("lang, names, row", [
+    ("en", ["plain-20 BN", "plain-20 no BN", "ResNet-20 BN", "ResNet-20 no BN"], "**plain-20 no BN**: 2.300, did not learn"),
+    ("ko", ["플레인-20 BN", "플레인-20 BN 없음", "ResNet-20 BN", "ResNet-20 BN 없음"], "**플레인-20 BN 없음**: 2.300, 학습되지 않음"),
+])
+def test_runs_that_served_the_press_are_named_as_this_page_names_them(runner, lang, names, row):
+    """The Gradient flow page's pair trained with BN off is this page's two nets without BN (same
+    configs, same recipe: resnet_core.jobs.sharing serves the press with them), stored there as
+    "plain-20" and "ResNet-20". Here they are "plain-20 no BN" and "ResNet-20 no BN", in the progress
+    rows and the measured rows alike, never "plain-20": that is the net with BN elsewhere in the app."""
+    from apptest_helpers import progress_bars
+
+    from resnet_core.store import groups
+    owner, ids, experiment = f"bnserved{lang}", [], None
+    for label, cfg, train_cfg in experiments.bn_configs("digits", depth=20, steps=50):
+        theirs = cfg.norm == "none"
+        rid = runner.store.create_run(cfg, train_cfg, owner="bnservedgrad" if theirs else owner,
+                                      label=cfg.kind if theirs else label,
+                                      group=groups.GRADIENTS if theirs else groups.BATCHNORM,
+                                      experiment=None if theirs else experiment)
+        experiment = experiment if theirs else runner.store.get_run(rid).experiment
+        runner.store.start_run(rid, device="cpu", layer_names=[], stat_names=[], total_steps=1)
+        runner.store.finish_run(rid, status="finished", seconds=1.0, steps_done=50,
+                                final_train_loss=2.30 if theirs else 0.1, final_train_acc=0.9, test_acc=0.9)
+        ids.append(rid)
+    page = open_page("batchnorm", lang, owner=owner, state={"batchnorm_run_ids": ids})
+    assert [label for label, *_ in progress_bars(page)] == names
+    text = "\n".join(m.value for m in page.markdown)
+    bare = "**plain-20**:" if lang == "en" else "**플레인-20**:"
+    assert row in text and bare not in text, text[-1500:]
+
+
 @pytest.mark.parametrize("lang, drawn, depends", [
     ("en", "values are drawn at random with mean 3, channel 1's with mean 4, both with standard deviation 2",
      "only as far as this batch's own mean and variance"),
@@ -344,3 +375,27 @@ def test_partway_says_closing_in_of_the_running_statistics_not_of_one_batch(lang
         assert closing in text and depends in text
         assert "Eval mode is closing in" not in text and "평가 모드가 학습 모드" not in text
     assert away[1] > away[0]   # the case the old "eval mode is closing in on training mode" got wrong
+
+
+@pytest.mark.parametrize("lang, already", [
+    ("en", "These nets are already trained on this server"), ("ko", "이 설정의 네트워크는 이 서버에서 이미 학습을 마쳤습니다")])
+def test_the_cost_line_counts_only_what_the_press_would_train(tmp_path_factory, lang, already):
+    """A classmate's press at the page's defaults serves this one at once (resnet_core.jobs.sharing): the
+    cost line says so instead of "4 runs, about 40 s", and "nothing yet" says it is this browser's."""
+    from resnet_core.jobs import sharing
+    from resnet_core.store import groups
+    from resnet_core.store.runs import RunStore
+    with own_store(tmp_path_factory, f"batchnorm_cost{lang}") as db:
+        store, runner = RunStore(db), jobs.get_runner()
+        for label, m, tc in experiments.bn_configs("digits", depth=20, steps=300):
+            tc = runner._on_device(tc)
+            rid = store.create_run(m, tc, owner="classm8", label=label, group=groups.BATCHNORM)
+            store.start_run(rid, device="cpu", layer_names=[], stat_names=[], total_steps=300)
+            store.finish_run(rid, status="finished", seconds=1.0, steps_done=300, final_train_loss=0.1,
+                             final_train_acc=0.9, test_acc=0.9)
+            sharing.remember(store, rid, sharing.run_key(m, tc))
+        captions = [c.value for c in open_page("batchnorm", lang, owner=f"bncost{lang}").caption]
+        assert any(already in c for c in captions) and not any(":material/timer:" in c for c in captions), captions
+        # Beside "already trained on this server", "none yet" is this browser's, not the server's.
+        none = {"en": "Nothing started from this browser yet", "ko": "이 브라우저에서 시작한 학습이 아직 없습니다"}[lang]
+        assert any(none in c for c in captions), captions

@@ -123,6 +123,12 @@ def test_a_short_run_trains_live_and_is_compared_and_exported(store):
     assert json.loads(loss.proto.spec)["layout"]["yaxis"]["type"] == "log"
     assert len(json.loads(loss.proto.spec)["data"][0]["x"]) == 20
     assert json.loads(acc.proto.spec)["layout"]["yaxis"]["title"]["text"] == "accuracy (%)"
+    # The table's "final" loss is the mean of the last 10% of steps (2 of 20), not the curve's last
+    # point, and the caption under the table says so.
+    from apptest_helpers import array
+    losses = array(json.loads(loss.proto.spec)["data"][0]["y"])
+    assert list(table["final training loss"]) == [f"{losses[-2:].mean():.3f}"]
+    assert any("averaged over the last 10% of steps" in c.value for c in at.caption)
     csv = exports.metrics_csv(info.id).splitlines()
     assert csv[0] == "step,train_loss,train_acc,lr,seconds,test_loss,test_acc" and len(csv) == 21
     assert csv[-1].split(",")[-1] != ""              # the final held-out evaluation
@@ -262,8 +268,12 @@ def test_a_zip_button_for_a_run_that_is_gone_says_so_in_both_languages(store, mo
             self.captions.append(text)
 
     monkeypatch.setattr(exports, "store", lambda: store)
-    for lang, words in (("en", "there is no run 99999 in runs.sqlite"),
-                        ("ko", "runs.sqlite에 99999번 학습 기록이 없습니다")):
+    for lang, words in (("en", "Run #99999 is no longer among this class's runs: a new class was started, and "
+                               "the old runs were moved to an archive on the server. Reload the page to see the "
+                               "current runs."),
+                        ("ko", "학습 기록 #99999는 이번 수업의 학습 기록에 더 이상 없습니다. 새 수업이 시작되어 이전 "
+                               "학습 기록은 서버의 보관 파일로 옮겨졌습니다. 페이지를 새로 고치면 지금의 학습 기록을 볼 수 "
+                               "있습니다.")):
         monkeypatch.setattr(i18n, "lang", lambda lang=lang: lang)
         where = Column()
         exports.run_zip_button(where, 99999, key="x")

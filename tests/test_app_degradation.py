@@ -30,11 +30,11 @@ def store(tmp_path_factory):
 
 
 def finished_experiment(store: RunStore, owner: str, losses: dict[str, float], display_name: str = "",
-                        steps: int = 20, dataset: str = "digits") -> list[int]:
+                        steps: int = 20, dataset: str = "digits", width: int = 8) -> list[int]:
     """The four degradation runs, one experiment, finished with the given final training losses
     (recorded as `steps` long; 20 steps of curve are written whatever it says)."""
     ids, experiment = [], None
-    for label, model_cfg, train_cfg in experiments.degradation_configs(dataset, steps=steps):
+    for label, model_cfg, train_cfg in experiments.degradation_configs(dataset, steps=steps, width=width):
         rid = store.create_run(model_cfg, train_cfg, owner=owner, label=label, group=groups.DEGRADATION,
                                experiment=experiment, display_name=display_name)
         experiment = store.get_run(rid).experiment
@@ -74,7 +74,7 @@ def checks(at: AppTest) -> list[str]:
 def test_empty_page_explains_and_links_to_gradient_flow(store):
     at = open_degradation(owner="deg9none")
     assert at.title[0].value == "Degradation"
-    assert any("No experiment yet" in i.value for i in at.info)
+    assert any("No experiment started from this browser yet" in i.value for i in at.info)
     assert any("unlikely to be vanishing gradients" in m.value for m in at.markdown)   # section 4.1
     assert [link.label for link in at.get("page_link")][-1].startswith("See the gradients")
     assert at.query_params["u"] == "deg9none"
@@ -141,7 +141,7 @@ def test_the_deeper_resnet_check_states_its_margin_not_a_tie(store, lang, margin
 def test_each_student_sees_their_own_experiment_unless_they_ask_for_the_class(store):
     finished_experiment(store, CLASSMATE, PAPER_LIKE)
     at = open_degradation(owner="deg3solo")
-    assert any("No experiment yet" in i.value for i in at.info)
+    assert any("No experiment started from this browser yet" in i.value for i in at.info)
     at.toggle(key="degradation_show_class").set_value(True).run()
     assert not at.exception
     options = at.selectbox(key="degradation_pick").options
@@ -190,7 +190,7 @@ def test_an_experiment_run_from_the_command_line_shows_on_the_page(store, capsys
     at = open_degradation(owner="deg8else")
     at.toggle(key="degradation_show_class").set_value(True).run()
     assert at.selectbox(key="degradation_pick").options[0] == (
-        f"runs #{ids[0]}–{ids[-1]} · Ms Kim · {DIGITS} · 3 steps")
+        f"runs #{ids[0]}–{ids[-1]} · Ms Kim · {DIGITS} · 3 steps · width 4")   # not the page's width 8
     ownerless = finished_experiment(store, "", PAPER_LIKE)   # as the CLI records without --owner
     at.run()
     assert at.selectbox(key="degradation_pick").options[0] == (
@@ -390,6 +390,21 @@ def test_the_run_at_the_papers_width_is_called_longer_only_when_it_is(store, lan
     assert ("longer" not in narrow) if lang == "en" else ("더 긴" not in narrow), narrow
 
 
+@pytest.mark.parametrize("lang, plain, wide", [
+    ("en", " · 1200 steps", " · 1200 steps · width 16"),
+    ("ko", " · 1200단계", " · 1200단계 · 너비 16"),
+])
+def test_the_run_at_the_papers_width_is_told_apart_from_one_at_the_pages_width(store, lang, plain, wide):
+    # The button below the result queues 1,200 steps at width 16: in the picker it must not read
+    # exactly like an experiment of 1,200 steps at the page's width 8.
+    owner = f"deg10{lang}"
+    narrow = finished_experiment(store, owner, PAPER_LIKE, steps=1200)
+    wider = finished_experiment(store, owner, PAPER_LIKE, steps=1200, width=16)
+    options = open_page("degradation", lang, owner=owner, timeout=90).selectbox(key="degradation_pick").options
+    assert options[0].startswith(f"#{wider[0]}–{wider[-1]}", options[0].index("#")) and options[0].endswith(wide), options
+    assert options[1].startswith(f"#{narrow[0]}–{narrow[-1]}", options[1].index("#")) and options[1].endswith(plain), options
+
+
 def _tables(at):
     from apptest_helpers import markdown_tables
     return markdown_tables(at)
@@ -494,3 +509,59 @@ def test_the_cpu_note_points_to_an_estimate_only_where_there_is_one(tmp_path_fac
             sharing.remember(store, rid, sharing.run_key(m, runner._on_device(tc)))
         after = said(open_page("degradation", lang, state=state))
         assert not any(slow in c for c in after) and not any(":material/timer:" in c for c in after), after
+
+
+@pytest.mark.parametrize("lang, said", [("en", "These nets are already trained on this server with these settings"),
+                                        ("ko", "이 설정의 네트워크는 이 서버에서 이미 학습을 마쳤습니다")])
+def test_a_press_that_would_train_nothing_says_so_where_the_time_would_be(store, lang, said):
+    """When the four nets of these settings have all finished here (a classmate's experiment), a
+    press trains nothing (resnet_core.jobs.sharing): the page says so instead of leaving the cost
+    line's place empty."""
+    from resnet_core.jobs import sharing
+
+    runner = jobs.get_runner()
+    for label, m, tc in experiments.degradation_configs("digits", steps=150, seed=7):
+        tc = runner._on_device(tc)
+        if sharing.find(runner.store, sharing.run_key(m, tc)) is None:
+            rid = runner.store.create_run(m, tc, owner=CLASSMATE, label=label, group=groups.DEGRADATION)
+            runner.store.start_run(rid, device="cpu", layer_names=[], stat_names=[], total_steps=150)
+            runner.store.finish_run(rid, status="finished", seconds=1.0, steps_done=150, final_train_loss=0.1,
+                                    final_train_acc=0.9, test_acc=0.9)
+            sharing.remember(runner.store, rid, sharing.run_key(m, tc))
+    at = open_page("degradation", lang, owner="deg8done", state={"degradation_steps": 150, "degradation_seed": 7})
+    captions = [c.value for c in at.caption]
+    assert any(said in c for c in captions) and not any(":material/timer:" in c for c in captions), captions
+    at = open_page("degradation", lang, owner="deg8done", state={"degradation_steps": 150, "degradation_seed": 8})
+    assert any(":material/timer:" in c.value for c in at.caption)   # another seed: four nets to train
+
+
+@pytest.mark.parametrize("lang, said, again", [
+    ("en", "**Diverged:** the training loss of plain-56 became infinite", "try another seed or number of steps"),
+    ("ko", "**발산:** 플레인-56의 학습 손실이", "다른 시드나 단계 수로 해 보세요")])
+def test_a_diverged_net_is_named_and_start_again_is_not_advised(store, lang, said, again):
+    """A diverged run serves the same settings again (resnet_core.jobs.sharing), so the page names
+    it and asks for other settings, not for the same press ("Start it again")."""
+    owner = f"deg7div{lang}"
+    ids = finished_experiment(store, owner, PAPER_LIKE, steps=150)
+    store.set_status(ids[1], "diverged", "loss became nan at step 12")   # plain-56
+    at = open_page("degradation", lang, owner=owner, state={"degradation_steps": 150})
+    warned = [w.value for w in at.warning]
+    assert any(w.startswith(said) and again in w for w in warned), warned
+    assert not any("Start it again" in w or "다시 시작해 보세요" in w for w in warned)
+
+
+@pytest.mark.parametrize("lang, mine, server", [
+    ("en", "No experiment started from this browser yet", "No Degradation experiment on this server yet"),
+    ("ko", "이 브라우저에서 시작한 실험이 아직 없습니다", "이 서버에는 아직 성능 저하 실험이 없습니다"),
+])
+def test_no_experiment_says_whose_were_read(tmp_path_factory, lang, mine, server):
+    """Beside "these nets are already trained on this server" (runs of other pages), an empty list
+    says whose experiments it read: this browser's, or with the class toggle on, the server's."""
+    with own_store(tmp_path_factory, f"degempty{lang}"):      # a server with no Degradation experiment
+        at = open_degradation(f"deg12empty{lang}", lang)
+        assert any(mine in i.value for i in at.info) and not any(server in i.value for i in at.info)
+        # The toggle on (written before the page draws: a Korean AppTest cannot rerun this page's
+        # dataset picker, whose labels it formats in English)
+        at = open_page("degradation", lang, owner=f"deg12empty{lang}", state={"degradation_show_class": True})
+        assert at.toggle(key="degradation_show_class").value
+        assert any(server in i.value for i in at.info) and not any(mine in i.value for i in at.info)

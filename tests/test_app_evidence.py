@@ -76,7 +76,7 @@ def _stored(store: RunStore, label: str, cfg, train_cfg, seed: int, experiment: 
 
 def test_figure7_from_stored_runs(store):
     at = open_page("evidence", owner="evid3", state={"evidence_section": "fig7"})
-    assert any("No finished plain-20/56" in i.value for i in at.info)
+    assert any("No Degradation experiment started in this browser has plain-20/56" in i.value for i in at.info)
     experiment = None   # the four nets as one experiment, as the Degradation page queues them
     for label, cfg, train_cfg in experiments.degradation_configs("digits", steps=10):
         experiment = store.get_run(_stored(store, label, cfg, train_cfg, seed=0, experiment=experiment)).experiment
@@ -230,3 +230,89 @@ def test_figure7_press_served_by_shortcuts_runs_names_each_net_by_this_page(stor
     plain = "plain" if lang == "en" else "플레인"
     names = [label for label, *_ in progress_bars(at)]
     assert names == [f"{plain}-20", f"{plain}-56", "ResNet-20", "ResNet-56"], names
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_figure7_press_served_in_full_by_the_study_pairs_is_read(store, lang):
+    """The Lesion study's and Loss landscape's pairs (ui/training/twins.py) are the Degradation recipe's
+    nets at 20 and at 56 layers: a Figure 7 press after both is served in full, and none of its runs is
+    in the Degradation group. Figure 7 reads them once they have finished, never "none finished yet"
+    above four progress rows that say finished."""
+    from resnet_core.jobs import sharing
+
+    owner, ids, experiment = f"evid10{lang}", {}, {}
+    for label, cfg, train_cfg in experiments.degradation_configs("digits", steps=10, seed=10):
+        rid = store.create_run(cfg, train_cfg, owner="evid10pair", label=label, group=groups.STUDY_PAIR,
+                               experiment=experiment.get(cfg.depth))
+        experiment[cfg.depth], ids[label] = store.get_run(rid).experiment, rid
+        store.start_run(rid, device="cpu", layer_names=[], stat_names=[], total_steps=1)
+        torch.manual_seed(0)
+        store.save_checkpoint(rid, build_model(cfg))
+        store.finish_run(rid, status="finished", seconds=1.0, steps_done=10, final_train_loss=0.1,
+                         final_train_acc=0.9, test_acc=0.9)
+        sharing.remember(store, rid, sharing.run_key(cfg, train_cfg))
+        sharing.attach(store, owner, [rid])   # they answered this student's press
+    press = sorted(ids.values())   # what the press's button keeps (experiment_panel.start)
+    at = open_page("evidence", lang, owner=owner,
+                   state={"evidence_section": "fig7", "evidence_fig7_train_run_ids": press})
+    assert not at.info, [i.value for i in at.info]
+    assert len(markdown_tables(at)[0]) == 4
+    plain = "plain" if lang == "en" else "플레인"
+    assert any(f"#{ids['plain-56']} {plain}-56" in m.value and f"#{ids['ResNet-20']} ResNet-20" in m.value
+               for m in at.markdown)
+
+
+ALREADY = {"en": "These nets are already trained on this server", "ko": "이 설정의 네트워크는 이 서버에서 이미 학습을 마쳤습니다"}
+# Whose experiments "none yet" is about: this browser's (the toggle off), or this server's (on).
+NONE = {("en", True): "No Degradation experiment started in this browser has",
+        ("ko", True): "이 브라우저에서 시작한 성능 저하 실험 중에는",
+        ("en", False): "No Degradation experiment on this server has",
+        ("ko", False): "이 서버의 성능 저하 실험 중에는"}
+ANEW = {"en": "but their checkpoints have since been dropped", "ko": "그 뒤 체크포인트가 지워졌습니다"}
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("weights", [True, False])
+def test_figure7_cost_line_counts_only_what_the_press_would_train(tmp_path_factory, lang, weights):
+    """A classmate's Degradation experiment at its defaults is Figure 7's press: it serves the press at
+    once, and the cost line says so instead of "4 runs, about a minute". When those nets' checkpoints
+    were dropped Figure 7 could never read them: the line counts the four, and the press trains them anew
+    rather than bringing back the same finished rows."""
+    from apptest_helpers import wait_runs_ended
+
+    from resnet_core.jobs import runner as jobs
+    from resnet_core.jobs import sharing
+    with own_store(tmp_path_factory, f"evidence_cost{lang}{int(weights)}") as db:
+        store, runner = RunStore(db), jobs.get_runner()
+        experiment = None
+        for label, m, tc in experiments.degradation_configs("digits", steps=300):
+            tc = runner._on_device(tc)
+            rid = store.create_run(m, tc, owner="classm9", label=label, group=groups.DEGRADATION, experiment=experiment)
+            experiment = store.get_run(rid).experiment
+            store.start_run(rid, device="cpu", layer_names=[], stat_names=[], total_steps=300)
+            if weights:
+                torch.manual_seed(0)
+                store.save_checkpoint(rid, build_model(m))
+            store.finish_run(rid, status="finished", seconds=1.0, steps_done=300, final_train_loss=0.1,
+                             final_train_acc=0.9, test_acc=0.9)
+            sharing.remember(store, rid, sharing.run_key(m, tc))
+        owner = f"evidcost{lang}{int(weights)}"
+        at = open_page("evidence", lang, owner=owner, state={"evidence_section": "fig7"})
+        captions = [c.value for c in at.caption]
+        assert any(ALREADY[lang] in c for c in captions) == weights, captions
+        assert any(":material/timer:" in c for c in captions) != weights, captions
+        # "None yet" names its scope (a classmate's nets are not this browser's), beside "already trained".
+        assert any(NONE[lang, True] in i.value and "**" in i.value for i in at.info), [i.value for i in at.info]
+        assert any(ANEW[lang] in c for c in captions) != weights, captions
+        if not weights:   # the class's runs read, and still none with weights: the server-wide sentence
+            on = open_page("evidence", lang, owner=owner, state={"evidence_section": "fig7",
+                                                                  "evidence_fig7_show_class": True})
+            assert any(NONE[lang, False] in i.value for i in on.info), [i.value for i in on.info]
+        if weights or lang == "ko":   # the click once is enough
+            return
+        at.button(key="evidence_fig7_train").click().run()
+        mine = store.list_runs(owner=owner)
+        assert sorted(r.model_cfg.kind for r in mine) == ["ResNet-20", "ResNet-56", "plain-20", "plain-56"]
+        for r in mine:
+            runner.cancel(r.id)
+        wait_runs_ended(store, [r.id for r in mine], 60)

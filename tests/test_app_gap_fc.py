@@ -151,3 +151,43 @@ def test_a_trained_gap_net_is_scored_at_other_sizes(tmp_path_factory, lang, flat
             named = ", ".join(best) if lang == "ko" or len(best) == 1 else ", ".join(best[:-1]) + " and " + best[-1]
             assert f"best at {named} ({high}%)" in reading or f"{named}에서 가장 좋고({high}%)" in reading
             assert f"({low}%)" in reading
+
+
+def test_a_press_served_by_nets_without_their_weights_trains_them_anew(tmp_path_factory):
+    """A classmate's pair whose checkpoints the full folder dropped would serve the press (sharing) and
+    show two finished rows with no accuracies, press after press: the press trains the pair anew. Their
+    owner's page says that the checkpoints are gone and what a press does (en, ko)."""
+    from apptest_helpers import open_page, own_store, wait_runs_ended
+
+    from resnet_core import ModelConfig
+    from resnet_core.jobs import runner as jobs
+    from resnet_core.jobs import sharing
+    from resnet_core.store import groups
+    from resnet_core.store.runs import RunStore
+    from resnet_core.training import experiments
+    with own_store(tmp_path_factory, "gap_fc_dropped") as db:
+        store, runner = RunStore(db), jobs.get_runner()
+        experiment = None   # the pair as one press
+        for head in ("gap", "flatten"):
+            cfg = ModelConfig(depth=8, base_width=8, in_channels=1, input_size=16, head=head)
+            tc = runner._on_device(experiments.recipe("digits", steps=300))
+            label = f"ResNet-8 {'GAP' if head == 'gap' else 'flatten'}"   # as the page stores them
+            rid = store.create_run(cfg, tc, owner="gapfc8", label=label, group=groups.GAP_FC, experiment=experiment)
+            experiment = store.get_run(rid).experiment
+            store.start_run(rid, device="cpu", layer_names=[], stat_names=[], total_steps=300)
+            store.finish_run(rid, status="finished", seconds=1.0, steps_done=300, final_train_loss=0.1,
+                             final_train_acc=0.9, test_acc=0.9)   # no checkpoint: dropped
+            sharing.remember(store, rid, sharing.run_key(cfg, tc))
+        # Their owner's page says why no accuracies come, and what a press does then.
+        for lang, said in (("en", "No checkpoint any more for ResNet-8 GAP, ResNet-8 flatten: they finished"),
+                           ("ko", "ResNet-8 GAP, ResNet-8 평탄화의 체크포인트가 더 이상 없습니다")):
+            captions = [c.value for c in open_page("gap-fc", lang, owner="gapfc8").caption]
+            assert any(said in c for c in captions), captions
+        at = open_page("gap-fc", "en", owner="gapfc9")
+        assert not any("No checkpoint any more" in c.value for c in at.caption)   # not this browser's press
+        at.button(key="gap_fc_train").click().run()
+        mine = store.list_runs(owner="gapfc9")
+        assert sorted(r.model_cfg.head for r in mine) == ["flatten", "gap"]
+        for r in mine:
+            runner.cancel(r.id)
+        wait_runs_ended(store, [r.id for r in mine], 60)

@@ -300,6 +300,9 @@ def test_korean_page_has_no_missing_text(store):
     assert list(svg_series(profile)) == ["플레인-56", "잔차-56"]
     texts = {"".join(t.itertext()) for t in profile.iter() if t.tag.endswith("text")}
     assert "층 깊이 (1 = 입력 바로 다음)" in texts
+    # The stages along the axis in Korean, as the page's sentences name them (never "stage2").
+    assert {"스템", "스테이지 1", "스테이지 2", "스테이지 3", "FC"} <= texts and not {"stem", "stage2", "head"} & texts
+    assert {"스테이지 2", "스테이지 3"} <= {"".join(t.itertext()) for t in gains.iter() if t.tag.endswith("text")}
     assert svg_series(profile)["잔차-56"][0][2].split("\n")[2].startswith("크기 ")     # the tooltip's word for norm
     assert "증폭률 1: 그래디언트 크기가 그대로" in {"".join(t.itertext()) for t in gains.iter() if t.tag.endswith("text")}
     assert not at.get("plotly_chart")

@@ -206,6 +206,33 @@ def test_held_on_the_bending_with_as_many_minima_is_not_called_more_bowl_like(st
     assert not any(bowl_like in m.value for m in at.markdown)
 
 
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_held_on_the_minima_with_the_bending_too_close_is_not_called_smoother(studied, lang):
+    """Fewer minima on the residual slice (1 against 4: a single bowl) and the bending 9.0% against
+    10.0% ("Too small to tell"): the finding holds on the minima alone, so the closing says "more
+    bowl-like", in part, and never "smoother"; for stored runs that are not twins (bending the
+    same), the same with the caveat."""
+    at, (success, warning, info) = _shown(studied, lang, 23, {"local_minima_2d": 4, "curve_down_fraction": 0.10},
+                                          {"local_minima_2d": 1, "curve_down_fraction": 0.09}, "land0sb")
+    tiny = "Too small to tell" if lang == "en" else "차이가 너무 작아 판단할 수 없음"
+    assert [i for i in info if i.startswith(tiny)] and len(success) == 2 and not warning
+    in_part = "held here in part" if lang == "en" else "일부 재현되었습니다"
+    bowl_like = "the more bowl-like one" if lang == "en" else "더 그릇에 가깝습니다"
+    neither = "neither is the smoother one" if lang == "en" else "어느 쪽이 더 매끄럽다고 할 수 없습니다"
+    smoother = "smoother, more bowl-like" if lang == "en" else "더 매끄럽고"
+    closing = [m.value for m in at.markdown if in_part in m.value]
+    assert len(closing) == 1 and bowl_like in closing[0] and neither in closing[0]
+    assert not any(smoother in m.value for m in at.markdown)
+    at = _shown_on_stored_runs(studied, lang, 24, {"local_minima_2d": 5, "curve_down_fraction": 0.10},
+                               {"local_minima_2d": 1, "curve_down_fraction": 0.10})
+    same = "No difference here" if lang == "en" else "차이 없음"
+    assert [i.value for i in at.info if i.value.startswith(same)]
+    closing = [m.value for m in at.markdown if ("As in" if lang == "en" else "결과처럼 여기서도") in m.value]
+    assert len(closing) == 1 and bowl_like in closing[0] and neither in closing[0]
+    assert ("differ in more than the shortcuts" if lang == "en" else "숏컷 말고도") in closing[0]
+    assert not any(smoother in m.value for m in at.markdown)
+
+
 def _store_variant(store, crafted, pair, seed) -> None:
     from resnet_core import ModelConfig, TrainConfig
     from ui.training import twins

@@ -2,7 +2,7 @@
 both languages, and what the page says follows the measured verdict."""
 
 import pytest
-from apptest_helpers import figures, open_page, own_store
+from apptest_helpers import figures, open_page, own_store, wait_runs_ended
 from study_helpers import finished_twins, finished_study
 
 from resnet_core.store.runs import RunStore
@@ -123,6 +123,25 @@ def test_the_block_named_is_the_lowest_bar_and_ties_are_named_together(studied, 
     said = [i.value for i in at.info]
     assert any(s.startswith("No difference here" if lang == "en" else "차이 없음") for s in said), said
 
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_tied_blocks_with_the_same_drop_read_each_not_a_range(studied, lang):
+    """s1.b0 and s1.b1 both shown 15.0 points below the intact net: named together with "−15.0
+    each", never the range "−15.0 to −15.0"."""
+    import copy
+    store, ids, result = studied
+    crafted = copy.deepcopy(result)
+    residual = next(n for n in crafted["nets"] if n["kind"] == "residual")
+    intact = residual["intact_acc"]
+    for b in residual["blocks"]:
+        if b["acc"] is not None:
+            b["acc"] = intact - 0.150 if b["name"] in ("stage1.block0", "stage1.block1") else intact - 0.01
+    _stored_study(store, crafted, ids, 5)
+    at = open_page("lesion", lang, owner="les0same", state={"lesion_draws": 5})
+    worst = [m.value for m in at.markdown if "s1.b0, s1.b1" in m.value]
+    assert len(worst) == 1
+    assert ("(−15.0 accuracy points each)" if lang == "en" else "(각각 −15.0%p)") in worst[0]
+    assert "−15.0 to" not in worst[0] and "%p~" not in worst[0]
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_no_block_is_named_when_a_deletion_within_the_tolerance_did_no_harm(studied, lang):
@@ -423,3 +442,92 @@ def test_a_press_served_by_a_classmates_runs_shows_them_not_the_button_again(tmp
         assert len(store.list_runs()) == 4   # served: nothing queued
         said = f"Trained: runs #{ids['plain-20']} (plain) and #{ids['ResNet-20']} (residual)"
         assert any(c.value.startswith(said) for c in at.caption), [c.value for c in at.caption]
+
+
+@pytest.mark.parametrize("lang, said", [("en", "its weights are no longer there"), ("ko", "그 가중치가 더 이상 서버에 없습니다")])
+def test_a_pair_whose_weights_were_dropped_is_trained_anew_not_asked_for_forever(tmp_path_factory, lang, said):
+    """A classmate's Degradation pair whose checkpoints the full folder dropped cannot be studied;
+    a press would be served by those same runs (sharing) and bring back the same button. The page
+    says why and the press queues the pair anew."""
+    from resnet_core.jobs import runner as jobs
+    from resnet_core.jobs import sharing
+    from resnet_core.store import groups
+    from resnet_core.training import experiments
+    with own_store(tmp_path_factory, f"lesion_dropped{lang}") as db:
+        store, runner = RunStore(db), jobs.get_runner()
+        for label, m, tc in experiments.degradation_configs("digits", steps=300, seed=0):
+            tc = runner._on_device(tc)
+            rid = store.create_run(m, tc, owner="classm8", label=label, group=groups.DEGRADATION)
+            store.start_run(rid, device="cpu", layer_names=[], stat_names=[], total_steps=300)
+            store.finish_run(rid, status="finished", seconds=1.0, steps_done=300, final_train_loss=0.1,
+                             final_train_acc=0.9, test_acc=0.9)   # no checkpoint: dropped
+            sharing.remember(store, rid, sharing.run_key(m, tc))
+        at = open_page("lesion", lang, owner=f"les0drop{lang}")
+        assert any(said in c.value for c in at.caption), [c.value for c in at.caption]
+        assert any(":material/timer:" in c.value for c in at.caption)   # the two runs it will train
+        if lang == "ko":   # AppTest formats a Korean page's selectboxes in English on a rerun
+            return
+        at.button(key="lesion_train_twins").click().run()
+        mine = store.list_runs(owner=f"les0drop{lang}")
+        assert sorted(r.model_cfg.kind for r in mine) == ["ResNet-20", "plain-20"]
+        assert "lesion_train_twins" not in [b.key for b in at.button]   # their progress, not the button again
+        for r in mine:
+            runner.cancel(r.id)
+        wait_runs_ended(store, [r.id for r in mine], 60)
+
+
+@pytest.mark.parametrize("lang, said", [("en", "the training loss of plain-20 became infinite"),
+                                        ("ko", "플레인-20의 학습 손실이 무한대나")])
+def test_a_pair_with_a_diverged_net_says_so_and_offers_no_press_that_brings_it_back(tmp_path_factory, lang, said):
+    """A net of the pair that diverged here with these settings serves a press (sharing serves
+    diverged runs) and has no trained weights to study: the page names it and says what to change,
+    not "will be trained ... used at once" with a button that brings back the same run."""
+    from resnet_core.jobs import runner as jobs
+    from resnet_core.jobs import sharing
+    from resnet_core.store import groups
+    from resnet_core.training import experiments
+    with own_store(tmp_path_factory, f"lesion_diverged{lang}") as db:
+        store, runner = RunStore(db), jobs.get_runner()
+        for label, m, tc in experiments.degradation_configs("digits", steps=300, seed=0):
+            tc = runner._on_device(tc)
+            rid = store.create_run(m, tc, owner="classm8", label=label, group=groups.DEGRADATION)
+            store.start_run(rid, device="cpu", layer_names=[], stat_names=[], total_steps=300)
+            status = "diverged" if label == "plain-20" else "finished"
+            store.finish_run(rid, status=status, seconds=1.0, steps_done=40 if status == "diverged" else 300,
+                             final_train_loss=float("nan") if status == "diverged" else 0.1,
+                             final_train_acc=0.1 if status == "diverged" else 0.9, test_acc=0.9)
+            sharing.remember(store, rid, sharing.run_key(m, tc))
+        at = open_page("lesion", lang, owner=f"les0div{lang}")
+        assert any(said in w.value for w in at.warning), [w.value for w in at.warning]
+        assert "lesion_train_twins" not in [b.key for b in at.button]
+        assert not any("ResNet-20" in c.value and "300" in c.value for c in at.caption)   # no "will be trained"
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_bars_hover_the_accuracies_as_the_sentences_round_them(lang):
+    """400 held-out images: intact 371 (92.75%, "intact 92.8%"), s1.b0 361 (90.25%). The browser's
+    "%{y:.1f}" would round the tie up ("90.3%"), Python to even: the bar must read "90.2%", so
+    that 92.8 − 90.2 is the −2.6 the page's sentence states; the k-curve's k = 0 point is the
+    intact net and reads as the dashed line's label."""
+    from resnet_core.inspection import lesion
+    from ui.draw import study_charts
+    from ui.page.i18n import _words
+
+    blocks = [{"name": "stage1.block0", "acc": 361 / 400, "downsampling": False, "deletable": True},
+              {"name": "stage1.block1", "acc": 369 / 400, "downsampling": False, "deletable": True},
+              {"name": "stage2.block0", "acc": None, "downsampling": True, "deletable": False}]
+    net = {"label": "ResNet-20", "kind": "residual", "depth": 20, "n_test": 400, "intact_acc": 371 / 400,
+           "chance_acc": 0.1, "blocks": blocks, "k_curve": [{"k": 1, "mean_acc": 365 / 400, "std_acc": 0.01}]}
+    words = _words(lang, study_charts.WORDS)
+    bars = study_charts.single_deletions([net], words)
+    bar = next(tr for tr in bars.data if tr.type == "bar")
+    assert "%{y" not in bar.hovertemplate
+    shown = {c[0]: c[1] for c in bar.customdata}
+    assert shown["stage1.block0"] == "90.2" and shown["stage1.block1"] == "92.2"
+    label = bars.layout.annotations[-1].text
+    assert "92.8" in label
+    drop = lesion.summary(net)["drops"]["stage1.block0"]
+    assert f"{100 * drop:.1f}" == "2.6" == f"{92.8 - float(shown['stage1.block0']):.1f}"
+    curve = next(tr for tr in study_charts.k_curve([net], words).data if tr.type == "scatter")
+    assert "%{y" not in curve.hovertemplate and "%{customdata}" in curve.hovertemplate
+    assert list(curve.customdata) == ["92.8", "91.2"]

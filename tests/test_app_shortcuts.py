@@ -179,7 +179,7 @@ def test_while_a_b_c_train_their_curves_are_svg_then_plotly(runner):
 
 def test_a_b_c_train_side_by_side(runner):
     at = open_shortcuts()
-    assert any("No runs yet" in c.value for c in at.caption)
+    assert any("Nothing started from this browser yet" in c.value for c in at.caption)
     at.select_slider(key="shortcuts_train_depth").set_value(8)
     at.select_slider(key="shortcuts_train_steps").set_value(50)
     at.button(key="shortcuts_train").click().run()
@@ -230,6 +230,8 @@ def test_a_full_queue_is_a_translated_message(runner, monkeypatch):
 
 
 def test_one_experiment_at_a_time(runner, monkeypatch):
+    """While this user's experiment waits in the queue the button is greyed out, and its help says
+    so: queued, not only training."""
     def queue_only(self, runs, *, owner="", group="", display_name="", **_):   # teacher, share: unused here
         # Recorded as queued, never trained: the page sees an experiment still going.
         return [self.store.create_run(m, tc, owner=owner, label=label, group=group) for label, m, tc in runs]
@@ -242,6 +244,10 @@ def test_one_experiment_at_a_time(runner, monkeypatch):
     try:
         assert not at.exception
         assert at.button(key="shortcuts_train").disabled, "a second click would queue a second experiment"
+        assert "still waiting in the queue or training" in at.button(key="shortcuts_train").help
+        ko = open_page("shortcuts", "ko", state={"shortcuts_run_ids": ids})   # the same experiment, in Korean
+        assert ko.button(key="shortcuts_train").disabled
+        assert "대기열에서 기다리고 있거나 학습 중입니다" in ko.button(key="shortcuts_train").help
         assert [pct for *_, pct in progress_bars(at)] == [0.0] * 4
     finally:
         for run_id in ids:

@@ -8,7 +8,7 @@ import pytest
 from resnet_core import arch_config
 from resnet_core.nets.diagram import describe
 from ui.draw import outline, style, training_charts
-from ui.page.i18n import words
+from ui.page.i18n import _words, words
 
 
 def _log(fig, axis="yaxis") -> bool:
@@ -71,6 +71,9 @@ def test_heatmap_is_log_coloured_with_zeros_blank_and_stage_ticks():
     assert z[0, 0] == pytest.approx(-6) and np.isnan(z[3, 0])
     assert (heat.zmin, heat.zmax) == (-6, 0)
     assert list(fig.layout.yaxis.ticktext) == ["stem", "stage1", "stage2", "head"]
+    korean = training_charts.grad_heatmap([1, 2], names, matrix, words=_words("ko", training_charts.WORDS),
+                                          title="플레인-20", zrange=(-6, 0))
+    assert list(korean.layout.yaxis.ticktext) == ["스템", "스테이지 1", "스테이지 2", "FC"]
     assert fig.layout.yaxis.autorange == "reversed"        # the input layer on top
     assert "1e-6" in heat.colorbar.ticktext
 

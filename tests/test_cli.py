@@ -104,7 +104,8 @@ def test_human_tables(capsys, argv, expected):
     (["summary", "resnet20", "--input", "-4"], "input size must be"),
     (["summary", "resnet50", "--input", "16"], "input size must be 32 to 1024"),
     (["summary", "resnet20", "--shortcut", "D"], "invalid choice"),
-    (["summary", "resnet20", "--classes", "1"], "num_classes"),
+    (["summary", "resnet20", "--classes", "1"], "error: --classes must be at least 2 (got 1)"),
+    (["export", "resnet20", "--classes", "0", "--out", "unused"], "error: --classes must be at least 2 (got 0)"),
     (["summary", "resnet20", "--input", "big"], "invalid int value"),
     (["bottleneck", "--size", "-28"], "size must be a positive"),
     (["bottleneck", "--mid", "0"], "mid must be a positive"),
@@ -115,6 +116,11 @@ def test_human_tables(capsys, argv, expected):
     (["train", "resnet20", "--width", "0", "--no-store"], "error: --width must be 1 to 1024 (got 0)"),
     (["experiment", "degradation", "--width", "2000", "--no-store"], "error: --width must be 1 to 1024 (got 2000)"),
     (["train", "resnet20", "--batch-size", "0", "--no-store"], "error: --batch-size must be 1 to 4096 (got 0)"),
+    # A study's own limits, said before any net trains (nothing printed first), by the options' names.
+    (["experiment", "lesion", "--draws", "0", "--no-store"], "error: --draws must be 1 to 50 (got 0)"),
+    (["experiment", "landscape", "--grid", "2", "--no-store"], "error: --grid must be 3 to 51 (got 2)"),
+    (["experiment", "landscape", "--points", "300", "--no-store"], "error: --points must be 3 to 201 (got 300)"),
+    (["experiment", "landscape", "--max-images", "-1", "--no-store"], "error: --max-images cannot be negative (got -1)"),
     ([], "required"),
 ])
 def test_bad_arguments_exit_2_with_one_line(capsys, argv, message):
@@ -179,6 +185,12 @@ def test_landscape_text_shows_bending_shares_as_the_page_does():
     nets[0]["shape"]["curve_down_fraction"] = None
     text = landscape_text(data)
     assert "plain-20   centre loss -  " in text and "bending down clearly - of the grid" in text
+    assert "21×21 grid on 512 training images" in text
+    # --max-images is an upper bound: a dataset with fewer training images is measured on all of them.
+    data["max_images"] = 5000
+    for n in nets:
+        n["n_images"] = 1438
+    assert "21×21 grid on 1438 training images" in landscape_text(data)
 
 
 def test_a_failed_runs_own_reason_is_printed_without_the_exception_name():
@@ -222,9 +234,10 @@ def test_a_task_that_failed_on_ray_says_its_own_reason_without_type_names(tmp_pa
     store.close()
 
 
-def test_landscape_text_says_held_in_part_when_the_residual_slice_shows_no_bowl():
-    """As the Loss landscape page (landscape.held.no_bowl): held on the bending share alone, with no
-    local minimum inside the residual slice, is "held in part", not "held"; a bowl makes it "held"."""
+def test_landscape_text_says_held_in_part_where_the_page_does():
+    """As the Loss landscape page (landscape.held.no_bowl, .same_minima, .same_bending): a finding
+    held on one comparison alone is "held in part", naming the half that did not hold; held on both
+    (fewer minima, a bowl, less bending) is "held"."""
     from resnet_core.cli.analysis import landscape_text
     from resnet_core.inspection import landscape
 
@@ -232,11 +245,20 @@ def test_landscape_text_says_held_in_part_when_the_residual_slice_shows_no_bowl(
         shape = {"centre_loss": 0.1, "local_minima_2d": minima, "local_minima_1d": 1, "curve_down_fraction": down}
         return {"label": label, "kind": kind, "shape": shape, "evaluations": 482, "seconds": 1.0}
 
-    for minima, said in ((0, "finding held in part: the residual slice bends less"), (1, "Li et al.'s finding held\n")):
-        nets = [net("plain-56", "plain", 6, 0.30), net("resnet-56", "residual", minima, 0.02)]
-        data = {"nets": nets, "verdicts": {56: landscape.verdict(*nets)}, "grid": 11, "max_images": 256,
+    cases = (((6, 0), (0.30, 0.02), "no_bowl", "held in part: the residual slice bends less, but it has no local minimum"),
+             ((1, 1), (0.30, 0.02), "same_minima", "held in part: the residual slice bends less, but both slices "
+                                                   "have the same number of local minima"),
+             ((6, 1), (0.05, 0.04), "same_bending", "held in part: the residual slice has fewer local minima"),
+             ((6, 1), (0.30, 0.02), None, "Li et al.'s finding held\n"))
+    for (pm, rm), (pd, rd), part, said in cases:
+        nets = [net("plain-56", "plain", pm, pd), net("resnet-56", "residual", rm, rd)]
+        verdict = landscape.verdict(*nets)
+        assert verdict["held"] and landscape.held_in_part(verdict) == part
+        data = {"nets": nets, "verdicts": {56: verdict}, "grid": 11, "max_images": 256,
                 "train_seconds": 1.0, "analysis_seconds": 2.0}
-        assert said in landscape_text(data)
+        text = landscape_text(data)
+        assert said in text
+        assert ("in part" in text) == (part is not None)
 
 
 def test_lesion_text_says_one_draw_in_the_singular():
@@ -246,3 +268,16 @@ def test_lesion_text_says_one_draw_in_the_singular():
     for draws, said in ((1, "(mean of 1 draw)"), (5, "(mean of 5 draws)")):
         data = {"nets": [net], "verdicts": {}, "draws": draws, "train_seconds": 1.0, "analysis_seconds": 1.0}
         assert said in lesion_text(data)
+
+
+def test_a_run_that_fails_for_a_reason_of_ours_prints_the_reason_without_a_traceback(capfd, tmp_path):
+    """A dataset that is not on this server: the run fails in a worker (a process that shares this
+    terminal); the reason is said once, in our words, with no traceback and no "on -" for a device
+    the run never got to."""
+    assert main(["train", "resnet20", "--dataset", "cifar10", "--steps", "1", "--no-store",
+                 "--data-dir", str(tmp_path / "none")]) == 1
+    captured = capfd.readouterr()
+    assert "Traceback" not in captured.err and "DatasetMissing" not in captured.err + captured.out
+    first = captured.out.splitlines()[0]
+    assert first.startswith("resnet20 on cifar10: failed after 0 steps in ") and " on -" not in first
+    assert "CIFAR-10 is not in" in first

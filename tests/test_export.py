@@ -231,6 +231,22 @@ def test_an_untrained_net_exports_without_weights(tmp_path):
     assert "nothing to plot yet" in readme and "plots the training curve" not in readme   # no curve before training
 
 
+def test_an_untrained_nets_notebook_expects_chance_among_its_own_outputs():
+    """Untrained, a net guesses among all its outputs: 1 in 10 on the digits for 10 outputs, but
+    1 in 1,000 for an ImageNet-sized head (an untrained ResNet-18 scored 0.0% there), never "about 10%"."""
+    from resnet_core.export.notebook import notebook
+
+    def about(classes: int) -> str:
+        cfg = ModelConfig(family="custom", stages=(1, 1), base_width=2, input_size=8, num_classes=classes)
+        cells = json.loads(notebook(cfg, trained=False, dataset="digits"))["cells"]
+        return next("".join(c["source"]) for c in cells if "".join(c["source"]).startswith("## Evaluate"))
+
+    assert "expect about 10% (chance)" in about(10)
+    thousand = about(1000)
+    assert "10%" not in thousand and "1,000 outputs where the digits have 10 classes" in thousand
+    assert "expect about 0.1% (chance: 1 in 1,000)" in thousand
+
+
 def test_runs_that_cannot_be_exported_say_why(trained):
     store, _, unfinished, _ = trained
     with pytest.raises(ExportError, match=r"^there is no run 999 in .*runs\.db$") as err:

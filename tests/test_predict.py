@@ -417,3 +417,76 @@ def test_stopping_a_task_does_not_call_it_training_and_an_owner_id_takes_no_part
         text = i18n.t("runs.owner_id", uid=uid)
         after = text.split(f"**{uid}**", 1)[1]
         assert after[0] in ",." and not after.startswith(("이라", "라"))
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_pressing_run_on_a_measurement_still_on_its_way_does_not_call_it_a_stored_result(lang, monkeypatch, tmp_path):
+    """Two students press Run on one question: the second follows the first one's task, which is
+    still queued (no result yet), and is told so; once it has finished, it is a stored result reused."""
+    from resnet_core.nets.config import ModelConfig, TrainConfig
+    from resnet_core.predict.votes import Votes
+    from resnet_core.store.groups import PREDICT
+    from ui.predict import rounds
+
+    monkeypatch.setattr(i18n, "lang", lambda: lang)
+    votes = Votes(RunStore(tmp_path / "runs.db"))
+    monkeypatch.setattr(rounds, "votes", lambda: votes)
+    said = []
+    monkeypatch.setattr(rounds.st, "toast", lambda text, **_: said.append(text))
+    q = bank.get("macs")
+    task = votes.store.create_task("predict", {"question": q.id, "setup": q.setup, "device": "auto"}, ModelConfig(),
+                                   TrainConfig(), group=PREDICT)
+    assert rounds.start(q) == task
+    votes.store.save_result(task, {"answer": "vgg19"})
+    votes.store.set_status(task, "finished")
+    assert rounds.start(q) == task
+    if lang == "en":
+        assert said == [f"The same measurement is already queued or running (#{task}): its result will show here "
+                        "when it ends.", f"A stored result with the same setup was reused (#{task})."]
+    else:
+        assert said == [f"설정이 같은 측정이 이미 대기 중이거나 진행 중입니다 (#{task}). 끝나면 결과가 여기에 나옵니다.",
+                        f"설정이 같은 저장된 결과를 불러왔습니다 (#{task})."]
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_trained_question_measured_before_says_a_press_shows_it_at_once(lang, monkeypatch, tmp_path):
+    """Above a trained question: the time its nets take to train, unless this server has finished
+    the same setup before, which a press then shows at once (a task still on its way is not that)."""
+    from resnet_core.nets.config import ModelConfig, TrainConfig
+    from resnet_core.predict.votes import Votes
+    from resnet_core.store.groups import PREDICT
+    from ui.predict import rounds
+
+    class Page:
+        def __init__(self):
+            self.captions = []
+
+        def markdown(self, text):
+            pass
+
+        def caption(self, text):
+            self.captions.append(text)
+
+    monkeypatch.setattr(i18n, "lang", lambda: lang)
+    votes = Votes(RunStore(tmp_path / "runs.db"))
+    monkeypatch.setattr(rounds, "votes", lambda: votes)
+    q = bank.get("gap_size")
+    task = votes.store.create_task("predict", {"question": q.id, "setup": q.setup, "device": "auto"}, ModelConfig(),
+                                   TrainConfig(), group=PREDICT)
+    assert rounds.stored_finished(q) is None          # queued: a press follows it, nothing to show yet
+    votes.store.save_result(task, {"answer": "yes"})
+    votes.store.set_status(task, "finished")
+    assert rounds.stored_finished(q) == task
+    page = Page()
+    monkeypatch.setattr(view, "st", page)
+    view.question(q, stored=task)
+    assert page.captions == [":material/history: " + (
+        f"This server has measured this setup before (#{task}): *Run it* shows that result at once, with nothing "
+        "to train." if lang == "en" else
+        f"이 서버에서 같은 설정으로 이미 측정했습니다 (#{task}). *실행하기*를 누르면 학습 없이 그 결과를 바로 보여 줍니다.")]
+    # A student's page in a class round has no Run button: the teacher's Run shows the same result.
+    page.captions.clear()
+    view.question(q, stored=task, in_class=True)
+    assert page.captions == [":material/history: " + (
+        f"This server has measured this setup before (#{task}): the result is ready, with nothing to train."
+        if lang == "en" else f"이 서버에서 같은 설정으로 이미 측정했습니다 (#{task}). 학습할 것 없이 결과가 준비되어 있습니다.")]

@@ -109,3 +109,22 @@ def test_a_server_set_to_the_cpu_runs_its_studies_there(trained):
         assert store.result(job)["device"] == "cpu"
     finally:
         runner.shutdown()
+
+
+def test_a_prediction_stopped_while_its_nets_train_ends_stopped_not_failed(tmp_path):
+    """Stopped while a net trains, a prediction raises on that net ("did not finish training"); the
+    run list must read "stopped", as for a task stopped while it measures, never "failed"; a real
+    failure (not stopped) still fails."""
+    from resnet_core.jobs.worker import JobSpec, run_job
+    from resnet_core.nets.config import ModelConfig, TrainConfig
+
+    store = RunStore(tmp_path / "runs.db")
+    params = {"question": "degradation", "setup": {"dataset": "digits", "steps": 10, "seed": 0, "width": 8},
+              "device": "cpu"}
+    run_id = store.create_task("predict", params, ModelConfig(), TrainConfig())
+    spec = JobSpec(run_id, str(store.path), ModelConfig(), TrainConfig(), kind="predict", params=params)
+    assert run_job(spec, store, lambda: True) == ("cancelled", "")
+    assert store.get_run(run_id).status == "cancelled" and store.result(run_id) is None
+    bad = JobSpec(run_id, str(store.path), ModelConfig(), TrainConfig(), kind="predict", params={"question": "x"})
+    with pytest.raises(ConfigError):
+        run_job(bad, store, lambda: False)

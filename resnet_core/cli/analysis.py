@@ -33,6 +33,22 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="landscape: training images the loss is measured on (default 512; 0: all)")
 
 
+def check_options(args: argparse.Namespace) -> None:
+    """The task's own limits (resnet_core.jobs.tasks), by the options' names: the task checks them
+    too, but only once every net has trained, and by its parameters' names (points_1d)."""
+    from resnet_core.jobs.tasks import MAX_GRID
+    from resnet_core.messages import ConfigError
+
+    limits = ([("--draws", args.draws, 1, 50)] if args.name == "lesion" else
+              [("--grid", args.grid, 3, MAX_GRID), ("--points", args.points, 3, 201)])
+    for option, value, low, high in limits:
+        if not low <= value <= high:
+            raise ConfigError(code="range", name=option, low=low, high=high, value=value)
+    # 0 means every training image; a negative count would slice off the last ones unsaid.
+    if args.name == "landscape" and args.max_images < 0:
+        raise ConfigError(code="not_negative", name="--max-images", value=args.max_images)
+
+
 def run(args: argparse.Namespace, store_of) -> int:
     """Train the pairs, run the analysis task on them, print the result."""
     from resnet_core.jobs.tasks import TASKS
@@ -41,6 +57,7 @@ def run(args: argparse.Namespace, store_of) -> int:
     from resnet_core.store.groups import group_of
     from resnet_core.training.experiments import degradation_configs
 
+    check_options(args)   # before any net trains: a bad --grid is said at once, not minutes later
     depths = args.depth or DEFAULT_DEPTHS[args.name]
     nets = [row for row in degradation_configs(args.dataset, steps=args.steps, seed=args.seed,
                                                device=args.device, data_dir=args.data_dir, width=args.width)
@@ -58,7 +75,7 @@ def run(args: argparse.Namespace, store_of) -> int:
     stack = contextlib.ExitStack()
     if not args.json:
         print(f"{args.name} on {args.dataset}: training {', '.join(r[0] for r in runs)} "
-              f"({args.steps} steps each, seed {args.seed})", flush=True)
+              f"({args.steps} step{'' if args.steps == 1 else 's'} each, seed {args.seed})", flush=True)
     on_ray = getattr(args, "backend", "local") == "ray"
     try:
         # One runner for the nets and, on Ray, the task (starting Ray takes seconds).
@@ -128,7 +145,20 @@ def lesion_text(data: dict) -> str:
     return "\n".join(lines)
 
 
+_IN_PART = {
+    "no_bowl": " -> Li et al.'s finding held in part: the residual slice bends less, but it has no local "
+               "minimum inside the grid, so it shows no bowl to compare",
+    "same_minima": " -> Li et al.'s finding held in part: the residual slice bends less, but both slices "
+                   "have the same number of local minima, so neither is the more bowl-like one",
+    "same_bending": " -> Li et al.'s finding held in part: the residual slice has fewer local minima and is "
+                    "close to a single bowl, but the bending is the same or too close to tell, so neither "
+                    "is the smoother one",
+}
+
+
 def landscape_text(data: dict) -> str:
+    from resnet_core.inspection import landscape
+
     lines = []
     for net in data["nets"]:
         s = net["shape"] or {}
@@ -143,11 +173,13 @@ def landscape_text(data: dict) -> str:
         finding = {"held": " -> Li et al.'s finding held", "equal": " -> no difference here between the two slices",
                    "unclear": " -> cannot tell here: the residual slice has no local minimum inside the grid"}
         said = finding.get(v.get("finding"), " -> it did not fully hold here")
-        if v.get("held") and (v.get("outcomes") or {}).get("residual_single_bowl") == "unclear":
-            # as the page says it (landscape.held.no_bowl): held on the bending alone, no bowl to compare
-            said = (" -> Li et al.'s finding held in part: the residual slice bends less, but it has no local "
-                    "minimum inside the grid, so it shows no bowl to compare")
+        # Held on one comparison only: said as the page says it (landscape.held.<part>).
+        said = _IN_PART.get(landscape.held_in_part(v) if v.get("outcomes") else None, said)
         lines.append(f"depth {depth}: " + _outcomes(v) + said)
-    lines.append(f"{data['grid']}×{data['grid']} grid on {data['max_images'] or 'all'} training images; "
+    # The images each slice was measured on: --max-images is an upper bound (a dataset with fewer
+    # training images gives all of them), so the count comes from the slices themselves.
+    counts = {n["n_images"] for n in data["nets"] if n.get("n_images") is not None}
+    images = counts.pop() if len(counts) == 1 else data["max_images"] or "all"
+    lines.append(f"{data['grid']}×{data['grid']} grid on {images} training images; "
                  f"training {data['train_seconds']:.1f} s, slices {data['analysis_seconds']:.1f} s")
     return "\n".join(lines)

@@ -104,7 +104,7 @@ def _store(args):
 # CLI says "--width must be 1 to 1024", never "base_width", which no one typed.
 OPTION_OF = {"base_width": "--width", "batch_size": "--batch-size", "warmup_steps": "--warmup",
              "max_samples": "--max-samples", "input_size": "--input", "steps": "--steps", "epochs": "--epochs",
-             "lr": "--lr", "seed": "--seed"}
+             "lr": "--lr", "seed": "--seed", "num_classes": "--classes"}
 
 
 def cli_words(err: BaseException) -> str | None:
@@ -167,7 +167,8 @@ def run_train(args: argparse.Namespace) -> int:
         on = " (Ray)" if args.backend == "ray" else ""
         steps = f"{info.steps_done} step" + ("" if info.steps_done == 1 else "s")
         print(f"{model_cfg.name} on {args.dataset}: {info.status} after {steps} in "
-              f"{info.seconds or 0:.1f} s on {info.device or '-'}{on}" + (f" ({_said(info)})" if info.error else ""))
+              f"{info.seconds or 0:.1f} s" + (f" on {info.device}" if info.device else "") + on
+              + (f" ({_said(info)})" if info.error else ""))
         print(f"final train loss {_fmt(info.final_train_loss, '.4f')} (mean of the last 10% of steps), "
               f"train acc {_fmt(info.final_train_acc, '.3f')}, held-out acc {_fmt(info.test_acc, '.3f')}" + where)
     return 1 if info.status == "failed" else 0
@@ -196,7 +197,8 @@ def run_experiment_cmd(args: argparse.Namespace) -> int:
     who = {"owner": args.owner, "display_name": args.display_name}
     started = time.perf_counter()
     if not args.json:
-        print(f"{args.name} on {args.dataset}: {len(runs)} nets, {args.steps} steps each, seed {args.seed}",
+        print(f"{args.name} on {args.dataset}: {len(runs)} nets, {args.steps} step{'' if args.steps == 1 else 's'} "
+              f"each, seed {args.seed}",
               flush=True)
 
     def show(row: ExperimentRow) -> None:

@@ -202,9 +202,15 @@ def notebook(cfg: ModelConfig, *, trained: bool, dataset: str) -> str:
         # and nothing here has measured it.
         about = (f"This net was trained on {DATASETS.get(dataset, dataset)}, not on these digits: the accuracy "
                  "printed here is how it does on images unlike its training data, not the app's held-out accuracy.")
-    else:
+    elif cfg.num_classes <= 10:
         about = ("This net was not trained yet, so expect about 10% (chance): the cells show how to prepare "
                  "images for this net, and give its real accuracy once it is trained on the digits.")
+    else:
+        # A guess among all its outputs is right 1 time in num_classes, not 1 in 10 (an untrained
+        # ResNet-18 with 1,000 outputs scored 0.0% on these 359 digits).
+        about = (f"This net was not trained yet, and it has {cfg.num_classes:,} outputs where the digits have 10 "
+                 f"classes, so expect about {100 / cfg.num_classes:.2g}% (chance: 1 in {cfg.num_classes:,}): the "
+                 "cells show how to prepare images for this net.")
     own_data = []
     if trained and dataset in FOLDER_DATASETS:
         own_data = [("markdown", f"## Evaluate on {FOLDER_DATASETS[dataset]}, the run's own dataset\n\n"

@@ -247,6 +247,24 @@ def _single_bowl(minima: int) -> str:
     return verdicts.HELD if minima <= BOWL_MINIMA else verdicts.REVERSED
 
 
+def held_in_part(verdict: dict) -> str | None:
+    """Which half of "smoother, more bowl-like" a held finding lacks, or None when it held whole
+    (or did not hold). "no_bowl": held on the bending alone and the residual slice has no minimum,
+    so no bowl to compare; "same_minima": held on the bending alone, as many minima on both
+    slices, so neither is more a bowl; "same_bending": held on the minima alone, the bending the
+    same or too close to tell, so neither is the smoother."""
+    if not verdict.get("held"):
+        return None
+    outcomes = verdict["outcomes"]
+    if outcomes["residual_single_bowl"] == verdicts.UNCLEAR:
+        return "no_bowl"
+    if outcomes["residual_fewer_minima"] != verdicts.HELD:
+        return "same_minima"
+    if outcomes["residual_less_bending"] != verdicts.HELD:
+        return "same_bending"
+    return None
+
+
 # Li et al. 2018, Figure 5: without shortcuts, 20 layers is still fairly smooth; 56 and 110 are chaotic.
 CHAOTIC_DEPTH = 56
 

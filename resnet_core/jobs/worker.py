@@ -97,7 +97,14 @@ def _run_task(spec: JobSpec, store, should_stop) -> tuple[str, str]:
             last[0] = now
             store.set_progress(spec.run_id, done, total)
 
-    result = TASKS[spec.kind](spec.params, store=store, on_progress=on_progress, should_stop=should_stop)
+    try:
+        result = TASKS[spec.kind](spec.params, store=store, on_progress=on_progress, should_stop=should_stop)
+    except Exception:
+        # A prediction stopped while its nets train raises on the stopped net ("did not finish
+        # training"): it was stopped, as one stopped while it measures, not failed.
+        if not should_stop():
+            raise
+        result = None
     if should_stop():
         store.set_status(spec.run_id, "cancelled", "stopped before it finished")
         return "cancelled", ""
@@ -137,7 +144,7 @@ def _serve(conn) -> None:
         try:
             status, error = run_job(msg, store, should_stop)
         except BaseException as err:    # the job failed; the worker lives on for the next one
-            traceback.print_exc()
+            _report(err, msg.run_id)
             status, error, fatal = "failed", failure_reason(err, msg), gpus.is_fatal(err)
             try:
                 store.set_status(msg.run_id, "failed", error)
@@ -154,6 +161,19 @@ def _serve(conn) -> None:
             return
         if fatal:   # this process's CUDA context is broken: every later job here would fail too
             return
+
+
+def _report(err: BaseException, run_id: int) -> None:
+    """A failed job in the log: the traceback of an unexpected error; one of our own reasons (a
+    dataset not on this server, a setting out of range) is said and stored in full, so a
+    traceback would only bury it (the CLI's workers share its terminal)."""
+    from resnet_core.messages import own_sentence
+
+    own = own_sentence(err)
+    if own is None:
+        traceback.print_exc()
+    else:
+        log.info("run %s failed: %s", run_id, own)
 
 
 def failure_reason(err: BaseException, spec: JobSpec) -> str:

@@ -134,7 +134,8 @@ def test_a_following_student_sees_the_pause_and_the_teachers_demo_without_a_clic
         assert main.count("시작한 사람: 선생님") == 4, main      # all four of the teacher's runs, one row each
         assert "seed=7" in student.url, student.url    # kept through the teacher's training (issue 31)
         assert student.get_by_label("시드").input_value() == "7"      # on the page, not only in the address
-        assert "아직 실험이 없습니다" not in main
+        for empty in ("degradation.none", "degradation.none_mine"):     # neither "no experiment" line
+            assert table()[empty]["ko"].split(".")[0] not in main
         assert student.locator('[data-testid="stSidebar"]').get_by_role("switch", name="선생님 화면 따라가기").is_checked()
         # Shown, so the teacher stops the demonstration with the page's Stop buttons, as a teacher
         # would; left alone, its four runs trained on this server through the rest of the file.

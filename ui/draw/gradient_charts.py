@@ -13,7 +13,8 @@ from .line_charts import Line, Panel
 from .words import Words
 
 WORDS = ("charts.norm_axis", "charts.norm", "charts.depth_axis", "charts.gain_axis", "charts.gain",
-         "charts.gain_one", "charts.block_axis", "gradients.one_plus.title", *line_charts.WORDS)
+         "charts.gain_one", "charts.block_axis", "gradients.one_plus.title", *training_charts.TICK_WORDS,
+         *line_charts.WORDS)
 
 
 def profile(lines: list[Line], title: str, words: Words) -> str:
@@ -21,7 +22,7 @@ def profile(lines: list[Line], title: str, words: Words) -> str:
     names = lines[0].points if lines else ()
     return line_charts.lines(Panel(lines, y_title=words("charts.norm_axis"), log=True, value_name=words("charts.norm")),
                              words=words, x_title=words("charts.depth_axis"), title=title,
-                             ticks=training_charts.stage_ticks(names))
+                             ticks=training_charts.stage_ticks(names, words))
 
 
 def gains(lines: list[Line], words: Words) -> str:
@@ -30,4 +31,4 @@ def gains(lines: list[Line], words: Words) -> str:
     return line_charts.lines(Panel(lines, y_title=words("charts.gain_axis"), log=True, value_name=words("charts.gain"),
                                    refs=[(1.0, words("charts.gain_one"))]),
                              words=words, x_title=words("charts.block_axis"), title=words("gradients.one_plus.title"),
-                             ticks=training_charts.stage_ticks(names), width=640, height=400)
+                             ticks=training_charts.stage_ticks(names, words), width=640, height=400)

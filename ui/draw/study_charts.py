@@ -32,6 +32,14 @@ def _pct(v):
     return None if v is None else 100 * v
 
 
+def pct_text(v) -> str:
+    """An accuracy (0..1) in percent to 0.1, as the Lesion study page's sentences write it. The
+    charts' hover labels take this text, not plotly's "%{y:.1f}": the browser rounds an exact tie
+    up (90.25 -> "90.3"), Python to even ("90.2"), and with 400 held-out images such ties are
+    common, so a bar would read 0.1 off the drop the sentence beside it states."""
+    return "–" if v is None else f"{100 * v:.1f}"
+
+
 def block_name(name: str) -> str:
     """"stage1.block0" -> "s1.b0": how the bars label a block, and how the page's sentences
     name it, so the text names what the chart shows."""
@@ -48,8 +56,8 @@ def single_deletions(nets: list[dict], words: Words, height: int = 420) -> go.Fi
         fig.add_trace(go.Bar(
             x=names, y=[_pct(b["acc"]) for b in blocks], marker_color=_colour(net), name=net["label"],
             marker_pattern_shape=["/" if b["downsampling"] else "" for b in blocks], showlegend=False,
-            customdata=[b["name"] for b in blocks],
-            hovertemplate="%{customdata}: %{y:.1f}%<extra></extra>"), row=1, col=col)
+            customdata=[[b["name"], pct_text(b["acc"])] for b in blocks],
+            hovertemplate="%{customdata[0]}: %{customdata[1]}%<extra></extra>"), row=1, col=col)
         stuck = [(n, b) for n, b in zip(names, blocks) if not b["deletable"]]
         if stuck:
             fig.add_trace(go.Scatter(
@@ -58,7 +66,7 @@ def single_deletions(nets: list[dict], words: Words, height: int = 420) -> go.Fi
                 hovertext=[words("lesion.cannot_delete") for _ in stuck], hoverinfo="text", showlegend=False),
                 row=1, col=col)
         fig.add_hline(y=100 * net["intact_acc"], line=dict(color=_colour(net), dash="dash", width=2),
-                      annotation_text=words("lesion.intact", acc=f"{100 * net['intact_acc']:.1f}"),
+                      annotation_text=words("lesion.intact", acc=pct_text(net["intact_acc"])),
                       annotation_position="bottom left", row=1, col=col)
         # Chance is named in the legend, not written over the bars (where its label hid them).
         fig.add_trace(go.Scatter(
@@ -81,6 +89,7 @@ def k_curve(nets: list[dict], words: Words, height: int = 400) -> go.Figure:
         fig.add_trace(go.Scatter(
             x=[0] + [p["k"] for p in pts], y=[100 * net["intact_acc"]] + [100 * p["mean_acc"] for p in pts],
             error_y=dict(type="data", array=[0] + [100 * p["std_acc"] for p in pts], thickness=1.2),
+            customdata=[pct_text(net["intact_acc"])] + [pct_text(p["mean_acc"]) for p in pts],
             mode="lines+markers", name=net["label"],
             line=dict(color=_colour(net), width=3, dash=DASHES[depths.index(net["depth"]) % len(DASHES)]),
             hovertemplate=words("lesion.k_hover") + "<extra>" + net["label"] + "</extra>"))

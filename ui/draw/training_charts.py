@@ -12,6 +12,7 @@ is left blank.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -21,8 +22,10 @@ import plotly.graph_objects as go
 from . import line_charts, style
 from .words import Words
 
+# The stages' names along a layer axis (stage_ticks), in the reader's language.
+TICK_WORDS = ("charts.stem", "gradients.tick.stage", "gradients.tick.head")
 WORDS = ("charts.step", "charts.no_data", "charts.norm_log", "charts.layer_no", "charts.norm",
-         "charts.layer_axis", *line_charts.WORDS)
+         "charts.layer_axis", *TICK_WORDS, *line_charts.WORDS)
 
 # Shades per kind, main colour first; deeper nets take the later (darker) shades.
 SHADES = {
@@ -157,8 +160,9 @@ def log_range(*matrices: np.ndarray) -> tuple[float, float]:
     return (lo, hi) if hi > lo else (lo - 1, hi + 1)
 
 
-def stage_ticks(names: Sequence[str]) -> tuple[list[int], list[str]]:
-    """Tick positions (1-based layer numbers) where a new stage starts, named by the stage."""
+def stage_ticks(names: Sequence[str], words: Words | None = None) -> tuple[list[int], list[str]]:
+    """Tick positions (1-based layer numbers) where a new stage starts, named by the stage: with
+    `words` (TICK_WORDS) in the reader's language ("스템", "스테이지 1"), else by the module's name."""
     vals, texts, last = [], [], None
     for i, name in enumerate(names):
         head = name.split(".")[0]
@@ -166,9 +170,17 @@ def stage_ticks(names: Sequence[str]) -> tuple[list[int], list[str]]:
             head = "features"
         if head != last:
             vals.append(i + 1)
-            texts.append(head)
+            texts.append(head if words is None else _tick_name(head, words))
             last = head
     return vals, texts
+
+
+def _tick_name(module: str, words: Words) -> str:
+    """"stem", "stage2", "head" as the reader's language names them; any other module as it is."""
+    stage = re.fullmatch(r"stage(\d+)", module)
+    if stage:
+        return words("gradients.tick.stage", n=int(stage.group(1)))
+    return {"stem": words("charts.stem"), "head": words("gradients.tick.head")}.get(module, module)
 
 
 def main_path(names: Sequence[str]) -> list[int]:
@@ -199,7 +211,7 @@ def grad_heatmap(steps: Sequence[int], names: Sequence[str], matrix: np.ndarray,
                       ticktext=[f"1e{k}" for k in ticks]),
         hovertemplate=(words("charts.step") + " %{x}<br>" + words("charts.layer_no") + " %{y}<br>"
                        + words("charts.norm") + " 10^%{z:.2f}<extra></extra>"))
-    vals, texts = stage_ticks(names)
+    vals, texts = stage_ticks(names, words)
     fig.update_yaxes(autorange="reversed", tickvals=vals, ticktext=texts)
     fig.update_layout(uirevision=revision or "heatmap")
     return style.layout(fig, x=words("charts.step"), y=words("charts.layer_axis"), title=title, height=height)

@@ -93,11 +93,19 @@ def start(q: Question) -> int | None:
     else a new one in the job queue. None after the page has said why not (queue full, paused)."""
     found = votes().stored_result(q.id, q.setup)
     if found is not None:
-        st.toast(t("predict.reused", id=found[0]), icon=":material/history:")
+        # A task still queued or running is no result yet: say it is followed, not reused.
+        st.toast(t("predict.reused" if found[1] == "finished" else "predict.joined", id=found[0]),
+                 icon=":material/history:")
         return found[0]
     ids = page_runs.submit_task("predict", {"question": q.id, "setup": q.setup, "device": "auto"},
                            label=t("predict.measuring"), group=PREDICT)
     return ids[0] if ids else None
+
+
+def stored_finished(q: Question) -> int | None:
+    """The finished task a press on `q` would reuse (start), or None when it would queue or follow one."""
+    found = votes().stored_result(q.id, q.setup)
+    return found[0] if found is not None and found[1] == "finished" else None
 
 
 def result_of(run_id: int | None) -> tuple[str, dict | None]:
@@ -160,4 +168,4 @@ def tally(round_id: int) -> dict[str, int]:
 
 
 __all__ = ["ALONE", "cast", "class_round", "feedback", "my_vote", "open_question", "result_of", "run_round",
-           "set_state", "start", "tally", "votes", "watch"]
+           "set_state", "start", "stored_finished", "tally", "votes", "watch"]

@@ -22,10 +22,16 @@ def option_label(q: Question, option: str) -> str:
     return t(f"predict.q.{q.id}.{option}")
 
 
-def question(q: Question) -> None:
+def question(q: Question, stored: int | None = None, *, in_class: bool = False) -> None:
+    """The question, and what answering it costs: counted at once, the stored result `stored` (a
+    finished task with this setup, which a press reuses), or the time its nets take to train.
+    `in_class`: a student's page in a class round, which has no Run button (the teacher runs it)."""
     st.markdown(f"### {t(f'predict.q.{q.id}')}")
     if not q.trained:
         st.caption(t("predict.counts"))
+        return
+    if stored is not None:
+        st.caption(f":material/history: {t('predict.stored_class' if in_class else 'predict.stored', id=stored)}")
         return
     planned = q.plan(q.setup)
     ests = estimates.estimates(planned)   # the queue's own estimate (ui/training/estimates.py); the nets train in turn

@@ -51,6 +51,17 @@ def still_to_train(planned: Sequence[tuple[str, ModelConfig, TrainConfig]]) -> l
         return list(planned)
 
 
+def plan_line(planned: Sequence[tuple[str, ModelConfig, TrainConfig]]) -> Estimate | None:
+    """The cost line of a press that would queue `planned`: only the nets not already finished here
+    (still_to_train); where none is left, a line that says the press shows them at once, so the
+    place of the time is never silently empty."""
+    todo = still_to_train(planned)
+    if planned and not todo:
+        st.caption(f":material/check_circle: {t('common.already_trained')}")
+        return None
+    return line(todo)
+
+
 def seconds_text(seconds: float) -> str:
     if seconds < 90:
         return t("costs.seconds", n=max(1, round(seconds)))

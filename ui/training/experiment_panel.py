@@ -27,12 +27,12 @@ def run_ids_key(page: str, name: str = "train") -> str:
 
 
 def start(page: str, planned: Callable[[], list], *, group: str, place=st, nothing_planned: str = "",
-          name: str = "train", label: str | None = None) -> tuple[list[int], bool]:
+          name: str = "train", label: str | None = None, share: bool = True) -> tuple[list[int], bool]:
     """The start button, and (this user's latest experiment's run ids, whether it still runs).
     `planned` gives the runs to queue when the button is pressed; an empty plan shows the
     warning `nothing_planned`. A page with two experiments tells them apart by `name` (the
     button's key is "<page>_<name>"); `label` is the button's text key, "<page>.train.start"
-    unless given."""
+    unless given. `share=False` trains them anew instead of reusing equal runs (page_runs.submit)."""
     ids = page_runs.latest_experiment(group, run_ids_key(page, name))
     # One experiment per user at a time: a classroom shares one trainer.
     busy = progress.any_active(ids)
@@ -42,7 +42,7 @@ def start(page: str, planned: Callable[[], list], *, group: str, place=st, nothi
         if not plan:
             st.warning(nothing_planned, icon=":material/tune:")
         else:
-            new = page_runs.submit(plan, group=group)
+            new = page_runs.submit(plan, group=group, share=share)
             if new:
                 st.session_state[run_ids_key(page, name)] = new
                 st.rerun()   # redraw the button as busy

@@ -58,8 +58,8 @@ def run_zip_button(where, run_id: int, key: str) -> None:
     left no weights (queued, training, stopped, diverged), a line saying why."""
     try:
         info = store().get_run(run_id)   # fresh: a list drawn earlier may predate the run's end
-    except RunNotFound:   # gone since the list was read (a class store archived meanwhile)
-        where.caption(t("export.err.no_run", run_id=run_id, db=store().path.name))
+    except RunNotFound:   # gone since the list was read: only a fresh class store removes runs
+        where.caption(t("export.gone", run_id=run_id))
         return
     if info.has_checkpoint:
         where.download_button(t("export.zip"), lambda: run_zip(run_id),

@@ -41,14 +41,16 @@ ACTIVE = ("queued", "running")
 
 # --- submitting -----------------------------------------------------------------------------
 
-def submit(runs: Sequence[tuple[str, ModelConfig, TrainConfig]], *, group: str) -> list[int] | None:
+def submit(runs: Sequence[tuple[str, ModelConfig, TrainConfig]], *, group: str, share: bool = True) -> list[int] | None:
     """Queue runs (label, model config, train config) for this user, all or none, as one
     experiment (they share its id) under the page's `group` (resnet_core.training.experiments). Returns
-    their ids, or None after showing why not (a full queue, a setting that cannot train)."""
+    their ids, or None after showing why not (a full queue, a setting that cannot train).
+    `share`: a run equal to one already there serves the press (resnet_core.jobs.sharing); False
+    trains them anew (a study needs weights a finished run may no longer have)."""
     uid = owner()
     try:
         ids = runner().submit_many(list(runs), owner=uid, group=group, display_name=display_name(),
-                                   teacher=_teacher(), share=True)
+                                   teacher=_teacher(), share=share)
         follow.published_runs(group, ids)
         return ids
     except RunTooLong as exc:

@@ -27,7 +27,7 @@ from ui.page.i18n import label_of, t
 from ui.page.terms import dataset_name, net_label
 from ui.page.state import keep
 from ui.server import shared
-from ui.training import estimates, page_runs, progress
+from ui.training import estimates, page_runs, progress, served
 from ui.users import identity
 
 DEPTHS = [20, 56]
@@ -109,11 +109,21 @@ def _train_ui(prefix: str) -> tuple[int, int] | None:
         progress.live_runs(ids, lambda views: progress.progress_rows(views, f"{prefix}_twins"),
                            stop_prefix=f"{prefix}_twins")
         return None
+    # A net of the pair that diverged here serves the press (sharing) and has nothing to study:
+    # say so, and no button that would bring back the same run.
+    gone = served.diverged(configs)
+    if gone:
+        st.warning(t("twins.diverged", nets=", ".join(net_label(n) for n in gone)), icon=":material/warning:")
+        return None
+    # A pair trained here whose weights were dropped since would serve the press again (sharing)
+    # and the page would ask for the same press forever: it is trained anew, and the page says why.
+    weightless = served.weightless(configs)
     # Net names in the reader's language ("플레인-20"), so the particle after them reads right.
-    st.caption(t("twins.train_help", plain=net_label(names[0]), residual=net_label(names[1]), steps=steps))
-    estimates.line(estimates.still_to_train(configs))
+    st.caption(t("twins.retrain" if weightless else "twins.train_help", plain=net_label(names[0]),
+                 residual=net_label(names[1]), steps=steps))
+    estimates.line(configs if weightless else estimates.still_to_train(configs))
     if st.button(t("twins.train"), type="primary", icon=":material/play_arrow:", key=f"{prefix}_train_twins"):
-        if page_runs.submit(configs, group=TRAIN_GROUP):
+        if page_runs.submit(configs, group=TRAIN_GROUP, share=not weightless):
             _runs.clear()
             st.rerun()
     return None
