@@ -306,3 +306,19 @@ def test_a_run_too_big_for_the_servers_memory_is_refused_with_its_numbers(store,
     monkeypatch.setenv("RESNET_EXPLORER_RUN_MEMORY_GB", "0.05")   # 50 MB: it fits, and nothing is said
     at.run()
     assert not refusals() and not [w for w in at.warning if "GB" in w.value]
+
+
+@pytest.mark.parametrize("lang, words", [("en", "images used: 1, which leaves no training images; use at least 2"),
+                                         ("ko", "사용할 이미지 수 1로는 학습 이미지가 남지 않습니다. 2 이상을 쓰세요")])
+def test_one_image_is_refused_at_the_click_and_nothing_is_queued(store, monkeypatch, lang, words):
+    """"Images used" = 1 leaves no image to train on after the held-out one: said at the click, as
+    every other bad setting is, not as a run that fails at step 0 after its turn in the queue."""
+    owner = f"build{lang}one"
+    at = open_build(owner=owner, lang=lang)
+    from ui.page import i18n
+    monkeypatch.setattr(i18n, "lang", lambda: lang)   # the widgets' options in the page's language
+    at.number_input(key="build_max_samples").set_value(1).run()
+    at.button(key="build_start").click().run()
+    assert_clean(at)
+    assert any(words in w.value for w in at.warning), [w.value for w in at.warning]
+    assert store.list_runs(owner=owner) == []

@@ -61,8 +61,8 @@ def submit(runs: Sequence[tuple[str, ModelConfig, TrainConfig]], *, group: str, 
         queue_refusal(exc, uid, asked=len(runs))
     except DatasetMissing as exc:
         st.warning(t("runs.dataset_missing", msg=config_text(exc)), icon=":material/folder_off:")
-    except ConfigError as exc:
-        st.warning(t("error.config", msg=config_text(exc)), icon=":material/tune:")
+    except ConfigError as exc:   # a setting that builds but cannot train (too few images, classes, channels)
+        st.warning(t("runs.cannot_start", msg=config_text(exc)), icon=":material/tune:")
     return None
 
 
