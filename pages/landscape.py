@@ -73,7 +73,7 @@ def findings(result: dict) -> None:
 
 
 def table(nets: list[dict]) -> None:
-    rows = []
+    rows, gaps = [], []
     for n in nets:
         s = n["shape"] or {}
         rows.append({t("landscape.col.net"): terms.net_label(n["label"]),
@@ -82,8 +82,17 @@ def table(nets: list[dict]) -> None:
                      t("landscape.col.minima"): s.get("local_minima_2d", "–"),
                      t("landscape.col.bending"): f"{_share(s.get('curve_down_fraction'))}%",
                      t("landscape.col.seconds"): f"{n['seconds']:.1f}"})
+        # Points whose loss overflowed are stored as None: blank on the map and left out of the
+        # "highest loss", which must then say so.
+        grid = n["surface"]["loss"]
+        missing = sum(v is None for row in grid for v in row)
+        if missing:
+            gaps.append(t("landscape.not_finite", net=terms.net_label(n["label"]), n=f"{missing:,}",
+                          total=f"{sum(len(row) for row in grid):,}"))
     st.table(rows, hide_index=True)
     st.caption(t("landscape.bending_help", ratio=landscape.CURVE_DOWN_RATIO))
+    for gap in gaps:
+        st.caption(gap)
 
 
 def _share(fraction) -> str:

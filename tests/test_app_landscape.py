@@ -65,7 +65,7 @@ def test_other_settings_offer_to_compute(studied):
 
 
 def _variant(store, ids, result, seed: int, plain: dict, residual: dict, depth: int | None = None,
-             residual_images: int | None = None) -> None:
+             residual_images: int | None = None, overflowed: int = 0) -> None:
     """The finished study, its shapes replaced by `plain` and `residual` (and the residual net's
     image count by `residual_images`), stored under another direction seed: the page reads what
     it is fed."""
@@ -79,6 +79,8 @@ def _variant(store, ids, result, seed: int, plain: dict, residual: dict, depth: 
         net["depth"] = depth or net["depth"]
         if net["kind"] == "residual" and residual_images:
             net["n_images"] = residual_images
+        if net["kind"] == "plain" and overflowed:   # the first points of the first row gave no finite loss
+            net["surface"]["loss"][0][:overflowed] = [None] * overflowed
     params = {**PARAMS, "seed": seed, "run_ids": ids}
     tid = store.create_task("landscape", params, ModelConfig(), TrainConfig(), owner="teach0er", label="landscape",
                             group=twins._group("landscape", params))
@@ -91,11 +93,12 @@ def _findings(at) -> tuple[list[str], list[str], list[str]]:
 
 
 def _shown(studied, lang: str, seed: int, plain: dict, residual: dict, owner: str, depth: int | None = None,
-           residual_images: int | None = None):
+           residual_images: int | None = None, overflowed: int = 0):
     """The page in `lang` over a study whose findings are `plain` and `residual` (direction seed
     `seed`): the page and its (success, warning, info) texts."""
     store, ids, result = studied
-    _variant(store, ids, result, seed, plain, residual, depth=depth, residual_images=residual_images)
+    _variant(store, ids, result, seed, plain, residual, depth=depth, residual_images=residual_images,
+             overflowed=overflowed)
     at = open_page("landscape", lang, owner=owner, state={"landscape_grid": 11, "landscape_direction_seed": seed})
     return at, _findings(at)
 
@@ -311,3 +314,21 @@ def test_a_slice_without_a_minimum_is_not_called_a_bowl(studied, lang):
                    {"local_minima_2d": 0, "curve_down_fraction": 0.09}, "land0zu")
     closing = [m.value for m in at.markdown if unclear in m.value]
     assert len(closing) == 1 and not any(held in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_overflowed_points_are_named_not_hidden_in_the_highest_loss(studied, lang):
+    """Grid points whose loss overflowed are stored as None: the map leaves them blank and the
+    table's "highest loss" is the highest finite one, so a note under the table says how many."""
+    at, _ = _shown(studied, lang, 17, {"local_minima_2d": 4, "curve_down_fraction": 0.30, "max_loss": 3.4e37},
+                   {"local_minima_2d": 1, "curve_down_fraction": 0.10}, "land0of", overflowed=3)
+    plain = "plain-20" if lang == "en" else "플레인-20"
+    note = [c.value for c in at.caption if c.value.startswith(f"{plain}:")]
+    assert len(note) == 1
+    assert ("3 of the 121 grid points gave no finite loss" if lang == "en" else "격자 점 121개 가운데 3개에서는") in note[0]
+    assert ("“highest loss” in the table" if lang == "en" else "표의 '가장 큰 손실'은") in note[0]
+    rows = at.table[0].value.values.tolist()
+    row = next(r for r in rows if r[0] == plain)
+    assert "3.4e+37" in row
+    # the residual net's grid is whole: no note for it
+    assert not [c.value for c in at.caption if c.value.startswith("ResNet-20:")]

@@ -121,6 +121,8 @@ def test_human_tables(capsys, argv, expected):
     (["experiment", "landscape", "--grid", "2", "--no-store"], "error: --grid must be 3 to 51 (got 2)"),
     (["experiment", "landscape", "--points", "300", "--no-store"], "error: --points must be 3 to 201 (got 300)"),
     (["experiment", "landscape", "--max-images", "-1", "--no-store"], "error: --max-images cannot be negative (got -1)"),
+    # One image leaves none to train on after the held-out one: refused before the run is queued.
+    (["train", "resnet20", "--max-samples", "1", "--no-store"], "error: images used: 1, which leaves no training images"),
     ([], "required"),
 ])
 def test_bad_arguments_exit_2_with_one_line(capsys, argv, message):
@@ -191,6 +193,9 @@ def test_landscape_text_shows_bending_shares_as_the_page_does():
     for n in nets:
         n["n_images"] = 1438
     assert "21×21 grid on 1438 training images" in landscape_text(data)
+    for n in nets:
+        n["n_images"] = 1
+    assert "21×21 grid on 1 training image;" in landscape_text(data)
 
 
 def test_a_failed_runs_own_reason_is_printed_without_the_exception_name():

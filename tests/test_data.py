@@ -201,6 +201,19 @@ def test_bad_arguments_are_config_errors():
         load_dataset("digits", size=8, max_samples=1)
 
 
+def test_too_few_images_for_a_training_image_are_refused_before_the_run_is_queued():
+    # check_compatible runs at submit (resnet_core.jobs.submit), so a run that could only fail at
+    # step 0 is refused at once, like every other bad setting; two images leave one to train on.
+    from resnet_core.data.datasets import check_compatible
+    from resnet_core.nets.config import ModelConfig, TrainConfig
+
+    with pytest.raises(ConfigError, match="images used: 1, which leaves no training images") as info:
+        check_compatible(ModelConfig(in_channels=1), TrainConfig(max_samples=1))
+    assert info.value.code == "max_samples"
+    check_compatible(ModelConfig(in_channels=1), TrainConfig(max_samples=2))
+    check_compatible(ModelConfig(in_channels=1), TrainConfig(max_samples=0))   # 0: every image
+
+
 def test_a_small_resnet_learns_real_mnist_digits():
     # Real data end to end: train on part of the shared MNIST test split, score on the held-out
     # rest. Ten classes, so chance is 10%; a few hundred steps of a tiny ResNet reach far above it.

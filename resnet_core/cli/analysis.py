@@ -180,6 +180,6 @@ def landscape_text(data: dict) -> str:
     # training images gives all of them), so the count comes from the slices themselves.
     counts = {n["n_images"] for n in data["nets"] if n.get("n_images") is not None}
     images = counts.pop() if len(counts) == 1 else data["max_images"] or "all"
-    lines.append(f"{data['grid']}×{data['grid']} grid on {images} training images; "
+    lines.append(f"{data['grid']}×{data['grid']} grid on {images} training image{'' if images == 1 else 's'}; "
                  f"training {data['train_seconds']:.1f} s, slices {data['analysis_seconds']:.1f} s")
     return "\n".join(lines)

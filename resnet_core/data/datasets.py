@@ -88,6 +88,15 @@ def check_compatible(model_cfg: ModelConfig, train_cfg: TrainConfig) -> None:
         raise ConfigError(code="classes", dataset=train_cfg.dataset, have=info.num_classes,
                           value=model_cfg.num_classes)
     _check_channels(train_cfg.dataset, info.native_channels, model_cfg.in_channels)
+    # Too few images to leave one for training after the held-out ones: refused before the run is
+    # queued, as every other bad setting is, not failed at step 0 after its turn in the queue.
+    if train_cfg.max_samples and train_cfg.max_samples - _held_out(train_cfg.max_samples, train_cfg.holdout_fraction) < 1:
+        raise ConfigError(code="max_samples", value=train_cfg.max_samples)
+
+
+def _held_out(images: int, fraction: float) -> int:
+    """How many of `images` are held out: `fraction` of them, at least one."""
+    return max(1, int(round(images * fraction)))
 
 
 def _check_channels(name: str, have: int, want: int) -> None:
@@ -197,7 +206,7 @@ def load_dataset(name: str, *, size: int, in_channels: int | None = None, data_d
     order = torch.randperm(len(raw.labels), generator=g).numpy()
     if max_samples:
         order = order[:max_samples]
-    n_test = max(1, int(round(len(order) * holdout_fraction)))
+    n_test = _held_out(len(order), holdout_fraction)
     if len(order) - n_test < 1:
         raise ConfigError(code="max_samples", value=max_samples)
     # Sorting each part keeps reads from the source array sequential; order within a part

@@ -7,6 +7,8 @@ final table with the paper's ordering, with no click of theirs."""
 
 import time
 
+import harness
+
 OWNER = "c1a55c1a55c1a55c"
 
 # Every run's progress on the page (ui.training.progress.progress_rows): label -> percent done.
@@ -36,7 +38,8 @@ def test_three_browsers_watch_one_experiment(app_server, new_page, assert_no_err
     wait_for_app(teacher)
     assert "150" in teacher.locator('[data-testid="stSliderThumbValue"]').all_inner_texts()
     teacher.get_by_role("button", name="Train all four").click()
-    teacher.wait_for_function("() => document.querySelectorAll('.rx-run').length === 4", timeout=120_000)
+    teacher.wait_for_function("() => document.querySelectorAll('.rx-run').length === 4", timeout=120_000,
+                            polling=harness.POLL_MS)
 
     watchers = []
     for url_path in ("degradation", "degradation", "build"):
@@ -50,11 +53,12 @@ def test_three_browsers_watch_one_experiment(app_server, new_page, assert_no_err
         watchers.append(page)
 
     for page in watchers:
-        page.wait_for_function("() => document.querySelectorAll('.rx-run').length >= 1", timeout=120_000)
+        page.wait_for_function("() => document.querySelectorAll('.rx-run').length >= 1", timeout=120_000,
+                               polling=harness.POLL_MS)
     # While the nets train, Degradation's curves are SVG (cheap for a watching browser to redraw).
     for page in watchers[:2]:
         page.wait_for_function("""() => document.querySelectorAll('[data-testid="stMain"] svg[role="img"]').length === 2""",
-                               timeout=30_000)
+                               timeout=30_000, polling=harness.POLL_MS)
         assert page.locator('[data-testid="stPlotlyChart"]').count() == 0
     # Each watcher's page moves on by itself (fragment reruns), several times, while runs train.
     seen = [[_total(p)] for p in watchers]
@@ -73,7 +77,7 @@ def test_three_browsers_watch_one_experiment(app_server, new_page, assert_no_err
     # About half a minute on two idle CPU cores; far longer when the machine is shared. The page
     # that started the runs and one that only watched draw the final table by themselves.
     for page in [teacher, watchers[0]]:
-        page.wait_for_function(VERDICTS_JS, timeout=600_000)
+        page.wait_for_function(VERDICTS_JS, timeout=600_000, polling=harness.POLL_MS)
         wait_for_app(page)
         wait_for_charts(page)   # plotly again once the runs have ended
         assert_no_error(page)

@@ -158,7 +158,8 @@ def test_a_setting_that_does_not_ship_trains_in_the_queue_then_draws(page, app_s
     page.get_by_role("button", name="Train this pair").click()
     page.get_by_text("Training plain-8 and ResNet-8").wait_for(timeout=FIRST_RUN_MS)
     # A progress bar per net still training, drawn by the live part under the message.
-    page.wait_for_function("() => document.querySelectorAll('.rx-run').length >= 1", timeout=FIRST_RUN_MS)
+    page.wait_for_function("() => document.querySelectorAll('.rx-run').length >= 1", timeout=FIRST_RUN_MS,
+                           polling=harness.POLL_MS)
     # When both runs end the page reruns itself and draws the pair (no click, no reload).
     page.get_by_role("heading", name="ResNet-8", exact=True).wait_for(timeout=QUEUED_TWIN_MS)
     harness.wait_for_app(page, FIRST_RUN_MS)

@@ -18,7 +18,7 @@ def test_home_loads_the_chart_library_once_idle_and_keeps_no_gap_for_it(new_page
     assert wrapper.get_attribute("data-testid") == "stLayoutWrapper" and wrapper.bounding_box() is None
     assert page.locator('[data-testid="stMainBlockContainer"]').is_visible()
     page.wait_for_function("""() => performance.getEntriesByType('resource')
-        .some(r => /PlotlyChart\\.[^/]+\\.js$/.test(r.name) && r.responseEnd > 0)""", timeout=30_000)
+        .some(r => /PlotlyChart\\.[^/]+\\.js$/.test(r.name) && r.responseEnd > 0)""", timeout=30_000, polling=harness.POLL_MS)
     assert page.evaluate("""() => {
         const block = document.querySelector('[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"]');
         const shown = [...block.children].filter(c => getComputedStyle(c).display !== 'none');

@@ -8,6 +8,8 @@ watched by three browsers.)"""
 import re
 import time
 
+import harness
+
 PAGES = {"build": ("Build & Train", "만들고 학습하기"),
          "degradation": ("Degradation", "성능 저하 문제"),
          "gradients": ("Gradient flow", "그래디언트 흐름")}
@@ -95,10 +97,11 @@ def test_build_trains_live_and_each_browser_sees_its_own_runs(new_page, open_pag
     page.get_by_role("button", name="Start training").click()
     # The curve appears and grows while the run trains; the page is not blocked meanwhile.
     page.wait_for_function(f"() => {{ const p = ({POINTS_JS})('training loss'); return p && p[0] > 5; }}",
-                           timeout=120_000)
+                           timeout=120_000, polling=harness.POLL_MS)
     first = _points(page, "training loss")[0]
     page.wait_for_function(
-        f"() => {{ const p = ({POINTS_JS})('training loss'); return p && p[0] > {first}; }}", timeout=30_000)
+        f"() => {{ const p = ({POINTS_JS})('training loss'); return p && p[0] > {first}; }}", timeout=30_000,
+        polling=harness.POLL_MS)
     assert "training: step" in page.inner_text("body")
     assert_no_error(page)
 
@@ -106,8 +109,10 @@ def test_build_trains_live_and_each_browser_sees_its_own_runs(new_page, open_pag
     open_page(other, "build", "en")
     assert "No runs yet" in other.inner_text("body")
     other.get_by_text("Show the whole class's runs").click()   # a live page never settles: no wait_for_app
-    other.wait_for_function(f"() => ({POINTS_JS})('training loss') !== null", timeout=30_000)
-    other.wait_for_function("() => document.querySelectorAll('.rx-run').length >= 1", timeout=60_000)
+    other.wait_for_function(f"() => ({POINTS_JS})('training loss') !== null", timeout=30_000,
+                          polling=harness.POLL_MS)
+    other.wait_for_function("() => document.querySelectorAll('.rx-run').length >= 1", timeout=60_000,
+                          polling=harness.POLL_MS)
     assert_no_error(other)
     # Only the run's owner can stop it. (While a slow rerun runs, Streamlit's own status widget
     # shows a "Stop" too; it is outside the page's main block.)
@@ -116,7 +121,8 @@ def test_build_trains_live_and_each_browser_sees_its_own_runs(new_page, open_pag
     other.close()   # its session ends: the server redraws only the owner's page from here
 
     page.locator('[data-testid="stMain"]').get_by_role("button", name="Stop").first.click()
-    page.wait_for_function("() => document.body.innerText.includes('stopped')", timeout=60_000)
+    page.wait_for_function("() => document.body.innerText.includes('stopped')", timeout=60_000,
+                         polling=harness.POLL_MS)
     wait_for_app(page)
     assert_no_error(page)
     # Polling has stopped: the chart no longer changes.

@@ -85,7 +85,8 @@ def test_a_killed_server_started_again_keeps_its_runs_and_open_tabs_come_back(ch
         # Every element the page draws has loaded its code (a chunk the browser was still fetching
         # when the server died stays failed in that tab: Chromium keeps a failed module import).
         page.locator('[data-testid="stMultiSelect"]').wait_for(state="visible")
-        page.wait_for_function("() => ![...document.querySelectorAll('[data-testid=stSkeleton]')].length")
+        page.wait_for_function("() => ![...document.querySelectorAll('[data-testid=stSkeleton]')].length",
+                               polling=harness.POLL_MS)
         family = _children(server.process.pid)
         os.kill(server.process.pid, signal.SIGKILL)            # mid-lesson, nothing said
         server.process.wait(timeout=30)
