@@ -535,6 +535,31 @@ def test_a_press_that_would_train_nothing_says_so_where_the_time_would_be(store,
     assert any(":material/timer:" in c.value for c in at.caption)   # another seed: four nets to train
 
 
+@pytest.mark.parametrize("lang, said", [
+    ("en", "**Diverged:** these nets were already trained on this server with these settings, and the training loss of"
+           " plain-56 became infinite"),
+    ("ko", "**발산:** 이 설정의 네트워크는 이 서버에서 이미 학습한 적이 있으며, 그때 플레인-56의 학습 손실이")])
+def test_a_press_served_by_a_diverged_run_is_not_called_already_trained(store, lang, said):
+    """Where the four nets of these settings have run here and plain-56 diverged, a press trains
+    nothing and brings back that diverged run (resnet_core.jobs.sharing): the line where the time
+    would be says so, not "already trained"."""
+    from resnet_core.jobs import sharing
+
+    runner = jobs.get_runner()
+    for label, m, tc in experiments.degradation_configs("digits", steps=150, seed=11):
+        tc = runner._on_device(tc)
+        if sharing.find(runner.store, sharing.run_key(m, tc)) is None:
+            rid = runner.store.create_run(m, tc, owner=CLASSMATE, label=label, group=groups.DEGRADATION)
+            runner.store.start_run(rid, device="cpu", layer_names=[], stat_names=[], total_steps=150)
+            runner.store.finish_run(rid, status="diverged" if label == "plain-56" else "finished", seconds=1.0,
+                                    steps_done=150, final_train_loss=0.1, final_train_acc=0.9, test_acc=0.9)
+            sharing.remember(runner.store, rid, sharing.run_key(m, tc))
+    at = open_page("degradation", lang, owner="deg13div", state={"degradation_steps": 150, "degradation_seed": 11})
+    warned, captions = [w.value for w in at.warning], [c.value for c in at.caption]
+    assert any(w.startswith(said) for w in warned), warned
+    assert not any(":material/check_circle:" in c or ":material/timer:" in c for c in captions), captions
+
+
 @pytest.mark.parametrize("lang, said, again", [
     ("en", "**Diverged:** the training loss of plain-56 became infinite", "try another seed or number of steps"),
     ("ko", "**발산:** 플레인-56의 학습 손실이", "다른 시드나 단계 수로 해 보세요")])

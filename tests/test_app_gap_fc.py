@@ -179,7 +179,7 @@ def test_a_press_served_by_nets_without_their_weights_trains_them_anew(tmp_path_
                              final_train_acc=0.9, test_acc=0.9)   # no checkpoint: dropped
             sharing.remember(store, rid, sharing.run_key(cfg, tc))
         # Their owner's page says why no accuracies come, and what a press does then.
-        for lang, said in (("en", "No checkpoint any more for ResNet-8 GAP, ResNet-8 flatten: they finished"),
+        for lang, said in (("en", "No checkpoint any more for ResNet-8 GAP, ResNet-8 flatten: training finished"),
                            ("ko", "ResNet-8 GAP, ResNet-8 평탄화의 체크포인트가 더 이상 없습니다")):
             captions = [c.value for c in open_page("gap-fc", lang, owner="gapfc8").caption]
             assert any(said in c for c in captions), captions

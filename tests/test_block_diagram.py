@@ -40,6 +40,9 @@ def test_each_view_draws_its_blocks(lang, view, titles, show_grad):
     # As in the paper's Figure 2: F(x) + x labels the sum, and the ReLU after it gives the output.
     assert ("F(x) + x" in words and "y = ReLU(F(x) + x)" in words) == (view != "plain")
     assert "H(x) = F(x) + x" not in words
+    # The plain block's H(x) sits where the residual block's F(x) + x does, before its last ReLU: one H
+    # on both blocks, the one the page writes as H(x) = F(x) + x under the diagram.
+    assert ("H(x)" in words and "y = ReLU(H(x))" in words and "y = H(x)" not in words) == (view != "residual")
     formulas = [w for w in words if w.startswith("∂L/∂x")]
     assert len(formulas) == (titles if show_grad else 0)
     # The clean 1 + ∂F/∂x is pre-activation's; the 2015 block's gradient also passes the ReLU.

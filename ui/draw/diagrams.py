@@ -49,7 +49,9 @@ def _block(c: Canvas, words: Words, cx: float, residual: bool, show_grad: bool) 
     else:
         c.arrow(cx, 3.3, cx, 0.7, start_px=BOX_HALF_PX, end_px=14)
         c.label(cx, 2.1, "ReLU", size=14, anchor="start", shift_px=8)
-        c.label(cx, 0.7, "y = H(x)", colour, size=18, bold=True)
+        # The same place as the residual block's: H(x) is what the two weight layers compute (the
+        # paper's desired mapping, F(x) + x in the residual block), and the ReLU after it gives y.
+        c.label(cx, 0.7, "y = ReLU(H(x))", colour, size=18, bold=True)
     if show_grad:
         # The backward pass runs bottom to top: through the layers in a plain block, and in a
         # residual block also along the shortcut, which has no layer on it. In this (2015) block

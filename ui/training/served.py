@@ -14,6 +14,7 @@ from resnet_core.jobs.sharing import find, run_key
 from resnet_core.store.runs import RunInfo
 from resnet_core.training import experiments
 from ui.server.shared import runner, store
+from ui.training import estimates
 from ui.training.page_runs import RunView
 
 
@@ -65,9 +66,4 @@ def diverged(planned: Sequence[tuple[str, ModelConfig, TrainConfig]]) -> list[st
     """The nets ("plain-56") of `planned` whose press would be served by a run that diverged here
     (resnet_core.jobs.sharing serves a diverged run: training is deterministic): a page that studies
     the trained weights has nothing to study, and the same press would bring back the same run."""
-    r, s = runner(), store()
-    try:
-        ids = [find(s, run_key(m, r._on_device(tc))) for _, m, tc in planned]
-        return [m.kind for (_, m, _), i in zip(planned, ids) if i is not None and s.get_run(i).status == "diverged"]
-    except Exception:   # the page must never break on it: the ordinary press
-        return []
+    return estimates.diverged(planned)
