@@ -411,8 +411,8 @@ def _tables(at):
 
 
 @pytest.mark.parametrize("lang, none, exaggerate", [
-    ("en", "the deeper plain net did not end worse here", "A short run can make the gap larger"),
-    ("ko", "여기서는 더 깊은 플레인 네트워크가 더 나쁘게 끝나지 않았습니다", "짧은 학습에서는 이 차이가 끝까지 학습할 때보다 커질 수 있습니다"),
+    ("en", "the deeper plain net did not end with the higher training error here", "A short run can make the gap larger"),
+    ("ko", "여기서는 더 깊은 플레인 네트워크의 학습 오류율이 더 높지 않았습니다", "짧은 학습에서는 이 차이가 끝까지 학습할 때보다 커질 수 있습니다"),
 ])
 @pytest.mark.parametrize("p56, shown", [(0.25, "10.0%"), (0.5001, "20.0%")], ids=["lower", "equal-as-shown"])
 def test_a_plain_56_that_did_not_end_worse_is_not_explained_as_an_exaggerated_gap(store, lang, none, exaggerate,
