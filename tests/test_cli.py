@@ -122,7 +122,7 @@ def test_human_tables(capsys, argv, expected):
     (["experiment", "landscape", "--points", "300", "--no-store"], "error: --points must be 3 to 201 (got 300)"),
     (["experiment", "landscape", "--max-images", "-1", "--no-store"], "error: --max-images cannot be negative (got -1)"),
     # One image leaves none to train on after the held-out one: refused before the run is queued.
-    (["train", "resnet20", "--max-samples", "1", "--no-store"], "error: images used: 1, which leaves no training images"),
+    (["train", "resnet20", "--max-samples", "1", "--no-store"], "error: --max-samples 1 leaves no training images; use at least 2 (or 0 for all)"),
     ([], "required"),
 ])
 def test_bad_arguments_exit_2_with_one_line(capsys, argv, message):

@@ -377,3 +377,47 @@ def test_a_refusal_for_too_many_waiting_runs_shows_the_runs_asked_for(monkeypatc
                     "everyone gets a turn. Wait for some to start, or stop some." if lang == "en" else
                     "이미 대기 중인 학습이 5개이고, 이번에 4개를 더 요청했습니다. 모두가 차례를 얻도록 한 사람당 최대 "
                     "8개까지만 기다릴 수 있습니다. 대기 중인 학습이 시작되기를 기다리거나 몇 개를 멈춰 주세요."]
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_refusal_gives_the_runs_the_check_counted_not_those_an_equal_run_serves(store, monkeypatch, lang):
+    """Four runs asked, one of them served by an equal run already here (it takes no place): the
+    queue checks the three others, so the sentence says 3, and the waiting it counted, not 4."""
+    from types import SimpleNamespace
+
+    from resnet_core.jobs.runner import OwnerLimit
+    from ui.page import i18n
+    from ui.training import page_runs
+
+    monkeypatch.setattr(i18n, "lang", lambda: lang)
+    gate = Gate()
+    runner = JobRunner(store, train_fn=gate, max_queue=4, per_owner=3)
+    plan = [(f"n{w}", MODEL.replace(base_width=w), TRAIN) for w in (4, 5, 6, 7)]
+    said = []
+    monkeypatch.setattr(page_runs, "st", SimpleNamespace(warning=lambda text, icon=None: said.append(text)))
+    try:
+        first = runner.submit(MODEL, TRAIN, owner="ana")        # the same as plan[0]: it serves it
+        wait_for(lambda: gate.started == [first])
+        runner.submit(MODEL.replace(base_width=9), TRAIN, owner="ana")   # ana: 1 waiting
+        with pytest.raises(OwnerLimit) as refused:
+            runner.submit_many(plan, owner="ana", share=True)
+        assert (refused.value.waiting, refused.value.asked) == (1, 3)
+        monkeypatch.setattr(page_runs, "runner", lambda: SimpleNamespace(waiting_for=lambda uid: 0, per_owner=3))
+        page_runs.queue_refusal(refused.value, "ana", asked=len(plan))
+        runner.submit_many([("x", MODEL.replace(base_width=10), TRAIN)] * 2, owner="bob")   # 3 of 4 places taken
+        with pytest.raises(QueueFull) as full:
+            runner.submit_many(plan, owner="cy", share=True)
+        assert (full.value.waiting, full.value.asked) == (3, 3)
+        monkeypatch.setattr(page_runs, "runner", lambda: SimpleNamespace(queue_length=lambda: 0, max_queue=4))
+        page_runs.queue_refusal(full.value, "cy", asked=len(plan))
+    finally:
+        gate.release.set()
+        runner.shutdown()
+    assert said == (["Runs you have waiting: 1, and this would add 3; one person may have 3 waiting at most, so that "
+                     "everyone gets a turn. Wait for some to start, or stop some.",
+                     "The training queue has no room for this request (3 of 4 places taken; you asked for 3). Try "
+                     "again when some of the waiting runs have started."] if lang == "en" else
+                    ["이미 대기 중인 학습이 1개이고, 이번에 3개를 더 요청했습니다. 모두가 차례를 얻도록 한 사람당 최대 "
+                     "3개까지만 기다릴 수 있습니다. 대기 중인 학습이 시작되기를 기다리거나 몇 개를 멈춰 주세요.",
+                     "학습 대기열에 이 요청을 받을 자리가 없습니다 (4자리 중 3자리 사용 중, 요청 3개). 기다리던 학습 몇 개가 "
+                     "시작된 뒤에 다시 시도해 주세요."])

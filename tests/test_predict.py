@@ -412,7 +412,7 @@ def test_stopping_a_task_does_not_call_it_training_and_an_owner_id_takes_no_part
         stopping, ended = i18n.t("runs.stopping", label=name), i18n.t("runs.already_ended", label=name)
         assert stopping.startswith(name) and ended.startswith(name)
         assert "학습" not in stopping + ended and "Stopping" not in stopping
-    assert i18n.t("teacher.stopped", id=12) == ("Run #12 is stopping." if lang == "en" else "학습 기록 #12를 멈추는 중입니다.")
+    assert i18n.t("teacher.stopped", id=12) == ("Run #12 is stopping." if lang == "en" else "학습 기록 #12: 멈추는 중입니다.")
     for uid in ("w1dump", "3fa9c1d2e0b47a68", "4f2c9e10"):
         text = i18n.t("runs.owner_id", uid=uid)
         after = text.split(f"**{uid}**", 1)[1]

@@ -112,6 +112,9 @@ def cli_words(err: BaseException) -> str | None:
     from resnet_core.messages import message
 
     code, params = getattr(err, "code", ""), getattr(err, "params", None)
+    if code == "max_samples" and isinstance(params, dict):
+        # The stored template names the Build page's "Images used"; here the option typed.
+        return f"--max-samples {params.get('value')} leaves no training images; use at least 2 (or 0 for all)"
     if not code or not isinstance(params, dict) or params.get("name") not in OPTION_OF:
         return None
     return " ".join(str(message(code, **{**params, "name": OPTION_OF[params["name"]]})).split())

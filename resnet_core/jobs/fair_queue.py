@@ -15,7 +15,11 @@ from typing import Protocol
 
 
 class QueueFull(RuntimeError):
-    """The queue cannot take the submitted runs; nothing was queued."""
+    """The queue cannot take the submitted runs; nothing was queued. `waiting` and `asked` are the
+    numbers the check used (None where it was not a count): a page says those, not its own."""
+
+    waiting: int | None = None
+    asked: int | None = None
 
 
 class OwnerLimit(QueueFull):
@@ -60,16 +64,20 @@ class FairQueue:
         if waiting + count > self.max_queue:
             # Not "full": the check is waiting + asked > places, so places may be free; and a place
             # frees when a waiting run starts (as runs.queue_full says on the page).
-            raise QueueFull(
+            full = QueueFull(
                 f"the training queue has no room for this request ({waiting} of {self.max_queue} places "
                 f"taken, {count} asked for): try again when some of the waiting runs have started")
+            full.waiting, full.asked = waiting, count
+            raise full
         mine = self.waiting_for(owner)
         # An owner with no name (the CLI, a script) is one person at the server: no per-owner cap.
         if owner and mine + count > self.per_owner:
             # The check is mine + asked > limit: say all three (as runs.owner_limit on the page).
-            raise OwnerLimit(
+            limit = OwnerLimit(
                 f"you have {mine} run{'' if mine == 1 else 's'} waiting and ask for {count} more; one person "
                 f"may have {self.per_owner} waiting at most: wait for some to start, or stop some")
+            limit.waiting, limit.asked = mine, count
+            raise limit
 
     def add(self, entry: Waiting) -> None:
         self._waiting.append(entry)

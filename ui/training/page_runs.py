@@ -268,13 +268,20 @@ def experiments_of(infos: Sequence[RunInfo]) -> list[list[RunInfo]]:
 def queue_refusal(exc: Exception, uid: str, asked: int) -> None:
     """Why the queue did not take a request of `asked` runs: the class is paused, this user has
     enough runs waiting, or every place is taken."""
+    # The numbers the check used, where the refusal carries them: runs served by an equal run
+    # already here take no place and are not counted (jobs/submit.submit_many), and the queue may
+    # have moved since.
+    checked = getattr(exc, "asked", None)
+    asked = asked if checked is None else checked
     if isinstance(exc, Paused):
         paused_message(exc.message)
     elif isinstance(exc, OwnerLimit):
         # the check is waiting + asked > limit: the sentence gives all three
-        st.warning(t("runs.owner_limit", waiting=runner().waiting_for(uid), asked=asked, limit=runner().per_owner),
+        waiting = exc.waiting if exc.waiting is not None else runner().waiting_for(uid)
+        st.warning(t("runs.owner_limit", waiting=waiting, asked=asked, limit=runner().per_owner),
                    icon=":material/hourglass_top:")
     else:
         r = runner()
-        st.warning(t("runs.queue_full", waiting=r.queue_length(), places=r.max_queue, asked=asked),
-                   icon=":material/hourglass_top:")
+        waiting = getattr(exc, "waiting", None)
+        st.warning(t("runs.queue_full", waiting=r.queue_length() if waiting is None else waiting, places=r.max_queue,
+                     asked=asked), icon=":material/hourglass_top:")
