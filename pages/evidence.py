@@ -260,7 +260,7 @@ def draw_alexnet(views) -> None:
         act = v.info.model_cfg.activation
         curves.append(training_charts.Curve(t(f"evidence.alex.{act}"), "plain", v.steps.step,
                                    [100 * (1 - a) for a in v.steps.acc], shade=shade))
-        if not v.active:
+        if v.info.status in ("finished", "diverged"):   # a stopped run's "–" would read "not within these steps"
             acc = shared.store().steps(v.id).acc
             reached[act] = analysis.steps_to_error(acc, paper.ALEXNET_TARGET_ERROR / 100, window=ALEX_WINDOW)
     st.plotly_chart(training_charts.curves(curves, words=words(training_charts.WORDS), y_title=t("evidence.alex.err_axis"), y_range=(0, 100)),
