@@ -227,17 +227,18 @@ def trained_profile(run_id: int, db: str) -> bn_demo.LayerProfile:
 
 def after_training(views) -> None:
     done = [v for v in views if v.info.has_checkpoint]
-    if not done:
-        return
     st.subheader(t("batchnorm.after.title"))
-    st.markdown(t("batchnorm.after.intro", n=PROFILE_IMAGES))
-    db = str(shared.store().path)
-    entries = [(terms.net_label(v.info.label), v.info.model_cfg.twin, v.info.model_cfg.norm, trained_profile(v.id, db)) for v in done]
-    done_key = (db, tuple((v.id, v.info.label) for v in done))
-    show(figures.cached(("batchnorm-after-std",) + done_key, lambda: scales_chart(entries)))
-    layer_details(entries, "batchnorm_after_layer", ("batchnorm-after-hist",) + done_key)
+    if done:
+        st.markdown(t("batchnorm.after.intro", n=PROFILE_IMAGES))
+        db = str(shared.store().path)
+        entries = [(terms.net_label(v.info.label), v.info.model_cfg.twin, v.info.model_cfg.norm,
+                    trained_profile(v.id, db)) for v in done]
+        done_key = (db, tuple((v.id, v.info.label) for v in done))
+        show(figures.cached(("batchnorm-after-std",) + done_key, lambda: scales_chart(entries)))
+        layer_details(entries, "batchnorm_after_layer", ("batchnorm-after-hist",) + done_key)
     # Only a finished run saves a checkpoint, and a finished run's may later be dropped to keep the
-    # folder within its bound (resnet_core/store/retention.py): each case gets its own sentence.
+    # folder within its bound (resnet_core/store/retention.py): each case gets its own sentence,
+    # also when no run kept one (the section would otherwise vanish without a word).
     gone = [v for v in views if not v.info.has_checkpoint]
     for key, runs in (("dropped", [v for v in gone if v.info.status == "finished"]),
                       ("missing", [v for v in gone if v.info.status != "finished"])):

@@ -3,7 +3,6 @@ nets, pre-activation, the misconceptions students bring (answered with measureme
 AlexNet material (ReLU against tanh, trained live). Training goes through the run queue; this
 page only reads runs and their checkpoints."""
 
-
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
@@ -16,8 +15,7 @@ from resnet_core.nets import flops
 from resnet_core.store import groups
 from resnet_core.store.runs import RunNotFound
 from resnet_core.training import experiments
-from ui import guard, guarded, keep, label_of, t
-from ui import lang
+from ui import guard, guarded, keep, label_of, lang, t
 from ui.draw import style, training_charts
 from ui.page import nav, presets, tables, terms
 from ui.page.i18n import words
@@ -141,8 +139,7 @@ def figure7() -> None:
     mine = not identity.scope_toggle("evidence_fig7")
     found = fig7_runs(mine)
     if len(found) < len(NETS):
-        # Whose experiments were read: "none" of this browser's is not "none on this server", and the
-        # cost line below may say that equal nets are already trained here.
+        # Whose experiments were read: this browser's "none" is not the server's (the cost line may find them).
         st.info(t("evidence.fig7.none_mine" if mine else "evidence.fig7.none"), icon=":material/hourglass_empty:")
         planned = experiments.degradation_configs("digits", steps=300)
         # Finished nets serve the press at once; Figure 7 needs their weights: without them, trained anew.
@@ -263,7 +260,7 @@ def draw_alexnet(views) -> None:
         act = v.info.model_cfg.activation
         curves.append(training_charts.Curve(t(f"evidence.alex.{act}"), "plain", v.steps.step,
                                    [100 * (1 - a) for a in v.steps.acc], shade=shade))
-        if not v.active:
+        if v.info.status in ("finished", "diverged"):   # a stopped run's "–" would read "not within these steps"
             acc = shared.store().steps(v.id).acc
             reached[act] = analysis.steps_to_error(acc, paper.ALEXNET_TARGET_ERROR / 100, window=ALEX_WINDOW)
     st.plotly_chart(training_charts.curves(curves, words=words(training_charts.WORDS), y_title=t("evidence.alex.err_axis"), y_range=(0, 100)),

@@ -210,6 +210,21 @@ def test_the_bn_reading_of_runs():
     assert findings == ["bn_rescues_plain", "residual_fits_better"]
 
 
+@pytest.mark.parametrize("status", ["cancelled", "failed", "interrupted"])
+def test_a_run_ended_before_any_loss_did_not_finish_it_did_not_blow_up(status):
+    """A run stopped while queued (or failed before its first step) stores no loss: it "did not
+    finish", and no finding is drawn from it ("BN made the plain net trainable", "the residual net
+    needs BN" would be said of nets that never trained)."""
+    plain, res = ModelConfig(residual=False), ModelConfig()
+    nets = [(plain, "finished", 0.05), (plain.replace(norm="none"), status, None),
+            (res, "finished", 0.05), (res.replace(norm="none"), status, None)]
+    outcomes, findings = analysis.bn_reading(nets)
+    assert outcomes == ["learned", "unfinished", "learned", "unfinished"]
+    assert findings == ["plain_fits_as_well"]
+    assert analysis.outcome("diverged", float("nan"), 10) == "diverged"
+    assert analysis.outcome("finished", float("inf"), 10) == "diverged"
+
+
 def test_shapes_from_names_match_a_forward_pass():
     """The BatchNorm page reads where the signal shrinks from the profile it already measured;
     the shapes it infers from layer names are the ones a forward pass records."""

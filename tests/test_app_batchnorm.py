@@ -243,11 +243,11 @@ def test_after_training_says_why_a_checkpoint_is_missing(runner):
         page = open_page("batchnorm", lang, state={"batchnorm_run_ids": ids})
         return [c.value for c in page.caption]
 
-    dropped = {"en": "No checkpoint any more (the run finished, but when the checkpoint folder is full, the "
+    dropped = {"en": "No checkpoint any more (training finished, but when the checkpoint folder is full, the "
                      "checkpoints of the runs that ended longest ago are dropped first): plain-14 no BN.",
                "ko": "체크포인트가 더 이상 없음 (학습은 끝났지만, 체크포인트 폴더가 가득 차면 가장 오래전에 끝난 "
                      "학습 기록의 체크포인트부터 지웁니다): 플레인-14 BN 없음."}
-    missing = {"en": "No checkpoint (the run did not finish): plain-14 no BN.",
+    missing = {"en": "No checkpoint (training did not finish): plain-14 no BN.",
                "ko": "체크포인트 없음 (학습이 끝나지 않음): 플레인-14 BN 없음."}
     for lang in ("en", "ko"):
         said = captions(lang)
@@ -259,6 +259,42 @@ def test_after_training_says_why_a_checkpoint_is_missing(runner):
     for lang in ("en", "ko"):
         said = captions(lang)
         assert missing[lang] in said and dropped[lang] not in said, said
+    # No run kept a checkpoint: the section still says why, under its title, with no charts.
+    retention.drop(runner.store, ids[0])
+    both = {"en": "No checkpoint any more (training finished, but when the checkpoint folder is full, the "
+                  "checkpoints of the runs that ended longest ago are dropped first): plain-14 BN.",
+            "ko": "체크포인트가 더 이상 없음 (학습은 끝났지만, 체크포인트 폴더가 가득 차면 가장 오래전에 끝난 "
+                  "학습 기록의 체크포인트부터 지웁니다): 플레인-14 BN."}
+    for lang, title in (("en", "Activations after training"), ("ko", "학습 후의 활성값")):
+        page = open_page("batchnorm", lang, state={"batchnorm_run_ids": ids})
+        said = [c.value for c in page.caption]
+        assert both[lang] in said and missing[lang] in said, said
+        assert title in [h.value for h in page.subheader]
+
+
+def test_runs_stopped_before_they_started_did_not_finish_and_support_no_finding(runner):
+    """Stopped while still queued, a run stores no loss: its row says it did not finish (not "blew
+    up"), and no reading is drawn from it, in both languages."""
+    from resnet_core.store import groups
+    ids, experiment = [], None
+    for label, cfg, train_cfg in experiments.bn_configs("digits", depth=20, steps=50):
+        rid = runner.store.create_run(cfg, train_cfg, owner="bnstopped", label=label, group=groups.BATCHNORM,
+                                      experiment=experiment)
+        experiment = runner.store.get_run(rid).experiment
+        if label.endswith("no BN"):
+            runner.store.set_status(rid, "cancelled", "cancelled before it started")
+        else:
+            runner.store.start_run(rid, device="cpu", layer_names=[], stat_names=[], total_steps=1)
+            runner.store.finish_run(rid, status="finished", seconds=1.0, steps_done=50, final_train_loss=0.1,
+                                    final_train_acc=0.9, test_acc=0.9)
+        ids.append(rid)
+    said = {"en": ("**plain-20 no BN**: –, did not finish", "blew up", "BN made the plain net trainable",
+                   "Without BN the residual net did not learn"),
+            "ko": ("**플레인-20 BN 없음**: –, 끝나지 않음", "발산함", "BN 덕분에", "BN 없이는 잔차 네트워크가")}
+    for lang, (row, *never) in said.items():
+        page = open_page("batchnorm", lang, owner="bnstopped", state={"batchnorm_run_ids": ids})
+        text = "\n".join(m.value for m in page.markdown)
+        assert row in text and not any(n in text for n in never), text[-1500:]
 
 
 BETTER = {"en": "**With BN, the residual net fit its training data better than the plain one:**",

@@ -316,3 +316,35 @@ def test_figure7_cost_line_counts_only_what_the_press_would_train(tmp_path_facto
         for r in mine:
             runner.cancel(r.id)
         wait_runs_ended(store, [r.id for r in mine], 60)
+
+
+def test_alexnet_reads_only_runs_that_ran_their_course(store):
+    """A run stopped before it reached 25% training error is not "– = not within these steps": with
+    one arm stopped the page draws no step comparison; with both run to the end it does (en, ko)."""
+    from resnet_core.store import groups
+    from resnet_core.training.results import StepRecord
+
+    from resnet_core import arch_config as cfg_of
+    from resnet_core.training import experiments
+    train = experiments.recipe("digits", steps=300).replace(lr=0.05, schedule="constant", warmup_steps=0)
+    ids = []
+    for act, reach in (("relu", 40), ("tanh", None)):
+        m = cfg_of("plain8", in_channels=1, input_size=8, base_width=16, norm="none", activation=act, init="xavier")
+        rid = store.create_run(m, train, owner="alexstop", label=f"plain-8 {act}", group=groups.EVIDENCE_ALEXNET)
+        store.start_run(rid, device="cpu", layer_names=[], stat_names=[], total_steps=300)
+        last = 300 if reach else 30
+        store.write_batch(rid, steps=[StepRecord(i, 1.0, 0.9 if reach and i >= reach else 0.3, 0.05, [], 0.1 * i)
+                                      for i in range(1, last + 1)])
+        store.finish_run(rid, status="finished" if reach else "cancelled", seconds=1.0, steps_done=last,
+                         final_train_loss=1.0, final_train_acc=0.5, test_acc=0.5)
+        ids.append(rid)
+    for lang, said in (("en", "Measured here"), ("ko", "여기서 측정한 값")):
+        at = open_page("evidence", lang, owner="alexstop", state={"evidence_section": "alexnet",
+                                                                   "evidence_alex_train_run_ids": ids})
+        assert not any(x.startswith(said) for x in texts(at)), texts(at)
+    store.finish_run(ids[1], status="finished", seconds=1.0, steps_done=30, final_train_loss=1.0,
+                     final_train_acc=0.5, test_acc=0.5)
+    at = open_page("evidence", "en", owner="alexstop", state={"evidence_section": "alexnet",
+                                                               "evidence_alex_train_run_ids": ids})
+    assert any(x.startswith("Measured here: step at which training error first reached 25%: ReLU ") and
+               "tanh –" in x for x in texts(at)), texts(at)

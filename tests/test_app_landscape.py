@@ -327,6 +327,9 @@ def test_overflowed_points_are_named_not_hidden_in_the_highest_loss(studied, lan
     assert len(note) == 1
     assert ("3 of the 121 grid points gave no finite loss" if lang == "en" else "격자 점 121개 가운데 3개에서는") in note[0]
     assert ("“highest loss” in the table" if lang == "en" else "표의 '가장 큰 손실'은") in note[0]
+    # the bending share is then counted over fewer inner points than the note under the table says
+    assert ("“grid bending down clearly” is a share of only those inner points" if lang == "en"
+            else "'뚜렷하게 아래로 휜 격자 비율'도 자신과 이웃한 여덟 점의 손실이 모두 유한한 안쪽 점만으로") in note[0]
     rows = at.table[0].value.values.tolist()
     row = next(r for r in rows if r[0] == plain)
     assert "3.4e+37" in row

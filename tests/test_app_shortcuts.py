@@ -271,14 +271,15 @@ def test_the_spread_is_the_difference_of_the_accuracies_as_shown(runner, lang, s
     assert shown in honest, honest
 
 
-def _finished_options(store, owner: str, accs: dict) -> None:
-    """A finished plain, A, B and C experiment with these held-out accuracies (no training)."""
+def _finished_options(store, owner: str, accs: dict, dataset: str = "digits") -> None:
+    """A finished plain, A, B and C experiment with these held-out accuracies (no training), as the
+    page's press records it (digits) or the CLI on another `dataset` (`experiment shortcuts --owner`)."""
     from types import SimpleNamespace
 
     from resnet_core.training import experiments
 
     experiment = None
-    for label, model_cfg, train_cfg in experiments.shortcut_configs("digits", depth=8, steps=30):
+    for label, model_cfg, train_cfg in experiments.shortcut_configs(dataset, depth=8, steps=30):
         rid = store.create_run(model_cfg, train_cfg, owner=owner, label=label, group=groups.SHORTCUTS,
                                experiment=experiment)
         experiment = store.get_run(rid).experiment
@@ -292,8 +293,8 @@ def _finished_options(store, owner: str, accs: dict) -> None:
 
 
 @pytest.mark.parametrize("lang, tied, spread", [
-    ("en", "Here A, B and C ended with exactly the same held-out accuracy on the digits (90.3% each)", "points"),
-    ("ko", "여기서는 A, B, C의 검증 정확도가 모두 90.3%로 똑같습니다", "%p"),
+    ("en", "Here A, B and C ended with exactly the same held-out accuracy (90.3% each, on 359 held-out images)", "points"),
+    ("ko", "여기서는 A, B, C의 검증 정확도가 모두 90.3%로 똑같습니다(검증 이미지 359장)", "%p"),
 ])
 @pytest.mark.parametrize("c", [324 / 359, 323 / 359], ids=["tied", "apart"])
 def test_three_options_that_tie_are_said_to_tie_not_to_be_within_zero_points(runner, lang, tied, spread, c):
@@ -308,6 +309,31 @@ def test_three_options_that_tie_are_said_to_tie_not_to_be_within_zero_points(run
         assert honest.startswith(tied) and "0.0" not in honest and spread not in honest.split(table3)[0], honest
     else:
         assert not honest.startswith(tied) and "0.3" in honest, honest
+
+
+@pytest.mark.parametrize("lang, alike, pair", [
+    ("en", "Here A, B and C ended within 1.0 accuracy points of each other on the 12,000 held-out images "
+           "(A 90.3%, B 90.3%, C 89.3%)", "Here A and B ended highest on the held-out images (A 90.3%, B 90.3%, C 85.0%;"),
+    ("ko", "여기서는 검증 이미지 12,000장에서 잰 A, B, C의 정확도가 서로 1.0%p 안에 있습니다(A 90.3%, B 90.3%, C 89.3%)",
+     "여기서는 A와 B 방식의 검증 정확도가 가장 높았습니다(A 90.3%, B 90.3%, C 85.0%,"),
+])
+def test_an_experiment_on_other_data_is_read_as_shown_with_its_own_held_out_count(runner, lang, alike, pair):
+    """An A/B/C experiment the CLI recorded for this user on CIFAR-10 (12,000 held-out images, not
+    the digits' 359) shows here: the sentence gives its own count, and reads the accuracies as it
+    shows them. 10,836 and 10,716 of 12,000 (90.3% and 89.3%) are 1.0 point apart, within the 1 point
+    called too small (the raw 0.010000000000000009 read "ended highest"); 10,837 and 10,834 both read
+    90.3%: a tie at the top, not A alone."""
+    n = 12_000
+    for case, accs in (("alike", {"A": 10_836 / n, "B": 10_835 / n, "C": 10_716 / n}),
+                       ("pair", {"A": 10_837 / n, "B": 10_834 / n, "C": 10_200 / n})):
+        owner = f"sc13cifar{case}{lang}"
+        _finished_options(runner.store, owner, {"plain": 0.5, **accs}, dataset="cifar10")
+        at = open_page("shortcuts", lang, owner=owner)
+        assert not at.exception
+        table3 = "Table 3" if lang == "en" else "표 3"
+        [honest] = [i.value for i in at.info if table3 in i.value]
+        assert honest.startswith(alike if case == "alike" else pair), honest
+        assert "digits" not in honest and "숫자" not in honest and "360" not in honest, honest
 
 
 @pytest.mark.parametrize("lang, names, missing", [

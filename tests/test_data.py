@@ -48,6 +48,16 @@ def test_digits_are_sklearns_images_split_and_normalised():
     assert np.array_equal(np.bincount(labels), np.bincount(ref.target))
 
 
+def test_held_out_count_is_the_split_a_run_is_measured_on():
+    from resnet_core.training import experiments
+
+    tc = experiments.recipe("digits", steps=10)
+    assert data_mod.held_out_count(tc) == len(load_dataset("digits", size=8).y_test) == 359
+    shapes = tc.replace(dataset="shapes", max_samples=101)
+    assert data_mod.held_out_count(shapes) == len(load_dataset("shapes", size=16, max_samples=101).y_test) == 20
+    assert data_mod.held_out_count(tc.replace(dataset="cifar10")) == 12_000   # 60,000 pooled, a fifth held out
+
+
 def test_split_is_seeded():
     a = load_dataset("digits", size=8, seed=1)
     b = load_dataset("digits", size=8, seed=1, max_samples=0, holdout_fraction=0.2)

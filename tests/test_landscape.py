@@ -120,6 +120,14 @@ def test_shape_measures_tell_a_bowl_from_an_egg_crate():
     assert not landscape.verdict({"shape": bowl}, {"shape": crate})["held"]
 
 
+def test_the_bending_share_counts_only_inner_points_with_a_finite_neighbourhood():
+    """As the Loss landscape page's note on overflowed points says: an inner point next to a point
+    with no finite loss is left out of the share, not counted as one that does not bend down."""
+    surface, line = _grid(lambda a, b: -(a * a + b * b))   # every inner point bends down
+    surface[0][0] = None
+    assert landscape.shape_measures(line, surface)["curve_down_fraction"] == 1.0
+
+
 @pytest.mark.parametrize("block,shortcut,plain", [("basic", "A", False), ("basic", "B", True), ("preact", "A", False),
                                                   ("bottleneck", "C", False)])
 def test_folding_bn_into_the_convs_changes_nothing_but_speed(block, shortcut, plain):

@@ -335,7 +335,7 @@ def test_two_options_tied_at_the_top_are_both_named(lang, tied, alone):
         best = leaders[0] if len(leaders) == 1 else text.render(
             table["shortcuts.train.honest.pair"][lang], lang, a=leaders[0], b=leaders[1])
         return text.render(table[f"shortcuts.train.honest.{code}"][lang], lang, best=best, a="", b="", c="",
-                           spread="3.0", paper="")
+                           spread="3.0", paper="", n="359")
 
     assert said({"A": 0.95, "B": 0.95, "C": 0.92}).startswith(tied)
     assert said({"A": 0.94, "B": 0.95, "C": 0.92}).startswith(alone)
@@ -360,8 +360,8 @@ def test_shortcut_and_myth_wordings_show_their_numbers(lang):
     assert ("Table 3" if lang == "en" else "표 3") in paper and "4.1" in paper
     for code in ("alike", "ordered"):
         text = said(f"shortcuts.train.honest.{code}", lang, best="B", a="95.0%", b="95.3%", c="94.8%",
-                    spread="0.5", paper=paper)
-        assert all(v in text for v in ("95.0%", "95.3%", "94.8%", "0.5"))
+                    spread="0.5", paper=paper, n="359")
+        assert all(v in text for v in ("95.0%", "95.3%", "94.8%", "0.5", "359"))
     for code in ("held", "mixed", "not_shown"):
         text = said(f"evidence.myth.deg.{code}", lang, p56="1.500", p20="0.050", dataset="digits", steps=300,
                     runs="#13 plain-56, #12 plain-20")

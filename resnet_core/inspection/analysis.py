@@ -139,11 +139,15 @@ def accuracy_at_sizes(model: nn.Module, dataset: str, sizes: list[int], *, seed:
 
 def outcome(status: str, final_loss: float, classes: int) -> str:
     """How a finished run ended: "diverged", "stuck" (training loss still above 80% of
-    ln(classes), the loss of guessing) or "learned"; "unfinished" while it has not ended."""
-    if status == "diverged" or not np.isfinite(final_loss):
+    ln(classes), the loss of guessing) or "learned"; "unfinished" while it has not ended, or when
+    it ended without finishing: a run stopped before its first step (or failed) has no loss, and
+    that is not a loss that blew up."""
+    if status == "diverged":
         return "diverged"
     if status != "finished":
         return "unfinished"
+    if not np.isfinite(final_loss):
+        return "diverged"
     return "stuck" if final_loss > 0.8 * np.log(classes) else "learned"
 
 
