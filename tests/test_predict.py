@@ -490,3 +490,25 @@ def test_a_trained_question_measured_before_says_a_press_shows_it_at_once(lang, 
     assert page.captions == [":material/history: " + (
         f"This server has measured this setup before (#{task}): the result is ready, with nothing to train."
         if lang == "en" else f"이 서버에서 같은 설정으로 이미 측정했습니다 (#{task}). 학습할 것 없이 결과가 준비되어 있습니다.")]
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_greyed_out_start_button_offers_stop_only_for_this_users_own_runs(lang, monkeypatch, tmp_path):
+    """An experiment whose unfinished run someone else started (it serves this user's request) can
+    only be waited for: only its owner has a Stop button."""
+    from resnet_core.nets.config import ModelConfig, TrainConfig
+    from ui.training import progress
+
+    monkeypatch.setattr(i18n, "lang", lambda: lang)
+    store = RunStore(tmp_path / "runs.db")
+    monkeypatch.setattr(progress, "store", lambda: store)
+    monkeypatch.setattr(progress, "owner", lambda: "ana")
+    mine = store.create_run(ModelConfig(), TrainConfig(), owner="ana", label="plain-20")
+    theirs = store.create_run(ModelConfig(), TrainConfig(), owner="bob", label="ResNet-20")
+    done = store.create_run(ModelConfig(), TrainConfig(), owner="bob", label="plain-56")
+    store.set_status(done, "finished")
+    own = progress.busy_text([mine, done])
+    shared = progress.busy_text([mine, theirs])
+    assert own == i18n.t("runs.busy") and shared == i18n.t("runs.busy_others")
+    assert ("or stop it" in own and "stop" not in shared.split("Only")[0]) if lang == "en" else \
+        ("중지한 뒤에" in own and "시작한 사람만 멈출 수 있으니" in shared)

@@ -37,7 +37,7 @@ def start(page: str, planned: Callable[[], list], *, group: str, place=st, nothi
     # One experiment per user at a time: a classroom shares one trainer.
     busy = progress.any_active(ids)
     if place.button(t(label or f"{page}.train.start"), key=f"{page}_{name}", type="primary",
-                    icon=":material/play_arrow:", disabled=busy, help=t("runs.busy") if busy else None):
+                    icon=":material/play_arrow:", disabled=busy, help=progress.busy_text(ids) if busy else None):
         plan = planned()
         if not plan:
             st.warning(nothing_planned, icon=":material/tune:")

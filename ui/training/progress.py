@@ -46,6 +46,14 @@ def any_active(run_ids: Sequence[int]) -> bool:
     return _phase_of(run_ids) is not None
 
 
+def busy_text(run_ids: Sequence[int]) -> str:
+    """Why a start button is greyed out while `run_ids` have not ended: this user may stop their
+    own runs, but not one someone else started that serves their request (jobs/sharing)."""
+    me = owner()
+    others = any(i.status in ACTIVE and i.owner != me for i in _infos(run_ids))
+    return t("runs.busy_others" if others else "runs.busy")
+
+
 def _infos(run_ids: Sequence[int]) -> list[RunInfo]:
     s, found = store(), []
     for rid in run_ids:
