@@ -280,7 +280,7 @@ def test_a_zip_button_for_a_run_that_is_gone_says_so_in_both_languages(store, mo
         assert where.captions[-1] == words
 
 
-@pytest.mark.parametrize("lang, words", [("en", ["this run needs about", "one run may use 0.005 GB", "reduce batch"]),
+@pytest.mark.parametrize("lang, words", [("en", ["This run needs about", "one run may use 0.005 GB", "reduce batch"]),
                                          ("ko", ["GB 필요합니다", "쓸 수 있는 메모리는 0.005 GB", "줄여 보세요"])])
 def test_a_run_too_big_for_the_servers_memory_is_refused_with_its_numbers(store, monkeypatch, lang, words):
     """The room one run gets is injected (5 MB): the default net (about 10 MB) is flagged before

@@ -11,7 +11,7 @@ from resnet_core.training import memory
 # The Build page's widgets by their address names (ui/links.py): ImageNet family, 152 layers.
 SETUP = "family=imagenet&block=bottleneck&depth_imagenet=152&input_imagenet=224&batch=512"
 HUGE = ModelConfig(family="imagenet", depth=152, block="bottleneck", base_width=64, in_channels=1, input_size=224)
-WORDS = {"en": ("this run needs about", "GB of memory", "one run may use",
+WORDS = {"en": ("This run needs about", "GB of memory", "one run may use",
                "reduce batch, input size, first stage's channels, width multiplier or depth"),
          "ko": ("이 학습에는 메모리가 약", "배치 512", "입력 224×224", "깊이 152", "줄여 보세요")}
 

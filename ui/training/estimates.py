@@ -165,8 +165,10 @@ def memory_refusal(planned: Sequence[tuple[str, ModelConfig, TrainConfig]]) -> R
 
 
 def too_large(exc: RunTooBig) -> None:
-    """A run too large for the memory one run gets: its numbers and what to reduce."""
-    st.warning(config_text(exc), icon=":material/memory:")
+    """A run too large for the memory one run gets: its numbers and what to reduce. The reason is
+    a clause (the CLI prints it after "error: "); alone in a box it is a sentence of its own."""
+    text = config_text(exc)
+    st.warning(text[:1].upper() + text[1:] + ("" if text.endswith(".") else "."), icon=":material/memory:")
 
 
 def too_long_text(exc: RunTooLong) -> str:
