@@ -260,6 +260,31 @@ def test_a_stop_button_left_from_before_its_run_ended_says_so(store):
     wait_runs_ended(store, [r.id for r in rest], 60, "cancelled runs did not stop")
 
 
+def test_the_pages_own_run_never_asks_for_a_second_one(store, monkeypatch):
+    """The live part asks for a full rerun only on its own ticks: drawn inside the page's run, which
+    has just read the phase, it draws once. A second run there dropped the toast of the click that
+    caused the first (a Stop pressed as a queued net began to train), and on a loaded server the
+    phase read twice could differ. Here the live part would always ask: the page still draws once,
+    with its toast."""
+    from ui.training import progress
+
+    monkeypatch.setattr(progress, "redraw_page", lambda *args: True)
+    at = open_degradation(owner="deg5once")
+    at.button(key="degradation_start").click().run()
+    assert not at.exception
+    mine = sorted(store.list_runs(owner="deg5once"), key=lambda r: r.id)
+    try:
+        assert jobs.get_runner().cancel(mine[0].id, owner="deg5once")
+        wait_runs_ended(store, [mine[0].id], 60, "the cancelled run did not stop")
+        at.button(key=f"degradation_stop_{mine[0].id}").click().run()
+        assert not at.exception
+        assert [x.value for x in at.toast] == [f"{mine[0].label} has already ended."]
+    finally:
+        for r in mine:
+            jobs.get_runner().cancel(r.id)
+        wait_runs_ended(store, [r.id for r in mine], 60, "cancelled runs did not stop")
+
+
 @pytest.mark.parametrize("phase, now, stoppable, still, redraw", [
     ("running", "running", {1, 2}, {1, 2}, False),
     ("running", "running", {1, 2}, {2}, False),      # one of two ended: its button waits

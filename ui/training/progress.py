@@ -172,11 +172,20 @@ def live_runs(run_ids: Sequence[int], draw: Callable[[list[RunView]], None], *, 
             _LIVE.stops_outside = False
         if phase is None:
             return
+        if getattr(_LIVE, "in_page_run", False):
+            # Drawn by the page's own run, which has just read the phase: a second full run now
+            # would only draw it again, and drop what this run shows once (a Stop click's toast).
+            # The fragment's next tick looks again.
+            return
         still = {info.id for info in _stoppable([v.info for v in views])}
         if redraw_page(phase, _phase(v.info.status for v in views), stoppable if stop_prefix else set(), still):
             st.rerun()
 
-    st.fragment(body, run_every=every)()
+    _LIVE.in_page_run = True
+    try:
+        st.fragment(body, run_every=every)()
+    finally:
+        _LIVE.in_page_run = False
 
 
 def status_text(view: RunView) -> str:
