@@ -111,7 +111,9 @@ def per_layer() -> None:
         st.caption(t(f"bottleneck.layout.{layout}.shown"))
     st.plotly_chart(flops_charts.layer_costs(summary.rows, cfg.residual and not is_vgg, words(flops_charts.WORDS)),
                     config={"displayModeBar": False})
-    st.caption(t("bottleneck.layers.legend"))
+    # Purple only where the chart draws it: option-A nets, plain twins and VGG have no projections.
+    projections = any("shortcut" in r.name and r.macs > 0 for r in summary.rows)
+    st.caption(t("bottleneck.layers.legend.projection" if projections else "bottleneck.layers.legend"))
 
 
 with guard():

@@ -123,6 +123,23 @@ def test_per_layer_costs_for_any_model():
     assert metrics(at)["Parameters"] == "143,667,240"
 
 
+@pytest.mark.parametrize("lang, purple", [("en", "Purple: 1×1 projection shortcuts"), ("ko", "보라색: 1×1 사영 숏컷")])
+@pytest.mark.parametrize("arch, plain, drawn", [("resnet34", False, True),     # option B: projections
+                                                ("resnet20", False, False),    # option A: none
+                                                ("resnet34", True, False)])    # the plain twin: none
+def test_the_legend_names_purple_bars_only_where_the_chart_draws_them(lang, purple, arch, plain, drawn):
+    # Widgets with a format_func are set in English (AppTest formats the value outside the page's
+    # run, in English), then the page is read in `lang`: the choices are kept.
+    at = show(open_bottleneck(), "layers")
+    at.selectbox(key="bottleneck_arch").set_value(arch).run()
+    at.toggle(key="bottleneck_plain").set_value(plain).run()
+    at.query_params["lang"] = lang
+    at.run()
+    legend = at.caption[-1].value
+    assert (purple in legend) == drawn
+    assert ("old: fully connected" if lang == "en" else "황금색: 완전 연결 층") in legend   # "Gold" or "; gold"
+
+
 @pytest.mark.parametrize("section", ["calc", "block", "table", "layers"])
 def test_every_section_speaks_korean(section):
     at = show(open_bottleneck("ko"), section)
