@@ -375,7 +375,7 @@ def test_a_refusal_for_too_many_waiting_runs_shows_the_runs_asked_for(monkeypatc
     page_runs.queue_refusal(OwnerLimit("8 runs waiting"), "abcd", asked=4)
     assert said == ["Runs you have waiting: 5, and this would add 4; one person may have 8 waiting at most, so that "
                     "everyone gets a turn. Wait for some to start, or stop some." if lang == "en" else
-                    "이미 대기 중인 학습이 5개이고, 이번에 4개를 더 요청했습니다. 모두가 차례를 얻도록 한 사람당 최대 "
+                    "이미 대기 중인 학습이 5개인데, 이번 요청으로 4개가 더 늘어납니다. 모두가 차례를 얻도록 한 사람당 최대 "
                     "8개까지만 기다릴 수 있습니다. 대기 중인 학습이 시작되기를 기다리거나 몇 개를 멈춰 주세요."]
 
 
@@ -415,9 +415,9 @@ def test_a_refusal_gives_the_runs_the_check_counted_not_those_an_equal_run_serve
         runner.shutdown()
     assert said == (["Runs you have waiting: 1, and this would add 3; one person may have 3 waiting at most, so that "
                      "everyone gets a turn. Wait for some to start, or stop some.",
-                     "The training queue has no room for this request (3 of 4 places taken; you asked for 3). Try "
+                     "The training queue has no room for this request (3 of 4 places taken; this request needs 3). Try "
                      "again when some of the waiting runs have started."] if lang == "en" else
-                    ["이미 대기 중인 학습이 1개이고, 이번에 3개를 더 요청했습니다. 모두가 차례를 얻도록 한 사람당 최대 "
+                    ["이미 대기 중인 학습이 1개인데, 이번 요청으로 3개가 더 늘어납니다. 모두가 차례를 얻도록 한 사람당 최대 "
                      "3개까지만 기다릴 수 있습니다. 대기 중인 학습이 시작되기를 기다리거나 몇 개를 멈춰 주세요.",
-                     "학습 대기열에 이 요청을 받을 자리가 없습니다 (4자리 중 3자리 사용 중, 요청 3개). 기다리던 학습 몇 개가 "
+                     "학습 대기열에 이 요청을 받을 자리가 없습니다 (4자리 중 3자리 사용 중, 이 요청에 필요한 자리 3개). 기다리던 학습 몇 개가 "
                      "시작된 뒤에 다시 시도해 주세요."])

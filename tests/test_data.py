@@ -2,6 +2,7 @@
 MNIST label counts, PIL's grey conversion) and the augmentation against a per-image loop."""
 
 import gzip
+import json
 import pickle
 from pathlib import Path
 
@@ -56,6 +57,15 @@ def test_held_out_count_is_the_split_a_run_is_measured_on():
     shapes = tc.replace(dataset="shapes", max_samples=101)
     assert data_mod.held_out_count(shapes) == len(load_dataset("shapes", size=16, max_samples=101).y_test) == 20
     assert data_mod.held_out_count(tc.replace(dataset="cifar10")) == 12_000   # 60,000 pooled, a fifth held out
+
+
+def test_images_used_help_says_the_held_out_fifth_is_rounded_and_at_least_one():
+    # Build & Train's "Images used" help states the split: 2 images hold out 1 (not 20% of 2), 12 hold out 2.
+    assert [len(load_dataset("digits", size=8, max_samples=n).y_test) for n in (2, 3, 12)] == [1, 1, 2]
+    text = json.loads((Path(__file__).resolve().parents[1] / "assets" / "i18n" / "build.json").read_text(encoding="utf-8"))
+    help_ = text["build.max_samples_help"]
+    assert "20% of these images are held out" in help_["en"] and "rounded to a whole number of images, at least one" in help_["en"]
+    assert "20%는" in help_["ko"] and "장수는 반올림하며, 적어도 1장" in help_["ko"]
 
 
 def test_split_is_seeded():

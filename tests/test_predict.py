@@ -512,3 +512,20 @@ def test_a_greyed_out_start_button_offers_stop_only_for_this_users_own_runs(lang
     assert own == i18n.t("runs.busy") and shared == i18n.t("runs.busy_others")
     assert ("or stop it" in own and "stop" not in shared.split("Only")[0]) if lang == "en" else \
         ("중지한 뒤에" in own and "시작한 사람만 멈출 수 있으니" in shared)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_teachers_stop_on_a_run_that_ended_meanwhile_says_so(lang, monkeypatch):
+    """A run picked in the teacher's list may end before the click: the click says it had ended
+    (an info, not a success), where it used to say nothing."""
+    from types import SimpleNamespace
+
+    from ui.classroom import teacher
+
+    monkeypatch.setattr(i18n, "lang", lambda: lang)
+    state = {"teacher_stop_pick": 12}
+    monkeypatch.setattr(teacher, "st", SimpleNamespace(session_state=state))
+    teacher._stop(SimpleNamespace(cancel=lambda run_id: False))
+    assert state[teacher._DONE] == ("info", "Run #12 has already ended." if lang == "en" else "학습 기록 #12: 이미 끝났습니다.")
+    teacher._stop(SimpleNamespace(cancel=lambda run_id: True))
+    assert state[teacher._DONE] == ("success", "Run #12 is stopping." if lang == "en" else "학습 기록 #12: 멈추는 중입니다.")

@@ -66,7 +66,7 @@ class FairQueue:
             # frees when a waiting run starts (as runs.queue_full says on the page).
             full = QueueFull(
                 f"the training queue has no room for this request ({waiting} of {self.max_queue} places "
-                f"taken, {count} asked for): try again when some of the waiting runs have started")
+                f"taken; this request needs {count}): try again when some of the waiting runs have started")
             full.waiting, full.asked = waiting, count
             raise full
         mine = self.waiting_for(owner)
@@ -74,7 +74,7 @@ class FairQueue:
         if owner and mine + count > self.per_owner:
             # The check is mine + asked > limit: say all three (as runs.owner_limit on the page).
             limit = OwnerLimit(
-                f"you have {mine} run{'' if mine == 1 else 's'} waiting and ask for {count} more; one person "
+                f"you have {mine} run{'' if mine == 1 else 's'} waiting and this would add {count}; one person "
                 f"may have {self.per_owner} waiting at most: wait for some to start, or stop some")
             limit.waiting, limit.asked = mine, count
             raise limit

@@ -23,8 +23,8 @@ log = logging.getLogger(__name__)
 _DONE = "_teacher_done"
 
 
-def _say(text: str) -> None:
-    st.session_state[_DONE] = text
+def _say(text: str, kind: str = "success") -> None:
+    st.session_state[_DONE] = (kind, text)
 
 
 def _pause(r: JobRunner) -> None:
@@ -44,8 +44,12 @@ def _clear(r: JobRunner) -> None:
 
 def _stop(r: JobRunner) -> None:
     run_id = st.session_state.get("teacher_stop_pick")
-    if run_id is not None and r.cancel(int(run_id)):   # no owner: the teacher may stop any run
+    if run_id is None:
+        return
+    if r.cancel(int(run_id)):   # no owner: the teacher may stop any run
         _say(t("teacher.stopped", id=run_id))
+    else:   # it ended between the list being drawn and the click: say so, not nothing
+        _say(t("teacher.already_ended", id=run_id), "info")
 
 
 def _fresh(r: JobRunner) -> None:
@@ -65,7 +69,8 @@ def _fresh(r: JobRunner) -> None:
 def _controls(r: JobRunner) -> None:
     done = st.session_state.pop(_DONE, None)
     if done:
-        st.success(done)
+        kind, text = done
+        (st.info if kind == "info" else st.success)(text)
     projector.switch()
     if r.paused is None:
         st.text_input(t("teacher.pause_msg"), key="teacher_pause_msg", max_chars=200,
