@@ -142,7 +142,12 @@ def test_the_legend_names_purple_bars_only_where_the_chart_draws_them(lang, purp
 
 @pytest.mark.parametrize("section", ["calc", "block", "table", "layers"])
 def test_every_section_speaks_korean(section):
-    at = show(open_bottleneck("ko"), section)
+    # Picked in English, then read in Korean: AppTest formats the control's value outside the page's
+    # run (in English), so a Korean page would silently stay on the first section.
+    at = show(open_bottleneck(), section)
+    at.query_params["lang"] = "ko"
+    at.run()
+    assert at.segmented_control(key="bottleneck_section").value == section
     assert at.title[0].value == "병목 블록과 FLOPs"
     texts = [m.value for m in at.markdown] + [m.label for m in at.metric] + [c.value for c in at.caption]
     assert not [x for x in texts if RAW_KEY.match(x)], "a key without a translation is showing"
