@@ -529,3 +529,14 @@ def test_the_teachers_stop_on_a_run_that_ended_meanwhile_says_so(lang, monkeypat
     assert state[teacher._DONE] == ("info", "Run #12 has already ended." if lang == "en" else "학습 기록 #12: 이미 끝났습니다.")
     teacher._stop(SimpleNamespace(cancel=lambda run_id: True))
     assert state[teacher._DONE] == ("success", "Run #12 is stopping." if lang == "en" else "학습 기록 #12: 멈추는 중입니다.")
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_revealed_round_says_how_many_were_right_or_that_nobody_voted(lang, monkeypatch):
+    """The teacher may reveal a round nobody voted in: it says so, never "0 of 0 predicted right"."""
+    monkeypatch.setattr(i18n, "lang", lambda: lang)
+    some = view.right_count_text({"resnet152": 0, "vgg19": 2}, "resnet152")
+    assert some == ("0 of 2 predicted right." if lang == "en" else "2명 중 0명이 맞혔습니다.")
+    for counts in ({}, {"resnet152": 0, "vgg19": 0}):
+        none = view.right_count_text(counts, "resnet152")
+        assert none == ("Nobody voted on this question." if lang == "en" else "이 질문에는 아무도 투표하지 않았습니다.")

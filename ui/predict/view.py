@@ -131,6 +131,13 @@ def measured_values(q: Question, m: dict) -> dict:
     return {}
 
 
+def right_count_text(counts: dict[str, int], answer: str) -> str:
+    """How many of the class predicted the answer; a round revealed with no votes says so, never
+    "0 of 0 predicted right" (the teacher may reveal a round nobody voted in)."""
+    n = sum(counts.values())
+    return t("predict.right_count", right=counts.get(answer, 0), n=n) if n else t("predict.no_votes")
+
+
 def outcome(q: Question, result: dict, mine: str | None, counts: dict[str, int] | None = None) -> None:
     """The answer, whether this user (and how many of the class) predicted it, the measured
     numbers, the paper's finding and a link to the page that shows it in depth."""
@@ -143,7 +150,7 @@ def outcome(q: Question, result: dict, mine: str | None, counts: dict[str, int] 
         elif mine:
             st.info(t("predict.you_wrong", option=option_label(q, mine)), icon=":material/lightbulb:")
         if counts is not None:
-            st.markdown(t("predict.right_count", right=counts.get(answer, 0), n=sum(counts.values())))
+            st.markdown(right_count_text(counts, answer))
             st.markdown(tally_chart(q, counts, answer), unsafe_allow_html=True)
         st.markdown(t(f"predict.q.{q.id}.measured", **measured_values(q, result["measurement"])))
         st.markdown(f"**{t('predict.finding')}.** {t(f'predict.q.{q.id}.finding')}")
