@@ -79,6 +79,20 @@ def test_a_reduction_that_costs_the_same_is_no_saving(lang, label, same):
     assert metrics(at)[label] == same
 
 
+@pytest.mark.parametrize("lang, cost, said", [
+    ("en", "2× more", "Here the two-step path costs more than the direct one"),
+    ("ko", "2배 많음", "여기서는 1×1을 거치는 경로가 k×k 합성곱만 쓸 때보다 오히려 비쌉니다")])
+def test_one_input_channel_cannot_be_narrowed(lang, cost, said):
+    # 1 -> 1 -> 1 channels, k=1: the 1x1 path is twice the direct one whatever the width after the
+    # 1x1 (it is already the least), so the note must not blame that width.
+    at = open_bottleneck(lang)
+    for key, value in (("bottleneck_cin", 1), ("bottleneck_cout", 1), ("bottleneck_mid", 1)):
+        at.slider(key=key).set_value(value).run()
+    at.select_slider(key="bottleneck_k").set_value(1).run()
+    assert list(metrics(at).values())[-1] == cost
+    assert len(at.info) == 1 and at.info[0].value.startswith(said)
+
+
 def test_basic_and_bottleneck_blocks_match_the_paper():
     at = show(open_bottleneck(), "block")
     assert metrics(at) == {"Basic block, 64 channels": "73,728 weights",
