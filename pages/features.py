@@ -72,7 +72,8 @@ def stats_chart(rows: list[tuple[Member, dict]]) -> str:
         for key, found in lines.items():
             found.append(Line(terms.net_label(member.name), [float(v) for v in stats[key]], style.KIND_COLOURS[member.kind],
                               points=list(stats["name"]), dash=dash, width=2))
-    unit, fmt = t("features.stats.unit"), ".3f"
+    # The trend sentence under the chart quotes these standard deviations: one precision for both.
+    unit, fmt = t("features.stats.unit"), f".{readings.STD_DECIMALS}f"
     panels = [Panel(lines["mean"], y_title=unit, title=t("features.stats.mean"), value_format=fmt),
               Panel(lines["std"], y_title=unit, title=t("features.stats.std"), value_format=fmt),
               Panel(lines["zero_frac"], y_title=t("features.stats.share"), title=t("features.stats.zero"),

@@ -123,6 +123,14 @@ def test_page_shows_the_shipped_twins_in_english_and_korean():
     assert any("over 128 held-out images" in x for x in texts)
     grow = [x for x in texts if "spread wider from the first block of each stage to its last" in x]
     assert len(grow) == 1 and grow[0].startswith("The block outputs of ResNet-20") and " in stage 1, " in grow[0]
+    # Each standard deviation the sentence states is a point of the chart above it, as that point
+    # reads (the same decimals): never "1.43" beside the chart's 1.435.
+    chart = next(m.value for m in at.markdown if "<title>Activation statistics per layer</title>" in m.value)
+    pairs = re.findall(r"([0-9.]+) → ([0-9.]+) in stage (\d)", grow[0])
+    assert len(pairs) == 3
+    for first, last, stage in pairs:
+        assert f"stage{stage}.block0.act2: {first}</title>" in chart
+        assert f"stage{stage}.block2.act2: {last}</title>" in chart
     ko = open_features("ko")
     [grow_ko] = [m.value for m in ko.markdown if "마지막 블록에서 더 넓게 퍼져 있습니다" in m.value]
     assert grow_ko.startswith("ResNet-20의 블록 출력") and "(표준편차: 스테이지 1에서 " in grow_ko

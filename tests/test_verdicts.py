@@ -412,12 +412,14 @@ def test_block_output_trend_grows_only_when_every_stage_clearly_grows():
     # One stage ends where it began (within 5%): not "grows along the depth".
     assert readings.block_output_trend(names, [1.0, 1.2, 1.4, 1.0, 1.1, 1.03], _outputs(3))[0] == "mixed"
     assert readings.block_output_trend(names, [1.4, 1.2, 1.0, 1.3, 1.1, 0.9], _outputs(3))[0] == "mixed"
-    # Read on the standard deviations as the page shows them (2 decimals): 0.0951 -> 0.1004 reads
-    # "0.10 -> 0.10", not wider; 0.2049 -> 0.2151 reads "0.20 -> 0.22", clearly wider.
+    # Read on the standard deviations as the page shows them (3 decimals): 0.09951 -> 0.10004 reads
+    # "0.100 -> 0.100", not wider; 0.20049 -> 0.21051 (4.8% wider) reads "0.200 -> 0.211" (5.2%),
+    # clearly wider.
+    assert readings.STD_DECIMALS == 3
     one = [("stage1", "stage1.block0.act2"), ("stage1", "stage1.block1.act2")]
     pair = [a for _, a in one]
-    assert readings.block_output_trend(pair, [0.0951, 0.1004], one) == ("mixed", [("stage1", 0.1, 0.1)])
-    assert readings.block_output_trend(pair, [0.2049, 0.2151], one) == ("grow", [("stage1", 0.2, 0.22)])
+    assert readings.block_output_trend(pair, [0.09951, 0.10004], one) == ("mixed", [("stage1", 0.1, 0.1)])
+    assert readings.block_output_trend(pair, [0.20049, 0.21051], one) == ("grow", [("stage1", 0.2, 0.211)])
     # One block per stage, or no residual block at all: nothing to read.
     assert readings.block_output_trend(["stage1.block0.act2"], [1.0], [("stage1", "stage1.block0.act2")]) is None
     assert readings.block_output_trend(names, [1.0] * 6, []) is None
@@ -431,11 +433,11 @@ def test_block_output_trend_grows_only_when_every_stage_clearly_grows():
 ])
 def test_block_output_trend_wordings_show_their_numbers(lang, grows, mixed):
     stages = ", ".join(said("features.stats.stage", lang, n=n, first=a, last=b)
-                       for n, a, b in (("1", "0.97", "1.44"), ("2", "1.16", "1.51")))
+                       for n, a, b in (("1", "0.974", "1.435"), ("2", "1.158", "1.513")))
     text = said("features.stats.trend.grow", lang, net="ResNet-20", stages=stages)
-    assert grows in text and "0.97 → 1.44" in text and "1.16 → 1.51" in text and mixed not in text
+    assert grows in text and "0.974 → 1.435" in text and "1.158 → 1.513" in text and mixed not in text
     text = said("features.stats.trend.mixed", lang, net="ResNet-20", stages=stages)
-    assert mixed in text and "0.97 → 1.44" in text and grows not in text
+    assert mixed in text and "0.974 → 1.435" in text and grows not in text
 
 
 @pytest.mark.parametrize("lang, held, unclear", [

@@ -98,9 +98,10 @@ def shortcut_leaders(test_acc: dict[str, float], order: list[str]) -> list[str]:
 # Within a stage, a block output's spread has grown only when the last block's standard deviation
 # exceeds the first's by more than this share (a few percent moves with the images drawn).
 GROWTH_TOLERANCE = 0.05
-# The Feature maps page states the standard deviations to this many decimals; the check reads
-# them as shown, or "spread wider" could sit beside "0.10 → 0.10".
-STD_DECIMALS = 2
+# The Feature maps page states the standard deviations to this many decimals, in its sentence
+# and on its chart's points alike; the check reads them as shown, or "spread wider" could sit
+# beside "0.100 → 0.100", and the sentence's "1.43" beside the chart's 1.435.
+STD_DECIMALS = 3
 
 
 def block_output_trend(names: list[str], stds: list[float],
