@@ -86,6 +86,10 @@ def pytest_collection_modifyitems(config, items):
         return rank.get(Path(str(item.fspath)).relative_to(root).as_posix(), len(rank))
 
     items.sort(key=file_rank)   # stable: a file's tests stay together and in their order
+    if any(Path(str(item.fspath)).name.startswith("test_app_") for item in items):
+        import loud_widgets   # a control set on a Korean page must change or fail, never stay put
+
+        loud_widgets.install()
 
 
 def pytest_configure(config):
