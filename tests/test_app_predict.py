@@ -156,3 +156,42 @@ def _student_tries_teacher_actions():
     assert rounds.open_question("macs") is None
     assert rounds.set_state(1, "revealed") is False
     assert rounds.run_round(1) is None
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_vote_after_close_says_whether_a_vote_was_kept(db, lang, monkeypatch):
+    """A click that reaches a closed round (closed between the page's draw and the click): "your
+    vote was not changed" only to a student who has a vote; one who never voted hears that the
+    choice was not counted. Neither vote is touched."""
+    monkeypatch.setenv(teacher_key.KEY_ENV, KEY)
+    monkeypatch.setattr(i18n, "lang", lambda: lang)
+    votes = Votes(RunStore(db))
+    rid = votes.open_round("macs")
+    votes.vote(rid, "macs", ANA, "vgg19")
+    votes.set_state(rid, "closed")
+    try:
+        t = AppTest.from_function(_late_votes, args=(rid,), default_timeout=60)
+        t.run()
+        assert not t.exception
+        kept, none = t.session_state["kept"], t.session_state["none"]
+    finally:
+        votes.set_state(rid, "ended")
+    if lang == "en":
+        assert kept == "Voting on this question has closed; your vote was not changed."
+        assert none == "Voting on this question has closed; your choice was not counted."
+    else:
+        assert kept == "이 질문의 투표는 마감되었습니다. 내 투표는 그대로입니다."
+        assert none == "이 질문의 투표는 마감되었습니다. 방금 고른 답은 반영되지 않았습니다."
+    assert votes.my_vote(rid, "macs", ANA) == "vgg19" and votes.my_vote(rid, "macs", BOB) is None
+
+
+def _late_votes(rid: int):
+    """ANA (who voted) and then BOB (who never did) click an option of the closed round."""
+    import streamlit as st
+
+    from ui.predict import rounds
+
+    for who, slot in (("a" * 16, "kept"), ("b" * 16, "none")):
+        st.query_params["u"] = who
+        rounds.cast(rid, "macs", "resnet152")
+        st.session_state[slot] = st.session_state.pop(rounds._MSG)[1]

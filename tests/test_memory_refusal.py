@@ -141,3 +141,10 @@ def test_a_refusal_names_the_channels_as_the_build_page_sets_them_and_its_number
     assert float(err.params["need"]) > float(err.params["have"]), err.params
     assert identify(str(err)) == (err.code, err.params)
     assert memory.RunTooBig(est, int(room * GB), *wide, "cpu").params["width"] == "64 × 1.5 = 96"
+
+
+def test_gb_reads_as_a_plain_number():
+    """A refusal's GB: one decimal from about 1 GB, two significant digits below, written out in
+    full: a huge net refused with a few small images says "0.0000028 GB", never "2.8e-06"."""
+    assert [memory.gb(x) for x in (12.34 * GB, 0.96 * GB, 0.5 * GB, 0.0954 * GB, 3000, 0)] == \
+        ["12.3", "1.0", "0.5", "0.095", "0.0000028", "0"]

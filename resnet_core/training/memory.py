@@ -33,6 +33,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -102,8 +103,11 @@ class RunTooBig(ConfigError):
 
 
 def gb(n: int | float) -> str:
-    """GB with one decimal; two significant digits below 1 GB, so a small room does not read as 0.0."""
-    return f"{n / GB:.1f}" if n >= 0.95 * GB else f"{n / GB:.2g}"
+    """GB with one decimal; two significant digits below 1 GB, so a small room does not read as 0.0,
+    written out in full ("0.0000029", never "2.9e-06": a few small images beside a huge net)."""
+    if n >= 0.95 * GB:
+        return f"{n / GB:.1f}"
+    return np.format_float_positional(n / GB, precision=2, unique=False, fractional=False, trim="-")
 
 
 @functools.lru_cache(maxsize=256)

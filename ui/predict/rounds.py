@@ -73,7 +73,10 @@ def cast(round_id: int, question: str, option: str) -> None:
     try:
         votes().vote(round_id, question, owner(), option, name=display_name())
     except VotingClosed:
-        st.session_state[_MSG] = ("warning", t("predict.vote_closed"))
+        # Closed between the page's draw and the click: "your vote was not changed" only to a
+        # student who has a vote to keep.
+        kept = my_vote(round_id, question) is not None
+        st.session_state[_MSG] = ("warning", t("predict.vote_closed" if kept else "predict.vote_closed_none"))
 
 
 def my_vote(round_id: int, question: str) -> str | None:
