@@ -79,6 +79,7 @@ def model_widgets(dataset: str) -> ModelConfig:
         c1, c2 = st.columns(2)
         stride_at = c1.segmented_control(t("build.stride_at"), ["v1", "v1.5"], default="v1", required=True,
                                          format_func=label_of("build.strides"), disabled=block != "bottleneck",
+                                         help=t("build.stride_at_help"),
                                          **keep("build_stride_at"))
         zero_init = c2.toggle(t("build.zero_init"), **keep("build_zero_init"))
     st.caption(t("build.follows_dataset", channels=info.native_channels, classes=info.num_classes))

@@ -44,6 +44,15 @@ def test_defaults_build_resnet20_for_the_digits(store):
     assert "identity with zero-padded channels (option A)" in list(blocks["shortcut"])
 
 
+@pytest.mark.parametrize("lang, words", [("en", ("does not spell this out", "Table 1", "first 1×1")),
+                                         ("ko", ("분명히 적혀 있지 않지만", "표 1", "첫 1×1"))])
+def test_the_stride_control_says_the_papers_layout_is_inferred_from_its_flops(store, lang, words):
+    # "first 1x1 (paper)": the paper never states where the stride goes; its Table 1 FLOPs match.
+    at = open_build(lang=lang)
+    control = at.segmented_control(key="build_stride_at")
+    assert all(w in control.help for w in words), control.help
+
+
 def test_plain_twin_with_option_a_has_the_same_parameters_and_projections_add_some(store):
     at = open_build()
     residual = metrics(at)["parameters"]
