@@ -38,33 +38,32 @@ def estimates(planned: Sequence[tuple[str, ModelConfig, TrainConfig]]) -> list[E
         return None
 
 
-def _served_status(planned: Sequence[tuple[str, ModelConfig, TrainConfig]]) -> list[str | None]:
-    """For each planned run, the status of the run already here that a press would be served by
-    (resnet_core.jobs.sharing), None where there is none."""
-    r, s = shared.runner(), shared.store()
-    ids = [sharing.find(s, sharing.run_key(m, r._on_device(tc))) for _, m, tc in planned]
-    return [None if rid is None else s.get_run(rid).status for rid in ids]
+def served_runs(planned: Sequence[tuple[str, ModelConfig, TrainConfig]]) -> list | None:
+    """For each planned run, the run already here that a press would be served by
+    (resnet_core.jobs.sharing), None where there is none; None in all when the store cannot be
+    read (a cost line must never break the page it sits on: the ordinary press)."""
+    try:
+        r, s = shared.runner(), shared.store()
+        ids = [sharing.find(s, sharing.run_key(m, r._on_device(tc))) for _, m, tc in planned]
+        return [None if rid is None else s.get_run(rid) for rid in ids]
+    except Exception:
+        return [None] * len(planned)
 
 
-def still_to_train(planned: Sequence[tuple[str, ModelConfig, TrainConfig]]) -> list:
+def still_to_train(planned: Sequence[tuple[str, ModelConfig, TrainConfig]], served: list | None = None) -> list:
     """The planned runs a press would queue: a run equal to one already finished here serves the
     press at once (resnet_core.jobs.sharing), costs no time and is not counted in the line
-    (Shortcuts' plain-20 and ResNet-20 A at the defaults are a Degradation experiment's nets)."""
-    try:
-        done = _served_status(planned)
-    except Exception:   # a cost line must never break the page it sits on: count them all
-        return list(planned)
-    return [row for row, status in zip(planned, done) if status not in ("finished", "diverged")]
+    (Shortcuts' plain-20 and ResNet-20 A at the defaults are a Degradation experiment's nets).
+    `served`: served_runs(planned), where the caller has it already."""
+    served = served_runs(planned) if served is None else served
+    return [row for row, info in zip(planned, served) if info is None or info.status not in ("finished", "diverged")]
 
 
-def diverged(planned: Sequence[tuple[str, ModelConfig, TrainConfig]]) -> list[str]:
+def diverged(planned: Sequence[tuple[str, ModelConfig, TrainConfig]], served: list | None = None) -> list[str]:
     """The labels ("plain-56", "ResNet-20 B") of the planned runs whose press would be served by a
     run that diverged here (sharing serves a diverged run: training is deterministic)."""
-    try:
-        done = _served_status(planned)
-    except Exception:   # the page must never break on it: the ordinary press
-        return []
-    return [label for (label, _, _), status in zip(planned, done) if status == "diverged"]
+    served = served_runs(planned) if served is None else served
+    return [label for (label, _, _), info in zip(planned, served) if info is not None and info.status == "diverged"]
 
 
 def plan_line(planned: Sequence[tuple[str, ModelConfig, TrainConfig]]) -> Estimate | None:
@@ -72,9 +71,10 @@ def plan_line(planned: Sequence[tuple[str, ModelConfig, TrainConfig]]) -> Estima
     (still_to_train); where none is left, a line that says the press shows them at once, so the
     place of the time is never silently empty; and where one of them diverged here, that it did:
     "already trained" is not what a diverged net is, and the press brings back the same run."""
-    todo = still_to_train(planned)
+    served = served_runs(planned)
+    todo = still_to_train(planned, served)
     if planned and not todo:
-        gone = diverged(planned)
+        gone = diverged(planned, served)
         if gone:
             st.warning(t("common.already_diverged", nets=", ".join(net_label(n) for n in gone)),
                        icon=":material/warning:")

@@ -13,7 +13,7 @@ from resnet_core import ModelConfig, TrainConfig
 from resnet_core.jobs.sharing import find, run_key
 from resnet_core.store.runs import RunInfo
 from resnet_core.training import experiments
-from ui.server.shared import runner, store
+from ui.server.shared import store
 from ui.training import estimates
 from ui.training.page_runs import RunView
 
@@ -49,21 +49,10 @@ def named_as(views: Sequence[RunView], label_of) -> list[RunView]:
     return [replace(v, info=replace(v.info, label=label_of(v.info))) for v in views]
 
 
-def weightless(planned: Sequence[tuple[str, ModelConfig, TrainConfig]]) -> bool:
+def weightless(planned: Sequence[tuple[str, ModelConfig, TrainConfig]], served: list | None = None) -> bool:
     """Whether a press of `planned` would be served by a finished run whose checkpoint has been dropped
     (resnet_core.store.retention): a page that reads the trained weights could never show it, and the
-    same press would be served by it again. Such a press is trained anew (start(..., share=False))."""
-    r, s = runner(), store()
-    try:
-        ids = [find(s, run_key(m, r._on_device(tc))) for _, m, tc in planned]
-        return any(i is not None and (info := s.get_run(i)).status == "finished" and not info.has_checkpoint
-                   for i in ids)
-    except Exception:   # the cost line must never break the page: the ordinary press
-        return False
-
-
-def diverged(planned: Sequence[tuple[str, ModelConfig, TrainConfig]]) -> list[str]:
-    """The nets ("plain-56") of `planned` whose press would be served by a run that diverged here
-    (resnet_core.jobs.sharing serves a diverged run: training is deterministic): a page that studies
-    the trained weights has nothing to study, and the same press would bring back the same run."""
-    return estimates.diverged(planned)
+    same press would be served by it again. Such a press is trained anew (start(..., share=False)).
+    `served`: estimates.served_runs(planned), where the caller has it already."""
+    served = estimates.served_runs(planned) if served is None else served
+    return any(i is not None and i.status == "finished" and not i.has_checkpoint for i in served)

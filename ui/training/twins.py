@@ -111,17 +111,18 @@ def _train_ui(prefix: str) -> tuple[int, int] | None:
         return None
     # A net of the pair that diverged here serves the press (sharing) and has nothing to study:
     # say so, and no button that would bring back the same run.
-    gone = served.diverged(configs)
+    found = estimates.served_runs(configs)   # read once for the three questions below
+    gone = estimates.diverged(configs, found)
     if gone:
         st.warning(t("twins.diverged", nets=", ".join(net_label(n) for n in gone)), icon=":material/warning:")
         return None
     # A pair trained here whose weights were dropped since would serve the press again (sharing)
     # and the page would ask for the same press forever: it is trained anew, and the page says why.
-    weightless = served.weightless(configs)
+    weightless = served.weightless(configs, found)
     # Net names in the reader's language ("플레인-20"), so the particle after them reads right.
     st.caption(t("twins.retrain" if weightless else "twins.train_help", plain=net_label(names[0]),
                  residual=net_label(names[1]), steps=steps))
-    estimates.line(configs if weightless else estimates.still_to_train(configs))
+    estimates.line(configs if weightless else estimates.still_to_train(configs, found))
     if st.button(t("twins.train"), type="primary", icon=":material/play_arrow:", key=f"{prefix}_train_twins"):
         if page_runs.submit(configs, group=TRAIN_GROUP, share=not weightless):
             _runs.clear()
