@@ -1,6 +1,7 @@
 """Bringing a run store written by an older version up to date, once, when it is opened.
 
-Two steps, both safe to repeat and safe when several processes open the store at once:
+Two steps, both safe to repeat, in one write transaction (open_store), so several processes
+opening the store at once take their turns:
 
 1. Columns added after the first release (schema.ADDED_RUN_COLUMNS) are added. A row from before
    `error_code` keeps its reason as an English sentence alone; the pages read it back against the
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import time
 
 from resnet_core.store.schema import ADDED_RUN_COLUMNS, experiment_id
 
@@ -30,30 +32,49 @@ SAME_SUBMIT_S = 1.0   # a page created all of one submission's rows in well unde
 STAMPED_GROUP = re.compile(r"^(?P<name>.+?)-\d{8}-\d{6}(?:-[^-]*)?$")
 
 
+def open_store(conn: sqlite3.Connection, schema: str) -> None:
+    """WAL mode, the tables, and the upgrade below, for a store opened by `conn` (in autocommit)."""
+    wal(conn)
+    # One write transaction, taken before anything is read: a statement that reads and then writes
+    # on its own (CREATE TABLE, ALTER TABLE) fails at once with "database is locked", without
+    # waiting, when another process wrote in between. BEGIN IMMEDIATE waits its turn instead.
+    conn.executescript("BEGIN IMMEDIATE;" + schema)
+    try:
+        upgrade(conn)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def wal(conn: sqlite3.Connection, wait_s: float = 30.0) -> None:
+    """Switch the store to WAL. Several processes opening a new or old store at once meet here:
+    the switch needs the store to itself, and SQLite refuses it at once ("database is locked",
+    without the busy timeout) while another connection reads, so it is tried again for a while."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def upgrade(conn: sqlite3.Connection) -> None:
+    """Call inside a write transaction, so what it reads is what it changes."""
     add_columns(conn)
     conn.execute("CREATE INDEX IF NOT EXISTS runs_by_experiment ON runs(experiment)")
     if conn.execute("SELECT 1 FROM runs WHERE experiment IS NULL LIMIT 1").fetchone():
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            derive_experiments(conn)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+        derive_experiments(conn)
 
 
 def add_columns(conn: sqlite3.Connection) -> None:
-    # Several processes may open an old store at once, so a column another one has just added
-    # is not an error.
     have = {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
     for name, kind in ADDED_RUN_COLUMNS:
         if name not in have:
-            try:
-                conn.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
-            except sqlite3.OperationalError as err:
-                if "duplicate column" not in str(err):
-                    raise
+            conn.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
 
 
 def derive_experiments(conn: sqlite3.Connection) -> int:

@@ -58,9 +58,9 @@ class RunStore(Metrics):
         self._write_lock = threading.Lock()
         with self._write_lock:
             conn = self._conn()
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(SCHEMA)
-            migrate.upgrade(conn)   # a store written by an older version: newer columns, experiments
+            # WAL, the tables, and the upgrade of a store an older version wrote (newer columns,
+            # experiments), safe when several processes open the store at once
+            migrate.open_store(conn, SCHEMA)
 
     def _conn(self) -> sqlite3.Connection:
         # One connection per thread; it closes when its thread ends and the local is dropped.
