@@ -2,7 +2,7 @@
 
 import os
 
-# Test files run in parallel, one process per core (scripts/test.sh). Each torch would otherwise
+# Test files run in parallel, about one process per core (scripts/test.sh). Each torch would otherwise
 # start an intra-op thread per core, so two processes on two cores keep four busy threads, which
 # spin waiting for one another; one thread each (and for the servers they start, which inherit
 # the variable) made the suite's CPU-bound half 8% faster on two cores. Set before torch loads.
