@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 bash scripts/setup_env.sh requirements-dev.txt
 # One process more than there are cores: some files mostly wait (a Ray head starting, nets training
 # in a server, a page's clock), and the extra process fills that time with another file's work.
-# Two quiet cores, 2026-12: 362 s with three processes against 433 s with two (the machine idle a
-# fifth of the time with two, 5% with three).
+# Two quiet cores, 2026-12, one run after the other: 348 s with three processes against 398 s with
+# two (the machine idle a fifth of the time with two, 5% with three).
 workers="${PYTEST_WORKERS:-$(( $(nproc) + 1 ))}"
 if [ "$workers" = "0" ]; then
   exec .venv/bin/python -m pytest -q "$@"
