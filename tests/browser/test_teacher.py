@@ -24,6 +24,7 @@ from ui.page.i18n import table
 KEY = "blue whale 42"
 MESSAGE = "Eyes on the projector please"
 STUDENT = "5e5e5e5e5e5e5e5e"
+SIDEBAR = '[data-testid="stSidebar"]'   # where the teacher's box says what a key did
 
 # Every text the sidebar menu shows, each time it changes, from the page's very first frame.
 _RECORD_NAV = """
@@ -85,7 +86,7 @@ def test_a_following_student_sees_the_pause_and_the_teachers_demo_without_a_clic
     teacher = harness.open_page(new_page(), keyed_server.url, "home", "en")
     teacher.locator('[data-testid="stSidebar"]').get_by_text("Teacher", exact=True).click()
     _unlock(teacher, KEY, wait_for_app)
-    wait_for_text(teacher, "Teacher controls unlocked")
+    wait_for_text(teacher, "Teacher controls unlocked", SIDEBAR)
     if teacher.get_by_role("button", name="Let new runs in again").count():   # left paused before
         teacher.get_by_role("button", name="Let new runs in again").click()
         wait_for_app(teacher)
@@ -175,12 +176,18 @@ def _stop_own_runs(page, wait_for_app) -> None:
 
 
 def _unlock(page, key: str, wait_for_app) -> None:
+    """Type the key into the teacher's box (just opened) and press Unlock. The field must still
+    hold the key when Unlock is pressed: an empty key unlocks nothing and says nothing, and a
+    later wait for "unlocked" would only time out. So the page's runs end before the key goes in."""
     field = page.get_by_label("Teacher key")
+    field.wait_for()
+    wait_for_app(page)
     assert field.get_attribute("type") == "password"
     field.fill(key)
     # Leave the field first, as a user's Tab or click does: the form takes its value on blur, and
     # on a loaded machine a click's own blur could reach the server after the submit.
     field.press("Tab")
+    assert field.input_value() == key, "the key field was emptied before Unlock was pressed"
     page.get_by_role("button", name="Unlock").click()
     wait_for_app(page)
 
@@ -198,10 +205,10 @@ def test_the_teacher_pauses_the_class(keyed_server, new_page, assert_no_error, w
     teacher = harness.open_page(new_page(), keyed_server.url, "home", "en")
     teacher.locator('[data-testid="stSidebar"]').get_by_text("Teacher", exact=True).click()
     _unlock(teacher, "not it", wait_for_app)
-    wait_for_text(teacher, "That is not the teacher key.")
+    wait_for_text(teacher, "That is not the teacher key.", SIDEBAR)
     teacher.wait_for_timeout(2300)               # the first lock-out after a wrong key
     _unlock(teacher, KEY, wait_for_app)
-    wait_for_text(teacher, "Teacher controls unlocked")
+    wait_for_text(teacher, "Teacher controls unlocked", SIDEBAR)
     wait_for_text(teacher, "Pause new runs")
     wait_for_text(teacher, "Saved checkpoints")                # what the checkpoint folder holds, and its bound
     wait_for_text(teacher, "MB of 2,048.0 MB")
