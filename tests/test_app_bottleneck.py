@@ -63,19 +63,24 @@ def test_a_widening_reduction_is_an_extra_cost_in_korean():
     assert metrics(at)["절감"] == "9.68배 적음"
 
 
+def _set_widths(at, cin: int, cout: int, mid: int, k: int | None = None):
+    """The input, output and 1x1 widths (and the kernel size), each set as a reader moves its slider."""
+    for key, value in (("bottleneck_cin", cin), ("bottleneck_cout", cout), ("bottleneck_mid", mid)):
+        at.slider(key=key).set_value(value).run()
+    if k is not None:
+        at.select_slider(key="bottleneck_k").set_value(k).run()
+    return at
+
+
 @pytest.mark.parametrize("lang, label, same", [("en", "Saving", "none (about the same cost)"),
                                                ("ko", "절감", "없음 (연산량이 거의 같음)")])
 def test_a_reduction_that_costs_the_same_is_no_saving(lang, label, same):
     # k=1, 2 -> 1 -> 2 channels: 2x2 multiply-adds per pixel either way, neither "1× fewer" nor more
-    at = open_bottleneck(lang)
-    for key, value in (("bottleneck_cin", 2), ("bottleneck_cout", 2), ("bottleneck_mid", 1)):
-        at.slider(key=key).set_value(value).run()
-    at.select_slider(key="bottleneck_k").set_value(1).run()
+    at = _set_widths(open_bottleneck(lang), 2, 2, 1, k=1)
     assert metrics(at)[label] == same
     assert not at.info
     # 1024 -> 513 -> 1024: the 1x1 path costs 0.2% more, which would read "1× more" (1/0.998)
-    for key, value in (("bottleneck_cin", 1024), ("bottleneck_cout", 1024), ("bottleneck_mid", 513)):
-        at.slider(key=key).set_value(value).run()
+    _set_widths(at, 1024, 1024, 513)
     assert metrics(at)[label] == same
 
 
@@ -85,10 +90,7 @@ def test_a_reduction_that_costs_the_same_is_no_saving(lang, label, same):
 def test_one_input_channel_cannot_be_narrowed(lang, cost, said):
     # 1 -> 1 -> 1 channels, k=1: the 1x1 path is twice the direct one whatever the width after the
     # 1x1 (it is already the least), so the note must not blame that width.
-    at = open_bottleneck(lang)
-    for key, value in (("bottleneck_cin", 1), ("bottleneck_cout", 1), ("bottleneck_mid", 1)):
-        at.slider(key=key).set_value(value).run()
-    at.select_slider(key="bottleneck_k").set_value(1).run()
+    at = _set_widths(open_bottleneck(lang), 1, 1, 1, k=1)
     assert list(metrics(at).values())[-1] == cost
     assert len(at.info) == 1 and at.info[0].value.startswith(said)
 
