@@ -38,7 +38,7 @@ def estimates(planned: Sequence[tuple[str, ModelConfig, TrainConfig]]) -> list[E
         return None
 
 
-def served_runs(planned: Sequence[tuple[str, ModelConfig, TrainConfig]]) -> list | None:
+def served_runs(planned: Sequence[tuple[str, ModelConfig, TrainConfig]]) -> list:
     """For each planned run, the run already here that a press would be served by
     (resnet_core.jobs.sharing), None where there is none; None in all when the store cannot be
     read (a cost line must never break the page it sits on: the ordinary press)."""
