@@ -4,8 +4,8 @@
     .venv/bin/python scripts/screenshots.py --docs     # also docs/screenshot-home-en.png (small)
     .venv/bin/python scripts/screenshots.py --phone    # only docs/phone-*.png: three pages at 390 px
 
-Starts the app exactly as the browser tests do (tests/browser/harness.py) and needs Chromium at
-/usr/bin/chromium.
+Starts the app exactly as the browser tests do (tests/browser/harness.py), in the same Chromium
+(its headless shell where installed, else /usr/bin/chromium).
 """
 
 from __future__ import annotations

@@ -18,7 +18,8 @@ after a click `wait_for_app(page)`; `wait_for_text(page, text)` for what a click
 page show (one read of the page may come before the rerun has drawn); `wait_for_charts(page)`
 before looking at plotly figures.
 
-Without /usr/bin/chromium the tests skip with a message; with REQUIRE_BROWSER=1 (CI) they fail.
+Without Chromium (harness.CHROMIUM: its headless shell where installed, else /usr/bin/chromium) the
+tests skip with a message; with REQUIRE_BROWSER=1 (CI) they fail.
 """
 
 from __future__ import annotations
