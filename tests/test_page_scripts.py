@@ -13,10 +13,11 @@ SCRIPTS = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]
 def _bare_expressions(source: str) -> list[int]:
     """Lines of expression statements that are neither a call nor a docstring."""
     tree = ast.parse(source)
-    docstrings = {id(body[0]) for node in ast.walk(tree)
-                  if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-                  for body in [node.body] if body and isinstance(body[0], ast.Expr)
-                  and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str)}
+    bodies = [node.body for node in ast.walk(tree)
+              if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+    docstrings = {id(body[0]) for body in bodies
+                  if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                  and isinstance(body[0].value.value, str)}
     return [node.lineno for node in ast.walk(tree)
             if isinstance(node, ast.Expr) and id(node) not in docstrings
             and not isinstance(node.value, (ast.Call, ast.Await, ast.Yield, ast.YieldFrom))]

@@ -24,9 +24,9 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import warm_up  # noqa: E402  (scripts/warm_up.py: what run_app.sh runs beside the server)
 from ui.server import preload  # noqa: E402
 # Chromium's headless shell (Debian's chromium-headless-shell: the same Blink and V8, without the
-# desktop browser's windowing, GPU process and extensions) loads a page with about a tenth less CPU
-# and starts in half the time; the full browser serves where it is not installed. TEST_CHROMIUM=PATH
-# picks another.
+# desktop browser's windowing and extensions) loads a page with about a tenth less CPU and starts
+# with half the CPU (two cores, 2026-12); the full browser serves where it is not installed.
+# TEST_CHROMIUM=PATH picks another.
 CHROMIUM = os.environ.get("TEST_CHROMIUM") or next(
     (path for path in ("/usr/bin/chromium-headless-shell", "/usr/bin/chromium") if Path(path).exists()),
     "/usr/bin/chromium")
