@@ -31,10 +31,10 @@ CHROMIUM = os.environ.get("TEST_CHROMIUM") or next(
     (path for path in ("/usr/bin/chromium-headless-shell", "/usr/bin/chromium") if Path(path).exists()),
     "/usr/bin/chromium")
 # The test browser runs JavaScript without V8's optimising compilers (Maglev, TurboFan): the
-# same code, on the interpreter and the baseline compiler. A test's pages live too briefly for
-# optimised code to pay back its compiling. The browser tests, run twice each way in turns (three
-# processes, two cores, 2026-12): Chromium's renderers took 149.8 and 158.7 CPU-s with the flag,
-# against 160.4 and 173.3 without it, and the files 215 and 224 s against 219 and 228 s.
+# same code, on the interpreter and the baseline compiler, with less CPU. The browser tests, run
+# twice each way in turns (three processes, two cores, 2026-12): Chromium's renderers took 149.8
+# and 158.7 CPU-s with the flag, against 160.4 and 173.3 without it, and the files 215 and 224 s
+# against 219 and 228 s.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--disable-quic", "--js-flags=--no-opt --no-maglev"]
 VIEWPORT = {"width": 1440, "height": 1000}
