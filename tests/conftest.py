@@ -42,7 +42,6 @@ os.makedirs(os.environ["TMPDIR"])
 atexit.register(shutil.rmtree, SESSION_DIR, True)
 
 import sys  # noqa: E402
-import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
@@ -140,10 +139,7 @@ class SharedServer:
     def take_back(self) -> None:
         if self.server is None:
             return
-        deadline = time.monotonic() + self.SETTLE_S
-        while self.server.active_runs() and time.monotonic() < deadline:
-            time.sleep(0.5)
-        if self.server.active_runs():
+        if not self.server.runs_ended(self.SETTLE_S):
             self.close()
 
     def close(self) -> None:

@@ -47,10 +47,7 @@ async def lesson(url: str, rng: random.Random, errors: list[str]) -> None:
 def settled_threads(server, pid: int, ceiling: int) -> int:
     """The server's threads once its runs have ended and its tabs' script threads have gone: as soon
     as the count is down to `ceiling`, else once it has held still for 3 s (at most 20 s)."""
-    deadline = time.monotonic() + 60
-    while server.active_runs() and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert not server.active_runs(), "the lesson's runs did not end"
+    assert server.runs_ended(60), "the lesson's runs did not end"
     count, still_since, deadline = bench_day.threads_of(pid), time.monotonic(), time.monotonic() + 20
     while count > ceiling and time.monotonic() - still_since < 3 and time.monotonic() < deadline:
         time.sleep(0.5)

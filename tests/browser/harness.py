@@ -80,6 +80,13 @@ class AppServer:
             except sqlite3.OperationalError:   # no runs table yet: nothing was ever queued
                 return 0
 
+    def runs_ended(self, timeout: float) -> bool:
+        """Wait up to `timeout` s until its store holds no queued or running run; whether none is left."""
+        deadline = time.monotonic() + timeout
+        while self.active_runs() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        return not self.active_runs()
+
     def stop(self) -> None:
         if self.group:   # the run command: its warm-up and the server, together
             try:
