@@ -148,6 +148,19 @@ def test_the_component_scan_is_cached_once_per_process():
     assert hasattr(manifest_scanner.scan_component_manifests, "cache_info")
 
 
+def test_page_scripts_compile_once_per_process(tmp_path):
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+
+    assert internals.share_script_bytecode() is True, relies("runtime.scriptrunner.script_cache.ScriptCache.get_bytecode")
+    page = tmp_path / "page.py"
+    page.write_text("x = 1\n")
+    first = ScriptCache().get_bytecode(str(page))
+    assert ScriptCache().get_bytecode(str(page)) is first   # another runner's cache: the same code
+    page.write_text("x = 22\n")                             # an edited page compiles again
+    edited = ScriptCache().get_bytecode(str(page))
+    assert edited is not first and edited.co_consts != first.co_consts
+
+
 def test_closed_sessions_are_kept_in_a_ttl_cache_the_sweep_can_expire():
     import inspect
 

@@ -22,6 +22,8 @@ What each one buys (measured figures in the README, "Streamlit's internals"):
   even when no other tab comes (runtime's session manager and its TTLCache of closed sessions).
 - ``cache_component_scan``: the tests scan installed packages for components once per process
   (components.v2.manifest_scanner).
+- ``share_script_bytecode``: the tests compile each page script once per process
+  (runtime.scriptrunner.script_cache.ScriptCache).
 """
 
 from __future__ import annotations
@@ -170,4 +172,36 @@ def cache_component_scan() -> bool:
         return False
     if not hasattr(scan, "cache_info"):
         manifest_scanner.scan_component_manifests = functools.cache(scan)
+    return True
+
+
+def share_script_bytecode() -> bool:
+    """Compile each page script once per process, not twice per AppTest run: every run makes a
+    script runner whose ScriptCache starts empty, and compiles the page it opens and the page
+    app.py routes to (3-5 ms each for the larger pages). Keyed by the file's path, size and
+    modification time and the magic setting, so an edited file compiles again. False when this
+    Streamlit has no such cache (tests only slower)."""
+    import os
+
+    try:
+        from streamlit import config
+        from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+
+        compile_once = ScriptCache.get_bytecode
+    except (ImportError, AttributeError):
+        return False
+    if getattr(compile_once, "shared", False):
+        return True
+    codes: dict[tuple, object] = {}
+
+    def get_bytecode(self, script_path: str):
+        path = os.path.abspath(script_path)
+        stat = os.stat(path)
+        key = (path, stat.st_size, stat.st_mtime_ns, config.get_option("runner.magicEnabled"))
+        if key not in codes:
+            codes[key] = compile_once(self, script_path)
+        return codes[key]
+
+    get_bytecode.shared = True
+    ScriptCache.get_bytecode = get_bytecode
     return True
