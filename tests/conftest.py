@@ -39,6 +39,10 @@ for name in ("RAY_ADDRESS", "RAY_AUTH_MODE", "RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_P
 # server's socket folder is removed by multiprocessing as it exits, after SESSION_DIR is gone.
 os.environ["TMPDIR"] = os.path.join(SESSION_DIR, "tmp")
 os.makedirs(os.environ["TMPDIR"])
+# Importing torch._dynamo (torch's optimizers do) makes torch's compile cache folder, by default
+# in the temporary folder as this process sees it: /tmp/torchinductor_USER. In SESSION_DIR instead,
+# for this process and all it starts.
+os.environ["TORCHINDUCTOR_CACHE_DIR"] = os.path.join(SESSION_DIR, "inductor")
 atexit.register(shutil.rmtree, SESSION_DIR, True)
 
 import sys  # noqa: E402
@@ -94,7 +98,14 @@ def pytest_collection_modifyitems(config, items):
         loud_widgets.install()
 
 
+@pytest.hookimpl(tryfirst=True)   # before pytest's tmp_path plugin reads the option
 def pytest_configure(config):
+    # tmp_path's folders (a server's store and log, a run's files) go in SESSION_DIR with the rest,
+    # not in /tmp/pytest-of-USER, where pytest keeps the last three runs' (12-17 MB each). The
+    # processes that run tests get folders inside the one of the process that started them
+    # (pytest-xdist), so the whole tree goes when that process ends. `--basetemp=DIR` keeps them.
+    if config.option.basetemp is None and not os.environ.get("PYTEST_XDIST_WORKER"):
+        config.option.basetemp = os.path.join(SESSION_DIR, "pytest")
     # Where the suite's time goes (tests/timeline.py): written by the processes that run tests,
     # not by pytest-xdist's controller, which only hears of them.
     controller = getattr(config.option, "numprocesses", None) and not os.environ.get("PYTEST_XDIST_WORKER")
