@@ -58,7 +58,7 @@ import harness  # noqa: E402  (starting the app as the run command does; no brow
 # Streamlit components: 0.4 s of CPU each time, about half of what an AppTest file spent. A
 # server scans once, as it starts; the packages do not change during a test run, so neither do
 # the components found: scan once per test process too. Likewise a server compiles each page
-# once, where each AppTest run compiled its page twice: the AppTest files made 2,728 compiles
+# once, where each AppTest run compiled its pages again: the AppTest files made 2,728 compiles
 # (5.1 s of CPU), and 22 once they share them.
 from ui.server import streamlit_internals  # noqa: E402
 

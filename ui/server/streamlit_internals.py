@@ -176,9 +176,8 @@ def cache_component_scan() -> bool:
 
 
 def share_script_bytecode() -> bool:
-    """Compile each page script once per process, not twice per AppTest run: every run makes a
-    script runner whose ScriptCache starts empty, and compiles the page it opens and the page
-    app.py routes to (3-5 ms each for the larger pages). Keyed by the file's path, size and
+    """Compile each page script once per process, not again in every AppTest run: every run makes
+    a script runner whose ScriptCache starts empty (3-5 ms a compile for the larger pages). Keyed by the file's path, size and
     modification time and the magic setting, so an edited file compiles again. False when this
     Streamlit has no such cache (tests only slower)."""
     import os
