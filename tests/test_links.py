@@ -144,3 +144,35 @@ def test_the_share_link_has_the_settings_and_language_but_not_the_user(store):
     assert code, "no share link in the sidebar"
     assert "/gap-fc?" in code[0] and "lang=ko" in code[0] and "channels=256" in code[0] and TEACHER not in code[0]
 
+
+
+# Values a widget given them through the session state passed on unchecked, and the page's code
+# then failed on ("a problem drawing this part"): a list made a one-number slider a range, true
+# went through a whole-number slider as True, and a word reached a fraction slider as text.
+UNCHECKED = [("augmentation", "copies", "[1,2]", "ko"), ("augmentation", "pad", "true", "en"),
+             ("augmentation", "flip", "nan", "ko"), ("augmentation", "alpha", "[1,2]", "en"),
+             ("batchnorm", "gamma", "nan", "en"), ("batchnorm", "beta", "[1,2]", "ko"),
+             ("attribution", "opacity", "nan", "ko")]
+
+
+@pytest.mark.parametrize("url_path, name, value, lang", UNCHECKED)
+def test_a_value_a_slider_passes_on_unchecked_falls_back_with_a_message(store, url_path, name, value, lang):
+    assert url_path in _routed()
+    default = open_link(url_path, {"lang": lang, "u": STUDENT})
+    prefix = default.session_state["_links_prefix"]
+    at = open_link(url_path, {"lang": lang, "u": TEACHER, name: value})
+    assert_clean(at)
+    assert at.session_state[prefix + name] == default.session_state[prefix + name]
+    assert at.query_params[name] == default.query_params[name]
+    notes = " ".join(t.value for t in at.toast)
+    assert f"{name}={value}" in notes, notes
+    assert ("기본값을 사용합니다" if lang == "ko" else "the default is used") in notes, notes
+
+
+def test_a_good_value_for_the_same_sliders_is_kept(store):
+    assert "augmentation" in _routed()
+    at = open_link("augmentation", {"lang": "en", "u": TEACHER, "copies": "3", "pad": "2", "alpha": "0.5"})
+    assert_clean(at)
+    assert not at.toast, [t.value for t in at.toast]
+    assert (at.session_state["augmentation_copies"], at.session_state["augmentation_pad"]) == (3, 2)
+    assert at.session_state["augmentation_alpha"] == 0.5

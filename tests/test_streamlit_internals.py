@@ -178,3 +178,40 @@ def test_closed_sessions_are_kept_in_a_ttl_cache_the_sweep_can_expire():
         "MemorySessionStorage._cache being a cachetools TTLCache (expire() returns what it dropped)")
     assert internals.expire_closed_sessions() == 0           # outside a server: nothing, and no failure
     assert internals.enabled("expire_sessions")
+
+
+def _takes_page():
+    import streamlit as st
+
+    from ui.server import streamlit_internals
+
+    st.slider("whole", 1, 16, 8, key="one")
+    st.slider("fraction", 0.0, 1.0, 0.5, key="frac")
+    st.slider("range", 0, 10, (2, 5), key="pair")
+    st.checkbox("switch", key="switch")
+    st.multiselect("many", ["a", "b", "c"], ["a"], key="many")
+    cases = {"one": [3, True, [1, 2], "nan", 3.5, 99], "frac": [0.25, "nan", [0.1, 0.2]],
+             "pair": [[1, 4], 3], "switch": [True, "zzz", 1], "many": [["b", "c"], "b"], "none": [1]}
+    st.session_state["verdicts"] = {key: [streamlit_internals.widget_takes(key, v) for v in values]
+                                    for key, values in cases.items()}
+
+
+def test_a_widget_made_in_this_run_tells_a_value_it_gives_back_as_it_is(monkeypatch, caplog):
+    verdicts = AppTest.from_function(_takes_page).run().session_state["verdicts"]
+    expected = {"one": [True, False, False, False, False, False], "frac": [True, False, False],
+                "pair": [True, False], "switch": [True, False, False], "many": [True, False],
+                "none": [None]}
+    assert verdicts == expected, relies(
+        "SessionState._key_id_mapper and _new_widget_state.widget_metadata (each widget's serializer "
+        "and deserializer, a slider's refusing a value out of its range, length or type)")
+    assert internals.widget_takes("one", 3) is None            # outside a script run: no judgement
+    import streamlit.runtime.scriptrunner as scriptrunner
+
+    class Changed:      # a run's context without the session state the contract reads
+        session_state = None
+
+    monkeypatch.setattr(scriptrunner, "get_script_run_ctx", lambda suppress_warning=False: Changed())
+    with caplog.at_level(logging.WARNING):
+        verdicts = AppTest.from_function(_takes_page).run().session_state["verdicts"]
+    assert all(v is None for values in verdicts.values() for v in values)
+    assert sum("widget_takes failed" in r.getMessage() for r in caplog.records) == 1

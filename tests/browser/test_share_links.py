@@ -1,9 +1,10 @@
 """Every page in Korean and English, in one walk by the sidebar's menu: each shows no error and
 its title in that language, and what its own test file checks on it (PAGE_CHECKS); its share link
 opens in a second browser as the same page with the same settings (the link once doubled the
-page's path and opened a blank page); the short form and QR code open the same."""
+page's path and opened a blank page); the short form and QR code open the same; a hand-edited
+link whose value a slider would pass on unchecked opens the page with the default and says so."""
 
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 
@@ -170,3 +171,19 @@ def test_short_link_and_qr_open_the_same_settings(app_server, page, second_brows
     harness.wait_for_app(second_browser)
     harness.wait_for_text(second_browser, 'This server never made the short link "zzzzzz"')
     assert_no_error(second_browser)
+
+
+# A slider given a list becomes a range, and given true returns True: the augmentation page's
+# drawing then failed ("a problem drawing this part"). Now the value goes, and a message says so.
+EDITED = {"ko": ("copies", "[1,2]", "기본값을 사용합니다", "8"), "en": ("pad", "true", "the default is used", "4")}
+
+
+def test_a_hand_edited_link_value_a_slider_cannot_take_gives_the_default_and_says_so(app_server, second_browser,
+                                                                                   assert_no_error):
+    for lang, (name, value, says, default) in EDITED.items():
+        second_browser.goto(f"{app_server.url}/augmentation?{urlencode({'lang': lang, name: value})}")
+        harness.wait_for_app(second_browser)
+        harness.wait_for_text(second_browser, f"{name}={value}", '[data-testid="stToast"]')
+        assert says in second_browser.locator('[data-testid="stToast"]').inner_text()
+        assert_no_error(second_browser)
+        assert _query(second_browser.url)[name] == default, second_browser.url

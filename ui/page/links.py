@@ -14,7 +14,10 @@ A link value the page cannot take never shows a traceback: a widget that quietly
 its default (an option that no longer exists) is noticed after the page has run (``report``);
 a widget that raises (a number out of range, a word where a switch is expected) is caught by
 ``guard()``, which calls ``recover``: the value is dropped and the page runs again with the
-default. Either way a message names the setting and the value.
+default. A widget given its value through the session state passes it on unchecked (a slider
+given ``[1,2]`` becomes a range, given ``true`` returns True): the widget's own conversion
+judges it (``streamlit_internals.widget_takes``), after the run, or when the page's code failed
+on it. Either way a message names the setting and the value.
 
 Values are written as JSON (``600``, ``true``, ``0.1``, ``[1,2]``); a word is written bare
 (``digits``), and only quoted when it would otherwise read as something else (``"600"``).
@@ -29,7 +32,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui.page.i18n import t
-from ui.server import shared
+from ui.server import shared, streamlit_internals
 
 log = logging.getLogger("resnet_explorer")
 
@@ -163,10 +166,18 @@ def report() -> None:
         return
     ss, qp = state
     seen = ss.setdefault(_SEEN, {})
+    refused = []
     for key, raw in (ss.get(_APPLIED) or {}).items():
         if key in ss and ss[key] != decode(raw):
             st.toast(_drop(ss, qp, key, raw), icon=":material/link_off:")
+        elif key in ss and streamlit_internals.widget_takes(key, ss[key]) is False:
+            refused.append((key, raw))   # the page ran with it, but its widget would not give it back
     ss[_APPLIED] = {}
+    if refused:
+        for key, raw in refused:
+            ss.pop(key, None)
+            ss.setdefault(_NOTES, []).append(_drop(ss, qp, key, raw))
+        st.rerun()   # the widgets show their defaults, and the next run names what was dropped
     # Widgets drawn for the first time in this run (a new page, or one a setting revealed) have
     # their values only now: the address then describes the whole page, not just what changed.
     for key in ss.get(_KEPT, {}):
@@ -185,12 +196,15 @@ def recover(exc: BaseException) -> bool:
     ss, qp = state
     applied = ss.get(_APPLIED) or {}
     key = _failing_key(exc, applied)
-    if key is None:
-        return False
-    raw = applied.pop(key)
-    ss.pop(key, None)
-    ss.setdefault(_NOTES, []).append(_drop(ss, qp, key, raw))
-    return True
+    # Else the page's code failed on a value its widget passed on unchecked: each value that its
+    # widget would not give back goes. None of them: the failure is the page's own, and shows.
+    keys = [key] if key is not None else [k for k, raw in applied.items()
+                                         if streamlit_internals.widget_takes(k, decode(raw)) is False]
+    for key in keys:
+        raw = applied.pop(key)
+        ss.pop(key, None)
+        ss.setdefault(_NOTES, []).append(_drop(ss, qp, key, raw))
+    return bool(keys)
 
 
 def _failing_key(exc: BaseException, applied: dict) -> str | None:

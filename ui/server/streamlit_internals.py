@@ -15,6 +15,10 @@ What each one buys (measured figures in the README, "Streamlit's internals"):
   PlotlyChart proto and its "$$ID-<md5>-<key>" element id).
 - ``script_running``: whether a page's script is running, to read the address and session state
   only then (runtime.scriptrunner.get_script_run_ctx; public fallback: st.runtime.exists()).
+- ``widget_takes``: whether a widget made in this run gives a value from a link back as it is,
+  by its own conversion to the browser's form and back (the session state's key-to-id map and
+  widget metadata); a value set in session state before the widget is made is never checked by
+  the widget itself. Fallback: no judgement, as before.
 - ``static_js_folder``: where the frontend's code chunks are served from, to preload plotly's.
 - ``websocket_protos``: the protobuf messages a browser exchanges with the server, which
   scripts/st_client.py speaks for the warm-up and the benches (streamlit.proto).
@@ -121,6 +125,38 @@ def script_running() -> bool:
         except Exception as exc:
             failed("script_running", exc)
     return st.runtime.exists()
+
+
+def widget_takes(key: str, value) -> bool | None:
+    """Whether the widget `key`, made in this run, gives `value` back as it is: converted to the
+    form the browser sends and back by the widget's own functions. A one-number slider gives its
+    default for a list and raises for a word, and a whole-number slider turns true into 1, so a
+    link's value that the page's code could not use is told here. None when it cannot be told
+    (no widget `key` in this run, or the internal is off): the caller does not judge."""
+    if not enabled("widget_takes"):
+        return None
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx(suppress_warning=True)
+        if ctx is None:
+            return None
+        state = ctx.session_state._state
+        widget_id = state._key_id_mapper.get_id_from_key(key)
+        meta = state._new_widget_state.widget_metadata.get(widget_id) if widget_id else None
+        if meta is None:
+            return None
+        serialize, deserialize = meta.serializer, meta.deserializer
+    except Exception as exc:
+        failed("widget_takes", exc)
+        return None
+    try:
+        back = deserialize(serialize(value))
+    except Exception:   # the widget's own conversion refused the value
+        return False
+    if isinstance(back, tuple) and isinstance(value, list):   # a range slider's pair, as a link writes it
+        back = list(back)
+    return type(back) is type(value) and back == value
 
 
 def expire_closed_sessions() -> int:
