@@ -106,6 +106,7 @@ def test_a_link_carries_every_setting_of_the_page(store, url_path):
     drawn = [k for k in at.session_state["_links_kept"] if k.startswith(prefix)]
     for key in drawn:   # every setting on the page is in the address, under its short name
         assert links.param_of(key, prefix) in shared or links.encode(at.session_state[key]) is None, key
+        assert at.session_state[key] is not None, f"{key} is empty: a link's null would be a setting"   # links.sync
     student = open_link(url_path, {**shared, "u": STUDENT})
     assert_clean(student)
     assert not student.toast, [t.value for t in student.toast]
@@ -148,8 +149,10 @@ def test_the_share_link_has_the_settings_and_language_but_not_the_user(store):
 
 # Values a widget given them through the session state passed on unchecked, and the page's code
 # then failed on ("a problem drawing this part"): a list made a one-number slider a range, true
-# went through a whole-number slider as True, and a word reached a fraction slider as text.
+# went through a whole-number slider as True, a word reached a fraction slider as text, and null
+# left a number field empty (or a choice: "unknown architecture 'resnetNone'").
 UNCHECKED = [("augmentation", "copies", "[1,2]", "ko"), ("augmentation", "pad", "true", "en"),
+             ("degradation", "seed", "null", "ko"), ("gradients", "depth", "null", "en"),
              ("augmentation", "flip", "nan", "ko"), ("augmentation", "alpha", "[1,2]", "en"),
              ("batchnorm", "gamma", "nan", "en"), ("batchnorm", "beta", "[1,2]", "ko"),
              ("attribution", "opacity", "nan", "ko")]
