@@ -159,7 +159,7 @@ UNCHECKED = [("augmentation", "copies", "[1,2]", "ko"), ("augmentation", "pad", 
 
 
 @pytest.mark.parametrize("url_path, name, value, lang", UNCHECKED)
-def test_a_value_a_slider_passes_on_unchecked_falls_back_with_a_message(store, url_path, name, value, lang):
+def test_a_value_a_widget_passes_on_unchecked_falls_back_with_a_message(store, url_path, name, value, lang):
     assert url_path in _routed()
     default = open_link(url_path, {"lang": lang, "u": STUDENT})
     prefix = default.session_state["_links_prefix"]
