@@ -77,11 +77,12 @@ def final_sound(text: str) -> str | None:
         before = text[:max(i, 0)]
         inside = text[i + 1:-1]
         # An aside right after a word, or a year after an author ("Goldstein (2018)은"), leaves
-        # the particle to the word before it; a value in parentheses on its own is read itself.
+        # the particle to the word before it; a value in parentheses on its own, or given to a
+        # name ("copies=[1,2]는"), is read itself.
         year = re.fullmatch(r"\s*(19|20)\d\d[a-z]?\s*", inside) and before.strip()
         # F(x), N(0, σ²): a function applied, read out; "W_s(BN 포함)" is an aside.
         function = re.search(r"(^|[^\w])[A-Za-z]$", before) and not re.search("[\uac00-\ud7a3]", inside)
-        if i > 0 and before and (not before[-1].isspace() or year) and not function:
+        if i > 0 and before and (not before[-1].isspace() and before[-1] not in "=:" or year) and not function:
             return final_sound(before)
         return final_sound(inside)
     if "\uac00" <= last <= "\ud7a3":

@@ -48,6 +48,8 @@ def test_the_pairs_and_their_forms():
     ("A", "는"), ("B", "는"), ("C", "는"), ("stage2.block0.conv1", "은"), ("stage3.block1", "은"),
     ("(1, 16, 32, 32)", "는"), ("12%", "는"), ("9.68배", "는"), ("**3**", "은"), ("`stem`", "은"),
     ("네트워크(논문의 기준선)", "는"), ("Goldstein (2018)", "은"), ("Belongie (2016)", "는"), ("학습 기록 #3 (플레인)", "은"), ("'abc'", "는"),
+    # A link's setting and its value (links.rejected): the value is read, not the name before it.
+    ("copies=[1,2]", "는"), ("stages=[10,20]", "은"), ("seed=null", "은"), ("pad=true", "는"), ("size=(3, 4)", "는"),
 ])
 def test_words_and_names(value, expected):
     assert korean.particle(value, "은/는") == expected
