@@ -132,12 +132,12 @@ def sync(key: str) -> None:
     # A dict, not a list: a fragment rerunning every second would otherwise grow it forever.
     ss.setdefault(_KEPT, {})[key] = None
     held = raw is not None and ss.get(_HELD, {}).get(name) == raw and (key not in ss or encode(ss[key]) != raw)
-    if raw is not None and decode(raw) is None:
-        # No kept widget ever has an empty value (tests/test_links.py checks every page), so no
-        # link of the app says ``null``; a widget given it would stay empty for the page's code.
-        st.toast(_drop(ss, qp, key, raw), icon=":material/link_off:")
-        return
     if raw is not None and (raw != seen.get(key) or held):
+        if decode(raw) is None:
+            # No kept widget ever has an empty value (tests/test_links.py checks every page), so
+            # no link of the app says ``null``; a widget given it would stay empty for the page.
+            st.toast(_drop(ss, qp, key, raw), icon=":material/link_off:")
+            return
         seen[key] = raw
         ss[key] = decode(raw)
         ss.setdefault(_APPLIED, {})[key] = raw
