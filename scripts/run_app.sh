@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup_env.sh requirements.txt
-# Runs app.py once as soon as the server answers, so the first visitor finds it warm.
-.venv/bin/python scripts/warm_up.py "$@" &
+# Runs app.py once as soon as the server answers, so the first visitor finds it warm. Started from
+# a subshell that ends at once, so it is not the server's child: the server never waits for its
+# children, and the finished warm-up would stay behind it as a zombie process.
+( .venv/bin/python scripts/warm_up.py "$@" & )
 exec .venv/bin/streamlit run app.py "$@"

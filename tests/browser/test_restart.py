@@ -61,6 +61,19 @@ def _gone(pids, timeout=30.0) -> list[int]:
     return alive
 
 
+def _warm_ups(port: int) -> list[int]:
+    # The run command's warm-up for the server on `port` (scripts/warm_up.py, given its options).
+    found = []
+    for entry in os.scandir("/proc"):
+        try:
+            args = open(f"/proc/{entry.name}/cmdline", "rb").read().split(b"\0")
+        except OSError:
+            continue
+        if any(a.endswith(b"warm_up.py") for a in args) and str(port).encode() in args:
+            found.append(int(entry.name))
+    return found
+
+
 def test_a_killed_server_started_again_keeps_its_runs_and_open_tabs_come_back(chromium, new_page, wait_for_app,
                                                                                 wait_for_text, tmp_path, monkeypatch):
     # The run command opens every page once after it starts (scripts/warm_up.py): a minute of
@@ -106,6 +119,12 @@ def test_a_killed_server_started_again_keeps_its_runs_and_open_tabs_come_back(ch
         assert store.get_run(training).steps_done > 0              # its curve up to then is kept
         harness.switch_language(page, "ko", "학습")
         wait_for_text(page, "단계에서 중단됨")
+        # The run command's warm-up ends once app.py has run (no page visits here). It is not the
+        # server's child: the server never waits for its children, so it once stayed as a zombie.
+        assert _gone(_warm_ups(port), timeout=60) == [], "the warm-up did not end"
+        zombies = [c for c in _children(restarted.process.pid)
+                   if open(f"/proc/{c}/stat").read().split(") ")[-1][:1] == "Z"]
+        assert zombies == [], f"finished children left behind the server: {zombies}"
     finally:
         server.stop()
         if restarted is not None:
