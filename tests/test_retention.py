@@ -84,10 +84,15 @@ def test_the_shipped_checkpoints_are_outside_the_store_and_untouched(store):
 
 
 def test_pages_keep_what_they_showed_for_a_while():
-    shown = retention.Shown(keep_s=0.3)
+    now = [100.0]
+    shown = retention.Shown(keep_s=30, clock=lambda: now[0])
     shown.note([3, 4])
+    now[0] += 20
+    shown.note([4])
     assert shown.recent() == {3, 4}
-    time.sleep(0.4)
+    now[0] += 11                      # 31 s after 3 was shown, 11 s after 4 was shown again
+    assert shown.recent() == {4}
+    now[0] += 20
     assert shown.recent() == set()
 
 

@@ -38,19 +38,20 @@ def max_bytes() -> int | None:
 class Shown:
     """The runs pages have shown recently, with when (thread-safe; one per web process)."""
 
-    def __init__(self, keep_s: float = SHOWN_FOR_S):
+    def __init__(self, keep_s: float = SHOWN_FOR_S, clock=time.monotonic):
         self.keep_s = keep_s
+        self.clock = clock   # tests pass a clock they move by hand
         self._at: dict[int, float] = {}
         self._lock = threading.Lock()
 
     def note(self, run_ids) -> None:
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
             for rid in run_ids:
                 self._at[int(rid)] = now
 
     def recent(self) -> set[int]:
-        cutoff = time.monotonic() - self.keep_s
+        cutoff = self.clock() - self.keep_s
         with self._lock:
             for rid in [r for r, at in self._at.items() if at < cutoff]:   # the dict stays small
                 del self._at[rid]
