@@ -89,6 +89,30 @@ def test_toggle_wins_over_the_url_and_updates_it():
     assert at.query_params["lang"] == "ko"
 
 
+@pytest.mark.parametrize("locale, picked, build_title", [("en-US", "ko", "만들고 학습하기"),
+                                                       ("ko-KR", "en", "Build & Train")])
+def test_the_address_names_the_language_so_the_next_page_and_a_reload_keep_it(locale, picked, build_title):
+    """A browser in one language, the toggle set to the other: the page reached by the menu and a
+    reload (a new session with the same address and locale) stay in the language picked; without
+    it in the address, a reload fell back to the browser's locale."""
+    at = run_app(locale)
+    assert at.query_params["lang"] == locale[:2]          # named from the first run
+    at.segmented_control(key="app_lang_toggle").set_value(picked).run()
+    assert at.query_params["lang"] == picked
+    for name in list(at.query_params):                    # the menu opens a page with an empty address
+        del at.query_params[name]
+    at.switch_page(nav.file_of("build")).run()
+    assert not at.exception and at.title[0].value == build_title
+    assert at.query_params["lang"] == picked
+    reload = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    reload.context["locale"] = locale
+    for name, value in at.query_params.items():
+        reload.query_params[name] = value
+    reload.switch_page(nav.file_of("build")).run()
+    assert not reload.exception and reload.title[0].value == build_title
+    assert reload.segmented_control(key="app_lang_toggle").value == picked
+
+
 def test_home_offers_presets_only_for_routed_pages():
     at = run_app()
     buttons = {b.key for b in at.button if b.key.startswith("home_preset_")}

@@ -31,6 +31,22 @@ def test_param_names_drop_the_page_prefix_but_never_take_reserved_names():
     assert links.param_of("other_x", "build_") == "other_x"
 
 
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_gap_fc_names_its_settings_without_its_prefix_and_still_reads_its_old_links(store, lang):
+    """GAP vs FC's file is pages/gap-fc.py and its widgets are gap_fc_*: its links once said
+    gap_fc_channels=256 where every other page says channels=256. Such a link still opens with
+    its value, and the address then says it the short way."""
+    assert "gap-fc" in _routed()
+    at = open_link("gap-fc", {"lang": lang, "u": STUDENT, "gap_fc_channels": "256", "gap_fc_spatial": "4"})
+    assert_clean(at)
+    assert at.slider(key="gap_fc_channels").value == 256 and at.slider(key="gap_fc_spatial").value == 4
+    assert at.query_params["channels"] == "256" and at.query_params["spatial"] == "4"
+    assert not [name for name in at.query_params if name.startswith("gap_fc_")], dict(at.query_params)
+    assert not at.toast   # nothing was refused
+    again = open_link("gap-fc", {**at.query_params, "u": TEACHER})   # the new address, in a fresh browser
+    assert again.slider(key="gap_fc_channels").value == 256 and again.slider(key="gap_fc_spatial").value == 4
+
+
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     with own_store(tmp_path_factory, "links") as db:
@@ -93,6 +109,7 @@ def test_a_link_carries_every_setting_of_the_page(store, url_path):
     assert_clean(at)
     prefix = at.session_state["_links_prefix"]
     kept = [k for k in at.session_state["_links_kept"] if k.startswith(prefix)]
+    assert kept, f"{url_path}: no setting under the prefix {prefix!r}"   # GAP vs FC's was once 'gap-fc_'
     changed = {}
     for key in kept:
         alt = _alternative(at, key)

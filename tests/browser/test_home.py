@@ -55,11 +55,19 @@ def test_browser_locale_picks_korean_and_home_reads_korean(new_page, open_page, 
     wait_for_text(page, "예측하고 확인하기", "h1")
     assert "손글씨 숫자로 300단계를 학습한 뒤" in page.inner_text("body")
     assert_no_error(page)
+    # English picked on a Korean browser stays English on a reload: the address names it.
+    page.locator('[data-testid="stSidebar"]').get_by_role("radio", name="English").click()
+    wait_for_app(page)
+    wait_for_text(page, "Predict, then observe", "h1")
+    assert "lang=en" in page.url
+    page.reload()
+    wait_for_app(page)
+    assert _title(page) == "Predict, then observe" and "After 300 training steps on the digits" in page.inner_text("body")
 
 
 def test_home_in_english_then_the_toggle_switches_language_and_keeps_settings(
         page, open_page, assert_no_error, wait_for_app, wait_for_text):
-    open_page(page, "home", "en")
+    open_page(page, "home", lang=None)   # the test browser's locale is English
     assert_no_error(page)
     assert _title(page) == "Why residual networks work"
     diagram = page.locator('svg[role="img"]').first                      # the block diagram drew
@@ -88,6 +96,16 @@ def test_home_in_english_then_the_toggle_switches_language_and_keeps_settings(
     # The gradient explanation only shows while the switch is on, and now speaks Korean.
     assert "역전파 때 숏컷은" in page.inner_text("body")
     assert main.get_by_role("radio", name="잔차 블록", exact=True).is_checked()
+    # The next page by the menu, then a reload: still Korean, though the browser is English (the
+    # address names the language; the menu opens a page with an empty address).
+    page.locator('[data-testid="stSidebarNavLink"][href$="/gap-fc"]').click()
+    wait_for_app(page)
+    wait_for_text(page, "GAP과 FC 비교", "h1")
+    assert "lang=ko" in page.url
+    page.reload()
+    wait_for_app(page)
+    assert _title(page) == "GAP과 FC 비교"
+    assert page.locator('[data-testid="stSidebar"]').get_by_role("radio", name="한국어").is_checked()
 
 
 DEEP_LINKS = [("bottleneck", "ko", "병목 블록과 FLOPs", "120,422,400"), ("gap-fc", "en", "GAP vs FC", "25,089,000")]

@@ -6,7 +6,8 @@ switching language never changes what the user chose.
 
 The current language lives in ``st.session_state["lang"]`` (a plain key, not a widget key, so
 Streamlit never cleans it up when a page changes). It is chosen once per session: ``?lang=ko`` or
-``?lang=en`` in the URL first, then the browser's locale (``st.context.locale``), then English.
+``?lang=en`` in the URL first, then the browser's locale (``st.context.locale``), then English;
+the toggle changes it. The address always names it (``init_lang``), so a reload keeps it.
 """
 
 from __future__ import annotations
@@ -116,24 +117,28 @@ def init_lang() -> None:
     """Pick the session's language before anything is drawn (app.py calls this first).
 
     A ?lang= value is applied when it is new, so a later click on the toggle wins until the
-    URL changes again; without one, the first run takes the browser's locale.
+    URL changes again; without one, the first run takes the browser's locale. The language is
+    then written back to the address on every page, as the user's id is: a page reached by the
+    menu, a reload and a restarted server's reconnect keep the language the user picked, where
+    they would otherwise fall back to the browser's locale.
     """
     from_url = st.query_params.get("lang")
     if from_url in LANGS and from_url != st.session_state.get(_URL_SEEN_KEY):
-        st.session_state[_URL_SEEN_KEY] = from_url
         set_lang(from_url)
     elif _STATE_KEY not in st.session_state:
         set_lang(_browser_lang())
+    current = lang()
+    st.session_state[_URL_SEEN_KEY] = current
+    if from_url != current:
+        st.query_params["lang"] = current
 
 
 def _on_toggle() -> None:
     choice = st.session_state.get(_TOGGLE_KEY)
     if choice in LANGS:
         set_lang(choice)
-        # Keep a shared link truthful: if the URL names a language, it names this one.
-        if "lang" in st.query_params:
-            st.query_params["lang"] = choice
-            st.session_state[_URL_SEEN_KEY] = choice
+        st.query_params["lang"] = choice   # the address names the language shown
+        st.session_state[_URL_SEEN_KEY] = choice
 
 
 def language_toggle() -> None:

@@ -93,7 +93,7 @@ def begin(page: str) -> None:
 
     file = nav.file_of(page) if nav.exists(page) else page.replace("-", "_")
     ss = st.session_state
-    ss[_PREFIX] = Path(file).stem + "_"
+    ss[_PREFIX] = Path(file).stem.replace("-", "_") + "_"   # pages/gap-fc.py keeps gap_fc_* widgets
     ss[_PAGE] = page
     ss[_APPLIED] = {}
     ss[_KEPT] = {}
@@ -127,6 +127,11 @@ def sync(key: str) -> None:
         return
     ss, qp = state
     name = param_of(key)
+    if name != key and name not in qp and key in qp:
+        # A link made while GAP vs FC's settings went by their whole key (gap_fc_channels=):
+        # read under the short name, which the address takes from now on.
+        qp[name] = qp[key]
+        del qp[key]
     raw = qp.get(name)
     seen = ss.setdefault(_SEEN, {})
     # A dict, not a list: a fragment rerunning every second would otherwise grow it forever.
