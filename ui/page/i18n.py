@@ -119,8 +119,8 @@ def init_lang() -> None:
     A ?lang= value is applied when it is new, so a later click on the toggle wins until the
     URL changes again; without one, the first run takes the browser's locale. The language is
     then written back to the address on every page, as the user's id is: a page reached by the
-    menu, a reload and a restarted server's reconnect keep the language the user picked, where
-    they would otherwise fall back to the browser's locale.
+    menu and a reload keep the language the user picked, where a reload would otherwise fall
+    back to the browser's locale.
     """
     from_url = st.query_params.get("lang")
     if from_url in LANGS and from_url != st.session_state.get(_URL_SEEN_KEY):
