@@ -46,6 +46,7 @@ os.environ["TORCHINDUCTOR_CACHE_DIR"] = os.path.join(SESSION_DIR, "inductor")
 atexit.register(shutil.rmtree, SESSION_DIR, True)
 
 import sys  # noqa: E402
+import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
@@ -115,7 +116,37 @@ def pytest_configure(config):
         config.pluginmanager.register(Timeline(os.environ["TEST_TIMELINE"]), "timeline")
 
 
+def _stop_fork_server(timeout_s: float = 20.0) -> None:
+    """End this process's fork server (resnet_core/jobs/forkserver.py) before SESSION_DIR goes.
+    It preloads torch._dynamo, which makes the compile cache folder in SESSION_DIR; a run of one
+    short file could end while it still imported, and the folder came back after SESSION_DIR was
+    removed (/tmp/rx-*/inductor). It ends once this process and every worker forked from it have
+    let go of its "alive" pipe: the AppTest files' lent pool ends first."""
+    import multiprocessing.forkserver
+
+    server = multiprocessing.forkserver._forkserver
+    pid, alive = getattr(server, "_forkserver_pid", None), getattr(server, "_forkserver_alive_fd", None)
+    if pid is None or alive is None:
+        return
+    lent = getattr(sys.modules.get("apptest_helpers"), "LentPool", None)
+    if lent is not None and lent._pool is not None:
+        atexit.unregister(lent._pool.shutdown)
+        lent._pool.shutdown()
+        lent._pool = None
+    server._forkserver_pid = server._forkserver_alive_fd = None   # as its own _stop() leaves it
+    os.close(alive)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:   # never a hang: a worker still alive keeps it, and it ends with that
+        try:
+            if os.waitpid(pid, os.WNOHANG)[0]:
+                return
+        except ChildProcessError:
+            return
+        time.sleep(0.1)
+
+
 def pytest_unconfigure(config):
+    _stop_fork_server()
     # As well as at exit: a test process of pytest-xdist may end without running atexit.
     shutil.rmtree(SESSION_DIR, ignore_errors=True)
 
