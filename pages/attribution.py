@@ -10,7 +10,7 @@ import streamlit as st
 
 from resnet_core.inspection import inspect_models as im
 from resnet_core.inspection.attribution import METHODS
-from ui import guard, keep, label_of, t
+from ui import guard, in_run_language, keep, label_of, t
 from ui.draw import pictures, style
 from ui.page import presets, terms
 from ui.training.net_picker import Member, Picked, picker, valid_or_reset
@@ -57,8 +57,9 @@ def settings_ui(members: list[Member]) -> Settings:
                        format_func=label_of("attribution.method"), **keep("attribution_methods"))
     valid_or_reset("attribution_target", [PREDICTED, *range(len(classes))])
     target = c2.selectbox(t("attribution.target"), [PREDICTED, *range(len(classes))],
-                          format_func=lambda c: t("attribution.target.predicted") if c == PREDICTED
-                          else t("attribution.target.class", name=classes[c]), **keep("attribution_target"))
+                          format_func=in_run_language(lambda c: t("attribution.target.predicted") if c == PREDICTED
+                                                        else t("attribution.target.class", name=classes[c])),
+                          **keep("attribution_target"))
     with st.expander(t("attribution.settings"), icon=":material/tune:"):
         s1, s2, s3, s4 = st.columns(4)
         ig_steps = s1.select_slider(t("attribution.ig_steps"), IG_STEPS, 32, **keep("attribution_ig_steps"))

@@ -14,7 +14,7 @@ from resnet_core.nets.config import (ACTIVATIONS, BLOCKS, DATASETS, IMAGENET_STA
                                      SHORTCUTS, VGG_LAYOUTS)
 from resnet_core.nets.diagram import describe, shape_text
 from resnet_core.store import groups
-from ui import guard, keep, label_of, t
+from ui import guard, in_run_language, keep, label_of, t
 from ui.draw import style, training_charts
 from ui.draw.outline import architecture, WORDS as OUTLINE_WORDS
 from ui.page import presets
@@ -240,7 +240,7 @@ def compare() -> None:
     elif latest in by_id and latest not in st.session_state["build_overlay"]:
         st.session_state["build_overlay"] = ([latest] + st.session_state["build_overlay"])[:MAX_OVERLAY]
     chosen = st.multiselect(t("build.overlay"), list(by_id),
-                            format_func=lambda i: page_runs.run_label(by_id[i], show_class),   # whose, in the class's list
+                            format_func=in_run_language(lambda i: page_runs.run_label(by_id[i], show_class)),   # whose, in the class's list
                             max_selections=MAX_OVERLAY, key="build_overlay")
     if not chosen:
         return

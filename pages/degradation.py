@@ -12,7 +12,7 @@ from resnet_core.nets.diagram import describe
 from resnet_core.inspection import readings
 from resnet_core.store import groups
 from resnet_core.training import experiments
-from ui import guard, keep, label_of, t
+from ui import guard, in_run_language, keep, label_of, t
 from ui.draw import style, training_charts
 from ui.page import nav, presets, tables, terms
 from ui.server import shared
@@ -156,7 +156,7 @@ def final_table(views: list) -> None:
     st.caption(t("degradation.table_note"))
     c1, c2 = st.columns([2, 1])
     ids = {by_net[net].id: net for net in NETS if net in by_net}
-    pick = c1.selectbox(t("export.take_home"), list(ids), format_func=lambda i: f"{terms.net_label(ids[i])} (#{i})",
+    pick = c1.selectbox(t("export.take_home"), list(ids), format_func=in_run_language(lambda i: f"{terms.net_label(ids[i])} (#{i})"),
                         key="degradation_export_run")
     exports.run_zip_button(c2, pick, key="degradation_export_zip")
     against_paper(by_net)

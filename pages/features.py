@@ -9,7 +9,7 @@ import streamlit as st
 from resnet_core.inspection import inspect_models as im
 from resnet_core.inspection import readings
 from resnet_core.nets.blocks import block_outputs
-from ui import guard, keep, t
+from ui import guard, in_run_language, keep, t
 from ui.draw import line_charts, pictures, style
 from ui.draw.line_charts import Line, Panel
 from ui.page import presets, terms
@@ -114,7 +114,7 @@ def maps_section(picked: Picked) -> None:
     valid_or_reset("features_layer", names)
     c1, c2, c3 = st.columns([3, 2, 2])
     layer = c1.selectbox(t("features.layer"), names, index=names.index(im.default_layer(choices)),
-                         format_func=lambda n: layer_label(by_name[n]), **keep("features_layer"))
+                         format_func=in_run_language(lambda n: layer_label(by_name[n])), **keep("features_layer"))
     count = c2.select_slider(t("features.channels"), CHANNEL_COUNTS, 16, **keep("features_channels"))
     per_channel = c3.toggle(t("features.per_channel"), help=t("features.per_channel_help"),
                             **keep("features_per_channel"))

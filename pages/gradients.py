@@ -12,7 +12,7 @@ from resnet_core.inspection.probes import block_gradient_gains, grad_norms_at_in
 from resnet_core.nets.config import ACTIVATIONS, BLOCKS, INITS
 from resnet_core.store import groups
 from resnet_core.training import experiments
-from ui import guard, keep, label_of, lang, t
+from ui import guard, in_run_language, keep, label_of, lang, t
 from ui.draw import gradient_charts, style, training_charts
 from ui.draw.line_charts import Line
 from ui.page import figures, presets, tables, terms
@@ -210,7 +210,7 @@ def live() -> None:
     plain_ids = [r.id for r in known if not r.model_cfg.residual]
     res_ids = [r.id for r in known if r.model_cfg.residual]
     twins = [i for i in st.session_state.get("_gradients_twins", []) if i in by_id]
-    label = lambda i: terms.net_label(page_runs.run_label(by_id[i], whose=not mine))  # noqa: E731
+    label = in_run_language(lambda i: terms.net_label(page_runs.run_label(by_id[i], whose=not mine)))
     c1, c2 = st.columns(2)
     picked = []
     for col, ids, kind in ((c1, plain_ids, "plain"), (c2, res_ids, "residual")):

@@ -5,7 +5,7 @@ a question for everyone, closes the vote, runs it and reveals the outcome."""
 import streamlit as st
 
 from resnet_core.predict.bank import QUESTIONS, get
-from ui import guard, keep, t
+from ui import guard, in_run_language, keep, t
 from ui.page import presets
 from ui.predict import rounds, view
 from ui.training import progress
@@ -18,7 +18,7 @@ st.markdown(t("predict.lead"))
 
 def alone() -> None:
     """Pick a question, predict, run it, compare."""
-    qid = st.selectbox(t("predict.question"), list(QUESTIONS), format_func=lambda q: t(f"predict.q.{q}"),
+    qid = st.selectbox(t("predict.question"), list(QUESTIONS), format_func=in_run_language(lambda q: t(f"predict.q.{q}")),
                        **keep("predict_question"))
     q = get(qid)
     view.question(q, stored=rounds.stored_finished(q) if q.trained else None)

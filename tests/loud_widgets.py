@@ -1,9 +1,10 @@
 """AppTest sends a segmented control's or pills' value as its label, made with the page's
-format_func OUTSIDE the page's run, where t() speaks English. On a Korean page that label is not
-among the shown options, and the page silently keeps the control's old value: a test that picks a
+format_func OUTSIDE the page's run. A format_func that translates without ui.page.i18n's
+in_run_language (label_of uses it) speaks English there; on a Korean page that label is not among
+the shown options, and the page silently keeps the control's old value: a test that picks a
 section of a Korean page would read the first section and still pass (a selectbox or radio raises
 "... is not in list" instead). Installed for the AppTest files (conftest.py), this makes the silent
-case fail as loudly, naming the ways around it."""
+case fail as loudly, naming the fix."""
 
 from streamlit.testing.v1 import element_tree
 
@@ -20,8 +21,8 @@ def install() -> None:
             if lost:
                 raise ValueError(
                     f"{self.key}: {lost} is not among the shown options {list(self.options)}; the page "
-                    "would keep its old value. Write the value before the page draws "
-                    "(open_page(..., state={key: value})) or set it in English and then switch ?lang=")
+                    "would keep its old value. Make the page's format_func with i18n.label_of or wrap it "
+                    "in i18n.in_run_language, so it speaks the page's language after the run too")
         return sent.fget(self)
 
     group._widget_state = property(widget_state)

@@ -144,13 +144,9 @@ def test_per_layer_costs_for_any_model():
                                                 ("resnet20", False, False),    # option A: none
                                                 ("resnet34", True, False)])    # the plain twin: none
 def test_the_legend_names_purple_bars_only_where_the_chart_draws_them(lang, purple, arch, plain, drawn):
-    # Widgets with a format_func are set in English (AppTest formats the value outside the page's
-    # run, in English), then the page is read in `lang`: the choices are kept.
-    at = show(open_bottleneck(), "layers")
+    at = show(open_bottleneck(lang), "layers")
     at.selectbox(key="bottleneck_arch").set_value(arch).run()
     at.toggle(key="bottleneck_plain").set_value(plain).run()
-    at.query_params["lang"] = lang
-    at.run()
     legend = at.caption[-1].value
     assert (purple in legend) == drawn
     assert ("old: fully connected" if lang == "en" else "황금색: 완전 연결 층") in legend   # "Gold" or "; gold"
@@ -158,11 +154,7 @@ def test_the_legend_names_purple_bars_only_where_the_chart_draws_them(lang, purp
 
 @pytest.mark.parametrize("section", ["calc", "block", "table", "layers"])
 def test_every_section_speaks_korean(section):
-    # Picked in English, then read in Korean: AppTest formats the control's value outside the page's
-    # run (in English), so a Korean page would silently stay on the first section.
-    at = show(open_bottleneck(), section)
-    at.query_params["lang"] = "ko"
-    at.run()
+    at = show(open_bottleneck("ko"), section)
     assert at.segmented_control(key="bottleneck_section").value == section
     assert at.title[0].value == "병목 블록과 FLOPs"
     texts = [m.value for m in at.markdown] + [m.label for m in at.metric] + [c.value for c in at.caption]

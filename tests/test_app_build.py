@@ -205,7 +205,7 @@ def test_a_display_name_goes_into_the_url_and_beside_the_run_label(store):
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
-def test_the_class_list_offers_trained_nets_not_analysis_tasks(store, monkeypatch, lang):
+def test_the_class_list_offers_trained_nets_not_analysis_tasks(store, lang):
     # A prediction stored by a Korean student is a task, not a net: an English page must not offer
     # "#N 측정" with a placeholder ResNet-20's kind and parameters.
     from resnet_core import ModelConfig, TrainConfig
@@ -215,8 +215,6 @@ def test_the_class_list_offers_trained_nets_not_analysis_tasks(store, monkeypatc
     task = store.create_task("predict", {"question": "macs", "setup": {}}, ModelConfig(), TrainConfig(),
                              owner="build5task", label="측정" if lang == "en" else "Measurement", group="predict")
     at = open_build(owner=f"build5{lang}", lang=lang)
-    from ui.page import i18n   # AppTest formats the options outside the page's run: give it the page's language
-    monkeypatch.setattr(i18n, "lang", lambda: lang)
     at.toggle(key="build_show_class").set_value(True).run()
     assert_clean(at)
     options = at.multiselect(key="build_overlay").options
@@ -248,7 +246,7 @@ def test_a_run_without_weights_says_so_instead_of_a_zip(store, lang, words, ende
     assert ended in captions and "))" not in captions, captions
 
 
-def test_korean_page_has_no_missing_text(store, monkeypatch):
+def test_korean_page_has_no_missing_text(store):
     at = open_build(lang="ko")
     assert at.title[0].value == "만들고 학습하기"
     texts = [m.value for m in at.markdown] + [m.label for m in at.metric] + [i.value for i in at.info]
@@ -257,8 +255,6 @@ def test_korean_page_has_no_missing_text(store, monkeypatch):
     assert metrics(at)["네트워크"] == "ResNet-20"
     assert [b.proto.label for b in at.get("download_button")] == ["PyTorch로 내려받기 (zip)"]
     # The plain net is named in Korean as on every other page: 플레인-20, never plain-20.
-    from ui.page import i18n   # AppTest formats the options outside the page's run: give it Korean
-    monkeypatch.setattr(i18n, "lang", lambda: "ko")
     at.segmented_control(key="build_kind").set_value("plain").run()
     assert metrics(at)["네트워크"] == "플레인-20"
     # The outline's own tooltip names the net as the page does, not by its code name "plain20".
@@ -304,10 +300,6 @@ def test_a_run_too_big_for_the_servers_memory_is_refused_with_its_numbers(store,
     before = refusals()
     assert len(before) == 1 and all(word in before[0] for word in words), before
     assert ("배치" in before[0]) == (lang == "ko") and "Traceback" not in before[0]
-    # AppTest formats the widgets' options outside the page's run, where the language falls back
-    # to English: give it the page's language so the Korean options are found.
-    from ui.page import i18n
-    monkeypatch.setattr(i18n, "lang", lambda: lang)
     at.button(key="build_start").click().run()
     assert_clean(at)
     assert set(refusals()) == set(before)                          # the runner's own check, same words

@@ -388,14 +388,9 @@ def test_stored_runs_are_offered_plain_first_and_drawn_side_by_side(run_store):
 
 
 @pytest.mark.parametrize("lang, dataset", [("en", "· Digits ·"), ("ko", "· 손글씨 숫자 ·")])
-def test_a_stored_run_is_offered_with_its_dataset_named_in_the_readers_language(run_store, monkeypatch, lang,
-                                                                                 dataset):
-    from ui.page import i18n, terms
+def test_a_stored_run_is_offered_with_its_dataset_named_in_the_readers_language(run_store, lang, dataset):
     _, (plain, _) = run_store
     at = open_features(lang, features_source="run")
-    # AppTest formats the options outside the page's run: give it the page's language.
-    monkeypatch.setattr(i18n, "lang", lambda: lang)
-    monkeypatch.setattr(terms, "lang", lambda: lang)
     offered = next(o for o in at.selectbox(key="features_run_left").options if o.startswith(f"#{plain} "))
     assert dataset in offered and "· digits ·" not in offered
 

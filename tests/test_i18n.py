@@ -144,6 +144,32 @@ def test_every_option_has_its_label():
         assert any(k.startswith(prefix + ".") for k in table), f"{file}: no {prefix}.* labels"
 
 
+def _calls_anything(node) -> bool:
+    return isinstance(node, ast.Lambda) and any(isinstance(n, ast.Call) for n in ast.walk(node.body))
+
+
+def test_a_format_func_that_computes_its_label_keeps_the_language_of_its_run():
+    """A format_func written as a lambda that calls something (t(), a net's name in the reader's
+    language) is wrapped in i18n.in_run_language, directly or through the name it was given. AppTest
+    formats a widget's value after the page's run, outside the session, where a bare one speaks
+    English and no Korean choice can be made (tests/test_app_korean_choices.py)."""
+    bare, seen = [], 0
+    for path in [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "ui").rglob("*.py"))]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        lambdas = {target.id for node in ast.walk(tree) if isinstance(node, ast.Assign) and _calls_anything(node.value)
+                   for target in node.targets if isinstance(target, ast.Name)}
+        for node in ast.walk(tree):
+            for keyword in getattr(node, "keywords", []):
+                if keyword.arg != "format_func":
+                    continue
+                seen += 1
+                value = keyword.value
+                if _calls_anything(value) or (isinstance(value, ast.Name) and value.id in lambdas):
+                    bare.append(f"{path.relative_to(ROOT).as_posix()}:{value.lineno}")
+    assert seen > 40, "the scan found too few format_funcs; is it still right?"
+    assert not bare, "wrap these format_funcs in in_run_language:\n" + "\n".join(bare)
+
+
 def test_every_page_and_preset_has_its_text():
     table = i18n.table()
     for code in nav.CATALOGUE:

@@ -22,6 +22,7 @@ from importlib import import_module
 _LAZY = {
     "guard": ("page.errors", "guard"),
     "guarded": ("page.errors", "guarded"),
+    "in_run_language": ("page.i18n", "in_run_language"),
     "keep": ("page.state", "keep"),
     "label_of": ("page.i18n", "label_of"),
     "lang": ("page.i18n", "lang"),
@@ -31,7 +32,7 @@ _LAZY = {
     "t": ("page.i18n", "t"),
 }
 
-__all__ = ["guard", "guarded", "keep", "label_of", "lang", "nav", "presets", "set_lang", "t"]
+__all__ = ["guard", "guarded", "in_run_language", "keep", "label_of", "lang", "nav", "presets", "set_lang", "t"]
 
 
 def __getattr__(name: str):

@@ -13,6 +13,7 @@ the toggle changes it. The address always names it (``init_lang``), so a reload 
 from __future__ import annotations
 
 import json
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
@@ -31,6 +32,8 @@ I18N_DIR = Path(__file__).resolve().parents[2] / "assets" / "i18n"
 _STATE_KEY = "lang"              # the session's language (plain session key)
 _URL_SEEN_KEY = "_lang_from_url"  # the last ?lang= value applied, so a toggle is not undone
 _TOGGLE_KEY = "app_lang_toggle"   # the sidebar widget
+# The language a format_func made by in_run_language speaks while it runs (None: the session's).
+_SPOKEN: ContextVar[str | None] = ContextVar("spoken_language", default=None)
 
 
 def load_files(folder: Path = I18N_DIR) -> dict[str, dict[str, dict[str, str]]]:
@@ -53,6 +56,9 @@ def table() -> dict[str, dict[str, str]]:
 
 def lang() -> str:
     """The current language code, "ko" or "en"; English outside a running page."""
+    spoken = _SPOKEN.get()
+    if spoken:
+        return spoken
     try:
         value = st.session_state.get(_STATE_KEY, DEFAULT_LANG)
     except Exception:   # no script run context (plain Python, unit tests)
@@ -97,12 +103,32 @@ def _words(code: str, keys: tuple[str, ...]) -> Words:
     return Words(code, texts)
 
 
+def in_run_language(format_func: Callable[[object], str]) -> Callable[[object], str]:
+    """`format_func`, speaking the language of the run that made it wherever it is called later.
+
+    Streamlit formats a widget's options inside the page's run. A test's AppTest also formats the
+    value it sets, after the run and outside any session, where t() speaks English: on a Korean
+    page the English label is not among the options, and the choice cannot be made. Every
+    format_func that translates goes through this (label_of does).
+    """
+    code = lang()
+
+    def spoken(value: object) -> str:
+        token = _SPOKEN.set(code)
+        try:
+            return format_func(value)
+        finally:
+            _SPOKEN.reset(token)
+    return spoken
+
+
 def label_of(prefix: str) -> Callable[[object], str]:
-    """A ``format_func`` for option codes: code ``c`` is shown as ``t(f"{prefix}.{c}")``.
+    """A ``format_func`` for option codes: code ``c`` is shown as ``t(f"{prefix}.{c}")``, in the
+    language of the run that calls this.
 
     >>> st.radio(t("build.block"), ["basic", "bottleneck"], format_func=label_of("block"))
     """
-    return lambda code: t(f"{prefix}.{code}")
+    return in_run_language(lambda code: t(f"{prefix}.{code}"))
 
 
 def _browser_lang() -> str:

@@ -12,7 +12,7 @@ from resnet_core.predict.bank import Question
 
 from ui.draw import bar_charts, style
 from ui.page import nav, terms
-from ui.page.i18n import lang, t
+from ui.page.i18n import in_run_language, lang, t
 from ui.training import estimates
 
 VOTE_COLOUR, RIGHT_COLOUR = "#8A94A6", "#2E7D32"
@@ -50,7 +50,7 @@ def options(q: Question, mine: str | None, on_pick, key: str, *, disabled: bool 
     if q.kind == "range":
         start = mine if mine in q.options else q.options[len(q.options) // 2]
         picked = st.select_slider(t("predict.pick_range"), q.options, value=start, disabled=disabled,
-                                  format_func=lambda o: option_label(q, o), key=f"{key}_range")
+                                  format_func=in_run_language(lambda o: option_label(q, o)), key=f"{key}_range")
         st.button(t("predict.save_range"), key=f"{key}_save", on_click=on_pick, args=(picked,), disabled=disabled,
                   type="primary" if mine != picked else "secondary")
     else:

@@ -30,7 +30,7 @@ from resnet_core.training.twins import GROUP as TWIN_GROUP
 
 from ui.draw import style
 from ui.page.errors import config_text, guarded
-from ui.page.i18n import label_of, t
+from ui.page.i18n import in_run_language, label_of, t
 from ui.page.terms import dataset_name, net_label
 from ui.page.state import keep
 from ui.server import shared
@@ -152,11 +152,11 @@ def run_members(prefix: str) -> list[Member]:
     valid_or_reset(f"{prefix}_run_right", [0, *ids])
     c1, c2 = st.columns(2)
     left = c1.selectbox(t("inspect.run_left"), ids, index=ids.index(plain_first[0]),
-                        format_func=lambda r: run_label(infos[r]), **keep(f"{prefix}_run_left"))
+                        format_func=in_run_language(lambda r: run_label(infos[r])), **keep(f"{prefix}_run_left"))
     others = [0, *ids]
     residual = next((r.id for r in found if r.model_cfg.residual and r.id != left), 0)
     right = c2.selectbox(t("inspect.run_right"), others, index=others.index(residual),
-                         format_func=lambda r: t("inspect.run_none") if r == 0 else run_label(infos[r]),
+                         format_func=in_run_language(lambda r: t("inspect.run_none") if r == 0 else run_label(infos[r])),
                          **keep(f"{prefix}_run_right"))
     chosen = [left] + ([right] if right and right != left else [])
     return [Member("residual" if infos[r].model_cfg.residual else "plain",

@@ -23,7 +23,7 @@ from resnet_core.store.runs import RunNotFound
 from resnet_core.training import experiments
 
 from ui.page.errors import reason_text
-from ui.page.i18n import label_of, t
+from ui.page.i18n import in_run_language, label_of, t
 from ui.page.terms import dataset_name, net_label
 from ui.page.state import keep
 from ui.server import shared
@@ -153,13 +153,14 @@ def _pick_ui(prefix: str) -> tuple[int, int] | None:
                 icon=":material/inventory_2:")
         return None
     c1, c2 = st.columns(2)
-    p = c1.selectbox(t("twins.plain_run"), plain, format_func=lambda i: _run_option(by_id[i]),
+    p = c1.selectbox(t("twins.plain_run"), plain, format_func=in_run_language(lambda i: _run_option(by_id[i])),
                      **keep(f"{prefix}_plain_run"))
     twin = [i for i in residual if _twins(by_id[p], by_id[i])]
     key = f"{prefix}_residual_run"
     if twin and key not in st.session_state:
         st.session_state[key] = twin[0]   # the plain net's own twin, when the store has it
-    r = c2.selectbox(t("twins.residual_run"), residual, format_func=lambda i: _run_option(by_id[i]), **keep(key))
+    r = c2.selectbox(t("twins.residual_run"), residual, format_func=in_run_language(lambda i: _run_option(by_id[i])),
+                     **keep(key))
     if not _twins(by_id[p], by_id[r]):
         st.caption(t("twins.not_twins"))
     return p, r
