@@ -12,12 +12,16 @@ reads well. Each check is what a reader meets:
 - a button under `touch_px` high (on a phone: 44 px, a finger's tap);
 - a cut label (`labels=True`): any text the browser cuts with an ellipsis (a button's, switch's,
   metric's, tab's label: its scrollWidth larger than its visible width), a select's or field's
-  value clipped in its box, or a label clamped to fewer lines than it has.
+  value clipped in its box, or a label clamped to fewer lines than it has;
+- a Korean word broken between two of its syllables (`korean_words=True`): Korean is set with
+  line breaks between words, and a word that fits on a line must not be split across two (the
+  browser's default for Korean breaks between any two syllables: "확인하/기"). A word wider than
+  its line may break; text in SVG figures is placed, not wrapped, and is left out.
 """
 
 from __future__ import annotations
 
-PROBLEMS_JS = """([minSvgPx, labels, touchPx]) => {
+PROBLEMS_JS = """([minSvgPx, labels, touchPx, koreanWords]) => {
     const out = [];
     const shown = el => { const r = el.getBoundingClientRect();
                           return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== 'hidden'; };
@@ -90,9 +94,39 @@ PROBLEMS_JS = """([minSvgPx, labels, touchPx]) => {
                 out.push(`label "${el.textContent.trim().slice(0, 40)}" cut: ${el.scrollWidth}x${el.scrollHeight} px in ${el.clientWidth}x${el.clientHeight} px`);
         }
     }
+    if (koreanWords) {
+        // Two Hangul syllables side by side in one text node, drawn on different lines, in a word
+        // narrower than the block it wraps in.
+        const hangul = c => c >= '\uac00' && c <= '\ud7a3';
+        const range = document.createRange();
+        const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            const text = node.data;
+            if (!/[\uac00-\ud7a3]{2}/.test(text) || node.parentElement.closest('svg')) continue;
+            range.selectNodeContents(node);
+            if (new Set([...range.getClientRects()].map(r => Math.round(r.top))).size < 2) continue;
+            let above = null;
+            for (let i = 0; i < text.length; i++) {
+                range.setStart(node, i); range.setEnd(node, i + 1);
+                const r = hangul(text[i]) ? range.getBoundingClientRect() : null;
+                if (r && r.width > 0 && above !== null && r.top > above + r.height / 2) {
+                    const start = text.lastIndexOf(' ', i) + 1;
+                    const end = text.indexOf(' ', i) < 0 ? text.length : text.indexOf(' ', i);
+                    range.setStart(node, start); range.setEnd(node, end);
+                    const wide = [...range.getClientRects()].reduce((sum, q) => sum + q.width, 0);
+                    let block = node.parentElement;
+                    while (block.parentElement && getComputedStyle(block).display.startsWith('inline')) block = block.parentElement;
+                    if (wide <= block.clientWidth)
+                        out.push(`Korean word "${text.slice(start, end)}" broken across two lines (${wide.toFixed(0)} px, its line ${block.clientWidth} px)`);
+                }
+                above = r && r.width > 0 ? r.top : null;
+            }
+        }
+    }
     return out;
 }"""
 
 
-def problems(page, min_svg_px: float, labels: bool = False, touch_px: float = 0) -> list[str]:
-    return page.evaluate(PROBLEMS_JS, [min_svg_px, labels, touch_px])
+def problems(page, min_svg_px: float, labels: bool = False, touch_px: float = 0,
+             korean_words: bool = False) -> list[str]:
+    return page.evaluate(PROBLEMS_JS, [min_svg_px, labels, touch_px, korean_words])

@@ -5,8 +5,9 @@ language with the sidebar's toggle (which must be reachable on a phone), and che
 - nothing overflows the page sideways;
 - no text of an inline SVG figure shows below 11 px (its font size times the figure's scale);
 - no table cell is clipped, unless its table scrolls in its own box;
-- every button (segments, Stop, votes, the sidebar's) is at least 44 px high
-(tests/browser/layout_checks.py measures all three from the DOM).
+- every button (segments, Stop, votes, the sidebar's) is at least 44 px high;
+- no Korean word that fits on a line is broken across two ("확인하/기")
+(tests/browser/layout_checks.py measures all four from the DOM).
 
 The pages are the ones app.py routes, so a new page is checked as soon as it is added.
 """
@@ -51,7 +52,7 @@ def _fold_sidebar(page) -> None:
 
 
 def _check(page, where: str) -> list[str]:
-    return [f"{where}: {p}" for p in problems(page, MIN_TEXT_PX, touch_px=TOUCH_PX)]
+    return [f"{where}: {p}" for p in problems(page, MIN_TEXT_PX, touch_px=TOUCH_PX, korean_words=True)]
 
 
 def _go_on_a_phone(page, path: str, lang: str) -> None:

@@ -301,7 +301,7 @@ PROJECTOR_TEXT_PX = 14
 def _projector_problems(page) -> list[str]:
     from layout_checks import problems
 
-    found = problems(page, PROJECTOR_TEXT_PX, labels=True)
+    found = problems(page, PROJECTOR_TEXT_PX, labels=True, korean_words=True)
     first = page.evaluate("""() => { const el = document.querySelector(
         '[data-testid="stMain"] :is(svg[role="img"], table, [data-testid="stPlotlyChart"], [data-testid="stMetric"])');
         return el ? el.getBoundingClientRect().top : null; }""")
