@@ -37,7 +37,7 @@ from ui.server import preload, shared  # noqa: E402
 from ui.users import follow, identity  # noqa: E402
 
 from resnet_core import settings  # noqa: E402
-from ui.page.errors import config_text  # noqa: E402
+from ui.page.errors import config_text, guard  # noqa: E402
 
 bad_settings = settings.problems()   # a server setting out of range: say which, never a traceback
 for bad in bad_settings:
@@ -55,7 +55,10 @@ follow.follow_toggle()             # a student may follow the teacher's projecto
 follow.follow(pg.url_path or "home")   # ... and is taken to the teacher's page and settings
 projector.apply()   # the teacher's projector view, when switched on (ui/classroom/projector.py)
 follow.watch()  # at the top: the teacher's pause, within a second, without a click
-pg.run()
+# What fails before a page's own guard (its imports: a file changed under a running server) is
+# said in the reader's language, the sidebar still working; Streamlit's own message is English.
+with guard("error.page"):
+    pg.run()
 links.report()      # a link value a widget would not take is named, and the address put right
 follow.publish_view()   # the teacher's page and settings, for those who follow
 share.box()         # the page's settings as one link, a short one and a QR code (ui/page/share.py)

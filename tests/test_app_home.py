@@ -162,6 +162,33 @@ def test_guard_lets_streamlit_control_flow_through():
     assert [m.value for m in at.markdown] == []     # st.stop() ended the run inside guard
 
 
+@pytest.mark.parametrize("lang, says, details", [
+    ("en", "This page could not be opened: the server met an error while loading it.", "What happened"),
+    ("ko", "이 페이지를 열 수 없습니다. 서버가 페이지를 불러오다가 오류를 만났습니다.", "자세한 내용")])
+def test_a_page_that_fails_before_its_own_guard_says_so_in_the_readers_language(monkeypatch, lang, says, details):
+    """What fails in a page before its guard (its imports, its preset; a file changed under a
+    running server) was Streamlit's own English message, with links to search engines. Now the
+    reader's language says it, with the reason folded below, and the sidebar still works. (Home:
+    AppTest runs app.py, and so the page inside its guard, only for the page app.py opens itself.)"""
+    def broken(code):
+        raise ImportError("cannot import name 'in_run_language' from 'ui'")
+    monkeypatch.setattr(presets, "apply", broken)
+    at = run_app(lang=lang)
+    assert [e.value for e in at.error] == [t_in(lang, "error.page")] and says in at.error[0].value
+    assert at.main.expander[-1].label == details
+    assert at.main.code[-1].value == "ImportError: cannot import name 'in_run_language' from 'ui'"
+    assert at.sidebar.segmented_control[0].value == lang     # the language toggle still works
+    monkeypatch.undo()   # the same session, once the page loads again
+    at.run()
+    assert not at.exception and not at.error
+    assert title(at) == t_in(lang, "home.title")
+
+
+def t_in(lang: str, key: str) -> str:
+    from ui.page.i18n import table
+    return table()[key][lang]
+
+
 def _widget_keys(path: Path) -> list[str]:
     """Literal widget keys in a page: key="..." arguments and keep("...") calls."""
     keys = []

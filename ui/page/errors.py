@@ -85,7 +85,10 @@ def reason_text(english: str, code: str = "", values: dict | None = None) -> str
 
 
 @contextmanager
-def guard() -> Iterator[None]:
+def guard(message: str = "error.unexpected") -> Iterator[None]:
+    """A ConfigError becomes a warning with its message; any other exception the error
+    `message` (a text key) with its one-line reason folded below, the traceback going to the
+    server's log. Streamlit's own st.stop and st.rerun pass through (they are no Exception)."""
     try:
         yield
     except ConfigError as exc:
@@ -94,7 +97,7 @@ def guard() -> Iterator[None]:
         if links.recover(exc):
             st.rerun()   # a value from a link that a widget refused: run again with its default
         log.exception("page failed")
-        st.error(t("error.unexpected"), icon=":material/error:")
+        st.error(t(message), icon=":material/error:")
         with st.expander(t("error.details")):
             st.code(short_reason(exc), language=None, wrap_lines=True)
 
