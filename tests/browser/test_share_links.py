@@ -1,5 +1,6 @@
 """Every page in Korean and English, in one walk by the sidebar's menu: each shows no error and
-its title in that language, and what its own test file checks on it (PAGE_CHECKS); its share link
+its title in that language, no Korean word broken across two lines, and what its own test file
+checks on it (PAGE_CHECKS); its share link
 opens in a second browser as the same page with the same settings (the link once doubled the
 page's path and opened a blank page); the short form and QR code open the same; a hand-edited
 link whose value a slider would pass on unchecked opens the page with the default and says so."""
@@ -13,6 +14,7 @@ import test_bottleneck
 import test_concept_pages_live
 import test_concept_pages_train
 import test_live_pages
+from layout_checks import problems
 from ui.page import nav
 from ui.page.i18n import table
 
@@ -118,6 +120,8 @@ def test_every_page_in_both_languages_and_its_share_link_opens_it(app_server, pa
                 _switch_language(page, lang, code)
             harness.wait_for_charts(page)
             assert_no_error(page)
+            laid_out = problems(page, 0, korean_words=True)   # Korean wraps between words, at 1440 px too
+            assert not laid_out, (code, lang, laid_out)
             title = page.locator("h1").first.inner_text()
             assert title == _title(code, lang), (code, lang, title)
             if code in PAGE_CHECKS:
