@@ -18,8 +18,10 @@ st.markdown(t("predict.lead"))
 
 def alone() -> None:
     """Pick a question, predict, run it, compare."""
-    qid = st.selectbox(t("predict.question"), list(QUESTIONS), format_func=in_run_language(lambda q: t(f"predict.q.{q}")),
-                       **keep("predict_question"))
+    # Each question by its topic: a whole question does not fit a phone's select, and it is the
+    # heading right below.
+    qid = st.selectbox(t("predict.question"), list(QUESTIONS),
+                       format_func=in_run_language(lambda q: t(f"predict.topic.{q}")), **keep("predict_question"))
     q = get(qid)
     view.question(q, stored=rounds.stored_finished(q) if q.trained else None)
     mine = rounds.my_vote(rounds.ALONE, q.id)

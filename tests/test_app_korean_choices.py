@@ -47,7 +47,7 @@ def _ko(key: str) -> str:
 
 @pytest.mark.parametrize("code, kind, key, value, label, state", [
     ("build", "selectbox", "build_block", "bottleneck", _ko("build.blocks.bottleneck"), {}),
-    ("predict", "selectbox", "predict_question", list(QUESTIONS)[-1], _ko(f"predict.q.{list(QUESTIONS)[-1]}"), {}),
+    ("predict", "selectbox", "predict_question", list(QUESTIONS)[-1], _ko(f"predict.topic.{list(QUESTIONS)[-1]}"), {}),
     # The layout choice is open to bottleneck nets only.
     ("shortcuts", "radio", "shortcuts_layout", "v1.5", _ko("shortcuts.layout.v1.5"), {"shortcuts_arch": "resnet50"}),
     ("evidence", "segmented_control", "evidence_section", "myths", _ko("evidence.section.myths"), {}),

@@ -48,10 +48,14 @@ def wait_result(at: AppTest, votes: Votes, run_id: int, timeout: float = 120) ->
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_alone_predict_run_and_compare(db, lang, monkeypatch):
     monkeypatch.delenv(teacher_key.KEY_ENV, raising=False)
-    # AppTest formats a widget's options in the test's thread: speak the page's language there too.
-    monkeypatch.setattr(i18n, "lang", lambda: lang)
     at = open_predict(f"alone{lang}00000", lang, {"predict_question": "macs"})
     assert at.title[0].value == ("Predict, then observe" if lang == "en" else "예측하고 확인하기")
+    # The picker names the question by its topic (a whole question does not fit a phone's select);
+    # the whole question is the heading below it.
+    picker = at.selectbox(key="predict_question")
+    assert picker.options[picker.index] == {"en": "Cost: ResNet-152 or VGG-19", "ko": "연산량: ResNet-152와 VGG-19"}[lang]
+    assert len(picker.options) == len(set(picker.options)) > 1
+    assert f"### {i18n.table()['predict.q.macs'][lang]}" in [m.value for m in at.markdown]
     run = next(b for b in at.button if b.key == "predict_run")
     assert run.disabled                      # predict first
     label = "ResNet-152"
@@ -90,6 +94,10 @@ def test_class_round_teacher_only_votes_and_reveal(db, monkeypatch):
     assert_clean(tea)
     tea.session_state["predict_teacher_question"] = "macs"
     tea.run()
+    # The teacher's picker names the topic, and the whole question shows below it before it opens.
+    assert tea.selectbox(key="predict_teacher_question").options[tea.selectbox(key="predict_teacher_question").index] \
+        == "Cost: ResNet-152 or VGG-19"
+    assert i18n.table()["predict.q.macs"]["en"] in [c.value for c in tea.caption]
     button(tea, "Open for voting").click().run()
     r = votes.current()
     assert r.question == "macs" and r.state == "open"

@@ -6,8 +6,10 @@ language with the sidebar's toggle (which must be reachable on a phone), and che
 - no text of an inline SVG figure shows below 11 px (its font size times the figure's scale);
 - no table cell is clipped, unless its table scrolls in its own box;
 - every button (segments, Stop, votes, the sidebar's) is at least 44 px high;
+- no label or select's value is cut short (Predict's select once held a whole question: 711 px
+  in 320);
 - no Korean word that fits on a line is broken across two ("확인하/기")
-(tests/browser/layout_checks.py measures all four from the DOM).
+(tests/browser/layout_checks.py measures them all from the DOM).
 
 The pages are the ones app.py routes, so a new page is checked as soon as it is added.
 """
@@ -52,7 +54,7 @@ def _fold_sidebar(page) -> None:
 
 
 def _check(page, where: str) -> list[str]:
-    return [f"{where}: {p}" for p in problems(page, MIN_TEXT_PX, touch_px=TOUCH_PX, korean_words=True)]
+    return [f"{where}: {p}" for p in problems(page, MIN_TEXT_PX, labels=True, touch_px=TOUCH_PX, korean_words=True)]
 
 
 def _go_on_a_phone(page, path: str, lang: str) -> None:

@@ -251,9 +251,9 @@ def test_predict_then_observe_with_a_class(keyed_server, new_page, assert_no_err
     _unlock(teacher, KEY, wait_for_app)
     wait_for_text(teacher, "Class round (teacher)")
     teacher.locator('[data-testid="stMain"]').get_by_label("Question").click()
-    teacher.get_by_role("option", name="ResNet-152 against VGG-19, one 224×224 image: which costs more "
-                        "multiply-adds?").click()
+    teacher.get_by_role("option", name="Cost: ResNet-152 or VGG-19").click()   # the topic; the question below
     wait_for_app(teacher)
+    wait_for_text(teacher, "ResNet-152 against VGG-19, one 224×224 image: which costs more multiply-adds?")
     teacher.get_by_role("button", name="Open for voting").click()
     wait_for_app(teacher)
 

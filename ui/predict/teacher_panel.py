@@ -20,9 +20,11 @@ def panel(r) -> None:
     st.caption(t("predict.teacher.help"))
     c1, c2 = st.columns([3, 1])
     asked = st.query_params.get("question")   # the lesson's "Put the question to the class" link
-    qid = c1.selectbox(t("predict.question"), list(QUESTIONS), format_func=in_run_language(lambda q: t(f"predict.q.{q}")),
+    qid = c1.selectbox(t("predict.question"), list(QUESTIONS),
+                       format_func=in_run_language(lambda q: t(f"predict.topic.{q}")),
                        index=list(QUESTIONS).index(asked) if asked in QUESTIONS else 0,
                        key="predict_teacher_question")
+    c1.caption(t(f"predict.q.{qid}"))   # the whole question, before the class sees it
     c2.write("")
     c2.button(t("predict.teacher.open"), key="predict_teacher_open", on_click=rounds.open_question, args=(qid,),
               type="primary", icon=":material/how_to_vote:", width="stretch")
