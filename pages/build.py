@@ -239,8 +239,8 @@ def compare() -> None:
         st.session_state["build_overlay"] = default
     elif latest in by_id and latest not in st.session_state["build_overlay"]:
         st.session_state["build_overlay"] = ([latest] + st.session_state["build_overlay"])[:MAX_OVERLAY]
-    chosen = st.multiselect(t("build.overlay"), list(by_id),
-                            format_func=in_run_language(lambda i: page_runs.run_label(by_id[i], show_class)),   # whose, in the class's list
+    chosen = st.multiselect(t("build.overlay"), list(by_id),   # run labels say whose, in the class's list
+                            format_func=in_run_language(lambda i: page_runs.run_label(by_id[i], show_class)),
                             max_selections=MAX_OVERLAY, key="build_overlay")
     if not chosen:
         return

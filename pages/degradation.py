@@ -156,7 +156,8 @@ def final_table(views: list) -> None:
     st.caption(t("degradation.table_note"))
     c1, c2 = st.columns([2, 1])
     ids = {by_net[net].id: net for net in NETS if net in by_net}
-    pick = c1.selectbox(t("export.take_home"), list(ids), format_func=in_run_language(lambda i: f"{terms.net_label(ids[i])} (#{i})"),
+    pick = c1.selectbox(t("export.take_home"), list(ids),
+                        format_func=in_run_language(lambda i: f"{terms.net_label(ids[i])} (#{i})"),
                         key="degradation_export_run")
     exports.run_zip_button(c2, pick, key="degradation_export_zip")
     against_paper(by_net)

@@ -5,7 +5,7 @@ a question for everyone, closes the vote, runs it and reveals the outcome."""
 import streamlit as st
 
 from resnet_core.predict.bank import QUESTIONS, get
-from ui import guard, in_run_language, keep, t
+from ui import guard, keep, label_of, t
 from ui.page import presets
 from ui.predict import rounds, view
 from ui.training import progress
@@ -20,8 +20,8 @@ def alone() -> None:
     """Pick a question, predict, run it, compare."""
     # Each question by its topic: a whole question does not fit a phone's select, and it is the
     # heading right below.
-    qid = st.selectbox(t("predict.question"), list(QUESTIONS),
-                       format_func=in_run_language(lambda q: t(f"predict.topic.{q}")), **keep("predict_question"))
+    qid = st.selectbox(t("predict.question"), list(QUESTIONS), format_func=label_of("predict.topic"),
+                       **keep("predict_question"))
     q = get(qid)
     view.question(q, stored=rounds.stored_finished(q) if q.trained else None)
     mine = rounds.my_vote(rounds.ALONE, q.id)

@@ -8,7 +8,7 @@ import streamlit as st
 
 from resnet_core.predict.bank import QUESTIONS, get
 
-from ui.page.i18n import in_run_language, t
+from ui.page.i18n import label_of, t
 from ui.predict import rounds, view
 from ui.training import progress
 
@@ -21,7 +21,7 @@ def panel(r) -> None:
     c1, c2 = st.columns([3, 1])
     asked = st.query_params.get("question")   # the lesson's "Put the question to the class" link
     qid = c1.selectbox(t("predict.question"), list(QUESTIONS),
-                       format_func=in_run_language(lambda q: t(f"predict.topic.{q}")),
+                       format_func=label_of("predict.topic"),
                        index=list(QUESTIONS).index(asked) if asked in QUESTIONS else 0,
                        key="predict_teacher_question")
     c1.caption(t(f"predict.q.{qid}"))   # the whole question, before the class sees it
