@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from ui.draw import style
 from ui.page import nav, presets
+from ui.page.i18n import table
 from ui.page.state import keep
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -168,8 +169,9 @@ def test_guard_lets_streamlit_control_flow_through():
 def test_a_page_that_fails_before_its_own_guard_says_so_in_the_readers_language(monkeypatch, lang, says, details):
     """What fails in a page before its guard (its imports, its preset; a file changed under a
     running server) was Streamlit's own English message, with links to search engines. Now the
-    reader's language says it, with the reason folded below, and the sidebar still works. (Home:
-    AppTest runs app.py, and so the page inside its guard, only for the page app.py opens itself.)"""
+    reader's language says it, with the reason folded below, and the sidebar still works. On Home,
+    which AppTest runs through app.py: a page opened by switch_page first runs from its own file,
+    until its presets.apply sends it through app.py, and this test breaks presets.apply."""
     def broken(code):
         raise ImportError("cannot import name 'in_run_language' from 'ui'")
     monkeypatch.setattr(presets, "apply", broken)
@@ -185,7 +187,6 @@ def test_a_page_that_fails_before_its_own_guard_says_so_in_the_readers_language(
 
 
 def t_in(lang: str, key: str) -> str:
-    from ui.page.i18n import table
     return table()[key][lang]
 
 
@@ -264,7 +265,6 @@ def test_each_routed_preset_opens_its_page_configured(code):
 
 
 def presets_title(url_path: str) -> str:
-    from ui.page.i18n import table
     return table()[f"page.{url_path}.title"]["en"]
 
 

@@ -3,8 +3,9 @@ at a teacher's laptop width (1280 px, the sidebar open) and a phone's (390 px), 
 languages. A cut label is any text the browser ends with "…" (a button's, switch's, link's,
 metric's), a select's or field's value clipped in its box, or a segment row wider than its
 column (tests/browser/layout_checks.py measures them from the DOM); the page must not scroll
-sideways either, and no Korean word may be broken between two syllables. Each page is loaded once: the width changes with the window, the language
-with the sidebar's toggle, as a reader changes them.
+sideways either, and no Korean word may be broken between two syllables. Each page is loaded
+once: the width changes with the window, the language with the sidebar's toggle, as a reader
+changes them.
 
 Gradient flow cut four labels in Korean at 1280 px (a preset button, the "0 (nothing arrives)"
 metric, the BN switch, the "He (Kaiming)" select); Build & Train cut its family, head and
