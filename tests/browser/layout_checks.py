@@ -1,8 +1,9 @@
 """What a reader at a given screen size cannot read, measured from the DOM in one evaluate call.
 
-Used by the phone test (issue 29) and the projector test (issue 31): both open each page once at
-their viewport and ask `problems(page, min_svg_px)` for a list of sentences, empty when the page
-reads well. Each check is what a reader meets:
+Used by the every-page walk (test_share_links.py, 1280 px), the phone test (issue 29) and the
+projector test (issue 31): each opens a page at its viewport and asks `problems(page, min_svg_px)`
+for a list of sentences, empty when the page reads well; test_layout_checks.py shows each check a
+case it must report. Each check is what a reader meets:
 
 - sideways overflow: the page is wider than the screen (a reader has to pan the whole page);
 - SVG text smaller than `min_svg_px`: a <text>'s font size times the SVG's scale on screen (its
