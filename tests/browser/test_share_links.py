@@ -29,7 +29,8 @@ SHARE = {"en": "Link to these settings", "ko": "이 설정으로 여는 링크"}
 LAPTOP = {"width": 1280, "height": 800}   # where Gradient flow, Build and Shortcuts once cut labels
 # The links that open in the second browser: the first page's (a setting off its default), Home's
 # (the root path) and GAP vs FC's (its settings were once named with a prefix no other page has).
-# Each opened link costs the second browser a page load (1.5-2 CPU-s of Chromium).
+# Each opens in the language the walk read last on its page: Degradation's in English, the other
+# two in Korean. Each costs the second browser a page load (1.5-2 CPU-s of Chromium).
 OPENED = (FIRST, "home", "gap-fc")
 
 
@@ -106,8 +107,8 @@ def _switch_language(page, lang: str, code: str) -> None:
     harness.wait_for_text(page, _title(code, lang), "h1")
 
 
-def test_every_page_in_both_languages_and_its_share_link_opens_it(app_server, page, second_browser,
-                                                                   assert_no_error):
+def test_every_page_in_both_languages_at_a_laptops_width_and_its_share_link(app_server, page, second_browser,
+                                                                            assert_no_error):
     """One session walks the pages by the menu and switches the language on each (the language
     alternates which comes first). On each page, in each language: no error, nothing cut short,
     the title in that language, the page's own checks, and the share box's link: this page, this
